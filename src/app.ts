@@ -1,0 +1,101 @@
+import crypto from 'node:crypto';
+import path from 'node:path';
+import compression from 'compression';
+import cookieParser from 'cookie-parser';
+import { doubleCsrf } from 'csrf-csrf';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import pinoHttp from 'pino-http';
+import type { AppContext } from './context';
+import { lettersRouter } from './letters/letters.router';
+import { devMailboxRouter } from './mail/dev-mailbox.router';
+import { scrubUrl } from './logger';
+import { signaturesRouter } from './signatures/signatures.router';
+import { errorHandler, notFoundHandler } from './web/error-handler';
+import { locale } from './web/locale';
+
+const ROOT = path.resolve(__dirname, '..');
+
+export interface AppOptions {
+  /** Mount the development mailbox (never in production). */
+  devMailbox: boolean;
+}
+
+/** Builds the app from its dependencies; no listen(), so tests drive it in process. */
+export function buildApp(ctx: AppContext, opts: AppOptions): Express {
+  const { config } = ctx;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', config.TRUST_PROXY === 'false' ? false : config.TRUST_PROXY.split(',').map((s) => s.trim()));
+  app.set('view engine', 'ejs');
+  app.set('views', path.join(ROOT, 'views'));
+  if (config.isProduction) app.set('view cache', true);
+
+  app.use((req, _res, next) => {
+    req.id = crypto.randomUUID();
+    next();
+  });
+  app.use(
+    pinoHttp({
+      logger: ctx.log,
+      genReqId: (req) => (req as express.Request).id,
+      // Only method, scrubbed path and timing: no IPs, no cookies, no tokens, no query strings.
+      serializers: {
+        req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, url: scrubUrl(req.url) }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/static/') },
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          fontSrc: ["'self'"],
+          connectSrc: ["'self'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          baseUri: ["'none'"],
+          objectSrc: ["'none'"],
+          ...(config.isProduction ? { upgradeInsecureRequests: [] } : {}),
+        },
+      },
+      strictTransportSecurity: config.isProduction ? { maxAge: 31536000, includeSubDomains: true } : false,
+      referrerPolicy: { policy: 'same-origin' },
+      crossOriginEmbedderPolicy: false,
+    }),
+  );
+  app.use(compression());
+  app.use('/static', express.static(path.join(ROOT, 'public'), { maxAge: '7d', immutable: false, index: false }));
+  app.use(express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 50 }));
+  app.use(express.json({ limit: '20kb' }));
+  app.use(cookieParser());
+  app.use(locale);
+
+  const { doubleCsrfProtection, generateCsrfToken } = doubleCsrf({
+    getSecret: () => config.SESSION_SECRET,
+    // Signers have no session; the token is bound to the CSRF cookie itself (double submit).
+    getSessionIdentifier: () => '',
+    cookieName: config.isProduction ? '__Host-csrf' : 'csrf',
+    cookieOptions: { sameSite: 'lax', secure: config.isProduction, httpOnly: true, path: '/' },
+    getCsrfTokenFromRequest: (req) => (req.body as Record<string, unknown> | undefined)?._csrf as string | undefined,
+  });
+  app.use((req, res, next) => {
+    res.locals.csrfToken = () => generateCsrfToken(req, res);
+    next();
+  });
+  app.use(doubleCsrfProtection);
+
+  app.use(lettersRouter(ctx));
+  app.use(signaturesRouter(ctx));
+  if (opts.devMailbox && !config.isProduction) app.use(devMailboxRouter(ctx));
+
+  app.use(notFoundHandler);
+  app.use(errorHandler(ctx.log));
+  return app;
+}

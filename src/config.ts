@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import { z } from 'zod';
+
+/**
+ * Every setting the platform reads, parsed once at start-up. Nothing else reads process.env:
+ * a missing setting fails here with one clear line per variable, not at the first email.
+ * `.env.example` documents each variable in the same order.
+ */
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  /** Public address of the site, used in every emailed link. */
+  BASE_URL: z.string().url().optional(),
+  /** PostgreSQL connection string; without it an embedded PostgreSQL starts under DATA_DIR. */
+  DATABASE_URL: z.string().min(1).optional(),
+  DATA_DIR: z.string().default('.data'),
+  EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+  /** smtp://user:pass@host:port or smtps://…; without it (outside production) mail goes to the development mailbox. */
+  SMTP_URL: z.string().url().optional(),
+  MAIL_FROM: z.string().min(3).default('Undersigned <no-reply@undersigned.localhost>'),
+  /** Signs CSRF tokens, sessions and the keyed hash of network origins. */
+  SESSION_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Which processes this one runs: web, worker, or both. */
+  ROLE: z.enum(['web', 'worker', 'all']).default('all'),
+  /** Addresses of reverse proxies whose X-Forwarded-For is believed (Express "trust proxy"). */
+  TRUST_PROXY: z.string().default('loopback'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** How long an emailed confirmation link stays valid, in hours. */
+  CONFIRM_TOKEN_TTL_HOURS: z.coerce.number().int().min(1).default(72),
+  /** A pending signature gets one reminder after this many hours. */
+  REMINDER_AFTER_HOURS: z.coerce.number().min(0).default(24),
+  /** At most one fresh confirmation email per signature in this many minutes. */
+  RESEND_THROTTLE_MINUTES: z.coerce.number().min(0).default(10),
+  /** Signing attempts allowed per IP per hour, and per normalised email per hour. */
+  SIGN_LIMIT_PER_IP_PER_HOUR: z.coerce.number().int().min(1).default(60),
+  SIGN_LIMIT_PER_EMAIL_PER_HOUR: z.coerce.number().int().min(1).default(5),
+  /** Optional Redis for rate-limit counters shared by every process. */
+  REDIS_URL: z.string().url().optional(),
+  /** Mail worker concurrency (jobs at once per worker process). */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+  /** Seed the sample letters at start-up (idempotent). */
+  SEED_ON_START: bool.optional(),
+});
+
+export type Config = Readonly<
+  Omit<z.infer<typeof schema>, 'BASE_URL' | 'SESSION_SECRET' | 'SEED_ON_START'> & {
+    BASE_URL: string;
+    SESSION_SECRET: string;
+    SEED_ON_START: boolean;
+    isProduction: boolean;
+  }
+>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+/** Reads ./.env when present (variables already set win). */
+export function loadDotEnv(file = '.env'): void {
+  if (fs.existsSync(file)) process.loadEnvFile(file);
+}
+
+const DEV_SECRET = 'development-only-secret-do-not-use-in-production';
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings in a .env file mean "not set".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(problems);
+  }
+  const c = parsed.data;
+  const isProduction = c.NODE_ENV === 'production';
+  if (isProduction) {
+    if (!c.SMTP_URL) problems.push('SMTP_URL: required in production (smtp://user:pass@host:587)');
+    if (!c.BASE_URL) problems.push('BASE_URL: required in production (the public https:// address of the site)');
+    if (!c.SESSION_SECRET) problems.push('SESSION_SECRET: required in production (a long random string)');
+  }
+  if (problems.length) throw new ConfigError(problems);
+  return Object.freeze({
+    ...c,
+    BASE_URL: (c.BASE_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, ''),
+    SESSION_SECRET: c.SESSION_SECRET ?? DEV_SECRET,
+    SEED_ON_START: c.SEED_ON_START ?? !isProduction,
+    isProduction,
+  });
+}

@@ -1,0 +1,33 @@
+import { Column, Entity, JoinColumn, ManyToOne, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import type { Language, Letter } from './letter.entity';
+
+@Entity('letter_translations')
+@Unique('letter_translations_letter_language', ['letterId', 'language'])
+export class LetterTranslation {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'letter_id', type: 'uuid' })
+  letterId: string;
+
+  @ManyToOne('Letter', (l: Letter) => l.translations, { onDelete: 'CASCADE' })
+  @JoinColumn({ name: 'letter_id' })
+  letter: Letter;
+
+  @Column({ type: 'varchar', length: 5 })
+  language: Language;
+
+  @Column({ type: 'varchar', length: 200 })
+  title: string;
+
+  @Column({ type: 'varchar', length: 400, default: '' })
+  summary: string;
+
+  /** Markdown; rendered with raw HTML disabled. */
+  @Column({ type: 'text' })
+  body: string;
+
+  /** Who the letter is addressed to, in this language. */
+  @Column({ type: 'varchar', length: 300 })
+  recipient: string;
+}

@@ -1,0 +1,119 @@
+import { Router, type Request, type Response } from 'express';
+import type { AppContext } from '../context';
+import { countryOptions, isLanguage } from '../web/i18n';
+import { NotFound } from '../web/errors';
+import { parseForm } from '../web/validate';
+import { emailOnlySchema, signFormSchema } from '../signatures/sign-form.schema';
+import { requestManageLink, signLetter } from '../signatures/signing.service';
+import type { Letter } from './letter.entity';
+import {
+  chooseTranslation,
+  findPublicLetter,
+  letterPublicData,
+  listPublicLetters,
+  recentSignatories,
+  renderMarkdown,
+} from './letters.service';
+
+const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+function slugParam(req: Request): string {
+  const slug = String(req.params.slug ?? '');
+  if (!SLUG.test(slug)) throw new NotFound();
+  return slug;
+}
+
+/** The letter's version: ?lang= first, then the interface language, then Accept-Language order. */
+function versionFor(req: Request, letter: Letter) {
+  const q = typeof req.query.lang === 'string' && isLanguage(req.query.lang) ? req.query.lang : null;
+  return chooseTranslation(letter.translations, letter.defaultLanguage, [q, req.lang]);
+}
+
+export function lettersRouter(ctx: AppContext): Router {
+  const r = Router();
+
+  r.get('/', async (req, res) => {
+    const letters = await listPublicLetters(ctx.db, [req.lang]);
+    res.render('home', { title: req.t('home.title'), letters });
+  });
+
+  async function renderLetter(
+    req: Request,
+    res: Response,
+    letter: Letter,
+    form: { values: Record<string, unknown>; errors: Record<string, string> } | null,
+    status = 200,
+  ) {
+    const version = versionFor(req, letter);
+    const data = await letterPublicData(ctx.db, letter, version, ctx.config.BASE_URL);
+    const [individuals, organisations] = await Promise.all([
+      recentSignatories(ctx.db, letter.id, 'individual'),
+      recentSignatories(ctx.db, letter.id, 'organisation'),
+    ]);
+    res.status(status).render('letters/letter', {
+      title: version.title,
+      letter: data,
+      bodyHtml: renderMarkdown(version.body),
+      versions: letter.translations.map((t) => t.language),
+      individuals,
+      organisations,
+      countries: countryOptions(req.lang),
+      form: form ?? { values: { visibility: letter.publicNamesDefault, signedAs: 'individual' }, errors: {} },
+    });
+  }
+
+  r.get('/letters/:slug.json', async (req, res) => {
+    const letter = await findPublicLetter(ctx.db, slugParam(req));
+    const data = await letterPublicData(ctx.db, letter, versionFor(req, letter), ctx.config.BASE_URL);
+    res.set('Cache-Control', 'public, max-age=10');
+    res.json(data);
+  });
+
+  r.get('/letters/:slug', async (req, res) => {
+    const letter = await findPublicLetter(ctx.db, slugParam(req));
+    await renderLetter(req, res, letter, null);
+  });
+
+  r.post('/letters/:slug/sign', async (req, res) => {
+    const letter = await findPublicLetter(ctx.db, slugParam(req));
+    const parsed = parseForm(signFormSchema, req.body);
+    if (!parsed.ok) {
+      const values = { ...(req.body as Record<string, unknown>) };
+      return renderLetter(req, res, letter, { values, errors: parsed.errors }, 422);
+    }
+    // Emails go out in the interface language the signer used.
+    await signLetter(ctx, letter, parsed.data, { ip: req.ip ?? '', language: req.lang });
+    res.redirect(303, `/letters/${letter.slug}/check-email?lang=${req.lang}`);
+  });
+
+  r.get('/letters/:slug/check-email', async (req, res) => {
+    const letter = await findPublicLetter(ctx.db, slugParam(req));
+    const version = versionFor(req, letter);
+    res.render('signatures/check-email', { title: req.t('checkEmail.title'), letter: { slug: letter.slug, title: version.title } });
+  });
+
+  r.get('/letters/:slug/manage', async (req, res) => {
+    const letter = await findPublicLetter(ctx.db, slugParam(req));
+    const version = versionFor(req, letter);
+    res.render('signatures/manage', {
+      title: req.t('manage.title'),
+      letter: { slug: letter.slug, title: version.title },
+      form: { values: {}, errors: {} },
+      sent: false,
+    });
+  });
+
+  r.post('/letters/:slug/manage', async (req, res) => {
+    const letter = await findPublicLetter(ctx.db, slugParam(req));
+    const version = versionFor(req, letter);
+    const parsed = parseForm(emailOnlySchema, req.body);
+    const view = { title: req.t('manage.title'), letter: { slug: letter.slug, title: version.title } };
+    if (!parsed.ok) {
+      return res.status(422).render('signatures/manage', { ...view, form: { values: req.body as object, errors: parsed.errors }, sent: false });
+    }
+    await requestManageLink(ctx, letter, parsed.data.email, req.ip ?? '');
+    res.render('signatures/manage', { ...view, form: { values: {}, errors: {} }, sent: true });
+  });
+
+  return r;
+}

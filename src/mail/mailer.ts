@@ -1,0 +1,43 @@
+import path from 'node:path';
+import ejs from 'ejs';
+import type { Language } from '../letters/letter.entity';
+import { tFor } from '../web/i18n';
+import type { MailTransport } from './transport';
+
+const EMAIL_VIEWS = path.resolve(__dirname, '../../views/emails');
+
+interface LetterRef {
+  title: string;
+  url: string;
+}
+
+async function render(template: string, lang: Language, locals: Record<string, unknown>) {
+  const t = tFor(lang);
+  const data = { ...locals, t, lang };
+  const [html, text] = await Promise.all([
+    ejs.renderFile(path.join(EMAIL_VIEWS, `${template}.html.ejs`), data, { async: false }),
+    ejs.renderFile(path.join(EMAIL_VIEWS, `${template}.text.ejs`), data, { async: false }),
+  ]);
+  return { html, text: text.replace(/\n{3,}/g, '\n\n') };
+}
+
+/** One function per message: typed inputs, HTML and text from views/emails/, in the signer's language. */
+export class Mailer {
+  constructor(private readonly transport: MailTransport) {}
+
+  async confirmSignature(to: string, lang: Language, p: { name: string; letter: LetterRef; confirmUrl: string; withdrawUrl: string; expiresHours: number; reminder: boolean }) {
+    const t = tFor(lang);
+    const subject = t(p.reminder ? 'email.reminder.subject' : 'email.confirm.subject', { title: p.letter.title });
+    await this.transport.send({ to, subject, ...(await render('confirm', lang, { ...p, subject })) });
+  }
+
+  async alreadySigned(to: string, lang: Language, p: { name: string; letter: LetterRef; withdrawUrl: string }) {
+    const subject = tFor(lang)('email.already.subject', { title: p.letter.title });
+    await this.transport.send({ to, subject, ...(await render('already-signed', lang, { ...p, subject })) });
+  }
+
+  async manageSignature(to: string, lang: Language, p: { name: string; letter: LetterRef; withdrawUrl: string }) {
+    const subject = tFor(lang)('email.manage.subject', { title: p.letter.title });
+    await this.transport.send({ to, subject, ...(await render('manage', lang, { ...p, subject })) });
+  }
+}

@@ -1,0 +1,36 @@
+import type { EntityManager } from 'typeorm';
+
+/**
+ * The durable outbox. Jobs live in PostgreSQL (graphile-worker's schema) and are added with
+ * SQL inside the caller's transaction, so an email exists exactly when the change that causes
+ * it commits. Workers take jobs with SKIP LOCKED (one worker per job) and retry failures with
+ * exponential backoff.
+ */
+export type EmailKind = 'confirm' | 'reminder' | 'already-signed' | 'manage';
+
+export interface SignatureEmailJob {
+  signatureId: string;
+  kind: EmailKind;
+}
+
+export const TASK_SIGNATURE_EMAIL = 'signature-email';
+
+export async function enqueue(
+  tx: EntityManager,
+  task: string,
+  payload: object,
+  opts: { runAt?: Date; jobKey?: string; maxAttempts?: number } = {},
+): Promise<void> {
+  await tx.query(
+    `SELECT graphile_worker.add_job($1, $2::json, run_at => $3::timestamptz, job_key => $4, max_attempts => $5)`,
+    [task, JSON.stringify(payload), opts.runAt ?? null, opts.jobKey ?? null, opts.maxAttempts ?? 25],
+  );
+}
+
+export function enqueueSignatureEmail(
+  tx: EntityManager,
+  job: SignatureEmailJob,
+  opts: { runAt?: Date; jobKey?: string } = {},
+): Promise<void> {
+  return enqueue(tx, TASK_SIGNATURE_EMAIL, job, opts);
+}

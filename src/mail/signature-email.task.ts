@@ -1,0 +1,50 @@
+import type { AppContext } from '../context';
+import { Letter } from '../letters/letter.entity';
+import { chooseTranslation } from '../letters/letters.service';
+import { Signature } from '../signatures/signature.entity';
+import { issueToken } from '../signatures/tokens';
+import type { Mailer } from './mailer';
+import type { SignatureEmailJob } from './queue';
+
+const WITHDRAW_TOKEN_TTL_HOURS = 24 * 365;
+
+/**
+ * Sends one signature email. Tokens are made here rather than at signing, so the job payload
+ * (stored in PostgreSQL until sent) never holds a working link. A retry after an SMTP failure
+ * makes fresh tokens; the unused ones expire.
+ */
+export async function sendSignatureEmail(ctx: AppContext, mailer: Mailer, job: SignatureEmailJob): Promise<void> {
+  const sig = await ctx.db.getRepository(Signature).findOneBy({ id: job.signatureId });
+  if (!sig) return; // withdrawn since: nothing to send, nobody to send it to
+  const wantsConfirm = job.kind === 'confirm' || job.kind === 'reminder';
+  if (wantsConfirm && sig.status !== 'pending') return; // confirmed before the reminder fell due
+  if (!wantsConfirm && sig.status !== 'confirmed') return;
+
+  const letter = await ctx.db.getRepository(Letter).findOneOrFail({ where: { id: sig.letterId }, relations: { translations: true } });
+  const translation = chooseTranslation(letter.translations, letter.defaultLanguage, [sig.language]);
+  const base = ctx.config.BASE_URL;
+  const { confirmToken, withdrawToken } = await ctx.db.transaction(async (tx) => ({
+    confirmToken: wantsConfirm
+      ? await issueToken(tx, 'confirm', { signatureId: sig.id }, ctx.config.CONFIRM_TOKEN_TTL_HOURS)
+      : null,
+    withdrawToken: await issueToken(tx, 'withdraw', { signatureId: sig.id }, WITHDRAW_TOKEN_TTL_HOURS),
+  }));
+  const common = {
+    name: sig.fullName,
+    letter: { title: translation.title, url: `${base}/letters/${letter.slug}?lang=${translation.language}` },
+    withdrawUrl: `${base}/s/withdraw/${withdrawToken}`,
+  };
+  if (confirmToken) {
+    await mailer.confirmSignature(sig.email, sig.language, {
+      ...common,
+      confirmUrl: `${base}/s/confirm/${confirmToken}`,
+      expiresHours: ctx.config.CONFIRM_TOKEN_TTL_HOURS,
+      reminder: job.kind === 'reminder',
+    });
+  } else if (job.kind === 'already-signed') {
+    await mailer.alreadySigned(sig.email, sig.language, common);
+  } else {
+    await mailer.manageSignature(sig.email, sig.language, common);
+  }
+  ctx.log.info({ signatureId: sig.id, kind: job.kind }, 'signature email sent');
+}

@@ -1,0 +1,58 @@
+import { Logger, run, runMigrations, type Runner, type TaskList } from 'graphile-worker';
+import type { Pool } from 'pg';
+import { pgPool } from '../db/pool';
+import type { AppContext } from '../context';
+import { foldCountDeltas } from '../signatures/counts.service';
+import type { Mailer } from './mailer';
+import { TASK_SIGNATURE_EMAIL, type SignatureEmailJob } from './queue';
+import { sendSignatureEmail } from './signature-email.task';
+
+/** Installs or upgrades the job queue's own schema (graphile-worker keeps its own migrations). */
+export async function migrateQueue(pool: Pool): Promise<void> {
+  await runMigrations({ pgPool: pool, logger: silentLogger() });
+}
+
+// graphile-worker's own chatter stays out of our structured log; failures are logged below.
+function silentLogger(): Logger {
+  return new Logger(() => () => undefined);
+}
+
+export interface Worker {
+  stop(): Promise<void>;
+}
+
+/**
+ * The worker: sends queued email and folds count deltas. Any number may run against one
+ * database; each job is taken by exactly one of them.
+ */
+export async function startWorker(ctx: AppContext, mailer: Mailer, opts: { foldEveryMs?: number } = {}): Promise<Worker> {
+  const taskList: TaskList = {
+    [TASK_SIGNATURE_EMAIL]: async (payload) => {
+      await sendSignatureEmail(ctx, mailer, payload as SignatureEmailJob);
+    },
+  };
+  const runner: Runner = await run({
+    pgPool: pgPool(ctx.db),
+    taskList,
+    concurrency: ctx.config.WORKER_CONCURRENCY,
+    pollInterval: 1000,
+    noHandleSignals: true,
+    logger: silentLogger(),
+  });
+  runner.events.on('job:error', ({ job, error }) => {
+    ctx.log.warn({ jobId: job.id, task: job.task_identifier, attempts: job.attempts, err: (error as Error)?.message }, 'job failed, will retry');
+  });
+  let folding: Promise<unknown> = Promise.resolve();
+  const timer = setInterval(() => {
+    folding = foldCountDeltas(ctx.db)
+      .then(() => ctx.db.query('DELETE FROM rate_limits WHERE expire < $1', [Date.now()]))
+      .catch((err: Error) => ctx.log.warn({ err: err.message }, 'count fold failed'));
+  }, opts.foldEveryMs ?? 2000);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await runner.stop();
+      await folding;
+    },
+  };
+}

@@ -1,0 +1,77 @@
+import type { DataSource, EntityManager } from 'typeorm';
+
+/**
+ * Verified counts without a hot row. Each confirmation or removal appends a delta; the worker
+ * folds the deltas into per-country totals every few seconds. Readers add the unfolded deltas, so
+ * the count is exact at every moment while each read touches at most a few hundred small rows.
+ */
+export async function recordCountChange(
+  tx: EntityManager,
+  letterId: string,
+  country: string,
+  delta: 1 | -1,
+): Promise<void> {
+  await tx.query('INSERT INTO signature_count_deltas (letter_id, country, delta) VALUES ($1, $2, $3)', [
+    letterId,
+    country,
+    delta,
+  ]);
+}
+
+export async function verifiedCount(db: DataSource | EntityManager, letterId: string): Promise<number> {
+  const rows: Array<{ n: string }> = await db.query(
+    `SELECT (SELECT coalesce(sum(verified), 0) FROM letter_country_counts WHERE letter_id = $1)
+          + (SELECT coalesce(sum(delta), 0) FROM signature_count_deltas WHERE letter_id = $1) AS n`,
+    [letterId],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+export async function verifiedCounts(db: DataSource, letterIds: string[]): Promise<Map<string, number>> {
+  const result = new Map<string, number>(letterIds.map((id) => [id, 0]));
+  if (!letterIds.length) return result;
+  const rows: Array<{ letter_id: string; n: string }> = await db.query(
+    `SELECT letter_id, sum(n) AS n FROM (
+       SELECT letter_id, sum(verified) AS n FROM letter_country_counts WHERE letter_id = ANY($1) GROUP BY letter_id
+       UNION ALL
+       SELECT letter_id, sum(delta) AS n FROM signature_count_deltas WHERE letter_id = ANY($1) GROUP BY letter_id
+     ) c GROUP BY letter_id`,
+    [letterIds],
+  );
+  for (const r of rows) result.set(r.letter_id, Number(r.n));
+  return result;
+}
+
+export async function countsByCountry(
+  db: DataSource,
+  letterId: string,
+): Promise<Array<{ country: string; count: number }>> {
+  const rows: Array<{ country: string; n: string }> = await db.query(
+    `SELECT country, sum(n) AS n FROM (
+       SELECT country, verified AS n FROM letter_country_counts WHERE letter_id = $1
+       UNION ALL
+       SELECT country, delta AS n FROM signature_count_deltas WHERE letter_id = $1
+     ) c GROUP BY country HAVING sum(n) > 0 ORDER BY sum(n) DESC, country`,
+    [letterId],
+  );
+  return rows.map((r) => ({ country: r.country, count: Number(r.n) }));
+}
+
+/**
+ * Moves deltas into the totals in one statement. Safe with several workers: rows another fold
+ * already deleted are skipped by DELETE, so no delta is counted twice.
+ */
+export async function foldCountDeltas(db: DataSource): Promise<number> {
+  const rows: Array<{ folded: string }> = await db.query(`
+    WITH d AS (
+      DELETE FROM signature_count_deltas RETURNING letter_id, country, delta
+    ), s AS (
+      SELECT letter_id, country, sum(delta)::int AS n, count(*) AS rows FROM d GROUP BY letter_id, country
+    ), u AS (
+      INSERT INTO letter_country_counts AS c (letter_id, country, verified)
+      SELECT letter_id, country, n FROM s
+      ON CONFLICT (letter_id, country) DO UPDATE SET verified = c.verified + excluded.verified
+    )
+    SELECT coalesce(sum(rows), 0) AS folded FROM s`);
+  return Number(rows[0]?.folded ?? 0);
+}

@@ -1,0 +1,71 @@
+import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
+import type { Language, Visibility } from '../letters/letter.entity';
+
+export const SIGNATURE_STATUSES = ['pending', 'confirmed', 'invalidated'] as const;
+export type SignatureStatus = (typeof SIGNATURE_STATUSES)[number];
+export const SIGNED_AS = ['individual', 'organisation'] as const;
+export type SignedAs = (typeof SIGNED_AS)[number];
+
+/**
+ * One person's signature on one letter. A withdrawn signature is deleted outright, with its
+ * tokens: nothing of the signer remains.
+ */
+@Entity('signatures')
+@Unique('signatures_letter_email', ['letterId', 'emailNormalised'])
+@Index('signatures_letter_status_confirmed', ['letterId', 'status', 'confirmedAt'])
+export class Signature {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'letter_id', type: 'uuid' })
+  letterId: string;
+
+  @Column({ name: 'full_name', type: 'varchar', length: 200 })
+  fullName: string;
+
+  /** As typed (trimmed): mail goes where the signer said. */
+  @Column({ type: 'varchar', length: 320 })
+  email: string;
+
+  /** Closes the obvious duplicates (case, spaces, Gmail dots and +tags); unique per letter. */
+  @Column({ name: 'email_normalised', type: 'varchar', length: 320 })
+  emailNormalised: string;
+
+  @Column({ type: 'char', length: 2 })
+  country: string;
+
+  @Column({ type: 'varchar', length: 120, nullable: true })
+  city: string | null;
+
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  organisation: string | null;
+
+  @Column({ name: 'signed_as', type: 'varchar', length: 12, default: 'individual' })
+  signedAs: SignedAs;
+
+  @Column({ type: 'varchar', length: 10 })
+  visibility: Visibility;
+
+  @Column({ name: 'wants_updates', type: 'boolean', default: false })
+  wantsUpdates: boolean;
+
+  @Column({ type: 'varchar', length: 5 })
+  language: Language;
+
+  @Column({ type: 'varchar', length: 12, default: 'pending' })
+  status: SignatureStatus;
+
+  /** Keyed hash of the network origin: enough for abuse control, useless to identify anyone. */
+  @Column({ name: 'origin_hash', type: 'varchar', length: 64, nullable: true })
+  originHash: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'confirmed_at', type: 'timestamptz', nullable: true })
+  confirmedAt: Date | null;
+
+  /** When the last confirmation email was queued: throttles resends. */
+  @Column({ name: 'last_emailed_at', type: 'timestamptz', nullable: true })
+  lastEmailedAt: Date | null;
+}

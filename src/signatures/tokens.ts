@@ -1,0 +1,44 @@
+import crypto from 'node:crypto';
+import type { EntityManager } from 'typeorm';
+import { Token, type TokenPurpose } from './token.entity';
+
+export function hashToken(raw: string): string {
+  return crypto.createHash('sha256').update(raw, 'utf8').digest('hex');
+}
+
+/** 256 random bits, URL-safe. Only the hash is stored. */
+export async function issueToken(
+  tx: EntityManager,
+  purpose: TokenPurpose,
+  owner: { signatureId?: string; organiserId?: string },
+  ttlHours: number,
+): Promise<string> {
+  const raw = crypto.randomBytes(32).toString('base64url');
+  await tx.insert(Token, {
+    tokenHash: hashToken(raw),
+    purpose,
+    signatureId: owner.signatureId ?? null,
+    organiserId: owner.organiserId ?? null,
+    expiresAt: new Date(Date.now() + ttlHours * 3600_000),
+  });
+  return raw;
+}
+
+/** Finds a token by its raw value, locking it so that two clicks are served one after the other. */
+export async function findTokenForUpdate(
+  tx: EntityManager,
+  raw: string,
+  purpose: TokenPurpose,
+): Promise<Token | null> {
+  if (!/^[A-Za-z0-9_-]{20,100}$/.test(raw)) return null;
+  return tx
+    .getRepository(Token)
+    .createQueryBuilder('t')
+    .setLock('pessimistic_write')
+    .where('t.token_hash = :h AND t.purpose = :p', { h: hashToken(raw), p: purpose })
+    .getOne();
+}
+
+export function isExpired(token: Token, now = new Date()): boolean {
+  return token.expiresAt.getTime() <= now.getTime();
+}

@@ -1,0 +1,55 @@
+import type { ErrorRequestHandler, RequestHandler } from 'express';
+import type { Logger } from '../logger';
+import { AppError, NotFound, RateLimited } from './errors';
+
+export const notFoundHandler: RequestHandler = (_req, _res, next) => next(new NotFound());
+
+interface HttpishError {
+  status?: number;
+  statusCode?: number;
+  type?: string;
+  code?: string;
+}
+
+/** Maps errors from Express's own parsers and from csrf-csrf onto our typed errors. */
+function classify(err: unknown): AppError | null {
+  if (err instanceof AppError) return err;
+  const e = (err ?? {}) as HttpishError;
+  if (e.code === 'EBADCSRFTOKEN') return new AppError(403, 'bad_csrf', 'errors.csrf');
+  if (e.type === 'entity.too.large') return new AppError(413, 'too_large', 'errors.tooLarge');
+  if (e.type === 'entity.parse.failed' || e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
+    return new AppError(400, 'bad_request', 'errors.badRequest');
+  }
+  if (e.type === 'parameters.too.many') return new AppError(413, 'too_large', 'errors.tooLarge');
+  const status = e.status ?? e.statusCode;
+  if (status && status >= 400 && status < 500) return new AppError(status, 'bad_request', 'errors.badRequest');
+  // A database that is not there answers 503, so a load balancer and a person both know to retry.
+  const msg = String((err as Error)?.message ?? '');
+  if (/ECONNREFUSED|Connection terminated|timeout exceeded when trying to connect|the database system is (starting|shutting) up|terminating connection/i.test(msg)) {
+    return new AppError(503, 'unavailable', 'errors.unavailable');
+  }
+  return null;
+}
+
+/** One place turns every error into a page or JSON; nobody sees a stack trace. */
+export function errorHandler(log: Logger): ErrorRequestHandler {
+  return (err: unknown, req, res, _next) => {
+    const known = classify(err);
+    const status = known?.status ?? 500;
+    if (!known) log.error({ err, reqId: req.id }, 'unhandled error');
+    else if (status >= 500) log.warn({ code: known.code, reqId: req.id }, 'service unavailable');
+    if (res.headersSent) return res.end();
+    if (known instanceof RateLimited) res.set('Retry-After', String(known.retryAfterSeconds));
+    if (status === 503) res.set('Retry-After', '5');
+    const t = req.t ?? ((k: string) => k);
+    const message = t(known?.messageKey ?? 'errors.internal');
+    res.status(status);
+    if (req.accepts(['html', 'json']) === 'json' || req.path.endsWith('.json')) {
+      return res.json({ error: known?.code ?? 'internal', message, requestId: req.id });
+    }
+    res.render('error', { title: message, status, message, requestId: req.id }, (renderErr, html) => {
+      if (renderErr) res.type('text/plain').send(`${status} ${message}`);
+      else res.send(html);
+    });
+  };
+}

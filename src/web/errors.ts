@@ -1,0 +1,41 @@
+/** Typed errors: one middleware turns them into pages or JSON. `messageKey` is an i18n key. */
+export class AppError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly messageKey: string,
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(code);
+  }
+}
+
+export class NotFound extends AppError {
+  constructor() {
+    super(404, 'not_found', 'errors.notFound');
+  }
+}
+
+export class ValidationFailed extends AppError {
+  constructor(readonly fieldErrors: Record<string, string>) {
+    super(422, 'validation_failed', 'errors.validation');
+  }
+}
+
+export class RateLimited extends AppError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(429, 'rate_limited', 'errors.rateLimited');
+  }
+}
+
+export class Forbidden extends AppError {
+  constructor() {
+    super(403, 'forbidden', 'errors.forbidden');
+  }
+}
+
+export class ServiceUnavailable extends AppError {
+  constructor() {
+    super(503, 'unavailable', 'errors.unavailable');
+  }
+}

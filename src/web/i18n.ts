@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import i18next, { type TFunction } from 'i18next';
+import countries from 'i18n-iso-countries';
+import { LANGUAGES, type Language } from '../letters/letter.entity';
+
+export type { TFunction };
+export const LOCALES_DIR = path.resolve(__dirname, '../../locales');
+
+const i18n = i18next.createInstance();
+let ready: Promise<unknown> | null = null;
+
+/** Interface messages live in locales/<lang>.json; loaded once, synchronously, at start-up. */
+export function initI18n(): Promise<unknown> {
+  if (ready) return ready;
+  const resources: Record<string, { translation: object }> = {};
+  for (const lng of LANGUAGES) {
+    resources[lng] = { translation: JSON.parse(fs.readFileSync(path.join(LOCALES_DIR, `${lng}.json`), 'utf8')) as object };
+    countries.registerLocale(
+      JSON.parse(fs.readFileSync(require.resolve(`i18n-iso-countries/langs/${lng}.json`), 'utf8')) as countries.LocaleData,
+    );
+  }
+  ready = i18n.init({
+    resources,
+    lng: 'en',
+    fallbackLng: 'en',
+    supportedLngs: [...LANGUAGES],
+    interpolation: { escapeValue: false }, // EJS escapes on output
+    initAsync: false,
+  });
+  return ready;
+}
+
+export function tFor(lang: Language): TFunction {
+  return i18n.getFixedT(lang);
+}
+
+export function isLanguage(v: unknown): v is Language {
+  return typeof v === 'string' && (LANGUAGES as readonly string[]).includes(v);
+}
+
+/** Picks the best supported language from an Accept-Language header. */
+export function fromAcceptLanguage(header: string | undefined): Language | null {
+  if (!header) return null;
+  const ranked = header
+    .split(',')
+    .map((part) => {
+      const [tag, ...params] = part.trim().split(';');
+      const q = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
+      return { tag: (tag ?? '').toLowerCase(), q: q ? Number(q.slice(2)) || 0 : 1 };
+    })
+    .filter((x) => x.tag && x.q > 0)
+    .sort((a, b) => b.q - a.q);
+  for (const { tag } of ranked) {
+    const base = tag.split('-')[0];
+    if (isLanguage(base)) return base;
+  }
+  return null;
+}
+
+export interface CountryOption {
+  code: string;
+  name: string;
+}
+
+const countryCache = new Map<Language, CountryOption[]>();
+
+/** ISO 3166 countries, named and sorted in the reader's language. */
+export function countryOptions(lang: Language): CountryOption[] {
+  let list = countryCache.get(lang);
+  if (!list) {
+    const names = countries.getNames(lang, { select: 'official' });
+    const collator = new Intl.Collator(lang);
+    list = Object.entries(names)
+      .map(([code, name]) => ({ code, name }))
+      .sort((a, b) => collator.compare(a.name, b.name));
+    countryCache.set(lang, list);
+  }
+  return list;
+}
+
+export function countryName(code: string, lang: Language): string {
+  return countries.getName(code, lang, { select: 'official' }) ?? code;
+}
+
+export function isCountryCode(code: string): boolean {
+  return countries.isValid(code) && code.length === 2;
+}
+
+export function formatNumber(n: number, lang: Language): string {
+  return new Intl.NumberFormat(lang).format(n);
+}
+
+export function formatDate(d: Date, lang: Language): string {
+  return new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeZone: 'UTC' }).format(d);
+}

@@ -1,0 +1,31 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { Language } from '../letters/letter.entity';
+import { LANGUAGES } from '../letters/letter.entity';
+import { formatDate, formatNumber, fromAcceptLanguage, isLanguage, tFor, countryName } from './i18n';
+
+export const LANG_COOKIE = 'lang';
+
+/** ?lang= (remembered in a cookie), else the cookie, else Accept-Language, else English. */
+export function locale(req: Request, res: Response, next: NextFunction): void {
+  const q = typeof req.query.lang === 'string' ? req.query.lang : undefined;
+  let lang: Language = 'en';
+  if (isLanguage(q)) {
+    lang = q;
+    res.cookie(LANG_COOKIE, q, { sameSite: 'lax', httpOnly: true, maxAge: 365 * 86400_000, path: '/' });
+  } else if (isLanguage(req.cookies?.[LANG_COOKIE])) {
+    lang = req.cookies[LANG_COOKIE];
+  } else {
+    lang = fromAcceptLanguage(req.get('accept-language')) ?? 'en';
+  }
+  req.lang = lang;
+  req.t = tFor(lang);
+  res.locals.lang = lang;
+  res.locals.t = req.t;
+  res.locals.languages = LANGUAGES;
+  res.locals.fmtNumber = (n: number) => formatNumber(n, lang);
+  res.locals.fmtDate = (d: Date) => formatDate(d, lang);
+  res.locals.countryName = (code: string) => countryName(code, lang);
+  res.locals.path = req.path;
+  res.vary('Accept-Language');
+  next();
+}

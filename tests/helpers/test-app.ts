@@ -1,0 +1,77 @@
+import 'reflect-metadata';
+import type { Express } from 'express';
+import request from 'supertest';
+import type { DataSource } from 'typeorm';
+import { buildApp } from '../../src/app';
+import { loadConfig, type Config } from '../../src/config';
+import type { AppContext } from '../../src/context';
+import { createDataSource } from '../../src/db/data-source';
+import { createLogger } from '../../src/logger';
+import { Mailer } from '../../src/mail/mailer';
+import { smtpTransport, type MailTransport } from '../../src/mail/transport';
+import { startWorker, type Worker } from '../../src/mail/worker';
+import { initI18n } from '../../src/web/i18n';
+import { createSignLimits } from '../../src/web/rate-limits';
+import { SmtpSink } from './smtp-sink';
+
+export interface TestApp {
+  app: Express;
+  ctx: AppContext;
+  db: DataSource;
+  smtp: SmtpSink;
+  config: Config;
+  close(): Promise<void>;
+}
+
+/** The real app on the run's database, mailing a real in-process SMTP server through the real worker. */
+export async function startTestApp(env: Record<string, string> = {}, opts: { worker?: boolean } = {}): Promise<TestApp> {
+  await initI18n();
+  const smtp = await new SmtpSink().start();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: process.env.TEST_DB_URL,
+    SMTP_URL: smtp.url,
+    BASE_URL: 'http://undersigned.test',
+    SESSION_SECRET: 'test-secret-test-secret-test-secret',
+    LOG_LEVEL: 'silent',
+    SIGN_LIMIT_PER_IP_PER_HOUR: '100000',
+    SIGN_LIMIT_PER_EMAIL_PER_HOUR: '100',
+    RESEND_THROTTLE_MINUTES: '0',
+    ...env,
+  });
+  const db: DataSource = createDataSource(config.DATABASE_URL!, { poolSize: 30 });
+  await db.initialize();
+  const log = createLogger(config.LOG_LEVEL);
+  const ctx: AppContext = { db, config, log, limits: createSignLimits(db, config) };
+  const transport: MailTransport = smtpTransport(smtp.url, config.MAIL_FROM);
+  const worker: Worker | null = opts.worker === false ? null : await startWorker(ctx, new Mailer(transport), { foldEveryMs: 200 });
+  const app = buildApp(ctx, { devMailbox: false });
+  return {
+    app,
+    ctx,
+    db,
+    smtp,
+    config,
+    async close() {
+      await worker?.stop();
+      transport.close();
+      await ctx.limits.close();
+      await db.destroy();
+      await smtp.stop();
+    },
+  };
+}
+
+/** A browser-like client: keeps cookies, reads the CSRF token from the page's form. */
+export function browser(app: Express) {
+  const agent = request.agent(app);
+  return {
+    agent,
+    async csrfFrom(path: string): Promise<string> {
+      const res = await agent.get(path).expect(200);
+      const m = res.text.match(/name="_csrf" value="([^"]+)"/);
+      if (!m) throw new Error(`no CSRF token on ${path}`);
+      return m[1];
+    },
+  };
+}

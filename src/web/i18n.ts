@@ -10,12 +10,34 @@ export const LOCALES_DIR = path.resolve(__dirname, '../../locales');
 const i18n = i18next.createInstance();
 let ready: Promise<unknown> | null = null;
 
-/** Interface messages live in locales/<lang>.json; loaded once, synchronously, at start-up. */
+type Catalogue = { [key: string]: string | Catalogue };
+
+function merge(into: Catalogue, from: Catalogue): Catalogue {
+  for (const [k, v] of Object.entries(from)) {
+    const existing = into[k];
+    into[k] = typeof v === 'object' && typeof existing === 'object' ? merge(existing, v) : v;
+  }
+  return into;
+}
+
+/**
+ * Interface messages: every JSON file in locales/<lang>/ (one per feature, so features grow
+ * their own catalogues), merged into one tree. Loaded once, synchronously, at start-up.
+ */
+export function loadCatalogue(lng: Language): Catalogue {
+  const dir = path.join(LOCALES_DIR, lng);
+  return fs
+    .readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()
+    .reduce<Catalogue>((acc, f) => merge(acc, JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as Catalogue), {});
+}
+
 export function initI18n(): Promise<unknown> {
   if (ready) return ready;
-  const resources: Record<string, { translation: object }> = {};
+  const resources: Record<string, { translation: Catalogue }> = {};
   for (const lng of LANGUAGES) {
-    resources[lng] = { translation: JSON.parse(fs.readFileSync(path.join(LOCALES_DIR, `${lng}.json`), 'utf8')) as object };
+    resources[lng] = { translation: loadCatalogue(lng) };
     countries.registerLocale(
       JSON.parse(fs.readFileSync(require.resolve(`i18n-iso-countries/langs/${lng}.json`), 'utf8')) as countries.LocaleData,
     );

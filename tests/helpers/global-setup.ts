@@ -21,7 +21,10 @@ export default async function globalSetup(): Promise<void> {
     base = embedded.url;
   }
   const url = new URL(base);
-  const dbName = `${url.pathname.slice(1) || 'undersigned'}_test_run`;
+  // One database per run, so that runs in parallel (two checkouts, CI and a developer) never meet.
+  const dbName = `undersigned_test_${process.pid}`;
+  process.env.TEST_DB_ADMIN_URL = base;
+  process.env.TEST_DB_NAME = dbName;
   const admin = new Client({ connectionString: base });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);

@@ -1,4 +1,5 @@
 import { Initial1764201600000 } from './1764201600000-Initial';
+import { SignatureModeration1764201650000 } from './1764201650000-SignatureModeration';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
-export const migrations = [Initial1764201600000];
+export const migrations = [Initial1764201600000, SignatureModeration1764201650000];

@@ -86,7 +86,10 @@ export async function recentSignatories(
     .getRepository(Signature)
     .createQueryBuilder('s')
     .select(['s.fullName', 's.visibility', 's.organisation', 's.city', 's.country', 's.confirmedAt'])
-    .where(`s.letter_id = :letterId AND s.status = 'confirmed' AND s.visibility <> 'private' AND s.signed_as = :signedAs`, {
+    .where(
+      `s.letter_id = :letterId AND s.status = 'confirmed' AND s.held_reason IS NULL AND NOT s.hidden
+       AND s.visibility <> 'private' AND s.signed_as = :signedAs`,
+      {
       letterId,
       signedAs,
     })

@@ -65,6 +65,26 @@ export class Signature {
   @Column({ name: 'confirmed_at', type: 'timestamptz', nullable: true })
   confirmedAt: Date | null;
 
+  /** Organisers can take a signature off the public list without touching the count. */
+  @Column({ type: 'boolean', default: false })
+  hidden: boolean;
+
+  @Column({ name: 'invalidated_reason', type: 'varchar', length: 300, nullable: true })
+  invalidatedReason: string | null;
+
+  @Column({ name: 'invalidated_at', type: 'timestamptz', nullable: true })
+  invalidatedAt: Date | null;
+
+  /**
+   * Set when abuse control holds the signature for review (e.g. 'burst', 'disposable-domain').
+   * A held signature is confirmed like any other but not counted until an organiser releases it.
+   */
+  @Column({ name: 'held_reason', type: 'varchar', length: 40, nullable: true })
+  heldReason: string | null;
+
+  @Column({ type: 'varchar', length: 6, default: 'online' })
+  source: 'online' | 'paper';
+
   /** When the last confirmation email was queued: throttles resends. */
   @Column({ name: 'last_emailed_at', type: 'timestamptz', nullable: true })
   lastEmailedAt: Date | null;

@@ -25,6 +25,11 @@ export class LetterNotOpen extends AppError {
   }
 }
 
+/** Whether a signature is in the public count: confirmed and not held for review. */
+export function isCounted(sig: Pick<Signature, 'status' | 'heldReason'>): boolean {
+  return sig.status === 'confirmed' && !sig.heldReason;
+}
+
 function throttled(sig: Signature, minutes: number): boolean {
   return !!sig.lastEmailedAt && Date.now() - sig.lastEmailedAt.getTime() < minutes * 60_000;
 }
@@ -158,7 +163,8 @@ export async function confirmSignature(ctx: AppContext, rawToken: string): Promi
     if (isExpired(token)) return { kind: 'expired' };
     await tx.update(Signature, { id: sig.id }, { status: 'confirmed', confirmedAt: () => 'now()' });
     await tx.query('UPDATE tokens SET used_at = now() WHERE id = $1', [token.id]);
-    await recordCountChange(tx, sig.letterId, sig.country, 1);
+    // A held signature counts only once an organiser releases it.
+    if (!sig.heldReason) await recordCountChange(tx, sig.letterId, sig.country, 1);
     ctx.log.info({ letterId: sig.letterId, signatureId: sig.id }, 'signature confirmed');
     return { kind: 'confirmed', ...ref };
   });
@@ -190,7 +196,7 @@ export async function withdrawSignature(ctx: AppContext, rawToken: string): Prom
       .where('s.id = :id', { id: token.signatureId })
       .getOne();
     if (!sig) return { done: false };
-    if (sig.status === 'confirmed') await recordCountChange(tx, sig.letterId, sig.country, -1);
+    if (isCounted(sig)) await recordCountChange(tx, sig.letterId, sig.country, -1);
     await tx.delete(Signature, { id: sig.id });
     // Jobs still queued for this signature find no row and end quietly.
     ctx.log.info({ letterId: sig.letterId }, 'signature withdrawn and erased');

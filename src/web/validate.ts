@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 
+const MESSAGE_KEY = /^[a-z][A-Za-z0-9]*(\.[A-Za-z0-9_]+)+$/;
+
 export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: Record<string, string> };
 
 /**
@@ -12,7 +14,8 @@ export function parseForm<S extends z.ZodTypeAny>(schema: S, input: unknown): Fo
   const errors: Record<string, string> = {};
   for (const issue of result.error.issues) {
     const field = String(issue.path[0] ?? '_form');
-    errors[field] ??= issue.message.startsWith('form.') ? issue.message : 'form.errors.invalid';
+    // A message that is a catalogue key (any feature's namespace) is kept; zod's own prose is not.
+    errors[field] ??= MESSAGE_KEY.test(issue.message) ? issue.message : 'form.errors.invalid';
   }
   return { ok: false, errors };
 }

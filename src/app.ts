@@ -10,11 +10,12 @@ import type { AppContext } from './context';
 import { lettersRouter } from './letters/letters.router';
 import { devMailboxRouter } from './mail/dev-mailbox.router';
 import { scrubUrl } from './logger';
+import { PROJECT_ROOT } from './paths';
 import { signaturesRouter } from './signatures/signatures.router';
 import { errorHandler, notFoundHandler } from './web/error-handler';
 import { locale } from './web/locale';
 
-const ROOT = path.resolve(__dirname, '..');
+const ROOT = PROJECT_ROOT;
 
 export interface AppOptions {
   /** Mount the development mailbox (never in production). */

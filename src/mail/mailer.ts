@@ -1,10 +1,11 @@
 import path from 'node:path';
 import ejs from 'ejs';
 import type { Language } from '../letters/letter.entity';
+import { projectPath } from '../paths';
 import { tFor } from '../web/i18n';
 import type { MailTransport } from './transport';
 
-const EMAIL_VIEWS = path.resolve(__dirname, '../../views/emails');
+const EMAIL_VIEWS = projectPath('views', 'emails');
 
 interface LetterRef {
   title: string;

@@ -3,9 +3,10 @@ import path from 'node:path';
 import i18next, { type TFunction } from 'i18next';
 import countries from 'i18n-iso-countries';
 import { LANGUAGES, type Language } from '../letters/letter.entity';
+import { projectPath } from '../paths';
 
 export type { TFunction };
-export const LOCALES_DIR = path.resolve(__dirname, '../../locales');
+export const LOCALES_DIR = projectPath('locales');
 
 const i18n = i18next.createInstance();
 let ready: Promise<unknown> | null = null;

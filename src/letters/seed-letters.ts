@@ -99,7 +99,7 @@ We are confident that next year, you will be celebrating your birthday at large,
         title: 'Lettre aux autorités françaises contre l’extradition de Mukhtar Ablyazov',
         summary:
           'Des défenseurs ukrainiens des droits de l’homme demandent aux autorités françaises de ne pas extrader Mukhtar Ablyazov, détenu en France, et de le remettre en liberté.',
-        recipient: 'Aux autorités françaises',
+        recipient: 'Les autorités françaises',
         body: `Mesdames, Messieurs,
 
 Nous, défenseurs ukrainiens des droits de l’homme, nous adressons à vous au sujet de Mukhtar Ablyazov, homme politique kazakh d’opposition, actuellement détenu en France. Nous vous demandons respectueusement de ne pas l’extrader et de le remettre en liberté.

@@ -1,0 +1,121 @@
+import request from 'supertest';
+import { aLetter, signForm } from '../helpers/factories';
+import { linkFrom } from '../helpers/smtp-sink';
+import { browser, startTestApp, type TestApp } from '../helpers/test-app';
+import { buildApp } from '../../src/app';
+import { createLogger } from '../../src/logger';
+import { Mailer } from '../../src/mail/mailer';
+import { devMailboxTransport } from '../../src/mail/transport';
+import { startWorker } from '../../src/mail/worker';
+
+async function sign(t: TestApp, slug: string, form: Record<string, string>, lang = 'en') {
+  const b = browser(t.app);
+  const csrf = await b.csrfFrom(`/letters/${slug}?lang=${lang}`);
+  return b.agent.post(`/letters/${slug}/sign?lang=${lang}`).type('form').send({ ...form, _csrf: csrf });
+}
+
+describe('verification email delivery', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(async () => {
+    await t.close();
+  });
+
+  test('while SMTP refuses connections the email waits in the outbox, and arrives exactly once when it is back', async () => {
+    const letter = await aLetter(t.db);
+    t.smtp.refuse(true);
+    const form = signForm();
+    const res = await sign(t, letter.slug, form);
+    expect(res.status).toBe(303); // the signer is answered at once: mail never goes out inside the request
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(t.smtp.to(form.email)).toHaveLength(0);
+    const [job] = await t.db.query(
+      `SELECT attempts, last_error FROM graphile_worker._private_jobs WHERE payload->>'kind' = 'confirm' AND attempts > 0 ORDER BY id DESC LIMIT 1`,
+    );
+    expect(job.attempts).toBeGreaterThanOrEqual(1);
+    t.smtp.refuse(false);
+    // graphile-worker retries with exponential backoff (e^attempts seconds)
+    await t.smtp.waitFor(form.email, 1, 20000);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(t.smtp.to(form.email)).toHaveLength(1);
+  }, 40000);
+
+  test('emails go out in the language the signer used, as HTML and plain text', async () => {
+    const letter = await aLetter(t.db);
+    const form = signForm();
+    await sign(t, letter.slug, form, 'uk');
+    const [mail] = await t.smtp.waitFor(form.email);
+    const en = signForm();
+    await sign(t, letter.slug, en, 'en');
+    const [enMail] = await t.smtp.waitFor(en.email);
+    expect(mail.subject).not.toBe(enMail.subject.replace(/^.*?:/, ''));
+    expect(mail.html).toContain('lang="uk"');
+    expect(mail.text.length).toBeGreaterThan(50);
+    expect(mail.text).toContain('/s/confirm/');
+    expect(mail.html).toContain('/s/confirm/');
+  });
+
+  test('a signature never confirmed gets one reminder, and a confirmed one gets none', async () => {
+    const soon = await startTestApp({ REMINDER_AFTER_HOURS: '0.0005' }); // about two seconds
+    try {
+      const letter = await aLetter(soon.db);
+      const waiting = signForm();
+      const prompt = signForm();
+      await sign(soon, letter.slug, waiting);
+      await sign(soon, letter.slug, prompt);
+      const [first] = await soon.smtp.waitFor(prompt.email);
+      await browser(soon.app).agent.get(new URL(linkFrom(first, '/s/confirm/')).pathname).expect(200);
+      const mails = await soon.smtp.waitFor(waiting.email, 2, 20000);
+      expect(mails[1].subject).toMatch(/^Reminder/);
+      // the reminder's link confirms too
+      await browser(soon.app).agent.get(new URL(linkFrom(mails[1], '/s/confirm/')).pathname).expect(200);
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(soon.smtp.to(waiting.email)).toHaveLength(2);
+      expect(soon.smtp.to(prompt.email)).toHaveLength(1);
+    } finally {
+      await soon.close();
+    }
+  }, 40000);
+});
+
+describe('the development mailbox', () => {
+  test('with no SMTP server, mail is kept and shown at /dev/mailbox with clickable links', async () => {
+    const t = await startTestApp({}, { worker: false });
+    try {
+      const worker = await startWorker(t.ctx, new Mailer(devMailboxTransport(t.db, createLogger('silent'))));
+      const app = buildApp(t.ctx, { devMailbox: true });
+      const letter = await aLetter(t.db);
+      const form = signForm();
+      const agent = request.agent(app);
+      const page = await agent.get(`/letters/${letter.slug}`);
+      const csrf = page.text.match(/name="_csrf" value="([^"]+)"/)![1];
+      await agent.post(`/letters/${letter.slug}/sign`).type('form').send({ ...form, _csrf: csrf }).expect(303);
+      let id: string | undefined;
+      for (let i = 0; i < 100 && !id; i++) {
+        const rows = await t.db.query('SELECT id FROM dev_mailbox WHERE recipient = $1', [form.email]);
+        id = rows[0]?.id;
+        if (!id) await new Promise((r) => setTimeout(r, 100));
+      }
+      await worker.stop();
+      expect(id).toBeDefined();
+      const list = await agent.get('/dev/mailbox').expect(200);
+      expect(list.text).toContain(`/dev/mailbox/${id}`);
+      const message = await agent.get(`/dev/mailbox/${id}`).expect(200);
+      const link = message.text.match(/<a href="(http:\/\/undersigned\.test\/s\/confirm\/[^"]+)"/)![1];
+      await agent.get(new URL(link).pathname).expect(200);
+    } finally {
+      await t.close();
+    }
+  });
+
+  test('is not mounted when the app is built for real mail', async () => {
+    const t = await startTestApp({}, { worker: false });
+    try {
+      await request(t.app).get('/dev/mailbox').expect(404);
+    } finally {
+      await t.close();
+    }
+  });
+});

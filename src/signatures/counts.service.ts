@@ -18,6 +18,16 @@ export async function recordCountChange(
   ]);
 }
 
+/** Many signatures counted at once (a paper import): one delta row per country, not one per signature. */
+export async function recordCountChanges(tx: EntityManager, letterId: string, byCountry: Map<string, number>): Promise<void> {
+  const entries = [...byCountry].filter(([, n]) => n !== 0);
+  if (!entries.length) return;
+  await tx.query(
+    'INSERT INTO signature_count_deltas (letter_id, country, delta) SELECT $1, c, d FROM unnest($2::text[], $3::int[]) AS x(c, d)',
+    [letterId, entries.map(([c]) => c), entries.map(([, n]) => n)],
+  );
+}
+
 export async function verifiedCount(db: DataSource | EntityManager, letterId: string): Promise<number> {
   const rows: Array<{ n: string }> = await db.query(
     `SELECT (SELECT coalesce(sum(verified), 0) FROM letter_country_counts WHERE letter_id = $1)

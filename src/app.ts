@@ -12,6 +12,7 @@ import { devMailboxRouter } from './mail/dev-mailbox.router';
 import { scrubUrl } from './logger';
 import { PROJECT_ROOT } from './paths';
 import { signaturesRouter } from './signatures/signatures.router';
+import { sharingRouter } from './sharing/sharing.router';
 import { errorHandler, notFoundHandler } from './web/error-handler';
 import { locale } from './web/locale';
 
@@ -94,6 +95,7 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
 
   app.use(lettersRouter(ctx));
   app.use(signaturesRouter(ctx));
+  app.use(sharingRouter(ctx));
   if (opts.devMailbox && !config.isProduction) app.use(devMailboxRouter(ctx));
 
   app.use(notFoundHandler);

@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
-import { countryOptions, isLanguage } from '../web/i18n';
+import { countryOptions, isLanguage, tFor } from '../web/i18n';
+import { letterSharing } from '../sharing/letter-sharing';
 import { NotFound } from '../web/errors';
 import { parseForm } from '../web/validate';
 import { emailOnlySchema, signFormSchema } from '../signatures/sign-form.schema';
@@ -46,9 +47,14 @@ export function lettersRouter(ctx: AppContext): Router {
   ) {
     const version = versionFor(req, letter);
     const data = await letterPublicData(ctx.db, letter, version, ctx.config.BASE_URL);
-    const [individuals, organisations] = await Promise.all([
+    const [individuals, organisations, sharing] = await Promise.all([
       recentSignatories(ctx.db, letter.id, 'individual'),
       recentSignatories(ctx.db, letter.id, 'organisation'),
+      letterSharing(ctx.db, ctx.config.BASE_URL, letter, version, data.signatureCount, {
+        lang: req.lang,
+        t: req.t,
+        versionT: tFor(version.language),
+      }),
     ]);
     res.status(status).render('letters/letter', {
       title: version.title,
@@ -59,6 +65,7 @@ export function lettersRouter(ctx: AppContext): Router {
       organisations,
       countries: countryOptions(req.lang),
       form: form ?? { values: { visibility: letter.publicNamesDefault, signedAs: 'individual' }, errors: {} },
+      sharing,
     });
   }
 

@@ -2,6 +2,7 @@ import { Router } from 'express';
 import type { AppContext } from '../context';
 import { Letter } from '../letters/letter.entity';
 import { chooseTranslation } from '../letters/letters.service';
+import { shareBlock } from '../sharing/letter-sharing';
 import { verifiedCount } from './counts.service';
 import { checkWithdrawToken, confirmSignature, withdrawSignature } from './signing.service';
 
@@ -33,6 +34,7 @@ export function signaturesRouter(ctx: AppContext): Router {
       letter: { slug: letter.slug, title: version.title, url, goal: letter.goal },
       count: await verifiedCount(ctx.db, letter.id),
       shareText: req.t('share.message', { title: version.title }),
+      share: shareBlock(ctx.config.BASE_URL, letter.slug, version.language, version.title, req.t('share.message', { title: version.title })),
     });
   });
 

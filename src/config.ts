@@ -43,6 +43,11 @@ const schema = z.object({
   REDIS_URL: z.string().url().optional(),
   /** Mail worker concurrency (jobs at once per worker process). */
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+  /**
+   * Jobs locked this long by a worker whose process is gone are unlocked by the live workers
+   * (graphile-worker alone waits 4 hours). Longer than a PostgreSQL restart takes.
+   */
+  WORKER_RECOVERY_AFTER_SECONDS: z.coerce.number().int().min(1).default(60),
   /** Seed the sample letters at start-up (idempotent). */
   SEED_ON_START: bool.optional(),
 });

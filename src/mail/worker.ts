@@ -1,4 +1,5 @@
-import { Logger, run, runMigrations, type Runner, type TaskList } from 'graphile-worker';
+import { EventEmitter } from 'node:events';
+import { Logger, run, runMigrations, type Runner, type TaskList, type WorkerEvents } from 'graphile-worker';
 import type { Pool } from 'pg';
 import { pgPool } from '../db/pool';
 import type { AppContext } from '../context';
@@ -6,6 +7,7 @@ import { foldCountDeltas } from '../signatures/counts.service';
 import type { Mailer } from './mailer';
 import { TASK_SIGNATURE_EMAIL, type SignatureEmailJob } from './queue';
 import { sendSignatureEmail } from './signature-email.task';
+import { WorkerPresence } from './worker-presence';
 
 /** Installs or upgrades the job queue's own schema (graphile-worker keeps its own migrations). */
 export async function migrateQueue(pool: Pool): Promise<void> {
@@ -31,6 +33,13 @@ export async function startWorker(ctx: AppContext, mailer: Mailer, opts: { foldE
       await sendSignatureEmail(ctx, mailer, payload as SignatureEmailJob);
     },
   };
+  // Each worker announces itself before it takes a job, so a crashed process's jobs can be told
+  // from a live one's and unlocked at once instead of after graphile-worker's 4 hours.
+  const presence = new WorkerPresence(pgPool(ctx.db), ctx.log);
+  await presence.start();
+  const events = new EventEmitter() as WorkerEvents;
+  events.on('worker:create', ({ worker }) => presence.claim(worker.workerId));
+  events.on('worker:stop', ({ worker }) => presence.release(worker.workerId));
   const runner: Runner = await run({
     pgPool: pgPool(ctx.db),
     taskList,
@@ -38,7 +47,15 @@ export async function startWorker(ctx: AppContext, mailer: Mailer, opts: { foldE
     pollInterval: 1000,
     noHandleSignals: true,
     logger: silentLogger(),
+    events,
   });
+  const grace = ctx.config.WORKER_RECOVERY_AFTER_SECONDS;
+  let recovering: Promise<unknown> = presence
+    .recoverDeadWorkers(grace)
+    .catch((err: Error) => ctx.log.warn({ err: err.message }, 'job recovery failed'));
+  const recoveryTimer = setInterval(() => {
+    recovering = presence.recoverDeadWorkers(grace).catch((err: Error) => ctx.log.warn({ err: err.message }, 'job recovery failed'));
+  }, Math.min(grace, 30) * 1000);
   runner.events.on('job:error', ({ job, error }) => {
     ctx.log.warn({ jobId: job.id, task: job.task_identifier, attempts: job.attempts, err: (error as Error)?.message }, 'job failed, will retry');
   });
@@ -51,8 +68,10 @@ export async function startWorker(ctx: AppContext, mailer: Mailer, opts: { foldE
   return {
     async stop() {
       clearInterval(timer);
+      clearInterval(recoveryTimer);
       await runner.stop();
-      await folding;
+      await Promise.all([folding, recovering]);
+      await presence.stop();
     },
   };
 }

@@ -1,0 +1,81 @@
+import type { AppContext } from '../context';
+import type { Letter } from '../letters/letter.entity';
+import { recordCountChanges } from '../signatures/counts.service';
+import { Signature } from '../signatures/signature.entity';
+import { AppError, NotFound } from '../web/errors';
+import { PaperImport, type PaperRow } from './paper-import.entity';
+
+const INSERT_CHUNK = 1000;
+
+export class AlreadyImported extends AppError {
+  constructor() {
+    super(409, 'already_imported', 'updates.paper.errors.alreadyImported');
+  }
+}
+
+/** Keeps the checked rows for the preview; nothing reaches the signatures until "Import". */
+export async function savePreview(ctx: AppContext, letter: Letter, rows: PaperRow[], organiserId: string | null): Promise<PaperImport> {
+  const valid = rows.filter((r) => !r.errors.length).length;
+  return ctx.db.getRepository(PaperImport).save({
+    letterId: letter.id,
+    createdBy: organiserId,
+    rows,
+    validRows: valid,
+    invalidRows: rows.length - valid,
+  });
+}
+
+export async function findImport(ctx: AppContext, letter: Letter, importId: string): Promise<PaperImport> {
+  if (!/^[0-9a-f-]{36}$/i.test(importId)) throw new NotFound();
+  const found = await ctx.db.getRepository(PaperImport).findOneBy({ id: importId, letterId: letter.id });
+  if (!found) throw new NotFound();
+  return found;
+}
+
+/**
+ * Saves the valid rows of a preview as confirmed paper signatures, all or none, in one
+ * transaction: the import row is locked first, so a double click imports once. Paper signers
+ * gave no email address (NULL), are private by default, get no email, and count like any other
+ * signature (one count delta per country).
+ */
+export async function importPaperSignatures(ctx: AppContext, letter: Letter, importId: string): Promise<number> {
+  const imported = await ctx.db.transaction(async (tx) => {
+    const batch = await tx
+      .getRepository(PaperImport)
+      .createQueryBuilder('p')
+      .setLock('pessimistic_write')
+      .where('p.id = :id AND p.letter_id = :l', { id: importId, l: letter.id })
+      .getOne();
+    if (!batch) throw new NotFound();
+    if (batch.status !== 'preview') throw new AlreadyImported();
+    const valid = batch.rows.filter((r) => !r.errors.length && r.country);
+    const byCountry = new Map<string, number>();
+    for (let i = 0; i < valid.length; i += INSERT_CHUNK) {
+      const values = valid.slice(i, i + INSERT_CHUNK).map((r) => {
+        byCountry.set(r.country!, (byCountry.get(r.country!) ?? 0) + 1);
+        const signedOn = new Date(`${r.date}T00:00:00Z`);
+        return {
+          letterId: letter.id,
+          fullName: r.name,
+          email: null,
+          emailNormalised: null,
+          country: r.country!,
+          city: r.city,
+          visibility: 'private' as const,
+          wantsUpdates: false,
+          language: letter.defaultLanguage,
+          status: 'confirmed' as const,
+          source: 'paper' as const,
+          createdAt: signedOn,
+          confirmedAt: signedOn,
+        };
+      });
+      await tx.createQueryBuilder().insert().into(Signature).values(values).execute();
+    }
+    await recordCountChanges(tx, letter.id, byCountry);
+    await tx.update(PaperImport, { id: batch.id }, { status: 'imported', importedAt: () => 'now()' });
+    return valid.length;
+  });
+  ctx.log.info({ letterId: letter.id, importId, imported }, 'paper signatures imported');
+  return imported;
+}

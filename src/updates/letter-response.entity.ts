@@ -1,0 +1,36 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+/** The official answer to a delivered letter, shown on its page and mailed to opted-in signers. */
+@Entity('letter_responses')
+export class LetterResponse {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'letter_id', type: 'uuid' })
+  letterId: string;
+
+  /** The day the officials answered (YYYY-MM-DD): a calendar date, not an instant. */
+  @Column({ name: 'responded_on', type: 'date' })
+  respondedOn: string;
+
+  @Column({ type: 'text' })
+  body: string;
+
+  @Column({ type: 'varchar', length: 2000, nullable: true })
+  link: string | null;
+
+  @Column({ name: 'created_by', type: 'uuid', nullable: true })
+  createdBy: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'fanout_cursor', type: 'uuid', nullable: true })
+  fanoutCursor: string | null;
+
+  @Column({ type: 'integer', default: 0 })
+  recipients: number;
+
+  @Column({ name: 'sent_at', type: 'timestamptz', nullable: true })
+  sentAt: Date | null;
+}

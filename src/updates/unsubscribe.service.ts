@@ -1,0 +1,72 @@
+import type { EntityManager } from 'typeorm';
+import type { AppContext } from '../context';
+import type { Language } from '../letters/letter.entity';
+import { Organiser } from '../organisers/organiser.entity';
+import { Signature } from '../signatures/signature.entity';
+import { findTokenForUpdate, isExpired, issueToken } from '../signatures/tokens';
+
+/**
+ * Unsubscribe links live long: people unsubscribe from mail that is months old, and RFC 8058
+ * one-click must keep working for as long as the message sits in a mailbox.
+ */
+export const UNSUBSCRIBE_TOKEN_TTL_HOURS = 24 * 365 * 2;
+
+export function issueSignerUnsubscribeToken(tx: EntityManager, signatureId: string): Promise<string> {
+  return issueToken(tx, 'unsubscribe', { signatureId }, UNSUBSCRIBE_TOKEN_TTL_HOURS);
+}
+
+/** The same kind of link switches an owner's daily digest off. */
+export function issueDigestUnsubscribeToken(tx: EntityManager, organiserId: string): Promise<string> {
+  return issueToken(tx, 'unsubscribe', { organiserId }, UNSUBSCRIBE_TOKEN_TTL_HOURS);
+}
+
+export type UnsubscribeTarget =
+  | { kind: 'updates'; letterId: string; language: Language; subscribed: boolean }
+  | { kind: 'digest'; subscribed: boolean };
+
+async function targetOf(tx: EntityManager, raw: string): Promise<{ target: UnsubscribeTarget; tokenId: string } | null> {
+  const token = await findTokenForUpdate(tx, raw, 'unsubscribe');
+  if (!token || isExpired(token)) return null;
+  if (token.signatureId) {
+    const sig = await tx.findOneBy(Signature, { id: token.signatureId });
+    if (!sig) return null;
+    return { tokenId: token.id, target: { kind: 'updates', letterId: sig.letterId, language: sig.language, subscribed: sig.wantsUpdates } };
+  }
+  if (token.organiserId) {
+    const organiser = await tx.findOneBy(Organiser, { id: token.organiserId });
+    if (!organiser) return null;
+    return { tokenId: token.id, target: { kind: 'digest', subscribed: organiser.digestEnabled } };
+  }
+  return null;
+}
+
+/** What the link page shows. Changes nothing: mail scanners open links before people do. */
+export async function checkUnsubscribeToken(ctx: AppContext, raw: string): Promise<UnsubscribeTarget | null> {
+  return ctx.db.transaction(async (tx) => (await targetOf(tx, raw))?.target ?? null);
+}
+
+/**
+ * Unsubscribes: the signer gets no more updates for this letter, or the owner no more digests.
+ * Idempotent: the link may be clicked, and one-click POSTed by the mail client, any number of
+ * times; it stays valid so that a repeat shows the same answer instead of an error.
+ */
+export async function unsubscribe(ctx: AppContext, raw: string): Promise<UnsubscribeTarget | null> {
+  return ctx.db.transaction(async (tx) => {
+    const found = await targetOf(tx, raw);
+    if (!found) return null;
+    const { target } = found;
+    const token = await tx.query<Array<{ signature_id: string | null; organiser_id: string | null }>>(
+      'UPDATE tokens SET used_at = coalesce(used_at, now()) WHERE id = $1 RETURNING signature_id, organiser_id',
+      [found.tokenId],
+    );
+    const owner = token[0];
+    if (target.kind === 'updates' && owner?.signature_id) {
+      await tx.update(Signature, { id: owner.signature_id }, { wantsUpdates: false });
+      ctx.log.info({ signatureId: owner.signature_id, letterId: target.letterId }, 'signer unsubscribed from updates');
+    } else if (target.kind === 'digest' && owner?.organiser_id) {
+      await tx.update(Organiser, { id: owner.organiser_id }, { digestEnabled: false });
+      ctx.log.info({ organiserId: owner.organiser_id }, 'owner switched the daily digest off');
+    }
+    return { ...target, subscribed: false };
+  });
+}

@@ -1,0 +1,57 @@
+import type { AppContext } from '../context';
+import { Letter } from '../letters/letter.entity';
+import { chooseTranslation, renderMarkdown } from '../letters/letters.service';
+import type { Mailer } from '../mail/mailer';
+import { Signature } from '../signatures/signature.entity';
+import { issueToken } from '../signatures/tokens';
+import { formatDate } from '../web/i18n';
+import { LetterResponse } from './letter-response.entity';
+import { LetterUpdate } from './letter-update.entity';
+import { issueSignerUnsubscribeToken } from './unsubscribe.service';
+import type { UpdateEmailJob } from './updates.queue';
+
+const WITHDRAW_TOKEN_TTL_HOURS = 24 * 365;
+
+/**
+ * Sends one update (or the official response) to one signer, in the signer's language. The
+ * signer is checked again here: someone who unsubscribed or withdrew after the fan-out gets
+ * nothing. Tokens are made now, so no queued payload holds a working link.
+ */
+export async function sendUpdateEmail(ctx: AppContext, mailer: Mailer, job: UpdateEmailJob): Promise<void> {
+  const sig = await ctx.db.getRepository(Signature).findOneBy({ id: job.signatureId });
+  if (!sig || sig.status !== 'confirmed' || sig.heldReason || !sig.wantsUpdates || !sig.email) return;
+  const letter = await ctx.db.getRepository(Letter).findOneOrFail({ where: { id: sig.letterId }, relations: { translations: true } });
+  const translation = chooseTranslation(letter.translations, letter.defaultLanguage, [sig.language]);
+  const base = ctx.config.BASE_URL;
+  const { unsubscribeToken, withdrawToken } = await ctx.db.transaction(async (tx) => ({
+    unsubscribeToken: await issueSignerUnsubscribeToken(tx, sig.id),
+    withdrawToken: await issueToken(tx, 'withdraw', { signatureId: sig.id }, WITHDRAW_TOKEN_TTL_HOURS),
+  }));
+  const common = {
+    name: sig.fullName,
+    letter: { title: translation.title, url: `${base}/letters/${letter.slug}?lang=${translation.language}` },
+    unsubscribeUrl: `${base}/u/${unsubscribeToken}`,
+    withdrawUrl: `${base}/s/withdraw/${withdrawToken}`,
+  };
+  if (job.kind === 'update') {
+    const update = await ctx.db.getRepository(LetterUpdate).findOneBy({ id: job.id });
+    if (!update) return;
+    await mailer.letterUpdate(sig.email, sig.language, {
+      ...common,
+      subject: update.subject,
+      bodyHtml: renderMarkdown(update.bodyMarkdown),
+      bodyText: update.bodyMarkdown,
+    });
+  } else {
+    const response = await ctx.db.getRepository(LetterResponse).findOneBy({ id: job.id });
+    if (!response) return;
+    await mailer.officialResponse(sig.email, sig.language, {
+      ...common,
+      date: formatDate(new Date(`${response.respondedOn}T00:00:00Z`), sig.language),
+      bodyHtml: renderMarkdown(response.body),
+      bodyText: response.body,
+      link: response.link,
+    });
+  }
+  ctx.log.info({ signatureId: sig.id, kind: job.kind, id: job.id }, 'update email sent');
+}

@@ -1,0 +1,66 @@
+import { Router, type Request, type Response } from 'express';
+import type { AppContext } from '../context';
+import { Letter } from '../letters/letter.entity';
+import { chooseTranslation } from '../letters/letters.service';
+import { checkUnsubscribeToken, unsubscribe, type UnsubscribeTarget } from './unsubscribe.service';
+import { publicResponses } from './updates.service';
+
+/** The path of the one-click unsubscribe POST, exempt from CSRF in app.ts (the token authorises it). */
+const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+export const ONE_CLICK_UNSUBSCRIBE_PATH = /^\/u\/[A-Za-z0-9_-]{20,100}$/;
+
+/**
+ * The public side of updates: unsubscribe links from update and digest emails (the token is in
+ * the path; the request logger cuts it out), and the official response on the letter page.
+ */
+export function updatesPublicRouter(ctx: AppContext): Router {
+  const r = Router();
+
+  // Runs before the letters router renders the page: views/letters/letter.ejs shows
+  // `officialResponses` below the delivery line (an unknown slug simply finds none).
+  r.get('/letters/:slug', async (req, res, next) => {
+    const slug = String(req.params.slug);
+    if (!SLUG.test(slug)) return next();
+    const [letter] = await ctx.db.query<Array<{ id: string }>>('SELECT id FROM letters WHERE slug = $1', [slug]);
+    res.locals.officialResponses = letter ? await publicResponses(ctx.db, letter.id) : [];
+    next();
+  });
+
+  async function render(req: Request, res: Response, target: UnsubscribeTarget | null, token: string, done: boolean) {
+    if (!target) {
+      res.status(404).render('signatures/link-problem', { title: req.t('linkProblem.unknown.title'), problem: 'unknown' });
+      return;
+    }
+    let letterTitle: string | null = null;
+    if (target.kind === 'updates') {
+      const letter = await ctx.db.getRepository(Letter).findOneOrFail({ where: { id: target.letterId }, relations: { translations: true } });
+      letterTitle = chooseTranslation(letter.translations, letter.defaultLanguage, [req.lang, target.language]).title;
+    }
+    res.render('updates/unsubscribe', {
+      title: req.t(done ? 'updates.unsubscribe.doneTitle' : 'updates.unsubscribe.title'),
+      kind: target.kind,
+      letterTitle,
+      token,
+      done,
+      subscribed: target.subscribed,
+    });
+  }
+
+  // GET changes nothing: mail scanners and link previews open every link in a message.
+  r.get('/u/:token', async (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    res.set('Referrer-Policy', 'no-referrer');
+    const token = String(req.params.token);
+    await render(req, res, await checkUnsubscribeToken(ctx, token), token, false);
+  });
+
+  // The confirm button, and mail clients' RFC 8058 one-click POST (body List-Unsubscribe=One-Click).
+  r.post('/u/:token', async (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    const token = String(req.params.token);
+    await render(req, res, await unsubscribe(ctx, token), token, true);
+  });
+
+  return r;
+}

@@ -1,0 +1,120 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import type { AppContext } from '../context';
+import type { Letter } from '../letters/letter.entity';
+import { renderMarkdown } from '../letters/letters.service';
+import { enqueue } from '../mail/queue';
+import { LetterResponse } from './letter-response.entity';
+import { LetterUpdate } from './letter-update.entity';
+import type { ResponseForm, UpdateForm } from './updates.schema';
+import { TASK_UPDATE_EMAIL, TASK_UPDATE_FANOUT, type FanoutJob, type MailingKind } from './updates.queue';
+
+/** Recipients queued per transaction: 100,000 signers make 200 short transactions, not one long one. */
+export const FANOUT_BATCH = 500;
+
+/** Who gets updates: confirmed and counted signers who ticked "Email me updates". */
+const RECIPIENTS = `s.letter_id = $1 AND s.wants_updates AND s.status = 'confirmed' AND s.held_reason IS NULL`;
+
+export async function countUpdateRecipients(db: DataSource | EntityManager, letterId: string): Promise<number> {
+  const [row] = await db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM signatures s WHERE ${RECIPIENTS}`, [letterId]);
+  return Number(row?.n ?? 0);
+}
+
+/** Saves the update and queues its fan-out in the same transaction: the email exists exactly when the update does. */
+export async function sendLetterUpdate(ctx: AppContext, letter: Letter, form: UpdateForm, organiserId: string | null): Promise<LetterUpdate> {
+  return ctx.db.transaction(async (tx) => {
+    const update = await tx.save(
+      tx.create(LetterUpdate, { letterId: letter.id, subject: form.subject, bodyMarkdown: form.body, createdBy: organiserId }),
+    );
+    await enqueue(tx, TASK_UPDATE_FANOUT, { kind: 'update', id: update.id } satisfies FanoutJob, { maxAttempts: 10 });
+    ctx.log.info({ letterId: letter.id, updateId: update.id }, 'letter update queued');
+    return update;
+  });
+}
+
+/** Records the official response and queues the same fan-out to the opted-in signers. */
+export async function recordOfficialResponse(
+  ctx: AppContext,
+  letter: Letter,
+  form: ResponseForm,
+  organiserId: string | null,
+): Promise<LetterResponse> {
+  return ctx.db.transaction(async (tx) => {
+    const response = await tx.save(
+      tx.create(LetterResponse, {
+        letterId: letter.id,
+        respondedOn: form.respondedOn,
+        body: form.body,
+        link: form.link,
+        createdBy: organiserId,
+      }),
+    );
+    await enqueue(tx, TASK_UPDATE_FANOUT, { kind: 'response', id: response.id } satisfies FanoutJob, { maxAttempts: 10 });
+    ctx.log.info({ letterId: letter.id, responseId: response.id }, 'official response recorded');
+    return response;
+  });
+}
+
+export function listUpdates(db: DataSource, letterId: string): Promise<LetterUpdate[]> {
+  return db.getRepository(LetterUpdate).find({ where: { letterId }, order: { createdAt: 'DESC' } });
+}
+
+export function listResponses(db: DataSource, letterId: string): Promise<LetterResponse[]> {
+  return db.getRepository(LetterResponse).find({ where: { letterId }, order: { respondedOn: 'ASC', createdAt: 'ASC' } });
+}
+
+export interface PublicResponse {
+  respondedOn: string;
+  bodyHtml: string;
+  link: string | null;
+}
+
+/** The official responses as the letter page shows them (Markdown rendered, raw HTML off). */
+export async function publicResponses(db: DataSource, letterId: string): Promise<PublicResponse[]> {
+  const rows = await listResponses(db, letterId);
+  return rows.map((r) => ({ respondedOn: r.respondedOn, bodyHtml: renderMarkdown(r.body), link: r.link }));
+}
+
+function entityFor(kind: MailingKind) {
+  return kind === 'update' ? LetterUpdate : LetterResponse;
+}
+
+/**
+ * Queues one email job per recipient, FANOUT_BATCH at a time, each batch in its own short
+ * transaction that also moves the cursor. If the worker dies half-way, the retried job resumes
+ * after the last queued signer, so nobody is mailed twice and nobody is skipped. The email job
+ * checks the signer again when it runs, so an unsubscribe between fan-out and send still wins.
+ */
+export async function fanOut(ctx: AppContext, job: FanoutJob, batchSize = FANOUT_BATCH): Promise<number> {
+  const entity = entityFor(job.kind);
+  let total = 0;
+  for (;;) {
+    const done = await ctx.db.transaction(async (tx) => {
+      const mailing = await tx
+        .getRepository(entity)
+        .createQueryBuilder('m')
+        .setLock('pessimistic_write')
+        .where('m.id = :id', { id: job.id })
+        .getOne();
+      if (!mailing || mailing.sentAt) return true;
+      const rows = await tx.query<Array<{ id: string }>>(
+        `SELECT s.id, graphile_worker.add_job($4, json_build_object('kind', $5::text, 'id', $6::text, 'signatureId', s.id), max_attempts => 10)
+           FROM (SELECT s.id FROM signatures s WHERE ${RECIPIENTS} AND ($2::uuid IS NULL OR s.id > $2::uuid)
+                 ORDER BY s.id LIMIT $3) s
+          ORDER BY s.id`,
+        [mailing.letterId, mailing.fanoutCursor, batchSize, TASK_UPDATE_EMAIL, job.kind, job.id],
+      );
+      const last = rows[rows.length - 1]?.id ?? mailing.fanoutCursor;
+      const finished = rows.length < batchSize;
+      await tx.update(entity, { id: job.id }, {
+        fanoutCursor: last,
+        recipients: () => `recipients + ${rows.length}`,
+        ...(finished ? { sentAt: () => 'now()' } : {}),
+      });
+      total += rows.length;
+      return finished;
+    });
+    if (done) break;
+  }
+  ctx.log.info({ kind: job.kind, id: job.id, queued: total }, 'update fan-out done');
+  return total;
+}

@@ -12,6 +12,10 @@ import { devMailboxRouter } from './mail/dev-mailbox.router';
 import { scrubUrl } from './logger';
 import { PROJECT_ROOT } from './paths';
 import { signaturesRouter } from './signatures/signatures.router';
+import { loadOrganiser } from './organisers/auth.middleware';
+import { authRouter } from './organisers/auth.router';
+import { organiseRouter } from './organisers/organise.router';
+import { sessionMiddleware } from './organisers/session';
 import { sharingRouter } from './sharing/sharing.router';
 import { errorHandler, notFoundHandler } from './web/error-handler';
 import { locale } from './web/locale';
@@ -78,11 +82,16 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   app.use(express.json({ limit: '20kb' }));
   app.use(cookieParser());
   app.use(locale);
+  // Organisers' sessions; anonymous readers and signers get none (saveUninitialized: false).
+  app.use(sessionMiddleware(ctx));
 
   const { doubleCsrfProtection, generateCsrfToken } = doubleCsrf({
     getSecret: () => config.SESSION_SECRET,
     // Signers have no session; the token is bound to the CSRF cookie itself (double submit).
-    getSessionIdentifier: () => '',
+    // A signed-in organiser's token is bound to the session too. Only then: an anonymous
+    // visitor's session id is new on every request (nothing is saved), so binding to it would
+    // break every anonymous form.
+    getSessionIdentifier: (req) => (req.session?.organiserId ? req.session.id : ''),
     cookieName: config.isProduction ? '__Host-csrf' : 'csrf',
     cookieOptions: { sameSite: 'lax', secure: config.isProduction, httpOnly: true, path: '/' },
     getCsrfTokenFromRequest: (req) => (req.body as Record<string, unknown> | undefined)?._csrf as string | undefined,
@@ -92,9 +101,12 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
     next();
   });
   app.use(doubleCsrfProtection);
+  app.use(loadOrganiser(ctx));
 
   app.use(lettersRouter(ctx));
   app.use(signaturesRouter(ctx));
+  app.use(authRouter(ctx));
+  app.use(organiseRouter(ctx));
   app.use(sharingRouter(ctx));
   if (opts.devMailbox && !config.isProduction) app.use(devMailboxRouter(ctx));
 

@@ -4,9 +4,11 @@ import { Letter } from '../letters/letter.entity';
 import { LetterTranslation } from '../letters/letter-translation.entity';
 import { Signature } from '../signatures/signature.entity';
 import { Token } from '../signatures/token.entity';
+import { Organiser } from '../organisers/organiser.entity';
+import { LetterOrganiser } from '../organisers/letter-organiser.entity';
 import { migrations } from '../../migrations';
 
-export const entities = [Letter, LetterTranslation, Signature, Token];
+export const entities = [Letter, LetterTranslation, Signature, Token, Organiser, LetterOrganiser];
 
 export function createDataSource(url: string, opts: { poolSize?: number; applicationName?: string } = {}): DataSource {
   return new DataSource({

@@ -41,4 +41,10 @@ export class Mailer {
     const subject = tFor(lang)('email.manage.subject', { title: p.letter.title });
     await this.transport.send({ to, subject, ...(await render('manage', lang, { ...p, subject })) });
   }
+
+  /** An organiser's single-use sign-in link (organisers' catalogue). */
+  async organiserSignIn(to: string, lang: Language, p: { name: string; signInUrl: string; expiresMinutes: number }) {
+    const subject = tFor(lang)('organisers.email.signIn.subject');
+    await this.transport.send({ to, subject, ...(await render('organiser-sign-in', lang, { ...p, subject })) });
+  }
 }

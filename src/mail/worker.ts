@@ -7,6 +7,9 @@ import { foldCountDeltas } from '../signatures/counts.service';
 import type { Mailer } from './mailer';
 import { TASK_SIGNATURE_EMAIL, type SignatureEmailJob } from './queue';
 import { sendSignatureEmail } from './signature-email.task';
+import { sendSignInEmail } from '../organisers/sign-in-email.task';
+import { TASK_ORGANISER_SIGN_IN_EMAIL, type SignInEmailJob } from '../organisers/sign-in.service';
+import { pruneSessions } from '../organisers/session';
 import { WorkerPresence } from './worker-presence';
 
 /** Installs or upgrades the job queue's own schema (graphile-worker keeps its own migrations). */
@@ -31,6 +34,9 @@ export async function startWorker(ctx: AppContext, mailer: Mailer, opts: { foldE
   const taskList: TaskList = {
     [TASK_SIGNATURE_EMAIL]: async (payload) => {
       await sendSignatureEmail(ctx, mailer, payload as SignatureEmailJob);
+    },
+    [TASK_ORGANISER_SIGN_IN_EMAIL]: async (payload) => {
+      await sendSignInEmail(ctx, mailer, payload as SignInEmailJob);
     },
   };
   // Each worker announces itself before it takes a job, so a crashed process's jobs can be told
@@ -63,6 +69,7 @@ export async function startWorker(ctx: AppContext, mailer: Mailer, opts: { foldE
   const timer = setInterval(() => {
     folding = foldCountDeltas(ctx.db)
       .then(() => ctx.db.query('DELETE FROM rate_limits WHERE expire < $1', [Date.now()]))
+      .then(() => pruneSessions(ctx))
       .catch((err: Error) => ctx.log.warn({ err: err.message }, 'count fold failed'));
   }, opts.foldEveryMs ?? 2000);
   return {

@@ -1,0 +1,84 @@
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { loadConfig, loadDotEnv } from '../config';
+import { migrateAll, openDatabase } from '../db/connect';
+import { createLogger } from '../logger';
+import { LETTER_ROLES, type LetterRole } from '../organisers/letter-organiser.entity';
+import { addOrganiser, grantRole, OrganiserInputError } from '../organisers/organisers.service';
+
+const USAGE = `Usage:
+  npm run organiser -- add <email> [--name "Full Name"]
+  npm run organiser -- grant <email> <letter-slug> owner|editor`;
+
+class UsageError extends Error {}
+
+type Command = { kind: 'add'; email: string; name?: string } | { kind: 'grant'; email: string; slug: string; role: LetterRole };
+
+function parse(argv: string[]): Command {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const { positionals, values } = parsed;
+  if (values.help) throw new UsageError('');
+  const [command, ...rest] = positionals;
+  if (command === 'add') {
+    if (rest.length !== 1) throw new UsageError('add takes exactly one email address');
+    return { kind: 'add', email: rest[0], name: values.name };
+  }
+  if (command === 'grant') {
+    if (values.name !== undefined) throw new UsageError('grant takes no --name');
+    if (rest.length !== 3) throw new UsageError('grant takes an email address, a letter slug and a role');
+    const [email, slug, role] = rest as [string, string, string];
+    if (!(LETTER_ROLES as readonly string[]).includes(role)) throw new UsageError(`the role must be owner or editor, not "${role}"`);
+    return { kind: 'grant', email, slug, role: role as LetterRole };
+  }
+  throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
+}
+
+/** npm run organiser: adds organisers and gives them roles on letters. */
+async function main(): Promise<number> {
+  let command: Command;
+  try {
+    command = parse(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`${e.message ? `organiser: ${e.message}\n\n` : ''}${USAGE}\n`);
+      return 64; // EX_USAGE
+    }
+    throw e;
+  }
+  loadDotEnv();
+  const config = loadConfig();
+  const log = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
+  const database = await openDatabase(config, log);
+  try {
+    await migrateAll(database.db, log);
+    if (command.kind === 'add') {
+      const { organiser, created } = await addOrganiser(database.db, command.email, command.name);
+      process.stdout.write(`${created ? 'Added' : 'Already there:'} organiser ${organiser.email}${organiser.name ? ` (${organiser.name})` : ''}\n`);
+    } else {
+      const { organiser, letter } = await grantRole(database.db, command.email, command.slug, command.role);
+      process.stdout.write(`${organiser.email} is now ${command.role} of ${letter.slug}\n`);
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof OrganiserInputError) {
+      process.stderr.write(`organiser: ${e.message}\n`);
+      return 65; // EX_DATAERR
+    }
+    throw e;
+  } finally {
+    await database.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`organiser failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

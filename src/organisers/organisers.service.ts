@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import type { DataSource, EntityManager } from 'typeorm';
+import { Letter } from '../letters/letter.entity';
+import { LetterOrganiser, type LetterRole } from './letter-organiser.entity';
+import { normaliseOrganiserEmail, Organiser } from './organiser.entity';
+
+export class OrganiserInputError extends Error {}
+
+const emailSchema = z.string().email();
+
+/** Adds an organiser (or renames an existing one when a name is given). Idempotent. */
+export async function addOrganiser(db: DataSource, email: string, name?: string): Promise<{ organiser: Organiser; created: boolean }> {
+  const normalised = normaliseOrganiserEmail(email);
+  if (!emailSchema.safeParse(normalised).success || normalised.length > 320) {
+    throw new OrganiserInputError(`not a valid email address: ${email}`);
+  }
+  const cleanName = (name ?? '').normalize('NFC').trim();
+  if (cleanName.length > 200) throw new OrganiserInputError('the name is longer than 200 characters');
+  const repo = db.getRepository(Organiser);
+  const inserted = (await repo
+    .createQueryBuilder()
+    .insert()
+    .values({ email: normalised, name: cleanName })
+    .orIgnore()
+    .returning(['id'])
+    .execute()) as { raw: Array<{ id: string }> };
+  const created = inserted.raw.length > 0;
+  if (!created && cleanName) await repo.update({ email: normalised }, { name: cleanName });
+  return { organiser: await repo.findOneByOrFail({ email: normalised }), created };
+}
+
+/** Gives an organiser a role on a letter (replacing the role they had). */
+export async function grantRole(
+  db: DataSource | EntityManager,
+  email: string,
+  slug: string,
+  role: LetterRole,
+): Promise<{ organiser: Organiser; letter: Letter }> {
+  const organiser = await db.getRepository(Organiser).findOneBy({ email: normaliseOrganiserEmail(email) });
+  if (!organiser) throw new OrganiserInputError(`no organiser with the address ${email} (add one first)`);
+  const letter = await db.getRepository(Letter).findOneBy({ slug });
+  if (!letter) throw new OrganiserInputError(`no letter with the slug ${slug}`);
+  await db
+    .createQueryBuilder()
+    .insert()
+    .into(LetterOrganiser)
+    .values({ letterId: letter.id, organiserId: organiser.id, role })
+    .orUpdate(['role'], ['letter_id', 'organiser_id'])
+    .execute();
+  return { organiser, letter };
+}

@@ -1,0 +1,57 @@
+import connectPgSimple from 'connect-pg-simple';
+import session from 'express-session';
+import type { RequestHandler } from 'express';
+import type { AppContext } from '../context';
+import { pgPool } from '../db/pool';
+
+declare module 'express-session' {
+  interface SessionData {
+    /** Set at sign-in; the only thing an organiser's session carries. */
+    organiserId?: string;
+  }
+}
+
+export const SESSION_HOURS = 8;
+
+/** The session cookie's name: `__Host-` in production pins it to this host, HTTPS and path "/". */
+export function sessionCookieName(isProduction: boolean): string {
+  return isProduction ? '__Host-sid' : 'sid';
+}
+
+/**
+ * Organiser sessions, kept in PostgreSQL so that any web process serves any request. Anonymous
+ * readers and signers never get a session row (saveUninitialized: false): nothing is stored
+ * about them, and a flood of readers writes nothing. The lifetime rolls: eight hours after the
+ * last request. Expired rows are deleted by the worker, not by a timer in every web process.
+ */
+export function sessionMiddleware(ctx: AppContext): RequestHandler {
+  const PgStore = connectPgSimple(session);
+  const store = new PgStore({
+    pool: pgPool(ctx.db),
+    tableName: 'session',
+    createTableIfMissing: false, // made by a migration
+    pruneSessionInterval: false,
+  });
+  const { config } = ctx;
+  return session({
+    store,
+    name: sessionCookieName(config.isProduction),
+    secret: config.SESSION_SECRET,
+    resave: false,
+    saveUninitialized: false,
+    rolling: true,
+    unset: 'destroy',
+    cookie: {
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: config.isProduction,
+      path: '/',
+      maxAge: SESSION_HOURS * 3600_000,
+    },
+  });
+}
+
+/** Deletes expired sessions; run by the worker every few seconds alongside its other chores. */
+export async function pruneSessions(ctx: Pick<AppContext, 'db'>): Promise<void> {
+  await ctx.db.query('DELETE FROM "session" WHERE expire < now()');
+}

@@ -1,0 +1,67 @@
+import type { AppContext } from '../context';
+import { enqueue } from '../mail/queue';
+import { originHash } from '../signatures/signing.service';
+import { findTokenForUpdate, isExpired, issueToken } from '../signatures/tokens';
+import { RateLimited } from '../web/errors';
+import { normaliseOrganiserEmail, Organiser } from './organiser.entity';
+
+export const TASK_ORGANISER_SIGN_IN_EMAIL = 'organiser-sign-in-email';
+export const SIGN_IN_TOKEN_MINUTES = 15;
+
+export interface SignInEmailJob {
+  organiserId: string;
+  /** The interface language the request came in; the email speaks it. */
+  language: string;
+}
+
+/**
+ * Asks for a sign-in link. The caller shows the same page whatever happens: nobody learns from
+ * it whether an address belongs to an organiser. Only the per-IP flood limit answers otherwise,
+ * and it says nothing about addresses.
+ */
+export async function requestSignIn(ctx: AppContext, email: string, meta: { ip: string; language: string }): Promise<void> {
+  const limit = await ctx.limits.perIp(originHash(ctx.config.SESSION_SECRET, meta.ip));
+  if (!limit.ok) throw new RateLimited(limit.retryAfterSeconds);
+  const organiser = await ctx.db.getRepository(Organiser).findOneBy({ email: normaliseOrganiserEmail(email) });
+  if (!organiser) return;
+  await ctx.db.transaction(async (tx) => {
+    // The token is made by the worker when it sends: the queued job never holds a working link.
+    // A job key folds repeated requests within a moment into one email.
+    const job: SignInEmailJob = { organiserId: organiser.id, language: meta.language };
+    await enqueue(tx, TASK_ORGANISER_SIGN_IN_EMAIL, job, { jobKey: `sign-in:${organiser.id}`, maxAttempts: 5 });
+  });
+  ctx.log.info({ organiserId: organiser.id }, 'sign-in link requested');
+}
+
+/** Issues the single-use token for the email (hashed in the database, 15 minutes). */
+export async function issueSignInToken(ctx: AppContext, organiserId: string): Promise<string> {
+  return ctx.db.transaction((tx) => issueToken(tx, 'sign-in', { organiserId }, SIGN_IN_TOKEN_MINUTES / 60));
+}
+
+export type SignInCheck = 'valid' | 'used' | 'expired' | 'unknown';
+
+/** What the link page shows, without using the token (mail scanners open links first). */
+export async function checkSignInToken(ctx: AppContext, rawToken: string): Promise<SignInCheck> {
+  return ctx.db.transaction(async (tx) => {
+    const token = await findTokenForUpdate(tx, rawToken, 'sign-in');
+    if (!token?.organiserId) return 'unknown';
+    if (token.usedAt) return 'used';
+    if (isExpired(token)) return 'expired';
+    return 'valid';
+  });
+}
+
+export type SignInOutcome = { kind: 'signed-in'; organiserId: string } | { kind: 'used' | 'expired' | 'unknown' };
+
+/** Uses the token: once, before it expires, under a row lock so that two clicks cannot both win. */
+export async function consumeSignInToken(ctx: AppContext, rawToken: string): Promise<SignInOutcome> {
+  return ctx.db.transaction(async (tx) => {
+    const token = await findTokenForUpdate(tx, rawToken, 'sign-in');
+    if (!token?.organiserId) return { kind: 'unknown' };
+    if (token.usedAt) return { kind: 'used' };
+    if (isExpired(token)) return { kind: 'expired' };
+    await tx.query('UPDATE tokens SET used_at = now() WHERE id = $1', [token.id]);
+    ctx.log.info({ organiserId: token.organiserId }, 'organiser signed in');
+    return { kind: 'signed-in', organiserId: token.organiserId };
+  });
+}

@@ -24,18 +24,26 @@ export type UnsubscribeTarget =
   | { kind: 'updates'; letterId: string; language: Language; subscribed: boolean }
   | { kind: 'digest'; subscribed: boolean };
 
-async function targetOf(tx: EntityManager, raw: string): Promise<{ target: UnsubscribeTarget; tokenId: string } | null> {
+interface Found {
+  target: UnsubscribeTarget;
+  tokenId: string;
+  signatureId: string | null;
+  organiserId: string | null;
+}
+
+async function targetOf(tx: EntityManager, raw: string): Promise<Found | null> {
   const token = await findTokenForUpdate(tx, raw, 'unsubscribe');
   if (!token || isExpired(token)) return null;
   if (token.signatureId) {
     const sig = await tx.findOneBy(Signature, { id: token.signatureId });
     if (!sig) return null;
-    return { tokenId: token.id, target: { kind: 'updates', letterId: sig.letterId, language: sig.language, subscribed: sig.wantsUpdates } };
+    const target = { kind: 'updates' as const, letterId: sig.letterId, language: sig.language, subscribed: sig.wantsUpdates };
+    return { tokenId: token.id, signatureId: sig.id, organiserId: null, target };
   }
   if (token.organiserId) {
     const organiser = await tx.findOneBy(Organiser, { id: token.organiserId });
     if (!organiser) return null;
-    return { tokenId: token.id, target: { kind: 'digest', subscribed: organiser.digestEnabled } };
+    return { tokenId: token.id, signatureId: null, organiserId: organiser.id, target: { kind: 'digest', subscribed: organiser.digestEnabled } };
   }
   return null;
 }
@@ -54,18 +62,14 @@ export async function unsubscribe(ctx: AppContext, raw: string): Promise<Unsubsc
   return ctx.db.transaction(async (tx) => {
     const found = await targetOf(tx, raw);
     if (!found) return null;
-    const { target } = found;
-    const token = await tx.query<Array<{ signature_id: string | null; organiser_id: string | null }>>(
-      'UPDATE tokens SET used_at = coalesce(used_at, now()) WHERE id = $1 RETURNING signature_id, organiser_id',
-      [found.tokenId],
-    );
-    const owner = token[0];
-    if (target.kind === 'updates' && owner?.signature_id) {
-      await tx.update(Signature, { id: owner.signature_id }, { wantsUpdates: false });
-      ctx.log.info({ signatureId: owner.signature_id, letterId: target.letterId }, 'signer unsubscribed from updates');
-    } else if (target.kind === 'digest' && owner?.organiser_id) {
-      await tx.update(Organiser, { id: owner.organiser_id }, { digestEnabled: false });
-      ctx.log.info({ organiserId: owner.organiser_id }, 'owner switched the daily digest off');
+    const { target, signatureId, organiserId } = found;
+    await tx.query('UPDATE tokens SET used_at = coalesce(used_at, now()) WHERE id = $1', [found.tokenId]);
+    if (signatureId) {
+      await tx.update(Signature, { id: signatureId }, { wantsUpdates: false });
+      ctx.log.info({ signatureId }, 'signer unsubscribed from updates');
+    } else if (organiserId) {
+      await tx.update(Organiser, { id: organiserId }, { digestEnabled: false });
+      ctx.log.info({ organiserId }, 'owner switched the daily digest off');
     }
     return { ...target, subscribed: false };
   });

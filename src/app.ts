@@ -19,6 +19,10 @@ import { sessionMiddleware } from './organisers/session';
 import { sharingRouter } from './sharing/sharing.router';
 import { errorHandler, notFoundHandler } from './web/error-handler';
 import { locale } from './web/locale';
+import { floodLimit } from './abuse/flood.middleware';
+import { abuseRouter } from './abuse/abuse.router';
+import { requestMetrics } from './ops/metrics';
+import { opsRouter } from './ops/ops.router';
 
 const ROOT = PROJECT_ROOT;
 
@@ -41,6 +45,7 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
     req.id = crypto.randomUUID();
     next();
   });
+  app.use(requestMetrics());
   app.use(
     pinoHttp({
       logger: ctx.log,
@@ -76,12 +81,16 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
       crossOriginEmbedderPolicy: false,
     }),
   );
+  // Health, readiness and metrics: before sessions and CSRF, for load balancers and monitoring.
+  app.use(opsRouter(ctx));
   app.use(compression());
   app.use('/static', express.static(path.join(ROOT, 'public'), { maxAge: '7d', immutable: false, index: false }));
   app.use(express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 50 }));
   app.use(express.json({ limit: '20kb' }));
   app.use(cookieParser());
   app.use(locale);
+  // The hard per-IP limit on every POST, before sessions, CSRF and the routers.
+  app.use(floodLimit(ctx));
   // Organisers' sessions; anonymous readers and signers get none (saveUninitialized: false).
   app.use(sessionMiddleware(ctx));
 
@@ -105,6 +114,7 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
 
   app.use(lettersRouter(ctx));
   app.use(signaturesRouter(ctx));
+  app.use(abuseRouter(ctx));
   app.use(authRouter(ctx));
   app.use(organiseRouter(ctx));
   app.use(sharingRouter(ctx));

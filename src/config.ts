@@ -39,6 +39,24 @@ const schema = z.object({
   /** Signing attempts allowed per IP per hour, and per normalised email per hour. */
   SIGN_LIMIT_PER_IP_PER_HOUR: z.coerce.number().int().min(1).default(60),
   SIGN_LIMIT_PER_EMAIL_PER_HOUR: z.coerce.number().int().min(1).default(5),
+  /** Hard limit on POST requests per IP per minute, on every route (answered 429). */
+  FLOOD_LIMIT_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).default(120),
+  /**
+   * Soft limits on signing: a signature beyond them is accepted as usual but held for review
+   * (not counted until an organiser releases it). SIGN_LIMIT_PER_IP_PER_HOUR above is the
+   * sustained per-IP one; per-domain limits skip the big public mail providers.
+   */
+  SIGN_BURST_PER_IP_PER_MINUTE: z.coerce.number().int().min(1).default(10),
+  SIGN_BURST_PER_EMAIL_PER_MINUTE: z.coerce.number().int().min(1).default(3),
+  SIGN_SUSTAINED_PER_EMAIL_PER_HOUR: z.coerce.number().int().min(1).default(4),
+  SIGN_BURST_PER_DOMAIN_PER_MINUTE: z.coerce.number().int().min(1).default(20),
+  SIGN_SUSTAINED_PER_DOMAIN_PER_HOUR: z.coerce.number().int().min(1).default(200),
+  /** Days before a signature never confirmed is erased. */
+  PENDING_RETENTION_DAYS: z.coerce.number().min(0).default(30),
+  /** Days after delivery before signers' email addresses and origin hashes are erased. */
+  DELIVERED_RETENTION_DAYS: z.coerce.number().min(0).default(180),
+  /** Bearer token for /metrics. Unset: /metrics is open outside production and absent in production. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Optional Redis for rate-limit counters shared by every process. */
   REDIS_URL: z.string().url().optional(),
   /** Mail worker concurrency (jobs at once per worker process). */

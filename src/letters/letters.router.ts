@@ -3,6 +3,7 @@ import type { AppContext } from '../context';
 import { countryOptions, isLanguage, tFor } from '../web/i18n';
 import { letterSharing } from '../sharing/letter-sharing';
 import { NotFound } from '../web/errors';
+import { decideEmail } from '../abuse/typo-hint';
 import { parseForm } from '../web/validate';
 import { emailOnlySchema, signFormSchema } from '../signatures/sign-form.schema';
 import { requestManageLink, signLetter } from '../signatures/signing.service';
@@ -42,7 +43,7 @@ export function lettersRouter(ctx: AppContext): Router {
     req: Request,
     res: Response,
     letter: Letter,
-    form: { values: Record<string, unknown>; errors: Record<string, string> } | null,
+    form: { values: Record<string, unknown>; errors: Record<string, string>; emailHint?: { typed: string; suggestion: string } } | null,
     status = 200,
   ) {
     const version = versionFor(req, letter);
@@ -88,8 +89,14 @@ export function lettersRouter(ctx: AppContext): Router {
       const values = { ...(req.body as Record<string, unknown>) };
       return renderLetter(req, res, letter, { values, errors: parsed.errors }, 422);
     }
+    // "Did you mean …@gmail.com?" once, before the submission is final.
+    const email = decideEmail(parsed.data.email, req.body);
+    if (email.kind === 'hint') {
+      const values = { ...(req.body as Record<string, unknown>) };
+      return renderLetter(req, res, letter, { values, errors: {}, emailHint: email });
+    }
     // Emails go out in the interface language the signer used.
-    await signLetter(ctx, letter, parsed.data, { ip: req.ip ?? '', language: req.lang });
+    await signLetter(ctx, letter, { ...parsed.data, email: email.email }, { ip: req.ip ?? '', language: req.lang });
     res.redirect(303, `/letters/${letter.slug}/check-email?lang=${req.lang}`);
   });
 

@@ -16,6 +16,8 @@ const WITHDRAW_TOKEN_TTL_HOURS = 24 * 365;
 export async function sendSignatureEmail(ctx: AppContext, mailer: Mailer, job: SignatureEmailJob): Promise<void> {
   const sig = await ctx.db.getRepository(Signature).findOneBy({ id: job.signatureId });
   if (!sig) return; // withdrawn since: nothing to send, nobody to send it to
+  const to = sig.email;
+  if (!to) return; // address erased after the retention period
   const wantsConfirm = job.kind === 'confirm' || job.kind === 'reminder';
   if (wantsConfirm && sig.status !== 'pending') return; // confirmed before the reminder fell due
   if (!wantsConfirm && sig.status !== 'confirmed') return;
@@ -35,16 +37,16 @@ export async function sendSignatureEmail(ctx: AppContext, mailer: Mailer, job: S
     withdrawUrl: `${base}/s/withdraw/${withdrawToken}`,
   };
   if (confirmToken) {
-    await mailer.confirmSignature(sig.email, sig.language, {
+    await mailer.confirmSignature(to, sig.language, {
       ...common,
       confirmUrl: `${base}/s/confirm/${confirmToken}`,
       expiresHours: ctx.config.CONFIRM_TOKEN_TTL_HOURS,
       reminder: job.kind === 'reminder',
     });
   } else if (job.kind === 'already-signed') {
-    await mailer.alreadySigned(sig.email, sig.language, common);
+    await mailer.alreadySigned(to, sig.language, common);
   } else {
-    await mailer.manageSignature(sig.email, sig.language, common);
+    await mailer.manageSignature(to, sig.language, common);
   }
   ctx.log.info({ signatureId: sig.id, kind: job.kind }, 'signature email sent');
 }

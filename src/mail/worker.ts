@@ -7,6 +7,8 @@ import { foldCountDeltas } from '../signatures/counts.service';
 import type { Mailer } from './mailer';
 import { TASK_SIGNATURE_EMAIL, type SignatureEmailJob } from './queue';
 import { sendSignatureEmail } from './signature-email.task';
+import { recordJobOutcome } from '../ops/metrics';
+import { PRIVACY_CRONTAB, privacyRetentionTask, TASK_PRIVACY_RETENTION } from '../privacy/retention.task';
 import { sendSignInEmail } from '../organisers/sign-in-email.task';
 import { TASK_ORGANISER_SIGN_IN_EMAIL, type SignInEmailJob } from '../organisers/sign-in.service';
 import { pruneSessions } from '../organisers/session';
@@ -35,6 +37,7 @@ export async function startWorker(ctx: AppContext, mailer: Mailer, opts: { foldE
     [TASK_SIGNATURE_EMAIL]: async (payload) => {
       await sendSignatureEmail(ctx, mailer, payload as SignatureEmailJob);
     },
+    [TASK_PRIVACY_RETENTION]: privacyRetentionTask(ctx),
     [TASK_ORGANISER_SIGN_IN_EMAIL]: async (payload) => {
       await sendSignInEmail(ctx, mailer, payload as SignInEmailJob);
     },
@@ -49,6 +52,7 @@ export async function startWorker(ctx: AppContext, mailer: Mailer, opts: { foldE
   const runner: Runner = await run({
     pgPool: pgPool(ctx.db),
     taskList,
+    crontab: PRIVACY_CRONTAB,
     concurrency: ctx.config.WORKER_CONCURRENCY,
     pollInterval: 1000,
     noHandleSignals: true,
@@ -62,7 +66,9 @@ export async function startWorker(ctx: AppContext, mailer: Mailer, opts: { foldE
   const recoveryTimer = setInterval(() => {
     recovering = presence.recoverDeadWorkers(grace).catch((err: Error) => ctx.log.warn({ err: err.message }, 'job recovery failed'));
   }, Math.min(grace, 30) * 1000);
+  runner.events.on('job:success', ({ job }) => recordJobOutcome(job.task_identifier, 'success'));
   runner.events.on('job:error', ({ job, error }) => {
+    recordJobOutcome(job.task_identifier, 'error');
     ctx.log.warn({ jobId: job.id, task: job.task_identifier, attempts: job.attempts, err: (error as Error)?.message }, 'job failed, will retry');
   });
   let folding: Promise<unknown> = Promise.resolve();

@@ -23,13 +23,13 @@ export class Signature {
   @Column({ name: 'full_name', type: 'varchar', length: 200 })
   fullName: string;
 
-  /** As typed (trimmed): mail goes where the signer said. */
-  @Column({ type: 'varchar', length: 320 })
-  email: string;
+  /** As typed (trimmed): mail goes where the signer said. Null once erased after delivery. */
+  @Column({ type: 'varchar', length: 320, nullable: true })
+  email: string | null;
 
   /** Closes the obvious duplicates (case, spaces, Gmail dots and +tags); unique per letter. */
-  @Column({ name: 'email_normalised', type: 'varchar', length: 320 })
-  emailNormalised: string;
+  @Column({ name: 'email_normalised', type: 'varchar', length: 320, nullable: true })
+  emailNormalised: string | null;
 
   @Column({ type: 'char', length: 2 })
   country: string;

@@ -3,6 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { AppContext } from '../context';
 import type { Language, Letter } from '../letters/letter.entity';
 import { enqueueSignatureEmail, type EmailKind } from '../mail/queue';
+import { holdReason } from '../abuse/abuse.service';
 import { AppError, RateLimited } from '../web/errors';
 import { recordCountChange } from './counts.service';
 import { normaliseEmail } from './email-address';
@@ -51,9 +52,9 @@ export async function signLetter(
   meta: { ip: string; language: Language },
 ): Promise<void> {
   if (letter.status !== 'open') throw new LetterNotOpen();
+  // The hard per-IP limit is the flood limit on every POST (src/abuse/flood.middleware.ts);
+  // signing itself has only soft per-IP limits, which hold a signature rather than refuse it.
   const origin = originHash(ctx.config.SESSION_SECRET, meta.ip);
-  const ipLimit = await ctx.limits.perIp(origin);
-  if (!ipLimit.ok) throw new RateLimited(ipLimit.retryAfterSeconds);
   if (form.website) {
     ctx.log.info({ letterId: letter.id }, 'honeypot filled: submission dropped');
     return;
@@ -64,6 +65,7 @@ export async function signLetter(
     ctx.log.info({ letterId: letter.id }, 'per-email signing limit reached: no email sent');
     return;
   }
+  const heldReason = await holdReason(ctx, letter.id, { ip: meta.ip, normalisedEmail: normalised });
 
   await ctx.db.transaction(async (tx) => {
     const inserted = (await tx
@@ -83,6 +85,7 @@ export async function signLetter(
         wantsUpdates: form.wantsUpdates,
         language: meta.language,
         originHash: origin,
+        heldReason,
         lastEmailedAt: () => 'now()',
       })
       .orIgnore() // ON CONFLICT DO NOTHING: concurrent duplicates leave exactly one row
@@ -96,7 +99,7 @@ export async function signLetter(
         { signatureId: newId, kind: 'reminder' },
         { runAt: new Date(Date.now() + ctx.config.REMINDER_AFTER_HOURS * 3600_000), jobKey: `reminder:${newId}` },
       );
-      ctx.log.info({ letterId: letter.id, signatureId: newId }, 'signature pending');
+      ctx.log.info({ letterId: letter.id, signatureId: newId, heldReason }, 'signature pending');
       return;
     }
     const existing = await tx

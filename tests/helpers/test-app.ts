@@ -36,6 +36,13 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { wor
     LOG_LEVEL: 'silent',
     SIGN_LIMIT_PER_IP_PER_HOUR: '100000',
     SIGN_LIMIT_PER_EMAIL_PER_HOUR: '100',
+    // Tests sign many times from one address: limits stay out of the way unless a test sets them.
+    FLOOD_LIMIT_PER_IP_PER_MINUTE: '100000',
+    SIGN_BURST_PER_IP_PER_MINUTE: '100000',
+    SIGN_BURST_PER_EMAIL_PER_MINUTE: '100',
+    SIGN_SUSTAINED_PER_EMAIL_PER_HOUR: '100',
+    SIGN_BURST_PER_DOMAIN_PER_MINUTE: '100000',
+    SIGN_SUSTAINED_PER_DOMAIN_PER_HOUR: '100000',
     RESEND_THROTTLE_MINUTES: '0',
     ...env,
   });

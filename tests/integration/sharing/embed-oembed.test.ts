@@ -1,0 +1,93 @@
+import request from 'supertest';
+import { aLetter } from '../../helpers/factories';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { addCount, BIRTHDAY, decodeHtml, FRENCH, seededLetter } from './support';
+
+const BASE = 'http://undersigned.test';
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp({}, { worker: false });
+});
+afterAll(async () => {
+  await t.close();
+});
+
+function frameAncestors(csp: string | undefined): string {
+  return /frame-ancestors ([^;]*)/.exec(csp ?? '')?.[1] ?? '';
+}
+
+describe('the embeddable widget', () => {
+  test('may be framed by any site, while the letter page and others may not be framed at all', async () => {
+    await seededLetter(t.db);
+    const embed = await request(t.app).get(`/letters/${BIRTHDAY}/embed?lang=uk`).expect(200);
+    expect(frameAncestors(embed.headers['content-security-policy'])).toBe('*');
+    expect(embed.headers['x-frame-options']).toBeUndefined();
+    // The rest of the policy is kept: still no inline script.
+    expect(embed.headers['content-security-policy']).toContain("script-src 'self'");
+
+    for (const path of [`/letters/${BIRTHDAY}?lang=uk`, '/', `/letters/${BIRTHDAY}/embed-not`, '/feeds/letters.atom']) {
+      const res = await request(t.app).get(path);
+      expect(frameAncestors(res.headers['content-security-policy'])).toBe("'none'");
+    }
+  });
+
+  test('shows the title, the count, the progress and a sign button opening the letter in a new tab', async () => {
+    const letter = await aLetter(t.db, { title: 'Free the <b>bloggers</b>', goal: 200 });
+    await addCount(t.db, letter.id, 'FR', 42);
+    const res = await request(t.app).get(`/letters/${letter.slug}/embed?lang=en`).expect(200);
+    expect(res.headers['cache-control']).toBe('public, max-age=60');
+    expect(res.text).toContain('Free the &lt;b&gt;bloggers&lt;/b&gt;');
+    expect(res.text).toContain('42 verified signatures');
+    expect(res.text).toMatch(/<progress max="200" value="42"/);
+    expect(res.text).toContain(
+      `<a class="embed-sign" href="${BASE}/letters/${letter.slug}?lang=en#sign-heading" target="_blank" rel="noopener">Sign the letter</a>`,
+    );
+    expect(res.text).not.toMatch(/<script/);
+  });
+});
+
+describe('oEmbed', () => {
+  test('a letter URL of this site gets a rich embed in the version asked for', async () => {
+    const letter = await seededLetter(t.db, FRENCH);
+    const url = `${BASE}/letters/${FRENCH}?lang=fr`;
+    const res = await request(t.app).get(`/oembed?url=${encodeURIComponent(url)}&format=json`).expect(200);
+    expect(res.headers['content-type']).toMatch(/^application\/json/);
+    const fr = letter.translations.find((x) => x.language === 'fr');
+    expect(res.body).toMatchObject({
+      version: '1.0',
+      type: 'rich',
+      title: fr?.title,
+      provider_name: 'Undersigned',
+      provider_url: `${BASE}/`,
+      width: 420,
+      height: 260,
+    });
+    expect(res.body.html).toMatch(new RegExp(`^<iframe src="${BASE}/letters/${FRENCH}/embed\\?lang=fr" width="420" height="260" title="[^"<>]+"`));
+    expect(decodeHtml(/title="([^"]+)"/.exec(res.body.html as string)?.[1] ?? '')).toContain(fr?.title);
+  });
+
+  test('maxwidth narrows the embed', async () => {
+    await seededLetter(t.db);
+    const url = encodeURIComponent(`${BASE}/letters/${BIRTHDAY}`);
+    const res = await request(t.app).get(`/oembed?url=${url}&format=json&maxwidth=300`).expect(200);
+    expect(res.body.width).toBe(300);
+    expect(res.body.html).toContain('width="300"');
+  });
+
+  test.each([
+    ['another site', 'https://evil.example/letters/birthday-greeting-mukhtar-ablyazov'],
+    ['another path of this site', `${BASE}/feeds/letters.atom`],
+    ['a letter that does not exist', `${BASE}/letters/no-such-letter`],
+    ['a sub-page of a letter', `${BASE}/letters/${BIRTHDAY}/embed`],
+    ['not a URL', 'letters/birthday'],
+  ])('%s is refused with 404', async (_what, url) => {
+    await seededLetter(t.db);
+    await request(t.app).get(`/oembed?url=${encodeURIComponent(url)}&format=json`).expect(404);
+  });
+
+  test('a draft letter is not disclosed, and XML is not offered', async () => {
+    const draft = await aLetter(t.db, { status: 'draft' });
+    await request(t.app).get(`/oembed?url=${encodeURIComponent(`${BASE}/letters/${draft.slug}`)}`).expect(404);
+    await request(t.app).get(`/oembed?url=${encodeURIComponent(`${BASE}/letters/${BIRTHDAY}`)}&format=xml`).expect(501);
+  });
+});

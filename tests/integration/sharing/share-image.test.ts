@@ -1,0 +1,102 @@
+import { aLetter, signForm } from '../../helpers/factories';
+import { linkFrom } from '../../helpers/smtp-sink';
+import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import request from 'supertest';
+import { addCount, BIRTHDAY, pngSize, seededLetter } from './support';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+const binary = (res: request.Response, cb: (err: Error | null, body: Buffer) => void) => {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => cb(null, Buffer.concat(chunks)));
+};
+
+async function getPng(path: string, headers: Record<string, string> = {}) {
+  return request(t.app).get(path).set(headers).buffer(true).parse(binary);
+}
+
+describe('the share image', () => {
+  test('is a 1200×630 PNG, cacheable for five minutes, with a validator and no cookie', async () => {
+    await seededLetter(t.db);
+    const res = await getPng(`/letters/${BIRTHDAY}/share.png?lang=uk`);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('image/png');
+    expect(pngSize(res.body as Buffer)).toEqual({ width: 1200, height: 630 });
+    expect(res.headers['cache-control']).toBe('public, max-age=300');
+    expect(res.headers.etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
+    expect(res.headers['set-cookie']).toBeUndefined();
+
+    const again = await getPng(`/letters/${BIRTHDAY}/share.png?lang=uk`, { 'If-None-Match': res.headers.etag as string });
+    expect(again.status).toBe(304);
+  });
+
+  test('changes when a confirmation raises the count', async () => {
+    const letter = await aLetter(t.db, { title: 'Release the journalists' });
+    const before = await getPng(`/letters/${letter.slug}/share.png?lang=en`);
+    expect(before.status).toBe(200);
+
+    const form = signForm();
+    const b = browser(t.app);
+    const csrf = await b.csrfFrom(`/letters/${letter.slug}?lang=en`);
+    await b.agent.post(`/letters/${letter.slug}/sign?lang=en`).type('form').send({ ...form, _csrf: csrf }).expect(303);
+    const confirm = new URL(linkFrom((await t.smtp.waitFor(form.email))[0], '/s/confirm/')).pathname;
+    await browser(t.app).agent.get(confirm).expect(200);
+
+    const after = await getPng(`/letters/${letter.slug}/share.png?lang=en`, { 'If-None-Match': before.headers.etag as string });
+    expect(after.status).toBe(200);
+    expect(after.headers.etag).not.toBe(before.headers.etag);
+    expect(Buffer.compare(after.body as Buffer, before.body as Buffer)).not.toBe(0);
+    expect(pngSize(after.body as Buffer)).toEqual({ width: 1200, height: 630 });
+
+    // The page points crawlers at a new address too, so cached cards refresh.
+    const page = await request(t.app).get(`/letters/${letter.slug}?lang=en`).expect(200);
+    expect(page.text).toContain(`/letters/${letter.slug}/share.png?lang=en&amp;v=1`);
+  });
+
+  test('the same count serves the same cached bytes', async () => {
+    const letter = await aLetter(t.db);
+    await addCount(t.db, letter.id, 'UA', 7);
+    const a = await getPng(`/letters/${letter.slug}/share.png`);
+    const b = await getPng(`/letters/${letter.slug}/share.png`);
+    expect(a.headers.etag).toBe(b.headers.etag);
+    expect(Buffer.compare(a.body as Buffer, b.body as Buffer)).toBe(0);
+  });
+
+  test('an unknown or draft letter has no image', async () => {
+    await request(t.app).get('/letters/no-such-letter/share.png').expect(404);
+    const draft = await aLetter(t.db, { status: 'draft' });
+    await request(t.app).get(`/letters/${draft.slug}/share.png`).expect(404);
+  });
+});
+
+describe('QR codes for flyers', () => {
+  test('the SVG encodes the letter and is cacheable for a day', async () => {
+    await seededLetter(t.db);
+    const res = await request(t.app).get(`/letters/${BIRTHDAY}/qr.svg?lang=ru`).buffer(true).parse(binary);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toMatch(/^image\/svg\+xml/);
+    expect(res.headers['cache-control']).toBe('public, max-age=86400');
+    const svg = (res.body as Buffer).toString('utf8');
+    expect(svg).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+    expect(svg).toContain('<path');
+  });
+
+  test('the PNG is a square image of the requested size within bounds', async () => {
+    await seededLetter(t.db);
+    const res = await getPng(`/letters/${BIRTHDAY}/qr.png?size=200`);
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('image/png');
+    expect(res.headers['cache-control']).toBe('public, max-age=86400');
+    expect(pngSize(res.body as Buffer)).toEqual({ width: 200, height: 200 });
+    // Out-of-range sizes are clamped (the large end is covered by the unit tests: slow to encode here).
+    const tiny = await getPng(`/letters/${BIRTHDAY}/qr.png?size=3`);
+    expect(pngSize(tiny.body as Buffer).width).toBe(64);
+  });
+});

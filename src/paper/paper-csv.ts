@@ -38,12 +38,11 @@ const clean = (v: unknown) => (typeof v === 'string' ? v.normalize('NFC').replac
 export function parsePaperSheet(input: Buffer | string, today: string): ParsedSheet {
   const text = (Buffer.isBuffer(input) ? input.toString('utf8') : input).replace(/^\uFEFF/, '');
   if (!text.trim()) return { ok: false, error: 'empty' };
-  let records: Array<Record<string, string>>;
+  let table: string[][];
   try {
-    records = parse(text, {
+    table = parse(text, {
       bom: true,
       delimiter: detectDelimiter(text),
-      columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
       skip_empty_lines: true,
       relax_column_count: true,
       trim: true,
@@ -51,10 +50,12 @@ export function parsePaperSheet(input: Buffer | string, today: string): ParsedSh
   } catch {
     return { ok: false, error: 'unreadable' };
   }
-  const first = records[0];
-  if (!first) return { ok: false, error: 'empty' };
-  if (!['name', 'country', 'date'].every((c) => c in first)) return { ok: false, error: 'missingColumns' };
-  if (records.length > MAX_PAPER_ROWS) return { ok: false, error: 'tooManyRows' };
+  const [header, ...body] = table;
+  if (!header) return { ok: false, error: 'empty' };
+  const columns = header.map((h) => h.trim().toLowerCase());
+  if (!['name', 'country', 'date'].every((c) => columns.includes(c))) return { ok: false, error: 'missingColumns' };
+  if (body.length > MAX_PAPER_ROWS) return { ok: false, error: 'tooManyRows' };
+  const records = body.map((cells) => Object.fromEntries(columns.map((c, i) => [c, cells[i] ?? ''])));
 
   const seen = new Set<string>();
   const rows = records.map((rec, i): PaperRow => {

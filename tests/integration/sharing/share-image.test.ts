@@ -33,7 +33,7 @@ describe('the share image', () => {
     expect(res.headers.etag).toMatch(/^"[A-Za-z0-9_-]+"$/);
     expect(res.headers['set-cookie']).toBeUndefined();
 
-    const again = await getPng(`/letters/${BIRTHDAY}/share.png?lang=uk`, { 'If-None-Match': res.headers.etag as string });
+    const again = await getPng(`/letters/${BIRTHDAY}/share.png?lang=uk`, { 'If-None-Match': res.headers.etag });
     expect(again.status).toBe(304);
   });
 
@@ -49,7 +49,7 @@ describe('the share image', () => {
     const confirm = new URL(linkFrom((await t.smtp.waitFor(form.email))[0], '/s/confirm/')).pathname;
     await browser(t.app).agent.get(confirm).expect(200);
 
-    const after = await getPng(`/letters/${letter.slug}/share.png?lang=en`, { 'If-None-Match': before.headers.etag as string });
+    const after = await getPng(`/letters/${letter.slug}/share.png?lang=en`, { 'If-None-Match': before.headers.etag });
     expect(after.status).toBe(200);
     expect(after.headers.etag).not.toBe(before.headers.etag);
     expect(Buffer.compare(after.body as Buffer, before.body as Buffer)).not.toBe(0);

@@ -44,7 +44,8 @@ export function paperRouter(ctx: AppContext): Router {
   // The body was parsed by paperUploadParser (mounted before the CSRF check in app.ts).
   r.post('/organise/letters/:slug/paper', ...member, async (req, res) => {
     const letter = letterOf(res);
-    const pasted = typeof req.body?.text === 'string' ? (req.body.text as string) : '';
+    const text = (req.body as Record<string, unknown> | undefined)?.text;
+    const pasted = typeof text === 'string' ? text : '';
     const source = req.file?.buffer?.length ? req.file.buffer : pasted;
     const parsed = parsePaperSheet(source, new Date().toISOString().slice(0, 10));
     if (!parsed.ok) return renderUpload(req, res, parsed.error, pasted.slice(0, 50_000), 422);

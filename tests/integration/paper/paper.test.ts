@@ -42,9 +42,9 @@ async function upload(slug: string, csv: string, as: 'file' | 'text' = 'file') {
 async function previewOf(slug: string, csv: string, as: 'file' | 'text' = 'file') {
   const res = await upload(slug, csv, as);
   expect(res.status).toBe(303);
-  const page = await b.agent.get(res.headers.location as string);
+  const page = await b.agent.get(res.headers.location);
   expect(page.status).toBe(200);
-  const id = (res.headers.location as string).split('/').pop()!;
+  const id = res.headers.location.split('/').pop()!;
   return { id, page };
 }
 

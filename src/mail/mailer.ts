@@ -22,6 +22,28 @@ async function render(template: string, lang: Language, locals: Record<string, u
   return { html, text: text.replace(/\n{3,}/g, '\n\n') };
 }
 
+interface UpdateMail {
+  name: string;
+  letter: LetterRef;
+  bodyHtml: string;
+  bodyText: string;
+  unsubscribeUrl: string;
+  withdrawUrl: string;
+}
+
+export interface OwnerDigestMail {
+  name: string;
+  date: string;
+  letters: Array<{ title: string; url: string; newSignatures: number; started: number; verificationRate: number | null; total: number; goal: number | null; milestones: number[] }>;
+  settingsUrl: string;
+  unsubscribeUrl: string;
+}
+
+/** RFC 8058 one-click unsubscribe: mail clients POST to the https link with no cookie. */
+function listUnsubscribe(url: string): Record<string, string> {
+  return { 'List-Unsubscribe': `<${url}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
+}
+
 /** One function per message: typed inputs, HTML and text from views/emails/, in the signer's language. */
 export class Mailer {
   constructor(private readonly transport: MailTransport) {}
@@ -46,5 +68,27 @@ export class Mailer {
   async organiserSignIn(to: string, lang: Language, p: { name: string; signInUrl: string; expiresMinutes: number }) {
     const subject = tFor(lang)('organisers.email.signIn.subject');
     await this.transport.send({ to, subject, ...(await render('organiser-sign-in', lang, { ...p, subject })) });
+  }
+
+  /** An organiser's update, written once; the greeting, footer and links speak the signer's language. */
+  async letterUpdate(to: string, lang: Language, p: UpdateMail & { subject: string }) {
+    await this.transport.send({
+      to,
+      subject: p.subject,
+      headers: listUnsubscribe(p.unsubscribeUrl),
+      ...(await render('letter-update', lang, { ...p })),
+    });
+  }
+
+  /** The official response to a delivered letter, sent to the signers who asked for updates. */
+  async officialResponse(to: string, lang: Language, p: UpdateMail & { date: string; link: string | null }) {
+    const subject = tFor(lang)('updates.email.response.subject', { title: p.letter.title });
+    await this.transport.send({ to, subject, headers: listUnsubscribe(p.unsubscribeUrl), ...(await render('official-response', lang, { ...p, subject })) });
+  }
+
+  /** An owner's daily digest: one email for all the letters they own. */
+  async ownerDigest(to: string, lang: Language, p: OwnerDigestMail) {
+    const subject = tFor(lang)('updates.email.digest.subject', { date: p.date });
+    await this.transport.send({ to, subject, headers: listUnsubscribe(p.unsubscribeUrl), ...(await render('owner-digest', lang, { ...p, subject })) });
   }
 }

@@ -17,6 +17,10 @@ import { authRouter } from './organisers/auth.router';
 import { organiseRouter } from './organisers/organise.router';
 import { sessionMiddleware } from './organisers/session';
 import { sharingRouter } from './sharing/sharing.router';
+import { paperUploadParser } from './paper/paper-upload';
+import { paperRouter } from './paper/paper.router';
+import { ONE_CLICK_UNSUBSCRIBE_PATH, updatesPublicRouter } from './updates/updates-public.router';
+import { updatesOrganiseRouter } from './updates/updates-organise.router';
 import { errorHandler, notFoundHandler } from './web/error-handler';
 import { locale } from './web/locale';
 import { floodLimit } from './abuse/flood.middleware';
@@ -104,16 +108,29 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
     cookieName: config.isProduction ? '__Host-csrf' : 'csrf',
     cookieOptions: { sameSite: 'lax', secure: config.isProduction, httpOnly: true, path: '/' },
     getCsrfTokenFromRequest: (req) => (req.body as Record<string, unknown> | undefined)?._csrf as string | undefined,
+    // RFC 8058 one-click unsubscribe: the mail client POSTs to the link with no cookie and no
+    // form token. The 256-bit token in the path authorises it (it can do nothing but turn mail
+    // off), so exactly this route, and only for POST, skips the CSRF check.
+    skipCsrfProtection: (req) => req.method === 'POST' && ONE_CLICK_UNSUBSCRIBE_PATH.test(req.path),
   });
   app.use((req, res, next) => {
-    res.locals.csrfToken = () => generateCsrfToken(req, res);
+    // One token per response: a page with several forms, rendered while the cookie is stale
+    // (just after sign-in), would otherwise set a new cookie per form and only the last would work.
+    let token: string | undefined;
+    res.locals.csrfToken = () => (token ??= generateCsrfToken(req, res));
     next();
   });
+  // The paper-signature upload is multipart: parsed here so the CSRF check can read its _csrf field.
+  app.post('/organise/letters/:slug/paper', paperUploadParser());
   app.use(doubleCsrfProtection);
   app.use(loadOrganiser(ctx));
 
+  // Before the letters router: it adds the official responses to the letter page.
+  app.use(updatesPublicRouter(ctx));
   app.use(lettersRouter(ctx));
   app.use(signaturesRouter(ctx));
+  app.use(updatesOrganiseRouter(ctx));
+  app.use(paperRouter(ctx));
   app.use(abuseRouter(ctx));
   app.use(authRouter(ctx));
   app.use(organiseRouter(ctx));

@@ -7,6 +7,10 @@ import { foldCountDeltas } from '../signatures/counts.service';
 import type { Mailer } from './mailer';
 import { TASK_SIGNATURE_EMAIL, type SignatureEmailJob } from './queue';
 import { sendSignatureEmail } from './signature-email.task';
+import { DAILY_DIGEST_CRONTAB, runDailyDigest, sendOwnerDigest, TASK_DAILY_DIGEST, TASK_OWNER_DIGEST_EMAIL, type OwnerDigestJob } from '../updates/digest.service';
+import { fanOut } from '../updates/updates.service';
+import { sendUpdateEmail } from '../updates/update-email.task';
+import { TASK_UPDATE_EMAIL, TASK_UPDATE_FANOUT, type FanoutJob, type UpdateEmailJob } from '../updates/updates.queue';
 import { recordJobOutcome } from '../ops/metrics';
 import { PRIVACY_CRONTAB, privacyRetentionTask, TASK_PRIVACY_RETENTION } from '../privacy/retention.task';
 import { sendSignInEmail } from '../organisers/sign-in-email.task';
@@ -37,6 +41,18 @@ export async function startWorker(ctx: AppContext, mailer: Mailer, opts: { foldE
     [TASK_SIGNATURE_EMAIL]: async (payload) => {
       await sendSignatureEmail(ctx, mailer, payload as SignatureEmailJob);
     },
+    [TASK_UPDATE_FANOUT]: async (payload) => {
+      await fanOut(ctx, payload as FanoutJob);
+    },
+    [TASK_UPDATE_EMAIL]: async (payload) => {
+      await sendUpdateEmail(ctx, mailer, payload as UpdateEmailJob);
+    },
+    [TASK_DAILY_DIGEST]: async () => {
+      await runDailyDigest(ctx);
+    },
+    [TASK_OWNER_DIGEST_EMAIL]: async (payload) => {
+      await sendOwnerDigest(ctx, mailer, payload as OwnerDigestJob);
+    },
     [TASK_PRIVACY_RETENTION]: privacyRetentionTask(ctx),
     [TASK_ORGANISER_SIGN_IN_EMAIL]: async (payload) => {
       await sendSignInEmail(ctx, mailer, payload as SignInEmailJob);
@@ -52,7 +68,7 @@ export async function startWorker(ctx: AppContext, mailer: Mailer, opts: { foldE
   const runner: Runner = await run({
     pgPool: pgPool(ctx.db),
     taskList,
-    crontab: PRIVACY_CRONTAB,
+    crontab: [DAILY_DIGEST_CRONTAB, PRIVACY_CRONTAB].join('\n'),
     concurrency: ctx.config.WORKER_CONCURRENCY,
     pollInterval: 1000,
     noHandleSignals: true,

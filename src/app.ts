@@ -89,6 +89,9 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   app.use(opsRouter(ctx));
   app.use(compression());
   app.use('/static', express.static(path.join(ROOT, 'public'), { maxAge: '7d', immutable: false, index: false }));
+  // Letter forms carry several translations of a long Markdown body: a larger limit, for signed-in
+  // organisers' pages only (the body parser below then leaves the parsed body alone).
+  app.use('/organise', express.urlencoded({ extended: false, limit: '400kb', parameterLimit: 120 }));
   app.use(express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 50 }));
   app.use(express.json({ limit: '20kb' }));
   app.use(cookieParser());

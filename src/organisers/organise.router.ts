@@ -1,16 +1,295 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
-import { currentOrganiser, requireOrganiser } from './auth.middleware';
+import { LANGUAGES, LETTER_STATUSES, VISIBILITIES, type Letter } from '../letters/letter.entity';
+import { renderMarkdown } from '../letters/letters.service';
+import { Forbidden } from '../web/errors';
+import { parseForm } from '../web/validate';
+import { barChartSvg, dailyChartSvg } from '../web/svg-charts';
+import { currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLocals } from './auth.middleware';
+import { heldSignatures, letterStats, searchSignatures } from './dashboard.service';
+import { createLetter, recordDelivery, updateLetter } from './letter-editing.service';
+import { letterFormValues, MAX_TRANSLATIONS, parseLetterForm, type LetterFormValues } from './letter-form.schema';
+import { deliverySchema, domainSchema, invalidateSchema, roleSchema } from './moderation-form.schema';
+import { invalidateDomain, invalidateSignature, releaseHeldSignature, setSignatureHidden } from './moderation.service';
+import { grantRole, letterTeam, OrganiserInputError, removeRole, type LetterTeamMember } from './organisers.service';
 import { listOrganiserLetters } from './workspace.service';
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const DONE = ['hidden', 'unhidden', 'invalidated', 'released', 'domain', 'delivery'];
+
+function locals(res: Response): Required<OrganiserLocals> {
+  return res.locals as Required<OrganiserLocals>;
+}
+
+function emptyForm(): LetterFormValues {
+  return {
+    slug: '',
+    status: 'draft',
+    goal: '',
+    closesAt: '',
+    defaultLanguage: 'en',
+    publicNamesDefault: 'private',
+    translations: Array.from({ length: MAX_TRANSLATIONS }, (_, i) => ({
+      language: i === 0 ? 'en' : '',
+      title: '',
+      summary: '',
+      body: '',
+      recipient: '',
+      remove: false,
+    })),
+  };
+}
+
+/** The form as stored: existing versions first, then blank rows to add languages. */
+function formFromLetter(letter: Letter): LetterFormValues {
+  const rows: LetterFormValues['translations'] = [...letter.translations]
+    .sort((a, b) => LANGUAGES.indexOf(a.language) - LANGUAGES.indexOf(b.language))
+    .map((t) => ({ language: t.language, title: t.title, summary: t.summary, body: t.body, recipient: t.recipient, remove: false }));
+  while (rows.length < MAX_TRANSLATIONS) rows.push({ language: '', title: '', summary: '', body: '', recipient: '', remove: false });
+  return {
+    slug: letter.slug,
+    status: letter.status,
+    goal: letter.goal ? String(letter.goal) : '',
+    closesAt: letter.closesAt ? letter.closesAt.toISOString().slice(0, 10) : '',
+    defaultLanguage: letter.defaultLanguage,
+    publicNamesDefault: letter.publicNamesDefault,
+    translations: rows,
+  };
+}
+
+function isPreview(req: Request): boolean {
+  return (req.body as Record<string, unknown> | undefined)?.action === 'preview';
+}
+
+function backTo(slug: string, req: Request, done: string): string {
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  const params = new URLSearchParams({ done });
+  if (typeof body.q === 'string' && body.q) params.set('q', body.q.slice(0, 200));
+  if (typeof body.page === 'string' && /^\d{1,6}$/.test(body.page)) params.set('page', body.page);
+  return `/organise/letters/${slug}?${params.toString()}`;
+}
 
 /** The organisers' workspace: their letters, editing, the dashboard, moderation and delivery. */
 export function organiseRouter(ctx: AppContext): Router {
   const r = Router();
+  r.use('/organise', requireOrganiser);
 
-  r.get('/organise', requireOrganiser, async (req, res) => {
-    const organiser = currentOrganiser(res)!;
-    const letters = await listOrganiserLetters(ctx.db, organiser.id, req.lang);
+  r.get('/organise', async (req, res) => {
+    const letters = await listOrganiserLetters(ctx.db, currentOrganiser(res)!.id, req.lang);
     res.render('organise/letters', { title: req.t('organisers.list.title'), letters });
+  });
+
+  /* ---------------------------------------------------------------- letter form */
+
+  function renderForm(
+    req: Request,
+    res: Response,
+    opts: {
+      mode: 'new' | 'edit';
+      values: LetterFormValues;
+      errors?: Record<string, string>;
+      status?: number;
+      preview?: boolean;
+      saved?: boolean;
+      team?: LetterTeamMember[] | null;
+      teamErrors?: Record<string, string>;
+    },
+  ) {
+    const role = opts.mode === 'new' ? 'owner' : locals(res).letterRole;
+    const previews = opts.preview ? opts.values.translations.map((t) => (t.body.trim() && !t.remove ? renderMarkdown(t.body) : null)) : null;
+    res.status(opts.status ?? 200).render('organise/letter-form', {
+      title: opts.mode === 'new' ? req.t('organisers.form.newTitle') : req.t('organisers.form.editTitle'),
+      mode: opts.mode,
+      role,
+      slug: opts.mode === 'edit' ? locals(res).letter.slug : null,
+      publicStatus: opts.mode === 'edit' ? locals(res).letter.status : null,
+      form: { values: opts.values, errors: opts.errors ?? {} },
+      previews,
+      saved: !!opts.saved,
+      statuses: LETTER_STATUSES,
+      visibilities: VISIBILITIES,
+      team: opts.mode === 'edit' && role === 'owner' ? opts.team : null,
+      teamErrors: opts.teamErrors ?? {},
+    });
+  }
+
+  r.get('/organise/letters/new', (req, res) => {
+    renderForm(req, res, { mode: 'new', values: emptyForm() });
+  });
+
+  r.post('/organise/letters', async (req, res) => {
+    const values = letterFormValues(req.body);
+    if (isPreview(req)) return renderForm(req, res, { mode: 'new', values, preview: true });
+    const parsed = parseLetterForm(req.body, { withSlug: true, withStatus: true });
+    if (!parsed.ok) return renderForm(req, res, { mode: 'new', values, errors: parsed.errors, status: 422 });
+    const saved = await createLetter(ctx, currentOrganiser(res)!.id, parsed.data);
+    if (!saved.ok) return renderForm(req, res, { mode: 'new', values, errors: saved.errors, status: 422 });
+    res.redirect(303, `/organise/letters/${saved.slug}/edit?saved=1`);
+  });
+
+  r.get('/organise/letters/:slug/edit', requireLetterRole(ctx), async (req, res) => {
+    const { letter } = locals(res);
+    renderForm(req, res, { mode: 'edit', values: formFromLetter(letter), saved: req.query.saved === '1', team: await letterTeam(ctx.db, letter.id) });
+  });
+
+  r.post('/organise/letters/:slug/edit', requireLetterRole(ctx), async (req, res) => {
+    const { letter, letterRole } = locals(res);
+    const isOwner = letterRole === 'owner';
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    // Editors get no status or slug fields; one sent anyway (a crafted request) is refused.
+    if (!isOwner && (body.status !== undefined || body.slug !== undefined)) {
+      if ((body.status !== undefined && body.status !== letter.status) || (body.slug !== undefined && body.slug !== letter.slug)) throw new Forbidden();
+    }
+    const values = letterFormValues(req.body);
+    if (!isOwner) {
+      values.slug = letter.slug;
+      values.status = letter.status;
+    }
+    const team = isOwner ? await letterTeam(ctx.db, letter.id) : null;
+    if (isPreview(req)) return renderForm(req, res, { mode: 'edit', values, preview: true, team });
+    const parsed = parseLetterForm(req.body, { withSlug: isOwner, withStatus: isOwner });
+    if (!parsed.ok) return renderForm(req, res, { mode: 'edit', values, errors: parsed.errors, status: 422, team });
+    const saved = await updateLetter(ctx, letter, letterRole, parsed.data);
+    if (!saved.ok) return renderForm(req, res, { mode: 'edit', values, errors: saved.errors, status: 422, team });
+    res.redirect(303, `/organise/letters/${saved.slug}/edit?saved=1`);
+  });
+
+  /* ---------------------------------------------------------------- team (owners) */
+
+  r.post('/organise/letters/:slug/team', requireLetterRole(ctx, 'owner'), async (req, res) => {
+    const { letter } = locals(res);
+    const parsed = parseForm(roleSchema, req.body);
+    let errors: Record<string, string> = parsed.ok ? {} : parsed.errors;
+    if (parsed.ok) {
+      try {
+        await grantRole(ctx.db, parsed.data.email, letter.slug, parsed.data.role);
+        return res.redirect(303, `/organise/letters/${letter.slug}/edit?saved=1#team`);
+      } catch (e) {
+        if (!(e instanceof OrganiserInputError)) throw e;
+        errors = { email: 'organisers.errors.noSuchOrganiser' };
+      }
+    }
+    renderForm(req, res, { mode: 'edit', values: formFromLetter(letter), status: 422, team: await letterTeam(ctx.db, letter.id), teamErrors: errors });
+  });
+
+  r.post('/organise/letters/:slug/team/remove', requireLetterRole(ctx, 'owner'), async (req, res) => {
+    const { letter } = locals(res);
+    const organiserId = String((req.body as Record<string, unknown>)?.organiserId ?? '');
+    const outcome = /^[0-9a-f-]{36}$/i.test(organiserId) ? await removeRole(ctx.db, letter.id, organiserId) : 'not-found';
+    if (outcome === 'removed') return res.redirect(303, organiserId === currentOrganiser(res)!.id ? '/organise' : `/organise/letters/${letter.slug}/edit?saved=1#team`);
+    renderForm(req, res, {
+      mode: 'edit',
+      values: formFromLetter(letter),
+      status: 422,
+      team: await letterTeam(ctx.db, letter.id),
+      teamErrors: { remove: outcome === 'last-owner' ? 'organisers.errors.lastOwner' : 'organisers.errors.invalid' },
+    });
+  });
+
+  /* ---------------------------------------------------------------- dashboard */
+
+  async function renderDashboard(req: Request, res: Response, opts: { status?: number; errors?: Record<string, string> } = {}) {
+    const { letter } = locals(res);
+    const query = typeof req.query.q === 'string' ? req.query.q.slice(0, 200) : '';
+    const pageParam = Number(typeof req.query.page === 'string' ? req.query.page : '1');
+    const page = Number.isSafeInteger(pageParam) && pageParam > 0 ? pageParam : 1;
+    const [stats, list, held] = await Promise.all([
+      letterStats(ctx.db, letter.id),
+      searchSignatures(ctx.db, letter.id, { query, page }),
+      heldSignatures(ctx.db, letter.id),
+    ]);
+    const fmt = res.locals.fmtNumber as (n: number) => string;
+    const countryName = res.locals.countryName as (code: string) => string;
+    const dayFormat = new Intl.DateTimeFormat(req.lang, { day: 'numeric', month: 'short', timeZone: 'UTC' });
+    const dailySvg = dailyChartSvg({
+      title: req.t('organisers.dashboard.dailyTitle'),
+      days: stats.daily,
+      formatNumber: fmt,
+      formatDay: (d) => (DAY.test(d) ? dayFormat.format(new Date(`${d}T00:00:00Z`)) : d),
+      emptyText: req.t('organisers.dashboard.noSignatures'),
+      idPrefix: 'daily',
+    });
+    const countriesSvg = barChartSvg({
+      title: req.t('organisers.dashboard.countriesTitle'),
+      rows: stats.countries.map((c) => ({ label: countryName(c.country), value: c.count })),
+      formatNumber: fmt,
+      maxRows: 10,
+      otherLabel: req.t('organisers.dashboard.otherCountries'),
+      emptyText: req.t('organisers.dashboard.noSignatures'),
+      idPrefix: 'countries',
+    });
+    const version = letter.translations.find((t) => t.language === req.lang) ?? letter.translations.find((t) => t.language === letter.defaultLanguage) ?? letter.translations[0];
+    res.status(opts.status ?? 200).render('organise/dashboard', {
+      title: version?.title ?? letter.slug,
+      letterTitle: version?.title ?? letter.slug,
+      stats,
+      dailySvg,
+      countriesSvg,
+      list,
+      query,
+      page: Math.min(page, list.pages),
+      held,
+      done: typeof req.query.done === 'string' && DONE.includes(req.query.done) ? req.query.done : null,
+      doneCount: Number(typeof req.query.n === 'string' ? req.query.n : 0) || 0,
+      errors: opts.errors ?? {},
+      values: (req.method === 'POST' ? req.body : {}) as Record<string, unknown>,
+      delivery: {
+        deliveredAt: letter.deliveredAt ? letter.deliveredAt.toISOString().slice(0, 10) : '',
+        deliveredTo: letter.deliveredTo ?? '',
+        deliveryNote: letter.deliveryNote ?? '',
+      },
+    });
+  }
+
+  r.get('/organise/letters/:slug', requireLetterRole(ctx), async (req, res) => {
+    await renderDashboard(req, res);
+  });
+
+  /* ---------------------------------------------------------------- moderation */
+
+  r.post('/organise/letters/:slug/signatures/:id/hide', requireLetterRole(ctx), async (req, res) => {
+    const { letter } = locals(res);
+    await setSignatureHidden(ctx, letter.id, String(req.params.id), true);
+    res.redirect(303, backTo(letter.slug, req, 'hidden'));
+  });
+
+  r.post('/organise/letters/:slug/signatures/:id/unhide', requireLetterRole(ctx), async (req, res) => {
+    const { letter } = locals(res);
+    await setSignatureHidden(ctx, letter.id, String(req.params.id), false);
+    res.redirect(303, backTo(letter.slug, req, 'unhidden'));
+  });
+
+  r.post('/organise/letters/:slug/signatures/:id/invalidate', requireLetterRole(ctx), async (req, res) => {
+    const { letter } = locals(res);
+    const id = String(req.params.id);
+    const parsed = parseForm(invalidateSchema, req.body);
+    if (!parsed.ok) return renderDashboard(req, res, { status: 422, errors: { [`reason-${id}`]: parsed.errors.reason ?? 'organisers.errors.required' } });
+    await invalidateSignature(ctx, letter.id, id, parsed.data.reason);
+    res.redirect(303, backTo(letter.slug, req, 'invalidated'));
+  });
+
+  r.post('/organise/letters/:slug/signatures/:id/release', requireLetterRole(ctx), async (req, res) => {
+    const { letter } = locals(res);
+    await releaseHeldSignature(ctx, letter.id, String(req.params.id));
+    res.redirect(303, backTo(letter.slug, req, 'released'));
+  });
+
+  r.post('/organise/letters/:slug/invalidate-domain', requireLetterRole(ctx), async (req, res) => {
+    const { letter } = locals(res);
+    const parsed = parseForm(domainSchema, req.body);
+    if (!parsed.ok) return renderDashboard(req, res, { status: 422, errors: Object.fromEntries(Object.entries(parsed.errors).map(([k, v]) => [`domain-${k}`, v])) });
+    const n = await invalidateDomain(ctx, letter.id, parsed.data.domain, parsed.data.reason);
+    res.redirect(303, `/organise/letters/${letter.slug}?done=domain&n=${n}`);
+  });
+
+  /* ---------------------------------------------------------------- delivery */
+
+  r.post('/organise/letters/:slug/delivery', requireLetterRole(ctx), async (req, res) => {
+    const { letter } = locals(res);
+    const parsed = parseForm(deliverySchema, req.body);
+    if (!parsed.ok) return renderDashboard(req, res, { status: 422, errors: Object.fromEntries(Object.entries(parsed.errors).map(([k, v]) => [`delivery-${k}`, v])) });
+    await recordDelivery(ctx, letter, parsed.data);
+    res.redirect(303, `/organise/letters/${letter.slug}?done=delivery#delivery`);
   });
 
   return r;

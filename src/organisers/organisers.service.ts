@@ -49,3 +49,36 @@ export async function grantRole(
     .execute();
   return { organiser, letter };
 }
+
+export interface LetterTeamMember {
+  organiserId: string;
+  email: string;
+  name: string;
+  role: LetterRole;
+}
+
+/** Who holds a role on a letter, owners first. */
+export async function letterTeam(db: DataSource, letterId: string): Promise<LetterTeamMember[]> {
+  const rows: Array<{ id: string; email: string; name: string; role: LetterRole }> = await db.query(
+    `SELECT o.id, o.email, o.name, lo.role FROM letter_organisers lo JOIN organisers o ON o.id = lo.organiser_id
+      WHERE lo.letter_id = $1 ORDER BY lo.role DESC, o.email`,
+    [letterId],
+  );
+  return rows.map((r) => ({ organiserId: r.id, email: r.email, name: r.name, role: r.role }));
+}
+
+/** Takes an organiser off a letter; the last owner stays (a letter always has someone to run it). */
+export async function removeRole(db: DataSource, letterId: string, organiserId: string): Promise<'removed' | 'last-owner' | 'not-found'> {
+  return db.transaction(async (tx) => {
+    // Lock the letter's team so two owners removing each other cannot leave none.
+    const team: Array<{ organiser_id: string; role: LetterRole }> = await tx.query(
+      `SELECT organiser_id, role FROM letter_organisers WHERE letter_id = $1 FOR UPDATE`,
+      [letterId],
+    );
+    const member = team.find((m) => m.organiser_id === organiserId);
+    if (!member) return 'not-found';
+    if (member.role === 'owner' && team.filter((m) => m.role === 'owner').length === 1) return 'last-owner';
+    await tx.delete(LetterOrganiser, { letterId, organiserId });
+    return 'removed';
+  });
+}

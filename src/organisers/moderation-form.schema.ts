@@ -1,0 +1,54 @@
+import { z } from 'zod';
+
+const text = (max: number) =>
+  z
+    .string({ message: 'organisers.errors.required' })
+    .transform((s) => s.normalize('NFC').replace(/[\u0000-\u001f\u007f]/g, ' ').trim())
+    .pipe(z.string().min(1, { message: 'organisers.errors.required' }).max(max, { message: 'organisers.errors.tooLong' }));
+
+const optionalText = (max: number) =>
+  z
+    .string()
+    .optional()
+    .transform((s) => (s ?? '').normalize('NFC').trim())
+    .pipe(z.string().max(max, { message: 'organisers.errors.tooLong' }))
+    .transform((s) => s || null);
+
+export const invalidateSchema = z.object({ reason: text(300) });
+
+export const domainSchema = z.object({
+  domain: z
+    .string({ message: 'organisers.errors.required' })
+    .transform((s) => s.trim().toLowerCase().replace(/^.*@/, ''))
+    .pipe(
+      z
+        .string()
+        .min(1, { message: 'organisers.errors.required' })
+        .max(253, { message: 'organisers.errors.tooLong' })
+        .regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/, { message: 'organisers.errors.domain' }),
+    ),
+  reason: text(300),
+});
+
+export const deliverySchema = z
+  .object({
+    deliveredAt: z
+      .string()
+      .optional()
+      .transform((s) => (s ?? '').trim())
+      .refine((s) => !s || (/^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T12:00:00Z`))), { message: 'organisers.errors.date' })
+      .transform((s) => (s ? new Date(`${s}T12:00:00Z`) : null)),
+    deliveredTo: optionalText(500),
+    deliveryNote: optionalText(2000),
+  })
+  .superRefine((v, ctx) => {
+    if (v.deliveredAt && !v.deliveredTo) ctx.addIssue({ code: 'custom', path: ['deliveredTo'], message: 'organisers.errors.deliveredTo' });
+  });
+
+export const roleSchema = z.object({
+  email: z
+    .string({ message: 'organisers.errors.emailInvalid' })
+    .transform((s) => s.trim())
+    .pipe(z.string().email({ message: 'organisers.errors.emailInvalid' })),
+  role: z.enum(['owner', 'editor'], { message: 'organisers.errors.invalid' }),
+});

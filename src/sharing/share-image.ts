@@ -115,17 +115,37 @@ export function cleanText(s: string): string {
 /*
  * Pick the largest title size that should fit in TITLE_MAX_LINES lines.
  * DejaVu Sans Bold averages roughly 0.64em per character for Latin and
- * Cyrillic; the 1.15 factor leaves slack for word-wrapping waste. If nothing
- * fits, the smallest size is used and lineClamp adds the ellipsis.
+ * Cyrillic; 0.66 leaves a little slack. Lines are counted by filling them word
+ * by word, as the renderer does: long Ukrainian and Russian words waste much of
+ * a line when they wrap, so a plain characters-per-line estimate chose sizes
+ * at which a title needed a fifth line and lost its last word to the ellipsis.
+ * If nothing fits, the smallest size is used and lineClamp adds the ellipsis.
  */
 const TITLE_SIZES = [76, 68, 60, 54, 48] as const;
+const BOLD_ADVANCE_EM = 0.66;
+
+/** Lines a greedy word wrap needs; a word longer than a line is broken (wordBreak: break-word). */
+export function wrappedLineCount(text: string, charsPerLine: number): number {
+  const perLine = Math.max(1, charsPerLine);
+  let lines = 1;
+  let used = 0;
+  for (const word of text.split(' ').filter(Boolean)) {
+    const len = Array.from(word).length;
+    const need = used === 0 ? len : used + 1 + len;
+    if (need <= perLine) {
+      used = need;
+      continue;
+    }
+    if (used > 0) lines++;
+    lines += Math.ceil(len / perLine) - 1;
+    used = len - (Math.ceil(len / perLine) - 1) * perLine;
+  }
+  return lines;
+}
 
 export function titleFontSize(title: string, availableWidth: number, maxLines: number): number {
-  const chars = Array.from(title).length;
   for (const size of TITLE_SIZES) {
-    const charsPerLine = availableWidth / (size * 0.64);
-    const lines = Math.ceil((chars * 1.15) / charsPerLine);
-    if (lines <= maxLines) return size;
+    if (wrappedLineCount(title, availableWidth / (size * BOLD_ADVANCE_EM)) <= maxLines) return size;
   }
   return TITLE_SIZES[TITLE_SIZES.length - 1];
 }

@@ -4,6 +4,7 @@ import {
   countBucket,
   renderShareImage,
   titleFontSize,
+  wrappedLineCount,
 } from '../../../src/sharing/share-image';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -182,5 +183,20 @@ describe('ShareImageCache', () => {
     expect(cache.get('L1', 'kk', 1)).toBeUndefined();
     expect(cache.get('L1', 'ru', 1)).toBeUndefined();
     expect(cache.get('L10', 'uk', 1)?.toString()).toBe('other');
+  });
+});
+
+describe('wrappedLineCount', () => {
+  it('counts lines as a word wrap fills them, breaking only words longer than a line', () => {
+    expect(wrappedLineCount('aaaa bbbb cccc', 9)).toBe(2);
+    expect(wrappedLineCount('aaaa bbbb cccc', 14)).toBe(1);
+    expect(wrappedLineCount('a bbbbbbbbbbbbbbbbbbbb c', 10)).toBe(4);
+  });
+
+  it('gives the long Ukrainian birthday title a size at which it needs no ellipsis', () => {
+    const title = 'Привітання Мухтарові Аблязову з днем народження від українських правозахисників';
+    const size = titleFontSize(title, 1056, 4);
+    expect(wrappedLineCount(title, 1056 / (size * 0.64))).toBeLessThanOrEqual(4);
+    expect(size).toBeLessThan(68);
   });
 });

@@ -92,9 +92,9 @@ export async function addAllowedNetwork(db: DataSource, letterId: string, cidr: 
 }
 
 export async function removeAllowedNetwork(db: DataSource, letterId: string, id: string): Promise<boolean> {
-  const [, affected] = (await db.query('DELETE FROM letter_allowed_networks WHERE letter_id = $1 AND id = $2', [letterId, id])) as [
-    unknown,
-    number,
-  ];
+  const [, affected] = await db.query<[unknown, number]>('DELETE FROM letter_allowed_networks WHERE letter_id = $1 AND id = $2', [
+    letterId,
+    id,
+  ]);
   return affected > 0;
 }

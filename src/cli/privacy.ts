@@ -14,7 +14,7 @@ const USAGE = `Usage:
  */
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const valid = (command === 'erase' && rest.length === 1 && rest[0]!.includes('@')) || (command === 'retention' && rest.length === 0);
+  const valid = (command === 'erase' && rest.length === 1 && rest[0].includes('@')) || (command === 'retention' && rest.length === 0);
   if (!valid) {
     process.stderr.write(`${USAGE}\n`);
     return 64; // EX_USAGE
@@ -26,7 +26,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     await migrateAll(database.db, log);
     if (command === 'erase') {
-      const { signatures, letters } = await eraseSigner(database.db, rest[0]!);
+      const { signatures, letters } = await eraseSigner(database.db, rest[0]);
       process.stdout.write(`Erased ${signatures} signature(s) from ${letters} letter(s).\n`);
     } else {
       const pending = await erasePendingSignatures(database.db, config.PENDING_RETENTION_DAYS);

@@ -74,14 +74,14 @@ export function requestMetrics(): RequestHandler {
 /** Reads the whole-site gauges: one GROUP BY on signatures, one aggregate on the job table. */
 export async function collectDatabaseGauges(db: DataSource): Promise<void> {
   const [byStatus, outbox] = await Promise.all([
-    db.query(`SELECT status, (held_reason IS NOT NULL) AS held, count(*)::int AS n FROM signatures GROUP BY 1, 2`) as Promise<
-      Array<{ status: string; held: boolean; n: number }>
-    >,
-    db.query(
+    db.query<Array<{ status: string; held: boolean; n: number }>>(
+      `SELECT status, (held_reason IS NOT NULL) AS held, count(*)::int AS n FROM signatures GROUP BY 1, 2`,
+    ),
+    db.query<Array<{ n: number; oldest: number }>>(
       `SELECT count(*)::int AS n, coalesce(extract(epoch FROM now() - min(run_at)), 0)::float AS oldest
          FROM graphile_worker._private_jobs
         WHERE is_available AND run_at <= now()`,
-    ) as Promise<Array<{ n: number; oldest: number }>>,
+    ),
   ]);
   signatures.reset();
   for (const r of byStatus) signatures.set({ status: r.status, held: String(r.held) }, r.n);

@@ -7,10 +7,10 @@ import { normaliseEmail } from '../signatures/email-address';
  * They were never counted, so no count changes. Jobs still queued for them end quietly.
  */
 export async function erasePendingSignatures(db: DataSource, days: number): Promise<number> {
-  const [, deleted] = (await db.query(
+  const [, deleted] = await db.query<[unknown, number]>(
     `DELETE FROM signatures WHERE status = 'pending' AND created_at < now() - make_interval(secs => $1 * 86400)`,
     [days],
-  )) as [unknown, number];
+  );
   return deleted;
 }
 
@@ -20,7 +20,7 @@ export async function erasePendingSignatures(db: DataSource, days: number): Prom
  * name, country and dates stay, because they are the letter's record.
  */
 export async function eraseDeliveredContactData(db: DataSource, days: number): Promise<number> {
-  const [, updated] = (await db.query(
+  const [, updated] = await db.query<[unknown, number]>(
     `UPDATE signatures s
         SET email = NULL, email_normalised = NULL, origin_hash = NULL, wants_updates = false
        FROM letters l
@@ -29,7 +29,7 @@ export async function eraseDeliveredContactData(db: DataSource, days: number): P
         AND l.delivered_at < now() - make_interval(secs => $1 * 86400)
         AND (s.email IS NOT NULL OR s.email_normalised IS NOT NULL OR s.origin_hash IS NOT NULL)`,
     [days],
-  )) as [unknown, number];
+  );
   return updated;
 }
 
@@ -42,7 +42,8 @@ export async function eraseSigner(db: DataSource, email: string): Promise<{ sign
   const typed = email.normalize('NFC').trim().toLowerCase();
   const normalised = normaliseEmail(typed);
   return db.transaction(async (tx) => {
-    const removed: Array<{ letter_id: string; country: string; status: string; held_reason: string | null }> = await tx.query(
+    // TypeORM answers a DELETE with [rows, affected].
+    const [removed] = await tx.query<[Array<{ letter_id: string; country: string; status: string; held_reason: string | null }>, number]>(
       `DELETE FROM signatures WHERE email_normalised = $1 OR lower(email) = $2
        RETURNING letter_id, country, status, held_reason`,
       [normalised, typed],

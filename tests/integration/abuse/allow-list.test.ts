@@ -1,6 +1,7 @@
 import { anOrganiser, aLetterOf, postForm, signInAs } from '../../helpers/organisers';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
 import { isAllowedNetwork, listAllowedNetworks } from '../../../src/abuse/abuse.service';
+import { grantRole } from '../../../src/organisers/organisers.service';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -53,7 +54,6 @@ describe("a letter's allowed networks", () => {
     const owner = await anOrganiser(t.db);
     const editor = await anOrganiser(t.db);
     const letter = await aLetterOf(t.db, owner, 'owner');
-    const { grantRole } = await import('../../../src/organisers/organisers.service');
     await grantRole(t.db, editor.email, letter.slug, 'editor');
     const page = `/organise/letters/${letter.slug}/allow-list`;
 

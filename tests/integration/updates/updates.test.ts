@@ -5,6 +5,7 @@ import { fanOut } from '../../../src/updates/updates.service';
 import { TASK_UPDATE_EMAIL, TASK_UPDATE_FANOUT } from '../../../src/updates/updates.queue';
 import { Signature } from '../../../src/signatures/signature.entity';
 import { Letter } from '../../../src/letters/letter.entity';
+import { grantRole } from '../../../src/organisers/organisers.service';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
 import type { ReceivedMail } from '../../helpers/smtp-sink';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -142,7 +143,6 @@ describe('email updates', () => {
       expect(res.status).toBe(404);
     }
     const editorLetter = await aLetterOf(t.db, stranger);
-    const { grantRole } = await import('../../../src/organisers/organisers.service');
     await grantRole(t.db, owner.email, editorLetter.slug, 'editor');
     expect((await ownerBrowser.agent.get(`/organise/letters/${editorLetter.slug}/updates`)).status).toBe(404);
     expect(await t.db.getRepository(LetterUpdate).countBy({ letterId: theirs.id })).toBe(0);

@@ -174,7 +174,8 @@ export function organiseRouter(ctx: AppContext): Router {
 
   r.post('/organise/letters/:slug/team/remove', requireLetterRole(ctx, 'owner'), async (req, res) => {
     const { letter } = locals(res);
-    const organiserId = String((req.body as Record<string, unknown>)?.organiserId ?? '');
+    const raw = (req.body as Record<string, unknown> | undefined)?.organiserId;
+    const organiserId = typeof raw === 'string' ? raw : '';
     const outcome = /^[0-9a-f-]{36}$/i.test(organiserId) ? await removeRole(ctx.db, letter.id, organiserId) : 'not-found';
     if (outcome === 'removed') return res.redirect(303, organiserId === currentOrganiser(res)!.id ? '/organise' : `/organise/letters/${letter.slug}/edit?saved=1#team`);
     renderForm(req, res, {

@@ -1,0 +1,88 @@
+import request from 'supertest';
+import { aLetter } from '../../helpers/factories';
+import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { buildApp } from '../../../src/app';
+import { loadConfig } from '../../../src/config';
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp({}, { worker: false });
+});
+afterAll(async () => {
+  await t.close();
+});
+
+function productionApp() {
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    DATABASE_URL: process.env.TEST_DB_URL,
+    SMTP_URL: t.smtp.url,
+    BASE_URL: 'https://undersigned.example',
+    SESSION_SECRET: 'production-secret-production-secret',
+    LOG_LEVEL: 'silent',
+  });
+  return buildApp({ ...t.ctx, config }, { devMailbox: false });
+}
+
+function cookie(res: request.Response, name: string): string {
+  const all = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
+  const found = all.find((c) => c.startsWith(`${name}=`));
+  if (!found) throw new Error(`no ${name} cookie in ${JSON.stringify(all)}`);
+  return found;
+}
+
+describe('security headers', () => {
+  test('every normal page has a CSP without unsafe-inline that forbids framing', async () => {
+    const letter = await aLetter(t.db);
+    for (const path of ['/', `/letters/${letter.slug}`, `/letters/${letter.slug}/manage`, '/login', '/no/such/page']) {
+      const res = await request(t.app).get(path);
+      const csp = res.headers['content-security-policy'];
+      expect(csp).toBeDefined();
+      expect(csp).not.toContain('unsafe-inline');
+      expect(csp).not.toContain('unsafe-eval');
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(csp).toContain("script-src 'self'");
+      expect(csp).toContain("default-src 'self'");
+      expect(csp).toContain("form-action 'self'");
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.headers['x-powered-by']).toBeUndefined();
+      expect(res.headers['strict-transport-security']).toBeUndefined();
+    }
+  });
+
+  test('pages carry no inline scripts or style attributes, which the CSP would block', async () => {
+    const letter = await aLetter(t.db);
+    const res = await request(t.app).get(`/letters/${letter.slug}`);
+    expect(res.text).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/);
+    expect(res.text).not.toMatch(/\sstyle="/);
+    expect(res.text).not.toMatch(/\son[a-z]+="/);
+  });
+
+  test('HSTS is sent in production only', async () => {
+    const res = await request(productionApp()).get('/');
+    expect(res.status).toBe(200);
+    expect(res.headers['strict-transport-security']).toMatch(/max-age=31536000; includeSubDomains/);
+    expect(res.headers['content-security-policy']).toContain('upgrade-insecure-requests');
+  });
+
+  test('the CSRF cookie is HttpOnly and SameSite=Lax; in production also Secure, with the __Host- prefix', async () => {
+    const letter = await aLetter(t.db);
+    const dev = cookie(await request(t.app).get(`/letters/${letter.slug}`), 'csrf');
+    expect(dev).toMatch(/; HttpOnly/i);
+    expect(dev).toMatch(/; SameSite=Lax/i);
+    expect(dev).not.toMatch(/; Secure/i);
+
+    const prod = cookie(await request(productionApp()).get(`/letters/${letter.slug}`), '__Host-csrf');
+    expect(prod).toMatch(/; HttpOnly/i);
+    expect(prod).toMatch(/; SameSite=Lax/i);
+    expect(prod).toMatch(/; Secure/i);
+    expect(prod).toMatch(/; Path=\//);
+    expect(prod).not.toMatch(/; Domain=/i);
+  });
+
+  test('the language cookie is HttpOnly and SameSite=Lax too', async () => {
+    const lang = cookie(await request(t.app).get('/?lang=fr'), 'lang');
+    expect(lang).toMatch(/; HttpOnly/i);
+    expect(lang).toMatch(/; SameSite=Lax/i);
+  });
+});

@@ -27,6 +27,9 @@ import { floodLimit } from './abuse/flood.middleware';
 import { abuseRouter } from './abuse/abuse.router';
 import { requestMetrics } from './ops/metrics';
 import { opsRouter } from './ops/ops.router';
+import { exportsRouter } from './exports/exports.router';
+import { verifyRouter } from './exports/verify.router';
+import { verifyUploadParser } from './exports/verify-upload';
 
 const ROOT = PROJECT_ROOT;
 
@@ -125,6 +128,8 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   });
   // The paper-signature upload is multipart: parsed here so the CSRF check can read its _csrf field.
   app.post('/organise/letters/:slug/paper', paperUploadParser());
+  // /verify takes the official's file as multipart and hashes it as it arrives (nothing is kept).
+  app.post('/verify', verifyUploadParser());
   app.use(doubleCsrfProtection);
   app.use(loadOrganiser(ctx));
 
@@ -137,6 +142,8 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   app.use(abuseRouter(ctx));
   app.use(authRouter(ctx));
   app.use(organiseRouter(ctx));
+  app.use(exportsRouter(ctx));
+  app.use(verifyRouter(ctx));
   app.use(sharingRouter(ctx));
   if (opts.devMailbox && !config.isProduction) app.use(devMailboxRouter(ctx));
 

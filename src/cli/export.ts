@@ -1,0 +1,225 @@
+import 'reflect-metadata';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { parseArgs } from 'node:util';
+import cliProgress from 'cli-progress';
+import { loadConfig, loadDotEnv } from '../config';
+import type { AppContext } from '../context';
+import { migrateAll, openDatabase } from '../db/connect';
+import { exportFormSchema } from '../exports/export-form.schema';
+import { exportSignatures, PDF_MAX_ROWS, type ExportResult } from '../exports/export.service';
+import { Letter } from '../letters/letter.entity';
+import { createLogger } from '../logger';
+import { LetterOrganiser } from '../organisers/letter-organiser.entity';
+import { Organiser } from '../organisers/organiser.entity';
+import { initI18n, tFor } from '../web/i18n';
+import { createSignLimits } from '../web/rate-limits';
+import { parseForm } from '../web/validate';
+
+const USAGE = `Usage:
+  npm run export -- <letter-slug> --format csv|xlsx|json|pdf [--out FILE]
+      [--all] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--country UA]
+      [--signed-as individual|organisation] [--columns name,country,city,organisation,signedAs,signedAt,source]
+      [--include-email] [--purpose delivery|publication] [--lang en|uk|ru|fr] [--as organiser@example.org]
+
+  Verified signatures only unless --all (which adds pending and held ones, never invalidated).
+  --out defaults to <slug>-<date>-<export id>.<ext> in the current folder; a folder puts that name there.
+  The export is recorded in the export audit (as --as, or as "command line"), and its export id
+  and SHA-256 are printed at the end.`;
+
+class UsageError extends Error {}
+
+const OPTIONS = {
+  format: { type: 'string' },
+  out: { type: 'string' },
+  all: { type: 'boolean' },
+  from: { type: 'string' },
+  to: { type: 'string' },
+  country: { type: 'string' },
+  'signed-as': { type: 'string' },
+  columns: { type: 'string' },
+  'include-email': { type: 'boolean' },
+  purpose: { type: 'string' },
+  lang: { type: 'string' },
+  as: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Args = ReturnType<typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>>;
+
+function parse(argv: string[]): Args {
+  try {
+    const args = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+    if (args.values.help) throw new UsageError('');
+    if (args.positionals.length !== 1) throw new UsageError(args.positionals.length ? 'give exactly one letter slug' : 'no letter slug given');
+    if (!args.values.format) throw new UsageError('--format is required');
+    return args;
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError((e as Error).message);
+  }
+}
+
+/** Progress on stderr: a bar on a terminal, a plain line every ~5% or 2 s otherwise (CI logs, pipes). */
+function progressReporter(): { start(total: number): void; update(done: number, total: number): void; stop(): void } {
+  const started = Date.now();
+  const rate = (done: number) => Math.round(done / Math.max((Date.now() - started) / 1000, 0.001));
+  if (process.stderr.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      { format: 'exporting |{bar}| {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {eta_formatted}', stream: process.stderr, etaBuffer: 20, hideCursor: true },
+      cliProgress.Presets.shades_classic,
+    );
+    return {
+      start: (total) => bar.start(total, 0, { rate: 0 }),
+      update: (done) => bar.update(done, { rate: rate(done) }),
+      stop: () => bar.stop(),
+    };
+  }
+  let lastAt = 0;
+  let lastStep = -1;
+  return {
+    start: (total) => process.stderr.write(`exporting ${total} rows\n`),
+    update: (done, total) => {
+      const step = total ? Math.floor((done / total) * 20) : 20; // 5% steps
+      if (step === lastStep && Date.now() - lastAt < 2000) return;
+      lastStep = step;
+      lastAt = Date.now();
+      const pct = total ? Math.floor((done / total) * 100) : 100;
+      const left = total > done ? Math.round((total - done) / Math.max(rate(done), 1)) : 0;
+      process.stderr.write(`exported ${done}/${total} rows (${pct}%), ${rate(done)} rows/s, ETA ${left}s\n`);
+    },
+    stop: () => undefined,
+  };
+}
+
+/** npm run export: one letter's signatures to a file, audited like an export from the web. */
+async function main(): Promise<number> {
+  let args: Args;
+  try {
+    args = parse(process.argv.slice(2));
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`${e.message ? `export: ${e.message}\n\n` : ''}${USAGE}\n`);
+      return 64; // EX_USAGE
+    }
+    throw e;
+  }
+  const slug = args.positionals[0];
+  const v = args.values;
+  loadDotEnv();
+  const config = loadConfig();
+  const log = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
+  await initI18n();
+  const database = await openDatabase(config, log);
+  const ctx: AppContext = { db: database.db, config, log, limits: createSignLimits(database.db, config) };
+  // Written to <file>.part and renamed when complete, so a failed export never leaves a file that looks whole.
+  const file: { part: string | null; final: string } = { part: null, final: '' };
+  try {
+    await migrateAll(database.db, log);
+    const letter = await database.db.getRepository(Letter).findOne({ where: { slug }, relations: { translations: true } });
+    if (!letter) {
+      process.stderr.write(`export: no letter "${slug}"\n`);
+      return 65; // EX_DATAERR
+    }
+    let organiserId: string | null = null;
+    if (v.as) {
+      const organiser = await database.db.getRepository(Organiser).findOneBy({ email: v.as.trim().toLowerCase() });
+      const role = organiser && (await database.db.getRepository(LetterOrganiser).findOneBy({ letterId: letter.id, organiserId: organiser.id }));
+      if (!organiser || !role) {
+        process.stderr.write(`export: ${v.as} is not an organiser of ${slug}\n`);
+        return 65;
+      }
+      organiserId = organiser.id;
+    }
+    // The same rules as the web form, so the command line cannot do what the page refuses.
+    const parsed = parseForm(exportFormSchema, {
+      format: v.format,
+      purpose: v.purpose,
+      scope: v.all ? 'all' : 'verified',
+      from: v.from,
+      to: v.to,
+      country: v.country,
+      signedAs: v['signed-as'],
+      columns: v.columns === undefined ? ['name', 'country', 'city', 'organisation', 'signedAs', 'signedAt'] : v.columns.split(',').map((c) => c.trim()).filter(Boolean),
+      includeEmail: v['include-email'] ? 'on' : undefined,
+      language: v.lang ?? letter.defaultLanguage,
+    });
+    if (!parsed.ok) {
+      const t = tFor('en');
+      for (const [field, key] of Object.entries(parsed.errors)) process.stderr.write(`export: ${field}: ${t(key, { max: PDF_MAX_ROWS })}\n`);
+      return 64;
+    }
+    const form = parsed.data;
+
+    const progress = progressReporter();
+    let out: fs.WriteStream | null = null;
+    let result: ExportResult;
+    try {
+      result = await new Promise<ExportResult>((resolve, reject) => {
+        // The file name carries the export id, known only once the export starts: the stream is
+        // opened in onStart, and the writer's first write waits for it.
+        const pass = new PassThrough();
+        exportSignatures(
+          ctx,
+          {
+            letter,
+            format: form.format,
+            purpose: form.purpose,
+            filters: { scope: form.scope, from: form.from, to: form.to, country: form.country, signedAs: form.signedAs },
+            columns: form.columns,
+            includeEmail: form.includeEmail,
+            organiserId,
+            language: form.language,
+          },
+          pass,
+          {
+            onStart: ({ fileName, total }) => {
+              const target = v.out ? path.resolve(v.out) : path.resolve(fileName);
+              file.final = fs.existsSync(target) && fs.statSync(target).isDirectory() ? path.join(target, fileName) : target;
+              file.part = `${file.final}.part`;
+              out = fs.createWriteStream(file.part);
+              out.on('error', (err) => pass.destroy(err));
+              pass.pipe(out);
+              progress.start(total);
+            },
+            onProgress: (done, total) => progress.update(done, total),
+          },
+        ).then(async (r) => {
+          // pass has ended; wait until the file is on disk before calling it done.
+          const written = out;
+          if (written && !written.writableFinished) await new Promise<void>((ok, fail) => written.once('finish', ok).once('error', fail));
+          resolve(r);
+        }, reject);
+      });
+    } finally {
+      progress.stop();
+    }
+    if (!file.part) throw new Error('the export produced no file');
+    fs.renameSync(file.part, file.final);
+    file.part = null;
+    process.stdout.write(
+      [`export id: ${result.exportId}`, `sha256:    ${result.sha256}`, `rows:      ${result.rowCount}`, `bytes:     ${result.bytes}`, `file:      ${file.final}`].join('\n') + '\n',
+    );
+    return 0;
+  } catch (e) {
+    const key = (e as { messageKey?: string }).messageKey;
+    if (key) {
+      process.stderr.write(`export: ${tFor('en')(key, { max: PDF_MAX_ROWS })}\n`);
+      return 65;
+    }
+    throw e;
+  } finally {
+    if (file.part) fs.rmSync(file.part, { force: true });
+    await ctx.limits.close();
+    await database.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    process.stderr.write(`export failed: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

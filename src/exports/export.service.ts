@@ -1,0 +1,245 @@
+/**
+ * exportSignatures: one letter's signatures, streamed from a PostgreSQL cursor through one of the
+ * writers to any Writable, digested on the way, and audited once the last byte has left.
+ *
+ * Memory stays flat however many signatures a letter has: rows are read in batches of
+ * FETCH_BATCH from a server-side cursor (the next batch is fetched while the writer encodes the
+ * current one, so at most two batches are held), and the writers honour backpressure from `out`.
+ * The cursor lives in a READ ONLY REPEATABLE READ transaction on a client of its own, so the
+ * count announced up front, the verified count on the PDF cover and the rows in the file all come
+ * from one snapshot, however many people sign meanwhile.
+ *
+ * The audit row is written after `out` has finished, so it records the bytes that were actually
+ * produced (SHA-256, size, row count). A failed or abandoned export leaves no audit row and no
+ * complete file: the writer rejects without ending `out`, and the caller destroys it.
+ */
+import crypto from 'node:crypto';
+import type { PoolClient, QueryArrayResult } from 'pg';
+import type { AppContext } from '../context';
+import { pgPool } from '../db/pool';
+import type { Language, Letter } from '../letters/letter.entity';
+import { chooseTranslation } from '../letters/letters.service';
+import { initialsOf } from '../signatures/display-name';
+import { AppError } from '../web/errors';
+import { countryName, isLanguage, tFor } from '../web/i18n';
+import { createDigestingStream } from './digest';
+import { ExportAudit } from './export-audit.entity';
+import { countsQuery, type DbRow, type ExportFilters, type ExportPurpose, NO_FILTERS, rowsQuery, selection } from './export-query';
+import type { ExportColumn, ExportFormat, ExportMeta, ExportRow } from './export-row';
+import { contentTypes, fileExtensions, writers } from './writers';
+
+export type { ExportFilters, ExportPurpose } from './export-query';
+
+/** Rows per FETCH: large enough that round trips cost little, small enough to hold two at once. */
+export const FETCH_BATCH = 5000;
+/**
+ * The PDF writer keeps every page in memory until the end ("page N of M"), ~45 rows a page.
+ * Beyond this many rows the organiser is asked to choose CSV, XLSX or JSON instead.
+ */
+export const PDF_MAX_ROWS = 50_000;
+
+/** Every column but email, which only ever comes by explicit request. */
+export const EXPORT_COLUMNS: readonly Exclude<ExportColumn, 'email'>[] = ['name', 'country', 'city', 'organisation', 'signedAs', 'signedAt', 'source'];
+export const DEFAULT_COLUMNS: readonly ExportColumn[] = ['name', 'country', 'city', 'organisation', 'signedAs', 'signedAt'];
+
+export interface ExportRequest {
+  /** With its translations loaded. */
+  letter: Letter;
+  format: ExportFormat;
+  filters?: Partial<ExportFilters>;
+  /** Chosen columns, in this order; 'email' here is ignored (see includeEmail). */
+  columns?: readonly ExportColumn[];
+  /** Adds the email column after the name. Never in a PDF, never in a publication file. */
+  includeEmail?: boolean;
+  /** 'delivery' (default): every signer's full name, for the recipients. See export-query.ts. */
+  purpose?: ExportPurpose;
+  /** Who exports; null from the command line. */
+  organiserId: string | null;
+  /** Language of the letter text and the labels; the letter's own language if it has no such version. */
+  language: string;
+}
+
+export interface ExportStart {
+  exportId: string;
+  fileName: string;
+  contentType: string;
+  /** Rows the file will have (same snapshot as the rows). */
+  total: number;
+}
+
+export interface ExportHooks {
+  /** Called once, before the first byte is written (set HTTP headers here). */
+  onStart?(start: ExportStart): void;
+  /** Called after each batch handed to the writer. */
+  onProgress?(done: number, total: number): void;
+}
+
+export interface ExportResult extends ExportStart {
+  rowCount: number;
+  sha256: string;
+  bytes: number;
+  createdAt: Date;
+}
+
+export class PdfTooLarge extends AppError {
+  constructor(readonly rows: number) {
+    super(422, 'pdf_too_large', 'exports.errors.pdfTooLarge', { max: PDF_MAX_ROWS });
+  }
+}
+
+export class EmailNotAllowed extends AppError {
+  constructor() {
+    super(422, 'email_not_allowed', 'exports.errors.emailNotAllowed');
+  }
+}
+
+/** `<slug>-<YYYY-MM-DD>-<exportId>.<ext>`: the id travels with the file wherever it goes. */
+export function exportFileName(slug: string, generatedAt: Date, exportId: string, format: ExportFormat): string {
+  return `${slug}-${generatedAt.toISOString().slice(0, 10)}-${exportId}.${fileExtensions[format]}`;
+}
+
+/** The columns the file really has: email only on request, after the name, and never in a PDF. */
+export function effectiveColumns(req: Pick<ExportRequest, 'columns' | 'includeEmail' | 'format' | 'purpose'>): ExportColumn[] {
+  const chosen = (req.columns ?? DEFAULT_COLUMNS).filter((c, i, all) => c !== 'email' && all.indexOf(c) === i);
+  if (!req.includeEmail || req.format === 'pdf') return chosen.length ? chosen : ['name'];
+  const at = chosen.indexOf('name') + 1;
+  return [...chosen.slice(0, at), 'email', ...chosen.slice(at)];
+}
+
+function columnLabels(language: Language): Record<ExportColumn, string> {
+  const t = tFor(language);
+  const keys: ExportColumn[] = ['name', 'email', 'country', 'city', 'organisation', 'signedAs', 'signedAt', 'source'];
+  return Object.fromEntries(keys.map((k) => [k, t(`exports.columns.${k}`)])) as Record<ExportColumn, string>;
+}
+
+/** Maps cursor rows to export rows; country names are looked up once per country, not per row. */
+function rowMapper(language: Language, purpose: ExportPurpose): (r: DbRow) => ExportRow {
+  const names = new Map<string, string>();
+  const nameOf = (code: string): string => {
+    let name = names.get(code);
+    if (name === undefined) {
+      name = countryName(code, language);
+      names.set(code, name);
+    }
+    return name;
+  };
+  const publication = purpose === 'publication';
+  return ([fullName, email, country, city, organisation, signedAs, signedAt, source, visibility]) => ({
+    // The query leaves private signers out of a publication file; initials-only ones show initials and no city.
+    name: publication && visibility === 'initials' ? initialsOf(fullName) : fullName,
+    email: publication ? null : email,
+    country,
+    countryName: nameOf(country),
+    city: publication && visibility !== 'public' ? null : city,
+    organisation,
+    signedAs,
+    signedAt,
+    source,
+  });
+}
+
+async function* cursorRows(client: PoolClient, map: (r: DbRow) => ExportRow, onBatch: (n: number) => void): AsyncGenerator<ExportRow> {
+  const fetch = (): Promise<QueryArrayResult<DbRow>> => client.query<DbRow>({ text: `FETCH ${FETCH_BATCH} FROM export_rows`, rowMode: 'array' });
+  let pending: Promise<QueryArrayResult<DbRow>> | null = fetch();
+  try {
+    while (pending) {
+      const rows: DbRow[] = (await pending).rows;
+      // Ask for the next batch now: PostgreSQL reads it while the writer encodes this one.
+      pending = rows.length === FETCH_BATCH ? fetch() : null;
+      for (const r of rows) yield map(r);
+      onBatch(rows.length);
+    }
+  } finally {
+    // The writer stopped early (client gone): a prefetch still in flight must not reject unobserved.
+    pending?.catch(() => undefined);
+  }
+}
+
+/** Streams the export to `out` (which the writer ends) and records it in export_audit. */
+export async function exportSignatures(ctx: AppContext, req: ExportRequest, out: NodeJS.WritableStream, hooks: ExportHooks = {}): Promise<ExportResult> {
+  const purpose: ExportPurpose = req.purpose ?? 'delivery';
+  if (req.includeEmail && purpose === 'publication') throw new EmailNotAllowed();
+  const filters: ExportFilters = { ...NO_FILTERS, ...req.filters };
+  const translation = chooseTranslation(req.letter.translations, req.letter.defaultLanguage, [isLanguage(req.language) ? req.language : null]);
+  const language = translation.language;
+  const columns = effectiveColumns({ ...req, purpose });
+  const includeEmail = columns.includes('email');
+  const sel = selection(req.letter.id, filters, purpose);
+
+  const exportId = crypto.randomUUID();
+  const generatedAt = new Date();
+  const fileName = exportFileName(req.letter.slug, generatedAt, exportId, req.format);
+
+  const client = await pgPool(ctx.db).connect();
+  let failed: Error | undefined;
+  try {
+    await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const counts = await client.query<{ total: string; verified: string }>(countsQuery(sel), sel.params);
+    const total = Number(counts.rows[0]?.total ?? 0);
+    const verified = Number(counts.rows[0]?.verified ?? 0);
+    if (req.format === 'pdf' && total > PDF_MAX_ROWS) throw new PdfTooLarge(total);
+    await client.query(`DECLARE export_rows NO SCROLL CURSOR FOR ${rowsQuery(sel, includeEmail)}`, sel.params);
+
+    const t = tFor(language);
+    const meta: ExportMeta = {
+      exportId,
+      letterTitle: translation.title,
+      letterBody: translation.body,
+      recipient: translation.recipient,
+      language,
+      generatedAt,
+      verifiedCount: verified,
+      columns,
+      labels: columnLabels(language),
+      footerText: t('exports.pdf.footer', { url: `${ctx.config.BASE_URL}/verify` }),
+    };
+    const start: ExportStart = { exportId, fileName, contentType: contentTypes[req.format], total };
+    hooks.onStart?.(start);
+
+    let done = 0;
+    const rows = cursorRows(client, rowMapper(language, purpose), (n) => {
+      done += n;
+      hooks.onProgress?.(done, total);
+    });
+    const digest = createDigestingStream(out);
+    let rowCount: number;
+    try {
+      ({ rowCount } = await writers[req.format](rows, digest.stream, meta));
+    } catch (err) {
+      digest.stream.destroy();
+      throw err;
+    }
+    await client.query('CLOSE export_rows');
+    await client.query('COMMIT');
+
+    const sha256 = digest.digest();
+    const bytes = digest.bytes();
+    const audit = await ctx.db.transaction(async (tx) => {
+      const row = tx.create(ExportAudit, {
+        id: exportId,
+        letterId: req.letter.id,
+        organiserId: req.organiserId,
+        format: req.format,
+        purpose,
+        language,
+        filters: { ...filters },
+        columns,
+        includeEmail,
+        rowCount,
+        sha256,
+        bytes: String(bytes),
+        fileName,
+      });
+      return tx.save(row);
+    });
+    ctx.log.info({ exportId, letterId: req.letter.id, format: req.format, purpose, rowCount, bytes }, 'export produced');
+    return { ...start, rowCount, sha256, bytes, createdAt: audit.createdAt };
+  } catch (err) {
+    failed = err instanceof Error ? err : new Error(String(err));
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    // A client whose ROLLBACK failed may be mid-protocol: pass the error so the pool discards it.
+    client.release(failed && !(failed instanceof AppError) ? failed : undefined);
+  }
+}

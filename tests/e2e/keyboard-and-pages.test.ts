@@ -1,0 +1,125 @@
+import type { Browser, Page } from 'playwright-core';
+import { seed } from '../../src/letters/seed';
+import { seedLetters } from '../../src/letters/seed-letters';
+import { anEmail } from '../helpers/factories';
+import { startTestApp, type TestApp } from '../helpers/test-app';
+import { Evidence, launchChromium, listen, text } from './support';
+
+const LETTER = seedLetters.find((l) => l.slug === 'birthday-greeting-mukhtar-ablyazov')!;
+const en = text('en');
+
+let t: TestApp;
+let server: Awaited<ReturnType<typeof listen>>;
+let browser: Browser;
+const evidence = new Evidence('keyboard');
+
+beforeAll(async () => {
+  t = await startTestApp();
+  await seed(t.db);
+  server = await listen(t.app);
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await t?.close();
+});
+
+async function newPage(): Promise<Page> {
+  const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(15000);
+  return context.newPage();
+}
+
+/** The id of the element that has keyboard focus (null when nothing or an element without id has it). */
+async function focusedId(page: Page): Promise<string | null> {
+  const el = page.locator(':focus');
+  return (await el.count()) ? el.getAttribute('id') : null;
+}
+
+/** Presses Tab until the element with this id has focus; returns how many presses it took. */
+async function tabTo(page: Page, id: string, limit: number): Promise<number> {
+  for (let presses = 1; presses <= limit; presses++) {
+    await page.keyboard.press('Tab');
+    if ((await focusedId(page)) === id) return presses;
+  }
+  throw new Error(`#${id} not reached in ${limit} presses of Tab`);
+}
+
+describe('keyboard and the remaining pages', () => {
+  test('a keyboard-only signer tabs from the top of the letter page to the form, fills it and submits with Enter', async () => {
+    const page = await newPage();
+    try {
+      await page.goto(`${server.origin}/letters/${LETTER.slug}`);
+      // The first Tab lands on the skip link, which becomes visible and has a visible focus ring.
+      await page.keyboard.press('Tab');
+      const skip = page.getByRole('link', { name: en('nav.skip') });
+      expect(await page.locator(':focus').textContent()).toBe(en('nav.skip'));
+      expect(await skip.isVisible()).toBe(true);
+      await evidence.screenshot(page, 'skip-link-focused');
+
+      // From the top, Tab reaches the name field, in reading order, without a trap.
+      const presses = await tabTo(page, 'fullName', 40);
+      expect(presses).toBeGreaterThan(1);
+      await page.keyboard.type('Айгерім Қасымқызы');
+      await page.keyboard.press('Tab');
+      expect(await focusedId(page)).toBe('email');
+      const email = anEmail('e2e-keyboard');
+      await page.keyboard.type(email);
+      await page.keyboard.press('Tab');
+      expect(await focusedId(page)).toBe('country');
+      // A closed <select> picks an option by typing its first letters.
+      await page.keyboard.type('Kazakh');
+      expect(await page.getByLabel(en('form.country'), { exact: true }).inputValue()).toBe('KZ');
+      await page.keyboard.press('Tab');
+      expect(await focusedId(page)).toBe('city');
+      await page.keyboard.type('Алматы');
+      await evidence.screenshot(page, 'form-filled-by-keyboard');
+      // Enter in a text field submits the form.
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { level: 1, name: en('checkEmail.heading') }).waitFor();
+      await t.smtp.waitFor(email);
+      await evidence.screenshot(page, 'submitted-by-keyboard');
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  test('a link focused from the keyboard shows a visible outline', async () => {
+    const page = await newPage();
+    try {
+      await page.goto(`${server.origin}/`);
+      await page.keyboard.press('Tab'); // skip link
+      await page.keyboard.press('Tab'); // the site name, a link home
+      // Evaluated as a string in the page: the project compiles without the DOM library.
+      const style = await page.evaluate<{ tag: string; outlineStyle: string; outlineWidth: string }>(
+        `(() => { const el = document.activeElement; const s = getComputedStyle(el);
+          return { tag: el.tagName, outlineStyle: s.outlineStyle, outlineWidth: s.outlineWidth }; })()`,
+      );
+      expect(style.tag).toBe('A');
+      expect(style.outlineStyle).not.toBe('none');
+      expect(parseFloat(style.outlineWidth)).toBeGreaterThanOrEqual(2);
+      await evidence.screenshot(page, 'focus-ring-on-link');
+    } finally {
+      await page.context().close();
+    }
+  });
+
+  test('the embeddable widget and the public verification page pass axe where those routes exist', async () => {
+    const optional = [`/letters/${LETTER.slug}/embed`, '/verify'];
+    const covered: string[] = [];
+    const page = await newPage();
+    try {
+      for (const path of optional) {
+        const res = await fetch(`${server.origin}${path}`);
+        if (res.status !== 200) continue;
+        await page.goto(`${server.origin}${path}`);
+        await evidence.check(page, path.split('/').pop()!);
+        covered.push(path);
+      }
+    } finally {
+      await page.context().close();
+    }
+    process.stdout.write(`optional pages checked with axe: ${covered.join(', ') || 'none'} (of ${optional.join(', ')})\n`);
+  });
+});

@@ -2,9 +2,19 @@ import pino from 'pino';
 
 export type Logger = pino.Logger;
 
-/** Tokens travel in URL paths; anything that looks like one is cut before it is logged. */
+const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+/**
+ * Tokens travel in URL paths; any long path segment that is not a lower-case slug is cut
+ * before it is logged, and so is every query string (it may carry an address).
+ */
 export function scrubUrl(url: string): string {
-  return url.replace(/[A-Za-z0-9_-]{32,}/g, '[token]').replace(/\?.*$/, (q) => (q.length > 1 ? '?[query]' : q));
+  const [path = '', query] = url.split('?', 2);
+  const scrubbed = path
+    .split('/')
+    .map((segment) => (segment.length >= 32 && !SLUG.test(segment) ? '[token]' : segment))
+    .join('/');
+  return query === undefined ? scrubbed : `${scrubbed}?[query]`;
 }
 
 /** `destination` defaults to stdout; tests pass a stream to read what would be logged. */

@@ -15,6 +15,15 @@ export type Visibility = (typeof VISIBILITIES)[number];
 export const LANGUAGES = ['en', 'uk', 'ru', 'fr'] as const;
 export type Language = (typeof LANGUAGES)[number];
 
+/**
+ * What the public sees: an open letter whose deadline has passed is closed, without waiting for
+ * an organiser to flip its status.
+ */
+export function publicStatus(letter: Pick<Letter, 'status' | 'closesAt'>, now = new Date()): LetterStatus {
+  if (letter.status === 'open' && letter.closesAt && letter.closesAt.getTime() <= now.getTime()) return 'closed';
+  return letter.status;
+}
+
 @Entity('letters')
 export class Letter {
   @PrimaryGeneratedColumn('uuid')

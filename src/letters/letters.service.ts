@@ -1,7 +1,7 @@
 import MarkdownIt from 'markdown-it';
 import type { DataSource } from 'typeorm';
 import { NotFound } from '../web/errors';
-import { Letter, type Language } from './letter.entity';
+import { Letter, publicStatus, type Language } from './letter.entity';
 import { LetterTranslation } from './letter-translation.entity';
 import { Signature } from '../signatures/signature.entity';
 import { publicName } from '../signatures/display-name';
@@ -56,7 +56,7 @@ export async function listPublicLetters(db: DataSource, preferred: Array<Languag
       language: t.language,
       count: counts.get(l.id) ?? 0,
       goal: l.goal,
-      status: l.status,
+      status: publicStatus(l),
     };
   });
 }
@@ -110,7 +110,7 @@ export async function letterPublicData(db: DataSource, letter: Letter, t: Letter
   return {
     slug: letter.slug,
     url: `${baseUrl}/letters/${letter.slug}`,
-    status: letter.status,
+    status: publicStatus(letter),
     language: t.language,
     languages: letter.translations.map((x) => x.language).sort(),
     title: t.title,

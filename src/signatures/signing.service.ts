@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { AppContext } from '../context';
-import type { Language, Letter } from '../letters/letter.entity';
+import { publicStatus, type Language, type Letter } from '../letters/letter.entity';
 import { enqueueSignatureEmail, type EmailKind } from '../mail/queue';
 import { holdReason } from '../abuse/abuse.service';
 import { AppError, RateLimited } from '../web/errors';
@@ -51,7 +51,7 @@ export async function signLetter(
   form: SignForm,
   meta: { ip: string; language: Language },
 ): Promise<void> {
-  if (letter.status !== 'open') throw new LetterNotOpen();
+  if (publicStatus(letter) !== 'open') throw new LetterNotOpen();
   // The hard per-IP limit is the flood limit on every POST (src/abuse/flood.middleware.ts);
   // signing itself has only soft per-IP limits, which hold a signature rather than refuse it.
   const origin = originHash(ctx.config.SESSION_SECRET, meta.ip);

@@ -173,6 +173,20 @@ describe('the sign form', () => {
     expect(page.text).toContain('no longer takes signatures');
   });
 
+  test('a letter whose deadline has passed shows no form and refuses signatures', async () => {
+    const letter = await aLetter(t.db);
+    const b = browser(t.app);
+    const csrf = await b.csrfFrom(`/letters/${letter.slug}`);
+    await t.db.query(`UPDATE letters SET closes_at = now() - interval '1 minute' WHERE id = $1`, [letter.id]);
+    const page = await browser(t.app).agent.get(`/letters/${letter.slug}`).expect(200);
+    expect(page.text).not.toContain('name="fullName"');
+    const json = await browser(t.app).agent.get(`/letters/${letter.slug}.json`).expect(200);
+    expect(json.body.status).toBe('closed');
+    const res = await b.agent.post(`/letters/${letter.slug}/sign`).type('form').send({ ...signForm(), _csrf: csrf });
+    expect(res.status).toBe(409);
+    expect(await t.db.getRepository(Signature).countBy({ letterId: letter.id })).toBe(0);
+  });
+
   test('signing a closed letter is refused with a clear message', async () => {
     const letter = await aLetter(t.db);
     const b = browser(t.app);
@@ -184,7 +198,8 @@ describe('the sign form', () => {
   });
 
   test('the per-IP limit answers 429 with Retry-After; the per-email limit answers like any other signing', async () => {
-    const limited = await startTestApp({ SIGN_LIMIT_PER_IP_PER_HOUR: '3', SIGN_LIMIT_PER_EMAIL_PER_HOUR: '1' }, { worker: false });
+    // The hard per-IP limit is the flood limit on every POST; signing's own per-IP limits only hold.
+    const limited = await startTestApp({ FLOOD_LIMIT_PER_IP_PER_MINUTE: '3', SIGN_LIMIT_PER_EMAIL_PER_HOUR: '1' }, { worker: false });
     try {
       const letter = await aLetter(limited.db);
       const email = anEmail();

@@ -28,5 +28,7 @@ describe('log scrubbing', () => {
     const token = 'q3Yh5b1m3r7pY0oKcW3bq8y8pXo1Jp1VqgG5nL8y2sU';
     expect(scrubUrl(`/s/confirm/${token}`)).toBe('/s/confirm/[token]');
     expect(scrubUrl('/letters/x?email=a@b.c')).toBe('/letters/x?[query]');
+    expect(scrubUrl('/letters/birthday-greeting-mukhtar-ablyazov')).toBe('/letters/birthday-greeting-mukhtar-ablyazov');
+    expect(scrubUrl(`/u/${token}?x=1`)).toBe('/u/[token]?[query]');
   });
 });

@@ -100,7 +100,9 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   app.use(cookieParser());
   app.use(locale);
   // The hard per-IP limit on every POST, before sessions, CSRF and the routers.
-  app.use(floodLimit(ctx));
+  // One-click unsubscribes are POSTed by mailbox providers from a few shared servers; the token in
+  // the path is their authority, and refusing a provider would leave people subscribed.
+  app.use(floodLimit(ctx, { exempt: (req) => ONE_CLICK_UNSUBSCRIBE_PATH.test(req.path) }));
   // Organisers' sessions; anonymous readers and signers get none (saveUninitialized: false).
   app.use(sessionMiddleware(ctx));
 

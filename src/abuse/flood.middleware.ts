@@ -1,4 +1,4 @@
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import type { AppContext } from '../context';
 import { RateLimited } from '../web/errors';
 import { limitKeyForIp } from './network';
@@ -11,9 +11,9 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
  * and Retry-After (rendered in the reader's language by the error middleware). Allowed networks
  * of a letter do not skip it.
  */
-export function floodLimit(ctx: AppContext): RequestHandler {
+export function floodLimit(ctx: AppContext, opts: { exempt?: (req: Request) => boolean } = {}): RequestHandler {
   return async (req, _res, next) => {
-    if (SAFE_METHODS.has(req.method)) return next();
+    if (SAFE_METHODS.has(req.method) || opts.exempt?.(req)) return next();
     const result = await ctx.limits.flood(limitKeyForIp(ctx.config.SESSION_SECRET, req.ip ?? ''));
     if (!result.ok) throw new RateLimited(result.retryAfterSeconds);
     next();

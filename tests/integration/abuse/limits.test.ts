@@ -188,6 +188,9 @@ describe('the flood limit', () => {
       expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
       expect(refused.text).toContain('<html lang="uk"');
       expect(refused.text).toContain(escapeHtml(tFor('uk')('errors.rateLimited')));
+      // One-click unsubscribes (POSTed by mailbox providers' shared servers) are never refused.
+      const unsubscribe = await b.agent.post(`/u/${'A'.repeat(43)}`).set('X-Forwarded-For', ip).type('form').send('List-Unsubscribe=One-Click');
+      expect(unsubscribe.status).not.toBe(429);
       // Nobody else is affected, and reading is never limited.
       expect((await b.agent.get(`/letters/${letter.slug}`).set('X-Forwarded-For', ip)).status).toBe(200);
       const other = await browser(t.app).agent.post(`/letters/${letter.slug}/sign`).set('X-Forwarded-For', anIp()).type('form').send({});

@@ -9,11 +9,13 @@
  * count announced up front, the verified count on the PDF cover and the rows in the file all come
  * from one snapshot, however many people sign meanwhile.
  *
- * The audit row is written after `out` has finished, so it records the bytes that were actually
- * produced (SHA-256, size, row count). A failed or abandoned export leaves no audit row and no
- * complete file: the writer rejects without ending `out`, and the caller destroys it.
+ * The audit row is written once the writer has produced the last byte, so it records the bytes
+ * that were actually produced (SHA-256, size, row count), and `out` is ended only after that row
+ * is committed. A failed or abandoned export leaves no audit row and no complete file: `out` is
+ * never ended, and the caller destroys it.
  */
 import crypto from 'node:crypto';
+import { finished } from 'node:stream/promises';
 import type { PoolClient, QueryArrayResult } from 'pg';
 import type { AppContext } from '../context';
 import { pgPool } from '../db/pool';
@@ -155,6 +157,13 @@ async function* cursorRows(client: PoolClient, map: (r: DbRow) => ExportRow, onB
   }
 }
 
+/** Ends `out` and waits for 'finish'. (Not end(callback): compression and session wrap res.end and drop it.) */
+async function endStream(out: NodeJS.WritableStream): Promise<void> {
+  const done = finished(out, { readable: false });
+  out.end();
+  await done;
+}
+
 /** Streams the export to `out` (which the writer ends) and records it in export_audit. */
 export async function exportSignatures(ctx: AppContext, req: ExportRequest, out: NodeJS.WritableStream, hooks: ExportHooks = {}): Promise<ExportResult> {
   const purpose: ExportPurpose = req.purpose ?? 'delivery';
@@ -201,7 +210,10 @@ export async function exportSignatures(ctx: AppContext, req: ExportRequest, out:
       done += n;
       hooks.onProgress?.(done, total);
     });
-    const digest = createDigestingStream(out);
+    // `out` stays open after the writer finishes: it is ended only once the audit row is committed,
+    // so a file the recipient receives complete always has its audit row, and an audit failure
+    // breaks the download instead of delivering a file nobody can verify.
+    const digest = createDigestingStream(out, { end: false });
     let rowCount: number;
     try {
       ({ rowCount } = await writers[req.format](rows, digest.stream, meta));
@@ -232,6 +244,7 @@ export async function exportSignatures(ctx: AppContext, req: ExportRequest, out:
       });
       return tx.save(row);
     });
+    await endStream(out);
     ctx.log.info({ exportId, letterId: req.letter.id, format: req.format, purpose, rowCount, bytes }, 'export produced');
     return { ...start, rowCount, sha256, bytes, createdAt: audit.createdAt };
   } catch (err) {

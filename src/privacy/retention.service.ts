@@ -52,7 +52,8 @@ export async function eraseSigner(db: DataSource, email: string): Promise<{ sign
       if (r.status === 'confirmed' && !r.held_reason) await recordCountChange(tx, r.letter_id, r.country, -1);
     }
     // Copies of mail in the development mailbox name the address too.
-    await tx.query(`DELETE FROM dev_mailbox WHERE lower(recipient) = $1 OR lower(recipient) LIKE '%<' || $1 || '>'`, [typed]);
+    // (No LIKE: "_" and "%" in an address would match other people's mail.)
+    await tx.query(`DELETE FROM dev_mailbox WHERE lower(recipient) = $1 OR right(lower(recipient), length($1) + 2) = '<' || $1 || '>'`, [typed]);
     return { signatures: removed.length, letters: new Set(removed.map((r) => r.letter_id)).size };
   });
 }

@@ -120,6 +120,18 @@ describe('the right to erasure', () => {
     expect(await eraseSigner(t.db, `${local}@gmail.com`)).toEqual({ signatures: 0, letters: 0 });
   });
 
+  test('also removes copies of their mail from the development mailbox, and nobody else’s', async () => {
+    const id = hex();
+    const mine = `a_b.${id}@example.org`;
+    const lookalike = `axb.${id}@example.org`;
+    for (const recipient of [mine, `Anna <${mine.toUpperCase()}>`, lookalike, `X <${lookalike}>`]) {
+      await t.db.query(`INSERT INTO dev_mailbox (recipient, subject, text_body) VALUES ($1, 'Confirm', 'text')`, [recipient]);
+    }
+    await eraseSigner(t.db, mine);
+    const left = await t.db.query<Array<{ recipient: string }>>('SELECT recipient FROM dev_mailbox WHERE recipient ILIKE $1', [`%${id}%`]);
+    expect(left.map((r) => r.recipient).sort()).toEqual([lookalike, `X <${lookalike}>`].sort());
+  });
+
   test('npm run privacy -- erase prints how many letters were affected and never the address', async () => {
     const [one, two] = [await aLetter(t.db), await aLetter(t.db)];
     const email = `cli-${hex()}@example.org`;

@@ -1,0 +1,156 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { ExportAudit } from '../../../src/exports/export-audit.entity';
+import type { Letter } from '../../../src/letters/letter.entity';
+import type { Organiser } from '../../../src/organisers/organiser.entity';
+import { aLetterOf, anOrganiser, signInAs, type Browser } from '../../helpers/organisers';
+import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aSigner, download, fileNameOf, sha256 } from './export-helpers';
+
+const run = promisify(execFile);
+const ROOT = path.resolve(__dirname, '../../..');
+
+let t: TestApp;
+let organiser: Organiser;
+let b: Browser;
+let letter: Letter;
+
+beforeAll(async () => {
+  t = await startTestApp();
+  organiser = await anOrganiser(t.db);
+  b = await signInAs(t.app, t.smtp, organiser.email);
+  letter = await aLetterOf(t.db, organiser, 'owner', { title: 'Birthday greetings' });
+  await aSigner(t.db, letter, { fullName: 'Айгерім Қасымқызы', email: 'aigerim@example.org', country: 'KZ' });
+  await aSigner(t.db, letter, { fullName: 'Мұхтар Әбілқасымұлы', country: 'KZ' });
+});
+afterAll(async () => {
+  await t.close();
+});
+
+/** An official's visit: the form's CSRF token, then an upload of `bytes` as `name`. */
+async function upload(bytes: Buffer, name: string, lang = 'en') {
+  const official = browser(t.app);
+  const csrf = await official.csrfFrom(`/verify?lang=${lang}`);
+  return official.agent.post('/verify').field('_csrf', csrf).attach('file', bytes, name);
+}
+
+async function checkDigest(exportId: string, digest: string) {
+  const official = browser(t.app);
+  const csrf = await official.csrfFrom('/verify');
+  return official.agent.post('/verify').type('form').send({ _csrf: csrf, exportId, sha256: digest });
+}
+
+describe('the public verification page', () => {
+  let file: { bytes: Buffer; name: string; id: string };
+  beforeAll(async () => {
+    const res = await download(b, letter.slug, { format: 'pdf' });
+    expect(res.status).toBe(200);
+    file = { bytes: res.body as Buffer, name: fileNameOf(res), id: res.headers['x-export-id'] };
+  });
+
+  test('opens without signing in and carries a CSRF token on both forms', async () => {
+    const page = await browser(t.app).agent.get('/verify').expect(200);
+    expect(page.text.match(/name="_csrf"/g)).toHaveLength(2);
+    expect(page.text).toContain('enctype="multipart/form-data"');
+  });
+
+  test('confirms the untouched file: which letter, when, how many signatures, which format — and no personal data', async () => {
+    const res = await upload(file.bytes, file.name);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('This file is genuine');
+    expect(res.text).toContain('Birthday greetings');
+    expect(res.text).toContain(file.id);
+    expect(res.text).toMatch(/Signatures in the file<\/dt><dd>2</);
+    expect(res.text).toContain('PDF delivery pack');
+    expect(res.text).not.toContain('Айгерім');
+    expect(res.text).not.toContain('aigerim@example.org');
+    expect(res.text).not.toContain(organiser.email);
+  });
+
+  test('rejects the same file with one byte changed, naming the export it claims to be', async () => {
+    const altered = Buffer.from(file.bytes);
+    altered[Math.floor(altered.length / 2)] ^= 0x01;
+    const res = await upload(altered, file.name);
+    expect(res.status).toBe(200);
+    expect(res.text).toContain('This file does not match');
+    expect(res.text).toContain(file.id);
+    expect(res.text).not.toContain('This file is genuine');
+  });
+
+  test('a file with no known export id and no known digest is not from this platform', async () => {
+    const res = await upload(Buffer.from('name,country\r\nSomeone,UA\r\n'), 'list.csv');
+    expect(res.text).toContain('Not a file from this platform');
+  });
+
+  test('accepts the export id with its SHA-256, in any case and with spaces, and refuses a wrong digest', async () => {
+    const ok = await checkDigest(file.id.toUpperCase(), ` ${sha256(file.bytes).toUpperCase()} `);
+    expect(ok.status).toBe(200);
+    expect(ok.text).toContain('This file is genuine');
+    expect(ok.text).toContain('Birthday greetings');
+    const wrong = await checkDigest(file.id, sha256(Buffer.concat([file.bytes, Buffer.from('\n')])));
+    expect(wrong.text).toContain('This file does not match');
+  });
+
+  test('a malformed id or digest is answered 422 with a message beside each field', async () => {
+    const res = await checkDigest('not-an-id', 'abc');
+    expect(res.status).toBe(422);
+    expect(res.text).toContain('id="exportId-error"');
+    expect(res.text).toContain('id="sha256-error"');
+  });
+
+  test('answers in the visitor’s language', async () => {
+    const res = await upload(file.bytes, file.name, 'uk');
+    expect(res.text).toContain('Цей файл справжній');
+  });
+
+  test('refuses a POST without a CSRF token', async () => {
+    const res = await browser(t.app).agent.post('/verify').attach('file', file.bytes, file.name);
+    expect(res.status).toBe(403);
+  });
+});
+
+describe('npm run export', () => {
+  test('writes the file whose SHA-256 and size are the ones in its audit row, and prints the export id and digest', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'undersigned-export-'));
+    try {
+      const { stdout, stderr } = await run(
+        path.join(ROOT, 'node_modules/.bin/tsx'),
+        ['src/cli/export.ts', letter.slug, '--format', 'csv', '--out', dir, '--country', 'KZ', '--columns', 'name,country', '--as', organiser.email],
+        { cwd: ROOT, env: { ...process.env, DATABASE_URL: process.env.TEST_DB_URL, LOG_LEVEL: 'silent' }, timeout: 60_000 },
+      );
+      const exportId = /export id: ([0-9a-f-]{36})/.exec(stdout)?.[1];
+      const digest = /sha256:\s+([0-9a-f]{64})/.exec(stdout)?.[1];
+      expect(exportId).toBeDefined();
+      // Not a terminal: plain progress lines on stderr.
+      expect(stderr).toContain('exported 2/2 rows (100%)');
+      const files = fs.readdirSync(dir);
+      expect(files).toEqual([`${letter.slug}-${new Date().toISOString().slice(0, 10)}-${exportId}.csv`]);
+      const bytes = fs.readFileSync(path.join(dir, files[0]));
+      expect(sha256(bytes)).toBe(digest);
+      const audit = await t.db.getRepository(ExportAudit).findOneByOrFail({ id: exportId });
+      expect(audit).toMatchObject({ sha256: digest, bytes: String(bytes.length), rowCount: 2, organiserId: organiser.id, fileName: files[0] });
+      expect(bytes.toString('utf8')).toContain('Айгерім Қасымқызы');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('refuses email addresses in a PDF with a clear message and leaves no file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'undersigned-export-'));
+    try {
+      const failure = await run(
+        path.join(ROOT, 'node_modules/.bin/tsx'),
+        ['src/cli/export.ts', letter.slug, '--format', 'pdf', '--include-email', '--out', path.join(dir, 'pack.pdf')],
+        { cwd: ROOT, env: { ...process.env, DATABASE_URL: process.env.TEST_DB_URL, LOG_LEVEL: 'silent' }, timeout: 60_000 },
+      ).catch((e: { code: number; stderr: string }) => e);
+      expect(failure).toMatchObject({ code: 64 });
+      expect((failure as { stderr: string }).stderr).toContain('The PDF pack never contains email addresses');
+      expect(fs.readdirSync(dir)).toEqual([]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

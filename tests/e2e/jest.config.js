@@ -12,5 +12,5 @@ module.exports = {
   globalSetup: '<rootDir>/tests/e2e/global-setup.ts',
   globalTeardown: '<rootDir>/tests/e2e/global-teardown.ts',
   setupFiles: ['reflect-metadata'],
-  testTimeout: 180000,
+  testTimeout: 300000,
 };

@@ -61,6 +61,7 @@ describe('keyboard and the remaining pages', () => {
       // From the top, Tab reaches the name field, in reading order, without a trap.
       const presses = await tabTo(page, 'fullName', 40);
       expect(presses).toBeGreaterThan(1);
+      process.stdout.write(`Tab presses from the top of the letter page to the name field: ${presses}\n`);
       await page.keyboard.type('Айгерім Қасымқызы');
       await page.keyboard.press('Tab');
       expect(await focusedId(page)).toBe('email');

@@ -7,15 +7,16 @@ import type { Logger } from '../logger';
  * signer would wait that long for their confirmation email.
  *
  * How we tell a dead worker from a live one, safely with any number of live workers:
- * every worker of this process holds a session-level PostgreSQL advisory lock named after its
- * worker id, on one dedicated connection (the "presence" connection). PostgreSQL releases a
+ * graphile-worker locks jobs in the name of a worker pool (one per process, `locked_by` is the
+ * pool's id). Each pool of this process holds a session-level PostgreSQL advisory lock named after
+ * that id, on one dedicated connection (the "presence" connection). PostgreSQL releases a
  * session's advisory locks the moment the session ends, so when a process dies its locks go with
  * it, whatever the manner of death. A sweep (at start-up and then periodically, in every worker
  * process) looks at jobs locked for longer than a grace period, tries each locking worker's
  * advisory lock, and force-unlocks the jobs of the workers whose lock was free: nobody is there.
  *
  * The grace period covers the two moments where a live worker holds a job without holding its
- * advisory lock: the few milliseconds between the worker's creation and its claim, and a lost
+ * advisory lock: the few milliseconds between the pool's creation and its claim, and a lost
  * presence connection (a PostgreSQL restart) until it reconnects and claims again.
  */
 const LOCK_NAMESPACE = 4242002;
@@ -66,20 +67,20 @@ export class WorkerPresence {
     return this.connecting;
   }
 
-  /** Marks a worker of this process as alive, for as long as this process's session lasts. */
-  claim(workerId: string): void {
-    this.ids.add(workerId);
-    this.send('SELECT pg_advisory_lock($1, hashtext($2))', workerId);
+  /** Marks a worker pool of this process as alive, for as long as this process's session lasts. */
+  claim(id: string): void {
+    this.ids.add(id);
+    this.send('SELECT pg_advisory_lock($1, hashtext($2))', id);
   }
 
-  release(workerId: string): void {
-    this.ids.delete(workerId);
-    this.send('SELECT pg_advisory_unlock($1, hashtext($2))', workerId);
+  release(id: string): void {
+    this.ids.delete(id);
+    this.send('SELECT pg_advisory_unlock($1, hashtext($2))', id);
   }
 
   /** One statement at a time on the presence connection; a lost connection re-claims on reconnect. */
-  private send(sql: string, workerId: string): void {
-    this.queue = this.queue.then(() => this.client?.query(sql, [LOCK_NAMESPACE, workerId])).catch(() => undefined);
+  private send(sql: string, id: string): void {
+    this.queue = this.queue.then(() => this.client?.query(sql, [LOCK_NAMESPACE, id])).catch(() => undefined);
   }
 
   /**

@@ -58,13 +58,14 @@ export async function startWorker(ctx: AppContext, mailer: Mailer, opts: { foldE
       await sendSignInEmail(ctx, mailer, payload as SignInEmailJob);
     },
   };
-  // Each worker announces itself before it takes a job, so a crashed process's jobs can be told
+  // Each worker pool announces itself before it takes a job, so a crashed process's jobs can be told
   // from a live one's and unlocked at once instead of after graphile-worker's 4 hours.
   const presence = new WorkerPresence(pgPool(ctx.db), ctx.log);
   await presence.start();
   const events = new EventEmitter() as WorkerEvents;
-  events.on('worker:create', ({ worker }) => presence.claim(worker.workerId));
-  events.on('worker:stop', ({ worker }) => presence.release(worker.workerId));
+  // Jobs are locked in the name of the worker pool (one per process), not of its workers.
+  events.on('pool:create', ({ workerPool }) => presence.claim(workerPool.id));
+  events.on('pool:release', ({ workerPool }) => presence.release(workerPool.id));
   const runner: Runner = await run({
     pgPool: pgPool(ctx.db),
     taskList,

@@ -7,7 +7,7 @@ import { Client } from 'pg';
 import { SMTPServer } from 'smtp-server';
 
 /**
- * Fault scenarios drive the real thing: the app as separate processes (`src/main.ts` in
+ * Fault scenarios drive the real thing: the app as separate processes (the compiled build in
  * production mode), a database of their own on the machine's PostgreSQL, and a real SMTP server
  * in the test process that can refuse connections or answer slowly.
  */
@@ -17,7 +17,7 @@ export const SLUG = 'faults-letter';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function until<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+export async function until<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 30_000, everyMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown = null;
   while (Date.now() < deadline) {
@@ -29,7 +29,7 @@ export async function until<T>(what: string, probe: () => Promise<T | null | und
     }
     await sleep(everyMs);
   }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -80,9 +80,9 @@ export async function createLetter(db: TestDatabase, slug = SLUG): Promise<strin
   await db.query(
     `INSERT INTO letter_translations (letter_id, language, title, summary, body, recipient)
      VALUES ($1, 'en', 'A letter under test', 'Made by the fault suite.', 'We ask for **justice**.', 'The Minister')`,
-    [letter!.id],
+    [letter.id],
   );
-  return letter!.id;
+  return letter.id;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -114,8 +114,8 @@ export class AppProcess {
   private child: ChildProcess;
 
   constructor(readonly opts: AppOptions) {
-    // One process (node with tsx's loader), so a signal reaches the app itself, not a wrapper.
-    this.child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    // The compiled build (global setup), one process, so a signal reaches the app itself.
+    this.child = spawn(process.execPath, ['dist/src/main.js'], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -349,7 +349,7 @@ export async function inParallel<T, R>(items: T[], n: number, work: (item: T, i:
     Array.from({ length: Math.min(n, items.length) }, async () => {
       while (next < items.length) {
         const i = next++;
-        results[i] = await work(items[i]!, i);
+        results[i] = await work(items[i], i);
       }
     }),
   );

@@ -10,6 +10,7 @@ module.exports = {
   roots: ['<rootDir>/tests/faults'],
   testMatch: ['**/*.test.ts'],
   setupFiles: ['reflect-metadata'],
+  globalSetup: '<rootDir>/tests/faults/global-setup.ts',
   testTimeout: 120000,
   maxWorkers: 1,
 };

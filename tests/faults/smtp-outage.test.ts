@@ -33,7 +33,7 @@ describe('when the mail server refuses connections during signing', () => {
 
     smtp.refusing = false;
     // graphile-worker retries with exponential backoff (e^attempts seconds).
-    await until('every confirmation email', async () => emails.every((e) => smtp.countTo(e) >= 1), 60_000, 250);
+    await until('every confirmation email', () => emails.every((e) => smtp.countTo(e) >= 1), 60_000, 250);
     await sleep(3000); // a late duplicate would show up here
     for (const e of emails) expect(smtp.countTo(e)).toBe(1);
     expect(smtp.duplicates()).toEqual([]);

@@ -2,6 +2,11 @@ import pino from 'pino';
 
 export type Logger = pino.Logger;
 
+/** Replaces anything shaped like an email address, for error messages that quote one. */
+export function scrubEmails(text: string): string {
+  return text.replace(/[^\s<>"'@]+@[^\s<>"'@]+\.[^\s<>"'@]+/g, '[email]');
+}
+
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /**

@@ -1,6 +1,6 @@
 import { initialsOf, publicName } from '../../src/signatures/display-name';
 import { fromAcceptLanguage } from '../../src/web/i18n';
-import { scrubUrl } from '../../src/logger';
+import { scrubEmails, scrubUrl } from '../../src/logger';
 
 describe('how a signer appears', () => {
   test('initials keep each script', () => {
@@ -24,6 +24,10 @@ describe('Accept-Language', () => {
 });
 
 describe('log scrubbing', () => {
+  test('addresses quoted in error messages are replaced', () => {
+    expect(scrubEmails('550 5.1.1 <olena.k+x@example.org>: Recipient address rejected')).toBe('550 5.1.1 <[email]>: Recipient address rejected');
+  });
+
   test('tokens in paths and query strings never reach the log', () => {
     const token = 'q3Yh5b1m3r7pY0oKcW3bq8y8pXo1Jp1VqgG5nL8y2sU';
     expect(scrubUrl(`/s/confirm/${token}`)).toBe('/s/confirm/[token]');

@@ -14,6 +14,14 @@ import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
+import { loadConfig } from '../src/config';
+import { migrateAll } from '../src/db/connect';
+import { createDataSource } from '../src/db/data-source';
+import { exportSignatures } from '../src/exports/export.service';
+import { Letter } from '../src/letters/letter.entity';
+import { createLogger } from '../src/logger';
+import { initI18n } from '../src/web/i18n';
+import { createSignLimits } from '../src/web/rate-limits';
 
 const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
@@ -33,13 +41,6 @@ function peakRssMb(pid: number | 'self'): number {
 /* ------------------------------------------------------------------ child: one export */
 
 async function child(url: string, slug: string, format: string): Promise<void> {
-  const { loadConfig } = await import('../src/config');
-  const { createDataSource } = await import('../src/db/data-source');
-  const { exportSignatures } = await import('../src/exports/export.service');
-  const { Letter } = await import('../src/letters/letter.entity');
-  const { createLogger } = await import('../src/logger');
-  const { initI18n } = await import('../src/web/i18n');
-  const { createSignLimits } = await import('../src/web/rate-limits');
   await initI18n();
   const config = loadConfig({ NODE_ENV: 'development', DATABASE_URL: url, LOG_LEVEL: 'silent' });
   const db = createDataSource(url, { poolSize: 2 });
@@ -129,9 +130,6 @@ async function main(): Promise<void> {
   await admin.connect();
   await admin.query(`CREATE DATABASE "${dbName}"`);
   try {
-    const { createDataSource } = await import('../src/db/data-source');
-    const { migrateAll } = await import('../src/db/connect');
-    const { createLogger } = await import('../src/logger');
     const ds = createDataSource(url.toString());
     await ds.initialize();
     await migrateAll(ds, createLogger('silent'));

@@ -10,7 +10,7 @@
  *   small built-in sets for en, fr, uk, ru; any other language falls back to
  *   English, and dates/numbers are then formatted in English too so the cover
  *   never mixes languages. Table headers are `meta.labels` (already translated).
- * - Footer: `Export <exportId> · page N of M` (plus `meta.footerText` above it).
+ * - Footer: `Export <exportId> · page N of M`, in the pack's language (plus `meta.footerText` above it).
  *   M is only known at the end, so the document is created with
  *   `bufferPages: true` and footers are stamped once all rows are in.
  *
@@ -78,6 +78,8 @@ interface PackLabels {
   organisation: string;
   online: string;
   paper: string;
+  /** Footer line: export id, page number, page count. */
+  pageLine: (exportId: string, page: number, pages: number) => string;
 }
 
 const LABELS: Record<string, PackLabels> = {
@@ -93,6 +95,7 @@ const LABELS: Record<string, PackLabels> = {
     organisation: 'Organisation',
     online: 'Online',
     paper: 'Paper',
+    pageLine: (id, n, m) => `Export ${id} · page ${n} of ${m}`,
   },
   fr: {
     locale: 'fr',
@@ -106,6 +109,7 @@ const LABELS: Record<string, PackLabels> = {
     organisation: 'Organisation',
     online: 'En ligne',
     paper: 'Papier',
+    pageLine: (id, n, m) => `Export ${id} · page ${n} sur ${m}`,
   },
   uk: {
     locale: 'uk',
@@ -119,6 +123,7 @@ const LABELS: Record<string, PackLabels> = {
     organisation: 'Організація',
     online: 'Онлайн',
     paper: 'Паперовий',
+    pageLine: (id, n, m) => `Експорт ${id} · сторінка ${n} з ${m}`,
   },
   ru: {
     locale: 'ru',
@@ -132,6 +137,7 @@ const LABELS: Record<string, PackLabels> = {
     organisation: 'Организация',
     online: 'Онлайн',
     paper: 'Бумажный',
+    pageLine: (id, n, m) => `Экспорт ${id} · страница ${n} из ${m}`,
   },
 };
 
@@ -580,7 +586,7 @@ class SignatoryTable {
 // Footer on every page
 // ---------------------------------------------------------------------------
 
-function stampFooters(doc: Doc, meta: ExportMeta): void {
+function stampFooters(doc: Doc, meta: ExportMeta, labels: PackLabels): void {
   const range = doc.bufferedPageRange();
   for (let i = range.start; i < range.start + range.count; i++) {
     doc.switchToPage(i);
@@ -592,7 +598,7 @@ function stampFooters(doc: Doc, meta: ExportMeta): void {
     if (meta.footerText) {
       doc.text(meta.footerText, MARGIN.left, PAGE.height - MARGIN.bottom + 28, { width: CONTENT_WIDTH, align: 'center', height: 10, ellipsis: true, lineBreak: false });
     }
-    const pageLine = `Export ${meta.exportId} · page ${i - range.start + 1} of ${range.count}`;
+    const pageLine = labels.pageLine(meta.exportId, i - range.start + 1, range.count);
     doc.text(pageLine, MARGIN.left, PAGE.height - MARGIN.bottom + (meta.footerText ? 40 : 30), { width: CONTENT_WIDTH, align: 'center', lineBreak: false });
     doc.page.margins.bottom = bottom;
   }
@@ -688,7 +694,7 @@ export const writePdf: ExportWriter = async (rows, out, meta) => {
       }
     }
     table.finish();
-    stampFooters(doc, meta);
+    stampFooters(doc, meta, labels);
 
     guard.expectEnd();
     doc.end(); // flushes the buffered pages; the pipe then ends `out`

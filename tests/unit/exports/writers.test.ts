@@ -346,7 +346,7 @@ describe('PDF delivery pack', () => {
     expect(ru).toContain('Подтверждённые подписи');
     expect(ru).toContain('Кому: Minister of Ecology');
     expect(ru).toContain('Проверка: undersigned.example');
-    expect(ru).toContain('Export exp_test123 · page 1 of 3');
+    expect(ru).toContain('Экспорт exp_test123 · страница 1 из 3');
   });
 
   it('is deterministic: same input, byte-identical file', async () => {

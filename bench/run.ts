@@ -1,0 +1,606 @@
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import autocannon from 'autocannon';
+import { simpleParser } from 'mailparser';
+import nodemailer from 'nodemailer';
+import { Client } from 'pg';
+import { SMTPServer } from 'smtp-server';
+
+/**
+ * `npm run bench`: the app in production mode (compiled, `node dist/src/main.js`) against its own
+ * database, a real SMTP server in this process, autocannon as the load, and for every figure a
+ * reference measured in the same run. Prints one table. BENCH_QUICK=1 for a short run.
+ * See bench/README.md for what each line means.
+ */
+const ROOT = path.resolve(__dirname, '..');
+const QUICK = process.env.BENCH_QUICK === '1';
+const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const APP_PORT = 3181;
+const REF_PORT = 3182;
+const SMTP_PORT = 25050;
+const CONNECTIONS = 50;
+const FIXED_RATE = 500;
+const RUNS = 3;
+const WARMUP_S = QUICK ? 1 : 3;
+const RUN_S = QUICK ? 2 : 5;
+const BIG_LETTER_ROWS = 100_000;
+const EXPORT_ROWS = QUICK ? 100_000 : 1_000_000;
+const EMAILS = QUICK ? 1_000 : 5_000;
+const CONFIRMS = QUICK ? 600 : 3_000;
+const DB_NAME = `undersigned_bench_${process.pid}`;
+const dbUrl = (() => {
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${DB_NAME}`;
+  return u.toString();
+})();
+const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'undersigned-bench-'));
+
+/** The abuse limits, raised for the benchmark only: every request is a distinct signer anyway. */
+const HIGH_LIMITS: Record<string, string> = Object.fromEntries(
+  [
+    'SIGN_LIMIT_PER_IP_PER_HOUR',
+    'SIGN_LIMIT_PER_EMAIL_PER_HOUR',
+    'FLOOD_LIMIT_PER_IP_PER_MINUTE',
+    'SIGN_BURST_PER_IP_PER_MINUTE',
+    'SIGN_BURST_PER_EMAIL_PER_MINUTE',
+    'SIGN_SUSTAINED_PER_EMAIL_PER_HOUR',
+    'SIGN_BURST_PER_DOMAIN_PER_MINUTE',
+    'SIGN_SUSTAINED_PER_DOMAIN_PER_HOUR',
+  ].map((k) => [k, '100000000']),
+);
+
+const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+async function sql<R extends object = Record<string, unknown>>(url: string, text: string, params: unknown[] = []): Promise<R[]> {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    return (await c.query<R>(text, params)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// SMTP sink: accepts and discards, counts, and keeps confirmation tokens when asked to
+
+class Sink {
+  received = 0;
+  collect = false;
+  readonly tokens: string[] = [];
+  private server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData: (stream, _session, cb) => {
+      if (!this.collect) {
+        stream.on('end', () => {
+          this.received++;
+          cb();
+        });
+        stream.resume();
+        return;
+      }
+      // Parsed only while links are collected: the body is quoted-printable or base64.
+      simpleParser(stream)
+        .then((mail) => {
+          this.received++;
+          const m = (mail.text ?? '').match(/\/s\/confirm\/([A-Za-z0-9_-]{20,})/);
+          if (m?.[1]) this.tokens.push(m[1]);
+          cb();
+        })
+        .catch(cb);
+    },
+  });
+
+  start(): Promise<void> {
+    return new Promise((resolve) => this.server.listen(SMTP_PORT, '127.0.0.1', resolve));
+  }
+
+  stop(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes
+
+function startCluster(entry: string, processes: number, env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/cluster.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, BENCH_PROCESSES: String(processes), BENCH_ENTRY: entry },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return child;
+}
+
+function appEnv(role: 'web' | 'worker', extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'production',
+    ROLE: role,
+    PORT: String(APP_PORT),
+    HOST: '127.0.0.1',
+    DATABASE_URL: dbUrl,
+    SMTP_URL: `smtp://127.0.0.1:${SMTP_PORT}`,
+    BASE_URL: `http://127.0.0.1:${APP_PORT}`,
+    SESSION_SECRET: 'bench-secret-bench-secret-bench-secret',
+    TRUST_PROXY: 'loopback',
+    LOG_LEVEL: 'error',
+    ...HIGH_LIMITS,
+    ...extra,
+  };
+}
+
+async function waitHttp(url: string, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(url);
+      if (res.status < 500) return;
+    } catch {
+      // not yet
+    }
+    await sleep(200);
+  }
+  throw new Error(`${url} did not answer`);
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once('exit', r));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  await exited;
+  clearTimeout(t);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Load
+
+interface Figures {
+  rps: number;
+  p50: number;
+  p99: number;
+  bad: number;
+}
+
+type CannonOpts = Parameters<typeof autocannon>[0];
+
+function cannon(opts: CannonOpts, expectStatus: number): Promise<Figures> {
+  return new Promise((resolve, reject) => {
+    autocannon({ connections: CONNECTIONS, ...opts }, (err, r) => {
+      if (err) return reject(err);
+      let bad = r.errors + r.timeouts;
+      for (const [code, s] of Object.entries(r.statusCodeStats ?? {})) if (Number(code) !== expectStatus) bad += s.count;
+      resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, bad });
+    });
+  });
+}
+
+/** Warm-up, then the median of three runs (each figure's own median). */
+async function measure(make: (warmup: boolean) => CannonOpts, expectStatus: number): Promise<Figures> {
+  await cannon(make(true), expectStatus);
+  const runs: Figures[] = [];
+  for (let i = 0; i < RUNS; i++) runs.push(await cannon(make(false), expectStatus));
+  return {
+    rps: median(runs.map((r) => r.rps)),
+    p50: median(runs.map((r) => r.p50)),
+    p99: median(runs.map((r) => r.p99)),
+    bad: runs.reduce((a, r) => a + r.bad, 0),
+  };
+}
+
+let signerSeq = 0;
+/** A distinct address in 198.18.0.0/15 (reserved for benchmarks), sent as X-Forwarded-For. */
+function benchIp(n: number): string {
+  return `198.${18 + ((n >> 16) & 1)}.${(n >> 8) & 255}.${n & 255}`;
+}
+
+async function csrfPairs(n: number): Promise<Array<{ cookie: string; csrf: string }>> {
+  const pairs = [];
+  for (let i = 0; i < n; i++) {
+    const res = await fetch(`http://127.0.0.1:${APP_PORT}/letters/bench-sign`, { headers: { 'x-forwarded-for': benchIp(i) } });
+    const html = await res.text();
+    const csrf = html.match(/name="_csrf" value="([^"]+)"/)?.[1];
+    const cookie = res.headers
+      .getSetCookie()
+      .map((c) => c.split(';')[0])
+      .join('; ');
+    if (!csrf) throw new Error('no CSRF token on the letter page');
+    pairs.push({ cookie, csrf });
+  }
+  return pairs;
+}
+
+function signRequest(pairs: Array<{ cookie: string; csrf: string }>, target: 'app' | 'ref') {
+  return {
+    method: 'POST' as const,
+    path: target === 'app' ? '/letters/bench-sign/sign' : '/sign',
+    setupRequest: (req: Record<string, unknown>) => {
+      const n = ++signerSeq;
+      const pair = pairs[n % pairs.length];
+      const body = new URLSearchParams({
+        _csrf: pair.csrf,
+        fullName: `Signer ${n}`,
+        email: `signer-${process.pid}-${n}@bench${n % 50}.example.org`,
+        country: 'UA',
+        city: 'Kyiv',
+        organisation: '',
+        signedAs: 'individual',
+        visibility: 'public',
+      }).toString();
+      return {
+        ...req,
+        body,
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          cookie: pair.cookie,
+          'x-forwarded-for': benchIp(n % 131072),
+        },
+      };
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Table
+
+interface Row {
+  measure: string;
+  unit: string;
+  app: Array<number | null>;
+  ref: Array<number | null>;
+  target: string;
+  higherIsBetter: boolean;
+}
+const rows: Row[] = [];
+const notes: string[] = [];
+
+function fmt(n: number | null, unit: string): string {
+  if (n === null || Number.isNaN(n)) return '–';
+  if (unit === 'ms') return n.toFixed(n < 10 ? 1 : 0);
+  if (unit === 's') return n.toFixed(2);
+  return Math.round(n).toLocaleString('en-US');
+}
+
+function ratio(a: number | null, r: number | null): string {
+  if (a === null || r === null || !r) return '–';
+  return `${((a / r) * 100).toFixed(0)}%`;
+}
+
+function printTable(): string {
+  const header = ['Measure', 'Unit', '1 proc: app', 'reference', 'app/ref', '2 proc: app', 'reference', 'app/ref', 'Target'];
+  const lines = rows.map((r) => [
+    r.measure,
+    r.unit,
+    fmt(r.app[0] ?? null, r.unit),
+    fmt(r.ref[0] ?? null, r.unit),
+    ratio(r.app[0] ?? null, r.ref[0] ?? null),
+    fmt(r.app[1] ?? null, r.unit),
+    fmt(r.ref[1] ?? null, r.unit),
+    ratio(r.app[1] ?? null, r.ref[1] ?? null),
+    r.target,
+  ]);
+  const all = [header, ...lines];
+  const widths = header.map((_, i) => Math.max(...all.map((l) => l[i].length)));
+  const out = all.map((l) => `| ${l.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`);
+  out.splice(1, 0, `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+  return out.join('\n');
+}
+
+function row(measure: string, unit: string, target = '', higherIsBetter = true): Row {
+  let r = rows.find((x) => x.measure === measure);
+  if (!r) {
+    r = { measure, unit, app: [null, null], ref: [null, null], target, higherIsBetter };
+    rows.push(r);
+  }
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Data
+
+async function createLetter(slug: string): Promise<string> {
+  const [l] = await sql<{ id: string }>(dbUrl, `INSERT INTO letters (slug, status, goal) VALUES ($1, 'open', 10000000) RETURNING id`, [slug]);
+  await sql(
+    dbUrl,
+    `INSERT INTO letter_translations (letter_id, language, title, summary, body, recipient)
+     VALUES ($1, 'en', $2, 'A letter for the benchmark.', $3, 'The Minister')`,
+    [l.id, `Benchmark letter ${slug}`, 'We, the undersigned, ask for **justice**.\n\n'.repeat(20)],
+  );
+  return l.id;
+}
+
+/** Confirmed signatures in bulk, with the per-country totals the public count reads. */
+async function addConfirmed(letterId: string, n: number, tag: string): Promise<void> {
+  await sql(
+    dbUrl,
+    `INSERT INTO signatures (letter_id, full_name, email, email_normalised, country, city, visibility, language, status, created_at, confirmed_at)
+     SELECT $1, 'Signer ' || g, $3 || g || '@example.org', $3 || g || '@example.org',
+            (ARRAY['UA','FR','KZ','DE','PL','GB','US','IT','ES','LT'])[1 + g % 10],
+            CASE WHEN g % 4 = 0 THEN NULL ELSE 'City ' || (g % 97) END,
+            CASE WHEN g % 3 = 0 THEN 'public' WHEN g % 3 = 1 THEN 'initials' ELSE 'private' END,
+            'en', 'confirmed', now() - (g || ' seconds')::interval, now() - (g || ' seconds')::interval
+       FROM generate_series(1, $2::int) g`,
+    [letterId, n, tag],
+  );
+  await sql(
+    dbUrl,
+    `INSERT INTO letter_country_counts (letter_id, country, verified)
+     SELECT letter_id, country, count(*) FROM signatures WHERE letter_id = $1 AND status = 'confirmed' GROUP BY 1, 2
+     ON CONFLICT (letter_id, country) DO UPDATE SET verified = excluded.verified`,
+    [letterId],
+  );
+  await sql(dbUrl, 'ANALYZE signatures');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Stages
+
+const DIST_MAIN = path.join(ROOT, 'dist/src/main.js');
+const REF_ENTRY = path.join(ROOT, 'bench/reference-server.ts');
+
+async function webStage(procs: 1 | 2, idx: 0 | 1, staticDir: string): Promise<void> {
+  log(`${procs} web process(es): starting`);
+  const app = startCluster(DIST_MAIN, procs, appEnv('web'));
+  const ref = startCluster(REF_ENTRY, procs, { REF_PORT: String(REF_PORT), REF_DATABASE_URL: dbUrl, REF_STATIC_DIR: staticDir });
+  try {
+    await waitHttp(`http://127.0.0.1:${APP_PORT}/`);
+    await waitHttp(`http://127.0.0.1:${REF_PORT}/static/letter.json`);
+    const pairs = await csrfPairs(64);
+    const appUrl = `http://127.0.0.1:${APP_PORT}`;
+    const refUrl = `http://127.0.0.1:${REF_PORT}`;
+    const dur = (w: boolean) => (w ? WARMUP_S : RUN_S);
+
+    log('signing, closed loop');
+    const sA = await measure((w) => ({ url: appUrl, duration: dur(w), requests: [signRequest(pairs, 'app')] }), 303);
+    const sR = await measure((w) => ({ url: refUrl, duration: dur(w), requests: [signRequest(pairs, 'ref')] }), 303);
+    row('Signing: throughput', 'req/s', '≥60% of ref; ≥1,000/s').app[idx] = sA.rps;
+    row('Signing: throughput', 'req/s').ref[idx] = sR.rps;
+    row('Signing: p50 latency', 'ms', '', false).app[idx] = sA.p50;
+    row('Signing: p50 latency', 'ms').ref[idx] = sR.p50;
+    row('Signing: p99 latency', 'ms', '', false).app[idx] = sA.p99;
+    row('Signing: p99 latency', 'ms').ref[idx] = sR.p99;
+    if (sA.bad || sR.bad) notes.push(`${procs} proc signing: ${sA.bad} app / ${sR.bad} reference answers other than 303`);
+
+    log(`signing at a fixed ${FIXED_RATE} req/s`);
+    const fA = await measure((w) => ({ url: appUrl, duration: dur(w), overallRate: FIXED_RATE, requests: [signRequest(pairs, 'app')] }), 303);
+    const fR = await measure((w) => ({ url: refUrl, duration: dur(w), overallRate: FIXED_RATE, requests: [signRequest(pairs, 'ref')] }), 303);
+    row(`Signing at ${FIXED_RATE} req/s: p99`, 'ms', '< 50 ms', false).app[idx] = fA.p99;
+    row(`Signing at ${FIXED_RATE} req/s: p99`, 'ms').ref[idx] = fR.p99;
+    row(`Signing at ${FIXED_RATE} req/s: achieved`, 'req/s', String(FIXED_RATE)).app[idx] = fA.rps;
+    row(`Signing at ${FIXED_RATE} req/s: achieved`, 'req/s').ref[idx] = fR.rps;
+    if (fA.bad || fR.bad) notes.push(`${procs} proc fixed rate: ${fA.bad} app / ${fR.bad} reference answers other than 303`);
+
+    for (const [label, appPath, refPath] of [
+      ['Letter page, 100k signatures', '/letters/bench-big', '/static/letter.html'],
+      ['Letter JSON, 100k signatures', '/letters/bench-big.json', '/static/letter.json'],
+    ] as const) {
+      log(label);
+      const a = await measure((w) => ({ url: `${appUrl}${appPath}`, duration: dur(w) }), 200);
+      const r = await measure((w) => ({ url: `${refUrl}${refPath}`, duration: dur(w) }), 200);
+      row(`${label}: throughput`, 'req/s').app[idx] = a.rps;
+      row(`${label}: throughput`, 'req/s').ref[idx] = r.rps;
+      row(`${label}: p99`, 'ms', '', false).app[idx] = a.p99;
+      row(`${label}: p99`, 'ms').ref[idx] = r.p99;
+      if (a.bad || r.bad) notes.push(`${procs} proc ${label}: ${a.bad} app / ${r.bad} reference failed answers`);
+    }
+  } finally {
+    await stop(app);
+    await stop(ref);
+  }
+}
+
+async function emailStage(sink: Sink, workers: 1 | 2, idx: 0 | 1): Promise<void> {
+  log(`emails with ${workers} worker process(es)`);
+  // The signing stages left their own jobs behind; this stage sends exactly the ones it enqueues.
+  await sql(dbUrl, `DELETE FROM graphile_worker._private_jobs`);
+  const worker = startCluster(DIST_MAIN, workers, appEnv('worker', { WORKER_CONCURRENCY: '10' }));
+  try {
+    // Ready: one presence connection per worker process.
+    for (let i = 0; i < 600; i++) {
+      const [r] = await sql<{ n: string }>(
+        dbUrl,
+        `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'undersigned-worker-presence'`,
+        [DB_NAME],
+      );
+      if (Number(r?.n) >= workers) break;
+      await sleep(100);
+    }
+    const rates: number[] = [];
+    for (let run = 0; run < RUNS; run++) {
+      const before = sink.received;
+      const t0 = performance.now();
+      await sql(
+        dbUrl,
+        `SELECT graphile_worker.add_job('signature-email', json_build_object('signatureId', id, 'kind', 'confirm'))
+           FROM (SELECT id FROM signatures WHERE status = 'pending' AND last_emailed_at < now() - interval '1 hour' LIMIT $1) s`,
+        [EMAILS],
+      ).catch(() => undefined);
+      // Mark them, so the next run takes other signatures.
+      await sql(
+        dbUrl,
+        `UPDATE signatures SET last_emailed_at = now()
+          WHERE id IN (SELECT (payload->>'signatureId')::uuid FROM graphile_worker._private_jobs)`,
+      );
+      const [{ n }] = (await sql<{ n: string }>(dbUrl, `SELECT count(*) AS n FROM graphile_worker._private_jobs`)) as [{ n: string }];
+      const want = Number(n);
+      while (sink.received - before < want) await sleep(20);
+      rates.push(want / ((performance.now() - t0) / 1000));
+      await sql(dbUrl, `DELETE FROM graphile_worker._private_jobs`);
+    }
+    row('Verification emails, outbox → SMTP', 'emails/s').app[idx] = median(rates);
+  } finally {
+    await stop(worker);
+  }
+  // Reference: the same number of messages sent straight from here through a pooled transport.
+  const rates: number[] = [];
+  for (let run = 0; run < RUNS; run++) {
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: SMTP_PORT, secure: false, pool: true, maxConnections: 5 * workers, ignoreTLS: true });
+    const t0 = performance.now();
+    await Promise.all(
+      Array.from({ length: EMAILS }, (_, i) =>
+        transport.sendMail({ from: 'bench@example.org', to: `ref-${i}@example.org`, subject: 'Confirm your signature', text: 'Confirm: https://example.org/s/confirm/x\n'.repeat(10) }),
+      ),
+    );
+    rates.push(EMAILS / ((performance.now() - t0) / 1000));
+    transport.close();
+  }
+  row('Verification emails, outbox → SMTP', 'emails/s').ref[idx] = median(rates);
+}
+
+async function confirmStage(sink: Sink, procs: 1 | 2, idx: 0 | 1, letterId: string): Promise<void> {
+  log(`confirming with ${procs} web process(es)`);
+  const app = startCluster(DIST_MAIN, procs, appEnv('web'));
+  const ref = startCluster(REF_ENTRY, procs, { REF_PORT: String(REF_PORT), REF_DATABASE_URL: dbUrl, REF_STATIC_DIR: TMP });
+  try {
+    await waitHttp(`http://127.0.0.1:${APP_PORT}/`);
+    await waitHttp(`http://127.0.0.1:${REF_PORT}/static/letter.json`);
+    const warm = Math.floor(CONFIRMS / 5);
+    const [{ max }] = (await sql<{ max: string }>(dbUrl, 'SELECT coalesce(max(id), 1) AS max FROM bench_reference')) as [{ max: string }];
+    let refSeq = 0;
+    const confirm = (w: boolean): CannonOpts => ({
+      url: `http://127.0.0.1:${APP_PORT}`,
+      amount: w ? warm : CONFIRMS,
+      requests: [
+        {
+          method: 'GET',
+          setupRequest: (req: Record<string, unknown>) => {
+            // Out of links: an unknown token answers 404 and is counted as a failure.
+            const token = sink.tokens.pop() ?? 'out-of-links';
+            return { ...req, path: `/s/confirm/${token}` };
+          },
+        },
+      ],
+    });
+    const refConfirm = (w: boolean): CannonOpts => ({
+      url: `http://127.0.0.1:${REF_PORT}`,
+      amount: w ? warm : CONFIRMS,
+      requests: [{ method: 'GET', setupRequest: (req: Record<string, unknown>) => ({ ...req, path: `/confirm/${1 + (refSeq++ % Number(max))}` }) }],
+    });
+    const a = await measure(confirm, 200);
+    const r = await measure(refConfirm, 200);
+    row('Confirming (emailed link): throughput', 'req/s').app[idx] = a.rps;
+    row('Confirming (emailed link): throughput', 'req/s').ref[idx] = r.rps;
+    row('Confirming: p99', 'ms', '', false).app[idx] = a.p99;
+    row('Confirming: p99', 'ms').ref[idx] = r.p99;
+    if (a.bad) notes.push(`${procs} proc confirming: ${a.bad} answers other than 200`);
+
+    const res = await fetch(`http://127.0.0.1:${APP_PORT}/letters/bench-sign.json`);
+    const shown = ((await res.json()) as { signatureCount: number }).signatureCount;
+    const [{ n }] = (await sql<{ n: string }>(dbUrl, `SELECT count(*) AS n FROM signatures WHERE letter_id = $1 AND status = 'confirmed'`, [
+      letterId,
+    ])) as [{ n: string }];
+    notes.push(`${procs} proc: public count after confirming ${shown === Number(n) ? 'EXACT' : 'WRONG'} (${shown} shown, ${n} confirmed rows)`);
+  } finally {
+    await stop(app);
+    await stop(ref);
+  }
+}
+
+/** /usr/bin/time -v prints its report on stderr: wall time and peak RSS of the child. */
+function timed(cmd: string, args: string[]): { seconds: number; rssMb: number } {
+  const t0 = performance.now();
+  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...args], { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
+  const seconds = (performance.now() - t0) / 1000;
+  const text = r.stderr.toString();
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${text.slice(-2000)}`);
+  const kb = Number(text.match(/Maximum resident set size \(kbytes\): (\d+)/)?.[1] ?? 0);
+  return { seconds, rssMb: kb / 1024 };
+}
+
+function exportStage(letterId: string): void {
+  log(`export of ${EXPORT_ROWS.toLocaleString('en-US')} signatures`);
+  const out = path.join(TMP, 'export.csv');
+  const select = `SELECT full_name, email, country, city, organisation, signed_as, confirmed_at, source FROM signatures WHERE letter_id = '${letterId}' AND status = 'confirmed' ORDER BY confirmed_at, id`;
+  const ours: Array<{ seconds: number; rssMb: number }> = [];
+  const copy: Array<{ seconds: number; rssMb: number }> = [];
+  for (let run = 0; run <= RUNS; run++) {
+    const a = timed(process.execPath, ['--import', 'tsx', 'bench/export-child.ts', dbUrl, letterId, out]);
+    const b = timed('psql', [dbUrl, '-q', '-c', `\\copy (${select}) to '${path.join(TMP, 'copy.csv')}' csv header`]);
+    if (run > 0) {
+      ours.push(a);
+      copy.push(b);
+    }
+  }
+  const label = `Export ${EXPORT_ROWS.toLocaleString('en-US')} rows to CSV`;
+  row(`${label}: time`, 's', '', false).app[0] = median(ours.map((x) => x.seconds));
+  row(`${label}: time`, 's').ref[0] = median(copy.map((x) => x.seconds));
+  row(`${label}: peak RSS`, 'MB', '', false).app[0] = median(ours.map((x) => x.rssMb));
+  row(`${label}: peak RSS`, 'MB').ref[0] = median(copy.map((x) => x.rssMb));
+  notes.push(
+    `export measured: PostgreSQL cursor (FETCH 10000) → src/exports/writers/csv.writer.ts → file, as a child process (no export command existed yet); reference: psql \\copy (…) to a file (psql's RSS)`,
+  );
+  notes.push(`export files: ours ${(fs.statSync(out).size / 1e6).toFixed(0)} MB, COPY ${(fs.statSync(path.join(TMP, 'copy.csv')).size / 1e6).toFixed(0)} MB`);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  await sql(ADMIN_URL, `CREATE DATABASE "${DB_NAME}"`);
+  const sink = new Sink();
+  await sink.start();
+  try {
+    log('compiling (tsc -p bench/tsconfig.build.json)');
+    try {
+      execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'bench/tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
+    } catch {
+      // type errors elsewhere do not stop the emit
+    }
+    if (!fs.existsSync(DIST_MAIN)) throw new Error('the build did not produce dist/src/main.js');
+
+    // One start-up migrates the database.
+    const first = startCluster(DIST_MAIN, 1, appEnv('web'));
+    await waitHttp(`http://127.0.0.1:${APP_PORT}/`);
+    await stop(first);
+    await sql(dbUrl, `CREATE TABLE bench_reference (id bigserial PRIMARY KEY, email text NOT NULL, full_name text NOT NULL, confirmed boolean NOT NULL DEFAULT false, created_at timestamptz NOT NULL DEFAULT now())`);
+    const signLetter = await createLetter('bench-sign');
+    const big = await createLetter('bench-big');
+    log(`loading ${BIG_LETTER_ROWS.toLocaleString('en-US')} verified signatures`);
+    await addConfirmed(big, BIG_LETTER_ROWS, 'big');
+    const exportLetter = await createLetter('bench-export');
+    log(`loading ${EXPORT_ROWS.toLocaleString('en-US')} signatures for the export`);
+    await addConfirmed(exportLetter, EXPORT_ROWS, 'export');
+
+    // The reference serves the app's own bytes for the letter page and its JSON.
+    const snap = startCluster(DIST_MAIN, 1, appEnv('web'));
+    await waitHttp(`http://127.0.0.1:${APP_PORT}/`);
+    fs.writeFileSync(path.join(TMP, 'letter.html'), Buffer.from(await (await fetch(`http://127.0.0.1:${APP_PORT}/letters/bench-big`)).arrayBuffer()));
+    fs.writeFileSync(path.join(TMP, 'letter.json'), Buffer.from(await (await fetch(`http://127.0.0.1:${APP_PORT}/letters/bench-big.json`)).arrayBuffer()));
+    await stop(snap);
+
+    await webStage(1, 0, TMP);
+    await webStage(2, 1, TMP);
+    sink.collect = true;
+    await emailStage(sink, 1, 0);
+    await emailStage(sink, 2, 1);
+    sink.collect = false;
+    log(`${sink.tokens.length} confirmation links collected`);
+    await confirmStage(sink, 1, 0, signLetter);
+    await confirmStage(sink, 2, 1, signLetter);
+    exportStage(exportLetter);
+  } finally {
+    await sink.stop();
+    await sql(ADMIN_URL, `DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`).catch(() => undefined);
+    fs.rmSync(TMP, { recursive: true, force: true });
+  }
+
+  const cpu = os.cpus();
+  const machine = `${cpu.length} × ${cpu[0]?.model ?? 'CPU'}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+  const mode = QUICK ? 'BENCH_QUICK=1' : 'full';
+  process.stdout.write(
+    `\nUndersigned benchmark (${mode}; ${RUNS} runs after a warm-up, medians; ${CONNECTIONS} connections; ${machine})\n\n${printTable()}\n\n${notes
+      .map((n) => `- ${n}`)
+      .join('\n')}\n- total time ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+  );
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

@@ -12,11 +12,11 @@ import { devMailboxRouter } from './mail/dev-mailbox.router';
 import { scrubUrl } from './logger';
 import { PROJECT_ROOT } from './paths';
 import { signaturesRouter } from './signatures/signatures.router';
+import { sharingRouter } from './sharing/sharing.router';
 import { loadOrganiser } from './organisers/auth.middleware';
 import { authRouter } from './organisers/auth.router';
 import { organiseRouter } from './organisers/organise.router';
 import { sessionMiddleware } from './organisers/session';
-import { sharingRouter } from './sharing/sharing.router';
 import { paperUploadParser } from './paper/paper-upload';
 import { paperRouter } from './paper/paper.router';
 import { ONE_CLICK_UNSUBSCRIBE_PATH, updatesPublicRouter } from './updates/updates-public.router';
@@ -142,11 +142,11 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   app.use(updatesOrganiseRouter(ctx));
   app.use(paperRouter(ctx));
   app.use(abuseRouter(ctx));
+  app.use(sharingRouter(ctx));
   app.use(authRouter(ctx));
   app.use(organiseRouter(ctx));
   app.use(exportsRouter(ctx));
   app.use(verifyRouter(ctx));
-  app.use(sharingRouter(ctx));
   if (opts.devMailbox && !config.isProduction) app.use(devMailboxRouter(ctx));
 
   app.use(notFoundHandler);

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { Logger, run, runMigrations, type Runner, type TaskList, type WorkerEvents } from 'graphile-worker';
 import type { Pool } from 'pg';
 import { pgPool } from '../db/pool';
+import { scrubEmails } from '../logger';
 import type { AppContext } from '../context';
 import { foldCountDeltas } from '../signatures/counts.service';
 import type { Mailer } from './mailer';
@@ -11,12 +12,12 @@ import { DAILY_DIGEST_CRONTAB, runDailyDigest, sendOwnerDigest, TASK_DAILY_DIGES
 import { fanOut } from '../updates/updates.service';
 import { sendUpdateEmail } from '../updates/update-email.task';
 import { TASK_UPDATE_EMAIL, TASK_UPDATE_FANOUT, type FanoutJob, type UpdateEmailJob } from '../updates/updates.queue';
-import { recordJobOutcome } from '../ops/metrics';
-import { PRIVACY_CRONTAB, privacyRetentionTask, TASK_PRIVACY_RETENTION } from '../privacy/retention.task';
+import { WorkerPresence } from './worker-presence';
 import { sendSignInEmail } from '../organisers/sign-in-email.task';
 import { TASK_ORGANISER_SIGN_IN_EMAIL, type SignInEmailJob } from '../organisers/sign-in.service';
 import { pruneSessions } from '../organisers/session';
-import { WorkerPresence } from './worker-presence';
+import { recordJobOutcome } from '../ops/metrics';
+import { PRIVACY_CRONTAB, privacyRetentionTask, TASK_PRIVACY_RETENTION } from '../privacy/retention.task';
 
 /** Installs or upgrades the job queue's own schema (graphile-worker keeps its own migrations). */
 export async function migrateQueue(pool: Pool): Promise<void> {
@@ -53,10 +54,10 @@ export async function startWorker(ctx: AppContext, mailer: Mailer, opts: { foldE
     [TASK_OWNER_DIGEST_EMAIL]: async (payload) => {
       await sendOwnerDigest(ctx, mailer, payload as OwnerDigestJob);
     },
-    [TASK_PRIVACY_RETENTION]: privacyRetentionTask(ctx),
     [TASK_ORGANISER_SIGN_IN_EMAIL]: async (payload) => {
       await sendSignInEmail(ctx, mailer, payload as SignInEmailJob);
     },
+    [TASK_PRIVACY_RETENTION]: privacyRetentionTask(ctx),
   };
   // Each worker pool announces itself before it takes a job, so a crashed process's jobs can be told
   // from a live one's and unlocked at once instead of after graphile-worker's 4 hours.
@@ -86,7 +87,9 @@ export async function startWorker(ctx: AppContext, mailer: Mailer, opts: { foldE
   runner.events.on('job:success', ({ job }) => recordJobOutcome(job.task_identifier, 'success'));
   runner.events.on('job:error', ({ job, error }) => {
     recordJobOutcome(job.task_identifier, 'error');
-    ctx.log.warn({ jobId: job.id, task: job.task_identifier, attempts: job.attempts, err: (error as Error)?.message }, 'job failed, will retry');
+    // SMTP errors often quote the recipient ("550 <a@b.c>: mailbox unavailable"): scrub addresses.
+    const err = scrubEmails(String((error as Error)?.message ?? error));
+    ctx.log.warn({ jobId: job.id, task: job.task_identifier, attempts: job.attempts, err }, 'job failed, will retry');
   });
   let folding: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {

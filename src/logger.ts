@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { isSlug } from './letters/slug';
 
 export type Logger = pino.Logger;
 
@@ -6,8 +7,6 @@ export type Logger = pino.Logger;
 export function scrubEmails(text: string): string {
   return text.replace(/[^\s<>"'@]+@[^\s<>"'@]+\.[^\s<>"'@]+/g, '[email]');
 }
-
-const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /**
  * Tokens travel in URL paths; any long path segment that is not a lower-case slug is cut
@@ -17,7 +16,7 @@ export function scrubUrl(url: string): string {
   const [path = '', query] = url.split('?', 2);
   const scrubbed = path
     .split('/')
-    .map((segment) => (segment.length >= 32 && !SLUG.test(segment) ? '[token]' : segment))
+    .map((segment) => (segment.length >= 32 && !isSlug(segment) ? '[token]' : segment))
     .join('/');
   return query === undefined ? scrubbed : `${scrubbed}?[query]`;
 }

@@ -1,35 +1,20 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
-import { countryOptions, isLanguage, tFor } from '../web/i18n';
+import { countryOptions, tFor } from '../web/i18n';
 import { letterSharing } from '../sharing/letter-sharing';
-import { NotFound } from '../web/errors';
 import { decideEmail } from '../abuse/typo-hint';
 import { parseForm } from '../web/validate';
 import { emailOnlySchema, signFormSchema } from '../signatures/sign-form.schema';
 import { requestManageLink, signLetter } from '../signatures/signing.service';
 import type { Letter } from './letter.entity';
 import {
-  chooseTranslation,
   findPublicLetter,
   letterPublicData,
   listPublicLetters,
   recentSignatories,
   renderMarkdown,
 } from './letters.service';
-
-const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
-
-function slugParam(req: Request): string {
-  const slug = String(req.params.slug ?? '');
-  if (!SLUG.test(slug)) throw new NotFound();
-  return slug;
-}
-
-/** The letter's version: ?lang= first, then the interface language, then Accept-Language order. */
-function versionFor(req: Request, letter: Letter) {
-  const q = typeof req.query.lang === 'string' && isLanguage(req.query.lang) ? req.query.lang : null;
-  return chooseTranslation(letter.translations, letter.defaultLanguage, [q, req.lang]);
-}
+import { slugParam, versionFor } from './letter-request';
 
 export function lettersRouter(ctx: AppContext): Router {
   const r = Router();

@@ -4,8 +4,8 @@ import { Letter } from '../letters/letter.entity';
 import { NotFound } from '../web/errors';
 import { LetterOrganiser, type LetterRole } from './letter-organiser.entity';
 import { Organiser } from './organiser.entity';
+import { isSlug } from '../letters/slug';
 
-const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /** What the middleware below puts on `res.locals` for handlers and views. */
 export interface OrganiserLocals {
@@ -62,7 +62,7 @@ export function requireLetterRole(ctx: AppContext, ...roles: LetterRole[]): Requ
   return async (req: Request, res: Response, next: NextFunction) => {
     const organiser = currentOrganiser(res);
     const slug = String(req.params.slug ?? '');
-    if (!organiser || !SLUG.test(slug)) throw new NotFound();
+    if (!organiser || !isSlug(slug)) throw new NotFound();
     const letter = await ctx.db.getRepository(Letter).findOne({ where: { slug }, relations: { translations: true } });
     if (!letter) throw new NotFound();
     const link = await ctx.db.getRepository(LetterOrganiser).findOneBy({ letterId: letter.id, organiserId: organiser.id });

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { LANGUAGES, LETTER_STATUSES, VISIBILITIES, type Language, type LetterStatus, type Visibility } from '../letters/letter.entity';
 import type { FormResult } from '../web/validate';
+import { SLUG_PATTERN } from '../letters/slug';
 
-export const SLUG_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 /** One row per language at most, so the form never needs more rows than languages. */
 export const MAX_TRANSLATIONS = LANGUAGES.length;
 

@@ -1,7 +1,6 @@
 import crypto from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
-import type { Letter } from '../letters/letter.entity';
 import { chooseTranslation, findPublicLetter, letterPublicData } from '../letters/letters.service';
 import { verifiedCount } from '../signatures/counts.service';
 import { AppError, NotFound } from '../web/errors';
@@ -11,21 +10,10 @@ import { openLetterEntries, updateEntries, type FeedContext } from './feeds.serv
 import { EMBED_HEIGHT, EMBED_WIDTH, embedSnippet, letterUrl } from './letter-sharing';
 import { qrPng, qrSvg } from './qr-code';
 import { renderShareImage, ShareImageCache } from './share-image';
+import { slugParam, versionFor } from '../letters/letter-request';
 
-const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 const FIVE_MINUTES = 'public, max-age=300';
 const ONE_DAY = 'public, max-age=86400';
-
-function slugParam(req: Request): string {
-  const slug = String(req.params.slug ?? '');
-  if (!SLUG.test(slug)) throw new NotFound();
-  return slug;
-}
-
-function versionFor(req: Request, letter: Letter) {
-  const q = typeof req.query.lang === 'string' && isLanguage(req.query.lang) ? req.query.lang : null;
-  return chooseTranslation(letter.translations, letter.defaultLanguage, [q, req.lang]);
-}
 
 /**
  * Public, cacheable answers carry no cookie (a shared cache must not store someone's language

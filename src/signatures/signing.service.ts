@@ -31,6 +31,16 @@ export function isCounted(sig: Pick<Signature, 'status' | 'heldReason'>): boolea
   return sig.status === 'confirmed' && !sig.heldReason;
 }
 
+/** The signature an address holds on a letter, locked until the transaction ends. */
+function lockSignatureByEmail(tx: EntityManager, letterId: string, normalised: string): Promise<Signature | null> {
+  return tx
+    .getRepository(Signature)
+    .createQueryBuilder('s')
+    .setLock('pessimistic_write')
+    .where('s.letter_id = :l AND s.email_normalised = :e', { l: letterId, e: normalised })
+    .getOne();
+}
+
 function throttled(sig: Signature, minutes: number): boolean {
   return !!sig.lastEmailedAt && Date.now() - sig.lastEmailedAt.getTime() < minutes * 60_000;
 }
@@ -102,12 +112,7 @@ export async function signLetter(
       ctx.log.info({ letterId: letter.id, signatureId: newId, heldReason }, 'signature pending');
       return;
     }
-    const existing = await tx
-      .getRepository(Signature)
-      .createQueryBuilder('s')
-      .setLock('pessimistic_write')
-      .where('s.letter_id = :l AND s.email_normalised = :e', { l: letter.id, e: normalised })
-      .getOne();
+    const existing = await lockSignatureByEmail(tx, letter.id, normalised);
     if (!existing || throttled(existing, ctx.config.RESEND_THROTTLE_MINUTES)) return;
     if (existing.status === 'pending') await queueEmail(tx, existing, 'confirm');
     else if (existing.status === 'confirmed') await queueEmail(tx, existing, 'already-signed');
@@ -123,12 +128,7 @@ export async function requestManageLink(ctx: AppContext, letter: Letter, email: 
   const emailLimit = await ctx.limits.perEmail(emailKey(ctx.config.SESSION_SECRET, normalised));
   if (!emailLimit.ok) return;
   await ctx.db.transaction(async (tx) => {
-    const sig = await tx
-      .getRepository(Signature)
-      .createQueryBuilder('s')
-      .setLock('pessimistic_write')
-      .where('s.letter_id = :l AND s.email_normalised = :e', { l: letter.id, e: normalised })
-      .getOne();
+    const sig = await lockSignatureByEmail(tx, letter.id, normalised);
     if (!sig || throttled(sig, ctx.config.RESEND_THROTTLE_MINUTES)) return;
     if (sig.status === 'pending') await queueEmail(tx, sig, 'confirm');
     else if (sig.status === 'confirmed') await queueEmail(tx, sig, 'manage');

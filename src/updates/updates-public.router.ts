@@ -4,9 +4,9 @@ import { Letter } from '../letters/letter.entity';
 import { chooseTranslation } from '../letters/letters.service';
 import { checkUnsubscribeToken, unsubscribe, type UnsubscribeTarget } from './unsubscribe.service';
 import { publicResponses } from './updates.service';
+import { isSlug } from '../letters/slug';
 
 /** The path of the one-click unsubscribe POST, exempt from CSRF in app.ts (the token authorises it). */
-const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 export const ONE_CLICK_UNSUBSCRIBE_PATH = /^\/u\/[A-Za-z0-9_-]{20,100}$/;
 
@@ -21,7 +21,7 @@ export function updatesPublicRouter(ctx: AppContext): Router {
   // `officialResponses` below the delivery line (an unknown slug simply finds none).
   r.get('/letters/:slug', async (req, res, next) => {
     const slug = String(req.params.slug);
-    if (!SLUG.test(slug)) return next();
+    if (!isSlug(slug)) return next();
     const [letter] = await ctx.db.query<Array<{ id: string }>>('SELECT id FROM letters WHERE slug = $1', [slug]);
     res.locals.officialResponses = letter ? await publicResponses(ctx.db, letter.id) : [];
     next();

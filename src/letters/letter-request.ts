@@ -1,0 +1,20 @@
+import type { Request } from 'express';
+import { NotFound } from '../web/errors';
+import { isLanguage } from '../web/i18n';
+import type { Letter } from './letter.entity';
+import { chooseTranslation } from './letters.service';
+import { isSlug } from './slug';
+
+
+/** The `:slug` route parameter, or a 404 for anything that cannot be a slug. */
+export function slugParam(req: Request): string {
+  const slug = String(req.params.slug ?? '');
+  if (!isSlug(slug)) throw new NotFound();
+  return slug;
+}
+
+/** The letter's version to show: ?lang= first, then the interface language, then the letter's own. */
+export function versionFor(req: Request, letter: Letter) {
+  const q = typeof req.query.lang === 'string' && isLanguage(req.query.lang) ? req.query.lang : null;
+  return chooseTranslation(letter.translations, letter.defaultLanguage, [q, req.lang]);
+}

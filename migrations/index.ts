@@ -4,6 +4,15 @@ import { Organisers1764201700000 } from './1764201700000-Organisers';
 import { UpdatesResponsesPaper1764201750000 } from './1764201750000-UpdatesResponsesPaper';
 import { AbusePrivacy1764201800000 } from './1764201800000-AbusePrivacy';
 import { ExportAudit1764201850000 } from './1764201850000-ExportAudit';
+import { PublicSignatoriesIndex1764201950000 } from './1764201950000-PublicSignatoriesIndex';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
-export const migrations = [Initial1764201600000, SignatureModeration1764201650000, Organisers1764201700000, UpdatesResponsesPaper1764201750000, AbusePrivacy1764201800000, ExportAudit1764201850000];
+export const migrations = [
+  Initial1764201600000,
+  SignatureModeration1764201650000,
+  Organisers1764201700000,
+  UpdatesResponsesPaper1764201750000,
+  AbusePrivacy1764201800000,
+  ExportAudit1764201850000,
+  PublicSignatoriesIndex1764201950000,
+];

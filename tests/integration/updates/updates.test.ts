@@ -42,7 +42,7 @@ async function sendUpdate(slug: string, subject: string, body: string) {
 
 describe('email updates', () => {
   test('an update reaches exactly the opted-in confirmed signers, each in their language, with one-click unsubscribe headers', async () => {
-    const letter = await aLetterOf(t.db, owner, 'owner', { title: 'Free the journalists' });
+    const letter = await aLetterOf(t.db, owner, 'owner', { title: 'Free the reporters' });
     const en = await aSignatureOn(t.db, letter.id, { language: 'en' });
     const uk = await aSignatureOn(t.db, letter.id, { language: 'uk' });
     const fr = await aSignatureOn(t.db, letter.id, { language: 'fr' });

@@ -17,6 +17,10 @@ export async function startEmbeddedPostgres(opts: {
   database: string;
   log?: (line: string) => void;
 }): Promise<EmbeddedDatabase> {
+  const url = `postgres://undersigned:undersigned@127.0.0.1:${opts.port}/${opts.database}`;
+  // Already running (the site is up and a command such as `npm run organiser` runs beside it):
+  // share that server, and leave it running when done.
+  if (await answers(url)) return { url, stop: () => Promise.resolve() };
   const databaseDir = path.resolve(opts.dataDir, 'pg');
   const fresh = !fs.existsSync(path.join(databaseDir, 'PG_VERSION'));
   // An ES module: loaded only when no DATABASE_URL is given.
@@ -52,8 +56,17 @@ export async function startEmbeddedPostgres(opts: {
   } finally {
     await admin.end();
   }
-  return {
-    url: `postgres://undersigned:undersigned@127.0.0.1:${opts.port}/${opts.database}`,
-    stop: () => pg.stop(),
-  };
+  return { url, stop: () => pg.stop() };
+}
+
+async function answers(url: string): Promise<boolean> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 1000 });
+  try {
+    await client.connect();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
 }

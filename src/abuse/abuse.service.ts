@@ -34,7 +34,7 @@ export async function holdReason(
   if (domain && !PUBLIC_MAIL_PROVIDERS.has(domain)) {
     checks.push(['burst-domain', limitKeyFor(secret, 'domain', domain)], ['sustained-domain', limitKeyFor(secret, 'domain', domain)]);
   }
-  const results = await Promise.all(checks.map(([name, key]) => ctx.limits.soft(name, key)));
+  const results = await ctx.limits.soft(checks);
   if (isDisposableDomain(domain)) return 'disposable-domain';
   const tripped = checks.find((_, i) => !results[i].ok);
   return tripped ? tripped[0] : null;

@@ -234,6 +234,40 @@ function isDestroyed(out: NodeJS.WritableStream): boolean {
  * before handing it over. Memory stays bounded (highWaterMark + two chunks)
  * while CPU and I/O run in parallel instead of taking turns.
  */
+/**
+ * The loop of the text formats (CSV, JSON lines): encode each row into a string buffer and hand
+ * it to the output in chunks of about `chunkChars`, waiting for the output to drain. On any
+ * failure the output is abandoned, never ended, so a cut-off file never looks complete.
+ */
+export async function writeTextRecords(
+  rows: AsyncIterable<ExportRow>,
+  out: NodeJS.WritableStream,
+  preamble: string,
+  encode: (row: ExportRow) => string,
+  chunkChars: number,
+): Promise<{ rowCount: number }> {
+  const sink = new ChunkedTextOutput(out);
+  let buffer = preamble;
+  let rowCount = 0;
+  try {
+    for await (const row of rows) {
+      buffer += encode(row);
+      rowCount++;
+      if (buffer.length >= chunkChars) {
+        const chunk = buffer;
+        buffer = '';
+        await sink.write(chunk);
+      }
+    }
+    if (buffer.length > 0) await sink.write(buffer);
+  } catch (err) {
+    sink.abandon();
+    throw err;
+  }
+  await sink.close();
+  return { rowCount };
+}
+
 export class ChunkedTextOutput {
   /**
    * If `out` never pushes back (fast consumer, big buffer) and the source is

@@ -13,7 +13,7 @@
  * CSV, so the ~2.5x matters; the encoder is ~20 lines.
  *
  * Streaming: records are concatenated into a string buffer and handed to `out`
- * in ~32K-character chunks through ChunkedTextOutput, which awaits 'drain'
+ * in ~32K-character chunks through writeTextRecords, which awaits 'drain'
  * whenever `out` is full, so memory stays flat regardless of row count (at
  * most `out`'s highWaterMark plus two chunks are ever buffered).
  *
@@ -21,7 +21,7 @@
  * unambiguous, and identical to what Date#toISOString / JSON produce.
  */
 import {
-  ChunkedTextOutput,
+  writeTextRecords,
   createIsoFormatter,
   ExportColumn,
   ExportMeta,
@@ -75,24 +75,5 @@ function recordEncoder(columns: readonly ExportColumn[]): CellEncoder {
 export const writeCsv: ExportWriter = async (rows, out, meta) => {
   if (meta.columns.length === 0) throw new Error('CSV export needs at least one column');
   const encode = recordEncoder(meta.columns);
-  const sink = new ChunkedTextOutput(out);
-  let buffer = BOM + headerLine(meta);
-  let rowCount = 0;
-  try {
-    for await (const row of rows) {
-      buffer += encode(row);
-      rowCount++;
-      if (buffer.length >= CSV_CHUNK_CHARS) {
-        const chunk = buffer;
-        buffer = '';
-        await sink.write(chunk);
-      }
-    }
-    if (buffer.length > 0) await sink.write(buffer);
-  } catch (err) {
-    sink.abandon();
-    throw err;
-  }
-  await sink.close();
-  return { rowCount };
+  return writeTextRecords(rows, out, BOM + headerLine(meta), encode, CSV_CHUNK_CHARS);
 };

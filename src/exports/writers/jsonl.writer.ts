@@ -13,7 +13,7 @@
  * per row. JSON.stringify escapes newlines (so one record is always one line)
  * and lone surrogates (so the output is always valid UTF-8).
  */
-import { ChunkedTextOutput, createIsoFormatter, ExportColumn, ExportRow, ExportWriter } from '../export-row';
+import { createIsoFormatter, ExportColumn, ExportRow, ExportWriter, writeTextRecords } from '../export-row';
 
 const CHUNK_CHARS = 32 * 1024;
 
@@ -41,24 +41,5 @@ function lineEncoder(columns: readonly ExportColumn[]): ValueEncoder {
 export const writeJsonLines: ExportWriter = async (rows, out, meta) => {
   if (meta.columns.length === 0) throw new Error('JSON export needs at least one column');
   const encode = lineEncoder(meta.columns);
-  const sink = new ChunkedTextOutput(out);
-  let buffer = '';
-  let rowCount = 0;
-  try {
-    for await (const row of rows) {
-      buffer += encode(row);
-      rowCount++;
-      if (buffer.length >= CHUNK_CHARS) {
-        const chunk = buffer;
-        buffer = '';
-        await sink.write(chunk);
-      }
-    }
-    if (buffer.length > 0) await sink.write(buffer);
-  } catch (err) {
-    sink.abandon();
-    throw err;
-  }
-  await sink.close();
-  return { rowCount };
+  return writeTextRecords(rows, out, '', encode, CHUNK_CHARS);
 };

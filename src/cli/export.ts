@@ -7,7 +7,7 @@ import cliProgress from 'cli-progress';
 import { loadConfig, loadDotEnv } from '../config';
 import type { AppContext } from '../context';
 import { migrateAll, openDatabase } from '../db/connect';
-import { exportFormSchema } from '../exports/export-form.schema';
+import { exportFormSchema, exportRequest } from '../exports/export-form.schema';
 import { exportSignatures, PDF_MAX_ROWS, type ExportResult } from '../exports/export.service';
 import { Letter } from '../letters/letter.entity';
 import { createLogger } from '../logger';
@@ -162,16 +162,7 @@ async function main(): Promise<number> {
         const pass = new PassThrough();
         exportSignatures(
           ctx,
-          {
-            letter,
-            format: form.format,
-            purpose: form.purpose,
-            filters: { scope: form.scope, from: form.from, to: form.to, country: form.country, signedAs: form.signedAs },
-            columns: form.columns,
-            includeEmail: form.includeEmail,
-            organiserId,
-            language: form.language,
-          },
+          exportRequest(form, letter, organiserId),
           pass,
           {
             onStart: ({ fileName, total }) => {

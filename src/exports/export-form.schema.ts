@@ -4,7 +4,8 @@ import { SIGNED_AS } from '../signatures/signature.entity';
 import { isCountryCode } from '../web/i18n';
 import { EXPORT_PURPOSES, EXPORT_SCOPES } from './export-query';
 import type { ExportColumn } from './export-row';
-import { EXPORT_COLUMNS } from './export.service';
+import { EXPORT_COLUMNS, type ExportRequest } from './export.service';
+import type { Letter } from '../letters/letter.entity';
 import { exportFormats } from './writers';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -50,6 +51,20 @@ export const exportFormSchema = z
   });
 
 export type ExportForm = z.output<typeof exportFormSchema>;
+
+/** The export a checked form asks for, the same from the workspace and from the shell. */
+export function exportRequest(form: ExportForm, letter: Letter, organiserId: string | null): ExportRequest {
+  return {
+    letter,
+    format: form.format,
+    purpose: form.purpose,
+    filters: { scope: form.scope, from: form.from, to: form.to, country: form.country, signedAs: form.signedAs },
+    columns: form.columns,
+    includeEmail: form.includeEmail,
+    organiserId,
+    language: form.language,
+  };
+}
 
 /** What the verify form accepts when no file is uploaded: the id and digest printed by the platform. */
 export const verifyFormSchema = z.object({

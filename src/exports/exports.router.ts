@@ -5,7 +5,7 @@ import type { OrganiserLocals } from '../organisers/auth.middleware';
 import { requireLetterRole, requireOrganiser } from '../organisers/auth.middleware';
 import { countryOptions } from '../web/i18n';
 import { parseForm } from '../web/validate';
-import { exportFormSchema } from './export-form.schema';
+import { exportFormSchema, exportRequest } from './export-form.schema';
 import { DEFAULT_COLUMNS, EXPORT_COLUMNS, exportSignatures, PDF_MAX_ROWS, PdfTooLarge } from './export.service';
 import { EXPORT_PURPOSES, EXPORT_SCOPES } from './export-query';
 import { exportFormats } from './writers';
@@ -70,16 +70,7 @@ export function exportsRouter(ctx: AppContext): Router {
     try {
       await exportSignatures(
         ctx,
-        {
-          letter,
-          format: form.format,
-          purpose: form.purpose,
-          filters: { scope: form.scope, from: form.from, to: form.to, country: form.country, signedAs: form.signedAs },
-          columns: form.columns,
-          includeEmail: form.includeEmail,
-          organiserId: organiser.id,
-          language: form.language,
-        },
+        exportRequest(form, letter, organiser.id),
         res,
         {
           onStart: ({ exportId, fileName, contentType }) => {

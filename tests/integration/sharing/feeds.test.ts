@@ -2,7 +2,7 @@ import request from 'supertest';
 import { aLetter } from '../../helpers/factories';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { Letter } from '../../../src/letters/letter.entity';
-import { BIRTHDAY, decodeHtml, parseXml, seededLetter } from './support';
+import { decodeHtml, parseXml } from './support';
 
 const BASE = 'http://undersigned.test';
 let t: TestApp;
@@ -39,7 +39,9 @@ function entries(xml: string): Array<{ title: string; link: string; id: string; 
 
 describe('the open letters feed', () => {
   test('is well-formed Atom with the open letters, newest first, in the interface language', async () => {
-    await seededLetter(t.db);
+    // The feed holds the newest 50 letters and other test files add letters to this database, so
+    // the Ukrainian letter is made here rather than relying on the seeded one being among them.
+    const ukrainian = await aLetter(t.db, { language: 'uk', title: 'Привітання Мухтарові Аблязову з днем народження' });
     const newest = await aLetter(t.db, { title: HOSTILE, language: 'en' });
     await aLetter(t.db, { status: 'draft', title: 'A draft nobody may see' });
     const xml = await feed('/feeds/letters.atom?lang=uk');
@@ -56,9 +58,8 @@ describe('the open letters feed', () => {
     const list = entries(xml);
     expect(list[0].title).toBe(HOSTILE.replace('\u0001', ''));
     expect(list[0].link).toBe(`${BASE}/letters/${newest.slug}?lang=en`);
-    expect(list.map((e) => e.link)).toContain(`${BASE}/letters/${BIRTHDAY}?lang=uk`);
-    expect(list.find((e) => e.link.includes(BIRTHDAY))?.title).toBe(
-      'Привітання Мухтарові Аблязову з днем народження від українських правозахисників',
+    expect(list.find((e) => e.link === `${BASE}/letters/${ukrainian.slug}?lang=uk`)?.title).toBe(
+      'Привітання Мухтарові Аблязову з днем народження',
     );
     expect(list.map((e) => e.title)).not.toContain('A draft nobody may see');
     const ids = list.map((e) => e.id);

@@ -402,8 +402,10 @@ let emailOffset = 0;
 
 async function emailStage(sink: Sink, workers: 1 | 2, idx: 0 | 1): Promise<void> {
   log(`emails with ${workers} worker process(es)`);
-  // The signing stages left their own jobs behind; this stage sends exactly the ones it enqueues.
+  // The signing stages left their own jobs behind (in the queue and in the signing outbox, which
+  // the worker would relay); this stage sends exactly the ones it enqueues.
   await sql(dbUrl, `DELETE FROM graphile_worker._private_jobs`);
+  await sql(dbUrl, `DELETE FROM job_outbox`);
   const worker = startCluster(DIST_MAIN, workers, appEnv('worker', { WORKER_CONCURRENCY: '10' }));
   try {
     // Ready: one presence connection per worker process.
@@ -423,9 +425,13 @@ async function emailStage(sink: Sink, workers: 1 | 2, idx: 0 | 1): Promise<void>
       // Distinct pending signatures for every run (confirmations come later, so the set is stable).
       const [added] = await sql<{ n: string }>(
         dbUrl,
-        `SELECT count(*) AS n FROM (
-           SELECT graphile_worker.add_job('signature-email', json_build_object('signatureId', id, 'kind', 'confirm'))
-             FROM (SELECT id FROM signatures WHERE status = 'pending' ORDER BY created_at, id OFFSET $2 LIMIT $1) s) j`,
+        // Into the signing outbox, as signing puts them: the worker relays them into its queue.
+        `WITH o AS (
+           INSERT INTO job_outbox (task, payload)
+           SELECT 'signature-email', json_build_object('signatureId', id, 'kind', 'confirm')
+             FROM (SELECT id FROM signatures WHERE status = 'pending' ORDER BY created_at, id OFFSET $2 LIMIT $1) s
+           RETURNING 1)
+         SELECT count(*) AS n FROM o`,
         [emailBatch, emailOffset],
       );
       emailOffset += emailBatch;

@@ -5,6 +5,7 @@ import { UpdatesResponsesPaper1764201750000 } from './1764201750000-UpdatesRespo
 import { AbusePrivacy1764201800000 } from './1764201800000-AbusePrivacy';
 import { ExportAudit1764201850000 } from './1764201850000-ExportAudit';
 import { PublicSignatoriesIndex1764201950000 } from './1764201950000-PublicSignatoriesIndex';
+import { JobOutbox1764202000000 } from './1764202000000-JobOutbox';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
 export const migrations = [
@@ -15,4 +16,5 @@ export const migrations = [
   AbusePrivacy1764201800000,
   ExportAudit1764201850000,
   PublicSignatoriesIndex1764201950000,
+  JobOutbox1764202000000,
 ];

@@ -23,7 +23,7 @@ import { ONE_CLICK_UNSUBSCRIBE_PATH, updatesPublicRouter } from './updates/updat
 import { updatesOrganiseRouter } from './updates/updates-organise.router';
 import { errorHandler, notFoundHandler } from './web/error-handler';
 import { locale } from './web/locale';
-import { floodLimit } from './abuse/flood.middleware';
+import { floodLimit, SIGN_PATH } from './abuse/flood.middleware';
 import { abuseRouter } from './abuse/abuse.router';
 import { requestMetrics } from './ops/metrics';
 import { opsRouter } from './ops/ops.router';
@@ -102,7 +102,13 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   // The hard per-IP limit on every POST, before sessions, CSRF and the routers.
   // One-click unsubscribes are POSTed by mailbox providers from a few shared servers; the token in
   // the path is their authority, and refusing a provider would leave people subscribed.
-  app.use(floodLimit(ctx, { exempt: (req) => ONE_CLICK_UNSUBSCRIBE_PATH.test(req.path) }));
+  // Signing counts its POST itself, together with its own counters (src/signatures/signing.service.ts).
+  app.use(
+    floodLimit(ctx, {
+      exempt: (req) => ONE_CLICK_UNSUBSCRIBE_PATH.test(req.path),
+      selfCounted: (req) => req.method === 'POST' && SIGN_PATH.test(req.path),
+    }),
+  );
   // Organisers' sessions; anonymous readers and signers get none (saveUninitialized: false).
   app.use(sessionMiddleware(ctx));
 

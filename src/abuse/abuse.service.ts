@@ -1,8 +1,7 @@
-import net from 'node:net';
+import net, { BlockList } from 'node:net';
 import type { DataSource } from 'typeorm';
-import type { AppContext } from '../context';
 import { emailDomain } from '../signatures/email-address';
-import type { SoftLimit } from '../web/rate-limits';
+import type { LimitResult, SoftLimit } from '../web/rate-limits';
 import { isDisposableDomain } from './disposable';
 import { PUBLIC_MAIL_PROVIDERS } from './mail-providers';
 import { limitKeyFor, limitKeyForIp } from './network';
@@ -11,33 +10,76 @@ import { limitKeyFor, limitKeyForIp } from './network';
 export type HeldReason = SoftLimit | 'disposable-domain';
 
 /**
- * Decides whether a new signature is held for review. Every soft counter is consumed on every
- * submission (the answer does not depend on which one tripped first), and the caller answers the
- * signer exactly as for any other signature: a bot learns nothing from the response.
+ * The soft counters a submission consumes: per IP (unless the letter allows the signer's
+ * network), per normalised email and per email domain.
  */
-export async function holdReason(
-  ctx: AppContext,
-  letterId: string,
+export function softChecks(
+  secret: string,
   signer: { ip: string; normalisedEmail: string },
-): Promise<HeldReason | null> {
-  const secret = ctx.config.SESSION_SECRET;
+  opts: { perIp: boolean },
+): Array<[SoftLimit, string]> {
   const domain = emailDomain(signer.normalisedEmail);
+  const emailKey = limitKeyFor(secret, 'email', signer.normalisedEmail);
   const checks: Array<[SoftLimit, string]> = [
-    ['burst-email', limitKeyFor(secret, 'email', signer.normalisedEmail)],
-    ['sustained-email', limitKeyFor(secret, 'email', signer.normalisedEmail)],
+    ['burst-email', emailKey],
+    ['sustained-email', emailKey],
   ];
-  // A university or a newsroom behind one address is allowed by the letter's organisers.
-  if (!(await isAllowedNetwork(ctx.db, letterId, signer.ip))) {
+  if (opts.perIp) {
     const ipKey = limitKeyForIp(secret, signer.ip);
     checks.unshift(['burst-ip', ipKey], ['sustained-ip', ipKey]);
   }
+  // Gmail or Outlook is shared by millions: only an organisation's own domain is counted.
   if (domain && !PUBLIC_MAIL_PROVIDERS.has(domain)) {
-    checks.push(['burst-domain', limitKeyFor(secret, 'domain', domain)], ['sustained-domain', limitKeyFor(secret, 'domain', domain)]);
+    const domainKey = limitKeyFor(secret, 'domain', domain);
+    checks.push(['burst-domain', domainKey], ['sustained-domain', domainKey]);
   }
-  const results = await ctx.limits.soft(checks);
-  if (isDisposableDomain(domain)) return 'disposable-domain';
-  const tripped = checks.find((_, i) => !results[i].ok);
+  return checks;
+}
+
+/**
+ * Decides whether a new signature is held for review, from the soft counters `softChecks` named
+ * and their results. Every counter is consumed on every submission (the answer does not depend
+ * on which one tripped first), and the caller answers the signer exactly as for any other
+ * signature: a bot learns nothing from the response.
+ */
+export function holdReason(
+  normalisedEmail: string,
+  checks: Array<[SoftLimit, string]>,
+  results: LimitResult[],
+): HeldReason | null {
+  if (isDisposableDomain(emailDomain(normalisedEmail))) return 'disposable-domain';
+  const tripped = checks.find((_, i) => !results[i]?.ok);
   return tripped ? tripped[0] : null;
+}
+
+/**
+ * Each letter's allowed networks, read at most every few seconds per process (a signature must
+ * not pay a query for a list that almost never changes) and matched in memory. Changes made in
+ * this process apply at once; another process sees them within ALLOWED_NETWORKS_TTL_MS.
+ */
+const ALLOWED_NETWORKS_TTL_MS = 5_000;
+const allowedNetworksCache = new Map<string, { list: BlockList | null; until: number }>();
+
+/** Whether `ip` lies in one of the letter's allowed networks. */
+export async function isAllowedNetwork(db: DataSource, letterId: string, ip: string): Promise<boolean> {
+  const family = net.isIP(ip);
+  if (!family) return false;
+  let cached = allowedNetworksCache.get(letterId);
+  if (!cached || cached.until <= Date.now()) {
+    const rows: Array<{ addr: string; bits: number; family: number }> = await db.query(
+      'SELECT host(cidr) AS addr, masklen(cidr) AS bits, family(cidr) AS family FROM letter_allowed_networks WHERE letter_id = $1',
+      [letterId],
+    );
+    let list: BlockList | null = null;
+    for (const r of rows) {
+      list ??= new BlockList();
+      list.addSubnet(r.addr, r.bits, r.family === 6 ? 'ipv6' : 'ipv4');
+    }
+    cached = { list, until: Date.now() + ALLOWED_NETWORKS_TTL_MS };
+    allowedNetworksCache.set(letterId, cached);
+  }
+  // BlockList matches an IPv4-mapped IPv6 address (::ffff:192.0.2.7) against IPv4 networks.
+  return cached.list?.check(ip, family === 6 ? 'ipv6' : 'ipv4') ?? false;
 }
 
 export interface AllowedNetwork {
@@ -45,16 +87,6 @@ export interface AllowedNetwork {
   cidr: string;
   note: string | null;
   createdAt: Date;
-}
-
-/** Whether `ip` lies in one of the letter's allowed networks (matched by PostgreSQL's inet). */
-export async function isAllowedNetwork(db: DataSource, letterId: string, ip: string): Promise<boolean> {
-  if (!net.isIP(ip)) return false;
-  const rows: unknown[] = await db.query(
-    'SELECT 1 FROM letter_allowed_networks WHERE letter_id = $1 AND $2::inet <<= cidr LIMIT 1',
-    [letterId, ip.replace(/^::ffff:(\d+\.\d+\.\d+\.\d+)$/i, '$1')],
-  );
-  return rows.length > 0;
 }
 
 export async function listAllowedNetworks(db: DataSource, letterId: string): Promise<AllowedNetwork[]> {
@@ -89,6 +121,7 @@ export async function addAllowedNetwork(db: DataSource, letterId: string, cidr: 
      ON CONFLICT (letter_id, cidr) DO UPDATE SET note = excluded.note`,
     [letterId, cidr, note],
   );
+  allowedNetworksCache.delete(letterId);
 }
 
 export async function removeAllowedNetwork(db: DataSource, letterId: string, id: string): Promise<boolean> {
@@ -96,5 +129,6 @@ export async function removeAllowedNetwork(db: DataSource, letterId: string, id:
     letterId,
     id,
   ]);
+  allowedNetworksCache.delete(letterId);
   return affected > 0;
 }

@@ -5,17 +5,29 @@ import { limitKeyForIp } from './network';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** Signing consumes the flood counter itself, in the same statement as its own counters. */
+export const SIGN_PATH = /^\/letters\/[^/]+\/sign$/;
+
+/** Counts one POST against the sender's network; beyond the limit, a 429 with Retry-After. */
+export async function consumeFlood(ctx: AppContext, ip: string): Promise<void> {
+  const result = await ctx.limits.flood(limitKeyForIp(ctx.config.SESSION_SECRET, ip));
+  if (!result.ok) throw new RateLimited(result.retryAfterSeconds);
+}
+
 /**
  * The one hard per-IP limit: every request that changes something (POST and friends) counts
  * against the sender's network, whatever the route, and beyond the limit is refused with 429
  * and Retry-After (rendered in the reader's language by the error middleware). Allowed networks
- * of a letter do not skip it.
+ * of a letter do not skip it. `selfCounted` routes consume it themselves, once, on every answer
+ * they give (the sign route, so that a signature pays one round trip for all its counters).
  */
-export function floodLimit(ctx: AppContext, opts: { exempt?: (req: Request) => boolean } = {}): RequestHandler {
+export function floodLimit(
+  ctx: AppContext,
+  opts: { exempt?: (req: Request) => boolean; selfCounted?: (req: Request) => boolean } = {},
+): RequestHandler {
   return async (req, _res, next) => {
-    if (SAFE_METHODS.has(req.method) || opts.exempt?.(req)) return next();
-    const result = await ctx.limits.flood(limitKeyForIp(ctx.config.SESSION_SECRET, req.ip ?? ''));
-    if (!result.ok) throw new RateLimited(result.retryAfterSeconds);
+    if (SAFE_METHODS.has(req.method) || opts.exempt?.(req) || opts.selfCounted?.(req)) return next();
+    await consumeFlood(ctx, req.ip ?? '');
     next();
   };
 }

@@ -3,12 +3,14 @@ import type { AppContext } from '../context';
 import { countryOptions, tFor } from '../web/i18n';
 import { letterSharing } from '../sharing/letter-sharing';
 import { decideEmail } from '../abuse/typo-hint';
+import { consumeFlood } from '../abuse/flood.middleware';
 import { parseForm } from '../web/validate';
 import { emailOnlySchema, signFormSchema } from '../signatures/sign-form.schema';
 import { requestManageLink, signLetter } from '../signatures/signing.service';
 import type { Letter } from './letter.entity';
 import {
   findPublicLetter,
+  findSignableLetter,
   letterPublicData,
   listPublicLetters,
   recentSignatories,
@@ -68,15 +70,20 @@ export function lettersRouter(ctx: AppContext): Router {
   });
 
   r.post('/letters/:slug/sign', async (req, res) => {
-    const letter = await findPublicLetter(ctx.db, slugParam(req));
+    const letter = await findSignableLetter(ctx.db, slugParam(req));
     const parsed = parseForm(signFormSchema, req.body);
+    // The flood middleware leaves this route's POST to count itself: signLetter consumes it with
+    // the signing counters, and every other answer about this letter consumes it here. (A POST for
+    // an unknown letter is a 404 after one indexed lookup, as cheap as a GET, and is not counted.)
     if (!parsed.ok) {
+      await consumeFlood(ctx, req.ip ?? '');
       const values = { ...(req.body as Record<string, unknown>) };
       return renderLetter(req, res, letter, { values, errors: parsed.errors }, 422);
     }
     // "Did you mean …@gmail.com?" once, before the submission is final.
     const email = decideEmail(parsed.data.email, req.body);
     if (email.kind === 'hint') {
+      await consumeFlood(ctx, req.ip ?? '');
       const values = { ...(req.body as Record<string, unknown>) };
       return renderLetter(req, res, letter, { values, errors: {}, emailHint: email });
     }

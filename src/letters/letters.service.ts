@@ -61,10 +61,52 @@ export async function listPublicLetters(db: DataSource, preferred: Array<Languag
   });
 }
 
+/** A letter with its translations in one query (findOne with relations costs two: a DISTINCT id query, then the join). */
+function letterWithTranslations(db: DataSource, where: { slug: string } | { id: string }): Promise<Letter | null> {
+  const [column, value] = 'slug' in where ? ['slug', where.slug] : ['id', where.id];
+  return db
+    .getRepository(Letter)
+    .createQueryBuilder('letter')
+    .leftJoinAndSelect('letter.translations', 'translation')
+    .where(`letter.${column} = :value`, { value })
+    .getOne();
+}
+
 export async function findPublicLetter(db: DataSource, slug: string): Promise<Letter> {
-  const letter = await db.getRepository(Letter).findOne({ where: { slug }, relations: { translations: true } });
+  const letter = await letterWithTranslations(db, { slug });
   if (!letter || letter.status === 'draft') throw new NotFound();
   return letter;
+}
+
+/** Any letter by id, with its translations; for pages reached from a signer's emailed link. */
+export async function findLetterById(db: DataSource, id: string): Promise<Letter> {
+  const letter = await letterWithTranslations(db, { id });
+  if (!letter) throw new NotFound();
+  return letter;
+}
+
+/**
+ * The letter a signature is POSTed to, kept per process for a couple of seconds: on a viral day
+ * every signature would otherwise read the same letter again. Staleness is harmless here: the
+ * statement that inserts the signature checks again, in the same statement, that the letter is
+ * open (src/signatures/signing.service.ts), and an edit made in this process is seen at once.
+ */
+const SIGNABLE_TTL_MS = 2_000;
+const SIGNABLE_MAX = 1_000;
+const signable = new Map<string, { letter: Letter; until: number }>();
+
+export async function findSignableLetter(db: DataSource, slug: string): Promise<Letter> {
+  const hit = signable.get(slug);
+  if (hit && hit.until > Date.now()) return hit.letter;
+  const letter = await findPublicLetter(db, slug);
+  if (signable.size >= SIGNABLE_MAX) signable.clear();
+  signable.set(slug, { letter, until: Date.now() + SIGNABLE_TTL_MS });
+  return letter;
+}
+
+/** Forgets a letter's cached copy after an edit in this process (old and new slug). */
+export function forgetSignableLetter(...slugs: string[]): void {
+  for (const slug of slugs) signable.delete(slug);
 }
 
 export interface PublicSignatory {

@@ -5,6 +5,10 @@ import type { EntityManager } from 'typeorm';
  * SQL inside the caller's transaction, so an email exists exactly when the change that causes
  * it commits. Workers take jobs with SKIP LOCKED (one worker per job) and retry failures with
  * exponential backoff.
+ *
+ * New signatures, the one producer that runs thousands of times a minute, write plain rows into
+ * `job_outbox` in the statement that creates them instead, and the worker relays those into the
+ * queue in batches (src/mail/outbox-relay.ts): add_job's NOTIFY serialises commits.
  */
 export type EmailKind = 'confirm' | 'reminder' | 'already-signed' | 'manage';
 

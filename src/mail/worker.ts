@@ -13,6 +13,7 @@ import { fanOut } from '../updates/updates.service';
 import { sendUpdateEmail } from '../updates/update-email.task';
 import { TASK_UPDATE_EMAIL, TASK_UPDATE_FANOUT, type FanoutJob, type UpdateEmailJob } from '../updates/updates.queue';
 import { WorkerPresence } from './worker-presence';
+import { relayOutbox, RELAY_BATCH } from './outbox-relay';
 import { sendSignInEmail } from '../organisers/sign-in-email.task';
 import { TASK_ORGANISER_SIGN_IN_EMAIL, type SignInEmailJob } from '../organisers/sign-in.service';
 import { pruneSessions } from '../organisers/session';
@@ -34,10 +35,14 @@ export interface Worker {
 }
 
 /**
- * The worker: sends queued email and folds count deltas. Any number may run against one
+ * The worker: relays the signing outbox into the queue, sends queued email and folds count deltas. Any number may run against one
  * database; each job is taken by exactly one of them.
  */
-export async function startWorker(ctx: AppContext, mailer: Mailer, opts: { foldEveryMs?: number } = {}): Promise<Worker> {
+export async function startWorker(
+  ctx: AppContext,
+  mailer: Mailer,
+  opts: { foldEveryMs?: number; relayEveryMs?: number } = {},
+): Promise<Worker> {
   const taskList: TaskList = {
     [TASK_SIGNATURE_EMAIL]: async (payload) => {
       await sendSignatureEmail(ctx, mailer, payload as SignatureEmailJob);
@@ -91,6 +96,28 @@ export async function startWorker(ctx: AppContext, mailer: Mailer, opts: { foldE
     const err = scrubEmails(String((error as Error)?.message ?? error));
     ctx.log.warn({ jobId: job.id, task: job.task_identifier, attempts: job.attempts, err }, 'job failed, will retry');
   });
+  // The signing outbox: moved into the queue in batches, at once again while batches come full.
+  let relaying = true;
+  let wakeRelay: () => void = () => undefined;
+  const relayLoop = (async () => {
+    while (relaying) {
+      let moved = 0;
+      try {
+        moved = await relayOutbox(ctx.db);
+      } catch (err) {
+        ctx.log.warn({ err: (err as Error).message }, 'outbox relay failed');
+      }
+      if (moved < RELAY_BATCH && relaying) {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, opts.relayEveryMs ?? 200);
+          wakeRelay = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+      }
+    }
+  })();
   let folding: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
     folding = foldCountDeltas(ctx.db)
@@ -100,6 +127,9 @@ export async function startWorker(ctx: AppContext, mailer: Mailer, opts: { foldE
   }, opts.foldEveryMs ?? 2000);
   return {
     async stop() {
+      relaying = false;
+      wakeRelay();
+      await relayLoop;
       clearInterval(timer);
       clearInterval(recoveryTimer);
       await runner.stop();

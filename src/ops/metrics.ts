@@ -71,16 +71,19 @@ export function requestMetrics(): RequestHandler {
   };
 }
 
-/** Reads the whole-site gauges: one GROUP BY on signatures, one aggregate on the job table. */
+/** Reads the whole-site gauges: one GROUP BY on signatures, one aggregate on the job queue and outbox. */
 export async function collectDatabaseGauges(db: DataSource): Promise<void> {
   const [byStatus, outbox] = await Promise.all([
     db.query<Array<{ status: string; held: boolean; n: number }>>(
       `SELECT status, (held_reason IS NOT NULL) AS held, count(*)::int AS n FROM signatures GROUP BY 1, 2`,
     ),
+    // Due jobs in the queue, and the signing outbox's rows not yet relayed into it.
     db.query<Array<{ n: number; oldest: number }>>(
-      `SELECT count(*)::int AS n, coalesce(extract(epoch FROM now() - min(run_at)), 0)::float AS oldest
-         FROM graphile_worker._private_jobs
-        WHERE is_available AND run_at <= now()`,
+      `SELECT sum(n)::int AS n, coalesce(extract(epoch FROM now() - min(oldest)), 0)::float AS oldest FROM (
+         SELECT count(*) AS n, min(run_at) AS oldest FROM graphile_worker._private_jobs WHERE is_available AND run_at <= now()
+         UNION ALL
+         SELECT count(*), min(created_at) FROM job_outbox
+       ) due`,
     ),
   ]);
   signatures.reset();

@@ -2,6 +2,7 @@ import type { EntityManager } from 'typeorm';
 import type { AppContext } from '../context';
 import { Letter } from '../letters/letter.entity';
 import { LetterTranslation } from '../letters/letter-translation.entity';
+import { forgetSignableLetter } from '../letters/letters.service';
 import { Forbidden } from '../web/errors';
 import { LetterOrganiser, type LetterRole } from './letter-organiser.entity';
 import type { LetterInput } from './letter-form.schema';
@@ -73,7 +74,7 @@ export async function updateLetter(ctx: AppContext, letter: Letter, role: Letter
   const status = input.status ?? letter.status;
   if (role !== 'owner' && (slug !== letter.slug || status !== letter.status)) throw new Forbidden();
   try {
-    return await ctx.db.transaction(async (tx) => {
+    const outcome = await ctx.db.transaction(async (tx): Promise<SaveOutcome> => {
       if (slug !== letter.slug && (await slugTaken(tx, slug, letter.id))) return { ok: false, errors: { slug: 'organisers.errors.slugTaken' } };
       await tx.update(
         Letter,
@@ -91,6 +92,9 @@ export async function updateLetter(ctx: AppContext, letter: Letter, role: Letter
       ctx.log.info({ letterId: letter.id, status }, 'letter saved');
       return { ok: true, slug };
     });
+    // After the commit: a signature arriving meanwhile must not cache the old version again.
+    forgetSignableLetter(letter.slug, slug);
+    return outcome;
   } catch (e) {
     if (isUniqueViolation(e, 'letters_slug_unique')) return { ok: false, errors: { slug: 'organisers.errors.slugTaken' } };
     throw e;

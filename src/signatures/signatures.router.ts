@@ -1,7 +1,6 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
-import { Letter } from '../letters/letter.entity';
-import { chooseTranslation } from '../letters/letters.service';
+import { chooseTranslation, findLetterById } from '../letters/letters.service';
 import { shareBlock } from '../sharing/letter-sharing';
 import { verifiedCount } from './counts.service';
 import { checkWithdrawToken, confirmSignature, withdrawSignature } from './signing.service';
@@ -11,7 +10,7 @@ export function signaturesRouter(ctx: AppContext): Router {
   const r = Router();
 
   async function letterView(letterId: string, lang: Parameters<typeof chooseTranslation>[2][number]) {
-    const letter = await ctx.db.getRepository(Letter).findOneOrFail({ where: { id: letterId }, relations: { translations: true } });
+    const letter = await findLetterById(ctx.db, letterId);
     const version = chooseTranslation(letter.translations, letter.defaultLanguage, [lang]);
     return { letter, version };
   }

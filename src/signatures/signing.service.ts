@@ -2,14 +2,17 @@ import crypto from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { AppContext } from '../context';
 import { publicStatus, type Language, type Letter } from '../letters/letter.entity';
-import { enqueueSignatureEmail, type EmailKind } from '../mail/queue';
-import { holdReason } from '../abuse/abuse.service';
+import { enqueueSignatureEmail, TASK_SIGNATURE_EMAIL, type EmailKind } from '../mail/queue';
+import { holdReason, isAllowedNetwork, softChecks, type HeldReason } from '../abuse/abuse.service';
+import { consumeFlood } from '../abuse/flood.middleware';
+import { limitKeyForIp } from '../abuse/network';
 import { AppError, RateLimited } from '../web/errors';
 import { recordCountChange } from './counts.service';
 import { normaliseEmail } from './email-address';
 import type { SignForm } from './sign-form.schema';
 import { Signature } from './signature.entity';
-import { findTokenForUpdate, isExpired } from './tokens';
+import { pgPool } from '../db/pool';
+import { findTokenForUpdate, hashToken, isExpired, isWellFormedToken } from './tokens';
 
 /** A keyed hash of the network origin: rate limits work, nobody can turn it back into an IP. */
 export function originHash(secret: string, ip: string): string {
@@ -51,9 +54,63 @@ async function queueEmail(tx: EntityManager, sig: Signature, kind: EmailKind): P
 }
 
 /**
+ * Inserts a pending signature and puts its confirmation email and its reminder in the outbox, in
+ * ONE statement (its own transaction): the row and its mail exist together or not at all. Nothing is
+ * inserted when the address already signed (the unique constraint meets concurrent duplicates)
+ * or when the letter is no longer open at this very moment.
+ */
+async function insertPending(
+  ctx: AppContext,
+  letterId: string,
+  form: SignForm,
+  extra: { normalised: string; language: Language; originHash: string; heldReason: HeldReason | null },
+): Promise<{ id: string | null; open: boolean }> {
+  // Named: each connection parses and plans this statement once, not on every signature.
+  const { rows } = await pgPool(ctx.db).query<{ id: string | null; open: boolean }>({
+    name: 'sign-insert-pending',
+    text: `WITH letter AS (
+       SELECT id FROM letters WHERE id = $1 AND status = 'open' AND (closes_at IS NULL OR closes_at > now())
+     ), ins AS (
+       INSERT INTO signatures (letter_id, full_name, email, email_normalised, country, city, organisation, signed_as,
+                               visibility, wants_updates, language, origin_hash, held_reason, last_emailed_at)
+       SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now() FROM letter
+       ON CONFLICT (letter_id, email_normalised) DO NOTHING
+       RETURNING id
+     ), outbox AS (
+       INSERT INTO job_outbox (task, payload, run_at, job_key)
+       SELECT $15, json_build_object('signatureId', id, 'kind', 'confirm'), now(), NULL FROM ins
+       UNION ALL
+       SELECT $15, json_build_object('signatureId', id, 'kind', 'reminder'), now() + $14::float8 * interval '1 hour', 'reminder:' || id FROM ins
+     )
+     SELECT (SELECT id FROM ins) AS id, EXISTS (SELECT 1 FROM letter) AS open`,
+    values: [
+      letterId,
+      form.fullName,
+      form.email,
+      extra.normalised,
+      form.country,
+      form.city ?? null,
+      form.organisation ?? null,
+      form.signedAs,
+      form.visibility,
+      form.wantsUpdates,
+      extra.language,
+      extra.originHash,
+      extra.heldReason,
+      ctx.config.REMINDER_AFTER_HOURS,
+      TASK_SIGNATURE_EMAIL,
+    ],
+  });
+  return { id: rows[0]?.id ?? null, open: rows[0]?.open ?? false };
+}
+
+/**
  * Signs a letter. Whatever happens (new signature, a repeat, a limit reached, a bot caught by
  * the honeypot) the caller shows the same page, so nobody learns from it whether an address
  * has signed. Only the IP flood limit answers differently (429), and it says nothing of emails.
+ * This POST's flood counter is consumed here (the flood middleware leaves the sign route to
+ * it), together with the per-email and soft counters: one round trip for every limit, then one
+ * statement for the signature and its mail.
  */
 export async function signLetter(
   ctx: AppContext,
@@ -61,57 +118,41 @@ export async function signLetter(
   form: SignForm,
   meta: { ip: string; language: Language },
 ): Promise<void> {
-  if (publicStatus(letter) !== 'open') throw new LetterNotOpen();
-  // The hard per-IP limit is the flood limit on every POST (src/abuse/flood.middleware.ts);
-  // signing itself has only soft per-IP limits, which hold a signature rather than refuse it.
-  const origin = originHash(ctx.config.SESSION_SECRET, meta.ip);
-  if (form.website) {
-    ctx.log.info({ letterId: letter.id }, 'honeypot filled: submission dropped');
-    return;
+  const secret = ctx.config.SESSION_SECRET;
+  if (publicStatus(letter) !== 'open' || form.website) {
+    await consumeFlood(ctx, meta.ip);
+    if (form.website) {
+      ctx.log.info({ letterId: letter.id }, 'honeypot filled: submission dropped');
+      return;
+    }
+    throw new LetterNotOpen();
   }
   const normalised = normaliseEmail(form.email);
-  const emailLimit = await ctx.limits.perEmail(emailKey(ctx.config.SESSION_SECRET, normalised));
-  if (!emailLimit.ok) {
+  // A university or a newsroom behind one address is allowed by the letter's organisers: their
+  // per-IP soft counters are not consumed for this letter.
+  const allowed = await isAllowedNetwork(ctx.db, letter.id, meta.ip);
+  const soft = softChecks(secret, { ip: meta.ip, normalisedEmail: normalised }, { perIp: !allowed });
+  const [flood, perEmail, ...softResults] = await ctx.limits.consume([
+    ['flood', limitKeyForIp(secret, meta.ip)],
+    ['sign-email', emailKey(secret, normalised)],
+    ...soft,
+  ]);
+  if (!flood.ok) throw new RateLimited(flood.retryAfterSeconds);
+  // The hard per-email limit drops the submission silently: no email, the same page.
+  if (!perEmail.ok) {
     ctx.log.info({ letterId: letter.id }, 'per-email signing limit reached: no email sent');
     return;
   }
-  const heldReason = await holdReason(ctx, letter.id, { ip: meta.ip, normalisedEmail: normalised });
-
+  const heldReason = holdReason(normalised, soft, softResults);
+  const origin = originHash(secret, meta.ip);
+  const inserted = await insertPending(ctx, letter.id, form, { normalised, language: meta.language, originHash: origin, heldReason });
+  if (!inserted.open) throw new LetterNotOpen();
+  if (inserted.id) {
+    ctx.log.info({ letterId: letter.id, signatureId: inserted.id, heldReason }, 'signature pending');
+    return;
+  }
+  // A repeat: a fresh confirmation link while pending, an "already signed" note once confirmed.
   await ctx.db.transaction(async (tx) => {
-    const inserted = (await tx
-      .createQueryBuilder()
-      .insert()
-      .into(Signature)
-      .values({
-        letterId: letter.id,
-        fullName: form.fullName,
-        email: form.email,
-        emailNormalised: normalised,
-        country: form.country,
-        city: form.city,
-        organisation: form.organisation,
-        signedAs: form.signedAs,
-        visibility: form.visibility,
-        wantsUpdates: form.wantsUpdates,
-        language: meta.language,
-        originHash: origin,
-        heldReason,
-        lastEmailedAt: () => 'now()',
-      })
-      .orIgnore() // ON CONFLICT DO NOTHING: concurrent duplicates leave exactly one row
-      .returning(['id'])
-      .execute()) as { raw: Array<{ id: string }> };
-    const newId = inserted.raw[0]?.id;
-    if (newId) {
-      await enqueueSignatureEmail(tx, { signatureId: newId, kind: 'confirm' });
-      await enqueueSignatureEmail(
-        tx,
-        { signatureId: newId, kind: 'reminder' },
-        { runAt: new Date(Date.now() + ctx.config.REMINDER_AFTER_HOURS * 3600_000), jobKey: `reminder:${newId}` },
-      );
-      ctx.log.info({ letterId: letter.id, signatureId: newId, heldReason }, 'signature pending');
-      return;
-    }
     const existing = await lockSignatureByEmail(tx, letter.id, normalised);
     if (!existing || throttled(existing, ctx.config.RESEND_THROTTLE_MINUTES)) return;
     if (existing.status === 'pending') await queueEmail(tx, existing, 'confirm');
@@ -149,28 +190,53 @@ export type ConfirmOutcome =
 /**
  * Confirms by emailed link. Mail scanners open links before people do, so a second opening of
  * a used link is answered with the same friendly page and never counts twice.
+ *
+ * One statement: the UPDATE only turns a pending signature into a confirmed one, so of two
+ * clicks at the same moment exactly one confirms (the other waits for the row lock, sees the
+ * row confirmed and changes nothing), and only that one marks the token used and adds the count
+ * delta (a held signature counts only once an organiser releases it).
  */
 export async function confirmSignature(ctx: AppContext, rawToken: string): Promise<ConfirmOutcome> {
-  return ctx.db.transaction(async (tx) => {
-    const token = await findTokenForUpdate(tx, rawToken, 'confirm');
-    if (!token?.signatureId) return { kind: 'unknown' };
-    const sig = await tx
-      .getRepository(Signature)
-      .createQueryBuilder('s')
-      .setLock('pessimistic_write')
-      .where('s.id = :id', { id: token.signatureId })
-      .getOne();
-    if (!sig || sig.status === 'invalidated') return { kind: 'unknown' };
-    const ref = { letterId: sig.letterId, language: sig.language, signatureId: sig.id };
-    if (sig.status === 'confirmed') return { kind: 'already-confirmed', ...ref };
-    if (isExpired(token)) return { kind: 'expired' };
-    await tx.update(Signature, { id: sig.id }, { status: 'confirmed', confirmedAt: () => 'now()' });
-    await tx.query('UPDATE tokens SET used_at = now() WHERE id = $1', [token.id]);
-    // A held signature counts only once an organiser releases it.
-    if (!sig.heldReason) await recordCountChange(tx, sig.letterId, sig.country, 1);
-    ctx.log.info({ letterId: sig.letterId, signatureId: sig.id }, 'signature confirmed');
-    return { kind: 'confirmed', ...ref };
+  if (!isWellFormedToken(rawToken)) return { kind: 'unknown' };
+  const { rows } = await pgPool(ctx.db).query<{
+    signature_id: string | null;
+    letter_id: string | null;
+    language: Language | null;
+    status: Signature['status'] | null;
+    expired: boolean;
+    confirmed: boolean;
+  }>({
+    name: 'confirm-signature',
+    text: `WITH t AS (
+       SELECT id, signature_id, expires_at <= now() AS expired FROM tokens
+        WHERE token_hash = $1 AND purpose = 'confirm' AND signature_id IS NOT NULL
+     ), upd AS (
+       UPDATE signatures s SET status = 'confirmed', confirmed_at = now()
+         FROM t WHERE s.id = t.signature_id AND s.status = 'pending' AND NOT t.expired
+       RETURNING s.id, s.letter_id, s.country, s.held_reason
+     ), used AS (
+       UPDATE tokens SET used_at = now() WHERE id = (SELECT id FROM t) AND EXISTS (SELECT 1 FROM upd)
+     ), delta AS (
+       INSERT INTO signature_count_deltas (letter_id, country, delta)
+       SELECT letter_id, country, 1 FROM upd WHERE held_reason IS NULL
+     )
+     SELECT s.id AS signature_id, s.letter_id, s.language, s.status, t.expired, EXISTS (SELECT 1 FROM upd) AS confirmed
+       FROM t LEFT JOIN signatures s ON s.id = t.signature_id`,
+    values: [hashToken(rawToken)],
   });
+  const row = rows[0];
+  // The statement's snapshot shows the signature as it was before this statement changed it.
+  if (!row?.signature_id || !row.letter_id || !row.language || row.status === 'invalidated') return { kind: 'unknown' };
+  const ref = { letterId: row.letter_id, language: row.language, signatureId: row.signature_id };
+  if (row.confirmed) {
+    ctx.log.info({ letterId: row.letter_id, signatureId: row.signature_id }, 'signature confirmed');
+    return { kind: 'confirmed', ...ref };
+  }
+  if (row.status === 'confirmed') return { kind: 'already-confirmed', ...ref };
+  if (row.expired) return { kind: 'expired' };
+  // Pending in this statement's snapshot, not expired, yet not changed by it: a click at the same
+  // moment confirmed it first.
+  return { kind: 'already-confirmed', ...ref };
 }
 
 export type WithdrawCheck = { valid: true; letterId: string; language: Language } | { valid: false };

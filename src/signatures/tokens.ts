@@ -24,13 +24,18 @@ export async function issueToken(
   return raw;
 }
 
+/** Whether a raw token can be one of ours (256 bits, base64url): anything else is unknown at once. */
+export function isWellFormedToken(raw: string): boolean {
+  return /^[A-Za-z0-9_-]{20,100}$/.test(raw);
+}
+
 /** Finds a token by its raw value, locking it so that two clicks are served one after the other. */
 export async function findTokenForUpdate(
   tx: EntityManager,
   raw: string,
   purpose: TokenPurpose,
 ): Promise<Token | null> {
-  if (!/^[A-Za-z0-9_-]{20,100}$/.test(raw)) return null;
+  if (!isWellFormedToken(raw)) return null;
   return tx
     .getRepository(Token)
     .createQueryBuilder('t')

@@ -22,18 +22,21 @@ export interface SignLimits {
   /** The hard per-IP limit on every POST: beyond it the request is refused (429). */
   flood(originHash: string): Promise<LimitResult>;
   /**
-   * Soft signing limits: beyond one, a signature is still taken but held for review. All of a
-   * submission's counters are consumed together (one statement in PostgreSQL).
+   * Consumes one point from each named counter, all together: ONE statement in PostgreSQL, so a
+   * signature pays one round trip for its flood, per-email and soft counters. Results come in
+   * the order of `checks`.
    */
-  soft(checks: Array<[SoftLimit, string]>): Promise<LimitResult[]>;
+  consume(checks: Array<[LimitName, string]>): Promise<LimitResult[]>;
   close(): Promise<void>;
 }
 
 /** The names double as the `held_reason` of a signature that tripped them. */
 export const SOFT_LIMITS = ['burst-ip', 'sustained-ip', 'burst-email', 'sustained-email', 'burst-domain', 'sustained-domain'] as const;
 export type SoftLimit = (typeof SOFT_LIMITS)[number];
+/** Every counter: the hard ones (refuse or drop) and the soft ones (hold for review). */
+export type LimitName = 'flood' | 'sign-ip' | 'sign-email' | SoftLimit;
 
-interface SoftRule {
+interface LimitRule {
   prefix: string;
   points: number;
   seconds: number;
@@ -42,25 +45,28 @@ interface SoftRule {
 /**
  * Consumes one point from each counter in ONE statement, with the same rows and the same
  * semantics as rate-limiter-flexible's PostgreSQL store (key `prefix:key`, expiry in epoch ms,
- * a counter past its expiry restarts). Six counters used to cost six round trips and six pool
- * connections per signature. Keys are taken in sorted order so that concurrent requests lock
+ * a counter past its expiry restarts), so single counters consumed through the library and
+ * several consumed here share their rows. A signature's eight counters used to cost eight round
+ * trips and as many pool connections. Keys are taken in sorted order so that concurrent requests lock
  * rows in one order and cannot deadlock.
  */
-async function consumeManyPostgres(pool: Pool, items: Array<SoftRule & { key: string }>): Promise<LimitResult[]> {
+async function consumeManyPostgres(pool: Pool, items: Array<LimitRule & { key: string }>): Promise<LimitResult[]> {
   if (!items.length) return [];
   const now = Date.now();
   const rows = items.map((it) => ({ key: `${it.prefix}:${it.key}`, expire: now + it.seconds * 1000, points: it.points }));
   const ordered = [...new Set(rows.map((r) => r.key))].sort();
   const expires = ordered.map((k) => rows.find((r) => r.key === k)!.expire);
-  const { rows: counted } = await pool.query<{ key: string; points: number; expire: string }>(
-    `INSERT INTO rate_limits AS r (key, points, expire)
+  // Named: each connection parses and plans it once, not on every signature.
+  const { rows: counted } = await pool.query<{ key: string; points: number; expire: string }>({
+    name: 'rate-limits-consume-many',
+    text: `INSERT INTO rate_limits AS r (key, points, expire)
      SELECT k, 1, e FROM unnest($1::varchar[], $2::bigint[]) WITH ORDINALITY AS t(k, e, n) ORDER BY n
      ON CONFLICT (key) DO UPDATE SET
        points = CASE WHEN r.expire <= $3 THEN 1 ELSE r.points + 1 END,
        expire = CASE WHEN r.expire <= $3 THEN excluded.expire ELSE r.expire END
      RETURNING key, points, expire`,
-    [ordered, expires, now],
-  );
+    values: [ordered, expires, now],
+  });
   const byKey = new Map(counted.map((c) => [c.key, c]));
   return rows.map((r) => {
     const c = byKey.get(r.key);
@@ -98,10 +104,10 @@ export function createSignLimits(db: DataSource, config: Config): SignLimits {
     });
   };
   const minute = 60;
-  const ip = make('sign-ip', config.SIGN_LIMIT_PER_IP_PER_HOUR);
-  const email = make('sign-email', config.SIGN_LIMIT_PER_EMAIL_PER_HOUR);
-  const flood = make('flood-ip', config.FLOOD_LIMIT_PER_IP_PER_MINUTE, minute);
-  const softRules: Record<SoftLimit, SoftRule> = {
+  const rules: Record<LimitName, LimitRule> = {
+    flood: { prefix: 'flood-ip', points: config.FLOOD_LIMIT_PER_IP_PER_MINUTE, seconds: minute },
+    'sign-ip': { prefix: 'sign-ip', points: config.SIGN_LIMIT_PER_IP_PER_HOUR, seconds: hour },
+    'sign-email': { prefix: 'sign-email', points: config.SIGN_LIMIT_PER_EMAIL_PER_HOUR, seconds: hour },
     'burst-ip': { prefix: 'soft-burst-ip', points: config.SIGN_BURST_PER_IP_PER_MINUTE, seconds: minute },
     'sustained-ip': { prefix: 'soft-sustained-ip', points: config.SIGN_LIMIT_PER_IP_PER_HOUR, seconds: hour },
     'burst-email': { prefix: 'soft-burst-email', points: config.SIGN_BURST_PER_EMAIL_PER_MINUTE, seconds: minute },
@@ -109,17 +115,17 @@ export function createSignLimits(db: DataSource, config: Config): SignLimits {
     'burst-domain': { prefix: 'soft-burst-domain', points: config.SIGN_BURST_PER_DOMAIN_PER_MINUTE, seconds: minute },
     'sustained-domain': { prefix: 'soft-sustained-domain', points: config.SIGN_SUSTAINED_PER_DOMAIN_PER_HOUR, seconds: hour },
   };
-  const soft: Record<SoftLimit, RateLimiterAbstract> = Object.fromEntries(
-    SOFT_LIMITS.map((name) => [name, make(softRules[name].prefix, softRules[name].points, softRules[name].seconds)]),
-  ) as Record<SoftLimit, RateLimiterAbstract>;
+  const limiters = Object.fromEntries(
+    (Object.keys(rules) as LimitName[]).map((name) => [name, make(rules[name].prefix, rules[name].points, rules[name].seconds)]),
+  ) as Record<LimitName, RateLimiterAbstract>;
   return {
-    perIp: (key) => consume(ip, key),
-    perEmail: (key) => consume(email, key),
-    flood: (key) => consume(flood, key),
-    soft: (checks) =>
+    perIp: (key) => consume(limiters['sign-ip'], key),
+    perEmail: (key) => consume(limiters['sign-email'], key),
+    flood: (key) => consume(limiters.flood, key),
+    consume: (checks) =>
       config.REDIS_URL
-        ? Promise.all(checks.map(([name, key]) => consume(soft[name], key)))
-        : consumeManyPostgres(pgPool(db), checks.map(([name, key]) => ({ ...softRules[name], key }))),
+        ? Promise.all(checks.map(([name, key]) => consume(limiters[name], key)))
+        : consumeManyPostgres(pgPool(db), checks.map(([name, key]) => ({ ...rules[name], key }))),
     async close() {
       if (redis) await redis.quit();
     },

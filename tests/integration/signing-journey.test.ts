@@ -122,6 +122,25 @@ describe('the signing journey', () => {
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
   });
 
+  test('ten clicks on one confirmation link at the same moment confirm once and count once', async () => {
+    const letter = await aLetter(t.db);
+    const form = signForm();
+    await sign(letter.slug, form);
+    const confirm = pathOf(linkFrom((await t.smtp.waitFor(form.email))[0], '/s/confirm/'));
+    const pages = await Promise.all(Array.from({ length: 10 }, () => browser(t.app).agent.get(confirm)));
+    expect(pages.map((p) => p.status)).toEqual(Array(10).fill(200));
+    expect(pages.every((p) => p.text.includes('your signature is confirmed'))).toBe(true);
+    const deltas: Array<{ n: string }> = await t.db.query('SELECT count(*) AS n FROM signature_count_deltas WHERE letter_id = $1', [letter.id]);
+    const folded: Array<{ n: string }> = await t.db.query('SELECT coalesce(sum(verified), 0) AS n FROM letter_country_counts WHERE letter_id = $1', [letter.id]);
+    expect(Number(deltas[0].n) + Number(folded[0].n)).toBe(1);
+    expect(await verifiedCount(t.db, letter.id)).toBe(1);
+    const [token]: Array<{ used_at: Date | null }> = await t.db.query(
+      `SELECT used_at FROM tokens WHERE purpose = 'confirm' AND signature_id = (SELECT id FROM signatures WHERE letter_id = $1)`,
+      [letter.id],
+    );
+    expect(token.used_at).toBeInstanceOf(Date);
+  });
+
   test('twenty concurrent identical submissions leave exactly one signature', async () => {
     const letter = await aLetter(t.db);
     const form = signForm();

@@ -32,6 +32,11 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** How long an emailed confirmation link stays valid, in hours. */
   CONFIRM_TOKEN_TTL_HOURS: z.coerce.number().int().min(1).default(72),
+  /**
+   * A letter page rendered for anonymous readers is served to others for this many seconds (per
+   * process; the form's CSRF token is filled in per reader). 0 renders every request.
+   */
+  LETTER_PAGE_CACHE_SECONDS: z.coerce.number().min(0).max(60).default(1),
   /** A pending signature gets one reminder after this many hours. */
   REMINDER_AFTER_HOURS: z.coerce.number().min(0).default(24),
   /** At most one fresh confirmation email per signature in this many minutes. */

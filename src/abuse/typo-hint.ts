@@ -14,9 +14,23 @@ export function suggestEmail(email: string): string | null {
   if (at < 1) return null;
   const domain = email.slice(at + 1).toLowerCase();
   if (PUBLIC_MAIL_PROVIDERS.has(domain)) return null;
-  const suggestion = run({ email, domains: DOMAINS, secondLevelDomains: [], topLevelDomains: [] });
-  if (!suggestion || !PUBLIC_MAIL_PROVIDERS.has(suggestion.domain.toLowerCase())) return null;
-  return `${email.slice(0, at)}@${suggestion.domain.toLowerCase()}`;
+  const suggested = suggestedDomain(domain);
+  return suggested ? `${email.slice(0, at)}@${suggested}` : null;
+}
+
+/** The answer depends on the domain alone, and on a busy day thousands of signers share a domain. */
+const byDomain = new Map<string, string | null>();
+const BY_DOMAIN_MAX = 10_000;
+
+function suggestedDomain(domain: string): string | null {
+  const known = byDomain.get(domain);
+  if (known !== undefined) return known;
+  const suggestion = run({ email: `x@${domain}`, domains: DOMAINS, secondLevelDomains: [], topLevelDomains: [] });
+  const found = suggestion?.domain.toLowerCase() ?? null;
+  const answer = found && PUBLIC_MAIL_PROVIDERS.has(found) ? found : null;
+  if (byDomain.size >= BY_DOMAIN_MAX) byDomain.clear();
+  byDomain.set(domain, answer);
+  return answer;
 }
 
 export type EmailDecision = { kind: 'final'; email: string } | { kind: 'hint'; typed: string; suggestion: string };

@@ -1,6 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
-import { countryOptions, tFor } from '../web/i18n';
+import crypto from 'node:crypto';
+import { countryOptions, isLanguage, tFor } from '../web/i18n';
+import { MicroCache } from '../web/micro-cache';
 import { letterSharing } from '../sharing/letter-sharing';
 import { decideEmail } from '../abuse/typo-hint';
 import { consumeFlood } from '../abuse/flood.middleware';
@@ -17,6 +19,7 @@ import {
   renderMarkdown,
 } from './letters.service';
 import { slugParam, versionFor } from './letter-request';
+import { publicResponses } from '../updates/updates.service';
 
 export function lettersRouter(ctx: AppContext): Router {
   const r = Router();
@@ -26,25 +29,26 @@ export function lettersRouter(ctx: AppContext): Router {
     res.render('home', { title: req.t('home.title'), letters });
   });
 
-  async function renderLetter(
-    req: Request,
-    res: Response,
-    letter: Letter,
-    form: { values: Record<string, unknown>; errors: Record<string, string>; emailHint?: { typed: string; suggestion: string } } | null,
-    status = 200,
-  ) {
+  type FormState = { values: Record<string, unknown>; errors: Record<string, string>; emailHint?: { typed: string; suggestion: string } };
+
+  async function renderLetter(req: Request, res: Response, letter: Letter, form: FormState | null, status = 200) {
+    res.status(status).render('letters/letter', await letterPageLocals(req, letter, form));
+  }
+
+  async function letterPageLocals(req: Request, letter: Letter, form: FormState | null) {
     const version = versionFor(req, letter);
     const data = await letterPublicData(ctx.db, letter, version, ctx.config.BASE_URL);
-    const [individuals, organisations, sharing] = await Promise.all([
+    const [individuals, organisations, officialResponses, sharing] = await Promise.all([
       recentSignatories(ctx.db, letter.id, 'individual'),
       recentSignatories(ctx.db, letter.id, 'organisation'),
+      publicResponses(ctx.db, letter.id),
       letterSharing(ctx.db, ctx.config.BASE_URL, letter, version, data.signatureCount, {
         lang: req.lang,
         t: req.t,
         versionT: tFor(version.language),
       }),
     ]);
-    res.status(status).render('letters/letter', {
+    return {
       title: version.title,
       letter: data,
       bodyHtml: renderMarkdown(version.body),
@@ -54,7 +58,17 @@ export function lettersRouter(ctx: AppContext): Router {
       countries: countryOptions(req.lang),
       form: form ?? { values: { visibility: letter.publicNamesDefault, signedAs: 'individual' }, errors: {} },
       sharing,
-    });
+      officialResponses,
+    };
+  }
+
+  // The page as anonymous readers get it, rendered once per letter, interface language and version
+  // for LETTER_PAGE_CACHE_SECONDS, with a slot where each reader's own CSRF token goes.
+  const pages = new MicroCache<string>(ctx.config.LETTER_PAGE_CACHE_SECONDS * 1000);
+  const CSRF_SLOT = `csrf-slot-${crypto.randomBytes(16).toString('hex')}`;
+
+  function renderToString(res: Response, view: string, locals: object): Promise<string> {
+    return new Promise((resolve, reject) => res.render(view, locals, (err, html) => (err ? reject(err) : resolve(html))));
   }
 
   r.get('/letters/:slug.json', async (req, res) => {
@@ -65,8 +79,13 @@ export function lettersRouter(ctx: AppContext): Router {
   });
 
   r.get('/letters/:slug', async (req, res) => {
-    const letter = await findPublicLetter(ctx.db, slugParam(req));
-    await renderLetter(req, res, letter, null);
+    const slug = slugParam(req);
+    const asked = typeof req.query.lang === 'string' && isLanguage(req.query.lang) ? req.query.lang : '';
+    const html = await pages.get(`${slug}|${req.lang}|${asked}`, async () => {
+      const letter = await findPublicLetter(ctx.db, slug);
+      return renderToString(res, 'letters/letter', { ...(await letterPageLocals(req, letter, null)), csrfToken: () => CSRF_SLOT });
+    });
+    res.type('html').send(html.replaceAll(CSRF_SLOT, (res.locals.csrfToken as () => string)()));
   });
 
   r.post('/letters/:slug/sign', async (req, res) => {

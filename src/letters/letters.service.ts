@@ -1,6 +1,7 @@
 import MarkdownIt from 'markdown-it';
 import type { DataSource } from 'typeorm';
 import { NotFound } from '../web/errors';
+import { MicroCache } from '../web/micro-cache';
 import { Letter, publicStatus, type Language } from './letter.entity';
 import { LetterTranslation } from './letter-translation.entity';
 import { Signature } from '../signatures/signature.entity';
@@ -91,22 +92,15 @@ export async function findLetterById(db: DataSource, id: string): Promise<Letter
  * statement that inserts the signature checks again, in the same statement, that the letter is
  * open (src/signatures/signing.service.ts), and an edit made in this process is seen at once.
  */
-const SIGNABLE_TTL_MS = 2_000;
-const SIGNABLE_MAX = 1_000;
-const signable = new Map<string, { letter: Letter; until: number }>();
+const signable = new MicroCache<Letter>(2_000);
 
-export async function findSignableLetter(db: DataSource, slug: string): Promise<Letter> {
-  const hit = signable.get(slug);
-  if (hit && hit.until > Date.now()) return hit.letter;
-  const letter = await findPublicLetter(db, slug);
-  if (signable.size >= SIGNABLE_MAX) signable.clear();
-  signable.set(slug, { letter, until: Date.now() + SIGNABLE_TTL_MS });
-  return letter;
+export function findSignableLetter(db: DataSource, slug: string): Promise<Letter> {
+  return signable.get(slug, () => findPublicLetter(db, slug));
 }
 
 /** Forgets a letter's cached copy after an edit in this process (old and new slug). */
 export function forgetSignableLetter(...slugs: string[]): void {
-  for (const slug of slugs) signable.delete(slug);
+  for (const slug of slugs) signable.forget(slug);
 }
 
 export interface PublicSignatory {

@@ -3,8 +3,6 @@ import type { AppContext } from '../context';
 import { Letter } from '../letters/letter.entity';
 import { chooseTranslation } from '../letters/letters.service';
 import { checkUnsubscribeToken, unsubscribe, type UnsubscribeTarget } from './unsubscribe.service';
-import { publicResponses } from './updates.service';
-import { isSlug } from '../letters/slug';
 
 /** The path of the one-click unsubscribe POST, exempt from CSRF in app.ts (the token authorises it). */
 
@@ -12,20 +10,11 @@ export const ONE_CLICK_UNSUBSCRIBE_PATH = /^\/u\/[A-Za-z0-9_-]{20,100}$/;
 
 /**
  * The public side of updates: unsubscribe links from update and digest emails (the token is in
- * the path; the request logger cuts it out), and the official response on the letter page.
+ * the path; the request logger cuts it out). The letter page shows the official responses
+ * itself (publicResponses).
  */
 export function updatesPublicRouter(ctx: AppContext): Router {
   const r = Router();
-
-  // Runs before the letters router renders the page: views/letters/letter.ejs shows
-  // `officialResponses` below the delivery line (an unknown slug simply finds none).
-  r.get('/letters/:slug', async (req, res, next) => {
-    const slug = String(req.params.slug);
-    if (!isSlug(slug)) return next();
-    const [letter] = await ctx.db.query<Array<{ id: string }>>('SELECT id FROM letters WHERE slug = $1', [slug]);
-    res.locals.officialResponses = letter ? await publicResponses(ctx.db, letter.id) : [];
-    next();
-  });
 
   async function render(req: Request, res: Response, target: UnsubscribeTarget | null, token: string, done: boolean) {
     if (!target) {

@@ -110,10 +110,18 @@ export function isCountryCode(code: string): boolean {
   return countries.isValid(code) && code.length === 2;
 }
 
+// Making an Intl formatter costs far more than using one: one per language, made once.
+const numberFormats = new Map<Language, Intl.NumberFormat>();
+const dateFormats = new Map<Language, Intl.DateTimeFormat>();
+
 export function formatNumber(n: number, lang: Language): string {
-  return new Intl.NumberFormat(lang).format(n);
+  let f = numberFormats.get(lang);
+  if (!f) numberFormats.set(lang, (f = new Intl.NumberFormat(lang)));
+  return f.format(n);
 }
 
 export function formatDate(d: Date, lang: Language): string {
-  return new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeZone: 'UTC' }).format(d);
+  let f = dateFormats.get(lang);
+  if (!f) dateFormats.set(lang, (f = new Intl.DateTimeFormat(lang, { dateStyle: 'long', timeZone: 'UTC' })));
+  return f.format(d);
 }

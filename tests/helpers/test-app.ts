@@ -44,6 +44,8 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { wor
     SIGN_BURST_PER_DOMAIN_PER_MINUTE: '100000',
     SIGN_SUSTAINED_PER_DOMAIN_PER_HOUR: '100000',
     RESEND_THROTTLE_MINUTES: '0',
+    // Tests read the page right after changing what it shows; the cache has a test of its own.
+    LETTER_PAGE_CACHE_SECONDS: '0',
     ...env,
   });
   const db: DataSource = createDataSource(config.DATABASE_URL!, { poolSize: 30 });

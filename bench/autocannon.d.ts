@@ -21,7 +21,9 @@ declare module 'autocannon' {
     p99: number;
   }
   interface Result {
-    requests: Histogram;
+    requests: Histogram & { total: number };
+    /** Seconds the run took. */
+    duration: number;
     latency: Histogram;
     errors: number;
     timeouts: number;

@@ -1,8 +1,7 @@
 import type { AppContext } from '../context';
-import { Letter } from '../letters/letter.entity';
-import { chooseTranslation } from '../letters/letters.service';
+import { chooseTranslation, findLetterById } from '../letters/letters.service';
 import { Signature } from '../signatures/signature.entity';
-import { issueToken } from '../signatures/tokens';
+import { issueSignatureTokens } from '../signatures/tokens';
 import type { Mailer } from './mailer';
 import type { SignatureEmailJob } from './queue';
 
@@ -22,15 +21,15 @@ export async function sendSignatureEmail(ctx: AppContext, mailer: Mailer, job: S
   if (wantsConfirm && sig.status !== 'pending') return; // confirmed before the reminder fell due
   if (!wantsConfirm && sig.status !== 'confirmed') return;
 
-  const letter = await ctx.db.getRepository(Letter).findOneOrFail({ where: { id: sig.letterId }, relations: { translations: true } });
+  const letter = await findLetterById(ctx.db, sig.letterId);
   const translation = chooseTranslation(letter.translations, letter.defaultLanguage, [sig.language]);
   const base = ctx.config.BASE_URL;
-  const { confirmToken, withdrawToken } = await ctx.db.transaction(async (tx) => ({
-    confirmToken: wantsConfirm
-      ? await issueToken(tx, 'confirm', { signatureId: sig.id }, ctx.config.CONFIRM_TOKEN_TTL_HOURS)
-      : null,
-    withdrawToken: await issueToken(tx, 'withdraw', { signatureId: sig.id }, WITHDRAW_TOKEN_TTL_HOURS),
-  }));
+  const withdraw = { purpose: 'withdraw' as const, ttlHours: WITHDRAW_TOKEN_TTL_HOURS };
+  const [withdrawToken, confirmToken = null] = await issueSignatureTokens(
+    ctx.db,
+    sig.id,
+    wantsConfirm ? [withdraw, { purpose: 'confirm', ttlHours: ctx.config.CONFIRM_TOKEN_TTL_HOURS }] : [withdraw],
+  );
   const common = {
     name: sig.fullName,
     letter: { title: translation.title, url: `${base}/letters/${letter.slug}?lang=${translation.language}` },

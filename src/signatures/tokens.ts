@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { EntityManager } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { Token, type TokenPurpose } from './token.entity';
 
 export function hashToken(raw: string): string {
@@ -22,6 +22,24 @@ export async function issueToken(
     expiresAt: new Date(Date.now() + ttlHours * 3600_000),
   });
   return raw;
+}
+
+/**
+ * Several tokens for one signature in ONE statement (an email carries a confirmation link and a
+ * withdrawal link): one round trip instead of a transaction of four. Raw values in the order asked.
+ */
+export async function issueSignatureTokens(
+  db: DataSource | EntityManager,
+  signatureId: string,
+  wanted: Array<{ purpose: TokenPurpose; ttlHours: number }>,
+): Promise<string[]> {
+  const raws = wanted.map(() => crypto.randomBytes(32).toString('base64url'));
+  await db.query(
+    `INSERT INTO tokens (token_hash, purpose, signature_id, expires_at)
+     SELECT h, p, $1, now() + t * interval '1 hour' FROM unnest($2::text[], $3::text[], $4::float8[]) AS x(h, p, t)`,
+    [signatureId, raws.map(hashToken), wanted.map((w) => w.purpose), wanted.map((w) => w.ttlHours)],
+  );
+  return raws;
 }
 
 /** Whether a raw token can be one of ours (256 bits, base64url): anything else is unknown at once. */

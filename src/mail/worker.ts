@@ -124,20 +124,27 @@ export async function startWorker(
   })();
   let folding: Promise<unknown> = Promise.resolve();
   const timer = setInterval(() => {
-    folding = foldCountDeltas(ctx.db)
-      .then(() => ctx.db.query('DELETE FROM rate_limits WHERE expire < $1', [Date.now()]))
-      .then(() => pruneSessions(ctx))
-      .catch((err: Error) => ctx.log.warn({ err: err.message }, 'count fold failed'));
+    folding = foldCountDeltas(ctx.db).catch((err: Error) => ctx.log.warn({ err: err.message }, 'count fold failed'));
   }, opts.foldEveryMs ?? 2000);
+  // Expired rate-limit counters and sessions only take room: once a minute is enough. Every two
+  // seconds, on a viral day's 600,000 counter rows, the scan took ~90 ms of PostgreSQL each time.
+  let sweeping: Promise<unknown> = Promise.resolve();
+  const sweepTimer = setInterval(() => {
+    sweeping = ctx.db
+      .query('DELETE FROM rate_limits WHERE expire < $1', [Date.now()])
+      .then(() => pruneSessions(ctx))
+      .catch((err: Error) => ctx.log.warn({ err: err.message }, 'expired counters and sessions sweep failed'));
+  }, 60_000);
   return {
     async stop() {
       relaying = false;
       wakeRelay();
       await relayLoop;
       clearInterval(timer);
+      clearInterval(sweepTimer);
       clearInterval(recoveryTimer);
       await runner.stop();
-      await Promise.all([folding, recovering]);
+      await Promise.all([folding, sweeping, recovering]);
       await presence.stop();
     },
   };

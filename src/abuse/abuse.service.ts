@@ -4,6 +4,7 @@ import { emailDomain } from '../signatures/email-address';
 import type { LimitResult, SoftLimit } from '../web/rate-limits';
 import { isDisposableDomain } from './disposable';
 import { PUBLIC_MAIL_PROVIDERS } from './mail-providers';
+import { MicroCache } from '../web/micro-cache';
 import { limitKeyFor, limitKeyForIp } from './network';
 
 /** Why a signature is held for review instead of counted; stored in `signatures.held_reason`. */
@@ -55,31 +56,29 @@ export function holdReason(
 /**
  * Each letter's allowed networks, read at most every few seconds per process (a signature must
  * not pay a query for a list that almost never changes) and matched in memory. Changes made in
- * this process apply at once; another process sees them within ALLOWED_NETWORKS_TTL_MS.
+ * this process apply at once; another process sees them within five seconds.
  */
-const ALLOWED_NETWORKS_TTL_MS = 5_000;
-const allowedNetworksCache = new Map<string, { list: BlockList | null; until: number }>();
+const allowedNetworks = new MicroCache<BlockList | null>(5_000);
+
+function loadAllowedNetworks(db: DataSource, letterId: string): Promise<BlockList | null> {
+  return allowedNetworks.get(letterId, async () => {
+    const rows: Array<{ addr: string; bits: number; family: number }> = await db.query(
+      'SELECT host(cidr) AS addr, masklen(cidr) AS bits, family(cidr) AS family FROM letter_allowed_networks WHERE letter_id = $1',
+      [letterId],
+    );
+    if (!rows.length) return null;
+    const list = new BlockList();
+    for (const r of rows) list.addSubnet(r.addr, r.bits, r.family === 6 ? 'ipv6' : 'ipv4');
+    return list;
+  });
+}
 
 /** Whether `ip` lies in one of the letter's allowed networks. */
 export async function isAllowedNetwork(db: DataSource, letterId: string, ip: string): Promise<boolean> {
   const family = net.isIP(ip);
   if (!family) return false;
-  let cached = allowedNetworksCache.get(letterId);
-  if (!cached || cached.until <= Date.now()) {
-    const rows: Array<{ addr: string; bits: number; family: number }> = await db.query(
-      'SELECT host(cidr) AS addr, masklen(cidr) AS bits, family(cidr) AS family FROM letter_allowed_networks WHERE letter_id = $1',
-      [letterId],
-    );
-    let list: BlockList | null = null;
-    for (const r of rows) {
-      list ??= new BlockList();
-      list.addSubnet(r.addr, r.bits, r.family === 6 ? 'ipv6' : 'ipv4');
-    }
-    cached = { list, until: Date.now() + ALLOWED_NETWORKS_TTL_MS };
-    allowedNetworksCache.set(letterId, cached);
-  }
   // BlockList matches an IPv4-mapped IPv6 address (::ffff:192.0.2.7) against IPv4 networks.
-  return cached.list?.check(ip, family === 6 ? 'ipv6' : 'ipv4') ?? false;
+  return (await loadAllowedNetworks(db, letterId))?.check(ip, family === 6 ? 'ipv6' : 'ipv4') ?? false;
 }
 
 export interface AllowedNetwork {
@@ -121,7 +120,7 @@ export async function addAllowedNetwork(db: DataSource, letterId: string, cidr: 
      ON CONFLICT (letter_id, cidr) DO UPDATE SET note = excluded.note`,
     [letterId, cidr, note],
   );
-  allowedNetworksCache.delete(letterId);
+  allowedNetworks.forget(letterId);
 }
 
 export async function removeAllowedNetwork(db: DataSource, letterId: string, id: string): Promise<boolean> {
@@ -129,6 +128,6 @@ export async function removeAllowedNetwork(db: DataSource, letterId: string, id:
     letterId,
     id,
   ]);
-  allowedNetworksCache.delete(letterId);
+  allowedNetworks.forget(letterId);
   return affected > 0;
 }

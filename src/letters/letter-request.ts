@@ -1,7 +1,7 @@
 import type { Request } from 'express';
 import { NotFound } from '../web/errors';
 import { isLanguage } from '../web/i18n';
-import type { Letter } from './letter.entity';
+import type { Language, Letter } from './letter.entity';
 import { chooseTranslation } from './letters.service';
 import { isSlug } from './slug';
 
@@ -13,8 +13,12 @@ export function slugParam(req: Request): string {
   return slug;
 }
 
+/** The version asked for with ?lang=, when it names a language we have. */
+export function askedLanguage(req: Request): Language | null {
+  return typeof req.query.lang === 'string' && isLanguage(req.query.lang) ? req.query.lang : null;
+}
+
 /** The letter's version to show: ?lang= first, then the interface language, then the letter's own. */
 export function versionFor(req: Request, letter: Letter) {
-  const q = typeof req.query.lang === 'string' && isLanguage(req.query.lang) ? req.query.lang : null;
-  return chooseTranslation(letter.translations, letter.defaultLanguage, [q, req.lang]);
+  return chooseTranslation(letter.translations, letter.defaultLanguage, [askedLanguage(req), req.lang]);
 }

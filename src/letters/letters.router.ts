@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
 import crypto from 'node:crypto';
-import { countryOptions, isLanguage, tFor } from '../web/i18n';
+import { countryOptions, tFor } from '../web/i18n';
 import { MicroCache } from '../web/micro-cache';
 import { letterSharing } from '../sharing/letter-sharing';
 import { decideEmail } from '../abuse/typo-hint';
@@ -18,7 +18,7 @@ import {
   recentSignatories,
   renderMarkdown,
 } from './letters.service';
-import { slugParam, versionFor } from './letter-request';
+import { askedLanguage, slugParam, versionFor } from './letter-request';
 import { publicResponses } from '../updates/updates.service';
 
 export function lettersRouter(ctx: AppContext): Router {
@@ -80,8 +80,7 @@ export function lettersRouter(ctx: AppContext): Router {
 
   r.get('/letters/:slug', async (req, res) => {
     const slug = slugParam(req);
-    const asked = typeof req.query.lang === 'string' && isLanguage(req.query.lang) ? req.query.lang : '';
-    const html = await pages.get(`${slug}|${req.lang}|${asked}`, async () => {
+    const html = await pages.get(`${slug}|${req.lang}|${askedLanguage(req) ?? ''}`, async () => {
       const letter = await findPublicLetter(ctx.db, slug);
       return renderToString(res, 'letters/letter', { ...(await letterPageLocals(req, letter, null)), csrfToken: () => CSRF_SLOT });
     });

@@ -1,11 +1,9 @@
 import type { AppContext } from '../context';
 import { chooseTranslation, findLetterById } from '../letters/letters.service';
 import { Signature } from '../signatures/signature.entity';
-import { issueSignatureTokens } from '../signatures/tokens';
+import { issueSignatureTokens, WITHDRAW_TOKEN_TTL_HOURS } from '../signatures/tokens';
 import type { Mailer } from './mailer';
 import type { SignatureEmailJob } from './queue';
-
-const WITHDRAW_TOKEN_TTL_HOURS = 24 * 365;
 
 /**
  * Sends one signature email. Tokens are made here rather than at signing, so the job payload

@@ -6,14 +6,21 @@ export function hashToken(raw: string): string {
   return crypto.createHash('sha256').update(raw, 'utf8').digest('hex');
 }
 
+/** Withdrawal links stay valid for a year: people withdraw from mail they kept. */
+export const WITHDRAW_TOKEN_TTL_HOURS = 24 * 365;
+
 /** 256 random bits, URL-safe. Only the hash is stored. */
+function rawToken(): string {
+  return crypto.randomBytes(32).toString('base64url');
+}
+
 export async function issueToken(
   tx: EntityManager,
   purpose: TokenPurpose,
   owner: { signatureId?: string; organiserId?: string },
   ttlHours: number,
 ): Promise<string> {
-  const raw = crypto.randomBytes(32).toString('base64url');
+  const raw = rawToken();
   await tx.insert(Token, {
     tokenHash: hashToken(raw),
     purpose,
@@ -33,7 +40,7 @@ export async function issueSignatureTokens(
   signatureId: string,
   wanted: Array<{ purpose: TokenPurpose; ttlHours: number }>,
 ): Promise<string[]> {
-  const raws = wanted.map(() => crypto.randomBytes(32).toString('base64url'));
+  const raws = wanted.map(rawToken);
   await db.query(
     `INSERT INTO tokens (token_hash, purpose, signature_id, expires_at)
      SELECT h, p, $1, now() + t * interval '1 hour' FROM unnest($2::text[], $3::text[], $4::float8[]) AS x(h, p, t)`,

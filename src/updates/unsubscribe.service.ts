@@ -11,10 +11,6 @@ import { findTokenForUpdate, isExpired, issueToken } from '../signatures/tokens'
  */
 export const UNSUBSCRIBE_TOKEN_TTL_HOURS = 24 * 365 * 2;
 
-export function issueSignerUnsubscribeToken(tx: EntityManager, signatureId: string): Promise<string> {
-  return issueToken(tx, 'unsubscribe', { signatureId }, UNSUBSCRIBE_TOKEN_TTL_HOURS);
-}
-
 /** The same kind of link switches an owner's daily digest off. */
 export function issueDigestUnsubscribeToken(tx: EntityManager, organiserId: string): Promise<string> {
   return issueToken(tx, 'unsubscribe', { organiserId }, UNSUBSCRIBE_TOKEN_TTL_HOURS);

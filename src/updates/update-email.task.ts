@@ -1,16 +1,13 @@
 import type { AppContext } from '../context';
-import { Letter } from '../letters/letter.entity';
-import { chooseTranslation, renderMarkdown } from '../letters/letters.service';
+import { chooseTranslation, findLetterById, renderMarkdown } from '../letters/letters.service';
 import type { Mailer } from '../mail/mailer';
 import { Signature } from '../signatures/signature.entity';
-import { issueToken } from '../signatures/tokens';
+import { issueSignatureTokens, WITHDRAW_TOKEN_TTL_HOURS } from '../signatures/tokens';
 import { formatDate } from '../web/i18n';
 import { LetterResponse } from './letter-response.entity';
 import { LetterUpdate } from './letter-update.entity';
-import { issueSignerUnsubscribeToken } from './unsubscribe.service';
+import { UNSUBSCRIBE_TOKEN_TTL_HOURS } from './unsubscribe.service';
 import type { UpdateEmailJob } from './updates.queue';
-
-const WITHDRAW_TOKEN_TTL_HOURS = 24 * 365;
 
 /**
  * Sends one update (or the official response) to one signer, in the signer's language. The
@@ -20,13 +17,13 @@ const WITHDRAW_TOKEN_TTL_HOURS = 24 * 365;
 export async function sendUpdateEmail(ctx: AppContext, mailer: Mailer, job: UpdateEmailJob): Promise<void> {
   const sig = await ctx.db.getRepository(Signature).findOneBy({ id: job.signatureId });
   if (!sig || sig.status !== 'confirmed' || sig.heldReason || !sig.wantsUpdates || !sig.email) return;
-  const letter = await ctx.db.getRepository(Letter).findOneOrFail({ where: { id: sig.letterId }, relations: { translations: true } });
+  const letter = await findLetterById(ctx.db, sig.letterId);
   const translation = chooseTranslation(letter.translations, letter.defaultLanguage, [sig.language]);
   const base = ctx.config.BASE_URL;
-  const { unsubscribeToken, withdrawToken } = await ctx.db.transaction(async (tx) => ({
-    unsubscribeToken: await issueSignerUnsubscribeToken(tx, sig.id),
-    withdrawToken: await issueToken(tx, 'withdraw', { signatureId: sig.id }, WITHDRAW_TOKEN_TTL_HOURS),
-  }));
+  const [unsubscribeToken, withdrawToken] = await issueSignatureTokens(ctx.db, sig.id, [
+    { purpose: 'unsubscribe', ttlHours: UNSUBSCRIBE_TOKEN_TTL_HOURS },
+    { purpose: 'withdraw', ttlHours: WITHDRAW_TOKEN_TTL_HOURS },
+  ]);
   const common = {
     name: sig.fullName,
     letter: { title: translation.title, url: `${base}/letters/${letter.slug}?lang=${translation.language}` },

@@ -30,19 +30,27 @@ describe('when the app process is killed with SIGKILL mid-load', () => {
     let killed = false;
     const emails = Array.from({ length: 120 }, (_, i) => `crash-${i}@example.org`);
     let next = 0;
-    await Promise.all(
-      Array.from({ length: 8 }, async () => {
+    // Killed once 40 signatures are acknowledged AND the worker holds jobs: new signatures' emails
+    // reach the job queue through the outbox relay, so a count alone can come before any lock.
+    const killer = until(
+      'forty acknowledged signatures and jobs in flight',
+      async () => acknowledged.length >= 40 && (await lockedJobs(db)).length > 0,
+      20_000,
+      20,
+    ).then(() => {
+      killed = true;
+      first.kill('SIGKILL');
+    });
+    await Promise.all([
+      killer,
+      ...Array.from({ length: 8 }, async () => {
         while (next < emails.length && !killed) {
           const email = emails[next++];
           const answer = await sign(first.url, email).catch(() => null);
           if (answer?.status === 303) acknowledged.push(email);
-          if (acknowledged.length >= 40 && !killed) {
-            killed = true;
-            first.kill('SIGKILL');
-          }
         }
       }),
-    );
+    ]);
     expect(await first.exited).toEqual({ code: null, signal: 'SIGKILL' });
 
     const stored = await db.query<{ email: string; status: string }>(`SELECT email, status FROM signatures`);

@@ -41,7 +41,10 @@ const schema = z.object({
   REMINDER_AFTER_HOURS: z.coerce.number().min(0).default(24),
   /** At most one fresh confirmation email per signature in this many minutes. */
   RESEND_THROTTLE_MINUTES: z.coerce.number().min(0).default(10),
-  /** Signing attempts allowed per IP per hour, and per normalised email per hour. */
+  /**
+   * Signing attempts (and sign-in and manage-link requests) allowed per network per hour (the
+   * address for IPv4, the /64 for IPv6), and per normalised email per hour.
+   */
   SIGN_LIMIT_PER_IP_PER_HOUR: z.coerce.number().int().min(1).default(60),
   SIGN_LIMIT_PER_EMAIL_PER_HOUR: z.coerce.number().int().min(1).default(5),
   /** Hard limit on POST requests per IP per minute, on every route (answered 429). */

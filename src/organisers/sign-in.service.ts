@@ -1,6 +1,6 @@
 import type { AppContext } from '../context';
 import { enqueue } from '../mail/queue';
-import { originHash } from '../signatures/signing.service';
+import { limitKeyForIp } from '../abuse/network';
 import { findTokenForUpdate, isExpired, issueToken } from '../signatures/tokens';
 import { RateLimited } from '../web/errors';
 import { normaliseOrganiserEmail, Organiser } from './organiser.entity';
@@ -16,11 +16,11 @@ export interface SignInEmailJob {
 
 /**
  * Asks for a sign-in link. The caller shows the same page whatever happens: nobody learns from
- * it whether an address belongs to an organiser. Only the per-IP flood limit answers otherwise,
- * and it says nothing about addresses.
+ * it whether an address belongs to an organiser. Only the per-network limit answers otherwise
+ * (the /64 for IPv6, as the flood limit counts), and it says nothing about addresses.
  */
 export async function requestSignIn(ctx: AppContext, email: string, meta: { ip: string; language: string }): Promise<void> {
-  const limit = await ctx.limits.perIp(originHash(ctx.config.SESSION_SECRET, meta.ip));
+  const limit = await ctx.limits.perIp(limitKeyForIp(ctx.config.SESSION_SECRET, meta.ip));
   if (!limit.ok) throw new RateLimited(limit.retryAfterSeconds);
   const organiser = await ctx.db.getRepository(Organiser).findOneBy({ email: normaliseOrganiserEmail(email) });
   if (!organiser) return;

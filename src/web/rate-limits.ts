@@ -17,10 +17,11 @@ export type LimitResult = { ok: true } | { ok: false; retryAfterSeconds: number 
  * Keys carry only keyed hashes of addresses and IPs, never the values themselves.
  */
 export interface SignLimits {
-  perIp(originHash: string): Promise<LimitResult>;
+  /** Sign-in and manage-link requests per network (limitKeyForIp) and hour. */
+  perIp(networkKey: string): Promise<LimitResult>;
   perEmail(emailKey: string): Promise<LimitResult>;
   /** The hard per-IP limit on every POST: beyond it the request is refused (429). */
-  flood(originHash: string): Promise<LimitResult>;
+  flood(networkKey: string): Promise<LimitResult>;
   /**
    * Consumes one point from each named counter, all together: ONE statement in PostgreSQL, so a
    * signature pays one round trip for its flood, per-email and soft counters. Results come in

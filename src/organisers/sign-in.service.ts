@@ -53,14 +53,25 @@ export async function checkSignInToken(ctx: AppContext, rawToken: string): Promi
 
 export type SignInOutcome = { kind: 'signed-in'; organiserId: string } | { kind: 'used' | 'expired' | 'unknown' };
 
-/** Uses the token: once, before it expires, under a row lock so that two clicks cannot both win. */
+/**
+ * Uses the token: once, before it expires, under a row lock so that two clicks cannot both win.
+ * The organiser's other unused sign-in links die with it, in the same transaction: a link left
+ * in a mailbox is no way in once its owner has signed in. Links being used at this very moment
+ * (locked) are skipped rather than waited for, so two links pressed together cannot deadlock.
+ */
 export async function consumeSignInToken(ctx: AppContext, rawToken: string): Promise<SignInOutcome> {
   return ctx.db.transaction(async (tx) => {
     const token = await findTokenForUpdate(tx, rawToken, 'sign-in');
     if (!token?.organiserId) return { kind: 'unknown' };
     if (token.usedAt) return { kind: 'used' };
     if (isExpired(token)) return { kind: 'expired' };
-    await tx.query('UPDATE tokens SET used_at = now() WHERE id = $1', [token.id]);
+    await tx.query(
+      `UPDATE tokens SET used_at = now()
+       WHERE id = $1 OR id IN (
+         SELECT id FROM tokens WHERE organiser_id = $2 AND purpose = 'sign-in' AND used_at IS NULL FOR UPDATE SKIP LOCKED
+       )`,
+      [token.id, token.organiserId],
+    );
     ctx.log.info({ organiserId: token.organiserId }, 'organiser signed in');
     return { kind: 'signed-in', organiserId: token.organiserId };
   });

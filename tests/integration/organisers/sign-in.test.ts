@@ -175,6 +175,32 @@ describe('magic-link sign-in', () => {
     expect(rows).toHaveLength(0);
   });
 
+  test('using one sign-in link voids the other unused links of that organiser', async () => {
+    const organiser = await anOrganiser(t.db);
+    await askForLink(organiser.email);
+    const first = await signInLink(t.smtp, organiser.email, 0);
+    await askForLink(organiser.email);
+    const second = await signInLink(t.smtp, organiser.email, 1);
+    expect(second).not.toBe(first);
+
+    const b = browser(t.app);
+    const csrf = await b.csrfFrom(second);
+    expect((await b.agent.post(second).type('form').send({ _csrf: csrf })).status).toBe(303);
+
+    const other = browser(t.app);
+    const page = await other.agent.get(first);
+    expect(page.status).toBe(410);
+    expect(page.text).toContain('This sign-in link has already been used');
+    const otherCsrf = await other.csrfFrom('/login');
+    expect((await other.agent.post(first).type('form').send({ _csrf: otherCsrf })).status).toBe(410);
+    expect((await other.agent.get('/organise')).headers.location).toBe('/login');
+    const unused: Array<{ n: string }> = await t.db.query(
+      `SELECT count(*) AS n FROM tokens WHERE organiser_id = $1 AND purpose = 'sign-in' AND used_at IS NULL`,
+      [organiser.id],
+    );
+    expect(Number(unused[0].n)).toBe(0);
+  });
+
   test('the workspace sends strangers to the sign-in page', async () => {
     const res = await browser(t.app).agent.get('/organise');
     expect(res.status).toBe(303);

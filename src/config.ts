@@ -25,6 +25,11 @@ const schema = z.object({
   MAIL_FROM: z.string().min(3).default('Undersigned <no-reply@undersigned.localhost>'),
   /** Signs CSRF tokens, sessions and the keyed hash of network origins. */
   SESSION_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /**
+   * Days an organiser stays signed in at most, however active: the session otherwise rolls on
+   * eight hours after the last request, and a stolen cookie would live as long as it is used.
+   */
+  SESSION_ABSOLUTE_DAYS: z.coerce.number().positive().default(7),
   /** Which processes this one runs: web, worker, or both. */
   ROLE: z.enum(['web', 'worker', 'all']).default('all'),
   /** Addresses of reverse proxies whose X-Forwarded-For is believed (Express "trust proxy"). */

@@ -64,6 +64,11 @@ const schema = z.object({
   SIGN_SUSTAINED_PER_EMAIL_PER_HOUR: z.coerce.number().int().min(1).default(4),
   SIGN_BURST_PER_DOMAIN_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   SIGN_SUSTAINED_PER_DOMAIN_PER_HOUR: z.coerce.number().int().min(1).default(200),
+  /**
+   * Megabytes of files one network (the address for IPv4, the /64 for IPv6) may upload to
+   * /verify per hour, on top of the 200 MB cap per file. Checking by fingerprint is not counted.
+   */
+  VERIFY_UPLOAD_MB_PER_NETWORK_PER_HOUR: z.coerce.number().int().min(1).default(1024),
   /** Days before a signature never confirmed is erased. */
   PENDING_RETENTION_DAYS: z.coerce.number().min(0).default(30),
   /** Days after delivery before signers' email addresses and origin hashes are erased. */

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { Response } from 'supertest';
 import { aLetter, anEmail } from '../../helpers/factories';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
 import { tFor } from '../../../src/web/i18n';
@@ -26,7 +27,7 @@ describe('per-network limits on sign-in and manage-link requests', () => {
     const b = browser(t.app);
     const csrf = await b.csrfFrom('/login?lang=uk');
     const statuses: number[] = [];
-    let refused = null;
+    let refused: Response | undefined;
     for (let i = 0; i < 65; i++) {
       const res = await b.agent.post('/login').set('X-Forwarded-For', net.host(i)).type('form').send({ email: anEmail(), _csrf: csrf });
       statuses.push(res.status);
@@ -34,8 +35,8 @@ describe('per-network limits on sign-in and manage-link requests', () => {
     }
     expect(statuses.slice(0, 60).every((s) => s === 200)).toBe(true);
     expect(statuses.slice(60)).toEqual([429, 429, 429, 429, 429]);
-    expect(Number(refused!.headers['retry-after'])).toBeGreaterThan(0);
-    expect(refused!.text).toContain(escapeHtml(tFor('uk')('errors.rateLimited')));
+    expect(Number(refused?.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused?.text).toContain(escapeHtml(tFor('uk')('errors.rateLimited')));
     // Another network is not affected.
     const other = await b.agent.post('/login').set('X-Forwarded-For', aSlash64().host(0)).type('form').send({ email: anEmail(), _csrf: csrf });
     expect(other.status).toBe(200);

@@ -13,11 +13,11 @@ import { scrubUrl } from './logger';
 import { PROJECT_ROOT } from './paths';
 import { signaturesRouter } from './signatures/signatures.router';
 import { sharingRouter } from './sharing/sharing.router';
-import { loadOrganiser } from './organisers/auth.middleware';
+import { loadOrganiser, requireOrganiser } from './organisers/auth.middleware';
 import { authRouter } from './organisers/auth.router';
 import { organiseRouter } from './organisers/organise.router';
 import { sessionMiddleware } from './organisers/session';
-import { paperUploadParser } from './paper/paper-upload';
+import { PAPER_UPLOAD_BODY_LIMIT_BYTES, paperUploadParser } from './paper/paper-upload';
 import { paperRouter } from './paper/paper.router';
 import { ONE_CLICK_UNSUBSCRIBE_PATH, updatesPublicRouter } from './updates/updates-public.router';
 import { updatesOrganiseRouter } from './updates/updates-organise.router';
@@ -29,7 +29,9 @@ import { requestMetrics } from './ops/metrics';
 import { opsRouter } from './ops/ops.router';
 import { exportsRouter } from './exports/exports.router';
 import { verifyRouter } from './exports/verify.router';
-import { verifyUploadParser } from './exports/verify-upload';
+import { UploadTooLarge, VERIFY_UPLOAD_BODY_LIMIT_BYTES, verifyUploadBudget, verifyUploadParser } from './exports/verify-upload';
+import { AppError } from './web/errors';
+import { refuseUploadBeforeReading } from './web/upload-guard';
 
 const ROOT = PROJECT_ROOT;
 
@@ -121,7 +123,15 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
     getSessionIdentifier: (req) => (req.session?.organiserId ? req.session.id : ''),
     cookieName: config.isProduction ? '__Host-csrf' : 'csrf',
     cookieOptions: { sameSite: 'lax', secure: config.isProduction, httpOnly: true, path: '/' },
-    getCsrfTokenFromRequest: (req) => (req.body as Record<string, unknown> | undefined)?._csrf as string | undefined,
+    // Multipart uploads are checked before their body is read: their forms carry the token in
+    // the action URL, scripted clients in the X-CSRF-Token header (refuseUploadBeforeReading).
+    getCsrfTokenFromRequest: (req) => {
+      const fromBody = (req.body as Record<string, unknown> | undefined)?._csrf;
+      if (typeof fromBody === 'string') return fromBody;
+      const fromHeader = req.get('x-csrf-token');
+      if (fromHeader) return fromHeader;
+      return req.is('multipart/form-data') && typeof req.query._csrf === 'string' ? req.query._csrf : undefined;
+    },
     // RFC 8058 one-click unsubscribe: the mail client POSTs to the link with no cookie and no
     // form token. The 256-bit token in the path authorises it (it can do nothing but turn mail
     // off), so exactly this route, and only for POST, skips the CSRF check.
@@ -134,12 +144,22 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
     res.locals.csrfToken = () => (token ??= generateCsrfToken(req, res));
     next();
   });
-  // The paper-signature upload is multipart: parsed here so the CSRF check can read its _csrf field.
-  app.post('/organise/letters/:slug/paper', paperUploadParser());
-  // /verify takes the official's file as multipart and hashes it as it arrives (nothing is kept).
-  app.post('/verify', verifyUploadParser());
-  app.use(doubleCsrfProtection);
   app.use(loadOrganiser(ctx));
+  // Uploads are refused on their headers, before their body is read: too large for the form, no
+  // valid CSRF token, not signed in, over the network's byte budget. Then parsed here.
+  // The paper-signature upload: for signed-in organisers only.
+  app.post(
+    '/organise/letters/:slug/paper',
+    refuseUploadBeforeReading({ maxBodyBytes: PAPER_UPLOAD_BODY_LIMIT_BYTES, tooLarge: () => new AppError(413, 'too_large', 'errors.tooLarge'), csrf: doubleCsrfProtection, checks: [requireOrganiser] }),
+    paperUploadParser(),
+  );
+  // /verify takes the official's file as multipart and hashes it as it arrives (nothing is kept).
+  app.post(
+    '/verify',
+    refuseUploadBeforeReading({ maxBodyBytes: VERIFY_UPLOAD_BODY_LIMIT_BYTES, tooLarge: () => new UploadTooLarge(), csrf: doubleCsrfProtection, checks: [verifyUploadBudget(ctx)] }),
+    verifyUploadParser(ctx),
+  );
+  app.use(doubleCsrfProtection);
 
   // Before the letters router: it adds the official responses to the letter page.
   app.use(updatesPublicRouter(ctx));

@@ -25,6 +25,11 @@ const schema = z.object({
   MAIL_FROM: z.string().min(3).default('Undersigned <no-reply@undersigned.localhost>'),
   /** Signs CSRF tokens, sessions and the keyed hash of network origins. */
   SESSION_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  /**
+   * Days an organiser stays signed in at most, however active: the session otherwise rolls on
+   * eight hours after the last request, and a stolen cookie would live as long as it is used.
+   */
+  SESSION_ABSOLUTE_DAYS: z.coerce.number().positive().default(7),
   /** Which processes this one runs: web, worker, or both. */
   ROLE: z.enum(['web', 'worker', 'all']).default('all'),
   /** Addresses of reverse proxies whose X-Forwarded-For is believed (Express "trust proxy"). */
@@ -41,7 +46,10 @@ const schema = z.object({
   REMINDER_AFTER_HOURS: z.coerce.number().min(0).default(24),
   /** At most one fresh confirmation email per signature in this many minutes. */
   RESEND_THROTTLE_MINUTES: z.coerce.number().min(0).default(10),
-  /** Signing attempts allowed per IP per hour, and per normalised email per hour. */
+  /**
+   * Signing attempts (and sign-in and manage-link requests) allowed per network per hour (the
+   * address for IPv4, the /64 for IPv6), and per normalised email per hour.
+   */
   SIGN_LIMIT_PER_IP_PER_HOUR: z.coerce.number().int().min(1).default(60),
   SIGN_LIMIT_PER_EMAIL_PER_HOUR: z.coerce.number().int().min(1).default(5),
   /** Hard limit on POST requests per IP per minute, on every route (answered 429). */
@@ -56,6 +64,11 @@ const schema = z.object({
   SIGN_SUSTAINED_PER_EMAIL_PER_HOUR: z.coerce.number().int().min(1).default(4),
   SIGN_BURST_PER_DOMAIN_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   SIGN_SUSTAINED_PER_DOMAIN_PER_HOUR: z.coerce.number().int().min(1).default(200),
+  /**
+   * Megabytes of files one network (the address for IPv4, the /64 for IPv6) may upload to
+   * /verify per hour, on top of the 200 MB cap per file. Checking by fingerprint is not counted.
+   */
+  VERIFY_UPLOAD_MB_PER_NETWORK_PER_HOUR: z.coerce.number().int().min(1).default(1024),
   /** Days before a signature never confirmed is erased. */
   PENDING_RETENTION_DAYS: z.coerce.number().min(0).default(30),
   /** Days after delivery before signers' email addresses and origin hashes are erased. */

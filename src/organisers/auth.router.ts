@@ -80,6 +80,7 @@ export function authRouter(ctx: AppContext): Router {
     // A fresh session id at sign-in: an id planted before (session fixation) is worth nothing.
     await regenerate(req);
     req.session.organiserId = outcome.organiserId;
+    req.session.signedInAt = Date.now();
     await save(req);
     res.redirect(303, '/organise');
   });

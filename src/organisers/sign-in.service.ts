@@ -1,6 +1,6 @@
 import type { AppContext } from '../context';
 import { enqueue } from '../mail/queue';
-import { originHash } from '../signatures/signing.service';
+import { limitKeyForIp } from '../abuse/network';
 import { findTokenForUpdate, isExpired, issueToken } from '../signatures/tokens';
 import { RateLimited } from '../web/errors';
 import { normaliseOrganiserEmail, Organiser } from './organiser.entity';
@@ -16,11 +16,11 @@ export interface SignInEmailJob {
 
 /**
  * Asks for a sign-in link. The caller shows the same page whatever happens: nobody learns from
- * it whether an address belongs to an organiser. Only the per-IP flood limit answers otherwise,
- * and it says nothing about addresses.
+ * it whether an address belongs to an organiser. Only the per-network limit answers otherwise
+ * (the /64 for IPv6, as the flood limit counts), and it says nothing about addresses.
  */
 export async function requestSignIn(ctx: AppContext, email: string, meta: { ip: string; language: string }): Promise<void> {
-  const limit = await ctx.limits.perIp(originHash(ctx.config.SESSION_SECRET, meta.ip));
+  const limit = await ctx.limits.perIp(limitKeyForIp(ctx.config.SESSION_SECRET, meta.ip));
   if (!limit.ok) throw new RateLimited(limit.retryAfterSeconds);
   const organiser = await ctx.db.getRepository(Organiser).findOneBy({ email: normaliseOrganiserEmail(email) });
   if (!organiser) return;
@@ -53,14 +53,25 @@ export async function checkSignInToken(ctx: AppContext, rawToken: string): Promi
 
 export type SignInOutcome = { kind: 'signed-in'; organiserId: string } | { kind: 'used' | 'expired' | 'unknown' };
 
-/** Uses the token: once, before it expires, under a row lock so that two clicks cannot both win. */
+/**
+ * Uses the token: once, before it expires, under a row lock so that two clicks cannot both win.
+ * The organiser's other unused sign-in links die with it, in the same transaction: a link left
+ * in a mailbox is no way in once its owner has signed in. Links being used at this very moment
+ * (locked) are skipped rather than waited for, so two links pressed together cannot deadlock.
+ */
 export async function consumeSignInToken(ctx: AppContext, rawToken: string): Promise<SignInOutcome> {
   return ctx.db.transaction(async (tx) => {
     const token = await findTokenForUpdate(tx, rawToken, 'sign-in');
     if (!token?.organiserId) return { kind: 'unknown' };
     if (token.usedAt) return { kind: 'used' };
     if (isExpired(token)) return { kind: 'expired' };
-    await tx.query('UPDATE tokens SET used_at = now() WHERE id = $1', [token.id]);
+    await tx.query(
+      `UPDATE tokens SET used_at = now()
+       WHERE id = $1 OR id IN (
+         SELECT id FROM tokens WHERE organiser_id = $2 AND purpose = 'sign-in' AND used_at IS NULL FOR UPDATE SKIP LOCKED
+       )`,
+      [token.id, token.organiserId],
+    );
     ctx.log.info({ organiserId: token.organiserId }, 'organiser signed in');
     return { kind: 'signed-in', organiserId: token.organiserId };
   });

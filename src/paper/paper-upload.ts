@@ -3,11 +3,14 @@ import multer from 'multer';
 import { AppError } from '../web/errors';
 
 export const PAPER_UPLOAD_LIMIT_BYTES = 2 * 1024 * 1024;
+/** The largest multipart body the form can send: a file and a pasted text at their limits, and small fields. */
+export const PAPER_UPLOAD_BODY_LIMIT_BYTES = 2 * PAPER_UPLOAD_LIMIT_BYTES + 64 * 1024;
 
 /**
- * Parses the paper-signature upload form (multipart: the CSV file or pasted text, and the CSRF
- * field). It runs before the CSRF check, which reads `_csrf` from the parsed body; the limits
- * keep what an anonymous request can make us hold in memory to one small sheet.
+ * Parses the paper-signature upload form (multipart: the CSV file or pasted text). It runs only
+ * once the CSRF token (in the form's action URL) and the session were checked on the headers
+ * alone (see refuseUploadBeforeReading in app.ts); the limits keep what a request can make us
+ * hold in memory to one small sheet.
  */
 export function paperUploadParser(): RequestHandler {
   const upload = multer({

@@ -14,7 +14,10 @@ import { Signature } from './signature.entity';
 import { pgPool } from '../db/pool';
 import { findTokenForUpdate, hashToken, isExpired, isWellFormedToken } from './tokens';
 
-/** A keyed hash of the network origin: rate limits work, nobody can turn it back into an IP. */
+/**
+ * A keyed hash of the address a signature came from, stored with it for abuse review; nobody can
+ * turn it back into an IP. Limits count per network instead (limitKeyForIp).
+ */
 export function originHash(secret: string, ip: string): string {
   return crypto.createHmac('sha256', secret).update(`origin:${ip}`).digest('hex').slice(0, 32);
 }
@@ -161,9 +164,13 @@ export async function signLetter(
   });
 }
 
-/** "Manage my signature": a fresh link for whoever owns the address; same answer for anyone. */
+/**
+ * "Manage my signature": a fresh link for whoever owns the address; same answer for anyone.
+ * Counted per network (the /64 for IPv6), as the flood limit counts: one IPv6 subscriber holds
+ * a whole /64 and could otherwise take a fresh address for every request.
+ */
 export async function requestManageLink(ctx: AppContext, letter: Letter, email: string, ip: string): Promise<void> {
-  const ipLimit = await ctx.limits.perIp(originHash(ctx.config.SESSION_SECRET, ip));
+  const ipLimit = await ctx.limits.perIp(limitKeyForIp(ctx.config.SESSION_SECRET, ip));
   if (!ipLimit.ok) throw new RateLimited(ipLimit.retryAfterSeconds);
   const normalised = normaliseEmail(email);
   const emailLimit = await ctx.limits.perEmail(emailKey(ctx.config.SESSION_SECRET, normalised));

@@ -56,7 +56,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     if (known instanceof RateLimited) res.set('Retry-After', String(known.retryAfterSeconds));
     if (status === 503) res.set('Retry-After', '5');
     const t = req.t ?? ((k: string) => k);
-    const message = t(known?.messageKey ?? 'errors.internal');
+    const message = t(known?.messageKey ?? 'errors.internal', known?.details);
     res.status(status);
     if (req.accepts(['html', 'json']) === 'json' || req.path.endsWith('.json')) {
       return res.json({ error: known?.code ?? 'internal', message, requestId: req.id });

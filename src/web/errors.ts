@@ -23,8 +23,12 @@ export class ValidationFailed extends AppError {
 }
 
 export class RateLimited extends AppError {
-  constructor(readonly retryAfterSeconds: number) {
-    super(429, 'rate_limited', 'errors.rateLimited');
+  constructor(
+    readonly retryAfterSeconds: number,
+    messageKey = 'errors.rateLimited',
+    details: Record<string, unknown> = {},
+  ) {
+    super(429, 'rate_limited', messageKey, details);
   }
 }
 

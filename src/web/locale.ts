@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { Language } from '../letters/letter.entity';
 import { LANGUAGES } from '../letters/letter.entity';
 import { formatDate, formatNumber, fromAcceptLanguage, isLanguage, tFor, countryName } from './i18n';
+import { localPath } from './local-path';
 
 export const LANG_COOKIE = 'lang';
 
@@ -25,7 +26,8 @@ export function locale(req: Request, res: Response, next: NextFunction): void {
   res.locals.fmtNumber = (n: number) => formatNumber(n, lang);
   res.locals.fmtDate = (d: Date) => formatDate(d, lang);
   res.locals.countryName = (code: string) => countryName(code, lang);
-  res.locals.path = req.path;
+  // Views build the language links from it: never a link to another host ("//evil.example").
+  res.locals.path = localPath(req.path);
   res.vary('Accept-Language');
   next();
 }

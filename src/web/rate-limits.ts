@@ -17,10 +17,17 @@ export type LimitResult = { ok: true } | { ok: false; retryAfterSeconds: number 
  * Keys carry only keyed hashes of addresses and IPs, never the values themselves.
  */
 export interface SignLimits {
-  perIp(originHash: string): Promise<LimitResult>;
+  /** Sign-in and manage-link requests per network (limitKeyForIp) and hour. */
+  perIp(networkKey: string): Promise<LimitResult>;
   perEmail(emailKey: string): Promise<LimitResult>;
+  /**
+   * Charges an upload's bytes to the network's hourly /verify budget (counted in KiB, at least
+   * one). Before reading: beyond the budget the upload is refused and nothing is charged.
+   * `afterRead`: bytes already read are charged whatever the budget says.
+   */
+  verifyUploadBytes(networkKey: string, bytes: number, opts?: { afterRead?: boolean }): Promise<LimitResult>;
   /** The hard per-IP limit on every POST: beyond it the request is refused (429). */
-  flood(originHash: string): Promise<LimitResult>;
+  flood(networkKey: string): Promise<LimitResult>;
   /**
    * Consumes one point from each named counter, all together: ONE statement in PostgreSQL, so a
    * signature pays one round trip for its flood, per-email and soft counters. Results come in
@@ -75,9 +82,9 @@ async function consumeManyPostgres(pool: Pool, items: Array<LimitRule & { key: s
   });
 }
 
-async function consume(limiter: RateLimiterAbstract, key: string): Promise<LimitResult> {
+async function consume(limiter: RateLimiterAbstract, key: string, points = 1): Promise<LimitResult> {
   try {
-    await limiter.consume(key);
+    await limiter.consume(key, points);
     return { ok: true };
   } catch (e) {
     if (e instanceof RateLimiterRes) return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(e.msBeforeNext / 1000)) };
@@ -118,7 +125,19 @@ export function createSignLimits(db: DataSource, config: Config): SignLimits {
   const limiters = Object.fromEntries(
     (Object.keys(rules) as LimitName[]).map((name) => [name, make(rules[name].prefix, rules[name].points, rules[name].seconds)]),
   ) as Record<LimitName, RateLimiterAbstract>;
+  const verifyKiB = make('verify-kib', config.VERIFY_UPLOAD_MB_PER_NETWORK_PER_HOUR * 1024);
   return {
+    async verifyUploadBytes(key, bytes, opts = {}) {
+      const kib = Math.max(1, Math.ceil(bytes / 1024));
+      if (opts.afterRead) {
+        await verifyKiB.penalty(key, kib);
+        return { ok: true };
+      }
+      const result = await consume(verifyKiB, key, kib);
+      // A refused upload is not read, so it costs nothing: the budget is as it was.
+      if (!result.ok) await verifyKiB.reward(key, kib);
+      return result;
+    },
     perIp: (key) => consume(limiters['sign-ip'], key),
     perEmail: (key) => consume(limiters['sign-email'], key),
     flood: (key) => consume(limiters.flood, key),

@@ -82,5 +82,12 @@ export function browser(app: Express) {
       if (!m) throw new Error(`no CSRF token on ${path}`);
       return m[1];
     },
+    /** The action of the page's upload (multipart) form: it carries the CSRF token (?_csrf=). */
+    async uploadAction(path: string): Promise<string> {
+      const res = await agent.get(path).expect(200);
+      const m = res.text.match(/<form method="post" action="([^"]+)" enctype="multipart\/form-data"/);
+      if (!m) throw new Error(`no upload form on ${path}`);
+      return m[1].replace(/&amp;/g, '&');
+    },
   };
 }

@@ -33,8 +33,8 @@ afterAll(async () => {
 /** An official's visit: the form's CSRF token, then an upload of `bytes` as `name`. */
 async function upload(bytes: Buffer, name: string, lang = 'en') {
   const official = browser(t.app);
-  const csrf = await official.csrfFrom(`/verify?lang=${lang}`);
-  return official.agent.post('/verify').field('_csrf', csrf).attach('file', bytes, name);
+  const action = await official.uploadAction(`/verify?lang=${lang}`);
+  return official.agent.post(action).attach('file', bytes, name);
 }
 
 async function checkDigest(exportId: string, digest: string) {

@@ -1,3 +1,4 @@
+import request from 'supertest';
 import { anOrganiser, signInAs, signInLink } from '../../helpers/organisers';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
 
@@ -173,6 +174,86 @@ describe('magic-link sign-in', () => {
     expect((await b.agent.get('/organise')).headers.location).toBe('/login');
     const rows = await t.db.query<unknown[]>(`SELECT sid FROM session WHERE sess::text LIKE $1`, [`%${organiser.id}%`]);
     expect(rows).toHaveLength(0);
+  });
+
+  test('using one sign-in link voids the other unused links of that organiser', async () => {
+    const organiser = await anOrganiser(t.db);
+    await askForLink(organiser.email);
+    const first = await signInLink(t.smtp, organiser.email, 0);
+    await askForLink(organiser.email);
+    const second = await signInLink(t.smtp, organiser.email, 1);
+    expect(second).not.toBe(first);
+
+    const b = browser(t.app);
+    const csrf = await b.csrfFrom(second);
+    expect((await b.agent.post(second).type('form').send({ _csrf: csrf })).status).toBe(303);
+
+    const other = browser(t.app);
+    const page = await other.agent.get(first);
+    expect(page.status).toBe(410);
+    expect(page.text).toContain('This sign-in link has already been used');
+    const otherCsrf = await other.csrfFrom('/login');
+    expect((await other.agent.post(first).type('form').send({ _csrf: otherCsrf })).status).toBe(410);
+    expect((await other.agent.get('/organise')).headers.location).toBe('/login');
+    const unused: Array<{ n: string }> = await t.db.query(
+      `SELECT count(*) AS n FROM tokens WHERE organiser_id = $1 AND purpose = 'sign-in' AND used_at IS NULL`,
+      [organiser.id],
+    );
+    expect(Number(unused[0].n)).toBe(0);
+  });
+
+  test('a session ends after its absolute lifetime even when in use all along', async () => {
+    const organiser = await anOrganiser(t.db);
+    const b = await signInAs(t.app, t.smtp, organiser.email);
+    await b.agent.get('/organise').expect(200);
+    const ageSignIn = (days: number) =>
+      t.db.query(
+        `UPDATE session SET sess = jsonb_set(sess::jsonb, '{signedInAt}', to_jsonb((extract(epoch FROM now() - $2::float8 * interval '1 day') * 1000)::bigint))::json
+         WHERE sess::text LIKE $1`,
+        [`%${organiser.id}%`, days],
+      );
+    // Six days after signing in, used a minute ago: still signed in (the rolling 8 hours are fresh).
+    await ageSignIn(6);
+    await b.agent.get('/organise').expect(200);
+    // Seven days and a bit: over, however recently it was used.
+    await ageSignIn(7.01);
+    const res = await b.agent.get('/organise');
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/login');
+    const rows = await t.db.query<unknown[]>(`SELECT sid FROM session WHERE sess::text LIKE $1`, [`%${organiser.id}%`]);
+    expect(rows).toHaveLength(0);
+  });
+
+  test('an organiser whose session is past its lifetime signs in again from the same browser', async () => {
+    const organiser = await anOrganiser(t.db);
+    const b = await signInAs(t.app, t.smtp, organiser.email);
+    const known = t.smtp.to(organiser.email).length;
+    await askForLink(organiser.email);
+    const link = await signInLink(t.smtp, organiser.email, known);
+    // The link opened in a tab without the session (its form token is an anonymous one), then
+    // pressed with the browser's old session cookie, which has just passed its lifetime.
+    const tab = browser(t.app);
+    const csrf = await tab.csrfFrom(link);
+    const cookies = (agent: typeof b.agent) =>
+      agent.jar
+        .getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false })
+        .map((c) => `${c.name}=${c.value}`);
+    const sid = cookies(b.agent).find((c) => c.startsWith('sid='))!;
+    const csrfCookie = cookies(tab.agent).find((c) => c.startsWith('csrf='))!;
+    await t.db.query(`UPDATE session SET sess = (sess::jsonb - 'signedInAt')::json WHERE sess::text LIKE $1`, [`%${organiser.id}%`]);
+    const res = await request(t.app).post(link).set('Cookie', `${sid}; ${csrfCookie}`).type('form').send({ _csrf: csrf });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toBe('/organise');
+    const fresh = ([] as string[]).concat(res.headers['set-cookie'] ?? []).filter((c) => c.startsWith('sid=')).pop()!;
+    expect(fresh).not.toContain(sid);
+    await request(t.app).get('/organise').set('Cookie', fresh.split(';')[0]).expect(200);
+  });
+
+  test('a session without a recorded sign-in time (from before the absolute lifetime) is ended', async () => {
+    const organiser = await anOrganiser(t.db);
+    const b = await signInAs(t.app, t.smtp, organiser.email);
+    await t.db.query(`UPDATE session SET sess = (sess::jsonb - 'signedInAt')::json WHERE sess::text LIKE $1`, [`%${organiser.id}%`]);
+    expect((await b.agent.get('/organise')).headers.location).toBe('/login');
   });
 
   test('the workspace sends strangers to the sign-in page', async () => {

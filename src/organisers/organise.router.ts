@@ -2,7 +2,6 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
 import { LANGUAGES, LETTER_STATUSES, VISIBILITIES, type Letter } from '../letters/letter.entity';
 import { renderMarkdown } from '../letters/letters.service';
-import { Forbidden } from '../web/errors';
 import { parseForm } from '../web/validate';
 import { barChartSvg, dailyChartSvg } from '../web/svg-charts';
 import { currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLocals } from './auth.middleware';
@@ -55,6 +54,14 @@ function formFromLetter(letter: Letter): LetterFormValues {
     publicNamesDefault: letter.publicNamesDefault,
     translations: rows,
   };
+}
+
+/** The owner-only settings an editor's form leaves out, filled in from the letter as stored. */
+function withOwnerFields(body: unknown, letter: Letter): Record<string, unknown> {
+  const stored = formFromLetter(letter);
+  const b = { ...((body ?? {}) as Record<string, unknown>) };
+  for (const k of ['slug', 'status', 'closesAt', 'publicNamesDefault'] as const) b[k] ??= stored[k];
+  return b;
 }
 
 function isPreview(req: Request): boolean {
@@ -128,26 +135,25 @@ export function organiseRouter(ctx: AppContext): Router {
   });
 
   r.get('/organise/letters/:slug/edit', requireLetterRole(ctx), async (req, res) => {
-    const { letter } = locals(res);
-    renderForm(req, res, { mode: 'edit', values: formFromLetter(letter), saved: req.query.saved === '1', team: await letterTeam(ctx.db, letter.id) });
+    const { letter, letterRole } = locals(res);
+    renderForm(req, res, {
+      mode: 'edit',
+      values: formFromLetter(letter),
+      saved: req.query.saved === '1',
+      team: letterRole === 'owner' ? await letterTeam(ctx.db, letter.id) : null,
+    });
   });
 
   r.post('/organise/letters/:slug/edit', requireLetterRole(ctx), async (req, res) => {
     const { letter, letterRole } = locals(res);
     const isOwner = letterRole === 'owner';
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    // Editors get no status or slug fields; one sent anyway (a crafted request) is refused.
-    if (!isOwner && (body.status !== undefined || body.slug !== undefined)) {
-      if ((body.status !== undefined && body.status !== letter.status) || (body.slug !== undefined && body.slug !== letter.slug)) throw new Forbidden();
-    }
-    const values = letterFormValues(req.body);
-    if (!isOwner) {
-      values.slug = letter.slug;
-      values.status = letter.status;
-    }
+    // An editor's form has no owner-only fields: they keep their stored values. One sent anyway
+    // (a crafted request) that changes them is refused by updateLetter with 403.
+    const body: unknown = isOwner ? req.body : withOwnerFields(req.body, letter);
+    const values = letterFormValues(body);
     const team = isOwner ? await letterTeam(ctx.db, letter.id) : null;
     if (isPreview(req)) return renderForm(req, res, { mode: 'edit', values, preview: true, team });
-    const parsed = parseLetterForm(req.body, { withSlug: isOwner, withStatus: isOwner });
+    const parsed = parseLetterForm(body, { withSlug: true, withStatus: true });
     if (!parsed.ok) return renderForm(req, res, { mode: 'edit', values, errors: parsed.errors, status: 422, team });
     const saved = await updateLetter(ctx, letter, letterRole, parsed.data);
     if (!saved.ok) return renderForm(req, res, { mode: 'edit', values, errors: saved.errors, status: 422, team });
@@ -190,14 +196,15 @@ export function organiseRouter(ctx: AppContext): Router {
   /* ---------------------------------------------------------------- dashboard */
 
   async function renderDashboard(req: Request, res: Response, opts: { status?: number; errors?: Record<string, string> } = {}) {
-    const { letter } = locals(res);
+    const { letter, letterRole } = locals(res);
+    const access = { withEmail: letterRole === 'owner' };
     const query = typeof req.query.q === 'string' ? req.query.q.slice(0, 200) : '';
     const pageParam = Number(typeof req.query.page === 'string' ? req.query.page : '1');
     const page = Number.isSafeInteger(pageParam) && pageParam > 0 ? pageParam : 1;
     const [stats, list, held] = await Promise.all([
       letterStats(ctx.db, letter.id),
-      searchSignatures(ctx.db, letter.id, { query, page }),
-      heldSignatures(ctx.db, letter.id),
+      searchSignatures(ctx.db, letter.id, { query, page, ...access }),
+      heldSignatures(ctx.db, letter.id, access),
     ]);
     const fmt = res.locals.fmtNumber as (n: number) => string;
     const countryName = res.locals.countryName as (code: string) => string;
@@ -285,11 +292,14 @@ export function organiseRouter(ctx: AppContext): Router {
 
   /* ---------------------------------------------------------------- delivery */
 
-  r.post('/organise/letters/:slug/delivery', requireLetterRole(ctx), async (req, res) => {
+  // Owners only: the delivery is the letter's official record, and it starts signers' retention clock.
+  r.post('/organise/letters/:slug/delivery', requireLetterRole(ctx, 'owner'), async (req, res) => {
     const { letter } = locals(res);
     const parsed = parseForm(deliverySchema, req.body);
-    if (!parsed.ok) return renderDashboard(req, res, { status: 422, errors: Object.fromEntries(Object.entries(parsed.errors).map(([k, v]) => [`delivery-${k}`, v])) });
-    await recordDelivery(ctx, letter, parsed.data);
+    const prefixed = (errors: Record<string, string>) => Object.fromEntries(Object.entries(errors).map(([k, v]) => [`delivery-${k}`, v]));
+    if (!parsed.ok) return renderDashboard(req, res, { status: 422, errors: prefixed(parsed.errors) });
+    const saved = await recordDelivery(ctx, letter, parsed.data);
+    if (!saved.ok) return renderDashboard(req, res, { status: 422, errors: prefixed(saved.errors) });
     res.redirect(303, `/organise/letters/${letter.slug}?done=delivery#delivery`);
   });
 

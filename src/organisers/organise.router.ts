@@ -2,6 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
 import { LANGUAGES, LETTER_STATUSES, VISIBILITIES, type Letter } from '../letters/letter.entity';
 import { renderMarkdown } from '../letters/letters.service';
+import { NotFound } from '../web/errors';
 import { parseForm } from '../web/validate';
 import { barChartSvg, dailyChartSvg } from '../web/svg-charts';
 import { currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLocals } from './auth.middleware';
@@ -10,7 +11,8 @@ import { createLetter, recordDelivery, updateLetter } from './letter-editing.ser
 import { letterFormValues, MAX_TRANSLATIONS, parseLetterForm, type LetterFormValues } from './letter-form.schema';
 import { deliverySchema, domainSchema, invalidateSchema, roleSchema } from './moderation-form.schema';
 import { invalidateDomain, invalidateSignature, releaseHeldSignature, setSignatureHidden } from './moderation.service';
-import { grantRole, letterTeam, OrganiserInputError, removeRole, type LetterTeamMember } from './organisers.service';
+import { inviteToTeam, revokeInvitation, teamOf, type LetterTeam } from './invitations.service';
+import { removeRole } from './organisers.service';
 import { listOrganiserLetters } from './workspace.service';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -98,7 +100,8 @@ export function organiseRouter(ctx: AppContext): Router {
       status?: number;
       preview?: boolean;
       saved?: boolean;
-      team?: LetterTeamMember[] | null;
+      invited?: boolean;
+      team?: LetterTeam | null;
       teamErrors?: Record<string, string>;
     },
   ) {
@@ -113,6 +116,7 @@ export function organiseRouter(ctx: AppContext): Router {
       form: { values: opts.values, errors: opts.errors ?? {} },
       previews,
       saved: !!opts.saved,
+      invited: !!opts.invited,
       statuses: LETTER_STATUSES,
       visibilities: VISIBILITIES,
       team: opts.mode === 'edit' && role === 'owner' ? opts.team : null,
@@ -140,7 +144,8 @@ export function organiseRouter(ctx: AppContext): Router {
       mode: 'edit',
       values: formFromLetter(letter),
       saved: req.query.saved === '1',
-      team: letterRole === 'owner' ? await letterTeam(ctx.db, letter.id) : null,
+      invited: req.query.invited === '1',
+      team: letterRole === 'owner' ? await teamOf(ctx.db, letter.id) : null,
     });
   });
 
@@ -151,7 +156,7 @@ export function organiseRouter(ctx: AppContext): Router {
     // (a crafted request) that changes them is refused by updateLetter with 403.
     const body: unknown = isOwner ? req.body : withOwnerFields(req.body, letter);
     const values = letterFormValues(body);
-    const team = isOwner ? await letterTeam(ctx.db, letter.id) : null;
+    const team = isOwner ? await teamOf(ctx.db, letter.id) : null;
     if (isPreview(req)) return renderForm(req, res, { mode: 'edit', values, preview: true, team });
     const parsed = parseLetterForm(body, { withSlug: true, withStatus: true });
     if (!parsed.ok) return renderForm(req, res, { mode: 'edit', values, errors: parsed.errors, status: 422, team });
@@ -162,20 +167,22 @@ export function organiseRouter(ctx: AppContext): Router {
 
   /* ---------------------------------------------------------------- team (owners) */
 
+  // Adding an address sends it an invitation, whatever the address: the answer is the same for an
+  // organiser's address and for any other (no oracle), and nobody joins without accepting.
   r.post('/organise/letters/:slug/team', requireLetterRole(ctx, 'owner'), async (req, res) => {
     const { letter } = locals(res);
     const parsed = parseForm(roleSchema, req.body);
-    let errors: Record<string, string> = parsed.ok ? {} : parsed.errors;
     if (parsed.ok) {
-      try {
-        await grantRole(ctx.db, parsed.data.email, letter.slug, parsed.data.role);
-        return res.redirect(303, `/organise/letters/${letter.slug}/edit?saved=1#team`);
-      } catch (e) {
-        if (!(e instanceof OrganiserInputError)) throw e;
-        errors = { email: 'organisers.errors.noSuchOrganiser' };
-      }
+      await inviteToTeam(ctx, letter, parsed.data, currentOrganiser(res)!.id, req.lang);
+      return res.redirect(303, `/organise/letters/${letter.slug}/edit?invited=1#team`);
     }
-    renderForm(req, res, { mode: 'edit', values: formFromLetter(letter), status: 422, team: await letterTeam(ctx.db, letter.id), teamErrors: errors });
+    renderForm(req, res, { mode: 'edit', values: formFromLetter(letter), status: 422, team: await teamOf(ctx.db, letter.id), teamErrors: parsed.errors });
+  });
+
+  r.post('/organise/letters/:slug/invitations/:id/revoke', requireLetterRole(ctx, 'owner'), async (req, res) => {
+    const { letter } = locals(res);
+    if (!(await revokeInvitation(ctx, letter.id, String(req.params.id)))) throw new NotFound();
+    res.redirect(303, `/organise/letters/${letter.slug}/edit?saved=1#team`);
   });
 
   r.post('/organise/letters/:slug/team/remove', requireLetterRole(ctx, 'owner'), async (req, res) => {
@@ -188,7 +195,7 @@ export function organiseRouter(ctx: AppContext): Router {
       mode: 'edit',
       values: formFromLetter(letter),
       status: 422,
-      team: await letterTeam(ctx.db, letter.id),
+      team: await teamOf(ctx.db, letter.id),
       teamErrors: { remove: outcome === 'last-owner' ? 'organisers.errors.lastOwner' : 'organisers.errors.invalid' },
     });
   });

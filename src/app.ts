@@ -15,6 +15,7 @@ import { signaturesRouter } from './signatures/signatures.router';
 import { sharingRouter } from './sharing/sharing.router';
 import { loadOrganiser, requireOrganiser } from './organisers/auth.middleware';
 import { authRouter } from './organisers/auth.router';
+import { invitationsRouter } from './organisers/invitations.router';
 import { organiseRouter } from './organisers/organise.router';
 import { sessionMiddleware } from './organisers/session';
 import { PAPER_UPLOAD_BODY_LIMIT_BYTES, paperUploadParser } from './paper/paper-upload';
@@ -170,6 +171,7 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   app.use(abuseRouter(ctx));
   app.use(sharingRouter(ctx));
   app.use(authRouter(ctx));
+  app.use(invitationsRouter(ctx));
   app.use(organiseRouter(ctx));
   app.use(exportsRouter(ctx));
   app.use(verifyRouter(ctx));

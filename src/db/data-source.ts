@@ -6,13 +6,14 @@ import { Signature } from '../signatures/signature.entity';
 import { Token } from '../signatures/token.entity';
 import { Organiser } from '../organisers/organiser.entity';
 import { LetterOrganiser } from '../organisers/letter-organiser.entity';
+import { TeamInvitation } from '../organisers/team-invitation.entity';
 import { LetterUpdate } from '../updates/letter-update.entity';
 import { LetterResponse } from '../updates/letter-response.entity';
 import { PaperImport } from '../paper/paper-import.entity';
 import { ExportAudit } from '../exports/export-audit.entity';
 import { migrations } from '../../migrations';
 
-export const entities = [Letter, LetterTranslation, Signature, Token, Organiser, LetterOrganiser, LetterUpdate, LetterResponse, PaperImport, ExportAudit];
+export const entities = [Letter, LetterTranslation, Signature, Token, Organiser, LetterOrganiser, TeamInvitation, LetterUpdate, LetterResponse, PaperImport, ExportAudit];
 
 export function createDataSource(url: string, opts: { poolSize?: number; applicationName?: string } = {}): DataSource {
   return new DataSource({

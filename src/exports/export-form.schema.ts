@@ -24,6 +24,11 @@ const day = z.preprocess(
 /** An unchecked box sends nothing; a checked one sends its value. */
 const checkbox = z.preprocess((v) => v === 'on' || v === '1' || v === 'true' || v === 'yes', z.boolean());
 
+/** Whether a submitted form asks for email addresses (the box ticked), read as the schema reads it. */
+export function asksForEmail(body: Record<string, unknown>): boolean {
+  return checkbox.parse(body.includeEmail);
+}
+
 /** The organiser's export form. Email addresses come only with the explicit box, and never in a PDF or a publication file. */
 export const exportFormSchema = z
   .object({

@@ -2,10 +2,11 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
 import { LANGUAGES, type Letter } from '../letters/letter.entity';
 import type { OrganiserLocals } from '../organisers/auth.middleware';
-import { requireLetterRole, requireOrganiser } from '../organisers/auth.middleware';
+import { OWNER_ONLY, requireLetterRole, requireOrganiser } from '../organisers/auth.middleware';
+import { Forbidden } from '../web/errors';
 import { countryOptions } from '../web/i18n';
 import { parseForm } from '../web/validate';
-import { exportFormSchema, exportRequest } from './export-form.schema';
+import { asksForEmail, exportFormSchema, exportRequest } from './export-form.schema';
 import { DEFAULT_COLUMNS, EXPORT_COLUMNS, exportSignatures, PDF_MAX_ROWS, PdfTooLarge } from './export.service';
 import { EXPORT_PURPOSES, EXPORT_SCOPES } from './export-query';
 import { exportFormats } from './writers';
@@ -31,7 +32,10 @@ function defaults(req: Request, letter: Letter): Record<string, unknown> {
   };
 }
 
-/** Owners and editors download the signatures of their letter: CSV, XLSX, JSON lines or the PDF delivery pack. */
+/**
+ * Owners and editors download the signatures of their letter: CSV, XLSX, JSON lines or the PDF
+ * delivery pack. Only owners may include email addresses; an editor who asks gets 403.
+ */
 export function exportsRouter(ctx: AppContext): Router {
   const r = Router();
   const guard = [requireOrganiser, requireLetterRole(ctx, 'owner', 'editor')];
@@ -52,6 +56,8 @@ export function exportsRouter(ctx: AppContext): Router {
       allColumns: EXPORT_COLUMNS,
       countries: countryOptions(req.lang),
       pdfMaxRows: PDF_MAX_ROWS,
+      // Email addresses are the owners' to export; editors export names without them.
+      canIncludeEmail: (res.locals as Required<OrganiserLocals>).letterRole === 'owner',
     });
   }
 
@@ -63,6 +69,7 @@ export function exportsRouter(ctx: AppContext): Router {
     const letter = letterOf(res);
     const body = { ...((req.body ?? {}) as Record<string, unknown>) };
     delete body._csrf;
+    if (asksForEmail(body) && (res.locals as Required<OrganiserLocals>).letterRole !== 'owner') throw new Forbidden(OWNER_ONLY);
     const parsed = parseForm(exportFormSchema, body);
     if (!parsed.ok) return render(req, res, body, parsed.errors, 422);
     const form = parsed.data;

@@ -71,6 +71,12 @@ export class Mailer {
     await this.transport.send({ to, subject, ...(await render('organiser-sign-in', lang, { ...p, subject })) });
   }
 
+  /** An invitation to join a letter's team; nothing happens unless the invitee presses Accept on its page. */
+  async teamInvitation(to: string, lang: Language, p: { inviterName: string; letterTitle: string; role: 'owner' | 'editor'; invitationUrl: string; expiresDays: number }) {
+    const subject = tFor(lang)('organisers.email.invitation.subject', { title: p.letterTitle });
+    await this.transport.send({ to, subject, ...(await render('team-invitation', lang, { ...p, subject })) });
+  }
+
   /** An organiser's update, written once; the greeting, footer and links speak the signer's language. */
   async letterUpdate(to: string, lang: Language, p: UpdateMail & { subject: string }) {
     await this.transport.send({

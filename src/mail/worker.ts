@@ -17,6 +17,8 @@ import { relayOutbox, RELAY_BATCH } from './outbox-relay';
 import { sendSignInEmail } from '../organisers/sign-in-email.task';
 import { TASK_ORGANISER_SIGN_IN_EMAIL, type SignInEmailJob } from '../organisers/sign-in.service';
 import { pruneSessions } from '../organisers/session';
+import { sendTeamInvitationEmail } from '../organisers/invitation-email.task';
+import { pruneInvitations, TASK_TEAM_INVITATION_EMAIL, type TeamInvitationJob } from '../organisers/invitations.service';
 import { recordJobOutcome } from '../ops/metrics';
 import { PRIVACY_CRONTAB, privacyRetentionTask, TASK_PRIVACY_RETENTION } from '../privacy/retention.task';
 
@@ -61,6 +63,9 @@ export async function startWorker(
     },
     [TASK_ORGANISER_SIGN_IN_EMAIL]: async (payload) => {
       await sendSignInEmail(ctx, mailer, payload as SignInEmailJob);
+    },
+    [TASK_TEAM_INVITATION_EMAIL]: async (payload) => {
+      await sendTeamInvitationEmail(ctx, mailer, payload as TeamInvitationJob);
     },
     [TASK_PRIVACY_RETENTION]: privacyRetentionTask(ctx),
   };
@@ -133,6 +138,7 @@ export async function startWorker(
     sweeping = ctx.db
       .query('DELETE FROM rate_limits WHERE expire < $1', [Date.now()])
       .then(() => pruneSessions(ctx))
+      .then(() => pruneInvitations(ctx))
       .catch((err: Error) => ctx.log.warn({ err: err.message }, 'expired counters and sessions sweep failed'));
   }, 60_000);
   return {

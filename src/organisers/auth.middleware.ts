@@ -1,11 +1,14 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AppContext } from '../context';
 import { Letter } from '../letters/letter.entity';
-import { NotFound } from '../web/errors';
+import { Forbidden, NotFound } from '../web/errors';
 import { LetterOrganiser, type LetterRole } from './letter-organiser.entity';
 import { Organiser } from './organiser.entity';
 import { isSlug } from '../letters/slug';
 
+
+/** Why an editor is refused what only owners may do (organisers' catalogue). */
+export const OWNER_ONLY = 'organisers.errors.ownerOnly';
 
 /** What the middleware below puts on `res.locals` for handlers and views. */
 export interface OrganiserLocals {
@@ -52,9 +55,11 @@ export const requireOrganiser: RequestHandler = (req, res, next) => {
 
 /**
  * Loads the letter named by `:slug` and checks that the signed-in organiser holds one of `roles`
- * on it (any role when none is given). Otherwise answers 404 (NotFound), so a stranger cannot
- * even learn that the letter exists. Puts `res.locals.letter` (with its translations) and
- * `res.locals.letterRole`. Use after requireOrganiser:
+ * on it (any role when none is given). An organiser with no role on it gets 404 (NotFound), so a
+ * stranger cannot even learn that the letter exists; one of its team whose role is not enough
+ * (an editor on an owner's page) gets 403 saying that only an owner may. Puts
+ * `res.locals.letter` (with its translations) and `res.locals.letterRole`. Use after
+ * requireOrganiser:
  *
  *   router.post('/organise/letters/:slug/status', requireOrganiser, requireLetterRole(ctx, 'owner'), handler)
  */
@@ -66,7 +71,8 @@ export function requireLetterRole(ctx: AppContext, ...roles: LetterRole[]): Requ
     const letter = await ctx.db.getRepository(Letter).findOne({ where: { slug }, relations: { translations: true } });
     if (!letter) throw new NotFound();
     const link = await ctx.db.getRepository(LetterOrganiser).findOneBy({ letterId: letter.id, organiserId: organiser.id });
-    if (!link || (roles.length > 0 && !roles.includes(link.role))) throw new NotFound();
+    if (!link) throw new NotFound();
+    if (roles.length > 0 && !roles.includes(link.role)) throw new Forbidden(OWNER_ONLY);
     const locals = res.locals as OrganiserLocals;
     locals.letter = letter;
     locals.letterRole = link.role;

@@ -61,17 +61,40 @@ export type SignatureRow = Pick<
 
 const COLUMNS = ['s.id', 's.fullName', 's.email', 's.country', 's.city', 's.organisation', 's.status', 's.hidden', 's.heldReason', 's.invalidatedReason', 's.visibility', 's.createdAt', 's.confirmedAt', 's.source'];
 
-/** Newest signatures first, optionally filtered by name, email or city; 50 a page. */
+/** An address as an editor sees it: the domain only (it helps to spot a spam run), never the person. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  return `•••@${at >= 0 ? email.slice(at + 1) : ''}`;
+}
+
+/**
+ * Whether the reader may see signers' email addresses. Editors moderate by name; the addresses
+ * are the owners' (they reach people, and they identify them more surely than a name).
+ */
+export interface AddressAccess {
+  withEmail: boolean;
+}
+
+function masked(rows: SignatureRow[], access: AddressAccess): SignatureRow[] {
+  if (access.withEmail) return rows;
+  return rows.map((r) => ({ ...r, email: r.email === null ? null : maskEmail(r.email) }));
+}
+
+/**
+ * Newest signatures first, optionally filtered by name or city, and by email address for readers
+ * who may see addresses (for the others an address finds nobody: a search must not tell them
+ * whether someone signed). 50 a page.
+ */
 export async function searchSignatures(
   db: DataSource,
   letterId: string,
-  opts: { query: string; page: number },
+  opts: { query: string; page: number } & AddressAccess,
 ): Promise<{ rows: SignatureRow[]; total: number; pages: number }> {
   const qb = db.getRepository(Signature).createQueryBuilder('s').select(COLUMNS).where('s.letter_id = :letterId', { letterId });
   const q = opts.query.trim();
   if (q) {
     const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    qb.andWhere('(s.full_name ILIKE :like OR s.email ILIKE :like OR s.city ILIKE :like)', { like });
+    qb.andWhere(opts.withEmail ? '(s.full_name ILIKE :like OR s.email ILIKE :like OR s.city ILIKE :like)' : '(s.full_name ILIKE :like OR s.city ILIKE :like)', { like });
   }
   const total = await qb.getCount();
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
@@ -82,12 +105,12 @@ export async function searchSignatures(
     .offset((page - 1) * PAGE_SIZE)
     .limit(PAGE_SIZE)
     .getMany();
-  return { rows, total, pages };
+  return { rows: masked(rows, opts), total, pages };
 }
 
 /** Signatures held for review by abuse control, oldest first. */
-export async function heldSignatures(db: DataSource, letterId: string, limit = 100): Promise<SignatureRow[]> {
-  return db
+export async function heldSignatures(db: DataSource, letterId: string, access: AddressAccess, limit = 100): Promise<SignatureRow[]> {
+  const rows = await db
     .getRepository(Signature)
     .createQueryBuilder('s')
     .select(COLUMNS)
@@ -95,4 +118,5 @@ export async function heldSignatures(db: DataSource, letterId: string, limit = 1
     .orderBy('s.created_at', 'ASC')
     .limit(limit)
     .getMany();
+  return masked(rows, access);
 }

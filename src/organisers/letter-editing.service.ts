@@ -4,6 +4,7 @@ import { Letter } from '../letters/letter.entity';
 import { LetterTranslation } from '../letters/letter-translation.entity';
 import { forgetSignableLetter } from '../letters/letters.service';
 import { Forbidden } from '../web/errors';
+import { OWNER_ONLY } from './auth.middleware';
 import { LetterOrganiser, type LetterRole } from './letter-organiser.entity';
 import type { LetterInput } from './letter-form.schema';
 
@@ -65,14 +66,33 @@ export async function createLetter(ctx: AppContext, organiserId: string, input: 
   }
 }
 
+const day = (d: Date | null) => (d ? d.toISOString().slice(0, 10) : null);
+
 /**
- * Saves an edit. Owners may change everything; editors the text and settings but not the
- * status or the slug (a shared link must not move, and publishing is the owner's call).
+ * What an editor's input would change that only an owner may: the slug (a shared link must not
+ * move), the status, the closing date (closing a letter is publishing's twin), the preselected
+ * name display (it decides how exposed signers are), and any version removed.
+ */
+export function ownerOnlyChanges(letter: Letter, input: LetterInput): string[] {
+  const changes: string[] = [];
+  if (input.slug !== undefined && input.slug !== letter.slug) changes.push('slug');
+  if (input.status !== undefined && input.status !== letter.status) changes.push('status');
+  if (day(input.closesAt) !== day(letter.closesAt)) changes.push('closesAt');
+  if (input.publicNamesDefault !== letter.publicNamesDefault) changes.push('publicNamesDefault');
+  const kept = new Set(input.translations.map((t) => t.language));
+  if (letter.translations.some((t) => !kept.has(t.language))) changes.push('translations');
+  return changes;
+}
+
+/**
+ * Saves an edit. Owners may change everything; editors the text, the versions, the goal and the
+ * default language. An editor's input that changes anything else (see ownerOnlyChanges) is
+ * refused whole with 403: nothing of it is saved. `letter` must carry its translations.
  */
 export async function updateLetter(ctx: AppContext, letter: Letter, role: LetterRole, input: LetterInput): Promise<SaveOutcome> {
+  if (role !== 'owner' && ownerOnlyChanges(letter, input).length) throw new Forbidden(OWNER_ONLY);
   const slug = input.slug ?? letter.slug;
   const status = input.status ?? letter.status;
-  if (role !== 'owner' && (slug !== letter.slug || status !== letter.status)) throw new Forbidden();
   try {
     const outcome = await ctx.db.transaction(async (tx): Promise<SaveOutcome> => {
       if (slug !== letter.slug && (await slugTaken(tx, slug, letter.id))) return { ok: false, errors: { slug: 'organisers.errors.slugTaken' } };
@@ -107,8 +127,30 @@ export interface DeliveryInput {
   deliveryNote: string | null;
 }
 
-/** Records (or, with an empty date, clears) the delivery shown on the public letter page. */
-export async function recordDelivery(ctx: AppContext, letter: Letter, input: DeliveryInput): Promise<void> {
+// A date typed by an organiser is a calendar day where they are: it may be "today" up to 14 hours
+// ahead of UTC (UTC+14) and a letter created just after midnight UTC was created "yesterday" up to
+// 12 hours behind it (UTC-12). Beyond those, the day has not come yet, or the letter did not exist.
+const EARLIEST_ZONE_MS = 14 * 3600_000;
+const LATEST_ZONE_MS = 12 * 3600_000;
+
+/** Why a delivery date cannot be right (a message key), or null. Days are compared as YYYY-MM-DD. */
+export function deliveryDateProblem(deliveredAt: Date, letterCreatedAt: Date, now = new Date()): string | null {
+  const delivered = day(deliveredAt)!;
+  if (delivered > day(new Date(now.getTime() + EARLIEST_ZONE_MS))!) return 'organisers.errors.deliveryFuture';
+  if (delivered < day(new Date(letterCreatedAt.getTime() - LATEST_ZONE_MS))!) return 'organisers.errors.deliveryBeforeLetter';
+  return null;
+}
+
+/**
+ * Records (or, with an empty date, clears) the delivery shown on the public letter page: owners
+ * only (the caller checks the role). The date must be neither in the future nor before the letter
+ * existed. What the date typed here does not decide is when signers' data is erased: retention
+ * counts from the moment the delivery is recorded.
+ */
+export async function recordDelivery(ctx: AppContext, letter: Letter, input: DeliveryInput): Promise<{ ok: true } | { ok: false; errors: Record<string, string> }> {
+  const problem = input.deliveredAt ? deliveryDateProblem(input.deliveredAt, letter.createdAt) : null;
+  if (problem) return { ok: false, errors: { deliveredAt: problem } };
   await ctx.db.getRepository(Letter).update({ id: letter.id }, input);
   ctx.log.info({ letterId: letter.id, delivered: !!input.deliveredAt }, 'delivery recorded');
+  return { ok: true };
 }

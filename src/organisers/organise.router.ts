@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
 import { LANGUAGES, LETTER_STATUSES, VISIBILITIES, type Letter } from '../letters/letter.entity';
 import { renderMarkdown } from '../letters/letters.service';
-import { Forbidden } from '../web/errors';
+import { NotFound } from '../web/errors';
 import { parseForm } from '../web/validate';
 import { barChartSvg, dailyChartSvg } from '../web/svg-charts';
 import { currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLocals } from './auth.middleware';
@@ -11,7 +11,8 @@ import { createLetter, recordDelivery, updateLetter } from './letter-editing.ser
 import { letterFormValues, MAX_TRANSLATIONS, parseLetterForm, type LetterFormValues } from './letter-form.schema';
 import { deliverySchema, domainSchema, invalidateSchema, roleSchema } from './moderation-form.schema';
 import { invalidateDomain, invalidateSignature, releaseHeldSignature, setSignatureHidden } from './moderation.service';
-import { grantRole, letterTeam, OrganiserInputError, removeRole, type LetterTeamMember } from './organisers.service';
+import { inviteToTeam, revokeInvitation, teamOf, type LetterTeam } from './invitations.service';
+import { removeRole } from './organisers.service';
 import { listOrganiserLetters } from './workspace.service';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -57,6 +58,14 @@ function formFromLetter(letter: Letter): LetterFormValues {
   };
 }
 
+/** The owner-only settings an editor's form leaves out, filled in from the letter as stored. */
+function withOwnerFields(body: unknown, letter: Letter): Record<string, unknown> {
+  const stored = formFromLetter(letter);
+  const b = { ...((body ?? {}) as Record<string, unknown>) };
+  for (const k of ['slug', 'status', 'closesAt', 'publicNamesDefault'] as const) b[k] ??= stored[k];
+  return b;
+}
+
 function isPreview(req: Request): boolean {
   return (req.body as Record<string, unknown> | undefined)?.action === 'preview';
 }
@@ -91,7 +100,8 @@ export function organiseRouter(ctx: AppContext): Router {
       status?: number;
       preview?: boolean;
       saved?: boolean;
-      team?: LetterTeamMember[] | null;
+      invited?: boolean;
+      team?: LetterTeam | null;
       teamErrors?: Record<string, string>;
     },
   ) {
@@ -106,6 +116,7 @@ export function organiseRouter(ctx: AppContext): Router {
       form: { values: opts.values, errors: opts.errors ?? {} },
       previews,
       saved: !!opts.saved,
+      invited: !!opts.invited,
       statuses: LETTER_STATUSES,
       visibilities: VISIBILITIES,
       team: opts.mode === 'edit' && role === 'owner' ? opts.team : null,
@@ -128,26 +139,26 @@ export function organiseRouter(ctx: AppContext): Router {
   });
 
   r.get('/organise/letters/:slug/edit', requireLetterRole(ctx), async (req, res) => {
-    const { letter } = locals(res);
-    renderForm(req, res, { mode: 'edit', values: formFromLetter(letter), saved: req.query.saved === '1', team: await letterTeam(ctx.db, letter.id) });
+    const { letter, letterRole } = locals(res);
+    renderForm(req, res, {
+      mode: 'edit',
+      values: formFromLetter(letter),
+      saved: req.query.saved === '1',
+      invited: req.query.invited === '1',
+      team: letterRole === 'owner' ? await teamOf(ctx.db, letter.id) : null,
+    });
   });
 
   r.post('/organise/letters/:slug/edit', requireLetterRole(ctx), async (req, res) => {
     const { letter, letterRole } = locals(res);
     const isOwner = letterRole === 'owner';
-    const body = (req.body ?? {}) as Record<string, unknown>;
-    // Editors get no status or slug fields; one sent anyway (a crafted request) is refused.
-    if (!isOwner && (body.status !== undefined || body.slug !== undefined)) {
-      if ((body.status !== undefined && body.status !== letter.status) || (body.slug !== undefined && body.slug !== letter.slug)) throw new Forbidden();
-    }
-    const values = letterFormValues(req.body);
-    if (!isOwner) {
-      values.slug = letter.slug;
-      values.status = letter.status;
-    }
-    const team = isOwner ? await letterTeam(ctx.db, letter.id) : null;
+    // An editor's form has no owner-only fields: they keep their stored values. One sent anyway
+    // (a crafted request) that changes them is refused by updateLetter with 403.
+    const body: unknown = isOwner ? req.body : withOwnerFields(req.body, letter);
+    const values = letterFormValues(body);
+    const team = isOwner ? await teamOf(ctx.db, letter.id) : null;
     if (isPreview(req)) return renderForm(req, res, { mode: 'edit', values, preview: true, team });
-    const parsed = parseLetterForm(req.body, { withSlug: isOwner, withStatus: isOwner });
+    const parsed = parseLetterForm(body, { withSlug: true, withStatus: true });
     if (!parsed.ok) return renderForm(req, res, { mode: 'edit', values, errors: parsed.errors, status: 422, team });
     const saved = await updateLetter(ctx, letter, letterRole, parsed.data);
     if (!saved.ok) return renderForm(req, res, { mode: 'edit', values, errors: saved.errors, status: 422, team });
@@ -156,20 +167,22 @@ export function organiseRouter(ctx: AppContext): Router {
 
   /* ---------------------------------------------------------------- team (owners) */
 
+  // Adding an address sends it an invitation, whatever the address: the answer is the same for an
+  // organiser's address and for any other (no oracle), and nobody joins without accepting.
   r.post('/organise/letters/:slug/team', requireLetterRole(ctx, 'owner'), async (req, res) => {
     const { letter } = locals(res);
     const parsed = parseForm(roleSchema, req.body);
-    let errors: Record<string, string> = parsed.ok ? {} : parsed.errors;
     if (parsed.ok) {
-      try {
-        await grantRole(ctx.db, parsed.data.email, letter.slug, parsed.data.role);
-        return res.redirect(303, `/organise/letters/${letter.slug}/edit?saved=1#team`);
-      } catch (e) {
-        if (!(e instanceof OrganiserInputError)) throw e;
-        errors = { email: 'organisers.errors.noSuchOrganiser' };
-      }
+      await inviteToTeam(ctx, letter, parsed.data, currentOrganiser(res)!.id, req.lang);
+      return res.redirect(303, `/organise/letters/${letter.slug}/edit?invited=1#team`);
     }
-    renderForm(req, res, { mode: 'edit', values: formFromLetter(letter), status: 422, team: await letterTeam(ctx.db, letter.id), teamErrors: errors });
+    renderForm(req, res, { mode: 'edit', values: formFromLetter(letter), status: 422, team: await teamOf(ctx.db, letter.id), teamErrors: parsed.errors });
+  });
+
+  r.post('/organise/letters/:slug/invitations/:id/revoke', requireLetterRole(ctx, 'owner'), async (req, res) => {
+    const { letter } = locals(res);
+    if (!(await revokeInvitation(ctx, letter.id, String(req.params.id)))) throw new NotFound();
+    res.redirect(303, `/organise/letters/${letter.slug}/edit?saved=1#team`);
   });
 
   r.post('/organise/letters/:slug/team/remove', requireLetterRole(ctx, 'owner'), async (req, res) => {
@@ -182,7 +195,7 @@ export function organiseRouter(ctx: AppContext): Router {
       mode: 'edit',
       values: formFromLetter(letter),
       status: 422,
-      team: await letterTeam(ctx.db, letter.id),
+      team: await teamOf(ctx.db, letter.id),
       teamErrors: { remove: outcome === 'last-owner' ? 'organisers.errors.lastOwner' : 'organisers.errors.invalid' },
     });
   });
@@ -190,14 +203,15 @@ export function organiseRouter(ctx: AppContext): Router {
   /* ---------------------------------------------------------------- dashboard */
 
   async function renderDashboard(req: Request, res: Response, opts: { status?: number; errors?: Record<string, string> } = {}) {
-    const { letter } = locals(res);
+    const { letter, letterRole } = locals(res);
+    const access = { withEmail: letterRole === 'owner' };
     const query = typeof req.query.q === 'string' ? req.query.q.slice(0, 200) : '';
     const pageParam = Number(typeof req.query.page === 'string' ? req.query.page : '1');
     const page = Number.isSafeInteger(pageParam) && pageParam > 0 ? pageParam : 1;
     const [stats, list, held] = await Promise.all([
       letterStats(ctx.db, letter.id),
-      searchSignatures(ctx.db, letter.id, { query, page }),
-      heldSignatures(ctx.db, letter.id),
+      searchSignatures(ctx.db, letter.id, { query, page, ...access }),
+      heldSignatures(ctx.db, letter.id, access),
     ]);
     const fmt = res.locals.fmtNumber as (n: number) => string;
     const countryName = res.locals.countryName as (code: string) => string;
@@ -285,11 +299,14 @@ export function organiseRouter(ctx: AppContext): Router {
 
   /* ---------------------------------------------------------------- delivery */
 
-  r.post('/organise/letters/:slug/delivery', requireLetterRole(ctx), async (req, res) => {
+  // Owners only: the delivery is the letter's official record, and it starts signers' retention clock.
+  r.post('/organise/letters/:slug/delivery', requireLetterRole(ctx, 'owner'), async (req, res) => {
     const { letter } = locals(res);
     const parsed = parseForm(deliverySchema, req.body);
-    if (!parsed.ok) return renderDashboard(req, res, { status: 422, errors: Object.fromEntries(Object.entries(parsed.errors).map(([k, v]) => [`delivery-${k}`, v])) });
-    await recordDelivery(ctx, letter, parsed.data);
+    const prefixed = (errors: Record<string, string>) => Object.fromEntries(Object.entries(errors).map(([k, v]) => [`delivery-${k}`, v]));
+    if (!parsed.ok) return renderDashboard(req, res, { status: 422, errors: prefixed(parsed.errors) });
+    const saved = await recordDelivery(ctx, letter, parsed.data);
+    if (!saved.ok) return renderDashboard(req, res, { status: 422, errors: prefixed(saved.errors) });
     res.redirect(303, `/organise/letters/${letter.slug}?done=delivery#delivery`);
   });
 

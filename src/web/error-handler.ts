@@ -1,6 +1,6 @@
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from '../logger';
-import { AppError, NotFound, RateLimited } from './errors';
+import { AppError, Forbidden, NotFound, RateLimited } from './errors';
 
 export const notFoundHandler: RequestHandler = (_req, _res, next) => next(new NotFound());
 
@@ -57,11 +57,12 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     if (status === 503) res.set('Retry-After', '5');
     const t = req.t ?? ((k: string) => k);
     const message = t(known?.messageKey ?? 'errors.internal', known?.details);
+    const reason = known instanceof Forbidden && known.reasonKey ? t(known.reasonKey) : null;
     res.status(status);
     if (req.accepts(['html', 'json']) === 'json' || req.path.endsWith('.json')) {
-      return res.json({ error: known?.code ?? 'internal', message, requestId: req.id });
+      return res.json({ error: known?.code ?? 'internal', message, ...(reason ? { reason } : {}), requestId: req.id });
     }
-    res.render('error', { title: message, status, message, requestId: req.id }, (renderErr, html) => {
+    res.render('error', { title: message, status, message, reason, requestId: req.id }, (renderErr, html) => {
       if (renderErr) res.type('text/plain').send(`${status} ${message}`);
       else res.send(html);
     });

@@ -32,8 +32,9 @@ export class RateLimited extends AppError {
   }
 }
 
+/** 403. `reasonKey` (an i18n key) says why, on the error page and in the JSON. */
 export class Forbidden extends AppError {
-  constructor() {
+  constructor(readonly reasonKey?: string) {
     super(403, 'forbidden', 'errors.forbidden');
   }
 }

@@ -58,9 +58,10 @@ describe("a letter's allowed networks", () => {
     const page = `/organise/letters/${letter.slug}/allow-list`;
 
     const asEditor = await signInAs(t.app, t.smtp, editor.email);
-    expect((await asEditor.agent.get(page)).status).toBe(404);
+    // An editor knows the letter: told that only an owner may (403), not that it does not exist.
+    expect((await asEditor.agent.get(page)).status).toBe(403);
     const csrf = await asEditor.csrfFrom('/organise');
-    expect((await asEditor.agent.post(page).type('form').send({ cidr: '192.0.2.0/24', _csrf: csrf })).status).toBe(404);
+    expect((await asEditor.agent.post(page).type('form').send({ cidr: '192.0.2.0/24', _csrf: csrf })).status).toBe(403);
 
     const stranger = browser(t.app);
     const anon = await stranger.agent.get(page);

@@ -54,7 +54,7 @@ describe('access to the workspace', () => {
     expect(l).toEqual([{ status: 'open', delivered_at: null }]);
   });
 
-  test('an editor cannot manage the team', async () => {
+  test('an editor cannot manage the team: 403 with the reason', async () => {
     const owner = await anOrganiser(t.db);
     const editor = await anOrganiser(t.db);
     const letter = await aLetterOf(t.db, owner, 'owner');
@@ -62,7 +62,8 @@ describe('access to the workspace', () => {
     const b = await signInAs(t.app, t.smtp, editor.email);
     const csrf = await csrfOf(b);
     const res = await b.agent.post(`/organise/letters/${letter.slug}/team`).type('form').send({ email: editor.email, role: 'owner', _csrf: csrf });
-    expect(res.status).toBe(404);
+    expect(res.status).toBe(403);
+    expect(res.text).toContain('Only an owner of this letter can do this');
     const roles = await t.db.query<Array<{ role: string }>>('SELECT role FROM letter_organisers WHERE organiser_id = $1', [editor.id]);
     expect(roles).toEqual([{ role: 'editor' }]);
   });

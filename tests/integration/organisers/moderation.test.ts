@@ -168,6 +168,8 @@ describe('moderation', () => {
 
   test('a recorded delivery shows on the public letter page', async () => {
     const { b, letter, dashboard } = await ownLetter();
+    // A delivery cannot predate the letter: this one was written at the start of the year.
+    await t.db.query(`UPDATE letters SET created_at = '2026-01-05T10:00:00Z' WHERE id = $1`, [letter.id]);
     const missing = await postForm(b, dashboard, `${dashboard}/delivery`, { deliveredAt: '2026-05-22', deliveredTo: '' });
     expect(missing.status).toBe(422);
     expect(missing.text).toContain('Say to whom the letter was delivered.');

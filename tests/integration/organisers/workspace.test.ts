@@ -2,6 +2,7 @@ import { Letter } from '../../../src/letters/letter.entity';
 import { LetterTranslation } from '../../../src/letters/letter-translation.entity';
 import { grantRole } from '../../../src/organisers/organisers.service';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
+import { linkFrom } from '../../helpers/smtp-sink';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
 
 let t: TestApp;
@@ -173,19 +174,25 @@ describe('the workspace', () => {
     expect(closed.text).not.toContain(`action="/letters/${slug}/sign`);
   });
 
-  test('an owner adds an editor by address; the last owner cannot be removed', async () => {
+  test('an owner invites an editor by address, who joins on accepting; the last owner cannot be removed', async () => {
     const owner = await anOrganiser(t.db);
     const colleague = await anOrganiser(t.db);
     const letter = await aLetterOf(t.db, owner, 'owner');
     const b = await signInAs(t.app, t.smtp, owner.email);
     const edit = `/organise/letters/${letter.slug}/edit`;
+    const known = t.smtp.to(colleague.email).length;
     const added = await postForm(b, edit, `/organise/letters/${letter.slug}/team`, { email: colleague.email.toUpperCase(), role: 'editor' });
     expect(added.status).toBe(303);
-    const roles = await t.db.query<Array<{ role: string }>>('SELECT role FROM letter_organisers WHERE letter_id = $1 AND organiser_id = $2', [letter.id, colleague.id]);
-    expect(roles).toEqual([{ role: 'editor' }]);
-    const unknown = await postForm(b, edit, `/organise/letters/${letter.slug}/team`, { email: 'nobody-here@example.org', role: 'editor' });
-    expect(unknown.status).toBe(422);
-    expect(unknown.text).toContain('No organiser has this address');
+    const rolesOf = () => t.db.query<Array<{ role: string }>>('SELECT role FROM letter_organisers WHERE letter_id = $1 AND organiser_id = $2', [letter.id, colleague.id]);
+    expect(await rolesOf()).toEqual([]);
+    const mails = await t.smtp.waitFor(colleague.email, known + 1);
+    const link = new URL(linkFrom(mails[mails.length - 1], '/invitations/')).pathname;
+    const cb = await signInAs(t.app, t.smtp, colleague.email);
+    expect((await postForm(cb, link, link)).status).toBe(303);
+    expect(await rolesOf()).toEqual([{ role: 'editor' }]);
+    const invalid = await postForm(b, edit, `/organise/letters/${letter.slug}/team`, { email: 'not an address', role: 'editor' });
+    expect(invalid.status).toBe(422);
+    expect(invalid.text).toContain('Please enter a valid email address');
     const lastOwner = await postForm(b, edit, `/organise/letters/${letter.slug}/team/remove`, { organiserId: owner.id });
     expect(lastOwner.status).toBe(422);
     expect(lastOwner.text).toContain('A letter needs at least one owner');

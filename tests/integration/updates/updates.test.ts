@@ -133,7 +133,7 @@ describe('email updates', () => {
     expect((await request(t.app).post('/u/short').type('form').send('List-Unsubscribe=One-Click')).status).toBe(403);
   });
 
-  test("another organiser's letter answers 404, and an editor cannot mail signers", async () => {
+  test("another organiser's letter answers 404, and an editor cannot mail signers (403)", async () => {
     const stranger = await anOrganiser(t.db);
     const theirs = await aLetterOf(t.db, stranger);
     for (const path of ['updates', 'response']) {
@@ -144,7 +144,7 @@ describe('email updates', () => {
     }
     const editorLetter = await aLetterOf(t.db, stranger);
     await grantRole(t.db, owner.email, editorLetter.slug, 'editor');
-    expect((await ownerBrowser.agent.get(`/organise/letters/${editorLetter.slug}/updates`)).status).toBe(404);
+    expect((await ownerBrowser.agent.get(`/organise/letters/${editorLetter.slug}/updates`)).status).toBe(403);
     expect(await t.db.getRepository(LetterUpdate).countBy({ letterId: theirs.id })).toBe(0);
     // Not signed in: sent to the sign-in page.
     const anon = await request(t.app).get(`/organise/letters/${theirs.slug}/updates`);

@@ -6,7 +6,7 @@ import { shareBlock } from '../sharing/letter-sharing';
 import { parseForm } from '../web/validate';
 import { confirmFormSchema } from './confirm-form.schema';
 import { verifiedCount } from './counts.service';
-import { publicName } from './display-name';
+import { initialsOf } from './display-name';
 import {
   checkWithdrawToken,
   confirmSignature,
@@ -62,7 +62,7 @@ export function signaturesRouter(ctx: AppContext): Router {
       token,
       fullName: view.fullName,
       visibility: view.visibility,
-      shownAs: publicName(view.fullName, view.visibility),
+      initials: initialsOf(view.fullName),
       visibilities: VISIBILITIES,
       suppressionDays: NOT_ME_SUPPRESSION_DAYS,
       errors,

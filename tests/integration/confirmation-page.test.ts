@@ -52,6 +52,7 @@ describe('the confirmation link', () => {
       expect(page.text).toContain('Release the prisoners');
       expect(page.text).toContain('Ганна Шевченко');
       expect(page.text).toContain('Your full name will be shown publicly');
+      expect(page.text).toContain('we will not email this address about this letter for 30 days');
       expect(page.text).toMatch(/<button[^>]*>\s*Confirm my signature\s*<\/button>/);
       expect(page.text).toMatch(/<button[^>]*>\s*This wasn(’|&#39;|')t me\s*<\/button>/);
       // The three choices, the signer's own checked.
@@ -84,6 +85,7 @@ describe('the confirmation link', () => {
     expect(b.text).toContain('Your name will not be shown publicly');
     const uk = await request(t.app).get(`${await signAndGetLink(letter.slug, signForm())}?lang=uk`);
     expect(uk.text).toContain('Підтвердити мій підпис');
+    expect(uk.text).toContain('щодо цього листа 30 днів');
   });
 
   test('pressing Confirm counts the signature once and shows the confirmed page', async () => {
@@ -194,6 +196,7 @@ describe('"This wasn\'t me"', () => {
     const done = await confirmByLink(t.app, link, { notMe: true });
     expect(done.status).toBe(200);
     expect(done.text).toContain('The signature is deleted');
+    expect(done.text).toContain('We will not email this address about this letter for 30 days.');
     const left: Array<{ n: number }> = await t.db.query('SELECT count(*)::int AS n FROM signatures WHERE letter_id = $1', [letter.id]);
     expect(left[0].n).toBe(0);
     const tokens: Array<{ n: number }> = await t.db.query(

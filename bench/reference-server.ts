@@ -4,7 +4,8 @@ import { Pool } from 'pg';
 /**
  * The reference the app is measured against, on the same machine in the same run: the least an
  * Express server can do for the same requests. Signing inserts one row with `pg`; confirming
- * updates one row; the letter page and its JSON are the app's own bytes served as static files.
+ * (a form POST, as the app's button is) updates one row; the letter page and its JSON are the
+ * app's own bytes served as static files.
  */
 const port = Number(process.env.REF_PORT ?? '3182');
 const pool = new Pool({ connectionString: process.env.REF_DATABASE_URL, max: 10 });
@@ -17,7 +18,7 @@ app.post('/sign', express.urlencoded({ extended: false }), async (req, res) => {
   await pool.query('INSERT INTO bench_reference (email, full_name) VALUES ($1, $2)', [body.email, body.fullName]);
   res.redirect(303, '/thanks');
 });
-app.get('/confirm/:id', async (req, res) => {
+app.post('/confirm/:id', express.urlencoded({ extended: false }), async (req, res) => {
   await pool.query('UPDATE bench_reference SET confirmed = true WHERE id = $1', [Number(req.params.id)]);
   res.send('confirmed');
 });

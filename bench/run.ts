@@ -499,24 +499,50 @@ async function confirmStage(sink: Sink, procs: 1 | 2, idx: 0 | 1, letterId: stri
     const warm = Math.floor(confirmAmount / 5);
     const [{ max }] = (await sql<{ max: string }>(dbUrl, 'SELECT coalesce(max(id), 1) AS max FROM bench_reference')) as [{ max: string }];
     let refSeq = 0;
+    let confirmSeq = 0;
+    // Confirming is the POST of the confirmation page's button: the CSRF cookie and token the page
+    // gives (one pair per connection's worth, reused as a browser would), a form body of the same
+    // size as the page's, and a network origin of its own for every signer. The page's GET is not
+    // measured: it changes nothing, and scanners and people open it at their own pace.
+    const pairs = await csrfPairs(CONNECTIONS);
+    const confirmBody = (csrf: string) => new URLSearchParams({ _csrf: csrf, visibility: 'public' }).toString();
     const confirm = (w: boolean): CannonOpts => ({
       url: `http://127.0.0.1:${APP_PORT}`,
       amount: w ? warm : confirmAmount,
       requests: [
         {
-          method: 'GET',
+          method: 'POST',
           setupRequest: (req: Record<string, unknown>) => {
             // Out of links: an unknown token answers 404 and is counted as a failure.
             const token = sink.tokens.pop() ?? 'out-of-links';
-            return { ...req, path: `/s/confirm/${token}` };
+            const n = ++confirmSeq;
+            const pair = pairs[n % pairs.length];
+            // autocannon sets Content-Length itself; a second one would make the request invalid.
+            return {
+              ...req,
+              path: `/s/confirm/${token}`,
+              body: confirmBody(pair.csrf),
+              headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: pair.cookie, 'x-forwarded-for': benchIp(n % 131072) },
+            };
           },
         },
       ],
     });
+    const refBody = confirmBody(pairs[0].csrf);
     const refConfirm = (w: boolean): CannonOpts => ({
       url: `http://127.0.0.1:${REF_PORT}`,
       amount: w ? warm : confirmAmount,
-      requests: [{ method: 'GET', setupRequest: (req: Record<string, unknown>) => ({ ...req, path: `/confirm/${1 + (refSeq++ % Number(max))}` }) }],
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (req: Record<string, unknown>) => ({
+            ...req,
+            path: `/confirm/${1 + (refSeq++ % Number(max))}`,
+            body: refBody,
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          }),
+        },
+      ],
     });
     const a = await measure(confirm, 200);
     const r = await measure(refConfirm, 200);

@@ -6,6 +6,7 @@ import { AbusePrivacy1764201800000 } from './1764201800000-AbusePrivacy';
 import { ExportAudit1764201850000 } from './1764201850000-ExportAudit';
 import { PublicSignatoriesIndex1764201950000 } from './1764201950000-PublicSignatoriesIndex';
 import { JobOutbox1764202000000 } from './1764202000000-JobOutbox';
+import { ConfirmationPage1764203000000 } from './1764203000000-ConfirmationPage';
 import { TeamInvitations1764204000000 } from './1764204000000-TeamInvitations';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
@@ -18,5 +19,6 @@ export const migrations = [
   ExportAudit1764201850000,
   PublicSignatoriesIndex1764201950000,
   JobOutbox1764202000000,
+  ConfirmationPage1764203000000,
   TeamInvitations1764204000000,
 ];

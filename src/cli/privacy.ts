@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { loadConfig, loadDotEnv } from '../config';
 import { migrateAll, openDatabase } from '../db/connect';
 import { createLogger } from '../logger';
-import { eraseDeliveredContactData, erasePendingSignatures, eraseSigner } from '../privacy/retention.service';
+import { eraseDeliveredContactData, eraseExpiredSuppressions, erasePendingSignatures, eraseSigner } from '../privacy/retention.service';
 
 const USAGE = `Usage:
   npm run privacy -- erase <email>   remove every signature of this address, on every letter
@@ -31,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
     } else {
       const pending = await erasePendingSignatures(database.db, config.PENDING_RETENTION_DAYS);
       const contacts = await eraseDeliveredContactData(database.db, config.DELIVERED_RETENTION_DAYS);
+      await eraseExpiredSuppressions(database.db);
       process.stdout.write(`Erased ${pending} unconfirmed signature(s); erased the addresses of ${contacts} signature(s) on delivered letters.\n`);
     }
     return 0;

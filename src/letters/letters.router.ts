@@ -113,7 +113,13 @@ export function lettersRouter(ctx: AppContext): Router {
   r.get('/letters/:slug/check-email', async (req, res) => {
     const letter = await findPublicLetter(ctx.db, slugParam(req));
     const version = versionFor(req, letter);
-    res.render('signatures/check-email', { title: req.t('checkEmail.title'), letter: { slug: letter.slug, title: version.title } });
+    // The same page whatever the signing did, so the resend throttle is explained to everyone
+    // rather than told to the one whose email it held back (that would say the address signed).
+    res.render('signatures/check-email', {
+      title: req.t('checkEmail.title'),
+      letter: { slug: letter.slug, title: version.title },
+      resendThrottled: ctx.config.RESEND_THROTTLE_MINUTES > 0,
+    });
   });
 
   r.get('/letters/:slug/manage', async (req, res) => {

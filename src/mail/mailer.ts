@@ -49,7 +49,11 @@ function listUnsubscribe(url: string): Record<string, string> {
 export class Mailer {
   constructor(private readonly transport: MailTransport) {}
 
-  async confirmSignature(to: string, lang: Language, p: { name: string; letter: LetterRef; confirmUrl: string; withdrawUrl: string; expiresHours: number; reminder: boolean }) {
+  /**
+   * No name in it: the name is text anyone can type into the form with anyone's address, so it
+   * would carry a stranger's words into the inbox. The page behind the link shows it instead.
+   */
+  async confirmSignature(to: string, lang: Language, p: { letter: LetterRef; confirmUrl: string; withdrawUrl: string; expiresHours: number; reminder: boolean }) {
     const t = tFor(lang);
     const subject = t(p.reminder ? 'email.reminder.subject' : 'email.confirm.subject', { title: p.letter.title });
     await this.transport.send({ to, subject, ...(await render('confirm', lang, { ...p, subject })) });

@@ -28,14 +28,15 @@ export async function sendSignatureEmail(ctx: AppContext, mailer: Mailer, job: S
     sig.id,
     wantsConfirm ? [withdraw, { purpose: 'confirm', ttlHours: ctx.config.CONFIRM_TOKEN_TTL_HOURS }] : [withdraw],
   );
-  const common = {
-    name: sig.fullName,
+  const links = {
     letter: { title: translation.title, url: `${base}/letters/${letter.slug}?lang=${translation.language}` },
     withdrawUrl: `${base}/s/withdraw/${withdrawToken}`,
   };
+  const common = { name: sig.fullName, ...links };
   if (confirmToken) {
+    // The link opens a page that shows the name and asks for a press of a button to confirm.
     await mailer.confirmSignature(to, sig.language, {
-      ...common,
+      ...links,
       confirmUrl: `${base}/s/confirm/${confirmToken}`,
       expiresHours: ctx.config.CONFIRM_TOKEN_TTL_HOURS,
       reminder: job.kind === 'reminder',

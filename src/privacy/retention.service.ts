@@ -14,6 +14,12 @@ export async function erasePendingSignatures(db: DataSource, days: number): Prom
   return deleted;
 }
 
+/** "This wasn't me" keeps an address from being emailed about a letter for 30 days; then the hash goes too. */
+export async function eraseExpiredSuppressions(db: DataSource): Promise<number> {
+  const [, deleted] = await db.query<[unknown, number]>(`DELETE FROM signing_suppressions WHERE expires_at <= now()`);
+  return deleted;
+}
+
 /**
  * Once a letter is closed and delivered, the signers' addresses have done their work (confirming
  * and, for some, updates). `days` after delivery they are erased with the origin hashes; the

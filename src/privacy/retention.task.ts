@@ -1,6 +1,6 @@
 import type { Task } from 'graphile-worker';
 import type { AppContext } from '../context';
-import { eraseDeliveredContactData, erasePendingSignatures } from './retention.service';
+import { eraseDeliveredContactData, eraseExpiredSuppressions, erasePendingSignatures } from './retention.service';
 
 export const TASK_PRIVACY_RETENTION = 'privacy-retention';
 
@@ -14,6 +14,7 @@ export function privacyRetentionTask(ctx: AppContext): Task {
   return async () => {
     const pending = await erasePendingSignatures(ctx.db, ctx.config.PENDING_RETENTION_DAYS);
     const delivered = await eraseDeliveredContactData(ctx.db, ctx.config.DELIVERED_RETENTION_DAYS);
+    await eraseExpiredSuppressions(ctx.db);
     if (pending || delivered) ctx.log.info({ pendingErased: pending, contactsErased: delivered }, 'retention: personal data erased');
   };
 }

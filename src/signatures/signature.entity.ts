@@ -85,7 +85,16 @@ export class Signature {
   @Column({ type: 'varchar', length: 6, default: 'online' })
   source: 'online' | 'paper';
 
-  /** When the last confirmation email was queued: throttles resends. */
+  /**
+   * When each kind of email was last queued: each kind has its own resend throttle, so a
+   * confirmation sent a minute ago never holds back the "already signed" note.
+   */
   @Column({ name: 'last_emailed_at', type: 'timestamptz', nullable: true })
   lastEmailedAt: Date | null;
+
+  @Column({ name: 'already_signed_emailed_at', type: 'timestamptz', nullable: true })
+  alreadySignedEmailedAt: Date | null;
+
+  @Column({ name: 'manage_emailed_at', type: 'timestamptz', nullable: true })
+  manageEmailedAt: Date | null;
 }

@@ -1,9 +1,20 @@
-import { Router } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
+import { VISIBILITIES } from '../letters/letter.entity';
 import { chooseTranslation, findLetterById } from '../letters/letters.service';
 import { shareBlock } from '../sharing/letter-sharing';
+import { parseForm } from '../web/validate';
+import { confirmFormSchema } from './confirm-form.schema';
 import { verifiedCount } from './counts.service';
-import { checkWithdrawToken, confirmSignature, withdrawSignature } from './signing.service';
+import { initialsOf } from './display-name';
+import {
+  checkWithdrawToken,
+  confirmSignature,
+  disownSignature,
+  NOT_ME_SUPPRESSION_DAYS,
+  readConfirmation,
+  withdrawSignature,
+} from './signing.service';
 
 /** Links from emails. Tokens are in the path; the request logger cuts them out. */
 export function signaturesRouter(ctx: AppContext): Router {
@@ -15,18 +26,20 @@ export function signaturesRouter(ctx: AppContext): Router {
     return { letter, version };
   }
 
-  r.get('/s/confirm/:token', async (req, res) => {
+  function noStore(res: Response) {
     res.set('Cache-Control', 'no-store');
     res.set('Referrer-Policy', 'no-referrer');
-    const outcome = await confirmSignature(ctx, String(req.params.token));
-    if (outcome.kind === 'unknown' || outcome.kind === 'expired') {
-      res.status(outcome.kind === 'unknown' ? 404 : 410).render('signatures/link-problem', {
-        title: req.t(`linkProblem.${outcome.kind}.title`),
-        problem: outcome.kind,
-      });
-      return;
-    }
-    const { letter, version } = await letterView(outcome.letterId, req.lang);
+  }
+
+  function renderProblem(req: Request, res: Response, problem: 'unknown' | 'expired') {
+    res.status(problem === 'unknown' ? 404 : 410).render('signatures/link-problem', {
+      title: req.t(`linkProblem.${problem}.title`),
+      problem,
+    });
+  }
+
+  async function renderConfirmed(req: Request, res: Response, letterId: string) {
+    const { letter, version } = await letterView(letterId, req.lang);
     const url = `${ctx.config.BASE_URL}/letters/${letter.slug}`;
     res.render('signatures/confirmed', {
       title: req.t('confirmed.title'),
@@ -34,6 +47,55 @@ export function signaturesRouter(ctx: AppContext): Router {
       count: await verifiedCount(ctx.db, letter.id),
       shareText: req.t('share.message', { title: version.title }),
       share: shareBlock(ctx.config.BASE_URL, letter.slug, version.language, version.title, req.t('share.message', { title: version.title })),
+    });
+  }
+
+  /** The page an emailed confirmation link opens: what is being confirmed, and two buttons. */
+  async function renderConfirmPage(req: Request, res: Response, token: string, errors: Record<string, string> = {}) {
+    const view = await readConfirmation(ctx, token);
+    if (view.kind === 'unknown' || view.kind === 'expired') return renderProblem(req, res, view.kind);
+    if (view.kind === 'already-confirmed') return renderConfirmed(req, res, view.letterId);
+    const { letter, version } = await letterView(view.letterId, req.lang);
+    res.status(Object.keys(errors).length ? 422 : 200).render('signatures/confirm', {
+      title: req.t('signatures.confirmPage.title'),
+      letter: { slug: letter.slug, title: version.title },
+      token,
+      fullName: view.fullName,
+      visibility: view.visibility,
+      initials: initialsOf(view.fullName),
+      visibilities: VISIBILITIES,
+      suppressionDays: NOT_ME_SUPPRESSION_DAYS,
+      errors,
+    });
+  }
+
+  // Opening the link (GET, and HEAD through it) changes nothing: mail scanners and link previews
+  // open links before people do. Only the page's buttons (POST) confirm or delete.
+  r.get('/s/confirm/:token', async (req, res) => {
+    noStore(res);
+    await renderConfirmPage(req, res, String(req.params.token));
+  });
+
+  r.post('/s/confirm/:token', async (req, res) => {
+    noStore(res);
+    const token = String(req.params.token);
+    const parsed = parseForm(confirmFormSchema, req.body);
+    if (!parsed.ok) return renderConfirmPage(req, res, token, parsed.errors);
+    const outcome = await confirmSignature(ctx, token, parsed.data.visibility ?? null);
+    if (outcome.kind === 'unknown' || outcome.kind === 'expired') return renderProblem(req, res, outcome.kind);
+    await renderConfirmed(req, res, outcome.letterId);
+  });
+
+  r.post('/s/confirm/:token/not-me', async (req, res) => {
+    noStore(res);
+    const outcome = await disownSignature(ctx, String(req.params.token));
+    if (outcome.kind !== 'deleted') return renderProblem(req, res, outcome.kind);
+    const { letter, version } = await letterView(outcome.letterId, req.lang);
+    res.render('signatures/not-me', {
+      title: req.t('signatures.notMe.title'),
+      letter: { slug: letter.slug, title: version.title },
+      wasCounted: outcome.wasCounted,
+      suppressionDays: NOT_ME_SUPPRESSION_DAYS,
     });
   });
 

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { AppContext } from '../context';
-import { publicStatus, type Language, type Letter } from '../letters/letter.entity';
+import { publicStatus, type Language, type Letter, type Visibility } from '../letters/letter.entity';
 import { enqueueSignatureEmail, TASK_SIGNATURE_EMAIL, type EmailKind } from '../mail/queue';
 import { holdReason, isAllowedNetwork, softChecks, type HeldReason } from '../abuse/abuse.service';
 import { consumeFlood } from '../abuse/flood.middleware';
@@ -26,6 +26,17 @@ function emailKey(secret: string, normalised: string): string {
   return crypto.createHmac('sha256', secret).update(`email:${normalised}`).digest('hex').slice(0, 32);
 }
 
+/** "This wasn't me" keeps an address from being emailed about that letter for this long. */
+export const NOT_ME_SUPPRESSION_DAYS = 30;
+
+/**
+ * The address a "This wasn't me" suppresses, as a keyed hash that includes the letter: the row
+ * names nobody, and the same address gives unrelated values on two letters.
+ */
+function suppressionKey(secret: string, letterId: string, normalised: string): string {
+  return crypto.createHmac('sha256', secret).update(`suppress:${letterId}:${normalised}`).digest('hex').slice(0, 32);
+}
+
 export class LetterNotOpen extends AppError {
   constructor() {
     super(409, 'letter_closed', 'errors.letterClosed');
@@ -47,36 +58,53 @@ function lockSignatureByEmail(tx: EntityManager, letterId: string, normalised: s
     .getOne();
 }
 
-function throttled(sig: Signature, minutes: number): boolean {
-  return !!sig.lastEmailedAt && Date.now() - sig.lastEmailedAt.getTime() < minutes * 60_000;
+type ThrottledKind = Exclude<EmailKind, 'reminder'>;
+
+/** Each kind of email has its own resend throttle and its own column. */
+const SENT_AT = {
+  confirm: 'lastEmailedAt',
+  'already-signed': 'alreadySignedEmailedAt',
+  manage: 'manageEmailedAt',
+} as const satisfies Record<ThrottledKind, keyof Signature>;
+
+function throttled(sig: Signature, kind: ThrottledKind, minutes: number): boolean {
+  const last = sig[SENT_AT[kind]];
+  return !!last && Date.now() - last.getTime() < minutes * 60_000;
 }
 
-async function queueEmail(tx: EntityManager, sig: Signature, kind: EmailKind): Promise<void> {
+/** Queues the email unless one of its kind went out within the throttle; whether it was queued. */
+async function queueEmail(ctx: AppContext, tx: EntityManager, sig: Signature, kind: ThrottledKind): Promise<boolean> {
+  if (throttled(sig, kind, ctx.config.RESEND_THROTTLE_MINUTES)) return false;
   await enqueueSignatureEmail(tx, { signatureId: sig.id, kind });
-  await tx.update(Signature, { id: sig.id }, { lastEmailedAt: () => 'now()' });
+  await tx.update(Signature, { id: sig.id }, { [SENT_AT[kind]]: () => 'now()' });
+  return true;
 }
 
 /**
  * Inserts a pending signature and puts its confirmation email and its reminder in the outbox, in
  * ONE statement (its own transaction): the row and its mail exist together or not at all. Nothing is
- * inserted when the address already signed (the unique constraint meets concurrent duplicates)
- * or when the letter is no longer open at this very moment.
+ * inserted when the address already signed (the unique constraint meets concurrent duplicates),
+ * when the letter is no longer open at this very moment, or when the address said "This wasn't
+ * me" to this letter within the last 30 days (checked in the same statement: no extra round trip).
  */
 async function insertPending(
   ctx: AppContext,
   letterId: string,
   form: SignForm,
-  extra: { normalised: string; language: Language; originHash: string; heldReason: HeldReason | null },
-): Promise<{ id: string | null; open: boolean }> {
+  extra: { normalised: string; language: Language; originHash: string; heldReason: HeldReason | null; suppressionKey: string },
+): Promise<{ id: string | null; open: boolean; suppressed: boolean }> {
   // Named: each connection parses and plans this statement once, not on every signature.
-  const { rows } = await pgPool(ctx.db).query<{ id: string | null; open: boolean }>({
+  const { rows } = await pgPool(ctx.db).query<{ id: string | null; open: boolean; suppressed: boolean }>({
     name: 'sign-insert-pending',
     text: `WITH letter AS (
        SELECT id FROM letters WHERE id = $1 AND status = 'open' AND (closes_at IS NULL OR closes_at > now())
+     ), suppressed AS (
+       SELECT 1 FROM signing_suppressions WHERE letter_id = $1 AND email_hash = $16 AND expires_at > now()
      ), ins AS (
        INSERT INTO signatures (letter_id, full_name, email, email_normalised, country, city, organisation, signed_as,
                                visibility, wants_updates, language, origin_hash, held_reason, last_emailed_at)
        SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now() FROM letter
+        WHERE NOT EXISTS (SELECT 1 FROM suppressed)
        ON CONFLICT (letter_id, email_normalised) DO NOTHING
        RETURNING id
      ), outbox AS (
@@ -85,7 +113,7 @@ async function insertPending(
        UNION ALL
        SELECT $15, json_build_object('signatureId', id, 'kind', 'reminder'), now() + $14::float8 * interval '1 hour', 'reminder:' || id FROM ins
      )
-     SELECT (SELECT id FROM ins) AS id, EXISTS (SELECT 1 FROM letter) AS open`,
+     SELECT (SELECT id FROM ins) AS id, EXISTS (SELECT 1 FROM letter) AS open, EXISTS (SELECT 1 FROM suppressed) AS suppressed`,
     values: [
       letterId,
       form.fullName,
@@ -102,9 +130,10 @@ async function insertPending(
       extra.heldReason,
       ctx.config.REMINDER_AFTER_HOURS,
       TASK_SIGNATURE_EMAIL,
+      extra.suppressionKey,
     ],
   });
-  return { id: rows[0]?.id ?? null, open: rows[0]?.open ?? false };
+  return { id: rows[0]?.id ?? null, open: rows[0]?.open ?? false, suppressed: rows[0]?.suppressed ?? false };
 }
 
 /**
@@ -148,19 +177,30 @@ export async function signLetter(
   }
   const heldReason = holdReason(normalised, soft, softResults);
   const origin = originHash(secret, meta.ip);
-  const inserted = await insertPending(ctx, letter.id, form, { normalised, language: meta.language, originHash: origin, heldReason });
+  const inserted = await insertPending(ctx, letter.id, form, {
+    normalised,
+    language: meta.language,
+    originHash: origin,
+    heldReason,
+    suppressionKey: suppressionKey(secret, letter.id, normalised),
+  });
   if (!inserted.open) throw new LetterNotOpen();
   if (inserted.id) {
     ctx.log.info({ letterId: letter.id, signatureId: inserted.id, heldReason }, 'signature pending');
     return;
   }
-  // A repeat: a fresh confirmation link while pending, an "already signed" note once confirmed.
+  if (inserted.suppressed) {
+    ctx.log.info({ letterId: letter.id }, 'address said "this wasn\'t me" to this letter: no signature, no email');
+    return;
+  }
+  // A repeat: a fresh confirmation link while pending, an "already signed" note once confirmed,
+  // each kind under its own throttle.
   await ctx.db.transaction(async (tx) => {
     const existing = await lockSignatureByEmail(tx, letter.id, normalised);
-    if (!existing || throttled(existing, ctx.config.RESEND_THROTTLE_MINUTES)) return;
-    if (existing.status === 'pending') await queueEmail(tx, existing, 'confirm');
-    else if (existing.status === 'confirmed') await queueEmail(tx, existing, 'already-signed');
-    ctx.log.info({ letterId: letter.id, signatureId: existing.id, status: existing.status }, 'repeat signature');
+    if (!existing) return;
+    const kind = existing.status === 'pending' ? 'confirm' : existing.status === 'confirmed' ? 'already-signed' : null;
+    const queued = kind ? await queueEmail(ctx, tx, existing, kind) : false;
+    ctx.log.info({ letterId: letter.id, signatureId: existing.id, status: existing.status, queued }, 'repeat signature');
   });
 }
 
@@ -177,9 +217,9 @@ export async function requestManageLink(ctx: AppContext, letter: Letter, email: 
   if (!emailLimit.ok) return;
   await ctx.db.transaction(async (tx) => {
     const sig = await lockSignatureByEmail(tx, letter.id, normalised);
-    if (!sig || throttled(sig, ctx.config.RESEND_THROTTLE_MINUTES)) return;
-    if (sig.status === 'pending') await queueEmail(tx, sig, 'confirm');
-    else if (sig.status === 'confirmed') await queueEmail(tx, sig, 'manage');
+    if (!sig) return;
+    if (sig.status === 'pending') await queueEmail(ctx, tx, sig, 'confirm');
+    else if (sig.status === 'confirmed') await queueEmail(ctx, tx, sig, 'manage');
   });
 }
 
@@ -194,16 +234,52 @@ export type ConfirmOutcome =
   | { kind: 'expired' }
   | { kind: 'unknown' };
 
+export type ConfirmationView =
+  | { kind: 'pending'; letterId: string; fullName: string; visibility: Visibility }
+  | ({ kind: 'already-confirmed' } & ConfirmedRef)
+  | { kind: 'expired' }
+  | { kind: 'unknown' };
+
 /**
- * Confirms by emailed link. Mail scanners open links before people do, so a second opening of
- * a used link is answered with the same friendly page and never counts twice.
- *
- * One statement: the UPDATE only turns a pending signature into a confirmed one, so of two
- * clicks at the same moment exactly one confirms (the other waits for the row lock, sees the
- * row confirmed and changes nothing), and only that one marks the token used and adds the count
- * delta (a held signature counts only once an organiser releases it).
+ * What an emailed confirmation link is about, for the page it opens. Reads only: mail scanners
+ * and link previews open links (GET and HEAD) before people do, so opening one never confirms.
  */
-export async function confirmSignature(ctx: AppContext, rawToken: string): Promise<ConfirmOutcome> {
+export async function readConfirmation(ctx: AppContext, rawToken: string): Promise<ConfirmationView> {
+  if (!isWellFormedToken(rawToken)) return { kind: 'unknown' };
+  const { rows } = await pgPool(ctx.db).query<{
+    signature_id: string;
+    letter_id: string;
+    full_name: string;
+    visibility: Visibility;
+    language: Language;
+    status: Signature['status'];
+    expired: boolean;
+  }>({
+    name: 'confirm-read',
+    text: `SELECT s.id AS signature_id, s.letter_id, s.full_name, s.visibility, s.language, s.status, t.expires_at <= now() AS expired
+             FROM tokens t JOIN signatures s ON s.id = t.signature_id
+            WHERE t.token_hash = $1 AND t.purpose = 'confirm'`,
+    values: [hashToken(rawToken)],
+  });
+  const row = rows[0];
+  if (!row || row.status === 'invalidated') return { kind: 'unknown' };
+  if (row.status === 'confirmed') return { kind: 'already-confirmed', letterId: row.letter_id, language: row.language, signatureId: row.signature_id };
+  if (row.expired) return { kind: 'expired' };
+  return { kind: 'pending', letterId: row.letter_id, fullName: row.full_name, visibility: row.visibility };
+}
+
+/**
+ * Confirms: the POST of the confirmation page's button, with how the name appears as chosen on
+ * that page (null keeps the choice made when signing). A second press, or a page submitted
+ * twice, is answered with the same friendly page and never counts twice.
+ *
+ * One statement: the UPDATE only turns a pending signature into a confirmed one (and sets its
+ * visibility in the same change), so of two presses at the same moment exactly one confirms (the
+ * other waits for the row lock, sees the row confirmed and changes nothing), and only that one
+ * marks the token used and adds the count delta (a held signature counts only once an organiser
+ * releases it).
+ */
+export async function confirmSignature(ctx: AppContext, rawToken: string, visibility: Visibility | null = null): Promise<ConfirmOutcome> {
   if (!isWellFormedToken(rawToken)) return { kind: 'unknown' };
   const { rows } = await pgPool(ctx.db).query<{
     signature_id: string | null;
@@ -218,7 +294,7 @@ export async function confirmSignature(ctx: AppContext, rawToken: string): Promi
        SELECT id, signature_id, expires_at <= now() AS expired FROM tokens
         WHERE token_hash = $1 AND purpose = 'confirm' AND signature_id IS NOT NULL
      ), upd AS (
-       UPDATE signatures s SET status = 'confirmed', confirmed_at = now()
+       UPDATE signatures s SET status = 'confirmed', confirmed_at = now(), visibility = coalesce($2::varchar, s.visibility)
          FROM t WHERE s.id = t.signature_id AND s.status = 'pending' AND NOT t.expired
        RETURNING s.id, s.letter_id, s.country, s.held_reason
      ), used AS (
@@ -229,7 +305,7 @@ export async function confirmSignature(ctx: AppContext, rawToken: string): Promi
      )
      SELECT s.id AS signature_id, s.letter_id, s.language, s.status, t.expired, EXISTS (SELECT 1 FROM upd) AS confirmed
        FROM t LEFT JOIN signatures s ON s.id = t.signature_id`,
-    values: [hashToken(rawToken)],
+    values: [hashToken(rawToken), visibility],
   });
   const row = rows[0];
   // The statement's snapshot shows the signature as it was before this statement changed it.
@@ -277,5 +353,46 @@ export async function withdrawSignature(ctx: AppContext, rawToken: string): Prom
     // Jobs still queued for this signature find no row and end quietly.
     ctx.log.info({ letterId: sig.letterId }, 'signature withdrawn and erased');
     return { done: true, letterId: sig.letterId };
+  });
+}
+
+export type DisownOutcome = { kind: 'deleted'; letterId: string; wasCounted: boolean } | { kind: 'expired' } | { kind: 'unknown' };
+
+/**
+ * "This wasn't me", pressed on a confirmation page: someone signed with this address. The
+ * signature is deleted with its tokens (ON DELETE CASCADE), so nothing is counted or published,
+ * and the address is not emailed about this letter again for 30 days (kept only as a keyed hash).
+ *
+ * On a signature already confirmed (the page was open in one tab while another confirmed) it is
+ * the withdrawal: whoever holds the mailbox says the signature is not theirs, and the latest word
+ * wins. The signature leaves the count and the list.
+ */
+export async function disownSignature(ctx: AppContext, rawToken: string): Promise<DisownOutcome> {
+  if (!isWellFormedToken(rawToken)) return { kind: 'unknown' };
+  return ctx.db.transaction(async (tx) => {
+    const token = await findTokenForUpdate(tx, rawToken, 'confirm');
+    if (!token?.signatureId) return { kind: 'unknown' };
+    const sig = await tx
+      .getRepository(Signature)
+      .createQueryBuilder('s')
+      .setLock('pessimistic_write')
+      .where('s.id = :id', { id: token.signatureId })
+      .getOne();
+    if (!sig || sig.status === 'invalidated') return { kind: 'unknown' };
+    if (sig.status === 'pending' && isExpired(token)) return { kind: 'expired' };
+    const wasCounted = isCounted(sig);
+    if (wasCounted) await recordCountChange(tx, sig.letterId, sig.country, -1);
+    await tx.delete(Signature, { id: sig.id });
+    if (sig.emailNormalised) {
+      await tx.query(
+        `INSERT INTO signing_suppressions (letter_id, email_hash, expires_at)
+         VALUES ($1, $2, now() + make_interval(days => $3))
+         ON CONFLICT (letter_id, email_hash) DO UPDATE SET expires_at = EXCLUDED.expires_at`,
+        [sig.letterId, suppressionKey(ctx.config.SESSION_SECRET, sig.letterId, sig.emailNormalised), NOT_ME_SUPPRESSION_DAYS],
+      );
+    }
+    // Jobs still queued for this signature (the reminder) find no row and end quietly.
+    ctx.log.info({ letterId: sig.letterId, wasCounted }, 'signature disowned from its confirmation page and erased');
+    return { kind: 'deleted', letterId: sig.letterId, wasCounted };
   });
 }

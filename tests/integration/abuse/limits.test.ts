@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Response } from 'supertest';
 import { aLetter, anEmail, signForm } from '../../helpers/factories';
 import { linkFrom } from '../../helpers/smtp-sink';
+import { confirmByLink } from '../../helpers/confirm-link';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
 import { addAllowedNetwork } from '../../../src/abuse/abuse.service';
 import { verifiedCount } from '../../../src/signatures/counts.service';
@@ -73,7 +74,7 @@ describe('held signatures', () => {
 
     for (const email of [normal.email, disposable.email]) {
       const [mail] = await t.smtp.waitFor(email);
-      const page = await browser(t.app).agent.get(new URL(linkFrom(mail, '/s/confirm/')).pathname);
+      const page = await confirmByLink(t.app, linkFrom(mail, '/s/confirm/'));
       expect(page.status).toBe(200);
     }
     expect(await verifiedCount(t.db, letter.id)).toBe(1);

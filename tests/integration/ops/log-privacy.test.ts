@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
-import request from 'supertest';
 import type { DataSource } from 'typeorm';
 import { aLetter, signForm } from '../../helpers/factories';
+import { confirmByLink } from '../../helpers/confirm-link';
 import { linkFrom, SmtpSink } from '../../helpers/smtp-sink';
 import { browser } from '../../helpers/test-app';
 import { buildApp } from '../../../src/app';
@@ -72,7 +72,7 @@ test('a whole sign, confirm, manage and withdraw journey logs events but no emai
   const [mail] = await smtp.waitFor(form.email);
   const confirm = new URL(linkFrom(mail, '/s/confirm/')).pathname;
   const withdraw = new URL(linkFrom(mail, '/s/withdraw/')).pathname;
-  await request(app).get(confirm).set('X-Forwarded-For', ip).expect(200);
+  expect((await confirmByLink(app, confirm, { headers: { 'X-Forwarded-For': ip } })).status).toBe(200);
   await b.agent.post(`/letters/${letter.slug}/manage`).set('X-Forwarded-For', ip).type('form').send({ email: form.email, _csrf: csrf }).expect(200);
   await smtp.waitFor(form.email, 2);
   const w = browser(app);

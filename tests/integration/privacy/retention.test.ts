@@ -4,7 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { aLetter } from '../../helpers/factories';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
-import { eraseDeliveredContactData, erasePendingSignatures, eraseSigner } from '../../../src/privacy/retention.service';
+import { eraseDeliveredContactData, eraseExpiredSuppressions, erasePendingSignatures, eraseSigner } from '../../../src/privacy/retention.service';
 import { foldCountDeltas, verifiedCount } from '../../../src/signatures/counts.service';
 import { normaliseEmail } from '../../../src/signatures/email-address';
 import { TASK_PRIVACY_RETENTION } from '../../../src/privacy/retention.task';
@@ -65,6 +65,20 @@ describe('signatures never confirmed', () => {
     expect(await row(recent.id)).toBeDefined();
     expect(await row(confirmed.id)).toBeDefined();
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
+  });
+});
+
+describe('"This wasn\'t me" suppressions', () => {
+  test('are erased once their 30 days are over; running ones stay', async () => {
+    const letter = await aLetter(t.db);
+    await t.db.query(
+      `INSERT INTO signing_suppressions (letter_id, email_hash, expires_at)
+       VALUES ($1, 'old-' || $2::text, now() - interval '1 minute'), ($1, 'new-' || $2::text, now() + interval '29 days')`,
+      [letter.id, hex()],
+    );
+    await eraseExpiredSuppressions(t.db);
+    const left: Array<{ email_hash: string }> = await t.db.query('SELECT email_hash FROM signing_suppressions WHERE letter_id = $1', [letter.id]);
+    expect(left.map((r) => r.email_hash.slice(0, 4))).toEqual(['new-']);
   });
 });
 

@@ -1,5 +1,6 @@
 import { aLetter, signForm } from '../../helpers/factories';
 import { linkFrom } from '../../helpers/smtp-sink';
+import { confirmByLink } from '../../helpers/confirm-link';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
 import request from 'supertest';
 import { addCount, BIRTHDAY, pngSize, seededLetter } from './support';
@@ -47,7 +48,7 @@ describe('the share image', () => {
     const csrf = await b.csrfFrom(`/letters/${letter.slug}?lang=en`);
     await b.agent.post(`/letters/${letter.slug}/sign?lang=en`).type('form').send({ ...form, _csrf: csrf }).expect(303);
     const confirm = new URL(linkFrom((await t.smtp.waitFor(form.email))[0], '/s/confirm/')).pathname;
-    await browser(t.app).agent.get(confirm).expect(200);
+    expect((await confirmByLink(t.app, confirm)).status).toBe(200);
 
     const after = await getPng(`/letters/${letter.slug}/share.png?lang=en`, { 'If-None-Match': before.headers.etag });
     expect(after.status).toBe(200);

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import request from 'supertest';
 import { aLetter, signForm } from '../../helpers/factories';
 import { linkFrom } from '../../helpers/smtp-sink';
+import { confirmByLink } from '../../helpers/confirm-link';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
 import { addCount, BIRTHDAY, decodeHtml, seededLetter } from './support';
 
@@ -68,7 +69,8 @@ describe('sharing after confirming', () => {
     const csrf = await b.csrfFrom(`/letters/${letter.slug}?lang=uk`);
     await b.agent.post(`/letters/${letter.slug}/sign?lang=uk`).type('form').send({ ...form, _csrf: csrf }).expect(303);
     const confirm = new URL(linkFrom((await t.smtp.waitFor(form.email))[0], '/s/confirm/')).pathname;
-    const page = await b.agent.get(confirm).expect(200);
+    const page = await confirmByLink(b.agent, confirm);
+    expect(page.status).toBe(200);
 
     const url = `http://undersigned.test/letters/${letter.slug}?lang=uk`;
     const links = [...page.text.matchAll(/<a class="share-(\w+)" href="([^"]+)" rel="noopener noreferrer">([^<]+)<\/a>/g)];

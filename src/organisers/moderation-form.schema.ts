@@ -16,6 +16,14 @@ const optionalText = (max: number) =>
 
 export const invalidateSchema = z.object({ reason: text(300) });
 
+/** The dashboard's search box, from the query string; a long query is cut, as the box's maxlength does. */
+export const searchSchema = z.object({
+  q: z
+    .string({ message: 'organisers.errors.invalid' })
+    .optional()
+    .transform((s) => (s ?? '').slice(0, 200)),
+});
+
 export const domainSchema = z.object({
   domain: z
     .string({ message: 'organisers.errors.required' })

@@ -57,6 +57,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const known = classify(err);
     const status = known?.status ?? 500;
+    // The logger's `err` serializer keeps class, code and scrubbed message: never SQL, parameters or detail.
     if (!known) log.error({ err, reqId: req.id }, 'unhandled error');
     else if (status >= 500) log.warn({ code: known.code, reqId: req.id }, 'service unavailable');
     if (res.headersSent) return res.end();

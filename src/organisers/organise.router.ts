@@ -267,7 +267,7 @@ export function organiseRouter(ctx: AppContext): Router {
     const id = String(req.params.id);
     const parsed = parseForm(invalidateSchema, req.body);
     if (!parsed.ok) return renderDashboard(req, res, { status: 422, errors: { [`reason-${id}`]: parsed.errors.reason ?? Object.values(parsed.errors)[0] } });
-    await invalidateSignature(ctx, letter.id, id, parsed.data.reason);
+    await invalidateSignature(ctx, letter.id, id, parsed.data.reason, parsed.data.keepName);
     res.redirect(303, backTo(letter.slug, req, 'invalidated'));
   });
 
@@ -281,7 +281,7 @@ export function organiseRouter(ctx: AppContext): Router {
     const { letter } = locals(res);
     const parsed = parseForm(domainSchema, req.body);
     if (!parsed.ok) return renderDashboard(req, res, { status: 422, errors: Object.fromEntries(Object.entries(parsed.errors).map(([k, v]) => [`domain-${k}`, v])) });
-    const n = await invalidateDomain(ctx, letter.id, parsed.data.domain, parsed.data.reason);
+    const n = await invalidateDomain(ctx, letter.id, parsed.data.domain, parsed.data.reason, parsed.data.keepName);
     res.redirect(303, `/organise/letters/${letter.slug}?done=domain&n=${n}`);
   });
 

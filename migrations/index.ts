@@ -8,6 +8,7 @@ import { PublicSignatoriesIndex1764201950000 } from './1764201950000-PublicSigna
 import { JobOutbox1764202000000 } from './1764202000000-JobOutbox';
 import { ConfirmationPage1764203000000 } from './1764203000000-ConfirmationPage';
 import { TeamInvitations1764204000000 } from './1764204000000-TeamInvitations';
+import { RetentionRecords1764205000000 } from './1764205000000-RetentionRecords';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
 export const migrations = [
@@ -21,4 +22,5 @@ export const migrations = [
   JobOutbox1764202000000,
   ConfirmationPage1764203000000,
   TeamInvitations1764204000000,
+  RetentionRecords1764205000000,
 ];

@@ -9,7 +9,7 @@ import pinoHttp from 'pino-http';
 import type { AppContext } from './context';
 import { lettersRouter } from './letters/letters.router';
 import { devMailboxRouter } from './mail/dev-mailbox.router';
-import { scrubUrl } from './logger';
+import { describeError, scrubUrl } from './logger';
 import { PROJECT_ROOT } from './paths';
 import { signaturesRouter } from './signatures/signatures.router';
 import { sharingRouter } from './sharing/sharing.router';
@@ -64,6 +64,7 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
       serializers: {
         req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, url: scrubUrl(req.url) }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        err: describeError,
       },
       autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/static/') },
     }),

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig, loadDotEnv } from './config';
 import type { AppContext } from './context';
 import { migrateAll, openDatabase } from './db/connect';
 import { seed } from './letters/seed';
-import { createLogger, scrubEmails } from './logger';
+import { createLogger } from './logger';
 import { Mailer } from './mail/mailer';
 import { devMailboxTransport, smtpTransport } from './mail/transport';
 import { startWorker } from './mail/worker';
@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   // awaited) must not take the whole site down with it: log it and keep serving; requests see 503s
   // until the database is back. A thrown exception leaves unknown state, so that one still exits.
   process.on('unhandledRejection', (reason) => {
-    log.error({ err: scrubEmails(reason instanceof Error ? reason.message : String(reason)) }, 'unhandled rejection');
+    log.error({ err: reason }, 'unhandled rejection'); // the err serializer keeps class, code and scrubbed message
   });
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -2,11 +2,27 @@ import 'reflect-metadata';
 import { loadConfig, loadDotEnv } from '../config';
 import { migrateAll, openDatabase } from '../db/connect';
 import { createLogger } from '../logger';
-import { eraseDeliveredContactData, eraseExpiredSuppressions, erasePendingSignatures, eraseSigner } from '../privacy/retention.service';
+import { applyRetention, eraseSigner, PAPER_PREVIEW_HOURS, type RetentionReport } from '../privacy/retention.service';
 
 const USAGE = `Usage:
   npm run privacy -- erase <email>   remove every signature of this address, on every letter
   npm run privacy -- retention       apply the retention periods now (the worker does it hourly)`;
+
+/** One line per category of what retention erased: how many, never whose. */
+function retentionSummary(r: RetentionReport, periods: { PENDING_RETENTION_DAYS: number; DELIVERED_RETENTION_DAYS: number }): string {
+  const pending = periods.PENDING_RETENTION_DAYS;
+  return [
+    'Retention applied:',
+    `  unconfirmed signatures deleted (after ${pending} days): ${r.pendingDeleted}`,
+    `  invalidated signatures, address and network hash erased (after ${pending} days): ${r.invalidatedErased}`,
+    `  invalidated signatures, name, city and organisation erased: ${r.invalidatedNamesErased}`,
+    `  signatures on closed letters, address and network hash erased (${periods.DELIVERED_RETENTION_DAYS} days after the delivery was recorded): ${r.deliveredErased}`,
+    `  paper-import previews deleted (not imported within ${PAPER_PREVIEW_HOURS} hours): ${r.paperPreviewsDeleted}`,
+    `  imported paper sheets emptied of names and cities: ${r.paperSheetsEmptied}`,
+    `  "This wasn't me" suppressions ended after their 30 days: ${r.suppressionsErased}`,
+    '',
+  ].join('\n');
+}
 
 /**
  * npm run privacy. Prints counts only: the address is never echoed, so a terminal log or a CI
@@ -29,10 +45,7 @@ async function main(argv: string[]): Promise<number> {
       const { signatures, letters } = await eraseSigner(database.db, rest[0]);
       process.stdout.write(`Erased ${signatures} signature(s) from ${letters} letter(s).\n`);
     } else {
-      const pending = await erasePendingSignatures(database.db, config.PENDING_RETENTION_DAYS);
-      const contacts = await eraseDeliveredContactData(database.db, config.DELIVERED_RETENTION_DAYS);
-      await eraseExpiredSuppressions(database.db);
-      process.stdout.write(`Erased ${pending} unconfirmed signature(s); erased the addresses of ${contacts} signature(s) on delivered letters.\n`);
+      process.stdout.write(retentionSummary(await applyRetention(database.db, config), config));
     }
     return 0;
   } finally {

@@ -52,6 +52,10 @@ export class Letter {
   @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true })
   deliveredAt: Date | null;
 
+  /** When the delivery was recorded here (not the date typed): delivery retention counts from it. */
+  @Column({ name: 'delivery_recorded_at', type: 'timestamptz', nullable: true })
+  deliveryRecordedAt: Date | null;
+
   @Column({ name: 'delivered_to', type: 'text', nullable: true })
   deliveredTo: string | null;
 

@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { Logger, run, runMigrations, type Runner, type TaskList, type WorkerEvents } from 'graphile-worker';
+import { Logger, run, runMigrations, type Runner, type Task, type TaskList, type WorkerEvents } from 'graphile-worker';
 import type { Pool } from 'pg';
 import { pgPool } from '../db/pool';
-import { scrubEmails } from '../logger';
+import { scrubErrorMessage } from '../logger';
 import type { AppContext } from '../context';
 import { foldCountDeltas } from '../signatures/counts.service';
 import type { Mailer } from './mailer';
@@ -32,6 +32,41 @@ function silentLogger(): Logger {
   return new Logger(() => () => undefined);
 }
 
+/**
+ * graphile-worker stores a failed job's error message in its table (`last_error`) until the job
+ * succeeds or is deleted, and an SMTP refusal usually quotes the recipient ("550 5.1.1
+ * <anna@example.org>: Recipient address rejected"). Each task's error is therefore rethrown with
+ * its message scrubbed, keeping its class name and code, before the queue sees it.
+ */
+export class ScrubbedJobError extends Error {
+  readonly code?: string;
+
+  constructor(err: unknown) {
+    const e = (err ?? {}) as { name?: unknown; code?: unknown; responseCode?: unknown; constructor?: { name?: unknown } };
+    super(scrubErrorMessage(err instanceof Error ? err.message : String(err)));
+    // The original's class, for the log line.
+    const ctor = e.constructor?.name;
+    this.name = typeof e.name === 'string' && e.name !== 'Error' && e.name !== 'error' ? e.name : typeof ctor === 'string' && ctor ? ctor : 'Error';
+    const code = e.code ?? e.responseCode;
+    if (typeof code === 'string' || typeof code === 'number') this.code = String(code);
+  }
+}
+
+function scrubbingErrors(taskList: Record<string, Task>): TaskList {
+  return Object.fromEntries(
+    Object.entries(taskList).map(([name, task]): [string, Task] => [
+      name,
+      async (payload, helpers) => {
+        try {
+          return await task(payload, helpers);
+        } catch (err) {
+          throw new ScrubbedJobError(err);
+        }
+      },
+    ]),
+  );
+}
+
 export interface Worker {
   stop(): Promise<void>;
 }
@@ -45,7 +80,7 @@ export async function startWorker(
   mailer: Mailer,
   opts: { foldEveryMs?: number; relayEveryMs?: number } = {},
 ): Promise<Worker> {
-  const taskList: TaskList = {
+  const taskList: Record<string, Task> = {
     [TASK_SIGNATURE_EMAIL]: async (payload) => {
       await sendSignatureEmail(ctx, mailer, payload as SignatureEmailJob);
     },
@@ -79,7 +114,7 @@ export async function startWorker(
   events.on('pool:release', ({ workerPool }) => presence.release(workerPool.id));
   const runner: Runner = await run({
     pgPool: pgPool(ctx.db),
-    taskList,
+    taskList: scrubbingErrors(taskList),
     crontab: [DAILY_DIGEST_CRONTAB, PRIVACY_CRONTAB].join('\n'),
     concurrency: ctx.config.WORKER_CONCURRENCY,
     pollInterval: 1000,
@@ -101,9 +136,8 @@ export async function startWorker(
   runner.events.on('job:success', ({ job }) => recordJobOutcome(job.task_identifier, 'success'));
   runner.events.on('job:error', ({ job, error }) => {
     recordJobOutcome(job.task_identifier, 'error');
-    // SMTP errors often quote the recipient ("550 <a@b.c>: mailbox unavailable"): scrub addresses.
-    const err = scrubEmails(String((error as Error)?.message ?? error));
-    ctx.log.warn({ jobId: job.id, task: job.task_identifier, attempts: job.attempts, err }, 'job failed, will retry');
+    // Already scrubbed (ScrubbedJobError); the logger's err serializer scrubs once more.
+    ctx.log.warn({ jobId: job.id, task: job.task_identifier, attempts: job.attempts, err: error }, 'job failed, will retry');
   });
   // The signing outbox: moved into the queue in batches, at once again while batches come full.
   let relaying = true;

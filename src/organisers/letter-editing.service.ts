@@ -150,7 +150,20 @@ export function deliveryDateProblem(deliveredAt: Date, letterCreatedAt: Date, no
 export async function recordDelivery(ctx: AppContext, letter: Letter, input: DeliveryInput): Promise<{ ok: true } | { ok: false; errors: Record<string, string> }> {
   const problem = input.deliveredAt ? deliveryDateProblem(input.deliveredAt, letter.createdAt) : null;
   if (problem) return { ok: false, errors: { deliveredAt: problem } };
-  await ctx.db.getRepository(Letter).update({ id: letter.id }, input);
+  // Delivery retention counts from the moment a delivery is recorded here, not from the date
+  // typed: a new or changed date restarts it, a note or recipient corrected keeps it, none clears it.
+  await ctx.db
+    .createQueryBuilder()
+    .update(Letter)
+    .set({
+      ...input,
+      deliveryRecordedAt: () =>
+        'CASE WHEN CAST(:deliveredAt AS timestamptz) IS NULL THEN NULL ' +
+        'WHEN delivered_at = CAST(:deliveredAt AS timestamptz) AND delivery_recorded_at IS NOT NULL THEN delivery_recorded_at ELSE now() END',
+    })
+    .where('id = :id', { id: letter.id })
+    .setParameters({ deliveredAt: input.deliveredAt })
+    .execute();
   ctx.log.info({ letterId: letter.id, delivered: !!input.deliveredAt }, 'delivery recorded');
   return { ok: true };
 }

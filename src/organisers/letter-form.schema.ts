@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LANGUAGES, LETTER_STATUSES, VISIBILITIES, type Language, type LetterStatus, type Visibility } from '../letters/letter.entity';
-import type { FormResult } from '../web/validate';
+import { controlCharacterErrors, type FormResult } from '../web/validate';
 import { SLUG_PATTERN } from '../letters/slug';
 
 /** One row per language at most, so the form never needs more rows than languages. */
@@ -114,7 +114,8 @@ export function letterFormValues(body: unknown): LetterFormValues {
  */
 export function parseLetterForm(body: unknown, opts: { withSlug: boolean; withStatus: boolean }): FormResult<LetterInput> {
   const values = letterFormValues(body);
-  const errors: Record<string, string> = {};
+  // Field names are the form's own (slug, tr0_title, …), so a refused field is marked where it is.
+  const errors: Record<string, string> = controlCharacterErrors(body);
   const letter = letterSchema.safeParse({
     slug: opts.withSlug ? values.slug : undefined,
     status: opts.withStatus ? values.status : undefined,

@@ -14,7 +14,25 @@ const optionalText = (max: number) =>
     .pipe(z.string().max(max, { message: 'organisers.errors.tooLong' }))
     .transform((s) => s || null);
 
-export const invalidateSchema = z.object({ reason: text(300) });
+/** An unchecked box sends nothing; a checked one sends "on". */
+const checkbox = z
+  .string()
+  .optional()
+  .transform((v) => v === 'on');
+
+/**
+ * `keepName`: the organiser chose to keep the signer's name in the moderation record. Without it,
+ * the name (with city and organisation) is erased with the address after the retention period.
+ */
+export const invalidateSchema = z.object({ reason: text(300), keepName: checkbox });
+
+/** The dashboard's search box, from the query string; a long query is cut, as the box's maxlength does. */
+export const searchSchema = z.object({
+  q: z
+    .string({ message: 'organisers.errors.invalid' })
+    .optional()
+    .transform((s) => (s ?? '').slice(0, 200)),
+});
 
 export const domainSchema = z.object({
   domain: z
@@ -28,6 +46,7 @@ export const domainSchema = z.object({
         .regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/, { message: 'organisers.errors.domain' }),
     ),
   reason: text(300),
+  keepName: checkbox,
 });
 
 export const deliverySchema = z

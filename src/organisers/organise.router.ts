@@ -9,7 +9,7 @@ import { currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLo
 import { heldSignatures, letterStats, searchSignatures } from './dashboard.service';
 import { createLetter, recordDelivery, updateLetter } from './letter-editing.service';
 import { letterFormValues, MAX_TRANSLATIONS, parseLetterForm, type LetterFormValues } from './letter-form.schema';
-import { deliverySchema, domainSchema, invalidateSchema, roleSchema } from './moderation-form.schema';
+import { deliverySchema, domainSchema, invalidateSchema, roleSchema, searchSchema } from './moderation-form.schema';
 import { invalidateDomain, invalidateSignature, releaseHeldSignature, setSignatureHidden } from './moderation.service';
 import { inviteToTeam, revokeInvitation, teamOf, type LetterTeam } from './invitations.service';
 import { removeRole } from './organisers.service';
@@ -205,7 +205,9 @@ export function organiseRouter(ctx: AppContext): Router {
   async function renderDashboard(req: Request, res: Response, opts: { status?: number; errors?: Record<string, string> } = {}) {
     const { letter, letterRole } = locals(res);
     const access = { withEmail: letterRole === 'owner' };
-    const query = typeof req.query.q === 'string' ? req.query.q.slice(0, 200) : '';
+    // A refused query (a control character, as in "%00") searches nothing and says why beside the box.
+    const search = parseForm(searchSchema, { q: req.query.q });
+    const query = search.ok ? search.data.q : '';
     const pageParam = Number(typeof req.query.page === 'string' ? req.query.page : '1');
     const page = Number.isSafeInteger(pageParam) && pageParam > 0 ? pageParam : 1;
     const [stats, list, held] = await Promise.all([
@@ -234,7 +236,7 @@ export function organiseRouter(ctx: AppContext): Router {
       idPrefix: 'countries',
     });
     const version = letter.translations.find((t) => t.language === req.lang) ?? letter.translations.find((t) => t.language === letter.defaultLanguage) ?? letter.translations[0];
-    res.status(opts.status ?? 200).render('organise/dashboard', {
+    res.status(opts.status ?? (search.ok ? 200 : 422)).render('organise/dashboard', {
       title: version?.title ?? letter.slug,
       letterTitle: version?.title ?? letter.slug,
       stats,
@@ -246,7 +248,7 @@ export function organiseRouter(ctx: AppContext): Router {
       held,
       done: typeof req.query.done === 'string' && DONE.includes(req.query.done) ? req.query.done : null,
       doneCount: Number(typeof req.query.n === 'string' ? req.query.n : 0) || 0,
-      errors: opts.errors ?? {},
+      errors: { ...(search.ok ? {} : { q: search.errors.q }), ...opts.errors },
       values: (req.method === 'POST' ? req.body : {}) as Record<string, unknown>,
       delivery: {
         deliveredAt: letter.deliveredAt ? letter.deliveredAt.toISOString().slice(0, 10) : '',
@@ -278,8 +280,8 @@ export function organiseRouter(ctx: AppContext): Router {
     const { letter } = locals(res);
     const id = String(req.params.id);
     const parsed = parseForm(invalidateSchema, req.body);
-    if (!parsed.ok) return renderDashboard(req, res, { status: 422, errors: { [`reason-${id}`]: parsed.errors.reason ?? 'organisers.errors.required' } });
-    await invalidateSignature(ctx, letter.id, id, parsed.data.reason);
+    if (!parsed.ok) return renderDashboard(req, res, { status: 422, errors: { [`reason-${id}`]: parsed.errors.reason ?? Object.values(parsed.errors)[0] } });
+    await invalidateSignature(ctx, letter.id, id, parsed.data.reason, parsed.data.keepName);
     res.redirect(303, backTo(letter.slug, req, 'invalidated'));
   });
 
@@ -293,7 +295,7 @@ export function organiseRouter(ctx: AppContext): Router {
     const { letter } = locals(res);
     const parsed = parseForm(domainSchema, req.body);
     if (!parsed.ok) return renderDashboard(req, res, { status: 422, errors: Object.fromEntries(Object.entries(parsed.errors).map(([k, v]) => [`domain-${k}`, v])) });
-    const n = await invalidateDomain(ctx, letter.id, parsed.data.domain, parsed.data.reason);
+    const n = await invalidateDomain(ctx, letter.id, parsed.data.domain, parsed.data.reason, parsed.data.keepName);
     res.redirect(303, `/organise/letters/${letter.slug}?done=domain&n=${n}`);
   });
 

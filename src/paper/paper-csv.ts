@@ -1,13 +1,15 @@
 import { parse } from 'csv-parse/sync';
 import countries from 'i18n-iso-countries';
 import { isCalendarDay } from '../updates/updates.schema';
+import { CONTROL_CHARACTERS } from '../web/validate';
 import type { PaperRow, PaperRowError } from './paper-import.entity';
 
 /** A sheet bigger than this is split by the organiser: the preview page must stay readable. */
 export const MAX_PAPER_ROWS = 5000;
 
-export type PaperFileError = 'empty' | 'unreadable' | 'missingColumns' | 'tooManyRows';
-export type ParsedSheet = { ok: true; rows: PaperRow[] } | { ok: false; error: PaperFileError };
+export type PaperFileError = 'empty' | 'unreadable' | 'missingColumns' | 'tooManyRows' | 'controlCharacters';
+/** `line` (1-based) says where, for an error found on one line. */
+export type ParsedSheet = { ok: true; rows: PaperRow[] } | { ok: false; error: PaperFileError; line?: number };
 
 /** ; or , : whichever appears more often in the header line (Excel in much of Europe writes ;). */
 export function detectDelimiter(text: string): ';' | ',' {
@@ -38,6 +40,10 @@ const clean = (v: unknown) => (typeof v === 'string' ? v.normalize('NFC').replac
 export function parsePaperSheet(input: Buffer | string, today: string): ParsedSheet {
   const text = (Buffer.isBuffer(input) ? input.toString('utf8') : input).replace(/^\uFEFF/, '');
   if (!text.trim()) return { ok: false, error: 'empty' };
+  // A NUL (a spreadsheet saved in another format, a damaged file) is refused before anything is
+  // parsed or stored, with its line: PostgreSQL cannot store it, and nobody's name holds one.
+  const bad = CONTROL_CHARACTERS.exec(text);
+  if (bad) return { ok: false, error: 'controlCharacters', line: text.slice(0, bad.index).split(/\r\n|\r|\n/).length };
   let table: string[][];
   try {
     table = parse(text, {

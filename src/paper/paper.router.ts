@@ -24,13 +24,14 @@ export function paperRouter(ctx: AppContext): Router {
     };
   }
 
-  function renderUpload(req: Request, res: Response, error: PaperFileError | null, text = '', status = 200) {
+  function renderUpload(req: Request, res: Response, error: PaperFileError | null, text = '', status = 200, line: number | null = null) {
     const letter = letterOf(res);
     const imported = Number(req.query.imported);
     res.status(status).render('paper/upload', {
       ...view(req, letter),
       title: req.t('updates.paper.title'),
       error,
+      line,
       text,
       maxRows: MAX_PAPER_ROWS,
       imported: Number.isSafeInteger(imported) && imported >= 0 && req.query.imported !== undefined ? imported : null,
@@ -48,7 +49,7 @@ export function paperRouter(ctx: AppContext): Router {
     const pasted = typeof text === 'string' ? text : '';
     const source = req.file?.buffer?.length ? req.file.buffer : pasted;
     const parsed = parsePaperSheet(source, new Date().toISOString().slice(0, 10));
-    if (!parsed.ok) return renderUpload(req, res, parsed.error, pasted.slice(0, 50_000), 422);
+    if (!parsed.ok) return renderUpload(req, res, parsed.error, pasted.slice(0, 50_000), 422, parsed.line ?? null);
     const preview = await savePreview(ctx, letter, parsed.rows, currentOrganiser(res)!.id);
     res.redirect(303, `/organise/letters/${letter.slug}/paper/${preview.id}`);
   });

@@ -73,7 +73,8 @@ export async function importPaperSignatures(ctx: AppContext, letter: Letter, imp
       await tx.createQueryBuilder().insert().into(Signature).values(values).execute();
     }
     await recordCountChanges(tx, letter.id, byCountry);
-    await tx.update(PaperImport, { id: batch.id }, { status: 'imported', importedAt: () => 'now()' });
+    // The sheet's names and cities now live in the signatures; the preview's copy goes at once.
+    await tx.update(PaperImport, { id: batch.id }, { status: 'imported', importedAt: () => 'now()', rows: () => `'[]'::jsonb` });
     return valid.length;
   });
   ctx.log.info({ letterId: letter.id, importId, imported }, 'paper signatures imported');

@@ -19,11 +19,20 @@ export async function eraseExpiredSuppressions(db: DataSource): Promise<number> 
   const [, deleted] = await db.query<[unknown, number]>(`DELETE FROM signing_suppressions WHERE expires_at <= now()`);
   return deleted;
 }
+/** What an invalidated signature's name becomes when the organiser did not keep it: neutral in every language. */
+export const ERASED_NAME = '—';
+
+/** Paper-import previews never imported are deleted after this many hours. */
+export const PAPER_PREVIEW_HOURS = 24;
+
+/** "Closed" as the public page says it (publicStatus): closed, or open with its deadline passed. */
+const LETTER_CLOSED = `(l.status = 'closed' OR (l.status = 'open' AND l.closes_at <= now()))`;
 
 /**
  * Once a letter is closed and delivered, the signers' addresses have done their work (confirming
- * and, for some, updates). `days` after delivery they are erased with the origin hashes; the
- * name, country and dates stay, because they are the letter's record.
+ * and, for some, updates). `days` after the delivery was recorded here (not the date typed for
+ * it) they are erased with the origin hashes; the name, country and dates stay, because they are
+ * the letter's record.
  */
 export async function eraseDeliveredContactData(db: DataSource, days: number): Promise<number> {
   const [, updated] = await db.query<[unknown, number]>(
@@ -31,12 +40,90 @@ export async function eraseDeliveredContactData(db: DataSource, days: number): P
         SET email = NULL, email_normalised = NULL, origin_hash = NULL, wants_updates = false
        FROM letters l
       WHERE s.letter_id = l.id
-        AND l.status = 'closed'
-        AND l.delivered_at < now() - make_interval(secs => $1 * 86400)
+        AND ${LETTER_CLOSED}
+        AND l.delivery_recorded_at < now() - make_interval(secs => $1 * 86400)
         AND (s.email IS NOT NULL OR s.email_normalised IS NOT NULL OR s.origin_hash IS NOT NULL)`,
     [days],
   );
   return updated;
+}
+
+/**
+ * An invalidated signature is kept as the moderation record, but its address and origin hash go
+ * `days` after the invalidation, as a pending signature's would. Its name (with city and
+ * organisation) goes too, replaced by a neutral placeholder, unless the organiser chose to keep
+ * it. Returns how many signatures were erased, and of those how many lost their name.
+ */
+export async function eraseInvalidatedContactData(db: DataSource, days: number): Promise<{ signatures: number; names: number }> {
+  const [row] = await db.query<Array<{ signatures: string; names: string }>>(
+    `WITH target AS (
+       SELECT id, NOT keep_name_on_record AS erase_name, NOT keep_name_on_record AND full_name <> $2 AS name_erased
+         FROM signatures
+        WHERE status = 'invalidated'
+          AND invalidated_at < now() - make_interval(secs => $1 * 86400)
+          AND (email IS NOT NULL OR email_normalised IS NOT NULL OR origin_hash IS NOT NULL
+               OR (NOT keep_name_on_record AND (full_name <> $2 OR city IS NOT NULL OR organisation IS NOT NULL)))
+          FOR UPDATE
+     ), erased AS (
+       UPDATE signatures s
+          SET email = NULL, email_normalised = NULL, origin_hash = NULL, wants_updates = false,
+              full_name = CASE WHEN target.erase_name THEN $2 ELSE s.full_name END,
+              city = CASE WHEN target.erase_name THEN NULL ELSE s.city END,
+              organisation = CASE WHEN target.erase_name THEN NULL ELSE s.organisation END
+         FROM target WHERE s.id = target.id
+       RETURNING target.name_erased
+     )
+     SELECT count(*) AS signatures, count(*) FILTER (WHERE name_erased) AS names FROM erased`,
+    [days, ERASED_NAME],
+  );
+  return { signatures: Number(row?.signatures ?? 0), names: Number(row?.names ?? 0) };
+}
+
+/**
+ * Paper sheets hold names and cities. A preview never imported is deleted after 24 hours; an
+ * imported one is emptied when it is imported (paper.service), and any that still holds its rows
+ * (imported before that rule) is emptied here. The imported row itself stays: it answers a second
+ * click on "Import".
+ */
+export async function erasePaperPreviews(db: DataSource): Promise<{ deleted: number; emptied: number }> {
+  const [, deleted] = await db.query<[unknown, number]>(
+    `DELETE FROM paper_imports WHERE status = 'preview' AND created_at < now() - make_interval(hours => $1)`,
+    [PAPER_PREVIEW_HOURS],
+  );
+  const [, emptied] = await db.query<[unknown, number]>(`UPDATE paper_imports SET rows = '[]'::jsonb WHERE status = 'imported' AND rows <> '[]'::jsonb`);
+  return { deleted, emptied };
+}
+
+/** What one retention run erased, per category: counts only, never whose. */
+export interface RetentionReport {
+  pendingDeleted: number;
+  invalidatedErased: number;
+  invalidatedNamesErased: number;
+  deliveredErased: number;
+  paperPreviewsDeleted: number;
+  paperSheetsEmptied: number;
+  suppressionsErased: number;
+}
+
+/** Every retention rule, as the worker applies them hourly and `npm run privacy -- retention` at once. */
+export async function applyRetention(
+  db: DataSource,
+  periods: { PENDING_RETENTION_DAYS: number; DELIVERED_RETENTION_DAYS: number },
+): Promise<RetentionReport> {
+  const pendingDeleted = await erasePendingSignatures(db, periods.PENDING_RETENTION_DAYS);
+  const invalidated = await eraseInvalidatedContactData(db, periods.PENDING_RETENTION_DAYS);
+  const deliveredErased = await eraseDeliveredContactData(db, periods.DELIVERED_RETENTION_DAYS);
+  const paper = await erasePaperPreviews(db);
+  const suppressionsErased = await eraseExpiredSuppressions(db);
+  return {
+    pendingDeleted,
+    invalidatedErased: invalidated.signatures,
+    invalidatedNamesErased: invalidated.names,
+    deliveredErased,
+    paperPreviewsDeleted: paper.deleted,
+    paperSheetsEmptied: paper.emptied,
+    suppressionsErased,
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Task } from 'graphile-worker';
 import type { AppContext } from '../context';
-import { eraseDeliveredContactData, eraseExpiredSuppressions, erasePendingSignatures } from './retention.service';
+import { applyRetention } from './retention.service';
 
 export const TASK_PRIVACY_RETENTION = 'privacy-retention';
 
@@ -12,9 +12,7 @@ export const PRIVACY_CRONTAB = `0 * * * * ${TASK_PRIVACY_RETENTION} ?fill=6h&max
 
 export function privacyRetentionTask(ctx: AppContext): Task {
   return async () => {
-    const pending = await erasePendingSignatures(ctx.db, ctx.config.PENDING_RETENTION_DAYS);
-    const delivered = await eraseDeliveredContactData(ctx.db, ctx.config.DELIVERED_RETENTION_DAYS);
-    await eraseExpiredSuppressions(ctx.db);
-    if (pending || delivered) ctx.log.info({ pendingErased: pending, contactsErased: delivered }, 'retention: personal data erased');
+    const report = await applyRetention(ctx.db, ctx.config);
+    if (Object.values(report).some((n) => n > 0)) ctx.log.info({ ...report }, 'retention: personal data erased');
   };
 }

@@ -75,6 +75,10 @@ export class Signature {
   @Column({ name: 'invalidated_at', type: 'timestamptz', nullable: true })
   invalidatedAt: Date | null;
 
+  /** The organiser chose to keep the name in the moderation record once the address is erased. */
+  @Column({ name: 'keep_name_on_record', type: 'boolean', default: false })
+  keepNameOnRecord: boolean;
+
   /**
    * Set when abuse control holds the signature for review (e.g. 'burst', 'disposable-domain').
    * A held signature is confirmed like any other but not counted until an organiser releases it.

@@ -11,6 +11,9 @@ interface HttpishError {
   code?: string;
 }
 
+// SQLSTATEs of text PostgreSQL cannot store: a NUL byte (22021 in a text value, 22P05 in jsonb).
+const UNSTORABLE_TEXT_CODES = new Set(['22021', '22P05']);
+
 // Socket errors of a connection to PostgreSQL, and SQLSTATEs of a server that is going away or not
 // yet there: class 08 (connection exception), 57P01-57P03 (shut down, crashed, starting up), 53300.
 const UNAVAILABLE_CODES = /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|08\w{3}|57P0[123]|53300)$/;
@@ -38,6 +41,10 @@ function classify(err: unknown): AppError | null {
     return new AppError(400, 'bad_request', 'errors.badRequest');
   }
   if (e.type === 'parameters.too.many') return new AppError(413, 'too_large', 'errors.tooLarge');
+  // Forms refuse control characters field by field; one that reaches the database anyway (a
+  // path or a parameter no form checks) is still the sender's mistake, not a 500.
+  const driverCode = (err as { driverError?: { code?: string } } | null)?.driverError?.code;
+  if (UNSTORABLE_TEXT_CODES.has(driverCode ?? e.code ?? '')) return new AppError(422, 'bad_request', 'form.errors.controlCharacters');
   const status = e.status ?? e.statusCode;
   if (status && status >= 400 && status < 500) return new AppError(status, 'bad_request', 'errors.badRequest');
   // A database that is not there answers 503, so a load balancer and a person both know to retry.
@@ -50,6 +57,7 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, req, res, _next) => {
     const known = classify(err);
     const status = known?.status ?? 500;
+    // The logger's `err` serializer keeps class, code and scrubbed message: never SQL, parameters or detail.
     if (!known) log.error({ err, reqId: req.id }, 'unhandled error');
     else if (status >= 500) log.warn({ code: known.code, reqId: req.id }, 'service unavailable');
     if (res.headersSent) return res.end();

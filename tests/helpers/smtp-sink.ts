@@ -18,6 +18,7 @@ export class SmtpSink {
   readonly messages: ReceivedMail[] = [];
   private server: SMTPServer;
   private refusing = false;
+  private refusedRecipient: ((address: string) => boolean) | null = null;
   port = 0;
 
   constructor() {
@@ -30,6 +31,11 @@ export class SmtpSink {
       disabledCommands: ['STARTTLS'],
       logger: false,
       onConnect: (_session, cb) => (this.refusing ? cb(new Error('421 service not available')) : cb()),
+      // A mailbox that does not exist: answered the way Postfix does, quoting the address.
+      onRcptTo: (address, _session, cb) => {
+        if (!this.refusedRecipient?.(address.address)) return cb();
+        cb(Object.assign(new Error(`5.1.1 <${address.address}>: Recipient address rejected: User unknown in virtual mailbox table`), { responseCode: 550 }));
+      },
       onData: (stream, _session, cb) => {
         simpleParser(stream)
           .then((mail) => {
@@ -61,6 +67,11 @@ export class SmtpSink {
   /** Refuse every new connection (a mail server that is down). */
   refuse(on: boolean): void {
     this.refusing = on;
+  }
+
+  /** Refuse RCPT TO for the addresses `which` matches (550, with the address in the reply); null stops. */
+  refuseRecipient(which: ((address: string) => boolean) | null): void {
+    this.refusedRecipient = which;
   }
 
   async stop(): Promise<void> {

@@ -3,15 +3,29 @@ import crypto from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { aLetter } from '../../helpers/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
-import { eraseDeliveredContactData, eraseExpiredSuppressions, erasePendingSignatures, eraseSigner } from '../../../src/privacy/retention.service';
+import {
+  applyRetention,
+  eraseDeliveredContactData,
+  eraseInvalidatedContactData,
+  erasePaperPreviews,
+  eraseExpiredSuppressions,
+  erasePendingSignatures,
+  eraseSigner,
+  ERASED_NAME,
+} from '../../../src/privacy/retention.service';
 import { foldCountDeltas, verifiedCount } from '../../../src/signatures/counts.service';
 import { normaliseEmail } from '../../../src/signatures/email-address';
 import { TASK_PRIVACY_RETENTION } from '../../../src/privacy/retention.task';
 
 let t: TestApp;
+let owner: Awaited<ReturnType<typeof anOrganiser>>;
+let b: Browser;
 beforeAll(async () => {
   t = await startTestApp({ PENDING_RETENTION_DAYS: '30', DELIVERED_RETENTION_DAYS: '180' });
+  owner = await anOrganiser(t.db);
+  b = await signInAs(t.app, t.smtp, owner.email);
 });
 afterAll(async () => {
   await t.close();
@@ -26,17 +40,17 @@ interface Sig {
 /** A signature as it would be some days after signing; a confirmed, unheld one is counted. */
 async function aSignature(
   letterId: string,
-  o: { email?: string; status?: 'pending' | 'confirmed'; ageDays?: number; held?: string; country?: string } = {},
+  o: { email?: string; status?: 'pending' | 'confirmed'; ageDays?: number; held?: string; country?: string; city?: string } = {},
 ): Promise<Sig & { email: string }> {
   const email = o.email ?? `p-${hex()}@example.org`;
   const status = o.status ?? 'confirmed';
   const [row] = await t.db.query<Array<{ id: string }>>(
-    `INSERT INTO signatures (letter_id, full_name, email, email_normalised, country, visibility, language, status,
+    `INSERT INTO signatures (letter_id, full_name, email, email_normalised, country, city, organisation, visibility, language, status,
                              origin_hash, held_reason, created_at, confirmed_at)
-     VALUES ($1, 'Олена Ковальчук', $2, $3, $4, 'public', 'uk', $5::varchar, 'abc123', $6,
+     VALUES ($1, 'Олена Ковальчук', $2, $3, $4, $8, 'Правозахисна група', 'public', 'uk', $5::varchar, 'abc123', $6,
              now() - make_interval(days => $7::int), CASE WHEN $5::varchar = 'confirmed' THEN now() - make_interval(days => $7::int) END)
      RETURNING id`,
-    [letterId, email, normaliseEmail(email), o.country ?? 'UA', status, o.held ?? null, o.ageDays ?? 0],
+    [letterId, email, normaliseEmail(email), o.country ?? 'UA', status, o.held ?? null, o.ageDays ?? 0, o.city ?? 'Київ'],
   );
   if (status === 'confirmed' && !o.held) {
     await t.db.query('INSERT INTO signature_count_deltas (letter_id, country, delta) VALUES ($1, $2, 1)', [letterId, o.country ?? 'UA']);
@@ -85,9 +99,9 @@ describe('"This wasn\'t me" suppressions', () => {
 describe('after a letter is delivered', () => {
   test('signers’ addresses and origin hashes are erased after the retention period; names, countries and dates stay', async () => {
     const delivered = await aLetter(t.db, { status: 'closed' });
-    await t.db.query(`UPDATE letters SET delivered_at = now() - interval '181 days' WHERE id = $1`, [delivered.id]);
+    await deliveredDaysAgo(delivered.id, 181);
     const recent = await aLetter(t.db, { status: 'closed' });
-    await t.db.query(`UPDATE letters SET delivered_at = now() - interval '10 days' WHERE id = $1`, [recent.id]);
+    await deliveredDaysAgo(recent.id, 10);
     const open = await aLetter(t.db);
 
     const a = await aSignature(delivered.id, { country: 'KZ', ageDays: 300 });
@@ -114,6 +128,198 @@ describe('after a letter is delivered', () => {
     // Running again finds nothing left to erase.
     expect(await eraseDeliveredContactData(t.db, 180)).toBe(0);
   });
+});
+
+/** A delivery recorded `days` ago (the date typed and the moment it was recorded alike). */
+async function deliveredDaysAgo(letterId: string, days: number): Promise<void> {
+  await t.db.query(
+    `UPDATE letters SET delivered_at = now() - make_interval(days => $2), delivery_recorded_at = now() - make_interval(days => $2), delivered_to = 'The Minister'
+      WHERE id = $1`,
+    [letterId, days],
+  );
+}
+
+describe('a letter closed by its deadline', () => {
+  test('is closed for retention too: its signers’ addresses are erased after the delivery retention period', async () => {
+    await eraseDeliveredContactData(t.db, 180); // what other tests on this database left behind
+    const past = await aLetter(t.db, { status: 'open' });
+    await t.db.query(`UPDATE letters SET closes_at = now() - interval '200 days' WHERE id = $1`, [past.id]);
+    await deliveredDaysAgo(past.id, 181);
+    const future = await aLetter(t.db, { status: 'open' });
+    await t.db.query(`UPDATE letters SET closes_at = now() + interval '10 days' WHERE id = $1`, [future.id]);
+    await deliveredDaysAgo(future.id, 181);
+    const closed = await aSignature(past.id, { ageDays: 300 });
+    const stillOpen = await aSignature(future.id, { ageDays: 300 });
+
+    expect(await eraseDeliveredContactData(t.db, 180)).toBe(1);
+    expect((await row(closed.id)).email).toBeNull();
+    expect((await row(closed.id)).origin_hash).toBeNull();
+    expect((await row(stillOpen.id)).email).toBe(stillOpen.email);
+  });
+});
+
+describe('the delivery retention period', () => {
+  test('counts from the moment the delivery was recorded, never from the date the organiser typed', async () => {
+    const letter = await aLetterOf(t.db, owner, 'owner', { status: 'closed' });
+    await t.db.query(`UPDATE letters SET created_at = now() - interval '3 years' WHERE id = $1`, [letter.id]);
+    const sig = await aSignature(letter.id, { ageDays: 800 });
+    const dashboard = `/organise/letters/${letter.slug}`;
+    const typed = new Date(Date.now() - 2 * 365 * 86_400_000).toISOString().slice(0, 10);
+    const res = await postForm(b, dashboard, `${dashboard}/delivery`, { deliveredAt: typed, deliveredTo: 'The Ministry of Justice' });
+    expect(res.status).toBe(303);
+    const [recorded] = await t.db.query<Array<{ delivered_at: Date; delivery_recorded_at: Date }>>(
+      'SELECT delivered_at, delivery_recorded_at FROM letters WHERE id = $1',
+      [letter.id],
+    );
+    expect(recorded.delivered_at.toISOString().slice(0, 10)).toBe(typed);
+    expect(Math.abs(recorded.delivery_recorded_at.getTime() - Date.now())).toBeLessThan(60_000);
+
+    // Typed two years ago, recorded today: the addresses stay for the whole period.
+    await eraseDeliveredContactData(t.db, 180);
+    expect((await row(sig.id)).email).toBe(sig.email);
+
+    // Saving the form again with another note keeps the moment the delivery was recorded.
+    await t.db.query(`UPDATE letters SET delivery_recorded_at = now() - interval '100 days' WHERE id = $1`, [letter.id]);
+    await postForm(b, dashboard, `${dashboard}/delivery`, { deliveredAt: typed, deliveredTo: 'The Ministry of Justice', deliveryNote: 'By hand.' });
+    const [again] = await t.db.query<Array<{ days: number }>>(
+      `SELECT round(extract(epoch FROM now() - delivery_recorded_at) / 86400)::int AS days FROM letters WHERE id = $1`,
+      [letter.id],
+    );
+    expect(again.days).toBe(100);
+
+    await t.db.query(`UPDATE letters SET delivery_recorded_at = now() - interval '181 days' WHERE id = $1`, [letter.id]);
+    await eraseDeliveredContactData(t.db, 180);
+    expect((await row(sig.id)).email).toBeNull();
+  });
+});
+
+describe('invalidated signatures', () => {
+  async function invalidate(letterSlug: string, id: string, keepName: boolean): Promise<void> {
+    const dashboard = `/organise/letters/${letterSlug}`;
+    const res = await postForm(b, dashboard, `${dashboard}/signatures/${id}/invalidate`, { reason: 'Duplicate', ...(keepName ? { keepName: 'on' } : {}) });
+    expect(res.status).toBe(303);
+  }
+
+  test('lose address and network hash after the pending retention period; the name stays only if the organiser chose to keep it', async () => {
+    await eraseInvalidatedContactData(t.db, 30); // what other tests on this database left behind
+    const letter = await aLetterOf(t.db, owner);
+    const dashboard = await b.agent.get(`/organise/letters/${letter.slug}`).expect(200);
+    expect(dashboard.text).toContain('name="keepName"');
+    const erased = await aSignature(letter.id, { ageDays: 40 });
+    const kept = await aSignature(letter.id, { ageDays: 40 });
+    const recent = await aSignature(letter.id, { ageDays: 40 });
+    await invalidate(letter.slug, erased.id, false);
+    await invalidate(letter.slug, kept.id, true);
+    await invalidate(letter.slug, recent.id, false);
+    await t.db.query(`UPDATE signatures SET invalidated_at = now() - interval '31 days' WHERE id = ANY($1)`, [[erased.id, kept.id]]);
+    await t.db.query(`UPDATE signatures SET invalidated_at = now() - interval '29 days' WHERE id = $1`, [recent.id]);
+
+    expect(await eraseInvalidatedContactData(t.db, 30)).toEqual({ signatures: 2, names: 1 });
+    const e = await row(erased.id);
+    expect(e).toMatchObject({ email: null, email_normalised: null, origin_hash: null, full_name: ERASED_NAME, city: null, organisation: null, status: 'invalidated' });
+    expect(e.invalidated_reason).toBe('Duplicate');
+    expect(e.country).toBe('UA');
+    const k = await row(kept.id);
+    expect(k).toMatchObject({ email: null, email_normalised: null, origin_hash: null, full_name: 'Олена Ковальчук', city: 'Київ', status: 'invalidated' });
+    expect((await row(recent.id)).email).toBe(recent.email);
+    // The moderation record on the dashboard shows the placeholder, never a stale name.
+    const after = await b.agent.get(`/organise/letters/${letter.slug}`).expect(200);
+    expect(after.text).toContain(ERASED_NAME);
+    expect(await eraseInvalidatedContactData(t.db, 30)).toEqual({ signatures: 0, names: 0 });
+  });
+
+  test('invalidating a whole domain offers the same choice', async () => {
+    const letter = await aLetterOf(t.db, owner);
+    const domain = `spam-${hex()}.example`;
+    const a = await aSignature(letter.id, { email: `a@${domain}` });
+    const dashboard = `/organise/letters/${letter.slug}`;
+    const res = await postForm(b, dashboard, `${dashboard}/invalidate-domain`, { domain, reason: 'Spam run', keepName: 'on' });
+    expect(res.status).toBe(303);
+    await t.db.query(`UPDATE signatures SET invalidated_at = now() - interval '31 days' WHERE id = $1`, [a.id]);
+    await eraseInvalidatedContactData(t.db, 30);
+    expect(await row(a.id)).toMatchObject({ email: null, full_name: 'Олена Ковальчук' });
+  });
+});
+
+describe('paper-import previews', () => {
+  async function aPreview(letterId: string, o: { status?: 'preview' | 'imported'; ageHours?: number } = {}): Promise<string> {
+    const rows = [{ line: 2, name: 'Олена Ковальчук', country: 'UA', countryInput: 'UA', city: 'Київ', date: '2025-11-02', errors: [] }];
+    const [r] = await t.db.query<Array<{ id: string }>>(
+      `INSERT INTO paper_imports (letter_id, status, rows, valid_rows, invalid_rows, created_at, imported_at)
+       VALUES ($1, $2::varchar, $3::jsonb, 1, 0, now() - make_interval(hours => $4::int), CASE WHEN $2::varchar = 'imported' THEN now() END)
+       RETURNING id`,
+      [letterId, o.status ?? 'preview', JSON.stringify(rows), o.ageHours ?? 0],
+    );
+    return r.id;
+  }
+  const preview = async (id: string) => (await t.db.query<Array<{ status: string; rows: unknown[] }>>('SELECT status, rows FROM paper_imports WHERE id = $1', [id]))[0];
+
+  test('lose their names and cities as soon as they are imported', async () => {
+    const letter = await aLetterOf(t.db, owner);
+    const id = await aPreview(letter.id);
+    const page = `/organise/letters/${letter.slug}/paper/${id}`;
+    const res = await postForm(b, page, `${page}/import`);
+    expect(res.status).toBe(303);
+    expect(await preview(id)).toEqual({ status: 'imported', rows: [] });
+    expect(await t.db.query('SELECT full_name FROM signatures WHERE letter_id = $1', [letter.id])).toEqual([{ full_name: 'Олена Ковальчук' }]);
+    // A second click still says the rows were imported.
+    expect((await postForm(b, page, `${page}/import`)).status).toBe(409);
+  });
+
+  test('never imported are deleted after 24 hours; an imported one that still holds rows is emptied', async () => {
+    const letter = await aLetter(t.db);
+    const old = await aPreview(letter.id, { ageHours: 25 });
+    const fresh = await aPreview(letter.id, { ageHours: 23 });
+    const importedEarlier = await aPreview(letter.id, { status: 'imported', ageHours: 1 });
+    const result = await erasePaperPreviews(t.db);
+    expect(result.deleted).toBeGreaterThanOrEqual(1);
+    expect(result.emptied).toBeGreaterThanOrEqual(1);
+    expect(await preview(old)).toBeUndefined();
+    expect((await preview(fresh)).rows).toHaveLength(1);
+    expect(await preview(importedEarlier)).toEqual({ status: 'imported', rows: [] });
+  });
+});
+
+describe('npm run privacy -- retention', () => {
+  test('applies every retention rule and prints what it erased per category, never an address', async () => {
+    await applyRetention(t.db, t.config); // what earlier tests left behind
+    const closed = await aLetter(t.db, { status: 'closed' });
+    await deliveredDaysAgo(closed.id, 181);
+    const open = await aLetter(t.db);
+    const delivered = [await aSignature(closed.id, { ageDays: 300 }), await aSignature(closed.id, { ageDays: 300 })];
+    const pending = await aSignature(open.id, { status: 'pending', ageDays: 31 });
+    const invalid = await aSignature(open.id, { ageDays: 40 });
+    await t.db.query(`UPDATE signatures SET status = 'invalidated', invalidated_reason = 'Spam', invalidated_at = now() - interval '31 days' WHERE id = $1`, [invalid.id]);
+    const [paper] = await t.db.query<Array<{ id: string }>>(
+      `INSERT INTO paper_imports (letter_id, rows, valid_rows, invalid_rows, created_at) VALUES ($1, '[{"name":"Олена"}]', 1, 0, now() - interval '2 days') RETURNING id`,
+      [open.id],
+    );
+    await t.db.query(`INSERT INTO signing_suppressions (letter_id, email_hash, expires_at) VALUES ($1, $2, now() - interval '1 day')`, [open.id, hex()]);
+
+    const root = path.resolve(__dirname, '../../..');
+    const { stdout, stderr } = await promisify(execFile)(path.join(root, 'node_modules/.bin/tsx'), ['src/cli/privacy.ts', 'retention'], {
+      cwd: root,
+      env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: process.env.TEST_DB_URL, LOG_LEVEL: 'info', SEED_ON_START: 'false', PENDING_RETENTION_DAYS: '30', DELIVERED_RETENTION_DAYS: '180' },
+    });
+    expect(stdout).toBe(
+      [
+        'Retention applied:',
+        '  unconfirmed signatures deleted (after 30 days): 1',
+        '  invalidated signatures, address and network hash erased (after 30 days): 1',
+        '  invalidated signatures, name, city and organisation erased: 1',
+        '  signatures on closed letters, address and network hash erased (180 days after the delivery was recorded): 2',
+        '  paper-import previews deleted (not imported within 24 hours): 1',
+        '  imported paper sheets emptied of names and cities: 0',
+        `  "This wasn't me" suppressions ended after their 30 days: 1`,
+        '',
+      ].join('\n'),
+    );
+    for (const email of [...delivered, pending, invalid].map((s) => s.email)) expect(stdout + stderr).not.toContain(email);
+    expect(await row(pending.id)).toBeUndefined();
+    expect((await row(delivered[0].id)).email).toBeNull();
+    expect((await row(invalid.id)).full_name).toBe(ERASED_NAME);
+    expect(await t.db.query('SELECT 1 FROM paper_imports WHERE id = $1', [paper.id])).toEqual([]);
+  }, 60_000);
 });
 
 describe('the right to erasure', () => {

@@ -129,8 +129,7 @@ describe('organisers’ forms', () => {
 describe('the paper import', () => {
   async function upload(slug: string, csv: string, as: 'file' | 'text') {
     const page = `/organise/letters/${slug}/paper`;
-    const csrf = await b.csrfFrom(page);
-    const req = b.agent.post(page).field('_csrf', csrf);
+    const req = b.agent.post(await b.uploadAction(page));
     return as === 'file' ? req.attach('file', Buffer.from(csv, 'utf8'), { filename: 'sheet.csv', contentType: 'text/csv' }) : req.field('text', csv);
   }
 

@@ -18,6 +18,31 @@ export const OG_LOCALES: Record<Language, string> = { en: 'en_GB', uk: 'uk_UA', 
 /** The embed's size in the snippet and in oEmbed answers. */
 export const EMBED_WIDTH = 420;
 export const EMBED_HEIGHT = 260;
+/**
+ * The smallest frame the embed still works in: its stylesheet drops lines as the frame gets
+ * shorter (public/sharing.css), down to the title on one line, the count and the button.
+ */
+export const EMBED_MIN_WIDTH = 200;
+export const EMBED_MIN_HEIGHT = 100;
+
+export interface EmbedSize {
+  width: number;
+  height: number;
+}
+
+/**
+ * The embed's size within an oEmbed consumer's maxwidth and maxheight (which the spec says a
+ * provider must respect), or null when the frame asked for is smaller than one that works.
+ * Anything but a positive number means no limit.
+ */
+export function embedSizeWithin(maxWidth: unknown, maxHeight: unknown): EmbedSize | null {
+  const limit = (raw: unknown, natural: number): number => {
+    const n = typeof raw === 'string' && raw.trim() ? Number(raw) : NaN;
+    return Number.isFinite(n) && n > 0 ? Math.min(natural, Math.floor(n)) : natural;
+  };
+  const size = { width: limit(maxWidth, EMBED_WIDTH), height: limit(maxHeight, EMBED_HEIGHT) };
+  return size.width >= EMBED_MIN_WIDTH && size.height >= EMBED_MIN_HEIGHT ? size : null;
+}
 
 export const TOP_COUNTRIES = 10;
 
@@ -33,9 +58,15 @@ const attr = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** The HTML another site pastes (shown as text on our page, returned as-is by oEmbed). */
-export function embedSnippet(baseUrl: string, slug: string, lang: Language, frameTitle: string): string {
+export function embedSnippet(
+  baseUrl: string,
+  slug: string,
+  lang: Language,
+  frameTitle: string,
+  size: EmbedSize = { width: EMBED_WIDTH, height: EMBED_HEIGHT },
+): string {
   return (
-    `<iframe src="${attr(embedUrl(baseUrl, slug, lang))}" width="${EMBED_WIDTH}" height="${EMBED_HEIGHT}" ` +
+    `<iframe src="${attr(embedUrl(baseUrl, slug, lang))}" width="${size.width}" height="${size.height}" ` +
     `title="${attr(frameTitle)}" loading="lazy"></iframe>`
   );
 }

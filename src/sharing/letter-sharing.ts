@@ -4,8 +4,9 @@
  * Views receive plain values; every string is escaped by EJS on output.
  */
 import type { DataSource } from 'typeorm';
-import type { Language, Letter } from '../letters/letter.entity';
+import { LANGUAGES, type Language, type Letter } from '../letters/letter.entity';
 import type { LetterTranslation } from '../letters/letter-translation.entity';
+import { chooseTranslation } from '../letters/letters.service';
 import { countsByCountry } from '../signatures/counts.service';
 import { countryName, formatNumber, type TFunction } from '../web/i18n';
 import { barChartSvg } from '../web/svg-charts';
@@ -48,6 +49,43 @@ export const TOP_COUNTRIES = 10;
 
 export function letterUrl(baseUrl: string, slug: string, lang?: Language): string {
   return `${baseUrl}/letters/${slug}${lang ? `?lang=${lang}` : ''}`;
+}
+
+/** The language a reader who states none gets (src/web/locale.ts): the home page's x-default. */
+export const SITE_DEFAULT_LANGUAGE: Language = 'en';
+
+export function homeUrl(baseUrl: string, lang: Language): string {
+  return `${baseUrl}/?lang=${lang}`;
+}
+
+/**
+ * A page's canonical address and its language versions for search engines. Each version's
+ * address is the one that version declares canonical (with ?lang=, since the bare address
+ * follows the reader's language), and x-default is one of them: the default version's.
+ */
+export interface LanguageLinks {
+  canonical: string;
+  alternates: Array<{ lang: Language; href: string }>;
+  xDefault: string;
+}
+
+export function languageLinks(urlFor: (lang: Language) => string, versions: readonly Language[], current: Language, fallback: Language): LanguageLinks {
+  return {
+    canonical: urlFor(current),
+    alternates: versions.map((l) => ({ lang: l, href: urlFor(l) })),
+    xDefault: urlFor(fallback),
+  };
+}
+
+/** A letter's versions, sorted; x-default is the version shown to a reader whose language it lacks. */
+export function letterLanguageLinks(baseUrl: string, letter: Letter, current: Language): LanguageLinks {
+  const versions = letter.translations.map((x) => x.language).sort();
+  const fallback = chooseTranslation(letter.translations, letter.defaultLanguage, []).language;
+  return languageLinks((l) => letterUrl(baseUrl, letter.slug, l), versions, current, fallback);
+}
+
+export function homeLanguageLinks(baseUrl: string, current: Language): LanguageLinks {
+  return languageLinks((l) => homeUrl(baseUrl, l), LANGUAGES, current, SITE_DEFAULT_LANGUAGE);
 }
 
 export function embedUrl(baseUrl: string, slug: string, lang: Language): string {
@@ -119,10 +157,7 @@ export async function supportByCountry(db: DataSource, letterId: string, lang: L
   return { rows, chart };
 }
 
-export interface LetterSharing {
-  canonical: string;
-  xDefault: string;
-  alternates: Array<{ lang: Language; href: string }>;
+export interface LetterSharing extends LanguageLinks {
   ogLocale: string;
   ogLocaleAlternates: string[];
   siteName: string;
@@ -146,13 +181,12 @@ export async function letterSharing(
   ui: { lang: Language; t: TFunction; versionT: TFunction },
 ): Promise<LetterSharing> {
   const lang = version.language;
-  const versions = letter.translations.map((x) => x.language).sort();
-  const canonical = letterUrl(baseUrl, letter.slug, lang);
+  const links = letterLanguageLinks(baseUrl, letter, lang);
+  const versions = links.alternates.map((a) => a.lang);
+  const canonical = links.canonical;
   const imageCount = ui.versionT('sharing.image.signatures', { count, formatted: formatNumber(count, lang) });
   return {
-    canonical,
-    xDefault: letterUrl(baseUrl, letter.slug),
-    alternates: versions.map((l) => ({ lang: l, href: letterUrl(baseUrl, letter.slug, l) })),
+    ...links,
     ogLocale: OG_LOCALES[lang],
     ogLocaleAlternates: versions.filter((l) => l !== lang).map((l) => OG_LOCALES[l]),
     siteName: ui.versionT('site.name'),

@@ -85,6 +85,8 @@ export type Config = Readonly<
     BASE_URL: string;
     /** A URI: mailto:, https: or tel:. */
     SECURITY_CONTACT: string;
+    /** False when BASE_URL is the development default (http://localhost:PORT), not the site's address. */
+    baseUrlSet: boolean;
     SESSION_SECRET: string;
     SEED_ON_START: boolean;
     isProduction: boolean;
@@ -140,6 +142,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return Object.freeze({
     ...c,
     BASE_URL: baseUrl,
+    baseUrlSet: c.BASE_URL !== undefined,
     SECURITY_CONTACT: securityContact as string,
     SESSION_SECRET: c.SESSION_SECRET ?? DEV_SECRET,
     SEED_ON_START: c.SEED_ON_START ?? !isProduction,

@@ -86,6 +86,9 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
       },
       strictTransportSecurity: config.isProduction ? { maxAge: 31536000, includeSubDomains: true } : false,
       referrerPolicy: { policy: 'same-origin' },
+      // Says what frame-ancestors 'none' says, for browsers that read only this header. The embed,
+      // the one page others may frame, drops both (src/sharing/sharing.router.ts).
+      xFrameOptions: { action: 'deny' },
       crossOriginEmbedderPolicy: false,
     }),
   );

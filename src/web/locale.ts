@@ -27,5 +27,7 @@ export function locale(req: Request, res: Response, next: NextFunction): void {
   res.locals.countryName = (code: string) => countryName(code, lang);
   res.locals.path = req.path;
   res.vary('Accept-Language');
+  // What the reader gets is in this language, whichever of the above chose it.
+  res.set('Content-Language', lang);
   next();
 }

@@ -6,6 +6,7 @@ import { AbusePrivacy1764201800000 } from './1764201800000-AbusePrivacy';
 import { ExportAudit1764201850000 } from './1764201850000-ExportAudit';
 import { PublicSignatoriesIndex1764201950000 } from './1764201950000-PublicSignatoriesIndex';
 import { JobOutbox1764202000000 } from './1764202000000-JobOutbox';
+import { ShortTitles1764207000000 } from './1764207000000-ShortTitles';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
 export const migrations = [
@@ -17,4 +18,5 @@ export const migrations = [
   ExportAudit1764201850000,
   PublicSignatoriesIndex1764201950000,
   JobOutbox1764202000000,
+  ShortTitles1764207000000,
 ];

@@ -49,7 +49,7 @@ export function lettersRouter(ctx: AppContext): Router {
       }),
     ]);
     return {
-      title: version.title,
+      title: version.shortTitle ?? version.title,
       letter: data,
       bodyHtml: renderMarkdown(version.body),
       versions: letter.translations.map((t) => t.language),

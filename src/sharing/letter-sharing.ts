@@ -158,6 +158,8 @@ export async function supportByCountry(db: DataSource, letterId: string, lang: L
 }
 
 export interface LetterSharing extends LanguageLinks {
+  /** The title link previews show: the version's short title when it has one. */
+  cardTitle: string;
   ogLocale: string;
   ogLocaleAlternates: string[];
   siteName: string;
@@ -187,6 +189,7 @@ export async function letterSharing(
   const imageCount = ui.versionT('sharing.image.signatures', { count, formatted: formatNumber(count, lang) });
   return {
     ...links,
+    cardTitle: version.shortTitle ?? version.title,
     ogLocale: OG_LOCALES[lang],
     ogLocaleAlternates: versions.filter((l) => l !== lang).map((l) => OG_LOCALES[l]),
     siteName: ui.versionT('site.name'),

@@ -93,7 +93,7 @@ export function sharingRouter(ctx: AppContext): Router {
     res.set('Content-Security-Policy', csp.replace(/frame-ancestors [^;]*/, 'frame-ancestors *'));
     res.removeHeader('X-Frame-Options');
     res.render('sharing/embed', {
-      title: version.title,
+      title: version.shortTitle ?? version.title,
       letter: data,
       letterHref: letterUrl(base, letter.slug, version.language),
     });

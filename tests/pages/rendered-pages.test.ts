@@ -4,7 +4,9 @@ import { aLetter, signForm } from '../helpers/factories';
 import { aLetterOf, anOrganiser, signInAs } from '../helpers/organisers';
 import { linkFrom } from '../helpers/smtp-sink';
 import { browser, startTestApp, type TestApp } from '../helpers/test-app';
-import { BIRTHDAY, FRENCH, seededLetter } from '../integration/sharing/support';
+import { addCount, BIRTHDAY, FRENCH, seededLetter } from '../integration/sharing/support';
+import { Letter } from '../../src/letters/letter.entity';
+import { LetterResponse } from '../../src/updates/letter-response.entity';
 
 /**
  * html-validate (its "recommended" preset, less the rules .htmlvalidate.json turns off and says
@@ -56,6 +58,10 @@ describe('rendered pages pass html-validate', () => {
   test('home, letters in every language, the embed and the verification page', async () => {
     const birthday = await seededLetter(t.db, BIRTHDAY);
     const french = await seededLetter(t.db, FRENCH);
+    // Pages in their fullest state: counts by country (chart and list), a delivery and a response.
+    for (const [country, n] of [['UA', 12], ['FR', 3], ['KZ', 1]] as const) await addCount(t.db, birthday.id, country, n);
+    await t.db.getRepository(Letter).update(birthday.id, { deliveredAt: new Date('2031-01-02T10:00:00Z'), deliveredTo: 'The Minister' });
+    await t.db.getRepository(LetterResponse).save({ letterId: birthday.id, respondedOn: '2031-02-01', body: 'We **received** it.', link: 'https://ministry.example/a' });
     const pages: Array<[string, string]> = [];
     for (const lang of ['en', 'uk', 'ru', 'fr']) {
       pages.push(await page(`/?lang=${lang}`));

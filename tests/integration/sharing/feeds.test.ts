@@ -106,7 +106,7 @@ describe('the updates feed', () => {
 
 describe('the updates feed, read by a feed reader', () => {
   test('carries the emailed updates and the official responses beside the deliveries, newest first, public text only', async () => {
-    const letter = await aLetter(t.db, { title: 'Free the journalists' });
+    const letter = await aLetter(t.db, { title: 'Free the reporters' });
     const draft = await aLetter(t.db, { status: 'draft', title: 'Still a draft' });
     await t.db.getRepository(Letter).update(letter.id, { deliveredAt: new Date('2032-01-10T09:00:00Z'), deliveredTo: 'The Minister' });
     const updates = t.db.getRepository(LetterUpdate);
@@ -133,9 +133,9 @@ describe('the updates feed, read by a feed reader', () => {
     expect(parsed.meta.type).toBe('atom');
     const mine = parsed.items.filter((i) => (i.url ?? '').includes(letter.slug));
     expect(mine.map((i) => i.title)).toEqual([
-      'Official response to “Free the journalists”',
-      'Delivered: Free the journalists',
-      'Update on “Free the journalists”: We reached 10 000 & more',
+      'Official response to “Free the reporters”',
+      'Delivered: Free the reporters',
+      'Update on “Free the reporters”: We reached 10 000 & more',
     ]);
     expect(mine.map((i) => i.updated?.toISOString())).toEqual(['2032-02-03T08:00:00.000Z', '2032-01-10T09:00:00.000Z', '2032-01-05T12:00:00.000Z']);
     for (const item of mine) expect(item.url).toBe(`${BASE}/letters/${letter.slug}?lang=en`);

@@ -24,7 +24,7 @@ describe('the letter page declares itself to link previews and search engines', 
     const canonical = `${BASE}/letters/${BIRTHDAY}?lang=${lang}`;
 
     expect(metaContents(html, 'og:type')).toEqual(['article']);
-    expect(metaContents(html, 'og:title')).toEqual([version.title]);
+    expect(metaContents(html, 'og:title')).toEqual([version.shortTitle ?? version.title]);
     expect(metaContents(html, 'og:description')).toEqual([version.summary]);
     expect(metaContents(html, 'og:url')).toEqual([canonical]);
     expect(metaContents(html, 'og:locale')).toEqual([OG_LOCALE[lang]]);

@@ -3,8 +3,7 @@
  * language version of every public letter, with its alternates).
  */
 import type { DataSource } from 'typeorm';
-import { LANGUAGES } from '../letters/letter.entity';
-import { Letter } from '../letters/letter.entity';
+import { LANGUAGES, Letter } from '../letters/letter.entity';
 import { escapeXml } from '../web/svg-charts';
 import { homeLanguageLinks, letterLanguageLinks, type LanguageLinks } from './letter-sharing';
 

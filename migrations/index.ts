@@ -9,6 +9,7 @@ import { JobOutbox1764202000000 } from './1764202000000-JobOutbox';
 import { ConfirmationPage1764203000000 } from './1764203000000-ConfirmationPage';
 import { TeamInvitations1764204000000 } from './1764204000000-TeamInvitations';
 import { RetentionRecords1764205000000 } from './1764205000000-RetentionRecords';
+import { ShortTitles1764207000000 } from './1764207000000-ShortTitles';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
 export const migrations = [
@@ -23,4 +24,5 @@ export const migrations = [
   ConfirmationPage1764203000000,
   TeamInvitations1764204000000,
   RetentionRecords1764205000000,
+  ShortTitles1764207000000,
 ];

@@ -13,6 +13,7 @@ import { describeError, scrubUrl } from './logger';
 import { PROJECT_ROOT } from './paths';
 import { signaturesRouter } from './signatures/signatures.router';
 import { sharingRouter } from './sharing/sharing.router';
+import { crawlersRouter } from './sharing/crawlers.router';
 import { loadOrganiser, requireOrganiser } from './organisers/auth.middleware';
 import { authRouter } from './organisers/auth.router';
 import { invitationsRouter } from './organisers/invitations.router';
@@ -89,6 +90,9 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
       },
       strictTransportSecurity: config.isProduction ? { maxAge: 31536000, includeSubDomains: true } : false,
       referrerPolicy: { policy: 'same-origin' },
+      // Says what frame-ancestors 'none' says, for browsers that read only this header. The embed,
+      // the one page others may frame, drops both (src/sharing/sharing.router.ts).
+      xFrameOptions: { action: 'deny' },
       crossOriginEmbedderPolicy: false,
     }),
   );
@@ -96,6 +100,7 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   app.use(opsRouter(ctx));
   app.use(compression());
   app.use('/static', express.static(path.join(ROOT, 'public'), { maxAge: '7d', immutable: false, index: false }));
+  app.use(crawlersRouter(ctx));
   // Letter forms carry several translations of a long Markdown body: a larger limit, for signed-in
   // organisers' pages only (the body parser below then leaves the parsed body alone).
   app.use('/organise', express.urlencoded({ extended: false, limit: '400kb', parameterLimit: 120 }));

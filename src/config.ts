@@ -16,6 +16,11 @@ const schema = z.object({
   HOST: z.string().default('0.0.0.0'),
   /** Public address of the site, used in every emailed link. */
   BASE_URL: z.string().url().optional(),
+  /**
+   * Where to report a security problem (/.well-known/security.txt): an email address, or a
+   * mailto:, https: or tel: URI. Default: security@ the host of BASE_URL.
+   */
+  SECURITY_CONTACT: z.string().min(3).optional(),
   /** PostgreSQL connection string; without it an embedded PostgreSQL starts under DATA_DIR. */
   DATABASE_URL: z.string().min(1).optional(),
   DATA_DIR: z.string().default('.data'),
@@ -89,8 +94,12 @@ const schema = z.object({
 });
 
 export type Config = Readonly<
-  Omit<z.infer<typeof schema>, 'BASE_URL' | 'SESSION_SECRET' | 'SEED_ON_START'> & {
+  Omit<z.infer<typeof schema>, 'BASE_URL' | 'SESSION_SECRET' | 'SEED_ON_START' | 'SECURITY_CONTACT'> & {
     BASE_URL: string;
+    /** A URI: mailto:, https: or tel:. */
+    SECURITY_CONTACT: string;
+    /** False when BASE_URL is the development default (http://localhost:PORT), not the site's address. */
+    baseUrlSet: boolean;
     SESSION_SECRET: string;
     SEED_ON_START: boolean;
     isProduction: boolean;
@@ -110,6 +119,19 @@ export function loadDotEnv(file = '.env'): void {
 
 const DEV_SECRET = 'development-only-secret-do-not-use-in-production';
 
+/** RFC 9116 wants a URI, and a web one on https: a bare address becomes a mailto: URI. */
+function contactUri(value: string): string | null {
+  const v = value.trim();
+  if (/^[^\s@:/]+@[^\s@:/]+$/.test(v)) return `mailto:${v}`;
+  let url: URL;
+  try {
+    url = new URL(v);
+  } catch {
+    return null;
+  }
+  return ['mailto:', 'https:', 'tel:'].includes(url.protocol) ? v : null;
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings in a .env file mean "not set".
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -126,10 +148,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!c.BASE_URL) problems.push('BASE_URL: required in production (the public https:// address of the site)');
     if (!c.SESSION_SECRET) problems.push('SESSION_SECRET: required in production (a long random string)');
   }
+  const baseUrl = (c.BASE_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, '');
+  const securityContact = c.SECURITY_CONTACT ? contactUri(c.SECURITY_CONTACT) : `mailto:security@${new URL(baseUrl).hostname}`;
+  if (!securityContact) problems.push('SECURITY_CONTACT: an email address, or a mailto:, https: or tel: URI');
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze({
     ...c,
-    BASE_URL: (c.BASE_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, ''),
+    BASE_URL: baseUrl,
+    baseUrlSet: c.BASE_URL !== undefined,
+    SECURITY_CONTACT: securityContact as string,
     SESSION_SECRET: c.SESSION_SECRET ?? DEV_SECRET,
     SEED_ON_START: c.SEED_ON_START ?? !isProduction,
     isProduction,

@@ -26,7 +26,8 @@ const USAGE = `Usage:
   Verified signatures only unless --all (which adds pending and held ones, never invalidated).
   --out defaults to <slug>-<date>-<export id>.<ext> in the current folder; a folder puts that name there.
   The export is recorded in the export audit (as --as, or as "command line"), and its export id
-  and SHA-256 are printed at the end.`;
+  and SHA-256 are printed at the end.
+  BASE_URL must be set outside development: the files name <BASE_URL>/verify as the place to check them.`;
 
 class UsageError extends Error {}
 
@@ -109,6 +110,19 @@ async function main(): Promise<number> {
   const v = args.values;
   loadDotEnv();
   const config = loadConfig();
+  // Files carry the address where an official checks them (the PDF's footer): a default one
+  // would send officials to localhost. Only a developer's own machine may go on without it.
+  if (!config.baseUrlSet) {
+    const verifyAt = `${config.BASE_URL}/verify`;
+    if (config.NODE_ENV !== 'development') {
+      process.stderr.write(
+        `export: BASE_URL is not set: the file would name ${verifyAt} as the place to check it.\n` +
+          'Set BASE_URL to the public address of the site (e.g. BASE_URL=https://letters.example.org).\n',
+      );
+      return 78; // EX_CONFIG
+    }
+    process.stderr.write(`export: warning: BASE_URL is not set; the file will name ${verifyAt} as the place to check it\n`);
+  }
   const log = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
   await initI18n();
   const database = await openDatabase(config, log);

@@ -20,6 +20,10 @@ export class LetterTranslation {
   @Column({ type: 'varchar', length: 200 })
   title: string;
 
+  /** For the page title and the share cards, where a long title is cut; null: the title is used. */
+  @Column({ name: 'short_title', type: 'varchar', length: 70, nullable: true })
+  shortTitle: string | null;
+
   @Column({ type: 'varchar', length: 400, default: '' })
   summary: string;
 

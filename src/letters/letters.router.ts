@@ -3,7 +3,7 @@ import type { AppContext } from '../context';
 import crypto from 'node:crypto';
 import { countryOptions, tFor } from '../web/i18n';
 import { MicroCache } from '../web/micro-cache';
-import { letterSharing } from '../sharing/letter-sharing';
+import { homeLanguageLinks, letterSharing } from '../sharing/letter-sharing';
 import { decideEmail } from '../abuse/typo-hint';
 import { consumeFlood } from '../abuse/flood.middleware';
 import { parseForm } from '../web/validate';
@@ -26,7 +26,7 @@ export function lettersRouter(ctx: AppContext): Router {
 
   r.get('/', async (req, res) => {
     const letters = await listPublicLetters(ctx.db, [req.lang]);
-    res.render('home', { title: req.t('home.title'), letters });
+    res.render('home', { title: req.t('home.title'), letters, languageLinks: homeLanguageLinks(ctx.config.BASE_URL, req.lang) });
   });
 
   type FormState = { values: Record<string, unknown>; errors: Record<string, string>; emailHint?: { typed: string; suggestion: string } };
@@ -49,7 +49,7 @@ export function lettersRouter(ctx: AppContext): Router {
       }),
     ]);
     return {
-      title: version.title,
+      title: version.shortTitle ?? version.title,
       letter: data,
       bodyHtml: renderMarkdown(version.body),
       versions: letter.translations.map((t) => t.language),

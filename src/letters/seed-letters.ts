@@ -13,6 +13,8 @@
 export interface SeedTranslation {
   language: 'en' | 'uk' | 'ru' | 'fr';
   title: string;
+  /** For page titles and share cards (at most 70 characters with the site name). */
+  shortTitle: string;
   /** One or two sentences, plain text, at most 200 characters. */
   summary: string;
   /** Markdown. */
@@ -38,6 +40,7 @@ export const seedLetters: SeedLetter[] = [
       {
         language: 'en',
         title: 'Birthday greeting to Mukhtar Ablyazov from Ukrainian human rights defenders',
+        shortTitle: 'Birthday greeting to Mukhtar Ablyazov',
         summary:
           'Ukrainian human rights defenders wish Kazakh opposition politician Mukhtar Ablyazov, imprisoned in France, a happy birthday and pledge to keep fighting for his freedom.',
         recipient: 'Mukhtar Ablyazov',
@@ -55,6 +58,7 @@ We are confident that next year, you will be celebrating your birthday at large,
       {
         language: 'uk',
         title: 'Привітання Мухтарові Аблязову з днем народження від українських правозахисників',
+        shortTitle: 'Привітання Мухтарові Аблязову з днем народження',
         summary:
           'Українські правозахисники вітають із днем народження казахстанського опозиційного політика Мухтара Аблязова, ув’язненого у Франції, і обіцяють далі боротися за його свободу.',
         recipient: 'Мухтар Аблязов',
@@ -72,6 +76,7 @@ We are confident that next year, you will be celebrating your birthday at large,
       {
         language: 'ru',
         title: 'Поздравление Мухтару Аблязову с днём рождения от украинских правозащитников',
+        shortTitle: 'Поздравление Мухтару Аблязову с днём рождения',
         summary:
           'Украинские правозащитники поздравляют с днём рождения казахстанского оппозиционного политика Мухтара Аблязова, заключённого во Франции, и обещают бороться за его свободу.',
         recipient: 'Мухтар Аблязов',
@@ -97,6 +102,7 @@ We are confident that next year, you will be celebrating your birthday at large,
       {
         language: 'fr',
         title: 'Lettre aux autorités françaises contre l’extradition de Mukhtar Ablyazov',
+        shortTitle: 'Non à l’extradition de Mukhtar Ablyazov',
         summary:
           'Des défenseurs ukrainiens des droits de l’homme demandent aux autorités françaises de ne pas extrader Mukhtar Ablyazov, détenu en France, et de le remettre en liberté.',
         recipient: 'Les autorités françaises',
@@ -127,6 +133,7 @@ Des défenseurs ukrainiens des droits de l’homme
       {
         language: 'en',
         title: 'Letter to the French authorities against the extradition of Mukhtar Ablyazov',
+        shortTitle: 'No to the extradition of Mukhtar Ablyazov',
         summary:
           'Ukrainian human rights defenders urge the French authorities not to extradite Mukhtar Ablyazov, who is detained in France, and to release him.',
         recipient: 'The French authorities',

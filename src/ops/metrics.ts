@@ -9,6 +9,12 @@ import type { DataSource } from 'typeorm';
  */
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry, prefix: 'undersigned_' });
+// prom-client reports three sums as gauges named "..._total", which Prometheus keeps for counters
+// (promtool check metrics fails on them). The same figures are the sums of the by-type gauges
+// (nodejs_active_handles, nodejs_active_requests, nodejs_active_resources), so they are dropped.
+for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) {
+  registry.removeSingleMetric(`undersigned_${name}`);
+}
 
 const httpDuration = new Histogram({
   name: 'undersigned_http_request_duration_seconds',

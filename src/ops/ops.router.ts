@@ -4,6 +4,7 @@ import type { AppContext } from '../context';
 import { NotFound } from '../web/errors';
 import { collectDatabaseGauges, registry } from './metrics';
 import { checkReadiness } from './readiness';
+import { renderSecurityTxt } from './security-txt';
 
 function sameToken(given: string, expected: string): boolean {
   const a = crypto.createHash('sha256').update(given).digest();
@@ -13,7 +14,8 @@ function sameToken(given: string, expected: string): boolean {
 
 /**
  * For load balancers and monitoring: /healthz (the process is up), /readyz (the database answers
- * and its schema is current) and /metrics (Prometheus). /metrics is not public: with
+ * and its schema is current) and /metrics (Prometheus); and for security researchers,
+ * /.well-known/security.txt. /metrics is not public: with
  * METRICS_TOKEN set it wants `Authorization: Bearer <token>`; without one it is served outside
  * production only.
  */
@@ -28,6 +30,13 @@ export function opsRouter(ctx: AppContext): Router {
     const state = await checkReadiness(ctx.db);
     res.set('Cache-Control', 'no-store').status(state.ready ? 200 : 503).json(state);
   });
+
+  // RFC 9116; the legacy address at the root points to it.
+  r.get('/.well-known/security.txt', (_req, res) => {
+    const body = renderSecurityTxt({ baseUrl: ctx.config.BASE_URL, contact: ctx.config.SECURITY_CONTACT });
+    res.set('Cache-Control', 'public, max-age=86400').type('text/plain; charset=utf-8').send(body);
+  });
+  r.get('/security.txt', (_req, res) => res.redirect(301, '/.well-known/security.txt'));
 
   r.get('/metrics', async (req, res) => {
     const token = ctx.config.METRICS_TOKEN;

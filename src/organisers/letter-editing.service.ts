@@ -34,8 +34,8 @@ async function replaceTranslations(tx: EntityManager, letterId: string, input: L
       .createQueryBuilder()
       .insert()
       .into(LetterTranslation)
-      .values({ letterId, language: t.language, title: t.title, summary: t.summary, body: t.body, recipient: t.recipient })
-      .orUpdate(['title', 'summary', 'body', 'recipient'], ['letter_id', 'language'])
+      .values({ letterId, language: t.language, title: t.title, shortTitle: t.shortTitle, summary: t.summary, body: t.body, recipient: t.recipient })
+      .orUpdate(['title', 'short_title', 'summary', 'body', 'recipient'], ['letter_id', 'language'])
       .execute();
   }
 }

@@ -45,6 +45,7 @@ const letterSchema = z.object({
 const translationSchema = z.object({
   language: z.enum(LANGUAGES, { message: 'organisers.errors.language' }),
   title: required(200),
+  shortTitle: text(70).transform((s) => s || null),
   summary: text(400),
   body: required(100_000),
   recipient: required(300),
@@ -53,6 +54,7 @@ const translationSchema = z.object({
 export interface TranslationInput {
   language: Language;
   title: string;
+  shortTitle: string | null;
   summary: string;
   body: string;
   recipient: string;
@@ -76,7 +78,7 @@ export interface LetterFormValues {
   closesAt: string;
   defaultLanguage: string;
   publicNamesDefault: string;
-  translations: Array<{ language: string; title: string; summary: string; body: string; recipient: string; remove: boolean }>;
+  translations: Array<{ language: string; title: string; shortTitle: string; summary: string; body: string; recipient: string; remove: boolean }>;
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
@@ -89,6 +91,7 @@ export function letterFormValues(body: unknown): LetterFormValues {
     const row = {
       language: str(b[`tr${i}_language`]),
       title: str(b[`tr${i}_title`]),
+      shortTitle: str(b[`tr${i}_shortTitle`]),
       summary: str(b[`tr${i}_summary`]),
       body: str(b[`tr${i}_body`]),
       recipient: str(b[`tr${i}_recipient`]),
@@ -131,7 +134,7 @@ export function parseLetterForm(body: unknown, opts: { withSlug: boolean; withSt
   const seen = new Set<string>();
   values.translations.forEach((row, i) => {
     if (row.remove) return;
-    const blank = !row.title.trim() && !row.body.trim() && !row.summary.trim() && !row.recipient.trim();
+    const blank = !row.title.trim() && !row.shortTitle.trim() && !row.body.trim() && !row.summary.trim() && !row.recipient.trim();
     if (blank) return;
     const parsed = translationSchema.safeParse(row);
     if (!parsed.success) {

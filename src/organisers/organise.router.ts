@@ -33,6 +33,7 @@ function emptyForm(): LetterFormValues {
     translations: Array.from({ length: MAX_TRANSLATIONS }, (_, i) => ({
       language: i === 0 ? 'en' : '',
       title: '',
+      shortTitle: '',
       summary: '',
       body: '',
       recipient: '',
@@ -45,8 +46,8 @@ function emptyForm(): LetterFormValues {
 function formFromLetter(letter: Letter): LetterFormValues {
   const rows: LetterFormValues['translations'] = [...letter.translations]
     .sort((a, b) => LANGUAGES.indexOf(a.language) - LANGUAGES.indexOf(b.language))
-    .map((t) => ({ language: t.language, title: t.title, summary: t.summary, body: t.body, recipient: t.recipient, remove: false }));
-  while (rows.length < MAX_TRANSLATIONS) rows.push({ language: '', title: '', summary: '', body: '', recipient: '', remove: false });
+    .map((t) => ({ language: t.language, title: t.title, shortTitle: t.shortTitle ?? '', summary: t.summary, body: t.body, recipient: t.recipient, remove: false }));
+  while (rows.length < MAX_TRANSLATIONS) rows.push({ language: '', title: '', shortTitle: '', summary: '', body: '', recipient: '', remove: false });
   return {
     slug: letter.slug,
     status: letter.status,

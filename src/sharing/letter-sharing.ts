@@ -4,8 +4,9 @@
  * Views receive plain values; every string is escaped by EJS on output.
  */
 import type { DataSource } from 'typeorm';
-import type { Language, Letter } from '../letters/letter.entity';
+import { LANGUAGES, type Language, type Letter } from '../letters/letter.entity';
 import type { LetterTranslation } from '../letters/letter-translation.entity';
+import { chooseTranslation } from '../letters/letters.service';
 import { countsByCountry } from '../signatures/counts.service';
 import { countryName, formatNumber, type TFunction } from '../web/i18n';
 import { barChartSvg } from '../web/svg-charts';
@@ -18,11 +19,73 @@ export const OG_LOCALES: Record<Language, string> = { en: 'en_GB', uk: 'uk_UA', 
 /** The embed's size in the snippet and in oEmbed answers. */
 export const EMBED_WIDTH = 420;
 export const EMBED_HEIGHT = 260;
+/**
+ * The smallest frame the embed still works in: its stylesheet drops lines as the frame gets
+ * shorter (public/sharing.css), down to the title on one line, the count and the button.
+ */
+export const EMBED_MIN_WIDTH = 200;
+export const EMBED_MIN_HEIGHT = 100;
+
+export interface EmbedSize {
+  width: number;
+  height: number;
+}
+
+/**
+ * The embed's size within an oEmbed consumer's maxwidth and maxheight (which the spec says a
+ * provider must respect), or null when the frame asked for is smaller than one that works.
+ * Anything but a positive number means no limit.
+ */
+export function embedSizeWithin(maxWidth: unknown, maxHeight: unknown): EmbedSize | null {
+  const limit = (raw: unknown, natural: number): number => {
+    const n = typeof raw === 'string' && raw.trim() ? Number(raw) : NaN;
+    return Number.isFinite(n) && n > 0 ? Math.min(natural, Math.floor(n)) : natural;
+  };
+  const size = { width: limit(maxWidth, EMBED_WIDTH), height: limit(maxHeight, EMBED_HEIGHT) };
+  return size.width >= EMBED_MIN_WIDTH && size.height >= EMBED_MIN_HEIGHT ? size : null;
+}
 
 export const TOP_COUNTRIES = 10;
 
 export function letterUrl(baseUrl: string, slug: string, lang?: Language): string {
   return `${baseUrl}/letters/${slug}${lang ? `?lang=${lang}` : ''}`;
+}
+
+/** The language a reader who states none gets (src/web/locale.ts): the home page's x-default. */
+export const SITE_DEFAULT_LANGUAGE: Language = 'en';
+
+export function homeUrl(baseUrl: string, lang: Language): string {
+  return `${baseUrl}/?lang=${lang}`;
+}
+
+/**
+ * A page's canonical address and its language versions for search engines. Each version's
+ * address is the one that version declares canonical (with ?lang=, since the bare address
+ * follows the reader's language), and x-default is one of them: the default version's.
+ */
+export interface LanguageLinks {
+  canonical: string;
+  alternates: Array<{ lang: Language; href: string }>;
+  xDefault: string;
+}
+
+export function languageLinks(urlFor: (lang: Language) => string, versions: readonly Language[], current: Language, fallback: Language): LanguageLinks {
+  return {
+    canonical: urlFor(current),
+    alternates: versions.map((l) => ({ lang: l, href: urlFor(l) })),
+    xDefault: urlFor(fallback),
+  };
+}
+
+/** A letter's versions, sorted; x-default is the version shown to a reader whose language it lacks. */
+export function letterLanguageLinks(baseUrl: string, letter: Letter, current: Language): LanguageLinks {
+  const versions = letter.translations.map((x) => x.language).sort();
+  const fallback = chooseTranslation(letter.translations, letter.defaultLanguage, []).language;
+  return languageLinks((l) => letterUrl(baseUrl, letter.slug, l), versions, current, fallback);
+}
+
+export function homeLanguageLinks(baseUrl: string, current: Language): LanguageLinks {
+  return languageLinks((l) => homeUrl(baseUrl, l), LANGUAGES, current, SITE_DEFAULT_LANGUAGE);
 }
 
 export function embedUrl(baseUrl: string, slug: string, lang: Language): string {
@@ -33,9 +96,15 @@ const attr = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /** The HTML another site pastes (shown as text on our page, returned as-is by oEmbed). */
-export function embedSnippet(baseUrl: string, slug: string, lang: Language, frameTitle: string): string {
+export function embedSnippet(
+  baseUrl: string,
+  slug: string,
+  lang: Language,
+  frameTitle: string,
+  size: EmbedSize = { width: EMBED_WIDTH, height: EMBED_HEIGHT },
+): string {
   return (
-    `<iframe src="${attr(embedUrl(baseUrl, slug, lang))}" width="${EMBED_WIDTH}" height="${EMBED_HEIGHT}" ` +
+    `<iframe src="${attr(embedUrl(baseUrl, slug, lang))}" width="${size.width}" height="${size.height}" ` +
     `title="${attr(frameTitle)}" loading="lazy"></iframe>`
   );
 }
@@ -88,10 +157,9 @@ export async function supportByCountry(db: DataSource, letterId: string, lang: L
   return { rows, chart };
 }
 
-export interface LetterSharing {
-  canonical: string;
-  xDefault: string;
-  alternates: Array<{ lang: Language; href: string }>;
+export interface LetterSharing extends LanguageLinks {
+  /** The title link previews show: the version's short title when it has one. */
+  cardTitle: string;
   ogLocale: string;
   ogLocaleAlternates: string[];
   siteName: string;
@@ -115,13 +183,13 @@ export async function letterSharing(
   ui: { lang: Language; t: TFunction; versionT: TFunction },
 ): Promise<LetterSharing> {
   const lang = version.language;
-  const versions = letter.translations.map((x) => x.language).sort();
-  const canonical = letterUrl(baseUrl, letter.slug, lang);
+  const links = letterLanguageLinks(baseUrl, letter, lang);
+  const versions = links.alternates.map((a) => a.lang);
+  const canonical = links.canonical;
   const imageCount = ui.versionT('sharing.image.signatures', { count, formatted: formatNumber(count, lang) });
   return {
-    canonical,
-    xDefault: letterUrl(baseUrl, letter.slug),
-    alternates: versions.map((l) => ({ lang: l, href: letterUrl(baseUrl, letter.slug, l) })),
+    ...links,
+    cardTitle: version.shortTitle ?? version.title,
     ogLocale: OG_LOCALES[lang],
     ogLocaleAlternates: versions.filter((l) => l !== lang).map((l) => OG_LOCALES[l]),
     siteName: ui.versionT('site.name'),

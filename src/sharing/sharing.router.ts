@@ -7,7 +7,7 @@ import { AppError, NotFound } from '../web/errors';
 import { formatNumber, isLanguage, tFor } from '../web/i18n';
 import { renderAtomFeed } from './atom';
 import { openLetterEntries, updateEntries, type FeedContext } from './feeds.service';
-import { EMBED_HEIGHT, EMBED_WIDTH, embedSnippet, letterUrl } from './letter-sharing';
+import { embedSizeWithin, embedSnippet, letterUrl } from './letter-sharing';
 import { qrPng, qrSvg } from './qr-code';
 import { renderShareImage, ShareImageCache } from './share-image';
 import { slugParam, versionFor } from '../letters/letter-request';
@@ -93,7 +93,7 @@ export function sharingRouter(ctx: AppContext): Router {
     res.set('Content-Security-Policy', csp.replace(/frame-ancestors [^;]*/, 'frame-ancestors *'));
     res.removeHeader('X-Frame-Options');
     res.render('sharing/embed', {
-      title: version.title,
+      title: version.shortTitle ?? version.title,
       letter: data,
       letterHref: letterUrl(base, letter.slug, version.language),
     });
@@ -107,8 +107,9 @@ export function sharingRouter(ctx: AppContext): Router {
     const letter = await findPublicLetter(ctx.db, target.slug);
     const version = chooseTranslation(letter.translations, letter.defaultLanguage, [target.lang, req.lang]);
     const t = tFor(version.language);
-    const maxWidth = Number(req.query.maxwidth);
-    const width = Number.isFinite(maxWidth) && maxWidth > 0 ? Math.min(EMBED_WIDTH, Math.floor(maxWidth)) : EMBED_WIDTH;
+    // The spec lets a provider refuse a size it cannot fill with 501 (a refusal, not an outage).
+    const size = embedSizeWithin(req.query.maxwidth, req.query.maxheight);
+    if (!size) throw new AppError(501, 'embed_too_small', 'sharing.oembed.tooSmall');
     publicAsset(res, FIVE_MINUTES);
     res.set('Access-Control-Allow-Origin', '*');
     res.json({
@@ -117,12 +118,9 @@ export function sharingRouter(ctx: AppContext): Router {
       title: version.title,
       provider_name: t('site.name'),
       provider_url: `${base}/`,
-      html: embedSnippet(base, letter.slug, version.language, t('sharing.embed.frameTitle', { title: version.title })).replace(
-        `width="${EMBED_WIDTH}"`,
-        `width="${width}"`,
-      ),
-      width,
-      height: EMBED_HEIGHT,
+      html: embedSnippet(base, letter.slug, version.language, t('sharing.embed.frameTitle', { title: version.title }), size),
+      width: size.width,
+      height: size.height,
       cache_age: 300,
     });
   });

@@ -59,7 +59,8 @@ export function errorHandler(log: Logger): ErrorRequestHandler {
     const status = known?.status ?? 500;
     // The logger's `err` serializer keeps class, code and scrubbed message: never SQL, parameters or detail.
     if (!known) log.error({ err, reqId: req.id }, 'unhandled error');
-    else if (status >= 500) log.warn({ code: known.code, reqId: req.id }, 'service unavailable');
+    // Only a 503 is an outage; a 501 (an oEmbed size or format we do not offer) is a plain answer.
+    else if (status === 503) log.warn({ code: known.code, reqId: req.id }, 'service unavailable');
     if (res.headersSent) return res.end();
     if (known instanceof RateLimited) res.set('Retry-After', String(known.retryAfterSeconds));
     if (status === 503) res.set('Retry-After', '5');

@@ -29,5 +29,7 @@ export function locale(req: Request, res: Response, next: NextFunction): void {
   // Views build the language links from it: never a link to another host ("//evil.example").
   res.locals.path = localPath(req.path);
   res.vary('Accept-Language');
+  // What the reader gets is in this language, whichever of the above chose it.
+  res.set('Content-Language', lang);
   next();
 }

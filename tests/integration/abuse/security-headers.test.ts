@@ -50,6 +50,35 @@ describe('security headers', () => {
     }
   });
 
+  test('framing is refused in one voice: X-Frame-Options DENY beside frame-ancestors \'none\', and neither on the embed', async () => {
+    const letter = await aLetter(t.db);
+    for (const path of ['/', `/letters/${letter.slug}`, '/login', '/verify', '/no/such/page', '/feeds/letters.atom']) {
+      const res = await request(t.app).get(path);
+      expect([path, res.headers['x-frame-options']]).toEqual([path, 'DENY']);
+      expect(res.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    }
+    const embed = await request(t.app).get(`/letters/${letter.slug}/embed`).expect(200);
+    expect(embed.headers['x-frame-options']).toBeUndefined();
+    expect(embed.headers['content-security-policy']).toContain('frame-ancestors *');
+  });
+
+  test('pages whose language follows Accept-Language say which one they are in (Content-Language)', async () => {
+    const letter = await aLetter(t.db);
+    for (const [path, acceptLanguage, expected] of [
+      ['/', 'uk-UA,uk;q=0.9,en;q=0.5', 'uk'],
+      ['/', 'de-DE,de;q=0.9', 'en'],
+      [`/letters/${letter.slug}`, 'ru', 'ru'],
+      ['/login', 'fr-FR', 'fr'],
+      ['/no/such/page', 'uk', 'uk'],
+      ['/?lang=fr', 'uk', 'fr'],
+    ]) {
+      const res = await request(t.app).get(path).set('Accept-Language', acceptLanguage);
+      expect([path, acceptLanguage, res.headers['content-language']]).toEqual([path, acceptLanguage, expected]);
+      expect(res.headers.vary).toMatch(/Accept-Language/i);
+      expect(res.text).toContain(`<html lang="${expected}">`);
+    }
+  });
+
   test('pages carry no inline scripts or style attributes, which the CSP would block', async () => {
     const letter = await aLetter(t.db);
     const res = await request(t.app).get(`/letters/${letter.slug}`);

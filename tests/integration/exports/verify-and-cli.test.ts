@@ -3,6 +3,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import pdfParse from 'pdf-parse';
+import { IsNull } from 'typeorm';
 import { ExportAudit } from '../../../src/exports/export-audit.entity';
 import type { Letter } from '../../../src/letters/letter.entity';
 import type { Organiser } from '../../../src/organisers/organiser.entity';
@@ -112,14 +114,72 @@ describe('the public verification page', () => {
   });
 });
 
+/** The command's environment: the test database, and BASE_URL as a deployment sets it. */
+function cliEnv(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: process.env.TEST_DB_URL, LOG_LEVEL: 'silent', BASE_URL: 'https://letters.example.org', ...overrides };
+  for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
+  return env;
+}
+
 describe('npm run export', () => {
+  test('the PDF names the verification page of BASE_URL', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'undersigned-export-'));
+    try {
+      const out = path.join(dir, 'pack.pdf');
+      await run(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/cli/export.ts', letter.slug, '--format', 'pdf', '--out', out], {
+        cwd: ROOT,
+        env: cliEnv(),
+        timeout: 60_000,
+      });
+      const text = (await pdfParse(fs.readFileSync(out))).text;
+      expect(text).toContain('https://letters.example.org/verify');
+      expect(text).not.toContain('localhost');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('outside development it refuses to run without BASE_URL, rather than print a wrong verification address', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'undersigned-export-'));
+    const audited = await t.db.getRepository(ExportAudit).countBy({ letterId: letter.id, organiserId: IsNull() });
+    try {
+      const failure = await run(
+        path.join(ROOT, 'node_modules/.bin/tsx'),
+        ['src/cli/export.ts', letter.slug, '--format', 'pdf', '--out', path.join(dir, 'pack.pdf')],
+        { cwd: ROOT, env: cliEnv({ BASE_URL: undefined, NODE_ENV: 'test' }), timeout: 60_000 },
+      ).catch((e: { code: number; stderr: string }) => e);
+      expect(failure).toMatchObject({ code: 78 });
+      expect((failure as { stderr: string }).stderr).toContain('export: BASE_URL is not set');
+      expect(fs.readdirSync(dir)).toEqual([]);
+      expect(await t.db.getRepository(ExportAudit).countBy({ letterId: letter.id, organiserId: IsNull() })).toBe(audited);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('in development without BASE_URL it warns, naming the address the file will carry', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'undersigned-export-'));
+    try {
+      const out = path.join(dir, 'pack.pdf');
+      const { stderr } = await run(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/cli/export.ts', letter.slug, '--format', 'pdf', '--out', out], {
+        cwd: ROOT,
+        env: cliEnv({ BASE_URL: undefined, NODE_ENV: 'development', PORT: '3999' }),
+        timeout: 60_000,
+      });
+      expect(stderr).toContain('export: warning: BASE_URL is not set; the file will name http://localhost:3999/verify as the place to check it');
+      expect((await pdfParse(fs.readFileSync(out))).text).toContain('http://localhost:3999/verify');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('writes the file whose SHA-256 and size are the ones in its audit row, and prints the export id and digest', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'undersigned-export-'));
     try {
       const { stdout, stderr } = await run(
         path.join(ROOT, 'node_modules/.bin/tsx'),
         ['src/cli/export.ts', letter.slug, '--format', 'csv', '--out', dir, '--country', 'KZ', '--columns', 'name,country', '--as', organiser.email],
-        { cwd: ROOT, env: { ...process.env, DATABASE_URL: process.env.TEST_DB_URL, LOG_LEVEL: 'silent' }, timeout: 60_000 },
+        { cwd: ROOT, env: cliEnv(), timeout: 60_000 },
       );
       const exportId = /export id: ([0-9a-f-]{36})/.exec(stdout)?.[1];
       const digest = /sha256:\s+([0-9a-f]{64})/.exec(stdout)?.[1];
@@ -144,7 +204,7 @@ describe('npm run export', () => {
       const failure = await run(
         path.join(ROOT, 'node_modules/.bin/tsx'),
         ['src/cli/export.ts', letter.slug, '--format', 'pdf', '--include-email', '--out', path.join(dir, 'pack.pdf')],
-        { cwd: ROOT, env: { ...process.env, DATABASE_URL: process.env.TEST_DB_URL, LOG_LEVEL: 'silent' }, timeout: 60_000 },
+        { cwd: ROOT, env: cliEnv(), timeout: 60_000 },
       ).catch((e: { code: number; stderr: string }) => e);
       expect(failure).toMatchObject({ code: 64 });
       expect((failure as { stderr: string }).stderr).toContain('The PDF pack never contains email addresses');

@@ -2,6 +2,7 @@ import request from 'supertest';
 import { aLetter, signForm } from '../../helpers/factories';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
 import { buildApp } from '../../../src/app';
+import { checkMetrics, parseMetrics } from '../../helpers/promlint';
 import { loadConfig } from '../../../src/config';
 import { createDataSource } from '../../../src/db/data-source';
 
@@ -109,6 +110,16 @@ describe('metrics', () => {
     expect(text).toMatch(/undersigned_outbox_oldest_job_age_seconds \d/);
     expect(text).toMatch(/undersigned_emails_sent_total\{task="signature-email"\} [1-9]/);
     expect(text).toContain('undersigned_process_cpu_seconds_total');
+  });
+
+  test('the whole scrape passes promtool\'s checks: format and metric naming rules', async () => {
+    // Something in every family: a request, an email job, the database gauges.
+    await request(t.app).get('/').expect(200);
+    const text = (await request(t.app).get('/metrics').set('Authorization', `Bearer ${TOKEN}`).expect(200)).text;
+    expect(checkMetrics(text)).toEqual([]);
+    const names = parseMetrics(text).map((f) => f.name);
+    expect(names).toEqual(expect.arrayContaining(['undersigned_http_request_duration_seconds', 'undersigned_signatures', 'undersigned_nodejs_active_handles']));
+    expect(names.filter((n) => n.endsWith('_total')).length).toBeGreaterThan(0);
   });
 
   test('outbox depth and the age of its oldest job reflect jobs that are due and waiting', async () => {

@@ -43,6 +43,26 @@ async function create(b: Browser, form: Record<string, string>) {
 }
 
 describe('the workspace', () => {
+  test('each version may have a short title (at most 70 characters) for page titles and share cards', async () => {
+    const organiser = await anOrganiser(t.db);
+    const b = await signInAs(t.app, t.smtp, organiser.email);
+    const page = (await b.agent.get('/organise/letters/new').expect(200)).text;
+    expect(page).toMatch(/<input id="tr0_shortTitle" name="tr0_shortTitle" type="text" maxlength="70"/);
+    expect(page).toContain('<label for="tr0_shortTitle">Short title');
+
+    const tooLong = await create(b, letterForm(uniqueSlug(), { tr0_shortTitle: 'x'.repeat(71) }));
+    expect(tooLong.status).toBe(422);
+    expect(tooLong.text).toMatch(/id="tr0_shortTitle-error"/);
+
+    const slug = uniqueSlug();
+    expect((await create(b, letterForm(slug, { tr0_shortTitle: '  Free the journalists now  ', tr1_shortTitle: '' }))).status).toBe(303);
+    const letter = await t.db.getRepository(Letter).findOneOrFail({ where: { slug }, relations: { translations: true } });
+    const byLang = Object.fromEntries(letter.translations.map((x) => [x.language, x.shortTitle]));
+    expect(byLang).toEqual({ en: 'Free the journalists now', uk: null });
+    const edit = (await b.agent.get(`/organise/letters/${slug}/edit`).expect(200)).text;
+    expect(edit).toContain('value="Free the journalists now"');
+  });
+
   test('an organiser creates a letter in two languages, becomes its owner, and the draft stays invisible to the public', async () => {
     const organiser = await anOrganiser(t.db);
     const b = await signInAs(t.app, t.smtp, organiser.email);

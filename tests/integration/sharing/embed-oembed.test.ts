@@ -1,4 +1,8 @@
+import { Writable } from 'node:stream';
 import request from 'supertest';
+import { buildApp } from '../../../src/app';
+import { createLogger } from '../../../src/logger';
+import { oembedProblems, type OEmbedRequest } from '../../helpers/oembed-spec';
 import { aLetter } from '../../helpers/factories';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { addCount, BIRTHDAY, decodeHtml, FRENCH, seededLetter } from './support';
@@ -72,6 +76,46 @@ describe('oEmbed', () => {
     const res = await request(t.app).get(`/oembed?url=${url}&format=json&maxwidth=300`).expect(200);
     expect(res.body.width).toBe(300);
     expect(res.body.html).toContain('width="300"');
+  });
+
+  test.each([
+    [{}],
+    [{ maxwidth: 300 }],
+    [{ maxheight: 100 }],
+    [{ maxheight: 180 }],
+    [{ maxwidth: 250, maxheight: 150 }],
+    [{ maxwidth: 2000, maxheight: 2000 }],
+  ])('the answer to %j obeys the oEmbed spec, maxwidth and maxheight included', async (limits: OEmbedRequest) => {
+    await seededLetter(t.db);
+    const query = new URLSearchParams({ url: `${BASE}/letters/${BIRTHDAY}?lang=uk`, format: 'json' });
+    for (const [k, v] of Object.entries(limits)) query.set(k, String(v));
+    const res = await request(t.app).get(`/oembed?${query.toString()}`).expect(200);
+    expect(oembedProblems(res.body, limits)).toEqual([]);
+    // As big as the limits allow: a consumer gets the whole card when it has the room.
+    expect(res.body.width).toBe(Math.min(420, limits.maxwidth ?? 420));
+    expect(res.body.height).toBe(Math.min(260, limits.maxheight ?? 260));
+  });
+
+  test('a frame smaller than the embed can fill is refused with 501, which is not logged as an outage', async () => {
+    await seededLetter(t.db);
+    const lines: string[] = [];
+    const capture = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString('utf8'));
+        done();
+      },
+    });
+    const app = buildApp({ ...t.ctx, log: createLogger('trace', capture) }, { devMailbox: false });
+    const url = encodeURIComponent(`${BASE}/letters/${BIRTHDAY}`);
+    for (const limits of ['maxheight=99', 'maxwidth=199', 'maxwidth=120&maxheight=60']) {
+      const res = await request(app).get(`/oembed?url=${url}&format=json&${limits}`).set('Accept', 'application/json').expect(501);
+      expect(res.body).toMatchObject({ error: 'embed_too_small', message: 'The letter cannot be shown in a frame this small.' });
+    }
+    const uk = await request(app).get(`/oembed?url=${url}&maxheight=50`).set('Accept-Language', 'uk').expect(501);
+    expect(uk.text).toContain('У такій маленькій рамці лист показати неможливо.');
+    const logged = lines.map((l) => JSON.parse(l) as { level: number; msg: string });
+    expect(logged.filter((l) => l.msg === 'service unavailable')).toEqual([]);
+    expect(logged.filter((l) => l.level >= 40)).toEqual([]);
   });
 
   test.each([

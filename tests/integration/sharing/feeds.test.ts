@@ -1,7 +1,10 @@
 import request from 'supertest';
 import { aLetter } from '../../helpers/factories';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { parseFeed } from '@rowanmanning/feed-parser';
 import { Letter } from '../../../src/letters/letter.entity';
+import { LetterResponse } from '../../../src/updates/letter-response.entity';
+import { LetterUpdate } from '../../../src/updates/letter-update.entity';
 import { decodeHtml, parseXml } from './support';
 
 const BASE = 'http://undersigned.test';
@@ -98,5 +101,71 @@ describe('the updates feed', () => {
     expect(xml).toContain('was delivered to Ministère de la Justice on May 22, 2031.');
     expect(xml).not.toContain('<b>');
     expect(xml).toMatch(/<updated>2031-05-22T09:30:00.000Z<\/updated>\n<author>/);
+  });
+});
+
+describe('the updates feed, read by a feed reader', () => {
+  test('carries the emailed updates and the official responses beside the deliveries, newest first, public text only', async () => {
+    const letter = await aLetter(t.db, { title: 'Free the reporters' });
+    const draft = await aLetter(t.db, { status: 'draft', title: 'Still a draft' });
+    await t.db.getRepository(Letter).update(letter.id, { deliveredAt: new Date('2032-01-10T09:00:00Z'), deliveredTo: 'The Minister' });
+    const updates = t.db.getRepository(LetterUpdate);
+    const responses = t.db.getRepository(LetterResponse);
+    const update = await updates.save({
+      letterId: letter.id,
+      subject: 'We reached 10 000 & more',
+      bodyMarkdown: 'Thank you **all**. <script>alert(1)</script>',
+      createdAt: new Date('2032-01-05T12:00:00Z'),
+      recipients: 4321,
+    });
+    const response = await responses.save({
+      letterId: letter.id,
+      respondedOn: '2032-02-01',
+      body: 'The ministry **will review** the case.',
+      link: 'https://ministry.example/answer?id=1&lang=en',
+      createdAt: new Date('2032-02-03T08:00:00Z'),
+      recipients: 4321,
+    });
+    await updates.save({ letterId: draft.id, subject: 'Draft news nobody may see', bodyMarkdown: 'Secret', createdAt: new Date('2032-03-01T00:00:00Z') });
+
+    const xml = await feed('/feeds/updates.atom?lang=en');
+    const parsed = parseFeed(xml);
+    expect(parsed.meta.type).toBe('atom');
+    const mine = parsed.items.filter((i) => (i.url ?? '').includes(letter.slug));
+    expect(mine.map((i) => i.title)).toEqual([
+      'Official response to “Free the reporters”',
+      'Delivered: Free the reporters',
+      'Update on “Free the reporters”: We reached 10 000 & more',
+    ]);
+    expect(mine.map((i) => i.updated?.toISOString())).toEqual(['2032-02-03T08:00:00.000Z', '2032-01-10T09:00:00.000Z', '2032-01-05T12:00:00.000Z']);
+    for (const item of mine) expect(item.url).toBe(`${BASE}/letters/${letter.slug}?lang=en`);
+    expect(mine.map((i) => i.id)).toEqual([
+      `${BASE}/letters/${letter.slug}#response-${response.id}`,
+      `${BASE}/letters/${letter.slug}#delivered-2032-01-10T09:00:00.000Z`,
+      `${BASE}/letters/${letter.slug}#update-${update.id}`,
+    ]);
+    const [answer, , news] = mine;
+    expect(answer.content).toContain('<strong>will review</strong>');
+    expect(answer.content).toContain('href="https://ministry.example/answer?id=1&lang=en"');
+    expect(answer.description).toBe('The officials answered on February 1, 2032.');
+    expect(news.content).toContain('Thank you <strong>all</strong>.');
+    // Raw HTML in an update is text: escaped once for HTML, once more for the XML around it.
+    expect(xml).not.toContain('<script>');
+    expect(xml).toContain('&amp;lt;script&amp;gt;');
+    // Only what the letter page or the email says publicly: no counts of recipients, no organiser.
+    expect(xml).not.toContain('4321');
+    expect(xml).not.toContain('4 321');
+    expect(parsed.items.some((i) => (i.title ?? '').includes('Draft news'))).toBe(false);
+    // Newest first across the whole feed.
+    const times = parsed.items.map((i) => i.updated?.getTime() ?? 0);
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+  });
+
+  test('entries speak the reader\'s language', async () => {
+    const letter = await aLetter(t.db, { title: 'Лист', language: 'uk' });
+    await t.db.getRepository(LetterResponse).save({ letterId: letter.id, respondedOn: '2032-04-01', body: 'Відповідь', createdAt: new Date('2032-04-02T00:00:00Z') });
+    const parsed = parseFeed(await feed('/feeds/updates.atom?lang=uk'));
+    const item = parsed.items.find((i) => (i.url ?? '').includes(letter.slug));
+    expect(item?.title).toBe('Офіційна відповідь на «Лист»');
   });
 });

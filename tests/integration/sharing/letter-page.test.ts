@@ -2,7 +2,7 @@ import request from 'supertest';
 import { aLetter } from '../../helpers/factories';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { LetterTranslation } from '../../../src/letters/letter-translation.entity';
-import { addCount, BIRTHDAY, decodeHtml, linkHrefs, metaContents, seededLetter } from './support';
+import { addCount, BIRTHDAY, decodeHtml, FRENCH, linkHrefs, metaContents, seededLetter } from './support';
 
 const BASE = 'http://undersigned.test';
 let t: TestApp;
@@ -24,7 +24,7 @@ describe('the letter page declares itself to link previews and search engines', 
     const canonical = `${BASE}/letters/${BIRTHDAY}?lang=${lang}`;
 
     expect(metaContents(html, 'og:type')).toEqual(['article']);
-    expect(metaContents(html, 'og:title')).toEqual([version.title]);
+    expect(metaContents(html, 'og:title')).toEqual([version.shortTitle ?? version.title]);
     expect(metaContents(html, 'og:description')).toEqual([version.summary]);
     expect(metaContents(html, 'og:url')).toEqual([canonical]);
     expect(metaContents(html, 'og:locale')).toEqual([OG_LOCALE[lang]]);
@@ -46,7 +46,8 @@ describe('the letter page declares itself to link previews and search engines', 
       ['en', `${BASE}/letters/${BIRTHDAY}?lang=en`],
       ['ru', `${BASE}/letters/${BIRTHDAY}?lang=ru`],
       ['uk', `${BASE}/letters/${BIRTHDAY}?lang=uk`],
-      ['x-default', `${BASE}/letters/${BIRTHDAY}`],
+      // The letter's default version, under its canonical address.
+      ['x-default', `${BASE}/letters/${BIRTHDAY}?lang=en`],
     ]);
     expect(linkHrefs(html, 'rel="alternate" type="application/json\\+oembed"')).toEqual([
       `${BASE}/oembed?url=${encodeURIComponent(canonical)}&format=json`,
@@ -54,11 +55,42 @@ describe('the letter page declares itself to link previews and search engines', 
     expect(linkHrefs(html, 'rel="alternate" type="application/atom\\+xml"')[0]).toMatch(/^\/feeds\/letters\.atom\?lang=/);
   });
 
+  test('x-default names a canonical URL: the version in the letter\'s default language, which declares itself canonical', async () => {
+    await seededLetter(t.db, FRENCH);
+    const html = (await request(t.app).get(`/letters/${FRENCH}?lang=en`).expect(200)).text;
+    const [xDefault] = linkHrefs(html, 'rel="alternate" hreflang="x-default"');
+    expect(xDefault).toBe(`${BASE}/letters/${FRENCH}?lang=fr`);
+    const target = (await request(t.app).get(xDefault.slice(BASE.length)).set('Accept-Language', 'uk').expect(200)).text;
+    expect(linkHrefs(target, 'rel="canonical"')).toEqual([xDefault]);
+    expect(linkHrefs(target, 'rel="alternate" hreflang="x-default"')).toEqual([xDefault]);
+    expect(linkHrefs(target, 'rel="alternate" hreflang="fr"')).toEqual([xDefault]);
+  });
+
   test('a title with quotes and angle brackets stays inside its attribute', async () => {
     const letter = await aLetter(t.db, { title: 'Free "them" <now> & forever' });
     const html = (await request(t.app).get(`/letters/${letter.slug}`).expect(200)).text;
     expect(metaContents(html, 'og:title')).toEqual(['Free "them" <now> & forever']);
     expect(html).not.toContain('<now>');
+  });
+});
+
+describe('the home page declares its language versions', () => {
+  test.each(['en', 'uk', 'ru', 'fr'] as const)('in %s: a canonical URL, one alternate per language and x-default on the English one', async (lang) => {
+    const html = (await request(t.app).get(`/?lang=${lang}`).expect(200)).text;
+    expect(linkHrefs(html, 'rel="canonical"')).toEqual([`${BASE}/?lang=${lang}`]);
+    const alternates = [...html.matchAll(/<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">/g)].map((m) => [m[1], m[2]]);
+    expect(alternates).toEqual([
+      ['en', `${BASE}/?lang=en`],
+      ['uk', `${BASE}/?lang=uk`],
+      ['ru', `${BASE}/?lang=ru`],
+      ['fr', `${BASE}/?lang=fr`],
+      ['x-default', `${BASE}/?lang=en`],
+    ]);
+  });
+
+  test('the home page reached by Accept-Language names the language version it shows as canonical', async () => {
+    const html = (await request(t.app).get('/').set('Accept-Language', 'ru-RU,ru;q=0.9').expect(200)).text;
+    expect(linkHrefs(html, 'rel="canonical"')).toEqual([`${BASE}/?lang=ru`]);
   });
 });
 

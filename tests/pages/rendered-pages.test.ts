@@ -1,0 +1,136 @@
+import path from 'node:path';
+import { formatterFactory, HtmlValidate, StaticConfigLoader, type ConfigData, type Report } from 'html-validate';
+import { aLetter, signForm } from '../helpers/factories';
+import { aLetterOf, anOrganiser, signInAs } from '../helpers/organisers';
+import { linkFrom } from '../helpers/smtp-sink';
+import { browser, startTestApp, type TestApp } from '../helpers/test-app';
+import { addCount, BIRTHDAY, FRENCH, seededLetter } from '../integration/sharing/support';
+import { Letter } from '../../src/letters/letter.entity';
+import { LetterResponse } from '../../src/updates/letter-response.entity';
+
+/**
+ * html-validate (its "recommended" preset, less the rules .htmlvalidate.json turns off and says
+ * why) over the pages as the app renders them: every public page, in every language where the
+ * words change the markup, and the organisers' main pages. `npm run lint` runs this file.
+ */
+const ROOT = path.resolve(__dirname, '../..');
+// Read here rather than found by html-validate, which loads JavaScript configuration with a
+// dynamic import that jest's module sandbox does not allow.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const config = require(path.join(ROOT, '.htmlvalidate.cjs')) as ConfigData;
+const validator = new HtmlValidate(new StaticConfigLoader(config));
+const stylish = formatterFactory('stylish');
+
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp();
+});
+afterAll(async () => {
+  await t.close();
+});
+
+function validate(name: string, html: string): Promise<Report> {
+  return validator.validateString(html, `${name.replace(/[^a-z0-9]+/gi, '_')}.html`);
+}
+
+async function expectValid(pages: Array<[string, string]>): Promise<void> {
+  const failed: string[] = [];
+  for (const [name, html] of pages) {
+    const report = await validate(name, html);
+    if (!report.valid) failed.push(`${name}\n${stylish(report.results)}`);
+  }
+  expect(failed.join('\n')).toBe('');
+}
+
+async function page(path: string, expected = 200, headers: Record<string, string> = {}): Promise<[string, string]> {
+  const res = await browser(t.app).agent.get(path).set(headers);
+  expect([path, res.status]).toEqual([path, expected]);
+  return [path, res.text];
+}
+
+describe('rendered pages pass html-validate', () => {
+  test('the check is live: it catches a misnested element and an image without text', async () => {
+    const report = await validate('broken', '<!DOCTYPE html><html lang="en"><head><title>x</title></head><body><p><div>a</div></p><img src="/a.png"></body></html>');
+    expect(report.valid).toBe(false);
+    expect(report.results[0].messages.map((m) => m.ruleId)).toEqual(expect.arrayContaining(['wcag/h37']));
+  });
+
+  test('home, letters in every language, the embed and the verification page', async () => {
+    const birthday = await seededLetter(t.db, BIRTHDAY);
+    const french = await seededLetter(t.db, FRENCH);
+    // Pages in their fullest state: counts by country (chart and list), a delivery and a response.
+    for (const [country, n] of [['UA', 12], ['FR', 3], ['KZ', 1]] as const) await addCount(t.db, birthday.id, country, n);
+    await t.db.getRepository(Letter).update(birthday.id, { deliveredAt: new Date('2031-01-02T10:00:00Z'), deliveredTo: 'The Minister' });
+    await t.db.getRepository(LetterResponse).save({ letterId: birthday.id, respondedOn: '2031-02-01', body: 'We **received** it.', link: 'https://ministry.example/a' });
+    const pages: Array<[string, string]> = [];
+    for (const lang of ['en', 'uk', 'ru', 'fr']) {
+      pages.push(await page(`/?lang=${lang}`));
+      pages.push(await page(`/verify?lang=${lang}`));
+      pages.push(await page(`/login?lang=${lang}`));
+    }
+    for (const letter of [birthday, french]) {
+      for (const { language } of letter.translations) {
+        pages.push(await page(`/letters/${letter.slug}?lang=${language}`));
+        pages.push(await page(`/letters/${letter.slug}/embed?lang=${language}`));
+        pages.push(await page(`/letters/${letter.slug}/manage?lang=${language}`));
+        pages.push(await page(`/letters/${letter.slug}/check-email?lang=${language}`));
+      }
+    }
+    const closed = await aLetter(t.db, { status: 'closed', goal: 100 });
+    pages.push(await page(`/letters/${closed.slug}`));
+    pages.push(await page(`/letters/${closed.slug}/embed`));
+    pages.push(await page('/no/such/page', 404));
+    pages.push(await page('/letters/no-such-letter', 404, { 'Accept-Language': 'uk' }));
+    await expectValid(pages);
+  });
+
+  test('the signing journey: form errors, the typo hint, confirmation, withdrawal and broken links', async () => {
+    const letter = await aLetter(t.db, { goal: 1000 });
+    const pages: Array<[string, string]> = [];
+    for (const lang of ['en', 'uk']) {
+      const b = browser(t.app);
+      const csrf = await b.csrfFrom(`/letters/${letter.slug}?lang=${lang}`);
+      const invalid = await b.agent.post(`/letters/${letter.slug}/sign?lang=${lang}`).type('form').send({ _csrf: csrf, fullName: '', email: 'not an address', country: 'XX' });
+      expect(invalid.status).toBe(422);
+      pages.push([`sign form errors (${lang})`, invalid.text]);
+      const hint = await b.agent.post(`/letters/${letter.slug}/sign?lang=${lang}`).type('form').send({ ...signForm({ email: 'anna@gmial.com' }), _csrf: csrf });
+      expect(hint.status).toBe(200);
+      pages.push([`typo hint (${lang})`, hint.text]);
+    }
+    const form = signForm();
+    const b = browser(t.app);
+    const csrf = await b.csrfFrom(`/letters/${letter.slug}`);
+    await b.agent.post(`/letters/${letter.slug}/sign`).type('form').send({ ...form, _csrf: csrf }).expect(303);
+    const [mail] = await t.smtp.waitFor(form.email);
+    const confirm = new URL(linkFrom(mail, '/s/confirm/')).pathname;
+    const withdraw = new URL(linkFrom(mail, '/s/withdraw/')).pathname;
+    pages.push(await page(confirm));
+    pages.push(await page(withdraw));
+    pages.push(await page('/s/confirm/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 404));
+    pages.push(await page('/u/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 404));
+    pages.push(await page('/login/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 404));
+    await expectValid(pages);
+  });
+
+  test('the organisers\' workspace', async () => {
+    const organiser = await anOrganiser(t.db);
+    const b = await signInAs(t.app, t.smtp, organiser.email);
+    const letter = await aLetterOf(t.db, organiser, 'owner', { title: 'Organised letter' });
+    const pages: Array<[string, string]> = [];
+    for (const path of [
+      '/organise',
+      '/organise/letters/new',
+      `/organise/letters/${letter.slug}`,
+      `/organise/letters/${letter.slug}/edit`,
+      `/organise/letters/${letter.slug}/export`,
+      `/organise/letters/${letter.slug}/updates`,
+      `/organise/letters/${letter.slug}/paper`,
+      `/organise/letters/${letter.slug}/allow-list`,
+    ]) {
+      const res = await b.agent.get(path);
+      expect([path, res.status]).toEqual([path, 200]);
+      pages.push([path, res.text]);
+    }
+    await expectValid(pages);
+  });
+});

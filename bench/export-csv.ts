@@ -16,7 +16,7 @@ import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { loadConfig } from '../src/config';
 import { migrateAll } from '../src/db/connect';
-import { createDataSource } from '../src/db/data-source';
+import { createDataSource } from '../src/data-source';
 import { exportSignatures } from '../src/exports/export.service';
 import { Letter } from '../src/letters/letter.entity';
 import { createLogger } from '../src/logger';

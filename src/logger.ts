@@ -1,5 +1,4 @@
 import pino from 'pino';
-import { isSlug } from './letters/slug';
 
 export type Logger = pino.Logger;
 
@@ -7,6 +6,9 @@ export type Logger = pino.Logger;
 export function scrubEmails(text: string): string {
   return text.replace(/[^\s<>"'@]+@[^\s<>"'@]+\.[^\s<>"'@]+/g, '[email]');
 }
+
+/** Lower-case words joined by hyphens: the shape of a letter's slug (src/letters/slug.ts), kept in logs. */
+const LOWER_CASE_WORDS = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 /**
  * Tokens travel in URL paths; any long path segment that is not a lower-case slug is cut
@@ -16,7 +18,7 @@ export function scrubUrl(url: string): string {
   const [path = '', query] = url.split('?', 2);
   const scrubbed = path
     .split('/')
-    .map((segment) => (segment.length >= 32 && !isSlug(segment) ? '[token]' : segment))
+    .map((segment) => (segment.length >= 32 && !LOWER_CASE_WORDS.test(segment) ? '[token]' : segment))
     .join('/');
   return query === undefined ? scrubbed : `${scrubbed}?[query]`;
 }

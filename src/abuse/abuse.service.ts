@@ -1,11 +1,11 @@
 import net, { BlockList } from 'node:net';
 import type { DataSource } from 'typeorm';
-import { emailDomain } from '../signatures/email-address';
+import { emailDomain } from '../mail/email-address';
 import type { LimitResult, SoftLimit } from '../web/rate-limits';
 import { isDisposableDomain } from './disposable';
 import { PUBLIC_MAIL_PROVIDERS } from './mail-providers';
 import { MicroCache } from '../web/micro-cache';
-import { limitKeyFor, limitKeyForIp } from './network';
+import { limitKeyFor, limitKeyForIp } from '../web/network';
 
 /** Why a signature is held for review instead of counted; stored in `signatures.held_reason`. */
 export type HeldReason = SoftLimit | 'disposable-domain';

@@ -1,7 +1,7 @@
 import type { Request, RequestHandler } from 'express';
 import type { AppContext } from '../context';
 import { RateLimited } from '../web/errors';
-import { limitKeyForIp } from './network';
+import { limitKeyForIp } from '../web/network';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { loadConfig, loadDotEnv } from '../config';
-import { migrateAll, openDatabase } from '../db/connect';
+import { migrateAll } from '../db/connect';
+import { openDatabase } from '../data-source';
 import { createLogger } from '../logger';
 
 /** npm run migrate: brings the database named by DATABASE_URL (or the embedded one) up to date. */

@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
 import { loadConfig, loadDotEnv } from '../config';
-import { migrateAll, openDatabase } from '../db/connect';
+import { migrateAll } from '../db/connect';
+import { openDatabase } from '../data-source';
 import { createLogger } from '../logger';
 import { LETTER_ROLES, type LetterRole } from '../organisers/letter-organiser.entity';
 import { addOrganiser, grantRole, OrganiserInputError } from '../organisers/organisers.service';

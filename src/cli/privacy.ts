@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { loadConfig, loadDotEnv } from '../config';
-import { migrateAll, openDatabase } from '../db/connect';
+import { migrateAll } from '../db/connect';
+import { openDatabase } from '../data-source';
 import { createLogger } from '../logger';
 import { applyRetention, eraseSigner, PAPER_PREVIEW_HOURS, type RetentionReport } from '../privacy/retention.service';
 

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { loadConfig, loadDotEnv } from '../config';
-import { migrateAll, openDatabase } from '../db/connect';
+import { migrateAll } from '../db/connect';
+import { openDatabase } from '../data-source';
 import { seed } from '../letters/seed';
 import { createLogger } from '../logger';
 

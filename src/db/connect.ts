@@ -1,8 +1,8 @@
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
 import type { Logger } from '../logger';
-import { migrateQueue } from '../mail/worker';
-import { createDataSource, migrate } from './data-source';
+import { buildDataSource, migrate, type EntityList } from './data-source';
+import { migrateQueue } from './queue-schema';
 import { startEmbeddedPostgres } from './embedded';
 import { pgPool } from './pool';
 
@@ -13,7 +13,12 @@ export interface Database {
 }
 
 /** DATABASE_URL when given; otherwise the embedded PostgreSQL under DATA_DIR. */
-export async function openDatabase(config: Config, log: Logger, opts: { poolSize?: number } = {}): Promise<Database> {
+export async function openDatabaseWith(
+  entities: EntityList,
+  config: Config,
+  log: Logger,
+  opts: { poolSize?: number } = {},
+): Promise<Database> {
   let url = config.DATABASE_URL;
   let stopEmbedded: (() => Promise<void>) | null = null;
   if (!url) {
@@ -27,7 +32,7 @@ export async function openDatabase(config: Config, log: Logger, opts: { poolSize
     url = embedded.url;
     stopEmbedded = () => embedded.stop();
   }
-  const db = createDataSource(url, { poolSize: opts.poolSize });
+  const db = buildDataSource(entities, url, { poolSize: opts.poolSize });
   await db.initialize();
   return {
     db,

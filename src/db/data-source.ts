@@ -1,21 +1,16 @@
 import 'reflect-metadata';
 import { DataSource, type EntityManager } from 'typeorm';
-import { Letter } from '../letters/letter.entity';
-import { LetterTranslation } from '../letters/letter-translation.entity';
-import { Signature } from '../signatures/signature.entity';
-import { Token } from '../signatures/token.entity';
-import { Organiser } from '../organisers/organiser.entity';
-import { LetterOrganiser } from '../organisers/letter-organiser.entity';
-import { TeamInvitation } from '../organisers/team-invitation.entity';
-import { LetterUpdate } from '../updates/letter-update.entity';
-import { LetterResponse } from '../updates/letter-response.entity';
-import { PaperImport } from '../paper/paper-import.entity';
-import { ExportAudit } from '../exports/export-audit.entity';
 import { migrations } from '../../migrations';
 
-export const entities = [Letter, LetterTranslation, Signature, Token, Organiser, LetterOrganiser, TeamInvitation, LetterUpdate, LetterResponse, PaperImport, ExportAudit];
+/** TypeORM entity classes; the composition (src/data-source.ts) passes each feature's own. */
+export type EntityList = Array<new () => object>;
 
-export function createDataSource(url: string, opts: { poolSize?: number; applicationName?: string } = {}): DataSource {
+/** A data source for these entities, with our migrations; nothing connects until initialize(). */
+export function buildDataSource(
+  entities: EntityList,
+  url: string,
+  opts: { poolSize?: number; applicationName?: string } = {},
+): DataSource {
   return new DataSource({
     type: 'postgres',
     url,

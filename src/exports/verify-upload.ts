@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import multer from 'multer';
-import { limitKeyForIp } from '../abuse/network';
+import { limitKeyForIp } from '../web/network';
 import type { AppContext } from '../context';
 import { AppError, RateLimited } from '../web/errors';
 

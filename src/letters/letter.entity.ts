@@ -7,13 +7,13 @@ import {
   UpdateDateColumn,
 } from 'typeorm';
 import type { LetterTranslation } from './letter-translation.entity';
+import type { Language } from '../web/languages';
+import type { Visibility } from '../web/visibility';
 
 export const LETTER_STATUSES = ['draft', 'open', 'closed'] as const;
 export type LetterStatus = (typeof LETTER_STATUSES)[number];
-export const VISIBILITIES = ['public', 'initials', 'private'] as const;
-export type Visibility = (typeof VISIBILITIES)[number];
-export const LANGUAGES = ['en', 'uk', 'ru', 'fr'] as const;
-export type Language = (typeof LANGUAGES)[number];
+export { VISIBILITIES, type Visibility } from '../web/visibility';
+export { LANGUAGES, type Language } from '../web/languages';
 
 /**
  * What the public sees: an open letter whose deadline has passed is closed, without waiting for

@@ -6,7 +6,7 @@ import { Letter, publicStatus, type Language } from './letter.entity';
 import { LetterTranslation } from './letter-translation.entity';
 import { Signature } from '../signatures/signature.entity';
 import { publicName } from '../signatures/display-name';
-import { verifiedCount, verifiedCounts } from '../signatures/counts.service';
+import { verifiedCount, verifiedCounts } from './counts.service';
 
 // Raw HTML off: a letter body can never carry a script, whoever wrote it. Links are validated by
 // markdown-it (no javascript: URLs).

@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { Logger, run, runMigrations, type Runner, type Task, type TaskList, type WorkerEvents } from 'graphile-worker';
-import type { Pool } from 'pg';
+import { run, type Runner, type Task, type TaskList, type WorkerEvents } from 'graphile-worker';
+import { silentLogger } from '../db/queue-schema';
 import { pgPool } from '../db/pool';
 import { scrubErrorMessage } from '../logger';
 import type { AppContext } from '../context';
-import { foldCountDeltas } from '../signatures/counts.service';
+import { foldCountDeltas } from '../letters/counts.service';
 import type { Mailer } from './mailer';
 import { TASK_SIGNATURE_EMAIL, type SignatureEmailJob } from './queue';
 import { sendSignatureEmail } from './signature-email.task';
@@ -21,16 +21,6 @@ import { sendTeamInvitationEmail } from '../organisers/invitation-email.task';
 import { pruneInvitations, TASK_TEAM_INVITATION_EMAIL, type TeamInvitationJob } from '../organisers/invitations.service';
 import { recordJobOutcome } from '../ops/metrics';
 import { PRIVACY_CRONTAB, privacyRetentionTask, TASK_PRIVACY_RETENTION } from '../privacy/retention.task';
-
-/** Installs or upgrades the job queue's own schema (graphile-worker keeps its own migrations). */
-export async function migrateQueue(pool: Pool): Promise<void> {
-  await runMigrations({ pgPool: pool, logger: silentLogger() });
-}
-
-// graphile-worker's own chatter stays out of our structured log; failures are logged below.
-function silentLogger(): Logger {
-  return new Logger(() => () => undefined);
-}
 
 /**
  * graphile-worker stores a failed job's error message in its table (`last_error`) until the job

@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { countsByCountry, verifiedCount } from '../signatures/counts.service';
+import { countsByCountry, verifiedCount } from '../letters/counts.service';
 import { Signature } from '../signatures/signature.entity';
 
 export const PAGE_SIZE = 50;

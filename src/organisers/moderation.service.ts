@@ -1,5 +1,5 @@
 import type { AppContext } from '../context';
-import { recordCountChange } from '../signatures/counts.service';
+import { recordCountChange } from '../letters/counts.service';
 import { Signature } from '../signatures/signature.entity';
 import { isCounted } from '../signatures/signing.service';
 import { NotFound } from '../web/errors';

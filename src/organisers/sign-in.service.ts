@@ -1,6 +1,6 @@
 import type { AppContext } from '../context';
 import { enqueue } from '../mail/queue';
-import { limitKeyForIp } from '../abuse/network';
+import { limitKeyForIp } from '../web/network';
 import { findTokenForUpdate, isExpired, issueToken } from '../signatures/tokens';
 import { RateLimited } from '../web/errors';
 import { normaliseOrganiserEmail, Organiser } from './organiser.entity';

@@ -1,7 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { Letter, type Language, type LetterStatus } from '../letters/letter.entity';
 import { chooseTranslation } from '../letters/letters.service';
-import { verifiedCounts } from '../signatures/counts.service';
+import { verifiedCounts } from '../letters/counts.service';
 import type { LetterRole } from './letter-organiser.entity';
 
 export interface WorkspaceLetter {

@@ -1,6 +1,6 @@
 import type { AppContext } from '../context';
 import type { Letter } from '../letters/letter.entity';
-import { recordCountChanges } from '../signatures/counts.service';
+import { recordCountChanges } from '../letters/counts.service';
 import { Signature } from '../signatures/signature.entity';
 import { AppError, NotFound } from '../web/errors';
 import { PaperImport, type PaperRow } from './paper-import.entity';

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { recordCountChange } from '../signatures/counts.service';
-import { normaliseEmail } from '../signatures/email-address';
+import { recordCountChange } from '../letters/counts.service';
+import { normaliseEmail } from '../mail/email-address';
 
 /**
  * Signatures never confirmed within `days` are deleted with their tokens (ON DELETE CASCADE).

@@ -7,7 +7,7 @@ import type { DataSource } from 'typeorm';
 import { LANGUAGES, type Language, type Letter } from '../letters/letter.entity';
 import type { LetterTranslation } from '../letters/letter-translation.entity';
 import { chooseTranslation } from '../letters/letters.service';
-import { countsByCountry } from '../signatures/counts.service';
+import { countsByCountry } from '../letters/counts.service';
 import { countryName, formatNumber, type TFunction } from '../web/i18n';
 import { barChartSvg } from '../web/svg-charts';
 import { countBucket, SHARE_IMAGE_HEIGHT, SHARE_IMAGE_WIDTH } from './share-image';

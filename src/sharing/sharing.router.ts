@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
 import { chooseTranslation, findPublicLetter, letterPublicData } from '../letters/letters.service';
-import { verifiedCount } from '../signatures/counts.service';
+import { verifiedCount } from '../letters/counts.service';
 import { AppError, NotFound } from '../web/errors';
 import { formatNumber, isLanguage, tFor } from '../web/i18n';
 import { renderAtomFeed } from './atom';

@@ -5,7 +5,7 @@ import { chooseTranslation, findLetterById } from '../letters/letters.service';
 import { shareBlock } from '../sharing/letter-sharing';
 import { parseForm } from '../web/validate';
 import { confirmFormSchema } from './confirm-form.schema';
-import { verifiedCount } from './counts.service';
+import { verifiedCount } from '../letters/counts.service';
 import { initialsOf } from './display-name';
 import {
   checkWithdrawToken,

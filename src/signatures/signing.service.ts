@@ -5,10 +5,10 @@ import { publicStatus, type Language, type Letter, type Visibility } from '../le
 import { enqueueSignatureEmail, TASK_SIGNATURE_EMAIL, type EmailKind } from '../mail/queue';
 import { holdReason, isAllowedNetwork, softChecks, type HeldReason } from '../abuse/abuse.service';
 import { consumeFlood } from '../abuse/flood.middleware';
-import { limitKeyForIp } from '../abuse/network';
+import { limitKeyForIp } from '../web/network';
 import { AppError, RateLimited } from '../web/errors';
-import { recordCountChange } from './counts.service';
-import { normaliseEmail } from './email-address';
+import { recordCountChange } from '../letters/counts.service';
+import { normaliseEmail } from '../mail/email-address';
 import type { SignForm } from './sign-form.schema';
 import { Signature } from './signature.entity';
 import { pgPool } from '../db/pool';

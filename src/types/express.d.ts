@@ -1,5 +1,5 @@
 import type { TFunction } from 'i18next';
-import type { Language } from '../letters/letter.entity';
+import type { Language } from '../web/languages';
 
 declare global {
   namespace Express {

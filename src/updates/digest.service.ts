@@ -3,7 +3,7 @@ import { Letter } from '../letters/letter.entity';
 import { chooseTranslation } from '../letters/letters.service';
 import type { Mailer, OwnerDigestMail } from '../mail/mailer';
 import { Organiser } from '../organisers/organiser.entity';
-import { verifiedCount } from '../signatures/counts.service';
+import { verifiedCount } from '../letters/counts.service';
 import { formatDate } from '../web/i18n';
 import { issueDigestUnsubscribeToken } from './unsubscribe.service';
 

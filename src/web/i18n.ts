@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import i18next, { type TFunction } from 'i18next';
 import countries from 'i18n-iso-countries';
-import { LANGUAGES, type Language } from '../letters/letter.entity';
+import { LANGUAGES, type Language } from './languages';
 import { projectPath } from '../paths';
 
 export type { TFunction };

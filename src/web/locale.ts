@@ -1,6 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import type { Language } from '../letters/letter.entity';
-import { LANGUAGES } from '../letters/letter.entity';
+import { LANGUAGES, type Language } from './languages';
 import { formatDate, formatNumber, fromAcceptLanguage, isLanguage, tFor, countryName } from './i18n';
 import { localPath } from './local-path';
 

@@ -1,6 +1,6 @@
 import 'reflect-metadata';
 import { Client } from 'pg';
-import { createDataSource } from '../../src/db/data-source';
+import { createDataSource } from '../../src/data-source';
 import { migrateAll } from '../../src/db/connect';
 import { startEmbeddedPostgres } from '../../src/db/embedded';
 import { createLogger } from '../../src/logger';

@@ -5,7 +5,7 @@ import type { Letter } from '../../src/letters/letter.entity';
 import type { LetterRole } from '../../src/organisers/letter-organiser.entity';
 import type { Organiser } from '../../src/organisers/organiser.entity';
 import { addOrganiser, grantRole } from '../../src/organisers/organisers.service';
-import { recordCountChange } from '../../src/signatures/counts.service';
+import { recordCountChange } from '../../src/letters/counts.service';
 import { Signature } from '../../src/signatures/signature.entity';
 import { aLetter } from './factories';
 import { linkFrom, type SmtpSink } from './smtp-sink';

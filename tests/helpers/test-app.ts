@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import { buildApp } from '../../src/app';
 import { loadConfig, type Config } from '../../src/config';
 import type { AppContext } from '../../src/context';
-import { createDataSource } from '../../src/db/data-source';
+import { createDataSource } from '../../src/data-source';
 import { createLogger } from '../../src/logger';
 import { Mailer } from '../../src/mail/mailer';
 import { smtpTransport, type MailTransport } from '../../src/mail/transport';

@@ -2,7 +2,7 @@ import request from 'supertest';
 import { aLetter, signForm } from '../helpers/factories';
 import { linkFrom } from '../helpers/smtp-sink';
 import { confirmByLink } from '../helpers/confirm-link';
-import { verifiedCount } from '../../src/signatures/counts.service';
+import { verifiedCount } from '../../src/letters/counts.service';
 import { browser, startTestApp, type TestApp } from '../helpers/test-app';
 import { buildApp } from '../../src/app';
 import { createLogger } from '../../src/logger';

@@ -3,7 +3,7 @@ import { confirmByLink } from '../helpers/confirm-link';
 import { linkFrom } from '../helpers/smtp-sink';
 import { browser, startTestApp, type TestApp } from '../helpers/test-app';
 import { Signature } from '../../src/signatures/signature.entity';
-import { verifiedCount } from '../../src/signatures/counts.service';
+import { verifiedCount } from '../../src/letters/counts.service';
 
 let t: TestApp;
 beforeAll(async () => {

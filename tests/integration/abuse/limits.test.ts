@@ -5,7 +5,7 @@ import { linkFrom } from '../../helpers/smtp-sink';
 import { confirmByLink } from '../../helpers/confirm-link';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
 import { addAllowedNetwork } from '../../../src/abuse/abuse.service';
-import { verifiedCount } from '../../../src/signatures/counts.service';
+import { verifiedCount } from '../../../src/letters/counts.service';
 import { tFor } from '../../../src/web/i18n';
 
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');

@@ -8,7 +8,7 @@ import { browser } from '../../helpers/test-app';
 import { buildApp } from '../../../src/app';
 import { loadConfig } from '../../../src/config';
 import type { AppContext } from '../../../src/context';
-import { createDataSource } from '../../../src/db/data-source';
+import { createDataSource } from '../../../src/data-source';
 import { createLogger } from '../../../src/logger';
 import { Mailer } from '../../../src/mail/mailer';
 import { smtpTransport } from '../../../src/mail/transport';

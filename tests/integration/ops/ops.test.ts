@@ -4,7 +4,7 @@ import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
 import { buildApp } from '../../../src/app';
 import { checkMetrics, parseMetrics } from '../../helpers/promlint';
 import { loadConfig } from '../../../src/config';
-import { createDataSource } from '../../../src/db/data-source';
+import { createDataSource } from '../../../src/data-source';
 
 const TOKEN = 'metrics-token-for-tests-0123456789';
 

@@ -1,4 +1,4 @@
-import { verifiedCount } from '../../../src/signatures/counts.service';
+import { verifiedCount } from '../../../src/letters/counts.service';
 import { aLetterOf, anOrganiser, aSignatureOn, postForm, signInAs, type Browser } from '../../helpers/organisers';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
 import type { Letter } from '../../../src/letters/letter.entity';

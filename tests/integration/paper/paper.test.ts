@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { PaperImport } from '../../../src/paper/paper-import.entity';
-import { verifiedCount } from '../../../src/signatures/counts.service';
+import { verifiedCount } from '../../../src/letters/counts.service';
 import { Signature } from '../../../src/signatures/signature.entity';
 import { aLetterOf, anOrganiser, signInAs, type Browser } from '../../helpers/organisers';
 import { startTestApp, type TestApp } from '../../helpers/test-app';

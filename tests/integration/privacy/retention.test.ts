@@ -15,8 +15,8 @@ import {
   eraseSigner,
   ERASED_NAME,
 } from '../../../src/privacy/retention.service';
-import { foldCountDeltas, verifiedCount } from '../../../src/signatures/counts.service';
-import { normaliseEmail } from '../../../src/signatures/email-address';
+import { foldCountDeltas, verifiedCount } from '../../../src/letters/counts.service';
+import { normaliseEmail } from '../../../src/mail/email-address';
 import { TASK_PRIVACY_RETENTION } from '../../../src/privacy/retention.task';
 
 let t: TestApp;

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { Language } from '../../../src/letters/letter.entity';
-import { recordCountChanges } from '../../../src/signatures/counts.service';
+import { recordCountChanges } from '../../../src/letters/counts.service';
 import { Signature, type SignatureStatus } from '../../../src/signatures/signature.entity';
 import { anEmail } from '../../helpers/factories';
 

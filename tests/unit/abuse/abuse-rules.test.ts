@@ -1,6 +1,6 @@
 import { parseNetwork } from '../../../src/abuse/abuse.service';
 import { isDisposableDomain } from '../../../src/abuse/disposable';
-import { limitKeyForIp, limitNetwork } from '../../../src/abuse/network';
+import { limitKeyForIp, limitNetwork } from '../../../src/web/network';
 import { decideEmail, suggestEmail } from '../../../src/abuse/typo-hint';
 
 describe('typo hints for mail domains', () => {

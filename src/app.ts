@@ -7,33 +7,30 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import pinoHttp from 'pino-http';
 import type { AppContext } from './context';
-import { lettersRouter } from './letters/letters.router';
 import { devMailboxRouter } from './mail/dev-mailbox.router';
 import { describeError, scrubUrl } from './logger';
 import { PROJECT_ROOT } from './paths';
-import { signaturesRouter } from './signatures/signatures.router';
-import { sharingRouter } from './sharing/sharing.router';
-import { crawlersRouter } from './sharing/crawlers.router';
-import { loadOrganiser, requireOrganiser } from './organisers/auth.middleware';
-import { authRouter } from './organisers/auth.router';
-import { invitationsRouter } from './organisers/invitations.router';
-import { organiseRouter } from './organisers/organise.router';
-import { sessionMiddleware } from './organisers/session';
-import { PAPER_UPLOAD_BODY_LIMIT_BYTES, paperUploadParser } from './paper/paper-upload';
-import { paperRouter } from './paper/paper.router';
-import { ONE_CLICK_UNSUBSCRIBE_PATH, updatesPublicRouter } from './updates/updates-public.router';
-import { updatesOrganiseRouter } from './updates/updates-organise.router';
 import { errorHandler, notFoundHandler } from './web/error-handler';
-import { locale } from './web/locale';
-import { floodLimit, SIGN_PATH } from './abuse/flood.middleware';
-import { abuseRouter } from './abuse/abuse.router';
-import { requestMetrics } from './ops/metrics';
-import { opsRouter } from './ops/ops.router';
-import { exportsRouter } from './exports/exports.router';
-import { verifyRouter } from './exports/verify.router';
-import { UploadTooLarge, VERIFY_UPLOAD_BODY_LIMIT_BYTES, verifyUploadBudget, verifyUploadParser } from './exports/verify-upload';
 import { AppError } from './web/errors';
+import { locale } from './web/locale';
 import { refuseUploadBeforeReading } from './web/upload-guard';
+import { floodLimit } from './abuse';
+import { exportsRouter, UploadTooLarge, VERIFY_UPLOAD_BODY_LIMIT_BYTES, verifyRouter, verifyUploadBudget, verifyUploadParser } from './exports';
+import { letterPage } from './letter-page';
+import { requestMetrics, opsRouter } from './ops';
+import {
+  allowListRouter,
+  authRouter,
+  invitationsRouter,
+  loadOrganiser,
+  organiseRouter,
+  requireOrganiser,
+  sessionMiddleware,
+} from './organisers';
+import { PAPER_UPLOAD_BODY_LIMIT_BYTES, paperRouter, paperUploadParser } from './paper';
+import { crawlersRouter, sharingRouter } from './sharing';
+import { countsItsOwnFlood, signaturesRouter, signRouter } from './signatures';
+import { ONE_CLICK_UNSUBSCRIBE_PATH, updatesFeedSources, updatesOrganiseRouter, updatesPublicRouter } from './updates';
 
 const ROOT = PROJECT_ROOT;
 
@@ -111,11 +108,11 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   // The hard per-IP limit on every POST, before sessions, CSRF and the routers.
   // One-click unsubscribes are POSTed by mailbox providers from a few shared servers; the token in
   // the path is their authority, and refusing a provider would leave people subscribed.
-  // Signing counts its POST itself, together with its own counters (src/signatures/signing.service.ts).
+  // Signing counts its POST itself, together with its own counters (src/signatures/sign.router.ts).
   app.use(
     floodLimit(ctx, {
       exempt: (req) => ONE_CLICK_UNSUBSCRIBE_PATH.test(req.path),
-      selfCounted: (req) => req.method === 'POST' && SIGN_PATH.test(req.path),
+      selfCounted: countsItsOwnFlood,
     }),
   );
   // Organisers' sessions; anonymous readers and signers get none (saveUninitialized: false).
@@ -168,14 +165,17 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   );
   app.use(doubleCsrfProtection);
 
-  // Before the letters router: it adds the official responses to the letter page.
+  // Before the letter page: the updates' own pages under /letters/:slug/… come first.
   app.use(updatesPublicRouter(ctx));
-  app.use(lettersRouter(ctx));
+  const page = letterPage(ctx);
+  app.use(page.router);
+  // The sign form shows the letter page again with its errors: the page is handed to it here.
+  app.use(signRouter(ctx, page.render));
   app.use(signaturesRouter(ctx));
   app.use(updatesOrganiseRouter(ctx));
   app.use(paperRouter(ctx));
-  app.use(abuseRouter(ctx));
-  app.use(sharingRouter(ctx));
+  app.use(allowListRouter(ctx));
+  app.use(sharingRouter(ctx, updatesFeedSources));
   app.use(authRouter(ctx));
   app.use(invitationsRouter(ctx));
   app.use(organiseRouter(ctx));

@@ -5,15 +5,11 @@ import { buildDataSource, type EntityList } from './db/data-source';
 import type { Logger } from './logger';
 import { Letter } from './letters/letter.entity';
 import { LetterTranslation } from './letters/letter-translation.entity';
-import { Signature } from './signatures/signature.entity';
-import { Token } from './signatures/token.entity';
-import { Organiser } from './organisers/organiser.entity';
-import { LetterOrganiser } from './organisers/letter-organiser.entity';
-import { TeamInvitation } from './organisers/team-invitation.entity';
-import { LetterUpdate } from './updates/letter-update.entity';
-import { LetterResponse } from './updates/letter-response.entity';
-import { PaperImport } from './paper/paper-import.entity';
-import { ExportAudit } from './exports/export-audit.entity';
+import { ExportAudit } from './exports';
+import { LetterOrganiser, Organiser, TeamInvitation } from './organisers';
+import { PaperImport } from './paper';
+import { Signature, Token } from './signatures';
+import { LetterResponse, LetterUpdate } from './updates';
 
 /** Every entity, as letters core and each feature export them: db/ itself knows no feature. */
 export const entities: EntityList = [Letter, LetterTranslation, Signature, Token, Organiser, LetterOrganiser, TeamInvitation, LetterUpdate, LetterResponse, PaperImport, ExportAudit];

@@ -9,7 +9,7 @@ import { seed } from './letters/seed';
 import { createLogger } from './logger';
 import { Mailer } from './mail/mailer';
 import { devMailboxTransport, smtpTransport } from './mail/transport';
-import { startWorker } from './mail/worker';
+import { startWorker } from './jobs/worker';
 import { initI18n } from './web/i18n';
 import { createSignLimits } from './web/rate-limits';
 

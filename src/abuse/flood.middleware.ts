@@ -5,9 +5,6 @@ import { limitKeyForIp } from '../web/network';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** Signing consumes the flood counter itself, in the same statement as its own counters. */
-export const SIGN_PATH = /^\/letters\/[^/]+\/sign$/;
-
 /** Counts one POST against the sender's network; beyond the limit, a 429 with Retry-After. */
 export async function consumeFlood(ctx: AppContext, ip: string): Promise<void> {
   const result = await ctx.limits.flood(limitKeyForIp(ctx.config.SESSION_SECRET, ip));
@@ -19,7 +16,7 @@ export async function consumeFlood(ctx: AppContext, ip: string): Promise<void> {
  * against the sender's network, whatever the route, and beyond the limit is refused with 429
  * and Retry-After (rendered in the reader's language by the error middleware). Allowed networks
  * of a letter do not skip it. `selfCounted` routes consume it themselves, once, on every answer
- * they give (the sign route, so that a signature pays one round trip for all its counters).
+ * they give (the sign route: src/signatures/sign.router.ts says why).
  */
 export function floodLimit(
   ctx: AppContext,

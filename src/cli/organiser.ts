@@ -4,8 +4,8 @@ import { loadConfig, loadDotEnv } from '../config';
 import { migrateAll } from '../db/connect';
 import { openDatabase } from '../data-source';
 import { createLogger } from '../logger';
-import { LETTER_ROLES, type LetterRole } from '../organisers/letter-organiser.entity';
-import { addOrganiser, grantRole, OrganiserInputError } from '../organisers/organisers.service';
+import { LETTER_ROLES, type LetterRole } from '../organisers';
+import { addOrganiser, grantRole, OrganiserInputError } from '../organisers';
 
 const USAGE = `Usage:
   npm run organiser -- add <email> [--name "Full Name"]

@@ -3,7 +3,7 @@ import { loadConfig, loadDotEnv } from '../config';
 import { migrateAll } from '../db/connect';
 import { openDatabase } from '../data-source';
 import { createLogger } from '../logger';
-import { applyRetention, eraseSigner, PAPER_PREVIEW_HOURS, type RetentionReport } from '../privacy/retention.service';
+import { applyRetention, eraseSigner, PAPER_PREVIEW_HOURS, type RetentionReport } from '../privacy';
 
 const USAGE = `Usage:
   npm run privacy -- erase <email>   remove every signature of this address, on every letter

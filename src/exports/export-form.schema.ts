@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { LANGUAGES } from '../letters/letter.entity';
-import { SIGNED_AS } from '../signatures/signature.entity';
+import { SIGNED_AS } from '../signatures';
 import { isCountryCode } from '../web/i18n';
 import { EXPORT_PURPOSES, EXPORT_SCOPES } from './export-query';
 import type { ExportColumn } from './export-row';

@@ -13,7 +13,7 @@
  *   entirely (not a "—" row: a row would still reveal one more person's country and date).
  *   Email addresses are never part of a publication file.
  */
-import type { SignedAs } from '../signatures/signature.entity';
+import type { SignedAs } from '../signatures';
 
 export type ExportPurpose = 'delivery' | 'publication';
 export const EXPORT_PURPOSES: readonly ExportPurpose[] = ['delivery', 'publication'];

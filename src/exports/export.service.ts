@@ -21,7 +21,7 @@ import type { AppContext } from '../context';
 import { pgPool } from '../db/pool';
 import type { Language, Letter } from '../letters/letter.entity';
 import { chooseTranslation } from '../letters/letters.service';
-import { initialsOf } from '../signatures/display-name';
+import { initialsOf } from '../signatures';
 import { AppError } from '../web/errors';
 import { countryName, isLanguage, tFor } from '../web/i18n';
 import { createDigestingStream } from './digest';

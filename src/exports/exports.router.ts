@@ -1,8 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
 import { LANGUAGES, type Letter } from '../letters/letter.entity';
-import type { OrganiserLocals } from '../organisers/auth.middleware';
-import { OWNER_ONLY, requireLetterRole, requireOrganiser } from '../organisers/auth.middleware';
+import type { OrganiserLocals } from '../organisers';
+import { OWNER_ONLY, requireLetterRole, requireOrganiser } from '../organisers';
 import { Forbidden } from '../web/errors';
 import { countryOptions } from '../web/i18n';
 import { parseForm } from '../web/validate';

@@ -4,8 +4,6 @@ import { NotFound } from '../web/errors';
 import { MicroCache } from '../web/micro-cache';
 import { Letter, publicStatus, type Language } from './letter.entity';
 import { LetterTranslation } from './letter-translation.entity';
-import { Signature } from '../signatures/signature.entity';
-import { publicName } from '../signatures/display-name';
 import { verifiedCount, verifiedCounts } from './counts.service';
 
 // Raw HTML off: a letter body can never carry a script, whoever wrote it. Links are validated by
@@ -101,44 +99,6 @@ export function findSignableLetter(db: DataSource, slug: string): Promise<Letter
 /** Forgets a letter's cached copy after an edit in this process (old and new slug). */
 export function forgetSignableLetter(...slugs: string[]): void {
   for (const slug of slugs) signable.forget(slug);
-}
-
-export interface PublicSignatory {
-  name: string;
-  organisation: string | null;
-  city: string | null;
-  country: string;
-  confirmedAt: Date;
-}
-
-/** The newest confirmed signers who chose to be seen; organisations apart from individuals. */
-export async function recentSignatories(
-  db: DataSource,
-  letterId: string,
-  signedAs: 'individual' | 'organisation',
-  limit = 20,
-): Promise<PublicSignatory[]> {
-  const rows = await db
-    .getRepository(Signature)
-    .createQueryBuilder('s')
-    .select(['s.fullName', 's.visibility', 's.organisation', 's.city', 's.country', 's.confirmedAt'])
-    .where(
-      `s.letter_id = :letterId AND s.status = 'confirmed' AND s.held_reason IS NULL AND NOT s.hidden
-       AND s.visibility <> 'private' AND s.signed_as = :signedAs`,
-      {
-      letterId,
-      signedAs,
-    })
-    .orderBy('s.confirmed_at', 'DESC')
-    .limit(limit)
-    .getMany();
-  return rows.map((s) => ({
-    name: publicName(s.fullName, s.visibility) ?? '',
-    organisation: s.organisation,
-    city: s.visibility === 'public' ? s.city : null,
-    country: s.country,
-    confirmedAt: s.confirmedAt ?? new Date(0),
-  }));
 }
 
 export async function letterPublicData(db: DataSource, letter: Letter, t: LetterTranslation, baseUrl: string) {

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import ejs from 'ejs';
-import type { Language } from '../letters/letter.entity';
+import type { Language } from '../web/languages';
 import { projectPath } from '../paths';
 import { tFor } from '../web/i18n';
 import type { MailTransport } from './transport';

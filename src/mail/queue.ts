@@ -1,4 +1,7 @@
+import type { Task } from 'graphile-worker';
 import type { EntityManager } from 'typeorm';
+import type { AppContext } from '../context';
+import type { Mailer } from './mailer';
 
 /**
  * The durable outbox. Jobs live in PostgreSQL (graphile-worker's schema) and are added with
@@ -37,4 +40,27 @@ export function enqueueSignatureEmail(
   opts: { runAt?: Date; jobKey?: string } = {},
 ): Promise<void> {
   return enqueue(tx, TASK_SIGNATURE_EMAIL, job, opts);
+}
+
+/** What every feature's `tasks.ts` is given by the job host (src/jobs/worker.ts). */
+export interface JobDeps {
+  ctx: AppContext;
+  mailer: Mailer;
+  /** How often the count deltas are folded (tests fold faster). */
+  foldEveryMs?: number;
+}
+
+/** A feature's jobs: its tasks by name, its crontab lines and the chores it repeats. */
+export interface FeatureJobs {
+  tasks?: Record<string, Task>;
+  crontab?: string[];
+  chores?: Chore[];
+}
+
+/** Work done every few seconds or minutes by each worker; a failure is logged and tried again next time. */
+export interface Chore {
+  everyMs: number;
+  run(): Promise<unknown>;
+  /** The log line when it fails (the error message, not personal data, is logged with it). */
+  failure: string;
 }

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { countsByCountry, verifiedCount } from '../letters/counts.service';
-import { Signature } from '../signatures/signature.entity';
+import { Signature } from '../signatures';
 
 export const PAGE_SIZE = 50;
 

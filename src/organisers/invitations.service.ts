@@ -4,7 +4,7 @@ import type { AppContext } from '../context';
 import { Letter, type Language } from '../letters/letter.entity';
 import { chooseTranslation } from '../letters/letters.service';
 import { enqueue } from '../mail/queue';
-import { hashToken, isWellFormedToken } from '../signatures/tokens';
+import { hashToken, isWellFormedToken } from '../signatures';
 import type { LetterRole } from './letter-organiser.entity';
 import { normaliseOrganiserEmail } from './organiser.entity';
 import { letterTeam, type LetterTeamMember } from './organisers.service';

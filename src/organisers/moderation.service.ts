@@ -1,7 +1,7 @@
 import type { AppContext } from '../context';
 import { recordCountChange } from '../letters/counts.service';
-import { Signature } from '../signatures/signature.entity';
-import { isCounted } from '../signatures/signing.service';
+import { Signature } from '../signatures';
+import { isCounted } from '../signatures';
 import { NotFound } from '../web/errors';
 import type { EntityManager } from 'typeorm';
 

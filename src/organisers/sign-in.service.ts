@@ -1,7 +1,7 @@
 import type { AppContext } from '../context';
 import { enqueue } from '../mail/queue';
 import { limitKeyForIp } from '../web/network';
-import { findTokenForUpdate, isExpired, issueToken } from '../signatures/tokens';
+import { findTokenForUpdate, isExpired, issueToken } from '../signatures';
 import { RateLimited } from '../web/errors';
 import { normaliseOrganiserEmail, Organiser } from './organiser.entity';
 

@@ -1,6 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import countries from 'i18n-iso-countries';
-import { isCalendarDay } from '../updates/updates.schema';
+import { isCalendarDay } from '../updates';
 import { CONTROL_CHARACTERS } from '../web/validate';
 import type { PaperRow, PaperRowError } from './paper-import.entity';
 

@@ -2,8 +2,8 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
 import type { Letter } from '../letters/letter.entity';
 import { chooseTranslation } from '../letters/letters.service';
-import { currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLocals } from '../organisers/auth.middleware';
-import { UPDATES_CSS } from '../updates/updates-organise.router';
+import { currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLocals } from '../organisers';
+import { UPDATES_CSS } from '../updates';
 import { parsePaperSheet, MAX_PAPER_ROWS, type PaperFileError } from './paper-csv';
 import { findImport, importPaperSignatures, savePreview } from './paper.service';
 

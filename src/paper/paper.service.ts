@@ -1,7 +1,7 @@
 import type { AppContext } from '../context';
 import type { Letter } from '../letters/letter.entity';
 import { recordCountChanges } from '../letters/counts.service';
-import { Signature } from '../signatures/signature.entity';
+import { Signature } from '../signatures';
 import { AppError, NotFound } from '../web/errors';
 import { PaperImport, type PaperRow } from './paper-import.entity';
 

@@ -1,9 +1,7 @@
-import { In, IsNull, Not, type DataSource } from 'typeorm';
+import { IsNull, Not, type DataSource } from 'typeorm';
 import { Letter, type Language } from '../letters/letter.entity';
 import { chooseTranslation, renderMarkdown } from '../letters/letters.service';
 import { formatDate, type TFunction } from '../web/i18n';
-import { LetterResponse } from '../updates/letter-response.entity';
-import { LetterUpdate } from '../updates/letter-update.entity';
 import type { AtomEntry } from './atom';
 
 /** What every feed source needs: the database, the public address and the reader's language. */
@@ -74,79 +72,14 @@ export async function deliveryEntries(fc: FeedContext): Promise<AtomEntry[]> {
   });
 }
 
-/** The public letters (open or closed, never drafts) among these ids, with their translations. */
-async function publicLettersById(db: DataSource, ids: string[]): Promise<Map<string, Letter>> {
-  if (!ids.length) return new Map();
-  const letters = await db.getRepository(Letter).find({
-    where: { id: In([...new Set(ids)]), status: In(['open', 'closed']) },
-    relations: { translations: true },
-  });
-  return new Map(letters.map((l) => [l.id, l]));
-}
-
-/** The newest rows of a per-letter table whose letter is public (one query, the letters in a second). */
-async function newestOfPublicLetters<T extends { letterId: string }>(db: DataSource, entity: new () => T): Promise<{ rows: T[]; letters: Map<string, Letter> }> {
-  const rows = await db
-    .getRepository(entity)
-    .createQueryBuilder('row')
-    .innerJoin(Letter, 'letter', `letter.id = row.letter_id AND letter.status IN ('open', 'closed')`)
-    .orderBy('row.created_at', 'DESC')
-    .limit(FEED_LIMIT)
-    .getMany();
-  return { rows, letters: await publicLettersById(db, rows.map((r) => r.letterId)) };
-}
-
-const attr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-
 /**
- * One entry per email update an organiser sent to the signers: its subject and text, which are
- * public (any signer may forward them). Never how many people it went to, nor who wrote it.
+ * The sources the updates feed has without other features: deliveries. The composition adds the
+ * updates feature's own (emailed updates, official responses) when it mounts the router.
  */
-export async function emailedUpdateEntries(fc: FeedContext): Promise<AtomEntry[]> {
-  const { rows, letters } = await newestOfPublicLetters(fc.db, LetterUpdate);
-  return rows.flatMap((u) => {
-    const letter = letters.get(u.letterId);
-    if (!letter) return [];
-    const v = chooseTranslation(letter.translations, letter.defaultLanguage, [fc.lang]);
-    return [
-      {
-        id: `${fc.baseUrl}/letters/${letter.slug}#update-${u.id}`,
-        title: fc.t('sharing.feeds.update', { title: v.title, subject: u.subject }),
-        link: `${fc.baseUrl}/letters/${letter.slug}?lang=${v.language}`,
-        published: u.createdAt,
-        updated: u.createdAt,
-        contentHtml: renderMarkdown(u.bodyMarkdown),
-      },
-    ];
-  });
-}
-
-/** One entry per official response, as the letter page shows it. */
-export async function officialResponseEntries(fc: FeedContext): Promise<AtomEntry[]> {
-  const { rows, letters } = await newestOfPublicLetters(fc.db, LetterResponse);
-  return rows.flatMap((r) => {
-    const letter = letters.get(r.letterId);
-    if (!letter) return [];
-    const v = chooseTranslation(letter.translations, letter.defaultLanguage, [fc.lang]);
-    const original = r.link ? `<p><a href="${attr(r.link)}">${attr(fc.t('updates.response.readOriginal'))}</a></p>` : '';
-    return [
-      {
-        id: `${fc.baseUrl}/letters/${letter.slug}#response-${r.id}`,
-        title: fc.t('sharing.feeds.response', { title: v.title }),
-        link: `${fc.baseUrl}/letters/${letter.slug}?lang=${v.language}`,
-        published: r.createdAt,
-        updated: r.createdAt,
-        summary: fc.t('sharing.feeds.responseSummary', { date: formatDate(new Date(`${r.respondedOn}T00:00:00Z`), fc.lang) }),
-        contentHtml: renderMarkdown(r.body) + original,
-      },
-    ];
-  });
-}
-
-export const updateSources: UpdateSource[] = [deliveryEntries, emailedUpdateEntries, officialResponseEntries];
+export const sharingUpdateSources: UpdateSource[] = [deliveryEntries];
 
 /** Every source's entries, newest first. */
-export async function updateEntries(fc: FeedContext, sources: UpdateSource[] = updateSources): Promise<AtomEntry[]> {
+export async function updateEntries(fc: FeedContext, sources: UpdateSource[]): Promise<AtomEntry[]> {
   const all = (await Promise.all(sources.map((s) => s(fc)))).flat();
   return all.sort((a, b) => b.updated.getTime() - a.updated.getTime()).slice(0, FEED_LIMIT);
 }

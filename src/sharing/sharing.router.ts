@@ -6,7 +6,7 @@ import { verifiedCount } from '../letters/counts.service';
 import { AppError, NotFound } from '../web/errors';
 import { formatNumber, isLanguage, tFor } from '../web/i18n';
 import { renderAtomFeed } from './atom';
-import { openLetterEntries, updateEntries, type FeedContext } from './feeds.service';
+import { openLetterEntries, sharingUpdateSources, updateEntries, type FeedContext, type UpdateSource } from './feeds.service';
 import { embedSizeWithin, embedSnippet, letterUrl } from './letter-sharing';
 import { qrPng, qrSvg } from './qr-code';
 import { renderShareImage, ShareImageCache } from './share-image';
@@ -37,7 +37,9 @@ function etagOf(png: Buffer): string {
 }
 
 /** Share image, QR codes, the embeddable widget, oEmbed and the Atom feeds. */
-export function sharingRouter(ctx: AppContext): Router {
+/** `moreUpdateSources`: other features' entries for the updates feed, given by the composition. */
+export function sharingRouter(ctx: AppContext, moreUpdateSources: UpdateSource[] = []): Router {
+  const updateSources = [...sharingUpdateSources, ...moreUpdateSources];
   const r = Router();
   const base = ctx.config.BASE_URL;
   // One per process: crawlers arrive in bursts right after a link is posted.
@@ -127,7 +129,7 @@ export function sharingRouter(ctx: AppContext): Router {
 
   async function sendFeed(req: Request, res: Response, kind: 'letters' | 'updates') {
     const fc: FeedContext = { db: ctx.db, baseUrl: base, lang: req.lang, t: req.t };
-    const entries = kind === 'letters' ? await openLetterEntries(fc) : await updateEntries(fc);
+    const entries = kind === 'letters' ? await openLetterEntries(fc) : await updateEntries(fc, updateSources);
     const site = req.t('site.name');
     const xml = renderAtomFeed({
       id: `${base}/feeds/${kind}.atom?lang=${req.lang}`,

@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
 import { VISIBILITIES } from '../letters/letter.entity';
 import { chooseTranslation, findLetterById } from '../letters/letters.service';
-import { shareBlock } from '../sharing/letter-sharing';
+import { shareBlock } from '../sharing';
 import { parseForm } from '../web/validate';
 import { confirmFormSchema } from './confirm-form.schema';
 import { verifiedCount } from '../letters/counts.service';

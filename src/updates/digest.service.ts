@@ -2,7 +2,7 @@ import type { AppContext } from '../context';
 import { Letter } from '../letters/letter.entity';
 import { chooseTranslation } from '../letters/letters.service';
 import type { Mailer, OwnerDigestMail } from '../mail/mailer';
-import { Organiser } from '../organisers/organiser.entity';
+import { Organiser } from '../organisers';
 import { verifiedCount } from '../letters/counts.service';
 import { formatDate } from '../web/i18n';
 import { issueDigestUnsubscribeToken } from './unsubscribe.service';

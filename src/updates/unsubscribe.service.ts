@@ -1,9 +1,9 @@
 import type { EntityManager } from 'typeorm';
 import type { AppContext } from '../context';
 import type { Language } from '../letters/letter.entity';
-import { Organiser } from '../organisers/organiser.entity';
-import { Signature } from '../signatures/signature.entity';
-import { findTokenForUpdate, isExpired, issueToken } from '../signatures/tokens';
+import { Organiser } from '../organisers';
+import { Signature } from '../signatures';
+import { findTokenForUpdate, isExpired, issueToken } from '../signatures';
 
 /**
  * Unsubscribe links live long: people unsubscribe from mail that is months old, and RFC 8058

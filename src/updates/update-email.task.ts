@@ -1,8 +1,8 @@
 import type { AppContext } from '../context';
 import { chooseTranslation, findLetterById, renderMarkdown } from '../letters/letters.service';
 import type { Mailer } from '../mail/mailer';
-import { Signature } from '../signatures/signature.entity';
-import { issueSignatureTokens, WITHDRAW_TOKEN_TTL_HOURS } from '../signatures/tokens';
+import { Signature } from '../signatures';
+import { issueSignatureTokens, WITHDRAW_TOKEN_TTL_HOURS } from '../signatures';
 import { formatDate } from '../web/i18n';
 import { LetterResponse } from './letter-response.entity';
 import { LetterUpdate } from './letter-update.entity';

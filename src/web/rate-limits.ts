@@ -150,3 +150,8 @@ export function createSignLimits(db: DataSource, config: Config): SignLimits {
     },
   };
 }
+
+/** Deletes expired counters (they only take room); the job host runs it once a minute. */
+export async function sweepExpiredLimits(db: { query(sql: string, params: unknown[]): Promise<unknown> }): Promise<void> {
+  await db.query('DELETE FROM rate_limits WHERE expire < $1', [Date.now()]);
+}

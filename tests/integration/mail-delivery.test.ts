@@ -8,7 +8,7 @@ import { buildApp } from '../../src/app';
 import { createLogger } from '../../src/logger';
 import { Mailer } from '../../src/mail/mailer';
 import { devMailboxTransport } from '../../src/mail/transport';
-import { startWorker } from '../../src/mail/worker';
+import { startWorker } from '../../src/jobs/worker';
 
 async function sign(t: TestApp, slug: string, form: Record<string, string>, lang = 'en') {
   const b = browser(t.app);

@@ -12,7 +12,7 @@ import { createDataSource } from '../../../src/data-source';
 import { createLogger } from '../../../src/logger';
 import { Mailer } from '../../../src/mail/mailer';
 import { smtpTransport } from '../../../src/mail/transport';
-import { startWorker, type Worker } from '../../../src/mail/worker';
+import { startWorker, type Worker } from '../../../src/jobs/worker';
 import { initI18n } from '../../../src/web/i18n';
 import { createSignLimits } from '../../../src/web/rate-limits';
 

@@ -4,23 +4,24 @@ import { silentLogger } from '../db/queue-schema';
 import { pgPool } from '../db/pool';
 import { scrubErrorMessage } from '../logger';
 import type { AppContext } from '../context';
-import { foldCountDeltas } from '../letters/counts.service';
-import type { Mailer } from './mailer';
-import { TASK_SIGNATURE_EMAIL, type SignatureEmailJob } from './queue';
-import { sendSignatureEmail } from './signature-email.task';
-import { DAILY_DIGEST_CRONTAB, runDailyDigest, sendOwnerDigest, TASK_DAILY_DIGEST, TASK_OWNER_DIGEST_EMAIL, type OwnerDigestJob } from '../updates/digest.service';
-import { fanOut } from '../updates/updates.service';
-import { sendUpdateEmail } from '../updates/update-email.task';
-import { TASK_UPDATE_EMAIL, TASK_UPDATE_FANOUT, type FanoutJob, type UpdateEmailJob } from '../updates/updates.queue';
-import { WorkerPresence } from './worker-presence';
-import { relayOutbox, RELAY_BATCH } from './outbox-relay';
-import { sendSignInEmail } from '../organisers/sign-in-email.task';
-import { TASK_ORGANISER_SIGN_IN_EMAIL, type SignInEmailJob } from '../organisers/sign-in.service';
-import { pruneSessions } from '../organisers/session';
-import { sendTeamInvitationEmail } from '../organisers/invitation-email.task';
-import { pruneInvitations, TASK_TEAM_INVITATION_EMAIL, type TeamInvitationJob } from '../organisers/invitations.service';
-import { recordJobOutcome } from '../ops/metrics';
-import { PRIVACY_CRONTAB, privacyRetentionTask, TASK_PRIVACY_RETENTION } from '../privacy/retention.task';
+import type { Chore, FeatureJobs, JobDeps } from '../mail/queue';
+import type { Mailer } from '../mail/mailer';
+import { WorkerPresence } from '../mail/worker-presence';
+import { relayOutbox, RELAY_BATCH } from '../mail/outbox-relay';
+import { sweepExpiredLimits } from '../web/rate-limits';
+import { recordJobOutcome } from '../ops';
+import { organiserJobs } from '../organisers';
+import { privacyJobs } from '../privacy';
+import { signatureJobs } from '../signatures';
+import { updateJobs } from '../updates';
+
+/** Each feature's jobs, from that feature's own tasks.ts. A new feature with jobs adds one line here. */
+const FEATURE_JOBS: Array<(deps: JobDeps) => FeatureJobs> = [signatureJobs, updateJobs, organiserJobs, privacyJobs];
+
+/** The platform's own chore: expired rate-limit counters only take room. */
+function platformJobs({ ctx }: JobDeps): FeatureJobs {
+  return { chores: [{ everyMs: 60_000, run: () => sweepExpiredLimits(ctx.db), failure: 'expired counters sweep failed' }] };
+}
 
 /**
  * graphile-worker stores a failed job's error message in its table (`last_error`) until the job
@@ -70,30 +71,16 @@ export async function startWorker(
   mailer: Mailer,
   opts: { foldEveryMs?: number; relayEveryMs?: number } = {},
 ): Promise<Worker> {
-  const taskList: Record<string, Task> = {
-    [TASK_SIGNATURE_EMAIL]: async (payload) => {
-      await sendSignatureEmail(ctx, mailer, payload as SignatureEmailJob);
-    },
-    [TASK_UPDATE_FANOUT]: async (payload) => {
-      await fanOut(ctx, payload as FanoutJob);
-    },
-    [TASK_UPDATE_EMAIL]: async (payload) => {
-      await sendUpdateEmail(ctx, mailer, payload as UpdateEmailJob);
-    },
-    [TASK_DAILY_DIGEST]: async () => {
-      await runDailyDigest(ctx);
-    },
-    [TASK_OWNER_DIGEST_EMAIL]: async (payload) => {
-      await sendOwnerDigest(ctx, mailer, payload as OwnerDigestJob);
-    },
-    [TASK_ORGANISER_SIGN_IN_EMAIL]: async (payload) => {
-      await sendSignInEmail(ctx, mailer, payload as SignInEmailJob);
-    },
-    [TASK_TEAM_INVITATION_EMAIL]: async (payload) => {
-      await sendTeamInvitationEmail(ctx, mailer, payload as TeamInvitationJob);
-    },
-    [TASK_PRIVACY_RETENTION]: privacyRetentionTask(ctx),
-  };
+  const jobs = [platformJobs, ...FEATURE_JOBS].map((make) => make({ ctx, mailer, foldEveryMs: opts.foldEveryMs }));
+  const taskList: Record<string, Task> = {};
+  for (const j of jobs) {
+    for (const [name, task] of Object.entries(j.tasks ?? {})) {
+      if (taskList[name]) throw new Error(`two features register the task ${name}`);
+      taskList[name] = task;
+    }
+  }
+  const crontab = jobs.flatMap((j) => j.crontab ?? []);
+  const chores: Chore[] = jobs.flatMap((j) => j.chores ?? []);
   // Each worker pool announces itself before it takes a job, so a crashed process's jobs can be told
   // from a live one's and unlocked at once instead of after graphile-worker's 4 hours.
   const presence = new WorkerPresence(pgPool(ctx.db), ctx.log);
@@ -105,7 +92,7 @@ export async function startWorker(
   const runner: Runner = await run({
     pgPool: pgPool(ctx.db),
     taskList: scrubbingErrors(taskList),
-    crontab: [DAILY_DIGEST_CRONTAB, PRIVACY_CRONTAB].join('\n'),
+    crontab: crontab.join('\n'),
     concurrency: ctx.config.WORKER_CONCURRENCY,
     pollInterval: 1000,
     // Jobs are fetched (and locked in this pool's name) several at a time, not one query per job:
@@ -151,30 +138,25 @@ export async function startWorker(
       }
     }
   })();
-  let folding: Promise<unknown> = Promise.resolve();
-  const timer = setInterval(() => {
-    folding = foldCountDeltas(ctx.db).catch((err: Error) => ctx.log.warn({ err: err.message }, 'count fold failed'));
-  }, opts.foldEveryMs ?? 2000);
-  // Expired rate-limit counters and sessions only take room: once a minute is enough. Every two
-  // seconds, on a viral day's 600,000 counter rows, the scan took ~90 ms of PostgreSQL each time.
-  let sweeping: Promise<unknown> = Promise.resolve();
-  const sweepTimer = setInterval(() => {
-    sweeping = ctx.db
-      .query('DELETE FROM rate_limits WHERE expire < $1', [Date.now()])
-      .then(() => pruneSessions(ctx))
-      .then(() => pruneInvitations(ctx))
-      .catch((err: Error) => ctx.log.warn({ err: err.message }, 'expired counters and sessions sweep failed'));
-  }, 60_000);
+  // Folding count deltas every two seconds; expired counters, sessions and invitations once a
+  // minute (every two seconds, on a viral day's 600,000 counter rows, the scan took ~90 ms each).
+  const running = new Set<Promise<unknown>>();
+  const choreTimers = chores.map((chore) =>
+    setInterval(() => {
+      const p = chore.run().catch((err: Error) => ctx.log.warn({ err: err.message }, chore.failure));
+      running.add(p);
+      void p.finally(() => running.delete(p));
+    }, chore.everyMs),
+  );
   return {
     async stop() {
       relaying = false;
       wakeRelay();
       await relayLoop;
-      clearInterval(timer);
-      clearInterval(sweepTimer);
+      for (const t of choreTimers) clearInterval(t);
       clearInterval(recoveryTimer);
       await runner.stop();
-      await Promise.all([folding, sweeping, recovering]);
+      await Promise.all([...running, recovering]);
       await presence.stop();
     },
   };

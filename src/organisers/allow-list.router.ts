@@ -1,11 +1,11 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
 import type { Letter } from '../letters/letter.entity';
-import { requireLetterRole, requireOrganiser, type OrganiserLocals } from '../organisers/auth.middleware';
+import { requireLetterRole, requireOrganiser, type OrganiserLocals } from './auth.middleware';
 import { NotFound } from '../web/errors';
 import { parseForm } from '../web/validate';
-import { addAllowedNetwork, listAllowedNetworks, removeAllowedNetwork } from './abuse.service';
-import { allowListAddSchema } from './allow-list.schema';
+import { addAllowedNetwork, listAllowedNetworks, removeAllowedNetwork } from '../abuse';
+import { allowListAddSchema } from '../abuse';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -14,7 +14,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
  * `views/abuse/allow-list.ejs` that the organiser workspace can include (it needs `letter`,
  * `networks` and `allowList` = { values, errors }).
  */
-export function abuseRouter(ctx: AppContext): Router {
+export function allowListRouter(ctx: AppContext): Router {
   const r = Router();
   const base = '/organise/letters/:slug/allow-list';
   const owner = [requireOrganiser, requireLetterRole(ctx, 'owner')];

@@ -1,9 +1,9 @@
 import type { AppContext } from '../context';
 import { chooseTranslation, findLetterById } from '../letters/letters.service';
-import { Signature } from '../signatures/signature.entity';
-import { issueSignatureTokens, WITHDRAW_TOKEN_TTL_HOURS } from '../signatures/tokens';
-import type { Mailer } from './mailer';
-import type { SignatureEmailJob } from './queue';
+import { Signature } from './signature.entity';
+import { issueSignatureTokens, WITHDRAW_TOKEN_TTL_HOURS } from './tokens';
+import type { Mailer } from '../mail/mailer';
+import type { SignatureEmailJob } from '../mail/queue';
 
 /**
  * Sends one signature email. Tokens are made here rather than at signing, so the job payload

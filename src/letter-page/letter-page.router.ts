@@ -1,0 +1,84 @@
+import crypto from 'node:crypto';
+import { Router, type Request, type Response } from 'express';
+import type { AppContext } from '../context';
+import type { Letter } from '../letters/letter.entity';
+import { findPublicLetter, letterPublicData, listPublicLetters, renderMarkdown } from '../letters/letters.service';
+import { askedLanguage, slugParam, versionFor } from '../letters/letter-request';
+import { homeLanguageLinks, letterSharing } from '../sharing';
+import { recentSignatories, type RenderLetterPage, type SignFormState } from '../signatures';
+import { publicResponses } from '../updates';
+import { countryOptions, tFor } from '../web/i18n';
+import { MicroCache } from '../web/micro-cache';
+
+/**
+ * The home page and the public letter page: the one page that shows what several features hold
+ * (the count, the newest signers and the sign form, the sharing block, official responses). It
+ * sits above them and reads each through its index.ts; `render` is what the sign route uses to
+ * show the page again with the form's errors.
+ */
+export function letterPage(ctx: AppContext): { router: Router; render: RenderLetterPage } {
+  const r = Router();
+
+  r.get('/', async (req, res) => {
+    const letters = await listPublicLetters(ctx.db, [req.lang]);
+    res.render('home', { title: req.t('home.title'), letters, languageLinks: homeLanguageLinks(ctx.config.BASE_URL, req.lang) });
+  });
+
+  async function renderLetter(req: Request, res: Response, letter: Letter, form: SignFormState | null, status = 200) {
+    res.status(status).render('letters/letter', await letterPageLocals(req, letter, form));
+  }
+
+  async function letterPageLocals(req: Request, letter: Letter, form: SignFormState | null) {
+    const version = versionFor(req, letter);
+    const data = await letterPublicData(ctx.db, letter, version, ctx.config.BASE_URL);
+    const [individuals, organisations, officialResponses, sharing] = await Promise.all([
+      recentSignatories(ctx.db, letter.id, 'individual'),
+      recentSignatories(ctx.db, letter.id, 'organisation'),
+      publicResponses(ctx.db, letter.id),
+      letterSharing(ctx.db, ctx.config.BASE_URL, letter, version, data.signatureCount, {
+        lang: req.lang,
+        t: req.t,
+        versionT: tFor(version.language),
+      }),
+    ]);
+    return {
+      title: version.shortTitle ?? version.title,
+      letter: data,
+      bodyHtml: renderMarkdown(version.body),
+      versions: letter.translations.map((t) => t.language),
+      individuals,
+      organisations,
+      countries: countryOptions(req.lang),
+      form: form ?? { values: { visibility: letter.publicNamesDefault, signedAs: 'individual' }, errors: {} },
+      sharing,
+      officialResponses,
+    };
+  }
+
+  // The page as anonymous readers get it, rendered once per letter, interface language and version
+  // for LETTER_PAGE_CACHE_SECONDS, with a slot where each reader's own CSRF token goes.
+  const pages = new MicroCache<string>(ctx.config.LETTER_PAGE_CACHE_SECONDS * 1000);
+  const CSRF_SLOT = `csrf-slot-${crypto.randomBytes(16).toString('hex')}`;
+
+  function renderToString(res: Response, view: string, locals: object): Promise<string> {
+    return new Promise((resolve, reject) => res.render(view, locals, (err, html) => (err ? reject(err) : resolve(html))));
+  }
+
+  r.get('/letters/:slug.json', async (req, res) => {
+    const letter = await findPublicLetter(ctx.db, slugParam(req));
+    const data = await letterPublicData(ctx.db, letter, versionFor(req, letter), ctx.config.BASE_URL);
+    res.set('Cache-Control', 'public, max-age=10');
+    res.json(data);
+  });
+
+  r.get('/letters/:slug', async (req, res) => {
+    const slug = slugParam(req);
+    const html = await pages.get(`${slug}|${req.lang}|${askedLanguage(req) ?? ''}`, async () => {
+      const letter = await findPublicLetter(ctx.db, slug);
+      return renderToString(res, 'letters/letter', { ...(await letterPageLocals(req, letter, null)), csrfToken: () => CSRF_SLOT });
+    });
+    res.type('html').send(html.replaceAll(CSRF_SLOT, (res.locals.csrfToken as () => string)()));
+  });
+
+  return { router: r, render: renderLetter };
+}

@@ -1,0 +1,2 @@
+export { recordJobOutcome, requestMetrics } from './metrics';
+export { opsRouter } from './ops.router';

@@ -1,0 +1,21 @@
+import type { FeatureJobs, JobDeps } from '../mail/queue';
+import { sendTeamInvitationEmail } from './invitation-email.task';
+import { pruneInvitations, TASK_TEAM_INVITATION_EMAIL, type TeamInvitationJob } from './invitations.service';
+import { pruneSessions } from './session';
+import { sendSignInEmail } from './sign-in-email.task';
+import { TASK_ORGANISER_SIGN_IN_EMAIL, type SignInEmailJob } from './sign-in.service';
+
+/** Sign-in links and team invitations; expired sessions and invitations only take room. */
+export function organiserJobs({ ctx, mailer }: JobDeps): FeatureJobs {
+  return {
+    tasks: {
+      [TASK_ORGANISER_SIGN_IN_EMAIL]: async (payload) => {
+        await sendSignInEmail(ctx, mailer, payload as SignInEmailJob);
+      },
+      [TASK_TEAM_INVITATION_EMAIL]: async (payload) => {
+        await sendTeamInvitationEmail(ctx, mailer, payload as TeamInvitationJob);
+      },
+    },
+    chores: [{ everyMs: 60_000, run: () => pruneSessions(ctx).then(() => pruneInvitations(ctx)), failure: 'expired sessions sweep failed' }],
+  };
+}

@@ -1,0 +1,2 @@
+export { applyRetention, eraseSigner, PAPER_PREVIEW_HOURS, type RetentionReport } from './retention.service';
+export { privacyJobs } from './tasks';

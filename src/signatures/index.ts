@@ -1,0 +1,9 @@
+export { initialsOf } from './display-name';
+export { countsItsOwnFlood, signRouter, type RenderLetterPage, type SignFormState } from './sign.router';
+export { recentSignatories } from './signatories.service';
+export { Signature, SIGNED_AS, type SignedAs } from './signature.entity';
+export { signaturesRouter } from './signatures.router';
+export { isCounted } from './signing.service';
+export { signatureJobs } from './tasks';
+export { Token } from './token.entity';
+export { findTokenForUpdate, hashToken, isExpired, issueSignatureTokens, issueToken, isWellFormedToken, WITHDRAW_TOKEN_TTL_HOURS } from './tokens';

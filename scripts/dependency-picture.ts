@@ -24,7 +24,7 @@ const LAYERS: Array<{ name: string; test: (unit: string) => boolean }> = [
 function unitOf(file: string): string | null {
   const m = /^src\/([^/]+)(\/)?/.exec(file);
   if (!m) return null;
-  return m[2] ? `${m[1]}/` : m[1]!;
+  return m[2] ? `${m[1]}/` : m[1];
 }
 
 function edges(): { units: string[]; arrows: Array<[string, string]> } {
@@ -93,7 +93,7 @@ function draw(units: string[], arrows: Array<[string, string]>): string {
   let lastLayer = -1;
   keys.forEach((key, i) => {
     const layer = Number(key.split('.')[0]);
-    if (layer !== lastLayer) out.push(`<text x="10" y="${20 + i * rowH + 17}" fill="#333" font-weight="bold">${esc(LAYERS[layer]!.name)}</text>`);
+    if (layer !== lastLayer) out.push(`<text x="10" y="${20 + i * rowH + 17}" fill="#333" font-weight="bold">${esc(LAYERS[layer].name)}</text>`);
     lastLayer = layer;
   });
   // Everything may import platform: those arrows (and platform's own) would hide the rest.

@@ -637,7 +637,7 @@ async function main(): Promise<void> {
     try {
       execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe' });
     } catch (e) {
-      throw new Error(`npm run build failed:\n${String((e as { stdout?: Buffer }).stdout ?? '')}`);
+      throw new Error(`npm run build failed:\n${String((e as { stdout?: Buffer }).stdout ?? '')}`, { cause: e });
     }
     if (!fs.existsSync(DIST_MAIN)) throw new Error('the build did not produce dist/src/main.js');
 

@@ -29,7 +29,9 @@ import { readFileSync } from 'fs';
 import { dirname, join } from 'path';
 import MarkdownIt from 'markdown-it';
 import PDFDocument from 'pdfkit';
-import { ExportColumn, ExportMeta, ExportRow, ExportWriter, humanCellText, OutputGuard } from '../export-row';
+import { humanCellText } from '../cell-text';
+import { ExportColumn, ExportMeta, ExportRow, ExportWriter } from '../export-row';
+import { OutputGuard } from '../stream-helpers';
 
 type Doc = PDFKit.PDFDocument;
 type Token = MarkdownIt.Token;

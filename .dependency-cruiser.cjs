@@ -60,10 +60,17 @@ module.exports = {
     },
     {
       name: 'composition-entry-points-stay-on-top',
-      comment: 'cli/ and main.ts are entry points: nothing imports them; app.ts is imported by main.ts only.',
+      comment: 'cli/ commands and main.ts are entry points: nothing imports them; app.ts is imported by main.ts only.',
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/main\\.ts$' },
-      to: { path: '^src/(cli/|main\\.ts$|app\\.ts$)' },
+      to: { path: '^src/(cli/(?!bootstrap\\.ts$)|main\\.ts$|app\\.ts$)' },
+    },
+    {
+      name: 'cli-bootstrap-is-for-commands',
+      comment: 'cli/bootstrap.ts starts and stops what a command needs: only the commands beside it use it.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/cli/' },
+      to: { path: '^src/cli/bootstrap\\.ts$' },
     },
   ],
   options: {

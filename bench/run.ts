@@ -10,7 +10,8 @@ import { SMTPServer } from 'smtp-server';
 import { openLoop, type OpenLoopFigures, type OpenLoopRequest } from './open-loop';
 
 /**
- * `npm run bench`: the app in production mode (compiled, `node dist/src/main.js`) against its own
+ * `npm run bench`: the app in production mode (`npm run build`, then `node dist/src/main.js` as
+ * `npm run start:prod` runs it, one or two copies behind bench/cluster.ts) against its own
  * database, a real SMTP server in this process, autocannon as the load, and for every figure a
  * reference measured in the same run. Prints one table. BENCH_QUICK=1 for a short run.
  * See bench/README.md for what each line means.
@@ -632,11 +633,11 @@ async function main(): Promise<void> {
   const sink = new Sink();
   await sink.start();
   try {
-    log('compiling (tsc -p bench/tsconfig.build.json)');
+    log('compiling (npm run build)');
     try {
-      execFileSync(process.execPath, [path.join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', 'bench/tsconfig.build.json'], { cwd: ROOT, stdio: 'pipe' });
-    } catch {
-      // type errors elsewhere do not stop the emit
+      execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'pipe' });
+    } catch (e) {
+      throw new Error(`npm run build failed:\n${String((e as { stdout?: Buffer }).stdout ?? '')}`, { cause: e });
     }
     if (!fs.existsSync(DIST_MAIN)) throw new Error('the build did not produce dist/src/main.js');
 

@@ -1,22 +1,17 @@
-import 'reflect-metadata';
 import fs from 'node:fs';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
-import { loadConfig, loadDotEnv } from '../config';
+import type { Config } from '../config';
 import type { AppContext } from '../context';
-import { migrateAll } from '../db/connect';
-import { openDatabase } from '../data-source';
-import { exportFormSchema, exportRequest } from '../exports';
-import { exportSignatures, PDF_MAX_ROWS, type ExportResult } from '../exports';
+import { exportFormSchema, exportRequest, exportSignatures, PDF_MAX_ROWS, type ExportResult } from '../exports';
 import { Letter } from '../letters/letter.entity';
-import { createLogger } from '../logger';
-import { LetterOrganiser } from '../organisers';
-import { Organiser } from '../organisers';
+import { LetterOrganiser, normaliseOrganiserEmail, Organiser } from '../organisers';
 import { initI18n, tFor } from '../web/i18n';
 import { createSignLimits } from '../web/rate-limits';
 import { parseForm } from '../web/validate';
+import { withApp } from './bootstrap';
 
 const USAGE = `Usage:
   npm run export -- <letter-slug> --format csv|xlsx|json|pdf [--out FILE]
@@ -95,137 +90,132 @@ function progressReporter(): { start(total: number): void; update(done: number, 
   };
 }
 
-/** npm run export: one letter's signatures to a file, audited like an export from the web. */
-async function main(): Promise<number> {
-  let args: Args;
+function parseOrExit(argv: string[]): Args {
   try {
-    args = parse(process.argv.slice(2));
+    return parse(argv);
   } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`${e.message ? `export: ${e.message}\n\n` : ''}${USAGE}\n`);
-      return 64; // EX_USAGE
-    }
-    throw e;
-  }
-  const slug = args.positionals[0];
-  const v = args.values;
-  loadDotEnv();
-  const config = loadConfig();
-  // Files carry the address where an official checks them (the PDF's footer): a default one
-  // would send officials to localhost. Only a developer's own machine may go on without it.
-  if (!config.baseUrlSet) {
-    const verifyAt = `${config.BASE_URL}/verify`;
-    if (config.NODE_ENV !== 'development') {
-      process.stderr.write(
-        `export: BASE_URL is not set: the file would name ${verifyAt} as the place to check it.\n` +
-          'Set BASE_URL to the public address of the site (e.g. BASE_URL=https://letters.example.org).\n',
-      );
-      return 78; // EX_CONFIG
-    }
-    process.stderr.write(`export: warning: BASE_URL is not set; the file will name ${verifyAt} as the place to check it\n`);
-  }
-  const log = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
-  await initI18n();
-  const database = await openDatabase(config, log);
-  const ctx: AppContext = { db: database.db, config, log, limits: createSignLimits(database.db, config) };
-  // Written to <file>.part and renamed when complete, so a failed export never leaves a file that looks whole.
-  const file: { part: string | null; final: string } = { part: null, final: '' };
-  try {
-    await migrateAll(database.db, log);
-    const letter = await database.db.getRepository(Letter).findOne({ where: { slug }, relations: { translations: true } });
-    if (!letter) {
-      process.stderr.write(`export: no letter "${slug}"\n`);
-      return 65; // EX_DATAERR
-    }
-    let organiserId: string | null = null;
-    if (v.as) {
-      const organiser = await database.db.getRepository(Organiser).findOneBy({ email: v.as.trim().toLowerCase() });
-      const role = organiser && (await database.db.getRepository(LetterOrganiser).findOneBy({ letterId: letter.id, organiserId: organiser.id }));
-      if (!organiser || !role) {
-        process.stderr.write(`export: ${v.as} is not an organiser of ${slug}\n`);
-        return 65;
-      }
-      organiserId = organiser.id;
-    }
-    // The same rules as the web form, so the command line cannot do what the page refuses.
-    const parsed = parseForm(exportFormSchema, {
-      format: v.format,
-      purpose: v.purpose,
-      scope: v.all ? 'all' : 'verified',
-      from: v.from,
-      to: v.to,
-      country: v.country,
-      signedAs: v['signed-as'],
-      columns: v.columns === undefined ? ['name', 'country', 'city', 'organisation', 'signedAs', 'signedAt'] : v.columns.split(',').map((c) => c.trim()).filter(Boolean),
-      includeEmail: v['include-email'] ? 'on' : undefined,
-      language: v.lang ?? letter.defaultLanguage,
-    });
-    if (!parsed.ok) {
-      const t = tFor('en');
-      for (const [field, key] of Object.entries(parsed.errors)) process.stderr.write(`export: ${field}: ${t(key, { max: PDF_MAX_ROWS })}\n`);
-      return 64;
-    }
-    const form = parsed.data;
-
-    const progress = progressReporter();
-    let out: fs.WriteStream | null = null;
-    let result: ExportResult;
-    try {
-      result = await new Promise<ExportResult>((resolve, reject) => {
-        // The file name carries the export id, known only once the export starts: the stream is
-        // opened in onStart, and the writer's first write waits for it.
-        const pass = new PassThrough();
-        exportSignatures(
-          ctx,
-          exportRequest(form, letter, organiserId),
-          pass,
-          {
-            onStart: ({ fileName, total }) => {
-              const target = v.out ? path.resolve(v.out) : path.resolve(fileName);
-              file.final = fs.existsSync(target) && fs.statSync(target).isDirectory() ? path.join(target, fileName) : target;
-              file.part = `${file.final}.part`;
-              out = fs.createWriteStream(file.part);
-              out.on('error', (err) => pass.destroy(err));
-              pass.pipe(out);
-              progress.start(total);
-            },
-            onProgress: (done, total) => progress.update(done, total),
-          },
-        ).then(async (r) => {
-          // pass has ended; wait until the file is on disk before calling it done.
-          const written = out;
-          if (written && !written.writableFinished) await new Promise<void>((ok, fail) => written.once('finish', ok).once('error', fail));
-          resolve(r);
-        }, reject);
-      });
-    } finally {
-      progress.stop();
-    }
-    if (!file.part) throw new Error('the export produced no file');
-    fs.renameSync(file.part, file.final);
-    file.part = null;
-    process.stdout.write(
-      [`export id: ${result.exportId}`, `sha256:    ${result.sha256}`, `rows:      ${result.rowCount}`, `bytes:     ${result.bytes}`, `file:      ${file.final}`].join('\n') + '\n',
-    );
-    return 0;
-  } catch (e) {
-    const key = (e as { messageKey?: string }).messageKey;
-    if (key) {
-      process.stderr.write(`export: ${tFor('en')(key, { max: PDF_MAX_ROWS })}\n`);
-      return 65;
-    }
-    throw e;
-  } finally {
-    if (file.part) fs.rmSync(file.part, { force: true });
-    await ctx.limits.close();
-    await database.close();
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`${e.message ? `export: ${e.message}\n\n` : ''}${USAGE}\n`);
+    process.exit(64); // EX_USAGE
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`export failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
+/**
+ * Files carry the address where an official checks them (the PDF's footer): a default one would
+ * send officials to localhost. Only a developer's own machine may go on without it.
+ */
+function checkBaseUrl(config: Config): number | void {
+  if (config.baseUrlSet) return;
+  const verifyAt = `${config.BASE_URL}/verify`;
+  if (config.NODE_ENV !== 'development') {
+    process.stderr.write(
+      `export: BASE_URL is not set: the file would name ${verifyAt} as the place to check it.\n` +
+        'Set BASE_URL to the public address of the site (e.g. BASE_URL=https://letters.example.org).\n',
+    );
+    return 78; // EX_CONFIG
+  }
+  process.stderr.write(`export: warning: BASE_URL is not set; the file will name ${verifyAt} as the place to check it\n`);
+}
+
+/** npm run export: one letter's signatures to a file, audited like an export from the web. */
+const args = parseOrExit(process.argv.slice(2));
+const slug = args.positionals[0];
+const v = args.values;
+
+void withApp(
+  async ({ db, config, log }) => {
+    await initI18n();
+    const ctx: AppContext = { db, config, log, limits: createSignLimits(db, config) };
+    // Written to <file>.part and renamed when complete, so a failed export never leaves a file that looks whole.
+    const file: { part: string | null; final: string } = { part: null, final: '' };
+    try {
+      const letter = await db.getRepository(Letter).findOne({ where: { slug }, relations: { translations: true } });
+      if (!letter) {
+        process.stderr.write(`export: no letter "${slug}"\n`);
+        return 65; // EX_DATAERR
+      }
+      let organiserId: string | null = null;
+      if (v.as) {
+        const organiser = await db.getRepository(Organiser).findOneBy({ email: normaliseOrganiserEmail(v.as) });
+        const role = organiser && (await db.getRepository(LetterOrganiser).findOneBy({ letterId: letter.id, organiserId: organiser.id }));
+        if (!organiser || !role) {
+          process.stderr.write(`export: ${v.as} is not an organiser of ${slug}\n`);
+          return 65;
+        }
+        organiserId = organiser.id;
+      }
+      // The same rules as the web form, so the command line cannot do what the page refuses.
+      const parsed = parseForm(exportFormSchema, {
+        format: v.format,
+        purpose: v.purpose,
+        scope: v.all ? 'all' : 'verified',
+        from: v.from,
+        to: v.to,
+        country: v.country,
+        signedAs: v['signed-as'],
+        columns: v.columns === undefined ? ['name', 'country', 'city', 'organisation', 'signedAs', 'signedAt'] : v.columns.split(',').map((c) => c.trim()).filter(Boolean),
+        includeEmail: v['include-email'] ? 'on' : undefined,
+        language: v.lang ?? letter.defaultLanguage,
+      });
+      if (!parsed.ok) {
+        const t = tFor('en');
+        for (const [field, key] of Object.entries(parsed.errors)) process.stderr.write(`export: ${field}: ${t(key, { max: PDF_MAX_ROWS })}\n`);
+        return 64;
+      }
+      const form = parsed.data;
+
+      const progress = progressReporter();
+      let out: fs.WriteStream | null = null;
+      let result: ExportResult;
+      try {
+        result = await new Promise<ExportResult>((resolve, reject) => {
+          // The file name carries the export id, known only once the export starts: the stream is
+          // opened in onStart, and the writer's first write waits for it.
+          const pass = new PassThrough();
+          exportSignatures(
+            ctx,
+            exportRequest(form, letter, organiserId),
+            pass,
+            {
+              onStart: ({ fileName, total }) => {
+                const target = v.out ? path.resolve(v.out) : path.resolve(fileName);
+                file.final = fs.existsSync(target) && fs.statSync(target).isDirectory() ? path.join(target, fileName) : target;
+                file.part = `${file.final}.part`;
+                out = fs.createWriteStream(file.part);
+                out.on('error', (err) => pass.destroy(err));
+                pass.pipe(out);
+                progress.start(total);
+              },
+              onProgress: (done, total) => progress.update(done, total),
+            },
+          ).then(async (r) => {
+            // pass has ended; wait until the file is on disk before calling it done.
+            const written = out;
+            if (written && !written.writableFinished) await new Promise<void>((ok, fail) => written.once('finish', ok).once('error', fail));
+            resolve(r);
+          }, reject);
+        });
+      } finally {
+        progress.stop();
+      }
+      if (!file.part) throw new Error('the export produced no file');
+      fs.renameSync(file.part, file.final);
+      file.part = null;
+      process.stdout.write(
+        [`export id: ${result.exportId}`, `sha256:    ${result.sha256}`, `rows:      ${result.rowCount}`, `bytes:     ${result.bytes}`, `file:      ${file.final}`].join('\n') + '\n',
+      );
+      return 0;
+    } catch (e) {
+      const key = (e as { messageKey?: string }).messageKey;
+      if (key) {
+        process.stderr.write(`export: ${tFor('en')(key, { max: PDF_MAX_ROWS })}\n`);
+        return 65;
+      }
+      throw e;
+    } finally {
+      if (file.part) fs.rmSync(file.part, { force: true });
+      await ctx.limits.close();
+    }
   },
+  { name: 'export', quiet: true, preflight: checkBaseUrl },
 );

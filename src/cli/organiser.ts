@@ -1,11 +1,6 @@
-import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { loadConfig, loadDotEnv } from '../config';
-import { migrateAll } from '../db/connect';
-import { openDatabase } from '../data-source';
-import { createLogger } from '../logger';
-import { LETTER_ROLES, type LetterRole } from '../organisers';
-import { addOrganiser, grantRole, OrganiserInputError } from '../organisers';
+import { addOrganiser, grantRole, LETTER_ROLES, type LetterRole, OrganiserInputError } from '../organisers';
+import { withApp } from './bootstrap';
 
 const USAGE = `Usage:
   npm run organiser -- add <email> [--name "Full Name"]
@@ -39,47 +34,37 @@ function parse(argv: string[]): Command {
   throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
 }
 
-/** npm run organiser: adds organisers and gives them roles on letters. */
-async function main(): Promise<number> {
-  let command: Command;
+function parseOrExit(argv: string[]): Command {
   try {
-    command = parse(process.argv.slice(2));
+    return parse(argv);
   } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`${e.message ? `organiser: ${e.message}\n\n` : ''}${USAGE}\n`);
-      return 64; // EX_USAGE
-    }
-    throw e;
-  }
-  loadDotEnv();
-  const config = loadConfig();
-  const log = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
-  const database = await openDatabase(config, log);
-  try {
-    await migrateAll(database.db, log);
-    if (command.kind === 'add') {
-      const { organiser, created } = await addOrganiser(database.db, command.email, command.name);
-      process.stdout.write(`${created ? 'Added' : 'Already there:'} organiser ${organiser.email}${organiser.name ? ` (${organiser.name})` : ''}\n`);
-    } else {
-      const { organiser, letter } = await grantRole(database.db, command.email, command.slug, command.role);
-      process.stdout.write(`${organiser.email} is now ${command.role} of ${letter.slug}\n`);
-    }
-    return 0;
-  } catch (e) {
-    if (e instanceof OrganiserInputError) {
-      process.stderr.write(`organiser: ${e.message}\n`);
-      return 65; // EX_DATAERR
-    }
-    throw e;
-  } finally {
-    await database.close();
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`${e.message ? `organiser: ${e.message}\n\n` : ''}${USAGE}\n`);
+    process.exit(64); // EX_USAGE
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`organiser failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
+/** npm run organiser: adds organisers and gives them roles on letters. */
+const command = parseOrExit(process.argv.slice(2));
+
+void withApp(
+  async ({ db }) => {
+    try {
+      if (command.kind === 'add') {
+        const { organiser, created } = await addOrganiser(db, command.email, command.name);
+        process.stdout.write(`${created ? 'Added' : 'Already there:'} organiser ${organiser.email}${organiser.name ? ` (${organiser.name})` : ''}\n`);
+      } else {
+        const { organiser, letter } = await grantRole(db, command.email, command.slug, command.role);
+        process.stdout.write(`${organiser.email} is now ${command.role} of ${letter.slug}\n`);
+      }
+      return 0;
+    } catch (e) {
+      if (e instanceof OrganiserInputError) {
+        process.stderr.write(`organiser: ${e.message}\n`);
+        return 65; // EX_DATAERR
+      }
+      throw e;
+    }
   },
+  { name: 'organiser', quiet: true },
 );

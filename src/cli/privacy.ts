@@ -1,9 +1,5 @@
-import 'reflect-metadata';
-import { loadConfig, loadDotEnv } from '../config';
-import { migrateAll } from '../db/connect';
-import { openDatabase } from '../data-source';
-import { createLogger } from '../logger';
 import { applyRetention, eraseSigner, PAPER_PREVIEW_HOURS, type RetentionReport } from '../privacy';
+import { withApp } from './bootstrap';
 
 const USAGE = `Usage:
   npm run privacy -- erase <email>   remove every signature of this address, on every letter
@@ -29,35 +25,21 @@ function retentionSummary(r: RetentionReport, periods: { PENDING_RETENTION_DAYS:
  * npm run privacy. Prints counts only: the address is never echoed, so a terminal log or a CI
  * transcript of an erasure does not itself keep the personal data it was asked to remove.
  */
-async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  const valid = (command === 'erase' && rest.length === 1 && rest[0].includes('@')) || (command === 'retention' && rest.length === 0);
-  if (!valid) {
-    process.stderr.write(`${USAGE}\n`);
-    return 64; // EX_USAGE
-  }
-  loadDotEnv();
-  const config = loadConfig();
-  const log = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
-  const database = await openDatabase(config, log);
-  try {
-    await migrateAll(database.db, log);
-    if (command === 'erase') {
-      const { signatures, letters } = await eraseSigner(database.db, rest[0]);
-      process.stdout.write(`Erased ${signatures} signature(s) from ${letters} letter(s).\n`);
-    } else {
-      process.stdout.write(retentionSummary(await applyRetention(database.db, config), config));
-    }
-    return 0;
-  } finally {
-    await database.close();
-  }
+const [command, ...rest] = process.argv.slice(2);
+const valid = (command === 'erase' && rest.length === 1 && rest[0].includes('@')) || (command === 'retention' && rest.length === 0);
+if (!valid) {
+  process.stderr.write(`${USAGE}\n`);
+  process.exit(64); // EX_USAGE
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err: unknown) => {
-    process.stderr.write(`privacy failed: ${err instanceof Error ? err.message : String(err)}\n`);
-    process.exit(1);
+void withApp(
+  async ({ db, config }) => {
+    if (command === 'erase') {
+      const { signatures, letters } = await eraseSigner(db, rest[0]);
+      process.stdout.write(`Erased ${signatures} signature(s) from ${letters} letter(s).\n`);
+    } else {
+      process.stdout.write(retentionSummary(await applyRetention(db, config), config));
+    }
   },
+  { name: 'privacy', quiet: true },
 );

@@ -24,7 +24,7 @@ import { chooseTranslation } from '../letters/letters.service';
 import { initialsOf } from '../signatures';
 import { AppError } from '../web/errors';
 import { countryName, isLanguage, tFor } from '../web/i18n';
-import { createDigestingStream } from './digest';
+import { createDigestingStream } from './sha256-tee';
 import { ExportAudit } from './export-audit.entity';
 import { countsQuery, type DbRow, type ExportFilters, type ExportPurpose, NO_FILTERS, rowsQuery, selection } from './export-query';
 import type { ExportColumn, ExportFormat, ExportMeta, ExportRow } from './export-row';

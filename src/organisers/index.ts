@@ -4,7 +4,7 @@ export { authRouter } from './auth.router';
 export { invitationsRouter } from './invitations.router';
 export { LETTER_ROLES, LetterOrganiser, type LetterRole } from './letter-organiser.entity';
 export { organiseRouter } from './organise.router';
-export { Organiser } from './organiser.entity';
+export { normaliseOrganiserEmail, Organiser } from './organiser.entity';
 export { addOrganiser, grantRole, OrganiserInputError } from './organisers.service';
 export { sessionMiddleware } from './session';
 export { organiserJobs } from './tasks';

@@ -45,6 +45,7 @@ const PLANTED: Array<{ what: string; file: string; line: string; rule: string }>
   { what: 'letters core importing a feature', file: 'src/letters/slug.ts', line: "import '../sharing';", rule: 'letters-core-imports-only-platform' },
   { what: 'a feature importing the app', file: 'src/ops/readiness.ts', line: "import '../app';", rule: 'nothing-imports-composition' },
   { what: 'a feature importing the CLI', file: 'src/paper/paper-csv.ts', line: "import '../cli/seed';", rule: 'composition-entry-points-stay-on-top' },
+  { what: 'a feature borrowing the commands\' start-up', file: 'src/privacy/retention.task.ts', line: "import '../cli/bootstrap';", rule: 'cli-bootstrap-is-for-commands' },
   { what: 'two features importing each other', file: 'src/abuse/disposable.ts', line: "import '../updates';", rule: 'no-folder-cycles' },
   { what: 'a file cycle (one half)', file: 'src/web/validate.ts', line: "import './micro-cache';", rule: 'no-file-cycles' },
   { what: 'a file cycle (other half)', file: 'src/web/micro-cache.ts', line: "import './validate';", rule: 'no-file-cycles' },

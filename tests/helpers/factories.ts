@@ -2,6 +2,10 @@ import crypto from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { Letter, type Language, type LetterStatus, type Visibility } from '../../src/letters/letter.entity';
 import { LetterTranslation } from '../../src/letters/letter-translation.entity';
+import { recordCountChange } from '../../src/letters/counts.service';
+import { normaliseEmail } from '../../src/mail/email-address';
+import { Signature } from '../../src/signatures/signature.entity';
+import { isCounted } from '../../src/signatures/signing.service';
 
 const unique = () => crypto.randomBytes(4).toString('hex');
 
@@ -25,6 +29,66 @@ export async function aLetter(
     recipient: 'The Minister',
   });
   return letter;
+}
+
+export type SignatureOverrides = Partial<
+  Pick<
+    Signature,
+    | 'fullName'
+    | 'email'
+    | 'emailNormalised'
+    | 'country'
+    | 'city'
+    | 'organisation'
+    | 'signedAs'
+    | 'visibility'
+    | 'wantsUpdates'
+    | 'language'
+    | 'status'
+    | 'heldReason'
+    | 'hidden'
+    | 'source'
+    | 'originHash'
+    | 'createdAt'
+    | 'confirmedAt'
+    | 'invalidatedAt'
+    | 'invalidatedReason'
+  >
+>;
+
+/**
+ * A signature written straight to the database (no email round trip), in any state: pending
+ * (`status: 'pending'`), confirmed (the default), held (`heldReason: '…'`), invalidated
+ * (`status: 'invalidated'`), hidden, from paper… The address is unique unless given, and its
+ * normalised form is the one signing stores. A counted signature (confirmed and not held) moves
+ * the count as confirming does, through the count service, in the same transaction.
+ */
+export async function aSignature(db: DataSource, letter: Pick<Letter, 'id'> | string, overrides: SignatureOverrides = {}): Promise<Signature> {
+  const letterId = typeof letter === 'string' ? letter : letter.id;
+  const email = overrides.email === undefined ? anEmail() : overrides.email;
+  const status = overrides.status ?? 'confirmed';
+  const at = overrides.createdAt ?? new Date();
+  return db.transaction(async (tx) => {
+    const sig = await tx.getRepository(Signature).save({
+      fullName: 'Ірина Бондаренко',
+      country: 'UA',
+      city: 'Львів',
+      visibility: 'public',
+      language: 'en',
+      heldReason: null,
+      ...overrides,
+      letterId,
+      email,
+      emailNormalised: overrides.emailNormalised === undefined ? email && normaliseEmail(email) : overrides.emailNormalised,
+      status,
+      createdAt: at,
+      confirmedAt: overrides.confirmedAt === undefined ? (status === 'pending' ? null : at) : overrides.confirmedAt,
+      invalidatedAt: overrides.invalidatedAt === undefined ? (status === 'invalidated' ? at : null) : overrides.invalidatedAt,
+      invalidatedReason: overrides.invalidatedReason === undefined ? (status === 'invalidated' ? 'spam' : null) : overrides.invalidatedReason,
+    });
+    if (isCounted(sig)) await recordCountChange(tx, letterId, sig.country, 1);
+    return sig;
+  });
 }
 
 export function anEmail(prefix = 'signer'): string {

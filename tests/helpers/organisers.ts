@@ -5,8 +5,6 @@ import type { Letter } from '../../src/letters/letter.entity';
 import type { LetterRole } from '../../src/organisers/letter-organiser.entity';
 import type { Organiser } from '../../src/organisers/organiser.entity';
 import { addOrganiser, grantRole } from '../../src/organisers/organisers.service';
-import { recordCountChange } from '../../src/letters/counts.service';
-import { Signature } from '../../src/signatures/signature.entity';
 import { aLetter } from './factories';
 import { linkFrom, type SmtpSink } from './smtp-sink';
 import { browser } from './test-app';
@@ -61,34 +59,4 @@ export async function signInAs(app: Express, smtp: SmtpSink, email: string): Pro
 export async function postForm(b: Browser, fromPage: string, action: string, form: Record<string, string> = {}) {
   const csrf = await b.csrfFrom(fromPage);
   return b.agent.post(action).type('form').send({ ...form, _csrf: csrf });
-}
-
-/**
- * A signature written straight to the database (no email round trip), counted as confirming
- * would count it: confirmed and not held adds +1 to its country's count.
- */
-export async function aSignatureOn(
-  db: DataSource,
-  letter: Letter,
-  overrides: Partial<{ fullName: string; email: string; country: string; city: string | null; status: 'pending' | 'confirmed'; heldReason: string | null; visibility: 'public' | 'initials' | 'private' }> = {},
-): Promise<Signature> {
-  const email = overrides.email ?? `signer-${crypto.randomBytes(4).toString('hex')}@example.org`;
-  const status = overrides.status ?? 'confirmed';
-  const sig = await db.getRepository(Signature).save({
-    letterId: letter.id,
-    fullName: overrides.fullName ?? 'Ірина Бондаренко',
-    email,
-    emailNormalised: email.toLowerCase(),
-    country: overrides.country ?? 'UA',
-    city: overrides.city === undefined ? 'Львів' : overrides.city,
-    visibility: overrides.visibility ?? 'public',
-    language: 'en',
-    status,
-    confirmedAt: status === 'confirmed' ? new Date() : null,
-    heldReason: overrides.heldReason ?? null,
-  });
-  if (status === 'confirmed' && !sig.heldReason) {
-    await db.transaction((tx) => recordCountChange(tx, letter.id, sig.country, 1));
-  }
-  return sig;
 }

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { Letter } from '../../src/letters/letter.entity';
-import { aLetter, signForm } from '../helpers/factories';
-import { aLetterOf, anOrganiser, aSignatureOn, postForm, signInAs, type Browser } from '../helpers/organisers';
+import { aLetter, aSignature, signForm } from '../helpers/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../helpers/organisers';
 import { browser, startTestApp, type TestApp } from '../helpers/test-app';
 
 /**
@@ -100,7 +100,7 @@ describe('organisers’ forms', () => {
 
   test('the dashboard search, invalidation, domain invalidation and delivery forms refuse one', async () => {
     const { letter, base } = await ownLetter();
-    const sig = await aSignatureOn(t.db, letter);
+    const sig = await aSignature(t.db, letter);
     refused(await b.agent.get(`${base}?q=private1%40example.net%00`), 'q');
     refused(await b.agent.get(`${base}?q=%1b%5b31m`), 'q');
     refused(await postForm(b, base, `${base}/signatures/${sig.id}/invalidate`, { reason: `spam${NUL}` }), `reason-${sig.id}`);

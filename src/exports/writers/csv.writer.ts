@@ -20,16 +20,9 @@
  * Dates are full ISO 8601 in UTC (`2024-05-01T12:34:56.000Z`): lossless,
  * unambiguous, and identical to what Date#toISOString / JSON produce.
  */
-import {
-  writeTextRecords,
-  createIsoFormatter,
-  ExportColumn,
-  ExportMeta,
-  ExportRow,
-  ExportWriter,
-  humanCellText,
-  neutraliseFormula,
-} from '../export-row';
+import { createIsoFormatter, humanCellText, neutraliseFormula } from '../cell-text';
+import { ExportColumn, ExportMeta, ExportRow, ExportWriter } from '../export-row';
+import { writeTextRecords } from '../stream-helpers';
 
 const BOM = '\uFEFF';
 const CRLF = '\r\n';

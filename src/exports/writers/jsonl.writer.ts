@@ -13,7 +13,9 @@
  * per row. JSON.stringify escapes newlines (so one record is always one line)
  * and lone surrogates (so the output is always valid UTF-8).
  */
-import { createIsoFormatter, ExportColumn, ExportRow, ExportWriter, writeTextRecords } from '../export-row';
+import { createIsoFormatter } from '../cell-text';
+import { ExportColumn, ExportRow, ExportWriter } from '../export-row';
+import { writeTextRecords } from '../stream-helpers';
 
 const CHUNK_CHARS = 32 * 1024;
 

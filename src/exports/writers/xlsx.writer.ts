@@ -20,7 +20,9 @@
  */
 import { Stream } from 'stream';
 import ExcelJS from 'exceljs';
-import { ExportColumn, ExportMeta, ExportRow, ExportWriter, humanCellText, neutraliseFormula, OutputGuard } from '../export-row';
+import { humanCellText, neutraliseFormula } from '../cell-text';
+import { ExportColumn, ExportMeta, ExportRow, ExportWriter } from '../export-row';
+import { OutputGuard } from '../stream-helpers';
 
 const SHEET_NAME = 'Signatures';
 const DATE_FORMAT = 'yyyy-mm-dd hh:mm:ss';

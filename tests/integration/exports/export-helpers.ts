@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import type { Response } from 'superagent';
 import type { DataSource } from 'typeorm';
 import type { Letter } from '../../../src/letters/letter.entity';
-import { Signature } from '../../../src/signatures/signature.entity';
+import type { Signature } from '../../../src/signatures/signature.entity';
+import { aSignature } from '../../helpers/factories';
 import type { Browser } from '../../helpers/organisers';
 
 /** Collects a response body as raw bytes, whatever its type (supertest parses text formats otherwise). */
@@ -57,8 +58,11 @@ export async function download(b: Browser, slug: string, fields: ExportFormField
 
 let seq = 0;
 
-/** A signature straight in the database, with every field an export can show. */
-export async function aSigner(
+/**
+ * A signature with every field an export can show (see aSignature), signed at distinct, increasing
+ * times so the file order (by time of signing) is predictable.
+ */
+export function aSigner(
   db: DataSource,
   letter: Letter,
   o: Partial<{
@@ -76,30 +80,8 @@ export async function aSigner(
     at: Date;
   }> = {},
 ): Promise<Signature> {
-  const email = o.email === undefined ? `signer-${crypto.randomBytes(4).toString('hex')}@example.org` : o.email;
-  const status = o.status ?? 'confirmed';
-  // Distinct, increasing times keep the file order (by time of signing) predictable.
-  const at = o.at ?? new Date(Date.UTC(2025, 10, 1, 12, 0, 0) + ++seq * 1000);
-  return db.getRepository(Signature).save({
-    letterId: letter.id,
-    fullName: o.fullName ?? 'Ірина Бондаренко',
-    email,
-    emailNormalised: email?.toLowerCase() ?? null,
-    country: o.country ?? 'UA',
-    city: o.city === undefined ? 'Львів' : o.city,
-    organisation: o.organisation ?? null,
-    signedAs: o.signedAs ?? 'individual',
-    visibility: o.visibility ?? 'public',
-    language: 'en',
-    status,
-    createdAt: at,
-    confirmedAt: status === 'pending' ? null : at,
-    heldReason: o.heldReason ?? null,
-    hidden: o.hidden ?? false,
-    source: o.source ?? 'online',
-    invalidatedAt: status === 'invalidated' ? at : null,
-    invalidatedReason: status === 'invalidated' ? 'spam' : null,
-  });
+  const { at, ...overrides } = o;
+  return aSignature(db, letter, { ...overrides, createdAt: at ?? new Date(Date.UTC(2025, 10, 1, 12, 0, 0) + ++seq * 1000) });
 }
 
 export function fileNameOf(res: { headers: Record<string, string> }): string {

@@ -7,7 +7,8 @@ import pdfParse from 'pdf-parse';
 import { IsNull } from 'typeorm';
 import { ExportAudit } from '../../../src/exports/export-audit.entity';
 import type { Letter } from '../../../src/letters/letter.entity';
-import type { Organiser } from '../../../src/organisers/organiser.entity';
+import { Organiser as OrganiserEntity, type Organiser } from '../../../src/organisers/organiser.entity';
+import { grantRole } from '../../../src/organisers/organisers.service';
 import { aLetterOf, anOrganiser, signInAs, type Browser } from '../../helpers/organisers';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
 import { aSigner, download, fileNameOf, sha256 } from './export-helpers';
@@ -193,6 +194,28 @@ describe('npm run export', () => {
       const audit = await t.db.getRepository(ExportAudit).findOneByOrFail({ id: exportId });
       expect(audit).toMatchObject({ sha256: digest, bytes: String(bytes.length), rowCount: 2, organiserId: organiser.id, fileName: files[0] });
       expect(bytes.toString('utf8')).toContain('Айгерім Қасымқызы');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('--as finds the organiser the way signing in does, whatever the Unicode form and case of the address', async () => {
+    // Stored composed (NFC), as the web stores addresses; typed decomposed, in capitals and with
+    // spaces, as a terminal may hand it over. Saved directly: the organiser command accepts ASCII only.
+    const zoe = await t.db.getRepository(OrganiserEntity).save({ email: `zo\u00eb-${Date.now()}@example.org`, name: 'Zoë' });
+    await grantRole(t.db, zoe.email, letter.slug, 'editor');
+    const typed = `  ${zoe.email.normalize('NFD').toUpperCase()} `;
+    expect(typed.trim().toLowerCase()).not.toBe(zoe.email);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'undersigned-export-'));
+    try {
+      const { stdout } = await run(
+        path.join(ROOT, 'node_modules/.bin/tsx'),
+        ['src/cli/export.ts', letter.slug, '--format', 'json', '--out', dir, '--as', typed],
+        { cwd: ROOT, env: cliEnv(), timeout: 60_000 },
+      );
+      const exportId = /export id: ([0-9a-f-]{36})/.exec(stdout)?.[1];
+      expect(exportId).toBeDefined();
+      expect(await t.db.getRepository(ExportAudit).findOneByOrFail({ id: exportId })).toMatchObject({ organiserId: zoe.id });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

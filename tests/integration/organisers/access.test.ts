@@ -1,4 +1,5 @@
-import { aLetterOf, anOrganiser, aSignatureOn, signInAs, signInLink, type Browser } from '../../helpers/organisers';
+import { aSignature } from '../../helpers/factories';
+import { aLetterOf, anOrganiser, signInAs, signInLink, type Browser } from '../../helpers/organisers';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
 
 let t: TestApp;
@@ -35,7 +36,7 @@ describe('access to the workspace', () => {
     const owner = await anOrganiser(t.db);
     const stranger = await anOrganiser(t.db);
     const letter = await aLetterOf(t.db, owner, 'owner', { status: 'open' });
-    const sig = await aSignatureOn(t.db, letter, { fullName: 'Secret Signer' });
+    const sig = await aSignature(t.db, letter, { fullName: 'Secret Signer' });
     const b = await signInAs(t.app, t.smtp, stranger.email);
 
     for (const path of [`/organise/letters/${letter.slug}`, `/organise/letters/${letter.slug}/edit`, `/organise/letters/${letter.slug}?q=Secret`]) {
@@ -71,7 +72,7 @@ describe('access to the workspace', () => {
   test('every state-changing POST without a CSRF token is refused with 403', async () => {
     const owner = await anOrganiser(t.db);
     const letter = await aLetterOf(t.db, owner, 'owner');
-    const sig = await aSignatureOn(t.db, letter, { heldReason: 'burst' });
+    const sig = await aSignature(t.db, letter, { heldReason: 'burst' });
     const b = await signInAs(t.app, t.smtp, owner.email);
     const routes = [
       ...postRoutes(letter.slug, sig.id),
@@ -93,7 +94,7 @@ describe('access to the workspace', () => {
   test('a token issued before sign-in stops working once the session is signed in', async () => {
     const owner = await anOrganiser(t.db);
     const letter = await aLetterOf(t.db, owner, 'owner');
-    const sig = await aSignatureOn(t.db, letter);
+    const sig = await aSignature(t.db, letter);
     const b = browser(t.app);
     const anonymous = await b.csrfFrom('/login');
     await b.agent.post('/login').type('form').send({ email: owner.email, _csrf: anonymous }).expect(200);

@@ -1,5 +1,6 @@
 import { verifiedCount } from '../../../src/letters/counts.service';
-import { aLetterOf, anOrganiser, aSignatureOn, postForm, signInAs, type Browser } from '../../helpers/organisers';
+import { aSignature } from '../../helpers/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
 import type { Letter } from '../../../src/letters/letter.entity';
 
@@ -31,9 +32,9 @@ async function countsByCountry(letterId: string): Promise<Record<string, number>
 describe('moderation', () => {
   test('the dashboard shows counts, charts and the signers, and finds them by name, email or city', async () => {
     const { b, letter, dashboard } = await ownLetter();
-    await aSignatureOn(t.db, letter, { fullName: 'Мадина Сейткали', country: 'KZ', city: 'Алматы' });
-    await aSignatureOn(t.db, letter, { fullName: 'Jean Dupont', country: 'FR', city: 'Lyon', email: 'jean.dupont@example.fr' });
-    await aSignatureOn(t.db, letter, { fullName: 'Pending Person', status: 'pending' });
+    await aSignature(t.db, letter, { fullName: 'Мадина Сейткали', country: 'KZ', city: 'Алматы' });
+    await aSignature(t.db, letter, { fullName: 'Jean Dupont', country: 'FR', city: 'Lyon', email: 'jean.dupont@example.fr' });
+    await aSignature(t.db, letter, { fullName: 'Pending Person', status: 'pending' });
     const page = await b.agent.get(dashboard).expect(200);
     expect(page.headers['cache-control']).toContain('no-store');
     expect(page.text).toMatch(/Verified<\/dt><dd>2/);
@@ -55,7 +56,7 @@ describe('moderation', () => {
 
   test('the signature list is paginated 50 a page, newest first', async () => {
     const { b, letter, dashboard } = await ownLetter();
-    for (let i = 0; i < 55; i++) await aSignatureOn(t.db, letter, { fullName: `Signer number ${String(i).padStart(2, '0')}`, status: 'pending' });
+    for (let i = 0; i < 55; i++) await aSignature(t.db, letter, { fullName: `Signer number ${String(i).padStart(2, '0')}`, status: 'pending' });
     const first = await b.agent.get(dashboard).expect(200);
     expect(first.text).toContain('Page 1 of 2');
     expect(first.text).toContain('Signer number 54');
@@ -67,7 +68,7 @@ describe('moderation', () => {
 
   test('hiding a signatory removes them from the public page without changing the count', async () => {
     const { b, letter, dashboard } = await ownLetter();
-    const sig = await aSignatureOn(t.db, letter, { fullName: 'Hide Me Please' });
+    const sig = await aSignature(t.db, letter, { fullName: 'Hide Me Please' });
     expect((await browser(t.app).agent.get(`/letters/${letter.slug}`)).text).toContain('Hide Me Please');
     const res = await postForm(b, dashboard, `${dashboard}/signatures/${sig.id}/hide`);
     expect(res.status).toBe(303);
@@ -80,9 +81,9 @@ describe('moderation', () => {
 
   test('invalidating a counted signature drops the count by exactly one and records the reason', async () => {
     const { b, letter, dashboard } = await ownLetter();
-    const sig = await aSignatureOn(t.db, letter, { fullName: 'Bot McBotface' });
-    await aSignatureOn(t.db, letter);
-    const pending = await aSignatureOn(t.db, letter, { status: 'pending' });
+    const sig = await aSignature(t.db, letter, { fullName: 'Bot McBotface' });
+    await aSignature(t.db, letter);
+    const pending = await aSignature(t.db, letter, { status: 'pending' });
     expect(await verifiedCount(t.db, letter.id)).toBe(2);
 
     const empty = await postForm(b, dashboard, `${dashboard}/signatures/${sig.id}/invalidate`, { reason: '  ' });
@@ -111,7 +112,7 @@ describe('moderation', () => {
   test("a signature of another letter cannot be touched through this letter's address", async () => {
     const { b, dashboard } = await ownLetter();
     const other = await aLetterOf(t.db, await anOrganiser(t.db), 'owner', { status: 'open' });
-    const foreign = await aSignatureOn(t.db, other);
+    const foreign = await aSignature(t.db, other);
     const res = await postForm(b, dashboard, `${dashboard}/signatures/${foreign.id}/invalidate`, { reason: 'x' });
     expect(res.status).toBe(404);
     expect(await verifiedCount(t.db, other.id)).toBe(1);
@@ -119,13 +120,13 @@ describe('moderation', () => {
 
   test('invalidating an email domain removes all its pending and confirmed signatures, with the right count per country', async () => {
     const { b, letter, dashboard } = await ownLetter();
-    await aSignatureOn(t.db, letter, { email: 'a1@spam.example', country: 'UA' });
-    await aSignatureOn(t.db, letter, { email: 'A2@SPAM.example', country: 'UA' });
-    await aSignatureOn(t.db, letter, { email: 'a3@spam.example', country: 'FR' });
-    await aSignatureOn(t.db, letter, { email: 'a4@spam.example', country: 'FR', status: 'pending' });
-    await aSignatureOn(t.db, letter, { email: 'a5@spam.example', country: 'DE', heldReason: 'burst' });
-    await aSignatureOn(t.db, letter, { email: 'real@good.example', country: 'FR' });
-    await aSignatureOn(t.db, letter, { email: 'someone@notspam.example', country: 'UA' });
+    await aSignature(t.db, letter, { email: 'a1@spam.example', country: 'UA' });
+    await aSignature(t.db, letter, { email: 'A2@SPAM.example', country: 'UA' });
+    await aSignature(t.db, letter, { email: 'a3@spam.example', country: 'FR' });
+    await aSignature(t.db, letter, { email: 'a4@spam.example', country: 'FR', status: 'pending' });
+    await aSignature(t.db, letter, { email: 'a5@spam.example', country: 'DE', heldReason: 'burst' });
+    await aSignature(t.db, letter, { email: 'real@good.example', country: 'FR' });
+    await aSignature(t.db, letter, { email: 'someone@notspam.example', country: 'UA' });
     expect(await verifiedCount(t.db, letter.id)).toBe(5);
 
     const res = await postForm(b, dashboard, `${dashboard}/invalidate-domain`, { domain: '@Spam.Example', reason: 'Spam run' });
@@ -145,9 +146,9 @@ describe('moderation', () => {
 
   test('releasing a held confirmed signature adds it to the count; invalidating a held one changes nothing', async () => {
     const { b, letter, dashboard } = await ownLetter();
-    const held = await aSignatureOn(t.db, letter, { fullName: 'Held Confirmed', heldReason: 'disposable-domain' });
-    const heldPending = await aSignatureOn(t.db, letter, { fullName: 'Held Pending', heldReason: 'burst', status: 'pending' });
-    const heldBad = await aSignatureOn(t.db, letter, { fullName: 'Held Bad', heldReason: 'burst' });
+    const held = await aSignature(t.db, letter, { fullName: 'Held Confirmed', heldReason: 'disposable-domain' });
+    const heldPending = await aSignature(t.db, letter, { fullName: 'Held Pending', heldReason: 'burst', status: 'pending' });
+    const heldBad = await aSignature(t.db, letter, { fullName: 'Held Bad', heldReason: 'burst' });
     expect(await verifiedCount(t.db, letter.id)).toBe(0);
     const page = await b.agent.get(dashboard).expect(200);
     expect(page.text).toContain('3 signatures held for review');

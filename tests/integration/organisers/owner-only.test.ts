@@ -2,7 +2,8 @@ import { Letter } from '../../../src/letters/letter.entity';
 import { LetterTranslation } from '../../../src/letters/letter-translation.entity';
 import { ExportAudit } from '../../../src/exports/export-audit.entity';
 import { grantRole } from '../../../src/organisers/organisers.service';
-import { aLetterOf, anOrganiser, aSignatureOn, postForm, signInAs, type Browser } from '../../helpers/organisers';
+import { aSignature } from '../../helpers/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { exportBody } from '../exports/export-helpers';
 
@@ -143,8 +144,8 @@ describe('what only an owner may do', () => {
 
   test('an editor sees the signers\' names but not their email addresses, and cannot find anyone by address', async () => {
     const { b, letter, owner } = await editorOfALetter();
-    await aSignatureOn(t.db, letter, { fullName: 'Оксана Мельник', email: 'oksana.private@example.net' });
-    await aSignatureOn(t.db, letter, { fullName: 'Held Person', email: 'held.private@example.net', heldReason: 'burst-ip' });
+    await aSignature(t.db, letter, { fullName: 'Оксана Мельник', email: 'oksana.private@example.net' });
+    await aSignature(t.db, letter, { fullName: 'Held Person', email: 'held.private@example.net', heldReason: 'burst-ip' });
     const dashboard = `/organise/letters/${letter.slug}`;
     const page = await b.agent.get(dashboard).expect(200);
     expect(page.text).toContain('Оксана Мельник');
@@ -166,7 +167,7 @@ describe('what only an owner may do', () => {
 
   test('an editor asking for email addresses in an export is refused with 403, and the option is not shown to them', async () => {
     const { b, letter } = await editorOfALetter();
-    await aSignatureOn(t.db, letter, { fullName: 'Оксана Мельник', email: 'oksana.export@example.net' });
+    await aSignature(t.db, letter, { fullName: 'Оксана Мельник', email: 'oksana.export@example.net' });
     const form = `/organise/letters/${letter.slug}/export`;
     const page = await b.agent.get(form).expect(200);
     expect(page.text).not.toContain('name="includeEmail"');

@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { aLetter } from '../../helpers/factories';
+import { aLetter, aSignature } from '../../helpers/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import {
@@ -16,7 +16,6 @@ import {
   ERASED_NAME,
 } from '../../../src/privacy/retention.service';
 import { foldCountDeltas, verifiedCount } from '../../../src/letters/counts.service';
-import { normaliseEmail } from '../../../src/mail/email-address';
 import { TASK_PRIVACY_RETENTION } from '../../../src/privacy/retention.task';
 
 let t: TestApp;
@@ -37,29 +36,29 @@ interface Sig {
   id: string;
 }
 
-/** A signature as it would be some days after signing; a confirmed, unheld one is counted. */
-async function aSignature(
+/** A signature as it would be some days after signing (see aSignature), with a withdraw link out. */
+async function anAgedSignature(
   letterId: string,
   o: { email?: string; status?: 'pending' | 'confirmed'; ageDays?: number; held?: string; country?: string; city?: string } = {},
 ): Promise<Sig & { email: string }> {
   const email = o.email ?? `p-${hex()}@example.org`;
-  const status = o.status ?? 'confirmed';
-  const [row] = await t.db.query<Array<{ id: string }>>(
-    `INSERT INTO signatures (letter_id, full_name, email, email_normalised, country, city, organisation, visibility, language, status,
-                             origin_hash, held_reason, created_at, confirmed_at)
-     VALUES ($1, 'Олена Ковальчук', $2, $3, $4, $8, 'Правозахисна група', 'public', 'uk', $5::varchar, 'abc123', $6,
-             now() - make_interval(days => $7::int), CASE WHEN $5::varchar = 'confirmed' THEN now() - make_interval(days => $7::int) END)
-     RETURNING id`,
-    [letterId, email, normaliseEmail(email), o.country ?? 'UA', status, o.held ?? null, o.ageDays ?? 0, o.city ?? 'Київ'],
-  );
-  if (status === 'confirmed' && !o.held) {
-    await t.db.query('INSERT INTO signature_count_deltas (letter_id, country, delta) VALUES ($1, $2, 1)', [letterId, o.country ?? 'UA']);
-  }
+  const sig = await aSignature(t.db, letterId, {
+    fullName: 'Олена Ковальчук',
+    email,
+    country: o.country ?? 'UA',
+    city: o.city ?? 'Київ',
+    organisation: 'Правозахисна група',
+    language: 'uk',
+    status: o.status ?? 'confirmed',
+    originHash: 'abc123',
+    heldReason: o.held ?? null,
+    createdAt: new Date(Date.now() - (o.ageDays ?? 0) * 86_400_000),
+  });
   await t.db.query(`INSERT INTO tokens (token_hash, purpose, signature_id, expires_at) VALUES ($1, 'withdraw', $2, now() + interval '1 day')`, [
     crypto.randomBytes(32).toString('hex'),
-    row.id,
+    sig.id,
   ]);
-  return { id: row.id, email };
+  return { id: sig.id, email };
 }
 
 async function row(id: string) {
@@ -70,9 +69,9 @@ async function row(id: string) {
 describe('signatures never confirmed', () => {
   test('are erased with their tokens after the retention period; newer ones and confirmed ones stay', async () => {
     const letter = await aLetter(t.db);
-    const old = await aSignature(letter.id, { status: 'pending', ageDays: 31 });
-    const recent = await aSignature(letter.id, { status: 'pending', ageDays: 29 });
-    const confirmed = await aSignature(letter.id, { status: 'confirmed', ageDays: 400 });
+    const old = await anAgedSignature(letter.id, { status: 'pending', ageDays: 31 });
+    const recent = await anAgedSignature(letter.id, { status: 'pending', ageDays: 29 });
+    const confirmed = await anAgedSignature(letter.id, { status: 'confirmed', ageDays: 400 });
     expect(await erasePendingSignatures(t.db, 30)).toBeGreaterThanOrEqual(1);
     expect(await row(old.id)).toBeUndefined();
     expect(await t.db.query('SELECT 1 FROM tokens WHERE signature_id = $1', [old.id])).toEqual([]);
@@ -104,10 +103,10 @@ describe('after a letter is delivered', () => {
     await deliveredDaysAgo(recent.id, 10);
     const open = await aLetter(t.db);
 
-    const a = await aSignature(delivered.id, { country: 'KZ', ageDays: 300 });
-    const b = await aSignature(delivered.id, { country: 'FR', ageDays: 300 });
-    const kept = await aSignature(recent.id);
-    const openSig = await aSignature(open.id);
+    const a = await anAgedSignature(delivered.id, { country: 'KZ', ageDays: 300 });
+    const b = await anAgedSignature(delivered.id, { country: 'FR', ageDays: 300 });
+    const kept = await anAgedSignature(recent.id);
+    const openSig = await anAgedSignature(open.id);
     const before = await row(a.id);
 
     expect(await eraseDeliveredContactData(t.db, 180)).toBe(2);
@@ -148,8 +147,8 @@ describe('a letter closed by its deadline', () => {
     const future = await aLetter(t.db, { status: 'open' });
     await t.db.query(`UPDATE letters SET closes_at = now() + interval '10 days' WHERE id = $1`, [future.id]);
     await deliveredDaysAgo(future.id, 181);
-    const closed = await aSignature(past.id, { ageDays: 300 });
-    const stillOpen = await aSignature(future.id, { ageDays: 300 });
+    const closed = await anAgedSignature(past.id, { ageDays: 300 });
+    const stillOpen = await anAgedSignature(future.id, { ageDays: 300 });
 
     expect(await eraseDeliveredContactData(t.db, 180)).toBe(1);
     expect((await row(closed.id)).email).toBeNull();
@@ -162,7 +161,7 @@ describe('the delivery retention period', () => {
   test('counts from the moment the delivery was recorded, never from the date the organiser typed', async () => {
     const letter = await aLetterOf(t.db, owner, 'owner', { status: 'closed' });
     await t.db.query(`UPDATE letters SET created_at = now() - interval '3 years' WHERE id = $1`, [letter.id]);
-    const sig = await aSignature(letter.id, { ageDays: 800 });
+    const sig = await anAgedSignature(letter.id, { ageDays: 800 });
     const dashboard = `/organise/letters/${letter.slug}`;
     const typed = new Date(Date.now() - 2 * 365 * 86_400_000).toISOString().slice(0, 10);
     const res = await postForm(b, dashboard, `${dashboard}/delivery`, { deliveredAt: typed, deliveredTo: 'The Ministry of Justice' });
@@ -205,9 +204,9 @@ describe('invalidated signatures', () => {
     const letter = await aLetterOf(t.db, owner);
     const dashboard = await b.agent.get(`/organise/letters/${letter.slug}`).expect(200);
     expect(dashboard.text).toContain('name="keepName"');
-    const erased = await aSignature(letter.id, { ageDays: 40 });
-    const kept = await aSignature(letter.id, { ageDays: 40 });
-    const recent = await aSignature(letter.id, { ageDays: 40 });
+    const erased = await anAgedSignature(letter.id, { ageDays: 40 });
+    const kept = await anAgedSignature(letter.id, { ageDays: 40 });
+    const recent = await anAgedSignature(letter.id, { ageDays: 40 });
     await invalidate(letter.slug, erased.id, false);
     await invalidate(letter.slug, kept.id, true);
     await invalidate(letter.slug, recent.id, false);
@@ -231,7 +230,7 @@ describe('invalidated signatures', () => {
   test('invalidating a whole domain offers the same choice', async () => {
     const letter = await aLetterOf(t.db, owner);
     const domain = `spam-${hex()}.example`;
-    const a = await aSignature(letter.id, { email: `a@${domain}` });
+    const a = await anAgedSignature(letter.id, { email: `a@${domain}` });
     const dashboard = `/organise/letters/${letter.slug}`;
     const res = await postForm(b, dashboard, `${dashboard}/invalidate-domain`, { domain, reason: 'Spam run', keepName: 'on' });
     expect(res.status).toBe(303);
@@ -286,9 +285,9 @@ describe('npm run privacy -- retention', () => {
     const closed = await aLetter(t.db, { status: 'closed' });
     await deliveredDaysAgo(closed.id, 181);
     const open = await aLetter(t.db);
-    const delivered = [await aSignature(closed.id, { ageDays: 300 }), await aSignature(closed.id, { ageDays: 300 })];
-    const pending = await aSignature(open.id, { status: 'pending', ageDays: 31 });
-    const invalid = await aSignature(open.id, { ageDays: 40 });
+    const delivered = [await anAgedSignature(closed.id, { ageDays: 300 }), await anAgedSignature(closed.id, { ageDays: 300 })];
+    const pending = await anAgedSignature(open.id, { status: 'pending', ageDays: 31 });
+    const invalid = await anAgedSignature(open.id, { ageDays: 40 });
     await t.db.query(`UPDATE signatures SET status = 'invalidated', invalidated_reason = 'Spam', invalidated_at = now() - interval '31 days' WHERE id = $1`, [invalid.id]);
     const [paper] = await t.db.query<Array<{ id: string }>>(
       `INSERT INTO paper_imports (letter_id, rows, valid_rows, invalid_rows, created_at) VALUES ($1, '[{"name":"Олена"}]', 1, 0, now() - interval '2 days') RETURNING id`,
@@ -326,10 +325,10 @@ describe('the right to erasure', () => {
   test('removes a person from every letter in one go, takes counted signatures out of the counts, and leaves others alone', async () => {
     const [one, two, three] = [await aLetter(t.db), await aLetter(t.db), await aLetter(t.db)];
     const local = `maria.${hex()}`;
-    await aSignature(one.id, { email: `${local}@gmail.com` });
-    await aSignature(two.id, { email: `${local.replace('.', '')}+letters@googlemail.com`, held: 'burst-ip' });
-    await aSignature(three.id, { email: `${local.toUpperCase()}@GMAIL.COM`, status: 'pending' });
-    const other = await aSignature(one.id);
+    await anAgedSignature(one.id, { email: `${local}@gmail.com` });
+    await anAgedSignature(two.id, { email: `${local.replace('.', '')}+letters@googlemail.com`, held: 'burst-ip' });
+    await anAgedSignature(three.id, { email: `${local.toUpperCase()}@GMAIL.COM`, status: 'pending' });
+    const other = await anAgedSignature(one.id);
     expect(await verifiedCount(t.db, one.id)).toBe(2);
 
     const result = await eraseSigner(t.db, ` ${local}@gmail.com `);
@@ -355,8 +354,8 @@ describe('the right to erasure', () => {
   test('npm run privacy -- erase prints how many letters were affected and never the address', async () => {
     const [one, two] = [await aLetter(t.db), await aLetter(t.db)];
     const email = `cli-${hex()}@example.org`;
-    await aSignature(one.id, { email });
-    await aSignature(two.id, { email, status: 'pending' });
+    await anAgedSignature(one.id, { email });
+    await anAgedSignature(two.id, { email, status: 'pending' });
     const root = path.resolve(__dirname, '../../..');
     const { stdout, stderr } = await promisify(execFile)(path.join(root, 'node_modules/.bin/tsx'), ['src/cli/privacy.ts', 'erase', email], {
       cwd: root,
@@ -375,7 +374,7 @@ describe('the retention job', () => {
     expect(known.map((k) => k.identifier)).toContain(TASK_PRIVACY_RETENTION);
 
     const letter = await aLetter(t.db);
-    const old = await aSignature(letter.id, { status: 'pending', ageDays: 45 });
+    const old = await anAgedSignature(letter.id, { status: 'pending', ageDays: 45 });
     await t.db.query(`SELECT graphile_worker.add_job($1)`, [TASK_PRIVACY_RETENTION]);
     const deadline = Date.now() + 15_000;
     while ((await row(old.id)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));

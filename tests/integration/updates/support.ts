@@ -1,36 +1,24 @@
 import crypto from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { Language } from '../../../src/letters/letter.entity';
-import { recordCountChanges } from '../../../src/letters/counts.service';
-import { Signature, type SignatureStatus } from '../../../src/signatures/signature.entity';
-import { anEmail } from '../../helpers/factories';
+import type { Signature, SignatureStatus } from '../../../src/signatures/signature.entity';
+import { anEmail, aSignature } from '../../helpers/factories';
 
-/** A signature made straight in the database, in the state a test needs. */
-export async function aSignatureOn(
+/** A signer who asked for updates (unless told otherwise), straight in the database: see aSignature. */
+export function aSignatureOn(
   db: DataSource,
   letterId: string,
   o: { status?: SignatureStatus; wantsUpdates?: boolean; language?: Language; heldReason?: string | null; confirmedAt?: Date; createdAt?: Date } = {},
 ): Promise<Signature> {
-  const email = anEmail('updates');
-  const status = o.status ?? 'confirmed';
-  const sig = await db.getRepository(Signature).save({
-    letterId,
+  return aSignature(db, letterId, {
     fullName: `Signer ${crypto.randomBytes(3).toString('hex')}`,
-    email,
-    emailNormalised: email,
-    country: 'UA',
+    email: anEmail('updates'),
+    city: null,
     visibility: 'private',
-    wantsUpdates: o.wantsUpdates ?? true,
-    language: o.language ?? 'en',
-    status,
-    heldReason: o.heldReason ?? null,
-    confirmedAt: status === 'confirmed' ? (o.confirmedAt ?? new Date()) : null,
-    ...(o.createdAt ? { createdAt: o.createdAt } : {}),
+    wantsUpdates: true,
+    ...o,
+    confirmedAt: (o.status ?? 'confirmed') === 'confirmed' ? (o.confirmedAt ?? new Date()) : null,
   });
-  if (status === 'confirmed' && !o.heldReason) {
-    await db.transaction((tx) => recordCountChanges(tx, letterId, new Map([['UA', 1]])));
-  }
-  return sig;
 }
 
 /** Waits until the worker has no job left of `task` (optionally only those whose payload.id is `id`). */

@@ -5,7 +5,7 @@
 import { createHash } from 'crypto';
 import { Writable } from 'stream';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { createDigestingStream } from '../../../src/exports/digest';
+import { createDigestingStream } from '../../../src/exports/sha256-tee';
 import { ExportFormat, ExportMeta, ExportRow } from '../../../src/exports/export-row';
 import { CSV_CHUNK_CHARS } from '../../../src/exports/writers/csv.writer';
 import { writers } from '../../../src/exports/writers';

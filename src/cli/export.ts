@@ -6,7 +6,7 @@ import cliProgress from 'cli-progress';
 import type { Config } from '../config';
 import type { AppContext } from '../context';
 import { exportFormSchema, exportRequest, exportSignatures, PDF_MAX_ROWS, type ExportResult } from '../exports';
-import { Letter } from '../letters/letter.entity';
+import { findLetterBySlug } from '../letters/letters.service';
 import { LetterOrganiser, normaliseOrganiserEmail, Organiser } from '../organisers';
 import { initI18n, tFor } from '../web/i18n';
 import { createSignLimits } from '../web/rate-limits';
@@ -129,7 +129,7 @@ void withApp(
     // Written to <file>.part and renamed when complete, so a failed export never leaves a file that looks whole.
     const file: { part: string | null; final: string } = { part: null, final: '' };
     try {
-      const letter = await db.getRepository(Letter).findOne({ where: { slug }, relations: { translations: true } });
+      const letter = await findLetterBySlug(db, slug);
       if (!letter) {
         process.stderr.write(`export: no letter "${slug}"\n`);
         return 65; // EX_DATAERR

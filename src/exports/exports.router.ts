@@ -1,6 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
 import { LANGUAGES, type Letter } from '../letters/letter.entity';
+import { findTranslation } from '../letters/letters.service';
 import type { OrganiserLocals } from '../organisers';
 import { OWNER_ONLY, requireLetterRole, requireOrganiser } from '../organisers';
 import { Forbidden } from '../web/errors';
@@ -42,7 +43,7 @@ export function exportsRouter(ctx: AppContext): Router {
 
   function render(req: Request, res: Response, values: Record<string, unknown>, errors: Record<string, string> = {}, status = 200) {
     const letter = letterOf(res);
-    const version = letter.translations.find((t) => t.language === req.lang) ?? letter.translations.find((t) => t.language === letter.defaultLanguage) ?? letter.translations[0];
+    const version = findTranslation(letter.translations, letter.defaultLanguage, [req.lang]);
     const columns = values.columns === undefined ? [] : Array.isArray(values.columns) ? values.columns : [values.columns];
     res.status(status).render('exports/export-form', {
       title: req.t('exports.form.title'),

@@ -5,17 +5,18 @@ import type { DataSource, EntityManager } from 'typeorm';
  * folds the deltas into per-country totals every few seconds. Readers add the unfolded deltas, so
  * the count is exact at every moment while each read touches at most a few hundred small rows.
  */
-export async function recordCountChange(
-  tx: EntityManager,
-  letterId: string,
-  country: string,
-  delta: 1 | -1,
-): Promise<void> {
-  await tx.query('INSERT INTO signature_count_deltas (letter_id, country, delta) VALUES ($1, $2, $3)', [
-    letterId,
-    country,
-    delta,
-  ]);
+
+/**
+ * How a change of the count is written, defined once: rows of (letter, country, delta) appended to
+ * the deltas. `rows` is a SELECT or VALUES giving those three columns, so a statement that decides
+ * the change (confirming a signature) writes it in that same statement, with no round trip more.
+ */
+export function appendCountDeltas(rows: string): string {
+  return `INSERT INTO signature_count_deltas (letter_id, country, delta) ${rows}`;
+}
+
+export async function recordCountChange(tx: EntityManager, letterId: string, country: string, delta: number): Promise<void> {
+  await tx.query(appendCountDeltas('VALUES ($1, $2, $3)'), [letterId, country, delta]);
 }
 
 /** Many signatures counted at once (a paper import): one delta row per country, not one per signature. */
@@ -23,7 +24,7 @@ export async function recordCountChanges(tx: EntityManager, letterId: string, by
   const entries = [...byCountry].filter(([, n]) => n !== 0);
   if (!entries.length) return;
   await tx.query(
-    'INSERT INTO signature_count_deltas (letter_id, country, delta) SELECT $1, c, d FROM unnest($2::text[], $3::int[]) AS x(c, d)',
+    appendCountDeltas('SELECT $1, c, d FROM unnest($2::text[], $3::int[]) AS x(c, d)'),
     [letterId, entries.map(([c]) => c), entries.map(([, n]) => n)],
   );
 }

@@ -1,5 +1,5 @@
 import MarkdownIt from 'markdown-it';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { NotFound } from '../web/errors';
 import { MicroCache } from '../web/micro-cache';
 import { Letter, publicStatus, type Language } from './letter.entity';
@@ -24,19 +24,32 @@ export interface LetterSummary {
   status: Letter['status'];
 }
 
-/** Picks the version to show: the one asked for, else one the reader's languages allow, else the letter's own. */
+/**
+ * The one translation chooser: the version asked for, else one the reader's languages allow, else
+ * the letter's own, else any. Undefined only for a letter with no version at all (a draft being
+ * written); pages for readers use chooseTranslation, which answers 404 then.
+ */
+export function findTranslation(
+  translations: LetterTranslation[],
+  defaultLanguage: Language,
+  preferred: Array<Language | null | undefined>,
+): LetterTranslation | undefined {
+  for (const lang of preferred) {
+    const found = lang && translations.find((t) => t.language === lang);
+    if (found) return found;
+  }
+  return translations.find((t) => t.language === defaultLanguage) ?? translations[0];
+}
+
+/** Picks the version to show a reader (see findTranslation); a letter with none is not found. */
 export function chooseTranslation(
   translations: LetterTranslation[],
   defaultLanguage: Language,
   preferred: Array<Language | null | undefined>,
 ): LetterTranslation {
-  for (const lang of preferred) {
-    const found = lang && translations.find((t) => t.language === lang);
-    if (found) return found;
-  }
-  const fallback = translations.find((t) => t.language === defaultLanguage) ?? translations[0];
-  if (!fallback) throw new NotFound();
-  return fallback;
+  const chosen = findTranslation(translations, defaultLanguage, preferred);
+  if (!chosen) throw new NotFound();
+  return chosen;
 }
 
 export async function listPublicLetters(db: DataSource, preferred: Array<Language | null>): Promise<LetterSummary[]> {
@@ -61,7 +74,7 @@ export async function listPublicLetters(db: DataSource, preferred: Array<Languag
 }
 
 /** A letter with its translations in one query (findOne with relations costs two: a DISTINCT id query, then the join). */
-function letterWithTranslations(db: DataSource, where: { slug: string } | { id: string }): Promise<Letter | null> {
+function letterWithTranslations(db: DataSource | EntityManager, where: { slug: string } | { id: string }): Promise<Letter | null> {
   const [column, value] = 'slug' in where ? ['slug', where.slug] : ['id', where.id];
   return db
     .getRepository(Letter)
@@ -69,6 +82,11 @@ function letterWithTranslations(db: DataSource, where: { slug: string } | { id: 
     .leftJoinAndSelect('letter.translations', 'translation')
     .where(`letter.${column} = :value`, { value })
     .getOne();
+}
+
+/** The one letter loader by slug: any status, with its translations (organisers' pages, the CLI). */
+export function findLetterBySlug(db: DataSource | EntityManager, slug: string): Promise<Letter | null> {
+  return letterWithTranslations(db, { slug });
 }
 
 export async function findPublicLetter(db: DataSource, slug: string): Promise<Letter> {

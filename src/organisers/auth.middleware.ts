@@ -1,6 +1,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AppContext } from '../context';
-import { Letter } from '../letters/letter.entity';
+import type { Letter } from '../letters/letter.entity';
+import { findLetterBySlug } from '../letters/letters.service';
 import { Forbidden, NotFound } from '../web/errors';
 import { LetterOrganiser, type LetterRole } from './letter-organiser.entity';
 import { Organiser } from './organiser.entity';
@@ -68,7 +69,7 @@ export function requireLetterRole(ctx: AppContext, ...roles: LetterRole[]): Requ
     const organiser = currentOrganiser(res);
     const slug = String(req.params.slug ?? '');
     if (!organiser || !isSlug(slug)) throw new NotFound();
-    const letter = await ctx.db.getRepository(Letter).findOne({ where: { slug }, relations: { translations: true } });
+    const letter = await findLetterBySlug(ctx.db, slug);
     if (!letter) throw new NotFound();
     const link = await ctx.db.getRepository(LetterOrganiser).findOneBy({ letterId: letter.id, organiserId: organiser.id });
     if (!link) throw new NotFound();

@@ -5,7 +5,7 @@ export { invitationsRouter } from './invitations.router';
 export { LETTER_ROLES, LetterOrganiser, type LetterRole } from './letter-organiser.entity';
 export { organiseRouter } from './organise.router';
 export { normaliseOrganiserEmail, Organiser } from './organiser.entity';
-export { addOrganiser, grantRole, OrganiserInputError } from './organisers.service';
+export { addOrganiser, grantRole, OrganiserInputError, setDigestEnabled } from './organisers.service';
 export { sessionMiddleware } from './session';
 export { organiserJobs } from './tasks';
 export { TeamInvitation } from './team-invitation.entity';

@@ -74,7 +74,7 @@ export async function invalidateDomain(ctx: AppContext, letterId: string, domain
       const counted = Number(r.counted);
       // One delta row per country carrying the whole change, not one row per signature.
       if (counted) {
-        await tx.query('INSERT INTO signature_count_deltas (letter_id, country, delta) VALUES ($1, $2, $3)', [letterId, r.country, -counted]);
+        await recordCountChange(tx, letterId, r.country, -counted);
       }
     }
     return rows.reduce((n, r) => n + Number(r.total), 0);

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
 import { LANGUAGES, LETTER_STATUSES, VISIBILITIES, type Letter } from '../letters/letter.entity';
-import { renderMarkdown } from '../letters/letters.service';
+import { findTranslation, renderMarkdown } from '../letters/letters.service';
 import { NotFound } from '../web/errors';
 import { parseForm } from '../web/validate';
 import { barChartSvg, dailyChartSvg } from '../web/svg-charts';
@@ -236,7 +236,7 @@ export function organiseRouter(ctx: AppContext): Router {
       emptyText: req.t('organisers.dashboard.noSignatures'),
       idPrefix: 'countries',
     });
-    const version = letter.translations.find((t) => t.language === req.lang) ?? letter.translations.find((t) => t.language === letter.defaultLanguage) ?? letter.translations[0];
+    const version = findTranslation(letter.translations, letter.defaultLanguage, [req.lang]);
     res.status(opts.status ?? (search.ok ? 200 : 422)).render('organise/dashboard', {
       title: version?.title ?? letter.slug,
       letterTitle: version?.title ?? letter.slug,

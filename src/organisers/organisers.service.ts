@@ -1,10 +1,22 @@
 import { z } from 'zod';
 import type { DataSource, EntityManager } from 'typeorm';
-import { Letter } from '../letters/letter.entity';
+import type { AppContext } from '../context';
+import type { Letter } from '../letters/letter.entity';
+import { findLetterBySlug } from '../letters/letters.service';
+import { AppError } from '../web/errors';
 import { LetterOrganiser, type LetterRole } from './letter-organiser.entity';
 import { normaliseOrganiserEmail, Organiser } from './organiser.entity';
 
-export class OrganiserInputError extends Error {}
+/**
+ * What the organiser command was given cannot be used (a bad address, an unknown letter). A 422
+ * wherever it surfaces; its message, for the operator at the shell, says which input and why.
+ */
+export class OrganiserInputError extends AppError {
+  constructor(reason: string) {
+    super(422, 'organiser_input', 'errors.validation');
+    this.message = reason;
+  }
+}
 
 const emailSchema = z.string().email();
 
@@ -38,7 +50,7 @@ export async function grantRole(
 ): Promise<{ organiser: Organiser; letter: Letter }> {
   const organiser = await db.getRepository(Organiser).findOneBy({ email: normaliseOrganiserEmail(email) });
   if (!organiser) throw new OrganiserInputError(`no organiser with the address ${email} (add one first)`);
-  const letter = await db.getRepository(Letter).findOneBy({ slug });
+  const letter = await findLetterBySlug(db, slug);
   if (!letter) throw new OrganiserInputError(`no letter with the slug ${slug}`);
   await db
     .createQueryBuilder()
@@ -81,4 +93,10 @@ export async function removeRole(db: DataSource, letterId: string, organiserId: 
     await tx.delete(LetterOrganiser, { letterId, organiserId });
     return 'removed';
   });
+}
+
+/** Turns an organiser's daily digest email on or off. */
+export async function setDigestEnabled(ctx: AppContext, organiserId: string, enabled: boolean): Promise<void> {
+  await ctx.db.getRepository(Organiser).update({ id: organiserId }, { digestEnabled: enabled });
+  ctx.log.info({ organiserId, enabled }, 'digest setting changed');
 }

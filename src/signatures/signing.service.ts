@@ -7,7 +7,7 @@ import { holdReason, isAllowedNetwork, softChecks, type HeldReason } from '../ab
 import { consumeFlood } from '../abuse';
 import { limitKeyForIp } from '../web/network';
 import { AppError, RateLimited } from '../web/errors';
-import { recordCountChange } from '../letters/counts.service';
+import { appendCountDeltas, recordCountChange } from '../letters/counts.service';
 import { normaliseEmail } from '../mail/email-address';
 import type { SignForm } from './sign-form.schema';
 import { Signature } from './signature.entity';
@@ -300,8 +300,7 @@ export async function confirmSignature(ctx: AppContext, rawToken: string, visibi
      ), used AS (
        UPDATE tokens SET used_at = now() WHERE id = (SELECT id FROM t) AND EXISTS (SELECT 1 FROM upd)
      ), delta AS (
-       INSERT INTO signature_count_deltas (letter_id, country, delta)
-       SELECT letter_id, country, 1 FROM upd WHERE held_reason IS NULL
+       ${appendCountDeltas('SELECT letter_id, country, 1 FROM upd WHERE held_reason IS NULL')}
      )
      SELECT s.id AS signature_id, s.letter_id, s.language, s.status, t.expired, EXISTS (SELECT 1 FROM upd) AS confirmed
        FROM t LEFT JOIN signatures s ON s.id = t.signature_id`,

@@ -3,9 +3,9 @@ import type { AppContext } from '../context';
 import type { Letter } from '../letters/letter.entity';
 import { chooseTranslation } from '../letters/letters.service';
 import { currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLocals } from '../organisers';
-import { Organiser } from '../organisers';
+import { setDigestEnabled } from '../organisers';
 import { parseForm } from '../web/validate';
-import { countUpdateRecipients, listUpdates, publicResponses, recordOfficialResponse, sendLetterUpdate } from './updates.service';
+import { countUpdateRecipients, listUpdates, publicResponses, recordOfficialResponse, responseRefusal, sendLetterUpdate } from './updates.service';
 import { responseFormSchema, updateFormSchema } from './updates.schema';
 
 export const UPDATES_CSS = '<link rel="stylesheet" href="/static/updates.css">';
@@ -72,8 +72,8 @@ export function updatesOrganiseRouter(ctx: AppContext): Router {
   r.post('/organise/letters/:slug/response', ...owner, async (req, res) => {
     const letter = letterOf(res);
     const values = req.body as Record<string, unknown>;
-    // Only a delivered letter can have been answered.
-    if (!letter.deliveredAt) return renderResponse(req, res, { values, errors: { _form: 'updates.errors.notDelivered' } }, 422);
+    const refusal = responseRefusal(letter);
+    if (refusal) return renderResponse(req, res, { values, errors: refusal }, 422);
     const parsed = parseForm(responseFormSchema, req.body);
     if (!parsed.ok) return renderResponse(req, res, { values, errors: parsed.errors }, 422);
     await recordOfficialResponse(ctx, letter, parsed.data, currentOrganiser(res)!.id);
@@ -90,9 +90,7 @@ export function updatesOrganiseRouter(ctx: AppContext): Router {
   });
 
   r.post('/organise/settings/digest', requireOrganiser, async (req, res) => {
-    const enabled = (req.body as Record<string, unknown>)?.digest === 'on';
-    await ctx.db.getRepository(Organiser).update({ id: currentOrganiser(res)!.id }, { digestEnabled: enabled });
-    ctx.log.info({ organiserId: currentOrganiser(res)!.id, enabled }, 'digest setting changed');
+    await setDigestEnabled(ctx, currentOrganiser(res)!.id, (req.body as Record<string, unknown>)?.digest === 'on');
     res.redirect(303, '/organise/settings/digest?saved=1');
   });
 

@@ -3,6 +3,7 @@ import type { AppContext } from '../context';
 import type { Letter } from '../letters/letter.entity';
 import { renderMarkdown } from '../letters/letters.service';
 import { enqueue } from '../mail/queue';
+import { AppError } from '../web/errors';
 import { LetterResponse } from './letter-response.entity';
 import { LetterUpdate } from './letter-update.entity';
 import type { ResponseForm, UpdateForm } from './updates.schema';
@@ -32,12 +33,18 @@ export async function sendLetterUpdate(ctx: AppContext, letter: Letter, form: Up
 }
 
 /** Records the official response and queues the same fan-out to the opted-in signers. */
+/** Only a delivered letter can have been answered: why a response cannot be recorded yet, or null. */
+export function responseRefusal(letter: Pick<Letter, 'deliveredAt'>): { _form: string } | null {
+  return letter.deliveredAt ? null : { _form: 'updates.errors.notDelivered' };
+}
+
 export async function recordOfficialResponse(
   ctx: AppContext,
   letter: Letter,
   form: ResponseForm,
   organiserId: string | null,
 ): Promise<LetterResponse> {
+  if (responseRefusal(letter)) throw new AppError(422, 'not_delivered', 'updates.errors.notDelivered');
   return ctx.db.transaction(async (tx) => {
     const response = await tx.save(
       tx.create(LetterResponse, {

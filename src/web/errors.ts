@@ -16,12 +16,6 @@ export class NotFound extends AppError {
   }
 }
 
-export class ValidationFailed extends AppError {
-  constructor(readonly fieldErrors: Record<string, string>) {
-    super(422, 'validation_failed', 'errors.validation');
-  }
-}
-
 export class RateLimited extends AppError {
   constructor(
     readonly retryAfterSeconds: number,
@@ -36,11 +30,5 @@ export class RateLimited extends AppError {
 export class Forbidden extends AppError {
   constructor(readonly reasonKey?: string) {
     super(403, 'forbidden', 'errors.forbidden');
-  }
-}
-
-export class ServiceUnavailable extends AppError {
-  constructor() {
-    super(503, 'unavailable', 'errors.unavailable');
   }
 }

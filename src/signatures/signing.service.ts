@@ -67,6 +67,22 @@ const SENT_AT = {
   manage: 'manageEmailedAt',
 } as const satisfies Record<ThrottledKind, keyof Signature>;
 
+/** A signature by id, locked until the transaction ends. */
+function lockSignatureById(tx: EntityManager, id: string): Promise<Signature | null> {
+  return tx.getRepository(Signature).createQueryBuilder('s').setLock('pessimistic_write').where('s.id = :id', { id }).getOne();
+}
+
+/**
+ * Deletes a signature with its tokens (ON DELETE CASCADE); one in the public count leaves it in the
+ * same transaction. Whether it was counted.
+ */
+async function eraseSignature(tx: EntityManager, sig: Signature): Promise<boolean> {
+  const counted = isCounted(sig);
+  if (counted) await recordCountChange(tx, sig.letterId, sig.country, -1);
+  await tx.delete(Signature, { id: sig.id });
+  return counted;
+}
+
 function throttled(sig: Signature, kind: ThrottledKind, minutes: number): boolean {
   const last = sig[SENT_AT[kind]];
   return !!last && Date.now() - last.getTime() < minutes * 60_000;
@@ -340,15 +356,9 @@ export async function withdrawSignature(ctx: AppContext, rawToken: string): Prom
   return ctx.db.transaction(async (tx) => {
     const token = await findTokenForUpdate(tx, rawToken, 'withdraw');
     if (!token?.signatureId || isExpired(token)) return { done: false };
-    const sig = await tx
-      .getRepository(Signature)
-      .createQueryBuilder('s')
-      .setLock('pessimistic_write')
-      .where('s.id = :id', { id: token.signatureId })
-      .getOne();
+    const sig = await lockSignatureById(tx, token.signatureId);
     if (!sig) return { done: false };
-    if (isCounted(sig)) await recordCountChange(tx, sig.letterId, sig.country, -1);
-    await tx.delete(Signature, { id: sig.id });
+    await eraseSignature(tx, sig);
     // Jobs still queued for this signature find no row and end quietly.
     ctx.log.info({ letterId: sig.letterId }, 'signature withdrawn and erased');
     return { done: true, letterId: sig.letterId };
@@ -371,17 +381,10 @@ export async function disownSignature(ctx: AppContext, rawToken: string): Promis
   return ctx.db.transaction(async (tx) => {
     const token = await findTokenForUpdate(tx, rawToken, 'confirm');
     if (!token?.signatureId) return { kind: 'unknown' };
-    const sig = await tx
-      .getRepository(Signature)
-      .createQueryBuilder('s')
-      .setLock('pessimistic_write')
-      .where('s.id = :id', { id: token.signatureId })
-      .getOne();
+    const sig = await lockSignatureById(tx, token.signatureId);
     if (!sig || sig.status === 'invalidated') return { kind: 'unknown' };
     if (sig.status === 'pending' && isExpired(token)) return { kind: 'expired' };
-    const wasCounted = isCounted(sig);
-    if (wasCounted) await recordCountChange(tx, sig.letterId, sig.country, -1);
-    await tx.delete(Signature, { id: sig.id });
+    const wasCounted = await eraseSignature(tx, sig);
     if (sig.emailNormalised) {
       await tx.query(
         `INSERT INTO signing_suppressions (letter_id, email_hash, expires_at)

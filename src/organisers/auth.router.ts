@@ -5,6 +5,7 @@ import { currentOrganiser } from './auth.middleware';
 import { loginFormSchema } from './login-form.schema';
 import { checkSignInToken, consumeSignInToken, requestSignIn, SIGN_IN_TOKEN_MINUTES } from './sign-in.service';
 import { sessionCookieName } from './session';
+import { tokenPageHeaders } from '../web/token-page';
 
 const TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
 
@@ -22,10 +23,6 @@ function destroy(req: Request): Promise<void> {
 export function authRouter(ctx: AppContext): Router {
   const r = Router();
 
-  function noStore(res: Response) {
-    res.set('Cache-Control', 'no-store');
-    res.set('Referrer-Policy', 'no-referrer');
-  }
 
   function renderProblem(req: Request, res: Response, problem: 'used' | 'expired' | 'unknown') {
     res.status(problem === 'unknown' ? 404 : 410).render('login/problem', {
@@ -35,7 +32,7 @@ export function authRouter(ctx: AppContext): Router {
   }
 
   r.get('/login', (req, res) => {
-    noStore(res);
+    tokenPageHeaders(res);
     if (currentOrganiser(res)) return res.redirect(303, '/organise');
     res.render('login/login', {
       title: req.t('organisers.login.title'),
@@ -46,7 +43,7 @@ export function authRouter(ctx: AppContext): Router {
   });
 
   r.post('/login', async (req, res) => {
-    noStore(res);
+    tokenPageHeaders(res);
     const parsed = parseForm(loginFormSchema, req.body);
     if (!parsed.ok) {
       const email = (req.body as Record<string, unknown> | undefined)?.email;
@@ -65,7 +62,7 @@ export function authRouter(ctx: AppContext): Router {
 
   // Opening the link changes nothing: mail scanners open links before people do.
   r.get('/login/:token', async (req, res) => {
-    noStore(res);
+    tokenPageHeaders(res);
     const token = String(req.params.token);
     const check = TOKEN.test(token) ? await checkSignInToken(ctx, token) : 'unknown';
     if (check !== 'valid') return renderProblem(req, res, check);
@@ -73,7 +70,7 @@ export function authRouter(ctx: AppContext): Router {
   });
 
   r.post('/login/:token', async (req, res) => {
-    noStore(res);
+    tokenPageHeaders(res);
     const token = String(req.params.token);
     const outcome = TOKEN.test(token) ? await consumeSignInToken(ctx, token) : { kind: 'unknown' as const };
     if (outcome.kind !== 'signed-in') return renderProblem(req, res, outcome.kind);
@@ -86,7 +83,7 @@ export function authRouter(ctx: AppContext): Router {
   });
 
   r.post('/logout', async (req, res) => {
-    noStore(res);
+    tokenPageHeaders(res);
     if (req.session) await destroy(req);
     res.clearCookie(sessionCookieName(ctx.config.isProduction), { path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.isProduction });
     res.redirect(303, '/login?signedOut=1');

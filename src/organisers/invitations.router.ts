@@ -3,6 +3,7 @@ import type { AppContext } from '../context';
 import { Forbidden } from '../web/errors';
 import { currentOrganiser } from './auth.middleware';
 import { acceptInvitation, checkInvitation } from './invitations.service';
+import { tokenPageHeaders } from '../web/token-page';
 
 /**
  * The page an invitation email links to. Opening it changes nothing (mail scanners open links);
@@ -11,10 +12,6 @@ import { acceptInvitation, checkInvitation } from './invitations.service';
 export function invitationsRouter(ctx: AppContext): Router {
   const r = Router();
 
-  function noStore(res: Response) {
-    res.set('Cache-Control', 'private, no-store');
-    res.set('Referrer-Policy', 'no-referrer');
-  }
 
   function renderProblem(req: Request, res: Response, problem: 'used' | 'expired' | 'unknown') {
     res.status(problem === 'unknown' ? 404 : 410).render('organise/invitation', {
@@ -25,7 +22,7 @@ export function invitationsRouter(ctx: AppContext): Router {
   }
 
   r.get('/invitations/:token', async (req, res) => {
-    noStore(res);
+    tokenPageHeaders(res);
     const token = String(req.params.token);
     const check = await checkInvitation(ctx, token, req.lang);
     if (check.kind !== 'valid') return renderProblem(req, res, check.kind);
@@ -40,7 +37,7 @@ export function invitationsRouter(ctx: AppContext): Router {
   });
 
   r.post('/invitations/:token', async (req, res) => {
-    noStore(res);
+    tokenPageHeaders(res);
     const token = String(req.params.token);
     const organiser = currentOrganiser(res);
     const outcome = await acceptInvitation(ctx, token, organiser ? { id: organiser.id, email: organiser.email } : null);

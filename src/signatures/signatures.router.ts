@@ -3,6 +3,7 @@ import type { AppContext } from '../context';
 import { VISIBILITIES } from '../letters/letter.entity';
 import { chooseTranslation, findLetterById } from '../letters/letters.service';
 import { shareBlock } from '../sharing';
+import { tokenPageHeaders } from '../web/token-page';
 import { parseForm } from '../web/validate';
 import { confirmFormSchema } from './confirm-form.schema';
 import { verifiedCount } from '../letters/counts.service';
@@ -26,10 +27,6 @@ export function signaturesRouter(ctx: AppContext): Router {
     return { letter, version };
   }
 
-  function noStore(res: Response) {
-    res.set('Cache-Control', 'no-store');
-    res.set('Referrer-Policy', 'no-referrer');
-  }
 
   function renderProblem(req: Request, res: Response, problem: 'unknown' | 'expired') {
     res.status(problem === 'unknown' ? 404 : 410).render('signatures/link-problem', {
@@ -72,12 +69,12 @@ export function signaturesRouter(ctx: AppContext): Router {
   // Opening the link (GET, and HEAD through it) changes nothing: mail scanners and link previews
   // open links before people do. Only the page's buttons (POST) confirm or delete.
   r.get('/s/confirm/:token', async (req, res) => {
-    noStore(res);
+    tokenPageHeaders(res);
     await renderConfirmPage(req, res, String(req.params.token));
   });
 
   r.post('/s/confirm/:token', async (req, res) => {
-    noStore(res);
+    tokenPageHeaders(res);
     const token = String(req.params.token);
     const parsed = parseForm(confirmFormSchema, req.body);
     if (!parsed.ok) return renderConfirmPage(req, res, token, parsed.errors);
@@ -87,7 +84,7 @@ export function signaturesRouter(ctx: AppContext): Router {
   });
 
   r.post('/s/confirm/:token/not-me', async (req, res) => {
-    noStore(res);
+    tokenPageHeaders(res);
     const outcome = await disownSignature(ctx, String(req.params.token));
     if (outcome.kind !== 'deleted') return renderProblem(req, res, outcome.kind);
     const { letter, version } = await letterView(outcome.letterId, req.lang);

@@ -10,6 +10,7 @@ import { ConfirmationPage1764203000000 } from './1764203000000-ConfirmationPage'
 import { TeamInvitations1764204000000 } from './1764204000000-TeamInvitations';
 import { RetentionRecords1764205000000 } from './1764205000000-RetentionRecords';
 import { ShortTitles1764207000000 } from './1764207000000-ShortTitles';
+import { AuditTrail1764300000000 } from './1764300000000-AuditTrail';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
 export const migrations = [
@@ -25,4 +26,5 @@ export const migrations = [
   TeamInvitations1764204000000,
   RetentionRecords1764205000000,
   ShortTitles1764207000000,
+  AuditTrail1764300000000,
 ];

@@ -3,6 +3,7 @@ import type { Config } from './config';
 import { openDatabaseWith, type Database } from './db/connect';
 import { buildDataSource, type EntityList } from './db/data-source';
 import type { Logger } from './logger';
+import { AuditEvent } from './audit';
 import { Letter } from './letters/letter.entity';
 import { LetterTranslation } from './letters/letter-translation.entity';
 import { ExportAudit } from './exports';
@@ -12,7 +13,7 @@ import { Signature, Token } from './signatures';
 import { LetterResponse, LetterUpdate } from './updates';
 
 /** Every entity, as letters core and each feature export them: db/ itself knows no feature. */
-export const entities: EntityList = [Letter, LetterTranslation, Signature, Token, Organiser, LetterOrganiser, TeamInvitation, LetterUpdate, LetterResponse, PaperImport, ExportAudit];
+export const entities: EntityList = [Letter, LetterTranslation, Signature, Token, Organiser, LetterOrganiser, TeamInvitation, LetterUpdate, LetterResponse, PaperImport, ExportAudit, AuditEvent];
 
 export function createDataSource(url: string, opts: { poolSize?: number; applicationName?: string } = {}): DataSource {
   return buildDataSource(entities, url, opts);

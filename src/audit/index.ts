@@ -1,0 +1,2 @@
+export { AuditEvent } from './audit-event.entity';
+export { type AuditActor, type AuditEntry, listAudit, recordAudit } from './audit.service';

@@ -17,8 +17,8 @@ describe('the audit trail', () => {
     await recordAudit(db, { letterId: letter.id, actor: null, kind: 'signature.invalidated', detail: { signatureId: 'x', reason: 'duplicate-person' } });
     const all = await listAudit(db, letter.id);
     expect(all.map((e) => e.kind)).toEqual(['signature.invalidated', 'letter.created']);
-    expect(all[1]!.actorName).toBe('O. Organiser');
-    expect(all[0]!.detail).toEqual({ signatureId: 'x', reason: 'duplicate-person' });
+    expect(all[1].actorName).toBe('O. Organiser');
+    expect(all[0].detail).toEqual({ signatureId: 'x', reason: 'duplicate-person' });
     expect((await listAudit(db, letter.id, { kind: 'letter.created' })).length).toBe(1);
   });
 

@@ -31,7 +31,9 @@ export async function startEmbeddedPostgres(opts: {
     password: 'undersigned',
     port: opts.port,
     persistent: true,
-    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    // ICU for case (names in Cyrillic or Kazakh are searched case-insensitively: with the C
+    // locale, lower('Алматы') is 'Алматы'); C for the rest, so the cluster needs no OS locale.
+    initdbFlags: ['--encoding=UTF8', '--locale=C', '--locale-provider=icu', '--icu-locale=und'],
     // Running as root (containers, CI) needs a separate OS user for the server.
     createPostgresUser: process.getuid?.() === 0,
     onLog: (m: unknown) => opts.log?.(String(m)),

@@ -11,6 +11,7 @@ import { TeamInvitations1764204000000 } from './1764204000000-TeamInvitations';
 import { RetentionRecords1764205000000 } from './1764205000000-RetentionRecords';
 import { ShortTitles1764207000000 } from './1764207000000-ShortTitles';
 import { AuditTrail1764300000000 } from './1764300000000-AuditTrail';
+import { ModerationOutcomes1764300100000 } from './1764300100000-ModerationOutcomes';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
 export const migrations = [
@@ -27,4 +28,5 @@ export const migrations = [
   RetentionRecords1764205000000,
   ShortTitles1764207000000,
   AuditTrail1764300000000,
+  ModerationOutcomes1764300100000,
 ];

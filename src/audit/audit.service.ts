@@ -7,10 +7,15 @@ export interface AuditActor {
   name: string;
 }
 
+/**
+ * `kind` is `<catalogue>.<action>`, e.g. `organisers.letter-edited` or `abuse.group-released`: the
+ * dashboard labels it with `t('<catalogue>:audit.<action>', detail)`, so each feature names its own
+ * actions in its own message catalogue.
+ */
 export interface AuditEntry {
   letterId: string;
   actor: AuditActor | null;
-  kind: string;
+  kind: `${string}.${string}`;
   detail?: Record<string, unknown>;
 }
 

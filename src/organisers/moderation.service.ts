@@ -88,7 +88,7 @@ export async function releaseHeldSignature(ctx: AppContext, letterId: string, si
   await ctx.db.transaction(async (tx) => {
     const sig = await lockSignature(tx, letterId, signatureId);
     if (!sig.heldReason || sig.status === 'invalidated') return;
-    await tx.update(Signature, { id: sig.id }, { heldReason: null });
+    await tx.update(Signature, { id: sig.id }, { heldReason: null, releasedAt: () => 'now()' });
     if (sig.status === 'confirmed') await recordCountChange(tx, letterId, sig.country, 1);
   });
   ctx.log.info({ letterId, signatureId }, 'held signature released');

@@ -5,6 +5,9 @@ export const SIGNATURE_STATUSES = ['pending', 'confirmed', 'invalidated'] as con
 export type SignatureStatus = (typeof SIGNATURE_STATUSES)[number];
 export const SIGNED_AS = ['individual', 'organisation'] as const;
 export type SignedAs = (typeof SIGNED_AS)[number];
+/** Why an organiser invalidated a signature, as a category the integrity report may count publicly. */
+export const INVALIDATION_CATEGORIES = ['duplicate-person', 'fake-name', 'bulk-bot', 'requested-by-person', 'other'] as const;
+export type InvalidationCategory = (typeof INVALIDATION_CATEGORIES)[number];
 
 /**
  * One person's signature on one letter. A withdrawn signature is deleted outright, with its
@@ -75,6 +78,10 @@ export class Signature {
   @Column({ name: 'invalidated_at', type: 'timestamptz', nullable: true })
   invalidatedAt: Date | null;
 
+  /** The kind of reason, public in the integrity report as a count; the text above stays private. */
+  @Column({ name: 'invalidated_category', type: 'varchar', length: 24, nullable: true })
+  invalidatedCategory: InvalidationCategory | null;
+
   /** The organiser chose to keep the name in the moderation record once the address is erased. */
   @Column({ name: 'keep_name_on_record', type: 'boolean', default: false })
   keepNameOnRecord: boolean;
@@ -85,6 +92,14 @@ export class Signature {
    */
   @Column({ name: 'held_reason', type: 'varchar', length: 40, nullable: true })
   heldReason: string | null;
+
+  /** When a held signature was released after review, by an organiser or by a release rule. */
+  @Column({ name: 'released_at', type: 'timestamptz', nullable: true })
+  releasedAt: Date | null;
+
+  /** The signature came with a solved proof-of-work challenge (see abuse control's challenge mode). */
+  @Column({ name: 'challenge_solved', type: 'boolean', default: false })
+  challengeSolved: boolean;
 
   @Column({ type: 'varchar', length: 6, default: 'online' })
   source: 'online' | 'paper';

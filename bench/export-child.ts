@@ -44,6 +44,7 @@ async function* rows(client: Client): AsyncIterable<ExportRow> {
         signedAs: r.signed_as,
         signedAt: r.confirmed_at,
         source: r.source,
+        textVersion: null,
       };
     }
   }

@@ -31,6 +31,7 @@ import { PAPER_UPLOAD_BODY_LIMIT_BYTES, paperRouter, paperUploadParser } from '.
 import { crawlersRouter, sharingRouter } from './sharing';
 import { countsItsOwnFlood, signaturesRouter, signRouter } from './signatures';
 import { ONE_CLICK_UNSUBSCRIBE_PATH, updatesFeedSources, updatesOrganiseRouter, updatesPublicRouter } from './updates';
+import { versionsRouter } from './versions';
 
 const ROOT = PROJECT_ROOT;
 
@@ -167,6 +168,7 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
 
   // Before the letter page: the updates' own pages under /letters/:slug/… come first.
   app.use(updatesPublicRouter(ctx));
+  app.use(versionsRouter(ctx));
   const page = letterPage(ctx);
   app.use(page.router);
   // The sign form shows the letter page again with its errors: the page is handed to it here.

@@ -20,6 +20,11 @@ export function neutraliseFormula(value: string): string {
   return value;
 }
 
+/** `uk v2`: the language and number of the text a signature is under. */
+export function textVersionText(row: ExportRow): string {
+  return row.textVersion ? `${row.textVersion.language} v${row.textVersion.version}` : '';
+}
+
 /** The human-facing text of a cell (CSV/XLSX/PDF), dates excluded. */
 export function humanCellText(row: ExportRow, column: Exclude<ExportColumn, 'signedAt'>): string {
   switch (column) {
@@ -37,6 +42,8 @@ export function humanCellText(row: ExportRow, column: Exclude<ExportColumn, 'sig
       return row.signedAs;
     case 'source':
       return row.source;
+    case 'textVersion':
+      return textVersionText(row);
   }
 }
 

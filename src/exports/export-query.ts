@@ -69,15 +69,25 @@ export function selection(letterId: string, filters: ExportFilters, purpose: Exp
 }
 
 /** One row as the cursor returns it (rowMode: 'array'), in the SELECT's column order. */
-export type DbRow = [string, string | null, string, string | null, string | null, SignedAs, Date, 'online' | 'paper', 'public' | 'initials' | 'private'];
+export type DbRow = [
+  string, string | null, string, string | null, string | null, SignedAs, Date, 'online' | 'paper', 'public' | 'initials' | 'private', string | null, number | null,
+];
 
 /** The cursor's query. The email column is only read from the table when it was asked for. */
 export function rowsQuery(sel: SelectionSql, withEmail: boolean): string {
   return `SELECT s.full_name, ${withEmail ? 's.email' : 'NULL::text'}, s.country, s.city, s.organisation, s.signed_as,
-                 ${sel.signedAt}, s.source, s.visibility
+                 ${sel.signedAt}, s.source, s.visibility, s.text_language, s.text_version
             FROM signatures s
            WHERE ${sel.where}
         ORDER BY ${sel.signedAt}, s.id`;
+}
+
+/** The texts the selected signatures are under, with how many each (same snapshot as the rows). */
+export function textVersionsQuery(sel: SelectionSql): string {
+  return `SELECT s.text_language AS language, s.text_version AS version, count(*) AS n
+            FROM signatures s
+           WHERE ${sel.where} AND s.text_language IS NOT NULL
+        GROUP BY 1, 2`;
 }
 
 /** How many rows the file will have, and the letter's verified count, in the same snapshot. */

@@ -16,11 +16,13 @@
  *    JSON lines is machine-facing: `country` is the ISO 3166 alpha-2 code.
  *  - `signedAs` / `source` are the raw enum values in CSV, XLSX and JSON
  *    (stable for re-import); the PDF translates them.
+ *  - `textVersion` is `<language> v<number>` in CSV, XLSX and PDF, and
+ *    `{"language", "version"}` in JSON.
  *  - Dates: CSV and JSON use full ISO 8601 UTC (`Date#toISOString`, lossless
  *    and unambiguous); XLSX stores real Excel dates (UTC); PDF shows YYYY-MM-DD.
  */
 
-export type ExportColumn = 'name' | 'email' | 'country' | 'city' | 'organisation' | 'signedAs' | 'signedAt' | 'source';
+export type ExportColumn = 'name' | 'email' | 'country' | 'city' | 'organisation' | 'signedAs' | 'signedAt' | 'source' | 'textVersion';
 
 export interface ExportRow {
   name: string;
@@ -32,6 +34,20 @@ export interface ExportRow {
   signedAs: 'individual' | 'organisation';
   signedAt: Date;
   source: 'online' | 'paper';
+  /** The text the signature is under; null for one made before texts had versions and not backfilled. */
+  textVersion: { language: string; version: number } | null;
+}
+
+/** A version of the letter's text that signatures in the file are under (the PDF pack prints each). */
+export interface SignedTextVersion {
+  language: string;
+  version: number;
+  title: string;
+  body: string /* Markdown */;
+  publishedAt: Date;
+  current: boolean;
+  /** Signatures in this file under this text. */
+  signatures: number;
 }
 
 export interface ExportMeta {
@@ -45,6 +61,8 @@ export interface ExportMeta {
   columns: ExportColumn[];
   labels: Record<ExportColumn, string> /* header labels, already translated */;
   footerText?: string;
+  /** Every version of the text with signatures in this file (the PDF pack prints those it has not printed as the letter). */
+  textVersions?: SignedTextVersion[];
 }
 
 export type ExportFormat = 'csv' | 'xlsx' | 'json' | 'pdf';

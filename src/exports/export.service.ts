@@ -26,8 +26,8 @@ import { AppError } from '../web/errors';
 import { countryName, isLanguage, tFor } from '../web/i18n';
 import { createDigestingStream } from './sha256-tee';
 import { ExportAudit } from './export-audit.entity';
-import { countsQuery, type DbRow, type ExportFilters, type ExportPurpose, NO_FILTERS, rowsQuery, selection } from './export-query';
-import type { ExportColumn, ExportFormat, ExportMeta, ExportRow } from './export-row';
+import { countsQuery, textVersionsQuery, type DbRow, type ExportFilters, type ExportPurpose, NO_FILTERS, rowsQuery, selection, type SelectionSql } from './export-query';
+import type { ExportColumn, ExportFormat, ExportMeta, ExportRow, SignedTextVersion } from './export-row';
 import { contentTypes, fileExtensions, writers } from './writers';
 
 export type { ExportFilters, ExportPurpose } from './export-query';
@@ -41,8 +41,8 @@ export const FETCH_BATCH = 5000;
 export const PDF_MAX_ROWS = 50_000;
 
 /** Every column but email, which only ever comes by explicit request. */
-export const EXPORT_COLUMNS: readonly Exclude<ExportColumn, 'email'>[] = ['name', 'country', 'city', 'organisation', 'signedAs', 'signedAt', 'source'];
-export const DEFAULT_COLUMNS: readonly ExportColumn[] = ['name', 'country', 'city', 'organisation', 'signedAs', 'signedAt'];
+export const EXPORT_COLUMNS: readonly Exclude<ExportColumn, 'email'>[] = ['name', 'country', 'city', 'organisation', 'signedAs', 'signedAt', 'source', 'textVersion'];
+export const DEFAULT_COLUMNS: readonly ExportColumn[] = ['name', 'country', 'city', 'organisation', 'signedAs', 'signedAt', 'textVersion'];
 
 export interface ExportRequest {
   /** With its translations loaded. */
@@ -110,7 +110,7 @@ export function effectiveColumns(req: Pick<ExportRequest, 'columns' | 'includeEm
 
 function columnLabels(language: Language): Record<ExportColumn, string> {
   const t = tFor(language);
-  const keys: ExportColumn[] = ['name', 'email', 'country', 'city', 'organisation', 'signedAs', 'signedAt', 'source'];
+  const keys: ExportColumn[] = ['name', 'email', 'country', 'city', 'organisation', 'signedAs', 'signedAt', 'source', 'textVersion'];
   return Object.fromEntries(keys.map((k) => [k, t(`exports.columns.${k}`)])) as Record<ExportColumn, string>;
 }
 
@@ -126,7 +126,7 @@ function rowMapper(language: Language, purpose: ExportPurpose): (r: DbRow) => Ex
     return name;
   };
   const publication = purpose === 'publication';
-  return ([fullName, email, country, city, organisation, signedAs, signedAt, source, visibility]) => ({
+  return ([fullName, email, country, city, organisation, signedAs, signedAt, source, visibility, textLanguage, textVersion]) => ({
     // The query leaves private signers out of a publication file; initials-only ones show initials and no city.
     name: publication && visibility === 'initials' ? initialsOf(fullName) : fullName,
     email: publication ? null : email,
@@ -137,7 +137,30 @@ function rowMapper(language: Language, purpose: ExportPurpose): (r: DbRow) => Ex
     signedAs,
     signedAt,
     source,
+    textVersion: textLanguage && textVersion ? { language: textLanguage, version: textVersion } : null,
   });
+}
+
+/** The versions of the text that the selected signatures are under, with their words, oldest first per language. */
+async function signedTextVersions(client: PoolClient, sel: SelectionSql, letter: Letter): Promise<SignedTextVersion[]> {
+  const { rows } = await client.query<{ language: Language; version: number; n: string }>(textVersionsQuery(sel), sel.params);
+  const out: SignedTextVersion[] = [];
+  for (const language of [...new Set(rows.map((r) => r.language))].sort()) {
+    const earlier = await client.query<{ version: number; title: string; body: string; published_at: Date }>(
+      `SELECT version, title, body, published_at FROM letter_text_versions WHERE letter_id = $1 AND language = $2 ORDER BY version`,
+      [letter.id, language],
+    );
+    const current = letter.translations.find((t) => t.language === language);
+    const texts = [
+      ...earlier.rows.map((v) => ({ version: v.version, title: v.title, body: v.body, publishedAt: v.published_at, current: false })),
+      ...(current ? [{ version: current.textVersion, title: current.title, body: current.body, publishedAt: current.textVersionAt, current: true }] : []),
+    ];
+    for (const text of texts) {
+      const n = Number(rows.find((r) => r.language === language && r.version === text.version)?.n ?? 0);
+      if (n) out.push({ language, version: text.version, title: text.title, body: text.body, publishedAt: text.publishedAt, current: text.current, signatures: n });
+    }
+  }
+  return out;
 }
 
 async function* cursorRows(client: PoolClient, map: (r: DbRow) => ExportRow, onBatch: (n: number) => void): AsyncGenerator<ExportRow> {
@@ -187,6 +210,8 @@ export async function exportSignatures(ctx: AppContext, req: ExportRequest, out:
     const total = Number(counts.rows[0]?.total ?? 0);
     const verified = Number(counts.rows[0]?.verified ?? 0);
     if (req.format === 'pdf' && total > PDF_MAX_ROWS) throw new PdfTooLarge(total);
+    // The pack prints every text its signatures are under: counted in the file's snapshot.
+    const textVersions = req.format === 'pdf' ? await signedTextVersions(client, sel, req.letter) : undefined;
     await client.query(`DECLARE export_rows NO SCROLL CURSOR FOR ${rowsQuery(sel, includeEmail)}`, sel.params);
 
     const t = tFor(language);
@@ -201,6 +226,7 @@ export async function exportSignatures(ctx: AppContext, req: ExportRequest, out:
       columns,
       labels: columnLabels(language),
       footerText: t('exports.pdf.footer', { url: `${ctx.config.BASE_URL}/verify` }),
+      textVersions,
     };
     const start: ExportStart = { exportId, fileName, contentType: contentTypes[req.format], total };
     hooks.onStart?.(start);

@@ -7,6 +7,7 @@ import { askedLanguage, slugParam, versionFor } from '../letters/letter-request'
 import { homeLanguageLinks, letterSharing } from '../sharing';
 import { recentSignatories, type RenderLetterPage, type SignFormState } from '../signatures';
 import { publicResponses } from '../updates';
+import { changeNotice } from '../versions';
 import { countryOptions, tFor } from '../web/i18n';
 import { MicroCache } from '../web/micro-cache';
 
@@ -31,10 +32,11 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
   async function letterPageLocals(req: Request, letter: Letter, form: SignFormState | null) {
     const version = versionFor(req, letter);
     const data = await letterPublicData(ctx.db, letter, version, ctx.config.BASE_URL);
-    const [individuals, organisations, officialResponses, sharing] = await Promise.all([
+    const [individuals, organisations, officialResponses, notice, sharing] = await Promise.all([
       recentSignatories(ctx.db, letter.id, 'individual'),
       recentSignatories(ctx.db, letter.id, 'organisation'),
       publicResponses(ctx.db, letter.id),
+      changeNotice(ctx.db, version),
       letterSharing(ctx.db, ctx.config.BASE_URL, letter, version, data.signatureCount, {
         lang: req.lang,
         t: req.t,
@@ -52,6 +54,7 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
       form: form ?? { values: { visibility: letter.publicNamesDefault, signedAs: 'individual' }, errors: {} },
       sharing,
       officialResponses,
+      changeNotice: notice,
     };
   }
 

@@ -34,4 +34,15 @@ export class LetterTranslation {
   /** Who the letter is addressed to, in this language. */
   @Column({ type: 'varchar', length: 300 })
   recipient: string;
+
+  /**
+   * The number of the current text (title and body). It goes up when a text that people signed
+   * is changed; the words they signed stay in letter_text_versions (LetterTextVersion).
+   */
+  @Column({ name: 'text_version', type: 'integer', default: 1 })
+  textVersion: number;
+
+  /** When the current text was published. */
+  @Column({ name: 'text_version_at', type: 'timestamptz', default: () => 'now()' })
+  textVersionAt: Date;
 }

@@ -136,5 +136,8 @@ export async function letterPublicData(db: DataSource, letter: Letter, t: Letter
     deliveredAt: letter.deliveredAt?.toISOString() ?? null,
     deliveredTo: letter.deliveredTo,
     signatureCount: count,
+    /** The number of the text shown, and when it was published (see LetterTranslation.textVersion). */
+    textVersion: t.textVersion,
+    textChangedAt: t.textVersion > 1 ? t.textVersionAt.toISOString() : null,
   };
 }

@@ -97,6 +97,19 @@ export class Mailer {
     await this.transport.send({ to, subject, headers: listUnsubscribe(p.unsubscribeUrl), ...(await render('official-response', lang, { ...p, subject })) });
   }
 
+  /**
+   * The text a signer signed was changed (versions' catalogue): the differences and the way to
+   * withdraw. Their signature stays unless they do.
+   */
+  async textChanged(
+    to: string,
+    lang: Language,
+    p: Omit<UpdateMail, 'bodyHtml' | 'bodyText'> & { changedOn: string; signedVersion: number; newVersion: number; diffUrl: string },
+  ) {
+    const subject = tFor(lang)('versions.email.subject', { title: p.letter.title });
+    await this.transport.send({ to, subject, headers: listUnsubscribe(p.unsubscribeUrl), ...(await render('text-changed', lang, { ...p, subject })) });
+  }
+
   /** An owner's daily digest: one email for all the letters they own. */
   async ownerDigest(to: string, lang: Language, p: OwnerDigestMail) {
     const subject = tFor(lang)('updates.email.digest.subject', { date: p.date });

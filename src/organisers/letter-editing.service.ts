@@ -1,8 +1,10 @@
 import type { EntityManager } from 'typeorm';
+import { recordAudit, type AuditActor } from '../audit';
 import type { AppContext } from '../context';
-import { Letter } from '../letters/letter.entity';
+import { Letter, type Language } from '../letters/letter.entity';
 import { LetterTranslation } from '../letters/letter-translation.entity';
 import { forgetSignableLetter } from '../letters/letters.service';
+import { firstVersionNumber, keepRemovedText, versionForEdit } from '../versions';
 import { Forbidden } from '../web/errors';
 import { OWNER_ONLY } from './auth.middleware';
 import { LetterOrganiser, type LetterRole } from './letter-organiser.entity';
@@ -21,27 +23,71 @@ async function slugTaken(tx: EntityManager, slug: string, exceptId?: string): Pr
   return !!other && other.id !== exceptId;
 }
 
-async function replaceTranslations(tx: EntityManager, letterId: string, input: LetterInput): Promise<void> {
+/** The stored translations of a letter, locked until the transaction ends: two editors saving at once take turns. */
+function lockTranslations(tx: EntityManager, letterId: string): Promise<LetterTranslation[]> {
+  return tx.getRepository(LetterTranslation).createQueryBuilder('t').setLock('pessimistic_write').where('t.letter_id = :letterId', { letterId }).getMany();
+}
+
+/** What a save did to the texts: each language saved with its text's number, and the languages whose words changed. */
+interface SavedTexts {
+  versions: Partial<Record<Language, number>>;
+  changed: Language[];
+}
+
+/**
+ * Writes the translations of the input over the stored ones. A change to words people signed
+ * makes a new text version (versionForEdit, versions' index); a removed translation people signed
+ * keeps its words as a version; a new one starts after any version its language had before.
+ */
+async function replaceTranslations(tx: EntityManager, letterId: string, input: LetterInput): Promise<SavedTexts> {
+  const stored = await lockTranslations(tx, letterId);
   const keep = input.translations.map((t) => t.language);
+  for (const gone of stored.filter((t) => !keep.includes(t.language))) await keepRemovedText(tx, gone);
   await tx
     .createQueryBuilder()
     .delete()
     .from(LetterTranslation)
     .where('letter_id = :letterId AND NOT (language = ANY(:keep))', { letterId, keep })
     .execute();
+  const saved: SavedTexts = { versions: {}, changed: [] };
   for (const t of input.translations) {
+    const current = stored.find((x) => x.language === t.language);
+    const decision = current
+      ? await versionForEdit(tx, current, { title: t.title, body: t.body })
+      : { version: await firstVersionNumber(tx, letterId, t.language), versionAt: new Date(), change: null };
+    saved.versions[t.language] = decision.version;
+    if (decision.change) saved.changed.push(t.language);
     await tx
       .createQueryBuilder()
       .insert()
       .into(LetterTranslation)
-      .values({ letterId, language: t.language, title: t.title, shortTitle: t.shortTitle, summary: t.summary, body: t.body, recipient: t.recipient })
-      .orUpdate(['title', 'short_title', 'summary', 'body', 'recipient'], ['letter_id', 'language'])
+      .values({
+        letterId,
+        language: t.language,
+        title: t.title,
+        shortTitle: t.shortTitle,
+        summary: t.summary,
+        body: t.body,
+        recipient: t.recipient,
+        textVersion: decision.version,
+        textVersionAt: decision.versionAt,
+      })
+      .orUpdate(['title', 'short_title', 'summary', 'body', 'recipient', 'text_version', 'text_version_at'], ['letter_id', 'language'])
       .execute();
   }
+  return saved;
+}
+
+/** "en 2, uk 1": the languages saved with their text's number, for the audit trail's label. */
+function versionList(saved: SavedTexts): string {
+  return Object.entries(saved.versions)
+    .map(([language, version]) => `${language} ${version}`)
+    .join(', ');
 }
 
 /** Creates a letter with its versions; its creator becomes the owner. A new letter starts as a draft unless said otherwise. */
-export async function createLetter(ctx: AppContext, organiserId: string, input: LetterInput): Promise<SaveOutcome> {
+export async function createLetter(ctx: AppContext, organiser: AuditActor, input: LetterInput): Promise<SaveOutcome> {
+  const organiserId = organiser.id;
   const slug = input.slug!;
   try {
     return await ctx.db.transaction(async (tx) => {
@@ -54,8 +100,14 @@ export async function createLetter(ctx: AppContext, organiserId: string, input: 
         defaultLanguage: input.defaultLanguage,
         publicNamesDefault: input.publicNamesDefault,
       });
-      await replaceTranslations(tx, letter.id, input);
+      const saved = await replaceTranslations(tx, letter.id, input);
       await tx.insert(LetterOrganiser, { letterId: letter.id, organiserId, role: 'owner' });
+      await recordAudit(tx, {
+        letterId: letter.id,
+        actor: organiser,
+        kind: 'organisers.letter-created',
+        detail: { languages: Object.keys(saved.versions).join(', '), versions: versionList(saved), status: letter.status },
+      });
       ctx.log.info({ letterId: letter.id, organiserId }, 'letter created');
       return { ok: true, slug };
     });
@@ -89,7 +141,7 @@ export function ownerOnlyChanges(letter: Letter, input: LetterInput): string[] {
  * default language. An editor's input that changes anything else (see ownerOnlyChanges) is
  * refused whole with 403: nothing of it is saved. `letter` must carry its translations.
  */
-export async function updateLetter(ctx: AppContext, letter: Letter, role: LetterRole, input: LetterInput): Promise<SaveOutcome> {
+export async function updateLetter(ctx: AppContext, letter: Letter, role: LetterRole, input: LetterInput, actor: AuditActor): Promise<SaveOutcome> {
   if (role !== 'owner' && ownerOnlyChanges(letter, input).length) throw new Forbidden(OWNER_ONLY);
   const slug = input.slug ?? letter.slug;
   const status = input.status ?? letter.status;
@@ -108,8 +160,25 @@ export async function updateLetter(ctx: AppContext, letter: Letter, role: Letter
           publicNamesDefault: input.publicNamesDefault,
         },
       );
-      await replaceTranslations(tx, letter.id, input);
-      ctx.log.info({ letterId: letter.id, status }, 'letter saved');
+      const saved = await replaceTranslations(tx, letter.id, input);
+      await recordAudit(tx, {
+        letterId: letter.id,
+        actor,
+        kind: 'organisers.letter-edited',
+        detail: { languages: Object.keys(saved.versions).join(', '), versions: versionList(saved), textChanged: saved.changed },
+      });
+      if (status !== letter.status) {
+        await recordAudit(tx, { letterId: letter.id, actor, kind: 'organisers.letter-status-changed', detail: { from: letter.status, to: status } });
+      }
+      if (day(input.closesAt) !== day(letter.closesAt)) {
+        await recordAudit(tx, {
+          letterId: letter.id,
+          actor,
+          kind: 'organisers.letter-closing-changed',
+          detail: { from: day(letter.closesAt) ?? '—', to: day(input.closesAt) ?? '—' },
+        });
+      }
+      ctx.log.info({ letterId: letter.id, status, textChanged: saved.changed }, 'letter saved');
       return { ok: true, slug };
     });
     // After the commit: a signature arriving meanwhile must not cache the old version again.
@@ -147,12 +216,18 @@ export function deliveryDateProblem(deliveredAt: Date, letterCreatedAt: Date, no
  * existed. What the date typed here does not decide is when signers' data is erased: retention
  * counts from the moment the delivery is recorded.
  */
-export async function recordDelivery(ctx: AppContext, letter: Letter, input: DeliveryInput): Promise<{ ok: true } | { ok: false; errors: Record<string, string> }> {
+export async function recordDelivery(
+  ctx: AppContext,
+  letter: Letter,
+  input: DeliveryInput,
+  actor: AuditActor,
+): Promise<{ ok: true } | { ok: false; errors: Record<string, string> }> {
   const problem = input.deliveredAt ? deliveryDateProblem(input.deliveredAt, letter.createdAt) : null;
   if (problem) return { ok: false, errors: { deliveredAt: problem } };
   // Delivery retention counts from the moment a delivery is recorded here, not from the date
   // typed: a new or changed date restarts it, a note or recipient corrected keeps it, none clears it.
-  await ctx.db
+  await ctx.db.transaction(async (tx) => {
+    await tx
     .createQueryBuilder()
     .update(Letter)
     .set({
@@ -164,6 +239,8 @@ export async function recordDelivery(ctx: AppContext, letter: Letter, input: Del
     .where('id = :id', { id: letter.id })
     .setParameters({ deliveredAt: input.deliveredAt })
     .execute();
+    await recordAudit(tx, { letterId: letter.id, actor, kind: 'organisers.delivery-recorded', detail: { deliveredAt: day(input.deliveredAt) ?? '—' } });
+  });
   ctx.log.info({ letterId: letter.id, delivered: !!input.deliveredAt }, 'delivery recorded');
   return { ok: true };
 }

@@ -14,6 +14,7 @@ import { invalidateDomain, invalidateSignature, releaseHeldSignature, setSignatu
 import { inviteToTeam, revokeInvitation, teamOf, type LetterTeam } from './invitations.service';
 import { removeRole } from './organisers.service';
 import { listOrganiserLetters } from './workspace.service';
+import { signersOfCurrentText } from '../versions';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const DONE = ['hidden', 'unhidden', 'invalidated', 'released', 'domain', 'delivery'];
@@ -91,7 +92,7 @@ export function organiseRouter(ctx: AppContext): Router {
 
   /* ---------------------------------------------------------------- letter form */
 
-  function renderForm(
+  async function renderForm(
     req: Request,
     res: Response,
     opts: {
@@ -108,7 +109,9 @@ export function organiseRouter(ctx: AppContext): Router {
   ) {
     const role = opts.mode === 'new' ? 'owner' : locals(res).letterRole;
     const previews = opts.preview ? opts.values.translations.map((t) => (t.body.trim() && !t.remove ? renderMarkdown(t.body) : null)) : null;
+    const signed = opts.mode === 'edit' ? await signersOfCurrentText(ctx.db, locals(res).letter) : {};
     res.status(opts.status ?? 200).render('organise/letter-form', {
+      signed,
       title: opts.mode === 'new' ? req.t('organisers.form.newTitle') : req.t('organisers.form.editTitle'),
       mode: opts.mode,
       role,
@@ -125,8 +128,8 @@ export function organiseRouter(ctx: AppContext): Router {
     });
   }
 
-  r.get('/organise/letters/new', (req, res) => {
-    renderForm(req, res, { mode: 'new', values: emptyForm() });
+  r.get('/organise/letters/new', async (req, res) => {
+    await renderForm(req, res, { mode: 'new', values: emptyForm() });
   });
 
   r.post('/organise/letters', async (req, res) => {
@@ -134,14 +137,14 @@ export function organiseRouter(ctx: AppContext): Router {
     if (isPreview(req)) return renderForm(req, res, { mode: 'new', values, preview: true });
     const parsed = parseLetterForm(req.body, { withSlug: true, withStatus: true });
     if (!parsed.ok) return renderForm(req, res, { mode: 'new', values, errors: parsed.errors, status: 422 });
-    const saved = await createLetter(ctx, currentOrganiser(res)!.id, parsed.data);
+    const saved = await createLetter(ctx, currentOrganiser(res)!, parsed.data);
     if (!saved.ok) return renderForm(req, res, { mode: 'new', values, errors: saved.errors, status: 422 });
     res.redirect(303, `/organise/letters/${saved.slug}/edit?saved=1`);
   });
 
   r.get('/organise/letters/:slug/edit', requireLetterRole(ctx), async (req, res) => {
     const { letter, letterRole } = locals(res);
-    renderForm(req, res, {
+    await renderForm(req, res, {
       mode: 'edit',
       values: formFromLetter(letter),
       saved: req.query.saved === '1',
@@ -161,7 +164,7 @@ export function organiseRouter(ctx: AppContext): Router {
     if (isPreview(req)) return renderForm(req, res, { mode: 'edit', values, preview: true, team });
     const parsed = parseLetterForm(body, { withSlug: true, withStatus: true });
     if (!parsed.ok) return renderForm(req, res, { mode: 'edit', values, errors: parsed.errors, status: 422, team });
-    const saved = await updateLetter(ctx, letter, letterRole, parsed.data);
+    const saved = await updateLetter(ctx, letter, letterRole, parsed.data, currentOrganiser(res)!);
     if (!saved.ok) return renderForm(req, res, { mode: 'edit', values, errors: saved.errors, status: 422, team });
     res.redirect(303, `/organise/letters/${saved.slug}/edit?saved=1`);
   });
@@ -177,7 +180,7 @@ export function organiseRouter(ctx: AppContext): Router {
       await inviteToTeam(ctx, letter, parsed.data, currentOrganiser(res)!.id, req.lang);
       return res.redirect(303, `/organise/letters/${letter.slug}/edit?invited=1#team`);
     }
-    renderForm(req, res, { mode: 'edit', values: formFromLetter(letter), status: 422, team: await teamOf(ctx.db, letter.id), teamErrors: parsed.errors });
+    await renderForm(req, res, { mode: 'edit', values: formFromLetter(letter), status: 422, team: await teamOf(ctx.db, letter.id), teamErrors: parsed.errors });
   });
 
   r.post('/organise/letters/:slug/invitations/:id/revoke', requireLetterRole(ctx, 'owner'), async (req, res) => {
@@ -192,7 +195,7 @@ export function organiseRouter(ctx: AppContext): Router {
     const organiserId = typeof raw === 'string' ? raw : '';
     const outcome = /^[0-9a-f-]{36}$/i.test(organiserId) ? await removeRole(ctx.db, letter.id, organiserId) : 'not-found';
     if (outcome === 'removed') return res.redirect(303, organiserId === currentOrganiser(res)!.id ? '/organise' : `/organise/letters/${letter.slug}/edit?saved=1#team`);
-    renderForm(req, res, {
+    await renderForm(req, res, {
       mode: 'edit',
       values: formFromLetter(letter),
       status: 422,
@@ -308,7 +311,7 @@ export function organiseRouter(ctx: AppContext): Router {
     const parsed = parseForm(deliverySchema, req.body);
     const prefixed = (errors: Record<string, string>) => Object.fromEntries(Object.entries(errors).map(([k, v]) => [`delivery-${k}`, v]));
     if (!parsed.ok) return renderDashboard(req, res, { status: 422, errors: prefixed(parsed.errors) });
-    const saved = await recordDelivery(ctx, letter, parsed.data);
+    const saved = await recordDelivery(ctx, letter, parsed.data, currentOrganiser(res)!);
     if (!saved.ok) return renderDashboard(req, res, { status: 422, errors: prefixed(saved.errors) });
     res.redirect(303, `/organise/letters/${letter.slug}?done=delivery#delivery`);
   });

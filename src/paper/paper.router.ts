@@ -5,7 +5,8 @@ import { chooseTranslation } from '../letters/letters.service';
 import { currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLocals } from '../organisers';
 import { UPDATES_CSS } from '../updates';
 import { parsePaperSheet, MAX_PAPER_ROWS, type PaperFileError } from './paper-csv';
-import { findImport, importPaperSignatures, savePreview } from './paper.service';
+import { findImport, importPaperSignatures, paperTextChoices, paperTextSchema, savePreview } from './paper.service';
+import { AppError } from '../web/errors';
 
 function letterOf(res: Response): Letter {
   return (res.locals as OrganiserLocals).letter!;
@@ -57,13 +58,22 @@ export function paperRouter(ctx: AppContext): Router {
   r.get('/organise/letters/:slug/paper/:importId', ...member, async (req, res) => {
     const letter = letterOf(res);
     const batch = await findImport(ctx, letter, String(req.params.importId));
-    res.render('paper/preview', { ...view(req, letter), title: req.t('updates.paper.previewTitle'), batch });
+    const current = chooseTranslation(letter.translations, letter.defaultLanguage, [letter.defaultLanguage]);
+    res.render('paper/preview', {
+      ...view(req, letter),
+      title: req.t('updates.paper.previewTitle'),
+      batch,
+      textVersions: await paperTextChoices(ctx, letter),
+      defaultText: { language: current.language, version: current.textVersion },
+    });
   });
 
   r.post('/organise/letters/:slug/paper/:importId/import', ...member, async (req, res) => {
     const letter = letterOf(res);
     const batch = await findImport(ctx, letter, String(req.params.importId));
-    const imported = await importPaperSignatures(ctx, letter, batch.id);
+    const text = paperTextSchema.safeParse(req.body);
+    if (!text.success) throw new AppError(422, 'bad_version', 'versions.errors.version');
+    const imported = await importPaperSignatures(ctx, letter, batch.id, text.data.text);
     res.redirect(303, `/organise/letters/${letter.slug}/paper?imported=${imported}`);
   });
 

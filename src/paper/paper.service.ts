@@ -1,11 +1,38 @@
 import type { AppContext } from '../context';
-import type { Letter } from '../letters/letter.entity';
+import { z } from 'zod';
+import type { Language, Letter } from '../letters/letter.entity';
+import { listTextVersions, signedText, type SignedText, type TextVersion } from '../letters/text-versions';
 import { recordCountChanges } from '../letters/counts.service';
 import { Signature } from '../signatures';
 import { AppError, NotFound } from '../web/errors';
 import { PaperImport, type PaperRow } from './paper-import.entity';
 
 const INSERT_CHUNK = 1000;
+
+/** The import form's choice of text: `<language>:<version>`. */
+export const paperTextSchema = z.object({
+  text: z
+    .string()
+    .regex(/^[a-z]{2}:\d{1,7}$/)
+    .transform((v) => {
+      const [language, version] = v.split(':');
+      return { language: language as Language, version: Number(version) };
+    })
+    .optional(),
+});
+
+/** Every version of every language the letter has, for the organiser to say which was on paper. */
+export async function paperTextChoices(ctx: AppContext, letter: Letter): Promise<TextVersion[]> {
+  const lists = await Promise.all(letter.translations.map((t) => listTextVersions(ctx.db, letter, t.language)));
+  return lists.flat().sort((a, b) => a.language.localeCompare(b.language) || b.version - a.version);
+}
+
+/** The chosen text when it is a real version of this letter; 422 otherwise. */
+async function realTextVersion(ctx: AppContext, letter: Letter, text: SignedText): Promise<SignedText> {
+  const known = await paperTextChoices(ctx, letter);
+  if (!known.some((v) => v.language === text.language && v.version === text.version)) throw new AppError(422, 'bad_version', 'versions.errors.version');
+  return text;
+}
 
 export class AlreadyImported extends AppError {
   constructor() {
@@ -38,7 +65,9 @@ export async function findImport(ctx: AppContext, letter: Letter, importId: stri
  * gave no email address (NULL), are private by default, get no email, and count like any other
  * signature (one count delta per country).
  */
-export async function importPaperSignatures(ctx: AppContext, letter: Letter, importId: string): Promise<number> {
+export async function importPaperSignatures(ctx: AppContext, letter: Letter, importId: string, text?: SignedText): Promise<number> {
+  // The text printed on the sheets, as the organiser says; by default the letter's current one.
+  const signed = text ? await realTextVersion(ctx, letter, text) : signedText(letter, {}, letter.defaultLanguage);
   const imported = await ctx.db.transaction(async (tx) => {
     const batch = await tx
       .getRepository(PaperImport)
@@ -64,6 +93,8 @@ export async function importPaperSignatures(ctx: AppContext, letter: Letter, imp
           visibility: 'private' as const,
           wantsUpdates: false,
           language: letter.defaultLanguage,
+          textLanguage: signed.language,
+          textVersion: signed.version,
           status: 'confirmed' as const,
           source: 'paper' as const,
           createdAt: signedOn,

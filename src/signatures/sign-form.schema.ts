@@ -32,6 +32,10 @@ export const signFormSchema = z
       .enum(['on', 'yes', 'true'], { message: 'form.errors.invalid' })
       .optional()
       .transform((v) => v !== undefined),
+    // The text shown on the page the form was sent from. Never an error: anything that is not a
+    // real version of the letter is replaced by its current text (signedText, letters core).
+    textLanguage: z.string().max(5).optional().catch(undefined),
+    textVersion: z.coerce.number().int().optional().catch(undefined),
     // Honeypot: hidden from people, filled by naive bots.
     website: z
       .string()

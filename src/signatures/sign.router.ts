@@ -5,6 +5,7 @@ import { consumeFlood } from '../abuse';
 import type { Letter } from '../letters/letter.entity';
 import { findPublicLetter, findSignableLetter } from '../letters/letters.service';
 import { slugParam, versionFor } from '../letters/letter-request';
+import { signedText } from '../letters/text-versions';
 import { parseForm } from '../web/validate';
 import { emailOnlySchema, signFormSchema } from './sign-form.schema';
 import { requestManageLink, signLetter } from './signing.service';
@@ -52,7 +53,8 @@ export function signRouter(ctx: AppContext, renderLetter: RenderLetterPage): Rou
       return renderLetter(req, res, letter, { values, errors: {}, emailHint: email });
     }
     // Emails go out in the interface language the signer used.
-    await signLetter(ctx, letter, { ...parsed.data, email: email.email }, { ip: req.ip ?? '', language: req.lang });
+    const text = signedText(letter, { language: parsed.data.textLanguage, version: parsed.data.textVersion }, versionFor(req, letter).language);
+    await signLetter(ctx, letter, { ...parsed.data, email: email.email }, { ip: req.ip ?? '', language: req.lang, text });
     res.redirect(303, `/letters/${letter.slug}/check-email?lang=${req.lang}`);
   });
 

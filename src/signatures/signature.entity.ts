@@ -105,6 +105,16 @@ export class Signature {
   source: 'online' | 'paper';
 
   /**
+   * The text this signature is under: the language and number of the letter's text shown on the
+   * page it was signed from (or, for paper, the one the organiser says was on the sheet).
+   */
+  @Column({ name: 'text_language', type: 'varchar', length: 5, nullable: true })
+  textLanguage: Language | null;
+
+  @Column({ name: 'text_version', type: 'integer', nullable: true })
+  textVersion: number | null;
+
+  /**
    * When each kind of email was last queued: each kind has its own resend throttle, so a
    * confirmation sent a minute ago never holds back the "already signed" note.
    */

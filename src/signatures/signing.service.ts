@@ -9,6 +9,7 @@ import { limitKeyForIp } from '../web/network';
 import { AppError, RateLimited } from '../web/errors';
 import { appendCountDeltas, recordCountChange } from '../letters/counts.service';
 import { normaliseEmail } from '../mail/email-address';
+import type { SignedText } from '../letters/text-versions';
 import type { SignForm } from './sign-form.schema';
 import { Signature } from './signature.entity';
 import { pgPool } from '../db/pool';
@@ -107,7 +108,7 @@ async function insertPending(
   ctx: AppContext,
   letterId: string,
   form: SignForm,
-  extra: { normalised: string; language: Language; originHash: string; heldReason: HeldReason | null; suppressionKey: string },
+  extra: { normalised: string; language: Language; originHash: string; heldReason: HeldReason | null; suppressionKey: string; text: SignedText },
 ): Promise<{ id: string | null; open: boolean; suppressed: boolean }> {
   // Named: each connection parses and plans this statement once, not on every signature.
   const { rows } = await pgPool(ctx.db).query<{ id: string | null; open: boolean; suppressed: boolean }>({
@@ -118,8 +119,8 @@ async function insertPending(
        SELECT 1 FROM signing_suppressions WHERE letter_id = $1 AND email_hash = $16 AND expires_at > now()
      ), ins AS (
        INSERT INTO signatures (letter_id, full_name, email, email_normalised, country, city, organisation, signed_as,
-                               visibility, wants_updates, language, origin_hash, held_reason, last_emailed_at)
-       SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now() FROM letter
+                               visibility, wants_updates, language, origin_hash, held_reason, last_emailed_at, text_language, text_version)
+       SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now(), $17, $18 FROM letter
         WHERE NOT EXISTS (SELECT 1 FROM suppressed)
        ON CONFLICT (letter_id, email_normalised) DO NOTHING
        RETURNING id
@@ -147,6 +148,8 @@ async function insertPending(
       ctx.config.REMINDER_AFTER_HOURS,
       TASK_SIGNATURE_EMAIL,
       extra.suppressionKey,
+      extra.text.language,
+      extra.text.version,
     ],
   });
   return { id: rows[0]?.id ?? null, open: rows[0]?.open ?? false, suppressed: rows[0]?.suppressed ?? false };
@@ -164,7 +167,7 @@ export async function signLetter(
   ctx: AppContext,
   letter: Letter,
   form: SignForm,
-  meta: { ip: string; language: Language },
+  meta: { ip: string; language: Language; text: SignedText },
 ): Promise<void> {
   const secret = ctx.config.SESSION_SECRET;
   if (publicStatus(letter) !== 'open' || form.website) {
@@ -199,6 +202,7 @@ export async function signLetter(
     originHash: origin,
     heldReason,
     suppressionKey: suppressionKey(secret, letter.id, normalised),
+    text: meta.text,
   });
   if (!inserted.open) throw new LetterNotOpen();
   if (inserted.id) {

@@ -53,6 +53,8 @@ export type SignatureOverrides = Partial<
     | 'confirmedAt'
     | 'invalidatedAt'
     | 'invalidatedReason'
+    | 'textLanguage'
+    | 'textVersion'
   >
 >;
 

@@ -1,6 +1,7 @@
 /**
  * PDF "delivery pack" handed to the letter's recipient: cover page, the letter
- * text, then the table of signatories, with a footer on every page.
+ * text, every version of the text that the pack's signatures are under, then
+ * the table of signatories, with a footer on every page.
  *
  * - Fonts: DejaVu Sans (regular, bold, oblique, mono) embedded as subsets, so
  *   Latin, Cyrillic and Kazakh letters (ә ғ қ ң ө ұ ү һ і) render and remain
@@ -32,7 +33,7 @@
  */
 import type { ExportWriter } from '../export-row';
 import { OutputGuard } from '../stream-helpers';
-import { createDocument, drawCover, drawLetter, stampFooters } from './pdf/document';
+import { createDocument, drawCover, drawLetter, drawSignedTexts, stampFooters } from './pdf/document';
 import { packLabels } from './pdf/labels';
 import { SignatoryTable, tableColumns } from './pdf/table';
 
@@ -55,6 +56,7 @@ export const writePdf: ExportWriter = async (rows, out, meta) => {
     doc.pipe(out);
     drawCover(doc, meta, labels);
     drawLetter(doc, meta);
+    drawSignedTexts(doc, meta, labels);
 
     const table = new SignatoryTable(doc, tableColumns(doc, meta, labels), labels);
     table.start(labels.signatories);

@@ -38,6 +38,7 @@ const COLUMN_WIDTHS: Record<ExportColumn, number> = {
   city: 20,
   organisation: 32,
   signedAs: 14,
+  textVersion: 12,
   signedAt: 20,
   source: 10,
 };

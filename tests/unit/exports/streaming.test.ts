@@ -28,6 +28,7 @@ const META: ExportMeta = {
     signedAs: 'Signed as',
     signedAt: 'Signed at',
     source: 'Source',
+    textVersion: 'Text signed',
   },
 };
 
@@ -42,6 +43,7 @@ function makeRow(i: number): ExportRow {
     signedAs: i % 5 ? 'individual' : 'organisation',
     signedAt: new Date(Date.UTC(2025, 0, 1) + i * 1000),
     source: 'online',
+    textVersion: { language: 'en', version: 1 },
   };
 }
 

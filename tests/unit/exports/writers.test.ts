@@ -25,6 +25,7 @@ const LABELS: Record<ExportColumn, string> = {
   signedAs: 'Signed as',
   signedAt: 'Signed on',
   source: 'Source',
+  textVersion: 'Text signed',
 };
 
 const KAZAKH_AND_CYRILLIC_NAMES = [
@@ -53,6 +54,7 @@ function row(name: string, overrides: Partial<ExportRow> = {}): ExportRow {
     signedAs: 'individual',
     signedAt: new Date(Date.UTC(2025, 2, 1, 8, 30, seq % 60)),
     source: 'online',
+    textVersion: { language: 'uk', version: 2 },
     ...overrides,
   };
 }

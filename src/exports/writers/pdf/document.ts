@@ -75,6 +75,33 @@ export function drawLetter(doc: Doc, meta: ExportMeta): void {
 }
 
 // ---------------------------------------------------------------------------
+// The texts signed
+// ---------------------------------------------------------------------------
+
+/**
+ * Every version of the letter's text that signatures in the pack are under, each with its number,
+ * date and how many of the pack's signatures it holds: an official can read exactly what each
+ * signer agreed to (the table's "text signed" column names the version).
+ */
+export function drawSignedTexts(doc: Doc, meta: ExportMeta, labels: PackLabels): void {
+  const texts = meta.textVersions ?? [];
+  if (!texts.length) return;
+  doc.addPage();
+  doc.font(FONT.bold).fontSize(16).fillColor(COLOR.text).text(labels.signedTexts, MARGIN.left, MARGIN.top, { width: CONTENT_WIDTH });
+  for (const [i, v] of texts.entries()) {
+    if (i > 0) doc.addPage();
+    else doc.moveDown(1);
+    const date = new Intl.DateTimeFormat(labels.locale, { dateStyle: 'long', timeZone: 'UTC' }).format(v.publishedAt);
+    doc.font(FONT.regular).fontSize(10).fillColor(COLOR.muted);
+    doc.text(labels.signedTextLine({ language: v.language, version: v.version, date, count: v.signatures, current: v.current }), { width: CONTENT_WIDTH });
+    doc.moveDown(0.5);
+    doc.font(FONT.bold).fontSize(14).fillColor(COLOR.text).text(v.title, { width: CONTENT_WIDTH });
+    doc.moveDown(0.8);
+    renderMarkdown(doc, v.body);
+  }
+}
+
+// ---------------------------------------------------------------------------
 // Footer on every page
 // ---------------------------------------------------------------------------
 

@@ -19,6 +19,10 @@ export interface PackLabels {
   organisation: string;
   online: string;
   paper: string;
+  /** Heading of the pages that print each version of the text the signatures are under. */
+  signedTexts: string;
+  /** "Version 1 (uk), published on …: 12 signatures in this pack". */
+  signedTextLine: (p: { language: string; version: number; date: string; count: number; current: boolean }) => string;
   /** Footer line: export id, page number, page count. */
   pageLine: (exportId: string, page: number, pages: number) => string;
 }
@@ -42,6 +46,9 @@ export function packLabels(language: string): PackLabels {
     organisation: t('exports.pdf.organisation'),
     online: t('exports.pdf.online'),
     paper: t('exports.pdf.paper'),
+    signedTexts: t('exports.pdf.signedTexts'),
+    signedTextLine: (p) =>
+      t(p.current ? 'exports.pdf.signedTextCurrent' : 'exports.pdf.signedTextEarlier', { ...p, formatted: new Intl.NumberFormat(lang).format(p.count) }),
     pageLine: (exportId, page, pages) => t('exports.pdf.pageLine', { exportId, page, pages }),
   };
 }

@@ -33,6 +33,8 @@ function fixedColumnSamples(key: PdfColumn, labels: PackLabels): string[] | null
       return [labels.individual, labels.organisation];
     case 'source':
       return [labels.online, labels.paper];
+    case 'textVersion':
+      return ['en v000'];
     default:
       return null;
   }

@@ -1,0 +1,12 @@
+/** Job names and payloads of the text-change notice (graphile-worker's job table is the outbox). */
+export const TASK_TEXT_CHANGE_FANOUT = 'text-change-fanout';
+export const TASK_TEXT_CHANGE_EMAIL = 'text-change-email';
+
+/** `id`: the LetterTextVersion that was replaced (one row per change). */
+export interface TextChangeFanoutJob {
+  id: string;
+}
+
+export interface TextChangeEmailJob extends TextChangeFanoutJob {
+  signatureId: string;
+}

@@ -228,17 +228,17 @@ export async function recordDelivery(
   // typed: a new or changed date restarts it, a note or recipient corrected keeps it, none clears it.
   await ctx.db.transaction(async (tx) => {
     await tx
-    .createQueryBuilder()
-    .update(Letter)
-    .set({
-      ...input,
-      deliveryRecordedAt: () =>
-        'CASE WHEN CAST(:deliveredAt AS timestamptz) IS NULL THEN NULL ' +
-        'WHEN delivered_at = CAST(:deliveredAt AS timestamptz) AND delivery_recorded_at IS NOT NULL THEN delivery_recorded_at ELSE now() END',
-    })
-    .where('id = :id', { id: letter.id })
-    .setParameters({ deliveredAt: input.deliveredAt })
-    .execute();
+      .createQueryBuilder()
+      .update(Letter)
+      .set({
+        ...input,
+        deliveryRecordedAt: () =>
+          'CASE WHEN CAST(:deliveredAt AS timestamptz) IS NULL THEN NULL ' +
+          'WHEN delivered_at = CAST(:deliveredAt AS timestamptz) AND delivery_recorded_at IS NOT NULL THEN delivery_recorded_at ELSE now() END',
+      })
+      .where('id = :id', { id: letter.id })
+      .setParameters({ deliveredAt: input.deliveredAt })
+      .execute();
     await recordAudit(tx, { letterId: letter.id, actor, kind: 'organisers.delivery-recorded', detail: { deliveredAt: day(input.deliveredAt) ?? '—' } });
   });
   ctx.log.info({ letterId: letter.id, delivered: !!input.deliveredAt }, 'delivery recorded');

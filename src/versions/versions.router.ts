@@ -48,7 +48,7 @@ export function versionsRouter(ctx: AppContext): Router {
       shown,
       bodyHtml: renderMarkdown(shown.body),
       versions,
-      latest: versions[versions.length - 1]!,
+      latest: versions[versions.length - 1],
     });
   });
 

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { formatterFactory, HtmlValidate, StaticConfigLoader, type ConfigData, type Report } from 'html-validate';
-import { aLetter, signForm } from '../helpers/factories';
-import { aLetterOf, anOrganiser, signInAs } from '../helpers/organisers';
+import { aLetter, aSignature, signForm } from '../helpers/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs } from '../helpers/organisers';
 import { linkFrom } from '../helpers/smtp-sink';
 import { browser, startTestApp, type TestApp } from '../helpers/test-app';
 import { addCount, BIRTHDAY, FRENCH, seededLetter } from '../integration/sharing/support';
@@ -127,6 +127,35 @@ describe('rendered pages pass html-validate', () => {
       `/organise/letters/${letter.slug}/paper`,
       `/organise/letters/${letter.slug}/allow-list`,
     ]) {
+      const res = await b.agent.get(path);
+      expect([path, res.status]).toEqual([path, 200]);
+      pages.push([path, res.text]);
+    }
+    await expectValid(pages);
+  });
+
+  test('text versions: the letter with its change notice, an earlier version, the diff, the editor and the paper preview', async () => {
+    const organiser = await anOrganiser(t.db);
+    const b = await signInAs(t.app, t.smtp, organiser.email);
+    const letter = await aLetterOf(t.db, organiser, 'owner', { title: 'Versioned letter' });
+    await aSignature(t.db, letter, { textLanguage: 'en', textVersion: 1 });
+    const edit = `/organise/letters/${letter.slug}/edit`;
+    const saved = await postForm(b, edit, edit, {
+      slug: letter.slug, status: 'open', goal: '100', closesAt: '', defaultLanguage: 'en', publicNamesDefault: 'private',
+      tr0_language: 'en', tr0_title: 'Versioned letter, revised', tr0_summary: 'S', tr0_body: 'We ask for **justice** & <b>more</b>.', tr0_recipient: 'The Minister', action: 'save',
+    });
+    expect(saved.status).toBe(303);
+    await aSignature(t.db, letter, { textLanguage: 'en', textVersion: 2 });
+    const pages: Array<[string, string]> = [];
+    for (const lang of ['en', 'uk', 'ru', 'fr']) {
+      pages.push(await page(`/letters/${letter.slug}?lang=${lang}`));
+      pages.push(await page(`/letters/${letter.slug}/versions/1?lang=${lang}`));
+      pages.push(await page(`/letters/${letter.slug}/versions/2?lang=${lang}`));
+      pages.push(await page(`/letters/${letter.slug}/diff?lang=${lang}&from=1&to=2`));
+    }
+    pages.push(await page(`/letters/${letter.slug}/versions/9`, 404));
+    const upload = await b.agent.post(await b.uploadAction(`/organise/letters/${letter.slug}/paper`)).field('text', 'name,country,city,date\nAnna,UA,Kyiv,2025-11-02\n');
+    for (const path of [edit, upload.headers.location]) {
       const res = await b.agent.get(path);
       expect([path, res.status]).toEqual([path, 200]);
       pages.push([path, res.text]);

@@ -91,7 +91,7 @@ describe('text versions', () => {
     const withdraw = mail.text.match(/http:\/\/undersigned\.test(\/s\/withdraw\/[A-Za-z0-9_-]{43})/);
     expect(withdraw).not.toBeNull();
     // The withdraw link opens the page that asks first: opening it changes nothing.
-    const withdrawPage = await browser(t.app).agent.get(withdraw![1]!).expect(200);
+    const withdrawPage = await browser(t.app).agent.get(withdraw![1]).expect(200);
     expect(withdrawPage.text).toContain('<form method="post"');
     expect(await t.db.getRepository(Signature).countBy({ id: optedIn.id })).toBe(1);
 
@@ -203,7 +203,7 @@ describe('paper signatures and text versions', () => {
       const req = b.agent.post(await b.uploadAction(`/organise/letters/${letter.slug}/paper`));
       const res = await req.attach('file', Buffer.from(`name,country,city,date\n${name},UA,Київ,2025-11-02\n`, 'utf8'), { filename: 's.csv', contentType: 'text/csv' });
       expect(res.status).toBe(303);
-      return res.headers.location as string;
+      return res.headers.location;
     };
     const preview = await upload('Марія Паперова');
     const page = await b.agent.get(preview).expect(200);

@@ -1,0 +1,112 @@
+import type { Browser, Page } from 'playwright-core';
+import { seed } from '../../src/letters/seed';
+import { seedLetters } from '../../src/letters/seed-letters';
+import { grantRole } from '../../src/organisers/organisers.service';
+import { countryName } from '../../src/web/i18n';
+import { anEmail } from '../helpers/factories';
+import { anOrganiser } from '../helpers/organisers';
+import { linkFrom } from '../helpers/smtp-sink';
+import { startTestApp, type TestApp } from '../helpers/test-app';
+import { Evidence, launchChromium, listen, text } from './support';
+
+const LETTER = seedLetters.find((l) => l.slug === 'birthday-greeting-mukhtar-ablyazov')!;
+const TITLE_EN = LETTER.translations.find((t) => t.language === 'en')!.title;
+const ADDED = 'We will be there on the day of his release.';
+const en = text('en');
+
+let t: TestApp;
+let server: Awaited<ReturnType<typeof listen>>;
+let browser: Browser;
+const evidence = new Evidence('text-change');
+
+beforeAll(async () => {
+  t = await startTestApp();
+  await seed(t.db);
+  server = await listen(t.app);
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await t?.close();
+});
+
+function local(link: string): string {
+  const u = new URL(link);
+  return `${server.origin}${u.pathname}${u.search}`;
+}
+
+async function newPage(): Promise<Page> {
+  const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(15000);
+  return context.newPage();
+}
+
+describe('a change to the text of a signed letter', () => {
+  test('an organiser edits the birthday letter after a signature: the page shows the change notice, the diff passes axe, the signer is told', async () => {
+    // A reader signs the English text, and confirms from the email.
+    const signer = await newPage();
+    const email = anEmail('e2e-versions');
+    await signer.goto(`${server.origin}/letters/${LETTER.slug}?lang=en`);
+    await signer.getByLabel(en('form.fullName'), { exact: true }).fill('Олена Ковальчук');
+    await signer.getByLabel(en('form.email'), { exact: true }).fill(email);
+    await signer.getByLabel(en('form.country'), { exact: true }).selectOption({ label: countryName('UA', 'en') });
+    await signer.getByRole('radio', { name: en('form.visibilityOptions.private') }).check();
+    await signer.getByLabel(en('form.wantsUpdates')).check();
+    await signer.getByRole('button', { name: en('form.submit') }).click();
+    await signer.getByRole('heading', { level: 1, name: en('checkEmail.heading') }).waitFor();
+    const [confirmMail] = await t.smtp.waitFor(email);
+    await signer.goto(local(linkFrom(confirmMail, '/s/confirm/')));
+    await signer.getByRole('button', { name: en('signatures.confirmPage.confirmButton') }).click();
+    await signer.getByRole('heading', { level: 1 }).waitFor();
+
+    // The owner signs in by emailed link and opens the editor.
+    const owner = await anOrganiser(t.db, { name: 'Olena Owner' });
+    await grantRole(t.db, owner.email, LETTER.slug, 'owner');
+    const page = await newPage();
+    await page.goto(`${server.origin}/login`);
+    await page.locator('#email').fill(owner.email);
+    await page.getByRole('button', { name: en('organisers.login.submit') }).click();
+    const [signIn] = await t.smtp.waitFor(owner.email);
+    await page.goto(local(linkFrom(signIn, '/login/')));
+    await page.getByRole('button', { name: en('organisers.login.confirmButton') }).click();
+    await page.waitForURL(/\/organise$/);
+    await page.goto(`${server.origin}/organise/letters/${LETTER.slug}/edit`);
+
+    // Before publishing, the editor says what the change means.
+    const told = page.getByText(en('versions.editor.signed', { count: 1, formatted: '1' }));
+    await told.waitFor();
+    await evidence.screenshot(page, 'editor-notice');
+    const body = page.locator('textarea[name$="_body"][lang="en"]');
+    await body.fill(`${await body.inputValue()}\n\n${ADDED}`);
+    await page.getByRole('button', { name: en('organisers.form.save') }).click();
+    await page.waitForURL(/saved=1/);
+
+    // The public page shows the notice and links the differences.
+    await page.goto(`${server.origin}/letters/${LETTER.slug}?lang=en`);
+    await page.getByRole('heading', { level: 1, name: TITLE_EN }).waitFor();
+    const notice = page.locator('p.text-changed');
+    expect(await notice.innerText()).toMatch(/This text was changed on .+; 1 person signed an earlier version\./);
+    await evidence.check(page, 'letter-with-notice');
+    await notice.getByRole('link', { name: en('versions.notice.diffLink') }).click();
+
+    // The diff: word level, without JavaScript, marked by more than colour, and accessible.
+    await page.getByRole('heading', { level: 1, name: en('versions.diff.heading', { from: 1, to: 2 }) }).waitFor();
+    const added = await page.locator('.diff-body ins').allInnerTexts();
+    expect(added.join(' ')).toContain('release');
+    expect(await page.locator('.diff-body del').count()).toBe(0);
+    await evidence.check(page, 'diff');
+
+    // The words signed stay readable, with their date.
+    await page.getByRole('link', { name: en('versions.diff.readVersion', { version: 1 }) }).click();
+    await page.getByText(/Version 1 of this text, published on/).waitFor();
+    expect(await page.locator('article').innerText()).not.toContain(ADDED);
+    await evidence.check(page, 'version-1');
+
+    // The signer, who asked for updates, gets the diff link and a withdraw link.
+    const mails = await t.smtp.waitFor(email, 2);
+    const changed = mails.find((m) => m.subject.startsWith('The text you signed was changed'))!;
+    expect(changed.text).toContain(`/letters/${LETTER.slug}/diff?lang=en&from=1&to=2`);
+    expect(changed.text).toMatch(/\/s\/withdraw\/[A-Za-z0-9_-]{43}/);
+  });
+});

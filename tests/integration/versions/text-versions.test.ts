@@ -194,6 +194,46 @@ describe('text versions', () => {
   });
 });
 
+describe('the audit trail of letter editing', () => {
+  test('creation, an edit with its languages and version numbers, a status and a closing date change are recorded with who did them', async () => {
+    const slug = `audited-${Date.now().toString(36)}`;
+    const created = await postForm(b, '/organise/letters/new', '/organise/letters', {
+      ...editForm({ slug } as Letter, 'Audited', 'Words.'),
+      status: 'draft',
+      tr1_language: 'uk',
+      tr1_title: 'Аудит',
+      tr1_summary: '',
+      tr1_body: 'Слова.',
+      tr1_recipient: 'Міністр',
+    });
+    expect(created.status).toBe(303);
+    const letter = (await t.db.getRepository(LetterTranslation).findOneOrFail({ where: { title: 'Аудит' }, relations: { letter: true } })).letter;
+    const page = `/organise/letters/${slug}/edit`;
+    const edited = await postForm(b, page, page, {
+      ...editForm(letter, 'Audited', 'Words.'),
+      closesAt: '2031-05-01',
+      tr1_language: 'uk',
+      tr1_title: 'Аудит',
+      tr1_summary: '',
+      tr1_body: 'Слова.',
+      tr1_recipient: 'Міністр',
+    });
+    expect(edited.status).toBe(303);
+    const trail = await listAudit(t.db, letter.id);
+    const actor = { actorId: owner.id, actorName: 'Olena Owner' };
+    expect(trail.map((e) => e.kind).sort()).toEqual(
+      ['organisers.letter-closing-changed', 'organisers.letter-created', 'organisers.letter-edited', 'organisers.letter-status-changed'].sort(),
+    );
+    const byKind = Object.fromEntries(trail.map((e) => [e.kind, e]));
+    expect(byKind['organisers.letter-created']).toMatchObject({ ...actor, detail: { languages: 'en, uk', versions: 'en 1, uk 1' } });
+    expect(byKind['organisers.letter-edited']).toMatchObject({ ...actor, detail: { versions: 'en 1, uk 1', textChanged: [] } });
+    expect(byKind['organisers.letter-status-changed']).toMatchObject({ ...actor, detail: { from: 'draft', to: 'open' } });
+    expect(byKind['organisers.letter-closing-changed']).toMatchObject({ ...actor, detail: { from: '—', to: '2031-05-01' } });
+    // No signer's data, and nothing but ids, numbers and dates.
+    expect(JSON.stringify(trail.map((e) => e.detail))).not.toMatch(/@/);
+  });
+});
+
 describe('paper signatures and text versions', () => {
   test('an import records the version the organiser says was printed on the sheets; an unknown one is refused', async () => {
     const letter = await aLetterOf(t.db, owner, 'owner');

@@ -45,6 +45,11 @@ export interface ExportMeta {
   columns: ExportColumn[];
   labels: Record<ExportColumn, string> /* header labels, already translated */;
   footerText?: string;
+  /**
+   * PDF only: the lines of the last page, a summary of the letter's audit trail without personal
+   * data (see audit-summary.ts). Absent: no such page.
+   */
+  auditSummary?: string[];
 }
 
 export type ExportFormat = 'csv' | 'xlsx' | 'json' | 'pdf';

@@ -1,4 +1,5 @@
 import type { EntityManager } from 'typeorm';
+import { type AuditActor, recordAudit } from '../audit';
 import type { AppContext } from '../context';
 import { Letter } from '../letters/letter.entity';
 import { LetterTranslation } from '../letters/letter-translation.entity';
@@ -147,23 +148,37 @@ export function deliveryDateProblem(deliveredAt: Date, letterCreatedAt: Date, no
  * existed. What the date typed here does not decide is when signers' data is erased: retention
  * counts from the moment the delivery is recorded.
  */
-export async function recordDelivery(ctx: AppContext, letter: Letter, input: DeliveryInput): Promise<{ ok: true } | { ok: false; errors: Record<string, string> }> {
+export async function recordDelivery(
+  ctx: AppContext,
+  letter: Letter,
+  input: DeliveryInput,
+  actor: AuditActor,
+): Promise<{ ok: true } | { ok: false; errors: Record<string, string> }> {
   const problem = input.deliveredAt ? deliveryDateProblem(input.deliveredAt, letter.createdAt) : null;
   if (problem) return { ok: false, errors: { deliveredAt: problem } };
   // Delivery retention counts from the moment a delivery is recorded here, not from the date
   // typed: a new or changed date restarts it, a note or recipient corrected keeps it, none clears it.
-  await ctx.db
-    .createQueryBuilder()
-    .update(Letter)
-    .set({
-      ...input,
-      deliveryRecordedAt: () =>
-        'CASE WHEN CAST(:deliveredAt AS timestamptz) IS NULL THEN NULL ' +
-        'WHEN delivered_at = CAST(:deliveredAt AS timestamptz) AND delivery_recorded_at IS NOT NULL THEN delivery_recorded_at ELSE now() END',
-    })
-    .where('id = :id', { id: letter.id })
-    .setParameters({ deliveredAt: input.deliveredAt })
-    .execute();
+  await ctx.db.transaction(async (tx) => {
+    await tx
+      .createQueryBuilder()
+      .update(Letter)
+      .set({
+        ...input,
+        deliveryRecordedAt: () =>
+          'CASE WHEN CAST(:deliveredAt AS timestamptz) IS NULL THEN NULL ' +
+          'WHEN delivered_at = CAST(:deliveredAt AS timestamptz) AND delivery_recorded_at IS NOT NULL THEN delivery_recorded_at ELSE now() END',
+      })
+      .where('id = :id', { id: letter.id })
+      .setParameters({ deliveredAt: input.deliveredAt })
+      .execute();
+    await recordAudit(tx, {
+      letterId: letter.id,
+      actor,
+      ...(input.deliveredAt
+        ? { kind: 'organisers.delivery-recorded', detail: { deliveredOn: day(input.deliveredAt), deliveredTo: input.deliveredTo } }
+        : { kind: 'organisers.delivery-cleared' }),
+    });
+  });
   ctx.log.info({ letterId: letter.id, delivered: !!input.deliveredAt }, 'delivery recorded');
   return { ok: true };
 }

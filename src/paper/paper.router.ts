@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
 import type { Letter } from '../letters/letter.entity';
 import { chooseTranslation } from '../letters/letters.service';
-import { currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLocals } from '../organisers';
+import { auditActor, currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLocals } from '../organisers';
 import { UPDATES_CSS } from '../updates';
 import { parsePaperSheet, MAX_PAPER_ROWS, type PaperFileError } from './paper-csv';
 import { findImport, importPaperSignatures, savePreview } from './paper.service';
@@ -63,7 +63,7 @@ export function paperRouter(ctx: AppContext): Router {
   r.post('/organise/letters/:slug/paper/:importId/import', ...member, async (req, res) => {
     const letter = letterOf(res);
     const batch = await findImport(ctx, letter, String(req.params.importId));
-    const imported = await importPaperSignatures(ctx, letter, batch.id);
+    const imported = await importPaperSignatures(ctx, letter, batch.id, auditActor(currentOrganiser(res)!));
     res.redirect(303, `/organise/letters/${letter.slug}/paper?imported=${imported}`);
   });
 

@@ -19,6 +19,10 @@ export interface PackLabels {
   organisation: string;
   online: string;
   paper: string;
+  /** The last page: the summary of the audit trail. */
+  auditTitle: string;
+  auditIntro: string;
+  auditNone: string;
   /** Footer line: export id, page number, page count. */
   pageLine: (exportId: string, page: number, pages: number) => string;
 }
@@ -42,6 +46,9 @@ export function packLabels(language: string): PackLabels {
     organisation: t('exports.pdf.organisation'),
     online: t('exports.pdf.online'),
     paper: t('exports.pdf.paper'),
+    auditTitle: t('exports.pdfAudit.title'),
+    auditIntro: t('exports.pdfAudit.intro'),
+    auditNone: t('exports.pdfAudit.none'),
     pageLine: (exportId, page, pages) => t('exports.pdf.pageLine', { exportId, page, pages }),
   };
 }

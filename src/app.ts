@@ -20,6 +20,7 @@ import { letterPage } from './letter-page';
 import { requestMetrics, opsRouter } from './ops';
 import {
   allowListRouter,
+  auditRouter,
   authRouter,
   invitationsRouter,
   loadOrganiser,
@@ -177,6 +178,7 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   app.use(updatesOrganiseRouter(ctx));
   app.use(paperRouter(ctx));
   app.use(allowListRouter(ctx));
+  app.use(auditRouter(ctx));
   app.use(sharingRouter(ctx, updatesFeedSources));
   app.use(authRouter(ctx));
   app.use(invitationsRouter(ctx));

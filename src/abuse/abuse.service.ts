@@ -1,5 +1,6 @@
 import net, { BlockList } from 'node:net';
 import type { DataSource } from 'typeorm';
+import { type AuditActor, recordAudit } from '../audit';
 import { emailDomain } from '../mail/email-address';
 import type { LimitResult, SoftLimit } from '../web/rate-limits';
 import { isDisposableDomain } from './disposable';
@@ -113,21 +114,32 @@ export function parseNetwork(input: string): { cidr: string } | null {
   return { cidr: `${addr}/${bits}` };
 }
 
-/** Adds a network; an existing one keeps its place and takes the new note. */
-export async function addAllowedNetwork(db: DataSource, letterId: string, cidr: string, note: string | null): Promise<void> {
-  await db.query(
-    `INSERT INTO letter_allowed_networks (letter_id, cidr, note) VALUES ($1, network($2::inet)::cidr, $3)
-     ON CONFLICT (letter_id, cidr) DO UPDATE SET note = excluded.note`,
-    [letterId, cidr, note],
-  );
+/**
+ * Adds a network; an existing one keeps its place and takes the new note. The owner's action is
+ * recorded in the letter's audit trail with the network (an organisation's, typed by the owner).
+ */
+export async function addAllowedNetwork(db: DataSource, letterId: string, cidr: string, note: string | null, actor: AuditActor | null): Promise<void> {
+  await db.transaction(async (tx) => {
+    const [row] = await tx.query<Array<{ cidr: string }>>(
+      `INSERT INTO letter_allowed_networks (letter_id, cidr, note) VALUES ($1, network($2::inet)::cidr, $3)
+       ON CONFLICT (letter_id, cidr) DO UPDATE SET note = excluded.note
+       RETURNING cidr::text AS cidr`,
+      [letterId, cidr, note],
+    );
+    await recordAudit(tx, { letterId, actor, kind: 'abuse.network-allowed', detail: { cidr: row.cidr, note } });
+  });
   allowedNetworks.forget(letterId);
 }
 
-export async function removeAllowedNetwork(db: DataSource, letterId: string, id: string): Promise<boolean> {
-  const [, affected] = await db.query<[unknown, number]>('DELETE FROM letter_allowed_networks WHERE letter_id = $1 AND id = $2', [
-    letterId,
-    id,
-  ]);
+export async function removeAllowedNetwork(db: DataSource, letterId: string, id: string, actor: AuditActor | null): Promise<boolean> {
+  const removed = await db.transaction(async (tx) => {
+    const rows = await tx.query<Array<{ cidr: string }>>(
+      `WITH d AS (DELETE FROM letter_allowed_networks WHERE letter_id = $1 AND id = $2 RETURNING cidr) SELECT cidr::text AS cidr FROM d`,
+      [letterId, id],
+    );
+    if (rows.length) await recordAudit(tx, { letterId, actor, kind: 'abuse.network-removed', detail: { cidr: rows[0].cidr } });
+    return rows.length > 0;
+  });
   allowedNetworks.forget(letterId);
-  return affected > 0;
+  return removed;
 }

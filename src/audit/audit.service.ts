@@ -46,3 +46,55 @@ export async function listAudit(
   if (opts.kind) q.andWhere('a.kind = :kind', { kind: opts.kind });
   return q.getMany();
 }
+
+/** The kinds of action a letter's trail holds, for the filter of the owners' page. */
+export async function auditKinds(db: DataSource | EntityManager, letterId: string): Promise<string[]> {
+  const rows = await db.query<Array<{ kind: string }>>(`SELECT DISTINCT kind FROM audit_events WHERE letter_id = $1 ORDER BY kind`, [letterId]);
+  return rows.map((r) => r.kind);
+}
+
+/** One line of the trail's summary: what was done, how often (or to how many), by whom, on which day. */
+export interface AuditSummaryGroup {
+  /** UTC day, YYYY-MM-DD. */
+  day: string;
+  kind: string;
+  /** Null when the platform acted by itself. */
+  actorId: string | null;
+  actorName: string | null;
+  /** Why, as a public category (e.g. `duplicate-person`), when the action has one. */
+  category: string | null;
+  /** The sum of the events' `count` (signatures invalidated with a domain, rows imported), 1 per event without one. */
+  count: number;
+}
+
+/** Runs one query and answers its rows: a TypeORM manager, or a pg client inside a snapshot. */
+export type QueryRows = (sql: string, params: unknown[]) => Promise<Array<Record<string, unknown>>>;
+
+/**
+ * A letter's trail grouped per UTC day, actor, kind and category, oldest first: what the PDF
+ * delivery pack summarises on its last page. Nothing personal comes out of it: the free-text
+ * reason and every other detail stay behind; only the category goes, and for a single
+ * invalidation it is read from the signature (chosen with the decision, public as a count).
+ */
+export async function auditSummary(query: QueryRows, letterId: string): Promise<AuditSummaryGroup[]> {
+  const rows = await query(
+    `SELECT to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, e.kind, e.actor_id, e.actor_name,
+            COALESCE(e.detail->>'category', s.invalidated_category) AS category,
+            sum(CASE WHEN jsonb_typeof(e.detail->'count') = 'number' THEN (e.detail->>'count')::bigint ELSE 1 END) AS n,
+            min(e.id) AS first
+       FROM audit_events e
+       LEFT JOIN signatures s ON e.kind = 'organisers.signature-invalidated' AND s.id::text = e.detail->>'signatureId'
+      WHERE e.letter_id = $1
+      GROUP BY 1, 2, 3, 4, 5
+      ORDER BY first`,
+    [letterId],
+  );
+  return rows.map((r) => ({
+    day: String(r.day),
+    kind: String(r.kind),
+    actorId: (r.actor_id as string | null) ?? null,
+    actorName: (r.actor_name as string | null) ?? null,
+    category: (r.category as string | null) ?? null,
+    count: Number(r.n),
+  }));
+}

@@ -1,2 +1,2 @@
 export { AuditEvent } from './audit-event.entity';
-export { type AuditActor, type AuditEntry, listAudit, recordAudit } from './audit.service';
+export { type AuditActor, type AuditEntry, auditKinds, auditSummary, type AuditSummaryGroup, listAudit, type QueryRows, recordAudit } from './audit.service';

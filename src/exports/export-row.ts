@@ -63,6 +63,11 @@ export interface ExportMeta {
   footerText?: string;
   /** Every version of the text with signatures in this file (the PDF pack prints those it has not printed as the letter). */
   textVersions?: SignedTextVersion[];
+  /**
+   * PDF only: the lines of the last page, a summary of the letter's audit trail without personal
+   * data (see audit-summary.ts). Absent: no such page.
+   */
+  auditSummary?: string[];
 }
 
 export type ExportFormat = 'csv' | 'xlsx' | 'json' | 'pdf';

@@ -17,13 +17,16 @@
 import crypto from 'node:crypto';
 import { finished } from 'node:stream/promises';
 import type { PoolClient, QueryArrayResult } from 'pg';
+import { recordAudit } from '../audit';
 import type { AppContext } from '../context';
 import { pgPool } from '../db/pool';
 import type { Language, Letter } from '../letters/letter.entity';
 import { chooseTranslation } from '../letters/letters.service';
+import { auditActorById } from '../organisers';
 import { initialsOf } from '../signatures';
 import { AppError } from '../web/errors';
 import { countryName, isLanguage, tFor } from '../web/i18n';
+import { readAuditSummary } from './audit-summary';
 import { createDigestingStream } from './sha256-tee';
 import { ExportAudit } from './export-audit.entity';
 import { countsQuery, textVersionsQuery, type DbRow, type ExportFilters, type ExportPurpose, NO_FILTERS, rowsQuery, selection, type SelectionSql } from './export-query';
@@ -227,6 +230,10 @@ export async function exportSignatures(ctx: AppContext, req: ExportRequest, out:
       labels: columnLabels(language),
       footerText: t('exports.pdf.footer', { url: `${ctx.config.BASE_URL}/verify` }),
       textVersions,
+      // The pack ends with what the organisers did, read in the same snapshot as the rows.
+      ...(req.format === 'pdf'
+        ? { auditSummary: await readAuditSummary(async (sql, params) => (await client.query<Record<string, unknown>>(sql, params)).rows, req.letter.id, language) }
+        : {}),
     };
     const start: ExportStart = { exportId, fileName, contentType: contentTypes[req.format], total };
     hooks.onStart?.(start);
@@ -268,7 +275,14 @@ export async function exportSignatures(ctx: AppContext, req: ExportRequest, out:
         bytes: String(bytes),
         fileName,
       });
-      return tx.save(row);
+      const saved = await tx.save(row);
+      await recordAudit(tx, {
+        letterId: req.letter.id,
+        actor: await auditActorById(tx, req.organiserId),
+        kind: 'exports.file-exported',
+        detail: { exportId, format: req.format, purpose, rowCount, includeEmail },
+      });
+      return saved;
     });
     await endStream(out);
     ctx.log.info({ exportId, letterId: req.letter.id, format: req.format, purpose, rowCount, bytes }, 'export produced');

@@ -1,7 +1,8 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
 import type { Letter } from '../letters/letter.entity';
-import { requireLetterRole, requireOrganiser, type OrganiserLocals } from './auth.middleware';
+import { currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLocals } from './auth.middleware';
+import { auditActor } from './organisers.service';
 import { NotFound } from '../web/errors';
 import { parseForm } from '../web/validate';
 import { addAllowedNetwork, listAllowedNetworks, removeAllowedNetwork } from '../abuse';
@@ -41,7 +42,7 @@ export function allowListRouter(ctx: AppContext): Router {
       return render(req, res, { values: { cidr: body.cidr, note: body.note }, errors: parsed.errors }, 422);
     }
     const letter = letterOf(res);
-    await addAllowedNetwork(ctx.db, letter.id, parsed.data.cidr, parsed.data.note);
+    await addAllowedNetwork(ctx.db, letter.id, parsed.data.cidr, parsed.data.note, auditActor(currentOrganiser(res)!));
     ctx.log.info({ letterId: letter.id }, 'allowed network added');
     res.redirect(303, `/organise/letters/${letter.slug}/allow-list`);
   });
@@ -50,7 +51,7 @@ export function allowListRouter(ctx: AppContext): Router {
     const id = String(req.params.id);
     if (!UUID.test(id)) throw new NotFound();
     const letter = letterOf(res);
-    if (!(await removeAllowedNetwork(ctx.db, letter.id, id))) throw new NotFound();
+    if (!(await removeAllowedNetwork(ctx.db, letter.id, id, auditActor(currentOrganiser(res)!)))) throw new NotFound();
     ctx.log.info({ letterId: letter.id }, 'allowed network removed');
     res.redirect(303, `/organise/letters/${letter.slug}/allow-list`);
   });

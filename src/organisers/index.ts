@@ -1,11 +1,12 @@
 export { allowListRouter } from './allow-list.router';
+export { auditRouter } from './audit.router';
 export { currentOrganiser, loadOrganiser, type OrganiserLocals, OWNER_ONLY, requireLetterRole, requireOrganiser } from './auth.middleware';
 export { authRouter } from './auth.router';
 export { invitationsRouter } from './invitations.router';
 export { LETTER_ROLES, LetterOrganiser, type LetterRole } from './letter-organiser.entity';
 export { organiseRouter } from './organise.router';
 export { normaliseOrganiserEmail, Organiser } from './organiser.entity';
-export { addOrganiser, grantRole, OrganiserInputError, setDigestEnabled } from './organisers.service';
+export { addOrganiser, auditActor, auditActorById, grantRole, OrganiserInputError, setDigestEnabled } from './organisers.service';
 export { sessionMiddleware } from './session';
 export { organiserJobs } from './tasks';
 export { TeamInvitation } from './team-invitation.entity';

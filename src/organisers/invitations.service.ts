@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { DataSource } from 'typeorm';
+import { type AuditActor, recordAudit } from '../audit';
 import type { AppContext } from '../context';
 import { Letter, type Language } from '../letters/letter.entity';
 import { chooseTranslation } from '../letters/letters.service';
@@ -57,7 +58,7 @@ export async function inviteToTeam(
   ctx: AppContext,
   letter: Letter,
   input: { email: string; role: LetterRole },
-  invitedBy: string,
+  invitedBy: AuditActor,
   language: Language,
 ): Promise<void> {
   const email = normaliseOrganiserEmail(input.email);
@@ -69,22 +70,28 @@ export async function inviteToTeam(
        DO UPDATE SET role = EXCLUDED.role, invited_by = EXCLUDED.invited_by, expires_at = EXCLUDED.expires_at,
                      token_hash = NULL, created_at = now()
        RETURNING id`,
-      [letter.id, email, input.role, invitedBy, INVITATION_DAYS],
+      [letter.id, email, input.role, invitedBy.id, INVITATION_DAYS],
     );
     // The token is made by the worker when it sends; a job key folds repeated clicks into one email.
     const job: TeamInvitationJob = { invitationId: row.id, language };
     await enqueue(tx, TASK_TEAM_INVITATION_EMAIL, job, { jobKey: `team-invitation:${row.id}`, maxAttempts: 5 });
+    // The invitation id, not the address: nothing in the trail can be erased later.
+    await recordAudit(tx, { letterId: letter.id, actor: invitedBy, kind: 'organisers.invitation-sent', detail: { invitationId: row.id, role: input.role } });
     ctx.log.info({ letterId: letter.id, invitationId: row.id, role: input.role }, 'team invitation queued');
   });
 }
 
 /** Withdraws a pending invitation of this letter; its link stops working. False when there is none. */
-export async function revokeInvitation(ctx: AppContext, letterId: string, invitationId: string): Promise<boolean> {
+export async function revokeInvitation(ctx: AppContext, letterId: string, invitationId: string, actor: AuditActor): Promise<boolean> {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(invitationId)) return false;
-  const rows = await ctx.db.query<Array<{ id: string }>>(
-    `WITH d AS (DELETE FROM team_invitations WHERE id = $1 AND letter_id = $2 AND accepted_at IS NULL RETURNING id) SELECT id FROM d`,
-    [invitationId, letterId],
-  );
+  const rows = await ctx.db.transaction(async (tx) => {
+    const deleted = await tx.query<Array<{ id: string }>>(
+      `WITH d AS (DELETE FROM team_invitations WHERE id = $1 AND letter_id = $2 AND accepted_at IS NULL RETURNING id) SELECT id FROM d`,
+      [invitationId, letterId],
+    );
+    if (deleted.length) await recordAudit(tx, { letterId, actor, kind: 'organisers.invitation-revoked', detail: { invitationId } });
+    return deleted;
+  });
   if (rows.length) ctx.log.info({ letterId, invitationId }, 'team invitation revoked');
   return rows.length > 0;
 }
@@ -202,7 +209,7 @@ export async function acceptInvitation(ctx: AppContext, rawToken: string, signed
     if (problem || !row) return { kind: problem ?? 'unknown' };
     if (signedInAs && normaliseOrganiserEmail(signedInAs.email) !== row.email) return { kind: 'other-address' };
     await tx.query(`INSERT INTO organisers (email) VALUES ($1) ON CONFLICT (email) DO NOTHING`, [row.email]);
-    const [organiser] = await tx.query<Array<{ id: string }>>(`SELECT id FROM organisers WHERE email = $1`, [row.email]);
+    const [organiser] = await tx.query<Array<{ id: string; name: string }>>(`SELECT id, name FROM organisers WHERE email = $1`, [row.email]);
     await tx.query(
       `INSERT INTO letter_organisers (letter_id, organiser_id, role) VALUES ($1, $2, $3)
        ON CONFLICT (letter_id, organiser_id)
@@ -210,6 +217,8 @@ export async function acceptInvitation(ctx: AppContext, rawToken: string, signed
       [row.letter_id, organiser.id, row.role],
     );
     await tx.query(`UPDATE team_invitations SET accepted_at = now() WHERE id = $1`, [row.id]);
+    // The one who acts here is the one who joins.
+    await recordAudit(tx, { letterId: row.letter_id, actor: { id: organiser.id, name: organiser.name }, kind: 'organisers.invitation-accepted', detail: { invitationId: row.id, role: row.role } });
     const [letter] = await tx.query<Array<{ slug: string }>>(`SELECT slug FROM letters WHERE id = $1`, [row.letter_id]);
     ctx.log.info({ letterId: row.letter_id, invitationId: row.id, organiserId: organiser.id }, 'team invitation accepted');
     return { kind: 'joined', letterSlug: letter.slug, email: row.email, organiserId: organiser.id, signedIn: !!signedInAs };

@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { recordAudit, type AuditActor } from '../audit';
+import { type AuditActor, recordAudit } from '../audit';
 import type { AppContext } from '../context';
 import { Letter, type Language } from '../letters/letter.entity';
 import { LetterTranslation } from '../letters/letter-translation.entity';
@@ -239,7 +239,13 @@ export async function recordDelivery(
       .where('id = :id', { id: letter.id })
       .setParameters({ deliveredAt: input.deliveredAt })
       .execute();
-    await recordAudit(tx, { letterId: letter.id, actor, kind: 'organisers.delivery-recorded', detail: { deliveredAt: day(input.deliveredAt) ?? '—' } });
+    await recordAudit(tx, {
+      letterId: letter.id,
+      actor,
+      ...(input.deliveredAt
+        ? { kind: 'organisers.delivery-recorded', detail: { deliveredOn: day(input.deliveredAt), deliveredTo: input.deliveredTo } }
+        : { kind: 'organisers.delivery-cleared' }),
+    });
   });
   ctx.log.info({ letterId: letter.id, delivered: !!input.deliveredAt }, 'delivery recorded');
   return { ok: true };

@@ -1,3 +1,4 @@
+import { type AuditActor, recordAudit } from '../audit';
 import type { AppContext } from '../context';
 import { recordCountChange } from '../letters/counts.service';
 import { Signature } from '../signatures';
@@ -8,7 +9,8 @@ import type { EntityManager } from 'typeorm';
 /**
  * What organisers do to signatures on their own letters. Each action locks the row and keeps the
  * public count exact: a counted signature that stops counting records -1, a released one +1.
- * Signers' data never goes into a log line; ids do.
+ * Signers' data never goes into a log line, nor into the audit trail; ids do. Each action records
+ * who did it (`actor`) in the letter's audit trail, in the transaction that makes the change.
  */
 async function lockSignature(tx: EntityManager, letterId: string, signatureId: string): Promise<Signature> {
   if (!/^[0-9a-f-]{36}$/i.test(signatureId)) throw new NotFound();
@@ -23,10 +25,11 @@ async function lockSignature(tx: EntityManager, letterId: string, signatureId: s
 }
 
 /** Takes a signatory off the public list (or back on); the count does not change. */
-export async function setSignatureHidden(ctx: AppContext, letterId: string, signatureId: string, hidden: boolean): Promise<void> {
+export async function setSignatureHidden(ctx: AppContext, actor: AuditActor, letterId: string, signatureId: string, hidden: boolean): Promise<void> {
   await ctx.db.transaction(async (tx) => {
     const sig = await lockSignature(tx, letterId, signatureId);
     await tx.update(Signature, { id: sig.id }, { hidden });
+    await recordAudit(tx, { letterId, actor, kind: hidden ? 'organisers.signature-hidden' : 'organisers.signature-unhidden', detail: { signatureId: sig.id } });
   });
   ctx.log.info({ letterId, signatureId, hidden }, 'signature visibility changed');
 }
@@ -36,12 +39,13 @@ export async function setSignatureHidden(ctx: AppContext, letterId: string, sign
  * `keepName`: the name stays in the moderation record once retention erases the address;
  * otherwise it goes too (see privacy/retention.service).
  */
-export async function invalidateSignature(ctx: AppContext, letterId: string, signatureId: string, reason: string, keepName = false): Promise<void> {
+export async function invalidateSignature(ctx: AppContext, actor: AuditActor, letterId: string, signatureId: string, reason: string, keepName = false): Promise<void> {
   await ctx.db.transaction(async (tx) => {
     const sig = await lockSignature(tx, letterId, signatureId);
     if (sig.status === 'invalidated') return;
     if (isCounted(sig)) await recordCountChange(tx, letterId, sig.country, -1);
     await tx.update(Signature, { id: sig.id }, { status: 'invalidated', invalidatedReason: reason, invalidatedAt: () => 'now()', keepNameOnRecord: keepName });
+    await recordAudit(tx, { letterId, actor, kind: 'organisers.signature-invalidated', detail: { signatureId: sig.id, reason, keepName } });
   });
   ctx.log.info({ letterId, signatureId }, 'signature invalidated');
 }
@@ -51,7 +55,7 @@ export async function invalidateSignature(ctx: AppContext, letterId: string, sig
  * One statement locks and updates the rows; the count drops per country by the number of those
  * rows that were counted. Returns how many signatures were invalidated.
  */
-export async function invalidateDomain(ctx: AppContext, letterId: string, domain: string, reason: string, keepName = false): Promise<number> {
+export async function invalidateDomain(ctx: AppContext, actor: AuditActor, letterId: string, domain: string, reason: string, keepName = false): Promise<number> {
   const total = await ctx.db.transaction(async (tx) => {
     const rows: Array<{ country: string; counted: string; total: string }> = await tx.query(
       `WITH target AS (
@@ -77,19 +81,22 @@ export async function invalidateDomain(ctx: AppContext, letterId: string, domain
         await recordCountChange(tx, letterId, r.country, -counted);
       }
     }
-    return rows.reduce((n, r) => n + Number(r.total), 0);
+    const invalidated = rows.reduce((n, r) => n + Number(r.total), 0);
+    await recordAudit(tx, { letterId, actor, kind: 'organisers.domain-invalidated', detail: { domain, reason, keepName, count: invalidated } });
+    return invalidated;
   });
   ctx.log.info({ letterId, invalidated: total }, 'signatures of a domain invalidated');
   return total;
 }
 
 /** Releases a signature held by abuse control: it counts from now on if it is confirmed. */
-export async function releaseHeldSignature(ctx: AppContext, letterId: string, signatureId: string): Promise<void> {
+export async function releaseHeldSignature(ctx: AppContext, actor: AuditActor, letterId: string, signatureId: string): Promise<void> {
   await ctx.db.transaction(async (tx) => {
     const sig = await lockSignature(tx, letterId, signatureId);
     if (!sig.heldReason || sig.status === 'invalidated') return;
     await tx.update(Signature, { id: sig.id }, { heldReason: null, releasedAt: () => 'now()' });
     if (sig.status === 'confirmed') await recordCountChange(tx, letterId, sig.country, 1);
+    await recordAudit(tx, { letterId, actor, kind: 'organisers.signature-released', detail: { signatureId: sig.id, heldReason: sig.heldReason } });
   });
   ctx.log.info({ letterId, signatureId }, 'held signature released');
 }

@@ -12,7 +12,7 @@ import { letterFormValues, MAX_TRANSLATIONS, parseLetterForm, type LetterFormVal
 import { deliverySchema, domainSchema, invalidateSchema, roleSchema, searchSchema } from './moderation-form.schema';
 import { invalidateDomain, invalidateSignature, releaseHeldSignature, setSignatureHidden } from './moderation.service';
 import { inviteToTeam, revokeInvitation, teamOf, type LetterTeam } from './invitations.service';
-import { removeRole } from './organisers.service';
+import { auditActor, removeRole } from './organisers.service';
 import { listOrganiserLetters } from './workspace.service';
 import { signersOfCurrentText } from '../versions';
 
@@ -177,7 +177,7 @@ export function organiseRouter(ctx: AppContext): Router {
     const { letter } = locals(res);
     const parsed = parseForm(roleSchema, req.body);
     if (parsed.ok) {
-      await inviteToTeam(ctx, letter, parsed.data, currentOrganiser(res)!.id, req.lang);
+      await inviteToTeam(ctx, letter, parsed.data, auditActor(currentOrganiser(res)!), req.lang);
       return res.redirect(303, `/organise/letters/${letter.slug}/edit?invited=1#team`);
     }
     await renderForm(req, res, { mode: 'edit', values: formFromLetter(letter), status: 422, team: await teamOf(ctx.db, letter.id), teamErrors: parsed.errors });
@@ -185,7 +185,7 @@ export function organiseRouter(ctx: AppContext): Router {
 
   r.post('/organise/letters/:slug/invitations/:id/revoke', requireLetterRole(ctx, 'owner'), async (req, res) => {
     const { letter } = locals(res);
-    if (!(await revokeInvitation(ctx, letter.id, String(req.params.id)))) throw new NotFound();
+    if (!(await revokeInvitation(ctx, letter.id, String(req.params.id), auditActor(currentOrganiser(res)!)))) throw new NotFound();
     res.redirect(303, `/organise/letters/${letter.slug}/edit?saved=1#team`);
   });
 
@@ -193,7 +193,7 @@ export function organiseRouter(ctx: AppContext): Router {
     const { letter } = locals(res);
     const raw = (req.body as Record<string, unknown> | undefined)?.organiserId;
     const organiserId = typeof raw === 'string' ? raw : '';
-    const outcome = /^[0-9a-f-]{36}$/i.test(organiserId) ? await removeRole(ctx.db, letter.id, organiserId) : 'not-found';
+    const outcome = /^[0-9a-f-]{36}$/i.test(organiserId) ? await removeRole(ctx.db, letter.id, organiserId, auditActor(currentOrganiser(res)!)) : 'not-found';
     if (outcome === 'removed') return res.redirect(303, organiserId === currentOrganiser(res)!.id ? '/organise' : `/organise/letters/${letter.slug}/edit?saved=1#team`);
     await renderForm(req, res, {
       mode: 'edit',
@@ -270,13 +270,13 @@ export function organiseRouter(ctx: AppContext): Router {
 
   r.post('/organise/letters/:slug/signatures/:id/hide', requireLetterRole(ctx), async (req, res) => {
     const { letter } = locals(res);
-    await setSignatureHidden(ctx, letter.id, String(req.params.id), true);
+    await setSignatureHidden(ctx, auditActor(currentOrganiser(res)!), letter.id, String(req.params.id), true);
     res.redirect(303, backTo(letter.slug, req, 'hidden'));
   });
 
   r.post('/organise/letters/:slug/signatures/:id/unhide', requireLetterRole(ctx), async (req, res) => {
     const { letter } = locals(res);
-    await setSignatureHidden(ctx, letter.id, String(req.params.id), false);
+    await setSignatureHidden(ctx, auditActor(currentOrganiser(res)!), letter.id, String(req.params.id), false);
     res.redirect(303, backTo(letter.slug, req, 'unhidden'));
   });
 
@@ -285,13 +285,13 @@ export function organiseRouter(ctx: AppContext): Router {
     const id = String(req.params.id);
     const parsed = parseForm(invalidateSchema, req.body);
     if (!parsed.ok) return renderDashboard(req, res, { status: 422, errors: { [`reason-${id}`]: parsed.errors.reason ?? Object.values(parsed.errors)[0] } });
-    await invalidateSignature(ctx, letter.id, id, parsed.data.reason, parsed.data.keepName);
+    await invalidateSignature(ctx, auditActor(currentOrganiser(res)!), letter.id, id, parsed.data.reason, parsed.data.keepName);
     res.redirect(303, backTo(letter.slug, req, 'invalidated'));
   });
 
   r.post('/organise/letters/:slug/signatures/:id/release', requireLetterRole(ctx), async (req, res) => {
     const { letter } = locals(res);
-    await releaseHeldSignature(ctx, letter.id, String(req.params.id));
+    await releaseHeldSignature(ctx, auditActor(currentOrganiser(res)!), letter.id, String(req.params.id));
     res.redirect(303, backTo(letter.slug, req, 'released'));
   });
 
@@ -299,7 +299,7 @@ export function organiseRouter(ctx: AppContext): Router {
     const { letter } = locals(res);
     const parsed = parseForm(domainSchema, req.body);
     if (!parsed.ok) return renderDashboard(req, res, { status: 422, errors: Object.fromEntries(Object.entries(parsed.errors).map(([k, v]) => [`domain-${k}`, v])) });
-    const n = await invalidateDomain(ctx, letter.id, parsed.data.domain, parsed.data.reason, parsed.data.keepName);
+    const n = await invalidateDomain(ctx, auditActor(currentOrganiser(res)!), letter.id, parsed.data.domain, parsed.data.reason, parsed.data.keepName);
     res.redirect(303, `/organise/letters/${letter.slug}?done=domain&n=${n}`);
   });
 
@@ -311,7 +311,7 @@ export function organiseRouter(ctx: AppContext): Router {
     const parsed = parseForm(deliverySchema, req.body);
     const prefixed = (errors: Record<string, string>) => Object.fromEntries(Object.entries(errors).map(([k, v]) => [`delivery-${k}`, v]));
     if (!parsed.ok) return renderDashboard(req, res, { status: 422, errors: prefixed(parsed.errors) });
-    const saved = await recordDelivery(ctx, letter, parsed.data, currentOrganiser(res)!);
+    const saved = await recordDelivery(ctx, letter, parsed.data, auditActor(currentOrganiser(res)!));
     if (!saved.ok) return renderDashboard(req, res, { status: 422, errors: prefixed(saved.errors) });
     res.redirect(303, `/organise/letters/${letter.slug}?done=delivery#delivery`);
   });

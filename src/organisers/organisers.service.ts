@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { DataSource, EntityManager } from 'typeorm';
+import { type AuditActor, recordAudit } from '../audit';
 import type { AppContext } from '../context';
 import type { Letter } from '../letters/letter.entity';
 import { findLetterBySlug } from '../letters/letters.service';
@@ -52,13 +53,17 @@ export async function grantRole(
   if (!organiser) throw new OrganiserInputError(`no organiser with the address ${email} (add one first)`);
   const letter = await findLetterBySlug(db, slug);
   if (!letter) throw new OrganiserInputError(`no letter with the slug ${slug}`);
-  await db
-    .createQueryBuilder()
-    .insert()
-    .into(LetterOrganiser)
-    .values({ letterId: letter.id, organiserId: organiser.id, role })
-    .orUpdate(['role'], ['letter_id', 'organiser_id'])
-    .execute();
+  await db.transaction(async (tx) => {
+    await tx
+      .createQueryBuilder()
+      .insert()
+      .into(LetterOrganiser)
+      .values({ letterId: letter.id, organiserId: organiser.id, role })
+      .orUpdate(['role'], ['letter_id', 'organiser_id'])
+      .execute();
+    // Given from the command line, by whoever runs the server: no organiser acted.
+    await recordAudit(tx, { letterId: letter.id, actor: null, kind: 'organisers.role-granted', detail: { organiserId: organiser.id, role, member: organiser.name } });
+  });
   return { organiser, letter };
 }
 
@@ -80,17 +85,24 @@ export async function letterTeam(db: DataSource, letterId: string): Promise<Lett
 }
 
 /** Takes an organiser off a letter; the last owner stays (a letter always has someone to run it). */
-export async function removeRole(db: DataSource, letterId: string, organiserId: string): Promise<'removed' | 'last-owner' | 'not-found'> {
+export async function removeRole(
+  db: DataSource,
+  letterId: string,
+  organiserId: string,
+  actor: AuditActor,
+): Promise<'removed' | 'last-owner' | 'not-found'> {
   return db.transaction(async (tx) => {
     // Lock the letter's team so two owners removing each other cannot leave none.
-    const team: Array<{ organiser_id: string; role: LetterRole }> = await tx.query(
-      `SELECT organiser_id, role FROM letter_organisers WHERE letter_id = $1 FOR UPDATE`,
+    const team: Array<{ organiser_id: string; role: LetterRole; name: string }> = await tx.query(
+      `SELECT lo.organiser_id, lo.role, o.name FROM letter_organisers lo JOIN organisers o ON o.id = lo.organiser_id
+        WHERE lo.letter_id = $1 FOR UPDATE OF lo`,
       [letterId],
     );
     const member = team.find((m) => m.organiser_id === organiserId);
     if (!member) return 'not-found';
     if (member.role === 'owner' && team.filter((m) => m.role === 'owner').length === 1) return 'last-owner';
     await tx.delete(LetterOrganiser, { letterId, organiserId });
+    await recordAudit(tx, { letterId, actor, kind: 'organisers.member-removed', detail: { organiserId, role: member.role, member: member.name } });
     return 'removed';
   });
 }
@@ -99,4 +111,19 @@ export async function removeRole(db: DataSource, letterId: string, organiserId: 
 export async function setDigestEnabled(ctx: AppContext, organiserId: string, enabled: boolean): Promise<void> {
   await ctx.db.getRepository(Organiser).update({ id: organiserId }, { digestEnabled: enabled });
   ctx.log.info({ organiserId, enabled }, 'digest setting changed');
+}
+
+/**
+ * How an organiser appears in a letter's audit trail: their id and the name they go by. Never
+ * their address: the trail cannot be changed, so nothing in it could be erased later.
+ */
+export function auditActor(organiser: Pick<Organiser, 'id' | 'name'>): AuditActor {
+  return { id: organiser.id, name: organiser.name };
+}
+
+/** The audit actor for an organiser id (null for none, or an organiser since deleted). */
+export async function auditActorById(db: DataSource | EntityManager, organiserId: string | null): Promise<AuditActor | null> {
+  if (!organiserId) return null;
+  const organiser = await db.getRepository(Organiser).findOne({ where: { id: organiserId }, select: { id: true, name: true } });
+  return organiser ? auditActor(organiser) : null;
 }

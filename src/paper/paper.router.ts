@@ -2,7 +2,7 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
 import type { Letter } from '../letters/letter.entity';
 import { chooseTranslation } from '../letters/letters.service';
-import { currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLocals } from '../organisers';
+import { auditActor, currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLocals } from '../organisers';
 import { UPDATES_CSS } from '../updates';
 import { parsePaperSheet, MAX_PAPER_ROWS, type PaperFileError } from './paper-csv';
 import { findImport, importPaperSignatures, paperTextChoices, paperTextSchema, savePreview } from './paper.service';
@@ -73,7 +73,7 @@ export function paperRouter(ctx: AppContext): Router {
     const batch = await findImport(ctx, letter, String(req.params.importId));
     const text = paperTextSchema.safeParse(req.body);
     if (!text.success) throw new AppError(422, 'bad_version', 'versions.errors.version');
-    const imported = await importPaperSignatures(ctx, letter, batch.id, text.data.text);
+    const imported = await importPaperSignatures(ctx, letter, batch.id, auditActor(currentOrganiser(res)!), text.data.text);
     res.redirect(303, `/organise/letters/${letter.slug}/paper?imported=${imported}`);
   });
 

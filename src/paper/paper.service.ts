@@ -1,3 +1,4 @@
+import { type AuditActor, recordAudit } from '../audit';
 import type { AppContext } from '../context';
 import { z } from 'zod';
 import type { Language, Letter } from '../letters/letter.entity';
@@ -65,7 +66,7 @@ export async function findImport(ctx: AppContext, letter: Letter, importId: stri
  * gave no email address (NULL), are private by default, get no email, and count like any other
  * signature (one count delta per country).
  */
-export async function importPaperSignatures(ctx: AppContext, letter: Letter, importId: string, text?: SignedText): Promise<number> {
+export async function importPaperSignatures(ctx: AppContext, letter: Letter, importId: string, actor: AuditActor | null, text?: SignedText): Promise<number> {
   // The text printed on the sheets, as the organiser says; by default the letter's current one.
   const signed = text ? await realTextVersion(ctx, letter, text) : signedText(letter, {}, letter.defaultLanguage);
   const imported = await ctx.db.transaction(async (tx) => {
@@ -106,6 +107,8 @@ export async function importPaperSignatures(ctx: AppContext, letter: Letter, imp
     await recordCountChanges(tx, letter.id, byCountry);
     // The sheet's names and cities now live in the signatures; the preview's copy goes at once.
     await tx.update(PaperImport, { id: batch.id }, { status: 'imported', importedAt: () => 'now()', rows: () => `'[]'::jsonb` });
+    // The sheet by id and how many rows came in: the names stay in the signatures, not in the trail.
+    await recordAudit(tx, { letterId: letter.id, actor, kind: 'paper.signatures-imported', detail: { importId: batch.id, count: valid.length } });
     return valid.length;
   });
   ctx.log.info({ letterId: letter.id, importId, imported }, 'paper signatures imported');

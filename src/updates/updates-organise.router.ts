@@ -3,7 +3,7 @@ import type { AppContext } from '../context';
 import type { Letter } from '../letters/letter.entity';
 import { chooseTranslation } from '../letters/letters.service';
 import { currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLocals } from '../organisers';
-import { setDigestEnabled } from '../organisers';
+import { auditActor, setDigestEnabled } from '../organisers';
 import { parseForm } from '../web/validate';
 import { countUpdateRecipients, listUpdates, publicResponses, recordOfficialResponse, responseRefusal, sendLetterUpdate } from './updates.service';
 import { responseFormSchema, updateFormSchema } from './updates.schema';
@@ -48,7 +48,7 @@ export function updatesOrganiseRouter(ctx: AppContext): Router {
     const parsed = parseForm(updateFormSchema, req.body);
     if (!parsed.ok) return renderUpdates(req, res, { values: req.body as Record<string, unknown>, errors: parsed.errors }, 422);
     const letter = letterOf(res);
-    await sendLetterUpdate(ctx, letter, parsed.data, currentOrganiser(res)!.id);
+    await sendLetterUpdate(ctx, letter, parsed.data, auditActor(currentOrganiser(res)!));
     res.redirect(303, `/organise/letters/${letter.slug}/updates?sent=1`);
   });
 
@@ -76,7 +76,7 @@ export function updatesOrganiseRouter(ctx: AppContext): Router {
     if (refusal) return renderResponse(req, res, { values, errors: refusal }, 422);
     const parsed = parseForm(responseFormSchema, req.body);
     if (!parsed.ok) return renderResponse(req, res, { values, errors: parsed.errors }, 422);
-    await recordOfficialResponse(ctx, letter, parsed.data, currentOrganiser(res)!.id);
+    await recordOfficialResponse(ctx, letter, parsed.data, auditActor(currentOrganiser(res)!));
     res.redirect(303, `/organise/letters/${letter.slug}/response?saved=1`);
   });
 

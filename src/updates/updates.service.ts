@@ -1,4 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import { type AuditActor, recordAudit } from '../audit';
 import type { AppContext } from '../context';
 import type { Letter } from '../letters/letter.entity';
 import { renderMarkdown } from '../letters/letters.service';
@@ -21,12 +22,13 @@ export async function countUpdateRecipients(db: DataSource | EntityManager, lett
 }
 
 /** Saves the update and queues its fan-out in the same transaction: the email exists exactly when the update does. */
-export async function sendLetterUpdate(ctx: AppContext, letter: Letter, form: UpdateForm, organiserId: string | null): Promise<LetterUpdate> {
+export async function sendLetterUpdate(ctx: AppContext, letter: Letter, form: UpdateForm, actor: AuditActor | null): Promise<LetterUpdate> {
   return ctx.db.transaction(async (tx) => {
     const update = await tx.save(
-      tx.create(LetterUpdate, { letterId: letter.id, subject: form.subject, bodyMarkdown: form.body, createdBy: organiserId }),
+      tx.create(LetterUpdate, { letterId: letter.id, subject: form.subject, bodyMarkdown: form.body, createdBy: actor?.id ?? null }),
     );
     await enqueue(tx, TASK_UPDATE_FANOUT, { kind: 'update', id: update.id } satisfies FanoutJob, { maxAttempts: 10 });
+    await recordAudit(tx, { letterId: letter.id, actor, kind: 'updates.update-sent', detail: { updateId: update.id, subject: form.subject } });
     ctx.log.info({ letterId: letter.id, updateId: update.id }, 'letter update queued');
     return update;
   });
@@ -42,7 +44,7 @@ export async function recordOfficialResponse(
   ctx: AppContext,
   letter: Letter,
   form: ResponseForm,
-  organiserId: string | null,
+  actor: AuditActor | null,
 ): Promise<LetterResponse> {
   if (responseRefusal(letter)) throw new AppError(422, 'not_delivered', 'updates.errors.notDelivered');
   return ctx.db.transaction(async (tx) => {
@@ -52,10 +54,11 @@ export async function recordOfficialResponse(
         respondedOn: form.respondedOn,
         body: form.body,
         link: form.link,
-        createdBy: organiserId,
+        createdBy: actor?.id ?? null,
       }),
     );
     await enqueue(tx, TASK_UPDATE_FANOUT, { kind: 'response', id: response.id } satisfies FanoutJob, { maxAttempts: 10 });
+    await recordAudit(tx, { letterId: letter.id, actor, kind: 'updates.response-recorded', detail: { responseId: response.id, respondedOn: form.respondedOn } });
     ctx.log.info({ letterId: letter.id, responseId: response.id }, 'official response recorded');
     return response;
   });

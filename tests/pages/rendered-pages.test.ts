@@ -126,6 +126,7 @@ describe('rendered pages pass html-validate', () => {
       `/organise/letters/${letter.slug}/updates`,
       `/organise/letters/${letter.slug}/paper`,
       `/organise/letters/${letter.slug}/allow-list`,
+      `/organise/letters/${letter.slug}/audit`,
     ]) {
       const res = await b.agent.get(path);
       expect([path, res.status]).toEqual([path, 200]);

@@ -12,6 +12,8 @@
  *   other language falls back to English, and dates/numbers are then formatted
  *   in English too so the cover never mixes languages (pdf/labels.ts). Table
  *   headers are `meta.labels` (already translated).
+ * - Last page (when `meta.auditSummary` is given): what the organisers did, from the letter's
+ *   audit trail, grouped and counted, with no signer named (export.service.ts builds the lines).
  * - Footer: `Export <exportId> · page N of M`, in the pack's language (plus `meta.footerText` above it).
  *   M is only known at the end, so the document is created with
  *   `bufferPages: true` and footers are stamped once all rows are in.
@@ -33,7 +35,7 @@
  */
 import type { ExportWriter } from '../export-row';
 import { OutputGuard } from '../stream-helpers';
-import { createDocument, drawCover, drawLetter, drawSignedTexts, stampFooters } from './pdf/document';
+import { createDocument, drawAuditSummary, drawCover, drawLetter, drawSignedTexts, stampFooters } from './pdf/document';
 import { packLabels } from './pdf/labels';
 import { SignatoryTable, tableColumns } from './pdf/table';
 
@@ -70,6 +72,7 @@ export const writePdf: ExportWriter = async (rows, out, meta) => {
       }
     }
     table.finish();
+    if (meta.auditSummary) drawAuditSummary(doc, meta.auditSummary, labels);
     stampFooters(doc, meta, labels);
 
     guard.expectEnd();

@@ -145,7 +145,7 @@ describe('soft limits', () => {
   test("signers from a letter's allowed network skip the per-IP limits of that letter only", async () => {
     const [allowing, other] = [await aLetter(t.db), await aLetter(t.db)];
     const octet = crypto.randomBytes(1)[0];
-    await addAllowedNetwork(t.db, allowing.id, `203.0.${octet}.0/24`, 'University library');
+    await addAllowedNetwork(t.db, allowing.id, `203.0.${octet}.0/24`, 'University library', null);
     for (let i = 0; i < 4; i++) await sign(t.app, allowing.slug, ownDomainForm(), `203.0.${octet}.${10 + i}`);
     for (let i = 0; i < 4; i++) await sign(t.app, other.slug, ownDomainForm(), `203.0.${octet}.10`);
     expect(await heldReasons(t, allowing.id)).toEqual([null, null, null, null]);
@@ -175,7 +175,7 @@ describe('the flood limit', () => {
       const letter = await aLetter(t.db);
       const octet = crypto.randomBytes(1)[0];
       // Even a letter's allowed network does not skip it.
-      await addAllowedNetwork(t.db, letter.id, `192.0.${octet}.0/24`, null);
+      await addAllowedNetwork(t.db, letter.id, `192.0.${octet}.0/24`, null, null);
       const ip = `192.0.${octet}.7`;
       const b = browser(t.app);
       const csrf = await b.csrfFrom(`/letters/${letter.slug}?lang=uk`);

@@ -102,6 +102,31 @@ export function drawSignedTexts(doc: Doc, meta: ExportMeta, labels: PackLabels):
 }
 
 // ---------------------------------------------------------------------------
+// Last page: what the organisers did
+// ---------------------------------------------------------------------------
+
+/** The summary of the letter's audit trail (already phrased, without personal data), on a page of its own. */
+export function drawAuditSummary(doc: Doc, lines: readonly string[], labels: PackLabels): void {
+  doc.addPage();
+  doc.font(FONT.bold).fontSize(16).fillColor(COLOR.text).text(labels.auditTitle, MARGIN.left, MARGIN.top, { width: CONTENT_WIDTH });
+  doc.moveDown(0.4);
+  doc.font(FONT.regular).fontSize(9.5).fillColor(COLOR.muted).text(labels.auditIntro, { width: CONTENT_WIDTH, lineGap: 1 });
+  doc.moveDown(1);
+  doc.fontSize(10.5).fillColor(COLOR.text);
+  if (!lines.length) {
+    doc.text(labels.auditNone, { width: CONTENT_WIDTH });
+    return;
+  }
+  const hang = 14; // a wrapped line starts under the text, not under the bullet
+  for (const line of lines) {
+    const y = doc.y;
+    doc.text('•', MARGIN.left, y, { lineBreak: false });
+    doc.text(line, MARGIN.left + hang, y, { width: CONTENT_WIDTH - hang, lineGap: 1 });
+    doc.moveDown(0.35);
+  }
+}
+
+// ---------------------------------------------------------------------------
 // Footer on every page
 // ---------------------------------------------------------------------------
 

@@ -23,6 +23,10 @@ export interface PackLabels {
   signedTexts: string;
   /** "Version 1 (uk), published on …: 12 signatures in this pack". */
   signedTextLine: (p: { language: string; version: number; date: string; count: number; current: boolean }) => string;
+  /** The last page: the summary of the audit trail. */
+  auditTitle: string;
+  auditIntro: string;
+  auditNone: string;
   /** Footer line: export id, page number, page count. */
   pageLine: (exportId: string, page: number, pages: number) => string;
 }
@@ -49,6 +53,9 @@ export function packLabels(language: string): PackLabels {
     signedTexts: t('exports.pdf.signedTexts'),
     signedTextLine: (p) =>
       t(p.current ? 'exports.pdf.signedTextCurrent' : 'exports.pdf.signedTextEarlier', { ...p, formatted: new Intl.NumberFormat(lang).format(p.count) }),
+    auditTitle: t('exports.pdfAudit.title'),
+    auditIntro: t('exports.pdfAudit.intro'),
+    auditNone: t('exports.pdfAudit.none'),
     pageLine: (exportId, page, pages) => t('exports.pdf.pageLine', { exportId, page, pages }),
   };
 }

@@ -6,6 +6,8 @@ import { currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLo
 import { UPDATES_CSS } from '../updates';
 import { parsePaperSheet, MAX_PAPER_ROWS, type PaperFileError } from './paper-csv';
 import { findImport, importPaperSignatures, savePreview } from './paper.service';
+import { importSchema } from './paper-import.schema';
+import { parseForm } from '../web/validate';
 
 function letterOf(res: Response): Letter {
   return (res.locals as OrganiserLocals).letter!;
@@ -57,13 +59,15 @@ export function paperRouter(ctx: AppContext): Router {
   r.get('/organise/letters/:slug/paper/:importId', ...member, async (req, res) => {
     const letter = letterOf(res);
     const batch = await findImport(ctx, letter, String(req.params.importId));
-    res.render('paper/preview', { ...view(req, letter), title: req.t('updates.paper.previewTitle'), batch });
+    const duplicates = batch.rows.filter((row) => row.possibleDuplicate && !row.errors.length).length;
+    res.render('paper/preview', { ...view(req, letter), title: req.t('updates.paper.previewTitle'), batch, duplicates });
   });
 
   r.post('/organise/letters/:slug/paper/:importId/import', ...member, async (req, res) => {
     const letter = letterOf(res);
     const batch = await findImport(ctx, letter, String(req.params.importId));
-    const imported = await importPaperSignatures(ctx, letter, batch.id);
+    const form = parseForm(importSchema, req.body ?? {});
+    const imported = await importPaperSignatures(ctx, letter, batch.id, form.ok ? form.data.include : new Set());
     res.redirect(303, `/organise/letters/${letter.slug}/paper?imported=${imported}`);
   });
 

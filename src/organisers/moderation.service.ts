@@ -1,6 +1,6 @@
 import type { AppContext } from '../context';
 import { recordCountChange } from '../letters/counts.service';
-import { Signature } from '../signatures';
+import { Signature, type InvalidationCategory } from '../signatures';
 import { isCounted } from '../signatures';
 import { NotFound } from '../web/errors';
 import type { EntityManager } from 'typeorm';
@@ -32,16 +32,29 @@ export async function setSignatureHidden(ctx: AppContext, letterId: string, sign
 }
 
 /**
- * Invalidates one signature with a reason; if it was counted, the count drops by exactly one.
+ * Invalidates one signature with a reason and its category (the integrity report counts the
+ * categories in public; the reason stays with the organisers); if it was counted, the count drops
+ * by exactly one. A bounced signature is left as it is: it never counted and never will.
  * `keepName`: the name stays in the moderation record once retention erases the address;
  * otherwise it goes too (see privacy/retention.service).
  */
-export async function invalidateSignature(ctx: AppContext, letterId: string, signatureId: string, reason: string, keepName = false): Promise<void> {
+export async function invalidateSignature(
+  ctx: AppContext,
+  letterId: string,
+  signatureId: string,
+  reason: string,
+  category: InvalidationCategory,
+  keepName = false,
+): Promise<void> {
   await ctx.db.transaction(async (tx) => {
     const sig = await lockSignature(tx, letterId, signatureId);
-    if (sig.status === 'invalidated') return;
+    if (sig.status === 'invalidated' || sig.status === 'bounced') return;
     if (isCounted(sig)) await recordCountChange(tx, letterId, sig.country, -1);
-    await tx.update(Signature, { id: sig.id }, { status: 'invalidated', invalidatedReason: reason, invalidatedAt: () => 'now()', keepNameOnRecord: keepName });
+    await tx.update(
+      Signature,
+      { id: sig.id },
+      { status: 'invalidated', invalidatedReason: reason, invalidatedCategory: category, invalidatedAt: () => 'now()', keepNameOnRecord: keepName },
+    );
   });
   ctx.log.info({ letterId, signatureId }, 'signature invalidated');
 }
@@ -51,7 +64,14 @@ export async function invalidateSignature(ctx: AppContext, letterId: string, sig
  * One statement locks and updates the rows; the count drops per country by the number of those
  * rows that were counted. Returns how many signatures were invalidated.
  */
-export async function invalidateDomain(ctx: AppContext, letterId: string, domain: string, reason: string, keepName = false): Promise<number> {
+export async function invalidateDomain(
+  ctx: AppContext,
+  letterId: string,
+  domain: string,
+  reason: string,
+  category: InvalidationCategory,
+  keepName = false,
+): Promise<number> {
   const total = await ctx.db.transaction(async (tx) => {
     const rows: Array<{ country: string; counted: string; total: string }> = await tx.query(
       `WITH target AS (
@@ -60,7 +80,8 @@ export async function invalidateDomain(ctx: AppContext, letterId: string, domain
             AND (split_part(email_normalised, '@', 2) = $2 OR lower(split_part(email, '@', 2)) = $2)
           FOR UPDATE
        ), changed AS (
-         UPDATE signatures s SET status = 'invalidated', invalidated_reason = $3, invalidated_at = now(), keep_name_on_record = $4
+         UPDATE signatures s SET status = 'invalidated', invalidated_reason = $3, invalidated_category = $5, invalidated_at = now(),
+                keep_name_on_record = $4
            FROM target WHERE s.id = target.id
          RETURNING target.country, target.status AS old_status, target.held_reason AS old_held
        )
@@ -68,7 +89,7 @@ export async function invalidateDomain(ctx: AppContext, letterId: string, domain
               count(*) FILTER (WHERE old_status = 'confirmed' AND old_held IS NULL) AS counted,
               count(*) AS total
          FROM changed GROUP BY country`,
-      [letterId, domain, reason, keepName],
+      [letterId, domain, reason, keepName, category],
     );
     for (const r of rows) {
       const counted = Number(r.counted);

@@ -431,11 +431,8 @@ export function groupedDailyChartSvg(input: GroupedDailyChartInput): string {
     const tx = anchor === 'start' ? left : anchor === 'end' ? WIDTH - right : cx;
     parts.push(
       `<line x1="${num(cx)}" y1="${num(plotBottom)}" x2="${num(cx)}" y2="${num(plotBottom + 4)}" stroke="${COLOURS.axis}" stroke-width="1"/>` +
-        `<text x="${num(tx)}" y="${num(plotBottom + 18)}" text-anchor="${anchor}" font-size="${fontSize}" fill="${COLOURS.muted}">${escapeXml(fmtDay(d(i)))}</text>`,
+        `<text x="${num(tx)}" y="${num(plotBottom + 18)}" text-anchor="${anchor}" font-size="${fontSize}" fill="${COLOURS.muted}">${escapeXml(fmtDay(days[i].day))}</text>`,
     );
-  }
-  function d(i: number): string {
-    return days[i].day;
   }
   parts.push('</svg>');
   return parts.join('');

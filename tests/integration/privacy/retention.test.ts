@@ -304,6 +304,7 @@ describe('npm run privacy -- retention', () => {
       [
         'Retention applied:',
         '  unconfirmed signatures deleted (after 30 days): 1',
+        '  signatures whose confirmation email bounced, deleted (after 30 days): 0',
         '  invalidated signatures, address and network hash erased (after 30 days): 1',
         '  invalidated signatures, name, city and organisation erased: 1',
         '  signatures on closed letters, address and network hash erased (180 days after the delivery was recorded): 2',

@@ -13,6 +13,7 @@ import { ShortTitles1764207000000 } from './1764207000000-ShortTitles';
 import { AuditTrail1764300000000 } from './1764300000000-AuditTrail';
 import { ModerationOutcomes1764300100000 } from './1764300100000-ModerationOutcomes';
 import { TextVersions1764310000000 } from './1764310000000-TextVersions';
+import { IntegrityCounters1764320000000 } from './1764320000000-IntegrityCounters';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
 export const migrations = [
@@ -31,4 +32,5 @@ export const migrations = [
   AuditTrail1764300000000,
   ModerationOutcomes1764300100000,
   TextVersions1764310000000,
+  IntegrityCounters1764320000000,
 ];

@@ -16,6 +16,7 @@ import { locale } from './web/locale';
 import { refuseUploadBeforeReading } from './web/upload-guard';
 import { floodLimit } from './abuse';
 import { exportsRouter, UploadTooLarge, VERIFY_UPLOAD_BODY_LIMIT_BYTES, verifyRouter, verifyUploadBudget, verifyUploadParser } from './exports';
+import { integrityRouter } from './integrity';
 import { letterPage } from './letter-page';
 import { requestMetrics, opsRouter } from './ops';
 import {
@@ -172,6 +173,7 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   app.use(versionsRouter(ctx));
   const page = letterPage(ctx);
   app.use(page.router);
+  app.use(integrityRouter(ctx));
   // The sign form shows the letter page again with its errors: the page is handed to it here.
   app.use(signRouter(ctx, page.render));
   app.use(signaturesRouter(ctx));

@@ -11,6 +11,7 @@ function retentionSummary(r: RetentionReport, periods: { PENDING_RETENTION_DAYS:
   return [
     'Retention applied:',
     `  unconfirmed signatures deleted (after ${pending} days): ${r.pendingDeleted}`,
+    `  signatures whose confirmation email bounced, deleted (after ${pending} days): ${r.bouncedDeleted}`,
     `  invalidated signatures, address and network hash erased (after ${pending} days): ${r.invalidatedErased}`,
     `  invalidated signatures, name, city and organisation erased: ${r.invalidatedNamesErased}`,
     `  signatures on closed letters, address and network hash erased (${periods.DELIVERED_RETENTION_DAYS} days after the delivery was recorded): ${r.deliveredErased}`,

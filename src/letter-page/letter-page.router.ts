@@ -4,6 +4,7 @@ import type { AppContext } from '../context';
 import type { Letter } from '../letters/letter.entity';
 import { findPublicLetter, letterPublicData, listPublicLetters, renderMarkdown } from '../letters/letters.service';
 import { askedLanguage, slugParam, versionFor } from '../letters/letter-request';
+import { integrityReport } from '../integrity';
 import { homeLanguageLinks, letterSharing } from '../sharing';
 import { recentSignatories, type RenderLetterPage, type SignFormState } from '../signatures';
 import { publicResponses } from '../updates';
@@ -69,9 +70,12 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
 
   r.get('/letters/:slug.json', async (req, res) => {
     const letter = await findPublicLetter(ctx.db, slugParam(req));
-    const data = await letterPublicData(ctx.db, letter, versionFor(req, letter), ctx.config.BASE_URL);
+    const [data, integrity] = await Promise.all([
+      letterPublicData(ctx.db, letter, versionFor(req, letter), ctx.config.BASE_URL),
+      integrityReport(ctx.db, letter.id),
+    ]);
     res.set('Cache-Control', 'public, max-age=10');
-    res.json(data);
+    res.json({ ...data, integrity });
   });
 
   r.get('/letters/:slug', async (req, res) => {

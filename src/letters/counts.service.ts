@@ -86,3 +86,15 @@ export async function foldCountDeltas(db: DataSource): Promise<number> {
     SELECT coalesce(sum(rows), 0) AS folded FROM s`);
   return Number(rows[0]?.folded ?? 0);
 }
+
+/**
+ * Why this transaction deletes signatures, for the integrity counters that a database trigger
+ * keeps (migration IntegrityCounters): a withdrawal counts as withdrawn, "This wasn't me" on an
+ * unconfirmed signature as disowned, and the retention job's erasure (the default) keeps an
+ * unconfirmed signature in "submitted and never confirmed". Set before the DELETE.
+ */
+export type RemovalReason = 'withdrawn' | 'disowned' | 'retention';
+
+export async function markRemoval(tx: EntityManager, reason: RemovalReason): Promise<void> {
+  await tx.query(`SELECT set_config('undersigned.removal', $1, true)`, [reason]);
+}

@@ -114,7 +114,7 @@ export async function heldSignatures(db: DataSource, letterId: string, access: A
     .getRepository(Signature)
     .createQueryBuilder('s')
     .select(COLUMNS)
-    .where(`s.letter_id = :letterId AND s.held_reason IS NOT NULL AND s.status <> 'invalidated'`, { letterId })
+    .where(`s.letter_id = :letterId AND s.held_reason IS NOT NULL AND s.status IN ('pending', 'confirmed')`, { letterId })
     .orderBy('s.created_at', 'ASC')
     .limit(limit)
     .getMany();

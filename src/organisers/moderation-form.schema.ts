@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INVALIDATION_CATEGORIES } from '../signatures';
 
 const text = (max: number) =>
   z
@@ -20,11 +21,14 @@ const checkbox = z
   .optional()
   .transform((v) => v === 'on');
 
+/** The kind of reason, required: the integrity report counts invalidations per category in public. */
+const category = z.enum(INVALIDATION_CATEGORIES, { message: 'organisers.errors.category' });
+
 /**
  * `keepName`: the organiser chose to keep the signer's name in the moderation record. Without it,
  * the name (with city and organisation) is erased with the address after the retention period.
  */
-export const invalidateSchema = z.object({ reason: text(300), keepName: checkbox });
+export const invalidateSchema = z.object({ category, reason: text(300), keepName: checkbox });
 
 /** The dashboard's search box, from the query string; a long query is cut, as the box's maxlength does. */
 export const searchSchema = z.object({
@@ -45,6 +49,7 @@ export const domainSchema = z.object({
         .max(253, { message: 'organisers.errors.tooLong' })
         .regex(/^(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/, { message: 'organisers.errors.domain' }),
     ),
+  category,
   reason: text(300),
   keepName: checkbox,
 });

@@ -1,7 +1,7 @@
 import { type AuditActor, recordAudit } from '../audit';
 import type { AppContext } from '../context';
 import { recordCountChange } from '../letters/counts.service';
-import { Signature } from '../signatures';
+import { Signature, type InvalidationCategory } from '../signatures';
 import { isCounted } from '../signatures';
 import { NotFound } from '../web/errors';
 import type { EntityManager } from 'typeorm';
@@ -35,17 +35,31 @@ export async function setSignatureHidden(ctx: AppContext, actor: AuditActor, let
 }
 
 /**
- * Invalidates one signature with a reason; if it was counted, the count drops by exactly one.
+ * Invalidates one signature with a reason and its category (the integrity report counts the
+ * categories in public; the reason stays with the organisers); if it was counted, the count drops
+ * by exactly one. A bounced signature is left as it is: it never counted and never will.
  * `keepName`: the name stays in the moderation record once retention erases the address;
  * otherwise it goes too (see privacy/retention.service).
  */
-export async function invalidateSignature(ctx: AppContext, actor: AuditActor, letterId: string, signatureId: string, reason: string, keepName = false): Promise<void> {
+export async function invalidateSignature(
+  ctx: AppContext,
+  actor: AuditActor,
+  letterId: string,
+  signatureId: string,
+  reason: string,
+  category: InvalidationCategory,
+  keepName = false,
+): Promise<void> {
   await ctx.db.transaction(async (tx) => {
     const sig = await lockSignature(tx, letterId, signatureId);
-    if (sig.status === 'invalidated') return;
+    if (sig.status === 'invalidated' || sig.status === 'bounced') return;
     if (isCounted(sig)) await recordCountChange(tx, letterId, sig.country, -1);
-    await tx.update(Signature, { id: sig.id }, { status: 'invalidated', invalidatedReason: reason, invalidatedAt: () => 'now()', keepNameOnRecord: keepName });
-    await recordAudit(tx, { letterId, actor, kind: 'organisers.signature-invalidated', detail: { signatureId: sig.id, reason, keepName } });
+    await tx.update(
+      Signature,
+      { id: sig.id },
+      { status: 'invalidated', invalidatedReason: reason, invalidatedCategory: category, invalidatedAt: () => 'now()', keepNameOnRecord: keepName },
+    );
+    await recordAudit(tx, { letterId, actor, kind: 'organisers.signature-invalidated', detail: { signatureId: sig.id, reason, category, keepName } });
   });
   ctx.log.info({ letterId, signatureId }, 'signature invalidated');
 }
@@ -55,7 +69,15 @@ export async function invalidateSignature(ctx: AppContext, actor: AuditActor, le
  * One statement locks and updates the rows; the count drops per country by the number of those
  * rows that were counted. Returns how many signatures were invalidated.
  */
-export async function invalidateDomain(ctx: AppContext, actor: AuditActor, letterId: string, domain: string, reason: string, keepName = false): Promise<number> {
+export async function invalidateDomain(
+  ctx: AppContext,
+  actor: AuditActor,
+  letterId: string,
+  domain: string,
+  reason: string,
+  category: InvalidationCategory,
+  keepName = false,
+): Promise<number> {
   const total = await ctx.db.transaction(async (tx) => {
     const rows: Array<{ country: string; counted: string; total: string }> = await tx.query(
       `WITH target AS (
@@ -64,7 +86,8 @@ export async function invalidateDomain(ctx: AppContext, actor: AuditActor, lette
             AND (split_part(email_normalised, '@', 2) = $2 OR lower(split_part(email, '@', 2)) = $2)
           FOR UPDATE
        ), changed AS (
-         UPDATE signatures s SET status = 'invalidated', invalidated_reason = $3, invalidated_at = now(), keep_name_on_record = $4
+         UPDATE signatures s SET status = 'invalidated', invalidated_reason = $3, invalidated_category = $5, invalidated_at = now(),
+                keep_name_on_record = $4
            FROM target WHERE s.id = target.id
          RETURNING target.country, target.status AS old_status, target.held_reason AS old_held
        )
@@ -72,7 +95,7 @@ export async function invalidateDomain(ctx: AppContext, actor: AuditActor, lette
               count(*) FILTER (WHERE old_status = 'confirmed' AND old_held IS NULL) AS counted,
               count(*) AS total
          FROM changed GROUP BY country`,
-      [letterId, domain, reason, keepName],
+      [letterId, domain, reason, keepName, category],
     );
     for (const r of rows) {
       const counted = Number(r.counted);
@@ -82,7 +105,7 @@ export async function invalidateDomain(ctx: AppContext, actor: AuditActor, lette
       }
     }
     const invalidated = rows.reduce((n, r) => n + Number(r.total), 0);
-    await recordAudit(tx, { letterId, actor, kind: 'organisers.domain-invalidated', detail: { domain, reason, keepName, count: invalidated } });
+    await recordAudit(tx, { letterId, actor, kind: 'organisers.domain-invalidated', detail: { domain, reason, category, keepName, count: invalidated } });
     return invalidated;
   });
   ctx.log.info({ letterId, invalidated: total }, 'signatures of a domain invalidated');

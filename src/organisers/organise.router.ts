@@ -4,7 +4,9 @@ import { LANGUAGES, LETTER_STATUSES, VISIBILITIES, type Letter } from '../letter
 import { findTranslation, renderMarkdown } from '../letters/letters.service';
 import { NotFound } from '../web/errors';
 import { parseForm } from '../web/validate';
-import { barChartSvg, dailyChartSvg } from '../web/svg-charts';
+import { barChartSvg, dailyChartSvg, groupedDailyChartSvg } from '../web/svg-charts';
+import { verificationFunnel } from '../integrity';
+import { INVALIDATION_CATEGORIES } from '../signatures';
 import { currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLocals } from './auth.middleware';
 import { heldSignatures, letterStats, searchSignatures } from './dashboard.service';
 import { createLetter, recordDelivery, updateLetter } from './letter-editing.service';
@@ -214,10 +216,11 @@ export function organiseRouter(ctx: AppContext): Router {
     const query = search.ok ? search.data.q : '';
     const pageParam = Number(typeof req.query.page === 'string' ? req.query.page : '1');
     const page = Number.isSafeInteger(pageParam) && pageParam > 0 ? pageParam : 1;
-    const [stats, list, held] = await Promise.all([
+    const [stats, list, held, funnel] = await Promise.all([
       letterStats(ctx.db, letter.id),
       searchSignatures(ctx.db, letter.id, { query, page, ...access }),
       heldSignatures(ctx.db, letter.id, access),
+      verificationFunnel(ctx.db, letter.id),
     ]);
     const fmt = res.locals.fmtNumber as (n: number) => string;
     const countryName = res.locals.countryName as (code: string) => string;
@@ -239,6 +242,15 @@ export function organiseRouter(ctx: AppContext): Router {
       emptyText: req.t('organisers.dashboard.noSignatures'),
       idPrefix: 'countries',
     });
+    const funnelSvg = groupedDailyChartSvg({
+      title: req.t('integrity.funnel.chartTitle'),
+      series: [req.t('integrity.funnel.signed'), req.t('integrity.funnel.confirmed')],
+      days: funnel.map((d) => ({ day: d.day, values: [d.signed, d.confirmed] })),
+      formatNumber: fmt,
+      formatDay: (d) => (DAY.test(d) ? dayFormat.format(new Date(`${d}T00:00:00Z`)) : d),
+      emptyText: req.t('integrity.funnel.none'),
+      idPrefix: 'funnel',
+    });
     const version = findTranslation(letter.translations, letter.defaultLanguage, [req.lang]);
     res.status(opts.status ?? (search.ok ? 200 : 422)).render('organise/dashboard', {
       title: version?.title ?? letter.slug,
@@ -246,6 +258,9 @@ export function organiseRouter(ctx: AppContext): Router {
       stats,
       dailySvg,
       countriesSvg,
+      funnel: funnel.filter((d) => d.signed > 0 || d.confirmed > 0 || d.withdrawn > 0 || d.bounced > 0 || d.released > 0).reverse(),
+      funnelSvg,
+      dayFormat,
       list,
       query,
       page: Math.min(page, list.pages),
@@ -254,6 +269,7 @@ export function organiseRouter(ctx: AppContext): Router {
       doneCount: Number(typeof req.query.n === 'string' ? req.query.n : 0) || 0,
       errors: { ...(search.ok ? {} : { q: search.errors.q }), ...opts.errors },
       values: (req.method === 'POST' ? req.body : {}) as Record<string, unknown>,
+      categories: INVALIDATION_CATEGORIES,
       delivery: {
         deliveredAt: letter.deliveredAt ? letter.deliveredAt.toISOString().slice(0, 10) : '',
         deliveredTo: letter.deliveredTo ?? '',
@@ -284,8 +300,8 @@ export function organiseRouter(ctx: AppContext): Router {
     const { letter } = locals(res);
     const id = String(req.params.id);
     const parsed = parseForm(invalidateSchema, req.body);
-    if (!parsed.ok) return renderDashboard(req, res, { status: 422, errors: { [`reason-${id}`]: parsed.errors.reason ?? Object.values(parsed.errors)[0] } });
-    await invalidateSignature(ctx, auditActor(currentOrganiser(res)!), letter.id, id, parsed.data.reason, parsed.data.keepName);
+    if (!parsed.ok) return renderDashboard(req, res, { status: 422, errors: Object.fromEntries(Object.entries(parsed.errors).map(([k, v]) => [`${k}-${id}`, v])) });
+    await invalidateSignature(ctx, auditActor(currentOrganiser(res)!), letter.id, id, parsed.data.reason, parsed.data.category, parsed.data.keepName);
     res.redirect(303, backTo(letter.slug, req, 'invalidated'));
   });
 
@@ -299,7 +315,7 @@ export function organiseRouter(ctx: AppContext): Router {
     const { letter } = locals(res);
     const parsed = parseForm(domainSchema, req.body);
     if (!parsed.ok) return renderDashboard(req, res, { status: 422, errors: Object.fromEntries(Object.entries(parsed.errors).map(([k, v]) => [`domain-${k}`, v])) });
-    const n = await invalidateDomain(ctx, auditActor(currentOrganiser(res)!), letter.id, parsed.data.domain, parsed.data.reason, parsed.data.keepName);
+    const n = await invalidateDomain(ctx, auditActor(currentOrganiser(res)!), letter.id, parsed.data.domain, parsed.data.reason, parsed.data.category, parsed.data.keepName);
     res.redirect(303, `/organise/letters/${letter.slug}?done=domain&n=${n}`);
   });
 

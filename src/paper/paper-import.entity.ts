@@ -9,6 +9,8 @@ export interface PaperRow {
   city: string | null;
   date: string;
   errors: PaperRowError[];
+  /** A signature with the same normalised name and country was made online: imported only if the organiser ticks it. */
+  possibleDuplicate?: boolean;
 }
 
 export type PaperRowError = 'nameMissing' | 'nameTooLong' | 'countryUnknown' | 'dateInvalid' | 'dateFuture' | 'duplicate' | 'cityTooLong';

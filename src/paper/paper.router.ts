@@ -7,6 +7,8 @@ import { UPDATES_CSS } from '../updates';
 import { parsePaperSheet, MAX_PAPER_ROWS, type PaperFileError } from './paper-csv';
 import { findImport, importPaperSignatures, paperTextChoices, paperTextSchema, savePreview } from './paper.service';
 import { AppError } from '../web/errors';
+import { importSchema } from './paper-import.schema';
+import { parseForm } from '../web/validate';
 
 function letterOf(res: Response): Letter {
   return (res.locals as OrganiserLocals).letter!;
@@ -59,10 +61,12 @@ export function paperRouter(ctx: AppContext): Router {
     const letter = letterOf(res);
     const batch = await findImport(ctx, letter, String(req.params.importId));
     const current = chooseTranslation(letter.translations, letter.defaultLanguage, [letter.defaultLanguage]);
+    const duplicates = batch.rows.filter((row) => row.possibleDuplicate && !row.errors.length).length;
     res.render('paper/preview', {
       ...view(req, letter),
       title: req.t('updates.paper.previewTitle'),
       batch,
+      duplicates,
       textVersions: await paperTextChoices(ctx, letter),
       defaultText: { language: current.language, version: current.textVersion },
     });
@@ -73,7 +77,8 @@ export function paperRouter(ctx: AppContext): Router {
     const batch = await findImport(ctx, letter, String(req.params.importId));
     const text = paperTextSchema.safeParse(req.body);
     if (!text.success) throw new AppError(422, 'bad_version', 'versions.errors.version');
-    const imported = await importPaperSignatures(ctx, letter, batch.id, auditActor(currentOrganiser(res)!), text.data.text);
+    const form = parseForm(importSchema, req.body ?? {});
+    const imported = await importPaperSignatures(ctx, letter, batch.id, auditActor(currentOrganiser(res)!), form.ok ? form.data.include : new Set(), text.data.text);
     res.redirect(303, `/organise/letters/${letter.slug}/paper?imported=${imported}`);
   });
 

@@ -6,6 +6,7 @@ import { listTextVersions, signedText, type SignedText, type TextVersion } from 
 import { recordCountChanges } from '../letters/counts.service';
 import { Signature } from '../signatures';
 import { AppError, NotFound } from '../web/errors';
+import { matchingKey } from './name-match';
 import { PaperImport, type PaperRow } from './paper-import.entity';
 
 const INSERT_CHUNK = 1000;
@@ -41,8 +42,26 @@ export class AlreadyImported extends AppError {
   }
 }
 
+/**
+ * Flags the valid rows whose normalised name and country match a signature made online (pending
+ * or confirmed), for the organiser to decide. The names are compared in JavaScript
+ * (matchingName), so the rule is one function whatever the database's collation.
+ */
+async function flagPossibleDuplicates(ctx: AppContext, letter: Letter, rows: PaperRow[]): Promise<PaperRow[]> {
+  const countries = [...new Set(rows.filter((r) => !r.errors.length && r.country).map((r) => r.country!))];
+  if (!countries.length) return rows;
+  const online: Array<{ full_name: string; country: string }> = await ctx.db.query(
+    `SELECT full_name, country FROM signatures
+      WHERE letter_id = $1 AND source = 'online' AND status IN ('pending', 'confirmed') AND country = ANY($2)`,
+    [letter.id, countries],
+  );
+  const known = new Set(online.map((s) => matchingKey(s.full_name, s.country)));
+  return rows.map((r) => (!r.errors.length && r.country && known.has(matchingKey(r.name, r.country)) ? { ...r, possibleDuplicate: true } : r));
+}
+
 /** Keeps the checked rows for the preview; nothing reaches the signatures until "Import". */
-export async function savePreview(ctx: AppContext, letter: Letter, rows: PaperRow[], organiserId: string | null): Promise<PaperImport> {
+export async function savePreview(ctx: AppContext, letter: Letter, checked: PaperRow[], organiserId: string | null): Promise<PaperImport> {
+  const rows = await flagPossibleDuplicates(ctx, letter, checked);
   const valid = rows.filter((r) => !r.errors.length).length;
   return ctx.db.getRepository(PaperImport).save({
     letterId: letter.id,
@@ -64,9 +83,17 @@ export async function findImport(ctx: AppContext, letter: Letter, importId: stri
  * Saves the valid rows of a preview as confirmed paper signatures, all or none, in one
  * transaction: the import row is locked first, so a double click imports once. Paper signers
  * gave no email address (NULL), are private by default, get no email, and count like any other
- * signature (one count delta per country).
+ * signature (one count delta per country). A possible duplicate of an online signature is saved
+ * only if its line is in `include`, and then marked as matched (the integrity report counts them).
  */
-export async function importPaperSignatures(ctx: AppContext, letter: Letter, importId: string, actor: AuditActor | null, text?: SignedText): Promise<number> {
+export async function importPaperSignatures(
+  ctx: AppContext,
+  letter: Letter,
+  importId: string,
+  actor: AuditActor | null,
+  include: ReadonlySet<number> = new Set(),
+  text?: SignedText,
+): Promise<number> {
   // The text printed on the sheets, as the organiser says; by default the letter's current one.
   const signed = text ? await realTextVersion(ctx, letter, text) : signedText(letter, {}, letter.defaultLanguage);
   const imported = await ctx.db.transaction(async (tx) => {
@@ -78,7 +105,7 @@ export async function importPaperSignatures(ctx: AppContext, letter: Letter, imp
       .getOne();
     if (!batch) throw new NotFound();
     if (batch.status !== 'preview') throw new AlreadyImported();
-    const valid = batch.rows.filter((r) => !r.errors.length && r.country);
+    const valid = batch.rows.filter((r) => !r.errors.length && r.country && (!r.possibleDuplicate || include.has(r.line)));
     const byCountry = new Map<string, number>();
     for (let i = 0; i < valid.length; i += INSERT_CHUNK) {
       const values = valid.slice(i, i + INSERT_CHUNK).map((r) => {
@@ -98,6 +125,7 @@ export async function importPaperSignatures(ctx: AppContext, letter: Letter, imp
           textVersion: signed.version,
           status: 'confirmed' as const,
           source: 'paper' as const,
+          matchedOnline: !!r.possibleDuplicate,
           createdAt: signedOn,
           confirmedAt: signedOn,
         };

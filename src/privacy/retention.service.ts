@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { recordCountChange } from '../letters/counts.service';
+import { markRemoval, recordCountChange } from '../letters/counts.service';
 import { normaliseEmail } from '../mail/email-address';
 
 /**
@@ -9,6 +9,19 @@ import { normaliseEmail } from '../mail/email-address';
 export async function erasePendingSignatures(db: DataSource, days: number): Promise<number> {
   const [, deleted] = await db.query<[unknown, number]>(
     `DELETE FROM signatures WHERE status = 'pending' AND created_at < now() - make_interval(secs => $1 * 86400)`,
+    [days],
+  );
+  return deleted;
+}
+
+/**
+ * A signature whose confirmation email bounced can never be confirmed; `days` after the bounce it
+ * is deleted with its address, as an unconfirmed one is. The integrity report keeps counting it
+ * as bounced (its counters are kept by the database, not by the row).
+ */
+export async function eraseBouncedSignatures(db: DataSource, days: number): Promise<number> {
+  const [, deleted] = await db.query<[unknown, number]>(
+    `DELETE FROM signatures WHERE status = 'bounced' AND bounced_at < now() - make_interval(secs => $1 * 86400)`,
     [days],
   );
   return deleted;
@@ -97,6 +110,7 @@ export async function erasePaperPreviews(db: DataSource): Promise<{ deleted: num
 /** What one retention run erased, per category: counts only, never whose. */
 export interface RetentionReport {
   pendingDeleted: number;
+  bouncedDeleted: number;
   invalidatedErased: number;
   invalidatedNamesErased: number;
   deliveredErased: number;
@@ -111,12 +125,14 @@ export async function applyRetention(
   periods: { PENDING_RETENTION_DAYS: number; DELIVERED_RETENTION_DAYS: number },
 ): Promise<RetentionReport> {
   const pendingDeleted = await erasePendingSignatures(db, periods.PENDING_RETENTION_DAYS);
+  const bouncedDeleted = await eraseBouncedSignatures(db, periods.PENDING_RETENTION_DAYS);
   const invalidated = await eraseInvalidatedContactData(db, periods.PENDING_RETENTION_DAYS);
   const deliveredErased = await eraseDeliveredContactData(db, periods.DELIVERED_RETENTION_DAYS);
   const paper = await erasePaperPreviews(db);
   const suppressionsErased = await eraseExpiredSuppressions(db);
   return {
     pendingDeleted,
+    bouncedDeleted,
     invalidatedErased: invalidated.signatures,
     invalidatedNamesErased: invalidated.names,
     deliveredErased,
@@ -135,6 +151,8 @@ export async function eraseSigner(db: DataSource, email: string): Promise<{ sign
   const typed = email.normalize('NFC').trim().toLowerCase();
   const normalised = normaliseEmail(typed);
   return db.transaction(async (tx) => {
+    // Erasure on request withdraws every signature of the person, as the integrity report counts it.
+    await markRemoval(tx, 'withdrawn');
     // TypeORM answers a DELETE with [rows, affected].
     const [removed] = await tx.query<[Array<{ letter_id: string; country: string; status: string; held_reason: string | null }>, number]>(
       `DELETE FROM signatures WHERE email_normalised = $1 OR lower(email) = $2

@@ -2,6 +2,7 @@ import type { AppContext } from '../context';
 import { chooseTranslation, findLetterById } from '../letters/letters.service';
 import { Signature } from './signature.entity';
 import { issueSignatureTokens, WITHDRAW_TOKEN_TTL_HOURS } from './tokens';
+import { isPermanentRecipientFailure } from '../mail/bounce';
 import type { Mailer } from '../mail/mailer';
 import type { SignatureEmailJob } from '../mail/queue';
 
@@ -35,16 +36,35 @@ export async function sendSignatureEmail(ctx: AppContext, mailer: Mailer, job: S
   const common = { name: sig.fullName, ...links };
   if (confirmToken) {
     // The link opens a page that shows the name and asks for a press of a button to confirm.
-    await mailer.confirmSignature(to, sig.language, {
-      ...links,
-      confirmUrl: `${base}/s/confirm/${confirmToken}`,
-      expiresHours: ctx.config.CONFIRM_TOKEN_TTL_HOURS,
-      reminder: job.kind === 'reminder',
-    });
+    try {
+      await mailer.confirmSignature(to, sig.language, {
+        ...links,
+        confirmUrl: `${base}/s/confirm/${confirmToken}`,
+        expiresHours: ctx.config.CONFIRM_TOKEN_TTL_HOURS,
+        reminder: job.kind === 'reminder',
+      });
+    } catch (err) {
+      if (!isPermanentRecipientFailure(err)) throw err; // temporary: the queue retries with backoff
+      await markBounced(ctx, sig.id);
+      return;
+    }
   } else if (job.kind === 'already-signed') {
     await mailer.alreadySigned(to, sig.language, common);
   } else {
     await mailer.manageSignature(to, sig.language, common);
   }
   ctx.log.info({ signatureId: sig.id, kind: job.kind }, 'signature email sent');
+}
+
+/**
+ * The signer's mail server refused the address for good: the signature can never be confirmed or
+ * counted. Only a pending one changes (a click on an earlier email may have confirmed it). The job
+ * ends here, with no retry and no error stored in the queue.
+ */
+async function markBounced(ctx: AppContext, signatureId: string): Promise<void> {
+  const [, changed] = await ctx.db.query<[unknown, number]>(
+    `UPDATE signatures SET status = 'bounced', bounced_at = now() WHERE id = $1 AND status = 'pending'`,
+    [signatureId],
+  );
+  ctx.log.info({ signatureId, changed: changed > 0 }, 'confirmation email bounced: signature marked bounced');
 }

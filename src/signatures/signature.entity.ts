@@ -1,7 +1,8 @@
 import { Column, CreateDateColumn, Entity, Index, PrimaryGeneratedColumn, Unique } from 'typeorm';
 import type { Language, Visibility } from '../letters/letter.entity';
 
-export const SIGNATURE_STATUSES = ['pending', 'confirmed', 'invalidated'] as const;
+/** `bounced`: the confirmation email was refused for good; it can never be confirmed or counted. */
+export const SIGNATURE_STATUSES = ['pending', 'confirmed', 'invalidated', 'bounced'] as const;
 export type SignatureStatus = (typeof SIGNATURE_STATUSES)[number];
 export const SIGNED_AS = ['individual', 'organisation'] as const;
 export type SignedAs = (typeof SIGNED_AS)[number];
@@ -101,8 +102,16 @@ export class Signature {
   @Column({ name: 'challenge_solved', type: 'boolean', default: false })
   challengeSolved: boolean;
 
+  /** When the confirmation email bounced (status `bounced`); retention deletes the row after PENDING_RETENTION_DAYS. */
+  @Column({ name: 'bounced_at', type: 'timestamptz', nullable: true })
+  bouncedAt: Date | null;
+
   @Column({ type: 'varchar', length: 6, default: 'online' })
   source: 'online' | 'paper';
+
+  /** A paper signature the organiser imported although one with the same name and country was online. */
+  @Column({ name: 'matched_online', type: 'boolean', default: false })
+  matchedOnline: boolean;
 
   /**
    * The text this signature is under: the language and number of the letter's text shown on the

@@ -28,7 +28,7 @@ export function signaturesRouter(ctx: AppContext): Router {
   }
 
 
-  function renderProblem(req: Request, res: Response, problem: 'unknown' | 'expired') {
+  function renderProblem(req: Request, res: Response, problem: 'unknown' | 'expired' | 'bounced') {
     res.status(problem === 'unknown' ? 404 : 410).render('signatures/link-problem', {
       title: req.t(`linkProblem.${problem}.title`),
       problem,
@@ -50,7 +50,7 @@ export function signaturesRouter(ctx: AppContext): Router {
   /** The page an emailed confirmation link opens: what is being confirmed, and two buttons. */
   async function renderConfirmPage(req: Request, res: Response, token: string, errors: Record<string, string> = {}) {
     const view = await readConfirmation(ctx, token);
-    if (view.kind === 'unknown' || view.kind === 'expired') return renderProblem(req, res, view.kind);
+    if (view.kind === 'unknown' || view.kind === 'expired' || view.kind === 'bounced') return renderProblem(req, res, view.kind);
     if (view.kind === 'already-confirmed') return renderConfirmed(req, res, view.letterId);
     const { letter, version } = await letterView(view.letterId, req.lang);
     res.status(Object.keys(errors).length ? 422 : 200).render('signatures/confirm', {
@@ -79,7 +79,7 @@ export function signaturesRouter(ctx: AppContext): Router {
     const parsed = parseForm(confirmFormSchema, req.body);
     if (!parsed.ok) return renderConfirmPage(req, res, token, parsed.errors);
     const outcome = await confirmSignature(ctx, token, parsed.data.visibility ?? null);
-    if (outcome.kind === 'unknown' || outcome.kind === 'expired') return renderProblem(req, res, outcome.kind);
+    if (outcome.kind === 'unknown' || outcome.kind === 'expired' || outcome.kind === 'bounced') return renderProblem(req, res, outcome.kind);
     await renderConfirmed(req, res, outcome.letterId);
   });
 

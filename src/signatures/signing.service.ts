@@ -7,7 +7,7 @@ import { holdReason, isAllowedNetwork, softChecks, type HeldReason } from '../ab
 import { consumeFlood } from '../abuse';
 import { limitKeyForIp } from '../web/network';
 import { AppError, RateLimited } from '../web/errors';
-import { appendCountDeltas, recordCountChange } from '../letters/counts.service';
+import { appendCountDeltas, markRemoval, recordCountChange } from '../letters/counts.service';
 import { normaliseEmail } from '../mail/email-address';
 import type { SignedText } from '../letters/text-versions';
 import type { SignForm } from './sign-form.schema';
@@ -252,12 +252,14 @@ export type ConfirmOutcome =
   | ({ kind: 'confirmed' } & ConfirmedRef)
   | ({ kind: 'already-confirmed' } & ConfirmedRef)
   | { kind: 'expired' }
+  | { kind: 'bounced' }
   | { kind: 'unknown' };
 
 export type ConfirmationView =
   | { kind: 'pending'; letterId: string; fullName: string; visibility: Visibility }
   | ({ kind: 'already-confirmed' } & ConfirmedRef)
   | { kind: 'expired' }
+  | { kind: 'bounced' }
   | { kind: 'unknown' };
 
 /**
@@ -283,6 +285,7 @@ export async function readConfirmation(ctx: AppContext, rawToken: string): Promi
   });
   const row = rows[0];
   if (!row || row.status === 'invalidated') return { kind: 'unknown' };
+  if (row.status === 'bounced') return { kind: 'bounced' };
   if (row.status === 'confirmed') return { kind: 'already-confirmed', letterId: row.letter_id, language: row.language, signatureId: row.signature_id };
   if (row.expired) return { kind: 'expired' };
   return { kind: 'pending', letterId: row.letter_id, fullName: row.full_name, visibility: row.visibility };
@@ -329,6 +332,8 @@ export async function confirmSignature(ctx: AppContext, rawToken: string, visibi
   const row = rows[0];
   // The statement's snapshot shows the signature as it was before this statement changed it.
   if (!row?.signature_id || !row.letter_id || !row.language || row.status === 'invalidated') return { kind: 'unknown' };
+  // Mail to this address bounced: it can never be confirmed (the UPDATE above wants 'pending').
+  if (row.status === 'bounced') return { kind: 'bounced' };
   const ref = { letterId: row.letter_id, language: row.language, signatureId: row.signature_id };
   if (row.confirmed) {
     ctx.log.info({ letterId: row.letter_id, signatureId: row.signature_id }, 'signature confirmed');
@@ -362,6 +367,7 @@ export async function withdrawSignature(ctx: AppContext, rawToken: string): Prom
     if (!token?.signatureId || isExpired(token)) return { done: false };
     const sig = await lockSignatureById(tx, token.signatureId);
     if (!sig) return { done: false };
+    await markRemoval(tx, 'withdrawn');
     await eraseSignature(tx, sig);
     // Jobs still queued for this signature find no row and end quietly.
     ctx.log.info({ letterId: sig.letterId }, 'signature withdrawn and erased');
@@ -386,8 +392,9 @@ export async function disownSignature(ctx: AppContext, rawToken: string): Promis
     const token = await findTokenForUpdate(tx, rawToken, 'confirm');
     if (!token?.signatureId) return { kind: 'unknown' };
     const sig = await lockSignatureById(tx, token.signatureId);
-    if (!sig || sig.status === 'invalidated') return { kind: 'unknown' };
+    if (!sig || sig.status === 'invalidated' || sig.status === 'bounced') return { kind: 'unknown' };
     if (sig.status === 'pending' && isExpired(token)) return { kind: 'expired' };
+    await markRemoval(tx, 'disowned');
     const wasCounted = await eraseSignature(tx, sig);
     if (sig.emailNormalised) {
       await tx.query(

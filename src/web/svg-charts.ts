@@ -336,3 +336,104 @@ export function dailyChartSvg(input: DailyChartInput): string {
   parts.push('</svg>');
   return parts.join('');
 }
+
+/* ------------------------------------------------------------------------ */
+/* Grouped daily columns (e.g. signed beside confirmed)                     */
+/* ------------------------------------------------------------------------ */
+
+export interface GroupedDailyChartInput extends ChartBase {
+  /** The series, each with its localised name (drawn in the legend). At most three. */
+  series: string[];
+  /** One entry per day, a value per series, oldest first; days are drawn as given (no gap filling). */
+  days: Array<{ day: string /* YYYY-MM-DD */; values: number[] }>;
+  formatDay?: (day: string) => string;
+}
+
+// Distinct for colour-blind readers (blue and orange), each at least 3:1 against white.
+const SERIES_COLOURS = ['#b45309' /* 5.0:1 */, '#1d4ed8' /* 6.7:1 */, '#6d28d9' /* 7.1:1 */] as const;
+
+/**
+ * Columns per day, one per series side by side, with a legend above: the verification funnel's
+ * "signed" beside "confirmed" shows at a glance on which days people did not confirm.
+ */
+export function groupedDailyChartSvg(input: GroupedDailyChartInput): string {
+  const fmt = input.formatNumber ?? ((n: number) => String(n));
+  const fmtDay = input.formatDay ?? ((d: string) => d);
+  const series = input.series.slice(0, SERIES_COLOURS.length);
+  const days = input.days.map((d) => {
+    parseDay(d.day);
+    return { day: d.day, values: series.map((_, i) => cleanValue(d.values[i] ?? 0)) };
+  });
+  const ids = chartIds(input.idPrefix, ['grouped', input.title, series, days]);
+  if (!days.some((d) => d.values.some((v) => v > 0))) return emptySvg('grouped', input, ids);
+
+  const max = Math.max(...days.flatMap((d) => d.values));
+  const ticks = niceTicks(max);
+  const top = ticks[ticks.length - 1];
+  const tickLabels = ticks.map((t) => fmt(t));
+  const height = 250;
+  const fontSize = 12;
+  const widestTick = Math.max(...tickLabels.map((t) => Array.from(t).length));
+  const left = Math.min(110, Math.max(32, 14 + widestTick * fontSize * 0.6));
+  const right = 12;
+  const legendHeight = 26;
+  const plotTop = 12 + legendHeight;
+  const plotBottom = height - 30;
+  const plotWidth = WIDTH - left - right;
+  const plotHeight = plotBottom - plotTop;
+  const y = (v: number): number => plotBottom - (v / top) * plotHeight;
+
+  const desc =
+    input.desc ??
+    days
+      .filter((d) => d.values.some((v) => v > 0))
+      .map((d) => `${d.day}: ${series.map((s, i) => `${s} ${fmt(d.values[i])}`).join(', ')}`)
+      .join('; ');
+  const parts: string[] = [svgOpen('grouped', WIDTH, height, input.title, desc, ids)];
+
+  // Legend: a swatch and the series name, left to right.
+  let lx = left;
+  series.forEach((name, i) => {
+    parts.push(
+      `<rect x="${num(lx)}" y="10" width="12" height="12" fill="${SERIES_COLOURS[i]}"/>` +
+        `<text x="${num(lx + 18)}" y="20.5" font-size="${fontSize}" fill="${COLOURS.text}">${escapeXml(truncate(name, 28))}</text>`,
+    );
+    lx += 30 + Math.min(28, Array.from(name).length) * fontSize * 0.6;
+  });
+
+  ticks.forEach((t, i) => {
+    const ty = y(t);
+    if (t > 0) parts.push(`<line x1="${num(left)}" y1="${num(ty)}" x2="${num(WIDTH - right)}" y2="${num(ty)}" stroke="${COLOURS.grid}" stroke-width="1"/>`);
+    parts.push(`<text x="${num(left - 6)}" y="${num(ty + 4)}" text-anchor="end" font-size="${fontSize}" fill="${COLOURS.muted}">${escapeXml(tickLabels[i])}</text>`);
+  });
+
+  const slot = plotWidth / days.length;
+  const groupWidth = slot >= 4 ? slot * 0.8 : slot;
+  const colWidth = groupWidth / series.length;
+  days.forEach((d, i) => {
+    d.values.forEach((v, k) => {
+      if (v <= 0) return;
+      const h = Math.max(1, (v / top) * plotHeight);
+      const x = left + i * slot + (slot - groupWidth) / 2 + k * colWidth;
+      parts.push(
+        `<rect class="col" x="${num(x)}" y="${num(plotBottom - h)}" width="${num(colWidth)}" height="${num(h)}" fill="${SERIES_COLOURS[k]}">` +
+          `<title>${escapeXml(`${fmtDay(d.day)}, ${series[k]}: ${fmt(v)}`)}</title></rect>`,
+      );
+    });
+  });
+  parts.push(`<line x1="${num(left)}" y1="${num(plotBottom)}" x2="${num(WIDTH - right)}" y2="${num(plotBottom)}" stroke="${COLOURS.axis}" stroke-width="1"/>`);
+
+  const n = days.length;
+  const labelIdx = n === 1 ? [0] : [...new Set([0, Math.round((n - 1) / 3), Math.round((2 * (n - 1)) / 3), n - 1])];
+  for (const i of labelIdx) {
+    const cx = left + (i + 0.5) * slot;
+    const anchor = n === 1 ? 'middle' : i === 0 ? 'start' : i === n - 1 ? 'end' : 'middle';
+    const tx = anchor === 'start' ? left : anchor === 'end' ? WIDTH - right : cx;
+    parts.push(
+      `<line x1="${num(cx)}" y1="${num(plotBottom)}" x2="${num(cx)}" y2="${num(plotBottom + 4)}" stroke="${COLOURS.axis}" stroke-width="1"/>` +
+        `<text x="${num(tx)}" y="${num(plotBottom + 18)}" text-anchor="${anchor}" font-size="${fontSize}" fill="${COLOURS.muted}">${escapeXml(fmtDay(days[i].day))}</text>`,
+    );
+  }
+  parts.push('</svg>');
+  return parts.join('');
+}

@@ -106,11 +106,12 @@ describe('keyboard and the remaining pages', () => {
     }
   });
 
-  test('the embeddable widget and the public verification page answer 200 and pass axe', async () => {
+  test('the embeddable widget, the public verification page and the integrity report answer 200 and pass axe', async () => {
     // The widget is seen inside its iframe, at the size the embed snippet gives it.
     const pages = [
       { path: `/letters/${LETTER.slug}/embed`, viewport: { width: 420, height: 260 } },
       { path: '/verify', viewport: { width: 1280, height: 900 } },
+      { path: `/letters/${LETTER.slug}/integrity`, viewport: { width: 360, height: 640 } },
     ];
     const page = await newPage();
     try {

@@ -19,6 +19,7 @@ export class SmtpSink {
   private server: SMTPServer;
   private refusing = false;
   private refusedRecipient: ((address: string) => boolean) | null = null;
+  private deferredRecipient: ((address: string) => boolean) | null = null;
   port = 0;
 
   constructor() {
@@ -32,7 +33,11 @@ export class SmtpSink {
       logger: false,
       onConnect: (_session, cb) => (this.refusing ? cb(new Error('421 service not available')) : cb()),
       // A mailbox that does not exist: answered the way Postfix does, quoting the address.
+      // A mailbox over quota for now: a temporary 450, as Postfix answers it; the sender retries.
       onRcptTo: (address, _session, cb) => {
+        if (this.deferredRecipient?.(address.address)) {
+          return cb(Object.assign(new Error(`4.2.1 <${address.address}>: Recipient address rejected: Mailbox temporarily unavailable`), { responseCode: 450 }));
+        }
         if (!this.refusedRecipient?.(address.address)) return cb();
         cb(Object.assign(new Error(`5.1.1 <${address.address}>: Recipient address rejected: User unknown in virtual mailbox table`), { responseCode: 550 }));
       },
@@ -72,6 +77,11 @@ export class SmtpSink {
   /** Refuse RCPT TO for the addresses `which` matches (550, with the address in the reply); null stops. */
   refuseRecipient(which: ((address: string) => boolean) | null): void {
     this.refusedRecipient = which;
+  }
+
+  /** Answer RCPT TO for the addresses `which` matches with a temporary failure (450); null stops. */
+  deferRecipient(which: ((address: string) => boolean) | null): void {
+    this.deferredRecipient = which;
   }
 
   async stop(): Promise<void> {

@@ -103,8 +103,8 @@ describe('organisers’ forms', () => {
     const sig = await aSignature(t.db, letter);
     refused(await b.agent.get(`${base}?q=private1%40example.net%00`), 'q');
     refused(await b.agent.get(`${base}?q=%1b%5b31m`), 'q');
-    refused(await postForm(b, base, `${base}/signatures/${sig.id}/invalidate`, { reason: `spam${NUL}` }), `reason-${sig.id}`);
-    refused(await postForm(b, base, `${base}/invalidate-domain`, { domain: 'example.org', reason: `spam${NUL}` }), 'domain-reason');
+    refused(await postForm(b, base, `${base}/signatures/${sig.id}/invalidate`, { category: 'other', reason: `spam${NUL}` }), `reason-${sig.id}`);
+    refused(await postForm(b, base, `${base}/invalidate-domain`, { category: 'bulk-bot', domain: 'example.org', reason: `spam${NUL}` }), 'domain-reason');
     refused(await postForm(b, base, `${base}/delivery`, { deliveredAt: '2025-01-02', deliveredTo: `The Minister${NUL}` }), 'delivery-deliveredTo');
     const [row] = await t.db.query<Array<{ status: string }>>('SELECT status FROM signatures WHERE id = $1', [sig.id]);
     expect(row.status).toBe('confirmed');

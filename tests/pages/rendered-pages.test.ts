@@ -74,6 +74,7 @@ describe('rendered pages pass html-validate', () => {
         pages.push(await page(`/letters/${letter.slug}/embed?lang=${language}`));
         pages.push(await page(`/letters/${letter.slug}/manage?lang=${language}`));
         pages.push(await page(`/letters/${letter.slug}/check-email?lang=${language}`));
+        pages.push(await page(`/letters/${letter.slug}/integrity?lang=${language}`));
       }
     }
     const closed = await aLetter(t.db, { status: 'closed', goal: 100 });

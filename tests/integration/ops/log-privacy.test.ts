@@ -172,7 +172,7 @@ test('a mail server refusing an address in its reply leaves no address in the jo
   const app = buildApp(ctx, { devMailbox: false });
   const letter = await aLetter(db);
   const email = `nobody.here.${Date.now()}@example.net`;
-  smtp.refuseRecipient((address) => address === email.toLowerCase());
+  smtp.deferRecipient((address) => address === email.toLowerCase());
   try {
     const log = await logged(async () => {
       const b = browser(app);
@@ -189,7 +189,7 @@ test('a mail server refusing an address in its reply leaves no address in the jo
         lastError = job?.last_error ?? null;
         if (!lastError) await new Promise((r) => setTimeout(r, 100));
       }
-      expect(lastError).toContain('550');
+      expect(lastError).toContain('450');
       expect(lastError).toContain('Recipient address rejected');
       expect(lastError).not.toContain('nobody.here');
       // The signature goes: its job ends quietly at the next attempt.
@@ -198,6 +198,6 @@ test('a mail server refusing an address in its reply leaves no address in the jo
     expect(log).toContain('job failed, will retry');
     expect(log).not.toContain('nobody.here');
   } finally {
-    smtp.refuseRecipient(null);
+    smtp.deferRecipient(null);
   }
 });

@@ -19,9 +19,9 @@ function postRoutes(slug: string, signatureId: string): Array<{ path: string; fo
     { path: `/organise/letters/${slug}/team/remove`, form: { organiserId: '00000000-0000-0000-0000-000000000000' } },
     { path: `/organise/letters/${slug}/signatures/${signatureId}/hide`, form: {} },
     { path: `/organise/letters/${slug}/signatures/${signatureId}/unhide`, form: {} },
-    { path: `/organise/letters/${slug}/signatures/${signatureId}/invalidate`, form: { reason: 'spam' } },
+    { path: `/organise/letters/${slug}/signatures/${signatureId}/invalidate`, form: { category: 'other', reason: 'spam' } },
     { path: `/organise/letters/${slug}/signatures/${signatureId}/release`, form: {} },
-    { path: `/organise/letters/${slug}/invalidate-domain`, form: { domain: 'example.org', reason: 'spam' } },
+    { path: `/organise/letters/${slug}/invalidate-domain`, form: { category: 'bulk-bot', domain: 'example.org', reason: 'spam' } },
     { path: `/organise/letters/${slug}/delivery`, form: { deliveredAt: '2026-01-01', deliveredTo: 'Someone' } },
     { path: '/logout', form: {} },
   ];

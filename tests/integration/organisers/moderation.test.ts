@@ -86,18 +86,18 @@ describe('moderation', () => {
     const pending = await aSignature(t.db, letter, { status: 'pending' });
     expect(await verifiedCount(t.db, letter.id)).toBe(2);
 
-    const empty = await postForm(b, dashboard, `${dashboard}/signatures/${sig.id}/invalidate`, { reason: '  ' });
+    const empty = await postForm(b, dashboard, `${dashboard}/signatures/${sig.id}/invalidate`, { category: 'other', reason: '  ' });
     expect(empty.status).toBe(422);
     expect(empty.text).toContain(`id="reason-${sig.id}-error"`);
     expect(await verifiedCount(t.db, letter.id)).toBe(2);
 
-    expect((await postForm(b, dashboard, `${dashboard}/signatures/${sig.id}/invalidate`, { reason: 'Automated submission' })).status).toBe(303);
+    expect((await postForm(b, dashboard, `${dashboard}/signatures/${sig.id}/invalidate`, { category: 'other', reason: 'Automated submission' })).status).toBe(303);
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
     // Twice is still once.
-    await postForm(b, dashboard, `${dashboard}/signatures/${sig.id}/invalidate`, { reason: 'again' });
+    await postForm(b, dashboard, `${dashboard}/signatures/${sig.id}/invalidate`, { category: 'other', reason: 'again' });
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
     // A pending signature was never counted: invalidating it changes nothing in the count.
-    await postForm(b, dashboard, `${dashboard}/signatures/${pending.id}/invalidate`, { reason: 'Never confirmed' });
+    await postForm(b, dashboard, `${dashboard}/signatures/${pending.id}/invalidate`, { category: 'other', reason: 'Never confirmed' });
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
 
     const rows = await t.db.query<Array<{ status: string; invalidated_reason: string; invalidated_at: Date | null }>>(
@@ -109,11 +109,72 @@ describe('moderation', () => {
     expect((await browser(t.app).agent.get(`/letters/${letter.slug}`)).text).not.toContain('Bot McBotface');
   });
 
+  test('an invalidation needs a category from the list: without one the form comes back with the message beside the select, and nothing changes', async () => {
+    const { b, letter, dashboard } = await ownLetter();
+    const sig = await aSignature(t.db, letter);
+    const page = await b.agent.get(dashboard).expect(200);
+    expect(page.text).toContain(`<select id="category-${sig.id}" name="category" required>`);
+    expect(page.text).toContain('<option value="duplicate-person">Duplicate of the same person</option>');
+    const none = await postForm(b, dashboard, `${dashboard}/signatures/${sig.id}/invalidate`, { reason: 'Same person twice' });
+    expect(none.status).toBe(422);
+    expect(none.text).toContain(`id="category-${sig.id}-error"`);
+    expect(none.text).toContain('Choose the kind of reason.');
+    const made = await postForm(b, dashboard, `${dashboard}/signatures/${sig.id}/invalidate`, { category: 'made-up', reason: 'x' });
+    expect(made.status).toBe(422);
+    const domain = await postForm(b, dashboard, `${dashboard}/invalidate-domain`, { domain: 'example.org', reason: 'Spam run' });
+    expect(domain.status).toBe(422);
+    expect(domain.text).toContain('id="domain-category-error"');
+    expect(await verifiedCount(t.db, letter.id)).toBe(1);
+
+    await postForm(b, dashboard, `${dashboard}/signatures/${sig.id}/invalidate`, { category: 'duplicate-person', reason: 'Same person twice' });
+    const [row] = await t.db.query<Array<{ invalidated_category: string; invalidated_reason: string }>>(
+      'SELECT invalidated_category, invalidated_reason FROM signatures WHERE id = $1',
+      [sig.id],
+    );
+    expect(row).toEqual({ invalidated_category: 'duplicate-person', invalidated_reason: 'Same person twice' });
+    // The public report counts the category; the reason stays with the organisers.
+    const report = await browser(t.app).agent.get(`/letters/${letter.slug}/integrity`).expect(200);
+    expect(report.text).toMatch(/Duplicate of the same person<\/th><td class="num">1</);
+    expect(report.text).not.toContain('Same person twice');
+  });
+
+  test('the verification funnel shows, by the day of signing, signed, confirmed, rate, held, released, bounced, withdrawn and the median time to confirm', async () => {
+    const { b, letter, dashboard } = await ownLetter();
+    const today = new Date();
+    const midnight = Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate());
+    const created = new Date(Math.max(midnight, today.getTime() - 60 * 60_000));
+    const minutes = (m: number) => new Date(created.getTime() + m * 60_000);
+    // Signed today: four confirmed after 10, 20, 30 and 50 minutes (median 25), one of them held
+    // and released, one still pending, one bounced, one confirmed and then withdrawn.
+    await aSignature(t.db, letter, { createdAt: created, confirmedAt: minutes(10) });
+    await aSignature(t.db, letter, { createdAt: created, confirmedAt: minutes(20) });
+    const held = await aSignature(t.db, letter, { createdAt: created, confirmedAt: minutes(30), heldReason: 'burst-ip' });
+    await postForm(b, dashboard, `${dashboard}/signatures/${held.id}/release`);
+    await aSignature(t.db, letter, { createdAt: created, confirmedAt: minutes(50) });
+    await aSignature(t.db, letter, { createdAt: created, status: 'pending' });
+    const bounced = await aSignature(t.db, letter, { createdAt: created, status: 'pending' });
+    await t.db.query(`UPDATE signatures SET status = 'bounced', bounced_at = now() WHERE id = $1`, [bounced.id]);
+    const gone = await aSignature(t.db, letter, { createdAt: created, confirmedAt: minutes(5) });
+    await t.db.transaction(async (tx) => {
+      await tx.query(`SELECT set_config('undersigned.removal', 'withdrawn', true)`);
+      await tx.query(`DELETE FROM signatures WHERE id = $1`, [gone.id]);
+    });
+
+    const page = await b.agent.get(dashboard).expect(200);
+    expect(page.text).toContain('Verification funnel');
+    expect(page.text).toContain('class="chart chart-grouped"');
+    const row = /<tr>\s*<th scope="row"><time datetime="([0-9-]+)">[\s\S]*?<\/tr>/.exec(page.text);
+    expect(row?.[1]).toBe(created.toISOString().slice(0, 10));
+    const cells = [...row![0].matchAll(/<td class="num">([^<]*)<\/td>/g)].map((m) => m[1]);
+    // signed 7, confirmed 5 (the withdrawn one had confirmed), 71%, held 1, released 1, bounced 1, withdrawn 1, median 25 min
+    expect(cells).toEqual(['7', '5', '71%', '1', '1', '1', '1', '25 min']);
+  });
+
   test("a signature of another letter cannot be touched through this letter's address", async () => {
     const { b, dashboard } = await ownLetter();
     const other = await aLetterOf(t.db, await anOrganiser(t.db), 'owner', { status: 'open' });
     const foreign = await aSignature(t.db, other);
-    const res = await postForm(b, dashboard, `${dashboard}/signatures/${foreign.id}/invalidate`, { reason: 'x' });
+    const res = await postForm(b, dashboard, `${dashboard}/signatures/${foreign.id}/invalidate`, { category: 'other', reason: 'x' });
     expect(res.status).toBe(404);
     expect(await verifiedCount(t.db, other.id)).toBe(1);
   });
@@ -129,7 +190,7 @@ describe('moderation', () => {
     await aSignature(t.db, letter, { email: 'someone@notspam.example', country: 'UA' });
     expect(await verifiedCount(t.db, letter.id)).toBe(5);
 
-    const res = await postForm(b, dashboard, `${dashboard}/invalidate-domain`, { domain: '@Spam.Example', reason: 'Spam run' });
+    const res = await postForm(b, dashboard, `${dashboard}/invalidate-domain`, { category: 'bulk-bot', domain: '@Spam.Example', reason: 'Spam run' });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe(`${dashboard}?done=domain&n=5`);
     expect(await verifiedCount(t.db, letter.id)).toBe(2);
@@ -139,7 +200,7 @@ describe('moderation', () => {
     const page = await b.agent.get(res.headers.location).expect(200);
     expect(page.text).toContain('5 signatures invalidated.');
 
-    const bad = await postForm(b, dashboard, `${dashboard}/invalidate-domain`, { domain: 'not a domain', reason: 'x' });
+    const bad = await postForm(b, dashboard, `${dashboard}/invalidate-domain`, { category: 'bulk-bot', domain: 'not a domain', reason: 'x' });
     expect(bad.status).toBe(422);
     expect(bad.text).toContain('Enter a domain like example.com.');
   });
@@ -160,7 +221,7 @@ describe('moderation', () => {
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
     await postForm(b, dashboard, `${dashboard}/signatures/${heldPending.id}/release`);
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
-    await postForm(b, dashboard, `${dashboard}/signatures/${heldBad.id}/invalidate`, { reason: 'Fake' });
+    await postForm(b, dashboard, `${dashboard}/signatures/${heldBad.id}/invalidate`, { category: 'other', reason: 'Fake' });
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
     expect((await browser(t.app).agent.get(`/letters/${letter.slug}`)).text).toContain('Held Confirmed');
     const after = await b.agent.get(dashboard).expect(200);

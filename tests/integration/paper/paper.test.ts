@@ -2,6 +2,7 @@ import request from 'supertest';
 import { PaperImport } from '../../../src/paper/paper-import.entity';
 import { verifiedCount } from '../../../src/letters/counts.service';
 import { Signature } from '../../../src/signatures/signature.entity';
+import { aSignature } from '../../helpers/factories';
 import { aLetterOf, anOrganiser, signInAs, type Browser } from '../../helpers/organisers';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 
@@ -159,5 +160,39 @@ describe('paper signatures', () => {
     const big = Buffer.alloc(2 * 1024 * 1024 + 10, 'a');
     const res = await b.agent.post(await b.uploadAction(`/organise/letters/${letter.slug}/paper`)).attach('file', big, 'big.csv');
     expect(res.status).toBe(413);
+  });
+});
+
+describe('paper signatures that match online ones', () => {
+  test('same name and country as an online signature (case, accents, spaces aside) are flagged; the organiser imports only the ticked ones', async () => {
+    const letter = await aLetterOf(t.db, owner);
+    const online = (fullName: string, country: string) => aSignature(t.db, letter, { fullName, country });
+    await online('Chloé Martin', 'FR');
+    await online('Олексій Шевченко', 'UA');
+    await online('Jean Dupont', 'BE'); // another country: not the same person
+    const sheet = [
+      'name,country,city,date',
+      'CHLOE   martin,FR,Lyon,2025-11-02',
+      'ОЛЕКСІИ  шевченко,UA,Київ,2025-11-02',
+      'Jean Dupont,FR,Paris,2025-11-03',
+      'Somebody Else,FR,Nantes,2025-11-03',
+    ].join('\n');
+    const { id, page } = await previewOf(letter.slug, sheet);
+    expect(page.text).toContain('Possible duplicates of online signatures: 2.');
+    expect((page.text.match(/class="row-duplicate"/g) ?? []).length).toBe(4); // two rows, each with its note
+    const preview = await t.db.getRepository(PaperImport).findOneByOrFail({ id });
+    expect(preview.rows.filter((r) => r.possibleDuplicate).map((r) => r.line)).toEqual([2, 3]);
+
+    // The organiser keeps the second (another Oleksii Shevchenko) and skips the first.
+    const csrf = await b.csrfFrom(`/organise/letters/${letter.slug}/paper/${id}`);
+    const res = await b.agent.post(`/organise/letters/${letter.slug}/paper/${id}/import`).type('form').send({ _csrf: csrf, include: '3' });
+    expect(res.status).toBe(303);
+    expect(res.headers.location).toContain('imported=3');
+    const paper = await t.db.getRepository(Signature).findBy({ letterId: letter.id, source: 'paper' });
+    expect(paper.map((s) => s.fullName).sort()).toEqual(['Jean Dupont', 'Somebody Else', 'ОЛЕКСІИ шевченко']);
+    expect(paper.filter((s) => s.matchedOnline).map((s) => s.fullName)).toEqual(['ОЛЕКСІИ шевченко']);
+    expect(await verifiedCount(t.db, letter.id)).toBe(6);
+    const report = (await request(t.app).get(`/letters/${letter.slug}.json`).expect(200)).body.integrity;
+    expect(report).toMatchObject({ paper: 3, paperMatched: 1, counted: 6 });
   });
 });

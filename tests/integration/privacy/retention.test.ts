@@ -195,7 +195,7 @@ describe('the delivery retention period', () => {
 describe('invalidated signatures', () => {
   async function invalidate(letterSlug: string, id: string, keepName: boolean): Promise<void> {
     const dashboard = `/organise/letters/${letterSlug}`;
-    const res = await postForm(b, dashboard, `${dashboard}/signatures/${id}/invalidate`, { reason: 'Duplicate', ...(keepName ? { keepName: 'on' } : {}) });
+    const res = await postForm(b, dashboard, `${dashboard}/signatures/${id}/invalidate`, { category: 'other', reason: 'Duplicate', ...(keepName ? { keepName: 'on' } : {}) });
     expect(res.status).toBe(303);
   }
 
@@ -232,7 +232,7 @@ describe('invalidated signatures', () => {
     const domain = `spam-${hex()}.example`;
     const a = await anAgedSignature(letter.id, { email: `a@${domain}` });
     const dashboard = `/organise/letters/${letter.slug}`;
-    const res = await postForm(b, dashboard, `${dashboard}/invalidate-domain`, { domain, reason: 'Spam run', keepName: 'on' });
+    const res = await postForm(b, dashboard, `${dashboard}/invalidate-domain`, { category: 'bulk-bot', domain, reason: 'Spam run', keepName: 'on' });
     expect(res.status).toBe(303);
     await t.db.query(`UPDATE signatures SET invalidated_at = now() - interval '31 days' WHERE id = $1`, [a.id]);
     await eraseInvalidatedContactData(t.db, 30);
@@ -304,6 +304,7 @@ describe('npm run privacy -- retention', () => {
       [
         'Retention applied:',
         '  unconfirmed signatures deleted (after 30 days): 1',
+        '  signatures whose confirmation email bounced, deleted (after 30 days): 0',
         '  invalidated signatures, address and network hash erased (after 30 days): 1',
         '  invalidated signatures, name, city and organisation erased: 1',
         '  signatures on closed letters, address and network hash erased (180 days after the delivery was recorded): 2',

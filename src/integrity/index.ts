@@ -1,0 +1,3 @@
+export { foldIntegrityDeltas, integrityReport, verificationFunnel, type FunnelDay, type IntegrityReport } from './integrity.service';
+export { integrityRouter } from './integrity.router';
+export { integrityJobs } from './tasks';

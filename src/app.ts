@@ -21,6 +21,7 @@ import { requestMetrics, opsRouter } from './ops';
 import {
   allowListRouter,
   authRouter,
+  heldQueueRouter,
   invitationsRouter,
   loadOrganiser,
   organiseRouter,
@@ -175,6 +176,7 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   app.use(updatesOrganiseRouter(ctx));
   app.use(paperRouter(ctx));
   app.use(allowListRouter(ctx));
+  app.use(heldQueueRouter(ctx));
   app.use(sharingRouter(ctx, updatesFeedSources));
   app.use(authRouter(ctx));
   app.use(invitationsRouter(ctx));

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { formatterFactory, HtmlValidate, StaticConfigLoader, type ConfigData, type Report } from 'html-validate';
-import { aLetter, signForm } from '../helpers/factories';
+import { aLetter, aSignature, signForm } from '../helpers/factories';
 import { aLetterOf, anOrganiser, signInAs } from '../helpers/organisers';
 import { linkFrom } from '../helpers/smtp-sink';
 import { browser, startTestApp, type TestApp } from '../helpers/test-app';
@@ -116,6 +116,8 @@ describe('rendered pages pass html-validate', () => {
     const organiser = await anOrganiser(t.db);
     const b = await signInAs(t.app, t.smtp, organiser.email);
     const letter = await aLetterOf(t.db, organiser, 'owner', { title: 'Organised letter' });
+    await aSignature(t.db, letter, { heldReason: 'burst-ip', originHash: 'c'.repeat(32) });
+    await aSignature(t.db, letter, { heldReason: 'disposable-domain', status: 'pending', originHash: 'd'.repeat(32) });
     const pages: Array<[string, string]> = [];
     for (const path of [
       '/organise',
@@ -126,6 +128,7 @@ describe('rendered pages pass html-validate', () => {
       `/organise/letters/${letter.slug}/updates`,
       `/organise/letters/${letter.slug}/paper`,
       `/organise/letters/${letter.slug}/allow-list`,
+      ...['reason', 'network', 'domain', 'window', 'confirmation'].map((by) => `/organise/letters/${letter.slug}/held?by=${by}`),
     ]) {
       const res = await b.agent.get(path);
       expect([path, res.status]).toEqual([path, 200]);

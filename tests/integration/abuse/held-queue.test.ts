@@ -2,6 +2,8 @@ import type { FeatureJobs } from '../../../src/mail/queue';
 import { verifiedCount } from '../../../src/letters/counts.service';
 import type { Letter } from '../../../src/letters/letter.entity';
 import { organiserJobs } from '../../../src/organisers/tasks';
+import { issueSignatureTokens } from '../../../src/signatures/tokens';
+import { confirmByLink } from '../../helpers/confirm-link';
 import { aSignature } from '../../helpers/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
@@ -222,6 +224,21 @@ describe('the grouped held queue', () => {
     const [event] = await auditOf(letter.id, 'abuse.group-invalidated');
     expect(event.detail).toEqual({ by: 'domain', key: 'spam-farm.test', count: 34, category: 'bulk-bot', note: 'one farm, 34 addresses' });
     expect(await auditOf(letter.id, 'abuse.group-released')).toEqual([]);
+  });
+
+  test('signers confirming while their group is released are each counted exactly once', async () => {
+    const { b, letter, held } = await ownLetter();
+    const sigs = await Promise.all(Array.from({ length: 20 }, () => aSignature(t.db, letter, { status: 'pending', heldReason: 'burst-domain', country: 'KZ' })));
+    const links = await Promise.all(sigs.map(async (s) => `/s/confirm/${(await issueSignatureTokens(t.db, s.id, [{ purpose: 'confirm', ttlHours: 24 }]))[0]}`));
+    const csrf = await b.csrfFrom(held);
+    const [decided, ...confirmed] = await Promise.all([
+      b.agent.post(`${held}/decide`).type('form').send({ _csrf: csrf, by: 'reason', key: 'burst-domain', decision: 'release' }),
+      ...links.map((link) => confirmByLink(t.app, link)),
+    ]);
+    expect(decided.status).toBe(303);
+    expect(confirmed.map((r) => r.status)).toEqual(Array(20).fill(200));
+    expect(await heldCount(letter.id)).toBe(0);
+    expect(await verifiedCount(t.db, letter.id)).toBe(20);
   });
 
   test('keeping a group held changes nothing but is recorded', async () => {

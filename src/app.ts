@@ -23,6 +23,7 @@ import {
   allowListRouter,
   auditRouter,
   authRouter,
+  heldQueueRouter,
   invitationsRouter,
   loadOrganiser,
   organiseRouter,
@@ -181,6 +182,7 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   app.use(paperRouter(ctx));
   app.use(allowListRouter(ctx));
   app.use(auditRouter(ctx));
+  app.use(heldQueueRouter(ctx));
   app.use(sharingRouter(ctx, updatesFeedSources));
   app.use(authRouter(ctx));
   app.use(invitationsRouter(ctx));

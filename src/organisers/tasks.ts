@@ -1,11 +1,15 @@
 import type { FeatureJobs, JobDeps } from '../mail/queue';
+import { applyAutoRelease } from './held-queue.service';
 import { sendTeamInvitationEmail } from './invitation-email.task';
 import { pruneInvitations, TASK_TEAM_INVITATION_EMAIL, type TeamInvitationJob } from './invitations.service';
 import { pruneSessions } from './session';
 import { sendSignInEmail } from './sign-in-email.task';
 import { TASK_ORGANISER_SIGN_IN_EMAIL, type SignInEmailJob } from './sign-in.service';
 
-/** Sign-in links and team invitations; expired sessions and invitations only take room. */
+/**
+ * Sign-in links and team invitations; expired sessions and invitations only take room; the held
+ * queue's release rule, applied every half minute (rows another worker holds are skipped).
+ */
 export function organiserJobs({ ctx, mailer }: JobDeps): FeatureJobs {
   return {
     tasks: {
@@ -16,6 +20,9 @@ export function organiserJobs({ ctx, mailer }: JobDeps): FeatureJobs {
         await sendTeamInvitationEmail(ctx, mailer, payload as TeamInvitationJob);
       },
     },
-    chores: [{ everyMs: 60_000, run: () => pruneSessions(ctx).then(() => pruneInvitations(ctx)), failure: 'expired sessions sweep failed' }],
+    chores: [
+      { everyMs: 60_000, run: () => pruneSessions(ctx).then(() => pruneInvitations(ctx)), failure: 'expired sessions sweep failed' },
+      { everyMs: 30_000, run: () => applyAutoRelease(ctx), failure: 'held release rule failed' },
+    ],
   };
 }

@@ -117,6 +117,8 @@ describe('rendered pages pass html-validate', () => {
     const organiser = await anOrganiser(t.db);
     const b = await signInAs(t.app, t.smtp, organiser.email);
     const letter = await aLetterOf(t.db, organiser, 'owner', { title: 'Organised letter' });
+    await aSignature(t.db, letter, { heldReason: 'burst-ip', originHash: 'c'.repeat(32) });
+    await aSignature(t.db, letter, { heldReason: 'disposable-domain', status: 'pending', originHash: 'd'.repeat(32) });
     const pages: Array<[string, string]> = [];
     for (const path of [
       '/organise',
@@ -128,6 +130,7 @@ describe('rendered pages pass html-validate', () => {
       `/organise/letters/${letter.slug}/paper`,
       `/organise/letters/${letter.slug}/allow-list`,
       `/organise/letters/${letter.slug}/audit`,
+      ...['reason', 'network', 'domain', 'window', 'confirmation'].map((by) => `/organise/letters/${letter.slug}/held?by=${by}`),
     ]) {
       const res = await b.agent.get(path);
       expect([path, res.status]).toEqual([path, 200]);

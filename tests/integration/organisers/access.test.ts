@@ -23,6 +23,8 @@ function postRoutes(slug: string, signatureId: string): Array<{ path: string; fo
     { path: `/organise/letters/${slug}/signatures/${signatureId}/release`, form: {} },
     { path: `/organise/letters/${slug}/invalidate-domain`, form: { category: 'bulk-bot', domain: 'example.org', reason: 'spam' } },
     { path: `/organise/letters/${slug}/delivery`, form: { deliveredAt: '2026-01-01', deliveredTo: 'Someone' } },
+    { path: `/organise/letters/${slug}/held/decide`, form: { by: 'confirmation', key: 'confirmed', decision: 'release' } },
+    { path: `/organise/letters/${slug}/held/auto-release`, form: { enabled: 'on', minutes: '1' } },
     { path: '/logout', form: {} },
   ];
 }

@@ -666,9 +666,11 @@ async function viralStage(sink: Sink, setup: 'split' | 'combined'): Promise<void
       });
       viralPeople += figures.people;
       viralResults.push({ setup: label, figures });
+      if (figures.failures) notes.push(`viral day, ${label}, ${rate}/s: failed ${JSON.stringify(figures.failedHow)}`);
       log(
         `  sign p99 ${figures.signP99.toFixed(0)} ms, email lag p99 ${(figures.lagP99 / 1000).toFixed(2)} s, confirm p99 ${figures.confirmP99.toFixed(0)} ms, ` +
-          `count exact after ${figures.countExactAfter?.toFixed(2) ?? 'never'} s, lost ${figures.lost}, held ${figures.held}, failed ${figures.failures}`,
+          `count exact after ${figures.countExactAfter?.toFixed(2) ?? 'never'} s, lost ${figures.lost}, held ${figures.held}, failed ${figures.failures}` +
+          (figures.failures ? ` (${JSON.stringify(figures.failedHow)})` : ''),
       );
       // Let the machine settle (autovacuum, the fold) before the next rate.
       await sleep(QUICK ? 1000 : 3000);

@@ -49,6 +49,8 @@ export interface ViralFigures {
   lost: number;
   /** Answers other than the expected ones (page 200, sign 303, confirm page 200, confirm 200), and network errors. */
   failures: number;
+  /** What the failures were ("sign 429", "confirm 500", a network error's message), with how many. */
+  failedHow: Record<string, number>;
 }
 
 export interface ViralRun {
@@ -131,6 +133,7 @@ export async function viralRun(run: ViralRun): Promise<ViralFigures> {
   const lags: number[] = [];
   const confirmLat: number[] = [];
   let failures = 0;
+  const failedHow = new Map<string, number>();
   let signed = 0;
   let mailed = 0;
   let confirmed = 0;
@@ -205,8 +208,10 @@ export async function viralRun(run: ViralRun): Promise<ViralFigures> {
       confirmLat.push(done - t1);
       confirmed++;
       lastConfirmAt = Math.max(lastConfirmAt, done);
-    } catch {
+    } catch (e) {
       failures++;
+      const how = (e as Error).message || String(e);
+      failedHow.set(how, (failedHow.get(how) ?? 0) + 1);
     } finally {
       finished();
     }
@@ -238,7 +243,6 @@ export async function viralRun(run: ViralRun): Promise<ViralFigures> {
   }
   if (peopleDone < total) resolveAllDone();
   await Promise.all(people);
-  run.listen(null);
 
   // Seconds until the public JSON shows every confirmation (polled as a reader would; it may be
   // cached for up to a second).
@@ -254,6 +258,11 @@ export async function viralRun(run: ViralRun): Promise<ViralFigures> {
     }
     await sleep(50);
   }
+  // Emails still on their way after the people gave up: waited for as long again, so that "lost"
+  // means never sent, not late.
+  const lateUntil = performance.now() + run.mailWaitMs;
+  while (mailed < signed && performance.now() < lateUntil) await sleep(100);
+  run.listen(null);
   agent.destroy();
   const { confirmedRows, held } = await run.tally();
   // Lost: signed but never mailed, and confirmed (answered 200) but not in the public count.
@@ -279,6 +288,7 @@ export async function viralRun(run: ViralRun): Promise<ViralFigures> {
     held,
     lost,
     failures,
+    failedHow: Object.fromEntries(failedHow),
   };
 }
 

@@ -21,7 +21,7 @@ const form = (email: string) => ({
   email,
   country: 'UA',
   city: 'Київ',
-  organisation: undefined,
+  organisation: null,
   signedAs: 'individual' as const,
   visibility: 'public' as const,
   wantsUpdates: false,

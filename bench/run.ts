@@ -652,7 +652,7 @@ async function viralStage(sink: Sink, setup: 'split' | 'combined'): Promise<void
         seconds: VIRAL_SECONDS,
         firstPerson: viralPeople,
         tag: `${process.pid}-${setup}-${rate}`,
-        mailWaitMs: QUICK ? 30_000 : 90_000,
+        mailWaitMs: QUICK ? 20_000 : 60_000,
         listen: (fn) => (sink.onMail = fn),
         tally: async () => {
           const [t] = await sql<{ confirmed: string; held: string }>(

@@ -8,6 +8,7 @@ import nodemailer from 'nodemailer';
 import { Client } from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { openLoop, type OpenLoopFigures, type OpenLoopRequest } from './open-loop';
+import { meetsTargets, viralRun, viralTable, type ViralFigures, type ViralMail } from './viral-day';
 
 /**
  * `npm run bench`: the app in production mode (`npm run build`, then `node dist/src/main.js` as
@@ -19,9 +20,14 @@ import { openLoop, type OpenLoopFigures, type OpenLoopRequest } from './open-loo
 const ROOT = path.resolve(__dirname, '..');
 const QUICK = process.env.BENCH_QUICK === '1';
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-const APP_PORT = 3181;
-const REF_PORT = 3182;
-const SMTP_PORT = 25050;
+// Fixed ports, overridable so that two benches on one machine do not meet.
+const APP_PORT = Number(process.env.BENCH_APP_PORT ?? 3181);
+const REF_PORT = Number(process.env.BENCH_REF_PORT ?? 3182);
+const SMTP_PORT = Number(process.env.BENCH_SMTP_PORT ?? 25050);
+/** BENCH_ONLY=viral runs the viral day alone (and what it needs: the build, the database). */
+const ONLY = process.env.BENCH_ONLY ?? '';
+const VIRAL_RATES = (process.env.BENCH_VIRAL_RATES ?? (QUICK ? '100,250' : '100,250,400')).split(',').map(Number);
+const VIRAL_SECONDS = Number(process.env.BENCH_VIRAL_SECONDS ?? (QUICK ? 10 : 30));
 const CONNECTIONS = 50;
 const FIXED_RATE = 500;
 const RUNS = 3;
@@ -77,11 +83,37 @@ class Sink {
   received = 0;
   collect = false;
   readonly tokens: string[] = [];
+  /** The viral day's listener: told of every message (recipient, token, time accepted). */
+  onMail: ((mail: ViralMail) => void) | null = null;
   private server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
-    onData: (stream, _session, cb) => {
+    onData: (stream, session, cb) => {
+      const listener = this.onMail;
+      if (listener) {
+        // Read raw: the text part is quoted-printable (soft line breaks `=` CRLF) or plain; the
+        // token alphabet (base64url) has no `=`. Parsed only when the raw text has no link.
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          const acceptedAt = performance.now();
+          this.received++;
+          const raw = Buffer.concat(chunks);
+          const to = session.envelope.rcptTo[0]?.address ?? '';
+          const m = raw.toString('latin1').replace(/=\r?\n/g, '').match(/\/s\/confirm\/([A-Za-z0-9_-]{20,})/);
+          if (m?.[1]) {
+            listener({ to, token: m[1], acceptedAt });
+            cb();
+            return;
+          }
+          simpleParser(raw)
+            .then((mail) => listener({ to, token: (mail.text ?? '').match(/\/s\/confirm\/([A-Za-z0-9_-]{20,})/)?.[1] ?? null, acceptedAt }))
+            .catch(() => listener({ to, token: null, acceptedAt }))
+            .finally(() => cb());
+        });
+        return;
+      }
       if (!this.collect) {
         stream.on('end', () => {
           this.received++;
@@ -566,6 +598,103 @@ async function confirmStage(sink: Sink, procs: 1 | 2, idx: 0 | 1, letterId: stri
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The viral day (bench/viral-day.ts): production settings, no raised limits
+
+const viralResults: Array<{ setup: string; figures: ViralFigures }> = [];
+let viralPeople = 0;
+
+/** The environment `npm run start:prod` would get: default limits, nothing raised. */
+function viralEnv(role: 'web' | 'worker' | 'all'): Record<string, string> {
+  const env: Record<string, string> = { ...appEnv('web'), ROLE: role };
+  for (const k of Object.keys(HIGH_LIMITS)) delete env[k];
+  return env;
+}
+
+/** `node dist/src/main.js`, as `npm run start:prod` starts it: no cluster wrapper, no tsx. */
+function startProd(env: Record<string, string>): ChildProcess {
+  return spawn(process.execPath, [DIST_MAIN], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+async function workersReady(n: number): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    const [r] = await sql<{ n: string }>(
+      dbUrl,
+      `SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND application_name = 'undersigned-worker-presence'`,
+      [DB_NAME],
+    );
+    if (Number(r?.n) >= n) return;
+    await sleep(100);
+  }
+  throw new Error('the worker did not start');
+}
+
+async function viralStage(sink: Sink, setup: 'split' | 'combined'): Promise<void> {
+  const label = setup === 'split' ? '1 web + 1 worker process' : '1 process (web and worker)';
+  log(`viral day: ${label}`);
+  // The lines above ran with raised limits and left their counters: these people start afresh
+  // (each from an address of their own, never reused across the viral runs).
+  await sql(dbUrl, 'DELETE FROM rate_limits');
+  await sql(dbUrl, 'DELETE FROM graphile_worker._private_jobs');
+  await sql(dbUrl, 'DELETE FROM job_outbox');
+  const procs = setup === 'split' ? [startProd(viralEnv('web')), startProd(viralEnv('worker'))] : [startProd(viralEnv('all'))];
+  try {
+    await waitHttp(`http://127.0.0.1:${APP_PORT}/`);
+    await workersReady(1);
+    for (const rate of VIRAL_RATES) {
+      const slug = `viral-${setup}-${rate}`;
+      const letterId = await createLetter(slug);
+      log(`viral day: ${rate} people/s for ${VIRAL_SECONDS} s (${label})`);
+      const figures = await viralRun({
+        appUrl: `http://127.0.0.1:${APP_PORT}`,
+        slug,
+        rate,
+        seconds: VIRAL_SECONDS,
+        firstPerson: viralPeople,
+        tag: `${process.pid}-${setup}-${rate}`,
+        mailWaitMs: QUICK ? 20_000 : 60_000,
+        listen: (fn) => (sink.onMail = fn),
+        tally: async () => {
+          const [t] = await sql<{ confirmed: string; held: string }>(
+            dbUrl,
+            `SELECT count(*) FILTER (WHERE status = 'confirmed') AS confirmed, count(*) FILTER (WHERE held_reason IS NOT NULL) AS held
+               FROM signatures WHERE letter_id = $1`,
+            [letterId],
+          );
+          return { confirmedRows: Number(t?.confirmed), held: Number(t?.held) };
+        },
+      });
+      viralPeople += figures.people;
+      viralResults.push({ setup: label, figures });
+      if (figures.failures) notes.push(`viral day, ${label}, ${rate}/s: failed ${JSON.stringify(figures.failedHow)}`);
+      log(
+        `  sign p99 ${figures.signP99.toFixed(0)} ms, email lag p99 ${(figures.lagP99 / 1000).toFixed(2)} s, confirm p99 ${figures.confirmP99.toFixed(0)} ms, ` +
+          `count exact after ${figures.countExactAfter?.toFixed(2) ?? 'never'} s, lost ${figures.lost}, held ${figures.held}, failed ${figures.failures}` +
+          (figures.failures ? ` (${JSON.stringify(figures.failedHow)})` : ''),
+      );
+      // Let the machine settle (autovacuum, the fold) before the next rate.
+      await sleep(QUICK ? 1000 : 3000);
+    }
+  } finally {
+    for (const p of procs) await stop(p);
+  }
+}
+
+function viralReport(): string {
+  if (!viralResults.length) return '';
+  const setups = [...new Set(viralResults.map((r) => r.setup))];
+  const headline = setups.map((setup) => {
+    const ok = viralResults.filter((r) => r.setup === setup && meetsTargets(r.figures)).map((r) => r.figures.rate);
+    return `- headline, ${setup}: ${ok.length ? `${Math.max(...ok)} people/s (${(Math.max(...ok) * 60).toLocaleString('en-US')}/min)` : 'no rate met every target'}`;
+  });
+  return (
+    `\nViral day (open loop, ${VIRAL_SECONDS} s per rate; each person opens the page, signs from their own network with default limits, ` +
+    `gets the email over SMTP, opens the link and confirms; compiled app as start:prod runs it)\n\n${viralTable(viralResults)}\n\n` +
+    `- targets: signing p99 < 100 ms, email lag p99 < 5 s, confirming p99 < 100 ms, count exact within 2 s, nothing lost, nobody held, every person confirmed\n` +
+    `${headline.join('\n')}\n`
+  );
+}
+
 /** /usr/bin/time -v prints its report on stderr: wall time and peak RSS of the child. */
 function timed(cmd: string, args: string[], env: Record<string, string> = {}): { seconds: number; rssMb: number } {
   const t0 = performance.now();
@@ -658,31 +787,37 @@ async function main(): Promise<void> {
     fs.writeFileSync(path.join(TMP, 'letter.json'), Buffer.from(await (await fetch(`http://127.0.0.1:${APP_PORT}/letters/bench-big.json`)).arrayBuffer()));
     await stop(snap);
 
-    await webStage(1, 0, TMP);
-    await webStage(2, 1, TMP);
-    const [pending] = await sql<{ n: string }>(dbUrl, `SELECT count(*) AS n FROM signatures WHERE status = 'pending'`);
-    emailBatch = Math.min(EMAILS, Math.floor(Number(pending?.n) / (2 * RUNS)));
-    notes.push(`emails: ${emailBatch.toLocaleString('en-US')} per run (jobs enqueued at once for distinct pending signatures)`);
-    sink.collect = true;
-    await emailStage(sink, 1, 0);
-    await emailStage(sink, 2, 1);
-    sink.collect = false;
-    log(`${sink.tokens.length} confirmation links collected`);
-    // The stages above wrote tens of thousands of tokens and signatures within a minute, faster
-    // than autovacuum refreshes the planner's statistics; a long-running database has them.
-    await sql(dbUrl, 'ANALYZE tokens');
-    await sql(dbUrl, 'ANALYZE signatures');
-    // Each link is used once: warm-up (a fifth) + 3 runs, for 1 and 2 processes, + one per connection.
-    confirmAmount = Math.min(CONFIRMS, Math.floor((sink.tokens.length - 2 * CONNECTIONS) / (2 * (RUNS + 0.2))));
-    notes.push(`confirming: ${confirmAmount.toLocaleString('en-US')} requests per run, each a distinct emailed link`);
-    await confirmStage(sink, 1, 0, signLetter);
-    await confirmStage(sink, 2, 1, signLetter);
-    // Loaded last: a million more rows in the signatures table (and the vacuum they call for)
-    // would weigh on the lines above, which measure other things.
-    const exportLetter = await createLetter('bench-export');
-    log(`loading ${EXPORT_ROWS.toLocaleString('en-US')} signatures for the export`);
-    await addConfirmed(exportLetter, EXPORT_ROWS, 'export');
-    exportStage(exportLetter);
+    if (ONLY === 'viral') {
+      await viralStage(sink, 'split');
+      await viralStage(sink, 'combined');
+    } else {
+      await webStage(1, 0, TMP);
+      await webStage(2, 1, TMP);
+      const [pending] = await sql<{ n: string }>(dbUrl, `SELECT count(*) AS n FROM signatures WHERE status = 'pending'`);
+      emailBatch = Math.min(EMAILS, Math.floor(Number(pending?.n) / (2 * RUNS)));
+      notes.push(`emails: ${emailBatch.toLocaleString('en-US')} per run (jobs enqueued at once for distinct pending signatures)`);
+      sink.collect = true;
+      await emailStage(sink, 1, 0);
+      await emailStage(sink, 2, 1);
+      sink.collect = false;
+      log(`${sink.tokens.length} confirmation links collected`);
+      // No ANALYZE: the stages above wrote tens of thousands of tokens and signatures within a
+      // minute, faster than autovacuum refreshes the statistics, as a viral day does; confirming's
+      // plan must not depend on them (CONFIRM_SIGNATURE_SQL).
+      // Each link is used once: warm-up (a fifth) + 3 runs, for 1 and 2 processes, + one per connection.
+      confirmAmount = Math.min(CONFIRMS, Math.floor((sink.tokens.length - 2 * CONNECTIONS) / (2 * (RUNS + 0.2))));
+      notes.push(`confirming: ${confirmAmount.toLocaleString('en-US')} requests per run, each a distinct emailed link`);
+      await confirmStage(sink, 1, 0, signLetter);
+      await confirmStage(sink, 2, 1, signLetter);
+      await viralStage(sink, 'split');
+      await viralStage(sink, 'combined');
+      // Loaded last: a million more rows in the signatures table (and the vacuum they call for)
+      // would weigh on the lines above, which measure other things.
+      const exportLetter = await createLetter('bench-export');
+      log(`loading ${EXPORT_ROWS.toLocaleString('en-US')} signatures for the export`);
+      await addConfirmed(exportLetter, EXPORT_ROWS, 'export');
+      exportStage(exportLetter);
+    }
   } finally {
     await sink.stop();
     // BENCH_KEEP_DB=1 keeps the database for a look afterwards.
@@ -697,7 +832,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `\nUndersigned benchmark (${mode}; ${RUNS} runs after a warm-up, medians; ${CONNECTIONS} connections; ${machine})\n\n${printTable()}\n\n${notes
       .map((n) => `- ${n}`)
-      .join('\n')}\n- total time ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+      .join('\n')}\n${viralReport()}\n- total time ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
   );
 }
 

@@ -82,8 +82,11 @@ const schema = z.object({
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Optional Redis for rate-limit counters shared by every process. */
   REDIS_URL: z.string().url().optional(),
-  /** Mail worker concurrency (jobs at once per worker process). */
-  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(5),
+  /**
+   * Mail worker concurrency (jobs at once per worker process), and as many pooled SMTP
+   * connections: each email spends most of its time waiting on the SMTP server.
+   */
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(10),
   /**
    * Jobs locked this long by a worker whose process is gone are unlocked by the live workers
    * (graphile-worker alone waits 4 hours). Longer than a PostgreSQL restart takes.

@@ -103,6 +103,17 @@ export async function findLetterById(db: DataSource, id: string): Promise<Letter
 }
 
 /**
+ * A letter by id for the emails about its signatures, kept per process for two seconds: on a viral
+ * day the worker sends hundreds of emails a second about one letter, and each would otherwise read
+ * it again. An edit reaches the emails within those two seconds.
+ */
+const mailedLetters = new MicroCache<Letter>(2_000);
+
+export function findLetterForMail(db: DataSource, id: string): Promise<Letter> {
+  return mailedLetters.get(id, () => findLetterById(db, id));
+}
+
+/**
  * The letter a signature is POSTed to, kept per process for a couple of seconds: on a viral day
  * every signature would otherwise read the same letter again. Staleness is harmless here: the
  * statement that inserts the signature checks again, in the same statement, that the letter is

@@ -15,9 +15,13 @@ export interface MailTransport {
   close(): void;
 }
 
-/** Real SMTP, pooled: a few long-lived connections carry every message. */
-export function smtpTransport(url: string, from: string): MailTransport {
-  const transporter = nodemailer.createTransport(url.includes('?') ? url : `${url}?pool=true&maxConnections=5`);
+/**
+ * Real SMTP, pooled: long-lived connections carry every message, one for each job the worker
+ * runs at once (`connections`, WORKER_CONCURRENCY), so no job waits for another's connection.
+ * Options in the URL's query (?pool=true&maxConnections=…) win.
+ */
+export function smtpTransport(url: string, from: string, connections = 5): MailTransport {
+  const transporter = nodemailer.createTransport(url.includes('?') ? url : `${url}?pool=true&maxConnections=${connections}`);
   return {
     async send(mail) {
       await transporter.sendMail({ from, ...mail });

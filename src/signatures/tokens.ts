@@ -10,7 +10,7 @@ export function hashToken(raw: string): string {
 export const WITHDRAW_TOKEN_TTL_HOURS = 24 * 365;
 
 /** 256 random bits, URL-safe. Only the hash is stored. */
-function rawToken(): string {
+export function rawToken(): string {
   return crypto.randomBytes(32).toString('base64url');
 }
 

@@ -34,6 +34,12 @@ export interface SignLimits {
    * the order of `checks`.
    */
   consume(checks: Array<[LimitName, string]>): Promise<LimitResult[]>;
+  /**
+   * The same counters as a batch for a statement that consumes them itself (consumeCountersSql),
+   * so that the caller's own write goes in the same round trip; null when the counters are not in
+   * PostgreSQL (REDIS_URL): then `consume` is the way.
+   */
+  inStatement(checks: Array<[LimitName, string]>): CounterBatch | null;
   close(): Promise<void>;
 }
 
@@ -50,36 +56,67 @@ interface LimitRule {
 }
 
 /**
- * Consumes one point from each counter in ONE statement, with the same rows and the same
- * semantics as rate-limiter-flexible's PostgreSQL store (key `prefix:key`, expiry in epoch ms,
- * a counter past its expiry restarts), so single counters consumed through the library and
- * several consumed here share their rows. A signature's eight counters used to cost eight round
- * trips and as many pool connections. Keys are taken in sorted order so that concurrent requests lock
- * rows in one order and cannot deadlock.
+ * Counters to consume together, as the statement of `consumeCountersSql` takes them: the keys in
+ * sorted order (so that concurrent requests lock rows in one order and cannot deadlock), each with
+ * its expiry (epoch ms) should it start now, and each check's key and allowance in the caller's order.
  */
-async function consumeManyPostgres(pool: Pool, items: Array<LimitRule & { key: string }>): Promise<LimitResult[]> {
-  if (!items.length) return [];
+export interface CounterBatch {
+  keys: string[];
+  expires: number[];
+  now: number;
+  checks: Array<{ name: LimitName; key: string; points: number }>;
+}
+
+function counterBatch(items: Array<LimitRule & { name: LimitName; key: string }>): CounterBatch {
   const now = Date.now();
-  const rows = items.map((it) => ({ key: `${it.prefix}:${it.key}`, expire: now + it.seconds * 1000, points: it.points }));
-  const ordered = [...new Set(rows.map((r) => r.key))].sort();
-  const expires = ordered.map((k) => rows.find((r) => r.key === k)!.expire);
+  const rows = items.map((it) => ({ name: it.name, key: `${it.prefix}:${it.key}`, expire: now + it.seconds * 1000, points: it.points }));
+  const keys = [...new Set(rows.map((r) => r.key))].sort();
+  const expires = keys.map((k) => rows.find((r) => r.key === k)!.expire);
+  return { keys, expires, now, checks: rows.map(({ name, key, points }) => ({ name, key, points })) };
+}
+
+/**
+ * Consumes one point from each counter of a batch, in ONE statement, with the same rows and the
+ * same semantics as rate-limiter-flexible's PostgreSQL store (key `prefix:key`, expiry in epoch
+ * ms, a counter past its expiry restarts), so single counters consumed through the library and
+ * several consumed here share their rows. Parameters: the batch's keys, expiries and now, as
+ * numbered here ($keys::varchar[], $expires::bigint[], $now::bigint). Returns key, points, expire.
+ * A statement of its own (consumeManyPostgres) or a CTE of a larger one (signing: the counters
+ * and the signature in one round trip).
+ */
+export function consumeCountersSql(keys: string, expires: string, now: string): string {
+  return `INSERT INTO rate_limits AS r (key, points, expire)
+     SELECT k, 1, e FROM unnest(${keys}::varchar[], ${expires}::bigint[]) WITH ORDINALITY AS t(k, e, n) ORDER BY n
+     ON CONFLICT (key) DO UPDATE SET
+       points = CASE WHEN r.expire <= ${now} THEN 1 ELSE r.points + 1 END,
+       expire = CASE WHEN r.expire <= ${now} THEN excluded.expire ELSE r.expire END
+     RETURNING key, points, expire`;
+}
+
+/** Each check's result, in the batch's order, from the rows the statement returned. */
+export function counterResults(batch: CounterBatch, counted: Array<{ key: string; points: number; expire: string | number }>): LimitResult[] {
+  const byKey = new Map(counted.map((c) => [c.key, c]));
+  return batch.checks.map((r) => {
+    const c = byKey.get(r.key);
+    if (!c || c.points <= r.points) return { ok: true };
+    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((Number(c.expire) - batch.now) / 1000)) };
+  });
+}
+
+/**
+ * Consumes one point from each counter in ONE statement. A signature's eight counters used to
+ * cost eight round trips and as many pool connections.
+ */
+async function consumeManyPostgres(pool: Pool, items: Array<LimitRule & { name: LimitName; key: string }>): Promise<LimitResult[]> {
+  if (!items.length) return [];
+  const batch = counterBatch(items);
   // Named: each connection parses and plans it once, not on every signature.
   const { rows: counted } = await pool.query<{ key: string; points: number; expire: string }>({
     name: 'rate-limits-consume-many',
-    text: `INSERT INTO rate_limits AS r (key, points, expire)
-     SELECT k, 1, e FROM unnest($1::varchar[], $2::bigint[]) WITH ORDINALITY AS t(k, e, n) ORDER BY n
-     ON CONFLICT (key) DO UPDATE SET
-       points = CASE WHEN r.expire <= $3 THEN 1 ELSE r.points + 1 END,
-       expire = CASE WHEN r.expire <= $3 THEN excluded.expire ELSE r.expire END
-     RETURNING key, points, expire`,
-    values: [ordered, expires, now],
+    text: consumeCountersSql('$1', '$2', '$3'),
+    values: [batch.keys, batch.expires, batch.now],
   });
-  const byKey = new Map(counted.map((c) => [c.key, c]));
-  return rows.map((r) => {
-    const c = byKey.get(r.key);
-    if (!c || c.points <= r.points) return { ok: true };
-    return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil((Number(c.expire) - now) / 1000)) };
-  });
+  return counterResults(batch, counted);
 }
 
 async function consume(limiter: RateLimiterAbstract, key: string, points = 1): Promise<LimitResult> {
@@ -144,7 +181,8 @@ export function createSignLimits(db: DataSource, config: Config): SignLimits {
     consume: (checks) =>
       config.REDIS_URL
         ? Promise.all(checks.map(([name, key]) => consume(limiters[name], key)))
-        : consumeManyPostgres(pgPool(db), checks.map(([name, key]) => ({ ...rules[name], key }))),
+        : consumeManyPostgres(pgPool(db), checks.map(([name, key]) => ({ ...rules[name], name, key }))),
+    inStatement: (checks) => (config.REDIS_URL ? null : counterBatch(checks.map(([name, key]) => ({ ...rules[name], name, key })))),
     async close() {
       if (redis) await redis.quit();
     },

@@ -12,6 +12,7 @@ import { RetentionRecords1764205000000 } from './1764205000000-RetentionRecords'
 import { ShortTitles1764207000000 } from './1764207000000-ShortTitles';
 import { AuditTrail1764300000000 } from './1764300000000-AuditTrail';
 import { ModerationOutcomes1764300100000 } from './1764300100000-ModerationOutcomes';
+import { ChallengeMode1764360000000 } from './1764360000000-ChallengeMode';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
 export const migrations = [
@@ -29,4 +30,5 @@ export const migrations = [
   ShortTitles1764207000000,
   AuditTrail1764300000000,
   ModerationOutcomes1764300100000,
+  ChallengeMode1764360000000,
 ];

@@ -14,13 +14,14 @@ import { errorHandler, notFoundHandler } from './web/error-handler';
 import { AppError } from './web/errors';
 import { locale } from './web/locale';
 import { refuseUploadBeforeReading } from './web/upload-guard';
-import { floodLimit } from './abuse';
+import { challengeRouter, floodLimit } from './abuse';
 import { exportsRouter, UploadTooLarge, VERIFY_UPLOAD_BODY_LIMIT_BYTES, verifyRouter, verifyUploadBudget, verifyUploadParser } from './exports';
 import { letterPage } from './letter-page';
 import { requestMetrics, opsRouter } from './ops';
 import {
   allowListRouter,
   authRouter,
+  challengeModeRouter,
   invitationsRouter,
   loadOrganiser,
   organiseRouter,
@@ -165,6 +166,8 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   );
   app.use(doubleCsrfProtection);
 
+  // The challenge widget's files (from the altcha package) and each letter's challenge.
+  app.use(challengeRouter(ctx));
   // Before the letter page: the updates' own pages under /letters/:slug/… come first.
   app.use(updatesPublicRouter(ctx));
   const page = letterPage(ctx);
@@ -175,6 +178,7 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   app.use(updatesOrganiseRouter(ctx));
   app.use(paperRouter(ctx));
   app.use(allowListRouter(ctx));
+  app.use(challengeModeRouter(ctx));
   app.use(sharingRouter(ctx, updatesFeedSources));
   app.use(authRouter(ctx));
   app.use(invitationsRouter(ctx));

@@ -10,13 +10,14 @@ import { WorkerPresence } from '../mail/worker-presence';
 import { relayOutbox, RELAY_BATCH } from '../mail/outbox-relay';
 import { sweepExpiredLimits } from '../web/rate-limits';
 import { recordJobOutcome } from '../ops';
+import { abuseJobs } from '../abuse';
 import { organiserJobs } from '../organisers';
 import { privacyJobs } from '../privacy';
 import { signatureJobs } from '../signatures';
 import { updateJobs } from '../updates';
 
 /** Each feature's jobs, from that feature's own tasks.ts. A new feature with jobs adds one line here. */
-const FEATURE_JOBS: Array<(deps: JobDeps) => FeatureJobs> = [signatureJobs, updateJobs, organiserJobs, privacyJobs];
+const FEATURE_JOBS: Array<(deps: JobDeps) => FeatureJobs> = [signatureJobs, updateJobs, organiserJobs, privacyJobs, abuseJobs];
 
 /** The platform's own chore: expired rate-limit counters only take room. */
 function platformJobs({ ctx }: JobDeps): FeatureJobs {

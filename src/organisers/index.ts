@@ -1,6 +1,7 @@
 export { allowListRouter } from './allow-list.router';
 export { currentOrganiser, loadOrganiser, type OrganiserLocals, OWNER_ONLY, requireLetterRole, requireOrganiser } from './auth.middleware';
 export { authRouter } from './auth.router';
+export { challengeModeRouter } from './challenge-mode.router';
 export { invitationsRouter } from './invitations.router';
 export { LETTER_ROLES, LetterOrganiser, type LetterRole } from './letter-organiser.entity';
 export { organiseRouter } from './organise.router';

@@ -32,6 +32,12 @@ export const signFormSchema = z
       .enum(['on', 'yes', 'true'], { message: 'form.errors.invalid' })
       .optional()
       .transform((v) => v !== undefined),
+    // The challenge widget's answer (challenge mode); checked by the signing service, never shown.
+    altcha: z
+      .string()
+      .max(4000)
+      .optional()
+      .catch(undefined),
     // Honeypot: hidden from people, filled by naive bots.
     website: z
       .string()

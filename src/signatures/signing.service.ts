@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { AppContext } from '../context';
 import { publicStatus, type Language, type Letter, type Visibility } from '../letters/letter.entity';
 import { enqueueSignatureEmail, TASK_SIGNATURE_EMAIL, type EmailKind } from '../mail/queue';
-import { holdReason, isAllowedNetwork, softChecks, type HeldReason } from '../abuse';
+import { acceptSolution, holdReason, isAllowedNetwork, isChallengeMode, softChecks, weighRecentSigning, type HeldReason } from '../abuse';
 import { consumeFlood } from '../abuse';
 import { limitKeyForIp } from '../web/network';
 import { AppError, RateLimited } from '../web/errors';
@@ -107,7 +107,7 @@ async function insertPending(
   ctx: AppContext,
   letterId: string,
   form: SignForm,
-  extra: { normalised: string; language: Language; originHash: string; heldReason: HeldReason | null; suppressionKey: string },
+  extra: { normalised: string; language: Language; originHash: string; heldReason: HeldReason | null; suppressionKey: string; challengeSolved: boolean },
 ): Promise<{ id: string | null; open: boolean; suppressed: boolean }> {
   // Named: each connection parses and plans this statement once, not on every signature.
   const { rows } = await pgPool(ctx.db).query<{ id: string | null; open: boolean; suppressed: boolean }>({
@@ -118,8 +118,8 @@ async function insertPending(
        SELECT 1 FROM signing_suppressions WHERE letter_id = $1 AND email_hash = $16 AND expires_at > now()
      ), ins AS (
        INSERT INTO signatures (letter_id, full_name, email, email_normalised, country, city, organisation, signed_as,
-                               visibility, wants_updates, language, origin_hash, held_reason, last_emailed_at)
-       SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now() FROM letter
+                               visibility, wants_updates, language, origin_hash, held_reason, challenge_solved, last_emailed_at)
+       SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $17, now() FROM letter
         WHERE NOT EXISTS (SELECT 1 FROM suppressed)
        ON CONFLICT (letter_id, email_normalised) DO NOTHING
        RETURNING id
@@ -147,6 +147,7 @@ async function insertPending(
       ctx.config.REMINDER_AFTER_HOURS,
       TASK_SIGNATURE_EMAIL,
       extra.suppressionKey,
+      extra.challengeSolved,
     ],
   });
   return { id: rows[0]?.id ?? null, open: rows[0]?.open ?? false, suppressed: rows[0]?.suppressed ?? false };
@@ -191,7 +192,10 @@ export async function signLetter(
     ctx.log.info({ letterId: letter.id }, 'per-email signing limit reached: no email sent');
     return;
   }
-  const heldReason = holdReason(normalised, soft, softResults);
+  // In challenge mode a signature without a solved challenge (no JavaScript, or a bot) is taken
+  // and answered like any other, but held for review. A solution is checked whenever one comes.
+  const [challenged, challengeSolved] = await Promise.all([isChallengeMode(ctx.db, letter.id), acceptSolution(ctx, letter.id, form.altcha)]);
+  const heldReason: HeldReason | null = challenged && !challengeSolved ? 'challenge-missing' : holdReason(normalised, soft, softResults);
   const origin = originHash(secret, meta.ip);
   const inserted = await insertPending(ctx, letter.id, form, {
     normalised,
@@ -199,10 +203,13 @@ export async function signLetter(
     originHash: origin,
     heldReason,
     suppressionKey: suppressionKey(secret, letter.id, normalised),
+    challengeSolved,
   });
   if (!inserted.open) throw new LetterNotOpen();
   if (inserted.id) {
-    ctx.log.info({ letterId: letter.id, signatureId: inserted.id, heldReason }, 'signature pending');
+    ctx.log.info({ letterId: letter.id, signatureId: inserted.id, heldReason, challengeSolved }, 'signature pending');
+    // Many held signatures in a few minutes put the letter in challenge mode.
+    if (heldReason) await weighRecentSigning(ctx, letter.id);
     return;
   }
   if (inserted.suppressed) {

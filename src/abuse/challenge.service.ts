@@ -168,6 +168,23 @@ export async function challengeModeChanges(db: DataSource, letterId: string, lim
 }
 
 /**
+ * On entering challenge mode, the attack's first signatures are already in: those of the last
+ * CHALLENGE_WINDOW_MINUTES that are still unconfirmed, came without a solved challenge and are not
+ * held yet, are held now (challenge-missing), before a bot confirms them through its own
+ * mailboxes. None of them is counted yet, so no count changes. A person among them waits for an
+ * organiser's release like any other held signer.
+ */
+async function holdRecentUnsolved(tx: EntityManager, letterId: string, windowMinutes: number): Promise<number> {
+  const [, n] = await tx.query<[unknown, number]>(
+    `UPDATE signatures SET held_reason = 'challenge-missing'
+      WHERE letter_id = $1 AND created_at > now() - $2::float8 * interval '1 minute'
+        AND status = 'pending' AND held_reason IS NULL AND NOT challenge_solved`,
+    [letterId, windowMinutes],
+  );
+  return n;
+}
+
+/**
  * Turns a letter's mode on or off, and records the change in the audit trail in the same
  * transaction. Returns whether anything changed (switching on a letter already on changes
  * nothing, except that an owner's switch takes it over from abuse control: it then stays on until
@@ -197,7 +214,13 @@ async function changeMode(
     if (row.active === to && (row.cause === cause || !to || !actor)) return false;
     await tx.query(`UPDATE letter_challenge_modes SET active = $2, cause = $3, changed_at = now() WHERE letter_id = $1`, [letterId, to, cause]);
     if (row.active !== to) {
-      await recordAudit(tx, { letterId, actor, kind: to ? 'abuse.challenge-mode-on' : 'abuse.challenge-mode-off', detail: { cause, ...detail } });
+      const heldBack = to ? await holdRecentUnsolved(tx, letterId, ctx.config.CHALLENGE_WINDOW_MINUTES) : 0;
+      await recordAudit(tx, {
+        letterId,
+        actor,
+        kind: to ? 'abuse.challenge-mode-on' : 'abuse.challenge-mode-off',
+        detail: { cause, ...detail, ...(to ? { heldBack } : {}) },
+      });
     }
     return true;
   });

@@ -58,6 +58,18 @@ afterAll(async () => {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Waits until `expression` (evaluated in the page) is true. Not page.waitForFunction: it compiles
+ * its predicate in the page, which the Content-Security-Policy (no 'unsafe-eval') refuses.
+ */
+async function until(page: Page, expression: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await page.evaluate<boolean>(expression))) {
+    if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms: ${expression}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** What a client learns from the answer to its signature: status, the headers that matter, the body. */
 interface Answer {
   status: number;
@@ -109,7 +121,7 @@ async function signInChromium(slug: string, name: string, email: string, opts: B
   await page.getByLabel(en('form.country'), { exact: true }).selectOption('UA');
   await page.getByRole('radio', { name: en('form.visibilityOptions.public') }).check();
   // A person reads the form before sending it; the widget works meanwhile.
-  if (js) await page.waitForFunction(`document.querySelector('altcha-widget')?.getState?.() === 'verified'`, undefined, { timeout: 60_000 });
+  if (js) await until(page, `document.querySelector('altcha-widget')?.getState?.() === 'verified'`);
   const posted = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/letters/${slug}/sign`);
   await page.getByRole('button', { name: en('form.submit') }).click();
   const res = await posted;

@@ -34,6 +34,18 @@ afterAll(async () => {
 
 // Scripts evaluated in the page are strings: the project compiles without the DOM library.
 
+/**
+ * Waits until `expression` (evaluated in the page) is true. Not page.waitForFunction: it compiles
+ * its predicate in the page, which the Content-Security-Policy (no 'unsafe-eval') refuses.
+ */
+async function until(page: Page, expression: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await page.evaluate<boolean>(expression))) {
+    if (Date.now() > deadline) throw new Error(`not true within ${timeoutMs} ms: ${expression}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Every policy violation the page reports, recorded from the first byte on. */
 async function watchPolicy(page: Page): Promise<() => Promise<string[]>> {
   await page.addInitScript({
@@ -46,7 +58,7 @@ async function watchPolicy(page: Page): Promise<() => Promise<string[]>> {
 /** Milliseconds from the widget starting its work to its "verified" state, the work started by a person focusing the form. */
 async function timedSolve(page: Page): Promise<number> {
   await page.locator('altcha-widget').waitFor({ state: 'attached' });
-  await page.waitForFunction(`typeof document.querySelector('altcha-widget')?.verify === 'function'`);
+  await until(page, `typeof document.querySelector('altcha-widget')?.verify === 'function'`);
   await page.evaluate(`(() => {
     window.solve = {};
     document.querySelector('altcha-widget').addEventListener('statechange', (e) => {
@@ -55,7 +67,7 @@ async function timedSolve(page: Page): Promise<number> {
     });
   })()`);
   await page.getByLabel(en('form.fullName'), { exact: true }).focus();
-  await page.waitForFunction('window.solve.end !== undefined', undefined, { timeout: 60_000 });
+  await until(page, 'window.solve.end !== undefined');
   return page.evaluate<number>('window.solve.end - window.solve.start');
 }
 

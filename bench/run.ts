@@ -168,6 +168,10 @@ function appEnv(role: 'web' | 'worker', extra: Record<string, string> = {}): Rec
     TRUST_PROXY: 'loopback',
     LOG_LEVEL: 'error',
     ...HIGH_LIMITS,
+    // The load generator solves thousands of challenges: the smallest work per challenge. What the
+    // server pays to check a solution (two HMACs, the once-only insert) does not depend on it.
+    CHALLENGE_COST: '1',
+    CHALLENGE_MAX_ATTEMPTS: '2',
     ...extra,
   };
 }
@@ -256,11 +260,31 @@ async function csrfPairs(n: number): Promise<Array<{ cookie: string; csrf: strin
   return pairs;
 }
 
+/**
+ * Solved challenges of the letter in challenge mode, fetched from the app and solved here as the
+ * widget would (each is accepted once; the pool is used round-robin, so a run longer than the
+ * pool replays some, which costs the server the same check and insert).
+ */
+async function solvedChallenges(n: number): Promise<string[]> {
+  const { solveChallenge } = await import('altcha-lib');
+  const { deriveKey } = await import('altcha-lib/algorithms/pbkdf2');
+  const out: string[] = [];
+  const one = async () => {
+    const challenge = (await (await fetch(`http://127.0.0.1:${APP_PORT}/letters/bench-challenge/challenge`)).json()) as Parameters<typeof solveChallenge>[0]['challenge'];
+    const solution = await solveChallenge({ challenge, deriveKey });
+    out.push(Buffer.from(JSON.stringify({ challenge, solution })).toString('base64'));
+  };
+  for (let i = 0; i < n; i += 20) await Promise.all(Array.from({ length: Math.min(20, n - i) }, one));
+  return out;
+}
+let solvedSeq = 0;
+
 /** The next distinct signer's POST: its own address, name and network, one of the CSRF pairs. */
-function nextSignature(pairs: Array<{ cookie: string; csrf: string }>, target: 'app' | 'ref'): OpenLoopRequest {
+function nextSignature(pairs: Array<{ cookie: string; csrf: string }>, target: 'app' | 'ref', solved?: string[]): OpenLoopRequest {
   const n = ++signerSeq;
   const pair = pairs[n % pairs.length];
   const body = new URLSearchParams({
+    ...(solved ? { altcha: solved[++solvedSeq % solved.length] } : {}),
     _csrf: pair.csrf,
     fullName: `Signer ${n}`,
     email: `signer-${process.pid}-${n}@bench${n % 50}.example.org`,
@@ -272,7 +296,7 @@ function nextSignature(pairs: Array<{ cookie: string; csrf: string }>, target: '
   }).toString();
   return {
     method: 'POST',
-    path: target === 'app' ? '/letters/bench-sign/sign' : '/sign',
+    path: target === 'app' ? `/letters/${solved ? 'bench-challenge' : 'bench-sign'}/sign` : '/sign',
     body,
     headers: {
       'content-type': 'application/x-www-form-urlencoded',
@@ -283,15 +307,15 @@ function nextSignature(pairs: Array<{ cookie: string; csrf: string }>, target: '
   };
 }
 
-function signRequest(pairs: Array<{ cookie: string; csrf: string }>, target: 'app' | 'ref') {
+function signRequest(pairs: Array<{ cookie: string; csrf: string }>, target: 'app' | 'ref', solved?: string[]) {
   return {
     method: 'POST' as const,
-    path: target === 'app' ? '/letters/bench-sign/sign' : '/sign',
+    path: target === 'app' ? `/letters/${solved ? 'bench-challenge' : 'bench-sign'}/sign` : '/sign',
     setupRequest: (req: Record<string, unknown>) => {
       // autocannon sets Content-Length itself; a second one would make the request invalid.
-      const { body, headers } = nextSignature(pairs, target);
+      const { body, headers, path: reqPath } = nextSignature(pairs, target, solved);
       const { 'content-length': _length, ...rest } = headers;
-      return { ...req, body, headers: rest };
+      return { ...req, path: reqPath, body, headers: rest };
     },
   };
 }
@@ -416,6 +440,19 @@ async function webStage(procs: 1 | 2, idx: 0 | 1, staticDir: string): Promise<vo
     row('Signing: p99 latency', 'ms', '', false).app[idx] = sA.p99;
     row('Signing: p99 latency', 'ms').ref[idx] = sR.p99;
     if (sA.bad || sR.bad) notes.push(`${procs} proc signing: ${sA.bad} app / ${sR.bad} reference answers other than 303`);
+
+    // The same signing on a letter in challenge mode, every request with a solved challenge: what
+    // checking it costs (the two HMACs of altcha-lib's check and the once-only insert).
+    log('signing in challenge mode with solved challenges, closed loop');
+    const solved = await solvedChallenges(QUICK ? 2_000 : 5_000);
+    const sC = await measure((w) => ({ url: appUrl, duration: dur(w), requests: [signRequest(pairs, 'app', solved)] }), 303);
+    row('Signing, challenge solved: throughput', 'req/s', '≥40% of ref').app[idx] = sC.rps;
+    row('Signing, challenge solved: throughput', 'req/s').ref[idx] = sR.rps;
+    row('Signing, challenge solved: p50 latency', 'ms', '', false).app[idx] = sC.p50;
+    row('Signing, challenge solved: p50 latency', 'ms').ref[idx] = sR.p50;
+    // Per signature, from the closed loop's latency at the same concurrency: solved minus plain.
+    row('Challenge check, per signature', 'ms', 'signing ≥40% of ref', false).app[idx] = sC.p50 - sA.p50;
+    if (sC.bad) notes.push(`${procs} proc challenge signing: ${sC.bad} answers other than 303`);
 
     log(`signing at a fixed ${FIXED_RATE} req/s (open loop, evenly spaced)`);
     const fixed = async (url: string, target: 'app' | 'ref') => {
@@ -776,6 +813,9 @@ async function main(): Promise<void> {
     await stop(first);
     await sql(dbUrl, `CREATE TABLE bench_reference (id bigserial PRIMARY KEY, email text NOT NULL, full_name text NOT NULL, confirmed boolean NOT NULL DEFAULT false, created_at timestamptz NOT NULL DEFAULT now())`);
     const signLetter = await createLetter('bench-sign');
+    // A letter in challenge mode (an owner's switch), for the challenge line.
+    const challengeLetter = await createLetter('bench-challenge');
+    await sql(dbUrl, `INSERT INTO letter_challenge_modes (letter_id, active, cause) VALUES ($1, true, 'owner')`, [challengeLetter]);
     const big = await createLetter('bench-big');
     log(`loading ${BIG_LETTER_ROWS.toLocaleString('en-US')} verified signatures`);
     await addConfirmed(big, BIG_LETTER_ROWS, 'big');

@@ -14,6 +14,7 @@ import { AuditTrail1764300000000 } from './1764300000000-AuditTrail';
 import { ModerationOutcomes1764300100000 } from './1764300100000-ModerationOutcomes';
 import { TextVersions1764310000000 } from './1764310000000-TextVersions';
 import { IntegrityCounters1764320000000 } from './1764320000000-IntegrityCounters';
+import { ChallengeMode1764360000000 } from './1764360000000-ChallengeMode';
 import { HeldQueue1764370000000 } from './1764370000000-HeldQueue';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
@@ -34,5 +35,6 @@ export const migrations = [
   ModerationOutcomes1764300100000,
   TextVersions1764310000000,
   IntegrityCounters1764320000000,
+  ChallengeMode1764360000000,
   HeldQueue1764370000000,
 ];

@@ -14,7 +14,7 @@ import { errorHandler, notFoundHandler } from './web/error-handler';
 import { AppError } from './web/errors';
 import { locale } from './web/locale';
 import { refuseUploadBeforeReading } from './web/upload-guard';
-import { floodLimit } from './abuse';
+import { challengeRouter, floodLimit } from './abuse';
 import { exportsRouter, UploadTooLarge, VERIFY_UPLOAD_BODY_LIMIT_BYTES, verifyRouter, verifyUploadBudget, verifyUploadParser } from './exports';
 import { integrityRouter } from './integrity';
 import { letterPage } from './letter-page';
@@ -24,6 +24,7 @@ import {
   auditRouter,
   authRouter,
   heldQueueRouter,
+  challengeModeRouter,
   invitationsRouter,
   loadOrganiser,
   organiseRouter,
@@ -169,6 +170,8 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   );
   app.use(doubleCsrfProtection);
 
+  // The challenge widget's files (from the altcha package) and each letter's challenge.
+  app.use(challengeRouter(ctx));
   // Before the letter page: the updates' own pages under /letters/:slug/… come first.
   app.use(updatesPublicRouter(ctx));
   app.use(versionsRouter(ctx));
@@ -183,6 +186,7 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   app.use(allowListRouter(ctx));
   app.use(auditRouter(ctx));
   app.use(heldQueueRouter(ctx));
+  app.use(challengeModeRouter(ctx));
   app.use(sharingRouter(ctx, updatesFeedSources));
   app.use(authRouter(ctx));
   app.use(invitationsRouter(ctx));

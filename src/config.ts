@@ -70,6 +70,27 @@ const schema = z.object({
   SIGN_BURST_PER_DOMAIN_PER_MINUTE: z.coerce.number().int().min(1).default(20),
   SIGN_SUSTAINED_PER_DOMAIN_PER_HOUR: z.coerce.number().int().min(1).default(200),
   /**
+   * Challenge mode: while a letter shows signs of abuse, its sign form asks the browser for a
+   * proof of work (ALTCHA, served from this site); a signature without a solved one is taken and
+   * answered as usual but held for review (`challenge-missing`). A letter enters it when, over the
+   * last CHALLENGE_WINDOW_MINUTES, at least CHALLENGE_MIN_HELD of its new signatures were held
+   * and they were at least CHALLENGE_HELD_SHARE of them; it leaves after CHALLENGE_QUIET_MINUTES
+   * without that (unless an owner switched it on).
+   */
+  CHALLENGE_WINDOW_MINUTES: z.coerce.number().positive().max(60).default(5),
+  CHALLENGE_MIN_HELD: z.coerce.number().int().min(1).default(20),
+  CHALLENGE_HELD_SHARE: z.coerce.number().gt(0).max(1).default(0.2),
+  CHALLENGE_QUIET_MINUTES: z.coerce.number().positive().default(30),
+  /**
+   * The work a challenge asks for: PBKDF2-SHA-256 rounds per attempt, and the largest number of
+   * attempts (the answer lies between half of it and all of it). The defaults take a phone about
+   * a second (measured in the end-to-end suite); the server pays one attempt per challenge.
+   */
+  CHALLENGE_COST: z.coerce.number().int().min(1).default(1000),
+  CHALLENGE_MAX_ATTEMPTS: z.coerce.number().int().min(2).default(200),
+  /** Minutes a challenge stays valid (its solution is remembered as long, so it signs once). */
+  CHALLENGE_EXPIRES_MINUTES: z.coerce.number().int().min(1).default(30),
+  /**
    * Megabytes of files one network (the address for IPv4, the /64 for IPv6) may upload to
    * /verify per hour, on top of the 200 MB cap per file. Checking by fingerprint is not counted.
    */

@@ -9,7 +9,7 @@ import { MicroCache } from '../web/micro-cache';
 import { limitKeyFor, limitKeyForIp } from '../web/network';
 
 /** Why a signature is held for review instead of counted; stored in `signatures.held_reason`. */
-export type HeldReason = SoftLimit | 'disposable-domain';
+export type HeldReason = SoftLimit | 'disposable-domain' | 'challenge-missing';
 
 /**
  * The soft counters a submission consumes: per IP (unless the letter allows the signer's

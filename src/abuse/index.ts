@@ -2,3 +2,17 @@ export { addAllowedNetwork, type HeldReason, holdReason, isAllowedNetwork, listA
 export { allowListAddSchema } from './allow-list.schema';
 export { consumeFlood, floodLimit } from './flood.middleware';
 export { decideEmail } from './typo-hint';
+export {
+  acceptSolution,
+  CHALLENGE_ALGORITHM,
+  challengeModeChanges,
+  challengeModeState,
+  isChallengeMode,
+  issueChallenge,
+  leaveQuietLetters,
+  setChallengeMode,
+  sweepExpiredSolutions,
+  weighRecentSigning,
+} from './challenge.service';
+export { challengeRouter } from './challenge.router';
+export { abuseJobs } from './tasks';

@@ -5,6 +5,7 @@ import type { Letter } from '../letters/letter.entity';
 import { findPublicLetter, letterPublicData, listPublicLetters, renderMarkdown } from '../letters/letters.service';
 import { askedLanguage, slugParam, versionFor } from '../letters/letter-request';
 import { integrityReport } from '../integrity';
+import { isChallengeMode } from '../abuse';
 import { homeLanguageLinks, letterSharing } from '../sharing';
 import { recentSignatories, type RenderLetterPage, type SignFormState } from '../signatures';
 import { publicResponses } from '../updates';
@@ -33,7 +34,7 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
   async function letterPageLocals(req: Request, letter: Letter, form: SignFormState | null) {
     const version = versionFor(req, letter);
     const data = await letterPublicData(ctx.db, letter, version, ctx.config.BASE_URL);
-    const [individuals, organisations, officialResponses, notice, sharing] = await Promise.all([
+    const [individuals, organisations, officialResponses, notice, sharing, challenge] = await Promise.all([
       recentSignatories(ctx.db, letter.id, 'individual'),
       recentSignatories(ctx.db, letter.id, 'organisation'),
       publicResponses(ctx.db, letter.id),
@@ -43,6 +44,7 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
         t: req.t,
         versionT: tFor(version.language),
       }),
+      isChallengeMode(ctx.db, letter.id),
     ]);
     return {
       title: version.shortTitle ?? version.title,
@@ -56,6 +58,8 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
       sharing,
       officialResponses,
       changeNotice: notice,
+      // Challenge mode: the sign form carries the proof-of-work widget.
+      challenge,
     };
   }
 

@@ -3,6 +3,7 @@ export { auditRouter } from './audit.router';
 export { currentOrganiser, loadOrganiser, type OrganiserLocals, OWNER_ONLY, requireLetterRole, requireOrganiser } from './auth.middleware';
 export { authRouter } from './auth.router';
 export { heldQueueRouter } from './held-queue.router';
+export { challengeModeRouter } from './challenge-mode.router';
 export { invitationsRouter } from './invitations.router';
 export { LETTER_ROLES, LetterOrganiser, type LetterRole } from './letter-organiser.entity';
 export { organiseRouter } from './organise.router';

@@ -8,6 +8,7 @@ import { barChartSvg, dailyChartSvg, groupedDailyChartSvg } from '../web/svg-cha
 import { verificationFunnel } from '../integrity';
 import { INVALIDATION_CATEGORIES } from '../signatures';
 import { currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLocals } from './auth.middleware';
+import { challengeModeChanges, challengeModeState } from '../abuse';
 import { heldSignatures, letterStats, searchSignatures } from './dashboard.service';
 import { createLetter, recordDelivery, updateLetter } from './letter-editing.service';
 import { letterFormValues, MAX_TRANSLATIONS, parseLetterForm, type LetterFormValues } from './letter-form.schema';
@@ -216,11 +217,13 @@ export function organiseRouter(ctx: AppContext): Router {
     const query = search.ok ? search.data.q : '';
     const pageParam = Number(typeof req.query.page === 'string' ? req.query.page : '1');
     const page = Number.isSafeInteger(pageParam) && pageParam > 0 ? pageParam : 1;
-    const [stats, list, held, funnel] = await Promise.all([
+    const [stats, list, held, funnel, challengeMode, challengeChanges] = await Promise.all([
       letterStats(ctx.db, letter.id),
       searchSignatures(ctx.db, letter.id, { query, page, ...access }),
       heldSignatures(ctx.db, letter.id, access),
       verificationFunnel(ctx.db, letter.id),
+      challengeModeState(ctx.db, letter.id),
+      challengeModeChanges(ctx.db, letter.id),
     ]);
     const fmt = res.locals.fmtNumber as (n: number) => string;
     const countryName = res.locals.countryName as (code: string) => string;
@@ -265,6 +268,8 @@ export function organiseRouter(ctx: AppContext): Router {
       query,
       page: Math.min(page, list.pages),
       held,
+      challengeMode,
+      challengeChanges,
       done: typeof req.query.done === 'string' && DONE.includes(req.query.done) ? req.query.done : null,
       doneCount: Number(typeof req.query.n === 'string' ? req.query.n : 0) || 0,
       errors: { ...(search.ok ? {} : { q: search.errors.q }), ...opts.errors },

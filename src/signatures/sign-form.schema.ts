@@ -36,6 +36,12 @@ export const signFormSchema = z
     // real version of the letter is replaced by its current text (signedText, letters core).
     textLanguage: z.string().max(5).optional().catch(undefined),
     textVersion: z.coerce.number().int().optional().catch(undefined),
+    // The challenge widget's answer (challenge mode); checked by the signing service, never shown.
+    altcha: z
+      .string()
+      .max(4000)
+      .optional()
+      .catch(undefined),
     // Honeypot: hidden from people, filled by naive bots.
     website: z
       .string()

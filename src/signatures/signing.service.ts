@@ -3,7 +3,7 @@ import type { EntityManager } from 'typeorm';
 import type { AppContext } from '../context';
 import { publicStatus, type Language, type Letter, type Visibility } from '../letters/letter.entity';
 import { enqueueSignatureEmail, TASK_SIGNATURE_EMAIL, type EmailKind } from '../mail/queue';
-import { holdReason, isAllowedNetwork, softChecks, type HeldReason } from '../abuse';
+import { acceptSolution, holdReason, isAllowedNetwork, isChallengeMode, softChecks, weighRecentSigning, type HeldReason } from '../abuse';
 import { consumeFlood } from '../abuse';
 import { limitKeyForIp } from '../web/network';
 import { consumeCountersSql, counterResults, type CounterBatch, type LimitName, type LimitResult } from '../web/rate-limits';
@@ -115,22 +115,22 @@ async function insertPending(
   ctx: AppContext,
   letterId: string,
   form: SignForm,
-  extra: { normalised: string; language: Language; originHash: string; heldReason: HeldReason | null; suppressionKey: string; text: SignedText },
+  extra: { normalised: string; language: Language; originHash: string; heldReason: HeldReason | null; suppressionKey: string; text: SignedText; challengeSolved: boolean },
   counters: CounterBatch | null,
-): Promise<{ id: string | null; open: boolean; suppressed: boolean; counted: Array<{ key: string; points: number; expire: string }> }> {
+): Promise<{ id: string | null; heldReason: string | null; open: boolean; suppressed: boolean; counted: Array<{ key: string; points: number; expire: string }> }> {
   const limits = counters
     ? `lim AS (
-       ${consumeCountersSql('$19', '$20', '$21')}
+       ${consumeCountersSql('$20', '$21', '$22')}
      ), checks AS (
        SELECT c.name, c.n, l.points > c.allowed AS over
-         FROM unnest($22::varchar[], $23::int[], $24::text[]) WITH ORDINALITY AS c(key, allowed, name, n) JOIN lim l ON l.key = c.key
+         FROM unnest($23::varchar[], $24::int[], $25::text[]) WITH ORDINALITY AS c(key, allowed, name, n) JOIN lim l ON l.key = c.key
      ), verdict AS (
        SELECT coalesce(bool_or(over) FILTER (WHERE name IN ('flood', 'sign-email')), false) AS refused,
               (SELECT name FROM checks WHERE over AND name NOT IN ('flood', 'sign-email') ORDER BY n LIMIT 1) AS tripped
          FROM checks
      ), `
     : '';
-  const { rows } = await pgPool(ctx.db).query<{ id: string | null; open: boolean; suppressed: boolean; counted: Array<{ key: string; points: number; expire: string }> | null }>({
+  const { rows } = await pgPool(ctx.db).query<{ id: string | null; held_reason: string | null; open: boolean; suppressed: boolean; counted: Array<{ key: string; points: number; expire: string }> | null }>({
     // Named: each connection parses and plans this statement once, not on every signature.
     name: counters ? 'sign-counters-insert-pending' : 'sign-insert-pending',
     text: `WITH ${limits}letter AS (
@@ -139,18 +139,18 @@ async function insertPending(
        SELECT 1 FROM signing_suppressions WHERE letter_id = $1 AND email_hash = $16 AND expires_at > now()
      ), ins AS (
        INSERT INTO signatures (letter_id, full_name, email, email_normalised, country, city, organisation, signed_as,
-                               visibility, wants_updates, language, origin_hash, held_reason, last_emailed_at, text_language, text_version)
-       SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, ${counters ? 'coalesce($13, (SELECT tripped FROM verdict))' : '$13'}, now(), $17, $18 FROM letter
+                               visibility, wants_updates, language, origin_hash, held_reason, challenge_solved, last_emailed_at, text_language, text_version)
+       SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, ${counters ? 'coalesce($13, (SELECT tripped FROM verdict))' : '$13'}, $19, now(), $17, $18 FROM letter
         WHERE NOT EXISTS (SELECT 1 FROM suppressed)${counters ? ' AND NOT (SELECT refused FROM verdict)' : ''}
        ON CONFLICT (letter_id, email_normalised) DO NOTHING
-       RETURNING id
+       RETURNING id, held_reason
      ), outbox AS (
        INSERT INTO job_outbox (task, payload, run_at, job_key)
        SELECT $15, json_build_object('signatureId', id, 'kind', 'confirm'), now(), NULL FROM ins
        UNION ALL
        SELECT $15, json_build_object('signatureId', id, 'kind', 'reminder'), now() + $14::float8 * interval '1 hour', 'reminder:' || id FROM ins
      )
-     SELECT (SELECT id FROM ins) AS id, EXISTS (SELECT 1 FROM letter) AS open, EXISTS (SELECT 1 FROM suppressed) AS suppressed,
+     SELECT (SELECT id FROM ins) AS id, (SELECT held_reason FROM ins) AS held_reason, EXISTS (SELECT 1 FROM letter) AS open, EXISTS (SELECT 1 FROM suppressed) AS suppressed,
             ${counters ? "(SELECT json_agg(json_build_object('key', key, 'points', points, 'expire', expire)) FROM lim)" : 'NULL::json'} AS counted`,
     values: [
       letterId,
@@ -171,13 +171,14 @@ async function insertPending(
       extra.suppressionKey,
       extra.text.language,
       extra.text.version,
+      extra.challengeSolved,
       ...(counters
         ? [counters.keys, counters.expires, counters.now, counters.checks.map((c) => c.key), counters.checks.map((c) => c.points), counters.checks.map((c) => c.name)]
         : []),
     ],
   });
   const row = rows[0];
-  return { id: row?.id ?? null, open: row?.open ?? false, suppressed: row?.suppressed ?? false, counted: row?.counted ?? [] };
+  return { id: row?.id ?? null, heldReason: row?.held_reason ?? null, open: row?.open ?? false, suppressed: row?.suppressed ?? false, counted: row?.counted ?? [] };
 }
 
 /**
@@ -216,12 +217,16 @@ export async function signLetter(
     suppressionKey: suppressionKey(secret, letter.id, normalised),
     text: meta.text,
   };
+  // In challenge mode a signature without a solved challenge (no JavaScript, or a bot) is taken
+  // and answered like any other, but held for review. A solution is checked whenever one comes.
+  const [challenged, challengeSolved] = await Promise.all([isChallengeMode(ctx.db, letter.id), acceptSolution(ctx, letter.id, form.altcha)]);
+  const challengeHold: HeldReason | null = challenged && !challengeSolved ? 'challenge-missing' : null;
   const batch = ctx.limits.inStatement(checks);
   let inserted: Awaited<ReturnType<typeof insertPending>> | null = null;
   let results: LimitResult[];
   if (batch) {
     // Counters and signature together; a disposable address is held whatever the counters say.
-    inserted = await insertPending(ctx, letter.id, form, { ...pending, heldReason: holdReason(normalised, [], []) }, batch);
+    inserted = await insertPending(ctx, letter.id, form, { ...pending, challengeSolved, heldReason: challengeHold ?? holdReason(normalised, [], []) }, batch);
     results = counterResults(batch, inserted.counted);
   } else {
     results = await ctx.limits.consume(checks);
@@ -234,10 +239,14 @@ export async function signLetter(
     return;
   }
   const heldReason = holdReason(normalised, soft, softResults);
-  inserted ??= await insertPending(ctx, letter.id, form, { ...pending, heldReason }, null);
+  inserted ??= await insertPending(ctx, letter.id, form, { ...pending, challengeSolved, heldReason: challengeHold ?? heldReason }, null);
+  // Held by abuse control: in the batch the statement decided, from the counters it consumed.
+  const held = inserted.heldReason;
   if (!inserted.open) throw new LetterNotOpen();
   if (inserted.id) {
-    ctx.log.info({ letterId: letter.id, signatureId: inserted.id, heldReason }, 'signature pending');
+    ctx.log.info({ letterId: letter.id, signatureId: inserted.id, heldReason: held, challengeSolved }, 'signature pending');
+    // Many held signatures in a few minutes put the letter in challenge mode.
+    if (held) await weighRecentSigning(ctx, letter.id);
     return;
   }
   if (inserted.suppressed) {

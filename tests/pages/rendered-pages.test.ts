@@ -7,6 +7,7 @@ import { browser, startTestApp, type TestApp } from '../helpers/test-app';
 import { addCount, BIRTHDAY, FRENCH, seededLetter } from '../integration/sharing/support';
 import { Letter } from '../../src/letters/letter.entity';
 import { LetterResponse } from '../../src/updates/letter-response.entity';
+import { setChallengeMode } from '../../src/abuse';
 
 /**
  * html-validate (its "recommended" preset, less the rules .htmlvalidate.json turns off and says
@@ -119,8 +120,11 @@ describe('rendered pages pass html-validate', () => {
     const letter = await aLetterOf(t.db, organiser, 'owner', { title: 'Organised letter' });
     await aSignature(t.db, letter, { heldReason: 'burst-ip', originHash: 'c'.repeat(32) });
     await aSignature(t.db, letter, { heldReason: 'disposable-domain', status: 'pending', originHash: 'd'.repeat(32) });
+    // In challenge mode: the dashboard shows the mode and its change, the sign form the widget.
+    await setChallengeMode(t.ctx, letter.id, true, { id: organiser.id, name: organiser.name });
     const pages: Array<[string, string]> = [];
     for (const path of [
+      `/letters/${letter.slug}`,
       '/organise',
       '/organise/letters/new',
       `/organise/letters/${letter.slug}`,

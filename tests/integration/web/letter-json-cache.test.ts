@@ -37,7 +37,7 @@ describe('the public letter JSON', () => {
   test('a reader who has the bytes gets 304 Not Modified with no body, and the full answer once they change', async () => {
     const letter = await aLetter(t.db);
     const first = await request(t.app).get(`/letters/${letter.slug}.json`).expect(200);
-    const etag = first.headers.etag as string;
+    const etag = first.headers.etag;
     const again = await request(t.app).get(`/letters/${letter.slug}.json`).set('If-None-Match', etag).expect(304);
     expect(again.text ?? '').toBe('');
     expect(again.headers.etag).toBe(etag);
@@ -69,8 +69,8 @@ describe('the public letter JSON', () => {
     expect(gz.headers.etag).not.toBe(plain.headers.etag);
     // The client unzipped it (as a browser does): the same JSON.
     expect(JSON.parse((gz.body as Buffer).toString('utf8'))).toEqual(plain.body);
-    await request(t.app).get(`/letters/${letter.slug}.json`).set('Accept-Encoding', 'gzip').set('If-None-Match', gz.headers.etag as string).expect(304);
-    await request(t.app).get(`/letters/${letter.slug}.json`).set('Accept-Encoding', 'identity').set('If-None-Match', gz.headers.etag as string).expect(200);
+    await request(t.app).get(`/letters/${letter.slug}.json`).set('Accept-Encoding', 'gzip').set('If-None-Match', gz.headers.etag).expect(304);
+    await request(t.app).get(`/letters/${letter.slug}.json`).set('Accept-Encoding', 'identity').set('If-None-Match', gz.headers.etag).expect(200);
   });
 
   test('is shared for up to a second: a new signature shows within two, while the dashboard has it at once', async () => {

@@ -91,6 +91,12 @@ async function load(db: Client, slug: string, rows: number): Promise<string> {
        FROM generate_series(1, $2::int) AS i`,
     [letter.id, rows],
   );
+  // The verified count as signing and confirming keep it (the export reads it from here).
+  await db.query(
+    `INSERT INTO letter_country_counts (letter_id, country, verified)
+     SELECT letter_id, country, count(*) FROM signatures WHERE letter_id = $1 AND status = 'confirmed' GROUP BY 1, 2`,
+    [letter.id],
+  );
   return letter.id;
 }
 

@@ -22,6 +22,7 @@ import type { PoolClient, QueryArrayResult } from 'pg';
 import type { AppContext } from '../context';
 import { pgPool } from '../db/pool';
 import type { Language, Letter } from '../letters/letter.entity';
+import { VERIFIED_COUNT_SQL } from '../letters/counts.service';
 import { chooseTranslation } from '../letters/letters.service';
 import { initialsOf } from '../signatures';
 import { AppError } from '../web/errors';
@@ -186,9 +187,12 @@ export async function exportSignatures(ctx: AppContext, req: ExportRequest, out:
   let failed: Error | undefined;
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const counts = await client.query<{ total: string; verified: string }>(countsQuery(sel), sel.params);
-    const total = Number(counts.rows[0]?.total ?? 0);
-    const verified = Number(counts.rows[0]?.verified ?? 0);
+    // The verified count is the public one, read from the folded totals in this snapshot; so is the
+    // number of rows of an unfiltered delivery file, which then costs no pass over the signatures.
+    const counted = await client.query<{ n: string }>(VERIFIED_COUNT_SQL, [req.letter.id]);
+    const verified = Number(counted.rows[0]?.n ?? 0);
+    const everyCounted = purpose === 'delivery' && filters.scope === 'verified' && !filters.from && !filters.to && !filters.country && !filters.signedAs;
+    const total = everyCounted ? verified : Number((await client.query<{ total: string }>(countsQuery(sel), sel.params)).rows[0]?.total ?? 0);
     if (req.format === 'pdf' && total > PDF_MAX_ROWS) throw new PdfTooLarge(total);
     // The delivery CSV is written by COPY (copy-csv.ts); every other file from a cursor's rows.
     const byCopy = req.format === 'csv' && purpose === 'delivery';

@@ -60,19 +60,6 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   });
   app.use(requestMetrics());
   app.use(
-    pinoHttp({
-      logger: ctx.log,
-      genReqId: (req) => (req as express.Request).id,
-      // Only method, scrubbed path and timing: no IPs, no cookies, no tokens, no query strings.
-      serializers: {
-        req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, url: scrubUrl(req.url) }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-        err: describeError,
-      },
-      autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/static/') },
-    }),
-  );
-  app.use(
     helmet({
       contentSecurityPolicy: {
         useDefaults: false,
@@ -96,6 +83,25 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
       // the one page others may frame, drops both (src/sharing/sharing.router.ts).
       xFrameOptions: { action: 'deny' },
       crossOriginEmbedderPolicy: false,
+    }),
+  );
+  // The public JSON, read by widgets and scripts thousands of times a second on a viral day: served
+  // from a one-second cache, already gzipped, ahead of the sessions, CSRF and body parsers it does
+  // not use, and not written to the request log, like the static files (it is as public, and errors
+  // are still logged). Only the reader's language (cookie or Accept-Language) matters to it.
+  const page = letterPage(ctx);
+  app.get('/letters/:slug.json', cookieParser(), locale, page.json);
+  app.use(
+    pinoHttp({
+      logger: ctx.log,
+      genReqId: (req) => (req as express.Request).id,
+      // Only method, scrubbed path and timing: no IPs, no cookies, no tokens, no query strings.
+      serializers: {
+        req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, url: scrubUrl(req.url) }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+        err: describeError,
+      },
+      autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/static/') },
     }),
   );
   // Health, readiness and metrics: before sessions and CSRF, for load balancers and monitoring.
@@ -175,7 +181,6 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   // Before the letter page: the updates' own pages under /letters/:slug/… come first.
   app.use(updatesPublicRouter(ctx));
   app.use(versionsRouter(ctx));
-  const page = letterPage(ctx);
   app.use(page.router);
   app.use(integrityRouter(ctx));
   // The sign form shows the letter page again with its errors: the page is handed to it here.

@@ -165,6 +165,7 @@ void withApp(
       const form = parsed.data;
 
       const progress = progressReporter();
+      const started = performance.now();
       let out: fs.WriteStream | null = null;
       let result: ExportResult;
       try {
@@ -202,7 +203,7 @@ void withApp(
       fs.renameSync(file.part, file.final);
       file.part = null;
       process.stdout.write(
-        [`export id: ${result.exportId}`, `sha256:    ${result.sha256}`, `rows:      ${result.rowCount}`, `bytes:     ${result.bytes}`, `file:      ${file.final}`].join('\n') + '\n',
+        [`export id: ${result.exportId}`, `sha256:    ${result.sha256}`, `rows:      ${result.rowCount}`, `bytes:     ${result.bytes}`, `file:      ${file.final}`, `seconds:   ${((performance.now() - started) / 1000).toFixed(2)}`].join('\n') + '\n',
       );
       return 0;
     } catch (e) {

@@ -90,10 +90,7 @@ export function textVersionsQuery(sel: SelectionSql): string {
         GROUP BY 1, 2`;
 }
 
-/** How many rows the file will have, and the letter's verified count, in the same snapshot. */
+/** How many rows the file will have (run in the export's snapshot). */
 export function countsQuery(sel: SelectionSql): string {
-  return `SELECT count(*) FILTER (WHERE ${sel.where}) AS total,
-                 count(*) FILTER (WHERE s.status = 'confirmed' AND s.held_reason IS NULL) AS verified
-            FROM signatures s
-           WHERE s.letter_id = $1`;
+  return `SELECT count(*) AS total FROM signatures s WHERE ${sel.where}`;
 }

@@ -1,13 +1,15 @@
 /**
- * exportSignatures: one letter's signatures, streamed from a PostgreSQL cursor through one of the
- * writers to any Writable, digested on the way, and audited once the last byte has left.
+ * exportSignatures: one letter's signatures, streamed to any Writable, digested on the way, and
+ * audited once the last byte has left.
  *
- * Memory stays flat however many signatures a letter has: rows are read in batches of
- * FETCH_BATCH from a server-side cursor (the next batch is fetched while the writer encodes the
- * current one, so at most two batches are held), and the writers honour backpressure from `out`.
- * The cursor lives in a READ ONLY REPEATABLE READ transaction on a client of its own, so the
- * count announced up front, the verified count on the PDF cover and the rows in the file all come
- * from one snapshot, however many people sign meanwhile.
+ * The delivery CSV, the big one, is written by PostgreSQL's COPY and only passes through here
+ * (copy-csv.ts): Node parses no row. The other files are made by one of the writers from a
+ * server-side cursor, read in batches of FETCH_BATCH (the next batch is fetched while the writer
+ * encodes the current one, so at most two batches are held). Either way memory stays flat however
+ * many signatures a letter has, and backpressure from `out` is honoured. Both run in a READ ONLY
+ * REPEATABLE READ transaction on a client of its own, so the count announced up front, the
+ * verified count on the PDF cover and the rows in the file all come from one snapshot, however
+ * many people sign meanwhile.
  *
  * The audit row is written once the writer has produced the last byte, so it records the bytes
  * that were actually produced (SHA-256, size, row count), and `out` is ended only after that row
@@ -21,12 +23,14 @@ import { recordAudit } from '../audit';
 import type { AppContext } from '../context';
 import { pgPool } from '../db/pool';
 import type { Language, Letter } from '../letters/letter.entity';
+import { VERIFIED_COUNT_SQL } from '../letters/counts.service';
 import { chooseTranslation } from '../letters/letters.service';
 import { auditActorById } from '../organisers';
 import { initialsOf } from '../signatures';
 import { AppError } from '../web/errors';
 import { countryName, isLanguage, tFor } from '../web/i18n';
 import { readAuditSummary } from './audit-summary';
+import { copyCsv } from './copy-csv';
 import { createDigestingStream } from './sha256-tee';
 import { ExportAudit } from './export-audit.entity';
 import { countsQuery, textVersionsQuery, type DbRow, type ExportFilters, type ExportPurpose, NO_FILTERS, rowsQuery, selection, type SelectionSql } from './export-query';
@@ -209,13 +213,18 @@ export async function exportSignatures(ctx: AppContext, req: ExportRequest, out:
   let failed: Error | undefined;
   try {
     await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-    const counts = await client.query<{ total: string; verified: string }>(countsQuery(sel), sel.params);
-    const total = Number(counts.rows[0]?.total ?? 0);
-    const verified = Number(counts.rows[0]?.verified ?? 0);
+    // The verified count is the public one, read from the folded totals in this snapshot; so is the
+    // number of rows of an unfiltered delivery file, which then costs no pass over the signatures.
+    const counted = await client.query<{ n: string }>(VERIFIED_COUNT_SQL, [req.letter.id]);
+    const verified = Number(counted.rows[0]?.n ?? 0);
+    const everyCounted = purpose === 'delivery' && filters.scope === 'verified' && !filters.from && !filters.to && !filters.country && !filters.signedAs;
+    const total = everyCounted ? verified : Number((await client.query<{ total: string }>(countsQuery(sel), sel.params)).rows[0]?.total ?? 0);
     if (req.format === 'pdf' && total > PDF_MAX_ROWS) throw new PdfTooLarge(total);
     // The pack prints every text its signatures are under: counted in the file's snapshot.
     const textVersions = req.format === 'pdf' ? await signedTextVersions(client, sel, req.letter) : undefined;
-    await client.query(`DECLARE export_rows NO SCROLL CURSOR FOR ${rowsQuery(sel, includeEmail)}`, sel.params);
+    // The delivery CSV is written by COPY (copy-csv.ts); every other file from a cursor's rows.
+    const byCopy = req.format === 'csv' && purpose === 'delivery';
+    if (!byCopy) await client.query(`DECLARE export_rows NO SCROLL CURSOR FOR ${rowsQuery(sel, includeEmail)}`, sel.params);
 
     const t = tFor(language);
     const meta: ExportMeta = {
@@ -238,23 +247,27 @@ export async function exportSignatures(ctx: AppContext, req: ExportRequest, out:
     const start: ExportStart = { exportId, fileName, contentType: contentTypes[req.format], total };
     hooks.onStart?.(start);
 
-    let done = 0;
-    const rows = cursorRows(client, rowMapper(language, purpose), (n) => {
-      done += n;
-      hooks.onProgress?.(done, total);
-    });
     // `out` stays open after the writer finishes: it is ended only once the audit row is committed,
     // so a file the recipient receives complete always has its audit row, and an audit failure
     // breaks the download instead of delivering a file nobody can verify.
     const digest = createDigestingStream(out, { end: false });
     let rowCount: number;
     try {
-      ({ rowCount } = await writers[req.format](rows, digest.stream, meta));
+      if (byCopy) {
+        ({ rowCount } = await copyCsv(client, sel, meta, language, digest.stream, (done) => hooks.onProgress?.(done, total)));
+      } else {
+        let done = 0;
+        const rows = cursorRows(client, rowMapper(language, purpose), (n) => {
+          done += n;
+          hooks.onProgress?.(done, total);
+        });
+        ({ rowCount } = await writers[req.format](rows, digest.stream, meta));
+        await client.query('CLOSE export_rows');
+      }
     } catch (err) {
       digest.stream.destroy();
       throw err;
     }
-    await client.query('CLOSE export_rows');
     await client.query('COMMIT');
 
     const sha256 = digest.digest();

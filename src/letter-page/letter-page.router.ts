@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { Router, type Request, type Response } from 'express';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { AppContext } from '../context';
 import type { Letter } from '../letters/letter.entity';
 import { findPublicLetter, letterPublicData, listPublicLetters, renderMarkdown } from '../letters/letters.service';
@@ -11,15 +11,26 @@ import { recentSignatories, type RenderLetterPage, type SignFormState } from '..
 import { publicResponses } from '../updates';
 import { changeNotice } from '../versions';
 import { countryOptions, tFor } from '../web/i18n';
+import { prepareJson, sendPrepared, type PreparedBody } from '../web/cached-response';
 import { MicroCache } from '../web/micro-cache';
+
+/**
+ * The public JSON is shared for this long per process: on a viral day thousands of readers a
+ * second (widgets, share cards, scripts) ask for the count, and each would otherwise cost a letter
+ * read and a count. The count may be a second old, as on every large petition site (UK
+ * Parliament's cached for five); organisers read the exact count on their dashboard.
+ */
+export const LETTER_JSON_CACHE_SECONDS = 1;
+const LETTER_JSON_CACHE_CONTROL = `public, max-age=${LETTER_JSON_CACHE_SECONDS}, stale-while-revalidate=5`;
 
 /**
  * The home page and the public letter page: the one page that shows what several features hold
  * (the count, the newest signers and the sign form, the sharing block, official responses). It
  * sits above them and reads each through its index.ts; `render` is what the sign route uses to
- * show the page again with the form's errors.
+ * show the page again with the form's errors. `json` is the public JSON, which the app mounts ahead
+ * of the middleware that pages need (sessions, CSRF, body parsers): it reads none of them.
  */
-export function letterPage(ctx: AppContext): { router: Router; render: RenderLetterPage } {
+export function letterPage(ctx: AppContext): { router: Router; render: RenderLetterPage; json: RequestHandler } {
   const r = Router();
 
   r.get('/', async (req, res) => {
@@ -72,15 +83,23 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
     return new Promise((resolve, reject) => res.render(view, locals, (err, html) => (err ? reject(err) : resolve(html))));
   }
 
-  r.get('/letters/:slug.json', async (req, res) => {
-    const letter = await findPublicLetter(ctx.db, slugParam(req));
-    const [data, integrity] = await Promise.all([
-      letterPublicData(ctx.db, letter, versionFor(req, letter), ctx.config.BASE_URL),
-      integrityReport(ctx.db, letter.id),
-    ]);
-    res.set('Cache-Control', 'public, max-age=10');
-    res.json({ ...data, integrity });
-  });
+  // One serialisation (and one gzip) per letter, interface language and asked version a second,
+  // whatever the number of readers; a reader who has the bytes already gets a 304.
+  const jsonBodies = new MicroCache<PreparedBody>(LETTER_JSON_CACHE_SECONDS * 1000);
+
+  const json: RequestHandler = async (req, res) => {
+    const slug = slugParam(req);
+    const body = await jsonBodies.get(`${slug}|${req.lang}|${askedLanguage(req) ?? ''}`, async () => {
+      const letter = await findPublicLetter(ctx.db, slug);
+      const [data, integrity] = await Promise.all([
+        letterPublicData(ctx.db, letter, versionFor(req, letter), ctx.config.BASE_URL),
+        integrityReport(ctx.db, letter.id),
+      ]);
+      return prepareJson({ ...data, integrity });
+    });
+    res.set('Cache-Control', LETTER_JSON_CACHE_CONTROL);
+    sendPrepared(req, res, body);
+  };
 
   r.get('/letters/:slug', async (req, res) => {
     const slug = slugParam(req);
@@ -91,5 +110,5 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
     res.type('html').send(html.replaceAll(CSRF_SLOT, (res.locals.csrfToken as () => string)()));
   });
 
-  return { router: r, render: renderLetter };
+  return { router: r, render: renderLetter, json };
 }

@@ -29,12 +29,12 @@ export async function recordCountChanges(tx: EntityManager, letterId: string, by
   );
 }
 
+/** One letter's verified count as a query with one parameter, the letter id, giving one row `n`. */
+export const VERIFIED_COUNT_SQL = `SELECT (SELECT coalesce(sum(verified), 0) FROM letter_country_counts WHERE letter_id = $1)
+          + (SELECT coalesce(sum(delta), 0) FROM signature_count_deltas WHERE letter_id = $1) AS n`;
+
 export async function verifiedCount(db: DataSource | EntityManager, letterId: string): Promise<number> {
-  const rows: Array<{ n: string }> = await db.query(
-    `SELECT (SELECT coalesce(sum(verified), 0) FROM letter_country_counts WHERE letter_id = $1)
-          + (SELECT coalesce(sum(delta), 0) FROM signature_count_deltas WHERE letter_id = $1) AS n`,
-    [letterId],
-  );
+  const rows: Array<{ n: string }> = await db.query(VERIFIED_COUNT_SQL, [letterId]);
   return Number(rows[0]?.n ?? 0);
 }
 

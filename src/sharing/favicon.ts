@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { renderAsync } from '@resvg/resvg-js';
 import { PROJECT_ROOT } from '../paths';
 
 /** The icon pages link as SVG (public/favicon.svg); /favicon.ico is made from it. */
@@ -40,6 +39,7 @@ let ico: Promise<Buffer> | null = null;
 export function faviconIco(): Promise<Buffer> {
   ico ??= (async () => {
     const svg = await readFile(FAVICON_SVG);
+    const { renderAsync } = await import('@resvg/resvg-js');
     const images = await Promise.all(
       ICO_SIZES.map(async (size) => {
         const rendered = await renderAsync(svg, { fitTo: { mode: 'width', value: size }, font: { loadSystemFonts: false } });

@@ -9,8 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import satori, { type Font } from 'satori';
-import { renderAsync } from '@resvg/resvg-js';
+import type { Font } from 'satori';
 
 export interface ShareImageInput {
   title: string;
@@ -248,6 +247,8 @@ function buildTree(input: ShareImageInput): SatoriElement {
 
 /** Render the share image. Resolves to PNG bytes (1200×630). */
 export async function renderShareImage(input: ShareImageInput): Promise<Buffer> {
+  // Loaded on the first image, not at start: ~15 MB that the commands and the worker never need.
+  const [{ default: satori }, { renderAsync }] = await Promise.all([import('satori'), import('@resvg/resvg-js')]);
   const fonts = await loadFonts();
   // satori's declared parameter type is React's ReactNode; our plain element
   // objects are exactly what JSX produces, so this cast is only for the types.

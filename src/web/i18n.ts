@@ -106,6 +106,11 @@ export function countryName(code: string, lang: Language): string {
   return countries.getName(code, lang, { select: 'official' }) ?? code;
 }
 
+/** Every ISO 3166 alpha-2 code the catalogue knows. */
+export function allCountryCodes(): string[] {
+  return Object.keys(countries.getAlpha2Codes());
+}
+
 export function isCountryCode(code: string): boolean {
   return countries.isValid(code) && code.length === 2;
 }

@@ -326,6 +326,20 @@ export async function publicCount(baseUrl: string, slug = SLUG): Promise<number>
   return data.signatureCount;
 }
 
+/**
+ * Waits until the public count is `expected` and returns it. The public JSON is shared for a
+ * second per process (the count may be that old), so a change shows within about a second, never
+ * at once; past `withinMs` the last count seen is returned for the test to compare.
+ */
+export async function publicCountBecomes(baseUrl: string, expected: number, withinMs = 3_000, slug = SLUG): Promise<number> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    const n = await publicCount(baseUrl, slug);
+    if (n === expected || Date.now() > deadline) return n;
+    await sleep(100);
+  }
+}
+
 /** A raw HTTP request with a timing, for answers that must come back fast. */
 export function timedGet(url: string, timeoutMs: number): Promise<{ status: number; body: string; ms: number }> {
   const started = Date.now();

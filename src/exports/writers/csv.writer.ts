@@ -51,8 +51,13 @@ function cellEncoder(column: ExportColumn): CellEncoder {
   return (row) => csvField(humanCellText(row, column));
 }
 
-function headerLine(meta: ExportMeta): string {
+function headerLine(meta: Pick<ExportMeta, 'columns' | 'labels'>): string {
   return meta.columns.map((column) => csvField(meta.labels[column])).join(',') + CRLF;
+}
+
+/** What comes before the first record: the BOM and the header line. */
+export function csvPreamble(meta: Pick<ExportMeta, 'columns' | 'labels'>): string {
+  return BOM + headerLine(meta);
 }
 
 function recordEncoder(columns: readonly ExportColumn[]): CellEncoder {
@@ -68,5 +73,5 @@ function recordEncoder(columns: readonly ExportColumn[]): CellEncoder {
 export const writeCsv: ExportWriter = async (rows, out, meta) => {
   if (meta.columns.length === 0) throw new Error('CSV export needs at least one column');
   const encode = recordEncoder(meta.columns);
-  return writeTextRecords(rows, out, BOM + headerLine(meta), encode, CSV_CHUNK_CHARS);
+  return writeTextRecords(rows, out, csvPreamble(meta), encode, CSV_CHUNK_CHARS);
 };

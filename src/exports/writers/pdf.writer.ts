@@ -54,7 +54,7 @@ export const writePdf: ExportWriter = async (rows, out, meta) => {
   const guard = new OutputGuard(out);
   try {
     const labels = packLabels(meta.language);
-    const doc = createDocument(meta);
+    const doc = await createDocument(meta);
     doc.pipe(out);
     drawCover(doc, meta, labels);
     drawLetter(doc, meta);

@@ -19,7 +19,7 @@
  * whole sheet accumulate in memory.
  */
 import { Stream } from 'stream';
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import { humanCellText, neutraliseFormula } from '../cell-text';
 import { ExportColumn, ExportMeta, ExportRow, ExportWriter } from '../export-row';
 import { OutputGuard } from '../stream-helpers';
@@ -111,8 +111,16 @@ async function letOutputCatchUp(sheet: ExcelJS.Worksheet, out: NodeJS.WritableSt
   guard.check();
 }
 
-function createWorkbook(out: NodeJS.WritableStream, meta: ExportMeta): ExcelJS.stream.xlsx.WorkbookWriter {
-  const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({
+/**
+ * exceljs is loaded on the first XLSX export, not at start: it is ~13 MB of memory that a web
+ * process, a worker or a CSV export never needs.
+ */
+async function loadExcel(): Promise<typeof ExcelJS> {
+  return (await import('exceljs')).default;
+}
+
+function createWorkbook(excel: typeof ExcelJS, out: NodeJS.WritableStream, meta: ExportMeta): ExcelJS.stream.xlsx.WorkbookWriter {
+  const workbook = new excel.stream.xlsx.WorkbookWriter({
     // exceljs types want a Stream class; any Node writable is one at runtime.
     stream: out as unknown as Stream,
     useStyles: true, // needed for the bold header and the date format
@@ -129,7 +137,7 @@ export const writeXlsx: ExportWriter = async (rows, out, meta) => {
   if (meta.columns.length === 0) throw new Error('XLSX export needs at least one column');
   const guard = new OutputGuard(out);
   try {
-    const workbook = createWorkbook(out, meta);
+    const workbook = createWorkbook(await loadExcel(), out, meta);
     const sheet = workbook.addWorksheet(SHEET_NAME, { views: [{ state: 'frozen', ySplit: 1 }] });
     sheet.autoFilter = { from: { row: 1, column: 1 }, to: { row: 1, column: meta.columns.length } };
     defineColumns(sheet, meta);

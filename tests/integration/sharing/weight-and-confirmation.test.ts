@@ -53,7 +53,7 @@ describe('page weight', () => {
   test('the public JSON and the static files are cacheable', async () => {
     await seededLetter(t.db);
     const json = await request(t.app).get(`/letters/${BIRTHDAY}.json`).expect(200);
-    expect(json.headers['cache-control']).toBe('public, max-age=10');
+    expect(json.headers['cache-control']).toBe('public, max-age=1, stale-while-revalidate=5');
     for (const f of ['/static/site.css', '/static/sharing.css', '/static/share.js']) {
       const res = await request(t.app).get(f).expect(200);
       expect(res.headers['cache-control']).toMatch(/public, max-age=\d{4,}/);

@@ -5,7 +5,6 @@
  */
 import { readFileSync } from 'fs';
 import { dirname, join } from 'path';
-import PDFDocument from 'pdfkit';
 import type { ExportMeta } from '../../export-row';
 import type { PackLabels } from './labels';
 import { COLOR, CONTENT_WIDTH, type Doc, drawRule, FONT, MARGIN, PAGE } from './layout';
@@ -185,7 +184,9 @@ function compactPagesAsTheyFill(doc: Doc): void {
 // Document
 // ---------------------------------------------------------------------------
 
-export function createDocument(meta: ExportMeta): Doc {
+/** pdfkit is loaded on the first PDF, not at start: ~14 MB that other processes and files never need. */
+export async function createDocument(meta: ExportMeta): Promise<Doc> {
+  const { default: PDFDocument } = await import('pdfkit');
   const doc = new PDFDocument({
     size: PAGE.size,
     margins: MARGIN,

@@ -240,6 +240,8 @@ export async function setChallengeMode(ctx: AppContext, letterId: string, on: bo
  * a look at most every few seconds, not one query per bot request.
  */
 const lastLook = new Map<string, number>();
+/** Held signatures this process saw since it last looked, per letter. */
+const heldSinceLook = new Map<string, number>();
 const LOOK_EVERY_MS = 2_000;
 
 /**
@@ -251,10 +253,20 @@ const LOOK_EVERY_MS = 2_000;
  */
 export async function weighRecentSigning(ctx: AppContext, letterId: string): Promise<void> {
   const now = Date.now();
-  if ((lastLook.get(letterId) ?? 0) > now - LOOK_EVERY_MS) return;
-  if (lastLook.size > 10_000) lastLook.clear();
-  lastLook.set(letterId, now);
   const c = ctx.config;
+  // At most one look every two seconds, unless enough held signatures arrived since the last one
+  // to tip the balance: a fast burst must not slip through between two looks.
+  const seen = (heldSinceLook.get(letterId) ?? 0) + 1;
+  if ((lastLook.get(letterId) ?? 0) > now - LOOK_EVERY_MS && seen < c.CHALLENGE_MIN_HELD) {
+    heldSinceLook.set(letterId, seen);
+    return;
+  }
+  if (lastLook.size > 10_000) {
+    lastLook.clear();
+    heldSinceLook.clear();
+  }
+  lastLook.set(letterId, now);
+  heldSinceLook.set(letterId, 0);
   const { rows } = await pgPool(ctx.db).query<{ total: number; held: number }>({
     name: 'challenge-weigh-recent',
     text: `SELECT count(*)::int AS total, count(*) FILTER (WHERE held_reason IS NOT NULL OR released_at IS NOT NULL)::int AS held

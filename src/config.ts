@@ -87,7 +87,7 @@ const schema = z.object({
    * a second (measured in the end-to-end suite); the server pays one attempt per challenge.
    */
   CHALLENGE_COST: z.coerce.number().int().min(1).default(1000),
-  CHALLENGE_MAX_ATTEMPTS: z.coerce.number().int().min(2).default(200),
+  CHALLENGE_MAX_ATTEMPTS: z.coerce.number().int().min(2).default(800),
   /** Minutes a challenge stays valid (its solution is remembered as long, so it signs once). */
   CHALLENGE_EXPIRES_MINUTES: z.coerce.number().int().min(1).default(30),
   /**

@@ -8,7 +8,8 @@ import { startTestApp, type TestApp } from '../helpers/test-app';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await startTestApp();
+  // No worker: it folds the deltas away every 200 ms, and the test reads them.
+  t = await startTestApp({}, { worker: false });
 });
 afterAll(async () => {
   await t.close();

@@ -1,5 +1,5 @@
 /**
- * npm run bench:export [-- --rows 1000000]
+ * npm run bench:export [-- --rows 1000000] [--formats csv,json,xlsx,pdf]
  *
  * How fast and in how much memory the export command streams a big letter, each file beside
  * PostgreSQL's own `COPY (SELECT …) TO STDOUT WITH CSV` of the same rows, measured in the same run.
@@ -26,6 +26,7 @@ import { Client } from 'pg';
 import { migrateAll } from '../src/db/connect';
 import { createDataSource } from '../src/data-source';
 import { createLogger } from '../src/logger';
+import { EXPORT_NODE_FLAGS } from './export-flags';
 
 const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const ROOT = path.resolve(__dirname, '..');
@@ -49,7 +50,7 @@ function timed(cmd: string, args: string[], env: Record<string, string> = {}): T
 
 /** The export command, compiled, as production runs it. */
 function exportCommand(url: string, slug: string, format: string, out: string): Timed & { seconds: number; rows: number; bytes: number } {
-  const r = timed(process.execPath, [path.join(ROOT, 'dist/src/cli/export.js'), slug, '--format', format, '--out', out], {
+  const r = timed(process.execPath, [...EXPORT_NODE_FLAGS, path.join(ROOT, 'dist/src/cli/export.js'), slug, '--format', format, '--out', out], {
     NODE_ENV: 'development',
     DATABASE_URL: url,
     LOG_LEVEL: 'warn',
@@ -103,7 +104,8 @@ async function load(db: Client, slug: string, rows: number): Promise<string> {
 const fmt = (n: number, digits = 0) => n.toLocaleString('en-GB', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' } } });
+  const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, formats: { type: 'string', default: 'csv,json,xlsx,pdf' } } });
+  const formats = new Set(values.formats.split(',').map((f) => f.trim()));
   const big = Number(values.rows);
   if (!Number.isSafeInteger(big) || big < 100) throw new Error('--rows must be a whole number ≥ 100');
   const mid = Math.round(big / 10);
@@ -146,7 +148,7 @@ async function main(): Promise<void> {
       { format: 'json', slug: 'bench-mid', rows: mid, letterId: ids.mid },
       { format: 'xlsx', slug: 'bench-mid', rows: mid, letterId: ids.mid },
       { format: 'pdf', slug: 'bench-small', rows: small, letterId: ids.small },
-    ];
+    ].filter((c) => formats.has(c.format));
     const header = `${'format'.padEnd(6)} ${'rows'.padStart(10)} ${'export s'.padStart(9)} ${'wall s'.padStart(7)} ${'rows/s'.padStart(10)} ${'MB out'.padStart(7)} ${'peak RSS'.padStart(9)}   reference: COPY … TO CSV of the same rows (wall, peak RSS), and export time / COPY time`;
     process.stdout.write(`${header}\n${'-'.repeat(header.length)}\n`);
     try {

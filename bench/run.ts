@@ -7,6 +7,7 @@ import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { Client } from 'pg';
 import { SMTPServer } from 'smtp-server';
+import { EXPORT_NODE_FLAGS } from './export-flags';
 import { openLoop, type OpenLoopFigures, type OpenLoopRequest } from './open-loop';
 import { meetsTargets, viralRun, viralTable, type ViralFigures, type ViralMail } from './viral-day';
 
@@ -763,7 +764,7 @@ function exportStage(letterId: string): void {
   if (fs.existsSync(cli)) {
     runners.push({
       label: 'export command',
-      run: () => timed(process.execPath, [cli, 'bench-export', '--format', 'csv', '--include-email', '--out', out], appEnv('worker')),
+      run: () => timed(process.execPath, [...EXPORT_NODE_FLAGS, cli, 'bench-export', '--format', 'csv', '--include-email', '--out', out], appEnv('worker')),
     });
   }
   runners.push({
@@ -795,7 +796,7 @@ function exportStage(letterId: string): void {
     row(`${label}: peak RSS`, 'MB').ref[0] = median(copy.map((x) => x.rssMb));
   });
   notes.push(
-    `export: "export command" is \`npm run export -- bench-export --format csv --include-email --out FILE\` (compiled, node dist/src/cli/export.js); "cursor → CSV writer" is bench/export-child.ts (DECLARE/FETCH 10000 → src/exports/writers/csv.writer.ts); reference: psql \\copy (same rows, same order) to a file; time is wall time of the child process, RSS its peak (/usr/bin/time -v)`,
+    `export: "export command" is \`npm run export:prod -- bench-export --format csv --include-email --out FILE\` (node --max-semi-space-size=2 dist/src/cli/export.js); "cursor → CSV writer" is bench/export-child.ts (DECLARE/FETCH 10000 → src/exports/writers/csv.writer.ts); reference: psql \\copy (same rows, same order) to a file; time is wall time of the child process, RSS its peak (/usr/bin/time -v)`,
   );
   notes.push(`export files: last ours ${(fs.statSync(out).size / 1e6).toFixed(0)} MB, COPY ${(fs.statSync(copyOut).size / 1e6).toFixed(0)} MB`);
 }

@@ -103,14 +103,15 @@ export async function findLetterById(db: DataSource, id: string): Promise<Letter
 }
 
 /**
- * A letter by id for the emails about its signatures, kept per process for two seconds: on a viral
- * day the worker sends hundreds of emails a second about one letter, and each would otherwise read
- * it again. An edit reaches the emails within those two seconds.
+ * A letter by id, kept per process for two seconds, for what is read about one letter hundreds of
+ * times a second on a viral day: the emails about its signatures (the worker) and the pages the
+ * emailed links open (confirming, withdrawing), which show its title. An edit reaches them within
+ * those two seconds.
  */
-const mailedLetters = new MicroCache<Letter>(2_000);
+const recentLetters = new MicroCache<Letter>(2_000);
 
-export function findLetterForMail(db: DataSource, id: string): Promise<Letter> {
-  return mailedLetters.get(id, () => findLetterById(db, id));
+export function findRecentLetter(db: DataSource, id: string): Promise<Letter> {
+  return recentLetters.get(id, () => findLetterById(db, id));
 }
 
 /**
@@ -125,8 +126,9 @@ export function findSignableLetter(db: DataSource, slug: string): Promise<Letter
   return signable.get(slug, () => findPublicLetter(db, slug));
 }
 
-/** Forgets a letter's cached copy after an edit in this process (old and new slug). */
-export function forgetSignableLetter(...slugs: string[]): void {
+/** Forgets a letter's cached copies after an edit in this process (by id, and by old and new slug). */
+export function forgetCachedLetter(id: string, ...slugs: string[]): void {
+  recentLetters.forget(id);
   for (const slug of slugs) signable.forget(slug);
 }
 

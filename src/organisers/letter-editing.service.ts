@@ -3,7 +3,7 @@ import { type AuditActor, recordAudit } from '../audit';
 import type { AppContext } from '../context';
 import { Letter, type Language } from '../letters/letter.entity';
 import { LetterTranslation } from '../letters/letter-translation.entity';
-import { forgetSignableLetter } from '../letters/letters.service';
+import { forgetCachedLetter } from '../letters/letters.service';
 import { firstVersionNumber, keepRemovedText, versionForEdit } from '../versions';
 import { Forbidden } from '../web/errors';
 import { OWNER_ONLY } from './auth.middleware';
@@ -182,7 +182,7 @@ export async function updateLetter(ctx: AppContext, letter: Letter, role: Letter
       return { ok: true, slug };
     });
     // After the commit: a signature arriving meanwhile must not cache the old version again.
-    forgetSignableLetter(letter.slug, slug);
+    forgetCachedLetter(letter.id, letter.slug, slug);
     return outcome;
   } catch (e) {
     if (isUniqueViolation(e, 'letters_slug_unique')) return { ok: false, errors: { slug: 'organisers.errors.slugTaken' } };

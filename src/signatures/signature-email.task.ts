@@ -1,5 +1,5 @@
 import type { AppContext } from '../context';
-import { chooseTranslation, findLetterForMail } from '../letters/letters.service';
+import { chooseTranslation, findRecentLetter } from '../letters/letters.service';
 import type { Language } from '../letters/letter.entity';
 import { pgPool } from '../db/pool';
 import { hashToken, rawToken, WITHDRAW_TOKEN_TTL_HOURS } from './tokens';
@@ -66,7 +66,7 @@ export async function sendSignatureEmail(ctx: AppContext, mailer: Mailer, job: S
   const { sig, tokens } = due;
   const [withdrawToken, confirmToken = null] = tokens;
 
-  const letter = await findLetterForMail(ctx.db, sig.letter_id);
+  const letter = await findRecentLetter(ctx.db, sig.letter_id);
   const translation = chooseTranslation(letter.translations, letter.defaultLanguage, [sig.language]);
   const base = ctx.config.BASE_URL;
   const links = {

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
 import { VISIBILITIES } from '../letters/letter.entity';
-import { chooseTranslation, findLetterById } from '../letters/letters.service';
+import { chooseTranslation, findRecentLetter } from '../letters/letters.service';
 import { shareBlock } from '../sharing';
 import { tokenPageHeaders } from '../web/token-page';
 import { parseForm } from '../web/validate';
@@ -22,7 +22,7 @@ export function signaturesRouter(ctx: AppContext): Router {
   const r = Router();
 
   async function letterView(letterId: string, lang: Parameters<typeof chooseTranslation>[2][number]) {
-    const letter = await findLetterById(ctx.db, letterId);
+    const letter = await findRecentLetter(ctx.db, letterId);
     const version = chooseTranslation(letter.translations, letter.defaultLanguage, [lang]);
     return { letter, version };
   }

@@ -148,6 +148,33 @@ describe('the workspace', () => {
     expect(en.text).toContain('name="fullName"');
   });
 
+  test("a signer's confirmation page shows an edited title at once (the letter is cached per process)", async () => {
+    const organiser = await anOrganiser(t.db);
+    const b = await signInAs(t.app, t.smtp, organiser.email);
+    const slug = uniqueSlug();
+    await create(b, letterForm(slug, { status: 'open' }));
+    const signer = browser(t.app);
+    const csrf = await signer.csrfFrom(`/letters/${slug}`);
+    const email = `cached-title-${n}@example.org`;
+    await signer.agent
+      .post(`/letters/${slug}/sign`)
+      .type('form')
+      .send({ fullName: 'Ася Касымова', email, country: 'KZ', visibility: 'public', _csrf: csrf })
+      .expect(303);
+    const [mail] = await t.smtp.waitFor(email);
+    const link = new URL(linkFrom(mail, '/s/confirm/')).pathname;
+    expect((await browser(t.app).agent.get(link).expect(200)).text).toContain('Free the journalists');
+
+    const saved = await postForm(b, `/organise/letters/${slug}/edit`, `/organise/letters/${slug}/edit`, {
+      ...letterForm(slug, { status: 'open', tr0_title: 'Free every journalist' }),
+      action: 'save',
+    });
+    expect(saved.status).toBe(303);
+    const page = (await browser(t.app).agent.get(link).expect(200)).text;
+    expect(page).toContain('Free every journalist');
+    expect(page).not.toContain('Free the journalists<');
+  });
+
   test('an editor edits the text but cannot change the status or the slug', async () => {
     const owner = await anOrganiser(t.db);
     const editor = await anOrganiser(t.db);

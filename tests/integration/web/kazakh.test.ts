@@ -141,6 +141,11 @@ describe('letters in Kazakh', () => {
     expect(kk.text).toContain('Әділет министріне');
     expect(kk.text).toMatch(/<link rel="alternate" hreflang="kk" href="[^"]+\?lang=kk">/);
     expect(kk.text).toMatch(/<meta property="og:locale" content="kk_KZ">/);
+    // Share texts in Kazakh, and a share image for the Kazakh version.
+    const telegram = /<a class="share-telegram" href="([^"]+)"/.exec(kk.text)?.[1] ?? '';
+    expect(decodeURIComponent(telegram.replace(/&amp;/g, '&'))).toContain('«Журналистерді босатыңыз» ашық хатын оқып, атыңызды қосыңыз:');
+    const png = await request(t.app).get(`/letters/${letter.slug}/share.png?lang=kk`).expect(200);
+    expect(png.headers['content-type']).toBe('image/png');
     // The English reader sees a link to the Kazakh version, named in Kazakh.
     const en = await request(t.app).get(`/letters/${letter.slug}?lang=en`).expect(200);
     expect(en.text).toMatch(new RegExp(`<a href="/letters/${letter.slug}\\?lang=kk" hreflang="kk" lang="kk">Қазақша</a>`));
@@ -163,7 +168,7 @@ describe('letters in Kazakh', () => {
     const csrf = await b.csrfFrom(`/letters/${letter.slug}?lang=kk`);
     const res = await b.agent.post(`/letters/${letter.slug}/sign?lang=kk`).type('form').send({ ...form, _csrf: csrf });
     expect(res.status).toBe(303);
-    const check = await b.agent.get(res.headers.location as string).expect(200);
+    const check = await b.agent.get(res.headers.location).expect(200);
     expect(check.text).toContain('Электрондық поштаңызды тексеріңіз');
 
     const [mail] = await t.smtp.waitFor(form.email);

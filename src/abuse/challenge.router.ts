@@ -21,6 +21,7 @@ const ALTCHA_FILES: Record<string, string> = {
   'i18n-uk.js': 'i18n/uk.js',
   'i18n-ru.js': 'i18n/ru.js',
   'i18n-fr.js': 'i18n/fr-fr.js',
+  'i18n-kk.js': 'i18n/kk.js',
 };
 
 /** A letter's challenge (JSON, fetched by the widget) and the widget's files. */

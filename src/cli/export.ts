@@ -17,7 +17,7 @@ const USAGE = `Usage:
   npm run export -- <letter-slug> --format csv|xlsx|json|pdf [--out FILE]
       [--all] [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--country UA]
       [--signed-as individual|organisation] [--columns name,country,city,organisation,signedAs,signedAt,source]
-      [--include-email] [--purpose delivery|publication] [--lang en|uk|ru|fr] [--as organiser@example.org]
+      [--include-email] [--purpose delivery|publication] [--lang en|uk|ru|fr|kk] [--as organiser@example.org]
 
   Verified signatures only unless --all (which adds pending and held ones, never invalidated).
   --out defaults to <slug>-<date>-<export id>.<ext> in the current folder; a folder puts that name there.

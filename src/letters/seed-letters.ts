@@ -9,9 +9,10 @@
  * article gives about the letter Ukrainian human rights defenders presented to
  * the French authorities; its original text is not quoted in the article.
  */
+import type { Language } from '../web/languages';
 
 export interface SeedTranslation {
-  language: 'en' | 'uk' | 'ru' | 'fr';
+  language: Language;
   title: string;
   /** For page titles and share cards (at most 70 characters with the site name). */
   shortTitle: string;
@@ -24,7 +25,7 @@ export interface SeedTranslation {
 
 export interface SeedLetter {
   slug: string;
-  defaultLanguage: 'en' | 'uk' | 'ru' | 'fr';
+  defaultLanguage: Language;
   goal: number | null;
   publicNamesDefault: 'public' | 'initials' | 'private';
   translations: SeedTranslation[];

@@ -14,7 +14,7 @@ import { countBucket, SHARE_IMAGE_HEIGHT, SHARE_IMAGE_WIDTH } from './share-imag
 import { shareLinks, type ShareNetwork } from './share-links';
 
 /** Open Graph wants language_TERRITORY; each language's most common reading territory. */
-export const OG_LOCALES: Record<Language, string> = { en: 'en_GB', uk: 'uk_UA', ru: 'ru_RU', fr: 'fr_FR' };
+export const OG_LOCALES: Record<Language, string> = { en: 'en_GB', uk: 'uk_UA', ru: 'ru_RU', fr: 'fr_FR', kk: 'kk_KZ' };
 
 /** The embed's size in the snippet and in oEmbed answers. */
 export const EMBED_WIDTH = 420;

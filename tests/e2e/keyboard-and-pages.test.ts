@@ -127,4 +127,23 @@ describe('keyboard and the remaining pages', () => {
       await page.context().close();
     }
   });
+
+  test('the pages in Kazakh answer 200, say they are in Kazakh and pass axe', async () => {
+    const kk = text('kk');
+    const context = await browser.newContext({ locale: 'kk-KZ', viewport: { width: 360, height: 640 } });
+    context.setDefaultTimeout(15000);
+    const page = await context.newPage();
+    try {
+      for (const path of ['/', `/letters/${LETTER.slug}`, `/letters/${LETTER.slug}/integrity`, '/verify', '/login']) {
+        // The browser's own language picks Kazakh: no ?lang= on the address.
+        const res = await page.goto(`${server.origin}${path}`);
+        expect({ path, status: res?.status() }).toEqual({ path, status: 200 });
+        expect(await page.getAttribute('html', 'lang')).toBe('kk');
+        expect(await page.getByRole('link', { name: kk('nav.skip') }).count()).toBe(1);
+        await evidence.check(page, `kk-${path.split('/').pop() || 'home'}`);
+      }
+    } finally {
+      await context.close();
+    }
+  });
 });

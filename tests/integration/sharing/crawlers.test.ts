@@ -154,7 +154,7 @@ describe('/.well-known/security.txt', () => {
     expect(at).toBeGreaterThan(Date.now());
     expect(at).toBeLessThan(Date.now() + 365 * 86400_000);
     expect(fields.filter(([k]) => k === 'canonical').map(([, v]) => v)).toEqual([`${BASE}/.well-known/security.txt`]);
-    expect(fields.find(([k]) => k === 'preferred-languages')?.[1]).toBe('en, uk, ru, fr');
+    expect(fields.find(([k]) => k === 'preferred-languages')?.[1]).toBe('en, uk, ru, fr, kk');
     for (const [k] of fields) expect(['contact', 'expires', 'canonical', 'preferred-languages', 'policy', 'encryption', 'acknowledgments', 'hiring']).toContain(k);
   });
 

@@ -75,7 +75,7 @@ describe('the letter page declares itself to link previews and search engines', 
 });
 
 describe('the home page declares its language versions', () => {
-  test.each(['en', 'uk', 'ru', 'fr'] as const)('in %s: a canonical URL, one alternate per language and x-default on the English one', async (lang) => {
+  test.each(['en', 'uk', 'ru', 'fr', 'kk'] as const)('in %s: a canonical URL, one alternate per language and x-default on the English one', async (lang) => {
     const html = (await request(t.app).get(`/?lang=${lang}`).expect(200)).text;
     expect(linkHrefs(html, 'rel="canonical"')).toEqual([`${BASE}/?lang=${lang}`]);
     const alternates = [...html.matchAll(/<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">/g)].map((m) => [m[1], m[2]]);
@@ -84,6 +84,7 @@ describe('the home page declares its language versions', () => {
       ['uk', `${BASE}/?lang=uk`],
       ['ru', `${BASE}/?lang=ru`],
       ['fr', `${BASE}/?lang=fr`],
+      ['kk', `${BASE}/?lang=kk`],
       ['x-default', `${BASE}/?lang=en`],
     ]);
   });

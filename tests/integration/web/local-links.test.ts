@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { LANGUAGES } from '../../../src/web/languages';
 
 let t: TestApp;
 let server: http.Server;
@@ -42,7 +43,7 @@ describe('no foreign links on our pages', () => {
       expect(res.status).toBe(404);
       const hrefs = links(res.body);
       const languageLinks = hrefs.filter((h) => /\?lang=\w\w$/.test(h) && !h.startsWith('/feeds/'));
-      expect(languageLinks.length).toBe(4);
+      expect(languageLinks.length).toBe(LANGUAGES.length);
       for (const href of hrefs) {
         expect(href).not.toContain('evil.example');
         // Exactly one slash, then not a slash or a backslash: a path on this site.

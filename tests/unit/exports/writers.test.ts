@@ -342,7 +342,8 @@ describe('PDF delivery pack', () => {
   it('uses the built-in cover labels for the export language, falling back to English', async () => {
     expect(packLabels('uk-UA').signatories).toBe('Підписанти');
     expect(packLabels('fr').to).toBe('À\u00a0:');
-    expect(packLabels('kk').signatories).toBe('Signatories');
+    expect(packLabels('kk').signatories).toBe('Қол қоюшылар');
+    expect(packLabels('de').signatories).toBe('Signatories');
     const { bytes } = await render('pdf', rows.slice(0, 3), meta({ language: 'ru', footerText: 'Проверка: undersigned.example' }));
     const ru = (await pdfParse(bytes)).text;
     expect(ru).toContain('Подтверждённые подписи');

@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { LANGUAGES } from '../../../src/web/languages';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const LOCALES = path.join(ROOT, 'locales');
-const LANGS = ['en', 'uk', 'ru', 'fr'] as const;
+const LANGS = LANGUAGES;
 const PLURAL = /_(zero|one|two|few|many|other)$/;
 
 type Tree = { [k: string]: string | Tree };
@@ -76,6 +77,12 @@ describe('interface catalogues', () => {
   test.each(['uk', 'ru'])('%s has every plural form its grammar needs for counts', (lang) => {
     const raw = [...flatten(read(lang, 'common.json')).keys()];
     for (const form of ['one', 'few', 'many', 'other']) expect(raw).toContain(`letter.signatures_${form}\u0000raw`);
+  });
+
+  test('kk has the two plural forms Kazakh counts with, and only those', () => {
+    expect(new Intl.PluralRules('kk').resolvedOptions().pluralCategories.sort()).toEqual(['one', 'other']);
+    const raw = [...flatten(read('kk', 'common.json')).keys()].filter((k) => k.startsWith('letter.signatures_'));
+    expect(raw.sort()).toEqual(['letter.signatures_one\u0000raw', 'letter.signatures_other\u0000raw']);
   });
 
   test.each(namespaces)('%s keeps every {{placeholder}} of the English message', (file) => {

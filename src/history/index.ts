@@ -1,0 +1,2 @@
+export { countHistory, dailyTotals, historyCsv, type CountHistory, type HistoryPeriod } from './history.service';
+export { historyRoutes } from './history.router';

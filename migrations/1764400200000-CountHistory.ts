@@ -6,8 +6,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * Each count delta now says when it happened (`at`, the transaction's time, so every writer of
  * deltas gets it without a change). The fold that moves deltas into the per-country totals also
- * adds them to `letter_count_hours`, one row per letter, hour (UTC) and country: a withdrawal or
- * an invalidation subtracts in the hour it happened, as it did from the count people saw then.
+ * adds them to `letter_count_hours`, one row per letter, hour (UTC) and country, and to
+ * `letter_count_days`, the same per UTC day: a withdrawal or an invalidation subtracts in the hour
+ * it happened, as it did from the count people saw then. Readers take days from the one and the
+ * last week's hours from the other.
  * Readers add the unfolded deltas, so the history ends at the exact count, and no request reads a
  * signature row.
  *
@@ -29,6 +31,15 @@ export class CountHistory1764400200000 implements MigrationInterface {
         country char(2) NOT NULL,
         delta integer NOT NULL,
         PRIMARY KEY (letter_id, hour, country)
+      )`);
+    // The same per day, so a letter signed for years reads a few rows a day, not a few an hour.
+    await q.query(`
+      CREATE TABLE letter_count_days (
+        letter_id uuid NOT NULL REFERENCES letters(id) ON DELETE CASCADE,
+        day date NOT NULL,
+        country char(2) NOT NULL,
+        delta integer NOT NULL,
+        PRIMARY KEY (letter_id, day, country)
       )`);
     await q.query(`LOCK TABLE letter_country_counts IN SHARE MODE`);
     await q.query(`
@@ -52,10 +63,14 @@ export class CountHistory1764400200000 implements MigrationInterface {
         FROM (SELECT letter_id, country, sum(delta) AS n FROM letter_count_hours GROUP BY 1, 2) s
        WHERE s.n <> 0 AND NOT EXISTS (SELECT 1 FROM letter_country_counts c WHERE c.letter_id = s.letter_id AND c.country = s.country)
       ON CONFLICT (letter_id, hour, country) DO UPDATE SET delta = h.delta + excluded.delta`);
+
+    await q.query(`
+      INSERT INTO letter_count_days (letter_id, day, country, delta)
+      SELECT letter_id, (hour AT TIME ZONE 'UTC')::date, country, sum(delta) FROM letter_count_hours GROUP BY 1, 2, 3 HAVING sum(delta) <> 0`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`DROP TABLE letter_count_hours`);
+    await q.query(`DROP TABLE letter_count_days, letter_count_hours`);
     await q.query(`ALTER TABLE signature_count_deltas DROP COLUMN at`);
   }
 }

@@ -5,8 +5,8 @@ import { HOUR_OF_DELTA } from '../letters/counts.service';
  * The history of a letter's verified count, as open data: how many signatures were added (or,
  * withdrawn and invalidated, taken away) per hour over the last seven days and per day before
  * that, with the running total, for all countries and for each. Read from the count's history
- * table that the count fold keeps (`letter_count_hours`) plus the deltas not folded yet: never a
- * signature row, so a request costs the same on the busiest day as on the first.
+ * tables that the count fold keeps (`letter_count_days`, `letter_count_hours`) plus the deltas not
+ * folded yet: never a signature row, and a few rows a day however many people signed.
  */
 
 export const HOURLY_DAYS = 7;
@@ -60,14 +60,21 @@ interface ChangeRow {
   change: number;
 }
 
-/** The net changes per period and country, hours from `hourlyFrom` on, days before. */
+/**
+ * The net changes per period and country: days before `hourlyFrom` from the days table, hours
+ * since from the hours table (a range of its primary key), and the deltas not folded yet.
+ */
 async function changes(db: DataSource, letterId: string, hourlyFrom: Date): Promise<ChangeRow[]> {
   const rows: Array<{ start: Date; country: string; change: number }> = await db.query(
-    `SELECT CASE WHEN hour >= $2 THEN hour ELSE date_trunc('day', hour, 'UTC') END AS start, country, sum(delta)::int AS change
+    `SELECT start, country, sum(delta)::int AS change
        FROM (
-         SELECT hour, country, delta FROM letter_count_hours WHERE letter_id = $1
+         SELECT day::timestamp AT TIME ZONE 'UTC' AS start, country, delta FROM letter_count_days
+          WHERE letter_id = $1 AND day < ($2::timestamptz AT TIME ZONE 'UTC')::date
          UNION ALL
-         SELECT ${HOUR_OF_DELTA}, country, delta FROM signature_count_deltas WHERE letter_id = $1
+         SELECT hour, country, delta FROM letter_count_hours WHERE letter_id = $1 AND hour >= $2
+         UNION ALL
+         SELECT CASE WHEN at >= $2 THEN ${HOUR_OF_DELTA} ELSE date_trunc('day', at, 'UTC') END, country, delta
+           FROM signature_count_deltas WHERE letter_id = $1
        ) c
       GROUP BY 1, 2 HAVING sum(delta) <> 0
       ORDER BY 1, 2`,
@@ -86,7 +93,7 @@ export async function countHistory(db: DataSource, letter: { id: string; slug: s
   for (const r of rows) {
     const t = r.start.getTime();
     let m = byStart.get(t);
-    if (!m) byStart.set(t, (m = new Map()));
+    if (!m) byStart.set(t, (m = new Map<string, number>()));
     m.set(r.country, (m.get(r.country) ?? 0) + r.change);
   }
 

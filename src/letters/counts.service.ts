@@ -77,8 +77,8 @@ export async function countsByCountry(
 }
 
 /**
- * Moves deltas into the totals, and into the count's history by hour (UTC) and country
- * (`letter_count_hours`, migration CountHistory), in one statement. Safe with several workers:
+ * Moves deltas into the totals, and into the count's history by hour and by day (UTC) and country
+ * (`letter_count_hours`, `letter_count_days`, migration CountHistory), in one statement. Safe with several workers:
  * rows another fold already deleted are skipped by DELETE, so no delta is counted twice.
  */
 export async function foldCountDeltas(db: DataSource): Promise<number> {
@@ -95,6 +95,10 @@ export async function foldCountDeltas(db: DataSource): Promise<number> {
       INSERT INTO letter_count_hours AS c (letter_id, hour, country, delta)
       SELECT letter_id, ${HOUR_OF_DELTA}, country, sum(delta)::int FROM d GROUP BY 1, 2, 3 HAVING sum(delta) <> 0
       ON CONFLICT (letter_id, hour, country) DO UPDATE SET delta = c.delta + excluded.delta
+    ), days AS (
+      INSERT INTO letter_count_days AS c (letter_id, day, country, delta)
+      SELECT letter_id, (${HOUR_OF_DELTA} AT TIME ZONE 'UTC')::date, country, sum(delta)::int FROM d GROUP BY 1, 2, 3 HAVING sum(delta) <> 0
+      ON CONFLICT (letter_id, day, country) DO UPDATE SET delta = c.delta + excluded.delta
     )
     SELECT coalesce(sum(rows), 0) AS folded FROM s`);
   return Number(rows[0]?.folded ?? 0);

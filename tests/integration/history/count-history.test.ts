@@ -197,12 +197,16 @@ test('the history reads the folded history table and the unfolded deltas, never 
     await qr.rollbackTransaction();
     await qr.release();
   }
-  // The figures are the history table's: a row added there (and nowhere else) shows.
+  // The figures are the history tables': rows added there (and nowhere else) show, days from the
+  // days table and the last week's hours from the hours table.
   await new Promise((r) => setTimeout(r, 1100));
-  await t.db.query(`INSERT INTO letter_count_hours (letter_id, hour, country, delta) VALUES ($1, date_trunc('day', now(), 'UTC') - interval '30 days', 'PL', 5)`, [letter.id]);
+  await t.db.query(`INSERT INTO letter_count_days (letter_id, day, country, delta) VALUES ($1, (now() AT TIME ZONE 'UTC')::date - 30, 'PL', 5)`, [letter.id]);
+  await t.db.query(`INSERT INTO letter_count_hours (letter_id, hour, country, delta) VALUES ($1, date_trunc('hour', now(), 'UTC'), 'PL', 1)`, [letter.id]);
   const h = await historyOf(letter);
-  expect(h.total).toBe(7);
-  expect(h.countries).toEqual({ PL: 5, UA: 2 });
+  expect(h.total).toBe(8);
+  expect(h.countries).toEqual({ PL: 6, UA: 2 });
+  expect(h.periods[0]).toMatchObject({ resolution: 'day', change: 5, countries: { PL: { change: 5, total: 5 } } });
+  expect(h.periods[h.periods.length - 1].countries.PL).toEqual({ change: 1, total: 6 });
 });
 
 test('the letter page draws the count over time, with the figures in words, and links the open data', async () => {

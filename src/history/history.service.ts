@@ -154,3 +154,17 @@ export function dailyTotals(history: CountHistory): Array<{ day: string; value: 
   }
   return [...days].map(([day, d]) => ({ day, ...d }));
 }
+
+/**
+ * Drops the hours no reader asks for any more: a day older than the hourly week (the extra day
+ * covers a web process whose clock passes midnight before the database's). The days table keeps
+ * their sum, which is what readers take for those days.
+ */
+export async function pruneCountHours(db: DataSource): Promise<number> {
+  const rows: Array<{ n: string }> = await db.query(
+    `WITH d AS (DELETE FROM letter_count_hours WHERE hour < date_trunc('day', now(), 'UTC') - make_interval(days => $1) RETURNING 1)
+     SELECT count(*) AS n FROM d`,
+    [HOURLY_DAYS + 1],
+  );
+  return Number(rows[0]?.n ?? 0);
+}

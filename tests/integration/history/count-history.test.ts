@@ -1,4 +1,5 @@
 import { foldCountDeltas } from '../../../src/letters/counts.service';
+import { pruneCountHours } from '../../../src/history';
 import type { Letter } from '../../../src/letters/letter.entity';
 import { confirmByLink } from '../../helpers/confirm-link';
 import { aLetter, aSignature, anEmail, signForm } from '../../helpers/factories';
@@ -234,4 +235,18 @@ test('the letter page draws the count over time, with the figures in words, and 
   const integrity = await browser(t.app).agent.get(`/letters/${letter.slug}/integrity`).expect(200);
   expect(integrity.text).toContain(`href="/letters/${letter.slug}/history.json"`);
   expect(integrity.text).toContain(`href="/letters/${letter.slug}/history.csv"`);
+});
+
+test('hours older than the hourly week are pruned, and the history stays the same, read from the days', async () => {
+  const letter = await aLetter(t.db);
+  await aSignature(t.db, letter, { country: 'UA', createdAt: new Date(Date.now() - 30 * DAY_MS) });
+  await aSignature(t.db, letter, { country: 'UA', createdAt: new Date(Date.now() - 2 * HOUR_MS) });
+  await foldCountDeltas(t.db);
+  const before = await historyOf(letter);
+  const pruned = await pruneCountHours(t.db);
+  expect(pruned).toBeGreaterThanOrEqual(1);
+  const [{ n }] = await t.db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM letter_count_hours WHERE letter_id = $1`, [letter.id]);
+  expect(Number(n)).toBe(1);
+  await new Promise((r) => setTimeout(r, 1100));
+  expect(await historyOf(letter)).toEqual(before);
 });

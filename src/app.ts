@@ -18,6 +18,7 @@ import { challengeRouter, floodLimit } from './abuse';
 import { exportsRouter, UploadTooLarge, VERIFY_UPLOAD_BODY_LIMIT_BYTES, verifyRouter, verifyUploadBudget, verifyUploadParser } from './exports';
 import { integrityRouter } from './integrity';
 import { letterPage } from './letter-page';
+import { historyRoutes } from './history';
 import { requestMetrics, opsRouter } from './ops';
 import {
   allowListRouter,
@@ -91,6 +92,10 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   // are still logged). Only the reader's language (cookie or Accept-Language) matters to it.
   const page = letterPage(ctx);
   app.get('/letters/:slug.json', cookieParser(), locale, page.json);
+  // The count's history as open data, served the same way.
+  const history = historyRoutes(ctx);
+  app.get('/letters/:slug/history.json', cookieParser(), locale, history.json);
+  app.get('/letters/:slug/history.csv', cookieParser(), locale, history.csv);
   app.use(
     pinoHttp({
       logger: ctx.log,

@@ -5,6 +5,7 @@ import type { Letter } from '../letters/letter.entity';
 import { findPublicLetter, letterPublicData, listPublicLetters, renderMarkdown } from '../letters/letters.service';
 import { askedLanguage, slugParam, versionFor } from '../letters/letter-request';
 import { integrityReport } from '../integrity';
+import { countHistory, countHistoryChart } from '../history';
 import { isChallengeMode } from '../abuse';
 import { homeLanguageLinks, letterSharing } from '../sharing';
 import { recentSignatories, type RenderLetterPage, type SignFormState } from '../signatures';
@@ -45,7 +46,7 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
   async function letterPageLocals(req: Request, letter: Letter, form: SignFormState | null) {
     const version = versionFor(req, letter);
     const data = await letterPublicData(ctx.db, letter, version, ctx.config.BASE_URL);
-    const [individuals, organisations, officialResponses, notice, sharing, challenge] = await Promise.all([
+    const [individuals, organisations, officialResponses, notice, sharing, challenge, history] = await Promise.all([
       recentSignatories(ctx.db, letter.id, 'individual'),
       recentSignatories(ctx.db, letter.id, 'organisation'),
       publicResponses(ctx.db, letter.id),
@@ -56,6 +57,7 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
         versionT: tFor(version.language),
       }),
       isChallengeMode(ctx.db, letter.id),
+      countHistory(ctx.db, letter),
     ]);
     return {
       title: version.shortTitle ?? version.title,
@@ -71,6 +73,8 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
       changeNotice: notice,
       // Challenge mode: the sign form carries the proof-of-work widget.
       challenge,
+      // The count over time, drawn on the server (no script), its figures in the chart's text.
+      historyChart: countHistoryChart(history, req.lang, req.t),
     };
   }
 

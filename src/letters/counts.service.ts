@@ -15,8 +15,13 @@ export function appendCountDeltas(rows: string): string {
   return `INSERT INTO signature_count_deltas (letter_id, country, delta) ${rows}`;
 }
 
-export async function recordCountChange(tx: EntityManager, letterId: string, country: string, delta: number): Promise<void> {
-  await tx.query(appendCountDeltas('VALUES ($1, $2, $3)'), [letterId, country, delta]);
+/**
+ * One change of the count. `at` is when it happened for the count's history (default: now, the
+ * transaction's time); only a record of something that happened earlier passes one.
+ */
+export async function recordCountChange(tx: EntityManager, letterId: string, country: string, delta: number, at?: Date): Promise<void> {
+  if (at) await tx.query(`INSERT INTO signature_count_deltas (letter_id, country, delta, at) VALUES ($1, $2, $3, $4)`, [letterId, country, delta, at]);
+  else await tx.query(appendCountDeltas('VALUES ($1, $2, $3)'), [letterId, country, delta]);
 }
 
 /** Many signatures counted at once (a paper import): one delta row per country, not one per signature. */
@@ -28,6 +33,9 @@ export async function recordCountChanges(tx: EntityManager, letterId: string, by
     [letterId, entries.map(([c]) => c), entries.map(([, n]) => n)],
   );
 }
+
+/** The hour (UTC) of a count delta's `at`, the same in the fold and in readers of the unfolded deltas. */
+export const HOUR_OF_DELTA = `date_trunc('hour', at, 'UTC')`;
 
 /** One letter's verified count as a query with one parameter, the letter id, giving one row `n`. */
 export const VERIFIED_COUNT_SQL = `SELECT (SELECT coalesce(sum(verified), 0) FROM letter_country_counts WHERE letter_id = $1)
@@ -69,19 +77,28 @@ export async function countsByCountry(
 }
 
 /**
- * Moves deltas into the totals in one statement. Safe with several workers: rows another fold
- * already deleted are skipped by DELETE, so no delta is counted twice.
+ * Moves deltas into the totals, and into the count's history by hour and by day (UTC) and country
+ * (`letter_count_hours`, `letter_count_days`, migration CountHistory), in one statement. Safe with several workers:
+ * rows another fold already deleted are skipped by DELETE, so no delta is counted twice.
  */
 export async function foldCountDeltas(db: DataSource): Promise<number> {
   const rows: Array<{ folded: string }> = await db.query(`
     WITH d AS (
-      DELETE FROM signature_count_deltas RETURNING letter_id, country, delta
+      DELETE FROM signature_count_deltas RETURNING letter_id, country, delta, at
     ), s AS (
       SELECT letter_id, country, sum(delta)::int AS n, count(*) AS rows FROM d GROUP BY letter_id, country
     ), u AS (
       INSERT INTO letter_country_counts AS c (letter_id, country, verified)
       SELECT letter_id, country, n FROM s
       ON CONFLICT (letter_id, country) DO UPDATE SET verified = c.verified + excluded.verified
+    ), h AS (
+      INSERT INTO letter_count_hours AS c (letter_id, hour, country, delta)
+      SELECT letter_id, ${HOUR_OF_DELTA}, country, sum(delta)::int FROM d GROUP BY 1, 2, 3 HAVING sum(delta) <> 0
+      ON CONFLICT (letter_id, hour, country) DO UPDATE SET delta = c.delta + excluded.delta
+    ), days AS (
+      INSERT INTO letter_count_days AS c (letter_id, day, country, delta)
+      SELECT letter_id, (${HOUR_OF_DELTA} AT TIME ZONE 'UTC')::date, country, sum(delta)::int FROM d GROUP BY 1, 2, 3 HAVING sum(delta) <> 0
+      ON CONFLICT (letter_id, day, country) DO UPDATE SET delta = c.delta + excluded.delta
     )
     SELECT coalesce(sum(rows), 0) AS folded FROM s`);
   return Number(rows[0]?.folded ?? 0);

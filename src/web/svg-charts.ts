@@ -240,6 +240,83 @@ export function niceTicks(max: number, target = 4): number[] {
   return ticks;
 }
 
+/* ------------------------------------------------------------------------ */
+/* Axes shared by the charts over days                                      */
+/* ------------------------------------------------------------------------ */
+
+interface DayAxes {
+  left: number;
+  right: number;
+  plotBottom: number;
+  plotHeight: number;
+  fontSize: number;
+  /** Width of one day's slot; day i is centred at left + (i + 0.5) * slot. */
+  slot: number;
+  /** The y coordinate of a value. */
+  y: (v: number) => number;
+  ticks: number[];
+  tickLabels: string[];
+}
+
+/**
+ * The frame of a chart with one slot per day: the value scale (1-2-5 ticks from zero to a round
+ * number above `max`), a left margin that grows with the widest tick label so big numbers are
+ * not clipped, and the plot between `plotTop` and 30 units above the bottom.
+ */
+function dayAxes(max: number, days: number, fmt: NumberFormatter, height: number, plotTop: number): DayAxes {
+  const ticks = niceTicks(max);
+  const top = ticks[ticks.length - 1];
+  const tickLabels = ticks.map((t) => fmt(t));
+  const fontSize = 12;
+  const widestTick = Math.max(...tickLabels.map((t) => Array.from(t).length));
+  const left = Math.min(110, Math.max(32, 14 + widestTick * fontSize * 0.6));
+  const right = 12;
+  const plotBottom = height - 30;
+  const plotHeight = plotBottom - plotTop;
+  return {
+    left,
+    right,
+    plotBottom,
+    plotHeight,
+    fontSize,
+    slot: (WIDTH - left - right) / days,
+    y: (v: number) => plotBottom - (v / top) * plotHeight,
+    ticks,
+    tickLabels,
+  };
+}
+
+/** Horizontal grid lines and the y tick labels. */
+function yGrid(a: DayAxes): string[] {
+  return a.ticks.map((t, i) => {
+    const ty = a.y(t);
+    const line = t > 0 ? `<line x1="${num(a.left)}" y1="${num(ty)}" x2="${num(WIDTH - a.right)}" y2="${num(ty)}" stroke="${COLOURS.grid}" stroke-width="1"/>` : '';
+    return line + `<text x="${num(a.left - 6)}" y="${num(ty + 4)}" text-anchor="end" font-size="${a.fontSize}" fill="${COLOURS.muted}">${escapeXml(a.tickLabels[i])}</text>`;
+  });
+}
+
+function baseline(a: DayAxes): string {
+  return `<line x1="${num(a.left)}" y1="${num(a.plotBottom)}" x2="${num(WIDTH - a.right)}" y2="${num(a.plotBottom)}" stroke="${COLOURS.axis}" stroke-width="1"/>`;
+}
+
+/**
+ * Up to four day labels under the plot: first, last and two evenly spaced between. The first and
+ * last are anchored at the plot edges so they never fall off the chart.
+ */
+function xDayLabels(a: DayAxes, days: string[], fmtDay: (day: string) => string): string[] {
+  const n = days.length;
+  const labelIdx = n === 1 ? [0] : [...new Set([0, Math.round((n - 1) / 3), Math.round((2 * (n - 1)) / 3), n - 1])];
+  return labelIdx.map((i) => {
+    const cx = a.left + (i + 0.5) * a.slot;
+    const anchor = n === 1 ? 'middle' : i === 0 ? 'start' : i === n - 1 ? 'end' : 'middle';
+    const tx = anchor === 'start' ? a.left : anchor === 'end' ? WIDTH - a.right : cx;
+    return (
+      `<line x1="${num(cx)}" y1="${num(a.plotBottom)}" x2="${num(cx)}" y2="${num(a.plotBottom + 4)}" stroke="${COLOURS.axis}" stroke-width="1"/>` +
+      `<text x="${num(tx)}" y="${num(a.plotBottom + 18)}" text-anchor="${anchor}" font-size="${a.fontSize}" fill="${COLOURS.muted}">${escapeXml(fmtDay(days[i]))}</text>`
+    );
+  });
+}
+
 /**
  * Column chart of a value per day (e.g. signatures per day) with a few
  * horizontal grid lines and up to four day labels on the x axis.
@@ -265,21 +342,8 @@ export function dailyChartSvg(input: DailyChartInput): string {
   for (let d = first; d <= last; d++) series.push({ day: formatDayNumber(d), value: byDay.get(d) ?? 0 });
 
   const max = Math.max(...series.map((s) => s.value));
-  const ticks = niceTicks(max);
-  const top = ticks[ticks.length - 1];
-  const tickLabels = ticks.map((t) => fmt(t));
-
   const height = 220;
-  const fontSize = 12;
-  // Left margin grows with the widest tick label so big numbers are not clipped.
-  const widestTick = Math.max(...tickLabels.map((t) => Array.from(t).length));
-  const left = Math.min(110, Math.max(32, 14 + widestTick * fontSize * 0.6));
-  const right = 12;
-  const plotTop = 12;
-  const plotBottom = height - 30;
-  const plotWidth = WIDTH - left - right;
-  const plotHeight = plotBottom - plotTop;
-  const y = (v: number): number => plotBottom - (v / top) * plotHeight;
+  const a = dayAxes(max, series.length, fmt, height, 12);
 
   const desc =
     input.desc ??
@@ -288,51 +352,21 @@ export function dailyChartSvg(input: DailyChartInput): string {
       ...series.filter((s) => s.value > 0).map((s) => `${s.day}: ${fmt(s.value)}`),
     ].join('; ');
 
-  const parts: string[] = [svgOpen('daily', WIDTH, height, input.title, desc, ids)];
-
-  // Horizontal grid lines and y tick labels.
-  ticks.forEach((t, i) => {
-    const ty = y(t);
-    if (t > 0) {
-      parts.push(`<line x1="${num(left)}" y1="${num(ty)}" x2="${num(WIDTH - right)}" y2="${num(ty)}" stroke="${COLOURS.grid}" stroke-width="1"/>`);
-    }
-    parts.push(
-      `<text x="${num(left - 6)}" y="${num(ty + 4)}" text-anchor="end" font-size="${fontSize}" fill="${COLOURS.muted}">${escapeXml(tickLabels[i])}</text>`,
-    );
-  });
+  const parts: string[] = [svgOpen('daily', WIDTH, height, input.title, desc, ids), ...yGrid(a)];
 
   // Columns. Narrow slots (long ranges) drop the gap so columns stay visible.
-  const slot = plotWidth / series.length;
-  const colWidth = slot >= 4 ? slot * 0.75 : slot;
+  const colWidth = a.slot >= 4 ? a.slot * 0.75 : a.slot;
   series.forEach((s, i) => {
     if (s.value <= 0) return;
-    const h = Math.max(1, (s.value / top) * plotHeight);
-    const x = left + i * slot + (slot - colWidth) / 2;
+    const h = Math.max(1, (a.plotBottom - a.y(s.value)));
+    const x = a.left + i * a.slot + (a.slot - colWidth) / 2;
     parts.push(
-      `<rect class="col" x="${num(x)}" y="${num(plotBottom - h)}" width="${num(colWidth)}" height="${num(h)}" fill="${COLOURS.bar}">` +
+      `<rect class="col" x="${num(x)}" y="${num(a.plotBottom - h)}" width="${num(colWidth)}" height="${num(h)}" fill="${COLOURS.bar}">` +
         `<title>${escapeXml(`${fmtDay(s.day)}: ${fmt(s.value)}`)}</title></rect>`,
     );
   });
 
-  // Baseline.
-  parts.push(
-    `<line x1="${num(left)}" y1="${num(plotBottom)}" x2="${num(WIDTH - right)}" y2="${num(plotBottom)}" stroke="${COLOURS.axis}" stroke-width="1"/>`,
-  );
-
-  // Up to four x labels: first, last and two evenly spaced between. The first
-  // and last are anchored at the plot edges so they never fall off the chart.
-  const n = series.length;
-  const labelIdx = n === 1 ? [0] : [...new Set([0, Math.round((n - 1) / 3), Math.round((2 * (n - 1)) / 3), n - 1])];
-  for (const i of labelIdx) {
-    const cx = left + (i + 0.5) * slot;
-    const anchor = n === 1 ? 'middle' : i === 0 ? 'start' : i === n - 1 ? 'end' : 'middle';
-    const tx = anchor === 'start' ? left : anchor === 'end' ? WIDTH - right : cx;
-    parts.push(
-      `<line x1="${num(cx)}" y1="${num(plotBottom)}" x2="${num(cx)}" y2="${num(plotBottom + 4)}" stroke="${COLOURS.axis}" stroke-width="1"/>` +
-        `<text x="${num(tx)}" y="${num(plotBottom + 18)}" text-anchor="${anchor}" font-size="${fontSize}" fill="${COLOURS.muted}">${escapeXml(fmtDay(series[i].day))}</text>`,
-    );
-  }
-
+  parts.push(baseline(a), ...xDayLabels(a, series.map((s) => s.day), fmtDay));
   parts.push('</svg>');
   return parts.join('');
 }
@@ -368,20 +402,10 @@ export function groupedDailyChartSvg(input: GroupedDailyChartInput): string {
   if (!days.some((d) => d.values.some((v) => v > 0))) return emptySvg('grouped', input, ids);
 
   const max = Math.max(...days.flatMap((d) => d.values));
-  const ticks = niceTicks(max);
-  const top = ticks[ticks.length - 1];
-  const tickLabels = ticks.map((t) => fmt(t));
   const height = 250;
-  const fontSize = 12;
-  const widestTick = Math.max(...tickLabels.map((t) => Array.from(t).length));
-  const left = Math.min(110, Math.max(32, 14 + widestTick * fontSize * 0.6));
-  const right = 12;
   const legendHeight = 26;
-  const plotTop = 12 + legendHeight;
-  const plotBottom = height - 30;
-  const plotWidth = WIDTH - left - right;
-  const plotHeight = plotBottom - plotTop;
-  const y = (v: number): number => plotBottom - (v / top) * plotHeight;
+  const a = dayAxes(max, days.length, fmt, height, 12 + legendHeight);
+  const fontSize = a.fontSize;
 
   const desc =
     input.desc ??
@@ -392,7 +416,7 @@ export function groupedDailyChartSvg(input: GroupedDailyChartInput): string {
   const parts: string[] = [svgOpen('grouped', WIDTH, height, input.title, desc, ids)];
 
   // Legend: a swatch and the series name, left to right.
-  let lx = left;
+  let lx = a.left;
   series.forEach((name, i) => {
     parts.push(
       `<rect x="${num(lx)}" y="10" width="12" height="12" fill="${SERIES_COLOURS[i]}"/>` +
@@ -401,39 +425,68 @@ export function groupedDailyChartSvg(input: GroupedDailyChartInput): string {
     lx += 30 + Math.min(28, Array.from(name).length) * fontSize * 0.6;
   });
 
-  ticks.forEach((t, i) => {
-    const ty = y(t);
-    if (t > 0) parts.push(`<line x1="${num(left)}" y1="${num(ty)}" x2="${num(WIDTH - right)}" y2="${num(ty)}" stroke="${COLOURS.grid}" stroke-width="1"/>`);
-    parts.push(`<text x="${num(left - 6)}" y="${num(ty + 4)}" text-anchor="end" font-size="${fontSize}" fill="${COLOURS.muted}">${escapeXml(tickLabels[i])}</text>`);
-  });
+  parts.push(...yGrid(a));
 
-  const slot = plotWidth / days.length;
-  const groupWidth = slot >= 4 ? slot * 0.8 : slot;
+  const groupWidth = a.slot >= 4 ? a.slot * 0.8 : a.slot;
   const colWidth = groupWidth / series.length;
   days.forEach((d, i) => {
     d.values.forEach((v, k) => {
       if (v <= 0) return;
-      const h = Math.max(1, (v / top) * plotHeight);
-      const x = left + i * slot + (slot - groupWidth) / 2 + k * colWidth;
+      const h = Math.max(1, a.plotBottom - a.y(v));
+      const x = a.left + i * a.slot + (a.slot - groupWidth) / 2 + k * colWidth;
       parts.push(
-        `<rect class="col" x="${num(x)}" y="${num(plotBottom - h)}" width="${num(colWidth)}" height="${num(h)}" fill="${SERIES_COLOURS[k]}">` +
+        `<rect class="col" x="${num(x)}" y="${num(a.plotBottom - h)}" width="${num(colWidth)}" height="${num(h)}" fill="${SERIES_COLOURS[k]}">` +
           `<title>${escapeXml(`${fmtDay(d.day)}, ${series[k]}: ${fmt(v)}`)}</title></rect>`,
       );
     });
   });
-  parts.push(`<line x1="${num(left)}" y1="${num(plotBottom)}" x2="${num(WIDTH - right)}" y2="${num(plotBottom)}" stroke="${COLOURS.axis}" stroke-width="1"/>`);
+  parts.push(baseline(a), ...xDayLabels(a, days.map((d) => d.day), fmtDay));
+  parts.push('</svg>');
+  return parts.join('');
+}
 
-  const n = days.length;
-  const labelIdx = n === 1 ? [0] : [...new Set([0, Math.round((n - 1) / 3), Math.round((2 * (n - 1)) / 3), n - 1])];
-  for (const i of labelIdx) {
-    const cx = left + (i + 0.5) * slot;
-    const anchor = n === 1 ? 'middle' : i === 0 ? 'start' : i === n - 1 ? 'end' : 'middle';
-    const tx = anchor === 'start' ? left : anchor === 'end' ? WIDTH - right : cx;
-    parts.push(
-      `<line x1="${num(cx)}" y1="${num(plotBottom)}" x2="${num(cx)}" y2="${num(plotBottom + 4)}" stroke="${COLOURS.axis}" stroke-width="1"/>` +
-        `<text x="${num(tx)}" y="${num(plotBottom + 18)}" text-anchor="${anchor}" font-size="${fontSize}" fill="${COLOURS.muted}">${escapeXml(fmtDay(days[i].day))}</text>`,
-    );
-  }
+/* ------------------------------------------------------------------------ */
+/* Running total per day (e.g. the count over time)                         */
+/* ------------------------------------------------------------------------ */
+
+export interface RunningTotalChartInput extends ChartBase {
+  /** The total at the end of each day, oldest first, one entry per day with no gap (days are drawn as given). */
+  days: Array<{ day: string /* YYYY-MM-DD */; value: number }>;
+  formatDay?: (day: string) => string;
+}
+
+/**
+ * The total over time as a filled line (the count of a letter, day by day): one point per day at
+ * the centre of its slot, on the same axes as the column charts.
+ */
+export function runningTotalChartSvg(input: RunningTotalChartInput): string {
+  const fmt = input.formatNumber ?? ((n: number) => String(n));
+  const fmtDay = input.formatDay ?? ((d: string) => d);
+  const days = input.days.map((d) => {
+    parseDay(d.day);
+    return { day: d.day, value: cleanValue(d.value) };
+  });
+  const ids = chartIds(input.idPrefix, ['total', input.title, days]);
+  if (!days.some((d) => d.value > 0)) return emptySvg('total', input, ids);
+
+  const height = 220;
+  const a = dayAxes(Math.max(...days.map((d) => d.value)), days.length, fmt, height, 12);
+  const desc = input.desc ?? days.map((d) => `${d.day}: ${fmt(d.value)}`).join('; ');
+  const parts: string[] = [svgOpen('total', WIDTH, height, input.title, desc, ids), ...yGrid(a)];
+
+  // A single day still draws a visible level: its line spans the slot.
+  const points =
+    days.length === 1
+      ? [[a.left, a.y(days[0].value)], [WIDTH - a.right, a.y(days[0].value)]]
+      : days.map((d, i) => [a.left + (i + 0.5) * a.slot, a.y(d.value)]);
+  const line = points.map(([x, y]) => `${num(x)},${num(y)}`).join(' ');
+  const [firstX] = points[0];
+  const [lastX] = points[points.length - 1];
+  parts.push(
+    `<polygon points="${num(firstX)},${num(a.plotBottom)} ${line} ${num(lastX)},${num(a.plotBottom)}" fill="${COLOURS.track}"/>`,
+    `<polyline class="total" points="${line}" fill="none" stroke="${COLOURS.bar}" stroke-width="2" stroke-linejoin="round"/>`,
+  );
+  parts.push(baseline(a), ...xDayLabels(a, days.map((d) => d.day), fmtDay));
   parts.push('</svg>');
   return parts.join('');
 }

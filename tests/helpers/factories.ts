@@ -88,7 +88,8 @@ export async function aSignature(db: DataSource, letter: Pick<Letter, 'id'> | st
       invalidatedAt: overrides.invalidatedAt === undefined ? (status === 'invalidated' ? at : null) : overrides.invalidatedAt,
       invalidatedReason: overrides.invalidatedReason === undefined ? (status === 'invalidated' ? 'spam' : null) : overrides.invalidatedReason,
     });
-    if (isCounted(sig)) await recordCountChange(tx, letterId, sig.country, 1);
+    // Counted when it was confirmed, for the count's history.
+    if (isCounted(sig)) await recordCountChange(tx, letterId, sig.country, 1, sig.confirmedAt ?? undefined);
     return sig;
   });
 }

@@ -1,5 +1,5 @@
 import { Resvg } from '@resvg/resvg-js';
-import { barChartSvg, dailyChartSvg, escapeXml, niceTicks } from '../../../src/web/svg-charts';
+import { barChartSvg, dailyChartSvg, escapeXml, niceTicks, runningTotalChartSvg } from '../../../src/web/svg-charts';
 
 /** resvg parses the SVG as XML and throws on malformed markup. */
 function assertWellFormed(svg: string): void {
@@ -206,6 +206,47 @@ describe('dailyChartSvg', () => {
     const svg = dailyChartSvg({ title: 't', days: [{ day: '2024-05-01', value: 0 }] });
     expect(svg).not.toMatch(/NaN|Infinity/);
     assertWellFormed(svg);
+  });
+});
+
+describe('runningTotalChartSvg', () => {
+  const days = [
+    { day: '2026-03-01', value: 2 },
+    { day: '2026-03-02', value: 2 },
+    { day: '2026-03-03', value: 1500 },
+    { day: '2026-03-04', value: 1499 },
+  ];
+
+  it('draws one point per day, higher for a larger total, on well-formed, accessible, CSP-safe markup', () => {
+    const svg = runningTotalChartSvg({ title: 'Count <over> time', days, formatNumber: (n) => new Intl.NumberFormat('fr').format(n) });
+    assertWellFormed(svg);
+    expectAccessible(svg, 'Count <over> time');
+    expectCspSafe(svg);
+    const points = (/<polyline class="total" points="([^"]+)"/.exec(svg)?.[1] ?? '').split(' ').map((p) => p.split(',').map(Number));
+    expect(points).toHaveLength(4);
+    expect(points[0][1]).toBe(points[1][1]);
+    expect(points[2][1]).toBeLessThan(points[1][1]); // y grows downwards
+    expect(points[3][1]).toBeGreaterThan(points[2][1]); // a withdrawal lowers the line
+    expect(svg).toContain(`>${new Intl.NumberFormat('fr').format(1500)}<`); // a y tick in the reader's digits
+    const fr = (n: number) => new Intl.NumberFormat('fr').format(n);
+    expect(svg).toContain(`2026-03-01: 2; 2026-03-02: 2; 2026-03-03: ${fr(1500)}; 2026-03-04: ${fr(1499)}`);
+  });
+
+  it('takes the same axes as the daily columns', () => {
+    const total = runningTotalChartSvg({ title: 't', days });
+    const daily = dailyChartSvg({ title: 't', days });
+    const axisText = (svg: string) => [...svg.matchAll(/<text [^>]*>([^<]*)<\/text>/g)].map((m) => m[0]);
+    expect(axisText(total)).toEqual(axisText(daily));
+  });
+
+  it('draws a single day as a level line, and says so when there is nothing to draw', () => {
+    const one = runningTotalChartSvg({ title: 't', days: [{ day: '2026-03-01', value: 3 }] });
+    assertWellFormed(one);
+    expect(/<polyline class="total" points="([^"]+)"/.exec(one)?.[1].split(' ')).toHaveLength(2);
+    const none = runningTotalChartSvg({ title: 't', days: [], emptyText: 'No signatures yet' });
+    assertWellFormed(none);
+    expect(none).toContain('No signatures yet');
+    expect(() => runningTotalChartSvg({ title: 't', days: [{ day: '2026-02-30', value: 1 }] })).toThrow(RangeError);
   });
 });
 

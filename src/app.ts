@@ -32,7 +32,7 @@ import {
   sessionMiddleware,
 } from './organisers';
 import { PAPER_UPLOAD_BODY_LIMIT_BYTES, paperRouter, paperUploadParser } from './paper';
-import { AttachmentTooLarge, recipientsRouter, RESPONSE_UPLOAD_BODY_LIMIT_BYTES, responseUploadParser } from './recipients';
+import { AttachmentTooLarge, privateRecipientHeaders, recipientsRouter, RESPONSE_UPLOAD_BODY_LIMIT_BYTES, responseUploadParser } from './recipients';
 import { crawlersRouter, sharingRouter } from './sharing';
 import { countsItsOwnFlood, signaturesRouter, signRouter } from './signatures';
 import { ONE_CLICK_UNSUBSCRIBE_PATH, updatesFeedSources, updatesOrganiseRouter, updatesPublicRouter } from './updates';
@@ -176,6 +176,7 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
     verifyUploadParser(ctx),
   );
   // An addressee's response through their recipient link, with an optional PDF (the link is checked by its route).
+  app.use('/r', privateRecipientHeaders);
   app.post(
     '/r/:token/response',
     refuseUploadBeforeReading({ maxBodyBytes: RESPONSE_UPLOAD_BODY_LIMIT_BYTES, tooLarge: () => new AttachmentTooLarge(), csrf: doubleCsrfProtection }),

@@ -19,6 +19,15 @@ export const RECIPIENTS_CSS = '<link rel="stylesheet" href="/static/recipients.c
 const PRIVATE_HEAD = `<meta name="robots" content="noindex, nofollow">${RECIPIENTS_CSS}`;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
+/**
+ * Every answer under /r/ (the page, the files, a refused upload, a 404) is for one person: never
+ * indexed, never kept by a cache, never named in a Referer. Mounted by app.ts ahead of the upload guard.
+ */
+export const privateRecipientHeaders: RequestHandler = (_req, res, next) => {
+  res.set({ 'Cache-Control': 'private, no-store', 'Referrer-Policy': 'no-referrer', 'X-Robots-Tag': 'noindex, nofollow' });
+  next();
+};
+
 type Form = { values: Record<string, unknown>; errors: Record<string, string> };
 
 function letterOf(res: Response): Letter {
@@ -87,11 +96,6 @@ export function recipientsRouter(ctx: AppContext): { router: Router; deliveryPan
   });
 
   /* ------------------------------------------------------------ the addressee */
-
-  r.use('/r', (_req, res, next) => {
-    res.set({ 'Cache-Control': 'private, no-store', 'Referrer-Policy': 'no-referrer', 'X-Robots-Tag': 'noindex, nofollow' });
-    next();
-  });
 
   /** The live link of the request, or 404 (unknown, malformed, revoked, expired: all alike). */
   async function liveLink(req: Request): Promise<RecipientLink> {

@@ -156,6 +156,8 @@ describe('the recipient page', () => {
     for (const bad of ['/r/short', `/r/${'x'.repeat(200)}`, '/r/not%20a%20token%3F', `/r/${crypto.randomBytes(32).toString('base64url')}`]) {
       const res = await request(t.app).get(bad);
       expect(res.status).toBe(404);
+      expect(res.headers['cache-control']).toBe('private, no-store');
+      expect(res.headers['referrer-policy']).toBe('no-referrer');
       expect(res.text).not.toContain('Private Aigerim Kassymova');
     }
 
@@ -317,6 +319,7 @@ describe('the official response through a recipient link', () => {
       .field('body', 'Ответ')
       .attach('attachment', Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(10 * 1024 * 1024 + 10)]), { filename: 'big.pdf', contentType: 'application/pdf' });
     expect(tooLarge.status).toBe(413);
+    expect(tooLarge.headers['cache-control']).toBe('private, no-store');
     expect(tooLarge.text).toContain('Вложение слишком большое');
 
     expect(await t.db.getRepository(LetterResponse).countBy({ letterId: letter.id })).toBe(0);

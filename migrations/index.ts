@@ -16,6 +16,7 @@ import { TextVersions1764310000000 } from './1764310000000-TextVersions';
 import { IntegrityCounters1764320000000 } from './1764320000000-IntegrityCounters';
 import { ChallengeMode1764360000000 } from './1764360000000-ChallengeMode';
 import { HeldQueue1764370000000 } from './1764370000000-HeldQueue';
+import { RecipientLinks1764400000000 } from './1764400000000-RecipientLinks';
 import { CountHistory1764400200000 } from './1764400200000-CountHistory';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
@@ -38,5 +39,6 @@ export const migrations = [
   IntegrityCounters1764320000000,
   ChallengeMode1764360000000,
   HeldQueue1764370000000,
+  RecipientLinks1764400000000,
   CountHistory1764400200000,
 ];

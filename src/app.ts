@@ -33,6 +33,7 @@ import {
   sessionMiddleware,
 } from './organisers';
 import { PAPER_UPLOAD_BODY_LIMIT_BYTES, paperRouter, paperUploadParser } from './paper';
+import { AttachmentTooLarge, privateRecipientHeaders, recipientsRouter, RESPONSE_UPLOAD_BODY_LIMIT_BYTES, responseUploadParser } from './recipients';
 import { crawlersRouter, sharingRouter } from './sharing';
 import { countsItsOwnFlood, signaturesRouter, signRouter } from './signatures';
 import { ONE_CLICK_UNSUBSCRIBE_PATH, updatesFeedSources, updatesOrganiseRouter, updatesPublicRouter } from './updates';
@@ -179,6 +180,13 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
     refuseUploadBeforeReading({ maxBodyBytes: VERIFY_UPLOAD_BODY_LIMIT_BYTES, tooLarge: () => new UploadTooLarge(), csrf: doubleCsrfProtection, checks: [verifyUploadBudget(ctx)] }),
     verifyUploadParser(ctx),
   );
+  // An addressee's response through their recipient link, with an optional PDF (the link is checked by its route).
+  app.use('/r', privateRecipientHeaders);
+  app.post(
+    '/r/:token/response',
+    refuseUploadBeforeReading({ maxBodyBytes: RESPONSE_UPLOAD_BODY_LIMIT_BYTES, tooLarge: () => new AttachmentTooLarge(), csrf: doubleCsrfProtection }),
+    responseUploadParser(),
+  );
   app.use(doubleCsrfProtection);
 
   // The challenge widget's files (from the altcha package) and each letter's challenge.
@@ -200,7 +208,9 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   app.use(sharingRouter(ctx, updatesFeedSources));
   app.use(authRouter(ctx));
   app.use(invitationsRouter(ctx));
-  app.use(organiseRouter(ctx));
+  const recipients = recipientsRouter(ctx);
+  app.use(recipients.router);
+  app.use(organiseRouter(ctx, { deliveryPanel: recipients.deliveryPanel }));
   app.use(exportsRouter(ctx));
   app.use(verifyRouter(ctx));
   if (opts.devMailbox && !config.isProduction) app.use(devMailboxRouter(ctx));

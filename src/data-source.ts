@@ -10,11 +10,12 @@ import { LetterTextVersion } from './letters/letter-text-version.entity';
 import { ExportAudit } from './exports';
 import { LetterOrganiser, Organiser, TeamInvitation } from './organisers';
 import { PaperImport } from './paper';
+import { RecipientLink, RecipientLinkEvent } from './recipients';
 import { Signature, Token } from './signatures';
-import { LetterResponse, LetterUpdate } from './updates';
+import { LetterResponse, LetterResponseAttachment, LetterUpdate } from './updates';
 
 /** Every entity, as letters core and each feature export them: db/ itself knows no feature. */
-export const entities: EntityList = [Letter, LetterTranslation, LetterTextVersion, Signature, Token, Organiser, LetterOrganiser, TeamInvitation, LetterUpdate, LetterResponse, PaperImport, ExportAudit, AuditEvent];
+export const entities: EntityList = [Letter, LetterTranslation, LetterTextVersion, Signature, Token, Organiser, LetterOrganiser, TeamInvitation, LetterUpdate, LetterResponse, LetterResponseAttachment, PaperImport, ExportAudit, AuditEvent, RecipientLink, RecipientLinkEvent];
 
 export function createDataSource(url: string, opts: { poolSize?: number; applicationName?: string } = {}): DataSource {
   return buildDataSource(entities, url, opts);

@@ -15,6 +15,10 @@ export class ExportAudit {
   @Column({ name: 'organiser_id', type: 'uuid', nullable: true })
   organiserId: string | null;
 
+  /** Set when an addressee downloaded the file from their recipient link. */
+  @Column({ name: 'recipient_link_id', type: 'uuid', nullable: true })
+  recipientLinkId: string | null;
+
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
 

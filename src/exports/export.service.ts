@@ -19,6 +19,7 @@
 import crypto from 'node:crypto';
 import { finished } from 'node:stream/promises';
 import type { PoolClient, QueryArrayResult } from 'pg';
+import type { EntityManager } from 'typeorm';
 import { recordAudit } from '../audit';
 import type { AppContext } from '../context';
 import { pgPool } from '../db/pool';
@@ -62,8 +63,12 @@ export interface ExportRequest {
   includeEmail?: boolean;
   /** 'delivery' (default): every signer's full name, for the recipients. See export-query.ts. */
   purpose?: ExportPurpose;
-  /** Who exports; null from the command line. */
+  /** Who exports; null from the command line, or when an addressee downloads from their recipient link. */
   organiserId: string | null;
+  /** The recipient link an addressee downloaded this from (src/recipients): then they are the exporter. */
+  recipientLinkId?: string | null;
+  /** Whatever else must be recorded with the file's audit row, in its transaction (a recipient link's download). */
+  alsoInTransaction?: (tx: EntityManager, exportId: string) => Promise<void>;
   /** Language of the letter text and the labels; the letter's own language if it has no such version. */
   language: string;
 }
@@ -277,6 +282,7 @@ export async function exportSignatures(ctx: AppContext, req: ExportRequest, out:
         id: exportId,
         letterId: req.letter.id,
         organiserId: req.organiserId,
+        recipientLinkId: req.recipientLinkId ?? null,
         format: req.format,
         purpose,
         language,
@@ -293,8 +299,9 @@ export async function exportSignatures(ctx: AppContext, req: ExportRequest, out:
         letterId: req.letter.id,
         actor: await auditActorById(tx, req.organiserId),
         kind: 'exports.file-exported',
-        detail: { exportId, format: req.format, purpose, rowCount, includeEmail },
+        detail: { exportId, format: req.format, purpose, rowCount, includeEmail, ...(req.recipientLinkId ? { recipientLinkId: req.recipientLinkId } : {}) },
       });
+      await req.alsoInTransaction?.(tx, exportId);
       return saved;
     });
     await endStream(out);

@@ -16,12 +16,13 @@ import { historyJobs } from '../history';
 import { abuseJobs } from '../abuse';
 import { organiserJobs } from '../organisers';
 import { privacyJobs } from '../privacy';
+import { recipientJobs } from '../recipients';
 import { signatureJobs } from '../signatures';
 import { updateJobs } from '../updates';
 import { versionJobs } from '../versions';
 
 /** Each feature's jobs, from that feature's own tasks.ts. A new feature with jobs adds one line here. */
-const FEATURE_JOBS: Array<(deps: JobDeps) => FeatureJobs> = [signatureJobs, updateJobs, organiserJobs, privacyJobs, versionJobs, integrityJobs, abuseJobs, historyJobs];
+const FEATURE_JOBS: Array<(deps: JobDeps) => FeatureJobs> = [signatureJobs, updateJobs, organiserJobs, privacyJobs, versionJobs, integrityJobs, abuseJobs, historyJobs, recipientJobs];
 
 /** The platform's own chore: expired rate-limit counters only take room. */
 function platformJobs({ ctx }: JobDeps): FeatureJobs {

@@ -110,6 +110,15 @@ export class Mailer {
     await this.transport.send({ to, subject, headers: listUnsubscribe(p.unsubscribeUrl), ...(await render('text-changed', lang, { ...p, subject })) });
   }
 
+  /**
+   * A letter's owner made a link for this addressee (recipients' catalogue): the letter as
+   * delivered, its list, and the way to answer. No unsubscribe: it is one message, sent on purpose.
+   */
+  async recipientLink(to: string, lang: Language, p: { name: string; letterTitle: string; deliveredOn: string; linkUrl: string; expiresOn: string }) {
+    const subject = tFor(lang)('recipients.email.subject', { title: p.letterTitle });
+    await this.transport.send({ to, subject, ...(await render('recipient-link', lang, { ...p, subject })) });
+  }
+
   /** An owner's daily digest: one email for all the letters they own. */
   async ownerDigest(to: string, lang: Language, p: OwnerDigestMail) {
     const subject = tFor(lang)('updates.email.digest.subject', { date: p.date });

@@ -6,7 +6,7 @@ export { heldQueueRouter } from './held-queue.router';
 export { challengeModeRouter } from './challenge-mode.router';
 export { invitationsRouter } from './invitations.router';
 export { LETTER_ROLES, LetterOrganiser, type LetterRole } from './letter-organiser.entity';
-export { organiseRouter } from './organise.router';
+export { type DeliveryPanelFn, organiseRouter } from './organise.router';
 export { normaliseOrganiserEmail, Organiser } from './organiser.entity';
 export { addOrganiser, auditActor, auditActorById, grantRole, OrganiserInputError, setDigestEnabled } from './organisers.service';
 export { sessionMiddleware } from './session';

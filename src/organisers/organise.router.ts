@@ -83,8 +83,14 @@ function backTo(slug: string, req: Request, done: string): string {
   return `/organise/letters/${slug}?${params.toString()}`;
 }
 
+/**
+ * What a feature above adds to the delivery area of the dashboard (the recipient links): a view
+ * and its locals, or null. Passed down by the composition, since organisers cannot import it.
+ */
+export type DeliveryPanelFn = (letter: Letter, role: string | undefined) => Promise<{ view: string; locals: Record<string, unknown> } | null>;
+
 /** The organisers' workspace: their letters, editing, the dashboard, moderation and delivery. */
-export function organiseRouter(ctx: AppContext): Router {
+export function organiseRouter(ctx: AppContext, above: { deliveryPanel?: DeliveryPanelFn } = {}): Router {
   const r = Router();
   r.use('/organise', requireOrganiser);
 
@@ -217,13 +223,14 @@ export function organiseRouter(ctx: AppContext): Router {
     const query = search.ok ? search.data.q : '';
     const pageParam = Number(typeof req.query.page === 'string' ? req.query.page : '1');
     const page = Number.isSafeInteger(pageParam) && pageParam > 0 ? pageParam : 1;
-    const [stats, list, held, funnel, challengeMode, challengeChanges] = await Promise.all([
+    const [stats, list, held, funnel, challengeMode, challengeChanges, deliveryPanel] = await Promise.all([
       letterStats(ctx.db, letter.id),
       searchSignatures(ctx.db, letter.id, { query, page, ...access }),
       heldSignatures(ctx.db, letter.id, access),
       verificationFunnel(ctx.db, letter.id),
       challengeModeState(ctx.db, letter.id),
       challengeModeChanges(ctx.db, letter.id),
+      above.deliveryPanel ? above.deliveryPanel(letter, letterRole) : null,
     ]);
     const fmt = res.locals.fmtNumber as (n: number) => string;
     const countryName = res.locals.countryName as (code: string) => string;
@@ -275,6 +282,7 @@ export function organiseRouter(ctx: AppContext): Router {
       errors: { ...(search.ok ? {} : { q: search.errors.q }), ...opts.errors },
       values: (req.method === 'POST' ? req.body : {}) as Record<string, unknown>,
       categories: INVALIDATION_CATEGORIES,
+      deliveryPanel,
       delivery: {
         deliveredAt: letter.deliveredAt ? letter.deliveredAt.toISOString().slice(0, 10) : '',
         deliveredTo: letter.deliveredTo ?? '',

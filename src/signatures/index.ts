@@ -6,4 +6,4 @@ export { signaturesRouter } from './signatures.router';
 export { isCounted } from './signing.service';
 export { signatureJobs } from './tasks';
 export { Token } from './token.entity';
-export { findTokenForUpdate, hashToken, isExpired, issueSignatureTokens, issueToken, isWellFormedToken, WITHDRAW_TOKEN_TTL_HOURS } from './tokens';
+export { findTokenForUpdate, hashToken, isExpired, issueSignatureTokens, issueToken, isWellFormedToken, rawToken, WITHDRAW_TOKEN_TTL_HOURS } from './tokens';

@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
 /** The official answer to a delivered letter, shown on its page and mailed to opted-in signers. */
 @Entity('letter_responses')
@@ -33,4 +33,30 @@ export class LetterResponse {
 
   @Column({ name: 'sent_at', type: 'timestamptz', nullable: true })
   sentAt: Date | null;
+
+  /** Typed in by an organiser, or posted by an addressee through their recipient link. */
+  @Column({ name: 'received_via', type: 'varchar', length: 20, default: 'organiser' })
+  receivedVia: ResponseSource;
+
+  @Column({ name: 'recipient_link_id', type: 'uuid', nullable: true })
+  recipientLinkId: string | null;
+
+  /** The attached PDF's file name and size; its bytes are in letter_response_attachments. */
+  @Column({ name: 'attachment_name', type: 'varchar', length: 255, nullable: true })
+  attachmentName: string | null;
+
+  @Column({ name: 'attachment_bytes', type: 'integer', nullable: true })
+  attachmentBytes: number | null;
+}
+
+export type ResponseSource = 'organiser' | 'recipient-link';
+
+/** The bytes of a response's PDF, apart so that listing responses never reads them. */
+@Entity('letter_response_attachments')
+export class LetterResponseAttachment {
+  @PrimaryColumn({ name: 'response_id', type: 'uuid' })
+  responseId: string;
+
+  @Column({ type: 'bytea' })
+  data: Buffer;
 }

@@ -1,7 +1,9 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
 import { Letter } from '../letters/letter.entity';
-import { chooseTranslation } from '../letters/letters.service';
+import { chooseTranslation, findPublicLetter } from '../letters/letters.service';
+import { NotFound } from '../web/errors';
+import { responseAttachment } from './updates.service';
 import { checkUnsubscribeToken, unsubscribe, type UnsubscribeTarget } from './unsubscribe.service';
 
 /** The path of the one-click unsubscribe POST, exempt from CSRF in app.ts (the token authorises it). */
@@ -49,6 +51,21 @@ export function updatesPublicRouter(ctx: AppContext): Router {
     res.set('Cache-Control', 'no-store');
     const token = String(req.params.token);
     await render(req, res, await unsubscribe(ctx, token), token, true);
+  });
+
+  // The PDF an addressee attached to their response: public, like the response itself. Sent as a
+  // download (never shown inline on this origin), with an ASCII name of our making.
+  r.get('/letters/:slug/responses/:id/attachment.pdf', async (req, res) => {
+    const letter = await findPublicLetter(ctx.db, String(req.params.slug));
+    const file = await responseAttachment(ctx.db, letter.id, String(req.params.id));
+    if (!file) throw new NotFound();
+    res.set({
+      'Content-Type': 'application/pdf',
+      'Content-Disposition': `attachment; filename="response-${letter.slug}-${String(req.params.id).slice(0, 8)}.pdf"`,
+      'X-Content-Type-Options': 'nosniff',
+      'Content-Length': String(file.data.length),
+    });
+    res.send(file.data);
   });
 
   return r;

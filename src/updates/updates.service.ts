@@ -5,7 +5,7 @@ import type { Letter } from '../letters/letter.entity';
 import { renderMarkdown } from '../letters/letters.service';
 import { enqueue } from '../mail/queue';
 import { AppError } from '../web/errors';
-import { LetterResponse } from './letter-response.entity';
+import { LetterResponse, LetterResponseAttachment } from './letter-response.entity';
 import { LetterUpdate } from './letter-update.entity';
 import type { ResponseForm, UpdateForm } from './updates.schema';
 import { TASK_UPDATE_EMAIL, TASK_UPDATE_FANOUT, type FanoutJob, type MailingKind } from './updates.queue';
@@ -40,11 +40,20 @@ export function responseRefusal(letter: Pick<Letter, 'deliveredAt'>): { _form: s
   return letter.deliveredAt ? null : { _form: 'updates.errors.notDelivered' };
 }
 
+/** A response posted by an addressee through their recipient link (src/recipients), with its optional PDF. */
+export interface ResponseViaLink {
+  recipientLinkId: string;
+  attachment: { name: string; data: Buffer } | null;
+  /** Whatever else must land in the same transaction (the link's own record). */
+  alsoInTransaction?: (tx: EntityManager, response: LetterResponse) => Promise<void>;
+}
+
 export async function recordOfficialResponse(
   ctx: AppContext,
   letter: Letter,
   form: ResponseForm,
   actor: AuditActor | null,
+  via: ResponseViaLink | null = null,
 ): Promise<LetterResponse> {
   if (responseRefusal(letter)) throw new AppError(422, 'not_delivered', 'updates.errors.notDelivered');
   return ctx.db.transaction(async (tx) => {
@@ -55,11 +64,22 @@ export async function recordOfficialResponse(
         body: form.body,
         link: form.link,
         createdBy: actor?.id ?? null,
+        receivedVia: via ? 'recipient-link' : 'organiser',
+        recipientLinkId: via?.recipientLinkId ?? null,
+        attachmentName: via?.attachment?.name ?? null,
+        attachmentBytes: via?.attachment?.data.length ?? null,
       }),
     );
+    if (via?.attachment) await tx.insert(LetterResponseAttachment, { responseId: response.id, data: via.attachment.data });
     await enqueue(tx, TASK_UPDATE_FANOUT, { kind: 'response', id: response.id } satisfies FanoutJob, { maxAttempts: 10 });
-    await recordAudit(tx, { letterId: letter.id, actor, kind: 'updates.response-recorded', detail: { responseId: response.id, respondedOn: form.respondedOn } });
-    ctx.log.info({ letterId: letter.id, responseId: response.id }, 'official response recorded');
+    await recordAudit(tx, {
+      letterId: letter.id,
+      actor,
+      kind: 'updates.response-recorded',
+      detail: { responseId: response.id, respondedOn: form.respondedOn, ...(via ? { recipientLinkId: via.recipientLinkId } : {}) },
+    });
+    await via?.alsoInTransaction?.(tx, response);
+    ctx.log.info({ letterId: letter.id, responseId: response.id, via: response.receivedVia }, 'official response recorded');
     return response;
   });
 }
@@ -73,15 +93,35 @@ export function listResponses(db: DataSource, letterId: string): Promise<LetterR
 }
 
 export interface PublicResponse {
+  id: string;
   respondedOn: string;
   bodyHtml: string;
   link: string | null;
+  /** When it was posted through a recipient's link (the page says so); null when an organiser typed it in. */
+  viaRecipientLinkOn: Date | null;
+  attachment: { name: string; bytes: number } | null;
 }
 
 /** The official responses as the letter page shows them (Markdown rendered, raw HTML off). */
 export async function publicResponses(db: DataSource, letterId: string): Promise<PublicResponse[]> {
   const rows = await listResponses(db, letterId);
-  return rows.map((r) => ({ respondedOn: r.respondedOn, bodyHtml: renderMarkdown(r.body), link: r.link }));
+  return rows.map((r) => ({
+    id: r.id,
+    respondedOn: r.respondedOn,
+    bodyHtml: renderMarkdown(r.body),
+    link: r.link,
+    viaRecipientLinkOn: r.receivedVia === 'recipient-link' ? r.createdAt : null,
+    attachment: r.attachmentName && r.attachmentBytes !== null ? { name: r.attachmentName, bytes: r.attachmentBytes } : null,
+  }));
+}
+
+/** A response's PDF, if the response belongs to this letter and has one. */
+export async function responseAttachment(db: DataSource, letterId: string, responseId: string): Promise<{ name: string; data: Buffer } | null> {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(responseId)) return null;
+  const response = await db.getRepository(LetterResponse).findOneBy({ id: responseId, letterId });
+  if (!response?.attachmentName) return null;
+  const file = await db.getRepository(LetterResponseAttachment).findOneBy({ responseId });
+  return file ? { name: response.attachmentName, data: file.data } : null;
 }
 
 function entityFor(kind: MailingKind) {

@@ -81,7 +81,7 @@ export class Evidence {
       help: v.help,
       targets: v.nodes.map((n) => n.target.join(' ')),
     }));
-    this.records.push({ step: `${this.file}/${step}`, path: new URL(page.url()).pathname.replace(/\/s\/(confirm|withdraw)\/[^/?]+/, '/s/$1/…'), violations: details.length, passes: result.passes.length, details });
+    this.records.push({ step: `${this.file}/${step}`, path: new URL(page.url()).pathname.replace(/\/s\/(confirm|withdraw)\/[^/?]+/, '/s/$1/…').replace(/^\/r\/[^/?]+/, '/r/…'), violations: details.length, passes: result.passes.length, details });
     fs.writeFileSync(path.join(this.dir, `axe-${this.file}.json`), JSON.stringify(this.records, null, 2));
     return details;
   }

@@ -173,4 +173,37 @@ describe('rendered pages pass html-validate', () => {
     }
     await expectValid(pages);
   });
+
+  test('the recipient\'s page, its response form with errors, the owners\' recipient links and a response received through a link', async () => {
+    const organiser = await anOrganiser(t.db);
+    const b = await signInAs(t.app, t.smtp, organiser.email);
+    const letter = await aLetterOf(t.db, organiser, 'owner', { title: 'Delivered letter' });
+    await t.db.query(`UPDATE letters SET created_at = '2025-12-01', delivered_at = '2026-01-10T12:00:00Z', delivered_to = 'The Ministry' WHERE id = $1`, [letter.id]);
+    const signedAt = new Date('2026-01-05T09:00:00Z');
+    await aSignature(t.db, letter, { fullName: 'Private Signer', visibility: 'private', organisation: 'Union', confirmedAt: signedAt, createdAt: signedAt });
+    await aSignature(t.db, letter, { fullName: 'Initials Signer', visibility: 'initials', country: 'FR', confirmedAt: signedAt, createdAt: signedAt });
+    const links = `/organise/letters/${letter.slug}/recipients`;
+    const created = await postForm(b, links, links, { name: 'Jean Ministre', role: 'Minister', email: '', expiresOn: '' });
+    expect(created.status).toBe(201);
+    const recipientPage = `/r/${/\/r\/([A-Za-z0-9_-]+)"/.exec(created.text)![1]}`;
+    const invalid = await postForm(b, links, links, { name: '', email: 'x', expiresOn: '1999-01-01' });
+    expect(invalid.status).toBe(422);
+    const pages: Array<[string, string]> = [['link created', created.text], ['link form errors', invalid.text]];
+    for (const lang of ['en', 'uk', 'ru', 'fr']) pages.push(await page(`${recipientPage}?lang=${lang}`));
+    const r = browser(t.app);
+    const action = await r.uploadAction(recipientPage);
+    const refused = await r.agent.post(action).field('body', '').attach('attachment', Buffer.from('not a pdf'), { filename: 'a.pdf', contentType: 'application/pdf' });
+    expect(refused.status).toBe(422);
+    pages.push(['response form errors', refused.text]);
+    await r.agent.post(await r.uploadAction(recipientPage)).field('body', 'We **read** it.').attach('attachment', Buffer.from('%PDF-1.4\n%%EOF\n'), { filename: 'answer.pdf', contentType: 'application/pdf' }).expect(303);
+    pages.push(await page(`${recipientPage}?posted=1`));
+    pages.push(await page(`/letters/${letter.slug}`));
+    pages.push(await page('/r/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 404));
+    for (const path of [links, `/organise/letters/${letter.slug}`]) {
+      const res = await b.agent.get(path);
+      expect([path, res.status]).toEqual([path, 200]);
+      pages.push([path, res.text]);
+    }
+    await expectValid(pages);
+  });
 });

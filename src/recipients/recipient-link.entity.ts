@@ -1,0 +1,81 @@
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
+
+/**
+ * A link that shows one addressee of a delivered letter the list as delivered, private names
+ * included, and lets them answer. Only the SHA-256 of its tokens is kept: `tokenHash` for the link
+ * shown once to the owner who made it, `mailedTokenHash` for the one the platform mailed (made
+ * when the mail was sent).
+ */
+@Entity('recipient_links')
+export class RecipientLink {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  @Column({ name: 'letter_id', type: 'uuid' })
+  letterId: string;
+
+  @Column({ name: 'token_hash', type: 'char', length: 64 })
+  tokenHash: string;
+
+  @Column({ name: 'mailed_token_hash', type: 'char', length: 64, nullable: true })
+  mailedTokenHash: string | null;
+
+  /** The addressee, as the owner wrote it (an official in their public capacity). */
+  @Column({ type: 'varchar', length: 200 })
+  name: string;
+
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  role: string | null;
+
+  @Column({ type: 'varchar', length: 320, nullable: true })
+  email: string | null;
+
+  @Column({ name: 'send_email', type: 'boolean', default: false })
+  sendEmail: boolean;
+
+  @Column({ name: 'emailed_at', type: 'timestamptz', nullable: true })
+  emailedAt: Date | null;
+
+  @Column({ name: 'created_by', type: 'uuid', nullable: true })
+  createdBy: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @Column({ name: 'expires_at', type: 'timestamptz' })
+  expiresAt: Date;
+
+  @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
+  revokedAt: Date | null;
+
+  @Column({ type: 'integer', default: 0 })
+  views: number;
+
+  @Column({ type: 'integer', default: 0 })
+  downloads: number;
+}
+
+export const LINK_EVENT_KINDS = ['view', 'download-pdf', 'download-csv', 'response'] as const;
+export type LinkEventKind = (typeof LINK_EVENT_KINDS)[number];
+
+/** One view or download through a recipient link: when and which link, nothing about who (no IP). */
+@Entity('recipient_link_events')
+export class RecipientLinkEvent {
+  @PrimaryGeneratedColumn({ type: 'bigint' })
+  id: string;
+
+  @Column({ name: 'link_id', type: 'uuid' })
+  linkId: string;
+
+  @Column({ name: 'letter_id', type: 'uuid' })
+  letterId: string;
+
+  @Column({ type: 'varchar', length: 20 })
+  kind: LinkEventKind;
+
+  @Column({ name: 'export_id', type: 'uuid', nullable: true })
+  exportId: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+}

@@ -1,0 +1,136 @@
+import type { DataSource, EntityManager } from 'typeorm';
+import { type AuditActor, recordAudit } from '../audit';
+import type { AppContext } from '../context';
+import type { Letter } from '../letters/letter.entity';
+import { enqueue } from '../mail/queue';
+import { hashToken, isWellFormedToken, rawToken } from '../signatures';
+import { AppError } from '../web/errors';
+import { RecipientLink, RecipientLinkEvent, type LinkEventKind } from './recipient-link.entity';
+import type { RecipientLinkForm } from './recipients.schema';
+import { TASK_RECIPIENT_LINK_EMAIL, type RecipientLinkEmailJob } from './recipients.queue';
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export class NotDelivered extends AppError {
+  constructor() {
+    super(422, 'not_delivered', 'recipients.errors.notDelivered');
+  }
+}
+
+/**
+ * Makes a link for one addressee, and when asked queues its email in the same transaction. The
+ * raw token is returned once, for the owner to copy: only its hash is stored.
+ */
+export async function createRecipientLink(
+  ctx: AppContext,
+  letter: Letter,
+  form: RecipientLinkForm,
+  actor: AuditActor,
+): Promise<{ link: RecipientLink; token: string }> {
+  if (!letter.deliveredAt) throw new NotDelivered();
+  const token = rawToken();
+  return ctx.db.transaction(async (tx) => {
+    const link = await tx.save(
+      tx.create(RecipientLink, {
+        letterId: letter.id,
+        tokenHash: hashToken(token),
+        name: form.name,
+        role: form.role,
+        email: form.email,
+        sendEmail: form.sendEmail,
+        createdBy: actor.id,
+        // The link works through the whole day chosen (UTC).
+        expiresAt: new Date(`${form.expiresOn}T23:59:59.999Z`),
+      }),
+    );
+    if (form.sendEmail) {
+      await enqueue(tx, TASK_RECIPIENT_LINK_EMAIL, { linkId: link.id } satisfies RecipientLinkEmailJob, { jobKey: `recipient-link:${link.id}`, maxAttempts: 10 });
+    }
+    await recordAudit(tx, {
+      letterId: letter.id,
+      actor,
+      kind: 'recipients.link-created',
+      detail: { linkId: link.id, name: form.name, role: form.role ?? '', expiresOn: form.expiresOn, emailed: form.sendEmail },
+    });
+    ctx.log.info({ letterId: letter.id, linkId: link.id, emailed: form.sendEmail }, 'recipient link created');
+    return { link, token };
+  });
+}
+
+/** Revokes a link of this letter at once (its page answers 404 from then on); false when there is no such link. */
+export async function revokeRecipientLink(ctx: AppContext, letterId: string, linkId: string, actor: AuditActor): Promise<boolean> {
+  if (!UUID.test(linkId)) return false;
+  return ctx.db.transaction(async (tx) => {
+    const link = await tx.findOneBy(RecipientLink, { id: linkId, letterId });
+    if (!link) return false;
+    if (link.revokedAt) return true;
+    await tx.update(RecipientLink, { id: link.id }, { revokedAt: () => 'now()' });
+    await recordAudit(tx, { letterId, actor, kind: 'recipients.link-revoked', detail: { linkId: link.id, name: link.name } });
+    ctx.log.info({ letterId, linkId: link.id }, 'recipient link revoked');
+    return true;
+  });
+}
+
+export function listRecipientLinks(db: DataSource, letterId: string): Promise<RecipientLink[]> {
+  return db.getRepository(RecipientLink).find({ where: { letterId }, order: { createdAt: 'DESC' } });
+}
+
+export interface LinkActivity {
+  at: Date;
+  kind: LinkEventKind;
+  linkName: string;
+  exportId: string | null;
+}
+
+/** The newest views and downloads through a letter's links, for its owners. */
+export async function recentLinkActivity(db: DataSource, letterId: string, limit = 50): Promise<LinkActivity[]> {
+  const rows = await db.query<Array<{ created_at: Date; kind: LinkEventKind; name: string; export_id: string | null }>>(
+    `SELECT e.created_at, e.kind, l.name, e.export_id
+       FROM recipient_link_events e JOIN recipient_links l ON l.id = e.link_id
+      WHERE e.letter_id = $1
+      ORDER BY e.created_at DESC, e.id DESC
+      LIMIT $2`,
+    [letterId, limit],
+  );
+  return rows.map((r) => ({ at: r.created_at, kind: r.kind, linkName: r.name, exportId: r.export_id }));
+}
+
+/**
+ * The link behind a raw token, when it is well formed, known, not revoked, not expired, and its
+ * letter is still recorded as delivered; null otherwise (every one of those answers 404 alike).
+ */
+export async function findLiveLink(db: DataSource | EntityManager, raw: string): Promise<RecipientLink | null> {
+  if (!isWellFormedToken(raw)) return null;
+  const h = hashToken(raw);
+  return db
+    .getRepository(RecipientLink)
+    .createQueryBuilder('l')
+    .innerJoin('letters', 'letter', 'letter.id = l.letter_id AND letter.delivered_at IS NOT NULL')
+    .where('(l.token_hash = :h OR l.mailed_token_hash = :h)', { h })
+    .andWhere('l.revoked_at IS NULL AND l.expires_at > now()')
+    .getOne();
+}
+
+const AUDIT_KIND: Record<LinkEventKind, `recipients.${string}`> = {
+  view: 'recipients.link-viewed',
+  'download-pdf': 'recipients.link-downloaded',
+  'download-csv': 'recipients.link-downloaded',
+  response: 'recipients.response-posted',
+};
+
+/**
+ * Records one view or download through a link for its owners: the event (when, which link; no
+ * address), the link's counter and the letter's audit entry, together. `tx` is the caller's
+ * transaction when the event belongs with another change (the export's audit row, the response).
+ */
+export async function recordLinkEvent(tx: EntityManager, link: RecipientLink, kind: LinkEventKind, exportId: string | null = null): Promise<void> {
+  await tx.insert(RecipientLinkEvent, { linkId: link.id, letterId: link.letterId, kind, exportId });
+  if (kind === 'view') await tx.increment(RecipientLink, { id: link.id }, 'views', 1);
+  if (kind === 'download-pdf' || kind === 'download-csv') await tx.increment(RecipientLink, { id: link.id }, 'downloads', 1);
+  await recordAudit(tx, {
+    letterId: link.letterId,
+    actor: null,
+    kind: AUDIT_KIND[kind],
+    detail: { linkId: link.id, name: link.name, ...(kind.startsWith('download-') ? { format: kind.slice('download-'.length) } : {}), ...(exportId ? { exportId } : {}) },
+  });
+}

@@ -1,0 +1,205 @@
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { AppContext } from '../context';
+import type { Letter } from '../letters/letter.entity';
+import { findTranslation } from '../letters/letters.service';
+import { exportSignatures, PdfTooLarge } from '../exports';
+import { auditActor, currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLocals } from '../organisers';
+import { AppError, NotFound } from '../web/errors';
+import { barChartSvg, dailyChartSvg } from '../web/svg-charts';
+import { parseForm } from '../web/validate';
+import type { RecipientLink } from './recipient-link.entity';
+import { createRecipientLink, findLiveLink, listRecipientLinks, recentLinkActivity, recordLinkEvent, revokeRecipientLink } from './recipient-links.service';
+import { deliveredDay, deliveredView, PAGE_LIST_LIMIT } from './recipient-page.service';
+import { postRecipientResponse } from './recipient-response.service';
+import { defaultExpiry, recipientLinkSchema, recipientResponseSchema } from './recipients.schema';
+import { attachmentName, ATTACHMENT_LIMIT_BYTES, isPdf } from './response-upload';
+
+export const RECIPIENTS_CSS = '<link rel="stylesheet" href="/static/recipients.css">';
+/** The recipient's page is for one person: never indexed, never cached, never named in a Referer. */
+const PRIVATE_HEAD = `<meta name="robots" content="noindex, nofollow">${RECIPIENTS_CSS}`;
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Every answer under /r/ (the page, the files, a refused upload, a 404) is for one person: never
+ * indexed, never kept by a cache, never named in a Referer. Mounted by app.ts ahead of the upload guard.
+ */
+export const privateRecipientHeaders: RequestHandler = (_req, res, next) => {
+  res.set({ 'Cache-Control': 'private, no-store', 'Referrer-Policy': 'no-referrer', 'X-Robots-Tag': 'noindex, nofollow' });
+  next();
+};
+
+type Form = { values: Record<string, unknown>; errors: Record<string, string> };
+
+function letterOf(res: Response): Letter {
+  return (res.locals as OrganiserLocals).letter!;
+}
+
+/** What the owners see of their links on the delivery area of the letter's dashboard (passed down to organisers in app.ts). */
+export interface DeliveryPanel {
+  view: string;
+  locals: Record<string, unknown>;
+}
+
+/**
+ * Recipient links: owners make, list and revoke them; an addressee opens `/r/<token>` to read the
+ * letter as delivered with its list (private names included), download the delivery files, and
+ * post the official response.
+ */
+export function recipientsRouter(ctx: AppContext): { router: Router; deliveryPanel: (letter: Letter, role: string | undefined) => Promise<DeliveryPanel | null> } {
+  const r = Router();
+  const owner = [requireOrganiser, requireLetterRole(ctx, 'owner')];
+
+  async function deliveryPanel(letter: Letter, role: string | undefined): Promise<DeliveryPanel | null> {
+    if (role !== 'owner' || !letter.deliveredAt) return null;
+    return { view: '../recipients/panel', locals: { links: await listRecipientLinks(ctx.db, letter.id), slug: letter.slug, now: new Date() } };
+  }
+
+  /* ------------------------------------------------------------ owners */
+
+  async function renderLinks(req: Request, res: Response, form: Form, status = 200, created: { token: string; link: RecipientLink } | null = null) {
+    const letter = letterOf(res);
+    const version = findTranslation(letter.translations, letter.defaultLanguage, [req.lang]);
+    if (created) res.set('Cache-Control', 'no-store');
+    res.status(status).render('recipients/links', {
+      title: req.t('recipients.organise.title'),
+      headExtra: RECIPIENTS_CSS,
+      letter: { slug: letter.slug, title: version?.title ?? letter.slug, delivered: !!letter.deliveredAt },
+      links: await listRecipientLinks(ctx.db, letter.id),
+      activity: await recentLinkActivity(ctx.db, letter.id),
+      now: new Date(),
+      form,
+      created: created ? { url: `${ctx.config.BASE_URL}/r/${created.token}`, name: created.link.name, emailed: created.link.sendEmail } : null,
+      revoked: req.query.revoked === '1',
+    });
+  }
+
+  r.get('/organise/letters/:slug/recipients', ...owner, async (req, res) => {
+    await renderLinks(req, res, { values: { expiresOn: defaultExpiry() }, errors: {} });
+  });
+
+  r.post('/organise/letters/:slug/recipients', ...owner, async (req, res) => {
+    const letter = letterOf(res);
+    const values = (req.body ?? {}) as Record<string, unknown>;
+    if (!letter.deliveredAt) return renderLinks(req, res, { values, errors: { _form: 'recipients.errors.notDelivered' } }, 422);
+    const parsed = parseForm(recipientLinkSchema, values);
+    if (!parsed.ok) return renderLinks(req, res, { values, errors: parsed.errors }, 422);
+    const created = await createRecipientLink(ctx, letter, parsed.data, auditActor(currentOrganiser(res)!));
+    // Shown here once, never again: only its hash is stored.
+    await renderLinks(req, res, { values: { expiresOn: defaultExpiry() }, errors: {} }, 201, created);
+  });
+
+  r.post('/organise/letters/:slug/recipients/:id/revoke', ...owner, async (req, res) => {
+    const letter = letterOf(res);
+    if (!(await revokeRecipientLink(ctx, letter.id, String(req.params.id), auditActor(currentOrganiser(res)!)))) throw new NotFound();
+    const back = (req.body as Record<string, unknown> | undefined)?.back === 'dashboard' ? `/organise/letters/${letter.slug}#recipient-links` : `/organise/letters/${letter.slug}/recipients?revoked=1`;
+    res.redirect(303, back);
+  });
+
+  /* ------------------------------------------------------------ the addressee */
+
+  /** The live link of the request, or 404 (unknown, malformed, revoked, expired: all alike). */
+  async function liveLink(req: Request): Promise<RecipientLink> {
+    const link = await findLiveLink(ctx.db, String(req.params.token));
+    if (!link) throw new NotFound();
+    return link;
+  }
+
+  async function renderPage(req: Request, res: Response, link: RecipientLink, form: Form, status = 200) {
+    const view = await deliveredView(ctx.db, link.letterId, req.lang);
+    const fmt = res.locals.fmtNumber as (n: number) => string;
+    const countryName = res.locals.countryName as (code: string) => string;
+    const dayFormat = new Intl.DateTimeFormat(req.lang, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+    const token = String(req.params.token);
+    res.status(status).render('recipients/page', {
+      title: view.text.title,
+      headExtra: PRIVATE_HEAD,
+      link: { name: link.name, role: link.role, expiresAt: link.expiresAt },
+      view,
+      listLimit: PAGE_LIST_LIMIT,
+      countriesSvg: barChartSvg({
+        title: req.t('recipients.page.countriesTitle'),
+        rows: view.countries.map((c) => ({ label: countryName(c.country), value: c.count })),
+        formatNumber: fmt,
+        maxRows: 10,
+        otherLabel: req.t('recipients.page.otherCountries'),
+        emptyText: req.t('recipients.page.noSignatures'),
+        idPrefix: 'countries',
+      }),
+      dailySvg: dailyChartSvg({
+        title: req.t('recipients.page.dailyTitle'),
+        days: view.daily,
+        formatNumber: fmt,
+        formatDay: (d) => (DAY.test(d) ? dayFormat.format(new Date(`${d}T00:00:00Z`)) : d),
+        emptyText: req.t('recipients.page.noSignatures'),
+        idPrefix: 'daily',
+      }),
+      base: `/r/${token}`,
+      form,
+      posted: req.query.posted === '1',
+      attachmentMb: ATTACHMENT_LIMIT_BYTES / 1024 / 1024,
+    });
+  }
+
+  r.get('/r/:token', async (req, res) => {
+    const link = await liveLink(req);
+    await ctx.db.transaction((tx) => recordLinkEvent(tx, link, 'view'));
+    await renderPage(req, res, link, { values: {}, errors: {} });
+  });
+
+  function download(format: 'pdf' | 'csv'): RequestHandler {
+    return async (req, res) => {
+      const link = await liveLink(req);
+      const view = await deliveredView(ctx.db, link.letterId, req.lang);
+      try {
+        await exportSignatures(
+          ctx,
+          {
+            letter: view.letter,
+            format,
+            purpose: 'delivery',
+            filters: { scope: 'verified', to: deliveredDay(view.letter) },
+            organiserId: null,
+            recipientLinkId: link.id,
+            language: req.lang,
+            alsoInTransaction: (tx, exportId) => recordLinkEvent(tx, link, format === 'pdf' ? 'download-pdf' : 'download-csv', exportId),
+          },
+          res,
+          {
+            onStart: ({ exportId, fileName, contentType }) => {
+              res.status(200);
+              res.set({ 'Content-Type': contentType, 'Content-Disposition': `attachment; filename="${fileName}"`, 'X-Export-Id': exportId });
+            },
+          },
+        );
+      } catch (err) {
+        if (!res.headersSent) {
+          res.removeHeader('Content-Disposition');
+          res.removeHeader('Content-Type');
+          res.removeHeader('X-Export-Id');
+          if (err instanceof PdfTooLarge) throw new AppError(422, 'pdf_too_large', 'recipients.errors.pdfTooLarge');
+          throw err;
+        }
+        ctx.log.warn({ letterId: link.letterId, reqId: req.id, err: err instanceof Error ? err.message : String(err) }, 'recipient download aborted');
+        res.destroy();
+      }
+    };
+  }
+
+  r.get('/r/:token/delivery-pack.pdf', download('pdf'));
+  r.get('/r/:token/signatures.csv', download('csv'));
+
+  r.post('/r/:token/response', async (req, res) => {
+    const link = await liveLink(req);
+    const values = { ...((req.body ?? {}) as Record<string, unknown>) };
+    const parsed = parseForm(recipientResponseSchema, values);
+    const file = req.file;
+    const errors: Record<string, string> = parsed.ok ? {} : { ...parsed.errors };
+    if (file && file.size > 0 && !isPdf(file.buffer)) errors.attachment = 'recipients.errors.attachmentNotPdf';
+    if (!parsed.ok || Object.keys(errors).length) return renderPage(req, res, link, { values, errors }, 422);
+    const attachment = file && file.size > 0 ? { name: attachmentName(file.originalname), data: file.buffer } : null;
+    await postRecipientResponse(ctx, link, parsed.data, attachment);
+    res.redirect(303, `/r/${String(req.params.token)}?posted=1#response`);
+  });
+
+  return { router: r, deliveryPanel };
+}

@@ -1,0 +1,146 @@
+import fs from 'node:fs';
+import type { Server } from 'node:http';
+import type { Browser, Page } from 'playwright-core';
+import { LANGUAGES } from '../../src/web/languages';
+import { aSignature } from '../helpers/factories';
+import { aLetterOf, anOrganiser } from '../helpers/organisers';
+import { linkFrom } from '../helpers/smtp-sink';
+import { startTestApp, type TestApp } from '../helpers/test-app';
+import { Evidence, launchChromium, text } from './support';
+
+const en = text('en');
+const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n', 'latin1');
+
+let t: TestApp;
+let server: Server;
+let origin: string;
+let browser: Browser;
+const evidence = new Evidence('recipient');
+
+/** The app on the first free port of this suite's range (4100–4199). */
+async function listenInRange(first = 4100, last = 4199): Promise<void> {
+  for (let port = first; port <= last; port++) {
+    const s = await new Promise<Server | null>((resolve) => {
+      const candidate = t.app.listen(port, '127.0.0.1');
+      candidate.once('listening', () => resolve(candidate));
+      candidate.once('error', () => resolve(null));
+    });
+    if (s) {
+      server = s;
+      origin = `http://127.0.0.1:${port}`;
+      return;
+    }
+  }
+  throw new Error('no free port in range');
+}
+
+beforeAll(async () => {
+  t = await startTestApp();
+  await listenInRange();
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await new Promise<void>((resolve) => {
+    if (!server) return resolve();
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+  await t?.close();
+});
+
+function local(link: string): string {
+  const u = new URL(link);
+  return `${origin}${u.pathname}${u.search}`;
+}
+
+async function newPage(): Promise<Page> {
+  const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(15000);
+  return context.newPage();
+}
+
+describe('the recipient\'s page', () => {
+  test('an owner records the delivery and makes a link; the addressee opens it in a fresh browser, downloads the PDF, answers, and the answer shows on the letter page', async () => {
+    const owner = await anOrganiser(t.db, { name: 'Olena Owner' });
+    const letter = await aLetterOf(t.db, owner, 'owner', { title: 'Free the prisoners of conscience' });
+    await aSignature(t.db, letter, { fullName: 'Айгерім Қасымқызы', visibility: 'private', country: 'KZ' });
+    await aSignature(t.db, letter, { fullName: 'Jeanne Public', visibility: 'public', country: 'FR' });
+    const optedIn = await aSignature(t.db, letter, { fullName: 'Opted In', visibility: 'initials', wantsUpdates: true });
+
+    // The owner signs in by emailed link and records the delivery on the dashboard.
+    const page = await newPage();
+    await page.goto(`${origin}/login`);
+    await page.locator('#email').fill(owner.email);
+    await page.getByRole('button', { name: en('organisers.login.submit') }).click();
+    const [signIn] = await t.smtp.waitFor(owner.email);
+    await page.goto(local(linkFrom(signIn, '/login/')));
+    await page.getByRole('button', { name: en('organisers.login.confirmButton') }).click();
+    await page.waitForURL(/\/organise$/);
+    await page.goto(`${origin}/organise/letters/${letter.slug}`);
+    await page.locator('#deliveredAt').fill(new Date().toISOString().slice(0, 10));
+    await page.locator('#deliveredTo').fill('The Ministry of Justice');
+    await page.getByRole('button', { name: en('organisers.delivery.save') }).click();
+    await page.waitForURL(/done=delivery/);
+
+    // The delivery area offers recipient links; the owner makes one and copies it.
+    await page.getByRole('link', { name: en('recipients.panel.manage') }).click();
+    await page.getByLabel(en('recipients.organise.name')).fill('Jean Ministre');
+    await page.getByLabel(new RegExp(en('recipients.organise.role'))).fill('Minister of Justice');
+    await page.getByRole('button', { name: en('recipients.organise.create') }).click();
+    const url = await page.locator('#created-url').inputValue();
+    expect(url).toMatch(/\/r\/[A-Za-z0-9_-]{43}$/);
+    await evidence.check(page, 'link-created');
+
+    // The addressee, in a browser of their own, reads the list with the private name.
+    const recipient = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
+    recipient.setDefaultTimeout(15000);
+    const r = await recipient.newPage();
+    await r.goto(local(url));
+    await r.getByRole('heading', { level: 1, name: en('recipients.page.heading') }).waitFor();
+    expect(await r.locator('.delivered-list').innerText()).toContain('Айгерім Қасымқызы');
+    expect(await r.locator('.delivered-list').innerText()).toContain('O. I.');
+    await evidence.check(r, 'recipient-page');
+
+    // The PDF delivery pack downloads.
+    const [download] = await Promise.all([r.waitForEvent('download'), r.getByRole('link', { name: en('recipients.page.downloadPdf') }).click()]);
+    const file = await download.path();
+    expect(fs.readFileSync(file).subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    expect(download.suggestedFilename()).toMatch(new RegExp(`^${letter.slug}-\\d{4}-\\d{2}-\\d{2}-[0-9a-f-]{36}\\.pdf$`));
+
+    // The addressee answers, with a PDF.
+    await r.getByLabel(en('recipients.page.responseText')).fill('The ministry will review every case.');
+    await r.getByLabel(new RegExp(en('recipients.page.attachment'))).setInputFiles({ name: 'answer.pdf', mimeType: 'application/pdf', buffer: PDF });
+    await r.getByRole('button', { name: en('recipients.page.responseSubmit') }).click();
+    await r.locator('#posted').waitFor();
+    await evidence.check(r, 'response-posted');
+
+    // The recipient page passes axe in every interface language.
+    for (const lang of LANGUAGES) {
+      await r.goto(`${local(url)}?lang=${lang}`);
+      await r.getByRole('heading', { level: 1, name: text(lang)('recipients.page.heading') }).waitFor();
+      await evidence.check(r, `recipient-page-${lang}`);
+    }
+    await recipient.close();
+
+    // The letter page shows the answer, marked as received through the link, with its document.
+    const reader = await newPage();
+    await reader.goto(`${origin}/letters/${letter.slug}?lang=en`);
+    const response = reader.locator('.official-response');
+    await response.waitFor();
+    expect(await response.innerText()).toContain('The ministry will review every case.');
+    expect(await response.locator('.received-via').innerText()).toMatch(/^Response received through the recipient's link on .+\.$/);
+    expect(await response.getByRole('link', { name: /Download the attached document/ }).count()).toBe(1);
+    expect(await reader.locator('body').innerText()).not.toContain('Айгерім Қасымқызы');
+    await evidence.check(reader, 'letter-with-response');
+
+    // The owners see the views and the download.
+    await page.goto(`${origin}/organise/letters/${letter.slug}/recipients`);
+    expect(await page.locator('.link-activity').innerText()).toContain('Jean Ministre downloaded the PDF delivery pack');
+    await evidence.check(page, 'owners-activity');
+
+    // The signer who asked for news receives it.
+    const mails = await t.smtp.waitFor(optedIn.email!, 1, 30000);
+    expect(mails.some((m) => m.text.includes('The ministry will review every case.'))).toBe(true);
+  });
+});

@@ -18,6 +18,7 @@ import { challengeRouter, floodLimit } from './abuse';
 import { exportsRouter, UploadTooLarge, VERIFY_UPLOAD_BODY_LIMIT_BYTES, verifyRouter, verifyUploadBudget, verifyUploadParser } from './exports';
 import { integrityRouter } from './integrity';
 import { letterPage } from './letter-page';
+import { mySignaturesRouter } from './my-signatures';
 import { requestMetrics, opsRouter } from './ops';
 import {
   allowListRouter,
@@ -186,6 +187,7 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   // The sign form shows the letter page again with its errors: the page is handed to it here.
   app.use(signRouter(ctx, page.render));
   app.use(signaturesRouter(ctx));
+  app.use(mySignaturesRouter(ctx));
   app.use(updatesOrganiseRouter(ctx));
   app.use(paperRouter(ctx));
   app.use(allowListRouter(ctx));

@@ -8,13 +8,14 @@ import { Letter } from './letters/letter.entity';
 import { LetterTranslation } from './letters/letter-translation.entity';
 import { LetterTextVersion } from './letters/letter-text-version.entity';
 import { ExportAudit } from './exports';
+import { MySignaturesLink } from './my-signatures';
 import { LetterOrganiser, Organiser, TeamInvitation } from './organisers';
 import { PaperImport } from './paper';
 import { Signature, Token } from './signatures';
 import { LetterResponse, LetterUpdate } from './updates';
 
 /** Every entity, as letters core and each feature export them: db/ itself knows no feature. */
-export const entities: EntityList = [Letter, LetterTranslation, LetterTextVersion, Signature, Token, Organiser, LetterOrganiser, TeamInvitation, LetterUpdate, LetterResponse, PaperImport, ExportAudit, AuditEvent];
+export const entities: EntityList = [Letter, LetterTranslation, LetterTextVersion, Signature, Token, Organiser, LetterOrganiser, TeamInvitation, LetterUpdate, LetterResponse, PaperImport, ExportAudit, AuditEvent, MySignaturesLink];
 
 export function createDataSource(url: string, opts: { poolSize?: number; applicationName?: string } = {}): DataSource {
   return buildDataSource(entities, url, opts);

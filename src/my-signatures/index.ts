@@ -1,0 +1,3 @@
+export { MySignaturesLink } from './my-signatures-link.entity';
+export { mySignaturesRouter } from './my-signatures.router';
+export { mySignaturesJobs } from './tasks';

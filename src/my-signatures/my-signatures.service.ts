@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import type { EntityManager } from 'typeorm';
 import type { AppContext } from '../context';
 import type { Language } from '../web/languages';
 import type { Visibility } from '../web/visibility';
@@ -171,6 +172,18 @@ export async function changeUpdates(ctx: AppContext, emailNormalised: string, si
 export async function withdraw(ctx: AppContext, emailNormalised: string, signatureId: string): Promise<void> {
   const result = await withdrawSignatureOfAddress(ctx, signatureId, emailNormalised);
   if (!result.done) throw new NotFound();
+}
+
+/**
+ * Erasure on request (privacy's `eraseSigner`, in its transaction): the address's requests for
+ * the link go, and with them their tokens, so a link already sent stops working.
+ */
+export async function forgetAddress(tx: EntityManager, emailNormalised: string): Promise<void> {
+  await tx.query(
+    `WITH gone AS (DELETE FROM my_signatures_links WHERE email_normalised = $1 RETURNING token_id)
+     DELETE FROM tokens WHERE id IN (SELECT token_id FROM gone)`,
+    [emailNormalised],
+  );
 }
 
 /**

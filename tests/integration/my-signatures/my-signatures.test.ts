@@ -7,6 +7,7 @@ import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
 import { integrityReport } from '../../../src/integrity';
 import { verifiedCount } from '../../../src/letters/counts.service';
 import { Mailer } from '../../../src/mail/mailer';
+import { eraseSigner } from '../../../src/privacy';
 import { smtpTransport } from '../../../src/mail/transport';
 import { Signature } from '../../../src/signatures/signature.entity';
 import { tFor } from '../../../src/web/i18n';
@@ -358,6 +359,11 @@ describe('where the link is offered', () => {
     expect((await request(t.app).get('/')).text).toContain('href="/my-signatures?lang=en"');
   });
 
+  test('robots.txt keeps crawlers out of the link\'s pages (the request page stays open)', async () => {
+    const robots = await request(t.app).get('/robots.txt');
+    expect(robots.text.split('\n')).toContain('Disallow: /my-signatures/');
+  });
+
   test('in the confirmation email a signer receives, html and text', async () => {
     const letter = await aLetter(t.db);
     const form = signForm();
@@ -395,5 +401,18 @@ describe('where the link is offered', () => {
       expect(mail.html).toContain('href="http://undersigned.test/my-signatures?lang=ru"');
       expect(mail.text).toContain(tFor('ru')('mySignatures.email.footerText'));
     }
+  });
+});
+
+describe('erasure', () => {
+  test('erasing a person on request deletes their requests for the link too, and the link stops working', async () => {
+    const letter = await aLetter(t.db);
+    const email = anEmail('erase');
+    await aSignature(t.db, letter, { email });
+    const link = await aLinkFor(email);
+    await eraseSigner(t.db, email.toUpperCase());
+    const rows = await t.db.query(`SELECT 1 FROM my_signatures_links WHERE email_normalised = $1`, [email]);
+    expect(rows).toHaveLength(0);
+    expect((await request(t.app).get(link)).status).toBe(404);
   });
 });

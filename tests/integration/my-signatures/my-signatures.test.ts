@@ -253,6 +253,24 @@ describe('the link', () => {
     expect(fresh.status).toBe(410);
   });
 
+  test('hostile input is a 4xx page, never a 5xx, a stack trace or markup reflected unescaped', async () => {
+    const b = browser(t.app);
+    const csrf = await b.csrfFrom('/my-signatures');
+    for (const email of ['<script>alert(1)</script>@x.org', 'a\u0000b@example.org', 'x'.repeat(400) + '@example.org', '<%= process.exit() %>']) {
+      const res = await b.agent.post('/my-signatures').type('form').send({ _csrf: csrf, email });
+      expect([email, res.status]).toEqual([email, 422]);
+      expect(res.text).not.toContain('<script>alert(1)');
+      expect(res.text).not.toMatch(/\bat .+\.(ts|js):\d+/);
+    }
+    const twice = await b.agent.post('/my-signatures').type('form').send(`_csrf=${encodeURIComponent(csrf)}&email=a%40b.org&email=c%40d.org`);
+    expect(twice.status).toBe(422);
+    for (const path of ['/my-signatures/%00', '/my-signatures/..%2F..%2Fetc', `/my-signatures/${'x'.repeat(300)}`, '/my-signatures/%3Cscript%3E/x/withdraw']) {
+      const res = await b.agent.get(path);
+      expect([path, res.status < 500, res.status >= 400]).toEqual([path, true, true]);
+      expect(res.text).not.toContain('<script>');
+    }
+  });
+
   test('an unknown link is a 404 page, not an error', async () => {
     const res = await request(t.app).get(`/my-signatures/${'A'.repeat(43)}?lang=fr`);
     expect(res.status).toBe(404);

@@ -9,7 +9,7 @@ import { normaliseEmail } from '../mail/email-address';
 import { enqueue } from '../mail/queue';
 import { limitKeyForIp } from '../web/network';
 import { NotFound, RateLimited } from '../web/errors';
-import { hashToken, isWellFormedToken, withdrawSignatureOfAddress } from '../signatures';
+import { hashToken, initialsOf, isWellFormedToken, withdrawSignatureOfAddress } from '../signatures';
 
 /** How long an emailed link works. */
 export const MY_SIGNATURES_LINK_TTL_HOURS = 24;
@@ -112,6 +112,8 @@ export interface MySignature {
   visibility: Visibility;
   wantsUpdates: boolean;
   fullName: string;
+  /** What the public list shows when the name appears as initials. */
+  initials: string;
   signedAt: Date;
   letter: { slug: string; title: string; language: Language; open: boolean };
 }
@@ -135,6 +137,7 @@ export async function listSignatures(ctx: AppContext, emailNormalised: string, l
       visibility: r.visibility,
       wantsUpdates: r.wants_updates,
       fullName: r.full_name,
+      initials: initialsOf(r.full_name),
       signedAt: r.created_at,
       letter: { slug: letter.slug, title: version.title, language: version.language, open: publicStatus(letter) === 'open' },
     };

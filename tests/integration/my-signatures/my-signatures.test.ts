@@ -9,6 +9,7 @@ import { verifiedCount } from '../../../src/letters/counts.service';
 import { Mailer } from '../../../src/mail/mailer';
 import { eraseSigner } from '../../../src/privacy';
 import { smtpTransport } from '../../../src/mail/transport';
+import { initialsOf } from '../../../src/signatures/display-name';
 import { Signature } from '../../../src/signatures/signature.entity';
 import { tFor } from '../../../src/web/i18n';
 
@@ -294,12 +295,19 @@ describe('what the page changes', () => {
   test('how the name appears changes on the public letter page at once', async () => {
     const { a, sa, name, agent, link } = await signedTwice();
     expect((await request(t.app).get(`/letters/${a.slug}`)).text).not.toContain(name);
+    expect((await agent.get(link)).text).toContain(tFor('en')('mySignatures.list.notShown').replace(/'/g, '&#39;'));
     const csrf = await csrfOf(agent, link);
     const res = await agent.post(`${link}/${sa.id}/visibility?lang=en`).type('form').send({ _csrf: csrf, visibility: 'public' });
     expect(res.status).toBe(303);
     const back = await agent.get(res.headers.location);
     expect(back.text).toContain(tFor('en')('mySignatures.list.saved'));
+    expect(back.text).toContain(`<dd>${name}</dd>`);
     expect((await request(t.app).get(`/letters/${a.slug}`)).text).toContain(name);
+    // As initials: the page says what the public list shows.
+    await agent.post(`${link}/${sa.id}/visibility?lang=en`).type('form').send({ _csrf: csrf, visibility: 'initials' }).expect(303);
+    expect((await agent.get(link)).text).toContain(`<dd>${initialsOf(name)}</dd>`);
+    expect((await request(t.app).get(`/letters/${a.slug}`)).text).not.toContain(name);
+    await agent.post(`${link}/${sa.id}/visibility?lang=en`).type('form').send({ _csrf: csrf, visibility: 'public' }).expect(303);
     // A value that is not a choice is a clear 422, and changes nothing.
     const bad = await agent.post(`${link}/${sa.id}/visibility?lang=en`).type('form').send({ _csrf: csrf, visibility: 'everyone' });
     expect(bad.status).toBe(422);

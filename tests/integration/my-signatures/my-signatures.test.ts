@@ -380,6 +380,7 @@ describe('where the link is offered', () => {
     expect(page.text).toContain(tFor('uk')('mySignatures.letterLink'));
     expect(page.text).toContain(tFor('uk')('mySignatures.footerLink'));
     expect(page.text).toContain('href="/my-signatures?lang=uk"');
+    expect((await request(t.app).get(`/letters/${letter.slug}/manage?lang=fr`)).text).toContain('href="/my-signatures?lang=fr"');
     const closed = await aLetter(t.db, { status: 'closed' });
     expect((await request(t.app).get(`/letters/${closed.slug}`)).text).toContain(tFor('en')('mySignatures.letterLink'));
     expect((await request(t.app).get('/')).text).toContain('href="/my-signatures"');

@@ -17,6 +17,7 @@ import { IntegrityCounters1764320000000 } from './1764320000000-IntegrityCounter
 import { ChallengeMode1764360000000 } from './1764360000000-ChallengeMode';
 import { HeldQueue1764370000000 } from './1764370000000-HeldQueue';
 import { RecipientLinks1764400000000 } from './1764400000000-RecipientLinks';
+import { MySignatures1764400100000 } from './1764400100000-MySignatures';
 import { CountHistory1764400200000 } from './1764400200000-CountHistory';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
@@ -40,5 +41,6 @@ export const migrations = [
   ChallengeMode1764360000000,
   HeldQueue1764370000000,
   RecipientLinks1764400000000,
+  MySignatures1764400100000,
   CountHistory1764400200000,
 ];

@@ -19,6 +19,7 @@ import { exportsRouter, UploadTooLarge, VERIFY_UPLOAD_BODY_LIMIT_BYTES, verifyRo
 import { integrityRouter } from './integrity';
 import { letterPage } from './letter-page';
 import { historyRoutes } from './history';
+import { mySignaturesRouter } from './my-signatures';
 import { requestMetrics, opsRouter } from './ops';
 import {
   allowListRouter,
@@ -199,6 +200,7 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   // The sign form shows the letter page again with its errors: the page is handed to it here.
   app.use(signRouter(ctx, page.render));
   app.use(signaturesRouter(ctx));
+  app.use(mySignaturesRouter(ctx));
   app.use(updatesOrganiseRouter(ctx));
   app.use(paperRouter(ctx));
   app.use(allowListRouter(ctx));

@@ -8,6 +8,7 @@ import { Letter } from './letters/letter.entity';
 import { LetterTranslation } from './letters/letter-translation.entity';
 import { LetterTextVersion } from './letters/letter-text-version.entity';
 import { ExportAudit } from './exports';
+import { MySignaturesLink } from './my-signatures';
 import { LetterOrganiser, Organiser, TeamInvitation } from './organisers';
 import { PaperImport } from './paper';
 import { RecipientLink, RecipientLinkEvent } from './recipients';
@@ -15,7 +16,7 @@ import { Signature, Token } from './signatures';
 import { LetterResponse, LetterResponseAttachment, LetterUpdate } from './updates';
 
 /** Every entity, as letters core and each feature export them: db/ itself knows no feature. */
-export const entities: EntityList = [Letter, LetterTranslation, LetterTextVersion, Signature, Token, Organiser, LetterOrganiser, TeamInvitation, LetterUpdate, LetterResponse, LetterResponseAttachment, PaperImport, ExportAudit, AuditEvent, RecipientLink, RecipientLinkEvent];
+export const entities: EntityList = [Letter, LetterTranslation, LetterTextVersion, Signature, Token, Organiser, LetterOrganiser, TeamInvitation, LetterUpdate, LetterResponse, LetterResponseAttachment, PaperImport, ExportAudit, AuditEvent, RecipientLink, RecipientLinkEvent, MySignaturesLink];
 
 export function createDataSource(url: string, opts: { poolSize?: number; applicationName?: string } = {}): DataSource {
   return buildDataSource(entities, url, opts);

@@ -13,6 +13,7 @@ import { sweepExpiredLimits } from '../web/rate-limits';
 import { recordJobOutcome } from '../ops';
 import { integrityJobs } from '../integrity';
 import { historyJobs } from '../history';
+import { mySignaturesJobs } from '../my-signatures';
 import { abuseJobs } from '../abuse';
 import { organiserJobs } from '../organisers';
 import { privacyJobs } from '../privacy';
@@ -22,7 +23,7 @@ import { updateJobs } from '../updates';
 import { versionJobs } from '../versions';
 
 /** Each feature's jobs, from that feature's own tasks.ts. A new feature with jobs adds one line here. */
-const FEATURE_JOBS: Array<(deps: JobDeps) => FeatureJobs> = [signatureJobs, updateJobs, organiserJobs, privacyJobs, versionJobs, integrityJobs, abuseJobs, historyJobs, recipientJobs];
+const FEATURE_JOBS: Array<(deps: JobDeps) => FeatureJobs> = [signatureJobs, updateJobs, organiserJobs, privacyJobs, versionJobs, integrityJobs, abuseJobs, historyJobs, recipientJobs, mySignaturesJobs];
 
 /** The platform's own chore: expired rate-limit counters only take room. */
 function platformJobs({ ctx }: JobDeps): FeatureJobs {

@@ -12,9 +12,20 @@ interface LetterRef {
   url: string;
 }
 
+/**
+ * The page where a signer finds every signature of their address ("my signatures"), named in the
+ * foot of every email about a signature. Its address is the site's, read from the letter's link.
+ */
+function mySignaturesUrl(letterUrl: string, lang: Language): string {
+  const url = new URL(letterUrl);
+  const site = url.pathname.replace(/\/letters\/[^/]*$/, '');
+  return `${url.origin}${site}/my-signatures?lang=${lang}`;
+}
+
 async function render(template: string, lang: Language, locals: Record<string, unknown>) {
   const t = tFor(lang);
-  const data = { ...locals, t, lang };
+  const letter = locals.letter as Partial<LetterRef> | undefined;
+  const data = { ...locals, t, lang, mySignaturesUrl: letter?.url ? mySignaturesUrl(letter.url, lang) : null };
   // Compiled once per template (ejs keeps it by file name): the outbox sends hundreds a second.
   const [html, text] = await Promise.all([
     ejs.renderFile(path.join(EMAIL_VIEWS, `${template}.html.ejs`), data, { async: false, cache: true }),
@@ -67,6 +78,12 @@ export class Mailer {
   async manageSignature(to: string, lang: Language, p: { name: string; letter: LetterRef; withdrawUrl: string }) {
     const subject = tFor(lang)('email.manage.subject', { title: p.letter.title });
     await this.transport.send({ to, subject, ...(await render('manage', lang, { ...p, subject })) });
+  }
+
+  /** The link to every signature of one address (my-signatures' catalogue); no name, no letter in it. */
+  async mySignaturesLink(to: string, lang: Language, p: { url: string; expiresHours: number }) {
+    const subject = tFor(lang)('mySignatures.email.subject');
+    await this.transport.send({ to, subject, ...(await render('my-signatures', lang, { ...p, subject })) });
   }
 
   /** An organiser's single-use sign-in link (organisers' catalogue). */

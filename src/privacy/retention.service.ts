@@ -1,6 +1,7 @@
 import type { DataSource } from 'typeorm';
 import { markRemoval, recordCountChange } from '../letters/counts.service';
 import { normaliseEmail } from '../mail/email-address';
+import { forgetAddress } from '../my-signatures';
 
 /**
  * Signatures never confirmed within `days` are deleted with their tokens (ON DELETE CASCADE).
@@ -162,6 +163,8 @@ export async function eraseSigner(db: DataSource, email: string): Promise<{ sign
     for (const r of removed) {
       if (r.status === 'confirmed' && !r.held_reason) await recordCountChange(tx, r.letter_id, r.country, -1);
     }
+    // So do the requests for the link to one's signatures (and the link itself stops working).
+    await forgetAddress(tx, normalised);
     // Copies of mail in the development mailbox name the address too.
     // (No LIKE: "_" and "%" in an address would match other people's mail.)
     await tx.query(`DELETE FROM dev_mailbox WHERE lower(recipient) = $1 OR right(lower(recipient), length($1) + 2) = '<' || $1 || '>'`, [typed]);

@@ -24,6 +24,7 @@ export const DISALLOWED_PATHS = [
   '/healthz',
   '/readyz',
   '/letters/*/manage',
+  '/my-signatures/',
   '/letters/*/check-email',
   '/letters/*/sign',
 ];

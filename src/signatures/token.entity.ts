@@ -1,6 +1,7 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export const TOKEN_PURPOSES = ['confirm', 'withdraw', 'sign-in', 'unsubscribe'] as const;
+/** `my-signatures`: the link to every signature of one address (src/my-signatures/). */
+export const TOKEN_PURPOSES = ['confirm', 'withdraw', 'sign-in', 'unsubscribe', 'my-signatures'] as const;
 export type TokenPurpose = (typeof TOKEN_PURPOSES)[number];
 
 /** An emailed token. Only its SHA-256 is kept: a database leak hands out no working link. */
@@ -12,7 +13,7 @@ export class Token {
   @Column({ name: 'token_hash', type: 'char', length: 64, unique: true })
   tokenHash: string;
 
-  @Column({ type: 'varchar', length: 12 })
+  @Column({ type: 'varchar', length: 16 })
   purpose: TokenPurpose;
 
   @Column({ name: 'signature_id', type: 'uuid', nullable: true })

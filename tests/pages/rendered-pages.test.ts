@@ -116,6 +116,47 @@ describe('rendered pages pass html-validate', () => {
     await expectValid(pages);
   });
 
+  test('my signatures: the request, its answer, the link\'s pages and its problems, in every language', async () => {
+    const [a, b] = [await aLetter(t.db), await aLetter(t.db)];
+    const email = `pages-mysig-${Date.now()}@example.org`;
+    await aSignature(t.db, a, { email });
+    const pending = await aSignature(t.db, b, { email, status: 'pending' });
+    const pages: Array<[string, string]> = [];
+    for (const lang of ['en', 'uk', 'ru', 'fr']) {
+      pages.push(await page(`/my-signatures?lang=${lang}`));
+      const asker = browser(t.app);
+      const csrf = await asker.csrfFrom(`/my-signatures?lang=${lang}`);
+      const invalid = await asker.agent.post(`/my-signatures?lang=${lang}`).type('form').send({ _csrf: csrf, email: 'not an address' });
+      expect(invalid.status).toBe(422);
+      pages.push([`my signatures, invalid address (${lang})`, invalid.text]);
+      const sent = await asker.agent.post(`/my-signatures?lang=${lang}`).type('form').send({ _csrf: csrf, email });
+      expect(sent.status).toBe(200);
+      pages.push([`my signatures, link sent (${lang})`, sent.text]);
+    }
+    const mails = await t.smtp.waitFor(email, 4);
+    for (const [i, lang] of ['en', 'uk', 'ru', 'fr'].entries()) {
+      const mail = mails.find((m) => m.text.includes(`?lang=${lang}`) && m.text.includes('/my-signatures/'));
+      if (!mail) throw new Error(`no my-signatures link in ${lang} (${i})`);
+      const link = new URL(linkFrom(mail, '/my-signatures/')).pathname;
+      const mine = browser(t.app);
+      pages.push(await page(`${link}?lang=${lang}`));
+      const csrf = await mine.csrfFrom(`${link}?lang=${lang}`);
+      const opened = await mine.agent.post(`${link}?lang=${lang}`).type('form').send({ _csrf: csrf });
+      expect(opened.status).toBe(303);
+      const list = await mine.agent.get(`${link}?lang=${lang}&saved=visibility`);
+      expect(list.status).toBe(200);
+      pages.push([`my signatures, list (${lang})`, list.text]);
+      const withdraw = await mine.agent.get(`${link}/${pending.id}/withdraw?lang=${lang}`);
+      expect(withdraw.status).toBe(200);
+      pages.push([`my signatures, withdraw (${lang})`, withdraw.text]);
+      const elsewhere = await browser(t.app).agent.get(`${link}?lang=${lang}`);
+      expect(elsewhere.status).toBe(410);
+      pages.push([`my signatures, used elsewhere (${lang})`, elsewhere.text]);
+      pages.push(await page(`/my-signatures/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA?lang=${lang}`, 404));
+    }
+    await expectValid(pages);
+  });
+
   test('the organisers\' workspace', async () => {
     const organiser = await anOrganiser(t.db);
     const b = await signInAs(t.app, t.smtp, organiser.email);

@@ -16,6 +16,7 @@ import { TextVersions1764310000000 } from './1764310000000-TextVersions';
 import { IntegrityCounters1764320000000 } from './1764320000000-IntegrityCounters';
 import { ChallengeMode1764360000000 } from './1764360000000-ChallengeMode';
 import { HeldQueue1764370000000 } from './1764370000000-HeldQueue';
+import { ApiWebhooks1764400300000 } from './1764400300000-ApiWebhooks';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
 export const migrations = [
@@ -37,4 +38,5 @@ export const migrations = [
   IntegrityCounters1764320000000,
   ChallengeMode1764360000000,
   HeldQueue1764370000000,
+  ApiWebhooks1764400300000,
 ];

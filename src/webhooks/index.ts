@@ -1,0 +1,3 @@
+export { WebhookDelivery, WebhookEndpoint } from './webhook.entities';
+export { webhookJobs } from './tasks';
+export { webhooksRouter } from './webhooks.router';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WEBHOOK_PAYLOADS } from '../webhooks';
 import { apiErrorSchema, letterSchema, signaturePageSchema, signatureSchema, signaturesQuerySchema } from './api.schema';
 
 type JsonObject = Record<string, unknown>;
@@ -14,6 +15,7 @@ function components(): Record<string, JsonObject> {
   ] as const) {
     registry.add(schema, { id });
   }
+  for (const schema of Object.values(WEBHOOK_PAYLOADS)) registry.add(schema, { id: schema.meta()!.id! });
   const { schemas } = z.toJSONSchema(registry, { target: 'draft-2020-12', io: 'output', uri: (id) => `#/components/schemas/${id}` }) as {
     schemas: Record<string, JsonObject>;
   };
@@ -75,6 +77,20 @@ export function openApiDocument(baseUrl: string): JsonObject {
         },
       },
     },
+    // What the letter's webhooks POST (signed: see the README), one schema per event.
+    webhooks: Object.fromEntries(
+      Object.entries(WEBHOOK_PAYLOADS).map(([type, schema]) => [
+        type,
+        {
+          post: {
+            summary: schema.meta()?.description,
+            parameters: ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) => ({ name, in: 'header', required: true, schema: { type: 'string' } })),
+            requestBody: { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema.meta()!.id!}` } } } },
+            responses: { '2XX': { description: 'Received. Anything else, or no answer within 10 s, is retried for 24 hours.' } },
+          },
+        },
+      ]),
+    ),
     components: {
       schemas: components(),
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token of the letter: `Authorization: Bearer usk_…`' } },

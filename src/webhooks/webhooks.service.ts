@@ -9,6 +9,7 @@ import { initialsOf } from '../signatures';
 import { NotFound } from '../web/errors';
 import { webhookUrlProblem, type Resolver, systemResolver } from './webhook-address';
 import { WebhookDelivery, WebhookEndpoint } from './webhook.entities';
+import { WEBHOOK_PAYLOADS, type WebhookPayloadType } from './webhook-payloads.schema';
 import { sendWebhook } from './webhook-sender';
 import { newWebhookSecret, signWebhook } from './webhook-signature';
 import {
@@ -103,12 +104,13 @@ export async function deliveryLog(db: DataSource, endpointId: string, limit = 50
   }));
 }
 
-function body(type: string, occurredAt: string, data: Record<string, unknown>): string {
-  return JSON.stringify({ type, timestamp: occurredAt, data });
+/** The JSON of one event, checked against its schema (the one the OpenAPI document shows). */
+function body(type: WebhookPayloadType, occurredAt: string, data: Record<string, unknown>): string {
+  return JSON.stringify(WEBHOOK_PAYLOADS[type].parse({ type, timestamp: occurredAt, data }));
 }
 
 /** Creates the delivery rows of one event and queues them, in the caller's transaction. */
-async function queueDeliveries(tx: EntityManager, endpointIds: string[], event: string, json: string): Promise<string[]> {
+async function queueDeliveries(tx: EntityManager, endpointIds: string[], event: WebhookPayloadType, json: string): Promise<string[]> {
   const ids: string[] = [];
   for (const endpointId of endpointIds) {
     const id = crypto.randomUUID();

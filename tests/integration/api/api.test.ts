@@ -218,6 +218,10 @@ describe('the OpenAPI document', () => {
     expect(doc.info.title).toBeTruthy();
     expect(doc.info.version).toBeTruthy();
     expect(Object.keys(doc.paths).sort()).toEqual(['/letters/{slug}', '/letters/{slug}/signatures']);
+    // The webhooks' bodies, one per event, each a component.
+    const webhooks = (res.body as { webhooks: Record<string, { post: { requestBody: { content: Record<string, { schema: { $ref: string } }> } } }> }).webhooks;
+    expect(Object.keys(webhooks).sort()).toEqual(['letter.delivered', 'letter.milestone', 'response.received', 'signature.confirmed', 'signature.withdrawn', 'webhook.test']);
+    for (const w of Object.values(webhooks)) expect(w.post.requestBody.content['application/json'].schema.$ref).toMatch(/^#\/components\/schemas\/\w+Event$/);
     expect(doc.components.securitySchemes.bearer).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));
     // Every $ref points at a component, and every component is the JSON Schema of its zod schema.
     const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];

@@ -7,6 +7,7 @@ import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../
 import { linkFrom } from '../../helpers/smtp-sink';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
 import type { Letter } from '../../../src/letters/letter.entity';
+import { WEBHOOK_PAYLOADS } from '../../../src/webhooks';
 import type { Organiser } from '../../../src/organisers/organiser.entity';
 
 /** The test's port range for listening servers. */
@@ -250,5 +251,13 @@ describe('webhooks', () => {
     const none = await postForm(b, page, page, { url: receiver.url('/x') });
     expect(none.status).toBe(422);
     expect(none.text).toContain('Please choose at least one event.');
+  });
+
+  test('every webhook these tests received matches its schema, the one the OpenAPI document shows', () => {
+    expect(receiver.received.length).toBeGreaterThan(10);
+    for (const r of receiver.received) {
+      const schema = WEBHOOK_PAYLOADS[r.body.type as keyof typeof WEBHOOK_PAYLOADS];
+      expect([r.body.type, schema?.safeParse(r.body).success]).toEqual([r.body.type, true]);
+    }
   });
 });

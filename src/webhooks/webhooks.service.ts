@@ -8,7 +8,7 @@ import { enqueue } from '../mail/queue';
 import { initialsOf } from '../signatures';
 import { NotFound } from '../web/errors';
 import { webhookUrlProblem, type Resolver, systemResolver } from './webhook-address';
-import { WebhookDelivery, WebhookEndpoint } from './webhook.entities';
+import { WebhookEndpoint } from './webhook.entities';
 import { WEBHOOK_PAYLOADS, type WebhookPayloadType } from './webhook-payloads.schema';
 import { sendWebhook } from './webhook-sender';
 import { newWebhookSecret, signWebhook } from './webhook-signature';
@@ -277,4 +277,3 @@ export async function deliverWebhook(ctx: AppContext, job: WebhookDeliverJob): P
   ctx.log.info({ deliveryId: d.id, statusCode: outcome.statusCode, error: outcome.error, attempts, delivered: ok, gaveUp: giveUp }, 'webhook delivery attempted');
 }
 
-export type { WebhookDelivery };

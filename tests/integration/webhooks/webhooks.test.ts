@@ -242,6 +242,26 @@ describe('webhooks', () => {
     expect(receiver.on(hook.path, 'signature.confirmed')).toEqual([]);
   });
 
+  test('an owner removes a webhook: nothing more is sent to it, and another letter’s owner cannot reach it', async () => {
+    const letter = await aLetterOf(t.db, owner, 'owner');
+    const hook = await addWebhook(letter, ['signature.confirmed']);
+    const page = `/organise/letters/${letter.slug}/api/webhooks`;
+    const stranger = await anOrganiser(t.db);
+    const sb = await signInAs(t.app, t.smtp, stranger.email);
+    const own = await aLetterOf(t.db, stranger, 'owner');
+    // Another letter's page does not know this endpoint.
+    await sb.agent.get(`/organise/letters/${own.slug}/api/webhooks/${hook.id}`).expect(404);
+    expect((await postForm(sb, `/organise/letters/${own.slug}/api/webhooks`, `/organise/letters/${own.slug}/api/webhooks/${hook.id}/delete`)).status).toBe(404);
+    const removed = await postForm(b, page, `${page}/${hook.id}/delete`);
+    expect(removed.status).toBe(303);
+    expect(removed.headers.location).toBe(`${page}?removed=1`);
+    await signAndConfirm(letter);
+    await new Promise((r) => setTimeout(r, 800));
+    expect(receiver.on(hook.path)).toEqual([]);
+    const [audit] = await t.db.query<Array<{ kinds: string[] }>>(`SELECT array_agg(kind ORDER BY id) AS kinds FROM audit_events WHERE letter_id = $1 AND kind LIKE 'webhooks.%'`, [letter.id]);
+    expect(audit.kinds).toEqual(['webhooks.endpoint-created', 'webhooks.endpoint-removed']);
+  });
+
   test('the form refuses a missing address and no events, with localized messages', async () => {
     const letter = await aLetterOf(t.db, owner, 'owner');
     const page = `/organise/letters/${letter.slug}/api/webhooks`;

@@ -277,3 +277,15 @@ export async function deliverWebhook(ctx: AppContext, job: WebhookDeliverJob): P
   ctx.log.info({ deliveryId: d.id, statusCode: outcome.statusCode, error: outcome.error, attempts, delivered: ok, gaveUp: giveUp }, 'webhook delivery attempted');
 }
 
+
+/** The log keeps a finished delivery (with its attempts) this long. */
+export const DELIVERY_LOG_DAYS = 30;
+
+/** Forgets deliveries finished more than DELIVERY_LOG_DAYS ago; their attempts go with them. */
+export async function pruneDeliveryLog(db: DataSource): Promise<number> {
+  const [, removed]: [unknown, number] = await db.query(
+    `DELETE FROM webhook_deliveries WHERE finished_at < now() - make_interval(days => $1)`,
+    [DELIVERY_LOG_DAYS],
+  );
+  return removed;
+}

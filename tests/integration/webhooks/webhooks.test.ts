@@ -8,6 +8,7 @@ import { linkFrom } from '../../helpers/smtp-sink';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
 import type { Letter } from '../../../src/letters/letter.entity';
 import { WEBHOOK_PAYLOADS } from '../../../src/webhooks';
+import { pruneDeliveryLog } from '../../../src/webhooks/webhooks.service';
 import type { Organiser } from '../../../src/organisers/organiser.entity';
 
 /** The test's port range for listening servers. */
@@ -260,6 +261,25 @@ describe('webhooks', () => {
     expect(receiver.on(hook.path)).toEqual([]);
     const [audit] = await t.db.query<Array<{ kinds: string[] }>>(`SELECT array_agg(kind ORDER BY id) AS kinds FROM audit_events WHERE letter_id = $1 AND kind LIKE 'webhooks.%'`, [letter.id]);
     expect(audit.kinds).toEqual(['webhooks.endpoint-created', 'webhooks.endpoint-removed']);
+  });
+
+  test('the delivery log forgets deliveries finished more than 30 days ago', async () => {
+    const letter = await aLetterOf(t.db, owner, 'owner');
+    const hook = await addWebhook(letter, ['letter.delivered']);
+    const [old] = await t.db.query<Array<{ id: string }>>(
+      `INSERT INTO webhook_deliveries (endpoint_id, event, status, attempts, created_at, finished_at) VALUES ($1, 'letter.delivered', 'delivered', 1, now() - interval '40 days', now() - interval '40 days') RETURNING id`,
+      [hook.id],
+    );
+    await t.db.query(`INSERT INTO webhook_attempts (delivery_id, status_code, duration_ms, attempted_at) VALUES ($1, 200, 5, now() - interval '40 days')`, [old.id]);
+    const [recent] = await t.db.query<Array<{ id: string }>>(
+      `INSERT INTO webhook_deliveries (endpoint_id, event, status, attempts, created_at, finished_at) VALUES ($1, 'letter.delivered', 'delivered', 1, now() - interval '20 days', now() - interval '20 days') RETURNING id`,
+      [hook.id],
+    );
+    expect(await pruneDeliveryLog(t.db)).toBeGreaterThanOrEqual(1);
+    const left = await t.db.query<Array<{ id: string }>>(`SELECT id FROM webhook_deliveries WHERE endpoint_id = $1`, [hook.id]);
+    expect(left.map((r) => r.id)).toEqual([recent.id]);
+    const [attempts] = await t.db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM webhook_attempts WHERE delivery_id = $1`, [old.id]);
+    expect(Number(attempts.n)).toBe(0);
   });
 
   test('the form refuses a missing address and no events, with localized messages', async () => {

@@ -1,3 +1,4 @@
+import { loadConfig } from '../../../src/config';
 import { isPublicAddress, webhookUrlProblem, type Resolver } from '../../../src/webhooks/webhook-address';
 import { retryDelayMs } from '../../../src/webhooks/webhooks.service';
 import { signWebhook } from '../../../src/webhooks/webhook-signature';
@@ -65,5 +66,15 @@ describe('retries and signatures', () => {
     const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
     const body = '{"test": 2432232314}';
     expect(signWebhook(secret, 'msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, body)).toBe('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
+  });
+});
+
+describe('the setting that switches the address rules', () => {
+  test('private and http addresses are allowed outside production only, unless said otherwise', () => {
+    const prod = { NODE_ENV: 'production', SMTP_URL: 'smtp://x', BASE_URL: 'https://example.org', SESSION_SECRET: 'x'.repeat(32) };
+    expect(loadConfig({}).WEBHOOK_ALLOW_PRIVATE).toBe(true);
+    expect(loadConfig(prod).WEBHOOK_ALLOW_PRIVATE).toBe(false);
+    expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE: 'false' }).WEBHOOK_ALLOW_PRIVATE).toBe(false);
+    expect(loadConfig({ ...prod, WEBHOOK_ALLOW_PRIVATE: 'true' }).WEBHOOK_ALLOW_PRIVATE).toBe(true);
   });
 });

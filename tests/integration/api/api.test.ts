@@ -87,12 +87,22 @@ describe('API tokens on the owners’ page', () => {
     expect(res.text).toContain('Please give the token a name.');
   });
 
-  test('editors do not get the page; nobody signed out does', async () => {
+  test('editors get neither the tokens nor the webhooks (403, nothing made); nobody signed out does', async () => {
     const letter = await aLetterOf(t.db, owner, 'owner');
     const editor = await anOrganiser(t.db);
     await grantRole(t.db, editor.email, letter.slug, 'editor');
     const e = await signInAs(t.app, t.smtp, editor.email);
-    await e.agent.get(`/organise/letters/${letter.slug}/api`).expect(403);
+    const base = `/organise/letters/${letter.slug}`;
+    for (const path of [`${base}/api`, `${base}/api/webhooks`]) await e.agent.get(path).expect(403);
+    for (const [path, form] of [
+      [`${base}/api/tokens`, { name: 'sneaky', forDelivery: 'on' }],
+      [`${base}/api/webhooks`, { url: 'http://127.0.0.1:4499/x', events: 'signature.confirmed' }],
+    ] as const) {
+      const res = await postForm(e, base, path, form);
+      expect({ path, status: res.status }).toEqual({ path, status: 403 });
+    }
+    const [made] = await t.db.query<Array<{ n: string }>>(`SELECT (SELECT count(*) FROM api_tokens WHERE letter_id = $1) + (SELECT count(*) FROM webhook_endpoints WHERE letter_id = $1) AS n`, [letter.id]);
+    expect(Number(made.n)).toBe(0);
     const anon = await request(t.app).get(`/organise/letters/${letter.slug}/api`);
     expect(anon.status).toBe(303);
   });

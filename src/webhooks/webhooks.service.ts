@@ -33,7 +33,8 @@ export function retryDelayMs(attempts: number, baseSeconds: number): number {
 export type CreateEndpointResult = { ok: true; endpoint: WebhookEndpoint; secret: string } | { ok: false; errors: Record<string, string> };
 
 /**
- * Adds an endpoint after checking its URL (see webhookUrlProblem). Milestones the letter has
+ * Adds an endpoint after checking its URL (see webhookUrlProblem). The audit trail, which is
+ * never erased, keeps the URL's origin only: receivers' paths often carry a secret of their own. Milestones the letter has
  * already passed are marked reached: a new endpoint hears of the next one, not of old news.
  */
 export async function createEndpoint(
@@ -49,7 +50,7 @@ export async function createEndpoint(
   return ctx.db.transaction(async (tx) => {
     const endpoint = await tx.save(tx.create(WebhookEndpoint, { letterId: letter.id, url: form.url, events: form.events, secret, createdBy: actor.id }));
     await markReachedMilestones(tx, letter.id, letter.goal);
-    await recordAudit(tx, { letterId: letter.id, actor, kind: 'webhooks.endpoint-created', detail: { endpointId: endpoint.id, url: form.url, events: form.events } });
+    await recordAudit(tx, { letterId: letter.id, actor, kind: 'webhooks.endpoint-created', detail: { endpointId: endpoint.id, url: new URL(form.url).origin, events: form.events } });
     ctx.log.info({ letterId: letter.id, endpointId: endpoint.id }, 'webhook endpoint created');
     return { ok: true as const, endpoint, secret };
   });
@@ -70,7 +71,7 @@ export async function removeEndpoint(ctx: AppContext, letter: Letter, id: string
   await ctx.db.transaction(async (tx) => {
     const [rows]: [Array<{ url: string }>, number] = await tx.query(`DELETE FROM webhook_endpoints WHERE id = $1 AND letter_id = $2 RETURNING url`, [id, letter.id]);
     if (!rows.length) throw new NotFound();
-    await recordAudit(tx, { letterId: letter.id, actor, kind: 'webhooks.endpoint-removed', detail: { endpointId: id, url: rows[0].url } });
+    await recordAudit(tx, { letterId: letter.id, actor, kind: 'webhooks.endpoint-removed', detail: { endpointId: id, url: new URL(rows[0].url).origin } });
   });
   ctx.log.info({ letterId: letter.id, endpointId: id }, 'webhook endpoint removed');
 }

@@ -51,7 +51,7 @@ class Receiver {
       const verified = verify(this.secrets.get(req.url ?? '') ?? '', id, timestamp, raw, String(req.headers['webhook-signature'] ?? ''));
       this.received.push({ id, timestamp, body: JSON.parse(raw) as Received['body'], raw, signature: String(req.headers['webhook-signature']), path: req.url ?? '', verified });
       const status = this.answers.get(req.url ?? '')?.shift() ?? 204;
-      res.writeHead(status).end();
+      res.writeHead(status, status >= 300 && status < 400 ? { location: '/elsewhere' } : {}).end();
     });
   });
 
@@ -174,6 +174,21 @@ describe('webhooks', () => {
     expect(log).toContain('Delivered');
   });
 
+  test('a redirect is not followed: it is logged as the answer and tried again later', async () => {
+    const letter = await aLetterOf(t.db, owner, 'owner');
+    const hook = await addWebhook(letter, ['signature.confirmed']);
+    receiver.answers.set(hook.path, [307]);
+    await signAndConfirm(letter);
+    await receiver.waitFor(hook.path, 2);
+    expect(receiver.on('/elsewhere')).toEqual([]);
+    let log = '';
+    for (let i = 0; i < 40 && !/attempt-code">204/.test(log); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      log = (await b.agent.get(`/organise/letters/${letter.slug}/api/webhooks/${hook.id}`).expect(200)).text;
+    }
+    expect([...log.matchAll(/class="attempt-code">(\d+)/g)].map((m) => m[1])).toEqual(['307', '204']);
+  });
+
   test('"Send test event" posts a signed webhook.test and logs it', async () => {
     const letter = await aLetterOf(t.db, owner, 'owner');
     const hook = await addWebhook(letter, ['letter.delivered']);
@@ -261,6 +276,8 @@ describe('webhooks', () => {
     expect(receiver.on(hook.path)).toEqual([]);
     const [audit] = await t.db.query<Array<{ kinds: string[] }>>(`SELECT array_agg(kind ORDER BY id) AS kinds FROM audit_events WHERE letter_id = $1 AND kind LIKE 'webhooks.%'`, [letter.id]);
     expect(audit.kinds).toEqual(['webhooks.endpoint-created', 'webhooks.endpoint-removed']);
+    const [detail] = await t.db.query<Array<{ url: string }>>(`SELECT detail->>'url' AS url FROM audit_events WHERE letter_id = $1 AND kind = 'webhooks.endpoint-created'`, [letter.id]);
+    expect(detail.url).toBe(new URL(receiver.url(hook.path)).origin);
   });
 
   test('the delivery log forgets deliveries finished more than 30 days ago', async () => {

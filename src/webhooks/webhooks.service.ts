@@ -49,7 +49,7 @@ export async function createEndpoint(
   const secret = newWebhookSecret();
   return ctx.db.transaction(async (tx) => {
     const endpoint = await tx.save(tx.create(WebhookEndpoint, { letterId: letter.id, url: form.url, events: form.events, secret, createdBy: actor.id }));
-    await markReachedMilestones(tx, letter.id, letter.goal);
+    if (letter.goal) await markReachedMilestones(tx, letter.id, letter.goal, await verifiedCount(tx, letter.id));
     await recordAudit(tx, { letterId: letter.id, actor, kind: 'webhooks.endpoint-created', detail: { endpointId: endpoint.id, url: new URL(form.url).origin, events: form.events } });
     ctx.log.info({ letterId: letter.id, endpointId: endpoint.id }, 'webhook endpoint created');
     return { ok: true as const, endpoint, secret };
@@ -138,13 +138,17 @@ async function subscribers(tx: EntityManager, letterId: string, event: string): 
   return rows.map((r) => r.id);
 }
 
-async function markReachedMilestones(tx: EntityManager, letterId: string, goal: number | null): Promise<void> {
-  if (!goal) return;
-  const count = await verifiedCount(tx, letterId);
-  await tx.query(
-    `INSERT INTO webhook_milestones (letter_id, percent) SELECT $1, p FROM unnest($2::smallint[]) p WHERE $3::bigint * 100 >= $4::bigint * p ON CONFLICT DO NOTHING`,
+/**
+ * Marks the goal milestones the count has reached; answers those marked now (the row is the
+ * "once": two workers confirming at the same moment cannot both mark one).
+ */
+async function markReachedMilestones(tx: EntityManager, letterId: string, goal: number, count: number): Promise<number[]> {
+  const rows = await tx.query<Array<{ percent: number }>>(
+    `INSERT INTO webhook_milestones (letter_id, percent) SELECT $1, p FROM unnest($2::smallint[]) p WHERE $3::bigint * 100 >= $4::bigint * p
+     ON CONFLICT DO NOTHING RETURNING percent`,
     [letterId, [...MILESTONES], count, goal],
   );
+  return rows.map((r) => r.percent).sort((a, b) => a - b);
 }
 
 interface SignatureRow {
@@ -181,13 +185,9 @@ export async function handleWebhookEvent(ctx: AppContext, job: WebhookEventJob):
     }
     if (job.type === 'signature.confirmed' && letter.goal) {
       const count = await verifiedCount(tx, job.letterId);
-      const reached = await tx.query<Array<{ percent: number }>>(
-        `INSERT INTO webhook_milestones (letter_id, percent) SELECT $1, p FROM unnest($2::smallint[]) p WHERE $3::bigint * 100 >= $4::bigint * p
-         ON CONFLICT DO NOTHING RETURNING percent`,
-        [job.letterId, [...MILESTONES], count, letter.goal],
-      );
+      const reached = await markReachedMilestones(tx, job.letterId, letter.goal, count);
       const milestoneEndpoints = reached.length ? await subscribers(tx, job.letterId, 'letter.milestone') : [];
-      for (const { percent } of reached.sort((a, b) => a.percent - b.percent)) {
+      for (const percent of reached) {
         const json = body('letter.milestone', new Date().toISOString(), { letter: letter.slug, percent, goal: letter.goal, verifiedCount: count });
         queued += (await queueDeliveries(tx, milestoneEndpoints, 'letter.milestone', json)).length;
       }

@@ -4,7 +4,7 @@
  * feature reaches another feature only through that feature's index.ts.
  * tests/architecture/layers.test.ts plants wrong-way imports in a copy and expects this to fail.
  */
-const FEATURES = 'abuse|sharing|signatures|organisers|updates|paper|exports|privacy|ops|letter-page|audit|versions|integrity|history|recipients|my-signatures';
+const FEATURES = 'abuse|sharing|signatures|organisers|updates|paper|exports|privacy|ops|letter-page|audit|versions|integrity|history|recipients|my-signatures|api|webhooks';
 const PLATFORM = '^src/((config|logger|paths|context)\\.ts$|(db|web|mail|types)/)';
 const LETTERS = '^src/letters/';
 const FEATURE = `^src/(${FEATURES})/`;

@@ -19,6 +19,7 @@ import { HeldQueue1764370000000 } from './1764370000000-HeldQueue';
 import { RecipientLinks1764400000000 } from './1764400000000-RecipientLinks';
 import { MySignatures1764400100000 } from './1764400100000-MySignatures';
 import { CountHistory1764400200000 } from './1764400200000-CountHistory';
+import { ApiWebhooks1764400300000 } from './1764400300000-ApiWebhooks';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
 export const migrations = [
@@ -43,4 +44,5 @@ export const migrations = [
   RecipientLinks1764400000000,
   MySignatures1764400100000,
   CountHistory1764400200000,
+  ApiWebhooks1764400300000,
 ];

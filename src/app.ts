@@ -15,6 +15,7 @@ import { AppError } from './web/errors';
 import { locale } from './web/locale';
 import { refuseUploadBeforeReading } from './web/upload-guard';
 import { challengeRouter, floodLimit } from './abuse';
+import { apiRouter, apiTokensRouter } from './api';
 import { exportsRouter, UploadTooLarge, VERIFY_UPLOAD_BODY_LIMIT_BYTES, verifyRouter, verifyUploadBudget, verifyUploadParser } from './exports';
 import { integrityRouter } from './integrity';
 import { letterPage } from './letter-page';
@@ -39,6 +40,7 @@ import { crawlersRouter, sharingRouter } from './sharing';
 import { countsItsOwnFlood, signaturesRouter, signRouter } from './signatures';
 import { ONE_CLICK_UNSUBSCRIBE_PATH, updatesFeedSources, updatesOrganiseRouter, updatesPublicRouter } from './updates';
 import { versionsRouter } from './versions';
+import { webhooksRouter } from './webhooks';
 
 const ROOT = PROJECT_ROOT;
 
@@ -123,6 +125,9 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   app.use(express.json({ limit: '20kb' }));
   app.use(cookieParser());
   app.use(locale);
+  // The read API: bearer tokens only, so ahead of the flood limit, sessions and CSRF (it answers
+  // GET alone, rate-limited per token); its errors are JSON.
+  app.use('/api', apiRouter(ctx));
   // The hard per-IP limit on every POST, before sessions, CSRF and the routers.
   // One-click unsubscribes are POSTed by mailbox providers from a few shared servers; the token in
   // the path is their authority, and refusing a provider would leave people subscribed.
@@ -205,6 +210,8 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   app.use(paperRouter(ctx));
   app.use(allowListRouter(ctx));
   app.use(auditRouter(ctx));
+  app.use(apiTokensRouter(ctx));
+  app.use(webhooksRouter(ctx));
   app.use(heldQueueRouter(ctx));
   app.use(challengeModeRouter(ctx));
   app.use(sharingRouter(ctx, updatesFeedSources));

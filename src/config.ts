@@ -113,12 +113,22 @@ const schema = z.object({
    * (graphile-worker alone waits 4 hours). Longer than a PostgreSQL restart takes.
    */
   WORKER_RECOVERY_AFTER_SECONDS: z.coerce.number().int().min(1).default(60),
+  /** Requests one API token may make per minute (answered 429 beyond). */
+  API_REQUESTS_PER_TOKEN_PER_MINUTE: z.coerce.number().int().min(1).default(300),
+  /**
+   * Webhooks may call http:// addresses and private, loopback or link-local networks. Default:
+   * only outside production (to test with a receiver on one's own machine); in production a
+   * webhook must be https:// and resolve to public addresses only, checked again at each delivery.
+   */
+  WEBHOOK_ALLOW_PRIVATE: bool.optional(),
+  /** The first retry of a failed webhook delivery waits this long; each next one twice as long (at most 4 h), for 24 h. */
+  WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().positive().default(30),
   /** Seed the sample letters at start-up (idempotent). */
   SEED_ON_START: bool.optional(),
 });
 
 export type Config = Readonly<
-  Omit<z.infer<typeof schema>, 'BASE_URL' | 'SESSION_SECRET' | 'SEED_ON_START' | 'SECURITY_CONTACT'> & {
+  Omit<z.infer<typeof schema>, 'BASE_URL' | 'SESSION_SECRET' | 'SEED_ON_START' | 'SECURITY_CONTACT' | 'WEBHOOK_ALLOW_PRIVATE'> & {
     BASE_URL: string;
     /** A URI: mailto:, https: or tel:. */
     SECURITY_CONTACT: string;
@@ -126,6 +136,7 @@ export type Config = Readonly<
     baseUrlSet: boolean;
     SESSION_SECRET: string;
     SEED_ON_START: boolean;
+    WEBHOOK_ALLOW_PRIVATE: boolean;
     isProduction: boolean;
   }
 >;
@@ -183,6 +194,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     SECURITY_CONTACT: securityContact as string,
     SESSION_SECRET: c.SESSION_SECRET ?? DEV_SECRET,
     SEED_ON_START: c.SEED_ON_START ?? !isProduction,
+    WEBHOOK_ALLOW_PRIVATE: c.WEBHOOK_ALLOW_PRIVATE ?? !isProduction,
     isProduction,
   });
 }

@@ -3,6 +3,7 @@ import type { Config } from './config';
 import { openDatabaseWith, type Database } from './db/connect';
 import { buildDataSource, type EntityList } from './db/data-source';
 import type { Logger } from './logger';
+import { ApiToken } from './api';
 import { AuditEvent } from './audit';
 import { Letter } from './letters/letter.entity';
 import { LetterTranslation } from './letters/letter-translation.entity';
@@ -14,9 +15,10 @@ import { PaperImport } from './paper';
 import { RecipientLink, RecipientLinkEvent } from './recipients';
 import { Signature, Token } from './signatures';
 import { LetterResponse, LetterResponseAttachment, LetterUpdate } from './updates';
+import { WebhookDelivery, WebhookEndpoint } from './webhooks';
 
 /** Every entity, as letters core and each feature export them: db/ itself knows no feature. */
-export const entities: EntityList = [Letter, LetterTranslation, LetterTextVersion, Signature, Token, Organiser, LetterOrganiser, TeamInvitation, LetterUpdate, LetterResponse, LetterResponseAttachment, PaperImport, ExportAudit, AuditEvent, RecipientLink, RecipientLinkEvent, MySignaturesLink];
+export const entities: EntityList = [Letter, LetterTranslation, LetterTextVersion, Signature, Token, Organiser, LetterOrganiser, TeamInvitation, LetterUpdate, LetterResponse, LetterResponseAttachment, PaperImport, ExportAudit, AuditEvent, RecipientLink, RecipientLinkEvent, MySignaturesLink, ApiToken, WebhookEndpoint, WebhookDelivery];
 
 export function createDataSource(url: string, opts: { poolSize?: number; applicationName?: string } = {}): DataSource {
   return buildDataSource(entities, url, opts);

@@ -21,9 +21,10 @@ import { recipientJobs } from '../recipients';
 import { signatureJobs } from '../signatures';
 import { updateJobs } from '../updates';
 import { versionJobs } from '../versions';
+import { webhookJobs } from '../webhooks';
 
 /** Each feature's jobs, from that feature's own tasks.ts. A new feature with jobs adds one line here. */
-const FEATURE_JOBS: Array<(deps: JobDeps) => FeatureJobs> = [signatureJobs, updateJobs, organiserJobs, privacyJobs, versionJobs, integrityJobs, abuseJobs, historyJobs, recipientJobs, mySignaturesJobs];
+const FEATURE_JOBS: Array<(deps: JobDeps) => FeatureJobs> = [signatureJobs, updateJobs, organiserJobs, privacyJobs, versionJobs, integrityJobs, abuseJobs, historyJobs, recipientJobs, mySignaturesJobs, webhookJobs];
 
 /** The platform's own chore: expired rate-limit counters only take room. */
 function platformJobs({ ctx }: JobDeps): FeatureJobs {

@@ -28,6 +28,8 @@ export interface SignLimits {
   verifyUploadBytes(networkKey: string, bytes: number, opts?: { afterRead?: boolean }): Promise<LimitResult>;
   /** The hard per-IP limit on every POST: beyond it the request is refused (429). */
   flood(networkKey: string): Promise<LimitResult>;
+  /** Requests per API token (its id) and minute. */
+  apiToken(tokenId: string): Promise<LimitResult>;
   /**
    * Consumes one point from each named counter, all together: ONE statement in PostgreSQL, so a
    * signature pays one round trip for its flood, per-email and soft counters. Results come in
@@ -163,6 +165,7 @@ export function createSignLimits(db: DataSource, config: Config): SignLimits {
     (Object.keys(rules) as LimitName[]).map((name) => [name, make(rules[name].prefix, rules[name].points, rules[name].seconds)]),
   ) as Record<LimitName, RateLimiterAbstract>;
   const verifyKiB = make('verify-kib', config.VERIFY_UPLOAD_MB_PER_NETWORK_PER_HOUR * 1024);
+  const apiToken = make('api-token', config.API_REQUESTS_PER_TOKEN_PER_MINUTE, minute);
   return {
     async verifyUploadBytes(key, bytes, opts = {}) {
       const kib = Math.max(1, Math.ceil(bytes / 1024));
@@ -178,6 +181,7 @@ export function createSignLimits(db: DataSource, config: Config): SignLimits {
     perIp: (key) => consume(limiters['sign-ip'], key),
     perEmail: (key) => consume(limiters['sign-email'], key),
     flood: (key) => consume(limiters.flood, key),
+    apiToken: (key) => consume(apiToken, key),
     consume: (checks) =>
       config.REDIS_URL
         ? Promise.all(checks.map(([name, key]) => consume(limiters[name], key)))

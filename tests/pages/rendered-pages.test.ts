@@ -186,6 +186,38 @@ describe('rendered pages pass html-validate', () => {
     await expectValid(pages);
   });
 
+  test('API tokens and webhooks: the owners\' pages, a token and a secret shown once, forms with errors, a delivery log', async () => {
+    const organiser = await anOrganiser(t.db);
+    const b = await signInAs(t.app, t.smtp, organiser.email);
+    const letter = await aLetterOf(t.db, organiser, 'owner', { title: 'Letter with an API' });
+    const api = `/organise/letters/${letter.slug}/api`;
+    const hooks = `${api}/webhooks`;
+    const pages: Array<[string, string]> = [];
+    const posted = async (name: string, from: string, action: string, form: Record<string, string | string[]>, status: number) => {
+      const res = await postForm(b, from, action, form as Record<string, string>);
+      expect([name, res.status]).toEqual([name, status]);
+      pages.push([name, res.text]);
+    };
+    await posted('token created', api, `${api}/tokens`, { name: 'CRM', forDelivery: 'on' }, 201);
+    await posted('token form with an error', api, `${api}/tokens`, { name: '' }, 422);
+    // Nothing listens on this port of the test range: the test event is logged without an answer.
+    await posted('webhook added', hooks, hooks, { url: 'http://127.0.0.1:4499/hook', events: ['signature.confirmed', 'letter.milestone'] }, 201);
+    await posted('webhook form with errors', hooks, hooks, { url: 'nope' }, 422);
+    const [endpoint] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM webhook_endpoints WHERE letter_id = $1`, [letter.id]);
+    expect((await postForm(b, hooks, `${hooks}/${endpoint.id}/test`)).status).toBe(303);
+    for (let i = 0; i < 50; i++) {
+      const [n] = await t.db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = $1`, [endpoint.id]);
+      if (Number(n.n) > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    for (const path of [api, hooks, `${hooks}/${endpoint.id}`]) {
+      const res = await b.agent.get(path);
+      expect([path, res.status]).toEqual([path, 200]);
+      pages.push([path, res.text]);
+    }
+    await expectValid(pages);
+  });
+
   test('text versions: the letter with its change notice, an earlier version, the diff, the editor and the paper preview', async () => {
     const organiser = await anOrganiser(t.db);
     const b = await signInAs(t.app, t.smtp, organiser.email);

@@ -1,0 +1,3 @@
+export { ApiToken } from './api-token.entity';
+export { apiRouter } from './api.router';
+export { API_PAGES_CSS, apiTokensRouter } from './api-tokens.router';

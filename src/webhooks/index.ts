@@ -1,0 +1,4 @@
+export { WebhookDelivery, WebhookEndpoint } from './webhook.entities';
+export { webhookJobs } from './tasks';
+export { webhooksRouter } from './webhooks.router';
+export { WEBHOOK_PAYLOADS } from './webhook-payloads.schema';

@@ -4,6 +4,9 @@ import { VISIBILITIES } from '../letters/letter.entity';
 import { chooseTranslation, findRecentLetter } from '../letters/letters.service';
 import { shareBlock } from '../sharing';
 import { tokenPageHeaders } from '../web/token-page';
+import ejs from 'ejs';
+import { formatNumber } from '../web/i18n';
+import { MicroCache } from '../web/micro-cache';
 import { parseForm } from '../web/validate';
 import { confirmFormSchema } from './confirm-form.schema';
 import { verifiedCount } from '../letters/counts.service';
@@ -16,6 +19,10 @@ import {
   readConfirmation,
   withdrawSignature,
 } from './signing.service';
+
+/** Where the count line goes in the confirmed page's shared shell (letters and digits: HTML escaping keeps it as it is). */
+const COUNT_MARK = 'undersignedcountline7c41';
+const confirmedPages = new MicroCache<{ before: string; after: string }>(1_000);
 
 /** Links from emails. Tokens are in the path; the request logger cuts them out. */
 export function signaturesRouter(ctx: AppContext): Router {
@@ -35,16 +42,40 @@ export function signaturesRouter(ctx: AppContext): Router {
     });
   }
 
+  /**
+   * The page after confirming, hundreds of times a second on a viral day: everything but the count
+   * is the same for every signer of a letter in one language, so it is rendered once a second per
+   * letter and language, and only the count line is made per answer (exact, as the reader counts
+   * themselves in it). Its language links go to the letter, so the shared page holds no token.
+   */
   async function renderConfirmed(req: Request, res: Response, letterId: string) {
+    const [shell, count] = await Promise.all([
+      confirmedPages.get(`${letterId}:${req.lang}`, () => renderConfirmedShell(req, res, letterId)),
+      verifiedCount(ctx.db, letterId),
+    ]);
+    const line = ejs.escapeXML(req.t('letter.signatures', { count, formatted: formatNumber(count, req.lang) }));
+    res.type('html').send(shell.before + line + shell.after);
+  }
+
+  async function renderConfirmedShell(req: Request, res: Response, letterId: string): Promise<{ before: string; after: string }> {
     const { letter, version } = await letterView(letterId, req.lang);
     const url = `${ctx.config.BASE_URL}/letters/${letter.slug}`;
-    res.render('signatures/confirmed', {
-      title: req.t('confirmed.title'),
-      letter: { slug: letter.slug, title: version.title, url, goal: letter.goal },
-      count: await verifiedCount(ctx.db, letter.id),
-      shareText: req.t('share.message', { title: version.title }),
-      share: shareBlock(ctx.config.BASE_URL, letter.slug, version.language, version.title, req.t('share.message', { title: version.title })),
-    });
+    const html = await new Promise<string>((resolve, reject) =>
+      res.render(
+        'signatures/confirmed',
+        {
+          title: req.t('confirmed.title'),
+          path: `/letters/${letter.slug}`,
+          letter: { slug: letter.slug, title: version.title, url, goal: letter.goal },
+          countLine: COUNT_MARK,
+          shareText: req.t('share.message', { title: version.title }),
+          share: shareBlock(ctx.config.BASE_URL, letter.slug, version.language, version.title, req.t('share.message', { title: version.title })),
+        },
+        (err, out) => (err ? reject(err) : resolve(out)),
+      ),
+    );
+    const at = html.indexOf(COUNT_MARK);
+    return { before: html.slice(0, at), after: html.slice(at + COUNT_MARK.length) };
   }
 
   /** The page an emailed confirmation link opens: what is being confirmed, and two buttons. */

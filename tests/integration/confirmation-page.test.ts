@@ -19,8 +19,8 @@ async function sign(slug: string, form: Record<string, string>, lang = 'en') {
   return b.agent.post(`/letters/${slug}/sign?lang=${lang}`).type('form').send({ ...form, _csrf: csrf });
 }
 
-async function signAndGetLink(slug: string, form: Record<string, string>): Promise<string> {
-  await sign(slug, form);
+async function signAndGetLink(slug: string, form: Record<string, string>, lang = 'en'): Promise<string> {
+  await sign(slug, form, lang);
   const [mail] = await t.smtp.waitFor(form.email);
   return new URL(linkFrom(mail, '/s/confirm/')).pathname;
 }
@@ -102,6 +102,25 @@ describe('the confirmation link', () => {
     expect(again.status).toBe(200);
     expect(again.text).toContain('your signature is confirmed');
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
+  });
+
+  test('the confirmed page counts each signer in, exactly, and holds no token (it is the same page for every signer)', async () => {
+    const letter = await aLetter(t.db);
+    const links = [];
+    for (const name of ['Ірина Коваль', 'Марат Сейткали', 'Anne Morel']) links.push(await signAndGetLink(letter.slug, signForm({ fullName: name })));
+    const counts = [];
+    for (const link of links) {
+      const done = await confirmByLink(t.app, link);
+      expect(done.status).toBe(200);
+      const token = link.split('/').pop()!;
+      expect(done.text).not.toContain(token);
+      expect(done.text).toContain(`href="/letters/${letter.slug}?lang=uk"`);
+      counts.push(/<p class="count">([^<]*)<\/p>/.exec(done.text)?.[1]);
+    }
+    expect(counts).toEqual(['1 verified signature', '2 verified signatures', '3 verified signatures']);
+    const uk = await confirmByLink(t.app, `${await signAndGetLink(letter.slug, signForm({ fullName: 'Олег Бондар' }), 'uk')}?lang=uk`);
+    expect(/<p class="count">([^<]*)<\/p>/.exec(uk.text)?.[1]).toMatch(/^4 /);
+    expect(uk.text).toContain('<html lang="uk">');
   });
 
   test('a confirming POST without the CSRF token is refused and counts nothing', async () => {

@@ -39,8 +39,13 @@ export async function recordCountChanges(tx: EntityManager, letterId: string, by
 export const HOUR_OF_DELTA = `date_trunc('hour', at, 'UTC')`;
 
 /** One letter's verified count as a query with one parameter, the letter id, giving one row `n`. */
-export const VERIFIED_COUNT_SQL = `SELECT (SELECT coalesce(sum(verified), 0) FROM letter_country_counts WHERE letter_id = $1)
-          + (SELECT coalesce(sum(delta), 0) FROM signature_count_deltas WHERE letter_id = $1) AS n`;
+export const VERIFIED_COUNT_SQL = `SELECT ${verifiedCountOf('$1')} AS n`;
+
+/** The verified count of the letter whose id is the SQL expression `letterId`, as an SQL expression (for a statement that also does something else). */
+export function verifiedCountOf(letterId: string): string {
+  return `((SELECT coalesce(sum(verified), 0) FROM letter_country_counts WHERE letter_id = ${letterId})
+          + (SELECT coalesce(sum(delta), 0) FROM signature_count_deltas WHERE letter_id = ${letterId}))`;
+}
 
 /**
  * Inside a transaction through its manager; otherwise straight on the pool as a prepared

@@ -46,12 +46,12 @@ export function signaturesRouter(ctx: AppContext): Router {
    * The page after confirming, hundreds of times a second on a viral day: everything but the count
    * is the same for every signer of a letter in one language, so it is rendered once a second per
    * letter and language, and only the count line is made per answer (exact, as the reader counts
-   * themselves in it). Its language links go to the letter, so the shared page holds no token.
+   * themselves in it: after the button, the confirming statement itself gives the count). Its language links go to the letter, so the shared page holds no token.
    */
-  async function renderConfirmed(req: Request, res: Response, letterId: string) {
+  async function renderConfirmed(req: Request, res: Response, letterId: string, knownCount?: number) {
     const [shell, count] = await Promise.all([
       confirmedPages.get(`${letterId}:${req.lang}`, () => renderConfirmedShell(req, res, letterId)),
-      verifiedCount(ctx.db, letterId),
+      knownCount ?? verifiedCount(ctx.db, letterId),
     ]);
     const line = ejs.escapeXML(req.t('letter.signatures', { count, formatted: formatNumber(count, req.lang) }));
     res.type('html').send(shell.before + line + shell.after);
@@ -111,7 +111,7 @@ export function signaturesRouter(ctx: AppContext): Router {
     if (!parsed.ok) return renderConfirmPage(req, res, token, parsed.errors);
     const outcome = await confirmSignature(ctx, token, parsed.data.visibility ?? null);
     if (outcome.kind === 'unknown' || outcome.kind === 'expired' || outcome.kind === 'bounced') return renderProblem(req, res, outcome.kind);
-    await renderConfirmed(req, res, outcome.letterId);
+    await renderConfirmed(req, res, outcome.letterId, outcome.count);
   });
 
   r.post('/s/confirm/:token/not-me', async (req, res) => {

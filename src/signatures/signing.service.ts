@@ -8,7 +8,7 @@ import { consumeFlood } from '../abuse';
 import { limitKeyForIp } from '../web/network';
 import { consumeCountersSql, counterResults, type CounterBatch, type LimitName, type LimitResult } from '../web/rate-limits';
 import { AppError, RateLimited } from '../web/errors';
-import { appendCountDeltas, markRemoval, recordCountChange } from '../letters/counts.service';
+import { appendCountDeltas, markRemoval, recordCountChange, verifiedCountOf } from '../letters/counts.service';
 import { normaliseEmail } from '../mail/email-address';
 import type { SignedText } from '../letters/text-versions';
 import type { SignForm } from './sign-form.schema';
@@ -289,8 +289,9 @@ interface ConfirmedRef {
   signatureId: string;
 }
 export type ConfirmOutcome =
-  | ({ kind: 'confirmed' } & ConfirmedRef)
-  | ({ kind: 'already-confirmed' } & ConfirmedRef)
+  /** `count`: the letter's verified count as this statement left it, for the confirmed page. */
+  | ({ kind: 'confirmed'; count: number } & ConfirmedRef)
+  | ({ kind: 'already-confirmed'; count: number } & ConfirmedRef)
   | { kind: 'expired' }
   | { kind: 'bounced' }
   | { kind: 'unknown' };
@@ -353,7 +354,10 @@ export const CONFIRM_SIGNATURE_SQL = `WITH t AS (
      ), delta AS (
        ${appendCountDeltas('SELECT letter_id, country, 1 FROM upd WHERE held_reason IS NULL')}
      )
-     SELECT s.id AS signature_id, s.letter_id, s.language, s.status, t.expired, EXISTS (SELECT 1 FROM upd) AS confirmed
+     SELECT s.id AS signature_id, s.letter_id, s.language, s.status, t.expired, EXISTS (SELECT 1 FROM upd) AS confirmed,
+            -- The count the confirmed page shows, this confirmation included (the statement does
+            -- not see the delta it adds itself).
+            ${verifiedCountOf('s.letter_id')} + (SELECT count(*) FROM upd WHERE held_reason IS NULL) AS count
        FROM t LEFT JOIN signatures s ON s.id = t.signature_id`;
 
 /**
@@ -376,6 +380,7 @@ export async function confirmSignature(ctx: AppContext, rawToken: string, visibi
     status: Signature['status'] | null;
     expired: boolean;
     confirmed: boolean;
+    count: string | null;
   }>({
     name: 'confirm-signature',
     text: CONFIRM_SIGNATURE_SQL,
@@ -386,7 +391,7 @@ export async function confirmSignature(ctx: AppContext, rawToken: string, visibi
   if (!row?.signature_id || !row.letter_id || !row.language || row.status === 'invalidated') return { kind: 'unknown' };
   // Mail to this address bounced: it can never be confirmed (the UPDATE above wants 'pending').
   if (row.status === 'bounced') return { kind: 'bounced' };
-  const ref = { letterId: row.letter_id, language: row.language, signatureId: row.signature_id };
+  const ref = { letterId: row.letter_id, language: row.language, signatureId: row.signature_id, count: Number(row.count ?? 0) };
   if (row.confirmed) {
     ctx.log.info({ letterId: row.letter_id, signatureId: row.signature_id }, 'signature confirmed');
     return { kind: 'confirmed', ...ref };

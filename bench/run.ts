@@ -676,6 +676,40 @@ async function workersReady(n: number): Promise<void> {
   throw new Error('the worker did not start');
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux); null elsewhere. */
+function cpuSeconds(pid: number | undefined): number | null {
+  if (pid === undefined) return null;
+  try {
+    // Fields 14 and 15 (utime, stime) come after the command name in parentheses.
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks: 100 per second on Linux
+  } catch {
+    return null;
+  }
+}
+
+/** CPU seconds used so far by every PostgreSQL process of the machine (the server shares the cores). */
+function postgresCpuSeconds(): number | null {
+  try {
+    let total = 0;
+    for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+      let comm = '';
+      try {
+        comm = fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      } catch {
+        continue; // gone meanwhile
+      }
+      if (comm === 'postgres' || comm.startsWith('postgres:')) total += cpuSeconds(Number(pid)) ?? 0;
+    }
+    return total;
+  } catch {
+    return null;
+  }
+}
+
+/** Where the CPU of a viral run went, per person: the app's processes, PostgreSQL, and this load generator. */
+const viralCpu: string[] = [];
+
 async function viralStage(sink: Sink, setup: 'split' | 'combined'): Promise<void> {
   const label = setup === 'split' ? '1 web + 1 worker process' : '1 process (web and worker)';
   log(`viral day: ${label}`);
@@ -692,6 +726,7 @@ async function viralStage(sink: Sink, setup: 'split' | 'combined'): Promise<void
       const slug = `viral-${setup}-${rate}`;
       const letterId = await createLetter(slug);
       log(`viral day: ${rate} people/s for ${VIRAL_SECONDS} s (${label})`);
+      const cpuBefore = { procs: procs.map((p) => cpuSeconds(p.pid)), pg: postgresCpuSeconds(), self: process.cpuUsage(), at: performance.now() };
       const figures = await viralRun({
         appUrl: `http://127.0.0.1:${APP_PORT}`,
         slug,
@@ -713,6 +748,23 @@ async function viralStage(sink: Sink, setup: 'split' | 'combined'): Promise<void
       });
       viralPeople += figures.people;
       viralResults.push({ setup: label, figures });
+      {
+        // Everything the run caused, until its last email and confirmation (the run's own wait included).
+        const wall = (performance.now() - cpuBefore.at) / 1000;
+        const self = process.cpuUsage(cpuBefore.self);
+        const used = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b);
+        const parts: Array<[string, number | null]> = [
+          ...procs.map((p, i): [string, number | null] => [setup === 'split' ? (i === 0 ? 'web' : 'worker') : 'app', used(cpuSeconds(p.pid), cpuBefore.procs[i])]),
+          ['PostgreSQL', used(postgresCpuSeconds(), cpuBefore.pg)],
+          ['load generator and SMTP sink', (self.user + self.system) / 1e6],
+        ];
+        const perPerson = (x: number | null) => (x === null ? '?' : `${((x * 1000) / figures.people).toFixed(2)} ms`);
+        const total = parts.reduce((sum, [, x]) => sum + (x ?? 0), 0);
+        viralCpu.push(
+          `${label}, ${rate}/s: CPU per person ${parts.map(([name, x]) => `${name} ${perPerson(x)}`).join(', ')}; ` +
+            `total ${perPerson(total)} (${(total / wall).toFixed(2)} of ${os.cpus().length} cores busy over the run's ${wall.toFixed(0)} s)`,
+        );
+      }
       if (figures.failures) notes.push(`viral day, ${label}, ${rate}/s: failed ${JSON.stringify(figures.failedHow)}`);
       log(
         `  sign p99 ${figures.signP99.toFixed(0)} ms, email lag p99 ${(figures.lagP99 / 1000).toFixed(2)} s, confirm p99 ${figures.confirmP99.toFixed(0)} ms, ` +
@@ -738,6 +790,7 @@ function viralReport(): string {
     `\nViral day (open loop, ${VIRAL_SECONDS} s per rate; each person opens the page, signs from their own network with default limits, ` +
     `gets the email over SMTP, opens the link and confirms; compiled app as start:prod runs it)\n\n${viralTable(viralResults)}\n\n` +
     `- targets: signing p99 < 100 ms, email lag p99 < 5 s, confirming p99 < 100 ms, count exact within 2 s, nothing lost, nobody held, every person confirmed\n` +
+    viralCpu.map((line) => `- ${line}\n`).join('') +
     `${headline.join('\n')}\n`
   );
 }

@@ -59,6 +59,25 @@ describe('verification email delivery', () => {
     expect(mail.html).toContain('/s/confirm/');
   });
 
+  test('signers of one letter who sign together each get their own links, in the HTML and the text, and each link is theirs', async () => {
+    const letter = await aLetter(t.db);
+    const forms = [signForm({ fullName: 'Дана Ахметова' }), signForm({ fullName: 'Oksana Petrenko' }), signForm({ fullName: 'Luc Martin' })];
+    await Promise.all(forms.map((f) => sign(t, letter.slug, f)));
+    const mails = await Promise.all(forms.map(async (f) => (await t.smtp.waitFor(f.email))[0]));
+    const links = mails.map((m) => ({ confirm: linkFrom(m, '/s/confirm/'), withdraw: linkFrom(m, '/s/withdraw/') }));
+    for (const [i, m] of mails.entries()) {
+      expect(m.html).toContain(`href="${links[i].confirm}"`);
+      expect(m.html).toContain(`href="${links[i].withdraw}"`);
+      expect(m.text).toContain(links[i].confirm);
+      expect(m.text).toContain(links[i].withdraw);
+      expect(m.text + m.html).not.toContain('links.invalid');
+    }
+    expect(new Set(links.flatMap((l) => [l.confirm, l.withdraw])).size).toBe(6);
+    // Each link confirms its own signer's signature.
+    await confirmByLink(t.app, new URL(links[1].confirm).pathname);
+    const [row] = await t.db.query(`SELECT full_name FROM signatures WHERE letter_id = $1 AND status = 'confirmed'`, [letter.id]);
+    expect(row.full_name).toBe('Oksana Petrenko');
+  });
 });
 
 // Its own block: no other app's worker runs meanwhile, so the reminder can only reach this sink.

@@ -1,9 +1,8 @@
 import http from 'node:http';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { anOrganiser, aLetterOf } from '../helpers/organisers';
-import { linkFrom } from '../helpers/smtp-sink';
 import { startTestApp, type TestApp } from '../helpers/test-app';
-import { Evidence, launchChromium, listen, text } from './support';
+import { Evidence, launchChromium, listen, text, newDesktopPage, signInInBrowser } from './support';
 
 const en = text('en');
 /** A port of the test's range, for the receiver the webhook calls. */
@@ -37,29 +36,14 @@ afterAll(async () => {
   await t?.close();
 });
 
-function local(link: string): string {
-  const u = new URL(link);
-  return `${server.origin}${u.pathname}${u.search}`;
-}
 
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
-  context.setDefaultTimeout(15000);
-  return context.newPage();
-}
 
 describe('API tokens and webhooks in a browser', () => {
   test('an owner creates a token and a webhook, sends a test event and reads the log; every page passes axe', async () => {
     const owner = await anOrganiser(t.db, { name: 'Olena Owner' });
     const letter = await aLetterOf(t.db, owner, 'owner', { title: 'A letter with an API' });
-    const page = await newPage();
-    await page.goto(`${server.origin}/login`);
-    await page.locator('#email').fill(owner.email);
-    await page.getByRole('button', { name: en('organisers.login.submit') }).click();
-    const [signIn] = await t.smtp.waitFor(owner.email);
-    await page.goto(local(linkFrom(signIn, '/login/')));
-    await page.getByRole('button', { name: en('organisers.login.confirmButton') }).click();
-    await page.waitForURL(/\/organise$/);
+    const page = await newDesktopPage(browser);
+    await signInInBrowser(page, server.origin, t.smtp, owner.email);
 
     // From the dashboard to the API page.
     await page.goto(`${server.origin}/organise/letters/${letter.slug}`);

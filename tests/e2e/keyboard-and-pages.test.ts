@@ -3,7 +3,7 @@ import { seed } from '../../src/letters/seed';
 import { seedLetters } from '../../src/letters/seed-letters';
 import { anEmail } from '../helpers/factories';
 import { startTestApp, type TestApp } from '../helpers/test-app';
-import { Evidence, launchChromium, listen, text } from './support';
+import { Evidence, launchChromium, listen, text, newDesktopPage } from './support';
 
 const LETTER = seedLetters.find((l) => l.slug === 'birthday-greeting-mukhtar-ablyazov')!;
 const en = text('en');
@@ -25,11 +25,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
-  context.setDefaultTimeout(15000);
-  return context.newPage();
-}
 
 /** The id of the element that has keyboard focus (null when nothing or an element without id has it). */
 async function focusedId(page: Page): Promise<string | null> {
@@ -48,7 +43,7 @@ async function tabTo(page: Page, id: string, limit: number): Promise<number> {
 
 describe('keyboard and the remaining pages', () => {
   test('a keyboard-only signer tabs from the top of the letter page to the form, fills it and submits with Enter', async () => {
-    const page = await newPage();
+    const page = await newDesktopPage(browser);
     try {
       await page.goto(`${server.origin}/letters/${LETTER.slug}`);
       // The first Tab lands on the skip link, which becomes visible and has a visible focus ring.
@@ -87,7 +82,7 @@ describe('keyboard and the remaining pages', () => {
   });
 
   test('a link focused from the keyboard shows a visible outline', async () => {
-    const page = await newPage();
+    const page = await newDesktopPage(browser);
     try {
       await page.goto(`${server.origin}/`);
       await page.keyboard.press('Tab'); // skip link
@@ -113,7 +108,7 @@ describe('keyboard and the remaining pages', () => {
       { path: '/verify', viewport: { width: 1280, height: 900 } },
       { path: `/letters/${LETTER.slug}/integrity`, viewport: { width: 360, height: 640 } },
     ];
-    const page = await newPage();
+    const page = await newDesktopPage(browser);
     try {
       for (const { path, viewport } of pages) {
         // A route that stopped answering is a failure, not a page to skip.

@@ -6,7 +6,7 @@ import { LANGUAGES } from '../../src/web/languages';
 import { anEmail } from '../helpers/factories';
 import { linkFrom } from '../helpers/smtp-sink';
 import { startTestApp, type TestApp } from '../helpers/test-app';
-import { Evidence, countPattern, launchChromium, listen, parseCount, text } from './support';
+import { Evidence, countPattern, launchChromium, listen, parseCount, text, localLink } from './support';
 
 const [BIRTHDAY, FRENCH] = ['birthday-greeting-mukhtar-ablyazov', 'letter-to-french-authorities'].map((slug) => seedLetters.find((l) => l.slug === slug)!);
 const en = text('en');
@@ -28,10 +28,6 @@ afterAll(async () => {
 });
 
 /** The link in an email points at the public BASE_URL; the browser opens the same path on the test server. */
-function local(link: string): string {
-  const u = new URL(link);
-  return `${server.origin}${u.pathname}${u.search}`;
-}
 
 function h1(page: Page, name: string) {
   return page.getByRole('heading', { level: 1, name });
@@ -71,7 +67,7 @@ async function signAndConfirm(page: Page, slug: string, name: string, email: str
   const mail = await newestMailWith(email, '/s/confirm/', seen);
   // Every email to a signer offers the page of all their signatures.
   expect(mail.text).toContain('/my-signatures?lang=en');
-  await page.goto(local(linkFrom(mail, '/s/confirm/')));
+  await page.goto(localLink(server.origin, linkFrom(mail, '/s/confirm/')));
   await page.getByRole('button', { name: en('signatures.confirmPage.confirmButton') }).click();
   await h1(page, en('confirmed.heading')).waitFor();
 }
@@ -89,7 +85,7 @@ async function askForLink(page: Page, email: string, lang: (typeof LANGUAGES)[nu
   if (evidence) await evidence.check(page, `sent-${lang}`);
   const mail = await newestMailWith(email, '/my-signatures/', seen);
   expect(mail.subject).toBe(tl('mySignatures.email.subject'));
-  return local(linkFrom(mail, '/my-signatures/'));
+  return localLink(server.origin, linkFrom(mail, '/my-signatures/'));
 }
 
 function sectionOf(page: Page, slug: string) {

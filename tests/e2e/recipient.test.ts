@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import type { Server } from 'node:http';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { LANGUAGES } from '../../src/web/languages';
 import { aSignature } from '../helpers/factories';
 import { aLetterOf, anOrganiser } from '../helpers/organisers';
-import { linkFrom } from '../helpers/smtp-sink';
 import { startTestApp, type TestApp } from '../helpers/test-app';
-import { Evidence, launchChromium, text } from './support';
+import { Evidence, launchChromium, text, localLink, newDesktopPage, signInInBrowser } from './support';
 
 const en = text('en');
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n', 'latin1');
@@ -49,16 +48,7 @@ afterAll(async () => {
   await t?.close();
 });
 
-function local(link: string): string {
-  const u = new URL(link);
-  return `${origin}${u.pathname}${u.search}`;
-}
 
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
-  context.setDefaultTimeout(15000);
-  return context.newPage();
-}
 
 describe('the recipient\'s page', () => {
   test('an owner records the delivery and makes a link; the addressee opens it in a fresh browser, downloads the PDF, answers, and the answer shows on the letter page', async () => {
@@ -69,14 +59,8 @@ describe('the recipient\'s page', () => {
     const optedIn = await aSignature(t.db, letter, { fullName: 'Opted In', visibility: 'initials', wantsUpdates: true });
 
     // The owner signs in by emailed link and records the delivery on the dashboard.
-    const page = await newPage();
-    await page.goto(`${origin}/login`);
-    await page.locator('#email').fill(owner.email);
-    await page.getByRole('button', { name: en('organisers.login.submit') }).click();
-    const [signIn] = await t.smtp.waitFor(owner.email);
-    await page.goto(local(linkFrom(signIn, '/login/')));
-    await page.getByRole('button', { name: en('organisers.login.confirmButton') }).click();
-    await page.waitForURL(/\/organise$/);
+    const page = await newDesktopPage(browser);
+    await signInInBrowser(page, origin, t.smtp, owner.email);
     await page.goto(`${origin}/organise/letters/${letter.slug}`);
     await page.locator('#deliveredAt').fill(new Date().toISOString().slice(0, 10));
     await page.locator('#deliveredTo').fill('The Ministry of Justice');
@@ -96,7 +80,7 @@ describe('the recipient\'s page', () => {
     const recipient = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
     recipient.setDefaultTimeout(15000);
     const r = await recipient.newPage();
-    await r.goto(local(url));
+    await r.goto(localLink(origin, url));
     await r.getByRole('heading', { level: 1, name: en('recipients.page.heading') }).waitFor();
     expect(await r.locator('.delivered-list').innerText()).toContain('Айгерім Қасымқызы');
     expect(await r.locator('.delivered-list').innerText()).toContain('O. I.');
@@ -117,14 +101,14 @@ describe('the recipient\'s page', () => {
 
     // The recipient page passes axe in every interface language.
     for (const lang of LANGUAGES) {
-      await r.goto(`${local(url)}?lang=${lang}`);
+      await r.goto(`${localLink(origin, url)}?lang=${lang}`);
       await r.getByRole('heading', { level: 1, name: text(lang)('recipients.page.heading') }).waitFor();
       await evidence.check(r, `recipient-page-${lang}`);
     }
     await recipient.close();
 
     // The letter page shows the answer, marked as received through the link, with its document.
-    const reader = await newPage();
+    const reader = await newDesktopPage(browser);
     await reader.goto(`${origin}/letters/${letter.slug}?lang=en`);
     const response = reader.locator('.official-response');
     await response.waitFor();

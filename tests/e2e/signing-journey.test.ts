@@ -5,7 +5,7 @@ import { countryName } from '../../src/web/i18n';
 import { anEmail } from '../helpers/factories';
 import { linkFrom } from '../helpers/smtp-sink';
 import { startTestApp, type TestApp } from '../helpers/test-app';
-import { Evidence, countPattern, launchChromium, listen, overflowsHorizontally, parseCount, text } from './support';
+import { Evidence, countPattern, launchChromium, listen, overflowsHorizontally, parseCount, text, localLink } from './support';
 
 const LETTER = seedLetters.find((l) => l.slug === 'birthday-greeting-mukhtar-ablyazov')!;
 const TITLE_EN = LETTER.translations.find((t) => t.language === 'en')!.title;
@@ -58,10 +58,6 @@ async function letterCount(page: Page): Promise<number> {
 }
 
 /** The link in an email points at the public BASE_URL; the browser opens the same path on the test server. */
-function local(link: string): string {
-  const u = new URL(link);
-  return `${server.origin}${u.pathname}${u.search}`;
-}
 
 async function signingJourney(variant: Variant): Promise<void> {
   const evidence = new Evidence(`journey-${variant.name}`, variant.context.javaScriptEnabled === false ? browser : undefined);
@@ -124,7 +120,7 @@ async function signingJourney(variant: Variant): Promise<void> {
     // send a name to any address through the form.
     const [mail] = await t.smtp.waitFor(email);
     expect(mail.text).not.toContain('Айгерім Қасымқызы');
-    const confirmLink = local(linkFrom(mail, '/s/confirm/'));
+    const confirmLink = localLink(server.origin, linkFrom(mail, '/s/confirm/'));
 
     // A mail scanner or a link preview opens the link first (GET and HEAD, no button pressed):
     // nothing is counted.
@@ -168,7 +164,7 @@ async function signingJourney(variant: Variant): Promise<void> {
     await evidence.check(page, 'manage-sent');
 
     const mails = await t.smtp.waitFor(email, 2);
-    await page.goto(local(linkFrom(mails[1], '/s/withdraw/')));
+    await page.goto(localLink(server.origin, linkFrom(mails[1], '/s/withdraw/')));
     await h1(page, uk('withdraw.heading')).waitFor();
     await evidence.check(page, 'withdraw-confirm');
     await press(variant, page.getByRole('button', { name: uk('withdraw.button') }));

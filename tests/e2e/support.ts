@@ -8,6 +8,7 @@ import type { AxeResults } from 'axe-core';
 import type { Express } from 'express';
 import type { Language } from '../../src/letters/letter.entity';
 import { tFor } from '../../src/web/i18n';
+import { linkFrom, type SmtpSink } from '../helpers/smtp-sink';
 
 /** Debian's Chromium: the suite never downloads a browser. */
 export function launchChromium(): Promise<Browser> {
@@ -162,4 +163,29 @@ export function parseCount(s: string, lang: Language): number {
 export function overflowsHorizontally(page: Page): Promise<boolean> {
   // A string, evaluated in the page: the project compiles without the DOM library.
   return page.evaluate<boolean>('document.documentElement.scrollWidth > document.documentElement.clientWidth');
+}
+
+/** An emailed link, opened against the server under test (the emails name the configured BASE_URL). */
+export function localLink(origin: string, link: string): string {
+  const u = new URL(link);
+  return `${origin}${u.pathname}${u.search}`;
+}
+
+/** A desktop page in a fresh context of its own (axe needs a page from newContext), in English. */
+export async function newDesktopPage(browser: Browser): Promise<Page> {
+  const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
+  context.setDefaultTimeout(15000);
+  return context.newPage();
+}
+
+/** An organiser signs in as people do: the address on /login, then the emailed link and its button. */
+export async function signInInBrowser(page: Page, origin: string, smtp: SmtpSink, email: string): Promise<void> {
+  const en = tFor('en');
+  await page.goto(`${origin}/login`);
+  await page.locator('#email').fill(email);
+  await page.getByRole('button', { name: en('organisers.login.submit') }).click();
+  const [signIn] = await smtp.waitFor(email);
+  await page.goto(localLink(origin, linkFrom(signIn, '/login/')));
+  await page.getByRole('button', { name: en('organisers.login.confirmButton') }).click();
+  await page.waitForURL(/\/organise$/);
 }

@@ -1,4 +1,4 @@
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { seed } from '../../src/letters/seed';
 import { seedLetters } from '../../src/letters/seed-letters';
 import { grantRole } from '../../src/organisers/organisers.service';
@@ -7,7 +7,7 @@ import { anEmail } from '../helpers/factories';
 import { anOrganiser } from '../helpers/organisers';
 import { linkFrom } from '../helpers/smtp-sink';
 import { startTestApp, type TestApp } from '../helpers/test-app';
-import { Evidence, launchChromium, listen, text } from './support';
+import { Evidence, launchChromium, listen, text, localLink, newDesktopPage, signInInBrowser } from './support';
 
 const LETTER = seedLetters.find((l) => l.slug === 'birthday-greeting-mukhtar-ablyazov')!;
 const TITLE_EN = LETTER.translations.find((t) => t.language === 'en')!.title;
@@ -31,21 +31,12 @@ afterAll(async () => {
   await t?.close();
 });
 
-function local(link: string): string {
-  const u = new URL(link);
-  return `${server.origin}${u.pathname}${u.search}`;
-}
 
-async function newPage(): Promise<Page> {
-  const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 1280, height: 900 } });
-  context.setDefaultTimeout(15000);
-  return context.newPage();
-}
 
 describe('a change to the text of a signed letter', () => {
   test('an organiser edits the birthday letter after a signature: the page shows the change notice, the diff passes axe, the signer is told', async () => {
     // A reader signs the English text, and confirms from the email.
-    const signer = await newPage();
+    const signer = await newDesktopPage(browser);
     const email = anEmail('e2e-versions');
     await signer.goto(`${server.origin}/letters/${LETTER.slug}?lang=en`);
     await signer.getByLabel(en('form.fullName'), { exact: true }).fill('Олена Ковальчук');
@@ -56,21 +47,15 @@ describe('a change to the text of a signed letter', () => {
     await signer.getByRole('button', { name: en('form.submit') }).click();
     await signer.getByRole('heading', { level: 1, name: en('checkEmail.heading') }).waitFor();
     const [confirmMail] = await t.smtp.waitFor(email);
-    await signer.goto(local(linkFrom(confirmMail, '/s/confirm/')));
+    await signer.goto(localLink(server.origin, linkFrom(confirmMail, '/s/confirm/')));
     await signer.getByRole('button', { name: en('signatures.confirmPage.confirmButton') }).click();
     await signer.getByRole('heading', { level: 1 }).waitFor();
 
     // The owner signs in by emailed link and opens the editor.
     const owner = await anOrganiser(t.db, { name: 'Olena Owner' });
     await grantRole(t.db, owner.email, LETTER.slug, 'owner');
-    const page = await newPage();
-    await page.goto(`${server.origin}/login`);
-    await page.locator('#email').fill(owner.email);
-    await page.getByRole('button', { name: en('organisers.login.submit') }).click();
-    const [signIn] = await t.smtp.waitFor(owner.email);
-    await page.goto(local(linkFrom(signIn, '/login/')));
-    await page.getByRole('button', { name: en('organisers.login.confirmButton') }).click();
-    await page.waitForURL(/\/organise$/);
+    const page = await newDesktopPage(browser);
+    await signInInBrowser(page, server.origin, t.smtp, owner.email);
     await page.goto(`${server.origin}/organise/letters/${LETTER.slug}/edit`);
 
     // Before publishing, the editor says what the change means. Other journeys of the run may

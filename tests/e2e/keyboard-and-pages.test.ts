@@ -1,29 +1,19 @@
 import type { Browser, Page } from 'playwright-core';
-import { seed } from '../../src/letters/seed';
 import { seedLetters } from '../../src/letters/seed-letters';
 import { anEmail } from '../helpers/factories';
-import { startTestApp, type TestApp } from '../helpers/test-app';
-import { Evidence, launchChromium, listen, text, newDesktopPage } from './support';
+import type { TestApp } from '../helpers/test-app';
+import { Evidence, text, newDesktopPage, startSeededE2e, stopE2e, type E2eServer } from './support';
 
 const LETTER = seedLetters.find((l) => l.slug === 'birthday-greeting-mukhtar-ablyazov')!;
 const en = text('en');
 
 let t: TestApp;
-let server: Awaited<ReturnType<typeof listen>>;
+let server: E2eServer;
 let browser: Browser;
 const evidence = new Evidence('keyboard');
 
-beforeAll(async () => {
-  t = await startTestApp();
-  await seed(t.db);
-  server = await listen(t.app);
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await t?.close();
-});
+beforeAll(async () => ({ t, server, browser } = await startSeededE2e()));
+afterAll(() => stopE2e({ t, server, browser }));
 
 
 /** The id of the element that has keyboard focus (null when nothing or an element without id has it). */

@@ -1,31 +1,21 @@
 import type { Browser, Page } from 'playwright-core';
-import { seed } from '../../src/letters/seed';
 import { seedLetters } from '../../src/letters/seed-letters';
 import { countryName } from '../../src/web/i18n';
 import { LANGUAGES } from '../../src/web/languages';
 import { anEmail } from '../helpers/factories';
 import { linkFrom } from '../helpers/smtp-sink';
-import { startTestApp, type TestApp } from '../helpers/test-app';
-import { Evidence, countPattern, launchChromium, listen, parseCount, text, localLink } from './support';
+import type { TestApp } from '../helpers/test-app';
+import { Evidence, countPattern, parseCount, text, localLink, startSeededE2e, stopE2e, type E2eServer } from './support';
 
 const [BIRTHDAY, FRENCH] = ['birthday-greeting-mukhtar-ablyazov', 'letter-to-french-authorities'].map((slug) => seedLetters.find((l) => l.slug === slug)!);
 const en = text('en');
 
 let t: TestApp;
-let server: Awaited<ReturnType<typeof listen>>;
+let server: E2eServer;
 let browser: Browser;
 
-beforeAll(async () => {
-  t = await startTestApp();
-  await seed(t.db);
-  server = await listen(t.app);
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await t?.close();
-});
+beforeAll(async () => ({ t, server, browser } = await startSeededE2e()));
+afterAll(() => stopE2e({ t, server, browser }));
 
 /** The link in an email points at the public BASE_URL; the browser opens the same path on the test server. */
 

@@ -1,11 +1,10 @@
 import type { Browser, BrowserContextOptions, Locator, Page } from 'playwright-core';
-import { seed } from '../../src/letters/seed';
 import { seedLetters } from '../../src/letters/seed-letters';
 import { countryName } from '../../src/web/i18n';
 import { anEmail } from '../helpers/factories';
 import { linkFrom } from '../helpers/smtp-sink';
-import { startTestApp, type TestApp } from '../helpers/test-app';
-import { Evidence, countPattern, launchChromium, listen, overflowsHorizontally, parseCount, text, localLink } from './support';
+import type { TestApp } from '../helpers/test-app';
+import { Evidence, countPattern, overflowsHorizontally, parseCount, text, localLink, startSeededE2e, stopE2e, type E2eServer } from './support';
 
 const LETTER = seedLetters.find((l) => l.slug === 'birthday-greeting-mukhtar-ablyazov')!;
 const TITLE_EN = LETTER.translations.find((t) => t.language === 'en')!.title;
@@ -14,20 +13,11 @@ const en = text('en');
 const uk = text('uk');
 
 let t: TestApp;
-let server: Awaited<ReturnType<typeof listen>>;
+let server: E2eServer;
 let browser: Browser;
 
-beforeAll(async () => {
-  t = await startTestApp();
-  await seed(t.db);
-  server = await listen(t.app);
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await t?.close();
-});
+beforeAll(async () => ({ t, server, browser } = await startSeededE2e()));
+afterAll(() => stopE2e({ t, server, browser }));
 
 interface Variant {
   name: string;

@@ -8,7 +8,9 @@ import type { AxeResults } from 'axe-core';
 import type { Express } from 'express';
 import type { Language } from '../../src/letters/letter.entity';
 import { tFor } from '../../src/web/i18n';
+import { seed } from '../../src/letters/seed';
 import { linkFrom, type SmtpSink } from '../helpers/smtp-sink';
+import { startTestApp, type TestApp } from '../helpers/test-app';
 
 /** Debian's Chromium: the suite never downloads a browser. */
 export function launchChromium(): Promise<Browser> {
@@ -188,4 +190,20 @@ export async function signInInBrowser(page: Page, origin: string, smtp: SmtpSink
   await page.goto(localLink(origin, linkFrom(signIn, '/login/')));
   await page.getByRole('button', { name: en('organisers.login.confirmButton') }).click();
   await page.waitForURL(/\/organise$/);
+}
+
+export type E2eServer = Awaited<ReturnType<typeof listen>>;
+
+/** What a journey runs against: the app on the run's database (seeded with the sample letters), served over http, and Chromium. */
+export async function startSeededE2e(): Promise<{ t: TestApp; server: E2eServer; browser: Browser }> {
+  const t = await startTestApp();
+  await seed(t.db);
+  return { t, server: await listen(t.app), browser: await launchChromium() };
+}
+
+/** Closes what startSeededE2e started, whatever of it did start. */
+export async function stopE2e(e: { t?: TestApp; server?: E2eServer; browser?: Browser }): Promise<void> {
+  await e.browser?.close();
+  await e.server?.close();
+  await e.t?.close();
 }

@@ -1,13 +1,12 @@
 import type { Browser } from 'playwright-core';
-import { seed } from '../../src/letters/seed';
 import { seedLetters } from '../../src/letters/seed-letters';
 import { grantRole } from '../../src/organisers/organisers.service';
 import { countryName } from '../../src/web/i18n';
 import { anEmail } from '../helpers/factories';
 import { anOrganiser } from '../helpers/organisers';
 import { linkFrom } from '../helpers/smtp-sink';
-import { startTestApp, type TestApp } from '../helpers/test-app';
-import { Evidence, launchChromium, listen, text, localLink, newDesktopPage, signInInBrowser } from './support';
+import type { TestApp } from '../helpers/test-app';
+import { Evidence, text, localLink, newDesktopPage, signInInBrowser, startSeededE2e, stopE2e, type E2eServer } from './support';
 
 const LETTER = seedLetters.find((l) => l.slug === 'birthday-greeting-mukhtar-ablyazov')!;
 const TITLE_EN = LETTER.translations.find((t) => t.language === 'en')!.title;
@@ -15,21 +14,12 @@ const ADDED = 'We will be there on the day of his release.';
 const en = text('en');
 
 let t: TestApp;
-let server: Awaited<ReturnType<typeof listen>>;
+let server: E2eServer;
 let browser: Browser;
 const evidence = new Evidence('text-change');
 
-beforeAll(async () => {
-  t = await startTestApp();
-  await seed(t.db);
-  server = await listen(t.app);
-  browser = await launchChromium();
-});
-afterAll(async () => {
-  await browser?.close();
-  await server?.close();
-  await t?.close();
-});
+beforeAll(async () => ({ t, server, browser } = await startSeededE2e()));
+afterAll(() => stopE2e({ t, server, browser }));
 
 
 

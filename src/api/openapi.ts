@@ -100,7 +100,12 @@ export function openApiDocument(baseUrl: string): JsonObject {
             summary: schema.meta()?.description,
             parameters: ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) => ({ name, in: 'header', required: true, schema: { type: 'string' } })),
             requestBody: { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema.meta()!.id!}` } } } },
-            responses: { '2XX': { description: 'Received. Anything else, or no answer within 10 s, is retried for 24 hours.' } },
+            responses: {
+              '2XX': {
+                description:
+                  'Received. Anything else, no connection within 3 s or no answer within 10 s, is retried for 24 hours; a webhook whose deliveries keep failing for 24 hours is disabled until an owner enables it again.',
+              },
+            },
           },
         },
       ]),

@@ -121,6 +121,11 @@ const schema = z.object({
    * webhook must be https:// and resolve to public addresses only, checked again at each delivery.
    */
   WEBHOOK_ALLOW_PRIVATE: bool.optional(),
+  /**
+   * Webhook jobs at once per worker process, in a runner of their own beside the email runner
+   * (deliveries to one webhook go one at a time whatever this is).
+   */
+  WEBHOOK_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(4),
   /** The first retry of a failed webhook delivery waits this long; each next one twice as long (at most 4 h), for 24 h. */
   WEBHOOK_RETRY_BASE_SECONDS: z.coerce.number().positive().default(30),
   /** Seed the sample letters at start-up (idempotent). */

@@ -15,6 +15,13 @@ export class Unauthorized extends AppError {
   }
 }
 
+/** 405: the route exists, the method does not; `Allow` names those it answers. */
+export class MethodNotAllowed extends AppError {
+  constructor(readonly allow: readonly string[]) {
+    super(405, 'method_not_allowed', 'api.errors.methodNotAllowed');
+  }
+}
+
 type ApiLocals = { apiToken?: AuthenticatedToken };
 
 /**
@@ -65,6 +72,10 @@ export function apiRouter(ctx: AppContext): Router {
     res.json(signaturePageSchema.parse(page));
   });
 
+  // Every route answers GET (and HEAD, which Express serves from GET) only.
+  r.all(['/openapi.json', '/v1/letters/:slug', '/v1/letters/:slug/signatures'], () => {
+    throw new MethodNotAllowed(['GET', 'HEAD']);
+  });
   r.use(() => {
     throw new NotFound();
   });
@@ -81,6 +92,7 @@ function apiErrors(ctx: AppContext): ErrorRequestHandler {
     if (res.headersSent) return res.end();
     if (known instanceof Unauthorized) res.set('WWW-Authenticate', known.given ? 'Bearer realm="api", error="invalid_token"' : 'Bearer realm="api"');
     if (known instanceof RateLimited) res.set('Retry-After', String(known.retryAfterSeconds));
+    if (known instanceof MethodNotAllowed) res.set('Allow', known.allow.join(', '));
     const t = req.t ?? ((k: string) => k);
     res.status(status).json({ error: known?.code ?? 'internal', message: t(known?.messageKey ?? 'errors.internal'), requestId: req.id });
   };

@@ -49,7 +49,7 @@ export const signaturePageSchema = z
 
 export const apiErrorSchema = z
   .object({
-    error: z.string().describe('A stable code: unauthorized, not_found, bad_request, rate_limited, internal.'),
+    error: z.string().describe('A stable code: unauthorized, not_found, method_not_allowed, bad_request, rate_limited, internal.'),
     message: z.string().describe('In the language of Accept-Language.'),
     requestId: z.string().optional(),
   })

@@ -34,9 +34,21 @@ function param(name: string, schema: z.ZodType, where: 'query' | 'path', require
 
 const json = (ref: string, description: string) => ({ description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
 const errors = {
-  '401': json('Error', 'No token, or an unknown or revoked one (`WWW-Authenticate: Bearer`).'),
+  '401': {
+    ...json('Error', 'No token, or an unknown or revoked one.'),
+    headers: {
+      'WWW-Authenticate': {
+        description: 'The bearer challenge (RFC 6750): `Bearer realm="api"`, with `error="invalid_token"` when a token was sent but is unknown or revoked.',
+        required: true,
+        schema: { type: 'string' },
+      },
+    },
+  },
   '404': json('Error', 'No such letter, or the token is for another letter.'),
-  '429': json('Error', 'Too many requests with this token; `Retry-After` says when to try again.'),
+  '429': {
+    ...json('Error', 'Too many requests with this token.'),
+    headers: { 'Retry-After': { description: 'Seconds to wait before trying again.', required: true, schema: { type: 'integer', minimum: 1 } } },
+  },
 };
 
 let cached: JsonObject | null = null;
@@ -50,7 +62,9 @@ export function openApiDocument(baseUrl: string): JsonObject {
       version: '1.0.0',
       description:
         'Read a letter and its verified signatures with a per-letter token (created by the letter’s owners). ' +
-        'Tokens "for delivery" read every signer’s full name, as the delivery export does; others read names as the public list shows them, and no private or hidden signer.',
+        'Tokens "for delivery" read every signer’s full name, as the delivery export does; others read names as the public list shows them, and no private or hidden signer. ' +
+        'Every route answers GET (and HEAD) only: another method gets 405 with an `Allow` header. ' +
+        'Webhook bodies write every time as ISO 8601 UTC with milliseconds and Z; a `signature.confirmed` event for a signer not on the public list carries the signature’s id alone.',
     },
     jsonSchemaDialect: 'https://json-schema.org/draft/2020-12/schema',
     servers: [{ url: `${baseUrl}/api/v1` }],
@@ -86,7 +100,12 @@ export function openApiDocument(baseUrl: string): JsonObject {
             summary: schema.meta()?.description,
             parameters: ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) => ({ name, in: 'header', required: true, schema: { type: 'string' } })),
             requestBody: { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema.meta()!.id!}` } } } },
-            responses: { '2XX': { description: 'Received. Anything else, or no answer within 10 s, is retried for 24 hours.' } },
+            responses: {
+              '2XX': {
+                description:
+                  'Received. Anything else, no connection within 3 s or no answer within 10 s, is retried for 24 hours; a webhook whose deliveries keep failing for 24 hours is disabled until an owner enables it again.',
+              },
+            },
           },
         },
       ]),

@@ -85,15 +85,22 @@ export async function startWorker(
   // every job at once, the outbox relay, the fold and the queue's own bookkeeping.
   const url = (webCtx.db.options as { url?: string }).url;
   if (!url) throw new Error('the worker needs the database URL of the data source it is given');
-  const db = createDataSource(url, { poolSize: webCtx.config.WORKER_CONCURRENCY + 5, applicationName: 'undersigned-worker' });
+  // The outbound runner's jobs (webhooks) have connections of their own on top.
+  const db = createDataSource(url, { poolSize: webCtx.config.WORKER_CONCURRENCY + webCtx.config.WEBHOOK_CONCURRENCY + 5, applicationName: 'undersigned-worker' });
   await db.initialize();
   const ctx: AppContext = { ...webCtx, db };
   const jobs = [platformJobs, ...FEATURE_JOBS].map((make) => make({ ctx, mailer, foldEveryMs: opts.foldEveryMs }));
   const taskList: Record<string, Task> = {};
+  const outboundTaskList: Record<string, Task> = {};
   for (const j of jobs) {
-    for (const [name, task] of Object.entries(j.tasks ?? {})) {
-      if (taskList[name]) throw new Error(`two features register the task ${name}`);
-      taskList[name] = task;
+    for (const [list, tasks] of [
+      [taskList, j.tasks],
+      [outboundTaskList, j.outboundTasks],
+    ] as const) {
+      for (const [name, task] of Object.entries(tasks ?? {})) {
+        if (taskList[name] || outboundTaskList[name]) throw new Error(`two features register the task ${name}`);
+        list[name] = task;
+      }
     }
   }
   const crontab = jobs.flatMap((j) => j.crontab ?? []);
@@ -123,6 +130,23 @@ export async function startWorker(
     logger: silentLogger(),
     events,
   });
+  // Work that talks to the outside world (webhooks) has a runner of its own: a receiver that
+  // never answers holds one of its few places for the delivery's time limit, never a place of
+  // the emails above. graphile-worker picks only the tasks a runner knows, so neither runner
+  // takes the other's jobs. No local queue here: with one, two jobs of one named queue could be
+  // fetched together and run at once (graphile-worker issue 621), and each webhook's deliveries
+  // are a named queue, to go one at a time.
+  const outbound: Runner | null = Object.keys(outboundTaskList).length
+    ? await run({
+        pgPool: pgPool(ctx.db),
+        taskList: scrubbingErrors(outboundTaskList),
+        concurrency: ctx.config.WEBHOOK_CONCURRENCY,
+        pollInterval: 1000,
+        noHandleSignals: true,
+        logger: silentLogger(),
+        events,
+      })
+    : null;
   const grace = ctx.config.WORKER_RECOVERY_AFTER_SECONDS;
   let recovering: Promise<unknown> = presence
     .recoverDeadWorkers(grace)
@@ -175,7 +199,7 @@ export async function startWorker(
       await relayLoop;
       for (const t of choreTimers) clearInterval(t);
       clearInterval(recoveryTimer);
-      await runner.stop();
+      await Promise.all([runner.stop(), outbound?.stop()]);
       await Promise.all([...running, recovering]);
       await presence.stop();
       await db.destroy();

@@ -26,11 +26,12 @@ export async function enqueue(
   tx: EntityManager,
   task: string,
   payload: object,
-  opts: { runAt?: Date; jobKey?: string; maxAttempts?: number } = {},
+  opts: { runAt?: Date; jobKey?: string; maxAttempts?: number; queueName?: string } = {},
 ): Promise<void> {
+  // queueName: jobs of one named queue run one at a time (only in a runner without a local queue).
   await tx.query(
-    `SELECT graphile_worker.add_job($1, $2::json, run_at => $3::timestamptz, job_key => $4, max_attempts => $5)`,
-    [task, JSON.stringify(payload), opts.runAt ?? null, opts.jobKey ?? null, opts.maxAttempts ?? 25],
+    `SELECT graphile_worker.add_job($1, $2::json, run_at => $3::timestamptz, job_key => $4, max_attempts => $5, queue_name => $6)`,
+    [task, JSON.stringify(payload), opts.runAt ?? null, opts.jobKey ?? null, opts.maxAttempts ?? 25, opts.queueName ?? null],
   );
 }
 
@@ -53,6 +54,12 @@ export interface JobDeps {
 /** A feature's jobs: its tasks by name, its crontab lines and the chores it repeats. */
 export interface FeatureJobs {
   tasks?: Record<string, Task>;
+  /**
+   * Tasks that talk to the outside world (webhooks): run by a runner of their own with its own
+   * concurrency (WEBHOOK_CONCURRENCY) and no local queue, so that the emails signers wait for
+   * never queue behind them, and a named queue's jobs run one at a time.
+   */
+  outboundTasks?: Record<string, Task>;
   crontab?: string[];
   chores?: Chore[];
 }

@@ -30,6 +30,7 @@ for (const [prefix, bits] of [
 for (const [prefix, bits] of [
   ['::', 128], // unspecified
   ['::1', 128], // loopback
+  ['::ffff:0:0:0', 96], // IPv4-translated (SIIT, RFC 2765): an IPv4 address behind a translator
   ['64:ff9b::', 96], // NAT64: would reach IPv4 addresses through a gateway
   ['64:ff9b:1::', 48], // local-use NAT64
   ['100::', 64], // discard

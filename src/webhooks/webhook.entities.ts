@@ -23,6 +23,14 @@ export class WebhookEndpoint {
 
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
   createdAt: Date;
+
+  /** The first failed attempt since the last success; null while deliveries succeed. */
+  @Column({ name: 'failing_since', type: 'timestamptz', nullable: true })
+  failingSince: Date | null;
+
+  /** Set when deliveries kept failing for 24 hours: no new deliveries until an owner enables it again. */
+  @Column({ name: 'disabled_at', type: 'timestamptz', nullable: true })
+  disabledAt: Date | null;
 }
 
 /** One event for one endpoint, tried until it is answered 2xx or 24 hours have passed. Its id is the `webhook-id`. */

@@ -3,9 +3,9 @@ import type { AppContext } from '../context';
 import type { Letter } from '../letters/letter.entity';
 import { chooseTranslation } from '../letters/letters.service';
 import { auditActor, currentOrganiser, type OrganiserLocals, requireLetterRole, requireOrganiser } from '../organisers';
-import { NotFound } from '../web/errors';
+import { NotFound, RateLimited } from '../web/errors';
 import { parseForm } from '../web/validate';
-import { createEndpoint, deliveryLog, findEndpoint, listEndpoints, removeEndpoint, sendTestEvent } from './webhooks.service';
+import { createEndpoint, deliveryLog, enableEndpoint, findEndpoint, listEndpoints, MAX_ENDPOINTS_PER_LETTER, removeEndpoint, sendTestEvent } from './webhooks.service';
 import { endpointFormSchema, WEBHOOK_EVENTS } from './webhooks.schema';
 
 const CSS = '<link rel="stylesheet" href="/static/updates.css">';
@@ -40,7 +40,26 @@ export function webhooksRouter(ctx: AppContext): Router {
       events: WEBHOOK_EVENTS,
       created: opts.created ?? null,
       removed: req.query.removed === '1',
+      enabled: req.query.enabled === '1',
       form: opts.form ?? { values: {}, errors: {} },
+      // The hint says what the address rules of this server accept.
+      allowPrivate: ctx.config.WEBHOOK_ALLOW_PRIVATE,
+      maxEndpoints: MAX_ENDPOINTS_PER_LETTER,
+    });
+  }
+
+  async function renderLog(req: Request, res: Response, opts: { limited?: RateLimited } = {}) {
+    const letter = letterOf(res);
+    const endpoint = await findEndpoint(ctx.db, letter.id, idParam(req));
+    if (opts.limited) res.status(429).set('Retry-After', String(opts.limited.retryAfterSeconds));
+    res.render('webhooks/log', {
+      title: req.t('webhooks.log.title'),
+      headExtra: CSS,
+      letter: letterView(req, letter),
+      endpoint,
+      deliveries: await deliveryLog(ctx.db, endpoint.id),
+      tested: req.query.tested === '1',
+      limited: opts.limited ? req.t(opts.limited.messageKey, opts.limited.details) : null,
     });
   }
 
@@ -59,23 +78,26 @@ export function webhooksRouter(ctx: AppContext): Router {
   });
 
   r.get('/organise/letters/:slug/api/webhooks/:id', ...owner, async (req, res) => {
-    const letter = letterOf(res);
-    const endpoint = await findEndpoint(ctx.db, letter.id, idParam(req));
-    res.render('webhooks/log', {
-      title: req.t('webhooks.log.title'),
-      headExtra: CSS,
-      letter: letterView(req, letter),
-      endpoint,
-      deliveries: await deliveryLog(ctx.db, endpoint.id),
-      tested: req.query.tested === '1',
-    });
+    await renderLog(req, res);
   });
 
   r.post('/organise/letters/:slug/api/webhooks/:id/test', ...owner, async (req, res) => {
     const letter = letterOf(res);
     const id = idParam(req);
-    await sendTestEvent(ctx, letter, id, auditActor(currentOrganiser(res)!));
+    try {
+      await sendTestEvent(ctx, letter, id, auditActor(currentOrganiser(res)!));
+    } catch (err) {
+      // Too many test events: the log page again, saying so.
+      if (err instanceof RateLimited) return renderLog(req, res, { limited: err });
+      throw err;
+    }
     res.redirect(303, `${base(letter)}/${id}?tested=1`);
+  });
+
+  r.post('/organise/letters/:slug/api/webhooks/:id/enable', ...owner, async (req, res) => {
+    const letter = letterOf(res);
+    await enableEndpoint(ctx, letter, idParam(req), auditActor(currentOrganiser(res)!));
+    res.redirect(303, `${base(letter)}?enabled=1`);
   });
 
   r.post('/organise/letters/:slug/api/webhooks/:id/delete', ...owner, async (req, res) => {

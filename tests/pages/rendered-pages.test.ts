@@ -8,6 +8,7 @@ import { addCount, BIRTHDAY, FRENCH, seededLetter } from '../integration/sharing
 import { LANGUAGES, Letter } from '../../src/letters/letter.entity';
 import { LetterResponse } from '../../src/updates/letter-response.entity';
 import { setChallengeMode } from '../../src/abuse';
+import { TEST_EVENTS_PER_MINUTE } from '../../src/webhooks/webhooks.service';
 
 /**
  * html-validate (its "recommended" preset, less the rules .htmlvalidate.json turns off and says
@@ -214,6 +215,16 @@ describe('rendered pages pass html-validate', () => {
       const res = await b.agent.get(path);
       expect([path, res.status]).toEqual([path, 200]);
       pages.push([path, res.text]);
+    }
+    // Test events beyond the limit: the log page says so.
+    for (let i = 1; i < TEST_EVENTS_PER_MINUTE; i++) expect((await postForm(b, hooks, `${hooks}/${endpoint.id}/test`)).status).toBe(303);
+    await posted('test events over the limit', `${hooks}/${endpoint.id}`, `${hooks}/${endpoint.id}/test`, {}, 429);
+    // A webhook disabled after a day of failures, on both pages.
+    await t.db.query(`UPDATE webhook_endpoints SET failing_since = now() - interval '25 hours', disabled_at = now() WHERE id = $1`, [endpoint.id]);
+    for (const path of [hooks, `${hooks}/${endpoint.id}`]) {
+      const res = await b.agent.get(path);
+      expect([path, res.status]).toEqual([path, 200]);
+      pages.push([`${path} (disabled)`, res.text]);
     }
     await expectValid(pages);
   });

@@ -198,6 +198,26 @@ describe('the read API', () => {
     expect(del.data.map((s) => s.name).sort()).toEqual(['Hidden Person', 'Initials Person', 'Private Person', 'Public Person']);
   });
 
+  test('a method other than GET on an API route: 405 with Allow, as JSON like every API error', async () => {
+    const letter = await aLetterOf(t.db, owner, 'owner');
+    const token = await createToken(letter, 'writer');
+    for (const [method, path] of [
+      ['post', `/api/v1/letters/${letter.slug}/signatures`],
+      ['delete', `/api/v1/letters/${letter.slug}`],
+      ['put', `/api/v1/letters/${letter.slug}`],
+      ['patch', '/api/openapi.json'],
+    ] as const) {
+      const res = await request(t.app)[method](path).set('Authorization', `Bearer ${token}`).set('Accept', 'text/html').set('Accept-Language', 'uk');
+      expect({ path, method, status: res.status }).toEqual({ path, method, status: 405 });
+      expect(res.headers.allow).toBe('GET, HEAD');
+      expect(res.type).toBe('application/json');
+      expect(matches(apiErrorSchema, res.body).error).toBe('method_not_allowed');
+      expect(res.body.message).not.toMatch(/methodNotAllowed/);
+    }
+    // A path that is no route stays 404, whatever the method.
+    await request(t.app).post('/api/v1/nothing-here').expect(404);
+  });
+
   test('requests are limited per token (429 with Retry-After, JSON)', async () => {
     const limited = await startTestApp({ API_REQUESTS_PER_TOKEN_PER_MINUTE: '2' }, { worker: false });
     try {
@@ -251,6 +271,10 @@ describe('the OpenAPI document', () => {
     for (const op of Object.values(doc.paths).flatMap((p) => Object.values(p))) {
       expect(op.responses['200'].content?.['application/json'].schema.$ref).toMatch(/^#\/components\/schemas\//);
       expect(op.responses['401'].content?.['application/json'].schema.$ref).toBe('#/components/schemas/Error');
+      // The headers a client acts on are declared, not only described.
+      const headers = (code: string) => (op.responses[code] as { headers?: Record<string, { schema?: { type?: string } }> }).headers ?? {};
+      expect(headers('401')['WWW-Authenticate']?.schema?.type).toBe('string');
+      expect(headers('429')['Retry-After']?.schema?.type).toBe('integer');
     }
   });
 

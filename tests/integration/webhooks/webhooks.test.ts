@@ -8,7 +8,7 @@ import { linkFrom } from '../../helpers/smtp-sink';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
 import type { Letter } from '../../../src/letters/letter.entity';
 import { WEBHOOK_PAYLOADS } from '../../../src/webhooks';
-import { pruneDeliveryLog } from '../../../src/webhooks/webhooks.service';
+import { MAX_ENDPOINTS_PER_LETTER, pruneDeliveryLog, TEST_EVENTS_PER_MINUTE } from '../../../src/webhooks/webhooks.service';
 import type { Organiser } from '../../../src/organisers/organiser.entity';
 
 /** The test's port range for listening servers. */
@@ -130,9 +130,13 @@ describe('webhooks', () => {
     const got = await receiver.waitFor(hook.path, 2);
     expect(got.every((r) => r.verified)).toBe(true);
     expect(got.map((r) => r.body.type)).toEqual(['signature.confirmed', 'signature.confirmed']);
-    const names = got.map((r) => (r.body.data.signature as { name: string | null }).name).sort();
-    // A private signer's name never leaves in a webhook.
-    expect(names).toEqual(['Public Signer', null].sort());
+    const signatures = got.map((r) => r.body.data.signature as Record<string, unknown>);
+    const listed = signatures.find((s) => s.name === 'Public Signer');
+    expect(listed).toMatchObject({ country: 'UA', city: 'Kyiv', signedAs: 'individual', source: 'online' });
+    // A signer the public list does not show (as the API leaves them out): the id, and nothing of the person.
+    const unlisted = signatures.find((s) => s !== listed)!;
+    expect(Object.keys(unlisted)).toEqual(['id']);
+    expect(got.map((r) => typeof r.body.data.verifiedCount)).toEqual(['number', 'number']);
     expect(got[0].body.data.letter).toBe(letter.slug);
     expect(Math.abs(Number(got[0].timestamp) - Date.now() / 1000)).toBeLessThan(60);
     // A changed byte, another message's id or another webhook's secret fails the check.
@@ -172,6 +176,9 @@ describe('webhooks', () => {
     const codes = [...log.matchAll(/class="attempt-code">(\d+)/g)].map((m) => m[1]);
     expect(codes).toEqual(['500', '503', '204']);
     expect(log).toContain('Delivered');
+    // A success ends the endpoint's run of failures.
+    const [endpoint] = await t.db.query<Array<{ failing_since: Date | null; disabled_at: Date | null }>>(`SELECT failing_since, disabled_at FROM webhook_endpoints WHERE id = $1`, [hook.id]);
+    expect(endpoint).toEqual({ failing_since: null, disabled_at: null });
   });
 
   test('a redirect is not followed: it is logged as the answer and tried again later', async () => {
@@ -200,6 +207,108 @@ describe('webhooks', () => {
     expect(got.body.data).toEqual({ letter: letter.slug });
     const [audit] = await t.db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM audit_events WHERE letter_id = $1 AND kind = 'webhooks.test-sent'`, [letter.id]);
     expect(Number(audit.n)).toBe(1);
+  });
+
+  test('test events are limited per webhook: beyond a few a minute the owner is told why, in their language, and nothing more is sent', async () => {
+    const letter = await aLetterOf(t.db, owner, 'owner');
+    const hook = await addWebhook(letter, ['letter.delivered']);
+    const page = `/organise/letters/${letter.slug}/api/webhooks`;
+    for (let i = 0; i < TEST_EVENTS_PER_MINUTE; i++) expect((await postForm(b, page, `${page}/${hook.id}/test`)).status).toBe(303);
+    const refused = await postForm(b, page, `${page}/${hook.id}/test`);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.text).toContain(`at most ${TEST_EVENTS_PER_MINUTE} test events a minute`);
+    b.agent.set('Accept-Language', 'fr');
+    const fr = await postForm(b, page, `${page}/${hook.id}/test`);
+    b.agent.set('Accept-Language', 'en');
+    expect(fr.status).toBe(429);
+    expect(fr.text).toContain(`${TEST_EVENTS_PER_MINUTE} événements de test par minute`);
+    const [sent] = await t.db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM webhook_deliveries WHERE endpoint_id = $1 AND event = 'webhook.test'`, [hook.id]);
+    expect(Number(sent.n)).toBe(TEST_EVENTS_PER_MINUTE);
+    // Another webhook of the letter has its own allowance.
+    const other = await addWebhook(letter, ['letter.delivered']);
+    expect((await postForm(b, page, `${page}/${other.id}/test`)).status).toBe(303);
+  });
+
+  test('a letter has at most a few webhooks: one more is refused with a message', async () => {
+    const letter = await aLetterOf(t.db, owner, 'owner');
+    for (let i = 0; i < MAX_ENDPOINTS_PER_LETTER; i++) await addWebhook(letter, ['letter.delivered']);
+    const page = `/organise/letters/${letter.slug}/api/webhooks`;
+    const res = await postForm(b, page, page, { url: receiver.url('/one-too-many'), events: 'letter.delivered' });
+    expect(res.status).toBe(422);
+    expect(res.text).toContain(`already has ${MAX_ENDPOINTS_PER_LETTER} webhooks`);
+    const [n] = await t.db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM webhook_endpoints WHERE letter_id = $1`, [letter.id]);
+    expect(Number(n.n)).toBe(MAX_ENDPOINTS_PER_LETTER);
+  });
+
+  test('a webhook whose deliveries keep failing for a day is disabled: the owners see it on the page and in the audit trail, and can enable it again', async () => {
+    const letter = await aLetterOf(t.db, owner, 'owner');
+    const hook = await addWebhook(letter, ['signature.confirmed']);
+    receiver.answers.set(hook.path, Array<number>(100).fill(500));
+    await signAndConfirm(letter);
+    await receiver.waitFor(hook.path, 1);
+    const health = async () =>
+      (await t.db.query<Array<{ failing_since: Date | null; disabled_at: Date | null }>>(`SELECT failing_since, disabled_at FROM webhook_endpoints WHERE id = $1`, [hook.id]))[0];
+    let endpoint = await health();
+    // The attempt is written once the receiver has answered.
+    for (let i = 0; i < 100 && !endpoint.failing_since; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      endpoint = await health();
+    }
+    expect(endpoint.failing_since).not.toBeNull();
+    expect(endpoint.disabled_at).toBeNull();
+    // A day passes, and the receiver still fails.
+    await t.db.query(`UPDATE webhook_endpoints SET failing_since = now() - interval '25 hours' WHERE id = $1`, [hook.id]);
+    const before = receiver.on(hook.path).length;
+    await receiver.waitFor(hook.path, before + 1);
+    for (let i = 0; i < 100 && !endpoint.disabled_at; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      endpoint = await health();
+    }
+    expect(endpoint.disabled_at).not.toBeNull();
+    const states = await t.db.query<Array<{ status: string; body: string | null }>>(`SELECT status, body FROM webhook_deliveries WHERE endpoint_id = $1`, [hook.id]);
+    expect(states).toEqual([{ status: 'failed', body: null }]);
+    const [audit] = await t.db.query<Array<{ actor_id: string | null; detail: { url: string } }>>(
+      `SELECT actor_id, detail FROM audit_events WHERE letter_id = $1 AND kind = 'webhooks.endpoint-disabled'`,
+      [letter.id],
+    );
+    expect(audit).toEqual({ actor_id: null, detail: expect.objectContaining({ url: new URL(receiver.url(hook.path)).origin }) });
+    const page = `/organise/letters/${letter.slug}/api/webhooks`;
+    const list = await b.agent.get(page).expect(200);
+    expect(list.text).toContain('Disabled after 24 hours of failed deliveries');
+    expect((await b.agent.get(`/organise/letters/${letter.slug}/audit`).expect(200)).text).toContain('Disabled the webhook to');
+    // Nothing more goes to it.
+    const sent = receiver.on(hook.path).length;
+    await signAndConfirm(letter);
+    await new Promise((r) => setTimeout(r, 800));
+    expect(receiver.on(hook.path).length).toBe(sent);
+    // The owner enables it again; the next event goes out.
+    receiver.answers.set(hook.path, []);
+    expect((await postForm(b, page, `${page}/${hook.id}/enable`)).status).toBe(303);
+    expect(await health()).toEqual({ failing_since: null, disabled_at: null });
+    await signAndConfirm(letter);
+    await receiver.waitFor(hook.path, sent + 1);
+    const [kinds] = await t.db.query<Array<{ kinds: string[] }>>(`SELECT array_agg(kind ORDER BY id) AS kinds FROM audit_events WHERE letter_id = $1 AND kind LIKE 'webhooks.%'`, [letter.id]);
+    expect(kinds.kinds).toEqual(['webhooks.endpoint-created', 'webhooks.endpoint-disabled', 'webhooks.endpoint-enabled']);
+  });
+
+  test('the address hint says what this server accepts: http and local addresses here, https and public addresses in production', async () => {
+    const letter = await aLetterOf(t.db, owner, 'owner');
+    const page = `/organise/letters/${letter.slug}/api/webhooks`;
+    const here = await b.agent.get(page).expect(200);
+    expect(t.config.WEBHOOK_ALLOW_PRIVATE).toBe(true);
+    expect(here.text).toContain('http:// or https://');
+    expect(here.text).not.toContain('Must start with https://');
+    const strict = await startTestApp({ WEBHOOK_ALLOW_PRIVATE: 'false' }, { worker: false });
+    try {
+      const sb = await signInAs(strict.app, t.smtp, owner.email);
+      const res = await sb.agent.get(page).expect(200);
+      expect(res.text).toContain('Must start with https://');
+      const refused = await postForm(sb, page, page, { url: receiver.url('/local'), events: 'letter.delivered' });
+      expect(refused.status).toBe(422);
+    } finally {
+      await strict.close();
+    }
   });
 
   test('each goal milestone fires once, however many signatures pass it', async () => {
@@ -308,6 +417,18 @@ describe('webhooks', () => {
     const none = await postForm(b, page, page, { url: receiver.url('/x') });
     expect(none.status).toBe(422);
     expect(none.text).toContain('Please choose at least one event.');
+  });
+
+  test('every time in a webhook body is written one way: ISO 8601 UTC with milliseconds and Z', () => {
+    const times: string[] = [];
+    for (const r of receiver.received) {
+      times.push(r.body.timestamp);
+      const signedAt = (r.body.data.signature as { signedAt?: string } | undefined)?.signedAt;
+      if (signedAt) times.push(signedAt);
+      if (typeof r.body.data.deliveredAt === 'string') times.push(r.body.data.deliveredAt);
+    }
+    expect(new Set(receiver.received.map((r) => r.body.type))).toEqual(new Set(['signature.confirmed', 'signature.withdrawn', 'letter.milestone', 'letter.delivered', 'response.received', 'webhook.test']));
+    expect(times.filter((x) => !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(x))).toEqual([]);
   });
 
   test('every webhook these tests received matches its schema, the one the OpenAPI document shows', () => {

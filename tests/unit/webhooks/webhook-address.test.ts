@@ -23,6 +23,12 @@ describe('which addresses a webhook may reach in production', () => {
     ['ff02::1', false],
     ['::ffff:10.0.0.1', false], // IPv4-mapped
     ['::ffff:8.8.8.8', true],
+    ['::ffff:7f00:1', false], // IPv4-mapped, in hex
+    // ::ffff:0:0:0/96 (IPv4-translated, SIIT): an IPv4 address behind a translator, never a public IPv6 host
+    ['::ffff:0:7f00:1', false],
+    ['::ffff:0:127.0.0.1', false],
+    ['::ffff:0:a00:1', false],
+    ['::ffff:0:808:808', false],
     ['64:ff9b::7f00:1', false], // NAT64
     ['2002:7f00:1::', false], // 6to4
     ['not-an-ip', false],

@@ -48,17 +48,31 @@ export class RecipientLink {
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true })
   revokedAt: Date | null;
 
+  /** Every view of the page; only the first of each UTC day is an event and an audit row. */
   @Column({ type: 'integer', default: 0 })
   views: number;
+
+  @Column({ name: 'last_viewed_at', type: 'timestamptz', nullable: true })
+  lastViewedAt: Date | null;
+
+  /** Posts of the response form in the link's current hour (see RESPONSE_POSTS_PER_LINK_PER_HOUR). */
+  @Column({ name: 'response_attempts', type: 'integer', default: 0 })
+  responseAttempts: number;
+
+  @Column({ name: 'response_attempts_since', type: 'timestamptz', nullable: true })
+  responseAttemptsSince: Date | null;
 
   @Column({ type: 'integer', default: 0 })
   downloads: number;
 }
 
-export const LINK_EVENT_KINDS = ['view', 'download-pdf', 'download-csv', 'response'] as const;
+export const LINK_EVENT_KINDS = ['view', 'download-pdf', 'download-csv', 'response', 'response-edited'] as const;
 export type LinkEventKind = (typeof LINK_EVENT_KINDS)[number];
 
-/** One view or download through a recipient link: when and which link, nothing about who (no IP). */
+/**
+ * A day's first view, a download, or a response posted or edited through a recipient link: when
+ * and which link, nothing about who (no IP).
+ */
 @Entity('recipient_link_events')
 export class RecipientLinkEvent {
   @PrimaryGeneratedColumn({ type: 'bigint' })

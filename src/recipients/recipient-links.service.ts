@@ -116,21 +116,38 @@ const AUDIT_KIND: Record<LinkEventKind, `recipients.${string}`> = {
   'download-pdf': 'recipients.link-downloaded',
   'download-csv': 'recipients.link-downloaded',
   response: 'recipients.response-posted',
+  'response-edited': 'recipients.response-edited',
 };
 
 /**
- * Records one view or download through a link for its owners: the event (when, which link; no
- * address), the link's counter and the letter's audit entry, together. `tx` is the caller's
- * transaction when the event belongs with another change (the export's audit row, the response).
+ * Records one event through a link for its owners: the event (when, which link; no address), the
+ * link's counter and the letter's audit entry, together. `tx` is the caller's transaction when
+ * the event belongs with another change (the export's audit row, the response). Views go through
+ * recordLinkView.
  */
 export async function recordLinkEvent(tx: EntityManager, link: RecipientLink, kind: LinkEventKind, exportId: string | null = null): Promise<void> {
   await tx.insert(RecipientLinkEvent, { linkId: link.id, letterId: link.letterId, kind, exportId });
-  if (kind === 'view') await tx.increment(RecipientLink, { id: link.id }, 'views', 1);
   if (kind === 'download-pdf' || kind === 'download-csv') await tx.increment(RecipientLink, { id: link.id }, 'downloads', 1);
   await recordAudit(tx, {
     letterId: link.letterId,
     actor: null,
     kind: AUDIT_KIND[kind],
     detail: { linkId: link.id, name: link.name, ...(kind.startsWith('download-') ? { format: kind.slice('download-'.length) } : {}), ...(exportId ? { exportId } : {}) },
+  });
+}
+
+/**
+ * Counts one view of a link's page. Every view adds to the link's counter; only the first of
+ * the UTC day is an event and an audit row, so a page reloaded all day long writes one record,
+ * not one per load. The link's row is locked while it decides, so two first views at once make one.
+ */
+export async function recordLinkView(db: DataSource, link: RecipientLink): Promise<void> {
+  await db.transaction(async (tx) => {
+    const [row] = await tx.query<Array<{ first: boolean }>>(
+      `SELECT (last_viewed_at IS NULL OR last_viewed_at < date_trunc('day', now(), 'UTC')) AS first FROM recipient_links WHERE id = $1 FOR UPDATE`,
+      [link.id],
+    );
+    await tx.query(`UPDATE recipient_links SET views = views + 1, last_viewed_at = greatest(last_viewed_at, now()) WHERE id = $1`, [link.id]);
+    if (row?.first) await recordLinkEvent(tx, link, 'view');
   });
 }

@@ -1,15 +1,39 @@
+import type { DataSource } from 'typeorm';
 import type { AppContext } from '../context';
-import { findLetterById } from '../letters/letters.service';
-import { recordOfficialResponse, type LetterResponse } from '../updates';
+import { saveHeldResponse, type LetterResponse } from '../updates';
 import type { RecipientLink } from './recipient-link.entity';
 import { recordLinkEvent } from './recipient-links.service';
 import type { RecipientResponseForm } from './recipients.schema';
 
+/** How many times an hour one link may post its response form (a first post and a few corrections). */
+export const RESPONSE_POSTS_PER_LINK_PER_HOUR = 5;
+const WINDOW = `interval '1 hour'`;
+
 /**
- * The addressee answers through their link: the response is recorded as an organiser's would be
- * (shown on the letter page, mailed to the signers who asked for updates, in the audit trail),
- * marked as received through this link on this day, with its PDF if any. The link's own record
- * lands in the same transaction.
+ * Counts one post of the response form against the link's hourly allowance, in one statement on
+ * the link's own row (so it holds in every process, with or without Redis). Every post counts,
+ * a refused one too. Null when the post may go on, else the seconds until the hour is over.
+ */
+export async function consumeResponseAttempt(db: DataSource, link: RecipientLink): Promise<number | null> {
+  const [row] = await db.query<Array<{ attempts: number; retry: string }>>(
+    `WITH counted AS (
+       UPDATE recipient_links SET
+          response_attempts = CASE WHEN response_attempts_since > now() - ${WINDOW} THEN response_attempts + 1 ELSE 1 END,
+          response_attempts_since = CASE WHEN response_attempts_since > now() - ${WINDOW} THEN response_attempts_since ELSE now() END
+        WHERE id = $1
+        RETURNING response_attempts, response_attempts_since)
+     SELECT response_attempts AS attempts, ceil(extract(epoch FROM response_attempts_since + ${WINDOW} - now())) AS retry FROM counted`,
+    [link.id],
+  );
+  if (!row || row.attempts <= RESPONSE_POSTS_PER_LINK_PER_HOUR) return null;
+  return Math.max(1, Number(row.retry));
+}
+
+/**
+ * The addressee answers through their link: the response is held for the letter's owners (shown
+ * to nobody else, mailed to nobody) until one of them publishes it. The first post makes it, the
+ * next ones edit it while it is held. The link's row is locked for the transaction, so two posts
+ * at once make one response; the link's own record (event and audit row) lands in it too.
  */
 export async function postRecipientResponse(
   ctx: AppContext,
@@ -17,10 +41,11 @@ export async function postRecipientResponse(
   form: RecipientResponseForm,
   attachment: { name: string; data: Buffer } | null,
 ): Promise<LetterResponse> {
-  const letter = await findLetterById(ctx.db, link.letterId);
-  return recordOfficialResponse(ctx, letter, { respondedOn: new Date().toISOString().slice(0, 10), body: form.body, link: null }, null, {
-    recipientLinkId: link.id,
-    attachment,
-    alsoInTransaction: (tx) => recordLinkEvent(tx, link, 'response'),
+  return ctx.db.transaction(async (tx) => {
+    await tx.query(`SELECT id FROM recipient_links WHERE id = $1 FOR UPDATE`, [link.id]);
+    const { response, edited } = await saveHeldResponse(tx, link.letterId, link.id, { title: form.title, body: form.body }, attachment);
+    await recordLinkEvent(tx, link, edited ? 'response-edited' : 'response');
+    ctx.log.info({ letterId: link.letterId, linkId: link.id, responseId: response.id, edited }, 'response held for the owners');
+    return response;
   });
 }

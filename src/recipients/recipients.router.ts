@@ -4,14 +4,15 @@ import type { Letter } from '../letters/letter.entity';
 import { findTranslation } from '../letters/letters.service';
 import { exportSignatures, PdfTooLarge } from '../exports';
 import { auditActor, currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLocals } from '../organisers';
+import { countUpdateRecipients, decideHeldResponse, findLinkResponse, listLinkResponses, responseAttachment, responseBodyHtml, type LetterResponse } from '../updates';
 import { AppError, NotFound } from '../web/errors';
 import { barChartSvg, dailyChartSvg } from '../web/svg-charts';
 import { parseForm } from '../web/validate';
 import type { RecipientLink } from './recipient-link.entity';
-import { createRecipientLink, findLiveLink, listRecipientLinks, recentLinkActivity, recordLinkEvent, revokeRecipientLink } from './recipient-links.service';
+import { createRecipientLink, findLiveLink, listRecipientLinks, recentLinkActivity, recordLinkEvent, recordLinkView, revokeRecipientLink } from './recipient-links.service';
 import { deliveredDay, deliveredView, PAGE_LIST_LIMIT } from './recipient-page.service';
-import { postRecipientResponse } from './recipient-response.service';
-import { defaultExpiry, recipientLinkSchema, recipientResponseSchema } from './recipients.schema';
+import { consumeResponseAttempt, postRecipientResponse, RESPONSE_POSTS_PER_LINK_PER_HOUR } from './recipient-response.service';
+import { defaultExpiry, recipientLinkSchema, recipientResponseSchema, responseDecisionSchema } from './recipients.schema';
 import { attachmentName, ATTACHMENT_LIMIT_BYTES, isPdf } from './response-upload';
 
 export const RECIPIENTS_CSS = '<link rel="stylesheet" href="/static/recipients.css">';
@@ -34,6 +35,17 @@ function letterOf(res: Response): Letter {
   return (res.locals as OrganiserLocals).letter!;
 }
 
+/** A response posted through a link, as its owners review it (the text as plain paragraphs, as it would be published). */
+export interface LinkResponseView {
+  id: string;
+  status: LetterResponse['status'];
+  title: string | null;
+  bodyHtml: string;
+  linkName: string;
+  receivedAt: Date;
+  attachment: { name: string; bytes: number } | null;
+}
+
 /** What the owners see of their links on the delivery area of the letter's dashboard (passed down to organisers in app.ts). */
 export interface DeliveryPanel {
   view: string;
@@ -41,17 +53,36 @@ export interface DeliveryPanel {
 }
 
 /**
- * Recipient links: owners make, list and revoke them; an addressee opens `/r/<token>` to read the
- * letter as delivered with its list (private names included), download the delivery files, and
- * post the official response.
+ * Recipient links: owners make, list and revoke them, and decide on the responses posted through
+ * them; an addressee opens `/r/<token>` to read the letter as delivered with its list (private
+ * names included), download the delivery files, and post the official response, held for the
+ * owners until one of them publishes it.
  */
 export function recipientsRouter(ctx: AppContext): { router: Router; deliveryPanel: (letter: Letter, role: string | undefined) => Promise<DeliveryPanel | null> } {
   const r = Router();
   const owner = [requireOrganiser, requireLetterRole(ctx, 'owner')];
 
+  /** The letter's links, the responses posted through them, and how many signers publishing one would mail. */
+  async function ownersView(letter: Letter) {
+    const [links, responses, updateRecipients] = await Promise.all([listRecipientLinks(ctx.db, letter.id), listLinkResponses(ctx.db, letter.id), countUpdateRecipients(ctx.db, letter.id)]);
+    const names = new Map(links.map((l) => [l.id, l.name]));
+    const linkResponses: LinkResponseView[] = responses.map((r) => ({
+      id: r.id,
+      status: r.status,
+      title: r.title,
+      bodyHtml: responseBodyHtml(r),
+      linkName: (r.recipientLinkId && names.get(r.recipientLinkId)) || '',
+      receivedAt: r.createdAt,
+      attachment: r.attachmentName && r.attachmentBytes !== null ? { name: r.attachmentName, bytes: r.attachmentBytes } : null,
+    }));
+    return { links, linkResponses, updateRecipients };
+  }
+
   async function deliveryPanel(letter: Letter, role: string | undefined): Promise<DeliveryPanel | null> {
     if (role !== 'owner' || !letter.deliveredAt) return null;
-    return { view: '../recipients/panel', locals: { links: await listRecipientLinks(ctx.db, letter.id), slug: letter.slug, now: new Date() } };
+    const { links, linkResponses, updateRecipients } = await ownersView(letter);
+    // The dashboard shows what waits for a decision; the links page has every response.
+    return { view: '../recipients/panel', locals: { links, linkResponses: linkResponses.filter((r) => r.status === 'pending'), updateRecipients, slug: letter.slug, now: new Date() } };
   }
 
   /* ------------------------------------------------------------ owners */
@@ -60,11 +91,15 @@ export function recipientsRouter(ctx: AppContext): { router: Router; deliveryPan
     const letter = letterOf(res);
     const version = findTranslation(letter.translations, letter.defaultLanguage, [req.lang]);
     if (created) res.set('Cache-Control', 'no-store');
+    const { links, linkResponses, updateRecipients } = await ownersView(letter);
     res.status(status).render('recipients/links', {
       title: req.t('recipients.organise.title'),
       headExtra: RECIPIENTS_CSS,
       letter: { slug: letter.slug, title: version?.title ?? letter.slug, delivered: !!letter.deliveredAt },
-      links: await listRecipientLinks(ctx.db, letter.id),
+      links,
+      linkResponses,
+      updateRecipients,
+      decided: typeof req.query.decided === 'string' && ['publish', 'reject', 'title'].includes(req.query.decided) ? req.query.decided : null,
       activity: await recentLinkActivity(ctx.db, letter.id),
       now: new Date(),
       form,
@@ -95,6 +130,33 @@ export function recipientsRouter(ctx: AppContext): { router: Router; deliveryPan
     res.redirect(303, back);
   });
 
+  // An owner publishes a response held for them (mailing the signers who asked for updates),
+  // changes its title, or rejects it. Only this letter's responses posted through its links.
+  r.post('/organise/letters/:slug/recipients/responses/:id', ...owner, async (req, res) => {
+    const letter = letterOf(res);
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const parsed = parseForm(responseDecisionSchema, body);
+    if (!parsed.ok) throw new AppError(400, 'bad_request', 'recipients.errors.decisionInvalid');
+    const { decision, title } = parsed.data;
+    await decideHeldResponse(ctx, letter.id, String(req.params.id), decision, title, auditActor(currentOrganiser(res)!));
+    res.redirect(303, body.back === 'dashboard' ? `/organise/letters/${letter.slug}#recipient-links` : `/organise/letters/${letter.slug}/recipients?decided=${decision}#link-responses`);
+  });
+
+  // The PDF of a response posted through a link, for the owners to read before they decide.
+  r.get('/organise/letters/:slug/recipients/responses/:id/attachment.pdf', ...owner, async (req, res) => {
+    const letter = letterOf(res);
+    const file = await responseAttachment(ctx.db, letter.id, String(req.params.id), { held: true });
+    if (!file) throw new NotFound();
+    res.set({
+      'Content-Type': 'application/pdf',
+      'Content-Disposition': `attachment; filename="response-${letter.slug}-${String(req.params.id).slice(0, 8)}.pdf"`,
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'private, no-store',
+      'Content-Length': String(file.data.length),
+    });
+    res.send(file.data);
+  });
+
   /* ------------------------------------------------------------ the addressee */
 
   /** The live link of the request, or 404 (unknown, malformed, revoked, expired: all alike). */
@@ -105,7 +167,9 @@ export function recipientsRouter(ctx: AppContext): { router: Router; deliveryPan
   }
 
   async function renderPage(req: Request, res: Response, link: RecipientLink, form: Form, status = 200) {
-    const view = await deliveredView(ctx.db, link.letterId, req.lang);
+    const [view, held] = await Promise.all([deliveredView(ctx.db, link.letterId, req.lang), findLinkResponse(ctx.db, link.id)]);
+    // While it is held, the form holds the response as posted, to correct it.
+    const values = held?.status === 'pending' && !Object.keys(form.values).length ? { title: held.title ?? '', body: held.body } : form.values;
     const fmt = res.locals.fmtNumber as (n: number) => string;
     const countryName = res.locals.countryName as (code: string) => string;
     const dayFormat = new Intl.DateTimeFormat(req.lang, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
@@ -134,15 +198,26 @@ export function recipientsRouter(ctx: AppContext): { router: Router; deliveryPan
         idPrefix: 'daily',
       }),
       base: `/r/${token}`,
-      form,
+      form: { values, errors: form.errors },
+      response: held
+        ? {
+            status: held.status,
+            title: held.title,
+            bodyHtml: responseBodyHtml(held),
+            receivedAt: held.createdAt,
+            attachment: held.attachmentName ? { name: held.attachmentName } : null,
+            slug: view.letter.slug,
+          }
+        : null,
       posted: req.query.posted === '1',
       attachmentMb: ATTACHMENT_LIMIT_BYTES / 1024 / 1024,
+      postsPerHour: RESPONSE_POSTS_PER_LINK_PER_HOUR,
     });
   }
 
   r.get('/r/:token', async (req, res) => {
     const link = await liveLink(req);
-    await ctx.db.transaction((tx) => recordLinkEvent(tx, link, 'view'));
+    await recordLinkView(ctx.db, link);
     await renderPage(req, res, link, { values: {}, errors: {} });
   });
 
@@ -191,6 +266,12 @@ export function recipientsRouter(ctx: AppContext): { router: Router; deliveryPan
   r.post('/r/:token/response', async (req, res) => {
     const link = await liveLink(req);
     const values = { ...((req.body ?? {}) as Record<string, unknown>) };
+    // A handful of posts an hour per link: enough to correct a response, too few to flood the owners.
+    const retryAfter = await consumeResponseAttempt(ctx.db, link);
+    if (retryAfter !== null) {
+      res.set('Retry-After', String(retryAfter));
+      return renderPage(req, res, link, { values, errors: { _form: 'recipients.errors.tooManyResponses' } }, 429);
+    }
     const parsed = parseForm(recipientResponseSchema, values);
     const file = req.file;
     const errors: Record<string, string> = parsed.ok ? {} : { ...parsed.errors };

@@ -56,8 +56,19 @@ export const recipientLinkSchema = z
   });
 export type RecipientLinkForm = z.output<typeof recipientLinkSchema>;
 
-/** The addressee's answer: its text (Markdown, as an organiser's); the PDF comes apart (multipart file). */
+/**
+ * The addressee's answer: an optional title and its text, both plain text (shown as paragraphs
+ * with bare links, never as Markdown or HTML); the PDF comes apart (multipart file).
+ */
 export const recipientResponseSchema = z.object({
+  title: optionalText(200),
   body: text(20_000, 'recipients.errors.bodyRequired'),
 });
 export type RecipientResponseForm = z.output<typeof recipientResponseSchema>;
+
+/** An owner's decision on a held response: a new title, publishing it (with that title), or rejecting it. */
+export const responseDecisionSchema = z.object({
+  decision: z.enum(['publish', 'reject', 'title'], { message: 'recipients.errors.decisionInvalid' }),
+  title: optionalText(200),
+});
+export type ResponseDecisionForm = z.output<typeof responseDecisionSchema>;

@@ -5,6 +5,7 @@ import { FEED_LIMIT, type AtomEntry, type FeedContext, type UpdateSource } from 
 import { formatDate } from '../web/i18n';
 import { LetterResponse } from './letter-response.entity';
 import { LetterUpdate } from './letter-update.entity';
+import { responseBodyHtml } from './updates.service';
 
 /** The public letters (open or closed, never drafts) among these ids, with their translations. */
 async function publicLettersById(db: DataSource, ids: string[]): Promise<Map<string, Letter>> {
@@ -17,12 +18,17 @@ async function publicLettersById(db: DataSource, ids: string[]): Promise<Map<str
 }
 
 /** The newest rows of a per-letter table whose letter is public (one query, the letters in a second). */
-async function newestOfPublicLetters<T extends { letterId: string }>(db: DataSource, entity: new () => T): Promise<{ rows: T[]; letters: Map<string, Letter> }> {
+async function newestOfPublicLetters<T extends { letterId: string }>(
+  db: DataSource,
+  entity: new () => T,
+  opts: { where?: string; orderBy?: string } = {},
+): Promise<{ rows: T[]; letters: Map<string, Letter> }> {
   const rows = await db
     .getRepository(entity)
     .createQueryBuilder('row')
     .innerJoin(Letter, 'letter', `letter.id = row.letter_id AND letter.status IN ('open', 'closed')`)
-    .orderBy('row.created_at', 'DESC')
+    .where(opts.where ?? 'true')
+    .orderBy(opts.orderBy ?? 'row.created_at', 'DESC')
     .limit(FEED_LIMIT)
     .getMany();
   return { rows, letters: await publicLettersById(db, rows.map((r) => r.letterId)) };
@@ -53,9 +59,9 @@ export async function emailedUpdateEntries(fc: FeedContext): Promise<AtomEntry[]
   });
 }
 
-/** One entry per official response, as the letter page shows it. */
+/** One entry per published official response, as the letter page shows it, dated when it became public. */
 export async function officialResponseEntries(fc: FeedContext): Promise<AtomEntry[]> {
-  const { rows, letters } = await newestOfPublicLetters(fc.db, LetterResponse);
+  const { rows, letters } = await newestOfPublicLetters(fc.db, LetterResponse, { where: `row.status = 'published'`, orderBy: 'row.published_at' });
   return rows.flatMap((r) => {
     const letter = letters.get(r.letterId);
     if (!letter) return [];
@@ -64,12 +70,12 @@ export async function officialResponseEntries(fc: FeedContext): Promise<AtomEntr
     return [
       {
         id: `${fc.baseUrl}/letters/${letter.slug}#response-${r.id}`,
-        title: fc.t('sharing.feeds.response', { title: v.title }),
+        title: r.title ? `${fc.t('sharing.feeds.response', { title: v.title })}: ${r.title}` : fc.t('sharing.feeds.response', { title: v.title }),
         link: `${fc.baseUrl}/letters/${letter.slug}?lang=${v.language}`,
-        published: r.createdAt,
-        updated: r.createdAt,
+        published: r.publishedAt ?? r.createdAt,
+        updated: r.publishedAt ?? r.createdAt,
         summary: fc.t('sharing.feeds.responseSummary', { date: formatDate(new Date(`${r.respondedOn}T00:00:00Z`), fc.lang) }),
-        contentHtml: renderMarkdown(r.body) + original,
+        contentHtml: responseBodyHtml(r) + original,
       },
     ];
   });

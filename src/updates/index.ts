@@ -1,8 +1,9 @@
 export { updatesFeedSources } from './feed-entries';
-export { LetterResponse, LetterResponseAttachment } from './letter-response.entity';
+export { LetterResponse, LetterResponseAttachment, type ResponseStatus } from './letter-response.entity';
 export { LetterUpdate } from './letter-update.entity';
 export { updateJobs } from './tasks';
 export { UPDATES_CSS, updatesOrganiseRouter } from './updates-organise.router';
 export { ONE_CLICK_UNSUBSCRIBE_PATH, updatesPublicRouter } from './updates-public.router';
 export { isCalendarDay } from './updates.schema';
-export { publicResponses, recordOfficialResponse, type ResponseViaLink } from './updates.service';
+export { decideHeldResponse, findLinkResponse, type HeldDecision, listLinkResponses, ResponseDecided, saveHeldResponse } from './held-responses.service';
+export { countUpdateRecipients, publicResponses, recordOfficialResponse, responseAttachment, responseBodyHtml } from './updates.service';

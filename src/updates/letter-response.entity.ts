@@ -1,6 +1,6 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
 
-/** The official answer to a delivered letter, shown on its page and mailed to opted-in signers. */
+/** The official answer to a delivered letter, shown on its page and mailed to opted-in signers once published. */
 @Entity('letter_responses')
 export class LetterResponse {
   @PrimaryGeneratedColumn('uuid')
@@ -47,7 +47,27 @@ export class LetterResponse {
 
   @Column({ name: 'attachment_bytes', type: 'integer', nullable: true })
   attachmentBytes: number | null;
+
+  /**
+   * Public at once when an owner records it; held (`pending`) when posted through a recipient
+   * link, until an owner publishes or rejects it. Only a published response is shown or mailed.
+   */
+  @Column({ type: 'varchar', length: 12, default: 'published' })
+  status: ResponseStatus;
+
+  /** The heading the owners give it on the letter page (the default heading when null). */
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  title: string | null;
+
+  @Column({ name: 'published_at', type: 'timestamptz', nullable: true })
+  publishedAt: Date | null;
+
+  /** When an owner published or rejected a held response. */
+  @Column({ name: 'decided_at', type: 'timestamptz', nullable: true })
+  decidedAt: Date | null;
 }
+
+export type ResponseStatus = 'pending' | 'published' | 'rejected';
 
 export type ResponseSource = 'organiser' | 'recipient-link';
 

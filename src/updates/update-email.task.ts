@@ -1,5 +1,6 @@
 import type { AppContext } from '../context';
-import { chooseTranslation, findLetterById, renderMarkdown } from '../letters/letters.service';
+import { chooseTranslation, findLetterById } from '../letters/letters.service';
+import { renderEmailMarkdown } from '../letters/rendering';
 import type { Mailer } from '../mail/mailer';
 import { Signature } from '../signatures';
 import { issueSignatureTokens, WITHDRAW_TOKEN_TTL_HOURS } from '../signatures';
@@ -8,11 +9,14 @@ import { LetterResponse } from './letter-response.entity';
 import { LetterUpdate } from './letter-update.entity';
 import { UNSUBSCRIBE_TOKEN_TTL_HOURS } from './unsubscribe.service';
 import type { UpdateEmailJob } from './updates.queue';
+import { responseBodyHtml } from './updates.service';
 
 /**
  * Sends one update (or the official response) to one signer, in the signer's language. The
  * signer is checked again here: someone who unsubscribed or withdrew after the fan-out gets
- * nothing. Tokens are made now, so no queued payload holds a working link.
+ * nothing. Tokens are made now, so no queued payload holds a working link. The text loads nothing
+ * from another host: Markdown images become links, and a response posted through a recipient
+ * link is plain paragraphs.
  */
 export async function sendUpdateEmail(ctx: AppContext, mailer: Mailer, job: UpdateEmailJob): Promise<void> {
   const sig = await ctx.db.getRepository(Signature).findOneBy({ id: job.signatureId });
@@ -36,16 +40,16 @@ export async function sendUpdateEmail(ctx: AppContext, mailer: Mailer, job: Upda
     await mailer.letterUpdate(sig.email, sig.language, {
       ...common,
       subject: update.subject,
-      bodyHtml: renderMarkdown(update.bodyMarkdown),
+      bodyHtml: renderEmailMarkdown(update.bodyMarkdown),
       bodyText: update.bodyMarkdown,
     });
   } else {
     const response = await ctx.db.getRepository(LetterResponse).findOneBy({ id: job.id });
-    if (!response) return;
+    if (!response || response.status !== 'published') return;
     await mailer.officialResponse(sig.email, sig.language, {
       ...common,
       date: formatDate(new Date(`${response.respondedOn}T00:00:00Z`), sig.language),
-      bodyHtml: renderMarkdown(response.body),
+      bodyHtml: responseBodyHtml(response, true),
       bodyText: response.body,
       link: response.link,
     });

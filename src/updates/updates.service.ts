@@ -3,6 +3,7 @@ import { type AuditActor, recordAudit } from '../audit';
 import type { AppContext } from '../context';
 import type { Letter } from '../letters/letter.entity';
 import { renderMarkdown } from '../letters/letters.service';
+import { renderEmailMarkdown, renderPlainText } from '../letters/rendering';
 import { enqueue } from '../mail/queue';
 import { AppError } from '../web/errors';
 import { LetterResponse, LetterResponseAttachment } from './letter-response.entity';
@@ -34,27 +35,17 @@ export async function sendLetterUpdate(ctx: AppContext, letter: Letter, form: Up
   });
 }
 
-/** Records the official response and queues the same fan-out to the opted-in signers. */
 /** Only a delivered letter can have been answered: why a response cannot be recorded yet, or null. */
 export function responseRefusal(letter: Pick<Letter, 'deliveredAt'>): { _form: string } | null {
   return letter.deliveredAt ? null : { _form: 'updates.errors.notDelivered' };
 }
 
-/** A response posted by an addressee through their recipient link (src/recipients), with its optional PDF. */
-export interface ResponseViaLink {
-  recipientLinkId: string;
-  attachment: { name: string; data: Buffer } | null;
-  /** Whatever else must land in the same transaction (the link's own record). */
-  alsoInTransaction?: (tx: EntityManager, response: LetterResponse) => Promise<void>;
-}
-
-export async function recordOfficialResponse(
-  ctx: AppContext,
-  letter: Letter,
-  form: ResponseForm,
-  actor: AuditActor | null,
-  via: ResponseViaLink | null = null,
-): Promise<LetterResponse> {
+/**
+ * Records an owner's official response: public at once, and its fan-out to the opted-in signers
+ * queued in the same transaction. (A response posted through a recipient link is held instead:
+ * held-responses.service.ts.)
+ */
+export async function recordOfficialResponse(ctx: AppContext, letter: Letter, form: ResponseForm, actor: AuditActor | null): Promise<LetterResponse> {
   if (responseRefusal(letter)) throw new AppError(422, 'not_delivered', 'updates.errors.notDelivered');
   return ctx.db.transaction(async (tx) => {
     const response = await tx.save(
@@ -64,21 +55,13 @@ export async function recordOfficialResponse(
         body: form.body,
         link: form.link,
         createdBy: actor?.id ?? null,
-        receivedVia: via ? 'recipient-link' : 'organiser',
-        recipientLinkId: via?.recipientLinkId ?? null,
-        attachmentName: via?.attachment?.name ?? null,
-        attachmentBytes: via?.attachment?.data.length ?? null,
+        receivedVia: 'organiser',
+        status: 'published',
+        publishedAt: new Date(),
       }),
     );
-    if (via?.attachment) await tx.insert(LetterResponseAttachment, { responseId: response.id, data: via.attachment.data });
     await enqueue(tx, TASK_UPDATE_FANOUT, { kind: 'response', id: response.id } satisfies FanoutJob, { maxAttempts: 10 });
-    await recordAudit(tx, {
-      letterId: letter.id,
-      actor,
-      kind: 'updates.response-recorded',
-      detail: { responseId: response.id, respondedOn: form.respondedOn, ...(via ? { recipientLinkId: via.recipientLinkId } : {}) },
-    });
-    await via?.alsoInTransaction?.(tx, response);
+    await recordAudit(tx, { letterId: letter.id, actor, kind: 'updates.response-recorded', detail: { responseId: response.id, respondedOn: form.respondedOn } });
     ctx.log.info({ letterId: letter.id, responseId: response.id, via: response.receivedVia }, 'official response recorded');
     return response;
   });
@@ -88,13 +71,25 @@ export function listUpdates(db: DataSource, letterId: string): Promise<LetterUpd
   return db.getRepository(LetterUpdate).find({ where: { letterId }, order: { createdAt: 'DESC' } });
 }
 
+/** The published responses of a letter (never one held for the owners or rejected). */
 export function listResponses(db: DataSource, letterId: string): Promise<LetterResponse[]> {
-  return db.getRepository(LetterResponse).find({ where: { letterId }, order: { respondedOn: 'ASC', createdAt: 'ASC' } });
+  return db.getRepository(LetterResponse).find({ where: { letterId, status: 'published' }, order: { respondedOn: 'ASC', createdAt: 'ASC' } });
+}
+
+/**
+ * A response's text as HTML: an owner's is Markdown (raw HTML off); text posted through a
+ * recipient link is plain paragraphs with bare links. `forEmail`: no image either way.
+ */
+export function responseBodyHtml(r: Pick<LetterResponse, 'body' | 'receivedVia'>, forEmail = false): string {
+  if (r.receivedVia === 'recipient-link') return renderPlainText(r.body);
+  return forEmail ? renderEmailMarkdown(r.body) : renderMarkdown(r.body);
 }
 
 export interface PublicResponse {
   id: string;
   respondedOn: string;
+  /** The owners' heading for it, or null for the default one. */
+  title: string | null;
   bodyHtml: string;
   link: string | null;
   /** When it was posted through a recipient's link (the page says so); null when an organiser typed it in. */
@@ -102,23 +97,27 @@ export interface PublicResponse {
   attachment: { name: string; bytes: number } | null;
 }
 
-/** The official responses as the letter page shows them (Markdown rendered, raw HTML off). */
+/** The published responses as the letter page shows them (responseBodyHtml). */
 export async function publicResponses(db: DataSource, letterId: string): Promise<PublicResponse[]> {
   const rows = await listResponses(db, letterId);
   return rows.map((r) => ({
     id: r.id,
     respondedOn: r.respondedOn,
-    bodyHtml: renderMarkdown(r.body),
+    title: r.title,
+    bodyHtml: responseBodyHtml(r),
     link: r.link,
     viaRecipientLinkOn: r.receivedVia === 'recipient-link' ? r.createdAt : null,
     attachment: r.attachmentName && r.attachmentBytes !== null ? { name: r.attachmentName, bytes: r.attachmentBytes } : null,
   }));
 }
 
-/** A response's PDF, if the response belongs to this letter and has one. */
-export async function responseAttachment(db: DataSource, letterId: string, responseId: string): Promise<{ name: string; data: Buffer } | null> {
+/**
+ * A response's PDF, if the response belongs to this letter, has one, and is published (the
+ * public route); `held: true` also finds one held for the owners or rejected (their own route).
+ */
+export async function responseAttachment(db: DataSource, letterId: string, responseId: string, opts: { held?: boolean } = {}): Promise<{ name: string; data: Buffer } | null> {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(responseId)) return null;
-  const response = await db.getRepository(LetterResponse).findOneBy({ id: responseId, letterId });
+  const response = await db.getRepository(LetterResponse).findOneBy({ id: responseId, letterId, ...(opts.held ? {} : { status: 'published' as const }) });
   if (!response?.attachmentName) return null;
   const file = await db.getRepository(LetterResponseAttachment).findOneBy({ responseId });
   return file ? { name: response.attachmentName, data: file.data } : null;
@@ -145,7 +144,8 @@ export async function fanOut(ctx: AppContext, job: FanoutJob, batchSize = FANOUT
         .setLock('pessimistic_write')
         .where('m.id = :id', { id: job.id })
         .getOne();
-      if (!mailing || mailing.sentAt) return true;
+      // Only a published response goes out (a held or rejected one has no fan-out; this is the last check).
+      if (!mailing || mailing.sentAt || (mailing instanceof LetterResponse && mailing.status !== 'published')) return true;
       const rows = await tx.query<Array<{ id: string }>>(
         `SELECT s.id, graphile_worker.add_job($4, json_build_object('kind', $5::text, 'id', $6::text, 'signatureId', s.id), max_attempts => 10)
            FROM (SELECT s.id FROM signatures s WHERE ${RECIPIENTS} AND ($2::uuid IS NULL OR s.id > $2::uuid)

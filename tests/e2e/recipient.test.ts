@@ -51,7 +51,7 @@ afterAll(async () => {
 
 
 describe('the recipient\'s page', () => {
-  test('an owner records the delivery and makes a link; the addressee opens it in a fresh browser, downloads the PDF, answers, and the answer shows on the letter page', async () => {
+  test('an owner records the delivery and makes a link; the addressee opens it in a fresh browser, downloads the PDF, answers; an owner publishes the answer, and it shows on the letter page', async () => {
     const owner = await anOrganiser(t.db, { name: 'Olena Owner' });
     const letter = await aLetterOf(t.db, owner, 'owner', { title: 'Free the prisoners of conscience' });
     await aSignature(t.db, letter, { fullName: 'Айгерім Қасымқызы', visibility: 'private', country: 'KZ' });
@@ -107,12 +107,27 @@ describe('the recipient\'s page', () => {
     }
     await recipient.close();
 
-    // The letter page shows the answer, marked as received through the link, with its document.
+    // The answer waits for the owners: the letter page shows nothing yet, and nobody is mailed.
     const reader = await newDesktopPage(browser);
+    await reader.goto(`${origin}/letters/${letter.slug}?lang=en`);
+    expect(await reader.locator('.official-response').count()).toBe(0);
+    expect(t.smtp.to(optedIn.email!)).toHaveLength(0);
+
+    // An owner reads it in the delivery area of the dashboard, gives it a title and publishes it.
+    await page.goto(`${origin}/organise/letters/${letter.slug}`);
+    const held = page.locator('.link-response');
+    expect(await held.innerText()).toContain('The ministry will review every case.');
+    await held.getByLabel(new RegExp(en('recipients.review.title'))).fill('Answer of the Ministry of Justice');
+    await evidence.check(page, 'response-held');
+    await held.getByRole('button', { name: /^Publish and email/ }).click();
+    await page.waitForURL(/#recipient-links$/);
+
+    // The letter page shows the answer, marked as received through the link, with its document.
     await reader.goto(`${origin}/letters/${letter.slug}?lang=en`);
     const response = reader.locator('.official-response');
     await response.waitFor();
     expect(await response.innerText()).toContain('The ministry will review every case.');
+    expect(await response.getByRole('heading', { level: 3 }).innerText()).toContain('Answer of the Ministry of Justice');
     expect(await response.locator('.received-via').innerText()).toMatch(/^Response received through the recipient's link on .+\.$/);
     expect(await response.getByRole('link', { name: /Download the attached document/ }).count()).toBe(1);
     expect(await reader.locator('body').innerText()).not.toContain('Айгерім Қасымқызы');

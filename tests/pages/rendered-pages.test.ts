@@ -288,6 +288,14 @@ describe('rendered pages pass html-validate', () => {
       expect([path, res.status]).toEqual([path, 200]);
       pages.push([path, res.text]);
     }
+    // The owner publishes the held response with a title: the letter page, the owners' page and the addressee's.
+    const [held] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM letter_responses WHERE letter_id = $1`, [letter.id]);
+    expect((await postForm(b, links, `${links}/responses/${held.id}`, { decision: 'publish', title: 'Answer of the Ministry' })).status).toBe(303);
+    pages.push(await page(`/letters/${letter.slug}`));
+    pages.push(await page(recipientPage));
+    const decided = await b.agent.get(`${links}?decided=publish`);
+    expect(decided.status).toBe(200);
+    pages.push(['response published', decided.text]);
     await expectValid(pages);
   });
 });

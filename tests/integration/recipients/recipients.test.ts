@@ -250,7 +250,7 @@ describe('the official response through a recipient link', () => {
     return { b, action: m[1].replace(/&amp;/g, '&') };
   }
 
-  test('is published on the letter page as received through the link, with its PDF, and mailed to opted-in signers', async () => {
+  test('is held until an owner publishes it; then it is on the letter page as received through the link, with its PDF, and mailed to opted-in signers', async () => {
     const letter = await aDeliveredLetter('Free the journalists');
     const optedIn = await aSignature(t.db, letter.id, { wantsUpdates: true, language: 'fr', visibility: 'private' });
     const optedOut = await aSignature(t.db, letter.id, { wantsUpdates: false });
@@ -261,11 +261,21 @@ describe('the official response through a recipient link', () => {
     expect(res.status).toBe(303);
     const response = await t.db.getRepository(LetterResponse).findOneByOrFail({ letterId: letter.id });
     expect(response.receivedVia).toBe('recipient-link');
+    expect(response.status).toBe('pending');
     expect(response.attachmentName).toBe('réponse officielle.pdf');
     expect(response.attachmentBytes).toBe(PDF.length);
+    const held = await request(t.app).get(`/letters/${letter.slug}?lang=en`).expect(200);
+    expect(held.text).not.toContain('The ministry will');
+
+    // An owner publishes it from the letters' links page.
+    const page = `/organise/letters/${letter.slug}/recipients`;
+    const published = await postForm(ownerBrowser, page, `${page}/responses/${response.id}`, { decision: 'publish', title: '' });
+    expect(published.status).toBe(303);
+    expect(published.headers.location).toBe(`${page}?decided=publish#link-responses`);
 
     const publicPage = await request(t.app).get(`/letters/${letter.slug}?lang=en`).expect(200);
-    expect(publicPage.text).toContain('The ministry will <strong>review</strong> each case.');
+    // Text from a link is plain paragraphs: no Markdown.
+    expect(publicPage.text).toContain('<p>The ministry will **review** each case.</p>');
     expect(publicPage.text).toMatch(/Response received through the recipient&#39;s link on \w+ \d+, \d{4}\./);
     const href = `/letters/${letter.slug}/responses/${response.id}/attachment.pdf`;
     expect(publicPage.text).toContain(href);
@@ -291,8 +301,9 @@ describe('the official response through a recipient link', () => {
 
     const events = await t.db.getRepository(RecipientLinkEvent).findBy({ letterId: letter.id, kind: 'response' });
     expect(events).toHaveLength(1);
-    const audit = await t.db.getRepository(AuditEvent).findBy({ letterId: letter.id, kind: 'updates.response-recorded' });
+    const audit = await t.db.getRepository(AuditEvent).findBy({ letterId: letter.id, kind: 'updates.response-published' });
     expect(audit[0].detail.recipientLinkId).toBe(events[0].linkId);
+    expect(audit[0].actorId).toBe(owner.id);
   });
 
   test('refuses a file that is not a PDF and an empty text with a localized 422, and a file over 10 MB with a localized 413', async () => {

@@ -59,8 +59,8 @@ export class AuditDetails1765000700000 implements MigrationInterface {
     await moveAuditTextOut(q);
   }
 
-  async down(): Promise<void> {
+  down(): Promise<void> {
     // The text moved out is not put back into the trail: the trail is append-only.
-    throw new Error('AuditDetails1765000700000 cannot be reverted');
+    return Promise.reject(new Error('AuditDetails1765000700000 cannot be reverted'));
   }
 }

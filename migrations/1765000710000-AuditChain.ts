@@ -90,7 +90,7 @@ export class AuditChain1765000710000 implements MigrationInterface {
     await q.query(`CREATE TRIGGER audit_events_chain BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION audit_events_chain()`);
   }
 
-  async down(): Promise<void> {
-    throw new Error('AuditChain1765000710000 cannot be reverted: the trail is append-only');
+  down(): Promise<void> {
+    return Promise.reject(new Error('AuditChain1765000710000 cannot be reverted: the trail is append-only'));
   }
 }

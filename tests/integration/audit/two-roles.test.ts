@@ -1,7 +1,9 @@
 import 'reflect-metadata';
 import { Client } from 'pg';
 import { listAudit, recordAudit, verifyAuditChain } from '../../../src/audit';
-import { grantRuntimeRole } from '../../../src/db/runtime-role';
+import { entities } from '../../../src/data-source';
+import { migrateWith } from '../../../src/db/connect';
+import { createLogger } from '../../../src/logger';
 import { verifiedCount } from '../../../src/letters/counts.service';
 import { aLetter, signForm } from '../../helpers/factories';
 import { confirmByLink } from '../../helpers/confirm-link';
@@ -35,8 +37,9 @@ describe('two roles: the owner migrates, the app runs as a role that owns nothin
     await withClient(ownerUrl, async (c) => {
       await c.query(`DROP ROLE IF EXISTS ${ROLE}`).catch(() => undefined);
       await c.query(`CREATE ROLE ${ROLE} LOGIN`);
-      await grantRuntimeRole((sql) => c.query(sql), ROLE);
     });
+    // As a process started with both variables does: migrate as the owner, then grant the runtime role.
+    await migrateWith(entities, { MIGRATION_DATABASE_URL: ownerUrl, DATABASE_URL: appUrl }, null as never, createLogger('silent'));
     t = await startTestApp({ DATABASE_URL: appUrl });
   });
 

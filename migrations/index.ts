@@ -22,6 +22,8 @@ import { CountHistory1764400200000 } from './1764400200000-CountHistory';
 import { ApiWebhooks1764400300000 } from './1764400300000-ApiWebhooks';
 import { HeldResponses1765000300000 } from './1765000300000-HeldResponses';
 import { WebhookEndpointHealth1765000500000 } from './1765000500000-WebhookEndpointHealth';
+import { AuditDetails1765000700000 } from './1765000700000-AuditDetails';
+import { AuditChain1765000710000 } from './1765000710000-AuditChain';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
 export const migrations = [
@@ -49,4 +51,6 @@ export const migrations = [
   ApiWebhooks1764400300000,
   HeldResponses1765000300000,
   WebhookEndpointHealth1765000500000,
+  AuditDetails1765000700000,
+  AuditChain1765000710000,
 ];

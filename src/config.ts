@@ -23,6 +23,13 @@ const schema = z.object({
   SECURITY_CONTACT: z.string().min(3).optional(),
   /** PostgreSQL connection string; without it an embedded PostgreSQL starts under DATA_DIR. */
   DATABASE_URL: z.string().min(1).optional(),
+  /**
+   * PostgreSQL connection string of the role that owns the schema, used only to migrate at
+   * start-up (and to grant the role of DATABASE_URL what it needs). Set, the app itself runs as
+   * DATABASE_URL's role, which then owns no table and may only INSERT and SELECT the audit trail.
+   * Unset: one role does both, as before.
+   */
+  MIGRATION_DATABASE_URL: z.string().min(1).optional(),
   DATA_DIR: z.string().default('.data'),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   /** smtp://user:pass@host:port or smtps://…; without it (outside production) mail goes to the development mailbox. */
@@ -99,6 +106,11 @@ const schema = z.object({
   PENDING_RETENTION_DAYS: z.coerce.number().min(0).default(30),
   /** Days after delivery before signers' email addresses and origin hashes are erased. */
   DELIVERED_RETENTION_DAYS: z.coerce.number().min(0).default(180),
+  /**
+   * Days the audit trail keeps its erasable details (reasons and notes typed by organisers, mail
+   * domains): then they are deleted and the trail shows that they were erased.
+   */
+  AUDIT_DETAIL_RETENTION_DAYS: z.coerce.number().min(0).default(365),
   /** Bearer token for /metrics. Unset: /metrics is open outside production and absent in production. */
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   /** Optional Redis for rate-limit counters shared by every process. */
@@ -172,6 +184,17 @@ function contactUri(value: string): string | null {
   return ['mailto:', 'https:', 'tel:'].includes(url.protocol) ? v : null;
 }
 
+/** The role a postgres:// connection string logs in as; null when it names none (or is no URL). */
+export function databaseRole(url: string | undefined): string | null {
+  if (!url) return null;
+  try {
+    const user = decodeURIComponent(new URL(url).username);
+    return user || null;
+  } catch {
+    return null;
+  }
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings in a .env file mean "not set".
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -191,6 +214,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const baseUrl = (c.BASE_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, '');
   const securityContact = c.SECURITY_CONTACT ? contactUri(c.SECURITY_CONTACT) : `mailto:security@${new URL(baseUrl).hostname}`;
   if (!securityContact) problems.push('SECURITY_CONTACT: an email address, or a mailto:, https: or tel: URI');
+  if (c.MIGRATION_DATABASE_URL) {
+    const runtime = databaseRole(c.DATABASE_URL);
+    const owner = databaseRole(c.MIGRATION_DATABASE_URL);
+    if (!c.DATABASE_URL) problems.push('MIGRATION_DATABASE_URL: needs DATABASE_URL too (the role the app runs as)');
+    else if (!runtime) problems.push('DATABASE_URL: must name the role the app runs as (postgres://role@host/db) when MIGRATION_DATABASE_URL is set');
+    else if (owner !== null && owner === runtime) problems.push('MIGRATION_DATABASE_URL: must name another role than DATABASE_URL (the owner migrates, the app runs as a role that owns nothing)');
+  }
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze({
     ...c,

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { Config } from './config';
-import { openDatabaseWith, type Database } from './db/connect';
+import { migrateWith, openDatabaseWith, type Database } from './db/connect';
 import { buildDataSource, type EntityList } from './db/data-source';
 import type { Logger } from './logger';
 import { ApiToken } from './api';
@@ -27,4 +27,9 @@ export function createDataSource(url: string, opts: { poolSize?: number; applica
 /** DATABASE_URL when given; otherwise the embedded PostgreSQL under DATA_DIR. */
 export function openDatabase(config: Config, log: Logger, opts: { poolSize?: number } = {}): Promise<Database> {
   return openDatabaseWith(entities, config, log, opts);
+}
+
+/** Brings the schema up to date as its owner (MIGRATION_DATABASE_URL's role, or `db`'s own). */
+export function migrateDatabase(config: Config, db: DataSource, log: Logger): Promise<void> {
+  return migrateWith(entities, config, db, log);
 }

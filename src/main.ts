@@ -3,8 +3,7 @@ import http from 'node:http';
 import { buildApp } from './app';
 import { ConfigError, loadConfig, loadDotEnv } from './config';
 import type { AppContext } from './context';
-import { migrateAll } from './db/connect';
-import { openDatabase } from './data-source';
+import { migrateDatabase, openDatabase } from './data-source';
 import { seed } from './letters/seed';
 import { createLogger } from './logger';
 import { Mailer } from './mail/mailer';
@@ -28,7 +27,7 @@ async function main(): Promise<void> {
   const log = createLogger(config.LOG_LEVEL);
   await initI18n();
   const database = await openDatabase(config, log);
-  await migrateAll(database.db, log);
+  await migrateDatabase(config, database.db, log);
   if (config.SEED_ON_START) {
     const seeded = await seed(database.db);
     if (seeded.lettersAdded) log.info(seeded, 'sample letters seeded');

@@ -1,8 +1,7 @@
 import 'reflect-metadata';
 import type { DataSource } from 'typeorm';
 import { type Config, loadConfig, loadDotEnv } from '../config';
-import { migrateAll } from '../db/connect';
-import { openDatabase } from '../data-source';
+import { migrateDatabase, openDatabase } from '../data-source';
 import { createLogger, type Logger } from '../logger';
 
 /** What every command gets: the configuration, a logger, and a migrated database. */
@@ -48,7 +47,7 @@ async function start(run: (ctx: CliContext) => Promise<number | void>, opts: Wit
   const log = createLogger(opts.quiet && config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
   const database = await openDatabase(config, log);
   try {
-    await migrateAll(database.db, log);
+    await migrateDatabase(config, database.db, log);
     return (await run({ config, log, db: database.db })) ?? 0;
   } finally {
     await database.close();

@@ -1,8 +1,9 @@
 import type { DataSource } from 'typeorm';
-import type { Config } from '../config';
+import { type Config, databaseRole } from '../config';
 import type { Logger } from '../logger';
 import { buildDataSource, migrate, type EntityList } from './data-source';
 import { migrateQueue } from './queue-schema';
+import { grantRuntimeRole } from './runtime-role';
 import { startEmbeddedPostgres } from './embedded';
 import { pgPool } from './pool';
 
@@ -46,9 +47,11 @@ export async function openDatabaseWith(
 
 /**
  * Brings the schema up to date: ours (TypeORM migrations) and the job queue's. A session-level
- * advisory lock makes concurrent start-ups of several processes take turns.
+ * advisory lock makes concurrent start-ups of several processes take turns. With `runtimeRole`
+ * (`db` being the owner's connection), that role is then granted what the app needs
+ * (runtime-role.ts).
  */
-export async function migrateAll(db: DataSource, log: Logger): Promise<void> {
+export async function migrateAll(db: DataSource, log: Logger, opts: { runtimeRole?: string } = {}): Promise<void> {
   const runner = db.createQueryRunner();
   await runner.connect();
   try {
@@ -56,8 +59,30 @@ export async function migrateAll(db: DataSource, log: Logger): Promise<void> {
     const ran = await migrate(db);
     if (ran.length) log.info({ migrations: ran }, 'migrations applied');
     await migrateQueue(pgPool(db));
+    if (opts.runtimeRole) await grantRuntimeRole((sql) => db.query(sql), opts.runtimeRole);
   } finally {
     await runner.query('SELECT pg_advisory_unlock(4242001)').catch(() => undefined);
     await runner.release();
+  }
+}
+
+/**
+ * Migrates as the schema's owner: MIGRATION_DATABASE_URL's role when it is set (on a connection
+ * of its own, closed afterwards, then granting DATABASE_URL's role what it needs), otherwise
+ * through `db` itself, the single role of today.
+ */
+export async function migrateWith(
+  entities: EntityList,
+  config: Pick<Config, 'MIGRATION_DATABASE_URL' | 'DATABASE_URL'>,
+  db: DataSource,
+  log: Logger,
+): Promise<void> {
+  if (!config.MIGRATION_DATABASE_URL) return migrateAll(db, log);
+  const owner = buildDataSource(entities, config.MIGRATION_DATABASE_URL, { poolSize: 2, applicationName: 'undersigned-migrate' });
+  await owner.initialize();
+  try {
+    await migrateAll(owner, log, { runtimeRole: databaseRole(config.DATABASE_URL)! });
+  } finally {
+    await owner.destroy();
   }
 }

@@ -1,4 +1,4 @@
-import { type AuditSummaryGroup, auditSummary, type QueryRows } from '../audit';
+import { actorLabel, auditChainHead, type AuditSummaryGroup, auditSummary, type QueryRows } from '../audit';
 import type { Language } from '../letters/letter.entity';
 import { tFor } from '../web/i18n';
 
@@ -19,7 +19,7 @@ export function auditSummaryLines(groups: readonly AuditSummaryGroup[], language
       const what =
         (at > 0 ? t(`${g.kind.slice(0, at)}.auditSummary.${g.kind.slice(at + 1)}`, { count: g.count, defaultValue: '' }) : '') ||
         t('exports.pdfAudit.other', { count: g.count });
-      const actor = g.actorId === null ? t('exports.pdfAudit.platform') : g.actorName?.trim() || t('exports.pdfAudit.unnamed');
+      const actor = actorLabel(g.actorId, g.actorName, { platform: t('exports.pdfAudit.platform'), unnamed: t('exports.pdfAudit.unnamed') });
       const date = dayFormat.format(new Date(`${g.day}T00:00:00Z`));
       const category = g.category ? t(`exports.pdfAudit.categories.${g.category}`, { defaultValue: '' }) : '';
       return category ? t('exports.pdfAudit.lineWithCategory', { what, actor, date, category }) : t('exports.pdfAudit.line', { what, actor, date });
@@ -29,4 +29,15 @@ export function auditSummaryLines(groups: readonly AuditSummaryGroup[], language
 /** Reads the letter's trail through `query` (the export's snapshot) and phrases it for the pack. */
 export async function readAuditSummary(query: QueryRows, letterId: string, language: Language): Promise<string[]> {
   return auditSummaryLines(await auditSummary(query, letterId), language);
+}
+
+/**
+ * The letter's audit-trail chain head as the pack prints it: the newest entry's place and hash,
+ * read in the export's snapshot. Whoever holds the pack can later compare it with the trail (npm
+ * run audit -- verify): a trail changed afterwards, even by the table's owner, no longer leads to it.
+ */
+export async function readAuditChainHead(query: QueryRows, letterId: string, language: Language): Promise<string> {
+  const t = tFor(language);
+  const head = await auditChainHead(query, letterId);
+  return head ? t('exports.pdfAudit.chainHead', { seq: head.seq, hash: head.hash }) : t('exports.pdfAudit.chainEmpty');
 }

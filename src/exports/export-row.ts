@@ -68,6 +68,8 @@ export interface ExportMeta {
    * data (see audit-summary.ts). Absent: no such page.
    */
   auditSummary?: string[];
+  /** PDF only: the trail's chain head (place and hash of its newest entry), phrased, under the summary. */
+  auditChainHead?: string;
 }
 
 export type ExportFormat = 'csv' | 'xlsx' | 'json' | 'pdf';

@@ -30,7 +30,7 @@ import { auditActorById } from '../organisers';
 import { initialsOf } from '../signatures';
 import { AppError } from '../web/errors';
 import { countryName, isLanguage, tFor } from '../web/i18n';
-import { readAuditSummary } from './audit-summary';
+import { readAuditChainHead, readAuditSummary } from './audit-summary';
 import { copyCsv } from './copy-csv';
 import { createDigestingStream } from './sha256-tee';
 import { ExportAudit } from './export-audit.entity';
@@ -232,6 +232,7 @@ export async function exportSignatures(ctx: AppContext, req: ExportRequest, out:
     if (!byCopy) await client.query(`DECLARE export_rows NO SCROLL CURSOR FOR ${rowsQuery(sel, includeEmail)}`, sel.params);
 
     const t = tFor(language);
+    const snapshotRows = async (sql: string, params: unknown[]) => (await client.query<Record<string, unknown>>(sql, params)).rows;
     const meta: ExportMeta = {
       exportId,
       letterTitle: translation.title,
@@ -246,7 +247,10 @@ export async function exportSignatures(ctx: AppContext, req: ExportRequest, out:
       textVersions,
       // The pack ends with what the organisers did, read in the same snapshot as the rows.
       ...(req.format === 'pdf'
-        ? { auditSummary: await readAuditSummary(async (sql, params) => (await client.query<Record<string, unknown>>(sql, params)).rows, req.letter.id, language) }
+        ? {
+            auditSummary: await readAuditSummary(snapshotRows, req.letter.id, language),
+            auditChainHead: await readAuditChainHead(snapshotRows, req.letter.id, language),
+          }
         : {}),
     };
     const start: ExportStart = { exportId, fileName, contentType: contentTypes[req.format], total };

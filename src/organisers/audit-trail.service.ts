@@ -8,15 +8,16 @@ export interface AuditTrailPage {
   events: AuditEvent[];
   /** Every kind of action the letter's trail holds (for the filter), whatever is shown. */
   kinds: string[];
-  /** Organisers named in the entries, by id, as they are now: the name, or the address when they gave none. */
+  /** Organisers named in the entries, by id, as they are now: their name, when they gave one (never their address). */
   organisers: Map<string, string>;
   limited: boolean;
 }
 
 /**
  * A letter's trail for its owners. The trail keeps an organiser's name as it was when they acted;
- * one who gave no name is shown by their address as it is now (the trail itself holds no address,
- * since nothing in it can be erased).
+ * one who gave no name is "an organiser", as in the delivery pack (no address is shown, nor kept
+ * in the trail, since nothing in it can be erased). The erasable details are joined in by
+ * listAudit.
  */
 export async function auditTrailPage(db: DataSource, letterId: string, kind: string | null): Promise<AuditTrailPage> {
   const [events, kinds] = await Promise.all([listAudit(db, letterId, { kind: kind ?? undefined, limit: AUDIT_PAGE_LIMIT }), auditKinds(db, letterId)]);
@@ -26,12 +27,12 @@ export async function auditTrailPage(db: DataSource, letterId: string, kind: str
     if (typeof e.detail.organiserId === 'string') ids.add(e.detail.organiserId);
   }
   const rows = ids.size
-    ? await db.query<Array<{ id: string; name: string; email: string }>>(`SELECT id, name, email FROM organisers WHERE id = ANY($1::uuid[])`, [[...ids]])
+    ? await db.query<Array<{ id: string; name: string }>>(`SELECT id, name FROM organisers WHERE id = ANY($1::uuid[]) AND name <> ''`, [[...ids]])
     : [];
   return {
     events,
     kinds,
-    organisers: new Map(rows.map((r) => [r.id, r.name || r.email])),
+    organisers: new Map(rows.map((r) => [r.id, r.name])),
     limited: events.length === AUDIT_PAGE_LIMIT,
   };
 }

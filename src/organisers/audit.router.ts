@@ -1,6 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import { z } from 'zod';
-import type { AuditEvent } from '../audit';
+import { actorLabel, type AuditEvent, ERASABLE_DETAIL_KEYS } from '../audit';
 import type { AppContext } from '../context';
 import type { TFunction } from '../web/i18n';
 import { parseForm } from '../web/validate';
@@ -28,7 +28,9 @@ function describe(t: TFunction, e: AuditEvent, organisers: Map<string, string>):
   if (!parts) return e.kind;
   const memberId = typeof e.detail.organiserId === 'string' ? e.detail.organiserId : null;
   const member = (typeof e.detail.member === 'string' && e.detail.member) || (memberId && organisers.get(memberId)) || t('organisers.auditTrail.unnamed');
-  return t(`${parts[0]}.audit.${parts[1]}`, { ...e.detail, member, defaultValue: '' }) || e.kind;
+  // An erased detail (audit_details) reads as "erased" where the text stood.
+  const erased = e.detailErased ? Object.fromEntries(ERASABLE_DETAIL_KEYS.map((k) => [k, t('organisers.auditTrail.erasedText')])) : {};
+  return t(`${parts[0]}.audit.${parts[1]}`, { ...erased, ...(e.detailErased ? { key: t('organisers.auditTrail.erasedText') } : {}), ...e.detail, member, defaultValue: '' }) || e.kind;
 }
 
 function kindName(t: TFunction, kind: string): string {
@@ -58,11 +60,9 @@ export function auditRouter(ctx: AppContext): Router {
       entries: page.events.map((e) => ({
         at: e.createdAt.toISOString(),
         when: `${whenFormat.format(e.createdAt)} UTC`,
-        who:
-          e.actorId === null
-            ? req.t('organisers.auditTrail.platform')
-            : e.actorName || page.organisers.get(e.actorId) || req.t('organisers.auditTrail.unnamed'),
+        who: actorLabel(e.actorId, e.actorName, { platform: req.t('organisers.auditTrail.platform'), unnamed: req.t('organisers.auditTrail.unnamed') }),
         what: describe(req.t, e, page.organisers),
+        erased: e.detailErased === true,
       })),
     });
   });

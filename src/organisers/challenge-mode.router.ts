@@ -2,6 +2,7 @@ import { Router } from 'express';
 import { z } from 'zod';
 import type { AppContext } from '../context';
 import { setChallengeMode } from '../abuse';
+import { auditActor } from './organisers.service';
 import { currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLocals } from './auth.middleware';
 import { parseForm } from '../web/validate';
 import { AppError } from '../web/errors';
@@ -20,7 +21,7 @@ export function challengeModeRouter(ctx: AppContext): Router {
     if (!parsed.ok) throw new AppError(422, 'invalid', 'organisers.errors.invalid');
     const letter = (res.locals as OrganiserLocals).letter!;
     const organiser = currentOrganiser(res)!;
-    await setChallengeMode(ctx, letter.id, parsed.data.mode === 'on', { id: organiser.id, name: organiser.name || organiser.email });
+    await setChallengeMode(ctx, letter.id, parsed.data.mode === 'on', auditActor(organiser));
     res.redirect(303, `/organise/letters/${letter.slug}#challenge-mode`);
   });
   return r;

@@ -5,6 +5,7 @@ import { findTranslation } from '../letters/letters.service';
 import { INVALIDATION_CATEGORIES } from '../signatures';
 import { parseForm } from '../web/validate';
 import { currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLocals } from './auth.middleware';
+import { auditActor } from './organisers.service';
 import { autoReleaseSchema, groupDecisionSchema, groupingOf } from './held-queue.schema';
 import {
   autoReleaseMinutes,
@@ -38,10 +39,7 @@ export function heldQueueRouter(ctx: AppContext): Router {
   const team = [requireOrganiser, requireLetterRole(ctx)];
   const owner = [requireOrganiser, requireLetterRole(ctx, 'owner')];
   const letterOf = (res: Response): Letter => (res.locals as OrganiserLocals).letter!;
-  const actorOf = (res: Response) => {
-    const o = currentOrganiser(res)!;
-    return { id: o.id, name: o.name };
-  };
+  const actorOf = (res: Response) => auditActor(currentOrganiser(res)!);
 
   async function render(req: Request, res: Response, state: PageState = {}) {
     const letter = letterOf(res);

@@ -185,12 +185,14 @@ export async function decideHeldGroup(ctx: AppContext, letterId: string, actor: 
         kind: AUDIT_KIND[input.decision],
         detail: {
           by: input.by,
-          key: input.key,
+          // A mail-domain group's key is a domain: kept erasable (audit_details), like a reason.
+          ...(input.by === 'domain' ? {} : { key: input.key }),
           count: total,
           ...(input.decision === 'release' ? { counted } : {}),
           ...(input.decision === 'invalidate' ? { category: input.category } : {}),
           ...(input.note ? { note: input.note } : {}),
         },
+        ...(input.by === 'domain' ? { erasable: { key: input.key } } : {}),
       });
     }
     return { total, counted };

@@ -8,7 +8,7 @@ import { enqueue } from '../mail/queue';
 import { hashToken, isWellFormedToken } from '../signatures';
 import type { LetterRole } from './letter-organiser.entity';
 import { normaliseOrganiserEmail } from './organiser.entity';
-import { letterTeam, type LetterTeamMember } from './organisers.service';
+import { auditActor, letterTeam, type LetterTeamMember } from './organisers.service';
 
 export const TASK_TEAM_INVITATION_EMAIL = 'team-invitation-email';
 /** Long enough for someone away for a few days; the link works once. */
@@ -218,7 +218,7 @@ export async function acceptInvitation(ctx: AppContext, rawToken: string, signed
     );
     await tx.query(`UPDATE team_invitations SET accepted_at = now() WHERE id = $1`, [row.id]);
     // The one who acts here is the one who joins.
-    await recordAudit(tx, { letterId: row.letter_id, actor: { id: organiser.id, name: organiser.name }, kind: 'organisers.invitation-accepted', detail: { invitationId: row.id, role: row.role } });
+    await recordAudit(tx, { letterId: row.letter_id, actor: auditActor(organiser), kind: 'organisers.invitation-accepted', detail: { invitationId: row.id, role: row.role } });
     const [letter] = await tx.query<Array<{ slug: string }>>(`SELECT slug FROM letters WHERE id = $1`, [row.letter_id]);
     ctx.log.info({ letterId: row.letter_id, invitationId: row.id, organiserId: organiser.id }, 'team invitation accepted');
     return { kind: 'joined', letterSlug: letter.slug, email: row.email, organiserId: organiser.id, signedIn: !!signedInAs };

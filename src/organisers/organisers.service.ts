@@ -114,8 +114,9 @@ export async function setDigestEnabled(ctx: AppContext, organiserId: string, ena
 }
 
 /**
- * How an organiser appears in a letter's audit trail: their id and the name they go by. Never
- * their address: the trail cannot be changed, so nothing in it could be erased later.
+ * How an organiser appears in a letter's audit trail: their id and the name they go by (empty when
+ * they gave none: the trail then shows "an organiser"). Never their address: the trail cannot be
+ * changed, so nothing in it could be erased later. Every place that records an action uses this.
  */
 export function auditActor(organiser: Pick<Organiser, 'id' | 'name'>): AuditActor {
   return { id: organiser.id, name: organiser.name };

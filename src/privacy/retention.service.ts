@@ -2,6 +2,7 @@ import type { DataSource } from 'typeorm';
 import { markRemoval, recordCountChange } from '../letters/counts.service';
 import { normaliseEmail } from '../mail/email-address';
 import { forgetAddress } from '../my-signatures';
+import { deleteAuditDetails } from '../audit';
 
 /**
  * Signatures never confirmed within `days` are deleted with their tokens (ON DELETE CASCADE).
@@ -108,6 +109,20 @@ export async function erasePaperPreviews(db: DataSource): Promise<{ deleted: num
   return { deleted, emptied };
 }
 
+/**
+ * The audit trail's erasable details (reasons and notes typed by organisers, signers' mail
+ * domains: audit_details) are deleted `days` after they were written; the trail rows stay and
+ * show that the detail was erased.
+ */
+export function eraseOldAuditDetails(db: DataSource, days: number): Promise<number> {
+  return deleteAuditDetails(db, { olderThanDays: days });
+}
+
+/** Erasure on request: every erasable detail of one letter's trail (the trail rows themselves stay). */
+export function eraseAuditDetails(db: DataSource, letterId: string): Promise<number> {
+  return deleteAuditDetails(db, { letterId });
+}
+
 /** What one retention run erased, per category: counts only, never whose. */
 export interface RetentionReport {
   pendingDeleted: number;
@@ -118,12 +133,13 @@ export interface RetentionReport {
   paperPreviewsDeleted: number;
   paperSheetsEmptied: number;
   suppressionsErased: number;
+  auditDetailsErased: number;
 }
 
 /** Every retention rule, as the worker applies them hourly and `npm run privacy -- retention` at once. */
 export async function applyRetention(
   db: DataSource,
-  periods: { PENDING_RETENTION_DAYS: number; DELIVERED_RETENTION_DAYS: number },
+  periods: { PENDING_RETENTION_DAYS: number; DELIVERED_RETENTION_DAYS: number; AUDIT_DETAIL_RETENTION_DAYS: number },
 ): Promise<RetentionReport> {
   const pendingDeleted = await erasePendingSignatures(db, periods.PENDING_RETENTION_DAYS);
   const bouncedDeleted = await eraseBouncedSignatures(db, periods.PENDING_RETENTION_DAYS);
@@ -131,6 +147,7 @@ export async function applyRetention(
   const deliveredErased = await eraseDeliveredContactData(db, periods.DELIVERED_RETENTION_DAYS);
   const paper = await erasePaperPreviews(db);
   const suppressionsErased = await eraseExpiredSuppressions(db);
+  const auditDetailsErased = await eraseOldAuditDetails(db, periods.AUDIT_DETAIL_RETENTION_DAYS);
   return {
     pendingDeleted,
     bouncedDeleted,
@@ -140,6 +157,7 @@ export async function applyRetention(
     paperPreviewsDeleted: paper.deleted,
     paperSheetsEmptied: paper.emptied,
     suppressionsErased,
+    auditDetailsErased,
   };
 }
 

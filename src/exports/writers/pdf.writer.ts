@@ -72,7 +72,7 @@ export const writePdf: ExportWriter = async (rows, out, meta) => {
       }
     }
     table.finish();
-    if (meta.auditSummary) drawAuditSummary(doc, meta.auditSummary, labels);
+    if (meta.auditSummary) drawAuditSummary(doc, meta.auditSummary, labels, meta.auditChainHead);
     stampFooters(doc, meta, labels);
 
     guard.expectEnd();

@@ -57,7 +57,13 @@ function groupsOn(html: string): Array<{ key: string; total: number }> {
 }
 
 async function auditOf(letterId: string, kind: string): Promise<Array<{ actor_id: string | null; actor_name: string | null; detail: Record<string, unknown> }>> {
-  return t.db.query(`SELECT actor_id, actor_name, detail FROM audit_events WHERE letter_id = $1 AND kind = $2 ORDER BY created_at`, [letterId, kind]);
+  // The erasable part of the detail (a note, a mail domain) is kept in audit_details.
+  return t.db.query(
+    `SELECT e.actor_id, e.actor_name, e.detail || coalesce(d.detail, '{}'::jsonb) AS detail
+       FROM audit_events e LEFT JOIN audit_details d ON d.id = e.detail_id
+      WHERE e.letter_id = $1 AND e.kind = $2 ORDER BY e.created_at`,
+    [letterId, kind],
+  );
 }
 
 async function heldCount(letterId: string): Promise<number> {

@@ -105,7 +105,7 @@ export function drawSignedTexts(doc: Doc, meta: ExportMeta, labels: PackLabels):
 // ---------------------------------------------------------------------------
 
 /** The summary of the letter's audit trail (already phrased, without personal data), on a page of its own. */
-export function drawAuditSummary(doc: Doc, lines: readonly string[], labels: PackLabels): void {
+export function drawAuditSummary(doc: Doc, lines: readonly string[], labels: PackLabels, chainHead?: string): void {
   doc.addPage();
   doc.font(FONT.bold).fontSize(16).fillColor(COLOR.text).text(labels.auditTitle, MARGIN.left, MARGIN.top, { width: CONTENT_WIDTH });
   doc.moveDown(0.4);
@@ -114,7 +114,6 @@ export function drawAuditSummary(doc: Doc, lines: readonly string[], labels: Pac
   doc.fontSize(10.5).fillColor(COLOR.text);
   if (!lines.length) {
     doc.text(labels.auditNone, { width: CONTENT_WIDTH });
-    return;
   }
   const hang = 14; // a wrapped line starts under the text, not under the bullet
   for (const line of lines) {
@@ -122,6 +121,11 @@ export function drawAuditSummary(doc: Doc, lines: readonly string[], labels: Pac
     doc.text('•', MARGIN.left, y, { lineBreak: false });
     doc.text(line, MARGIN.left + hang, y, { width: CONTENT_WIDTH - hang, lineGap: 1 });
     doc.moveDown(0.35);
+  }
+  // The chain head: whoever holds the pack can check that the trail still ends in it.
+  if (chainHead) {
+    doc.moveDown(1);
+    doc.font(FONT.regular).fontSize(8.5).fillColor(COLOR.muted).text(chainHead, MARGIN.left, doc.y, { width: CONTENT_WIDTH, lineGap: 1 });
   }
 }
 

@@ -263,6 +263,9 @@ export async function applyAutoRelease(ctx: AppContext): Promise<number> {
   const released = await ctx.db.transaction(async (tx) => {
     const [lock] = await tx.query<Array<{ ok: boolean }>>(`SELECT pg_try_advisory_xact_lock(${AUTO_RELEASE_LOCK}) AS ok`);
     if (!lock?.ok) return [];
+    // The caps rank every candidate (a viral day's queue: 100,000 rows) by network and by domain:
+    // sorted in memory, not on disk.
+    await tx.query(`SET LOCAL work_mem = '64MB'`);
     const rows: Array<{ letter_id: string; n: string; minutes: number }> = await tx.query(
       `WITH candidate AS MATERIALIZED (
          SELECT s.id, s.letter_id, s.origin_hash, nullif(split_part(s.email_normalised, '@', 2), '') AS domain, s.confirmed_at
@@ -270,18 +273,20 @@ export async function applyAutoRelease(ctx: AppContext): Promise<number> {
           WHERE ${eligible}
        ),
        recent AS MATERIALIZED (
-         SELECT s.letter_id, s.origin_hash, nullif(split_part(s.email_normalised, '@', 2), '') AS domain
+         SELECT s.letter_id, coalesce(s.origin_hash, '') AS network, nullif(split_part(s.email_normalised, '@', 2), '') AS domain
            FROM signatures s
           WHERE s.released_by_rule AND s.released_at > now() - interval '1 hour'
             AND s.letter_id IN (SELECT DISTINCT letter_id FROM candidate)
        ),
+       by_network AS (SELECT letter_id, network, count(*) AS n FROM recent GROUP BY 1, 2),
+       by_domain AS (SELECT letter_id, coalesce(domain, '') AS domain, count(*) AS n FROM recent GROUP BY 1, 2),
        ranked AS (
          SELECT c.id, c.confirmed_at,
-                row_number() OVER (PARTITION BY c.letter_id, c.origin_hash ORDER BY c.confirmed_at, c.id)
-                  + (SELECT count(*) FROM recent x WHERE x.letter_id = c.letter_id AND x.origin_hash IS NOT DISTINCT FROM c.origin_hash) AS nth_network,
-                row_number() OVER (PARTITION BY c.letter_id, c.domain ORDER BY c.confirmed_at, c.id)
-                  + (SELECT count(*) FROM recent x WHERE x.letter_id = c.letter_id AND x.domain IS NOT DISTINCT FROM c.domain) AS nth_domain
+                row_number() OVER (PARTITION BY c.letter_id, c.origin_hash ORDER BY c.confirmed_at, c.id) + coalesce(bn.n, 0) AS nth_network,
+                row_number() OVER (PARTITION BY c.letter_id, c.domain ORDER BY c.confirmed_at, c.id) + coalesce(bd.n, 0) AS nth_domain
            FROM candidate c
+           LEFT JOIN by_network bn ON bn.letter_id = c.letter_id AND bn.network = coalesce(c.origin_hash, '')
+           LEFT JOIN by_domain bd ON bd.letter_id = c.letter_id AND bd.domain = coalesce(c.domain, '')
        ),
        chosen AS MATERIALIZED (
          SELECT id FROM ranked WHERE nth_network <= $2 AND nth_domain <= $3 ORDER BY confirmed_at, id LIMIT ${AUTO_RELEASE_BATCH}

@@ -24,6 +24,7 @@ import { HeldResponses1765000300000 } from './1765000300000-HeldResponses';
 import { WebhookEndpointHealth1765000500000 } from './1765000500000-WebhookEndpointHealth';
 import { AuditDetails1765000700000 } from './1765000700000-AuditDetails';
 import { AuditChain1765000710000 } from './1765000710000-AuditChain';
+import { AutoReleaseBounds1765000800000 } from './1765000800000-AutoReleaseBounds';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
 export const migrations = [
@@ -53,4 +54,5 @@ export const migrations = [
   WebhookEndpointHealth1765000500000,
   AuditDetails1765000700000,
   AuditChain1765000710000,
+  AutoReleaseBounds1765000800000,
 ];

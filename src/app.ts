@@ -12,7 +12,7 @@ import { describeError, scrubUrl } from './logger';
 import { PROJECT_ROOT } from './paths';
 import { errorHandler, notFoundHandler } from './web/error-handler';
 import { AppError } from './web/errors';
-import { locale } from './web/locale';
+import { localeFor } from './web/locale';
 import { refuseUploadBeforeReading } from './web/upload-guard';
 import { challengeRouter, floodLimit } from './abuse';
 import { apiRouter, apiTokensRouter } from './api';
@@ -52,6 +52,7 @@ export interface AppOptions {
 /** Builds the app from its dependencies; no listen(), so tests drive it in process. */
 export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   const { config } = ctx;
+  const locale = localeFor({ secureCookie: config.isProduction });
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.TRUST_PROXY === 'false' ? false : config.TRUST_PROXY.split(',').map((s) => s.trim()));

@@ -98,6 +98,12 @@ const schema = z.object({
   /** Minutes a challenge stays valid (its solution is remembered as long, so it signs once). */
   CHALLENGE_EXPIRES_MINUTES: z.coerce.number().int().min(1).default(30),
   /**
+   * The held queue's release rule releases at most this many signatures per letter, per network
+   * (origin hash) and per mail domain, in any hour; the rest wait for the next hour or an organiser.
+   */
+  AUTO_RELEASE_PER_NETWORK_PER_HOUR: z.coerce.number().int().min(0).default(20),
+  AUTO_RELEASE_PER_DOMAIN_PER_HOUR: z.coerce.number().int().min(0).default(20),
+  /**
    * Megabytes of files one network (the address for IPv4, the /64 for IPv6) may upload to
    * /verify per hour, on top of the 200 MB cap per file. Checking by fingerprint is not counted.
    */

@@ -21,6 +21,8 @@ const USAGE = `Usage:
 
   Verified signatures only unless --all (which adds pending and held ones, never invalidated).
   --out defaults to <slug>-<date>-<export id>.<ext> in the current folder; a folder puts that name there.
+  --out - writes the file to standard output (the summary then goes to standard error); a device or
+  a named pipe is written directly, never replaced.
   The export is recorded in the export audit (as --as, or as "command line"), and its export id
   and SHA-256 are printed at the end.
   BASE_URL must be set outside development: the files name <BASE_URL>/verify as the place to check them.`;
@@ -117,6 +119,29 @@ function checkBaseUrl(config: Config): number | void {
   process.stderr.write(`export: warning: BASE_URL is not set; the file will name ${verifyAt} as the place to check it\n`);
 }
 
+/**
+ * Where the export goes, and how:
+ * - `stdout`: `--out -`;
+ * - `direct`: an existing path that is not a regular file (a device such as /dev/null, a named
+ *   pipe, a socket) is opened and written as it is: renaming a finished file over it would
+ *   replace it (run as root, /dev/null would become a regular file);
+ * - `rename`: a regular file or a path that does not exist is written beside it and renamed onto it
+ *   when complete. A symbolic link is followed, so the file it points to is replaced, not the link.
+ * A folder (or no --out: the current folder) takes the export's own file name.
+ */
+function outputTarget(out: string | undefined, fileName: string): { kind: 'stdout' | 'direct' | 'rename'; path: string } {
+  if (out === '-') return { kind: 'stdout', path: '(standard output)' };
+  let target = out ? path.resolve(out) : path.resolve(fileName);
+  let stat = fs.statSync(target, { throwIfNoEntry: false });
+  if (stat?.isDirectory()) {
+    target = path.join(target, fileName);
+    stat = fs.statSync(target, { throwIfNoEntry: false });
+  }
+  if (!stat) return { kind: 'rename', path: target };
+  const real = fs.realpathSync(target);
+  return { kind: stat.isFile() ? 'rename' : 'direct', path: real };
+}
+
 /** npm run export: one letter's signatures to a file, audited like an export from the web. */
 const args = parseOrExit(process.argv.slice(2));
 const slug = args.positionals[0];
@@ -126,8 +151,10 @@ void withApp(
   async ({ db, config, log }) => {
     await initI18n();
     const ctx: AppContext = { db, config, log, limits: createSignLimits(db, config) };
-    // Written to <file>.part and renamed when complete, so a failed export never leaves a file that looks whole.
+    // A file is written to <file>.part and renamed when complete, so a failed export never leaves a
+    // file that looks whole. Standard output, a device or a pipe is written directly (`part` stays null).
     const file: { part: string | null; final: string } = { part: null, final: '' };
+    const toStdout = v.out === '-';
     try {
       const letter = await findLetterBySlug(db, slug);
       if (!letter) {
@@ -179,12 +206,19 @@ void withApp(
             pass,
             {
               onStart: ({ fileName, total }) => {
-                const target = v.out ? path.resolve(v.out) : path.resolve(fileName);
-                file.final = fs.existsSync(target) && fs.statSync(target).isDirectory() ? path.join(target, fileName) : target;
-                file.part = `${file.final}.part`;
-                out = fs.createWriteStream(file.part);
-                out.on('error', (err) => pass.destroy(err));
-                pass.pipe(out);
+                const target = outputTarget(v.out, fileName);
+                file.final = target.path;
+                if (target.kind === 'stdout') {
+                  // Standard output is the process's own: written, never ended.
+                  process.stdout.on('error', (err: Error) => pass.destroy(err));
+                  pass.pipe(process.stdout, { end: false });
+                } else {
+                  if (target.kind === 'rename') file.part = `${target.path}.part`;
+                  const stream = fs.createWriteStream(file.part ?? target.path);
+                  out = stream;
+                  stream.on('error', (err) => pass.destroy(err));
+                  pass.pipe(stream);
+                }
                 progress.start(total);
               },
               onProgress: (done, total) => progress.update(done, total),
@@ -192,17 +226,20 @@ void withApp(
           ).then(async (r) => {
             // pass has ended; wait until the file is on disk before calling it done.
             const written = out;
-            if (written && !written.writableFinished) await new Promise<void>((ok, fail) => written.once('finish', ok).once('error', fail));
+            if (toStdout) await new Promise<void>((ok) => process.stdout.write('', () => ok()));
+            else if (written && !written.writableFinished) await new Promise<void>((ok, fail) => written.once('finish', ok).once('error', fail));
             resolve(r);
           }, reject);
         });
       } finally {
         progress.stop();
       }
-      if (!file.part) throw new Error('the export produced no file');
-      fs.renameSync(file.part, file.final);
-      file.part = null;
-      process.stdout.write(
+      if (!file.final) throw new Error('the export produced no file');
+      if (file.part) {
+        fs.renameSync(file.part, file.final);
+        file.part = null;
+      }
+      (toStdout ? process.stderr : process.stdout).write(
         [`export id: ${result.exportId}`, `sha256:    ${result.sha256}`, `rows:      ${result.rowCount}`, `bytes:     ${result.bytes}`, `file:      ${file.final}`, `seconds:   ${((performance.now() - started) / 1000).toFixed(2)}`].join('\n') + '\n',
       );
       return 0;

@@ -20,10 +20,14 @@ interface OutboxRow {
  */
 export async function relayOutbox(db: DataSource, batch = RELAY_BATCH): Promise<number> {
   return db.transaction(async (tx) => {
+    // The batch is chosen and locked once (a MATERIALIZED CTE): as `id IN (SELECT … LIMIT … SKIP
+    // LOCKED)` PostgreSQL may scan the subquery again for every outbox row, each scan skipping the
+    // rows already deleted and taking the next ones, and delete far more than the batch.
     // TypeORM answers a DELETE with [rows, affected].
     const [rows]: [OutboxRow[], number] = await tx.query(
-      `DELETE FROM job_outbox WHERE id IN (SELECT id FROM job_outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
-       RETURNING id, task AS identifier, payload, run_at, job_key, max_attempts`,
+      `WITH batch AS MATERIALIZED (SELECT id FROM job_outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+       DELETE FROM job_outbox o USING batch WHERE o.id = batch.id
+       RETURNING o.id, o.task AS identifier, o.payload, o.run_at, o.job_key, o.max_attempts`,
       [batch],
     );
     if (!rows.length) return 0;

@@ -3,11 +3,13 @@ import type { AppContext } from '../context';
 import { type AuditActor, recordAudit } from '../audit';
 import { appendCountDeltas } from '../letters/counts.service';
 import type { InvalidationCategory } from '../signatures';
+import type { HeldReason } from '../abuse';
 
 /**
  * The held queue for thousands: signatures held by abuse control, grouped so that an organiser
  * decides on a whole botnet (or a whole university behind one address) at once, and a release
- * rule that lets confirmed signatures with a solved challenge through by themselves.
+ * rule that lets a few confirmed signatures with a solved challenge through by themselves (only
+ * for reasons a person would release unseen, capped per network and per mail domain).
  *
  * It lives with the organisers' moderation (not in abuse/) because it decides on signatures with
  * the signatures' categories and counting rule and is an organiser's action: abuse/ sits below
@@ -235,34 +237,78 @@ export async function setAutoRelease(ctx: AppContext, letterId: string, actor: A
 export const AUTO_RELEASE_BATCH = 5000;
 
 /**
- * Applies every letter's release rule once: a held signature that is confirmed, came with a solved
- * challenge, was confirmed at least the rule's minutes ago and that no organiser chose to keep held
- * is released, with one count delta per letter and country and one audit event per letter (the
- * platform acts: no actor). Rows another worker is releasing are skipped, not waited for.
- * Returns how many it released.
+ * The held reasons an organiser would release without looking, and so the only ones the rule
+ * releases: a busy network (an office, a university behind one address) and one address signing
+ * several letters quickly. Never a disposable address, a burst or a crowd at one mail domain (a
+ * bot's own domain makes confirmable addresses without end) or a missing challenge.
+ */
+export const AUTO_RELEASABLE_REASONS = ['burst-ip', 'sustained-ip', 'burst-email', 'sustained-email'] as const satisfies readonly HeldReason[];
+
+/** One run of the rule at a time, across processes: its caps count what the runs before it released. */
+const AUTO_RELEASE_LOCK = `hashtext('undersigned.held-auto-release')`;
+
+/**
+ * Applies every letter's release rule once: a held signature is released when its reason is one
+ * of AUTO_RELEASABLE_REASONS, it is confirmed, it came with a challenge solved while challenge
+ * mode was on, it was confirmed at least the rule's minutes ago and no organiser chose to keep it
+ * held; and only while the rule released fewer than AUTO_RELEASE_PER_NETWORK_PER_HOUR of the
+ * letter's signatures from its network and fewer than AUTO_RELEASE_PER_DOMAIN_PER_HOUR at its mail
+ * domain over the last hour (the earliest confirmed go first). One count delta per letter and
+ * country and one audit event per letter (the platform acts: no actor). Runs take turns (an
+ * advisory lock: a run that finds another under way does nothing); rows an organiser is deciding
+ * on are skipped, not waited for. Returns how many it released.
  */
 export async function applyAutoRelease(ctx: AppContext): Promise<number> {
-  const released = await ctx.db.transaction(async (tx) => {
-    const rows: Array<{ letter_id: string; n: string; minutes: number }> = await tx.query(
-      `WITH target AS (
-         SELECT s.id, s.letter_id, s.country, r.minutes FROM signatures s
-           JOIN held_release_rules r ON r.letter_id = s.letter_id
-          WHERE s.held_reason IS NOT NULL AND s.status = 'confirmed' AND s.challenge_solved
+  const eligible = `s.held_reason = ANY($1::text[]) AND s.status = 'confirmed' AND s.challenge_solved AND s.challenge_mode
             AND s.confirmed_at <= now() - make_interval(mins => r.minutes)
-            AND NOT EXISTS (SELECT 1 FROM held_objections o WHERE o.signature_id = s.id)
-          ORDER BY s.confirmed_at
-          LIMIT ${AUTO_RELEASE_BATCH}
+            AND NOT EXISTS (SELECT 1 FROM held_objections o WHERE o.signature_id = s.id)`;
+  const released = await ctx.db.transaction(async (tx) => {
+    const [lock] = await tx.query<Array<{ ok: boolean }>>(`SELECT pg_try_advisory_xact_lock(${AUTO_RELEASE_LOCK}) AS ok`);
+    if (!lock?.ok) return [];
+    // The caps rank every candidate (a viral day's queue: 100,000 rows) by network and by domain:
+    // sorted in memory, not on disk.
+    await tx.query(`SET LOCAL work_mem = '64MB'`);
+    const rows: Array<{ letter_id: string; n: string; minutes: number }> = await tx.query(
+      `WITH candidate AS MATERIALIZED (
+         SELECT s.id, s.letter_id, s.origin_hash, nullif(split_part(s.email_normalised, '@', 2), '') AS domain, s.confirmed_at
+           FROM signatures s JOIN held_release_rules r ON r.letter_id = s.letter_id
+          WHERE ${eligible}
+       ),
+       recent AS MATERIALIZED (
+         SELECT s.letter_id, coalesce(s.origin_hash, '') AS network, nullif(split_part(s.email_normalised, '@', 2), '') AS domain
+           FROM signatures s
+          WHERE s.released_by_rule AND s.released_at > now() - interval '1 hour'
+            AND s.letter_id IN (SELECT DISTINCT letter_id FROM candidate)
+       ),
+       by_network AS (SELECT letter_id, network, count(*) AS n FROM recent GROUP BY 1, 2),
+       by_domain AS (SELECT letter_id, coalesce(domain, '') AS domain, count(*) AS n FROM recent GROUP BY 1, 2),
+       ranked AS (
+         SELECT c.id, c.confirmed_at,
+                row_number() OVER (PARTITION BY c.letter_id, c.origin_hash ORDER BY c.confirmed_at, c.id) + coalesce(bn.n, 0) AS nth_network,
+                row_number() OVER (PARTITION BY c.letter_id, c.domain ORDER BY c.confirmed_at, c.id) + coalesce(bd.n, 0) AS nth_domain
+           FROM candidate c
+           LEFT JOIN by_network bn ON bn.letter_id = c.letter_id AND bn.network = coalesce(c.origin_hash, '')
+           LEFT JOIN by_domain bd ON bd.letter_id = c.letter_id AND bd.domain = coalesce(c.domain, '')
+       ),
+       chosen AS MATERIALIZED (
+         SELECT id FROM ranked WHERE nth_network <= $2 AND nth_domain <= $3 ORDER BY confirmed_at, id LIMIT ${AUTO_RELEASE_BATCH}
+       ),
+       target AS MATERIALIZED (
+         SELECT s.id, s.letter_id, s.country, r.minutes
+           FROM signatures s JOIN held_release_rules r ON r.letter_id = s.letter_id JOIN chosen ON chosen.id = s.id
+          WHERE ${eligible}
           FOR UPDATE OF s SKIP LOCKED
        ),
        changed AS (
-         UPDATE signatures s SET held_reason = NULL, released_at = now()
-           FROM target WHERE s.id = target.id AND s.held_reason IS NOT NULL
+         UPDATE signatures s SET held_reason = NULL, released_at = now(), released_by_rule = true
+           FROM target WHERE s.id = target.id
          RETURNING target.letter_id, target.country, target.minutes
        ),
        deltas AS (
          ${appendCountDeltas(`SELECT letter_id, country, count(*)::int FROM changed GROUP BY letter_id, country`)}
        )
        SELECT letter_id, count(*) AS n, min(minutes) AS minutes FROM changed GROUP BY letter_id`,
+      [AUTO_RELEASABLE_REASONS, ctx.config.AUTO_RELEASE_PER_NETWORK_PER_HOUR, ctx.config.AUTO_RELEASE_PER_DOMAIN_PER_HOUR],
     );
     for (const r of rows) {
       await recordAudit(tx, { letterId: r.letter_id, actor: null, kind: 'abuse.auto-released', detail: { count: Number(r.n), minutes: r.minutes } });

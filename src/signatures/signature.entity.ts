@@ -102,6 +102,14 @@ export class Signature {
   @Column({ name: 'challenge_solved', type: 'boolean', default: false })
   challengeSolved: boolean;
 
+  /** Challenge mode was on when the signature (and its solution) was checked: only then does a solution count for the release rule. */
+  @Column({ name: 'challenge_mode', type: 'boolean', default: false })
+  challengeMode: boolean;
+
+  /** Released by the held queue's release rule (not by an organiser); its caps count these. */
+  @Column({ name: 'released_by_rule', type: 'boolean', default: false })
+  releasedByRule: boolean;
+
   /** When the confirmation email bounced (status `bounced`); retention deletes the row after PENDING_RETENTION_DAYS. */
   @Column({ name: 'bounced_at', type: 'timestamptz', nullable: true })
   bouncedAt: Date | null;

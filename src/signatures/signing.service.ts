@@ -115,15 +115,15 @@ async function insertPending(
   ctx: AppContext,
   letterId: string,
   form: SignForm,
-  extra: { normalised: string; language: Language; originHash: string; heldReason: HeldReason | null; suppressionKey: string; text: SignedText; challengeSolved: boolean },
+  extra: { normalised: string; language: Language; originHash: string; heldReason: HeldReason | null; suppressionKey: string; text: SignedText; challengeSolved: boolean; challengeMode: boolean },
   counters: CounterBatch | null,
 ): Promise<{ id: string | null; heldReason: string | null; open: boolean; suppressed: boolean; counted: Array<{ key: string; points: number; expire: string }> }> {
   const limits = counters
     ? `lim AS (
-       ${consumeCountersSql('$20', '$21', '$22')}
+       ${consumeCountersSql('$21', '$22', '$23')}
      ), checks AS (
        SELECT c.name, c.n, l.points > c.allowed AS over
-         FROM unnest($23::varchar[], $24::int[], $25::text[]) WITH ORDINALITY AS c(key, allowed, name, n) JOIN lim l ON l.key = c.key
+         FROM unnest($24::varchar[], $25::int[], $26::text[]) WITH ORDINALITY AS c(key, allowed, name, n) JOIN lim l ON l.key = c.key
      ), verdict AS (
        SELECT coalesce(bool_or(over) FILTER (WHERE name IN ('flood', 'sign-email')), false) AS refused,
               (SELECT name FROM checks WHERE over AND name NOT IN ('flood', 'sign-email') ORDER BY n LIMIT 1) AS tripped
@@ -139,8 +139,8 @@ async function insertPending(
        SELECT 1 FROM signing_suppressions WHERE letter_id = $1 AND email_hash = $16 AND expires_at > now()
      ), ins AS (
        INSERT INTO signatures (letter_id, full_name, email, email_normalised, country, city, organisation, signed_as,
-                               visibility, wants_updates, language, origin_hash, held_reason, challenge_solved, last_emailed_at, text_language, text_version)
-       SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, ${counters ? 'coalesce($13, (SELECT tripped FROM verdict))' : '$13'}, $19, now(), $17, $18 FROM letter
+                               visibility, wants_updates, language, origin_hash, held_reason, challenge_solved, challenge_mode, last_emailed_at, text_language, text_version)
+       SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, ${counters ? 'coalesce($13, (SELECT tripped FROM verdict))' : '$13'}, $19, $20, now(), $17, $18 FROM letter
         WHERE NOT EXISTS (SELECT 1 FROM suppressed)${counters ? ' AND NOT (SELECT refused FROM verdict)' : ''}
        ON CONFLICT (letter_id, email_normalised) DO NOTHING
        RETURNING id, held_reason
@@ -172,6 +172,7 @@ async function insertPending(
       extra.text.language,
       extra.text.version,
       extra.challengeSolved,
+      extra.challengeMode,
       ...(counters
         ? [counters.keys, counters.expires, counters.now, counters.checks.map((c) => c.key), counters.checks.map((c) => c.points), counters.checks.map((c) => c.name)]
         : []),
@@ -226,7 +227,7 @@ export async function signLetter(
   let results: LimitResult[];
   if (batch) {
     // Counters and signature together; a disposable address is held whatever the counters say.
-    inserted = await insertPending(ctx, letter.id, form, { ...pending, challengeSolved, heldReason: challengeHold ?? holdReason(normalised, [], []) }, batch);
+    inserted = await insertPending(ctx, letter.id, form, { ...pending, challengeSolved, challengeMode: challenged, heldReason: challengeHold ?? holdReason(normalised, [], []) }, batch);
     results = counterResults(batch, inserted.counted);
   } else {
     results = await ctx.limits.consume(checks);
@@ -239,7 +240,7 @@ export async function signLetter(
     return;
   }
   const heldReason = holdReason(normalised, soft, softResults);
-  inserted ??= await insertPending(ctx, letter.id, form, { ...pending, challengeSolved, heldReason: challengeHold ?? heldReason }, null);
+  inserted ??= await insertPending(ctx, letter.id, form, { ...pending, challengeSolved, challengeMode: challenged, heldReason: challengeHold ?? heldReason }, null);
   // Held by abuse control: in the batch the statement decided, from the counters it consumed.
   const held = inserted.heldReason;
   if (!inserted.open) throw new LetterNotOpen();

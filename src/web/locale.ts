@@ -5,13 +5,20 @@ import { localPath } from './local-path';
 
 export const LANG_COOKIE = 'lang';
 
-/** ?lang= (remembered in a cookie), else the cookie, else Accept-Language, else English. */
-export function locale(req: Request, res: Response, next: NextFunction): void {
+/**
+ * The locale middleware: ?lang= (remembered in a cookie), else the cookie, else Accept-Language,
+ * else English. In production the cookie is Secure, like every other cookie of the site.
+ */
+export function localeFor(opts: { secureCookie: boolean }): (req: Request, res: Response, next: NextFunction) => void {
+  return (req, res, next) => locale(req, res, next, opts.secureCookie);
+}
+
+function locale(req: Request, res: Response, next: NextFunction, secureCookie: boolean): void {
   const q = typeof req.query.lang === 'string' ? req.query.lang : undefined;
   let lang: Language = 'en';
   if (isLanguage(q)) {
     lang = q;
-    res.cookie(LANG_COOKIE, q, { sameSite: 'lax', httpOnly: true, maxAge: 365 * 86400_000, path: '/' });
+    res.cookie(LANG_COOKIE, q, { sameSite: 'lax', httpOnly: true, secure: secureCookie, maxAge: 365 * 86400_000, path: '/' });
   } else if (isLanguage(req.cookies?.[LANG_COOKIE])) {
     lang = req.cookies[LANG_COOKIE];
   } else {

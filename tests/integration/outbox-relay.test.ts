@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { createDataSource } from '../../src/data-source';
 import { relayOutbox } from '../../src/mail/outbox-relay';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
@@ -51,6 +52,36 @@ test('three relays at once move every outbox row into the queue exactly once, th
   const keyed = jobs.filter((j) => j.key === 'relay-key');
   expect(keyed).toHaveLength(1);
   expect(keyed[0].payload.n).toBe(1203);
+});
+
+/**
+ * A connection whose planner may not hash, merge, sort or materialise: it picks the plans
+ * PostgreSQL may also pick by itself (a small or stale table's statistics), where a subquery is
+ * scanned again for every row of the outer table.
+ */
+async function nestedLoopsOnly() {
+  const url = new URL(process.env.TEST_DB_URL!);
+  url.searchParams.set('options', ['enable_hashjoin', 'enable_mergejoin', 'enable_material', 'enable_hashagg', 'enable_sort'].map((s) => `-c ${s}=off`).join(' '));
+  const db = createDataSource(url.toString(), { poolSize: 1 });
+  await db.initialize();
+  return db;
+}
+
+test('a relay moves at most its batch whatever plan PostgreSQL picks: the batch is chosen and locked once', async () => {
+  const batch = 100;
+  const rows = 12 * batch;
+  await t.db.query(`INSERT INTO job_outbox (task, payload) SELECT $1, json_build_object('n', g) FROM generate_series(1, $2::int) g`, [task, rows]);
+  const planned = await nestedLoopsOnly();
+  try {
+    // Other test files may have left rows of their own (older: they go first); only the bound is counted.
+    const before: Array<{ n: number }> = await t.db.query(`SELECT count(*)::int AS n FROM job_outbox`);
+    const moved = await relayOutbox(planned, batch);
+    const after: Array<{ n: number }> = await t.db.query(`SELECT count(*)::int AS n FROM job_outbox`);
+    expect(moved).toBe(batch);
+    expect(before[0].n - after[0].n).toBe(batch);
+  } finally {
+    await planned.destroy();
+  }
 });
 
 test('a relay that fails half-way leaves the outbox as it was', async () => {

@@ -31,7 +31,17 @@ async function ownLetter(role: 'owner' | 'editor' = 'owner'): Promise<{ b: Brows
 async function heldRows(
   letterId: string,
   n: number,
-  o: { reason?: string; status?: 'pending' | 'confirmed'; domain?: string; origin?: string; countries?: string[]; createdAt?: Date; solved?: boolean } = {},
+  o: {
+    reason?: string;
+    status?: 'pending' | 'confirmed';
+    domain?: string;
+    origin?: string;
+    countries?: string[];
+    createdAt?: Date;
+    solved?: boolean;
+    /** Challenge mode was on when the signature was taken (by default: when it came solved). */
+    challengeMode?: boolean;
+  } = {},
 ): Promise<void> {
   const countries = o.countries ?? ['UA'];
   const domain = o.domain ?? `bulk-${Math.random().toString(36).slice(2, 8)}.test`;
@@ -39,11 +49,23 @@ async function heldRows(
   const tag = Math.random().toString(36).slice(2, 8);
   await t.db.query(
     `INSERT INTO signatures (letter_id, full_name, email, email_normalised, country, visibility, language, status, origin_hash,
-                             held_reason, created_at, confirmed_at, challenge_solved)
+                             held_reason, created_at, confirmed_at, challenge_solved, challenge_mode)
      SELECT $1, 'Bot ' || i, $10 || i || '@' || $3, $10 || i || '@' || $3, ($4::text[])[1 + (i % cardinality($4::text[]))], 'private', 'en', $5::text,
-            $6, $7, $8::timestamptz, CASE WHEN $5::text = 'confirmed' THEN $8::timestamptz END, $9
+            $6, $7, $8::timestamptz, CASE WHEN $5::text = 'confirmed' THEN $8::timestamptz END, $9, $11
        FROM generate_series(1, $2) AS i`,
-    [letterId, n, domain, countries, status, o.origin ?? 'a'.repeat(32), o.reason ?? 'burst-ip', o.createdAt ?? new Date(), o.solved ?? false, `b${tag}-`],
+    [
+      letterId,
+      n,
+      domain,
+      countries,
+      status,
+      o.origin ?? 'a'.repeat(32),
+      o.reason ?? 'burst-ip',
+      o.createdAt ?? new Date(),
+      o.solved ?? false,
+      `b${tag}-`,
+      o.challengeMode ?? o.solved ?? false,
+    ],
   );
 }
 
@@ -323,6 +345,73 @@ describe('the automatic release rule', () => {
     await run();
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
     expect(await auditOf(letter.id, 'abuse.auto-released')).toHaveLength(1);
+  });
+
+  /** A letter whose rule (one minute) is on, and a chore run after every candidate's minute has passed. */
+  async function ruleOn(): Promise<{ letter: Letter; due: () => Promise<void> }> {
+    const { b, letter, held } = await ownLetter();
+    expect((await postForm(b, held, `${held}/auto-release`, { enabled: 'on', minutes: '1' })).status).toBe(303);
+    return {
+      letter,
+      due: async () => {
+        await t.db.query(`UPDATE signatures SET confirmed_at = now() - interval '2 minutes' WHERE letter_id = $1 AND status = 'confirmed'`, [letter.id]);
+      },
+    };
+  }
+
+  async function releasedBy(letterId: string, column: 'origin_hash' | 'domain'): Promise<Record<string, number>> {
+    const expr = column === 'domain' ? `split_part(email_normalised, '@', 2)` : column;
+    const rows = await t.db.query<Array<{ k: string; n: number }>>(
+      `SELECT ${expr} AS k, count(*)::int AS n FROM signatures WHERE letter_id = $1 AND released_at IS NOT NULL GROUP BY 1`,
+      [letterId],
+    );
+    return Object.fromEntries(rows.map((r) => [r.k, r.n]));
+  }
+
+  test('releases only holds a person would release unseen: never a disposable address, a burst at one domain or a missing challenge', async () => {
+    const { letter, due } = await ruleOn();
+    const reasons = ['burst-ip', 'sustained-ip', 'burst-email', 'sustained-email', 'burst-domain', 'sustained-domain', 'disposable-domain', 'challenge-missing'];
+    for (const [i, reason] of reasons.entries()) {
+      await heldRows(letter.id, 1, { reason, solved: true, origin: String(i).repeat(32), domain: `${reason}.test` });
+    }
+    await due();
+    await releaseChore()();
+    expect(await heldDomains(letter.id)).toEqual(['burst-domain.test', 'challenge-missing.test', 'disposable-domain.test', 'sustained-domain.test']);
+    expect(await verifiedCount(t.db, letter.id)).toBe(4);
+  });
+
+  test('a solution counts only when challenge mode was on as it was checked', async () => {
+    const { letter, due } = await ruleOn();
+    await heldRows(letter.id, 1, { solved: true, challengeMode: false, domain: 'mode-off.test' });
+    await heldRows(letter.id, 1, { solved: true, challengeMode: true, domain: 'mode-on.test', origin: 'b'.repeat(32) });
+    await due();
+    await releaseChore()();
+    expect(await heldDomains(letter.id)).toEqual(['mode-off.test']);
+  });
+
+  test('releases at most the per-network and per-domain caps in an hour; the rest wait for the next hour or an organiser', async () => {
+    const { letter, due } = await ruleOn();
+    const perNetwork = t.ctx.config.AUTO_RELEASE_PER_NETWORK_PER_HOUR;
+    const perDomain = t.ctx.config.AUTO_RELEASE_PER_DOMAIN_PER_HOUR;
+    const network = 'c'.repeat(32);
+    // One network, each signer at a domain of their own; one domain, each signer on a network of their own.
+    for (let i = 0; i < perNetwork + 3; i += 1) await heldRows(letter.id, 1, { solved: true, origin: network, domain: `own-${i}.test` });
+    for (let i = 0; i < perDomain + 2; i += 1) await heldRows(letter.id, 1, { solved: true, origin: `d${String(i).padStart(31, '0')}`, domain: 'shared.test' });
+    await due();
+
+    // Two workers at once release no more than one would.
+    await Promise.all([releaseChore()(), releaseChore()()]);
+    expect((await releasedBy(letter.id, 'origin_hash'))[network]).toBe(perNetwork);
+    expect((await releasedBy(letter.id, 'domain'))['shared.test']).toBe(perDomain);
+    expect(await verifiedCount(t.db, letter.id)).toBe(perNetwork + perDomain);
+    await releaseChore()();
+    expect(await verifiedCount(t.db, letter.id)).toBe(perNetwork + perDomain);
+
+    // An hour later the rest go.
+    await t.db.query(`UPDATE signatures SET released_at = released_at - interval '61 minutes' WHERE letter_id = $1 AND released_at IS NOT NULL`, [letter.id]);
+    await releaseChore()();
+    expect(await heldCount(letter.id)).toBe(0);
+    expect(await verifiedCount(t.db, letter.id)).toBe(perNetwork + 3 + perDomain + 2);
   });
 
   test('a letter without the rule, or with it turned off, keeps its held signatures', async () => {

@@ -109,9 +109,18 @@ describe('security headers', () => {
     expect(prod).not.toMatch(/; Domain=/i);
   });
 
-  test('the language cookie is HttpOnly and SameSite=Lax too', async () => {
+  test('the language cookie is HttpOnly and SameSite=Lax too; in production also Secure', async () => {
     const lang = cookie(await request(t.app).get('/?lang=fr'), 'lang');
     expect(lang).toMatch(/; HttpOnly/i);
     expect(lang).toMatch(/; SameSite=Lax/i);
+    expect(lang).not.toMatch(/; Secure/i);
+
+    const letter = await aLetter(t.db);
+    for (const path of ['/?lang=fr', `/letters/${letter.slug}.json?lang=uk`]) {
+      const prod = cookie(await request(productionApp()).get(path), 'lang');
+      expect([path, prod]).toEqual([path, expect.stringMatching(/; Secure/i)]);
+      expect(prod).toMatch(/; HttpOnly/i);
+      expect(prod).toMatch(/; SameSite=Lax/i);
+    }
   });
 });

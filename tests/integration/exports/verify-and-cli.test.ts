@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -218,6 +218,59 @@ describe('npm run export', () => {
       expect(await t.db.getRepository(ExportAudit).findOneByOrFail({ id: exportId })).toMatchObject({ organiserId: zoe.id });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('writes into a named pipe without replacing it: the pipe is still a pipe and its reader got the file', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'undersigned-export-'));
+    const fifo = path.join(dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    // The reader is a process of its own: a blocked open() never holds this one.
+    const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const chunks: Buffer[] = [];
+    reader.stdout.on('data', (c: Buffer) => chunks.push(c));
+    const readerDone = new Promise<number | null>((resolve) => reader.on('close', resolve));
+    try {
+      const { stdout } = await run(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/cli/export.ts', letter.slug, '--format', 'csv', '--out', fifo], {
+        cwd: ROOT,
+        env: cliEnv(),
+        timeout: 60_000,
+      });
+      const digest = /sha256:\s+([0-9a-f]{64})/.exec(stdout)?.[1];
+      expect(fs.lstatSync(fifo).isFIFO()).toBe(true);
+      expect(fs.readdirSync(dir)).toEqual(['pipe']);
+      // A reader still waiting means the pipe was never written: it is stopped rather than waited for.
+      const finished = await Promise.race([readerDone.then(() => true), new Promise<boolean>((ok) => setTimeout(() => ok(false), 5_000))]);
+      expect(finished).toBe(true);
+      const bytes = Buffer.concat(chunks);
+      expect(bytes.toString('utf8')).toContain('Айгерім Қасымқызы');
+      expect(sha256(bytes)).toBe(digest);
+    } finally {
+      if (reader.exitCode === null) reader.kill();
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  test('--out - writes the file to standard output, and the export id and digest to standard error', async () => {
+    const stray = [path.join(ROOT, '-'), path.join(ROOT, '-.part')].filter((f) => !fs.existsSync(f));
+    const { stdout, stderr } = await run(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/cli/export.ts', letter.slug, '--format', 'json', '--out', '-'], {
+      cwd: ROOT,
+      env: cliEnv(),
+      timeout: 60_000,
+      encoding: 'buffer',
+    });
+    const summary = stderr.toString('utf8');
+    const exportId = /export id: ([0-9a-f-]{36})/.exec(summary)?.[1];
+    const digest = /sha256:\s+([0-9a-f]{64})/.exec(summary)?.[1];
+    expect(exportId).toBeDefined();
+    expect(sha256(stdout)).toBe(digest);
+    expect(await t.db.getRepository(ExportAudit).findOneByOrFail({ id: exportId })).toMatchObject({ sha256: digest, bytes: String(stdout.length) });
+    try {
+      expect(fs.existsSync(path.join(ROOT, '-'))).toBe(false);
+      expect(fs.existsSync(path.join(ROOT, '-.part'))).toBe(false);
+    } finally {
+      // A file named "-" is not left behind in the project whatever happened.
+      for (const f of stray) fs.rmSync(f, { force: true });
     }
   });
 

@@ -111,7 +111,7 @@ export async function removeRole(
     const heir = opts.handOver && actor.id !== organiserId && team.some((m) => m.organiser_id === actor.id && m.role === 'owner') ? actor.id : '';
     await actAs(tx, actor, heir);
     await tx.delete(LetterOrganiser, { letterId, organiserId });
-    await recordAudit(tx, { letterId, actor, kind: 'organisers.member-removed', detail: { organiserId, role: member.role, member: member.name, handedOver: !!heir } });
+    await recordAudit(tx, { letterId, actor, kind: 'organisers.member-removed', detail: { organiserId, role: member.role, member: member.name, ...(heir ? { handedOver: true } : {}) } });
     return 'removed';
   });
 }

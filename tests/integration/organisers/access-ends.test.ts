@@ -1,5 +1,9 @@
+import { execFile } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { formatterFactory, HtmlValidate, StaticConfigLoader, type ConfigData } from 'html-validate';
 import request from 'supertest';
 import { Letter } from '../../../src/letters/letter.entity';
 import type { Organiser } from '../../../src/organisers/organiser.entity';
@@ -36,6 +40,14 @@ afterAll(async () => {
   await new Promise((resolve) => receiver.close(resolve));
   await t.close();
 });
+
+/** The pages pass html-validate, as tests/pages checks the others. */
+async function expectValidHtml(name: string, html: string): Promise<void> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const config = require(path.resolve(__dirname, '../../../.htmlvalidate.cjs')) as ConfigData;
+  const report = await new HtmlValidate(new StaticConfigLoader(config)).validateString(html, `${name}.html`);
+  expect(report.valid ? '' : formatterFactory('stylish')(report.results)).toBe('');
+}
 
 const receiverUrl = (path: string) => `http://127.0.0.1:${(receiver.address() as AddressInfo).port}${path}`;
 
@@ -104,6 +116,7 @@ describe('removing an owner', () => {
     expect(asked.text).toContain('Jean Ministre');
     expect(asked.text).toContain(receiverUrl(h.hookPath));
     expect(asked.text).toContain('name="handOver"');
+    await expectValidHtml('remove-member', asked.text);
     // Nothing has changed yet.
     const [still] = await t.db.query(`SELECT 1 FROM letter_organisers WHERE letter_id = $1 AND organiser_id = $2`, [h.letter.id, h.member.id]);
     expect(still).toBeDefined();
@@ -192,6 +205,23 @@ describe('removing an owner', () => {
     await request(t.app).get(h.linkPath).expect(404);
   });
 
+  test('npm run organiser: making an owner an editor says what it revoked, and revokes it', async () => {
+    const h = await aSecondOwnerWithAccess();
+    const root = path.resolve(__dirname, '../../..');
+    const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: process.env.TEST_DB_URL, LOG_LEVEL: 'silent' };
+    const { stdout } = await promisify(execFile)(path.join(root, 'node_modules/.bin/tsx'), ['src/cli/organiser.ts', 'grant', h.member.email, h.letter.slug, 'editor'], {
+      cwd: root,
+      env,
+      timeout: 60_000,
+    });
+    expect(stdout).toContain(`${h.member.email} is now editor of ${h.letter.slug}`);
+    expect(stdout).toContain('revoked API token: Delivery CRM');
+    expect(stdout).toContain('revoked recipient link: Jean Ministre, Minister (2031-01-01)');
+    expect(stdout).toContain(`revoked webhook: ${receiverUrl(h.hookPath)}`);
+    await request(t.app).get(`/api/v1/letters/${h.letter.slug}`).set('Authorization', `Bearer ${h.token}`).expect(401);
+    await request(t.app).get(h.linkPath).expect(404);
+  }, 90_000);
+
   test('removing an owner who handed nothing out needs no confirmation page', async () => {
     const letter = await aLetterOf(t.db, acting, 'owner');
     const other = await anOrganiser(t.db);
@@ -212,6 +242,8 @@ describe('who created what', () => {
     expect(links.text).toContain('Nadia Named');
     const hooks = await actingBrowser.agent.get(`/organise/letters/${h.letter.slug}/api/webhooks`).expect(200);
     expect(hooks.text).toContain('Nadia Named');
+    await expectValidHtml('recipient-links', links.text);
+    await expectValidHtml('webhooks', hooks.text);
 
     await t.db.query(`UPDATE organisers SET name = '' WHERE id = $1`, [h.member.id]);
     for (const page of ['api', 'recipients', 'api/webhooks']) {
@@ -241,6 +273,7 @@ describe('API token expiry', () => {
     await request(t.app).get(`/api/v1/letters/${letter.slug}`).set('Authorization', `Bearer ${token}`).expect(200);
     const list = await actingBrowser.agent.get(page).expect(200);
     expect(list.text).toContain('Expires');
+    await expectValidHtml('api-tokens', list.text);
 
     await t.db.query(`UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE id = $1`, [row.id]);
     const refused = await request(t.app).get(`/api/v1/letters/${letter.slug}/signatures`).set('Authorization', `Bearer ${token}`).expect(401);

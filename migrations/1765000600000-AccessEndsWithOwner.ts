@@ -13,6 +13,11 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   undersigned.hand_over_to: an owner of the letter who takes the items over (they stay
  *   active, with that owner as their creator), used only if that organiser is an owner still.
  *
+ * And the other way round: a token, link or webhook is written only for a creator who is an owner of
+ * its letter at that moment. The check takes a share lock on the creator's team row, so an item
+ * being made while its creator is removed either commits first (and the removal then ends it) or
+ * waits for the removal and is refused: no item slips past a removal.
+ *
  * API tokens also get an optional expiry (`expires_at`; an expired token is refused like a
  * revoked one).
  *
@@ -101,6 +106,19 @@ export class AccessEndsWithOwner1765000600000 implements MigrationInterface {
         RETURN NULL;
       END $$`);
     await q.query(`
+      CREATE FUNCTION access_made_by_owner() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.created_by IS NULL THEN RETURN NEW; END IF;
+        PERFORM 1 FROM letter_organisers WHERE letter_id = NEW.letter_id AND organiser_id = NEW.created_by AND role = 'owner' FOR SHARE;
+        IF NOT FOUND THEN
+          RAISE EXCEPTION '% may be created only by an owner of its letter', TG_TABLE_NAME USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        RETURN NEW;
+      END $$`);
+    for (const table of ['api_tokens', 'recipient_links', 'webhook_endpoints']) {
+      await q.query(`CREATE TRIGGER ${table}_made_by_owner BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION access_made_by_owner()`);
+    }
+    await q.query(`
       CREATE TRIGGER access_ends_member_removed AFTER DELETE ON letter_organisers
       FOR EACH ROW EXECUTE FUNCTION access_ends_with_owner()`);
     await q.query(`
@@ -121,6 +139,8 @@ export class AccessEndsWithOwner1765000600000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TRIGGER IF EXISTS access_ends_owner_lowered ON letter_organisers`);
     await q.query(`DROP TRIGGER IF EXISTS access_ends_member_removed ON letter_organisers`);
+    for (const table of ['api_tokens', 'recipient_links', 'webhook_endpoints']) await q.query(`DROP TRIGGER IF EXISTS ${table}_made_by_owner ON ${table}`);
+    await q.query(`DROP FUNCTION IF EXISTS access_made_by_owner()`);
     await q.query(`DROP FUNCTION IF EXISTS access_ends_with_owner()`);
     await q.query(`DROP FUNCTION IF EXISTS end_access_of_member(uuid, uuid, uuid, uuid, text)`);
     await q.query(`DROP FUNCTION IF EXISTS webhook_url_origin(text)`);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { formatterFactory, HtmlValidate, StaticConfigLoader, type ConfigData } from 'html-validate';
 import request from 'supertest';
+import { AccessEndsWithOwner1765000600000 } from '../../../migrations/1765000600000-AccessEndsWithOwner';
 import { Letter } from '../../../src/letters/letter.entity';
 import type { Organiser } from '../../../src/organisers/organiser.entity';
 import { grantRole } from '../../../src/organisers/organisers.service';
@@ -229,6 +230,52 @@ describe('removing an owner', () => {
     const edit = `/organise/letters/${letter.slug}/edit`;
     const done = await postForm(actingBrowser, edit, `/organise/letters/${letter.slug}/team/remove`, { organiserId: other.id });
     expect(done.status).toBe(303);
+  });
+});
+
+describe('the database keeps access with owners', () => {
+  test('a token, link or webhook is written only for a creator who is an owner of the letter', async () => {
+    const letter = await aLetterOf(t.db, acting, 'owner');
+    const editor = await anOrganiser(t.db);
+    await grantRole(t.db, editor.email, letter.slug, 'editor');
+    await expect(
+      t.db.query(`INSERT INTO api_tokens (letter_id, name, token_hash, created_by) VALUES ($1, 'x', repeat('a', 64), $2)`, [letter.id, editor.id]),
+    ).rejects.toThrow(/only by an owner/);
+    await expect(
+      t.db.query(`INSERT INTO recipient_links (letter_id, token_hash, name, created_by, expires_at) VALUES ($1, repeat('b', 64), 'x', $2, now() + interval '1 day')`, [letter.id, editor.id]),
+    ).rejects.toThrow(/only by an owner/);
+    await expect(
+      t.db.query(`INSERT INTO webhook_endpoints (letter_id, url, events, secret, created_by) VALUES ($1, 'http://127.0.0.1:9/x', '{webhook.test}', 'whsec_AAAA', $2)`, [letter.id, editor.id]),
+    ).rejects.toThrow(/only by an owner/);
+  });
+
+  test('the migration revokes what owners removed before it left behind, each in the trail', async () => {
+    const h = await aSecondOwnerWithAccess('Former Owner');
+    const runner = t.db.createQueryRunner();
+    await runner.startTransaction();
+    try {
+      // As before the migration: the member is taken off the team and everything stays live.
+      const migration = new AccessEndsWithOwner1765000600000();
+      await migration.down(runner);
+      await runner.query(`DELETE FROM letter_organisers WHERE letter_id = $1 AND organiser_id = $2`, [h.letter.id, h.member.id]);
+      const [live] = await runner.query(`SELECT count(*)::int AS n FROM api_tokens WHERE letter_id = $1 AND revoked_at IS NULL`, [h.letter.id]);
+      expect(live.n).toBe(1);
+
+      await migration.up(runner);
+      const [tokens] = await runner.query(`SELECT count(*)::int AS n FROM api_tokens WHERE letter_id = $1 AND revoked_at IS NULL`, [h.letter.id]);
+      const [links] = await runner.query(`SELECT count(*)::int AS n FROM recipient_links WHERE letter_id = $1 AND revoked_at IS NULL`, [h.letter.id]);
+      const [hooks] = await runner.query(`SELECT count(*)::int AS n FROM webhook_endpoints WHERE letter_id = $1`, [h.letter.id]);
+      expect([tokens.n, links.n, hooks.n]).toEqual([0, 0, 0]);
+      const trail = await runner.query(`SELECT kind, actor_id, detail->>'member' AS member FROM audit_events WHERE letter_id = $1 AND kind LIKE '%-creator' ORDER BY kind`, [h.letter.id]);
+      expect(trail).toEqual([
+        { kind: 'api.token-revoked-creator', actor_id: null, member: 'Former Owner' },
+        { kind: 'recipients.link-revoked-creator', actor_id: null, member: 'Former Owner' },
+        { kind: 'webhooks.endpoint-removed-creator', actor_id: null, member: 'Former Owner' },
+      ]);
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
   });
 });
 

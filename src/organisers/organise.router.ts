@@ -16,7 +16,7 @@ import { deliverySchema, domainSchema, invalidateSchema, removeMemberSchema, rol
 import { invalidateDomain, invalidateSignature, releaseHeldSignature, setSignatureHidden } from './moderation.service';
 import { inviteToTeam, revokeInvitation, teamOf, type LetterTeam } from './invitations.service';
 import { auditActor, removeRole } from './organisers.service';
-import type { MemberAccessFn } from './member-access';
+import { type MemberAccessFn, removalPreview } from './member-access';
 import { listOrganiserLetters } from './workspace.service';
 import { signersOfCurrentText } from '../versions';
 
@@ -206,23 +206,19 @@ export function organiseRouter(ctx: AppContext, above: { deliveryPanel?: Deliver
     const me = currentOrganiser(res)!;
     const parsed = parseForm(removeMemberSchema, req.body);
     const organiserId = parsed.ok ? parsed.data.organiserId : '';
-    const members = organiserId ? (await teamOf(ctx.db, letter.id)).members : [];
-    const member = members.find((m) => m.organiserId === organiserId);
-    const lastOwner = member?.role === 'owner' && members.filter((m) => m.role === 'owner').length === 1;
+    const preview = organiserId ? await removalPreview(ctx.db, letter.id, organiserId, above.memberAccess ?? []) : null;
     let outcome: Awaited<ReturnType<typeof removeRole>> = 'not-found';
-    if (parsed.ok && member) {
+    if (parsed.ok && preview) {
       const leaving = organiserId === me.id;
-      if (!parsed.data.confirm && !lastOwner) {
-        const groups = (await Promise.all((above.memberAccess ?? []).map((f) => f(ctx.db, letter.id, organiserId)))).filter((g) => g.items.length);
-        if (groups.length) {
-          return res.render('organise/remove-member', {
-            title: req.t(leaving ? 'organisers.removeMember.leaveTitle' : 'organisers.removeMember.title', { member: member.name || member.email }),
-            slug: letter.slug,
-            member: { id: member.organiserId, label: member.name || member.email },
-            groups,
-            leaving,
-          });
-        }
+      const label = preview.member.name || preview.member.email;
+      if (!parsed.data.confirm && preview.groups.length) {
+        return res.render('organise/remove-member', {
+          title: req.t(leaving ? 'organisers.removeMember.leaveTitle' : 'organisers.removeMember.title', { member: label }),
+          slug: letter.slug,
+          member: { id: organiserId, label },
+          groups: preview.groups,
+          leaving,
+        });
       }
       outcome = await removeRole(ctx.db, letter.id, organiserId, auditActor(me), { handOver: !leaving && parsed.data.handOver === 'me' });
     }

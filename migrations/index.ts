@@ -22,6 +22,7 @@ import { CountHistory1764400200000 } from './1764400200000-CountHistory';
 import { ApiWebhooks1764400300000 } from './1764400300000-ApiWebhooks';
 import { HeldResponses1765000300000 } from './1765000300000-HeldResponses';
 import { WebhookEndpointHealth1765000500000 } from './1765000500000-WebhookEndpointHealth';
+import { AccessEndsWithOwner1765000600000 } from './1765000600000-AccessEndsWithOwner';
 import { AuditDetails1765000700000 } from './1765000700000-AuditDetails';
 import { AuditChain1765000710000 } from './1765000710000-AuditChain';
 import { AutoReleaseBounds1765000800000 } from './1765000800000-AutoReleaseBounds';
@@ -52,6 +53,7 @@ export const migrations = [
   ApiWebhooks1764400300000,
   HeldResponses1765000300000,
   WebhookEndpointHealth1765000500000,
+  AccessEndsWithOwner1765000600000,
   AuditDetails1765000700000,
   AuditChain1765000710000,
   AutoReleaseBounds1765000800000,

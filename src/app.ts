@@ -15,7 +15,7 @@ import { AppError } from './web/errors';
 import { localeFor } from './web/locale';
 import { refuseUploadBeforeReading } from './web/upload-guard';
 import { challengeRouter, floodLimit } from './abuse';
-import { apiRouter, apiTokensRouter } from './api';
+import { apiRouter, apiTokensOfMember, apiTokensRouter } from './api';
 import { exportsRouter, UploadTooLarge, VERIFY_UPLOAD_BODY_LIMIT_BYTES, verifyRouter, verifyUploadBudget, verifyUploadParser } from './exports';
 import { integrityRouter } from './integrity';
 import { letterPage } from './letter-page';
@@ -35,12 +35,12 @@ import {
   sessionMiddleware,
 } from './organisers';
 import { PAPER_UPLOAD_BODY_LIMIT_BYTES, paperRouter, paperUploadParser } from './paper';
-import { AttachmentTooLarge, privateRecipientHeaders, recipientsRouter, RESPONSE_UPLOAD_BODY_LIMIT_BYTES, responseUploadParser } from './recipients';
+import { AttachmentTooLarge, privateRecipientHeaders, recipientLinksOfMember, recipientsRouter, RESPONSE_UPLOAD_BODY_LIMIT_BYTES, responseUploadParser } from './recipients';
 import { crawlersRouter, sharingRouter } from './sharing';
 import { countsItsOwnFlood, signaturesRouter, signRouter } from './signatures';
 import { ONE_CLICK_UNSUBSCRIBE_PATH, updatesFeedSources, updatesOrganiseRouter, updatesPublicRouter } from './updates';
 import { versionsRouter } from './versions';
-import { webhooksRouter } from './webhooks';
+import { webhooksOfMember, webhooksRouter } from './webhooks';
 
 const ROOT = PROJECT_ROOT;
 
@@ -220,7 +220,8 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   app.use(invitationsRouter(ctx));
   const recipients = recipientsRouter(ctx);
   app.use(recipients.router);
-  app.use(organiseRouter(ctx, { deliveryPanel: recipients.deliveryPanel }));
+  // What a member handed out on a letter, listed for the owners before the member leaves its team.
+  app.use(organiseRouter(ctx, { deliveryPanel: recipients.deliveryPanel, memberAccess: [apiTokensOfMember, recipientLinksOfMember, webhooksOfMember] }));
   app.use(exportsRouter(ctx));
   app.use(verifyRouter(ctx));
   if (opts.devMailbox && !config.isProduction) app.use(devMailboxRouter(ctx));

@@ -75,7 +75,25 @@ export const tokenFormSchema = z.object({
     .string()
     .optional()
     .transform((v) => v === 'on'),
+  /** The last day the token works (UTC), or empty for a token that works until it is revoked. */
+  expiresOn: z
+    .string({ error: 'api.errors.dateInvalid' })
+    .optional()
+    .transform((s) => (s ?? '').trim())
+    .refine((s) => !s || isCalendarDay(s), 'api.errors.dateInvalid')
+    .refine((s) => !s || !isCalendarDay(s) || s > new Date().toISOString().slice(0, 10), 'api.errors.datePast')
+    .refine((s) => !s || !isCalendarDay(s) || new Date(`${s}T00:00:00Z`).getTime() <= Date.now() + MAX_TOKEN_DAYS * 86_400_000, 'api.errors.dateTooFar')
+    .transform((s) => s || null),
 });
+
+/** A token's expiry, when it has one, is at most this far ahead. */
+export const MAX_TOKEN_DAYS = 5 * 365;
+
+function isCalendarDay(s: string): boolean {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s)) return false;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s;
+}
 export type TokenForm = z.output<typeof tokenFormSchema>;
 
 export type ApiLetter = z.output<typeof letterSchema>;

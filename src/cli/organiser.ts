@@ -1,10 +1,41 @@
 import { parseArgs } from 'node:util';
-import { addOrganiser, grantRole, LETTER_ROLES, type LetterRole, OrganiserInputError } from '../organisers';
+import type { DataSource } from 'typeorm';
+import { apiTokensOfMember } from '../api';
+import { findLetterBySlug } from '../letters/letters.service';
+import { addOrganiser, grantRole, LETTER_ROLES, type LetterRole, type MemberAccessFn, normaliseOrganiserEmail, OrganiserInputError } from '../organisers';
+import { recipientLinksOfMember } from '../recipients';
+import { webhooksOfMember } from '../webhooks';
 import { withApp } from './bootstrap';
 
 const USAGE = `Usage:
   npm run organiser -- add <email> [--name "Full Name"]
-  npm run organiser -- grant <email> <letter-slug> owner|editor`;
+  npm run organiser -- grant <email> <letter-slug> owner|editor
+
+Making an owner an editor revokes the API tokens and recipient links they created on the
+letter and removes their webhooks (each in the letter's audit trail, by the platform).`;
+
+/** What an owner handed out on a letter, named as the owners' confirmation page names it. */
+const HANDED_OUT: Array<{ label: string; list: MemberAccessFn }> = [
+  { label: 'API token', list: apiTokensOfMember },
+  { label: 'recipient link', list: recipientLinksOfMember },
+  { label: 'webhook', list: webhooksOfMember },
+];
+
+/** When this grant takes an owner's role away: what it will end, one line each. */
+async function endedByGrant(db: DataSource, email: string, slug: string, role: LetterRole): Promise<string[]> {
+  if (role === 'owner') return [];
+  const letter = await findLetterBySlug(db, slug);
+  const [member] = await db.query<Array<{ organiser_id: string; role: LetterRole }>>(
+    `SELECT lo.organiser_id, lo.role FROM letter_organisers lo JOIN organisers o ON o.id = lo.organiser_id WHERE lo.letter_id = $1 AND o.email = $2`,
+    [letter?.id ?? null, normaliseOrganiserEmail(email)],
+  );
+  if (!letter || member?.role !== 'owner') return [];
+  const lines: string[] = [];
+  for (const kind of HANDED_OUT) {
+    for (const item of (await kind.list(db, letter.id, member.organiser_id)).items) lines.push(`${kind.label}: ${item}`);
+  }
+  return lines;
+}
 
 class UsageError extends Error {}
 
@@ -54,8 +85,10 @@ void withApp(
         const { organiser, created } = await addOrganiser(db, command.email, command.name);
         process.stdout.write(`${created ? 'Added' : 'Already there:'} organiser ${organiser.email}${organiser.name ? ` (${organiser.name})` : ''}\n`);
       } else {
+        const ended = await endedByGrant(db, command.email, command.slug, command.role);
         const { organiser, letter } = await grantRole(db, command.email, command.slug, command.role);
         process.stdout.write(`${organiser.email} is now ${command.role} of ${letter.slug}\n`);
+        for (const line of ended) process.stdout.write(`  revoked ${line}\n`);
       }
       return 0;
     } catch (e) {

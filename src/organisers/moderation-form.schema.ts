@@ -76,3 +76,17 @@ export const roleSchema = z.object({
     .pipe(z.string().email({ message: 'organisers.errors.emailInvalid' })),
   role: z.enum(['owner', 'editor'], { message: 'organisers.errors.invalid' }),
 });
+
+/**
+ * Removing a member from the team. Without `confirm`, the owners are first shown what the removal
+ * ends (tokens, links, webhooks the member made); `handOver: me` keeps those, with the acting owner
+ * as their creator, `revoke` (or nothing) ends them.
+ */
+export const removeMemberSchema = z.object({
+  organiserId: z.string({ message: 'organisers.errors.invalid' }).regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'organisers.errors.invalid' }),
+  confirm: z
+    .literal('1', { message: 'organisers.errors.invalid' })
+    .optional()
+    .transform((v) => v === '1'),
+  handOver: z.enum(['me', 'revoke'], { message: 'organisers.errors.invalid' }).optional(),
+});

@@ -12,10 +12,11 @@ import { challengeModeChanges, challengeModeState } from '../abuse';
 import { heldSignatures, letterStats, searchSignatures } from './dashboard.service';
 import { createLetter, recordDelivery, updateLetter } from './letter-editing.service';
 import { letterFormValues, MAX_TRANSLATIONS, parseLetterForm, type LetterFormValues } from './letter-form.schema';
-import { deliverySchema, domainSchema, invalidateSchema, roleSchema, searchSchema } from './moderation-form.schema';
+import { deliverySchema, domainSchema, invalidateSchema, removeMemberSchema, roleSchema, searchSchema } from './moderation-form.schema';
 import { invalidateDomain, invalidateSignature, releaseHeldSignature, setSignatureHidden } from './moderation.service';
 import { inviteToTeam, revokeInvitation, teamOf, type LetterTeam } from './invitations.service';
 import { auditActor, removeRole } from './organisers.service';
+import { type MemberAccessFn, removalPreview } from './member-access';
 import { listOrganiserLetters } from './workspace.service';
 import { signersOfCurrentText } from '../versions';
 
@@ -90,7 +91,7 @@ function backTo(slug: string, req: Request, done: string): string {
 export type DeliveryPanelFn = (letter: Letter, role: string | undefined) => Promise<{ view: string; locals: Record<string, unknown> } | null>;
 
 /** The organisers' workspace: their letters, editing, the dashboard, moderation and delivery. */
-export function organiseRouter(ctx: AppContext, above: { deliveryPanel?: DeliveryPanelFn } = {}): Router {
+export function organiseRouter(ctx: AppContext, above: { deliveryPanel?: DeliveryPanelFn; memberAccess?: MemberAccessFn[] } = {}): Router {
   const r = Router();
   r.use('/organise', requireOrganiser);
 
@@ -198,12 +199,30 @@ export function organiseRouter(ctx: AppContext, above: { deliveryPanel?: Deliver
     res.redirect(303, `/organise/letters/${letter.slug}/edit?saved=1#team`);
   });
 
+  // Removing a member (or leaving) ends what they handed out on the letter. When there is any,
+  // the owner sees it listed first and confirms, choosing to revoke it or to take it over.
   r.post('/organise/letters/:slug/team/remove', requireLetterRole(ctx, 'owner'), async (req, res) => {
     const { letter } = locals(res);
-    const raw = (req.body as Record<string, unknown> | undefined)?.organiserId;
-    const organiserId = typeof raw === 'string' ? raw : '';
-    const outcome = /^[0-9a-f-]{36}$/i.test(organiserId) ? await removeRole(ctx.db, letter.id, organiserId, auditActor(currentOrganiser(res)!)) : 'not-found';
-    if (outcome === 'removed') return res.redirect(303, organiserId === currentOrganiser(res)!.id ? '/organise' : `/organise/letters/${letter.slug}/edit?saved=1#team`);
+    const me = currentOrganiser(res)!;
+    const parsed = parseForm(removeMemberSchema, req.body);
+    const organiserId = parsed.ok ? parsed.data.organiserId : '';
+    const preview = organiserId ? await removalPreview(ctx.db, letter.id, organiserId, above.memberAccess ?? []) : null;
+    let outcome: Awaited<ReturnType<typeof removeRole>> = 'not-found';
+    if (parsed.ok && preview) {
+      const leaving = organiserId === me.id;
+      const label = preview.member.name || preview.member.email;
+      if (!parsed.data.confirm && preview.groups.length) {
+        return res.render('organise/remove-member', {
+          title: req.t(leaving ? 'organisers.removeMember.leaveTitle' : 'organisers.removeMember.title', { member: label }),
+          slug: letter.slug,
+          member: { id: organiserId, label },
+          groups: preview.groups,
+          leaving,
+        });
+      }
+      outcome = await removeRole(ctx.db, letter.id, organiserId, auditActor(me), { handOver: !leaving && parsed.data.handOver === 'me' });
+    }
+    if (outcome === 'removed') return res.redirect(303, organiserId === me.id ? '/organise' : `/organise/letters/${letter.slug}/edit?saved=1#team`);
     await renderForm(req, res, {
       mode: 'edit',
       values: formFromLetter(letter),

@@ -84,12 +84,19 @@ export async function letterTeam(db: DataSource, letterId: string): Promise<Lett
   return rows.map((r) => ({ organiserId: r.id, email: r.email, name: r.name, role: r.role }));
 }
 
-/** Takes an organiser off a letter; the last owner stays (a letter always has someone to run it). */
+/**
+ * Takes an organiser off a letter; the last owner stays (a letter always has someone to run it).
+ * What the member handed out on the letter (API tokens, recipient links, webhooks) ends with the
+ * removal, in its transaction: the database does it (migration AccessEndsWithOwner), recording
+ * each item in the trail with `actor` as the one who acted. With `handOver`, the acting owner takes
+ * the items over instead and they stay active; someone leaving has nobody to hand them to.
+ */
 export async function removeRole(
   db: DataSource,
   letterId: string,
   organiserId: string,
   actor: AuditActor,
+  opts: { handOver?: boolean } = {},
 ): Promise<'removed' | 'last-owner' | 'not-found'> {
   return db.transaction(async (tx) => {
     // Lock the letter's team so two owners removing each other cannot leave none.
@@ -101,10 +108,31 @@ export async function removeRole(
     const member = team.find((m) => m.organiser_id === organiserId);
     if (!member) return 'not-found';
     if (member.role === 'owner' && team.filter((m) => m.role === 'owner').length === 1) return 'last-owner';
+    const heir = opts.handOver && actor.id !== organiserId && team.some((m) => m.organiser_id === actor.id && m.role === 'owner') ? actor.id : '';
+    await actAs(tx, actor, heir);
     await tx.delete(LetterOrganiser, { letterId, organiserId });
-    await recordAudit(tx, { letterId, actor, kind: 'organisers.member-removed', detail: { organiserId, role: member.role, member: member.name } });
+    await recordAudit(tx, { letterId, actor, kind: 'organisers.member-removed', detail: { organiserId, role: member.role, member: member.name, ...(heir ? { handedOver: true } : {}) } });
     return 'removed';
   });
+}
+
+/**
+ * Tells the database, for the rest of this transaction, who acts and who takes over what a
+ * removed member handed out (see migration AccessEndsWithOwner); empty `heir`: it is revoked.
+ */
+async function actAs(tx: EntityManager, actor: AuditActor | null, heir: string): Promise<void> {
+  await tx.query(
+    `SELECT set_config('undersigned.actor_id', $1, true), set_config('undersigned.actor_name', $2, true), set_config('undersigned.hand_over_to', $3, true)`,
+    [actor?.id ?? '', actor?.name ?? '', heir],
+  );
+}
+
+/** The names of these organisers, by id ('' for one without a name); ids of no organiser are left out. */
+export async function organiserNames(db: DataSource | EntityManager, ids: ReadonlyArray<string | null>): Promise<Map<string, string>> {
+  const wanted = [...new Set(ids.filter((id): id is string => !!id))];
+  if (!wanted.length) return new Map();
+  const rows = await db.query<Array<{ id: string; name: string }>>(`SELECT id, name FROM organisers WHERE id = ANY($1::uuid[])`, [wanted]);
+  return new Map(rows.map((r) => [r.id, r.name]));
 }
 
 /** Turns an organiser's daily digest email on or off. */

@@ -1,36 +1,41 @@
+import crypto from 'node:crypto';
 import type { AppContext } from '../context';
 import { enqueue } from '../mail/queue';
 import { limitKeyForIp } from '../web/network';
 import { findTokenForUpdate, isExpired, issueToken } from '../signatures';
 import { RateLimited } from '../web/errors';
-import { normaliseOrganiserEmail, Organiser } from './organiser.entity';
+import { normaliseOrganiserEmail } from './organiser.entity';
 
 export const TASK_ORGANISER_SIGN_IN_EMAIL = 'organiser-sign-in-email';
 export const SIGN_IN_TOKEN_MINUTES = 15;
 
 export interface SignInEmailJob {
-  organiserId: string;
+  /** The address as asked for; the worker looks it up (jobs queued before this shape name `organiserId`). */
+  email?: string;
+  organiserId?: string;
   /** The interface language the request came in; the email speaks it. */
   language: string;
 }
 
 /**
- * Asks for a sign-in link. The caller shows the same page whatever happens: nobody learns from
- * it whether an address belongs to an organiser. Only the per-network limit answers otherwise
- * (the /64 for IPv6, as the flood limit counts), and it says nothing about addresses.
+ * Asks for a sign-in link. The request does the same work whatever the address: the per-network
+ * limit, then one job in the queue. Whether the address belongs to an organiser is the worker's
+ * question (sendSignInEmail), so neither the page nor its timing tells who organises. Only the
+ * per-network limit answers otherwise (the /64 for IPv6, as the flood limit counts), and it says
+ * nothing about addresses. A job key (a keyed hash of the address, never the address) folds
+ * repeated requests within a moment into one email.
  */
 export async function requestSignIn(ctx: AppContext, email: string, meta: { ip: string; language: string }): Promise<void> {
   const limit = await ctx.limits.perIp(limitKeyForIp(ctx.config.SESSION_SECRET, meta.ip));
   if (!limit.ok) throw new RateLimited(limit.retryAfterSeconds);
-  const organiser = await ctx.db.getRepository(Organiser).findOneBy({ email: normaliseOrganiserEmail(email) });
-  if (!organiser) return;
+  const normalised = normaliseOrganiserEmail(email);
+  const key = crypto.createHmac('sha256', ctx.config.SESSION_SECRET).update(`sign-in:${normalised}`).digest('hex').slice(0, 32);
   await ctx.db.transaction(async (tx) => {
     // The token is made by the worker when it sends: the queued job never holds a working link.
-    // A job key folds repeated requests within a moment into one email.
-    const job: SignInEmailJob = { organiserId: organiser.id, language: meta.language };
-    await enqueue(tx, TASK_ORGANISER_SIGN_IN_EMAIL, job, { jobKey: `sign-in:${organiser.id}`, maxAttempts: 5 });
+    const job: SignInEmailJob = { email: normalised, language: meta.language };
+    await enqueue(tx, TASK_ORGANISER_SIGN_IN_EMAIL, job, { jobKey: `sign-in:${key}`, maxAttempts: 5 });
   });
-  ctx.log.info({ organiserId: organiser.id }, 'sign-in link requested');
+  ctx.log.info('sign-in link requested');
 }
 
 /** Issues the single-use token for the email (hashed in the database, 15 minutes). */

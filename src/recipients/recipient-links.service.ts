@@ -4,6 +4,7 @@ import type { AppContext } from '../context';
 import type { Letter } from '../letters/letter.entity';
 import { enqueue } from '../mail/queue';
 import { hashToken, isWellFormedToken, rawToken } from '../signatures';
+import { type MemberAccessFn, organiserNames } from '../organisers';
 import { AppError } from '../web/errors';
 import { RecipientLink, RecipientLinkEvent, type LinkEventKind } from './recipient-link.entity';
 import type { RecipientLinkForm } from './recipients.schema';
@@ -71,9 +72,24 @@ export async function revokeRecipientLink(ctx: AppContext, letterId: string, lin
   });
 }
 
-export function listRecipientLinks(db: DataSource, letterId: string): Promise<RecipientLink[]> {
-  return db.getRepository(RecipientLink).find({ where: { letterId }, order: { createdAt: 'DESC' } });
+export type ListedRecipientLink = RecipientLink & { creatorName: string | null };
+
+/** A letter's links, newest first, each with its creator's name (null: no organiser any more). */
+export async function listRecipientLinks(db: DataSource, letterId: string): Promise<ListedRecipientLink[]> {
+  const links = await db.getRepository(RecipientLink).find({ where: { letterId }, order: { createdAt: 'DESC' } });
+  const names = await organiserNames(db, links.map((l) => l.createdBy));
+  return links.map((l) => Object.assign(l, { creatorName: l.createdBy ? (names.get(l.createdBy) ?? null) : null }));
 }
+
+/** For the owners' confirmation before a member leaves: the live links that member created. */
+export const recipientLinksOfMember: MemberAccessFn = async (db, letterId, organiserId) => {
+  const rows = await db.query<Array<{ name: string; role: string | null; expires_on: string }>>(
+    `SELECT name, role, to_char(expires_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS expires_on FROM recipient_links
+      WHERE letter_id = $1 AND created_by = $2 AND revoked_at IS NULL AND expires_at > now() ORDER BY created_at`,
+    [letterId, organiserId],
+  );
+  return { heading: 'recipients.panel.heading', items: rows.map((r) => `${r.name}${r.role ? `, ${r.role}` : ''} (${r.expires_on})`) };
+};
 
 export interface LinkActivity {
   at: Date;

@@ -1,4 +1,5 @@
 export { WebhookDelivery, WebhookEndpoint } from './webhook.entities';
 export { webhookJobs } from './tasks';
 export { webhooksRouter } from './webhooks.router';
+export { webhooksOfMember } from './webhooks.service';
 export { WEBHOOK_PAYLOADS } from './webhook-payloads.schema';

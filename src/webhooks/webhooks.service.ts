@@ -6,6 +6,7 @@ import type { Letter } from '../letters/letter.entity';
 import { verifiedCount } from '../letters/counts.service';
 import { enqueue } from '../mail/queue';
 import { initialsOf } from '../signatures';
+import { type MemberAccessFn, organiserNames } from '../organisers';
 import { AppError, NotFound, RateLimited } from '../web/errors';
 import { webhookUrlProblem, type Resolver, systemResolver } from './webhook-address';
 import { WebhookEndpoint } from './webhook.entities';
@@ -81,9 +82,20 @@ export async function createEndpoint(
   });
 }
 
-export function listEndpoints(db: DataSource, letterId: string): Promise<WebhookEndpoint[]> {
-  return db.getRepository(WebhookEndpoint).find({ where: { letterId }, order: { createdAt: 'ASC' } });
+export type ListedEndpoint = WebhookEndpoint & { creatorName: string | null };
+
+/** A letter's endpoints, oldest first, each with its creator's name (null: no organiser any more). */
+export async function listEndpoints(db: DataSource, letterId: string): Promise<ListedEndpoint[]> {
+  const endpoints = await db.getRepository(WebhookEndpoint).find({ where: { letterId }, order: { createdAt: 'ASC' } });
+  const names = await organiserNames(db, endpoints.map((e) => e.createdBy));
+  return endpoints.map((e) => Object.assign(e, { creatorName: e.createdBy ? (names.get(e.createdBy) ?? null) : null }));
 }
+
+/** For the owners' confirmation before a member leaves: the webhooks that member added. */
+export const webhooksOfMember: MemberAccessFn = async (db, letterId, organiserId) => {
+  const rows = await db.query<Array<{ url: string }>>(`SELECT url FROM webhook_endpoints WHERE letter_id = $1 AND created_by = $2 ORDER BY created_at`, [letterId, organiserId]);
+  return { heading: 'api.nav.webhooks', items: rows.map((r) => r.url) };
+};
 
 export async function findEndpoint(db: DataSource, letterId: string, id: string): Promise<WebhookEndpoint> {
   const endpoint = await db.getRepository(WebhookEndpoint).findOneBy({ id, letterId });

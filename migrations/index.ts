@@ -26,6 +26,7 @@ import { AccessEndsWithOwner1765000600000 } from './1765000600000-AccessEndsWith
 import { AuditDetails1765000700000 } from './1765000700000-AuditDetails';
 import { AuditChain1765000710000 } from './1765000710000-AuditChain';
 import { AutoReleaseBounds1765000800000 } from './1765000800000-AutoReleaseBounds';
+import { AccessTrailDetails1765000900000 } from './1765000900000-AccessTrailDetails';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
 export const migrations = [
@@ -57,4 +58,5 @@ export const migrations = [
   AuditDetails1765000700000,
   AuditChain1765000710000,
   AutoReleaseBounds1765000800000,
+  AccessTrailDetails1765000900000,
 ];

@@ -101,7 +101,7 @@ export async function decideHeldResponse(
     const detail = { responseId, recipientLinkId: response.recipientLinkId };
     if (decision === 'title') {
       await tx.update(LetterResponse, { id: responseId }, { title });
-      await recordAudit(tx, { letterId, actor, kind: 'updates.response-retitled', detail: { ...detail, from: response.title ?? '', title: title ?? '' } });
+      await recordAudit(tx, { letterId, actor, kind: 'updates.response-retitled', detail, erasable: { from: response.title ?? '', title: title ?? '' } });
       return { ...response, title };
     }
     if (decision === 'reject') {
@@ -112,7 +112,7 @@ export async function decideHeldResponse(
     }
     await tx.update(LetterResponse, { id: responseId }, { status: 'published', title, publishedAt: () => 'now()', decidedAt: () => 'now()' });
     await enqueue(tx, TASK_UPDATE_FANOUT, { kind: 'response', id: responseId } satisfies FanoutJob, { maxAttempts: 10 });
-    await recordAudit(tx, { letterId, actor, kind: 'updates.response-published', detail: { ...detail, title: title ?? '', respondedOn: response.respondedOn } });
+    await recordAudit(tx, { letterId, actor, kind: 'updates.response-published', detail: { ...detail, respondedOn: response.respondedOn }, erasable: { title: title ?? '' } });
     ctx.log.info({ letterId, responseId }, 'held response published');
     return { ...response, status: 'published', title };
   });

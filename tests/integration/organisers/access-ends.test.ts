@@ -142,6 +142,16 @@ describe('removing an owner', () => {
     const ends = trail.filter((e) => /revoked-creator|removed-creator|member-removed/.test(e.kind));
     expect(ends.map((e) => e.kind).sort()).toEqual(['api.token-revoked-creator', 'organisers.member-removed', 'recipients.link-revoked-creator', 'webhooks.endpoint-removed-creator']);
     expect(ends.every((e) => e.actor_id === acting.id)).toBe(true);
+    // The names typed by people (the token's, the addressee's, the member's) stay out of the trail
+    // rows, which nobody can erase: they are in the erasable details the rows reference.
+    const rows = await t.db.query<Array<{ detail: string; erasable: string | null }>>(
+      `SELECT e.detail::text AS detail, d.detail::text AS erasable FROM audit_events e LEFT JOIN audit_details d ON d.id = e.detail_id
+        WHERE e.letter_id = $1 AND e.kind LIKE '%-creator'`,
+      [h.letter.id],
+    );
+    expect(rows).toHaveLength(3);
+    expect(rows.map((r) => r.detail).join(' ')).not.toMatch(/Delivery CRM|Jean Ministre|Marta Member/);
+    expect(rows.map((r) => r.erasable).join(' ')).toMatch(/Delivery CRM/);
     const page = await actingBrowser.agent.get(`/organise/letters/${h.letter.slug}/audit`).expect(200);
     expect(page.text).toContain('Revoked the API token “Delivery CRM” created by Marta Member');
   });

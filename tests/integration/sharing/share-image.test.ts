@@ -89,15 +89,52 @@ describe('QR codes for flyers', () => {
     expect(svg).toContain('<path');
   });
 
-  test('the PNG is a square image of the requested size within bounds', async () => {
+  test('the PNG is a square image of an offered size, the nearest one for any other', async () => {
     await seededLetter(t.db);
-    const res = await getPng(`/letters/${BIRTHDAY}/qr.png?size=200`);
+    const res = await getPng(`/letters/${BIRTHDAY}/qr.png?size=256`);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('image/png');
     expect(res.headers['cache-control']).toBe('public, max-age=86400');
-    expect(pngSize(res.body as Buffer)).toEqual({ width: 200, height: 200 });
-    // Out-of-range sizes are clamped (the large end is covered by the unit tests: slow to encode here).
+    expect(pngSize(res.body as Buffer)).toEqual({ width: 256, height: 256 });
+    // Links made when any width was rendered keep working, at about the size they asked for
+    // (the large end is covered by the unit tests: slow to encode here).
+    const small = await getPng(`/letters/${BIRTHDAY}/qr.png?size=200`);
+    expect(pngSize(small.body as Buffer).width).toBe(256);
     const tiny = await getPng(`/letters/${BIRTHDAY}/qr.png?size=3`);
-    expect(pngSize(tiny.body as Buffer).width).toBe(64);
+    expect(pngSize(tiny.body as Buffer).width).toBe(256);
+  });
+
+  test('each size is rendered once per letter and language: an unknown parameter or an unsupported size serves the cached image', async () => {
+    await seededLetter(t.db);
+    const cpuOf = async (path: string) => {
+      const before = process.cpuUsage();
+      const res = await getPng(path);
+      const used = process.cpuUsage(before);
+      return { res, ms: (used.user + used.system) / 1000 };
+    };
+    // The cost of a request that renders nothing, in this process (the client runs here too).
+    const plain: number[] = [];
+    for (let i = 0; i < 5; i++) plain.push((await cpuOf(`/letters/${BIRTHDAY}.json?x=${i}`)).ms);
+    const baseline = plain.sort((a, b) => a - b)[2];
+    const first = await cpuOf(`/letters/${BIRTHDAY}/qr.png?lang=uk&size=256&x=1`);
+    expect(first.res.status).toBe(200);
+    expect(pngSize(first.res.body as Buffer)).toEqual({ width: 256, height: 256 });
+    const second = await cpuOf(`/letters/${BIRTHDAY}/qr.png?lang=uk&size=256&x=2`);
+    expect(second.res.status).toBe(200);
+    expect(Buffer.compare(second.res.body as Buffer, first.res.body as Buffer)).toBe(0);
+    expect(second.res.headers.etag).toBe(first.res.headers.etag);
+    // A render costs tens of milliseconds (more under jest); the cached bytes a few.
+    expect(second.ms).toBeLessThan(baseline + 3);
+    // A size that is not offered answers the nearest size that is, from the cache.
+    const odd = await cpuOf(`/letters/${BIRTHDAY}/qr.png?lang=uk&size=200&y=3`);
+    expect(Buffer.compare(odd.res.body as Buffer, first.res.body as Buffer)).toBe(0);
+    expect(odd.ms).toBeLessThan(baseline + 3);
+    const huge = await cpuOf(`/letters/${BIRTHDAY}/qr.png?lang=uk&size=3`);
+    expect(Buffer.compare(huge.res.body as Buffer, first.res.body as Buffer)).toBe(0);
+    expect(huge.ms).toBeLessThan(baseline + 3);
+    // A validator lets a browser skip the bytes too.
+    const revalidated = await getPng(`/letters/${BIRTHDAY}/qr.png?lang=uk&size=256`, { 'If-None-Match': first.res.headers.etag });
+    expect(revalidated.status).toBe(304);
+    process.stdout.write(`qr.png 256 (a JSON request: ${baseline.toFixed(1)} ms): first ${first.ms.toFixed(1)} ms CPU, again ${second.ms.toFixed(1)} ms, size=200 ${odd.ms.toFixed(1)} ms, size=3 ${huge.ms.toFixed(1)} ms\n`);
   });
 });

@@ -5,7 +5,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * (src/versions/text-diffs.service.ts) instead of by every request of `/letters/<slug>/diff`: a
  * diff of two long texts costs seconds of CPU. `digest` names the four texts compared (titles and
  * bodies), so a diff of words since changed in place is never shown; `outcome` is `too-different`
- * when the comparison gave up at its cap (then `parts` is null).
+ * when the comparison gave up at its cap (then `parts` is null). `computed_at` is when the job
+ * read the words: a job that read older ones never overwrites a later job's diff.
  *
  * The versions kept before this migration get their diffs from the same job, queued here through
  * the job outbox (the worker relays it into the queue): one job per text that has earlier versions.

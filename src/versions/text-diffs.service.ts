@@ -72,6 +72,9 @@ export async function computeTextDiffs(ctx: AppContext, job: TextDiffsJob): Prom
     if (err instanceof NotFound) return 0;
     throw err;
   }
+  // When the words were read: a job that read older words (an edit came in while it ran) does not
+  // overwrite what a later job stored.
+  const [{ readAt }] = await ctx.db.query<Array<{ readAt: Date }>>(`SELECT clock_timestamp() AS "readAt"`);
   const versions = await listTextVersions(ctx.db, letter, job.language);
   const stored = await ctx.db.query<Array<{ from_version: number; to_version: number; digest: string }>>(
     `SELECT from_version, to_version, digest FROM text_diffs WHERE letter_id = $1 AND language = $2`,
@@ -94,12 +97,13 @@ export async function computeTextDiffs(ctx: AppContext, job: TextDiffsJob): Prom
       const compared = title && body ? { title, body } : null;
       const stats = compared ? diffStats([...compared.title, ...compared.body]) : { added: 0, removed: 0 };
       await ctx.db.query(
-        `INSERT INTO text_diffs (letter_id, language, from_version, to_version, digest, outcome, parts, added, removed)
-         VALUES ($1, $2, $3, $4, $5, $6, $7::json, $8, $9)
+        `INSERT INTO text_diffs (letter_id, language, from_version, to_version, digest, outcome, parts, added, removed, computed_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7::json, $8, $9, $10)
          ON CONFLICT (letter_id, language, from_version, to_version) DO UPDATE
            SET digest = excluded.digest, outcome = excluded.outcome, parts = excluded.parts,
-               added = excluded.added, removed = excluded.removed, computed_at = now()`,
-        [letter.id, job.language, before.version, after.version, digest, compared ? 'compared' : 'too-different', compared ? JSON.stringify(compared) : null, stats.added, stats.removed],
+               added = excluded.added, removed = excluded.removed, computed_at = excluded.computed_at
+           WHERE text_diffs.computed_at <= excluded.computed_at`,
+        [letter.id, job.language, before.version, after.version, digest, compared ? 'compared' : 'too-different', compared ? JSON.stringify(compared) : null, stats.added, stats.removed, readAt],
       );
     }
   });

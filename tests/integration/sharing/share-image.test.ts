@@ -106,35 +106,37 @@ describe('QR codes for flyers', () => {
 
   test('each size is rendered once per letter and language: an unknown parameter or an unsupported size serves the cached image', async () => {
     await seededLetter(t.db);
-    const cpuOf = async (path: string) => {
-      const before = process.cpuUsage();
-      const res = await getPng(path);
-      const used = process.cpuUsage(before);
-      return { res, ms: (used.user + used.system) / 1000 };
+    // The median CPU of three requests in this process (the client runs here too): one request
+    // alone is at the mercy of a garbage collection.
+    const cpuOf = async (paths: string[]) => {
+      const runs: Array<{ res: request.Response; ms: number }> = [];
+      for (const path of paths) {
+        const before = process.cpuUsage();
+        const res = await getPng(path);
+        const used = process.cpuUsage(before);
+        runs.push({ res, ms: (used.user + used.system) / 1000 });
+      }
+      return { runs, ms: runs.map((r) => r.ms).sort((a, b) => a - b)[Math.floor(runs.length / 2)] };
     };
-    // The cost of a request that renders nothing, in this process (the client runs here too).
-    const plain: number[] = [];
-    for (let i = 0; i < 5; i++) plain.push((await cpuOf(`/letters/${BIRTHDAY}.json?x=${i}`)).ms);
-    const baseline = plain.sort((a, b) => a - b)[2];
-    const first = await cpuOf(`/letters/${BIRTHDAY}/qr.png?lang=uk&size=256&x=1`);
+    // The cost of a request that renders nothing.
+    const baseline = (await cpuOf([0, 1, 2, 3, 4].map((i) => `/letters/${BIRTHDAY}.json?x=${i}`))).ms;
+    const page = `/letters/${BIRTHDAY}/qr.png?lang=uk`;
+    const first = (await cpuOf([`${page}&size=256&x=1`])).runs[0];
     expect(first.res.status).toBe(200);
     expect(pngSize(first.res.body as Buffer)).toEqual({ width: 256, height: 256 });
-    const second = await cpuOf(`/letters/${BIRTHDAY}/qr.png?lang=uk&size=256&x=2`);
-    expect(second.res.status).toBe(200);
-    expect(Buffer.compare(second.res.body as Buffer, first.res.body as Buffer)).toBe(0);
-    expect(second.res.headers.etag).toBe(first.res.headers.etag);
-    // A render costs tens of milliseconds (more under jest); the cached bytes a few.
-    expect(second.ms).toBeLessThan(baseline + 3);
+    const same = (body: Buffer) => Buffer.compare(body, first.res.body as Buffer) === 0;
+    // Other parameters: the same bytes, for what any small answer costs (a render costs tens of
+    // milliseconds, more under jest).
+    const again = await cpuOf([2, 3, 4].map((i) => `${page}&size=256&x=${i}`));
+    expect(again.runs.every((r) => r.res.status === 200 && same(r.res.body as Buffer) && r.res.headers.etag === first.res.headers.etag)).toBe(true);
+    expect(again.ms).toBeLessThan(baseline + 5);
     // A size that is not offered answers the nearest size that is, from the cache.
-    const odd = await cpuOf(`/letters/${BIRTHDAY}/qr.png?lang=uk&size=200&y=3`);
-    expect(Buffer.compare(odd.res.body as Buffer, first.res.body as Buffer)).toBe(0);
-    expect(odd.ms).toBeLessThan(baseline + 3);
-    const huge = await cpuOf(`/letters/${BIRTHDAY}/qr.png?lang=uk&size=3`);
-    expect(Buffer.compare(huge.res.body as Buffer, first.res.body as Buffer)).toBe(0);
-    expect(huge.ms).toBeLessThan(baseline + 3);
+    const odd = await cpuOf([`${page}&size=200&y=3`, `${page}&size=3`, `${page}&size=300`]);
+    expect(odd.runs.every((r) => same(r.res.body as Buffer))).toBe(true);
+    expect(odd.ms).toBeLessThan(baseline + 5);
     // A validator lets a browser skip the bytes too.
-    const revalidated = await getPng(`/letters/${BIRTHDAY}/qr.png?lang=uk&size=256`, { 'If-None-Match': first.res.headers.etag });
+    const revalidated = await getPng(`${page}&size=256`, { 'If-None-Match': first.res.headers.etag });
     expect(revalidated.status).toBe(304);
-    process.stdout.write(`qr.png 256 (a JSON request: ${baseline.toFixed(1)} ms): first ${first.ms.toFixed(1)} ms CPU, again ${second.ms.toFixed(1)} ms, size=200 ${odd.ms.toFixed(1)} ms, size=3 ${huge.ms.toFixed(1)} ms\n`);
+    process.stdout.write(`qr.png 256 (a JSON request: ${baseline.toFixed(1)} ms): first ${first.ms.toFixed(1)} ms CPU, again ${again.ms.toFixed(1)} ms, other sizes ${odd.ms.toFixed(1)} ms\n`);
   });
 });

@@ -20,6 +20,7 @@ import { RecipientLinks1764400000000 } from './1764400000000-RecipientLinks';
 import { MySignatures1764400100000 } from './1764400100000-MySignatures';
 import { CountHistory1764400200000 } from './1764400200000-CountHistory';
 import { ApiWebhooks1764400300000 } from './1764400300000-ApiWebhooks';
+import { TextDiffs1765000100000 } from './1765000100000-TextDiffs';
 import { HeldResponses1765000300000 } from './1765000300000-HeldResponses';
 import { WebhookEndpointHealth1765000500000 } from './1765000500000-WebhookEndpointHealth';
 import { AccessEndsWithOwner1765000600000 } from './1765000600000-AccessEndsWithOwner';
@@ -52,6 +53,7 @@ export const migrations = [
   MySignatures1764400100000,
   CountHistory1764400200000,
   ApiWebhooks1764400300000,
+  TextDiffs1765000100000,
   HeldResponses1765000300000,
   WebhookEndpointHealth1765000500000,
   AccessEndsWithOwner1765000600000,

@@ -1,4 +1,3 @@
-import { diffWords } from 'diff';
 import type { DataSource, EntityManager } from 'typeorm';
 import { NotFound } from '../web/errors';
 import type { Language, Letter } from './letter.entity';
@@ -60,12 +59,12 @@ export function signedText(letter: Letter, shown: { language?: string | null; ve
   return { language: current?.language ?? fallback, version: current?.textVersion ?? 1 };
 }
 
+/**
+ * A part of a word-level diff (jsdiff's diffWords), as a page shows it with <del> and <ins>. The
+ * diffs are computed by the versions feature's job, in a thread, and stored (never on a request).
+ */
 export type DiffPart = { kind: 'same' | 'added' | 'removed'; text: string };
 
-/** A word-level diff (jsdiff's diffWords), as parts a page can show with <del> and <ins>. */
-export function wordDiff(before: string, after: string): DiffPart[] {
-  return diffWords(before, after).map((c) => ({ kind: c.added ? 'added' : c.removed ? 'removed' : 'same', text: c.value }));
-}
 
 /** How many words a diff adds and removes (for the summary line above it). */
 export function diffStats(parts: DiffPart[]): { added: number; removed: number } {

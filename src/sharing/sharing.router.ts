@@ -8,7 +8,7 @@ import { formatNumber, isLanguage, tFor } from '../web/i18n';
 import { renderAtomFeed } from './atom';
 import { openLetterEntries, sharingUpdateSources, updateEntries, type FeedContext, type UpdateSource } from './feeds.service';
 import { embedSizeWithin, embedSnippet, letterUrl } from './letter-sharing';
-import { qrPng, qrSvg } from './qr-code';
+import { qrPng, qrPngSize, qrSvg } from './qr-code';
 import { renderShareImage, ShareImageCache } from './share-image';
 import { slugParam, versionFor } from '../letters/letter-request';
 
@@ -25,7 +25,7 @@ function publicAsset(res: Response, cacheControl: string): void {
   res.set('Cross-Origin-Resource-Policy', 'cross-origin');
 }
 
-// Hashing a PNG costs more than looking up its hash; images are replaced, never mutated.
+// Hashing an image costs more than looking up its hash; images are replaced, never mutated.
 const etags = new WeakMap<Buffer, string>();
 function etagOf(png: Buffer): string {
   let tag = etags.get(png);
@@ -44,6 +44,10 @@ export function sharingRouter(ctx: AppContext, moreUpdateSources: UpdateSource[]
   const base = ctx.config.BASE_URL;
   // One per process: crawlers arrive in bursts right after a link is posted.
   const images = new ShareImageCache();
+  // QR codes: one per letter address (slug and language) and width, so a `?size=` or any other
+  // parameter can only pick among a few images already made. The address is part of the key:
+  // a new slug makes a new code.
+  const qrCodes = new ShareImageCache({ maxEntries: 500 });
 
   r.get('/letters/:slug/share.png', async (req, res) => {
     const letter = await findPublicLetter(ctx.db, slugParam(req));
@@ -66,22 +70,27 @@ export function sharingRouter(ctx: AppContext, moreUpdateSources: UpdateSource[]
     res.type('png').send(png);
   });
 
-  async function qrTarget(req: Request): Promise<string> {
+  async function qrTarget(req: Request): Promise<{ letterId: string; url: string }> {
     const letter = await findPublicLetter(ctx.db, slugParam(req));
     const asked = typeof req.query.lang === 'string' && isLanguage(req.query.lang) ? req.query.lang : null;
     const lang = asked && letter.translations.some((x) => x.language === asked) ? asked : undefined;
-    return letterUrl(base, letter.slug, lang);
+    return { letterId: letter.id, url: letterUrl(base, letter.slug, lang) };
   }
 
   r.get('/letters/:slug/qr.svg', async (req, res) => {
-    const svg = await qrSvg(await qrTarget(req));
+    const { letterId, url } = await qrTarget(req);
+    const svg = await qrCodes.getOrRender({ letterId, language: `${url} svg`, count: 0 }, async () => Buffer.from(await qrSvg(url)));
     publicAsset(res, ONE_DAY);
+    res.set('ETag', etagOf(svg));
     res.type('image/svg+xml').send(svg);
   });
 
   r.get('/letters/:slug/qr.png', async (req, res) => {
-    const png = await qrPng(await qrTarget(req), Number(req.query.size));
+    const { letterId, url } = await qrTarget(req);
+    const size = qrPngSize(Number(req.query.size));
+    const png = await qrCodes.getOrRender({ letterId, language: `${url} ${size}`, count: 0 }, () => qrPng(url, size));
     publicAsset(res, ONE_DAY);
+    res.set('ETag', etagOf(png));
     res.type('png').send(png);
   });
 

@@ -1,9 +1,10 @@
 import type { FeatureJobs, JobDeps } from '../mail/queue';
 import { sendTextChangeEmail } from './text-change-email.task';
+import { computeTextDiffs } from './text-diffs.service';
 import { fanOutTextChange } from './text-versions.service';
-import { TASK_TEXT_CHANGE_EMAIL, TASK_TEXT_CHANGE_FANOUT, type TextChangeEmailJob, type TextChangeFanoutJob } from './versions.queue';
+import { TASK_TEXT_CHANGE_EMAIL, TASK_TEXT_CHANGE_FANOUT, TASK_TEXT_DIFFS, type TextChangeEmailJob, type TextChangeFanoutJob, type TextDiffsJob } from './versions.queue';
 
-/** The change notice: a fan-out over the signers of the changed text, then one email each. */
+/** The change notice: a fan-out over the signers of the changed text, then one email each; and the word diffs. */
 export function versionJobs({ ctx, mailer }: JobDeps): FeatureJobs {
   return {
     tasks: {
@@ -12,6 +13,9 @@ export function versionJobs({ ctx, mailer }: JobDeps): FeatureJobs {
       },
       [TASK_TEXT_CHANGE_EMAIL]: async (payload) => {
         await sendTextChangeEmail(ctx, mailer, payload as TextChangeEmailJob);
+      },
+      [TASK_TEXT_DIFFS]: async (payload) => {
+        await computeTextDiffs(ctx, payload as TextDiffsJob);
       },
     },
   };

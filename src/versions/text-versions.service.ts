@@ -4,6 +4,7 @@ import type { Language, Letter } from '../letters/letter.entity';
 import { LetterTextVersion } from '../letters/letter-text-version.entity';
 import type { LetterTranslation } from '../letters/letter-translation.entity';
 import { enqueue } from '../mail/queue';
+import { enqueueTextDiffs } from './text-diffs.service';
 import { TASK_TEXT_CHANGE_EMAIL, TASK_TEXT_CHANGE_FANOUT, type TextChangeFanoutJob } from './versions.queue';
 
 /** Recipients queued per transaction, as for updates: a big letter makes many short transactions. */
@@ -49,10 +50,14 @@ export async function versionForEdit(tx: EntityManager, current: LetterTranslati
     return { version: current.textVersion, versionAt: current.textVersionAt, change: null };
   }
   if (!(await anySignatureUnder(tx, current.letterId, current.language, current.textVersion))) {
+    // Changed in place: its diffs with the earlier versions are made again.
+    if (current.textVersion > 1) await enqueueTextDiffs(tx, current.letterId, current.language);
     return { version: current.textVersion, versionAt: new Date(), change: { language: current.language, version: current.textVersion, kept: false } };
   }
   const kept = await keepWords(tx, current);
   await enqueue(tx, TASK_TEXT_CHANGE_FANOUT, { id: kept.id } satisfies TextChangeFanoutJob, { maxAttempts: 10 });
+  // The diffs of the new words with every earlier version, before anyone opens the email's link.
+  await enqueueTextDiffs(tx, current.letterId, current.language);
   const version = current.textVersion + 1;
   return { version, versionAt: new Date(), change: { language: current.language, version, kept: true } };
 }
@@ -62,12 +67,16 @@ export async function keepRemovedText(tx: EntityManager, current: LetterTranslat
   if (await anySignatureUnder(tx, current.letterId, current.language, current.textVersion)) await keepWords(tx, current);
 }
 
-/** The number a new translation starts at: after any version that language had before it was removed. */
+/**
+ * The number a new translation starts at: after any version that language had before it was
+ * removed (and then its diffs with those versions are queued).
+ */
 export async function firstVersionNumber(tx: EntityManager, letterId: string, language: Language): Promise<number> {
   const [row] = await tx.query<Array<{ max: number | null }>>(
     `SELECT max(version) AS max FROM letter_text_versions WHERE letter_id = $1 AND language = $2`,
     [letterId, language],
   );
+  if (row?.max) await enqueueTextDiffs(tx, letterId, language);
   return (row?.max ?? 0) + 1;
 }
 

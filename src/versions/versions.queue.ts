@@ -1,3 +1,5 @@
+import type { Language } from '../letters/letter.entity';
+
 /** Job names and payloads of the text-change notice (graphile-worker's job table is the outbox). */
 export const TASK_TEXT_CHANGE_FANOUT = 'text-change-fanout';
 export const TASK_TEXT_CHANGE_EMAIL = 'text-change-email';
@@ -9,4 +11,12 @@ export interface TextChangeFanoutJob {
 
 export interface TextChangeEmailJob extends TextChangeFanoutJob {
   signatureId: string;
+}
+
+/** The word diffs between the versions of one text, computed once and stored (text-diffs.service.ts). */
+export const TASK_TEXT_DIFFS = 'text-diffs';
+
+export interface TextDiffsJob {
+  letterId: string;
+  language: Language;
 }

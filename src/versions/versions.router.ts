@@ -3,8 +3,9 @@ import type { AppContext } from '../context';
 import type { Letter } from '../letters/letter.entity';
 import { findPublicLetter, renderMarkdown } from '../letters/letters.service';
 import { askedLanguage, slugParam, versionFor } from '../letters/letter-request';
-import { diffStats, listTextVersions, wordDiff, type TextVersion } from '../letters/text-versions';
+import { listTextVersions, type TextVersion } from '../letters/text-versions';
 import { AppError, NotFound } from '../web/errors';
+import { storedDiff } from './text-diffs.service';
 import { diffQuerySchema, versionParamsSchema } from './versions.schema';
 
 export const VERSIONS_CSS = '<link rel="stylesheet" href="/static/versions.css">';
@@ -30,7 +31,7 @@ function firstProblem(error: { issues: Array<{ message: string }> }): string {
   return error.issues[0]?.message ?? 'versions.errors.version';
 }
 
-/** Every earlier text of a letter stays readable, and any two can be compared word by word. */
+/** Every earlier text of a letter stays readable, and any two can be compared word by word (as stored by the diff job). */
 export function versionsRouter(ctx: AppContext): Router {
   const r = Router();
 
@@ -63,17 +64,15 @@ export function versionsRouter(ctx: AppContext): Router {
     const before = versions.find((v) => v.version === fromNumber);
     const after = versions.find((v) => v.version === toNumber);
     if (!before || !after || before.version >= after.version) throw new NotFound();
-    const title = wordDiff(before.title, after.title);
-    const body = wordDiff(before.body, after.body);
-    const stats = diffStats([...title, ...body]);
+    // Computed by a job when the version was saved (text-diffs.service.ts), never here.
+    const diff = await storedDiff(ctx.db, letter.id, before, after);
     res.render('versions/diff', {
       title: req.t('versions.diff.title', { from: before.version, to: after.version, title: after.title }),
       headExtra: VERSIONS_CSS,
       slug: letter.slug,
       before,
       after,
-      diff: { title, body },
-      stats,
+      diff,
       versions,
     });
   });

@@ -6,6 +6,8 @@ import { anEmail } from '../helpers/factories';
 import { anOrganiser } from '../helpers/organisers';
 import { linkFrom } from '../helpers/smtp-sink';
 import type { TestApp } from '../helpers/test-app';
+import { drained } from '../integration/updates/support';
+import { TASK_TEXT_DIFFS } from '../../src/versions/versions.queue';
 import { Evidence, text, localLink, newDesktopPage, signInInBrowser, startSeededE2e, stopE2e, type E2eServer } from './support';
 
 const LETTER = seedLetters.find((l) => l.slug === 'birthday-greeting-mukhtar-ablyazov')!;
@@ -74,6 +76,8 @@ describe('a change to the text of a signed letter', () => {
     const notice = page.locator('p.text-changed');
     expect(await notice.innerText()).toMatch(new RegExp(`This text was changed on .+; ${signers} (person|people) signed an earlier version\\.`));
     await evidence.check(page, 'letter-with-notice');
+    // The diff is computed by the worker's job when the version is saved, not by the page.
+    await drained(t.db, TASK_TEXT_DIFFS);
     await notice.getByRole('link', { name: en('versions.notice.diffLink') }).click();
 
     // The diff: word level, without JavaScript, marked by more than colour, and accessible.

@@ -9,6 +9,8 @@ import { LANGUAGES, Letter } from '../../src/letters/letter.entity';
 import { LetterResponse } from '../../src/updates/letter-response.entity';
 import { setChallengeMode } from '../../src/abuse';
 import { TEST_EVENTS_PER_MINUTE } from '../../src/webhooks/webhooks.service';
+import { TASK_TEXT_DIFFS } from '../../src/versions/versions.queue';
+import { drained } from '../integration/updates/support';
 
 /**
  * html-validate (its "recommended" preset, less the rules .htmlvalidate.json turns off and says
@@ -242,6 +244,9 @@ describe('rendered pages pass html-validate', () => {
     expect(saved.status).toBe(303);
     await aSignature(t.db, letter, { textLanguage: 'en', textVersion: 2 });
     const pages: Array<[string, string]> = [];
+    // The diff page before the worker's job has compared the versions, then after.
+    pages.push(await page(`/letters/${letter.slug}/diff?lang=en&from=1&to=2`));
+    await drained(t.db, TASK_TEXT_DIFFS);
     for (const lang of LANGUAGES) {
       pages.push(await page(`/letters/${letter.slug}?lang=${lang}`));
       pages.push(await page(`/letters/${letter.slug}/versions/1?lang=${lang}`));

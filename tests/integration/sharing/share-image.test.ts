@@ -89,15 +89,54 @@ describe('QR codes for flyers', () => {
     expect(svg).toContain('<path');
   });
 
-  test('the PNG is a square image of the requested size within bounds', async () => {
+  test('the PNG is a square image of an offered size, the nearest one for any other', async () => {
     await seededLetter(t.db);
-    const res = await getPng(`/letters/${BIRTHDAY}/qr.png?size=200`);
+    const res = await getPng(`/letters/${BIRTHDAY}/qr.png?size=256`);
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toBe('image/png');
     expect(res.headers['cache-control']).toBe('public, max-age=86400');
-    expect(pngSize(res.body as Buffer)).toEqual({ width: 200, height: 200 });
-    // Out-of-range sizes are clamped (the large end is covered by the unit tests: slow to encode here).
+    expect(pngSize(res.body as Buffer)).toEqual({ width: 256, height: 256 });
+    // Links made when any width was rendered keep working, at about the size they asked for
+    // (the large end is covered by the unit tests: slow to encode here).
+    const small = await getPng(`/letters/${BIRTHDAY}/qr.png?size=200`);
+    expect(pngSize(small.body as Buffer).width).toBe(256);
     const tiny = await getPng(`/letters/${BIRTHDAY}/qr.png?size=3`);
-    expect(pngSize(tiny.body as Buffer).width).toBe(64);
+    expect(pngSize(tiny.body as Buffer).width).toBe(256);
+  });
+
+  test('each size is rendered once per letter and language: an unknown parameter or an unsupported size serves the cached image', async () => {
+    await seededLetter(t.db);
+    // The median CPU of three requests in this process (the client runs here too): one request
+    // alone is at the mercy of a garbage collection.
+    const cpuOf = async (paths: string[]) => {
+      const runs: Array<{ res: request.Response; ms: number }> = [];
+      for (const path of paths) {
+        const before = process.cpuUsage();
+        const res = await getPng(path);
+        const used = process.cpuUsage(before);
+        runs.push({ res, ms: (used.user + used.system) / 1000 });
+      }
+      return { runs, ms: runs.map((r) => r.ms).sort((a, b) => a - b)[Math.floor(runs.length / 2)] };
+    };
+    // The cost of a request that renders nothing.
+    const baseline = (await cpuOf([0, 1, 2, 3, 4].map((i) => `/letters/${BIRTHDAY}.json?x=${i}`))).ms;
+    const page = `/letters/${BIRTHDAY}/qr.png?lang=uk`;
+    const first = (await cpuOf([`${page}&size=256&x=1`])).runs[0];
+    expect(first.res.status).toBe(200);
+    expect(pngSize(first.res.body as Buffer)).toEqual({ width: 256, height: 256 });
+    const same = (body: Buffer) => Buffer.compare(body, first.res.body as Buffer) === 0;
+    // Other parameters: the same bytes, for what any small answer costs (a render costs tens of
+    // milliseconds, more under jest).
+    const again = await cpuOf([2, 3, 4].map((i) => `${page}&size=256&x=${i}`));
+    expect(again.runs.every((r) => r.res.status === 200 && same(r.res.body as Buffer) && r.res.headers.etag === first.res.headers.etag)).toBe(true);
+    expect(again.ms).toBeLessThan(baseline + 5);
+    // A size that is not offered answers the nearest size that is, from the cache.
+    const odd = await cpuOf([`${page}&size=200&y=3`, `${page}&size=3`, `${page}&size=300`]);
+    expect(odd.runs.every((r) => same(r.res.body as Buffer))).toBe(true);
+    expect(odd.ms).toBeLessThan(baseline + 5);
+    // A validator lets a browser skip the bytes too.
+    const revalidated = await getPng(`${page}&size=256`, { 'If-None-Match': first.res.headers.etag });
+    expect(revalidated.status).toBe(304);
+    process.stdout.write(`qr.png 256 (a JSON request: ${baseline.toFixed(1)} ms): first ${first.ms.toFixed(1)} ms CPU, again ${again.ms.toFixed(1)} ms, other sizes ${odd.ms.toFixed(1)} ms\n`);
   });
 });

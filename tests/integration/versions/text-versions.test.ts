@@ -3,7 +3,7 @@ import { LetterTextVersion } from '../../../src/letters/letter-text-version.enti
 import { LetterTranslation } from '../../../src/letters/letter-translation.entity';
 import type { Letter } from '../../../src/letters/letter.entity';
 import { Signature } from '../../../src/signatures/signature.entity';
-import { TASK_TEXT_CHANGE_EMAIL, TASK_TEXT_CHANGE_FANOUT } from '../../../src/versions/versions.queue';
+import { TASK_TEXT_CHANGE_EMAIL, TASK_TEXT_CHANGE_FANOUT, TASK_TEXT_DIFFS } from '../../../src/versions/versions.queue';
 import { aSignature, anEmail, signForm } from '../../helpers/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
@@ -101,7 +101,9 @@ describe('text versions', () => {
     expect(kept).toHaveLength(5);
     for (const s of kept) expect(s.textVersion).toBe(1);
 
-    // The diff the email links to: word level, <del> and <ins>, with words for what colour says.
+    // The diff the email links to: word level, <del> and <ins>, with words for what colour says
+    // (computed by the worker's job when the version was saved).
+    await drained(t.db, TASK_TEXT_DIFFS);
     const diff = await request().get(`/letters/${letter.slug}/diff?lang=en&from=1&to=2`).expect(200);
     expect(diff.text).toMatch(/<del><span class="visually-hidden">\[removed: <\/span>ask for<span class="visually-hidden">\]<\/span><\/del>/);
     expect(diff.text).toMatch(/<ins><span class="visually-hidden">\[added: <\/span>demand<span class="visually-hidden">\]<\/span><\/ins>/);
@@ -186,6 +188,7 @@ describe('text versions', () => {
     const letter = await aLetterOf(t.db, owner, 'owner');
     await aSignature(t.db, letter, { textLanguage: 'en', textVersion: 1 });
     await edit(letter, 'New title', BODY_V1);
+    await drained(t.db, TASK_TEXT_DIFFS);
     await request().get(`/letters/${letter.slug}/diff?lang=en`).expect(200, /What changed between version 1 and version 2/);
     await request().get(`/letters/${letter.slug}/diff?lang=en&from=2&to=1`).expect(400, /must be older/);
     await request().get(`/letters/${letter.slug}/diff?lang=en&from=1&to=5`).expect(404);

@@ -1,5 +1,5 @@
 import QRCode from 'qrcode';
-import { clampQrSize, qrPng, qrSvg } from '../../../src/sharing/qr-code';
+import { qrPng, qrPngSize, qrSvg } from '../../../src/sharing/qr-code';
 
 const URL_ = 'https://undersigned.example/l/42?lang=uk';
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
@@ -24,11 +24,11 @@ describe('qrSvg', () => {
 
 describe('qrPng', () => {
   it('returns a PNG of the requested size', async () => {
-    const png = await qrPng(URL_, 200);
+    const png = await qrPng(URL_, 256);
     expect(png.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
     expect(png.subarray(12, 16).toString('ascii')).toBe('IHDR');
-    expect(png.readUInt32BE(16)).toBe(200);
-    expect(png.readUInt32BE(20)).toBe(200);
+    expect(png.readUInt32BE(16)).toBe(256);
+    expect(png.readUInt32BE(20)).toBe(256);
   });
 
   it('defaults to 512 px', async () => {
@@ -36,15 +36,20 @@ describe('qrPng', () => {
   });
 });
 
-describe('clampQrSize', () => {
+describe('qrPngSize', () => {
   // Tested on the pure function: encoding a 1024 px PNG takes seconds inside
   // jest's VM sandbox (≈0.1 s in plain Node), which would make the suite slow.
-  it('clamps absurd sizes', () => {
-    expect(clampQrSize(300.4)).toBe(300);
-    expect(clampQrSize(1_000_000)).toBe(1024);
-    expect(clampQrSize(1)).toBe(64);
-    expect(clampQrSize(-10)).toBe(64);
-    expect(clampQrSize(Number.NaN)).toBe(512);
-    expect(clampQrSize(Number.POSITIVE_INFINITY)).toBe(512);
+  it('answers the offered size nearest to any request, the default for non-numbers', () => {
+    expect(qrPngSize(256)).toBe(256);
+    expect(qrPngSize(512)).toBe(512);
+    expect(qrPngSize(1024)).toBe(1024);
+    expect(qrPngSize(300.4)).toBe(256);
+    expect(qrPngSize(384)).toBe(512);
+    expect(qrPngSize(900)).toBe(1024);
+    expect(qrPngSize(1_000_000)).toBe(1024);
+    expect(qrPngSize(1)).toBe(256);
+    expect(qrPngSize(-10)).toBe(256);
+    expect(qrPngSize(Number.NaN)).toBe(512);
+    expect(qrPngSize(Number.POSITIVE_INFINITY)).toBe(512);
   });
 });

@@ -20,6 +20,7 @@ import { RecipientLinks1764400000000 } from './1764400000000-RecipientLinks';
 import { MySignatures1764400100000 } from './1764400100000-MySignatures';
 import { CountHistory1764400200000 } from './1764400200000-CountHistory';
 import { ApiWebhooks1764400300000 } from './1764400300000-ApiWebhooks';
+import { AttachmentsAsLargeObjects1765000400000 } from './1765000400000-AttachmentsAsLargeObjects';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
 export const migrations = [
@@ -45,4 +46,5 @@ export const migrations = [
   MySignatures1764400100000,
   CountHistory1764400200000,
   ApiWebhooks1764400300000,
+  AttachmentsAsLargeObjects1765000400000,
 ];

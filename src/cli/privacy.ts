@@ -18,6 +18,7 @@ function retentionSummary(r: RetentionReport, periods: { PENDING_RETENTION_DAYS:
     `  paper-import previews deleted (not imported within ${PAPER_PREVIEW_HOURS} hours): ${r.paperPreviewsDeleted}`,
     `  imported paper sheets emptied of names and cities: ${r.paperSheetsEmptied}`,
     `  "This wasn't me" suppressions ended after their 30 days: ${r.suppressionsErased}`,
+    `  uploads left unfinished by a stopped process, deleted: ${r.abandonedUploads}`,
     '',
   ].join('\n');
 }

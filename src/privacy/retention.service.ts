@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { sweepStagedUploads } from '../db/large-objects';
 import { markRemoval, recordCountChange } from '../letters/counts.service';
 import { normaliseEmail } from '../mail/email-address';
 import { forgetAddress } from '../my-signatures';
@@ -118,6 +119,8 @@ export interface RetentionReport {
   paperPreviewsDeleted: number;
   paperSheetsEmptied: number;
   suppressionsErased: number;
+  /** Uploads a stopped process left unfinished: their large objects, deleted (src/db/large-objects.ts). */
+  abandonedUploads: number;
 }
 
 /** Every retention rule, as the worker applies them hourly and `npm run privacy -- retention` at once. */
@@ -131,6 +134,7 @@ export async function applyRetention(
   const deliveredErased = await eraseDeliveredContactData(db, periods.DELIVERED_RETENTION_DAYS);
   const paper = await erasePaperPreviews(db);
   const suppressionsErased = await eraseExpiredSuppressions(db);
+  const abandonedUploads = await sweepStagedUploads(db);
   return {
     pendingDeleted,
     bouncedDeleted,
@@ -140,6 +144,7 @@ export async function applyRetention(
     paperPreviewsDeleted: paper.deleted,
     paperSheetsEmptied: paper.emptied,
     suppressionsErased,
+    abandonedUploads,
   };
 }
 

@@ -12,7 +12,7 @@ import { createRecipientLink, findLiveLink, listRecipientLinks, recentLinkActivi
 import { deliveredDay, deliveredView, PAGE_LIST_LIMIT } from './recipient-page.service';
 import { postRecipientResponse } from './recipient-response.service';
 import { defaultExpiry, recipientLinkSchema, recipientResponseSchema } from './recipients.schema';
-import { attachmentName, ATTACHMENT_LIMIT_BYTES, isPdf } from './response-upload';
+import { attachmentName, ATTACHMENT_LIMIT_BYTES, stagedAttachment } from './response-upload';
 
 export const RECIPIENTS_CSS = '<link rel="stylesheet" href="/static/recipients.css">';
 /** The recipient's page is for one person: never indexed, never cached, never named in a Referer. */
@@ -189,16 +189,26 @@ export function recipientsRouter(ctx: AppContext): { router: Router; deliveryPan
   r.get('/r/:token/signatures.csv', download('csv'));
 
   r.post('/r/:token/response', async (req, res) => {
-    const link = await liveLink(req);
-    const values = { ...((req.body ?? {}) as Record<string, unknown>) };
-    const parsed = parseForm(recipientResponseSchema, values);
-    const file = req.file;
-    const errors: Record<string, string> = parsed.ok ? {} : { ...parsed.errors };
-    if (file && file.size > 0 && !isPdf(file.buffer)) errors.attachment = 'recipients.errors.attachmentNotPdf';
-    if (!parsed.ok || Object.keys(errors).length) return renderPage(req, res, link, { values, errors }, 422);
-    const attachment = file && file.size > 0 ? { name: attachmentName(file.originalname), data: file.buffer } : null;
-    await postRecipientResponse(ctx, link, parsed.data, attachment);
-    res.redirect(303, `/r/${String(req.params.token)}?posted=1#response`);
+    // The PDF, if any, is already in a staged large object: it goes to the response, or is deleted here.
+    const staged = stagedAttachment(req);
+    try {
+      const link = await liveLink(req);
+      const values = { ...((req.body ?? {}) as Record<string, unknown>) };
+      const parsed = parseForm(recipientResponseSchema, values);
+      const file = staged && staged.bytes > 0 ? staged : null;
+      const errors: Record<string, string> = parsed.ok ? {} : { ...parsed.errors };
+      if (file?.pdfProblem) errors.attachment = file.pdfProblem === 'header' ? 'recipients.errors.attachmentNotPdf' : 'recipients.errors.attachmentDamaged';
+      if (!parsed.ok || Object.keys(errors).length) {
+        await staged?.discard();
+        return await renderPage(req, res, link, { values, errors }, 422);
+      }
+      const attachment = file ? { name: attachmentName(file.originalName), oid: file.oid, bytes: file.bytes, sha256: file.sha256 } : null;
+      await postRecipientResponse(ctx, link, parsed.data, attachment);
+      res.redirect(303, `/r/${String(req.params.token)}?posted=1#response`);
+    } finally {
+      // Once the response holds it this deletes nothing; otherwise it deletes the object.
+      await staged?.discard();
+    }
   });
 
   return { router: r, deliveryPanel };

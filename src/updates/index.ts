@@ -1,8 +1,9 @@
 export { updatesFeedSources } from './feed-entries';
-export { LetterResponse, LetterResponseAttachment } from './letter-response.entity';
+export { LetterResponse } from './letter-response.entity';
 export { LetterUpdate } from './letter-update.entity';
 export { updateJobs } from './tasks';
 export { UPDATES_CSS, updatesOrganiseRouter } from './updates-organise.router';
 export { ONE_CLICK_UNSUBSCRIBE_PATH, updatesPublicRouter } from './updates-public.router';
 export { isCalendarDay } from './updates.schema';
+export { type UploadedAttachment } from './response-attachments';
 export { publicResponses, recordOfficialResponse, type ResponseViaLink } from './updates.service';

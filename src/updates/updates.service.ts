@@ -5,7 +5,8 @@ import type { Letter } from '../letters/letter.entity';
 import { renderMarkdown } from '../letters/letters.service';
 import { enqueue } from '../mail/queue';
 import { AppError } from '../web/errors';
-import { LetterResponse, LetterResponseAttachment } from './letter-response.entity';
+import { LetterResponse } from './letter-response.entity';
+import { attachToResponse, findResponseAttachment, type UploadedAttachment } from './response-attachments';
 import { LetterUpdate } from './letter-update.entity';
 import type { ResponseForm, UpdateForm } from './updates.schema';
 import { TASK_UPDATE_EMAIL, TASK_UPDATE_FANOUT, type FanoutJob, type MailingKind } from './updates.queue';
@@ -40,10 +41,10 @@ export function responseRefusal(letter: Pick<Letter, 'deliveredAt'>): { _form: s
   return letter.deliveredAt ? null : { _form: 'updates.errors.notDelivered' };
 }
 
-/** A response posted by an addressee through their recipient link (src/recipients), with its optional PDF. */
+/** A response posted by an addressee through their recipient link (src/recipients), with its optional PDF (already uploaded, staged). */
 export interface ResponseViaLink {
   recipientLinkId: string;
-  attachment: { name: string; data: Buffer } | null;
+  attachment: UploadedAttachment | null;
   /** Whatever else must land in the same transaction (the link's own record). */
   alsoInTransaction?: (tx: EntityManager, response: LetterResponse) => Promise<void>;
 }
@@ -67,10 +68,10 @@ export async function recordOfficialResponse(
         receivedVia: via ? 'recipient-link' : 'organiser',
         recipientLinkId: via?.recipientLinkId ?? null,
         attachmentName: via?.attachment?.name ?? null,
-        attachmentBytes: via?.attachment?.data.length ?? null,
+        attachmentBytes: via?.attachment?.bytes ?? null,
       }),
     );
-    if (via?.attachment) await tx.insert(LetterResponseAttachment, { responseId: response.id, data: via.attachment.data });
+    if (via?.attachment) await attachToResponse(tx, response.id, via.attachment);
     await enqueue(tx, TASK_UPDATE_FANOUT, { kind: 'response', id: response.id } satisfies FanoutJob, { maxAttempts: 10 });
     await recordAudit(tx, {
       letterId: letter.id,
@@ -115,13 +116,13 @@ export async function publicResponses(db: DataSource, letterId: string): Promise
   }));
 }
 
-/** A response's PDF, if the response belongs to this letter and has one. */
-export async function responseAttachment(db: DataSource, letterId: string, responseId: string): Promise<{ name: string; data: Buffer } | null> {
+/** A response's PDF (where its bytes are, and what they are), if the response belongs to this letter and has one. */
+export async function responseAttachment(db: DataSource, letterId: string, responseId: string): Promise<{ name: string; oid: number; bytes: number; sha256: string } | null> {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(responseId)) return null;
   const response = await db.getRepository(LetterResponse).findOneBy({ id: responseId, letterId });
   if (!response?.attachmentName) return null;
-  const file = await db.getRepository(LetterResponseAttachment).findOneBy({ responseId });
-  return file ? { name: response.attachmentName, data: file.data } : null;
+  const file = await findResponseAttachment(db, responseId);
+  return file ? { name: response.attachmentName, ...file } : null;
 }
 
 function entityFor(kind: MailingKind) {

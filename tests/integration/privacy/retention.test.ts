@@ -311,6 +311,7 @@ describe('npm run privacy -- retention', () => {
         '  paper-import previews deleted (not imported within 24 hours): 1',
         '  imported paper sheets emptied of names and cities: 0',
         `  "This wasn't me" suppressions ended after their 30 days: 1`,
+        '  uploads left unfinished by a stopped process, deleted: 0',
         '',
       ].join('\n'),
     );

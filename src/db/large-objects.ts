@@ -2,9 +2,12 @@ import type { DataSource, EntityManager } from 'typeorm';
 
 /**
  * Files live in PostgreSQL large objects, written and read in chunks of this size: what a file
- * costs the web process while it is uploaded or downloaded, whatever its size.
+ * costs the web process while it is uploaded or downloaded, whatever its size. node-postgres
+ * moves bytea as hex text, so a chunk in flight costs about four times its size for a moment;
+ * 64 KB keeps 40 slow readers of a 10 MB file at about 20 MB held in all (bench/attachment-memory.ts),
+ * and a 10 MB file is still only 160 short statements.
  */
-export const LARGE_OBJECT_CHUNK_BYTES = 256 * 1024;
+export const LARGE_OBJECT_CHUNK_BYTES = 64 * 1024;
 
 /** How long a staged upload may stay unclaimed before the retention run deletes it (a crashed upload). */
 export const STAGED_UPLOAD_HOURS = 1;

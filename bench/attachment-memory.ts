@@ -10,14 +10,21 @@
  * the RSS before the downloads and its peak during them, and what is held half-way through once
  * garbage is collected (heap and external buffers: --expose-gc). Drops the database at the end.
  *
+ * With --uploads it measures the other way: `--clients` addressees, each with a link of their
+ * own, post a `--mb` MB PDF at once, each sent at `--rate` (curl -F --limit-rate), and it prints
+ * the same figures over the uploads.
+ *
  * Uses only what an addressee and a reader do over HTTP, so the same script measures any version
  * of the upload and download code.
  */
 import 'reflect-metadata';
 import { spawn, type ChildProcess } from 'node:child_process';
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
 import { buildApp } from '../src/app';
@@ -40,6 +47,7 @@ const { values: args } = parseArgs({
     mb: { type: 'string', default: '10' },
     rate: { type: 'string', default: '128k' },
     seconds: { type: 'string', default: '20' },
+    uploads: { type: 'boolean', default: false },
   },
 });
 const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -72,8 +80,17 @@ async function main() {
     await initI18n();
     await db.initialize();
     await migrateAll(db, createLogger('silent'));
-    const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: url.toString(), LOG_LEVEL: 'silent', SEED_ON_START: 'false', BASE_URL: 'http://127.0.0.1' });
-    const ctx: AppContext = { db, config, log: createLogger('silent'), limits: createSignLimits(db, config) };
+    const config = loadConfig({
+      NODE_ENV: 'test',
+      DATABASE_URL: url.toString(),
+      LOG_LEVEL: 'silent',
+      SEED_ON_START: 'false',
+      BASE_URL: 'http://127.0.0.1',
+      // Every addressee of the bench uploads from 127.0.0.1.
+      RESPONSE_UPLOAD_MB_PER_NETWORK_PER_HOUR: '100000',
+      FLOOD_LIMIT_PER_IP_PER_MINUTE: '100000',
+    });
+    const ctx: AppContext = { db, config, log: createLogger(process.env.BENCH_LOG_LEVEL ?? 'silent'), limits: createSignLimits(db, config) };
     server = buildApp(ctx, { devMailbox: false }).listen(0, '127.0.0.1');
     await new Promise((resolve) => server!.once('listening', resolve));
     const { port } = server.address() as AddressInfo;
@@ -83,10 +100,44 @@ async function main() {
     const made = await aLetterOf(db, owner, 'owner', { title: 'Bench letter' });
     await db.query(`UPDATE letters SET delivered_at = now() - interval '1 day', delivered_to = 'The Ministry', delivery_recorded_at = now() WHERE id = $1`, [made.id]);
     const letter = await db.getRepository(Letter).findOneByOrFail({ id: made.id });
-    const { token } = await createRecipientLink(ctx, letter, { name: 'Jean Ministre', role: null, email: null, sendEmail: false, expiresOn: '2099-01-01' }, auditActor(owner));
-    const page = await request(port, 'GET', `/r/${token}`, {});
-    const action = /<form method="post" action="([^"]+)" enctype="multipart\/form-data"/.exec(page.text)![1].replace(/&amp;/g, '&');
-    const cookie = ([] as string[]).concat(page.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ');
+    /** A fresh link's response form: its action and the cookie it needs. */
+    const aResponseForm = async () => {
+      const { token } = await createRecipientLink(ctx, letter, { name: 'Jean Ministre', role: null, email: null, sendEmail: false, expiresOn: '2099-01-01' }, auditActor(owner));
+      const page = await request(port, 'GET', `/r/${token}`, {});
+      const formAction = /<form method="post" action="([^"]+)" enctype="multipart\/form-data"/.exec(page.text)![1].replace(/&amp;/g, '&');
+      return { action: formAction, cookie: ([] as string[]).concat(page.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ') };
+    };
+    if (args.uploads) {
+      const file = path.join(os.tmpdir(), `bench-answer-${process.pid}.pdf`);
+      fs.writeFileSync(file, aPdf(Number(args.mb) * MB - 1024));
+      const forms = [];
+      for (let i = 0; i < Number(args.clients); i++) forms.push(await aResponseForm());
+      global.gc?.();
+      await new Promise((r) => setTimeout(r, 1000));
+      const before = rssMb();
+      let peak = before;
+      const sampler = setInterval(() => (peak = Math.max(peak, rssMb())), 100);
+      const exits = forms.map(
+        (f) =>
+          new Promise<number>((resolve) => {
+            const c = spawn('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '--limit-rate', args.rate, '-H', `Cookie: ${f.cookie}`, '-F', 'body=The ministry answers.', '-F', `attachment=@${file};type=application/pdf`, `http://127.0.0.1:${port}${f.action}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+            curls.push(c);
+            let out = '';
+            c.stdout.on('data', (d: Buffer) => (out += d.toString()));
+            // 'close', not 'exit': its output is read only by then.
+            c.on('close', () => resolve(Number(out)));
+          }),
+      );
+      const statuses = await Promise.all(exits);
+      clearInterval(sampler);
+      fs.rmSync(file, { force: true });
+      process.stdout.write(
+        `${args.clients} addressees uploading a ${args.mb} MB PDF at ${args.rate}/s each: answers ${[...new Set(statuses)].map((st) => `${statuses.filter((x) => x === st).length} × ${st}`).join(", ")}; ` +
+          `RSS ${before.toFixed(0)} MB before, peak ${peak.toFixed(0)} MB (+${(peak - before).toFixed(0)} MB)\n`,
+      );
+      return;
+    }
+    const { action, cookie } = await aResponseForm();
     const boundary = `----bench${crypto.randomBytes(6).toString('hex')}`;
     const pdf = aPdf(Number(args.mb) * MB - 1024);
     const body = Buffer.concat([

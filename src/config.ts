@@ -111,9 +111,10 @@ const schema = z.object({
    * Seconds a client has to send a whole request, body included (Node's requestTimeout; its
    * default is 300). The largest body is a 10 MB response PDF: about 84 s at 1 Mbit/s, the
    * uplink of a slow phone, so 120 s lets it through with room to spare, and a client that
-   * holds a connection open by trickling a body is dropped after two minutes, not five.
+   * holds a connection open by trickling a body is dropped after two minutes, not five. At most
+   * 30 minutes: an upload unclaimed for an hour is swept (STAGED_UPLOAD_HOURS).
    */
-  REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(120),
+  REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(1800).default(120),
   /** Days before a signature never confirmed is erased. */
   PENDING_RETENTION_DAYS: z.coerce.number().min(0).default(30),
   /** Days after delivery before signers' email addresses and origin hashes are erased. */

@@ -55,10 +55,12 @@ export class StagedLargeObject {
 
 /**
  * Hands a staged object to the row that now holds it: call it in the transaction that inserts
- * that row, after the insert (the trigger then sees the object held and keeps it).
+ * that row, after the insert (the trigger then sees the object held and keeps it). False when
+ * the staged object is gone (discarded, or swept): the caller must not commit its row then.
  */
-export async function claimStagedLargeObject(tx: EntityManager, oid: number): Promise<void> {
-  await tx.query(`DELETE FROM upload_staging WHERE content = $1::oid`, [oid]);
+export async function claimStagedLargeObject(tx: EntityManager, oid: number): Promise<boolean> {
+  const [, deleted] = await tx.query<[unknown, number]>(`DELETE FROM upload_staging WHERE content = $1::oid`, [oid]);
+  return deleted === 1;
 }
 
 /** `length` bytes of the object from `offset` (fewer at its end), in one statement. */

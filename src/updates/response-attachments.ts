@@ -17,7 +17,7 @@ export interface UploadedAttachment {
 /** Gives the staged upload to the response, in the response's transaction. */
 export async function attachToResponse(tx: EntityManager, responseId: string, file: UploadedAttachment): Promise<void> {
   await tx.query(`INSERT INTO letter_response_attachments (response_id, content, sha256, bytes) VALUES ($1, $2::oid, $3, $4)`, [responseId, file.oid, file.sha256, file.bytes]);
-  await claimStagedLargeObject(tx, file.oid);
+  if (!(await claimStagedLargeObject(tx, file.oid))) throw new Error('the uploaded file is no longer staged');
 }
 
 /** Where a response's PDF is, and what it is; null when it has none. */

@@ -22,6 +22,7 @@ import { CountHistory1764400200000 } from './1764400200000-CountHistory';
 import { ApiWebhooks1764400300000 } from './1764400300000-ApiWebhooks';
 import { TextDiffs1765000100000 } from './1765000100000-TextDiffs';
 import { HeldResponses1765000300000 } from './1765000300000-HeldResponses';
+import { AttachmentsAsLargeObjects1765000400000 } from './1765000400000-AttachmentsAsLargeObjects';
 import { WebhookEndpointHealth1765000500000 } from './1765000500000-WebhookEndpointHealth';
 import { AccessEndsWithOwner1765000600000 } from './1765000600000-AccessEndsWithOwner';
 import { AuditDetails1765000700000 } from './1765000700000-AuditDetails';
@@ -55,6 +56,7 @@ export const migrations = [
   ApiWebhooks1764400300000,
   TextDiffs1765000100000,
   HeldResponses1765000300000,
+  AttachmentsAsLargeObjects1765000400000,
   WebhookEndpointHealth1765000500000,
   AccessEndsWithOwner1765000600000,
   AuditDetails1765000700000,

@@ -35,7 +35,7 @@ import {
   sessionMiddleware,
 } from './organisers';
 import { PAPER_UPLOAD_BODY_LIMIT_BYTES, paperRouter, paperUploadParser } from './paper';
-import { AttachmentTooLarge, privateRecipientHeaders, recipientLinksOfMember, recipientsRouter, RESPONSE_UPLOAD_BODY_LIMIT_BYTES, responseUploadParser } from './recipients';
+import { AttachmentTooLarge, privateRecipientHeaders, recipientLinksOfMember, recipientsRouter, RESPONSE_UPLOAD_BODY_LIMIT_BYTES, responseUploadChecks, responseUploadParser } from './recipients';
 import { crawlersRouter, sharingRouter } from './sharing';
 import { countsItsOwnFlood, signaturesRouter, signRouter } from './signatures';
 import { ONE_CLICK_UNSUBSCRIBE_PATH, updatesFeedSources, updatesOrganiseRouter, updatesPublicRouter } from './updates';
@@ -187,12 +187,14 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
     refuseUploadBeforeReading({ maxBodyBytes: VERIFY_UPLOAD_BODY_LIMIT_BYTES, tooLarge: () => new UploadTooLarge(), csrf: doubleCsrfProtection, checks: [verifyUploadBudget(ctx)] }),
     verifyUploadParser(ctx),
   );
-  // An addressee's response through their recipient link, with an optional PDF (the link is checked by its route).
+  // An addressee's response through their recipient link, with an optional PDF: refused before
+  // its body is read when the link is not live or the network's byte budget is spent; the PDF
+  // streams into a large object.
   app.use('/r', privateRecipientHeaders);
   app.post(
     '/r/:token/response',
-    refuseUploadBeforeReading({ maxBodyBytes: RESPONSE_UPLOAD_BODY_LIMIT_BYTES, tooLarge: () => new AttachmentTooLarge(), csrf: doubleCsrfProtection }),
-    responseUploadParser(),
+    refuseUploadBeforeReading({ maxBodyBytes: RESPONSE_UPLOAD_BODY_LIMIT_BYTES, tooLarge: () => new AttachmentTooLarge(), csrf: doubleCsrfProtection, checks: responseUploadChecks(ctx) }),
+    responseUploadParser(ctx),
   );
   app.use(doubleCsrfProtection);
 

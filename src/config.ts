@@ -108,6 +108,26 @@ const schema = z.object({
    * /verify per hour, on top of the 200 MB cap per file. Checking by fingerprint is not counted.
    */
   VERIFY_UPLOAD_MB_PER_NETWORK_PER_HOUR: z.coerce.number().int().min(1).default(1024),
+  /**
+   * Megabytes of response PDFs one network may upload through recipient links per hour (each at
+   * most 10 MB). An addressee sends one or two; 50 MB leaves room for a few offices behind one
+   * address and refuses a flood long before it costs the database much.
+   */
+  RESPONSE_UPLOAD_MB_PER_NETWORK_PER_HOUR: z.coerce.number().int().min(1).default(50),
+  /**
+   * Seconds a client has to send a request's headers (Node's headersTimeout; its default is 60).
+   * Headers are a few kilobytes: 20 s is ample on a poor mobile link and frees a slow-headers
+   * connection three times sooner.
+   */
+  HEADERS_TIMEOUT_SECONDS: z.coerce.number().int().min(1).default(20),
+  /**
+   * Seconds a client has to send a whole request, body included (Node's requestTimeout; its
+   * default is 300). The largest body is a 10 MB response PDF: about 84 s at 1 Mbit/s, the
+   * uplink of a slow phone, so 120 s lets it through with room to spare, and a client that
+   * holds a connection open by trickling a body is dropped after two minutes, not five. At most
+   * 30 minutes: an upload unclaimed for an hour is swept (STAGED_UPLOAD_HOURS).
+   */
+  REQUEST_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(1800).default(120),
   /** Days before a signature never confirmed is erased. */
   PENDING_RETENTION_DAYS: z.coerce.number().min(0).default(30),
   /** Days after delivery before signers' email addresses and origin hashes are erased. */
@@ -219,6 +239,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const baseUrl = (c.BASE_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, '');
   const securityContact = c.SECURITY_CONTACT ? contactUri(c.SECURITY_CONTACT) : `mailto:security@${new URL(baseUrl).hostname}`;
+  if (c.HEADERS_TIMEOUT_SECONDS > c.REQUEST_TIMEOUT_SECONDS) problems.push('HEADERS_TIMEOUT_SECONDS: must not be longer than REQUEST_TIMEOUT_SECONDS');
   if (!securityContact) problems.push('SECURITY_CONTACT: an email address, or a mailto:, https: or tel: URI');
   if (c.MIGRATION_DATABASE_URL) {
     const runtime = databaseRole(c.DATABASE_URL);

@@ -14,11 +14,11 @@ import { LetterOrganiser, Organiser, TeamInvitation } from './organisers';
 import { PaperImport } from './paper';
 import { RecipientLink, RecipientLinkEvent } from './recipients';
 import { Signature, Token } from './signatures';
-import { LetterResponse, LetterResponseAttachment, LetterUpdate } from './updates';
+import { LetterResponse, LetterUpdate } from './updates';
 import { WebhookDelivery, WebhookEndpoint } from './webhooks';
 
 /** Every entity, as letters core and each feature export them: db/ itself knows no feature. */
-export const entities: EntityList = [Letter, LetterTranslation, LetterTextVersion, Signature, Token, Organiser, LetterOrganiser, TeamInvitation, LetterUpdate, LetterResponse, LetterResponseAttachment, PaperImport, ExportAudit, AuditEvent, RecipientLink, RecipientLinkEvent, MySignaturesLink, ApiToken, WebhookEndpoint, WebhookDelivery];
+export const entities: EntityList = [Letter, LetterTranslation, LetterTextVersion, Signature, Token, Organiser, LetterOrganiser, TeamInvitation, LetterUpdate, LetterResponse, PaperImport, ExportAudit, AuditEvent, RecipientLink, RecipientLinkEvent, MySignaturesLink, ApiToken, WebhookEndpoint, WebhookDelivery];
 
 export function createDataSource(url: string, opts: { poolSize?: number; applicationName?: string } = {}): DataSource {
   return buildDataSource(entities, url, opts);

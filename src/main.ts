@@ -11,6 +11,7 @@ import { devMailboxTransport, smtpTransport } from './mail/transport';
 import { startWorker } from './jobs/worker';
 import { initI18n } from './web/i18n';
 import { createSignLimits } from './web/rate-limits';
+import { applyServerTimeouts } from './web/server-timeouts';
 
 async function main(): Promise<void> {
   let config;
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
   if (config.ROLE !== 'worker') {
     const app = buildApp(ctx, { devMailbox: !config.SMTP_URL });
     server = http.createServer(app);
+    applyServerTimeouts(server, config);
     await new Promise<void>((resolve) => server!.listen(config.PORT, config.HOST, resolve));
     log.info({ port: config.PORT }, `listening on ${config.BASE_URL}`);
   }

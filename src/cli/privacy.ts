@@ -22,6 +22,7 @@ function retentionSummary(r: RetentionReport, periods: { PENDING_RETENTION_DAYS:
     `  imported paper sheets emptied of names and cities: ${r.paperSheetsEmptied}`,
     `  "This wasn't me" suppressions ended after their 30 days: ${r.suppressionsErased}`,
     `  audit-trail details (reasons, notes, mail domains) erased after ${periods.AUDIT_DETAIL_RETENTION_DAYS} days: ${r.auditDetailsErased}`,
+    `  uploads left unfinished by a stopped process, deleted: ${r.abandonedUploads}`,
     '',
   ].join('\n');
 }

@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { sweepStagedUploads } from '../db/large-objects';
 import { markRemoval, recordCountChange } from '../letters/counts.service';
 import { normaliseEmail } from '../mail/email-address';
 import { forgetAddress } from '../my-signatures';
@@ -134,6 +135,8 @@ export interface RetentionReport {
   paperSheetsEmptied: number;
   suppressionsErased: number;
   auditDetailsErased: number;
+  /** Uploads a stopped process left unfinished: their large objects, deleted (src/db/large-objects.ts). */
+  abandonedUploads: number;
 }
 
 /** Every retention rule, as the worker applies them hourly and `npm run privacy -- retention` at once. */
@@ -148,6 +151,7 @@ export async function applyRetention(
   const paper = await erasePaperPreviews(db);
   const suppressionsErased = await eraseExpiredSuppressions(db);
   const auditDetailsErased = await eraseOldAuditDetails(db, periods.AUDIT_DETAIL_RETENTION_DAYS);
+  const abandonedUploads = await sweepStagedUploads(db);
   return {
     pendingDeleted,
     bouncedDeleted,
@@ -158,6 +162,7 @@ export async function applyRetention(
     paperSheetsEmptied: paper.emptied,
     suppressionsErased,
     auditDetailsErased,
+    abandonedUploads,
   };
 }
 

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
 import type { AppContext } from '../context';
-import { saveHeldResponse, type LetterResponse } from '../updates';
+import { saveHeldResponse, type LetterResponse, type UploadedAttachment } from '../updates';
 import type { RecipientLink } from './recipient-link.entity';
 import { recordLinkEvent } from './recipient-links.service';
 import type { RecipientResponseForm } from './recipients.schema';
@@ -33,13 +33,14 @@ export async function consumeResponseAttempt(db: DataSource, link: RecipientLink
  * The addressee answers through their link: the response is held for the letter's owners (shown
  * to nobody else, mailed to nobody) until one of them publishes it. The first post makes it, the
  * next ones edit it while it is held. The link's row is locked for the transaction, so two posts
- * at once make one response; the link's own record (event and audit row) lands in it too.
+ * at once make one response; the link's own record (event and audit row) lands in it too. The PDF,
+ * if any, is already streamed into a staged large object, which the response takes over.
  */
 export async function postRecipientResponse(
   ctx: AppContext,
   link: RecipientLink,
   form: RecipientResponseForm,
-  attachment: { name: string; data: Buffer } | null,
+  attachment: UploadedAttachment | null,
 ): Promise<LetterResponse> {
   return ctx.db.transaction(async (tx) => {
     await tx.query(`SELECT id FROM recipient_links WHERE id = $1 FOR UPDATE`, [link.id]);

@@ -7,13 +7,14 @@ import { auditActor, currentOrganiser, requireLetterRole, requireOrganiser, type
 import { countUpdateRecipients, decideHeldResponse, findLinkResponse, listLinkResponses, responseAttachment, responseBodyHtml, type LetterResponse } from '../updates';
 import { AppError, NotFound } from '../web/errors';
 import { barChartSvg, dailyChartSvg } from '../web/svg-charts';
+import { sendLargeObject } from '../web/send-file';
 import { parseForm } from '../web/validate';
 import type { RecipientLink } from './recipient-link.entity';
 import { createRecipientLink, findLiveLink, listRecipientLinks, recentLinkActivity, recordLinkEvent, recordLinkView, revokeRecipientLink } from './recipient-links.service';
 import { deliveredDay, deliveredView, PAGE_LIST_LIMIT } from './recipient-page.service';
-import { consumeResponseAttempt, postRecipientResponse, RESPONSE_POSTS_PER_LINK_PER_HOUR } from './recipient-response.service';
+import { postRecipientResponse, RESPONSE_POSTS_PER_LINK_PER_HOUR } from './recipient-response.service';
 import { defaultExpiry, recipientLinkSchema, recipientResponseSchema, responseDecisionSchema } from './recipients.schema';
-import { attachmentName, ATTACHMENT_LIMIT_BYTES, isPdf } from './response-upload';
+import { attachmentName, ATTACHMENT_LIMIT_BYTES, stagedAttachment } from './response-upload';
 
 export const RECIPIENTS_CSS = '<link rel="stylesheet" href="/static/recipients.css">';
 /** The recipient's page is for one person: never indexed, never cached, never named in a Referer. */
@@ -147,14 +148,8 @@ export function recipientsRouter(ctx: AppContext): { router: Router; deliveryPan
     const letter = letterOf(res);
     const file = await responseAttachment(ctx.db, letter.id, String(req.params.id), { held: true });
     if (!file) throw new NotFound();
-    res.set({
-      'Content-Type': 'application/pdf',
-      'Content-Disposition': `attachment; filename="response-${letter.slug}-${String(req.params.id).slice(0, 8)}.pdf"`,
-      'X-Content-Type-Options': 'nosniff',
-      'Cache-Control': 'private, no-store',
-      'Content-Length': String(file.data.length),
-    });
-    res.send(file.data);
+    // Streamed from its large object, like the public download, but for the owners only.
+    await sendLargeObject(ctx.db, req, res, { ...file, contentType: 'application/pdf' }, { cacheControl: 'private, no-store' });
   });
 
   /* ------------------------------------------------------------ the addressee */
@@ -264,22 +259,28 @@ export function recipientsRouter(ctx: AppContext): { router: Router; deliveryPan
   r.get('/r/:token/signatures.csv', download('csv'));
 
   r.post('/r/:token/response', async (req, res) => {
-    const link = await liveLink(req);
-    const values = { ...((req.body ?? {}) as Record<string, unknown>) };
-    // A handful of posts an hour per link: enough to correct a response, too few to flood the owners.
-    const retryAfter = await consumeResponseAttempt(ctx.db, link);
-    if (retryAfter !== null) {
-      res.set('Retry-After', String(retryAfter));
-      return renderPage(req, res, link, { values, errors: { _form: 'recipients.errors.tooManyResponses' } }, 429);
+    // The link, its hourly allowance of posts and the network's byte budget were checked before the
+    // body was read (responseUploadChecks). The PDF, if any, is already in a staged large object:
+    // it goes to the response, or is deleted here.
+    const staged = stagedAttachment(req);
+    try {
+      const link = await liveLink(req);
+      const values = { ...((req.body ?? {}) as Record<string, unknown>) };
+      const parsed = parseForm(recipientResponseSchema, values);
+      const file = staged && staged.bytes > 0 ? staged : null;
+      const errors: Record<string, string> = parsed.ok ? {} : { ...parsed.errors };
+      if (file?.pdfProblem) errors.attachment = file.pdfProblem === 'header' ? 'recipients.errors.attachmentNotPdf' : 'recipients.errors.attachmentDamaged';
+      if (!parsed.ok || Object.keys(errors).length) {
+        await staged?.discard();
+        return await renderPage(req, res, link, { values, errors }, 422);
+      }
+      const attachment = file ? { name: attachmentName(file.originalName), oid: file.oid, bytes: file.bytes, sha256: file.sha256 } : null;
+      await postRecipientResponse(ctx, link, parsed.data, attachment);
+      res.redirect(303, `/r/${String(req.params.token)}?posted=1#response`);
+    } finally {
+      // Once the response holds it this deletes nothing; otherwise it deletes the object.
+      await staged?.discard();
     }
-    const parsed = parseForm(recipientResponseSchema, values);
-    const file = req.file;
-    const errors: Record<string, string> = parsed.ok ? {} : { ...parsed.errors };
-    if (file && file.size > 0 && !isPdf(file.buffer)) errors.attachment = 'recipients.errors.attachmentNotPdf';
-    if (!parsed.ok || Object.keys(errors).length) return renderPage(req, res, link, { values, errors }, 422);
-    const attachment = file && file.size > 0 ? { name: attachmentName(file.originalname), data: file.buffer } : null;
-    await postRecipientResponse(ctx, link, parsed.data, attachment);
-    res.redirect(303, `/r/${String(req.params.token)}?posted=1#response`);
   });
 
   return { router: r, deliveryPanel };

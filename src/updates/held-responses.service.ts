@@ -3,7 +3,8 @@ import { type AuditActor, recordAudit } from '../audit';
 import type { AppContext } from '../context';
 import { enqueue } from '../mail/queue';
 import { AppError, NotFound } from '../web/errors';
-import { LetterResponse, LetterResponseAttachment } from './letter-response.entity';
+import { LetterResponse } from './letter-response.entity';
+import { attachToResponse, type UploadedAttachment } from './response-attachments';
 import { TASK_UPDATE_FANOUT, type FanoutJob } from './updates.queue';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -37,7 +38,7 @@ export async function saveHeldResponse(
   letterId: string,
   recipientLinkId: string,
   text: HeldResponseText,
-  attachment: { name: string; data: Buffer } | null,
+  attachment: UploadedAttachment | null,
 ): Promise<{ response: LetterResponse; edited: boolean }> {
   const existing = await findLinkResponse(tx, recipientLinkId);
   if (existing && existing.status !== 'pending') throw new ResponseDecided(existing.status);
@@ -46,19 +47,20 @@ export async function saveHeldResponse(
     title: text.title,
     body: text.body,
     respondedOn: today,
-    ...(attachment ? { attachmentName: attachment.name, attachmentBytes: attachment.data.length } : {}),
+    ...(attachment ? { attachmentName: attachment.name, attachmentBytes: attachment.bytes } : {}),
   };
   let response: LetterResponse;
   if (existing) {
     await tx.update(LetterResponse, { id: existing.id }, fields);
     response = { ...existing, ...fields };
-    if (attachment) await tx.delete(LetterResponseAttachment, { responseId: existing.id });
+    // The old PDF's large object goes with its row (a trigger unlinks it).
+    if (attachment) await tx.query(`DELETE FROM letter_response_attachments WHERE response_id = $1`, [existing.id]);
   } else {
     response = await tx.save(
       tx.create(LetterResponse, { letterId, link: null, createdBy: null, receivedVia: 'recipient-link', recipientLinkId, status: 'pending', ...fields }),
     );
   }
-  if (attachment) await tx.insert(LetterResponseAttachment, { responseId: response.id, data: attachment.data });
+  if (attachment) await attachToResponse(tx, response.id, attachment);
   return { response, edited: !!existing };
 }
 

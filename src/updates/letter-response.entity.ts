@@ -1,4 +1,4 @@
-import { Column, CreateDateColumn, Entity, PrimaryColumn, PrimaryGeneratedColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
 /** The official answer to a delivered letter, shown on its page and mailed to opted-in signers once published. */
 @Entity('letter_responses')
@@ -41,7 +41,10 @@ export class LetterResponse {
   @Column({ name: 'recipient_link_id', type: 'uuid', nullable: true })
   recipientLinkId: string | null;
 
-  /** The attached PDF's file name and size; its bytes are in letter_response_attachments. */
+  /**
+   * The attached PDF's file name and size. Its bytes are a large object named by
+   * letter_response_attachments (response-attachments.ts), with their SHA-256.
+   */
   @Column({ name: 'attachment_name', type: 'varchar', length: 255, nullable: true })
   attachmentName: string | null;
 
@@ -70,13 +73,3 @@ export class LetterResponse {
 export type ResponseStatus = 'pending' | 'published' | 'rejected';
 
 export type ResponseSource = 'organiser' | 'recipient-link';
-
-/** The bytes of a response's PDF, apart so that listing responses never reads them. */
-@Entity('letter_response_attachments')
-export class LetterResponseAttachment {
-  @PrimaryColumn({ name: 'response_id', type: 'uuid' })
-  responseId: string;
-
-  @Column({ type: 'bytea' })
-  data: Buffer;
-}

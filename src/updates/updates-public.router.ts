@@ -3,8 +3,12 @@ import type { AppContext } from '../context';
 import { Letter } from '../letters/letter.entity';
 import { chooseTranslation, findPublicLetter } from '../letters/letters.service';
 import { NotFound } from '../web/errors';
+import { sendLargeObject } from '../web/send-file';
 import { responseAttachment } from './updates.service';
 import { checkUnsubscribeToken, unsubscribe, type UnsubscribeTarget } from './unsubscribe.service';
+
+/** A public response's document: the same bytes for ever under its URL, kept by caches a day at most. */
+const PUBLIC_DOCUMENT_CACHE = 'public, max-age=86400, immutable';
 
 /** The path of the one-click unsubscribe POST, exempt from CSRF in app.ts (the token authorises it). */
 
@@ -54,18 +58,15 @@ export function updatesPublicRouter(ctx: AppContext): Router {
   });
 
   // The PDF an addressee attached to their response: public, like the response itself. Sent as a
-  // download (never shown inline on this origin), with an ASCII name of our making.
+  // download (never shown inline on this origin) under the name it was uploaded with (made safe at
+  // upload), streamed from its large object. Its bytes never change (its SHA-256 is its ETag), so
+  // it is immutable; a day's max-age bounds how long a shared cache keeps one whose response is
+  // taken down.
   r.get('/letters/:slug/responses/:id/attachment.pdf', async (req, res) => {
     const letter = await findPublicLetter(ctx.db, String(req.params.slug));
     const file = await responseAttachment(ctx.db, letter.id, String(req.params.id));
     if (!file) throw new NotFound();
-    res.set({
-      'Content-Type': 'application/pdf',
-      'Content-Disposition': `attachment; filename="response-${letter.slug}-${String(req.params.id).slice(0, 8)}.pdf"`,
-      'X-Content-Type-Options': 'nosniff',
-      'Content-Length': String(file.data.length),
-    });
-    res.send(file.data);
+    await sendLargeObject(ctx.db, req, res, { ...file, contentType: 'application/pdf' }, { cacheControl: PUBLIC_DOCUMENT_CACHE });
   });
 
   return r;

@@ -6,7 +6,8 @@ import { renderMarkdown } from '../letters/letters.service';
 import { renderEmailMarkdown, renderPlainText } from '../letters/rendering';
 import { enqueue } from '../mail/queue';
 import { AppError } from '../web/errors';
-import { LetterResponse, LetterResponseAttachment } from './letter-response.entity';
+import { LetterResponse } from './letter-response.entity';
+import { findResponseAttachment } from './response-attachments';
 import { LetterUpdate } from './letter-update.entity';
 import type { ResponseForm, UpdateForm } from './updates.schema';
 import { TASK_UPDATE_EMAIL, TASK_UPDATE_FANOUT, type FanoutJob, type MailingKind } from './updates.queue';
@@ -112,15 +113,21 @@ export async function publicResponses(db: DataSource, letterId: string): Promise
 }
 
 /**
- * A response's PDF, if the response belongs to this letter, has one, and is published (the
- * public route); `held: true` also finds one held for the owners or rejected (their own route).
+ * A response's PDF (where its bytes are, and what they are), if the response belongs to this
+ * letter, has one, and is published (the public route); `held: true` also finds one held for the
+ * owners or rejected (their own route).
  */
-export async function responseAttachment(db: DataSource, letterId: string, responseId: string, opts: { held?: boolean } = {}): Promise<{ name: string; data: Buffer } | null> {
+export async function responseAttachment(
+  db: DataSource,
+  letterId: string,
+  responseId: string,
+  opts: { held?: boolean } = {},
+): Promise<{ name: string; oid: number; bytes: number; sha256: string } | null> {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(responseId)) return null;
   const response = await db.getRepository(LetterResponse).findOneBy({ id: responseId, letterId, ...(opts.held ? {} : { status: 'published' as const }) });
   if (!response?.attachmentName) return null;
-  const file = await db.getRepository(LetterResponseAttachment).findOneBy({ responseId });
-  return file ? { name: response.attachmentName, data: file.data } : null;
+  const file = await findResponseAttachment(db, responseId);
+  return file ? { name: response.attachmentName, ...file } : null;
 }
 
 function entityFor(kind: MailingKind) {

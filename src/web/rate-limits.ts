@@ -26,6 +26,8 @@ export interface SignLimits {
    * `afterRead`: bytes already read are charged whatever the budget says.
    */
   verifyUploadBytes(networkKey: string, bytes: number, opts?: { afterRead?: boolean }): Promise<LimitResult>;
+  /** The same, for the PDFs addressees attach to their responses (`/r/<token>/response`): a budget of its own. */
+  responseUploadBytes(networkKey: string, bytes: number, opts?: { afterRead?: boolean }): Promise<LimitResult>;
   /** The hard per-IP limit on every POST: beyond it the request is refused (429). */
   flood(networkKey: string): Promise<LimitResult>;
   /** Requests per API token (its id) and minute. */
@@ -164,20 +166,27 @@ export function createSignLimits(db: DataSource, config: Config): SignLimits {
   const limiters = Object.fromEntries(
     (Object.keys(rules) as LimitName[]).map((name) => [name, make(rules[name].prefix, rules[name].points, rules[name].seconds)]),
   ) as Record<LimitName, RateLimiterAbstract>;
-  const verifyKiB = make('verify-kib', config.VERIFY_UPLOAD_MB_PER_NETWORK_PER_HOUR * 1024);
-  const apiToken = make('api-token', config.API_REQUESTS_PER_TOKEN_PER_MINUTE, minute);
-  return {
-    async verifyUploadBytes(key, bytes, opts = {}) {
+  /** An hourly budget of bytes, counted in KiB (at least one per upload). */
+  const byteBudget = (prefix: string, megabytes: number) => {
+    const kibLimiter = make(prefix, megabytes * 1024);
+    return async (key: string, bytes: number, opts: { afterRead?: boolean } = {}): Promise<LimitResult> => {
       const kib = Math.max(1, Math.ceil(bytes / 1024));
       if (opts.afterRead) {
-        await verifyKiB.penalty(key, kib);
+        await kibLimiter.penalty(key, kib);
         return { ok: true };
       }
-      const result = await consume(verifyKiB, key, kib);
+      const result = await consume(kibLimiter, key, kib);
       // A refused upload is not read, so it costs nothing: the budget is as it was.
-      if (!result.ok) await verifyKiB.reward(key, kib);
+      if (!result.ok) await kibLimiter.reward(key, kib);
       return result;
-    },
+    };
+  };
+  const verifyUploadBytes = byteBudget('verify-kib', config.VERIFY_UPLOAD_MB_PER_NETWORK_PER_HOUR);
+  const responseUploadBytes = byteBudget('response-kib', config.RESPONSE_UPLOAD_MB_PER_NETWORK_PER_HOUR);
+  const apiToken = make('api-token', config.API_REQUESTS_PER_TOKEN_PER_MINUTE, minute);
+  return {
+    verifyUploadBytes,
+    responseUploadBytes,
     perIp: (key) => consume(limiters['sign-ip'], key),
     perEmail: (key) => consume(limiters['sign-email'], key),
     flood: (key) => consume(limiters.flood, key),

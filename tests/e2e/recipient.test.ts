@@ -4,11 +4,12 @@ import type { Browser } from 'playwright-core';
 import { LANGUAGES } from '../../src/web/languages';
 import { aSignature } from '../helpers/factories';
 import { aLetterOf, anOrganiser } from '../helpers/organisers';
+import { aPdf } from '../helpers/pdf';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 import { Evidence, launchChromium, text, localLink, newDesktopPage, signInInBrowser } from './support';
 
 const en = text('en');
-const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\n2 0 obj << /Type /Pages /Kids [] /Count 0 >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n', 'latin1');
+const PDF = aPdf(256);
 
 let t: TestApp;
 let server: Server;

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { formatterFactory, HtmlValidate, StaticConfigLoader, type ConfigData, type Report } from 'html-validate';
 import { aLetter, aSignature, signForm } from '../helpers/factories';
+import { aPdf } from '../helpers/pdf';
 import { aLetterOf, anOrganiser, postForm, signInAs } from '../helpers/organisers';
 import { linkFrom } from '../helpers/smtp-sink';
 import { browser, startTestApp, type TestApp } from '../helpers/test-app';
@@ -284,7 +285,7 @@ describe('rendered pages pass html-validate', () => {
     const refused = await r.agent.post(action).field('body', '').attach('attachment', Buffer.from('not a pdf'), { filename: 'a.pdf', contentType: 'application/pdf' });
     expect(refused.status).toBe(422);
     pages.push(['response form errors', refused.text]);
-    await r.agent.post(await r.uploadAction(recipientPage)).field('body', 'We **read** it.').attach('attachment', Buffer.from('%PDF-1.4\n%%EOF\n'), { filename: 'answer.pdf', contentType: 'application/pdf' }).expect(303);
+    await r.agent.post(await r.uploadAction(recipientPage)).field('body', 'We **read** it.').attach('attachment', aPdf(256), { filename: 'answer.pdf', contentType: 'application/pdf' }).expect(303);
     pages.push(await page(`${recipientPage}?posted=1`));
     pages.push(await page(`/letters/${letter.slug}`));
     pages.push(await page('/r/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 404));

@@ -312,6 +312,7 @@ describe('npm run privacy -- retention', () => {
         '  imported paper sheets emptied of names and cities: 0',
         `  "This wasn't me" suppressions ended after their 30 days: 1`,
         '  audit-trail details (reasons, notes, mail domains) erased after 365 days: 0',
+        '  uploads left unfinished by a stopped process, deleted: 0',
         '',
       ].join('\n'),
     );

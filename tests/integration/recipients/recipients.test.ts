@@ -10,6 +10,7 @@ import { LetterResponse } from '../../../src/updates';
 import { hashToken } from '../../../src/signatures';
 import { aSignature, anEmail } from '../../helpers/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
+import { aPdf } from '../../helpers/pdf';
 import { linkFrom } from '../../helpers/smtp-sink';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
 import { drained } from '../updates/support';
@@ -27,7 +28,7 @@ afterAll(async () => {
 });
 
 const DELIVERED = new Date('2026-01-10T12:00:00Z');
-const PDF = Buffer.concat([Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n', 'latin1'), crypto.randomBytes(2048), Buffer.from('\n%%EOF\n')]);
+const PDF = aPdf();
 
 /** A letter of `owner`, delivered on DELIVERED, made before it. */
 async function aDeliveredLetter(title = `Delivered ${crypto.randomBytes(3).toString('hex')}`) {

@@ -115,6 +115,12 @@ const schema = z.object({
    */
   RESPONSE_UPLOAD_MB_PER_NETWORK_PER_HOUR: z.coerce.number().int().min(1).default(50),
   /**
+   * Downloads of the delivered list (CSV or PDF pack) one recipient link may make per hour. Each is
+   * an export of every verified row, recorded with its digest: an office downloads it a few times,
+   * and a forwarded link cannot make the server export the list in a loop.
+   */
+  RECIPIENT_DOWNLOADS_PER_LINK_PER_HOUR: z.coerce.number().int().min(1).default(20),
+  /**
    * Seconds a client has to send a request's headers (Node's headersTimeout; its default is 60).
    * Headers are a few kilobytes: 20 s is ample on a poor mobile link and frees a slow-headers
    * connection three times sooner.

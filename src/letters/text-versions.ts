@@ -32,6 +32,39 @@ export async function listTextVersions(db: DataSource | EntityManager, letter: L
   return list;
 }
 
+/** A version without its text: what a list of versions shows. */
+export type TextVersionHead = Omit<TextVersion, 'body'>;
+
+/**
+ * Every version of a letter's text in one language without the texts, oldest first: a page that
+ * lists 20 versions of 100,000 characters reads their titles and dates, not 2 MB of text.
+ */
+export async function listTextVersionHeads(db: DataSource | EntityManager, letter: Letter, language: Language): Promise<TextVersionHead[]> {
+  const earlier = await db.getRepository(LetterTextVersion).find({
+    select: { version: true, title: true, publishedAt: true, replacedAt: true },
+    where: { letterId: letter.id, language },
+    order: { version: 'ASC' },
+  });
+  const list: TextVersionHead[] = earlier.map((v) => ({ language, version: v.version, title: v.title, publishedAt: v.publishedAt, replacedAt: v.replacedAt, current: false }));
+  const t = letter.translations.find((x) => x.language === language);
+  if (t) list.push({ language, version: t.textVersion, title: t.title, publishedAt: t.textVersionAt, replacedAt: null, current: true });
+  return list;
+}
+
+/** The text of one listed version (the current one is on the letter already). */
+export async function withText(db: DataSource | EntityManager, letter: Letter, head: TextVersionHead): Promise<TextVersion> {
+  if (head.current) {
+    const t = letter.translations.find((x) => x.language === head.language);
+    if (t) return { ...head, body: t.body };
+  }
+  const row = await db.getRepository(LetterTextVersion).findOne({
+    select: { body: true },
+    where: { letterId: letter.id, language: head.language, version: head.version },
+  });
+  if (!row) throw new NotFound();
+  return { ...head, body: row.body };
+}
+
 /** One version, or 404. */
 export async function findTextVersion(db: DataSource | EntityManager, letter: Letter, language: Language, version: number): Promise<TextVersion> {
   const found = (await listTextVersions(db, letter, language)).find((v) => v.version === version);

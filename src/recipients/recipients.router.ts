@@ -5,7 +5,7 @@ import { findTranslation } from '../letters/letters.service';
 import { exportSignatures, PdfTooLarge } from '../exports';
 import { auditActor, currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLocals } from '../organisers';
 import { countUpdateRecipients, decideHeldResponse, findLinkResponse, listLinkResponses, responseAttachment, responseBodyHtml, type LetterResponse } from '../updates';
-import { AppError, NotFound } from '../web/errors';
+import { AppError, NotFound, RateLimited } from '../web/errors';
 import { barChartSvg, dailyChartSvg } from '../web/svg-charts';
 import { sendLargeObject } from '../web/send-file';
 import { parseForm } from '../web/validate';
@@ -219,6 +219,9 @@ export function recipientsRouter(ctx: AppContext): { router: Router; deliveryPan
   function download(format: 'pdf' | 'csv'): RequestHandler {
     return async (req, res) => {
       const link = await liveLink(req);
+      // Each download exports every verified row: a handful an hour per link, not a loop.
+      const allowed = await ctx.limits.recipientDownload(link.id);
+      if (!allowed.ok) throw new RateLimited(allowed.retryAfterSeconds, 'recipients.errors.tooManyDownloads');
       const view = await deliveredView(ctx.db, link.letterId, req.lang);
       try {
         await exportSignatures(

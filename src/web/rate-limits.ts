@@ -28,6 +28,8 @@ export interface SignLimits {
   verifyUploadBytes(networkKey: string, bytes: number, opts?: { afterRead?: boolean }): Promise<LimitResult>;
   /** The same, for the PDFs addressees attach to their responses (`/r/<token>/response`): a budget of its own. */
   responseUploadBytes(networkKey: string, bytes: number, opts?: { afterRead?: boolean }): Promise<LimitResult>;
+  /** Downloads of the delivered list per recipient link and hour. */
+  recipientDownload(linkId: string): Promise<LimitResult>;
   /** The hard per-IP limit on every POST: beyond it the request is refused (429). */
   flood(networkKey: string): Promise<LimitResult>;
   /** Requests per API token (its id) and minute. */
@@ -184,6 +186,7 @@ export function createSignLimits(db: DataSource, config: Config): SignLimits {
   const verifyUploadBytes = byteBudget('verify-kib', config.VERIFY_UPLOAD_MB_PER_NETWORK_PER_HOUR);
   const responseUploadBytes = byteBudget('response-kib', config.RESPONSE_UPLOAD_MB_PER_NETWORK_PER_HOUR);
   const apiToken = make('api-token', config.API_REQUESTS_PER_TOKEN_PER_MINUTE, minute);
+  const recipientDownload = make('recipient-download', config.RECIPIENT_DOWNLOADS_PER_LINK_PER_HOUR);
   return {
     verifyUploadBytes,
     responseUploadBytes,
@@ -191,6 +194,7 @@ export function createSignLimits(db: DataSource, config: Config): SignLimits {
     perEmail: (key) => consume(limiters['sign-email'], key),
     flood: (key) => consume(limiters.flood, key),
     apiToken: (key) => consume(apiToken, key),
+    recipientDownload: (key) => consume(recipientDownload, key),
     consume: (checks) =>
       config.REDIS_URL
         ? Promise.all(checks.map(([name, key]) => consume(limiters[name], key)))

@@ -11,6 +11,7 @@ import { hashToken } from '../../../src/signatures';
 import { aSignature } from '../../helpers/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aPdf } from '../../helpers/pdf';
 import { drained } from '../updates/support';
 
 let t: TestApp;
@@ -26,7 +27,7 @@ afterAll(async () => {
 });
 
 const BASE = 'http://undersigned.test';
-const PDF = Buffer.concat([Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n', 'latin1'), crypto.randomBytes(1024), Buffer.from('\n%%EOF\n')]);
+const PDF = aPdf(1024);
 /** What the report of the issue posted: a tracking image and a phishing link, and raw HTML. */
 const TRACKING = '![i](https://evil.example/t.png) https://evil.example/phish <img src="https://evil.example/raw.png">';
 

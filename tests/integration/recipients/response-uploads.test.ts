@@ -7,7 +7,7 @@ import { Letter } from '../../../src/letters/letter.entity';
 import { auditActor } from '../../../src/organisers';
 import { applyRetention } from '../../../src/privacy';
 import { createRecipientLink } from '../../../src/recipients/recipient-links.service';
-import { LetterResponse } from '../../../src/updates';
+import { decideHeldResponse, LetterResponse } from '../../../src/updates';
 import { tFor } from '../../../src/web/i18n';
 import { aLetterOf, anOrganiser } from '../../helpers/organisers';
 import { aPdf } from '../../helpers/pdf';
@@ -16,13 +16,14 @@ import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
 const KB = 1024;
 const MB = 1024 * KB;
 const BUDGET_MB = 3;
+const DOWNLOADS_PER_HOUR = 3;
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
 
 let t: TestApp;
 let server: http.Server;
 let owner: Awaited<ReturnType<typeof anOrganiser>>;
 beforeAll(async () => {
-  t = await startTestApp({ TRUST_PROXY: 'loopback', RESPONSE_UPLOAD_MB_PER_NETWORK_PER_HOUR: String(BUDGET_MB) });
+  t = await startTestApp({ TRUST_PROXY: 'loopback', RESPONSE_UPLOAD_MB_PER_NETWORK_PER_HOUR: String(BUDGET_MB), RECIPIENT_DOWNLOADS_PER_LINK_PER_HOUR: String(DOWNLOADS_PER_HOUR) });
   owner = await anOrganiser(t.db, { name: 'Olga Owner' });
   server = t.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
@@ -141,7 +142,9 @@ async function aResponseWith(file: Buffer, name = 'réponse officielle.pdf') {
   const form = await responseFormOf(link.path);
   const res = await post(form.action, multipart('We read every name.', { name, data: file }), { Cookie: form.cookie, 'X-Forwarded-For': aNetwork().host() });
   expect(res.status).toBe(303);
-  const response = await t.db.getRepository(LetterResponse).findOneByOrFail({ letterId: link.letter.id });
+  const held = await t.db.getRepository(LetterResponse).findOneByOrFail({ letterId: link.letter.id });
+  // Held for the owners until one of them publishes it (then its document is public).
+  const response = await decideHeldResponse(t.ctx, link.letter.id, held.id, 'publish', 'The response', auditActor(owner));
   const [stored] = await t.db.query<Array<{ content: string; sha256: string; bytes: string }>>(
     `SELECT content::text AS content, sha256, bytes FROM letter_response_attachments WHERE response_id = $1`,
     [response.id],
@@ -343,5 +346,24 @@ describe('the attachment must be a whole PDF', () => {
     const res = await post(form.action, multipart('   ', { name: 'answer.pdf', data: aPdf(200 * KB) }), { Cookie: form.cookie, 'X-Forwarded-For': aNetwork().host() });
     expect(res.status).toBe(422);
     expect(await largeObjects()).toBe(before);
+  });
+});
+
+describe("the addressee's downloads", () => {
+  test('a link may download the list a bounded number of times an hour (each is an export of every row): then a localized 429', async () => {
+    const link = await aLink();
+    for (let i = 0; i < DOWNLOADS_PER_HOUR; i++) {
+      const ok = await request(t.app).get(`${link.path}/signatures.csv`);
+      expect(ok.status).toBe(200);
+    }
+    const refused = await request(t.app).get(`${link.path}/delivery-pack.pdf`).set('Accept-Language', 'fr');
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
+    expect(refused.text).toContain(escapeHtml(tFor('fr')('recipients.errors.tooManyDownloads')));
+    const [exports] = await t.db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM export_audit WHERE recipient_link_id = $1`, [link.link.id]);
+    expect(exports.n).toBe(DOWNLOADS_PER_HOUR);
+    // Another link has its own allowance.
+    const other = await aLink();
+    expect((await request(t.app).get(`${other.path}/signatures.csv`)).status).toBe(200);
   });
 });

@@ -11,9 +11,11 @@ import { inviteToTeam, issueInvitationToken } from '../../../src/organisers/invi
 import { issueSignInToken } from '../../../src/organisers/sign-in.service';
 import { createRecipientLink } from '../../../src/recipients/recipient-links.service';
 import { postRecipientResponse } from '../../../src/recipients/recipient-response.service';
+import { decideHeldResponse } from '../../../src/updates';
+import { LARGE_OBJECT_CHUNK_BYTES, StagedLargeObject } from '../../../src/db/large-objects';
 import { defaultExpiry } from '../../../src/recipients/recipients.schema';
 import { issueSignatureTokens } from '../../../src/signatures';
-import { QR_PNG_MAX_SIZE } from '../../../src/sharing/qr-code';
+import { QR_PNG_SIZES } from '../../../src/sharing/qr-code';
 import { aSignature, anEmail } from '../../helpers/factories';
 import { anOrganiser } from '../../helpers/organisers';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -233,7 +235,18 @@ async function buildFixture(stage: (what: string) => void): Promise<Fixture> {
   );
   const pdf = Buffer.alloc(ATTACHMENT_BYTES, 0x20);
   pdf.write('%PDF-1.4\n', 0, 'latin1');
-  const response = await postRecipientResponse(t.ctx, link, { body: words(RESPONSE_TEXT, 5) }, { name: 'response.pdf', data: pdf });
+  // The upload streams into a staged large object (as the route's parser does), which the
+  // response takes over; an owner publishes it, so that its document is public.
+  const staged = await StagedLargeObject.create(db);
+  for (let at = 0; at < pdf.length; at += LARGE_OBJECT_CHUNK_BYTES) await staged.append(pdf.subarray(at, at + LARGE_OBJECT_CHUNK_BYTES));
+  const sha256 = crypto.createHash('sha256').update(pdf).digest('hex');
+  const posted = await postRecipientResponse(
+    t.ctx,
+    link,
+    { title: null, body: words(RESPONSE_TEXT, 5) },
+    { name: 'response.pdf', oid: staged.oid, bytes: pdf.length, sha256 },
+  );
+  const response = await decideHeldResponse(t.ctx, letterId, posted.id, 'publish', 'Response', auditActor(owner));
 
   stage('response');
   const pending = await aSignature(db, letterId, { status: 'pending' });
@@ -310,7 +323,7 @@ function worstQuery(path: string): Record<string, string> {
   const extra: Record<string, Record<string, string>> = {
     '/letters/:slug/diff': { lang: 'en', from: '1', to: String(VERSIONS) },
     '/letters/:slug/versions/:n': { lang: 'en' },
-    '/letters/:slug/qr.png': { size: String(QR_PNG_MAX_SIZE) },
+    '/letters/:slug/qr.png': { size: String(Math.max(...QR_PNG_SIZES)) },
     '/oembed': { url: `${t.config.BASE_URL}/letters/${fx.slug}?lang=en`, maxwidth: '100000', maxheight: '100000', format: 'json' },
   };
   return { lang: 'en', ...(extra[path] ?? {}) };

@@ -85,20 +85,20 @@ export async function startWorker(
   // every job at once, the outbox relay, the fold and the queue's own bookkeeping.
   const url = (webCtx.db.options as { url?: string }).url;
   if (!url) throw new Error('the worker needs the database URL of the data source it is given');
-  // The outbound runner's jobs (webhooks) have connections of their own on top.
+  // The slow runner's jobs (webhooks, word diffs) have connections of their own on top.
   const db = createDataSource(url, { poolSize: webCtx.config.WORKER_CONCURRENCY + webCtx.config.WEBHOOK_CONCURRENCY + 5, applicationName: 'undersigned-worker' });
   await db.initialize();
   const ctx: AppContext = { ...webCtx, db };
   const jobs = [platformJobs, ...FEATURE_JOBS].map((make) => make({ ctx, mailer, foldEveryMs: opts.foldEveryMs }));
   const taskList: Record<string, Task> = {};
-  const outboundTaskList: Record<string, Task> = {};
+  const slowTaskList: Record<string, Task> = {};
   for (const j of jobs) {
     for (const [list, tasks] of [
       [taskList, j.tasks],
-      [outboundTaskList, j.outboundTasks],
+      [slowTaskList, j.slowTasks],
     ] as const) {
       for (const [name, task] of Object.entries(tasks ?? {})) {
-        if (taskList[name] || outboundTaskList[name]) throw new Error(`two features register the task ${name}`);
+        if (taskList[name] || slowTaskList[name]) throw new Error(`two features register the task ${name}`);
         list[name] = task;
       }
     }
@@ -136,10 +136,10 @@ export async function startWorker(
   // takes the other's jobs. No local queue here: with one, two jobs of one named queue could be
   // fetched together and run at once (graphile-worker issue 621), and each webhook's deliveries
   // are a named queue, to go one at a time.
-  const outbound: Runner | null = Object.keys(outboundTaskList).length
+  const slow: Runner | null = Object.keys(slowTaskList).length
     ? await run({
         pgPool: pgPool(ctx.db),
-        taskList: scrubbingErrors(outboundTaskList),
+        taskList: scrubbingErrors(slowTaskList),
         concurrency: ctx.config.WEBHOOK_CONCURRENCY,
         pollInterval: 1000,
         noHandleSignals: true,
@@ -199,7 +199,7 @@ export async function startWorker(
       await relayLoop;
       for (const t of choreTimers) clearInterval(t);
       clearInterval(recoveryTimer);
-      await Promise.all([runner.stop(), outbound?.stop()]);
+      await Promise.all([runner.stop(), slow?.stop()]);
       await Promise.all([...running, recovering]);
       await presence.stop();
       await db.destroy();

@@ -55,11 +55,12 @@ export interface JobDeps {
 export interface FeatureJobs {
   tasks?: Record<string, Task>;
   /**
-   * Tasks that talk to the outside world (webhooks): run by a runner of their own with its own
+   * Tasks that may hold their place for seconds: those that talk to the outside world (webhooks)
+   * and heavy computations (word diffs). A runner of their own runs them, with its own
    * concurrency (WEBHOOK_CONCURRENCY) and no local queue, so that the emails signers wait for
    * never queue behind them, and a named queue's jobs run one at a time.
    */
-  outboundTasks?: Record<string, Task>;
+  slowTasks?: Record<string, Task>;
   crontab?: string[];
   chores?: Chore[];
 }

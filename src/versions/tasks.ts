@@ -14,6 +14,9 @@ export function versionJobs({ ctx, mailer }: JobDeps): FeatureJobs {
       [TASK_TEXT_CHANGE_EMAIL]: async (payload) => {
         await sendTextChangeEmail(ctx, mailer, payload as TextChangeEmailJob);
       },
+    },
+    // Seconds of a thread's CPU each: among the slow work, never in a place an email waits for.
+    slowTasks: {
       [TASK_TEXT_DIFFS]: async (payload) => {
         await computeTextDiffs(ctx, payload as TextDiffsJob);
       },

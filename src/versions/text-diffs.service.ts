@@ -24,7 +24,9 @@ function jobKey(letterId: string, language: Language): string {
 
 /** Queues the comparison of a text's versions, in the caller's transaction (the edit's). */
 export async function enqueueTextDiffs(tx: EntityManager, letterId: string, language: Language): Promise<void> {
-  await enqueue(tx, TASK_TEXT_DIFFS, { letterId, language } satisfies TextDiffsJob, { jobKey: jobKey(letterId, language), maxAttempts: 5 });
+  // One named queue: the diffs go one at a time (the thread computes one at a time anyway), so
+  // however many texts are edited at once they hold one place of the slow runner, not all of them.
+  await enqueue(tx, TASK_TEXT_DIFFS, { letterId, language } satisfies TextDiffsJob, { jobKey: jobKey(letterId, language), maxAttempts: 5, queueName: TASK_TEXT_DIFFS });
 }
 
 /** What the two versions' words were, as a digest: a stored diff is valid for exactly these texts. */

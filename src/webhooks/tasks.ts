@@ -4,13 +4,13 @@ import { deliverWebhook, handleWebhookEvent, pruneDeliveryLog } from './webhooks
 
 /**
  * Events recorded by the database become deliveries; each delivery is one POST (and its retries);
- * old log entries go. Both tasks run in the worker's outbound runner (its own concurrency,
+ * old log entries go. Both tasks run in the worker's runner for slow work (its own concurrency,
  * WEBHOOK_CONCURRENCY), never among the emails; each webhook's deliveries are a named queue of
  * their own, so they go one at a time.
  */
 export function webhookJobs({ ctx }: JobDeps): FeatureJobs {
   return {
-    outboundTasks: {
+    slowTasks: {
       [TASK_WEBHOOK_EVENT]: async (payload) => {
         await handleWebhookEvent(ctx, payload as WebhookEventJob);
       },

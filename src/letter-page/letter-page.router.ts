@@ -14,6 +14,11 @@ import { changeNotice } from '../versions';
 import { countryOptions, tFor } from '../web/i18n';
 import { prepareJson, sendPrepared, type PreparedBody } from '../web/cached-response';
 import { MicroCache } from '../web/micro-cache';
+import { AppError } from '../web/errors';
+import { z } from 'zod';
+
+/** The home list's page: `after` is the slug of the last letter of the page before. */
+const homeQuerySchema = z.object({ after: z.string().regex(/^[a-z0-9-]{1,100}$/).optional() });
 
 /**
  * The public JSON is shared for this long per process: on a viral day thousands of readers a
@@ -35,8 +40,10 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
   const r = Router();
 
   r.get('/', async (req, res) => {
-    const letters = await listPublicLetters(ctx.db, [req.lang]);
-    res.render('home', { title: req.t('home.title'), letters, languageLinks: homeLanguageLinks(ctx.config.BASE_URL, req.lang) });
+    const after = homeQuerySchema.safeParse(req.query);
+    if (!after.success) throw new AppError(400, 'bad_request', 'errors.badRequest');
+    const { letters, next } = await listPublicLetters(ctx.db, [req.lang], { after: after.data.after });
+    res.render('home', { title: req.t('home.title'), letters, next, languageLinks: homeLanguageLinks(ctx.config.BASE_URL, req.lang) });
   });
 
   async function renderLetter(req: Request, res: Response, letter: Letter, form: SignFormState | null, status = 200) {

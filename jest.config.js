@@ -1,6 +1,7 @@
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
+  // jest's node environment, with TEST_DB_URL set to the worker's own database (tests/helpers/db-environment.ts).
+  testEnvironment: '<rootDir>/tests/helpers/db-environment.ts',
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
@@ -9,4 +10,6 @@ module.exports = {
   globalTeardown: '<rootDir>/tests/helpers/global-teardown.ts',
   setupFiles: ['reflect-metadata'],
   testTimeout: 30000,
+  // One worker per core: each has a database of its own (tests/helpers/db-environment.ts).
+  maxWorkers: '100%',
 };

@@ -1,13 +1,9 @@
-import { Client } from 'pg';
+import { dropRunDatabases } from './test-databases';
 
+/** Drops the run's template and every worker's copy of it, whether the tests passed or not. */
 export default async function globalTeardown(): Promise<void> {
   const admin = process.env.TEST_DB_ADMIN_URL;
-  const name = process.env.TEST_DB_NAME;
-  if (admin && name) {
-    const client = new Client({ connectionString: admin });
-    await client.connect();
-    await client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await client.end();
-  }
+  const template = process.env.TEST_DB_TEMPLATE;
+  if (admin && template) await dropRunDatabases(admin, template);
   await globalThis.__EMBEDDED_PG_STOP__?.();
 }

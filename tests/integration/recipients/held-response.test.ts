@@ -68,15 +68,20 @@ function decide(slug: string, responseId: string, decision: 'publish' | 'reject'
   return postForm(ownerBrowser, `/organise/letters/${slug}`, `/organise/letters/${slug}/recipients/responses/${responseId}`, { decision, title, back: 'dashboard' });
 }
 
+/**
+ * The letter's public page and JSON, and the site-wide updates feed's entries about the letter:
+ * the feed also lists the responses other test files published on their letters, in the same
+ * database (one per jest worker), whatever text those responses carry.
+ */
 async function publicSurfaces(slug: string): Promise<string> {
   const [page, json, feed] = await Promise.all([
     request(t.app).get(`/letters/${slug}?lang=en`).expect(200),
     request(t.app).get(`/letters/${slug}.json`).expect(200),
     request(t.app).get('/feeds/updates.atom?lang=en').expect(200),
   ]);
-  // The feed is the whole site's: only this letter's entries (other tests publish responses too).
-  const entries = feed.text.split('<entry>').filter((e) => e.includes(`/letters/${slug}#`) || e.includes(`/letters/${slug}?`));
-  return [page.text, JSON.stringify(json.body), ...entries].join('\n');
+  const [head, ...entries] = feed.text.split('<entry>');
+  const ours = entries.filter((e) => e.includes(`/letters/${slug}#`) || e.includes(`/letters/${slug}?`));
+  return [page.text, JSON.stringify(json.body), head, ...ours].join('\n');
 }
 
 async function auditKinds(letterId: string): Promise<string[]> {

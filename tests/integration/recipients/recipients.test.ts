@@ -5,6 +5,7 @@ import { ExportAudit } from '../../../src/exports';
 import { Letter } from '../../../src/letters/letter.entity';
 import { grantRole } from '../../../src/organisers';
 import { RecipientLink, RecipientLinkEvent } from '../../../src/recipients';
+import { TASK_RECIPIENT_LINK_EMAIL } from '../../../src/recipients/recipients.queue';
 import { TASK_UPDATE_EMAIL, TASK_UPDATE_FANOUT } from '../../../src/updates/updates.queue';
 import { LetterResponse } from '../../../src/updates';
 import { hashToken } from '../../../src/signatures';
@@ -103,6 +104,8 @@ describe('recipient links, for the owners', () => {
     expect(mail.subject).toContain('and its signatories');
     const mailed = new URL(linkFrom(mail, '/r/')).pathname;
     expect(mailed).not.toBe(made.path);
+    // The job marks the link emailed once the SMTP server has accepted the message: after it is done.
+    await drained(t.db, TASK_RECIPIENT_LINK_EMAIL);
     const link = await t.db.getRepository(RecipientLink).findOneByOrFail({ letterId: letter.id });
     expect(link.emailedAt).not.toBeNull();
     expect(link.mailedTokenHash).toBe(hashToken(mailed.slice(3)));

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
+import { aDatabaseOfItsOwn } from '../../helpers/test-databases';
 import { ROUTE_BUDGET_EXCEPTIONS } from './route-budget.exceptions';
 import { CPU_BUDGET_MS, HEAP_BUDGET_MB, RESULT_MARKER, type RouteBudgetResult } from './route-budget.measure';
 
@@ -15,15 +16,19 @@ import { CPU_BUDGET_MS, HEAP_BUDGET_MB, RESULT_MARKER, type RouteBudgetResult } 
  * listed with its reason and its own limit in route-budget.exceptions.ts.
  *
  * The measuring runs in a plain node process (route-budget.measure.ts says why); this test judges
- * what it prints.
+ * what it prints. It measures on a fresh database of its own: in the worker's database the other
+ * test files' letters would be on the home page and in the sitemap, and the jobs its fixture
+ * queues would be left for the next file's worker.
  */
 
 let result: RouteBudgetResult;
+let database: Awaited<ReturnType<typeof aDatabaseOfItsOwn>> | undefined;
 beforeAll(async () => {
+  database = await aDatabaseOfItsOwn('route_budget');
   const script = path.join(__dirname, 'route-budget.measure.ts');
   const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', script], {
     cwd: path.join(__dirname, '../../..'),
-    env: { ...process.env },
+    env: { ...process.env, TEST_DB_URL: database.url },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -44,6 +49,9 @@ beforeAll(async () => {
     `route budget: fixture ${result.fixtureSeconds} s, measuring ${result.measureSeconds} s, ${result.mounted.length} routes mounted\n${table.join('\n')}\nnot public: ${result.notPublic.join(', ')}\n`,
   );
 }, 600_000);
+afterAll(async () => {
+  await database?.drop();
+});
 
 test('the routes were found by walking the router stack, and the heap was measured after collecting', () => {
   expect(result.gc).toBe(true);

@@ -1,15 +1,14 @@
 import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import type { Organiser } from '../../../src/organisers/organiser.entity';
-
-/** A port of the test's range: a receiver that must never be called. */
-const RECEIVER_PORT = 4411;
 
 let prod: TestApp;
 let owner: Organiser;
 let pb: Browser;
 let calls = 0;
+/** A receiver on this machine that must never be called (on a free port: files run in parallel). */
 const receiver = http.createServer((_req, res) => {
   calls++;
   res.writeHead(204).end();
@@ -18,7 +17,7 @@ const receiver = http.createServer((_req, res) => {
 // The production rules, switched on by the setting production defaults to (WEBHOOK_ALLOW_PRIVATE=false).
 beforeAll(async () => {
   prod = await startTestApp({ WEBHOOK_ALLOW_PRIVATE: 'false', WEBHOOK_RETRY_BASE_SECONDS: '3600' });
-  await new Promise<void>((resolve) => receiver.listen(RECEIVER_PORT, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   owner = await anOrganiser(prod.db);
   pb = await signInAs(prod.app, prod.smtp, owner.email);
 });
@@ -55,7 +54,7 @@ describe('webhook addresses in production', () => {
     // Saved while it pointed elsewhere; now it resolves to this machine (DNS rebinding).
     const [endpoint] = await prod.db.query<Array<{ id: string }>>(
       `INSERT INTO webhook_endpoints (letter_id, url, events, secret) VALUES ($1, $2, '{signature.confirmed}', 'whsec_AAAA') RETURNING id`,
-      [letter.id, `http://localhost:${RECEIVER_PORT}/rebound`],
+      [letter.id, `http://localhost:${(receiver.address() as AddressInfo).port}/rebound`],
     );
     const page = `/organise/letters/${letter.slug}/api/webhooks`;
     expect((await postForm(pb, page, `${page}/${endpoint.id}/test`)).status).toBe(303);

@@ -11,9 +11,6 @@ import { WEBHOOK_PAYLOADS } from '../../../src/webhooks';
 import { MAX_ENDPOINTS_PER_LETTER, pruneDeliveryLog, TEST_EVENTS_PER_MINUTE } from '../../../src/webhooks/webhooks.service';
 import type { Organiser } from '../../../src/organisers/organiser.entity';
 
-/** The test's port range for listening servers. */
-const RECEIVER_PORT = 4410;
-
 /** The check of the README's receiver example, line for line. */
 function verify(whsec: string, id: string, ts: string, body: string, sig: string): boolean {
   const secret = Buffer.from(whsec.replace(/^whsec_/, ''), 'base64');
@@ -56,7 +53,7 @@ class Receiver {
   });
 
   async start(): Promise<this> {
-    await new Promise<void>((resolve) => this.server.listen(RECEIVER_PORT, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
     return this;
   }
 

@@ -10,9 +10,9 @@ module.exports = {
   globalTeardown: '<rootDir>/tests/helpers/global-teardown.ts',
   setupFiles: ['reflect-metadata'],
   testTimeout: 30000,
-  // One worker per core, two at most: each has a database of its own (tests/helpers/db-environment.ts),
+  // Two workers (one per core here): each has a database of its own (tests/helpers/db-environment.ts),
   // and each worker's test apps hold up to about 50 connections (a web pool of 30, the worker's
   // pool), so two fit PostgreSQL's default max_connections of 100 (one run measured 66 at its
   // peak) and a third would not.
-  maxWorkers: Math.min(2, require('node:os').availableParallelism()),
+  maxWorkers: 2,
 };

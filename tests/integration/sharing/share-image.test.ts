@@ -125,15 +125,18 @@ describe('QR codes for flyers', () => {
     expect(first.res.status).toBe(200);
     expect(pngSize(first.res.body as Buffer)).toEqual({ width: 256, height: 256 });
     const same = (body: Buffer) => Buffer.compare(body, first.res.body as Buffer) === 0;
+    // What a request served from the cache may cost: about what any small answer costs, and far
+    // below a render (a quarter of the first one), with room for a machine busy with other tests.
+    const cached = Math.max(baseline * 2 + 10, first.ms / 4);
     // Other parameters: the same bytes, for what any small answer costs (a render costs tens of
     // milliseconds, more under jest).
     const again = await cpuOf([2, 3, 4].map((i) => `${page}&size=256&x=${i}`));
     expect(again.runs.every((r) => r.res.status === 200 && same(r.res.body as Buffer) && r.res.headers.etag === first.res.headers.etag)).toBe(true);
-    expect(again.ms).toBeLessThan(baseline + 5);
+    expect(again.ms).toBeLessThan(cached);
     // A size that is not offered answers the nearest size that is, from the cache.
     const odd = await cpuOf([`${page}&size=200&y=3`, `${page}&size=3`, `${page}&size=300`]);
     expect(odd.runs.every((r) => same(r.res.body as Buffer))).toBe(true);
-    expect(odd.ms).toBeLessThan(baseline + 5);
+    expect(odd.ms).toBeLessThan(cached);
     // A validator lets a browser skip the bytes too.
     const revalidated = await getPng(`${page}&size=256`, { 'If-None-Match': first.res.headers.etag });
     expect(revalidated.status).toBe(304);

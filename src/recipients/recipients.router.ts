@@ -12,7 +12,7 @@ import { parseForm } from '../web/validate';
 import type { RecipientLink } from './recipient-link.entity';
 import { createRecipientLink, findLiveLink, listRecipientLinks, recentLinkActivity, recordLinkEvent, recordLinkView, revokeRecipientLink } from './recipient-links.service';
 import { deliveredDay, deliveredView, PAGE_LIST_LIMIT } from './recipient-page.service';
-import { postRecipientResponse, RESPONSE_POSTS_PER_LINK_PER_HOUR } from './recipient-response.service';
+import { consumeResponseAttempt, postRecipientResponse, RESPONSE_POSTS_PER_LINK_PER_HOUR } from './recipient-response.service';
 import { defaultExpiry, recipientLinkSchema, recipientResponseSchema, responseDecisionSchema } from './recipients.schema';
 import { attachmentName, ATTACHMENT_LIMIT_BYTES, stagedAttachment } from './response-upload';
 
@@ -268,6 +268,11 @@ export function recipientsRouter(ctx: AppContext): { router: Router; deliveryPan
     const staged = stagedAttachment(req);
     try {
       const link = await liveLink(req);
+      // A form sent without a file part (urlencoded) never met the upload guard: its post counts here.
+      if (!req.is('multipart/form-data')) {
+        const retryAfter = await consumeResponseAttempt(ctx.db, link);
+        if (retryAfter !== null) throw new RateLimited(retryAfter, 'recipients.errors.tooManyResponses');
+      }
       const values = { ...((req.body ?? {}) as Record<string, unknown>) };
       const parsed = parseForm(recipientResponseSchema, values);
       const file = staged && staged.bytes > 0 ? staged : null;

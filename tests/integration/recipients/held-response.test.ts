@@ -270,6 +270,18 @@ describe('a response posted through a recipient link is held for the owners', ()
     const second = await createLink(letter.slug, 'Marie Procureure');
     expect((await postResponse(second.path, { body: 'Mine' })).status).toBe(303);
   });
+
+  test('the allowance holds for a form sent without a file part too (urlencoded)', async () => {
+    const letter = await aDeliveredLetter();
+    const { path } = await createLink(letter.slug);
+    const { b, action } = await responseForm(path);
+    const statuses: number[] = [];
+    // The CSRF token as a field of the form, where a urlencoded form carries it.
+    const csrf = new URL(action, 'http://x').searchParams.get('_csrf') ?? '';
+    for (let i = 0; i <= RESPONSE_POSTS_PER_LINK_PER_HOUR; i++) statuses.push((await b.agent.post(path + '/response').type('form').send({ body: `Plain ${i}`, _csrf: csrf })).status);
+    expect(statuses.slice(0, RESPONSE_POSTS_PER_LINK_PER_HOUR)).toEqual(Array(RESPONSE_POSTS_PER_LINK_PER_HOUR).fill(303));
+    expect(statuses[RESPONSE_POSTS_PER_LINK_PER_HOUR]).toBe(429);
+  });
 });
 
 describe('views of a recipient link', () => {

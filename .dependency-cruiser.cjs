@@ -1,14 +1,14 @@
 /**
- * The layers of src/ (docs/architecture.md), checked by `npm run lint` (lint:deps). From the
- * bottom up: platform, letters core, features, composition; each imports only from below, and a
- * feature reaches another feature only through that feature's index.ts.
+ * The layers of src/ (docs/architecture.md), checked by `npm run lint` (lint:deps). One folder a
+ * layer, from the bottom up: platform/, core/, features/, app/; each imports only from below, and
+ * a feature reaches another feature only through that feature's index.ts. The rules name folders,
+ * never features: a new feature folder is held to them without anyone listing it.
  * tests/architecture/layers.test.ts plants wrong-way imports in a copy and expects this to fail.
  */
-const FEATURES = 'abuse|sharing|signatures|organisers|updates|paper|exports|privacy|ops|letter-page|audit|versions|integrity|history|recipients|my-signatures|api|webhooks';
-const PLATFORM = '^src/((config|logger|paths|context)\\.ts$|(db|web|mail|types)/)';
-const LETTERS = '^src/letters/';
-const FEATURE = `^src/(${FEATURES})/`;
-const COMPOSITION = '^src/((app|main|data-source)\\.ts$|(cli|jobs)/)';
+const PLATFORM = '^src/platform/';
+const CORE = '^src/core/';
+const FEATURES = '^src/features/';
+const APP = '^src/app/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -31,46 +31,46 @@ module.exports = {
       to: { circular: true },
     },
     {
-      name: 'platform-imports-no-feature',
-      comment: 'Platform (config, logger, paths, context, db/, web/, mail/) knows no letter, feature or composition.',
+      name: 'platform-imports-nothing-above',
+      comment: 'platform/ (config, logger, paths, context, db, web, mail) knows no core, feature or app.',
       severity: 'error',
       from: { path: PLATFORM },
-      to: { path: [LETTERS, FEATURE, COMPOSITION] },
+      to: { path: [CORE, FEATURES, APP] },
     },
     {
-      name: 'letters-core-imports-only-platform',
-      comment: 'letters/ imports only platform.',
+      name: 'core-imports-only-platform',
+      comment: 'core/ (letters, access, tokens, the audit record) imports only platform/ and itself.',
       severity: 'error',
-      from: { path: LETTERS },
-      to: { path: [FEATURE, COMPOSITION] },
+      from: { path: CORE },
+      to: { path: [FEATURES, APP] },
     },
     {
       name: 'features-only-through-index',
       comment: "Another feature's files are reached only through its index.ts (its public surface).",
       severity: 'error',
-      from: { path: `^src/(${FEATURES}|cli|jobs)/|^src/[^/]+\\.ts$` },
-      to: { path: `${FEATURE}.`, pathNot: ['^src/$1/', `^src/(${FEATURES})/index\\.ts$`] },
+      from: { path: '^src/(?:features/([^/]+)|app)/' },
+      to: { path: `${FEATURES}[^/]+/.`, pathNot: ['^src/features/$1/', `${FEATURES}[^/]+/index\\.ts$`] },
     },
     {
-      name: 'nothing-imports-composition',
-      comment: 'Nothing imports cli/, main.ts, jobs/ or the data source; only main.ts imports app.ts.',
+      name: 'nothing-imports-app',
+      comment: 'Nothing below app/ imports it: the app composes the layers, the layers never know the app.',
       severity: 'error',
-      from: { path: '^src/', pathNot: COMPOSITION },
-      to: { path: COMPOSITION },
+      from: { path: '^src/', pathNot: APP },
+      to: { path: APP },
     },
     {
-      name: 'composition-entry-points-stay-on-top',
-      comment: 'cli/ commands and main.ts are entry points: nothing imports them; app.ts is imported by main.ts only.',
+      name: 'app-entry-points-stay-on-top',
+      comment: 'app/cli/ commands and app/main.ts are entry points: nothing imports them; app/app.ts is imported by main.ts only.',
       severity: 'error',
-      from: { path: '^src/', pathNot: '^src/main\\.ts$' },
-      to: { path: '^src/(cli/(?!bootstrap\\.ts$)|main\\.ts$|app\\.ts$)' },
+      from: { path: '^src/', pathNot: '^src/app/main\\.ts$' },
+      to: { path: '^src/app/(cli/(?!bootstrap\\.ts$)|main\\.ts$|app\\.ts$)' },
     },
     {
       name: 'cli-bootstrap-is-for-commands',
-      comment: 'cli/bootstrap.ts starts and stops what a command needs: only the commands beside it use it.',
+      comment: 'app/cli/bootstrap.ts starts and stops what a command needs: only the commands beside it use it.',
       severity: 'error',
-      from: { path: '^src/', pathNot: '^src/cli/' },
-      to: { path: '^src/cli/bootstrap\\.ts$' },
+      from: { path: '^src/', pathNot: '^src/app/cli/' },
+      to: { path: '^src/app/cli/bootstrap\\.ts$' },
     },
   ],
   options: {

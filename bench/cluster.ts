@@ -6,7 +6,7 @@ import cluster from 'node:cluster';
  * SIGTERM is passed on to every copy; the primary exits when they have all exited. Each copy runs
  * the entry itself: compiled JavaScript under plain node, as `npm run start:prod` runs it (tsx is
  * not loaded), TypeScript (the reference server) under tsx.
- *   BENCH_PROCESSES=2 BENCH_ENTRY=/abs/path/dist/src/main.js node --import tsx bench/cluster.ts
+ *   BENCH_PROCESSES=2 BENCH_ENTRY=/abs/path/dist/src/app/main.js node --import tsx bench/cluster.ts
  */
 const processes = Number(process.env.BENCH_PROCESSES ?? '1');
 const entry = process.env.BENCH_ENTRY;

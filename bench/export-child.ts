@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import fs from 'node:fs';
 import { Client } from 'pg';
-import type { ExportColumn, ExportRow } from '../src/exports/export-row';
-import { writeCsv } from '../src/exports/writers/csv.writer';
-import { countryName, initI18n } from '../src/web/i18n';
+import type { ExportColumn, ExportRow } from '../src/features/exports/export-row';
+import { writeCsv } from '../src/features/exports/writers/csv.writer';
+import { countryName, initI18n } from '../src/platform/web/i18n';
 
 /**
  * The CSV export path as the bench measures it when no export command exists yet: a PostgreSQL

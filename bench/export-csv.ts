@@ -7,7 +7,7 @@
  * Compiles the app (npm run build), creates a fresh database on postgres://postgres@127.0.0.1:5432
  * (BENCH_PG_URL to change), migrates it, loads three letters with one INSERT … SELECT
  * generate_series each (N, N/10 and N/100 signatures), then runs the export command as organisers
- * run it in production (`node dist/src/cli/export.js <slug> --format F --out FILE`, no tsx) once
+ * run it in production (`node dist/src/app/cli/export.js <slug> --format F --out FILE`, no tsx) once
  * per case, each under /usr/bin/time -v, so each peak RSS belongs to one export alone; the COPY
  * reference is psql's \copy of the same columns of the same rows, in the same order, also timed as
  * a process. Drops the database at the end.
@@ -23,9 +23,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { Client } from 'pg';
-import { migrateAll } from '../src/db/connect';
-import { createDataSource } from '../src/data-source';
-import { createLogger } from '../src/logger';
+import { migrateAll } from '../src/platform/db/connect';
+import { createDataSource } from '../src/app/data-source';
+import { createLogger } from '../src/platform/logger';
 import { EXPORT_NODE_FLAGS } from './export-flags';
 
 const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -50,7 +50,7 @@ function timed(cmd: string, args: string[], env: Record<string, string> = {}): T
 
 /** The export command, compiled, as production runs it. */
 function exportCommand(url: string, slug: string, format: string, out: string): Timed & { seconds: number; rows: number; bytes: number } {
-  const r = timed(process.execPath, [...EXPORT_NODE_FLAGS, path.join(ROOT, 'dist/src/cli/export.js'), slug, '--format', format, '--out', out], {
+  const r = timed(process.execPath, [...EXPORT_NODE_FLAGS, path.join(ROOT, 'dist/src/app/cli/export.js'), slug, '--format', format, '--out', out], {
     NODE_ENV: 'development',
     DATABASE_URL: url,
     LOG_LEVEL: 'warn',

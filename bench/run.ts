@@ -12,7 +12,7 @@ import { openLoop, type OpenLoopFigures, type OpenLoopRequest } from './open-loo
 import { meetsTargets, viralRun, viralTable, type ViralFigures, type ViralMail } from './viral-day';
 
 /**
- * `npm run bench`: the app in production mode (`npm run build`, then `node dist/src/main.js` as
+ * `npm run bench`: the app in production mode (`npm run build`, then `node dist/src/app/main.js` as
  * `npm run start:prod` runs it, one or two copies behind bench/cluster.ts) against its own
  * database, a real SMTP server in this process, autocannon as the load, and for every figure a
  * reference measured in the same run. Prints one table. BENCH_QUICK=1 for a short run.
@@ -416,7 +416,7 @@ async function addConfirmed(letterId: string, n: number, tag: string): Promise<v
 // ---------------------------------------------------------------------------------------------
 // Stages
 
-const DIST_MAIN = path.join(ROOT, 'dist/src/main.js');
+const DIST_MAIN = path.join(ROOT, 'dist/src/app/main.js');
 const REF_ENTRY = path.join(ROOT, 'bench/reference-server.ts');
 
 async function webStage(procs: 1 | 2, idx: 0 | 1, staticDir: string): Promise<void> {
@@ -658,7 +658,7 @@ function viralEnv(role: 'web' | 'worker' | 'all'): Record<string, string> {
   return env;
 }
 
-/** `node dist/src/main.js`, as `npm run start:prod` starts it: no cluster wrapper, no tsx. */
+/** `node dist/src/app/main.js`, as `npm run start:prod` starts it: no cluster wrapper, no tsx. */
 function startProd(env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, [DIST_MAIN], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
 }
@@ -812,7 +812,7 @@ function exportStage(letterId: string): void {
   const copyOut = path.join(TMP, 'copy.csv');
   const select = `SELECT full_name, email, country, city, organisation, signed_as, confirmed_at, source FROM signatures WHERE letter_id = '${letterId}' AND status = 'confirmed' ORDER BY confirmed_at, id`;
   // The export command when it exists (compiled with the app), else the pieces: cursor → CSV writer.
-  const cli = path.join(ROOT, 'dist/src/cli/export.js');
+  const cli = path.join(ROOT, 'dist/src/app/cli/export.js');
   const runners: Array<{ label: string; run: () => { seconds: number; rssMb: number } }> = [];
   if (fs.existsSync(cli)) {
     runners.push({
@@ -849,7 +849,7 @@ function exportStage(letterId: string): void {
     row(`${label}: peak RSS`, 'MB').ref[0] = median(copy.map((x) => x.rssMb));
   });
   notes.push(
-    `export: "export command" is \`npm run export:prod -- bench-export --format csv --include-email --out FILE\` (node --max-semi-space-size=2 dist/src/cli/export.js); "cursor → CSV writer" is bench/export-child.ts (DECLARE/FETCH 10000 → src/exports/writers/csv.writer.ts); reference: psql \\copy (same rows, same order) to a file; time is wall time of the child process, RSS its peak (/usr/bin/time -v)`,
+    `export: "export command" is \`npm run export:prod -- bench-export --format csv --include-email --out FILE\` (node --max-semi-space-size=2 dist/src/app/cli/export.js); "cursor → CSV writer" is bench/export-child.ts (DECLARE/FETCH 10000 → src/features/exports/writers/csv.writer.ts); reference: psql \\copy (same rows, same order) to a file; time is wall time of the child process, RSS its peak (/usr/bin/time -v)`,
   );
   notes.push(`export files: last ours ${(fs.statSync(out).size / 1e6).toFixed(0)} MB, COPY ${(fs.statSync(copyOut).size / 1e6).toFixed(0)} MB`);
 }
@@ -868,7 +868,7 @@ async function main(): Promise<void> {
     } catch (e) {
       throw new Error(`npm run build failed:\n${String((e as { stdout?: Buffer }).stdout ?? '')}`, { cause: e });
     }
-    if (!fs.existsSync(DIST_MAIN)) throw new Error('the build did not produce dist/src/main.js');
+    if (!fs.existsSync(DIST_MAIN)) throw new Error('the build did not produce dist/src/app/main.js');
 
     // One start-up migrates the database.
     const first = startCluster(DIST_MAIN, 1, appEnv('web'));

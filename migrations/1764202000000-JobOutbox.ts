@@ -5,7 +5,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * own transaction; add_job raises a NOTIFY, and PostgreSQL serialises the commits of notifying
  * transactions on one lock held through the WAL flush, which capped signing near 1,700 per
  * second on 2 cores however fast everything else was. Now the signing statement writes plain rows
- * here, and the worker moves them into the job queue in batches (src/mail/outbox-relay.ts), one
+ * here, and the worker moves them into the job queue in batches (src/platform/mail/outbox-relay.ts), one
  * add_jobs call and one NOTIFY per batch.
  */
 export class JobOutbox1764202000000 implements MigrationInterface {

@@ -2,7 +2,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
  * The word diffs between the versions of a text, computed once by a job when a version is saved
- * (src/versions/text-diffs.service.ts) instead of by every request of `/letters/<slug>/diff`: a
+ * (src/features/versions/text-diffs.service.ts) instead of by every request of `/letters/<slug>/diff`: a
  * diff of two long texts costs seconds of CPU. `digest` names the four texts compared (titles and
  * bodies), so a diff of words since changed in place is never shown; `outcome` is `too-different`
  * when the comparison gave up at its cap (then `parts` is null). `computed_at` is when the job

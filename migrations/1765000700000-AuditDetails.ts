@@ -6,7 +6,7 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * `audit_details`, a table that erasure can reach: the trail row keeps only `detail_id`, a bare
  * reference (no foreign key: the detail may be deleted, the trail row never changes).
  *
- * The keys are this migration's own copy of the list in src/audit, as they stood when it was
+ * The keys are this migration's own copy of the list in src/core/audit, as they stood when it was
  * written; a held-queue decision on a mail-domain group also moves its `key` (the domain).
  */
 const MOVED_KEYS = ['reason', 'note', 'domain', 'deliveredTo', 'subject', 'name', 'member'];

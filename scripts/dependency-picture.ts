@@ -13,18 +13,26 @@ import { spawnSync } from 'node:child_process';
 const ROOT = path.resolve(__dirname, '..');
 const OUT = path.join(ROOT, 'docs/dependencies.svg');
 
+/** The four layers, top down: each folder of src/ is one. */
 const LAYERS: Array<{ name: string; test: (unit: string) => boolean }> = [
-  { name: 'composition', test: (u) => ['app.ts', 'main.ts', 'data-source.ts', 'cli/', 'jobs/'].includes(u) },
-  { name: 'features', test: (u) => u.endsWith('/') && !['letters/', 'db/', 'web/', 'mail/', 'types/', 'cli/', 'jobs/'].includes(u) },
-  { name: 'letters core', test: (u) => u === 'letters/' },
+  { name: 'app', test: (u) => u.startsWith('app/') },
+  { name: 'features', test: (u) => u.startsWith('features/') },
+  { name: 'core', test: (u) => u.startsWith('core/') },
   { name: 'platform', test: () => true },
 ];
 
-/** "src/signatures/tokens.ts" → "signatures/"; "src/app.ts" → "app.ts". */
+/** "src/core/tokens/tokens.ts" → "core/tokens/"; "src/platform/config.ts" → "platform/"; "src/app/cli/x.ts" → "app/". */
 function unitOf(file: string): string | null {
-  const m = /^src\/([^/]+)(\/)?/.exec(file);
+  const m = /^src\/(platform|core|features|app)\/(?:([^/]+)\/)?/.exec(file);
   if (!m) return null;
-  return m[2] ? `${m[1]}/` : m[1];
+  if (m[1] === 'app' || !m[2]) return `${m[1]}/`;
+  return `${m[1]}/${m[2]}/`;
+}
+
+/** What a box says: the folder's name inside its layer ("tokens/"), or the layer's own files. */
+function label(unit: string): string {
+  const inner = unit.slice(unit.indexOf('/') + 1);
+  return inner || `${unit.slice(0, -1)} (files)`;
 }
 
 function edges(): { units: string[]; arrows: Array<[string, string]> } {
@@ -40,11 +48,11 @@ function edges(): { units: string[]; arrows: Array<[string, string]> } {
   const arrows = new Set<string>();
   for (const m of output.modules) {
     const from = unitOf(m.source);
-    if (!from || from === 'types/') continue;
+    if (!from || from === 'platform/types/') continue;
     units.add(from);
     for (const d of m.dependencies) {
       const to = unitOf(d.resolved);
-      if (to && to !== from && to !== 'types/') arrows.add(`${from}\t${to}`);
+      if (to && to !== from && to !== 'platform/types/') arrows.add(`${from}\t${to}`);
     }
   }
   return { units: [...units].sort(), arrows: [...arrows].sort().map((a) => a.split('\t') as [string, string]) };
@@ -111,7 +119,7 @@ function draw(units: string[], arrows: Array<[string, string]>): string {
   for (const [u, p] of [...pos].sort(([a], [b]) => a.localeCompare(b))) {
     const fill = ['#fde7c7', '#e3efd9', '#dbe8f7', '#eee'][layerOf(u)];
     out.push(`<rect x="${p.x.toFixed(1)}" y="${p.y}" width="${boxW}" height="${boxH}" rx="4" fill="${fill}" stroke="#555"/>`);
-    out.push(`<text x="${(p.x + boxW / 2).toFixed(1)}" y="${p.y + 17}" text-anchor="middle">${esc(u)}</text>`);
+    out.push(`<text x="${(p.x + boxW / 2).toFixed(1)}" y="${p.y + 17}" text-anchor="middle">${esc(label(u))}</text>`);
   }
   out.push(`<text x="10" y="${height - 8}" fill="#333">Arrows: "imports from". Every layer imports platform; those arrows are left out. A red arrow would point upwards.</text>`);
   out.push('</svg>');

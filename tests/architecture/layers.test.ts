@@ -39,16 +39,19 @@ afterAll(() => {
 
 /** Wrong-way imports, each with the rule that must refuse it (planted all at once: one run). */
 const PLANTED: Array<{ what: string; file: string; line: string; rule: string }> = [
-  { what: 'a feature reaching into another feature', file: 'src/sharing/qr-code.ts', line: "import '../organisers/organise.router';", rule: 'features-only-through-index' },
-  { what: 'platform importing a feature', file: 'src/web/errors.ts', line: "import '../signatures';", rule: 'platform-imports-no-feature' },
-  { what: 'platform importing letters core', file: 'src/logger.ts', line: "import './letters/slug';", rule: 'platform-imports-no-feature' },
-  { what: 'letters core importing a feature', file: 'src/letters/slug.ts', line: "import '../sharing';", rule: 'letters-core-imports-only-platform' },
-  { what: 'a feature importing the app', file: 'src/ops/readiness.ts', line: "import '../app';", rule: 'nothing-imports-composition' },
-  { what: 'a feature importing the CLI', file: 'src/paper/paper-csv.ts', line: "import '../cli/seed';", rule: 'composition-entry-points-stay-on-top' },
-  { what: 'a feature borrowing the commands\' start-up', file: 'src/privacy/retention.task.ts', line: "import '../cli/bootstrap';", rule: 'cli-bootstrap-is-for-commands' },
-  { what: 'two features importing each other', file: 'src/abuse/disposable.ts', line: "import '../updates';", rule: 'no-folder-cycles' },
-  { what: 'a file cycle (one half)', file: 'src/web/validate.ts', line: "import './micro-cache';", rule: 'no-file-cycles' },
-  { what: 'a file cycle (other half)', file: 'src/web/micro-cache.ts', line: "import './validate';", rule: 'no-file-cycles' },
+  { what: 'a feature reaching into another feature', file: 'src/features/sharing/qr-code.ts', line: "import '../organisers/organise.router';", rule: 'features-only-through-index' },
+  { what: 'the app reaching into a feature', file: 'src/app/data-source.ts', line: "import '../features/paper/paper-csv';", rule: 'features-only-through-index' },
+  { what: 'platform importing a feature', file: 'src/platform/web/errors.ts', line: "import '../../features/signatures';", rule: 'platform-imports-nothing-above' },
+  { what: 'platform importing core', file: 'src/platform/logger.ts', line: "import '../core/letters/slug';", rule: 'platform-imports-nothing-above' },
+  { what: 'core importing a feature', file: 'src/core/letters/slug.ts', line: "import '../../features/sharing';", rule: 'core-imports-only-platform' },
+  { what: 'core importing the app', file: 'src/core/tokens/tokens.ts', line: "import '../../app/data-source';", rule: 'core-imports-only-platform' },
+  { what: 'a feature importing the app', file: 'src/features/ops/readiness.ts', line: "import '../../app/app';", rule: 'nothing-imports-app' },
+  { what: 'a feature importing the CLI', file: 'src/features/paper/paper-csv.ts', line: "import '../../app/cli/seed';", rule: 'app-entry-points-stay-on-top' },
+  { what: "a feature borrowing the commands' start-up", file: 'src/features/privacy/retention.task.ts', line: "import '../../app/cli/bootstrap';", rule: 'cli-bootstrap-is-for-commands' },
+  { what: 'two features importing each other', file: 'src/features/abuse/disposable.ts', line: "import '../updates';", rule: 'no-folder-cycles' },
+  { what: 'a file cycle (one half)', file: 'src/platform/web/validate.ts', line: "import './micro-cache';", rule: 'no-file-cycles' },
+  { what: 'a file cycle (other half)', file: 'src/platform/web/micro-cache.ts', line: "import './validate';", rule: 'no-file-cycles' },
+  { what: 'a new feature folder, held to the rules without being listed', file: 'src/features/brand-new/index.ts', line: "import '../organisers/organise.router';", rule: 'features-only-through-index' },
 ];
 
 describe('the layer rules', () => {
@@ -61,7 +64,9 @@ describe('the layer rules', () => {
   it('fail on each kind of wrong-way import, naming the rule and the file', async () => {
     for (const p of PLANTED) {
       const target = path.join(copy, p.file);
-      fs.writeFileSync(target, `${p.line}\n${fs.readFileSync(target, 'utf8')}`);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      const before = fs.existsSync(target) ? fs.readFileSync(target, 'utf8') : 'export {};\n';
+      fs.writeFileSync(target, `${p.line}\n${before}`);
     }
     const result = await depcruise(copy);
     expect(result.ok).toBe(false);

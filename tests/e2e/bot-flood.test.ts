@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
-import { challengeModeState } from '../../src/abuse';
-import { verifiedCount } from '../../src/letters/counts.service';
+import { challengeModeState } from '../../src/features/abuse';
+import { verifiedCount } from '../../src/core/letters/counts.service';
 import { solvedChallenge } from '../helpers/challenge';
 import { confirmByLink } from '../helpers/confirm-link';
 import { anEmail, signForm } from '../helpers/factories';

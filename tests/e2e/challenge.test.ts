@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { setChallengeMode } from '../../src/abuse';
+import { setChallengeMode } from '../../src/features/abuse';
 import { aLetterOf, anOrganiser } from '../helpers/organisers';
 import { anEmail } from '../helpers/factories';
 import { startTestApp, type TestApp } from '../helpers/test-app';

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { aLetter, aSignature } from '../helpers/factories';
 import { startTestApp, type TestApp } from '../helpers/test-app';
-import type { Letter } from '../../src/letters/letter.entity';
+import type { Letter } from '../../src/core/letters/letter.entity';
 import { Evidence, launchChromium, overflowsHorizontally } from './support';
 
 const PORT = 4317;

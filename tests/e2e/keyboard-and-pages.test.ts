@@ -1,5 +1,5 @@
 import type { Browser, Page } from 'playwright-core';
-import { seedLetters } from '../../src/letters/seed-letters';
+import { seedLetters } from '../../src/core/letters/seed-letters';
 import { anEmail } from '../helpers/factories';
 import type { TestApp } from '../helpers/test-app';
 import { Evidence, text, newDesktopPage, startSeededE2e, stopE2e, type E2eServer } from './support';

@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
-import { seedLetters } from '../../src/letters/seed-letters';
-import { countryName } from '../../src/web/i18n';
-import { LANGUAGES } from '../../src/web/languages';
+import { seedLetters } from '../../src/core/letters/seed-letters';
+import { countryName } from '../../src/platform/web/i18n';
+import { LANGUAGES } from '../../src/platform/web/languages';
 import { anEmail } from '../helpers/factories';
 import { linkFrom } from '../helpers/smtp-sink';
 import type { TestApp } from '../helpers/test-app';

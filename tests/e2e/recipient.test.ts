@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import type { Server } from 'node:http';
 import type { Browser } from 'playwright-core';
-import { LANGUAGES } from '../../src/web/languages';
+import { LANGUAGES } from '../../src/platform/web/languages';
 import { aSignature } from '../helpers/factories';
 import { aLetterOf, anOrganiser } from '../helpers/organisers';
 import { aPdf } from '../helpers/pdf';

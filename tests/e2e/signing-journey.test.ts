@@ -1,6 +1,6 @@
 import type { Browser, BrowserContextOptions, Locator, Page } from 'playwright-core';
-import { seedLetters } from '../../src/letters/seed-letters';
-import { countryName } from '../../src/web/i18n';
+import { seedLetters } from '../../src/core/letters/seed-letters';
+import { countryName } from '../../src/platform/web/i18n';
 import { anEmail } from '../helpers/factories';
 import { linkFrom } from '../helpers/smtp-sink';
 import type { TestApp } from '../helpers/test-app';

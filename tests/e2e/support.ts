@@ -6,9 +6,9 @@ import { AxeBuilder } from '@axe-core/playwright';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { AxeResults } from 'axe-core';
 import type { Express } from 'express';
-import type { Language } from '../../src/letters/letter.entity';
-import { tFor } from '../../src/web/i18n';
-import { seed } from '../../src/letters/seed';
+import type { Language } from '../../src/core/letters/letter.entity';
+import { tFor } from '../../src/platform/web/i18n';
+import { seed } from '../../src/core/letters/seed';
 import { linkFrom, type SmtpSink } from '../helpers/smtp-sink';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 

@@ -1,13 +1,13 @@
 import type { Browser } from 'playwright-core';
-import { seedLetters } from '../../src/letters/seed-letters';
-import { grantRole } from '../../src/organisers/organisers.service';
-import { countryName } from '../../src/web/i18n';
+import { seedLetters } from '../../src/core/letters/seed-letters';
+import { grantRole } from '../../src/core/access/organisers.service';
+import { countryName } from '../../src/platform/web/i18n';
 import { anEmail } from '../helpers/factories';
 import { anOrganiser } from '../helpers/organisers';
 import { linkFrom } from '../helpers/smtp-sink';
 import type { TestApp } from '../helpers/test-app';
 import { drained } from '../integration/updates/support';
-import { TASK_TEXT_DIFFS } from '../../src/versions/versions.queue';
+import { TASK_TEXT_DIFFS } from '../../src/features/versions/versions.queue';
 import { Evidence, text, localLink, newDesktopPage, signInInBrowser, startSeededE2e, stopE2e, type E2eServer } from './support';
 
 const LETTER = seedLetters.find((l) => l.slug === 'birthday-greeting-mukhtar-ablyazov')!;

@@ -9,7 +9,7 @@ import path from 'node:path';
  */
 export default function globalSetup(): void {
   const root = path.resolve(__dirname, '../..');
-  const entry = path.join(root, 'dist/src/main.js');
+  const entry = path.join(root, 'dist/src/app/main.js');
   const started = Date.now();
   try {
     execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--noEmitOnError', 'false'], {
@@ -20,6 +20,6 @@ export default function globalSetup(): void {
     // emitted anyway; checked below
   }
   if (!fs.existsSync(entry) || fs.statSync(entry).mtimeMs < started - 1000) {
-    throw new Error('the build did not produce dist/src/main.js');
+    throw new Error('the build did not produce dist/src/app/main.js');
   }
 }

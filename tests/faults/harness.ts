@@ -115,7 +115,7 @@ export class AppProcess {
 
   constructor(readonly opts: AppOptions) {
     // The compiled build (global setup), one process, so a signal reaches the app itself.
-    this.child = spawn(process.execPath, ['dist/src/main.js'], {
+    this.child = spawn(process.execPath, ['dist/src/app/main.js'], {
       cwd: ROOT,
       env: {
         PATH: process.env.PATH ?? '/usr/bin:/bin',

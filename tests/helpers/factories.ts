@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { Letter, type Language, type LetterStatus, type Visibility } from '../../src/letters/letter.entity';
-import { LetterTranslation } from '../../src/letters/letter-translation.entity';
-import { recordCountChange } from '../../src/letters/counts.service';
-import { normaliseEmail } from '../../src/mail/email-address';
-import { Signature } from '../../src/signatures/signature.entity';
-import { isCounted } from '../../src/signatures/signing.service';
+import { Letter, type Language, type LetterStatus, type Visibility } from '../../src/core/letters/letter.entity';
+import { LetterTranslation } from '../../src/core/letters/letter-translation.entity';
+import { recordCountChange } from '../../src/core/letters/counts.service';
+import { normaliseEmail } from '../../src/platform/mail/email-address';
+import { Signature } from '../../src/features/signatures/signature.entity';
+import { isCounted } from '../../src/features/signatures/signing.service';
 
 const unique = () => crypto.randomBytes(4).toString('hex');
 

@@ -1,9 +1,9 @@
 import 'reflect-metadata';
 import { Client } from 'pg';
-import { createDataSource } from '../../src/data-source';
-import { migrateAll } from '../../src/db/connect';
-import { startEmbeddedPostgres } from '../../src/db/embedded';
-import { createLogger } from '../../src/logger';
+import { createDataSource } from '../../src/app/data-source';
+import { migrateAll } from '../../src/platform/db/connect';
+import { startEmbeddedPostgres } from '../../src/platform/db/embedded';
+import { createLogger } from '../../src/platform/logger';
 import { dropLeftovers, dropRunDatabases, templateName, withDatabase } from './test-databases';
 
 declare global {

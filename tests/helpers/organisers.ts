@@ -1,10 +1,10 @@
 import crypto from 'node:crypto';
 import type { Express } from 'express';
 import type { DataSource } from 'typeorm';
-import type { Letter } from '../../src/letters/letter.entity';
-import type { LetterRole } from '../../src/organisers/letter-organiser.entity';
-import type { Organiser } from '../../src/organisers/organiser.entity';
-import { addOrganiser, grantRole } from '../../src/organisers/organisers.service';
+import type { Letter } from '../../src/core/letters/letter.entity';
+import type { LetterRole } from '../../src/core/access/letter-organiser.entity';
+import type { Organiser } from '../../src/core/access/organiser.entity';
+import { addOrganiser, grantRole } from '../../src/core/access/organisers.service';
 import { aLetter } from './factories';
 import { linkFrom, type SmtpSink } from './smtp-sink';
 import { browser } from './test-app';

@@ -2,16 +2,16 @@ import 'reflect-metadata';
 import type { Express } from 'express';
 import request from 'supertest';
 import type { DataSource } from 'typeorm';
-import { buildApp } from '../../src/app';
-import { loadConfig, type Config } from '../../src/config';
-import type { AppContext } from '../../src/context';
-import { createDataSource } from '../../src/data-source';
-import { createLogger } from '../../src/logger';
-import { Mailer } from '../../src/mail/mailer';
-import { smtpTransport, type MailTransport } from '../../src/mail/transport';
-import { startWorker, type Worker } from '../../src/jobs/worker';
-import { initI18n } from '../../src/web/i18n';
-import { createSignLimits } from '../../src/web/rate-limits';
+import { buildApp } from '../../src/app/app';
+import { loadConfig, type Config } from '../../src/platform/config';
+import type { AppContext } from '../../src/platform/context';
+import { createDataSource } from '../../src/app/data-source';
+import { createLogger } from '../../src/platform/logger';
+import { Mailer } from '../../src/platform/mail/mailer';
+import { smtpTransport, type MailTransport } from '../../src/platform/mail/transport';
+import { startWorker, type Worker } from '../../src/app/jobs/worker';
+import { initI18n } from '../../src/platform/web/i18n';
+import { createSignLimits } from '../../src/platform/web/rate-limits';
 import { SmtpSink } from './smtp-sink';
 
 export interface TestApp {

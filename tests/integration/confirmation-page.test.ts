@@ -3,7 +3,7 @@ import { aLetter, anEmail, signForm } from '../helpers/factories';
 import { confirmByLink } from '../helpers/confirm-link';
 import { linkFrom } from '../helpers/smtp-sink';
 import { browser, startTestApp, type TestApp } from '../helpers/test-app';
-import { verifiedCount } from '../../src/letters/counts.service';
+import { verifiedCount } from '../../src/core/letters/counts.service';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import type { Letter } from '../../src/letters/letter.entity';
+import type { Letter } from '../../src/core/letters/letter.entity';
 import { aLetter, aSignature, signForm } from '../helpers/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../helpers/organisers';
 import { browser, startTestApp, type TestApp } from '../helpers/test-app';

@@ -2,7 +2,7 @@
  * The one signature factory: any state, unique data, and a count that moves only for a counted
  * signature, through the project's own count function.
  */
-import { verifiedCount } from '../../src/letters/counts.service';
+import { verifiedCount } from '../../src/core/letters/counts.service';
 import { aLetter, aSignature } from '../helpers/factories';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 

@@ -2,13 +2,13 @@ import request from 'supertest';
 import { aLetter, signForm } from '../helpers/factories';
 import { linkFrom } from '../helpers/smtp-sink';
 import { confirmByLink } from '../helpers/confirm-link';
-import { verifiedCount } from '../../src/letters/counts.service';
+import { verifiedCount } from '../../src/core/letters/counts.service';
 import { browser, startTestApp, type TestApp } from '../helpers/test-app';
-import { buildApp } from '../../src/app';
-import { createLogger } from '../../src/logger';
-import { Mailer } from '../../src/mail/mailer';
-import { devMailboxTransport } from '../../src/mail/transport';
-import { startWorker } from '../../src/jobs/worker';
+import { buildApp } from '../../src/app/app';
+import { createLogger } from '../../src/platform/logger';
+import { Mailer } from '../../src/platform/mail/mailer';
+import { devMailboxTransport } from '../../src/platform/mail/transport';
+import { startWorker } from '../../src/app/jobs/worker';
 
 async function sign(t: TestApp, slug: string, form: Record<string, string>, lang = 'en') {
   const b = browser(t.app);

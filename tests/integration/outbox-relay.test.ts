@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
-import { createDataSource } from '../../src/data-source';
-import { relayOutbox } from '../../src/mail/outbox-relay';
+import { createDataSource } from '../../src/app/data-source';
+import { relayOutbox } from '../../src/platform/mail/outbox-relay';
 import { startTestApp, type TestApp } from '../helpers/test-app';
 
 // No worker: this test alone moves the outbox, and no task handles its jobs.

@@ -3,8 +3,8 @@ import { aLetter, anEmail, signForm } from '../helpers/factories';
 import { linkFrom } from '../helpers/smtp-sink';
 import { confirmByLink } from '../helpers/confirm-link';
 import { browser, startTestApp, type TestApp } from '../helpers/test-app';
-import { Signature } from '../../src/signatures/signature.entity';
-import { LetterTranslation } from '../../src/letters/letter-translation.entity';
+import { Signature } from '../../src/features/signatures/signature.entity';
+import { LetterTranslation } from '../../src/core/letters/letter-translation.entity';
 
 let t: TestApp;
 beforeAll(async () => {

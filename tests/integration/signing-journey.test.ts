@@ -2,8 +2,8 @@ import { aLetter, anEmail, signForm } from '../helpers/factories';
 import { confirmByLink } from '../helpers/confirm-link';
 import { linkFrom } from '../helpers/smtp-sink';
 import { browser, startTestApp, type TestApp } from '../helpers/test-app';
-import { Signature } from '../../src/signatures/signature.entity';
-import { verifiedCount } from '../../src/letters/counts.service';
+import { Signature } from '../../src/features/signatures/signature.entity';
+import { verifiedCount } from '../../src/core/letters/counts.service';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -6,11 +6,11 @@ import { aLetterOf, anOrganiser, postForm, signInAs } from '../helpers/organiser
 import { linkFrom } from '../helpers/smtp-sink';
 import { browser, startTestApp, type TestApp } from '../helpers/test-app';
 import { addCount, BIRTHDAY, FRENCH, seededLetter } from '../integration/sharing/support';
-import { LANGUAGES, Letter } from '../../src/letters/letter.entity';
-import { LetterResponse } from '../../src/updates/letter-response.entity';
-import { setChallengeMode } from '../../src/abuse';
-import { TEST_EVENTS_PER_MINUTE } from '../../src/webhooks/webhooks.service';
-import { TASK_TEXT_DIFFS } from '../../src/versions/versions.queue';
+import { LANGUAGES, Letter } from '../../src/core/letters/letter.entity';
+import { LetterResponse } from '../../src/features/updates/letter-response.entity';
+import { setChallengeMode } from '../../src/features/abuse';
+import { TEST_EVENTS_PER_MINUTE } from '../../src/features/webhooks/webhooks.service';
+import { TASK_TEXT_DIFFS } from '../../src/features/versions/versions.queue';
 import { drained } from '../integration/updates/support';
 
 /**

@@ -1,7 +1,7 @@
 import { anOrganiser, aLetterOf, postForm, signInAs } from '../../helpers/organisers';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
-import { isAllowedNetwork, listAllowedNetworks } from '../../../src/abuse/abuse.service';
-import { grantRole } from '../../../src/organisers/organisers.service';
+import { isAllowedNetwork, listAllowedNetworks } from '../../../src/features/abuse/abuse.service';
+import { grantRole } from '../../../src/core/access/organisers.service';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -5,9 +5,9 @@ import { solvedChallenge } from '../../helpers/challenge';
 import { confirmByLink } from '../../helpers/confirm-link';
 import { linkFrom } from '../../helpers/smtp-sink';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
-import { setChallengeMode } from '../../../src/abuse';
-import { verifiedCount } from '../../../src/letters/counts.service';
-import { applyAutoRelease } from '../../../src/organisers/held-queue.service';
+import { setChallengeMode } from '../../../src/features/abuse';
+import { verifiedCount } from '../../../src/core/letters/counts.service';
+import { applyAutoRelease } from '../../../src/features/organisers/held-queue.service';
 
 /**
  * The release rule against a bot that does everything a person does: it solves the challenge (a

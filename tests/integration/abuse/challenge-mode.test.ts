@@ -6,10 +6,10 @@ import { confirmByLink } from '../../helpers/confirm-link';
 import { aLetterOf, anOrganiser, postForm, signInAs } from '../../helpers/organisers';
 import { linkFrom } from '../../helpers/smtp-sink';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
-import { listAudit } from '../../../src/audit';
-import { challengeModeState, leaveQuietLetters, setChallengeMode } from '../../../src/abuse';
-import { verifiedCount } from '../../../src/letters/counts.service';
-import { grantRole } from '../../../src/organisers';
+import { listAudit } from '../../../src/core/audit';
+import { challengeModeState, leaveQuietLetters, setChallengeMode } from '../../../src/features/abuse';
+import { verifiedCount } from '../../../src/core/letters/counts.service';
+import { grantRole } from '../../../src/core/access';
 
 /** A documentation-range address no other test uses, so limit counters never meet. */
 function anIp(): string {

@@ -1,13 +1,13 @@
-import type { FeatureJobs } from '../../../src/mail/queue';
-import { verifiedCount } from '../../../src/letters/counts.service';
-import type { Letter } from '../../../src/letters/letter.entity';
-import { organiserJobs } from '../../../src/organisers/tasks';
-import { issueSignatureTokens } from '../../../src/signatures/tokens';
+import type { FeatureJobs } from '../../../src/platform/mail/queue';
+import { verifiedCount } from '../../../src/core/letters/counts.service';
+import type { Letter } from '../../../src/core/letters/letter.entity';
+import { organiserJobs } from '../../../src/features/organisers/tasks';
+import { issueSignatureTokens } from '../../../src/core/tokens/tokens';
 import { confirmByLink } from '../../helpers/confirm-link';
 import { aSignature } from '../../helpers/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
-import type { Mailer } from '../../../src/mail/mailer';
+import type { Mailer } from '../../../src/platform/mail/mailer';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -4,9 +4,9 @@ import { aLetter, anEmail, signForm } from '../../helpers/factories';
 import { linkFrom } from '../../helpers/smtp-sink';
 import { confirmByLink } from '../../helpers/confirm-link';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
-import { addAllowedNetwork } from '../../../src/abuse/abuse.service';
-import { verifiedCount } from '../../../src/letters/counts.service';
-import { tFor } from '../../../src/web/i18n';
+import { addAllowedNetwork } from '../../../src/features/abuse/abuse.service';
+import { verifiedCount } from '../../../src/core/letters/counts.service';
+import { tFor } from '../../../src/platform/web/i18n';
 
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
 

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Response } from 'supertest';
 import { aLetter, anEmail } from '../../helpers/factories';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
-import { tFor } from '../../../src/web/i18n';
+import { tFor } from '../../../src/platform/web/i18n';
 
 const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
 

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { aLetter, signForm } from '../../helpers/factories';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
-import { limitKeyForIp } from '../../../src/web/network';
+import { limitKeyForIp } from '../../../src/platform/web/network';
 
 /** CI starts Redis on 127.0.0.1:6379 (.ci/run); with REDIS_URL the counters live there. */
 const REDIS_URL = 'redis://127.0.0.1:6379';

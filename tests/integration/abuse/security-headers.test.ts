@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { aLetter } from '../../helpers/factories';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
-import { buildApp } from '../../../src/app';
-import { loadConfig } from '../../../src/config';
+import { buildApp } from '../../../src/app/app';
+import { loadConfig } from '../../../src/platform/config';
 
 let t: TestApp;
 beforeAll(async () => {

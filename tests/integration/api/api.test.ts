@@ -3,10 +3,10 @@ import { z } from 'zod';
 import { aSignature } from '../../helpers/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
-import { apiErrorSchema, letterSchema, signaturePageSchema } from '../../../src/api/api.schema';
-import type { Letter } from '../../../src/letters/letter.entity';
-import type { Organiser } from '../../../src/organisers/organiser.entity';
-import { grantRole } from '../../../src/organisers/organisers.service';
+import { apiErrorSchema, letterSchema, signaturePageSchema } from '../../../src/features/api/api.schema';
+import type { Letter } from '../../../src/core/letters/letter.entity';
+import type { Organiser } from '../../../src/core/access/organiser.entity';
+import { grantRole } from '../../../src/core/access/organisers.service';
 
 let t: TestApp;
 let owner: Organiser;

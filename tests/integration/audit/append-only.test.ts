@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import type { DataSource } from 'typeorm';
-import { listAudit, recordAudit } from '../../../src/audit';
-import { createDataSource } from '../../../src/data-source';
+import { listAudit, recordAudit } from '../../../src/core/audit';
+import { createDataSource } from '../../../src/app/data-source';
 import { aLetter } from '../../helpers/factories';
 
 describe('the audit trail', () => {

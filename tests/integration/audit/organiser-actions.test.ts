@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { listAudit, recordAudit } from '../../../src/audit';
-import type { Letter } from '../../../src/letters/letter.entity';
-import type { Organiser } from '../../../src/organisers/organiser.entity';
-import { grantRole } from '../../../src/organisers/organisers.service';
+import { listAudit, recordAudit } from '../../../src/core/audit';
+import type { Letter } from '../../../src/core/letters/letter.entity';
+import type { Organiser } from '../../../src/core/access/organiser.entity';
+import { grantRole } from '../../../src/core/access/organisers.service';
 import { download } from '../exports/export-helpers';
 import { aSignature } from '../../helpers/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';

@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { Client } from 'pg';
-import { listAudit, recordAudit, verifyAuditChain } from '../../../src/audit';
-import { entities } from '../../../src/data-source';
-import { migrateWith } from '../../../src/db/connect';
-import { createLogger } from '../../../src/logger';
-import { verifiedCount } from '../../../src/letters/counts.service';
+import { listAudit, recordAudit, verifyAuditChain } from '../../../src/core/audit';
+import { entities } from '../../../src/app/data-source';
+import { migrateWith } from '../../../src/platform/db/connect';
+import { createLogger } from '../../../src/platform/logger';
+import { verifiedCount } from '../../../src/core/letters/counts.service';
 import { aLetter, signForm } from '../../helpers/factories';
 import { confirmByLink } from '../../helpers/confirm-link';
 import { linkFrom } from '../../helpers/smtp-sink';

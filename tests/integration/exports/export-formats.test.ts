@@ -1,9 +1,9 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import pdfParse from 'pdf-parse';
-import { ExportAudit } from '../../../src/exports/export-audit.entity';
-import type { Letter } from '../../../src/letters/letter.entity';
-import type { Organiser } from '../../../src/organisers/organiser.entity';
+import { ExportAudit } from '../../../src/features/exports/export-audit.entity';
+import type { Letter } from '../../../src/core/letters/letter.entity';
+import type { Organiser } from '../../../src/core/access/organiser.entity';
 import { aLetterOf, anOrganiser, signInAs, type Browser } from '../../helpers/organisers';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { aSigner, download, fileNameOf, readXlsx, sha256 } from './export-helpers';

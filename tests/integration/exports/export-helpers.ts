@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import type { Response } from 'superagent';
 import type { DataSource } from 'typeorm';
-import type { Letter } from '../../../src/letters/letter.entity';
-import type { Signature } from '../../../src/signatures/signature.entity';
+import type { Letter } from '../../../src/core/letters/letter.entity';
+import type { Signature } from '../../../src/features/signatures/signature.entity';
 import { aSignature } from '../../helpers/factories';
 import type { Browser } from '../../helpers/organisers';
 

@@ -5,10 +5,10 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pdfParse from 'pdf-parse';
 import { IsNull } from 'typeorm';
-import { ExportAudit } from '../../../src/exports/export-audit.entity';
-import type { Letter } from '../../../src/letters/letter.entity';
-import { Organiser as OrganiserEntity, type Organiser } from '../../../src/organisers/organiser.entity';
-import { grantRole } from '../../../src/organisers/organisers.service';
+import { ExportAudit } from '../../../src/features/exports/export-audit.entity';
+import type { Letter } from '../../../src/core/letters/letter.entity';
+import { Organiser as OrganiserEntity, type Organiser } from '../../../src/core/access/organiser.entity';
+import { grantRole } from '../../../src/core/access/organisers.service';
 import { aLetterOf, anOrganiser, signInAs, type Browser } from '../../helpers/organisers';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
 import { aSigner, download, fileNameOf, sha256 } from './export-helpers';
@@ -127,7 +127,7 @@ describe('npm run export', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'undersigned-export-'));
     try {
       const out = path.join(dir, 'pack.pdf');
-      await run(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/cli/export.ts', letter.slug, '--format', 'pdf', '--out', out], {
+      await run(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/app/cli/export.ts', letter.slug, '--format', 'pdf', '--out', out], {
         cwd: ROOT,
         env: cliEnv(),
         timeout: 60_000,
@@ -146,7 +146,7 @@ describe('npm run export', () => {
     try {
       const failure = await run(
         path.join(ROOT, 'node_modules/.bin/tsx'),
-        ['src/cli/export.ts', letter.slug, '--format', 'pdf', '--out', path.join(dir, 'pack.pdf')],
+        ['src/app/cli/export.ts', letter.slug, '--format', 'pdf', '--out', path.join(dir, 'pack.pdf')],
         { cwd: ROOT, env: cliEnv({ BASE_URL: undefined, NODE_ENV: 'test' }), timeout: 60_000 },
       ).catch((e: { code: number; stderr: string }) => e);
       expect(failure).toMatchObject({ code: 78 });
@@ -162,7 +162,7 @@ describe('npm run export', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'undersigned-export-'));
     try {
       const out = path.join(dir, 'pack.pdf');
-      const { stderr } = await run(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/cli/export.ts', letter.slug, '--format', 'pdf', '--out', out], {
+      const { stderr } = await run(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/app/cli/export.ts', letter.slug, '--format', 'pdf', '--out', out], {
         cwd: ROOT,
         env: cliEnv({ BASE_URL: undefined, NODE_ENV: 'development', PORT: '3999' }),
         timeout: 60_000,
@@ -179,7 +179,7 @@ describe('npm run export', () => {
     try {
       const { stdout, stderr } = await run(
         path.join(ROOT, 'node_modules/.bin/tsx'),
-        ['src/cli/export.ts', letter.slug, '--format', 'csv', '--out', dir, '--country', 'KZ', '--columns', 'name,country', '--as', organiser.email],
+        ['src/app/cli/export.ts', letter.slug, '--format', 'csv', '--out', dir, '--country', 'KZ', '--columns', 'name,country', '--as', organiser.email],
         { cwd: ROOT, env: cliEnv(), timeout: 60_000 },
       );
       const exportId = /export id: ([0-9a-f-]{36})/.exec(stdout)?.[1];
@@ -210,7 +210,7 @@ describe('npm run export', () => {
     try {
       const { stdout } = await run(
         path.join(ROOT, 'node_modules/.bin/tsx'),
-        ['src/cli/export.ts', letter.slug, '--format', 'json', '--out', dir, '--as', typed],
+        ['src/app/cli/export.ts', letter.slug, '--format', 'json', '--out', dir, '--as', typed],
         { cwd: ROOT, env: cliEnv(), timeout: 60_000 },
       );
       const exportId = /export id: ([0-9a-f-]{36})/.exec(stdout)?.[1];
@@ -231,7 +231,7 @@ describe('npm run export', () => {
     reader.stdout.on('data', (c: Buffer) => chunks.push(c));
     const readerDone = new Promise<number | null>((resolve) => reader.on('close', resolve));
     try {
-      const { stdout } = await run(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/cli/export.ts', letter.slug, '--format', 'csv', '--out', fifo], {
+      const { stdout } = await run(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/app/cli/export.ts', letter.slug, '--format', 'csv', '--out', fifo], {
         cwd: ROOT,
         env: cliEnv(),
         timeout: 60_000,
@@ -253,7 +253,7 @@ describe('npm run export', () => {
 
   test('--out - writes the file to standard output, and the export id and digest to standard error', async () => {
     const stray = [path.join(ROOT, '-'), path.join(ROOT, '-.part')].filter((f) => !fs.existsSync(f));
-    const { stdout, stderr } = await run(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/cli/export.ts', letter.slug, '--format', 'json', '--out', '-'], {
+    const { stdout, stderr } = await run(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/app/cli/export.ts', letter.slug, '--format', 'json', '--out', '-'], {
       cwd: ROOT,
       env: cliEnv(),
       timeout: 60_000,
@@ -279,7 +279,7 @@ describe('npm run export', () => {
     try {
       const failure = await run(
         path.join(ROOT, 'node_modules/.bin/tsx'),
-        ['src/cli/export.ts', letter.slug, '--format', 'pdf', '--include-email', '--out', path.join(dir, 'pack.pdf')],
+        ['src/app/cli/export.ts', letter.slug, '--format', 'pdf', '--include-email', '--out', path.join(dir, 'pack.pdf')],
         { cwd: ROOT, env: cliEnv(), timeout: 60_000 },
       ).catch((e: { code: number; stderr: string }) => e);
       expect(failure).toMatchObject({ code: 64 });

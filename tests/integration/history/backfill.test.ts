@@ -1,5 +1,5 @@
 import { CountHistory1764400200000 } from '../../../migrations/1764400200000-CountHistory';
-import { foldCountDeltas, verifiedCount } from '../../../src/letters/counts.service';
+import { foldCountDeltas, verifiedCount } from '../../../src/core/letters/counts.service';
 import { aLetter, aSignature } from '../../helpers/factories';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
 

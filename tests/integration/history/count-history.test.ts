@@ -1,6 +1,6 @@
-import { foldCountDeltas } from '../../../src/letters/counts.service';
-import { pruneCountHours } from '../../../src/history';
-import type { Letter } from '../../../src/letters/letter.entity';
+import { foldCountDeltas } from '../../../src/core/letters/counts.service';
+import { pruneCountHours } from '../../../src/features/history';
+import type { Letter } from '../../../src/core/letters/letter.entity';
 import { confirmByLink } from '../../helpers/confirm-link';
 import { aLetter, aSignature, anEmail, signForm } from '../../helpers/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs } from '../../helpers/organisers';

@@ -1,7 +1,7 @@
-import { verifiedCount } from '../../../src/letters/counts.service';
-import { applyRetention } from '../../../src/privacy/retention.service';
-import { issueSignatureTokens } from '../../../src/signatures';
-import type { Letter } from '../../../src/letters/letter.entity';
+import { verifiedCount } from '../../../src/core/letters/counts.service';
+import { applyRetention } from '../../../src/features/privacy/retention.service';
+import { issueSignatureTokens } from '../../../src/core/tokens';
+import type { Letter } from '../../../src/core/letters/letter.entity';
 import { aLetter, anEmail, signForm } from '../../helpers/factories';
 import { confirmByLink } from '../../helpers/confirm-link';
 import { linkFrom } from '../../helpers/smtp-sink';

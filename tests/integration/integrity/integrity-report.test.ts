@@ -1,8 +1,8 @@
-import { verifiedCount } from '../../../src/letters/counts.service';
-import { applyRetention } from '../../../src/privacy/retention.service';
-import { eraseSigner } from '../../../src/privacy/retention.service';
-import { foldIntegrityDeltas } from '../../../src/integrity/integrity.service';
-import type { Letter } from '../../../src/letters/letter.entity';
+import { verifiedCount } from '../../../src/core/letters/counts.service';
+import { applyRetention } from '../../../src/features/privacy/retention.service';
+import { eraseSigner } from '../../../src/features/privacy/retention.service';
+import { foldIntegrityDeltas } from '../../../src/features/integrity/integrity.service';
+import type { Letter } from '../../../src/core/letters/letter.entity';
 import { confirmByLink } from '../../helpers/confirm-link';
 import { aSignature, anEmail, signForm } from '../../helpers/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';

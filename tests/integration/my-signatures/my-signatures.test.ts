@@ -4,14 +4,14 @@ import { aLetter, anEmail, aSignature, signForm } from '../../helpers/factories'
 import { confirmByLink } from '../../helpers/confirm-link';
 import { linkFrom, type ReceivedMail } from '../../helpers/smtp-sink';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
-import { integrityReport } from '../../../src/integrity';
-import { verifiedCount } from '../../../src/letters/counts.service';
-import { Mailer } from '../../../src/mail/mailer';
-import { eraseSigner } from '../../../src/privacy';
-import { smtpTransport } from '../../../src/mail/transport';
-import { initialsOf } from '../../../src/signatures/display-name';
-import { Signature } from '../../../src/signatures/signature.entity';
-import { tFor } from '../../../src/web/i18n';
+import { integrityReport } from '../../../src/features/integrity';
+import { verifiedCount } from '../../../src/core/letters/counts.service';
+import { Mailer } from '../../../src/platform/mail/mailer';
+import { eraseSigner } from '../../../src/features/privacy';
+import { smtpTransport } from '../../../src/platform/mail/transport';
+import { initialsOf } from '../../../src/features/signatures/display-name';
+import { Signature } from '../../../src/features/signatures/signature.entity';
+import { tFor } from '../../../src/platform/web/i18n';
 
 let t: TestApp;
 beforeAll(async () => {

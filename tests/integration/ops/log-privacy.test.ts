@@ -5,16 +5,16 @@ import { confirmByLink } from '../../helpers/confirm-link';
 import { linkFrom, SmtpSink } from '../../helpers/smtp-sink';
 import { anOrganiser, aLetterOf, signInAs } from '../../helpers/organisers';
 import { browser } from '../../helpers/test-app';
-import { buildApp } from '../../../src/app';
-import { loadConfig } from '../../../src/config';
-import type { AppContext } from '../../../src/context';
-import { createDataSource } from '../../../src/data-source';
-import { createLogger } from '../../../src/logger';
-import { Mailer } from '../../../src/mail/mailer';
-import { smtpTransport } from '../../../src/mail/transport';
-import { startWorker, type Worker } from '../../../src/jobs/worker';
-import { initI18n } from '../../../src/web/i18n';
-import { createSignLimits } from '../../../src/web/rate-limits';
+import { buildApp } from '../../../src/app/app';
+import { loadConfig } from '../../../src/platform/config';
+import type { AppContext } from '../../../src/platform/context';
+import { createDataSource } from '../../../src/app/data-source';
+import { createLogger } from '../../../src/platform/logger';
+import { Mailer } from '../../../src/platform/mail/mailer';
+import { smtpTransport } from '../../../src/platform/mail/transport';
+import { startWorker, type Worker } from '../../../src/app/jobs/worker';
+import { initI18n } from '../../../src/platform/web/i18n';
+import { createSignLimits } from '../../../src/platform/web/rate-limits';
 
 /** Every line the app and its worker log, at the most talkative level. */
 const lines: string[] = [];

@@ -1,10 +1,10 @@
 import request from 'supertest';
 import { aLetter, signForm } from '../../helpers/factories';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
-import { buildApp } from '../../../src/app';
+import { buildApp } from '../../../src/app/app';
 import { checkMetrics, parseMetrics } from '../../helpers/promlint';
-import { loadConfig } from '../../../src/config';
-import { createDataSource } from '../../../src/data-source';
+import { loadConfig } from '../../../src/platform/config';
+import { createDataSource } from '../../../src/app/data-source';
 
 const TOKEN = 'metrics-token-for-tests-0123456789';
 

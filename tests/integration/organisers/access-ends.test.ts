@@ -6,9 +6,9 @@ import { promisify } from 'node:util';
 import { formatterFactory, HtmlValidate, StaticConfigLoader, type ConfigData } from 'html-validate';
 import request from 'supertest';
 import { AccessEndsWithOwner1765000600000 } from '../../../migrations/1765000600000-AccessEndsWithOwner';
-import { Letter } from '../../../src/letters/letter.entity';
-import type { Organiser } from '../../../src/organisers/organiser.entity';
-import { grantRole } from '../../../src/organisers/organisers.service';
+import { Letter } from '../../../src/core/letters/letter.entity';
+import type { Organiser } from '../../../src/core/access/organiser.entity';
+import { grantRole } from '../../../src/core/access/organisers.service';
 import { aSignature } from '../../helpers/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -220,7 +220,7 @@ describe('removing an owner', () => {
     const h = await aSecondOwnerWithAccess();
     const root = path.resolve(__dirname, '../../..');
     const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: process.env.TEST_DB_URL, LOG_LEVEL: 'silent' };
-    const { stdout } = await promisify(execFile)(path.join(root, 'node_modules/.bin/tsx'), ['src/cli/organiser.ts', 'grant', h.member.email, h.letter.slug, 'editor'], {
+    const { stdout } = await promisify(execFile)(path.join(root, 'node_modules/.bin/tsx'), ['src/app/cli/organiser.ts', 'grant', h.member.email, h.letter.slug, 'editor'], {
       cwd: root,
       env,
       timeout: 60_000,

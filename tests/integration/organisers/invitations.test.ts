@@ -1,10 +1,10 @@
 import crypto from 'node:crypto';
-import { Organiser } from '../../../src/organisers/organiser.entity';
-import { grantRole } from '../../../src/organisers/organisers.service';
+import { Organiser } from '../../../src/core/access/organiser.entity';
+import { grantRole } from '../../../src/core/access/organisers.service';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
 import { linkFrom } from '../../helpers/smtp-sink';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
-import type { Letter } from '../../../src/letters/letter.entity';
+import type { Letter } from '../../../src/core/letters/letter.entity';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -1,8 +1,8 @@
-import { verifiedCount } from '../../../src/letters/counts.service';
+import { verifiedCount } from '../../../src/core/letters/counts.service';
 import { aSignature } from '../../helpers/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
-import type { Letter } from '../../../src/letters/letter.entity';
+import type { Letter } from '../../../src/core/letters/letter.entity';
 
 let t: TestApp;
 beforeAll(async () => {

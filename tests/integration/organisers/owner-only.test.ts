@@ -1,7 +1,7 @@
-import { Letter } from '../../../src/letters/letter.entity';
-import { LetterTranslation } from '../../../src/letters/letter-translation.entity';
-import { ExportAudit } from '../../../src/exports/export-audit.entity';
-import { grantRole } from '../../../src/organisers/organisers.service';
+import { Letter } from '../../../src/core/letters/letter.entity';
+import { LetterTranslation } from '../../../src/core/letters/letter-translation.entity';
+import { ExportAudit } from '../../../src/features/exports/export-audit.entity';
+import { grantRole } from '../../../src/core/access/organisers.service';
 import { aSignature } from '../../helpers/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
 import { startTestApp, type TestApp } from '../../helpers/test-app';

@@ -1,6 +1,6 @@
-import { Mailer } from '../../../src/mail/mailer';
-import { smtpTransport } from '../../../src/mail/transport';
-import { startWorker, type Worker } from '../../../src/jobs/worker';
+import { Mailer } from '../../../src/platform/mail/mailer';
+import { smtpTransport } from '../../../src/platform/mail/transport';
+import { startWorker, type Worker } from '../../../src/app/jobs/worker';
 import { anOrganiser, signInLink } from '../../helpers/organisers';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
 

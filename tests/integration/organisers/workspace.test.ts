@@ -1,6 +1,6 @@
-import { Letter } from '../../../src/letters/letter.entity';
-import { LetterTranslation } from '../../../src/letters/letter-translation.entity';
-import { grantRole } from '../../../src/organisers/organisers.service';
+import { Letter } from '../../../src/core/letters/letter.entity';
+import { LetterTranslation } from '../../../src/core/letters/letter-translation.entity';
+import { grantRole } from '../../../src/core/access/organisers.service';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
 import { linkFrom } from '../../helpers/smtp-sink';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';

@@ -1,7 +1,7 @@
 import request from 'supertest';
-import { PaperImport } from '../../../src/paper/paper-import.entity';
-import { verifiedCount } from '../../../src/letters/counts.service';
-import { Signature } from '../../../src/signatures/signature.entity';
+import { PaperImport } from '../../../src/features/paper/paper-import.entity';
+import { verifiedCount } from '../../../src/core/letters/counts.service';
+import { Signature } from '../../../src/features/signatures/signature.entity';
 import { aSignature } from '../../helpers/factories';
 import { aLetterOf, anOrganiser, signInAs, type Browser } from '../../helpers/organisers';
 import { startTestApp, type TestApp } from '../../helpers/test-app';

@@ -14,9 +14,9 @@ import {
   erasePendingSignatures,
   eraseSigner,
   ERASED_NAME,
-} from '../../../src/privacy/retention.service';
-import { foldCountDeltas, verifiedCount } from '../../../src/letters/counts.service';
-import { TASK_PRIVACY_RETENTION } from '../../../src/privacy/retention.task';
+} from '../../../src/features/privacy/retention.service';
+import { foldCountDeltas, verifiedCount } from '../../../src/core/letters/counts.service';
+import { TASK_PRIVACY_RETENTION } from '../../../src/features/privacy/retention.task';
 
 let t: TestApp;
 let owner: Awaited<ReturnType<typeof anOrganiser>>;
@@ -296,7 +296,7 @@ describe('npm run privacy -- retention', () => {
     await t.db.query(`INSERT INTO signing_suppressions (letter_id, email_hash, expires_at) VALUES ($1, $2, now() - interval '1 day')`, [open.id, hex()]);
 
     const root = path.resolve(__dirname, '../../..');
-    const { stdout, stderr } = await promisify(execFile)(path.join(root, 'node_modules/.bin/tsx'), ['src/cli/privacy.ts', 'retention'], {
+    const { stdout, stderr } = await promisify(execFile)(path.join(root, 'node_modules/.bin/tsx'), ['src/app/cli/privacy.ts', 'retention'], {
       cwd: root,
       env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: process.env.TEST_DB_URL, LOG_LEVEL: 'info', SEED_ON_START: 'false', PENDING_RETENTION_DAYS: '30', DELIVERED_RETENTION_DAYS: '180' },
     });
@@ -360,7 +360,7 @@ describe('the right to erasure', () => {
     await anAgedSignature(one.id, { email });
     await anAgedSignature(two.id, { email, status: 'pending' });
     const root = path.resolve(__dirname, '../../..');
-    const { stdout, stderr } = await promisify(execFile)(path.join(root, 'node_modules/.bin/tsx'), ['src/cli/privacy.ts', 'erase', email], {
+    const { stdout, stderr } = await promisify(execFile)(path.join(root, 'node_modules/.bin/tsx'), ['src/app/cli/privacy.ts', 'erase', email], {
       cwd: root,
       env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: process.env.TEST_DB_URL, LOG_LEVEL: 'info', SEED_ON_START: 'false' },
     });

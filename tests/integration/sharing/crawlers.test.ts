@@ -3,7 +3,7 @@ import robotsParser from 'robots-parser';
 import request from 'supertest';
 import { aLetter } from '../../helpers/factories';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
-import { Letter } from '../../../src/letters/letter.entity';
+import { Letter } from '../../../src/core/letters/letter.entity';
 import { BIRTHDAY, FRENCH, linkHrefs, pngSize, seededLetter } from './support';
 
 const BASE = 'http://undersigned.test';

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import request from 'supertest';
-import { buildApp } from '../../../src/app';
-import { createLogger } from '../../../src/logger';
+import { buildApp } from '../../../src/app/app';
+import { createLogger } from '../../../src/platform/logger';
 import { oembedProblems, type OEmbedRequest } from '../../helpers/oembed-spec';
 import { aLetter } from '../../helpers/factories';
 import { startTestApp, type TestApp } from '../../helpers/test-app';

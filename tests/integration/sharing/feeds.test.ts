@@ -2,9 +2,9 @@ import request from 'supertest';
 import { aLetter } from '../../helpers/factories';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 import { parseFeed } from '@rowanmanning/feed-parser';
-import { Letter } from '../../../src/letters/letter.entity';
-import { LetterResponse } from '../../../src/updates/letter-response.entity';
-import { LetterUpdate } from '../../../src/updates/letter-update.entity';
+import { Letter } from '../../../src/core/letters/letter.entity';
+import { LetterResponse } from '../../../src/features/updates/letter-response.entity';
+import { LetterUpdate } from '../../../src/features/updates/letter-update.entity';
 import { decodeHtml, parseXml } from './support';
 
 const BASE = 'http://undersigned.test';

@@ -1,6 +1,6 @@
 import { aLetter, signForm } from '../../helpers/factories';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
-import { Signature } from '../../../src/signatures/signature.entity';
+import { Signature } from '../../../src/features/signatures/signature.entity';
 
 // The page cache on, as in production (the other tests turn it off to read changes at once).
 let t: TestApp;

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { aLetter } from '../../helpers/factories';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
-import { LetterTranslation } from '../../../src/letters/letter-translation.entity';
+import { LetterTranslation } from '../../../src/core/letters/letter-translation.entity';
 import { addCount, BIRTHDAY, decodeHtml, FRENCH, linkHrefs, metaContents, seededLetter } from './support';
 
 const BASE = 'http://undersigned.test';

@@ -1,6 +1,6 @@
 import type { DataSource } from 'typeorm';
-import { Letter } from '../../../src/letters/letter.entity';
-import { seed } from '../../../src/letters/seed';
+import { Letter } from '../../../src/core/letters/letter.entity';
+import { seed } from '../../../src/core/letters/seed';
 
 export const BIRTHDAY = 'birthday-greeting-mukhtar-ablyazov';
 export const FRENCH = 'letter-to-french-authorities';

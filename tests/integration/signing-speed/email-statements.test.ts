@@ -1,7 +1,7 @@
-import { pgPool } from '../../../src/db/pool';
-import { Mailer } from '../../../src/mail/mailer';
-import { smtpTransport } from '../../../src/mail/transport';
-import { sendSignatureEmail } from '../../../src/signatures/signature-email.task';
+import { pgPool } from '../../../src/platform/db/pool';
+import { Mailer } from '../../../src/platform/mail/mailer';
+import { smtpTransport } from '../../../src/platform/mail/transport';
+import { sendSignatureEmail } from '../../../src/features/signatures/signature-email.task';
 import { aLetter, aSignature, anEmail } from '../../helpers/factories';
 import { linkFrom } from '../../helpers/smtp-sink';
 import { startTestApp, type TestApp } from '../../helpers/test-app';

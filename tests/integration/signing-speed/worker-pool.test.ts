@@ -1,6 +1,6 @@
 import { Client, type PoolClient } from 'pg';
 import request from 'supertest';
-import { pgPool } from '../../../src/db/pool';
+import { pgPool } from '../../../src/platform/db/pool';
 import { aLetter, anEmail } from '../../helpers/factories';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 

@@ -1,7 +1,7 @@
 import request from 'supertest';
-import { Organiser } from '../../../src/organisers/organiser.entity';
-import { grantRole } from '../../../src/organisers/organisers.service';
-import { milestonesCrossed, runDailyDigest, TASK_OWNER_DIGEST_EMAIL } from '../../../src/updates/digest.service';
+import { Organiser } from '../../../src/core/access/organiser.entity';
+import { grantRole } from '../../../src/core/access/organisers.service';
+import { milestonesCrossed, runDailyDigest, TASK_OWNER_DIGEST_EMAIL } from '../../../src/features/updates/digest.service';
 import { aLetterOf, anOrganiser, postForm, signInAs } from '../../helpers/organisers';
 import type { ReceivedMail } from '../../helpers/smtp-sink';
 import { startTestApp, type TestApp } from '../../helpers/test-app';

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import type { Language } from '../../../src/letters/letter.entity';
-import type { Signature, SignatureStatus } from '../../../src/signatures/signature.entity';
+import type { Language } from '../../../src/core/letters/letter.entity';
+import type { Signature, SignatureStatus } from '../../../src/features/signatures/signature.entity';
 import { anEmail, aSignature } from '../../helpers/factories';
 
 /** A signer who asked for updates (unless told otherwise), straight in the database: see aSignature. */

@@ -1,11 +1,11 @@
 import request from 'supertest';
-import { LetterResponse } from '../../../src/updates/letter-response.entity';
-import { LetterUpdate } from '../../../src/updates/letter-update.entity';
-import { fanOut } from '../../../src/updates/updates.service';
-import { TASK_UPDATE_EMAIL, TASK_UPDATE_FANOUT } from '../../../src/updates/updates.queue';
-import { Signature } from '../../../src/signatures/signature.entity';
-import { Letter } from '../../../src/letters/letter.entity';
-import { grantRole } from '../../../src/organisers/organisers.service';
+import { LetterResponse } from '../../../src/features/updates/letter-response.entity';
+import { LetterUpdate } from '../../../src/features/updates/letter-update.entity';
+import { fanOut } from '../../../src/features/updates/updates.service';
+import { TASK_UPDATE_EMAIL, TASK_UPDATE_FANOUT } from '../../../src/features/updates/updates.queue';
+import { Signature } from '../../../src/features/signatures/signature.entity';
+import { Letter } from '../../../src/core/letters/letter.entity';
+import { grantRole } from '../../../src/core/access/organisers.service';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
 import type { ReceivedMail } from '../../helpers/smtp-sink';
 import { startTestApp, type TestApp } from '../../helpers/test-app';

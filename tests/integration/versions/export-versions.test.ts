@@ -1,6 +1,6 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import pdfParse from 'pdf-parse';
-import type { Letter } from '../../../src/letters/letter.entity';
+import type { Letter } from '../../../src/core/letters/letter.entity';
 import { aSignature } from '../../helpers/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
 import { startTestApp, type TestApp } from '../../helpers/test-app';

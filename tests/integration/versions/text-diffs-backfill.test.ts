@@ -1,9 +1,9 @@
 import { TextDiffs1765000100000 } from '../../../migrations/1765000100000-TextDiffs';
-import { LetterTextVersion } from '../../../src/letters/letter-text-version.entity';
-import { LetterTranslation } from '../../../src/letters/letter-translation.entity';
-import { relayOutbox } from '../../../src/mail/outbox-relay';
-import { computeTextDiffs } from '../../../src/versions/text-diffs.service';
-import { TASK_TEXT_DIFFS, type TextDiffsJob } from '../../../src/versions/versions.queue';
+import { LetterTextVersion } from '../../../src/core/letters/letter-text-version.entity';
+import { LetterTranslation } from '../../../src/core/letters/letter-translation.entity';
+import { relayOutbox } from '../../../src/platform/mail/outbox-relay';
+import { computeTextDiffs } from '../../../src/features/versions/text-diffs.service';
+import { TASK_TEXT_DIFFS, type TextDiffsJob } from '../../../src/features/versions/versions.queue';
 import { aLetter } from '../../helpers/factories';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
 

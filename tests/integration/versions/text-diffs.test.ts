@@ -1,9 +1,9 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { LetterTranslation } from '../../../src/letters/letter-translation.entity';
-import type { Letter } from '../../../src/letters/letter.entity';
-import { computeTextDiffs } from '../../../src/versions/text-diffs.service';
-import { versionForEdit } from '../../../src/versions/text-versions.service';
-import { TASK_TEXT_DIFFS } from '../../../src/versions/versions.queue';
+import { LetterTranslation } from '../../../src/core/letters/letter-translation.entity';
+import type { Letter } from '../../../src/core/letters/letter.entity';
+import { computeTextDiffs } from '../../../src/features/versions/text-diffs.service';
+import { versionForEdit } from '../../../src/features/versions/text-versions.service';
+import { TASK_TEXT_DIFFS } from '../../../src/features/versions/versions.queue';
 import { aLetter, aSignature } from '../../helpers/factories';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
 

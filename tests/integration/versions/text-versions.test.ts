@@ -1,9 +1,9 @@
-import { listAudit } from '../../../src/audit/audit.service';
-import { LetterTextVersion } from '../../../src/letters/letter-text-version.entity';
-import { LetterTranslation } from '../../../src/letters/letter-translation.entity';
-import type { Letter } from '../../../src/letters/letter.entity';
-import { Signature } from '../../../src/signatures/signature.entity';
-import { TASK_TEXT_CHANGE_EMAIL, TASK_TEXT_CHANGE_FANOUT, TASK_TEXT_DIFFS } from '../../../src/versions/versions.queue';
+import { listAudit } from '../../../src/core/audit/audit.service';
+import { LetterTextVersion } from '../../../src/core/letters/letter-text-version.entity';
+import { LetterTranslation } from '../../../src/core/letters/letter-translation.entity';
+import type { Letter } from '../../../src/core/letters/letter.entity';
+import { Signature } from '../../../src/features/signatures/signature.entity';
+import { TASK_TEXT_CHANGE_EMAIL, TASK_TEXT_CHANGE_FANOUT, TASK_TEXT_DIFFS } from '../../../src/features/versions/versions.queue';
 import { aSignature, anEmail, signForm } from '../../helpers/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';

@@ -1,5 +1,5 @@
 import request from 'supertest';
-import { HOME_PAGE_LETTERS } from '../../../src/letters/letters.service';
+import { HOME_PAGE_LETTERS } from '../../../src/core/letters/letters.service';
 import { aLetter } from '../../helpers/factories';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 

@@ -4,9 +4,9 @@
  */
 import pdfParse from 'pdf-parse';
 import request from 'supertest';
-import { setChallengeMode } from '../../../src/abuse';
-import { Letter } from '../../../src/letters/letter.entity';
-import { LetterTranslation } from '../../../src/letters/letter-translation.entity';
+import { setChallengeMode } from '../../../src/features/abuse';
+import { Letter } from '../../../src/core/letters/letter.entity';
+import { LetterTranslation } from '../../../src/core/letters/letter-translation.entity';
 import { aLetter, aSignature, signForm } from '../../helpers/factories';
 import { confirmByLink } from '../../helpers/confirm-link';
 import { aLetterOf, anOrganiser, postForm, signInAs } from '../../helpers/organisers';

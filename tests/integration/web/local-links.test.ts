@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
-import { LANGUAGES } from '../../../src/web/languages';
+import { LANGUAGES } from '../../../src/platform/web/languages';
 
 let t: TestApp;
 let server: http.Server;

@@ -3,8 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { aLetter, aSignature, signForm } from '../../helpers/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
-import type { Letter } from '../../../src/letters/letter.entity';
-import { WEBHOOK_TIMEOUT_MS } from '../../../src/webhooks/webhook-sender';
+import type { Letter } from '../../../src/core/letters/letter.entity';
+import { WEBHOOK_TIMEOUT_MS } from '../../../src/features/webhooks/webhook-sender';
 
 /**
  * A receiver that accepts every connection and never answers: the worst a webhook can point at.

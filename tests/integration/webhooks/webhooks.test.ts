@@ -6,10 +6,10 @@ import { confirmByLink } from '../../helpers/confirm-link';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
 import { linkFrom } from '../../helpers/smtp-sink';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
-import type { Letter } from '../../../src/letters/letter.entity';
-import { WEBHOOK_PAYLOADS } from '../../../src/webhooks';
-import { MAX_ENDPOINTS_PER_LETTER, pruneDeliveryLog, TEST_EVENTS_PER_MINUTE } from '../../../src/webhooks/webhooks.service';
-import type { Organiser } from '../../../src/organisers/organiser.entity';
+import type { Letter } from '../../../src/core/letters/letter.entity';
+import { WEBHOOK_PAYLOADS } from '../../../src/features/webhooks';
+import { MAX_ENDPOINTS_PER_LETTER, pruneDeliveryLog, TEST_EVENTS_PER_MINUTE } from '../../../src/features/webhooks/webhooks.service';
+import type { Organiser } from '../../../src/core/access/organiser.entity';
 
 /** The check of the README's receiver example, line for line. */
 function verify(whsec: string, id: string, ts: string, body: string, sig: string): boolean {

@@ -1,7 +1,7 @@
-import { parseNetwork } from '../../../src/abuse/abuse.service';
-import { isDisposableDomain } from '../../../src/abuse/disposable';
-import { limitKeyForIp, limitNetwork } from '../../../src/web/network';
-import { decideEmail, suggestEmail } from '../../../src/abuse/typo-hint';
+import { parseNetwork } from '../../../src/features/abuse/abuse.service';
+import { isDisposableDomain } from '../../../src/features/abuse/disposable';
+import { limitKeyForIp, limitNetwork } from '../../../src/platform/web/network';
+import { decideEmail, suggestEmail } from '../../../src/features/abuse/typo-hint';
 
 describe('typo hints for mail domains', () => {
   test.each([

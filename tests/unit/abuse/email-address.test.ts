@@ -1,4 +1,4 @@
-import { emailDomain, normaliseEmail } from '../../../src/mail/email-address';
+import { emailDomain, normaliseEmail } from '../../../src/platform/mail/email-address';
 
 describe('normalising an address to find the same person signing again', () => {
   test('case and surrounding spaces never make a different address', () => {

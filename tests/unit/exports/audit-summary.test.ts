@@ -1,5 +1,5 @@
-import { auditSummaryLines } from '../../../src/exports/audit-summary';
-import { initI18n } from '../../../src/web/i18n';
+import { auditSummaryLines } from '../../../src/features/exports/audit-summary';
+import { initI18n } from '../../../src/platform/web/i18n';
 
 beforeAll(() => initI18n());
 

@@ -2,9 +2,9 @@
  * The delivery pack's own words (cover, translated cells, page line) come from the exports
  * catalogue, like every other interface text: one system translates one PDF.
  */
-import { LANGUAGES } from '../../../src/letters/letter.entity';
-import { packLabels } from '../../../src/exports/writers/pdf.writer';
-import { initI18n, tFor } from '../../../src/web/i18n';
+import { LANGUAGES } from '../../../src/core/letters/letter.entity';
+import { packLabels } from '../../../src/features/exports/writers/pdf.writer';
+import { initI18n, tFor } from '../../../src/platform/web/i18n';
 
 const KEYS = ['openLetter', 'to', 'generated', 'verifiedSignatures', 'signatories', 'noSignatures', 'individual', 'organisation', 'online', 'paper'] as const;
 

@@ -5,10 +5,10 @@
 import { createHash } from 'crypto';
 import { Writable } from 'stream';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { createDigestingStream } from '../../../src/exports/sha256-tee';
-import { ExportFormat, ExportMeta, ExportRow } from '../../../src/exports/export-row';
-import { CSV_CHUNK_CHARS } from '../../../src/exports/writers/csv.writer';
-import { writers } from '../../../src/exports/writers';
+import { createDigestingStream } from '../../../src/features/exports/sha256-tee';
+import { ExportFormat, ExportMeta, ExportRow } from '../../../src/features/exports/export-row';
+import { CSV_CHUNK_CHARS } from '../../../src/features/exports/writers/csv.writer';
+import { writers } from '../../../src/features/exports/writers';
 
 const META: ExportMeta = {
   exportId: 'exp_stream',

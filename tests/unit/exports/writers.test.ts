@@ -7,9 +7,9 @@ import { Writable } from 'stream';
 import { parse as parseCsv } from 'csv-parse/sync';
 import ExcelJS from 'exceljs';
 import pdfParse from 'pdf-parse';
-import { ExportColumn, ExportMeta, ExportRow } from '../../../src/exports/export-row';
-import { packLabels } from '../../../src/exports/writers/pdf.writer';
-import { contentTypes, fileExtensions, isExportFormat, writers } from '../../../src/exports/writers';
+import { ExportColumn, ExportMeta, ExportRow } from '../../../src/features/exports/export-row';
+import { packLabels } from '../../../src/features/exports/writers/pdf.writer';
+import { contentTypes, fileExtensions, isExportFormat, writers } from '../../../src/features/exports/writers';
 
 // ---------------------------------------------------------------------------
 // Fixtures

@@ -1,4 +1,4 @@
-import { fromAcceptLanguage } from '../../../src/web/i18n';
+import { fromAcceptLanguage } from '../../../src/platform/web/i18n';
 
 describe('Accept-Language', () => {
   test('picks the best supported language by weight', () => {

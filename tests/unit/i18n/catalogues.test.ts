@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { LANGUAGES } from '../../../src/web/languages';
+import { LANGUAGES } from '../../../src/platform/web/languages';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const LOCALES = path.join(ROOT, 'locales');

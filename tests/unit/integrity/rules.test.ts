@@ -1,6 +1,6 @@
-import { isPermanentRecipientFailure } from '../../../src/mail/bounce';
-import { matchingKey, matchingName } from '../../../src/paper/name-match';
-import { groupedDailyChartSvg } from '../../../src/web/svg-charts';
+import { isPermanentRecipientFailure } from '../../../src/platform/mail/bounce';
+import { matchingKey, matchingName } from '../../../src/features/paper/name-match';
+import { groupedDailyChartSvg } from '../../../src/platform/web/svg-charts';
 
 describe('which SMTP failures are bounces', () => {
   const envelope = (responseCode: number, response: string) => Object.assign(new Error(response), { code: 'EENVELOPE', command: 'RCPT TO', responseCode, response });

@@ -1,5 +1,5 @@
-import { attachmentName } from '../../../src/recipients/response-upload';
-import { recipientLinkSchema } from '../../../src/recipients/recipients.schema';
+import { attachmentName } from '../../../src/features/recipients/response-upload';
+import { recipientLinkSchema } from '../../../src/features/recipients/recipients.schema';
 
 describe('the response attachment', () => {
   test('keeps its name without a path, quotes or control characters', () => {

@@ -1,5 +1,5 @@
 import QRCode from 'qrcode';
-import { qrPng, qrPngSize, qrSvg } from '../../../src/sharing/qr-code';
+import { qrPng, qrPngSize, qrSvg } from '../../../src/features/sharing/qr-code';
 
 const URL_ = 'https://undersigned.example/l/42?lang=uk';
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);

@@ -5,7 +5,7 @@ import {
   renderShareImage,
   titleFontSize,
   wrappedLineCount,
-} from '../../../src/sharing/share-image';
+} from '../../../src/features/sharing/share-image';
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

@@ -1,4 +1,4 @@
-import { encodeStrict, shareLinks, stripTrackingParams } from '../../../src/sharing/share-links';
+import { encodeStrict, shareLinks, stripTrackingParams } from '../../../src/features/sharing/share-links';
 
 const input = {
   url: 'https://undersigned.example/l/42?lang=uk',

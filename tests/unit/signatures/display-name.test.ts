@@ -1,4 +1,4 @@
-import { initialsOf, publicName } from '../../../src/signatures/display-name';
+import { initialsOf, publicName } from '../../../src/features/signatures/display-name';
 
 describe('how a signer appears', () => {
   test('initials keep each script', () => {

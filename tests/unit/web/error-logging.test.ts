@@ -1,4 +1,4 @@
-import { describeError, scrubErrorMessage } from '../../../src/logger';
+import { describeError, scrubErrorMessage } from '../../../src/platform/logger';
 
 describe('what a log line keeps of an error', () => {
   test('values PostgreSQL quotes in its messages are cut; identifiers and addresses are not left', () => {

@@ -1,4 +1,4 @@
-import { localPath } from '../../../src/web/local-path';
+import { localPath } from '../../../src/platform/web/local-path';
 
 describe('localPath', () => {
   test.each(['/', '/login', '/letters/birthday-greeting/sign', '/organise/letters/new', '/a/b//c', '/%2F%2Fevil.example'])('keeps %s', (path) => {

@@ -1,6 +1,6 @@
 import http from 'node:http';
-import { loadConfig } from '../../../src/config';
-import { applyServerTimeouts } from '../../../src/web/server-timeouts';
+import { loadConfig } from '../../../src/platform/config';
+import { applyServerTimeouts } from '../../../src/platform/web/server-timeouts';
 
 describe('the server timeouts', () => {
   test('default to what a slow phone still passes: 20 s for the headers, 120 s for the whole request', () => {

@@ -1,5 +1,5 @@
 import { Resvg } from '@resvg/resvg-js';
-import { barChartSvg, dailyChartSvg, escapeXml, niceTicks, runningTotalChartSvg } from '../../../src/web/svg-charts';
+import { barChartSvg, dailyChartSvg, escapeXml, niceTicks, runningTotalChartSvg } from '../../../src/platform/web/svg-charts';
 
 /** resvg parses the SVG as XML and throws on malformed markup. */
 function assertWellFormed(svg: string): void {

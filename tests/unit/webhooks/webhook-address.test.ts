@@ -1,7 +1,7 @@
-import { loadConfig } from '../../../src/config';
-import { isPublicAddress, webhookUrlProblem, type Resolver } from '../../../src/webhooks/webhook-address';
-import { retryDelayMs } from '../../../src/webhooks/webhooks.service';
-import { signWebhook } from '../../../src/webhooks/webhook-signature';
+import { loadConfig } from '../../../src/platform/config';
+import { isPublicAddress, webhookUrlProblem, type Resolver } from '../../../src/features/webhooks/webhook-address';
+import { retryDelayMs } from '../../../src/features/webhooks/webhooks.service';
+import { signWebhook } from '../../../src/features/webhooks/webhook-signature';
 
 describe('which addresses a webhook may reach in production', () => {
   test.each([

@@ -1,0 +1,73 @@
+import {
+  Column,
+  CreateDateColumn,
+  Entity,
+  OneToMany,
+  PrimaryGeneratedColumn,
+  UpdateDateColumn,
+} from 'typeorm';
+import type { LetterTranslation } from './letter-translation.entity';
+import type { Language } from '../../platform/web/languages';
+import type { Visibility } from '../../platform/web/visibility';
+
+export const LETTER_STATUSES = ['draft', 'open', 'closed'] as const;
+export type LetterStatus = (typeof LETTER_STATUSES)[number];
+export { VISIBILITIES, type Visibility } from '../../platform/web/visibility';
+export { LANGUAGES, type Language } from '../../platform/web/languages';
+
+/**
+ * What the public sees: an open letter whose deadline has passed is closed, without waiting for
+ * an organiser to flip its status.
+ */
+export function publicStatus(letter: Pick<Letter, 'status' | 'closesAt'>, now = new Date()): LetterStatus {
+  if (letter.status === 'open' && letter.closesAt && letter.closesAt.getTime() <= now.getTime()) return 'closed';
+  return letter.status;
+}
+
+@Entity('letters')
+export class Letter {
+  @PrimaryGeneratedColumn('uuid')
+  id: string;
+
+  /** Stable: links to it are shared in chats and printed on flyers. */
+  @Column({ type: 'varchar', length: 120, unique: true })
+  slug: string;
+
+  @Column({ type: 'varchar', length: 10, default: 'draft' })
+  status: LetterStatus;
+
+  @Column({ type: 'integer', nullable: true })
+  goal: number | null;
+
+  @Column({ name: 'closes_at', type: 'timestamptz', nullable: true })
+  closesAt: Date | null;
+
+  @Column({ name: 'default_language', type: 'varchar', length: 5, default: 'en' })
+  defaultLanguage: Language;
+
+  /** Preselected name-display option on the sign form; the signer may always choose another. */
+  @Column({ name: 'public_names_default', type: 'varchar', length: 10, default: 'private' })
+  publicNamesDefault: Visibility;
+
+  @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true })
+  deliveredAt: Date | null;
+
+  /** When the delivery was recorded here (not the date typed): delivery retention counts from it. */
+  @Column({ name: 'delivery_recorded_at', type: 'timestamptz', nullable: true })
+  deliveryRecordedAt: Date | null;
+
+  @Column({ name: 'delivered_to', type: 'text', nullable: true })
+  deliveredTo: string | null;
+
+  @Column({ name: 'delivery_note', type: 'text', nullable: true })
+  deliveryNote: string | null;
+
+  @CreateDateColumn({ name: 'created_at', type: 'timestamptz' })
+  createdAt: Date;
+
+  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' })
+  updatedAt: Date;
+
+  @OneToMany('LetterTranslation', (t: LetterTranslation) => t.letter)
+  translations: LetterTranslation[];
+}

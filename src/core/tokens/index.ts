@@ -1,0 +1,2 @@
+export { Token } from './token.entity';
+export { findTokenForUpdate, hashToken, isExpired, issueSignatureTokens, issueToken, isWellFormedToken, rawToken, WITHDRAW_TOKEN_TTL_HOURS } from './tokens';

@@ -1,0 +1,20 @@
+export { addAllowedNetwork, type HeldReason, holdReason, isAllowedNetwork, listAllowedNetworks, removeAllowedNetwork, softChecks } from './abuse.service';
+export { allowListAddSchema } from './allow-list.schema';
+export { consumeFlood, floodLimit } from './flood.middleware';
+export { decideEmail } from './typo-hint';
+export {
+  acceptSolution,
+  CHALLENGE_ALGORITHM,
+  challengeModeChanges,
+  challengeModeState,
+  isChallengeMode,
+  issueChallenge,
+  leaveQuietLetters,
+  setChallengeMode,
+  sweepExpiredSolutions,
+  weighRecentSigning,
+} from './challenge.service';
+export { challengeRouter } from './challenge.router';
+export { abuseJobs } from './tasks';
+export { allowListRouter } from './allow-list.router';
+export { challengeModeRouter } from './challenge-mode.router';

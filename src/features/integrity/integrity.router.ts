@@ -1,0 +1,27 @@
+import { Router } from 'express';
+import type { AppContext } from '../../platform/context';
+import { findPublicLetter } from '../../core/letters/letters.service';
+import { slugParam, versionFor } from '../../core/letters/letter-request';
+import { INVALIDATION_CATEGORIES } from '../signatures';
+import { integrityReport } from './integrity.service';
+
+/** The public integrity report of a letter: counts only, each explained in plain words. */
+export function integrityRouter(ctx: AppContext): Router {
+  const r = Router();
+
+  r.get('/letters/:slug/integrity', async (req, res) => {
+    const letter = await findPublicLetter(ctx.db, slugParam(req));
+    const version = versionFor(req, letter);
+    const report = await integrityReport(ctx.db, letter.id);
+    res.set('Cache-Control', 'public, max-age=10');
+    res.render('integrity/report', {
+      title: req.t('integrity.title', { letter: version.shortTitle ?? version.title }),
+      letter: { slug: letter.slug, title: version.title },
+      report,
+      categories: INVALIDATION_CATEGORIES,
+      pendingDays: ctx.config.PENDING_RETENTION_DAYS,
+    });
+  });
+
+  return r;
+}

@@ -1,0 +1,125 @@
+import crypto from 'node:crypto';
+import { Router, type Request, type RequestHandler, type Response } from 'express';
+import type { AppContext } from '../../platform/context';
+import type { Letter } from '../../core/letters/letter.entity';
+import { findPublicLetter, letterPublicData, listPublicLetters, renderMarkdown } from '../../core/letters/letters.service';
+import { askedLanguage, slugParam, versionFor } from '../../core/letters/letter-request';
+import { integrityReport } from '../integrity';
+import { countHistory, countHistoryChart } from '../history';
+import { isChallengeMode } from '../abuse';
+import { homeLanguageLinks, letterSharing } from '../sharing';
+import { recentSignatories, type RenderLetterPage, type SignFormState } from '../signatures';
+import { publicResponses } from '../updates';
+import { changeNotice } from '../versions';
+import { countryOptions, tFor } from '../../platform/web/i18n';
+import { prepareJson, sendPrepared, type PreparedBody } from '../../platform/web/cached-response';
+import { MicroCache } from '../../platform/web/micro-cache';
+import { AppError } from '../../platform/web/errors';
+import { z } from 'zod';
+
+/** The home list's page: `after` is the slug of the last letter of the page before. */
+const homeQuerySchema = z.object({ after: z.string().regex(/^[a-z0-9-]{1,100}$/).optional() });
+
+/**
+ * The public JSON is shared for this long per process: on a viral day thousands of readers a
+ * second (widgets, share cards, scripts) ask for the count, and each would otherwise cost a letter
+ * read and a count. The count may be a second old, as on every large petition site (UK
+ * Parliament's cached for five); organisers read the exact count on their dashboard.
+ */
+export const LETTER_JSON_CACHE_SECONDS = 1;
+const LETTER_JSON_CACHE_CONTROL = `public, max-age=${LETTER_JSON_CACHE_SECONDS}, stale-while-revalidate=5`;
+
+/**
+ * The home page and the public letter page: the one page that shows what several features hold
+ * (the count, the newest signers and the sign form, the sharing block, official responses). It
+ * sits above them and reads each through its index.ts; `render` is what the sign route uses to
+ * show the page again with the form's errors. `json` is the public JSON, which the app mounts ahead
+ * of the middleware that pages need (sessions, CSRF, body parsers): it reads none of them.
+ */
+export function letterPage(ctx: AppContext): { router: Router; render: RenderLetterPage; json: RequestHandler } {
+  const r = Router();
+
+  r.get('/', async (req, res) => {
+    const after = homeQuerySchema.safeParse(req.query);
+    if (!after.success) throw new AppError(400, 'bad_request', 'errors.badRequest');
+    const { letters, next } = await listPublicLetters(ctx.db, [req.lang], { after: after.data.after });
+    res.render('home', { title: req.t('home.title'), letters, next, languageLinks: homeLanguageLinks(ctx.config.BASE_URL, req.lang) });
+  });
+
+  async function renderLetter(req: Request, res: Response, letter: Letter, form: SignFormState | null, status = 200) {
+    res.status(status).render('letters/letter', await letterPageLocals(req, letter, form));
+  }
+
+  async function letterPageLocals(req: Request, letter: Letter, form: SignFormState | null) {
+    const version = versionFor(req, letter);
+    const data = await letterPublicData(ctx.db, letter, version, ctx.config.BASE_URL);
+    const [individuals, organisations, officialResponses, notice, sharing, challenge, history] = await Promise.all([
+      recentSignatories(ctx.db, letter.id, 'individual'),
+      recentSignatories(ctx.db, letter.id, 'organisation'),
+      publicResponses(ctx.db, letter.id),
+      changeNotice(ctx.db, version),
+      letterSharing(ctx.db, ctx.config.BASE_URL, letter, version, data.signatureCount, {
+        lang: req.lang,
+        t: req.t,
+        versionT: tFor(version.language),
+      }),
+      isChallengeMode(ctx.db, letter.id),
+      countHistory(ctx.db, letter),
+    ]);
+    return {
+      title: version.shortTitle ?? version.title,
+      letter: data,
+      bodyHtml: renderMarkdown(version.body),
+      versions: letter.translations.map((t) => t.language),
+      individuals,
+      organisations,
+      countries: countryOptions(req.lang),
+      form: form ?? { values: { visibility: letter.publicNamesDefault, signedAs: 'individual' }, errors: {} },
+      sharing,
+      officialResponses,
+      changeNotice: notice,
+      // Challenge mode: the sign form carries the proof-of-work widget.
+      challenge,
+      // The count over time, drawn on the server (no script), its figures in the chart's text.
+      historyChart: countHistoryChart(history, req.lang, req.t),
+    };
+  }
+
+  // The page as anonymous readers get it, rendered once per letter, interface language and version
+  // for LETTER_PAGE_CACHE_SECONDS, with a slot where each reader's own CSRF token goes.
+  const pages = new MicroCache<string>(ctx.config.LETTER_PAGE_CACHE_SECONDS * 1000);
+  const CSRF_SLOT = `csrf-slot-${crypto.randomBytes(16).toString('hex')}`;
+
+  function renderToString(res: Response, view: string, locals: object): Promise<string> {
+    return new Promise((resolve, reject) => res.render(view, locals, (err, html) => (err ? reject(err) : resolve(html))));
+  }
+
+  // One serialisation (and one gzip) per letter, interface language and asked version a second,
+  // whatever the number of readers; a reader who has the bytes already gets a 304.
+  const jsonBodies = new MicroCache<PreparedBody>(LETTER_JSON_CACHE_SECONDS * 1000);
+
+  const json: RequestHandler = async (req, res) => {
+    const slug = slugParam(req);
+    const body = await jsonBodies.get(`${slug}|${req.lang}|${askedLanguage(req) ?? ''}`, async () => {
+      const letter = await findPublicLetter(ctx.db, slug);
+      const [data, integrity] = await Promise.all([
+        letterPublicData(ctx.db, letter, versionFor(req, letter), ctx.config.BASE_URL),
+        integrityReport(ctx.db, letter.id),
+      ]);
+      return prepareJson({ ...data, integrity });
+    });
+    res.set('Cache-Control', LETTER_JSON_CACHE_CONTROL);
+    sendPrepared(req, res, body);
+  };
+
+  r.get('/letters/:slug', async (req, res) => {
+    const slug = slugParam(req);
+    const html = await pages.get(`${slug}|${req.lang}|${askedLanguage(req) ?? ''}`, async () => {
+      const letter = await findPublicLetter(ctx.db, slug);
+      return renderToString(res, 'letters/letter', { ...(await letterPageLocals(req, letter, null)), csrfToken: () => CSRF_SLOT });
+    });
+    res.type('html').send(html.replaceAll(CSRF_SLOT, (res.locals.csrfToken as () => string)()));
+  });
+
+  return { router: r, render: renderLetter, json };
+}

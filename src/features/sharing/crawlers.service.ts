@@ -1,0 +1,96 @@
+/**
+ * What crawlers read before the pages: robots.txt (where they may go) and the sitemap (every
+ * language version of every public letter, with its alternates).
+ */
+import type { DataSource } from 'typeorm';
+import { LANGUAGES, Letter } from '../../core/letters/letter.entity';
+import { escapeXml } from '../../platform/web/svg-charts';
+import { homeLanguageLinks, letterLanguageLinks, type LanguageLinks } from './letter-sharing';
+
+/**
+ * Paths no crawler has business in: organisers' pages and sign-in, every link that carries a
+ * token (confirm and withdraw under /s/, unsubscribe under /u/, recipients' links under /r/),
+ * the signer's own steps, the development mailbox and the monitoring endpoints.
+ */
+export const DISALLOWED_PATHS = [
+  '/organise',
+  '/login',
+  '/logout',
+  '/s/',
+  '/u/',
+  '/r/',
+  '/dev/',
+  '/metrics',
+  '/healthz',
+  '/readyz',
+  '/letters/*/manage',
+  '/my-signatures/',
+  '/letters/*/check-email',
+  '/letters/*/sign',
+];
+
+export function renderRobotsTxt(baseUrl: string): string {
+  return [
+    '# Open letters are public: read them, and the feeds. Accounts, organisers\' pages and links',
+    '# that carry a token are not for crawlers.',
+    'User-agent: *',
+    'Allow: /letters/',
+    ...DISALLOWED_PATHS.map((p) => `Disallow: ${p}`),
+    '',
+    `Sitemap: ${baseUrl}/sitemap.xml`,
+    '',
+  ].join('\n');
+}
+
+/** One sitemap file holds at most 50,000 URLs; four versions of this many letters stay under it. */
+export const SITEMAP_MAX_LETTERS = 12_000;
+
+interface SitemapPage {
+  links: LanguageLinks;
+  lastmod?: Date;
+}
+
+/** Open and closed letters (never drafts), oldest first, each with its translations. */
+export function sitemapLetters(db: DataSource): Promise<Letter[]> {
+  return db
+    .getRepository(Letter)
+    .createQueryBuilder('letter')
+    .leftJoinAndSelect('letter.translations', 'translation')
+    .where(`letter.status IN ('open', 'closed')`)
+    .orderBy('letter.createdAt', 'ASC')
+    .addOrderBy('translation.language', 'ASC')
+    .take(SITEMAP_MAX_LETTERS)
+    .getMany();
+}
+
+/**
+ * A <url> per language version, each listing every version and x-default (search engines want
+ * the alternates on every version, itself included), as the pages' own heads declare them.
+ */
+export function renderSitemap(baseUrl: string, letters: Letter[]): string {
+  const pages: SitemapPage[] = LANGUAGES.map((lang) => ({ links: homeLanguageLinks(baseUrl, lang) }));
+  for (const letter of letters) {
+    for (const version of [...letter.translations].sort((a, b) => a.language.localeCompare(b.language))) {
+      pages.push({ links: letterLanguageLinks(baseUrl, letter, version.language), lastmod: letter.updatedAt });
+    }
+  }
+  const link = (hreflang: string, href: string) => `<xhtml:link rel="alternate" hreflang="${hreflang}" href="${escapeXml(href)}"/>`;
+  return [
+    '<?xml version="1.0" encoding="UTF-8"?>',
+    '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">',
+    ...pages.map((p) =>
+      [
+        '<url>',
+        `<loc>${escapeXml(p.links.canonical)}</loc>`,
+        p.lastmod ? `<lastmod>${p.lastmod.toISOString()}</lastmod>` : '',
+        ...p.links.alternates.map((a) => link(a.lang, a.href)),
+        link('x-default', p.links.xDefault),
+        '</url>',
+      ]
+        .filter(Boolean)
+        .join(''),
+    ),
+    '</urlset>',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,58 @@
+import type { AppContext } from '../../platform/context';
+import { chooseTranslation, findLetterById } from '../../core/letters/letters.service';
+import { renderEmailMarkdown } from '../../core/letters/rendering';
+import type { Mailer } from '../../platform/mail/mailer';
+import { Signature } from '../signatures';
+import { issueSignatureTokens, WITHDRAW_TOKEN_TTL_HOURS } from '../../core/tokens';
+import { formatDate } from '../../platform/web/i18n';
+import { LetterResponse } from './letter-response.entity';
+import { LetterUpdate } from './letter-update.entity';
+import { UNSUBSCRIBE_TOKEN_TTL_HOURS } from './unsubscribe.service';
+import type { UpdateEmailJob } from './updates.queue';
+import { responseBodyHtml } from './updates.service';
+
+/**
+ * Sends one update (or the official response) to one signer, in the signer's language. The
+ * signer is checked again here: someone who unsubscribed or withdrew after the fan-out gets
+ * nothing. Tokens are made now, so no queued payload holds a working link. The text loads nothing
+ * from another host: Markdown images become links, and a response posted through a recipient
+ * link is plain paragraphs.
+ */
+export async function sendUpdateEmail(ctx: AppContext, mailer: Mailer, job: UpdateEmailJob): Promise<void> {
+  const sig = await ctx.db.getRepository(Signature).findOneBy({ id: job.signatureId });
+  if (!sig || sig.status !== 'confirmed' || sig.heldReason || !sig.wantsUpdates || !sig.email) return;
+  const letter = await findLetterById(ctx.db, sig.letterId);
+  const translation = chooseTranslation(letter.translations, letter.defaultLanguage, [sig.language]);
+  const base = ctx.config.BASE_URL;
+  const [unsubscribeToken, withdrawToken] = await issueSignatureTokens(ctx.db, sig.id, [
+    { purpose: 'unsubscribe', ttlHours: UNSUBSCRIBE_TOKEN_TTL_HOURS },
+    { purpose: 'withdraw', ttlHours: WITHDRAW_TOKEN_TTL_HOURS },
+  ]);
+  const common = {
+    name: sig.fullName,
+    letter: { title: translation.title, url: `${base}/letters/${letter.slug}?lang=${translation.language}` },
+    unsubscribeUrl: `${base}/u/${unsubscribeToken}`,
+    withdrawUrl: `${base}/s/withdraw/${withdrawToken}`,
+  };
+  if (job.kind === 'update') {
+    const update = await ctx.db.getRepository(LetterUpdate).findOneBy({ id: job.id });
+    if (!update) return;
+    await mailer.letterUpdate(sig.email, sig.language, {
+      ...common,
+      subject: update.subject,
+      bodyHtml: renderEmailMarkdown(update.bodyMarkdown),
+      bodyText: update.bodyMarkdown,
+    });
+  } else {
+    const response = await ctx.db.getRepository(LetterResponse).findOneBy({ id: job.id });
+    if (!response || response.status !== 'published') return;
+    await mailer.officialResponse(sig.email, sig.language, {
+      ...common,
+      date: formatDate(new Date(`${response.respondedOn}T00:00:00Z`), sig.language),
+      bodyHtml: responseBodyHtml(response, true),
+      bodyText: response.body,
+      link: response.link,
+    });
+  }
+  ctx.log.info({ signatureId: sig.id, kind: job.kind, id: job.id }, 'update email sent');
+}

@@ -54,12 +54,20 @@ const ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:543
 const MB = 1024 * 1024;
 const rssMb = () => process.memoryUsage().rss / MB;
 
-function request(port: number, method: string, path: string, headers: Record<string, string>, body?: Buffer): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+function request(
+  port: number,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: Buffer,
+): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, method, path, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString('utf8') }),
+      );
     });
     req.on('error', reject);
     req.end(body);
@@ -90,7 +98,12 @@ async function main() {
       RESPONSE_UPLOAD_MB_PER_NETWORK_PER_HOUR: '100000',
       FLOOD_LIMIT_PER_IP_PER_MINUTE: '100000',
     });
-    const ctx: AppContext = { db, config, log: createLogger(process.env.BENCH_LOG_LEVEL ?? 'silent'), limits: createSignLimits(db, config) };
+    const ctx: AppContext = {
+      db,
+      config,
+      log: createLogger(process.env.BENCH_LOG_LEVEL ?? 'silent'),
+      limits: createSignLimits(db, config),
+    };
     server = buildApp(ctx, { devMailbox: false }).listen(0, '127.0.0.1');
     await new Promise((resolve) => server!.once('listening', resolve));
     const { port } = server.address() as AddressInfo;
@@ -98,14 +111,30 @@ async function main() {
     // A delivered letter, a link to it, and the addressee's response with its PDF, over HTTP.
     const owner = await anOrganiser(db);
     const made = await aLetterOf(db, owner, 'owner', { title: 'Bench letter' });
-    await db.query(`UPDATE letters SET delivered_at = now() - interval '1 day', delivered_to = 'The Ministry', delivery_recorded_at = now() WHERE id = $1`, [made.id]);
+    await db.query(
+      `UPDATE letters SET delivered_at = now() - interval '1 day', delivered_to = 'The Ministry', delivery_recorded_at = now() WHERE id = $1`,
+      [made.id],
+    );
     const letter = await db.getRepository(Letter).findOneByOrFail({ id: made.id });
     /** A fresh link's response form: its action and the cookie it needs. */
     const aResponseForm = async () => {
-      const { token } = await createRecipientLink(ctx, letter, { name: 'Jean Ministre', role: null, email: null, sendEmail: false, expiresOn: '2099-01-01' }, auditActor(owner));
+      const { token } = await createRecipientLink(
+        ctx,
+        letter,
+        { name: 'Jean Ministre', role: null, email: null, sendEmail: false, expiresOn: '2099-01-01' },
+        auditActor(owner),
+      );
       const page = await request(port, 'GET', `/r/${token}`, {});
-      const formAction = /<form method="post" action="([^"]+)" enctype="multipart\/form-data"/.exec(page.text)![1].replace(/&amp;/g, '&');
-      return { action: formAction, cookie: ([] as string[]).concat(page.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]).join('; ') };
+      const formAction = /<form method="post" action="([^"]+)" enctype="multipart\/form-data"/
+        .exec(page.text)![1]
+        .replace(/&amp;/g, '&');
+      return {
+        action: formAction,
+        cookie: ([] as string[])
+          .concat(page.headers['set-cookie'] ?? [])
+          .map((c) => c.split(';')[0])
+          .join('; '),
+      };
     };
     if (args.uploads) {
       const file = path.join(os.tmpdir(), `bench-answer-${process.pid}.pdf`);
@@ -120,7 +149,26 @@ async function main() {
       const exits = forms.map(
         (f) =>
           new Promise<number>((resolve) => {
-            const c = spawn('curl', ['-sS', '-o', '/dev/null', '-w', '%{http_code}', '--limit-rate', args.rate, '-H', `Cookie: ${f.cookie}`, '-F', 'body=The ministry answers.', '-F', `attachment=@${file};type=application/pdf`, `http://127.0.0.1:${port}${f.action}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+            const c = spawn(
+              'curl',
+              [
+                '-sS',
+                '-o',
+                '/dev/null',
+                '-w',
+                '%{http_code}',
+                '--limit-rate',
+                args.rate,
+                '-H',
+                `Cookie: ${f.cookie}`,
+                '-F',
+                'body=The ministry answers.',
+                '-F',
+                `attachment=@${file};type=application/pdf`,
+                `http://127.0.0.1:${port}${f.action}`,
+              ],
+              { stdio: ['ignore', 'pipe', 'inherit'] },
+            );
             curls.push(c);
             let out = '';
             c.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -132,7 +180,7 @@ async function main() {
       clearInterval(sampler);
       fs.rmSync(file, { force: true });
       process.stdout.write(
-        `${args.clients} addressees uploading a ${args.mb} MB PDF at ${args.rate}/s each: answers ${[...new Set(statuses)].map((st) => `${statuses.filter((x) => x === st).length} × ${st}`).join(", ")}; ` +
+        `${args.clients} addressees uploading a ${args.mb} MB PDF at ${args.rate}/s each: answers ${[...new Set(statuses)].map((st) => `${statuses.filter((x) => x === st).length} × ${st}`).join(', ')}; ` +
           `RSS ${before.toFixed(0)} MB before, peak ${peak.toFixed(0)} MB (+${(peak - before).toFixed(0)} MB)\n`,
       );
       return;
@@ -141,13 +189,27 @@ async function main() {
     const boundary = `----bench${crypto.randomBytes(6).toString('hex')}`;
     const pdf = aPdf(Number(args.mb) * MB - 1024);
     const body = Buffer.concat([
-      Buffer.from(`--${boundary}\r\nContent-Disposition: form-data; name="body"\r\n\r\nThe ministry answers.\r\n--${boundary}\r\nContent-Disposition: form-data; name="attachment"; filename="answer.pdf"\r\nContent-Type: application/pdf\r\n\r\n`),
+      Buffer.from(
+        `--${boundary}\r\nContent-Disposition: form-data; name="body"\r\n\r\nThe ministry answers.\r\n--${boundary}\r\nContent-Disposition: form-data; name="attachment"; filename="answer.pdf"\r\nContent-Type: application/pdf\r\n\r\n`,
+      ),
       pdf,
       Buffer.from(`\r\n--${boundary}--\r\n`),
     ]);
-    const posted = await request(port, 'POST', action, { Cookie: cookie, 'Content-Type': `multipart/form-data; boundary=${boundary}`, 'Content-Length': String(body.length) }, body);
+    const posted = await request(
+      port,
+      'POST',
+      action,
+      {
+        Cookie: cookie,
+        'Content-Type': `multipart/form-data; boundary=${boundary}`,
+        'Content-Length': String(body.length),
+      },
+      body,
+    );
     if (posted.status !== 303) throw new Error(`upload answered ${posted.status}`);
-    const [{ id }] = await db.query<Array<{ id: string }>>(`SELECT id FROM letter_responses WHERE letter_id = $1`, [letter.id]);
+    const [{ id }] = await db.query<Array<{ id: string }>>(`SELECT id FROM letter_responses WHERE letter_id = $1`, [
+      letter.id,
+    ]);
     const href = `http://127.0.0.1:${port}/letters/${letter.slug}/responses/${id}/attachment.pdf`;
 
     global.gc?.();
@@ -157,7 +219,11 @@ async function main() {
     let peak = before;
     const sampler = setInterval(() => (peak = Math.max(peak, rssMb())), 100);
     for (let i = 0; i < Number(args.clients); i++) {
-      curls.push(spawn('curl', ['-s', '-o', '/dev/null', '--limit-rate', args.rate, '--max-time', args.seconds, href], { stdio: 'ignore' }));
+      curls.push(
+        spawn('curl', ['-s', '-o', '/dev/null', '--limit-rate', args.rate, '--max-time', args.seconds, href], {
+          stdio: 'ignore',
+        }),
+      );
     }
     // Half-way, while every client is still reading: what is held, once garbage is collected.
     await new Promise((r) => setTimeout(r, (Number(args.seconds) * 1000) / 2));

@@ -55,7 +55,16 @@ async function main(): Promise<void> {
   await initI18n();
   const client = new Client({ connectionString: url });
   await client.connect();
-  const columns: ExportColumn[] = ['name', 'email', 'country', 'city', 'organisation', 'signedAs', 'signedAt', 'source'];
+  const columns: ExportColumn[] = [
+    'name',
+    'email',
+    'country',
+    'city',
+    'organisation',
+    'signedAs',
+    'signedAt',
+    'source',
+  ];
   const labels = Object.fromEntries(columns.map((c) => [c, c])) as Record<ExportColumn, string>;
   const { rowCount } = await writeCsv(rows(client), fs.createWriteStream(outFile), {
     exportId: 'bench',

@@ -40,7 +40,12 @@ interface Timed {
 /** Runs a process under /usr/bin/time -v: wall time, peak RSS ("Maximum resident set size"), its output. */
 function timed(cmd: string, args: string[], env: Record<string, string> = {}): Timed {
   const t0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 * 1024 * 1024 });
+  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    maxBuffer: 64 * 1024 * 1024,
+  });
   const wall = (performance.now() - t0) / 1000;
   const err = r.stderr.toString();
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${err.slice(-2000)}`);
@@ -49,12 +54,21 @@ function timed(cmd: string, args: string[], env: Record<string, string> = {}): T
 }
 
 /** The export command, compiled, as production runs it. */
-function exportCommand(url: string, slug: string, format: string, out: string): Timed & { seconds: number; rows: number; bytes: number } {
-  const r = timed(process.execPath, [...EXPORT_NODE_FLAGS, path.join(ROOT, 'dist/src/app/cli/export.js'), slug, '--format', format, '--out', out], {
-    NODE_ENV: 'development',
-    DATABASE_URL: url,
-    LOG_LEVEL: 'warn',
-  });
+function exportCommand(
+  url: string,
+  slug: string,
+  format: string,
+  out: string,
+): Timed & { seconds: number; rows: number; bytes: number } {
+  const r = timed(
+    process.execPath,
+    [...EXPORT_NODE_FLAGS, path.join(ROOT, 'dist/src/app/cli/export.js'), slug, '--format', format, '--out', out],
+    {
+      NODE_ENV: 'development',
+      DATABASE_URL: url,
+      LOG_LEVEL: 'warn',
+    },
+  );
   const field = (name: string) => Number(new RegExp(`^${name}:\\s+(\\S+)`, 'm').exec(r.stdout)?.[1]);
   return { ...r, seconds: field('seconds'), rows: field('rows'), bytes: field('bytes') };
 }
@@ -66,7 +80,12 @@ function copyReference(url: string, letterId: string, out: string): Timed {
 }
 
 async function load(db: Client, slug: string, rows: number): Promise<string> {
-  const { rows: [letter] } = await db.query<{ id: string }>(`INSERT INTO letters (slug, status, default_language) VALUES ($1, 'open', 'en') RETURNING id`, [slug]);
+  const {
+    rows: [letter],
+  } = await db.query<{ id: string }>(
+    `INSERT INTO letters (slug, status, default_language) VALUES ($1, 'open', 'en') RETURNING id`,
+    [slug],
+  );
   await db.query(
     `INSERT INTO letter_translations (letter_id, language, title, summary, body, recipient)
      VALUES ($1, 'en', 'Benchmark letter', '', 'We ask for **justice**.', 'The Minister')`,
@@ -101,10 +120,16 @@ async function load(db: Client, slug: string, rows: number): Promise<string> {
   return letter.id;
 }
 
-const fmt = (n: number, digits = 0) => n.toLocaleString('en-GB', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-GB', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { rows: { type: 'string', default: '1000000' }, formats: { type: 'string', default: 'csv,json,xlsx,pdf' } } });
+  const { values } = parseArgs({
+    options: {
+      rows: { type: 'string', default: '1000000' },
+      formats: { type: 'string', default: 'csv,json,xlsx,pdf' },
+    },
+  });
   const formats = new Set(values.formats.split(',').map((f) => f.trim()));
   const big = Number(values.rows);
   if (!Number.isSafeInteger(big) || big < 100) throw new Error('--rows must be a whole number ≥ 100');
@@ -113,7 +138,8 @@ async function main(): Promise<void> {
 
   process.stdout.write('compiling (npm run build)\n');
   const build = spawnSync('npm', ['run', 'build'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-  if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout.toString()}${build.stderr.toString()}`);
+  if (build.status !== 0)
+    throw new Error(`npm run build failed:\n${build.stdout.toString()}${build.stderr.toString()}`);
 
   const dbName = `undersigned_bench_${process.pid}`;
   const url = new URL(ADMIN_URL);
@@ -136,7 +162,9 @@ async function main(): Promise<void> {
       small: await load(db, 'bench-small', small),
     };
     await db.query('VACUUM ANALYZE signatures');
-    process.stdout.write(`loaded ${fmt(big + mid + small)} signatures in ${fmt((Date.now() - t0) / 1000, 1)} s (INSERT … SELECT generate_series)\n\n`);
+    process.stdout.write(
+      `loaded ${fmt(big + mid + small)} signatures in ${fmt((Date.now() - t0) / 1000, 1)} s (INSERT … SELECT generate_series)\n\n`,
+    );
     await db.end();
 
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'undersigned-bench-export-'));
@@ -171,7 +199,7 @@ async function main(): Promise<void> {
     }
     process.stdout.write(
       '\nPeak RSS is the whole process (Node, the app\'s modules, the database client), "Maximum resident set size" of /usr/bin/time -v.\n' +
-        'Targets (issue 11): CSV ≤ 2× COPY\'s time, peak RSS ≤ 120 MB; XLSX and JSON lines in constant memory (the same RSS for N/10 and N rows).\n',
+        "Targets (issue 11): CSV ≤ 2× COPY's time, peak RSS ≤ 120 MB; XLSX and JSON lines in constant memory (the same RSS for N/10 and N rows).\n",
     );
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);

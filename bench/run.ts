@@ -67,7 +67,11 @@ const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-async function sql<R extends object = Record<string, unknown>>(url: string, text: string, params: unknown[] = []): Promise<R[]> {
+async function sql<R extends object = Record<string, unknown>>(
+  url: string,
+  text: string,
+  params: unknown[] = [],
+): Promise<R[]> {
   const c = new Client({ connectionString: url });
   await c.connect();
   try {
@@ -102,14 +106,23 @@ class Sink {
           this.received++;
           const raw = Buffer.concat(chunks);
           const to = session.envelope.rcptTo[0]?.address ?? '';
-          const m = raw.toString('latin1').replace(/=\r?\n/g, '').match(/\/s\/confirm\/([A-Za-z0-9_-]{20,})/);
+          const m = raw
+            .toString('latin1')
+            .replace(/=\r?\n/g, '')
+            .match(/\/s\/confirm\/([A-Za-z0-9_-]{20,})/);
           if (m?.[1]) {
             listener({ to, token: m[1], acceptedAt });
             cb();
             return;
           }
           simpleParser(raw)
-            .then((mail) => listener({ to, token: (mail.text ?? '').match(/\/s\/confirm\/([A-Za-z0-9_-]{20,})/)?.[1] ?? null, acceptedAt }))
+            .then((mail) =>
+              listener({
+                to,
+                token: (mail.text ?? '').match(/\/s\/confirm\/([A-Za-z0-9_-]{20,})/)?.[1] ?? null,
+                acceptedAt,
+              }),
+            )
             .catch(() => listener({ to, token: null, acceptedAt }))
             .finally(() => cb());
         });
@@ -218,7 +231,8 @@ function cannon(opts: CannonOpts, expectStatus: number): Promise<Figures> {
     autocannon({ connections: CONNECTIONS, ...(opts.amount ? { sampleInt: 20 } : {}), ...opts }, (err, r) => {
       if (err) return reject(err);
       let bad = r.errors + r.timeouts;
-      for (const [code, s] of Object.entries(r.statusCodeStats ?? {})) if (Number(code) !== expectStatus) bad += s.count;
+      for (const [code, s] of Object.entries(r.statusCodeStats ?? {}))
+        if (Number(code) !== expectStatus) bad += s.count;
       // Requests over the run's own duration: runs of a fixed amount (confirming) end mid-second,
       // and autocannon's per-second average would count that last part-second as a whole one.
       resolve({ rps: r.requests.total / r.duration, p50: r.latency.p50, p99: r.latency.p99, bad });
@@ -248,7 +262,9 @@ function benchIp(n: number): string {
 async function csrfPairs(n: number): Promise<Array<{ cookie: string; csrf: string }>> {
   const pairs = [];
   for (let i = 0; i < n; i++) {
-    const res = await fetch(`http://127.0.0.1:${APP_PORT}/letters/bench-sign`, { headers: { 'x-forwarded-for': benchIp(i) } });
+    const res = await fetch(`http://127.0.0.1:${APP_PORT}/letters/bench-sign`, {
+      headers: { 'x-forwarded-for': benchIp(i) },
+    });
     const html = await res.text();
     const csrf = html.match(/name="_csrf" value="([^"]+)"/)?.[1];
     const cookie = res.headers
@@ -271,7 +287,9 @@ async function solvedChallenges(n: number): Promise<string[]> {
   const { deriveKey } = await import('altcha-lib/algorithms/pbkdf2');
   const out: string[] = [];
   const one = async () => {
-    const challenge = (await (await fetch(`http://127.0.0.1:${APP_PORT}/letters/bench-challenge/challenge`)).json()) as Parameters<typeof solveChallenge>[0]['challenge'];
+    const challenge = (await (
+      await fetch(`http://127.0.0.1:${APP_PORT}/letters/bench-challenge/challenge`)
+    ).json()) as Parameters<typeof solveChallenge>[0]['challenge'];
     const solution = await solveChallenge({ challenge, deriveKey });
     out.push(Buffer.from(JSON.stringify({ challenge, solution })).toString('base64'));
   };
@@ -281,7 +299,11 @@ async function solvedChallenges(n: number): Promise<string[]> {
 let solvedSeq = 0;
 
 /** The next distinct signer's POST: its own address, name and network, one of the CSRF pairs. */
-function nextSignature(pairs: Array<{ cookie: string; csrf: string }>, target: 'app' | 'ref', solved?: string[]): OpenLoopRequest {
+function nextSignature(
+  pairs: Array<{ cookie: string; csrf: string }>,
+  target: 'app' | 'ref',
+  solved?: string[],
+): OpenLoopRequest {
   const n = ++signerSeq;
   const pair = pairs[n % pairs.length];
   const body = new URLSearchParams({
@@ -348,7 +370,17 @@ function ratio(a: number | null, r: number | null): string {
 }
 
 function printTable(): string {
-  const header = ['Measure', 'Unit', '1 proc: app', 'reference', 'app/ref', '2 proc: app', 'reference', 'app/ref', 'Target'];
+  const header = [
+    'Measure',
+    'Unit',
+    '1 proc: app',
+    'reference',
+    'app/ref',
+    '2 proc: app',
+    'reference',
+    'app/ref',
+    'Target',
+  ];
   const lines = rows.map((r) => [
     r.measure,
     r.unit,
@@ -380,7 +412,11 @@ function row(measure: string, unit: string, target = '', higherIsBetter = true):
 // Data
 
 async function createLetter(slug: string): Promise<string> {
-  const [l] = await sql<{ id: string }>(dbUrl, `INSERT INTO letters (slug, status, goal) VALUES ($1, 'open', 10000000) RETURNING id`, [slug]);
+  const [l] = await sql<{ id: string }>(
+    dbUrl,
+    `INSERT INTO letters (slug, status, goal) VALUES ($1, 'open', 10000000) RETURNING id`,
+    [slug],
+  );
   await sql(
     dbUrl,
     `INSERT INTO letter_translations (letter_id, language, title, summary, body, recipient)
@@ -422,7 +458,11 @@ const REF_ENTRY = path.join(ROOT, 'bench/reference-server.ts');
 async function webStage(procs: 1 | 2, idx: 0 | 1, staticDir: string): Promise<void> {
   log(`${procs} web process(es): starting`);
   const app = startCluster(DIST_MAIN, procs, appEnv('web'));
-  const ref = startCluster(REF_ENTRY, procs, { REF_PORT: String(REF_PORT), REF_DATABASE_URL: dbUrl, REF_STATIC_DIR: staticDir });
+  const ref = startCluster(REF_ENTRY, procs, {
+    REF_PORT: String(REF_PORT),
+    REF_DATABASE_URL: dbUrl,
+    REF_STATIC_DIR: staticDir,
+  });
   try {
     await waitHttp(`http://127.0.0.1:${APP_PORT}/`);
     await waitHttp(`http://127.0.0.1:${REF_PORT}/static/letter.json`);
@@ -440,13 +480,17 @@ async function webStage(procs: 1 | 2, idx: 0 | 1, staticDir: string): Promise<vo
     row('Signing: p50 latency', 'ms').ref[idx] = sR.p50;
     row('Signing: p99 latency', 'ms', '', false).app[idx] = sA.p99;
     row('Signing: p99 latency', 'ms').ref[idx] = sR.p99;
-    if (sA.bad || sR.bad) notes.push(`${procs} proc signing: ${sA.bad} app / ${sR.bad} reference answers other than 303`);
+    if (sA.bad || sR.bad)
+      notes.push(`${procs} proc signing: ${sA.bad} app / ${sR.bad} reference answers other than 303`);
 
     // The same signing on a letter in challenge mode, every request with a solved challenge: what
     // checking it costs (the two HMACs of altcha-lib's check and the once-only insert).
     log('signing in challenge mode with solved challenges, closed loop');
     const solved = await solvedChallenges(QUICK ? 2_000 : 5_000);
-    const sC = await measure((w) => ({ url: appUrl, duration: dur(w), requests: [signRequest(pairs, 'app', solved)] }), 303);
+    const sC = await measure(
+      (w) => ({ url: appUrl, duration: dur(w), requests: [signRequest(pairs, 'app', solved)] }),
+      303,
+    );
     row('Signing, challenge solved: throughput', 'req/s', '≥40% of ref').app[idx] = sC.rps;
     row('Signing, challenge solved: throughput', 'req/s').ref[idx] = sR.rps;
     row('Signing, challenge solved: p50 latency', 'ms', '', false).app[idx] = sC.p50;
@@ -457,7 +501,14 @@ async function webStage(procs: 1 | 2, idx: 0 | 1, staticDir: string): Promise<vo
 
     log(`signing at a fixed ${FIXED_RATE} req/s (open loop, evenly spaced)`);
     const fixed = async (url: string, target: 'app' | 'ref') => {
-      const once = (w: boolean) => openLoop({ url, rate: FIXED_RATE, seconds: dur(w), next: () => nextSignature(pairs, target), expectStatus: 303 });
+      const once = (w: boolean) =>
+        openLoop({
+          url,
+          rate: FIXED_RATE,
+          seconds: dur(w),
+          next: () => nextSignature(pairs, target),
+          expectStatus: 303,
+        });
       await once(true);
       const runs: OpenLoopFigures[] = [];
       for (let i = 0; i < RUNS; i++) runs.push(await once(false));
@@ -474,7 +525,8 @@ async function webStage(procs: 1 | 2, idx: 0 | 1, staticDir: string): Promise<vo
     row(`Signing at ${FIXED_RATE} req/s: p99`, 'ms').ref[idx] = fR.p99;
     row(`Signing at ${FIXED_RATE} req/s: achieved`, 'req/s', String(FIXED_RATE)).app[idx] = fA.rps;
     row(`Signing at ${FIXED_RATE} req/s: achieved`, 'req/s').ref[idx] = fR.rps;
-    if (fA.bad || fR.bad) notes.push(`${procs} proc fixed rate: ${fA.bad} app / ${fR.bad} reference answers other than 303`);
+    if (fA.bad || fR.bad)
+      notes.push(`${procs} proc fixed rate: ${fA.bad} app / ${fR.bad} reference answers other than 303`);
 
     for (const [label, appPath, refPath] of [
       ['Letter page, 100k signatures', '/letters/bench-big', '/static/letter.html'],
@@ -544,11 +596,23 @@ async function emailStage(sink: Sink, workers: 1 | 2, idx: 0 | 1): Promise<void>
   // Reference: the same number of messages sent straight from here through a pooled transport.
   const rates: number[] = [];
   for (let run = 0; run < RUNS; run++) {
-    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: SMTP_PORT, secure: false, pool: true, maxConnections: 5 * workers, ignoreTLS: true });
+    const transport = nodemailer.createTransport({
+      host: '127.0.0.1',
+      port: SMTP_PORT,
+      secure: false,
+      pool: true,
+      maxConnections: 5 * workers,
+      ignoreTLS: true,
+    });
     const t0 = performance.now();
     await Promise.all(
       Array.from({ length: emailBatch }, (_, i) =>
-        transport.sendMail({ from: 'bench@example.org', to: `ref-${i}@example.org`, subject: 'Confirm your signature', text: 'Confirm: https://example.org/s/confirm/x\n'.repeat(10) }),
+        transport.sendMail({
+          from: 'bench@example.org',
+          to: `ref-${i}@example.org`,
+          subject: 'Confirm your signature',
+          text: 'Confirm: https://example.org/s/confirm/x\n'.repeat(10),
+        }),
       ),
     );
     rates.push(emailBatch / ((performance.now() - t0) / 1000));
@@ -563,12 +627,19 @@ async function confirmStage(sink: Sink, procs: 1 | 2, idx: 0 | 1, letterId: stri
   // A worker, as in production: it folds the count deltas every two seconds. Without it every
   // confirmation's delta stays unfolded, and each read of the count sums all of them.
   const worker = startCluster(DIST_MAIN, 1, appEnv('worker'));
-  const ref = startCluster(REF_ENTRY, procs, { REF_PORT: String(REF_PORT), REF_DATABASE_URL: dbUrl, REF_STATIC_DIR: TMP });
+  const ref = startCluster(REF_ENTRY, procs, {
+    REF_PORT: String(REF_PORT),
+    REF_DATABASE_URL: dbUrl,
+    REF_STATIC_DIR: TMP,
+  });
   try {
     await waitHttp(`http://127.0.0.1:${APP_PORT}/`);
     await waitHttp(`http://127.0.0.1:${REF_PORT}/static/letter.json`);
     const warm = Math.floor(confirmAmount / 5);
-    const [{ max }] = (await sql<{ max: string }>(dbUrl, 'SELECT coalesce(max(id), 1) AS max FROM bench_reference')) as [{ max: string }];
+    const [{ max }] = (await sql<{ max: string }>(
+      dbUrl,
+      'SELECT coalesce(max(id), 1) AS max FROM bench_reference',
+    )) as [{ max: string }];
     let refSeq = 0;
     let confirmSeq = 0;
     // Confirming is the POST of the confirmation page's button: the CSRF cookie and token the page
@@ -593,7 +664,11 @@ async function confirmStage(sink: Sink, procs: 1 | 2, idx: 0 | 1, letterId: stri
               ...req,
               path: `/s/confirm/${token}`,
               body: confirmBody(pair.csrf),
-              headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: pair.cookie, 'x-forwarded-for': benchIp(n % 131072) },
+              headers: {
+                'content-type': 'application/x-www-form-urlencoded',
+                cookie: pair.cookie,
+                'x-forwarded-for': benchIp(n % 131072),
+              },
             };
           },
         },
@@ -623,9 +698,11 @@ async function confirmStage(sink: Sink, procs: 1 | 2, idx: 0 | 1, letterId: stri
     row('Confirming: p99', 'ms').ref[idx] = r.p99;
     if (a.bad) notes.push(`${procs} proc confirming: ${a.bad} answers other than 200`);
 
-    const [{ n }] = (await sql<{ n: string }>(dbUrl, `SELECT count(*) AS n FROM signatures WHERE letter_id = $1 AND status = 'confirmed'`, [
-      letterId,
-    ])) as [{ n: string }];
+    const [{ n }] = (await sql<{ n: string }>(
+      dbUrl,
+      `SELECT count(*) AS n FROM signatures WHERE letter_id = $1 AND status = 'confirmed'`,
+      [letterId],
+    )) as [{ n: string }];
     // The public JSON is shared for a second per process: poll until it shows the confirmed rows,
     // for at most 3 s, and say how long it took.
     const asked = performance.now();
@@ -637,7 +714,9 @@ async function confirmStage(sink: Sink, procs: 1 | 2, idx: 0 | 1, letterId: stri
       await sleep(100);
     }
     const waited = ((performance.now() - asked) / 1000).toFixed(1);
-    notes.push(`${procs} proc: public count after confirming ${shown === Number(n) ? `EXACT within ${waited} s` : 'WRONG after 3 s'} (${shown} shown, ${n} confirmed rows)`);
+    notes.push(
+      `${procs} proc: public count after confirming ${shown === Number(n) ? `EXACT within ${waited} s` : 'WRONG after 3 s'} (${shown} shown, ${n} confirmed rows)`,
+    );
   } finally {
     await stop(app);
     await stop(worker);
@@ -660,7 +739,11 @@ function viralEnv(role: 'web' | 'worker' | 'all'): Record<string, string> {
 
 /** `node dist/src/app/main.js`, as `npm run start:prod` starts it: no cluster wrapper, no tsx. */
 function startProd(env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, [DIST_MAIN], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+  return spawn(process.execPath, [DIST_MAIN], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 }
 
 async function workersReady(n: number): Promise<void> {
@@ -718,7 +801,8 @@ async function viralStage(sink: Sink, setup: 'split' | 'combined'): Promise<void
   await sql(dbUrl, 'DELETE FROM rate_limits');
   await sql(dbUrl, 'DELETE FROM graphile_worker._private_jobs');
   await sql(dbUrl, 'DELETE FROM job_outbox');
-  const procs = setup === 'split' ? [startProd(viralEnv('web')), startProd(viralEnv('worker'))] : [startProd(viralEnv('all'))];
+  const procs =
+    setup === 'split' ? [startProd(viralEnv('web')), startProd(viralEnv('worker'))] : [startProd(viralEnv('all'))];
   try {
     await waitHttp(`http://127.0.0.1:${APP_PORT}/`);
     await workersReady(1);
@@ -726,7 +810,12 @@ async function viralStage(sink: Sink, setup: 'split' | 'combined'): Promise<void
       const slug = `viral-${setup}-${rate}`;
       const letterId = await createLetter(slug);
       log(`viral day: ${rate} people/s for ${VIRAL_SECONDS} s (${label})`);
-      const cpuBefore = { procs: procs.map((p) => cpuSeconds(p.pid)), pg: postgresCpuSeconds(), self: process.cpuUsage(), at: performance.now() };
+      const cpuBefore = {
+        procs: procs.map((p) => cpuSeconds(p.pid)),
+        pg: postgresCpuSeconds(),
+        self: process.cpuUsage(),
+        at: performance.now(),
+      };
       const figures = await viralRun({
         appUrl: `http://127.0.0.1:${APP_PORT}`,
         slug,
@@ -754,7 +843,10 @@ async function viralStage(sink: Sink, setup: 'split' | 'combined'): Promise<void
         const self = process.cpuUsage(cpuBefore.self);
         const used = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b);
         const parts: Array<[string, number | null]> = [
-          ...procs.map((p, i): [string, number | null] => [setup === 'split' ? (i === 0 ? 'web' : 'worker') : 'app', used(cpuSeconds(p.pid), cpuBefore.procs[i])]),
+          ...procs.map((p, i): [string, number | null] => [
+            setup === 'split' ? (i === 0 ? 'web' : 'worker') : 'app',
+            used(cpuSeconds(p.pid), cpuBefore.procs[i]),
+          ]),
           ['PostgreSQL', used(postgresCpuSeconds(), cpuBefore.pg)],
           ['load generator and SMTP sink', (self.user + self.system) / 1e6],
         ];
@@ -798,7 +890,11 @@ function viralReport(): string {
 /** /usr/bin/time -v prints its report on stderr: wall time and peak RSS of the child. */
 function timed(cmd: string, args: string[], env: Record<string, string> = {}): { seconds: number; rssMb: number } {
   const t0 = performance.now();
-  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const r = spawnSync('/usr/bin/time', ['-v', cmd, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const seconds = (performance.now() - t0) / 1000;
   const text = r.stderr.toString();
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed:\n${text.slice(-2000)}`);
@@ -817,7 +913,12 @@ function exportStage(letterId: string): void {
   if (fs.existsSync(cli)) {
     runners.push({
       label: 'export command',
-      run: () => timed(process.execPath, [...EXPORT_NODE_FLAGS, cli, 'bench-export', '--format', 'csv', '--include-email', '--out', out], appEnv('worker')),
+      run: () =>
+        timed(
+          process.execPath,
+          [...EXPORT_NODE_FLAGS, cli, 'bench-export', '--format', 'csv', '--include-email', '--out', out],
+          appEnv('worker'),
+        ),
     });
   }
   runners.push({
@@ -851,7 +952,9 @@ function exportStage(letterId: string): void {
   notes.push(
     `export: "export command" is \`npm run export:prod -- bench-export --format csv --include-email --out FILE\` (node --max-semi-space-size=2 dist/src/app/cli/export.js); "cursor → CSV writer" is bench/export-child.ts (DECLARE/FETCH 10000 → src/features/exports/writers/csv.writer.ts); reference: psql \\copy (same rows, same order) to a file; time is wall time of the child process, RSS its peak (/usr/bin/time -v)`,
   );
-  notes.push(`export files: last ours ${(fs.statSync(out).size / 1e6).toFixed(0)} MB, COPY ${(fs.statSync(copyOut).size / 1e6).toFixed(0)} MB`);
+  notes.push(
+    `export files: last ours ${(fs.statSync(out).size / 1e6).toFixed(0)} MB, COPY ${(fs.statSync(copyOut).size / 1e6).toFixed(0)} MB`,
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -874,11 +977,16 @@ async function main(): Promise<void> {
     const first = startCluster(DIST_MAIN, 1, appEnv('web'));
     await waitHttp(`http://127.0.0.1:${APP_PORT}/`);
     await stop(first);
-    await sql(dbUrl, `CREATE TABLE bench_reference (id bigserial PRIMARY KEY, email text NOT NULL, full_name text NOT NULL, confirmed boolean NOT NULL DEFAULT false, created_at timestamptz NOT NULL DEFAULT now())`);
+    await sql(
+      dbUrl,
+      `CREATE TABLE bench_reference (id bigserial PRIMARY KEY, email text NOT NULL, full_name text NOT NULL, confirmed boolean NOT NULL DEFAULT false, created_at timestamptz NOT NULL DEFAULT now())`,
+    );
     const signLetter = await createLetter('bench-sign');
     // A letter in challenge mode (an owner's switch), for the challenge line.
     const challengeLetter = await createLetter('bench-challenge');
-    await sql(dbUrl, `INSERT INTO letter_challenge_modes (letter_id, active, cause) VALUES ($1, true, 'owner')`, [challengeLetter]);
+    await sql(dbUrl, `INSERT INTO letter_challenge_modes (letter_id, active, cause) VALUES ($1, true, 'owner')`, [
+      challengeLetter,
+    ]);
     const big = await createLetter('bench-big');
     log(`loading ${BIG_LETTER_ROWS.toLocaleString('en-US')} verified signatures`);
     await addConfirmed(big, BIG_LETTER_ROWS, 'big');
@@ -886,8 +994,14 @@ async function main(): Promise<void> {
     // The reference serves the app's own bytes for the letter page and its JSON.
     const snap = startCluster(DIST_MAIN, 1, appEnv('web'));
     await waitHttp(`http://127.0.0.1:${APP_PORT}/`);
-    fs.writeFileSync(path.join(TMP, 'letter.html'), Buffer.from(await (await fetch(`http://127.0.0.1:${APP_PORT}/letters/bench-big`)).arrayBuffer()));
-    fs.writeFileSync(path.join(TMP, 'letter.json'), Buffer.from(await (await fetch(`http://127.0.0.1:${APP_PORT}/letters/bench-big.json`)).arrayBuffer()));
+    fs.writeFileSync(
+      path.join(TMP, 'letter.html'),
+      Buffer.from(await (await fetch(`http://127.0.0.1:${APP_PORT}/letters/bench-big`)).arrayBuffer()),
+    );
+    fs.writeFileSync(
+      path.join(TMP, 'letter.json'),
+      Buffer.from(await (await fetch(`http://127.0.0.1:${APP_PORT}/letters/bench-big.json`)).arrayBuffer()),
+    );
     await stop(snap);
 
     if (ONLY === 'viral') {
@@ -896,9 +1010,14 @@ async function main(): Promise<void> {
     } else {
       await webStage(1, 0, TMP);
       await webStage(2, 1, TMP);
-      const [pending] = await sql<{ n: string }>(dbUrl, `SELECT count(*) AS n FROM signatures WHERE status = 'pending'`);
+      const [pending] = await sql<{ n: string }>(
+        dbUrl,
+        `SELECT count(*) AS n FROM signatures WHERE status = 'pending'`,
+      );
       emailBatch = Math.min(EMAILS, Math.floor(Number(pending?.n) / (2 * RUNS)));
-      notes.push(`emails: ${emailBatch.toLocaleString('en-US')} per run (jobs enqueued at once for distinct pending signatures)`);
+      notes.push(
+        `emails: ${emailBatch.toLocaleString('en-US')} per run (jobs enqueued at once for distinct pending signatures)`,
+      );
       sink.collect = true;
       await emailStage(sink, 1, 0);
       await emailStage(sink, 2, 1);
@@ -924,7 +1043,8 @@ async function main(): Promise<void> {
   } finally {
     await sink.stop();
     // BENCH_KEEP_DB=1 keeps the database for a look afterwards.
-    if (process.env.BENCH_KEEP_DB !== '1') await sql(ADMIN_URL, `DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`).catch(() => undefined);
+    if (process.env.BENCH_KEEP_DB !== '1')
+      await sql(ADMIN_URL, `DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`).catch(() => undefined);
     else log(`database kept: ${DB_NAME}`);
     fs.rmSync(TMP, { recursive: true, force: true });
   }

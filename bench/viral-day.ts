@@ -84,7 +84,14 @@ interface Answer {
   setCookie: string[];
 }
 
-function request(agent: http.Agent, base: URL, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Answer> {
+function request(
+  agent: http.Agent,
+  base: URL,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: base.hostname, port: base.port, method, path, headers, agent }, (res) => {
       const chunks: Buffer[] = [];
@@ -140,7 +147,10 @@ export async function viralRun(run: ViralRun): Promise<ViralFigures> {
   let lastConfirmAt = 0;
   let peopleDone = 0;
   /** Per address: when the sign POST was answered, and who waits for the mail. */
-  const waiting = new Map<string, { answeredAt: number | null; mail: ViralMail | null; deliver: ((m: ViralMail) => void) | null }>();
+  const waiting = new Map<
+    string,
+    { answeredAt: number | null; mail: ViralMail | null; deliver: ((m: ViralMail) => void) | null }
+  >();
   const slot = (to: string) => {
     let s = waiting.get(to);
     if (!s) waiting.set(to, (s = { answeredAt: null, mail: null, deliver: null }));
@@ -185,7 +195,14 @@ export async function viralRun(run: ViralRun): Promise<ViralFigures> {
       const s = slot(email);
       const mail = new Promise<ViralMail>((resolve) => (s.deliver = resolve));
       const t0 = performance.now();
-      const sign = await request(agent, base, 'POST', `/letters/${run.slug}/sign`, h({ 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(form)) }), form);
+      const sign = await request(
+        agent,
+        base,
+        'POST',
+        `/letters/${run.slug}/sign`,
+        h({ 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(form)) }),
+        form,
+      );
       const answeredAt = performance.now();
       if (sign.status !== 303) throw new Error(`sign ${sign.status}`);
       signLat.push(answeredAt - t0);
@@ -202,7 +219,14 @@ export async function viralRun(run: ViralRun): Promise<ViralFigures> {
       if (confirmPage.status !== 200 || !csrf2) throw new Error(`confirmation page ${confirmPage.status}`);
       const body = new URLSearchParams({ _csrf: csrf2, visibility: 'public' }).toString();
       const t1 = performance.now();
-      const res = await request(agent, base, 'POST', `/s/confirm/${got.token}`, h({ 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) }), body);
+      const res = await request(
+        agent,
+        base,
+        'POST',
+        `/s/confirm/${got.token}`,
+        h({ 'content-type': 'application/x-www-form-urlencoded', 'content-length': String(Buffer.byteLength(body)) }),
+        body,
+      );
       const done = performance.now();
       if (res.status !== 200) throw new Error(`confirm ${res.status}`);
       confirmLat.push(done - t1);
@@ -308,7 +332,23 @@ export function meetsTargets(f: ViralFigures): boolean {
 }
 
 export function viralTable(results: Array<{ setup: string; figures: ViralFigures }>): string {
-  const header = ['Setup', 'Rate (people/s)', 'People', 'Sign p50', 'Sign p99', 'Email lag p50', 'p99', 'max', 'Confirm p50', 'Confirm p99', 'Count exact after', 'Lost', 'Held', 'Failed', 'Targets'];
+  const header = [
+    'Setup',
+    'Rate (people/s)',
+    'People',
+    'Sign p50',
+    'Sign p99',
+    'Email lag p50',
+    'p99',
+    'max',
+    'Confirm p50',
+    'Confirm p99',
+    'Count exact after',
+    'Lost',
+    'Held',
+    'Failed',
+    'Targets',
+  ];
   const ms = (n: number) => (Number.isNaN(n) ? '–' : n < 10 ? `${n.toFixed(1)} ms` : `${Math.round(n)} ms`);
   const s = (n: number) => (Number.isNaN(n) ? '–' : `${(n / 1000).toFixed(2)} s`);
   const lines = results.map(({ setup, figures: f }) => [

@@ -13,7 +13,9 @@ export class AbusePrivacy1764201800000 implements MigrationInterface {
   name = 'AbusePrivacy1764201800000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE signatures ALTER COLUMN email DROP NOT NULL, ALTER COLUMN email_normalised DROP NOT NULL`);
+    await q.query(
+      `ALTER TABLE signatures ALTER COLUMN email DROP NOT NULL, ALTER COLUMN email_normalised DROP NOT NULL`,
+    );
     await q.query(`CREATE INDEX signatures_pending_created ON signatures (created_at) WHERE status = 'pending'`);
     await q.query(`
       CREATE TABLE letter_allowed_networks (

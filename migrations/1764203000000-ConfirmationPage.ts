@@ -23,11 +23,15 @@ export class ConfirmationPage1764203000000 implements MigrationInterface {
         PRIMARY KEY (letter_id, email_hash)
       )`);
     await q.query(`CREATE INDEX signing_suppressions_expires ON signing_suppressions (expires_at)`);
-    await q.query(`ALTER TABLE signatures ADD COLUMN already_signed_emailed_at timestamptz, ADD COLUMN manage_emailed_at timestamptz`);
+    await q.query(
+      `ALTER TABLE signatures ADD COLUMN already_signed_emailed_at timestamptz, ADD COLUMN manage_emailed_at timestamptz`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE signatures DROP COLUMN IF EXISTS already_signed_emailed_at, DROP COLUMN IF EXISTS manage_emailed_at`);
+    await q.query(
+      `ALTER TABLE signatures DROP COLUMN IF EXISTS already_signed_emailed_at, DROP COLUMN IF EXISTS manage_emailed_at`,
+    );
     await q.query(`DROP TABLE IF EXISTS signing_suppressions`);
   }
 }

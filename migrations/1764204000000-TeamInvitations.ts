@@ -26,7 +26,9 @@ export class TeamInvitations1764204000000 implements MigrationInterface {
         accepted_at timestamptz,
         created_at timestamptz NOT NULL DEFAULT now()
       )`);
-    await q.query(`CREATE UNIQUE INDEX team_invitations_pending ON team_invitations (letter_id, email) WHERE accepted_at IS NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX team_invitations_pending ON team_invitations (letter_id, email) WHERE accepted_at IS NULL`,
+    );
     // The worker deletes invitations some days after they expire: an address nobody accepted is not kept.
     await q.query(`CREATE INDEX team_invitations_expires ON team_invitations (expires_at)`);
   }

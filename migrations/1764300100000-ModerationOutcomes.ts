@@ -21,6 +21,8 @@ export class ModerationOutcomes1764300100000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE signatures DROP CONSTRAINT signatures_invalidated_category`);
-    await q.query(`ALTER TABLE signatures DROP COLUMN invalidated_category, DROP COLUMN released_at, DROP COLUMN challenge_solved`);
+    await q.query(
+      `ALTER TABLE signatures DROP COLUMN invalidated_category, DROP COLUMN released_at, DROP COLUMN challenge_solved`,
+    );
   }
 }

@@ -17,7 +17,9 @@ export class TextVersions1764310000000 implements MigrationInterface {
     await q.query(`ALTER TABLE letter_translations
       ADD COLUMN text_version integer NOT NULL DEFAULT 1,
       ADD COLUMN text_version_at timestamptz NOT NULL DEFAULT now()`);
-    await q.query(`UPDATE letter_translations t SET text_version_at = l.created_at FROM letters l WHERE l.id = t.letter_id`);
+    await q.query(
+      `UPDATE letter_translations t SET text_version_at = l.created_at FROM letters l WHERE l.id = t.letter_id`,
+    );
     await q.query(`CREATE TABLE letter_text_versions (
       id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
       letter_id uuid NOT NULL REFERENCES letters(id) ON DELETE CASCADE,

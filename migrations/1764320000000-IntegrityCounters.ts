@@ -26,8 +26,12 @@ export class IntegrityCounters1764320000000 implements MigrationInterface {
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE signatures DROP CONSTRAINT signatures_status_check`);
-    await q.query(`ALTER TABLE signatures ADD CONSTRAINT signatures_status_check CHECK (status IN ('pending', 'confirmed', 'invalidated', 'bounced'))`);
-    await q.query(`ALTER TABLE signatures ADD COLUMN bounced_at timestamptz, ADD COLUMN matched_online boolean NOT NULL DEFAULT false`);
+    await q.query(
+      `ALTER TABLE signatures ADD CONSTRAINT signatures_status_check CHECK (status IN ('pending', 'confirmed', 'invalidated', 'bounced'))`,
+    );
+    await q.query(
+      `ALTER TABLE signatures ADD COLUMN bounced_at timestamptz, ADD COLUMN matched_online boolean NOT NULL DEFAULT false`,
+    );
 
     // No foreign key: a letter's deletion cascades to its signatures, whose trigger still writes
     // deltas for it; the fold drops deltas of letters that no longer exist.
@@ -140,11 +144,15 @@ export class IntegrityCounters1764320000000 implements MigrationInterface {
     await q.query(`DROP TRIGGER signatures_integrity_insert ON signatures`);
     await q.query(`DROP TRIGGER signatures_integrity_update ON signatures`);
     await q.query(`DROP TRIGGER signatures_integrity_delete ON signatures`);
-    await q.query(`DROP FUNCTION signatures_integrity_insert(), signatures_integrity_update(), signatures_integrity_delete()`);
+    await q.query(
+      `DROP FUNCTION signatures_integrity_insert(), signatures_integrity_update(), signatures_integrity_delete()`,
+    );
     await q.query(`DROP FUNCTION signature_removal_figures(signatures, text), signature_figures(signatures)`);
     await q.query(`DROP TABLE letter_funnel_days, letter_integrity_counts, integrity_deltas`);
     await q.query(`ALTER TABLE signatures DROP COLUMN bounced_at, DROP COLUMN matched_online`);
     await q.query(`ALTER TABLE signatures DROP CONSTRAINT signatures_status_check`);
-    await q.query(`ALTER TABLE signatures ADD CONSTRAINT signatures_status_check CHECK (status IN ('pending', 'confirmed', 'invalidated'))`);
+    await q.query(
+      `ALTER TABLE signatures ADD CONSTRAINT signatures_status_check CHECK (status IN ('pending', 'confirmed', 'invalidated'))`,
+    );
   }
 }

@@ -57,7 +57,9 @@ export class RecipientLinks1764400000000 implements MigrationInterface {
         response_id uuid PRIMARY KEY REFERENCES letter_responses(id) ON DELETE CASCADE,
         data bytea NOT NULL
       )`);
-    await q.query(`ALTER TABLE export_audit ADD COLUMN recipient_link_id uuid REFERENCES recipient_links(id) ON DELETE SET NULL`);
+    await q.query(
+      `ALTER TABLE export_audit ADD COLUMN recipient_link_id uuid REFERENCES recipient_links(id) ON DELETE SET NULL`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -30,7 +30,9 @@ export class MySignatures1764400100000 implements MigrationInterface {
       )`);
     await q.query(`CREATE INDEX my_signatures_links_token ON my_signatures_links (token_id)`);
     await q.query(`CREATE INDEX my_signatures_links_expires ON my_signatures_links (expires_at)`);
-    await q.query(`CREATE INDEX signatures_email_normalised ON signatures (email_normalised) WHERE email_normalised IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX signatures_email_normalised ON signatures (email_normalised) WHERE email_normalised IS NOT NULL`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

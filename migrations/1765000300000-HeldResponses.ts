@@ -25,15 +25,21 @@ export class HeldResponses1765000300000 implements MigrationInterface {
         ADD COLUMN published_at timestamptz,
         ADD COLUMN decided_at timestamptz`);
     await q.query(`UPDATE letter_responses SET published_at = created_at`);
-    await q.query(`CREATE UNIQUE INDEX letter_responses_held_per_link ON letter_responses (recipient_link_id) WHERE status = 'pending'`);
-    await q.query(`CREATE INDEX letter_responses_by_link ON letter_responses (recipient_link_id) WHERE recipient_link_id IS NOT NULL`);
+    await q.query(
+      `CREATE UNIQUE INDEX letter_responses_held_per_link ON letter_responses (recipient_link_id) WHERE status = 'pending'`,
+    );
+    await q.query(
+      `CREATE INDEX letter_responses_by_link ON letter_responses (recipient_link_id) WHERE recipient_link_id IS NOT NULL`,
+    );
 
     await q.query(`
       ALTER TABLE recipient_links
         ADD COLUMN last_viewed_at timestamptz,
         ADD COLUMN response_attempts integer NOT NULL DEFAULT 0,
         ADD COLUMN response_attempts_since timestamptz`);
-    await q.query(`UPDATE recipient_links l SET last_viewed_at = (SELECT max(e.created_at) FROM recipient_link_events e WHERE e.link_id = l.id AND e.kind = 'view')`);
+    await q.query(
+      `UPDATE recipient_links l SET last_viewed_at = (SELECT max(e.created_at) FROM recipient_link_events e WHERE e.link_id = l.id AND e.kind = 'view')`,
+    );
 
     await q.query(`DROP TRIGGER IF EXISTS webhooks_response_received ON letter_responses`);
     await q.query(`
@@ -50,9 +56,13 @@ export class HeldResponses1765000300000 implements MigrationInterface {
     await q.query(`
       CREATE TRIGGER webhooks_response_received AFTER INSERT ON letter_responses
       FOR EACH ROW EXECUTE FUNCTION webhooks_response_received()`);
-    await q.query(`ALTER TABLE recipient_links DROP COLUMN last_viewed_at, DROP COLUMN response_attempts, DROP COLUMN response_attempts_since`);
+    await q.query(
+      `ALTER TABLE recipient_links DROP COLUMN last_viewed_at, DROP COLUMN response_attempts, DROP COLUMN response_attempts_since`,
+    );
     await q.query(`DROP INDEX IF EXISTS letter_responses_by_link`);
     await q.query(`DROP INDEX IF EXISTS letter_responses_held_per_link`);
-    await q.query(`ALTER TABLE letter_responses DROP COLUMN status, DROP COLUMN title, DROP COLUMN published_at, DROP COLUMN decided_at`);
+    await q.query(
+      `ALTER TABLE letter_responses DROP COLUMN status, DROP COLUMN title, DROP COLUMN published_at, DROP COLUMN decided_at`,
+    );
   }
 }

@@ -9,10 +9,14 @@ export class WebhookEndpointHealth1765000500000 implements MigrationInterface {
   name = 'WebhookEndpointHealth1765000500000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE webhook_endpoints ADD COLUMN failing_since timestamptz, ADD COLUMN disabled_at timestamptz`);
+    await q.query(
+      `ALTER TABLE webhook_endpoints ADD COLUMN failing_since timestamptz, ADD COLUMN disabled_at timestamptz`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE webhook_endpoints DROP COLUMN IF EXISTS disabled_at, DROP COLUMN IF EXISTS failing_since`);
+    await q.query(
+      `ALTER TABLE webhook_endpoints DROP COLUMN IF EXISTS disabled_at, DROP COLUMN IF EXISTS failing_since`,
+    );
   }
 }

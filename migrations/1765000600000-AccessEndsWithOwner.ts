@@ -116,7 +116,9 @@ export class AccessEndsWithOwner1765000600000 implements MigrationInterface {
         RETURN NEW;
       END $$`);
     for (const table of ['api_tokens', 'recipient_links', 'webhook_endpoints']) {
-      await q.query(`CREATE TRIGGER ${table}_made_by_owner BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION access_made_by_owner()`);
+      await q.query(
+        `CREATE TRIGGER ${table}_made_by_owner BEFORE INSERT ON ${table} FOR EACH ROW EXECUTE FUNCTION access_made_by_owner()`,
+      );
     }
     await q.query(`
       CREATE TRIGGER access_ends_member_removed AFTER DELETE ON letter_organisers
@@ -139,7 +141,8 @@ export class AccessEndsWithOwner1765000600000 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TRIGGER IF EXISTS access_ends_owner_lowered ON letter_organisers`);
     await q.query(`DROP TRIGGER IF EXISTS access_ends_member_removed ON letter_organisers`);
-    for (const table of ['api_tokens', 'recipient_links', 'webhook_endpoints']) await q.query(`DROP TRIGGER IF EXISTS ${table}_made_by_owner ON ${table}`);
+    for (const table of ['api_tokens', 'recipient_links', 'webhook_endpoints'])
+      await q.query(`DROP TRIGGER IF EXISTS ${table}_made_by_owner ON ${table}`);
     await q.query(`DROP FUNCTION IF EXISTS access_made_by_owner()`);
     await q.query(`DROP FUNCTION IF EXISTS access_ends_with_owner()`);
     await q.query(`DROP FUNCTION IF EXISTS end_access_of_member(uuid, uuid, uuid, uuid, text)`);

@@ -25,7 +25,9 @@ export class AuditChain1765000710000 implements MigrationInterface {
   name = 'AuditChain1765000710000';
 
   async up(q: QueryRunner): Promise<void> {
-    await q.query(`ALTER TABLE audit_events ADD COLUMN chain_seq bigint, ADD COLUMN prev_hash bytea, ADD COLUMN hash bytea`);
+    await q.query(
+      `ALTER TABLE audit_events ADD COLUMN chain_seq bigint, ADD COLUMN prev_hash bytea, ADD COLUMN hash bytea`,
+    );
     await q.query(`
       CREATE TABLE audit_chain_heads (
         letter_id uuid PRIMARY KEY,
@@ -87,7 +89,9 @@ export class AuditChain1765000710000 implements MigrationInterface {
 
     await q.query(`ALTER TABLE audit_events ALTER COLUMN chain_seq SET NOT NULL, ALTER COLUMN hash SET NOT NULL`);
     await q.query(`CREATE UNIQUE INDEX audit_events_chain ON audit_events (letter_id, chain_seq)`);
-    await q.query(`CREATE TRIGGER audit_events_chain BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION audit_events_chain()`);
+    await q.query(
+      `CREATE TRIGGER audit_events_chain BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION audit_events_chain()`,
+    );
   }
 
   down(): Promise<void> {

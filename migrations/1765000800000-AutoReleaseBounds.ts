@@ -15,7 +15,9 @@ export class AutoReleaseBounds1765000800000 implements MigrationInterface {
   async up(q: QueryRunner): Promise<void> {
     await q.query(`ALTER TABLE signatures ADD COLUMN challenge_mode boolean NOT NULL DEFAULT false`);
     await q.query(`ALTER TABLE signatures ADD COLUMN released_by_rule boolean NOT NULL DEFAULT false`);
-    await q.query(`CREATE INDEX signatures_rule_releases ON signatures (letter_id, released_at) WHERE released_by_rule`);
+    await q.query(
+      `CREATE INDEX signatures_rule_releases ON signatures (letter_id, released_at) WHERE released_by_rule`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

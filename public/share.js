@@ -8,22 +8,34 @@
     if (el.setSelectionRange) el.setSelectionRange(0, el.value.length);
   }
   document.querySelectorAll('[data-select-on-focus]').forEach(function (el) {
-    el.addEventListener('focus', function () { el.select(); });
-    el.addEventListener('click', function () { el.select(); });
+    el.addEventListener('focus', function () {
+      el.select();
+    });
+    el.addEventListener('click', function () {
+      el.select();
+    });
   });
   document.querySelectorAll('button[data-copy]').forEach(function (button) {
     var field = document.getElementById(button.getAttribute('data-copy'));
     var status = document.getElementById(button.getAttribute('aria-describedby'));
     if (!field) return;
-    function say(text) { if (status) status.textContent = text; }
+    function say(text) {
+      if (status) status.textContent = text;
+    }
     button.hidden = false;
     button.addEventListener('click', function () {
       selectAll(field);
-      var done = function () { say(button.getAttribute('data-copied')); };
+      var done = function () {
+        say(button.getAttribute('data-copied'));
+      };
       var failed = function () {
         // Older browsers: the legacy command still copies the selection.
         var ok = false;
-        try { ok = document.execCommand('copy'); } catch (e) { ok = false; }
+        try {
+          ok = document.execCommand('copy');
+        } catch (e) {
+          ok = false;
+        }
         say(button.getAttribute(ok ? 'data-copied' : 'data-failed'));
       };
       if (navigator.clipboard && window.isSecureContext) {

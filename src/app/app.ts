@@ -16,7 +16,14 @@ import { localeFor } from '../platform/web/locale';
 import { refuseUploadBeforeReading } from '../platform/web/upload-guard';
 import { challengeRouter, floodLimit } from '../features/abuse';
 import { apiRouter, apiTokensOfMember, apiTokensRouter } from '../features/api';
-import { exportsRouter, UploadTooLarge, VERIFY_UPLOAD_BODY_LIMIT_BYTES, verifyRouter, verifyUploadBudget, verifyUploadParser } from '../features/exports';
+import {
+  exportsRouter,
+  UploadTooLarge,
+  VERIFY_UPLOAD_BODY_LIMIT_BYTES,
+  verifyRouter,
+  verifyUploadBudget,
+  verifyUploadParser,
+} from '../features/exports';
 import { integrityRouter } from '../features/integrity';
 import { letterPage } from '../features/letter-page';
 import { historyRoutes } from '../features/history';
@@ -27,10 +34,23 @@ import { auditRouter } from '../features/audit-trail';
 import { authRouter, loadOrganiser, requireOrganiser, sessionMiddleware } from '../core/access';
 import { heldQueueRouter, invitationsRouter, organiseRouter } from '../features/organisers';
 import { PAPER_UPLOAD_BODY_LIMIT_BYTES, paperRouter, paperUploadParser } from '../features/paper';
-import { AttachmentTooLarge, privateRecipientHeaders, recipientLinksOfMember, recipientsRouter, RESPONSE_UPLOAD_BODY_LIMIT_BYTES, responseUploadChecks, responseUploadParser } from '../features/recipients';
+import {
+  AttachmentTooLarge,
+  privateRecipientHeaders,
+  recipientLinksOfMember,
+  recipientsRouter,
+  RESPONSE_UPLOAD_BODY_LIMIT_BYTES,
+  responseUploadChecks,
+  responseUploadParser,
+} from '../features/recipients';
 import { crawlersRouter, sharingRouter } from '../features/sharing';
 import { countsItsOwnFlood, signaturesRouter, signRouter } from '../features/signatures';
-import { ONE_CLICK_UNSUBSCRIBE_PATH, updatesFeedSources, updatesOrganiseRouter, updatesPublicRouter } from '../features/updates';
+import {
+  ONE_CLICK_UNSUBSCRIBE_PATH,
+  updatesFeedSources,
+  updatesOrganiseRouter,
+  updatesPublicRouter,
+} from '../features/updates';
 import { versionsRouter } from '../features/versions';
 import { webhooksOfMember, webhooksRouter } from '../features/webhooks';
 
@@ -99,7 +119,11 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
       genReqId: (req) => (req as express.Request).id,
       // Only method, scrubbed path and timing: no IPs, no cookies, no tokens, no query strings.
       serializers: {
-        req: (req: { method: string; url: string; id: string }) => ({ id: req.id, method: req.method, url: scrubUrl(req.url) }),
+        req: (req: { method: string; url: string; id: string }) => ({
+          id: req.id,
+          method: req.method,
+          url: scrubUrl(req.url),
+        }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
         err: describeError,
       },
@@ -170,13 +194,23 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   // The paper-signature upload: for signed-in organisers only.
   app.post(
     '/organise/letters/:slug/paper',
-    refuseUploadBeforeReading({ maxBodyBytes: PAPER_UPLOAD_BODY_LIMIT_BYTES, tooLarge: () => new AppError(413, 'too_large', 'errors.tooLarge'), csrf: doubleCsrfProtection, checks: [requireOrganiser] }),
+    refuseUploadBeforeReading({
+      maxBodyBytes: PAPER_UPLOAD_BODY_LIMIT_BYTES,
+      tooLarge: () => new AppError(413, 'too_large', 'errors.tooLarge'),
+      csrf: doubleCsrfProtection,
+      checks: [requireOrganiser],
+    }),
     paperUploadParser(),
   );
   // /verify takes the official's file as multipart and hashes it as it arrives (nothing is kept).
   app.post(
     '/verify',
-    refuseUploadBeforeReading({ maxBodyBytes: VERIFY_UPLOAD_BODY_LIMIT_BYTES, tooLarge: () => new UploadTooLarge(), csrf: doubleCsrfProtection, checks: [verifyUploadBudget(ctx)] }),
+    refuseUploadBeforeReading({
+      maxBodyBytes: VERIFY_UPLOAD_BODY_LIMIT_BYTES,
+      tooLarge: () => new UploadTooLarge(),
+      csrf: doubleCsrfProtection,
+      checks: [verifyUploadBudget(ctx)],
+    }),
     verifyUploadParser(ctx),
   );
   // An addressee's response through their recipient link, with an optional PDF: refused before
@@ -185,7 +219,12 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   app.use('/r', privateRecipientHeaders);
   app.post(
     '/r/:token/response',
-    refuseUploadBeforeReading({ maxBodyBytes: RESPONSE_UPLOAD_BODY_LIMIT_BYTES, tooLarge: () => new AttachmentTooLarge(), csrf: doubleCsrfProtection, checks: responseUploadChecks(ctx) }),
+    refuseUploadBeforeReading({
+      maxBodyBytes: RESPONSE_UPLOAD_BODY_LIMIT_BYTES,
+      tooLarge: () => new AttachmentTooLarge(),
+      csrf: doubleCsrfProtection,
+      checks: responseUploadChecks(ctx),
+    }),
     responseUploadParser(ctx),
   );
   app.use(doubleCsrfProtection);
@@ -215,7 +254,12 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   const recipients = recipientsRouter(ctx);
   app.use(recipients.router);
   // What a member handed out on a letter, listed for the owners before the member leaves its team.
-  app.use(organiseRouter(ctx, { deliveryPanel: recipients.deliveryPanel, memberAccess: [apiTokensOfMember, recipientLinksOfMember, webhooksOfMember] }));
+  app.use(
+    organiseRouter(ctx, {
+      deliveryPanel: recipients.deliveryPanel,
+      memberAccess: [apiTokensOfMember, recipientLinksOfMember, webhooksOfMember],
+    }),
+  );
   app.use(exportsRouter(ctx));
   app.use(verifyRouter(ctx));
   if (opts.devMailbox && !config.isProduction) app.use(devMailboxRouter(ctx));

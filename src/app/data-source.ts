@@ -20,7 +20,27 @@ import { LetterResponse, LetterUpdate } from '../features/updates';
 import { WebhookDelivery, WebhookEndpoint } from '../features/webhooks';
 
 /** Every entity, as letters core and each feature export them: db/ itself knows no feature. */
-export const entities: EntityList = [Letter, LetterTranslation, LetterTextVersion, Signature, Token, Organiser, LetterOrganiser, TeamInvitation, LetterUpdate, LetterResponse, PaperImport, ExportAudit, AuditEvent, RecipientLink, RecipientLinkEvent, MySignaturesLink, ApiToken, WebhookEndpoint, WebhookDelivery];
+export const entities: EntityList = [
+  Letter,
+  LetterTranslation,
+  LetterTextVersion,
+  Signature,
+  Token,
+  Organiser,
+  LetterOrganiser,
+  TeamInvitation,
+  LetterUpdate,
+  LetterResponse,
+  PaperImport,
+  ExportAudit,
+  AuditEvent,
+  RecipientLink,
+  RecipientLinkEvent,
+  MySignaturesLink,
+  ApiToken,
+  WebhookEndpoint,
+  WebhookDelivery,
+];
 
 export function createDataSource(url: string, opts: { poolSize?: number; applicationName?: string } = {}): DataSource {
   return buildDataSource(entities, url, opts);

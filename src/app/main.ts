@@ -35,7 +35,9 @@ async function main(): Promise<void> {
   }
   const ctx: AppContext = { db: database.db, config, log, limits: createSignLimits(database.db, config) };
 
-  const transport = config.SMTP_URL ? smtpTransport(config.SMTP_URL, config.MAIL_FROM, config.WORKER_CONCURRENCY) : devMailboxTransport(database.db, log);
+  const transport = config.SMTP_URL
+    ? smtpTransport(config.SMTP_URL, config.MAIL_FROM, config.WORKER_CONCURRENCY)
+    : devMailboxTransport(database.db, log);
   if (!config.SMTP_URL) log.warn('SMTP_URL is not set: mail goes to the development mailbox at /dev/mailbox');
   const worker = config.ROLE === 'web' ? null : await startWorker(ctx, new Mailer(transport));
 

@@ -177,7 +177,10 @@ const schema = z.object({
 });
 
 export type Config = Readonly<
-  Omit<z.infer<typeof schema>, 'BASE_URL' | 'SESSION_SECRET' | 'SEED_ON_START' | 'SECURITY_CONTACT' | 'WEBHOOK_ALLOW_PRIVATE'> & {
+  Omit<
+    z.infer<typeof schema>,
+    'BASE_URL' | 'SESSION_SECRET' | 'SEED_ON_START' | 'SECURITY_CONTACT' | 'WEBHOOK_ALLOW_PRIVATE'
+  > & {
     BASE_URL: string;
     /** A URI: mailto:, https: or tel:. */
     SECURITY_CONTACT: string;
@@ -244,15 +247,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!c.SESSION_SECRET) problems.push('SESSION_SECRET: required in production (a long random string)');
   }
   const baseUrl = (c.BASE_URL ?? `http://localhost:${c.PORT}`).replace(/\/+$/, '');
-  const securityContact = c.SECURITY_CONTACT ? contactUri(c.SECURITY_CONTACT) : `mailto:security@${new URL(baseUrl).hostname}`;
-  if (c.HEADERS_TIMEOUT_SECONDS > c.REQUEST_TIMEOUT_SECONDS) problems.push('HEADERS_TIMEOUT_SECONDS: must not be longer than REQUEST_TIMEOUT_SECONDS');
+  const securityContact = c.SECURITY_CONTACT
+    ? contactUri(c.SECURITY_CONTACT)
+    : `mailto:security@${new URL(baseUrl).hostname}`;
+  if (c.HEADERS_TIMEOUT_SECONDS > c.REQUEST_TIMEOUT_SECONDS)
+    problems.push('HEADERS_TIMEOUT_SECONDS: must not be longer than REQUEST_TIMEOUT_SECONDS');
   if (!securityContact) problems.push('SECURITY_CONTACT: an email address, or a mailto:, https: or tel: URI');
   if (c.MIGRATION_DATABASE_URL) {
     const runtime = databaseRole(c.DATABASE_URL);
     const owner = databaseRole(c.MIGRATION_DATABASE_URL);
     if (!c.DATABASE_URL) problems.push('MIGRATION_DATABASE_URL: needs DATABASE_URL too (the role the app runs as)');
-    else if (!runtime) problems.push('DATABASE_URL: must name the role the app runs as (postgres://role@host/db) when MIGRATION_DATABASE_URL is set');
-    else if (owner !== null && owner === runtime) problems.push('MIGRATION_DATABASE_URL: must name another role than DATABASE_URL (the owner migrates, the app runs as a role that owns nothing)');
+    else if (!runtime)
+      problems.push(
+        'DATABASE_URL: must name the role the app runs as (postgres://role@host/db) when MIGRATION_DATABASE_URL is set',
+      );
+    else if (owner !== null && owner === runtime)
+      problems.push(
+        'MIGRATION_DATABASE_URL: must name another role than DATABASE_URL (the owner migrates, the app runs as a role that owns nothing)',
+      );
   }
   if (problems.length) throw new ConfigError(problems);
   return Object.freeze({

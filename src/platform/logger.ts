@@ -34,7 +34,9 @@ const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$.]*$/;
 export function scrubErrorMessage(text: string): string {
   return scrubEmails(text)
     .replace(/(: |value )"(?:[^"]|"")*"/g, '$1"[value]"')
-    .replace(/"((?:[^"]|"")*)"/g, (quoted, inner: string) => (IDENTIFIER.test(inner) || inner === '[value]' ? quoted : '"[value]"'));
+    .replace(/"((?:[^"]|"")*)"/g, (quoted, inner: string) =>
+      IDENTIFIER.test(inner) || inner === '[value]' ? quoted : '"[value]"',
+    );
 }
 
 export interface LoggedError {
@@ -51,10 +53,21 @@ export interface LoggedError {
  */
 export function describeError(err: unknown): LoggedError {
   if (!err || typeof err !== 'object') return { type: typeof err, message: scrubErrorMessage(String(err)) };
-  const e = err as { name?: unknown; code?: unknown; message?: unknown; stack?: unknown; driverError?: { code?: unknown } };
+  const e = err as {
+    name?: unknown;
+    code?: unknown;
+    message?: unknown;
+    stack?: unknown;
+    driverError?: { code?: unknown };
+  };
   const ctor = (err as { constructor?: { name?: unknown } }).constructor?.name;
   // An error's own name when it has one (QueryFailedError, TypeError); pg names every error "error".
-  const type = typeof e.name === 'string' && e.name && e.name !== 'Error' && e.name !== 'error' ? e.name : typeof ctor === 'string' && ctor !== 'Object' ? ctor : 'Error';
+  const type =
+    typeof e.name === 'string' && e.name && e.name !== 'Error' && e.name !== 'error'
+      ? e.name
+      : typeof ctor === 'string' && ctor !== 'Object'
+        ? ctor
+        : 'Error';
   const rawCode = e.code ?? e.driverError?.code;
   const out: LoggedError = { type, message: scrubErrorMessage(typeof e.message === 'string' ? e.message : '') };
   if (typeof rawCode === 'string' || typeof rawCode === 'number') out.code = String(rawCode);
@@ -73,7 +86,20 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     // Belt and braces: personal data never belongs in a log line, but if a field slips in
     // under one of these names, the logger itself blanks it.
     redact: {
-      paths: ['email', '*.email', 'to', '*.to', 'token', '*.token', 'ip', '*.ip', 'fullName', '*.fullName', 'req.headers.cookie', 'req.remoteAddress'],
+      paths: [
+        'email',
+        '*.email',
+        'to',
+        '*.to',
+        'token',
+        '*.token',
+        'ip',
+        '*.ip',
+        'fullName',
+        '*.fullName',
+        'req.headers.cookie',
+        'req.remoteAddress',
+      ],
       censor: '[redacted]',
     },
   };

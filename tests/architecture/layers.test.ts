@@ -14,7 +14,11 @@ const run = promisify(execFile);
 
 async function depcruise(dir: string): Promise<{ ok: boolean; output: string }> {
   try {
-    const { stdout } = await run(path.join(ROOT, 'node_modules/.bin/depcruise'), ['src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'], { cwd: dir });
+    const { stdout } = await run(
+      path.join(ROOT, 'node_modules/.bin/depcruise'),
+      ['src', '--config', '.dependency-cruiser.cjs', '--output-type', 'err'],
+      { cwd: dir },
+    );
     return { ok: true, output: stdout };
   } catch (err) {
     const e = err as { stdout?: string; stderr?: string };
@@ -39,19 +43,84 @@ afterAll(() => {
 
 /** Wrong-way imports, each with the rule that must refuse it (planted all at once: one run). */
 const PLANTED: Array<{ what: string; file: string; line: string; rule: string }> = [
-  { what: 'a feature reaching into another feature', file: 'src/features/sharing/qr-code.ts', line: "import '../organisers/organise.router';", rule: 'features-only-through-index' },
-  { what: 'the app reaching into a feature', file: 'src/app/data-source.ts', line: "import '../features/paper/paper-csv';", rule: 'features-only-through-index' },
-  { what: 'platform importing a feature', file: 'src/platform/web/errors.ts', line: "import '../../features/signatures';", rule: 'platform-imports-nothing-above' },
-  { what: 'platform importing core', file: 'src/platform/logger.ts', line: "import '../core/letters/slug';", rule: 'platform-imports-nothing-above' },
-  { what: 'core importing a feature', file: 'src/core/letters/slug.ts', line: "import '../../features/sharing';", rule: 'core-imports-only-platform' },
-  { what: 'core importing the app', file: 'src/core/tokens/tokens.ts', line: "import '../../app/data-source';", rule: 'core-imports-only-platform' },
-  { what: 'a feature importing the app', file: 'src/features/ops/readiness.ts', line: "import '../../app/app';", rule: 'nothing-imports-app' },
-  { what: 'a feature importing the CLI', file: 'src/features/paper/paper-csv.ts', line: "import '../../app/cli/seed';", rule: 'app-entry-points-stay-on-top' },
-  { what: "a feature borrowing the commands' start-up", file: 'src/features/privacy/retention.task.ts', line: "import '../../app/cli/bootstrap';", rule: 'cli-bootstrap-is-for-commands' },
-  { what: 'two features importing each other', file: 'src/features/abuse/disposable.ts', line: "import '../updates';", rule: 'no-folder-cycles' },
-  { what: 'a file cycle (one half)', file: 'src/platform/web/validate.ts', line: "import './micro-cache';", rule: 'no-file-cycles' },
-  { what: 'a file cycle (other half)', file: 'src/platform/web/micro-cache.ts', line: "import './validate';", rule: 'no-file-cycles' },
-  { what: 'a new feature folder, held to the rules without being listed', file: 'src/features/brand-new/index.ts', line: "import '../organisers/organise.router';", rule: 'features-only-through-index' },
+  {
+    what: 'a feature reaching into another feature',
+    file: 'src/features/sharing/qr-code.ts',
+    line: "import '../organisers/organise.router';",
+    rule: 'features-only-through-index',
+  },
+  {
+    what: 'the app reaching into a feature',
+    file: 'src/app/data-source.ts',
+    line: "import '../features/paper/paper-csv';",
+    rule: 'features-only-through-index',
+  },
+  {
+    what: 'platform importing a feature',
+    file: 'src/platform/web/errors.ts',
+    line: "import '../../features/signatures';",
+    rule: 'platform-imports-nothing-above',
+  },
+  {
+    what: 'platform importing core',
+    file: 'src/platform/logger.ts',
+    line: "import '../core/letters/slug';",
+    rule: 'platform-imports-nothing-above',
+  },
+  {
+    what: 'core importing a feature',
+    file: 'src/core/letters/slug.ts',
+    line: "import '../../features/sharing';",
+    rule: 'core-imports-only-platform',
+  },
+  {
+    what: 'core importing the app',
+    file: 'src/core/tokens/tokens.ts',
+    line: "import '../../app/data-source';",
+    rule: 'core-imports-only-platform',
+  },
+  {
+    what: 'a feature importing the app',
+    file: 'src/features/ops/readiness.ts',
+    line: "import '../../app/app';",
+    rule: 'nothing-imports-app',
+  },
+  {
+    what: 'a feature importing the CLI',
+    file: 'src/features/paper/paper-csv.ts',
+    line: "import '../../app/cli/seed';",
+    rule: 'app-entry-points-stay-on-top',
+  },
+  {
+    what: "a feature borrowing the commands' start-up",
+    file: 'src/features/privacy/retention.task.ts',
+    line: "import '../../app/cli/bootstrap';",
+    rule: 'cli-bootstrap-is-for-commands',
+  },
+  {
+    what: 'two features importing each other',
+    file: 'src/features/abuse/disposable.ts',
+    line: "import '../updates';",
+    rule: 'no-folder-cycles',
+  },
+  {
+    what: 'a file cycle (one half)',
+    file: 'src/platform/web/validate.ts',
+    line: "import './micro-cache';",
+    rule: 'no-file-cycles',
+  },
+  {
+    what: 'a file cycle (other half)',
+    file: 'src/platform/web/micro-cache.ts',
+    line: "import './validate';",
+    rule: 'no-file-cycles',
+  },
+  {
+    what: 'a new feature folder, held to the rules without being listed',
+    file: 'src/features/brand-new/index.ts',
+    line: "import '../organisers/organise.router';",
+    rule: 'features-only-through-index',
+  },
 ];
 
 describe('the layer rules', () => {
@@ -79,6 +148,8 @@ describe('the layer rules', () => {
   });
 
   it('keeps docs/dependencies.svg the picture of the code', async () => {
-    await expect(run(path.join(ROOT, 'node_modules/.bin/tsx'), ['scripts/dependency-picture.ts', '--check'], { cwd: ROOT })).resolves.toBeDefined();
+    await expect(
+      run(path.join(ROOT, 'node_modules/.bin/tsx'), ['scripts/dependency-picture.ts', '--check'], { cwd: ROOT }),
+    ).resolves.toBeDefined();
   });
 });

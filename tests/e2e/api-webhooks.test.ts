@@ -36,8 +36,6 @@ afterAll(async () => {
   await t?.close();
 });
 
-
-
 describe('API tokens and webhooks in a browser', () => {
   test('an owner creates a token and a webhook, sends a test event and reads the log; every page passes axe', async () => {
     const owner = await anOrganiser(t.db, { name: 'Olena Owner' });
@@ -63,10 +61,11 @@ describe('API tokens and webhooks in a browser', () => {
     await evidence.check(page, 'token-created');
 
     // The token reads the API (from the browser's own origin: no cookie needed, only the header).
-    const status = await page.evaluate(async ([url, tok]) => (await fetch(url, { headers: { Authorization: `Bearer ${tok}` }, credentials: 'omit' })).status, [
-      `${server.origin}/api/v1/letters/${letter.slug}/signatures`,
-      token,
-    ] as const);
+    const status = await page.evaluate(
+      async ([url, tok]) =>
+        (await fetch(url, { headers: { Authorization: `Bearer ${tok}` }, credentials: 'omit' })).status,
+      [`${server.origin}/api/v1/letters/${letter.slug}/signatures`, token] as const,
+    );
     expect(status).toBe(200);
 
     // A webhook to the receiver; the secret is shown once; the test event arrives and is logged.

@@ -27,8 +27,38 @@ const FLOOD_MS = 60_000;
 const BOT_DOMAINS = ['inbox-now.example', 'fastpost-mail.example', 'mailhub-direct.example'];
 const BOT_CONFIRMS = 100;
 const MAX_IN_FLIGHT = 20;
-const FIRST = ['Ivan', 'Olga', 'Petro', 'Anna', 'Maria', 'John', 'Lena', 'Taras', 'Sofia', 'Marc', 'Ali', 'Nina', 'Oleh', 'Iryna', 'Paul', 'Dana'];
-const LAST = ['Shevchenko', 'Kovalenko', 'Bondarenko', 'Smith', 'Martin', 'Petrova', 'Ivanov', 'Moroz', 'Dubois', 'Lysenko', 'Melnyk', 'Novak'];
+const FIRST = [
+  'Ivan',
+  'Olga',
+  'Petro',
+  'Anna',
+  'Maria',
+  'John',
+  'Lena',
+  'Taras',
+  'Sofia',
+  'Marc',
+  'Ali',
+  'Nina',
+  'Oleh',
+  'Iryna',
+  'Paul',
+  'Dana',
+];
+const LAST = [
+  'Shevchenko',
+  'Kovalenko',
+  'Bondarenko',
+  'Smith',
+  'Martin',
+  'Petrova',
+  'Ivanov',
+  'Moroz',
+  'Dubois',
+  'Lysenko',
+  'Melnyk',
+  'Novak',
+];
 const en = text('en');
 
 let t: TestApp;
@@ -76,7 +106,16 @@ interface Answer {
   headers: Record<string, string | null>;
   body: string;
 }
-const HEADERS = ['location', 'content-type', 'content-length', 'cache-control', 'vary', 'content-security-policy', 'x-frame-options', 'referrer-policy'];
+const HEADERS = [
+  'location',
+  'content-type',
+  'content-length',
+  'cache-control',
+  'vary',
+  'content-security-policy',
+  'x-frame-options',
+  'referrer-policy',
+];
 
 async function answerOf(res: Response): Promise<Answer> {
   return {
@@ -95,22 +134,39 @@ async function clientFrom(ip: string, slug: string): Promise<{ ip: string; cooki
   const res = await fetch(`${server.origin}/letters/${slug}?lang=en`, { headers: { 'x-forwarded-for': ip } });
   const html = await res.text();
   const csrf = /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
-  const cookie = res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+  const cookie = res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
   if (!csrf || !cookie) throw new Error('no CSRF token or cookie on the letter page');
   return { ip, cookie, csrf };
 }
 
-function postSignature(client: { ip: string; cookie: string; csrf: string }, slug: string, form: Record<string, string>): Promise<Response> {
+function postSignature(
+  client: { ip: string; cookie: string; csrf: string },
+  slug: string,
+  form: Record<string, string>,
+): Promise<Response> {
   return fetch(`${server.origin}/letters/${slug}/sign?lang=en`, {
     method: 'POST',
     redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: client.cookie, 'x-forwarded-for': client.ip },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      cookie: client.cookie,
+      'x-forwarded-for': client.ip,
+    },
     body: new URLSearchParams({ ...form, _csrf: client.csrf }).toString(),
   });
 }
 
 /** A person signs in Chromium; returns the answer to the form's POST, as the browser received it. */
-async function signInChromium(slug: string, name: string, email: string, opts: BrowserContextOptions, js: boolean): Promise<{ page: Page; answer: { status: number; location: string | null } }> {
+async function signInChromium(
+  slug: string,
+  name: string,
+  email: string,
+  opts: BrowserContextOptions,
+  js: boolean,
+): Promise<{ page: Page; answer: { status: number; location: string | null } }> {
   const context = await browser.newContext({ locale: 'en-GB', ...opts });
   context.setDefaultTimeout(60_000);
   const page = await context.newPage();
@@ -122,7 +178,9 @@ async function signInChromium(slug: string, name: string, email: string, opts: B
   await page.getByRole('radio', { name: en('form.visibilityOptions.public') }).check();
   // A person reads the form before sending it; the widget works meanwhile.
   if (js) await until(page, `document.querySelector('altcha-widget')?.getState?.() === 'verified'`);
-  const posted = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/letters/${slug}/sign`);
+  const posted = page.waitForResponse(
+    (r) => r.request().method() === 'POST' && new URL(r.url()).pathname === `/letters/${slug}/sign`,
+  );
   await page.getByRole('button', { name: en('form.submit') }).click();
   const res = await posted;
   await page.getByRole('heading', { level: 1, name: en('checkEmail.heading') }).waitFor();
@@ -146,7 +204,9 @@ test('a bot flood: challenge mode on, no bot signature counts, every person does
   const organiser = await signInAs(t.app, t.smtp, owner.email);
 
   /* ------------------------------------------------------------------ the bot */
-  const clients = await Promise.all(Array.from({ length: NETWORKS }, (_, k) => clientFrom(`198.51.${k + 1}.${(k * 7) % 250 || 9}`, slug)));
+  const clients = await Promise.all(
+    Array.from({ length: NETWORKS }, (_, k) => clientFrom(`198.51.${k + 1}.${(k * 7) % 250 || 9}`, slug)),
+  );
   const botEmails: string[] = [];
   const botAnswers: Array<Promise<Answer>> = [];
   const started = Date.now();
@@ -188,13 +248,29 @@ test('a bot flood: challenge mode on, no bot signature counts, every person does
   };
   const scripted = (async () => {
     const client = await clientFrom('192.0.2.77', slug);
-    const form = signForm({ fullName: 'Kateryna Solved', email: people.script, altcha: await solvedChallenge(server.origin, slug) });
+    const form = signForm({
+      fullName: 'Kateryna Solved',
+      email: people.script,
+      altcha: await solvedChallenge(server.origin, slug),
+    });
     return answerOf(await postSignature(client, slug, form));
   })();
   const [desktop, phone, noScript, scriptAnswer] = await Promise.all([
     signInChromium(slug, 'Dmytro Desktop', people.desktop, { viewport: { width: 1280, height: 900 } }, true),
-    signInChromium(slug, 'Pavlo Phone', people.phone, { viewport: { width: 360, height: 640 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 }, true),
-    signInChromium(slug, 'Nadia Noscript', people.noScript, { viewport: { width: 1280, height: 900 }, javaScriptEnabled: false }, false),
+    signInChromium(
+      slug,
+      'Pavlo Phone',
+      people.phone,
+      { viewport: { width: 360, height: 640 }, isMobile: true, hasTouch: true, deviceScaleFactor: 2 },
+      true,
+    ),
+    signInChromium(
+      slug,
+      'Nadia Noscript',
+      people.noScript,
+      { viewport: { width: 1280, height: 900 }, javaScriptEnabled: false },
+      false,
+    ),
     scripted,
   ]);
   const answers = await flood;
@@ -207,31 +283,53 @@ test('a bot flood: challenge mode on, no bot signature counts, every person does
   // The browsers ask for HTML (Accept), so the redirect's short body is HTML for them; where they
   // are sent is what they see, and it is the same.
   for (const p of [desktop, phone, noScript]) {
-    expect({ status: p.answer.status, location: p.answer.location }).toEqual({ status: scriptAnswer.status, location: scriptAnswer.headers.location });
+    expect({ status: p.answer.status, location: p.answer.location }).toEqual({
+      status: scriptAnswer.status,
+      location: scriptAnswer.headers.location,
+    });
   }
 
   /* ------------------------------------------------------------------ everyone confirms; the bot confirms through its own mailboxes */
-  await Promise.all([confirmInPage(desktop.page, people.desktop), confirmInPage(phone.page, people.phone), confirmInPage(noScript.page, people.noScript)]);
+  await Promise.all([
+    confirmInPage(desktop.page, people.desktop),
+    confirmInPage(phone.page, people.phone),
+    confirmInPage(noScript.page, people.noScript),
+  ]);
   const [scriptMail] = await t.smtp.waitFor(people.script, 1, 300_000);
-  expect((await confirmByLink(server.origin, linkFrom(scriptMail, '/s/confirm/'), { headers: { 'x-forwarded-for': '192.0.2.77' } })).status).toBe(200);
+  expect(
+    (
+      await confirmByLink(server.origin, linkFrom(scriptMail, '/s/confirm/'), {
+        headers: { 'x-forwarded-for': '192.0.2.77' },
+      })
+    ).status,
+  ).toBe(200);
   // The bot's first signatures, those that came before the letter entered challenge mode.
   for (const email of botEmails.slice(0, BOT_CONFIRMS)) {
     const [mail] = await t.smtp.waitFor(email, 1, 300_000);
-    await confirmByLink(server.origin, linkFrom(mail, '/s/confirm/'), { headers: { 'x-forwarded-for': clients[botEmails.indexOf(email) % NETWORKS].ip } });
+    await confirmByLink(server.origin, linkFrom(mail, '/s/confirm/'), {
+      headers: { 'x-forwarded-for': clients[botEmails.indexOf(email) % NETWORKS].ip },
+    });
   }
 
   // The person without JavaScript waits for review; an organiser releases them.
-  const [held]: Array<{ id: string; held_reason: string }> = await t.db.query('SELECT id, held_reason FROM signatures WHERE email = $1', [people.noScript]);
+  const [held]: Array<{ id: string; held_reason: string }> = await t.db.query(
+    'SELECT id, held_reason FROM signatures WHERE email = $1',
+    [people.noScript],
+  );
   expect(held.held_reason).toBe('challenge-missing');
-  const released = await postForm(organiser, `/organise/letters/${slug}/allow-list`, `/organise/letters/${slug}/signatures/${held.id}/release`);
+  const released = await postForm(
+    organiser,
+    `/organise/letters/${slug}/allow-list`,
+    `/organise/letters/${slug}/signatures/${held.id}/release`,
+  );
   expect(released.status).toBe(303);
 
   /* ------------------------------------------------------------------ afterwards */
   expect((await challengeModeState(t.db, letter.id)).active).toBe(true);
-  const rows: Array<{ email: string; status: string; held_reason: string | null; challenge_solved: boolean }> = await t.db.query(
-    'SELECT email, status, held_reason, challenge_solved FROM signatures WHERE letter_id = $1',
-    [letter.id],
-  );
+  const rows: Array<{ email: string; status: string; held_reason: string | null; challenge_solved: boolean }> =
+    await t.db.query('SELECT email, status, held_reason, challenge_solved FROM signatures WHERE letter_id = $1', [
+      letter.id,
+    ]);
   const bot = new Set(botEmails);
   const botRows = rows.filter((r) => bot.has(r.email));
   const personRows = rows.filter((r) => !bot.has(r.email));
@@ -246,7 +344,12 @@ test('a bot flood: challenge mode on, no bot signature counts, every person does
       .map((e) => [e, 'confirmed', null])
       .sort(),
   );
-  expect(personRows.filter((r) => r.challenge_solved).map((r) => r.email).sort()).toEqual([people.desktop, people.phone, people.script].sort());
+  expect(
+    personRows
+      .filter((r) => r.challenge_solved)
+      .map((r) => r.email)
+      .sort(),
+  ).toEqual([people.desktop, people.phone, people.script].sort());
   expect(await verifiedCount(t.db, letter.id)).toBe(4);
   // What remains held is the bot's alone: the organisers clear it by group.
   const heldNow = rows.filter((r) => r.held_reason !== null && r.email !== people.noScript);
@@ -263,7 +366,12 @@ test('a bot flood: challenge mode on, no bot signature counts, every person does
   expect(keys.length).toBeGreaterThan(0);
   expect(keys.length).toBeLessThanOrEqual(3);
   for (const key of keys) {
-    const decided = await postForm(organiser, queue, `/organise/letters/${slug}/held/decide`, { by: 'reason', key, decision: 'invalidate', category: 'bulk-bot' });
+    const decided = await postForm(organiser, queue, `/organise/letters/${slug}/held/decide`, {
+      by: 'reason',
+      key,
+      decision: 'invalidate',
+      category: 'bulk-bot',
+    });
     expect(decided.status).toBe(303);
   }
   const after: Array<{ status: string; n: string }> = await t.db.query(

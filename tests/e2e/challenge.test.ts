@@ -77,7 +77,13 @@ test('in challenge mode the widget solves its proof of work in about a second on
   await setChallengeMode(t.ctx, letter.id, true, { id: owner.id, name: owner.name });
   const evidence = new Evidence('challenge');
 
-  const context = await browser.newContext({ locale: 'en-GB', viewport: { width: 360, height: 640 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
+  const context = await browser.newContext({
+    locale: 'en-GB',
+    viewport: { width: 360, height: 640 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+  });
   context.setDefaultTimeout(30_000);
   const requested: string[] = [];
   context.on('request', (r) => requested.push(r.url()));
@@ -101,8 +107,13 @@ test('in challenge mode the widget solves its proof of work in about a second on
       solveMs: times.map(Math.round),
       medianMs: Math.round(median),
     };
-    process.stdout.write(`\nChallenge solve time in Chromium, CPU slowed ${CPU_SLOWDOWN}x: ${JSON.stringify(report)}\n`);
-    fs.writeFileSync(path.join(process.env.E2E_SCREENSHOT_DIR ?? '.', 'challenge-solve-times.json'), JSON.stringify(report, null, 2));
+    process.stdout.write(
+      `\nChallenge solve time in Chromium, CPU slowed ${CPU_SLOWDOWN}x: ${JSON.stringify(report)}\n`,
+    );
+    fs.writeFileSync(
+      path.join(process.env.E2E_SCREENSHOT_DIR ?? '.', 'challenge-solve-times.json'),
+      JSON.stringify(report, null, 2),
+    );
     // Real work, yet short for a person: medians of 185-309 ms were measured on a 2-core machine
     // (quiet, and busy with other work); a bot pays as much per signature.
     expect(median).toBeGreaterThan(100);

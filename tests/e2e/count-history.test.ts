@@ -18,7 +18,14 @@ const evidence = new Evidence('count-history');
 beforeAll(async () => {
   t = await startTestApp();
   letter = await aLetter(t.db, { title: 'A letter with a history' });
-  for (const [daysAgo, country] of [[20, 'UA'], [12, 'FR'], [12, 'UA'], [5, 'KZ'], [1, 'UA'], [0, 'FR']] as const) {
+  for (const [daysAgo, country] of [
+    [20, 'UA'],
+    [12, 'FR'],
+    [12, 'UA'],
+    [5, 'KZ'],
+    [1, 'UA'],
+    [0, 'FR'],
+  ] as const) {
     await aSignature(t.db, letter, { country, createdAt: new Date(Date.now() - daysAgo * DAY_MS) });
   }
   server = await new Promise<Server>((resolve) => {
@@ -44,28 +51,34 @@ async function pageAt(width: number, height: number, locale: string): Promise<Pa
 test.each([
   ['desktop', 1280, 900, 'en-GB'],
   ['phone', 360, 640, 'uk-UA'],
-] as const)('the letter page with its count over time passes axe on %s, and the chart fits the screen', async (name, width, height, locale) => {
-  const page = await pageAt(width, height, locale);
-  const otherHosts: string[] = [];
-  page.on('request', (req) => {
-    if (!req.url().startsWith(ORIGIN)) otherHosts.push(req.url());
-  });
-  try {
-    await page.goto(`${ORIGIN}/letters/${letter.slug}`);
-    const chart = page.locator('figure.count-history svg[role="img"]');
-    await chart.waitFor();
-    const box = await chart.boundingBox();
-    expect(box!.width).toBeGreaterThan(200);
-    expect(box!.x + box!.width).toBeLessThanOrEqual(width);
-    expect(await overflowsHorizontally(page)).toBe(false);
-    // The open data links answer.
-    for (const ext of ['json', 'csv']) {
-      const href = await page.locator(`a[href="/letters/${letter.slug}/history.${ext}"]`).first().getAttribute('href');
-      expect((await fetch(`${ORIGIN}${href}`)).status).toBe(200);
+] as const)(
+  'the letter page with its count over time passes axe on %s, and the chart fits the screen',
+  async (name, width, height, locale) => {
+    const page = await pageAt(width, height, locale);
+    const otherHosts: string[] = [];
+    page.on('request', (req) => {
+      if (!req.url().startsWith(ORIGIN)) otherHosts.push(req.url());
+    });
+    try {
+      await page.goto(`${ORIGIN}/letters/${letter.slug}`);
+      const chart = page.locator('figure.count-history svg[role="img"]');
+      await chart.waitFor();
+      const box = await chart.boundingBox();
+      expect(box!.width).toBeGreaterThan(200);
+      expect(box!.x + box!.width).toBeLessThanOrEqual(width);
+      expect(await overflowsHorizontally(page)).toBe(false);
+      // The open data links answer.
+      for (const ext of ['json', 'csv']) {
+        const href = await page
+          .locator(`a[href="/letters/${letter.slug}/history.${ext}"]`)
+          .first()
+          .getAttribute('href');
+        expect((await fetch(`${ORIGIN}${href}`)).status).toBe(200);
+      }
+      await evidence.check(page, `letter-${name}`);
+      expect(otherHosts).toEqual([]);
+    } finally {
+      await page.context().close();
     }
-    await evidence.check(page, `letter-${name}`);
-    expect(otherHosts).toEqual([]);
-  } finally {
-    await page.context().close();
-  }
-});
+  },
+);

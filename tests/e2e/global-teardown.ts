@@ -13,7 +13,8 @@ export default async function e2eGlobalTeardown(): Promise<void> {
       .flatMap((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as AxeRecord[]);
     if (records.length) {
       const lines = records.map(
-        (r) => `  ${r.violations === 0 ? 'ok  ' : 'FAIL'} ${r.step.padEnd(34)} ${String(r.violations).padStart(2)} violations, ${String(r.passes).padStart(3)} rules passed  ${r.path}`,
+        (r) =>
+          `  ${r.violations === 0 ? 'ok  ' : 'FAIL'} ${r.step.padEnd(34)} ${String(r.violations).padStart(2)} violations, ${String(r.passes).padStart(3)} rules passed  ${r.path}`,
       );
       process.stdout.write(`\naxe (WCAG 2.0/2.1/2.2 A and AA) on ${records.length} pages:\n${lines.join('\n')}\n`);
     }

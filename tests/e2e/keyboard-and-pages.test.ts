@@ -15,7 +15,6 @@ const evidence = new Evidence('keyboard');
 beforeAll(async () => ({ t, server, browser } = await startSeededE2e()));
 afterAll(() => stopE2e({ t, server, browser }));
 
-
 /** The id of the element that has keyboard focus (null when nothing or an element without id has it). */
 async function focusedId(page: Page): Promise<string | null> {
   const el = page.locator(':focus');

@@ -5,9 +5,20 @@ import { LANGUAGES } from '../../src/platform/web/languages';
 import { anEmail } from '../helpers/factories';
 import { linkFrom } from '../helpers/smtp-sink';
 import type { TestApp } from '../helpers/test-app';
-import { Evidence, countPattern, parseCount, text, localLink, startSeededE2e, stopE2e, type E2eServer } from './support';
+import {
+  Evidence,
+  countPattern,
+  parseCount,
+  text,
+  localLink,
+  startSeededE2e,
+  stopE2e,
+  type E2eServer,
+} from './support';
 
-const [BIRTHDAY, FRENCH] = ['birthday-greeting-mukhtar-ablyazov', 'letter-to-french-authorities'].map((slug) => seedLetters.find((l) => l.slug === slug)!);
+const [BIRTHDAY, FRENCH] = ['birthday-greeting-mukhtar-ablyazov', 'letter-to-french-authorities'].map((slug) =>
+  seedLetters.find((l) => l.slug === slug)!,
+);
 const en = text('en');
 
 let t: TestApp;
@@ -63,7 +74,12 @@ async function signAndConfirm(page: Page, slug: string, name: string, email: str
 }
 
 /** Asks for the link on /my-signatures in the page's language; answers the emailed link. */
-async function askForLink(page: Page, email: string, lang: (typeof LANGUAGES)[number], evidence?: Evidence): Promise<string> {
+async function askForLink(
+  page: Page,
+  email: string,
+  lang: (typeof LANGUAGES)[number],
+  evidence?: Evidence,
+): Promise<string> {
   const tl = text(lang);
   const seen = t.smtp.to(email).filter((m) => m.text.includes('/my-signatures/')).length;
   await page.goto(`${server.origin}/my-signatures?lang=${lang}`);
@@ -121,10 +137,16 @@ describe('my signatures in a real browser', () => {
       await birthday.getByRole('button', { name: en('mySignatures.list.saveVisibility') }).click();
       await page.getByRole('status').waitFor();
       expect(await page.getByRole('status').innerText()).toBe(en('mySignatures.list.saved'));
-      expect(await sectionOf(page, BIRTHDAY.slug).getByRole('radio', { name: en('form.visibilityOptions.private') }).isChecked()).toBe(true);
+      expect(
+        await sectionOf(page, BIRTHDAY.slug)
+          .getByRole('radio', { name: en('form.visibilityOptions.private') })
+          .isChecked(),
+      ).toBe(true);
 
       // The French letter's signature: withdrawn, after a confirmation page.
-      await sectionOf(page, FRENCH.slug).getByRole('link', { name: en('mySignatures.list.withdraw') }).click();
+      await sectionOf(page, FRENCH.slug)
+        .getByRole('link', { name: en('mySignatures.list.withdraw') })
+        .click();
       await h1(page, en('mySignatures.withdraw.heading')).waitFor();
       await evidence.check(page, 'withdraw');
       await page.getByRole('button', { name: en('mySignatures.withdraw.button') }).click();

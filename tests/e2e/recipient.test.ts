@@ -49,15 +49,17 @@ afterAll(async () => {
   await t?.close();
 });
 
-
-
-describe('the recipient\'s page', () => {
+describe("the recipient's page", () => {
   test('an owner records the delivery and makes a link; the addressee opens it in a fresh browser, downloads the PDF, answers; an owner publishes the answer, and it shows on the letter page', async () => {
     const owner = await anOrganiser(t.db, { name: 'Olena Owner' });
     const letter = await aLetterOf(t.db, owner, 'owner', { title: 'Free the prisoners of conscience' });
     await aSignature(t.db, letter, { fullName: 'Айгерім Қасымқызы', visibility: 'private', country: 'KZ' });
     await aSignature(t.db, letter, { fullName: 'Jeanne Public', visibility: 'public', country: 'FR' });
-    const optedIn = await aSignature(t.db, letter, { fullName: 'Opted In', visibility: 'initials', wantsUpdates: true });
+    const optedIn = await aSignature(t.db, letter, {
+      fullName: 'Opted In',
+      visibility: 'initials',
+      wantsUpdates: true,
+    });
 
     // The owner signs in by emailed link and records the delivery on the dashboard.
     const page = await newDesktopPage(browser);
@@ -88,14 +90,21 @@ describe('the recipient\'s page', () => {
     await evidence.check(r, 'recipient-page');
 
     // The PDF delivery pack downloads.
-    const [download] = await Promise.all([r.waitForEvent('download'), r.getByRole('link', { name: en('recipients.page.downloadPdf') }).click()]);
+    const [download] = await Promise.all([
+      r.waitForEvent('download'),
+      r.getByRole('link', { name: en('recipients.page.downloadPdf') }).click(),
+    ]);
     const file = await download.path();
     expect(fs.readFileSync(file).subarray(0, 5).toString('latin1')).toBe('%PDF-');
-    expect(download.suggestedFilename()).toMatch(new RegExp(`^${letter.slug}-\\d{4}-\\d{2}-\\d{2}-[0-9a-f-]{36}\\.pdf$`));
+    expect(download.suggestedFilename()).toMatch(
+      new RegExp(`^${letter.slug}-\\d{4}-\\d{2}-\\d{2}-[0-9a-f-]{36}\\.pdf$`),
+    );
 
     // The addressee answers, with a PDF.
     await r.getByLabel(en('recipients.page.responseText')).fill('The ministry will review every case.');
-    await r.getByLabel(new RegExp(en('recipients.page.attachment'))).setInputFiles({ name: 'answer.pdf', mimeType: 'application/pdf', buffer: PDF });
+    await r
+      .getByLabel(new RegExp(en('recipients.page.attachment')))
+      .setInputFiles({ name: 'answer.pdf', mimeType: 'application/pdf', buffer: PDF });
     await r.getByRole('button', { name: en('recipients.page.responseSubmit') }).click();
     await r.locator('#posted').waitFor();
     await evidence.check(r, 'response-posted');
@@ -128,15 +137,21 @@ describe('the recipient\'s page', () => {
     const response = reader.locator('.official-response');
     await response.waitFor();
     expect(await response.innerText()).toContain('The ministry will review every case.');
-    expect(await response.getByRole('heading', { level: 3 }).innerText()).toContain('Answer of the Ministry of Justice');
-    expect(await response.locator('.received-via').innerText()).toMatch(/^Response received through the recipient's link on .+\.$/);
+    expect(await response.getByRole('heading', { level: 3 }).innerText()).toContain(
+      'Answer of the Ministry of Justice',
+    );
+    expect(await response.locator('.received-via').innerText()).toMatch(
+      /^Response received through the recipient's link on .+\.$/,
+    );
     expect(await response.getByRole('link', { name: /Download the attached document/ }).count()).toBe(1);
     expect(await reader.locator('body').innerText()).not.toContain('Айгерім Қасымқызы');
     await evidence.check(reader, 'letter-with-response');
 
     // The owners see the views and the download.
     await page.goto(`${origin}/organise/letters/${letter.slug}/recipients`);
-    expect(await page.locator('.link-activity').innerText()).toContain('Jean Ministre downloaded the PDF delivery pack');
+    expect(await page.locator('.link-activity').innerText()).toContain(
+      'Jean Ministre downloaded the PDF delivery pack',
+    );
     await evidence.check(page, 'owners-activity');
 
     // The signer who asked for news receives it.

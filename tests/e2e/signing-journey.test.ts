@@ -4,7 +4,17 @@ import { countryName } from '../../src/platform/web/i18n';
 import { anEmail } from '../helpers/factories';
 import { linkFrom } from '../helpers/smtp-sink';
 import type { TestApp } from '../helpers/test-app';
-import { Evidence, countPattern, overflowsHorizontally, parseCount, text, localLink, startSeededE2e, stopE2e, type E2eServer } from './support';
+import {
+  Evidence,
+  countPattern,
+  overflowsHorizontally,
+  parseCount,
+  text,
+  localLink,
+  startSeededE2e,
+  stopE2e,
+  type E2eServer,
+} from './support';
 
 const LETTER = seedLetters.find((l) => l.slug === 'birthday-greeting-mukhtar-ablyazov')!;
 const TITLE_EN = LETTER.translations.find((t) => t.language === 'en')!.title;
@@ -31,7 +41,11 @@ const PHONE: Variant = {
   context: { viewport: { width: 360, height: 640 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true },
   touch: true,
 };
-const NO_JS: Variant = { name: 'nojs', context: { viewport: { width: 1280, height: 900 }, javaScriptEnabled: false }, touch: false };
+const NO_JS: Variant = {
+  name: 'nojs',
+  context: { viewport: { width: 1280, height: 900 }, javaScriptEnabled: false },
+  touch: false,
+};
 
 /** A person taps on a phone and clicks elsewhere. */
 function press(variant: Variant, target: Locator): Promise<void> {
@@ -50,7 +64,10 @@ async function letterCount(page: Page): Promise<number> {
 /** The link in an email points at the public BASE_URL; the browser opens the same path on the test server. */
 
 async function signingJourney(variant: Variant): Promise<void> {
-  const evidence = new Evidence(`journey-${variant.name}`, variant.context.javaScriptEnabled === false ? browser : undefined);
+  const evidence = new Evidence(
+    `journey-${variant.name}`,
+    variant.context.javaScriptEnabled === false ? browser : undefined,
+  );
   const context = await browser.newContext({ locale: 'en-GB', ...variant.context });
   context.setDefaultTimeout(15000);
   const page = await context.newPage();
@@ -73,7 +90,12 @@ async function signingJourney(variant: Variant): Promise<void> {
     await press(variant, switcher.getByRole('link', { name: en('languages.uk', { lng: 'uk' }) }));
     await h1(page, TITLE_UK).waitFor();
     expect(await page.locator('html').getAttribute('lang')).toBe('uk');
-    expect(await page.getByRole('navigation', { name: uk('nav.languages') }).getByRole('link', { name: uk('languages.uk') }).getAttribute('aria-current')).toBe('true');
+    expect(
+      await page
+        .getByRole('navigation', { name: uk('nav.languages') })
+        .getByRole('link', { name: uk('languages.uk') })
+        .getAttribute('aria-current'),
+    ).toBe('true');
     const before = await letterCount(page);
     await evidence.check(page, 'letter-uk');
     if (variant.touch) expect(await overflowsHorizontally(page)).toBe(false);
@@ -140,7 +162,9 @@ async function signingJourney(variant: Variant): Promise<void> {
     await press(variant, page.getByRole('link', { name: uk('nav.backToLetter') }));
     await h1(page, TITLE_UK).waitFor();
     expect(await letterCount(page)).toBe(before + 1);
-    expect(await page.getByRole('region', { name: uk('letter.recentSigners') }).innerText()).toContain('Айгерім Қасымқызы');
+    expect(await page.getByRole('region', { name: uk('letter.recentSigners') }).innerText()).toContain(
+      'Айгерім Қасымқызы',
+    );
     await evidence.check(page, 'letter-after');
 
     // Later: ask for a link to manage the signature, and withdraw it from that email.

@@ -17,7 +17,14 @@ export function launchChromium(): Promise<Browser> {
   return chromium.launch({
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+    ],
   });
 }
 
@@ -84,7 +91,15 @@ export class Evidence {
       help: v.help,
       targets: v.nodes.map((n) => n.target.join(' ')),
     }));
-    this.records.push({ step: `${this.file}/${step}`, path: new URL(page.url()).pathname.replace(/\/s\/(confirm|withdraw)\/[^/?]+/, '/s/$1/…').replace(/^\/r\/[^/?]+/, '/r/…'), violations: details.length, passes: result.passes.length, details });
+    this.records.push({
+      step: `${this.file}/${step}`,
+      path: new URL(page.url()).pathname
+        .replace(/\/s\/(confirm|withdraw)\/[^/?]+/, '/s/$1/…')
+        .replace(/^\/r\/[^/?]+/, '/r/…'),
+      violations: details.length,
+      passes: result.passes.length,
+      details,
+    });
     fs.writeFileSync(path.join(this.dir, `axe-${this.file}.json`), JSON.stringify(this.records, null, 2));
     return details;
   }
@@ -95,7 +110,10 @@ export class Evidence {
     await this.screenshot(page, step);
     const t1 = Date.now();
     const violations = await this.axe(page, step);
-    if (process.env.E2E_TRACE) process.stdout.write(`${this.file}/${step}: since last ${t0 - this.last} ms, screenshot ${t1 - t0} ms, axe ${Date.now() - t1} ms\n`);
+    if (process.env.E2E_TRACE)
+      process.stdout.write(
+        `${this.file}/${step}: since last ${t0 - this.last} ms, screenshot ${t1 - t0} ms, axe ${Date.now() - t1} ms\n`,
+      );
     this.last = Date.now();
     expect(violations).toEqual([]);
   }
@@ -104,7 +122,10 @@ export class Evidence {
 function analyze(page: Page): Promise<AxeResults> {
   // resultTypes: passes are counted but not listed node by node, which saves time on long pages.
   // options() replaces any earlier runOnly, so it must come before withTags().
-  return new AxeBuilder({ page }).options({ resultTypes: ['violations'] }).withTags(WCAG_TAGS).analyze();
+  return new AxeBuilder({ page })
+    .options({ resultTypes: ['violations'] })
+    .withTags(WCAG_TAGS)
+    .analyze();
 }
 
 /**

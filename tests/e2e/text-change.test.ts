@@ -8,7 +8,16 @@ import { linkFrom } from '../helpers/smtp-sink';
 import type { TestApp } from '../helpers/test-app';
 import { drained } from '../integration/updates/support';
 import { TASK_TEXT_DIFFS } from '../../src/features/versions/versions.queue';
-import { Evidence, text, localLink, newDesktopPage, signInInBrowser, startSeededE2e, stopE2e, type E2eServer } from './support';
+import {
+  Evidence,
+  text,
+  localLink,
+  newDesktopPage,
+  signInInBrowser,
+  startSeededE2e,
+  stopE2e,
+  type E2eServer,
+} from './support';
 
 const LETTER = seedLetters.find((l) => l.slug === 'birthday-greeting-mukhtar-ablyazov')!;
 const TITLE_EN = LETTER.translations.find((t) => t.language === 'en')!.title;
@@ -22,8 +31,6 @@ const evidence = new Evidence('text-change');
 
 beforeAll(async () => ({ t, server, browser } = await startSeededE2e()));
 afterAll(() => stopE2e({ t, server, browser }));
-
-
 
 describe('a change to the text of a signed letter', () => {
   test('an organiser edits the birthday letter after a signature: the page shows the change notice, the diff passes axe, the signer is told', async () => {
@@ -74,7 +81,9 @@ describe('a change to the text of a signed letter', () => {
     await page.goto(`${server.origin}/letters/${LETTER.slug}?lang=en`);
     await page.getByRole('heading', { level: 1, name: TITLE_EN }).waitFor();
     const notice = page.locator('p.text-changed');
-    expect(await notice.innerText()).toMatch(new RegExp(`This text was changed on .+; ${signers} (person|people) signed an earlier version\\.`));
+    expect(await notice.innerText()).toMatch(
+      new RegExp(`This text was changed on .+; ${signers} (person|people) signed an earlier version\\.`),
+    );
     await evidence.check(page, 'letter-with-notice');
     // The diff is computed by the worker's job when the version is saved, not by the page.
     await drained(t.db, TASK_TEXT_DIFFS);

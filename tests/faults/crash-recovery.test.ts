@@ -1,7 +1,9 @@
 import { AppProcess, createDatabase, createLetter, sign, Sink, sleep, until, type TestDatabase } from './harness';
 
 const lockedJobs = (db: TestDatabase) =>
-  db.query<{ id: string; locked_by: string }>(`SELECT id::text, locked_by FROM graphile_worker._private_jobs WHERE locked_by IS NOT NULL`);
+  db.query<{ id: string; locked_by: string }>(
+    `SELECT id::text, locked_by FROM graphile_worker._private_jobs WHERE locked_by IS NOT NULL`,
+  );
 
 describe('when the app process is killed with SIGKILL mid-load', () => {
   let db: TestDatabase;
@@ -22,7 +24,9 @@ describe('when the app process is killed with SIGKILL mid-load', () => {
   test('every acknowledged signature is stored and every pending email is sent by the restarted worker', async () => {
     smtp.delayMs = 400; // jobs are in flight (locked) when the process dies
     const env = { WORKER_RECOVERY_AFTER_SECONDS: '3' };
-    const first = await new AppProcess({ role: 'all', port: 3184, databaseUrl: db.url, smtpUrl: smtp.url, env }).ready(db);
+    const first = await new AppProcess({ role: 'all', port: 3184, databaseUrl: db.url, smtpUrl: smtp.url, env }).ready(
+      db,
+    );
     apps.push(first);
     await createLetter(db);
 
@@ -61,7 +65,9 @@ describe('when the app process is killed with SIGKILL mid-load', () => {
     expect(orphaned.length).toBeGreaterThan(0);
 
     smtp.delayMs = 0;
-    const second = await new AppProcess({ role: 'all', port: 3184, databaseUrl: db.url, smtpUrl: smtp.url, env }).ready(db);
+    const second = await new AppProcess({ role: 'all', port: 3184, databaseUrl: db.url, smtpUrl: smtp.url, env }).ready(
+      db,
+    );
     apps.push(second);
     const pending = stored.filter((s) => s.status === 'pending').map((s) => s.email);
     await until('an email for every pending signature', () => pending.every((e) => smtp.countTo(e) >= 1), 45_000, 250);
@@ -89,7 +95,9 @@ describe('when several workers are alive', () => {
   test("a live worker's slow job is never taken from it by another worker's recovery", async () => {
     smtp.delayMs = 9000; // far longer than the recovery grace period
     const env = { WORKER_RECOVERY_AFTER_SECONDS: '1' };
-    const web = await new AppProcess({ role: 'all', port: 3185, databaseUrl: db.url, smtpUrl: smtp.url, env }).ready(db);
+    const web = await new AppProcess({ role: 'all', port: 3185, databaseUrl: db.url, smtpUrl: smtp.url, env }).ready(
+      db,
+    );
     apps.push(web);
     await createLetter(db);
     expect((await sign(web.url, 'slow-job@example.org')).status).toBe(303);

@@ -12,10 +12,14 @@ export default function globalSetup(): void {
   const entry = path.join(root, 'dist/src/app/main.js');
   const started = Date.now();
   try {
-    execFileSync(process.execPath, [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--noEmitOnError', 'false'], {
-      cwd: root,
-      stdio: 'pipe',
-    });
+    execFileSync(
+      process.execPath,
+      [path.join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json', '--noEmitOnError', 'false'],
+      {
+        cwd: root,
+        stdio: 'pipe',
+      },
+    );
   } catch {
     // emitted anyway; checked below
   }

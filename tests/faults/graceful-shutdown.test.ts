@@ -1,5 +1,17 @@
 import http from 'node:http';
-import { AppProcess, createDatabase, createLetter, nextIp, readForm, signBody, Sink, sleep, SLUG, until, type TestDatabase } from './harness';
+import {
+  AppProcess,
+  createDatabase,
+  createLetter,
+  nextIp,
+  readForm,
+  signBody,
+  Sink,
+  sleep,
+  SLUG,
+  until,
+  type TestDatabase,
+} from './harness';
 
 describe('when the app receives SIGTERM', () => {
   let db: TestDatabase;
@@ -66,7 +78,9 @@ describe('when the app receives SIGTERM', () => {
     expect(smtp.countTo('job-in-flight@example.org')).toBe(1);
     expect(await db.query(`SELECT id FROM graphile_worker._private_jobs WHERE locked_by IS NOT NULL`)).toEqual([]);
     // The request that was in flight was stored.
-    expect(await db.query(`SELECT status FROM signatures WHERE email = 'request-in-flight@example.org'`)).toEqual([{ status: 'pending' }]);
+    expect(await db.query(`SELECT status FROM signatures WHERE email = 'request-in-flight@example.org'`)).toEqual([
+      { status: 'pending' },
+    ]);
     // New connections are refused once it has stopped.
     await expect(fetch(`${app.url}/`)).rejects.toThrow();
   });

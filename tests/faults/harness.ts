@@ -17,7 +17,12 @@ export const SLUG = 'faults-letter';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export async function until<T>(what: string, probe: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs = 30_000, everyMs = 100): Promise<T> {
+export async function until<T>(
+  what: string,
+  probe: () => Promise<T | null | undefined | false> | T | null | undefined | false,
+  timeoutMs = 30_000,
+  everyMs = 100,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown = null;
   while (Date.now() < deadline) {
@@ -76,7 +81,10 @@ export async function createDatabase(tag: string, adminUrl = ADMIN_URL): Promise
 
 /** An open letter made with SQL, once the app has migrated the database. */
 export async function createLetter(db: TestDatabase, slug = SLUG): Promise<string> {
-  const [letter] = await db.query<{ id: string }>(`INSERT INTO letters (slug, status, goal) VALUES ($1, 'open', 1000000) RETURNING id`, [slug]);
+  const [letter] = await db.query<{ id: string }>(
+    `INSERT INTO letters (slug, status, goal) VALUES ($1, 'open', 1000000) RETURNING id`,
+    [slug],
+  );
   await db.query(
     `INSERT INTO letter_translations (letter_id, language, title, summary, body, recipient)
      VALUES ($1, 'en', 'A letter under test', 'Made by the fault suite.', 'We ask for **justice**.', 'The Minister')`,
@@ -310,7 +318,11 @@ export function signBody(csrf: string, email: string, name = 'Олена Ков�
   }).toString();
 }
 
-export async function sign(baseUrl: string, email: string, opts: { ip?: string; slug?: string } = {}): Promise<SignResult> {
+export async function sign(
+  baseUrl: string,
+  email: string,
+  opts: { ip?: string; slug?: string } = {},
+): Promise<SignResult> {
   const ip = opts.ip ?? nextIp();
   const slug = opts.slug ?? SLUG;
   const { cookie, csrf } = await readForm(baseUrl, ip, slug);
@@ -334,7 +346,12 @@ export async function publicCount(baseUrl: string, slug = SLUG): Promise<number>
  * second per process (the count may be that old), so a change shows within about a second, never
  * at once; past `withinMs` the last count seen is returned for the test to compare.
  */
-export async function publicCountBecomes(baseUrl: string, expected: number, withinMs = 3_000, slug = SLUG): Promise<number> {
+export async function publicCountBecomes(
+  baseUrl: string,
+  expected: number,
+  withinMs = 3_000,
+  slug = SLUG,
+): Promise<number> {
   const deadline = Date.now() + withinMs;
   for (;;) {
     const n = await publicCount(baseUrl, slug);

@@ -2,7 +2,19 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { AppProcess, createDatabase, createLetter, publicCount, sign, Sink, sleep, SLUG, timedGet, until, type TestDatabase } from './harness';
+import {
+  AppProcess,
+  createDatabase,
+  createLetter,
+  publicCount,
+  sign,
+  Sink,
+  sleep,
+  SLUG,
+  timedGet,
+  until,
+  type TestDatabase,
+} from './harness';
 
 const PG_PORT = 55401;
 
@@ -19,14 +31,39 @@ class OwnPostgres {
   }
 
   init(): this {
-    if (process.getuid?.() === 0) fs.chownSync(this.dir, Number(execFileSync('id', ['-u', 'postgres']).toString()), Number(execFileSync('id', ['-g', 'postgres']).toString()));
-    this.run('initdb', ['-D', path.join(this.dir, 'data'), '-A', 'trust', '-U', 'postgres', '-E', 'UTF8', '--locale=C', '--no-sync']);
+    if (process.getuid?.() === 0)
+      fs.chownSync(
+        this.dir,
+        Number(execFileSync('id', ['-u', 'postgres']).toString()),
+        Number(execFileSync('id', ['-g', 'postgres']).toString()),
+      );
+    this.run('initdb', [
+      '-D',
+      path.join(this.dir, 'data'),
+      '-A',
+      'trust',
+      '-U',
+      'postgres',
+      '-E',
+      'UTF8',
+      '--locale=C',
+      '--no-sync',
+    ]);
     return this;
   }
 
   start(): void {
     const opts = `-p ${PG_PORT} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off`;
-    this.run('pg_ctl', ['-D', path.join(this.dir, 'data'), '-o', opts, '-l', path.join(this.dir, 'log'), '-w', 'start']);
+    this.run('pg_ctl', [
+      '-D',
+      path.join(this.dir, 'data'),
+      '-o',
+      opts,
+      '-l',
+      path.join(this.dir, 'log'),
+      '-w',
+      'start',
+    ]);
   }
 
   stop(): void {
@@ -87,7 +124,11 @@ describe('when PostgreSQL restarts mid-load', () => {
         while (loading) {
           const url = i % 2 ? `${app.url}/letters/${SLUG}.json` : `${app.url}/letters/${SLUG}`;
           const at = Date.now();
-          const a = await timedGet(url, 10_000).catch((e: Error) => ({ status: 0, ms: Date.now() - at, body: e.message }));
+          const a = await timedGet(url, 10_000).catch((e: Error) => ({
+            status: 0,
+            ms: Date.now() - at,
+            body: e.message,
+          }));
           answers.push({ at, page: i % 2 === 0, ...a });
           await sleep(50);
         }
@@ -106,7 +147,9 @@ describe('when PostgreSQL restarts mid-load', () => {
       100,
     ).catch(async (e: Error) => {
       const last = await timedGet(`${app.url}/letters/${SLUG}`, 5000).catch((x: Error) => x.message);
-      throw new Error(`${e.message}; last answer: ${JSON.stringify(last).slice(0, 600)}; app output:\n${app.output.join('')}`);
+      throw new Error(
+        `${e.message}; last answer: ${JSON.stringify(last).slice(0, 600)}; app output:\n${app.output.join('')}`,
+      );
     });
     await sleep(500);
     loading = false;

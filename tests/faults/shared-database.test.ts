@@ -29,7 +29,9 @@ describe('two web processes and two workers on one database', () => {
     // Hard limits low enough to reach: shared counters refuse the 5th POST from one origin
     // whichever process it reaches. (Soft limits stay high: they hold, they do not refuse.)
     const env = { SIGN_LIMIT_PER_IP_PER_HOUR: '4', FLOOD_LIMIT_PER_IP_PER_MINUTE: '4' };
-    webs = [3188, 3189].map((port) => new AppProcess({ role: 'web', port, databaseUrl: db.url, smtpUrl: smtp.url, env }));
+    webs = [3188, 3189].map(
+      (port) => new AppProcess({ role: 'web', port, databaseUrl: db.url, smtpUrl: smtp.url, env }),
+    );
     await webs[0].ready(db); // the first migrates; the second waits for the lock
     await webs[1].ready(db);
     for (const port of [3190, 3191]) {
@@ -52,7 +54,11 @@ describe('two web processes and two workers on one database', () => {
 
   test('concurrent identical signatures through both processes make one row and one email', async () => {
     const email = 'same-person@example.org';
-    const answers = await inParallel(Array.from({ length: 8 }, (_, i) => i), 8, (i) => sign(webs[i % 2].url, email));
+    const answers = await inParallel(
+      Array.from({ length: 8 }, (_, i) => i),
+      8,
+      (i) => sign(webs[i % 2].url, email),
+    );
     expect(answers.map((a) => a.status)).toEqual(answers.map(() => 303));
     const rows = await db.query(`SELECT id FROM signatures WHERE email_normalised = $1`, [email]);
     expect(rows).toHaveLength(1);
@@ -73,7 +79,9 @@ describe('two web processes and two workers on one database', () => {
     // Each signer opens their link and presses the button, from a network origin of their own
     // (the flood limit here is four POSTs a minute per origin).
     const confirms = await inParallel(emails, 8, async (email, i) => {
-      const res = await confirmByLink(webs[i % 2].url, smtp.confirmLink(email), { headers: { 'x-forwarded-for': nextIp() } });
+      const res = await confirmByLink(webs[i % 2].url, smtp.confirmLink(email), {
+        headers: { 'x-forwarded-for': nextIp() },
+      });
       return res.status;
     });
     expect(confirms).toEqual(emails.map(() => 200));

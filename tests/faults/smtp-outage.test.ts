@@ -1,4 +1,14 @@
-import { AppProcess, createDatabase, createLetter, inParallel, sign, Sink, sleep, until, type TestDatabase } from './harness';
+import {
+  AppProcess,
+  createDatabase,
+  createLetter,
+  inParallel,
+  sign,
+  Sink,
+  sleep,
+  until,
+  type TestDatabase,
+} from './harness';
 
 describe('when the mail server refuses connections during signing', () => {
   let db: TestDatabase;
@@ -26,7 +36,9 @@ describe('when the mail server refuses connections during signing', () => {
 
     // The worker has tried and failed while the server refused.
     await until('failed attempts', async () => {
-      const [row] = await db.query<{ n: string }>(`SELECT count(*) AS n FROM graphile_worker._private_jobs WHERE attempts > 0 AND last_error IS NOT NULL`);
+      const [row] = await db.query<{ n: string }>(
+        `SELECT count(*) AS n FROM graphile_worker._private_jobs WHERE attempts > 0 AND last_error IS NOT NULL`,
+      );
       return Number(row?.n) > 0;
     });
     expect(smtp.messages).toHaveLength(0);

@@ -29,7 +29,8 @@ export async function confirmByLink(
   const path = link.startsWith('/') ? link : `${new URL(link).pathname}${new URL(link).search}`;
   const headers = opts.headers ?? {};
   const fresh = typeof target === 'string' || typeof target === 'function';
-  const client = (): request.Agent => (typeof target === 'string' || typeof target === 'function' ? request(target) : target);
+  const client = (): request.Agent =>
+    typeof target === 'string' || typeof target === 'function' ? request(target) : target;
   const page = await client().get(path).set(headers);
   const forms = [...page.text.matchAll(/<form method="post" action="([^"]+)"[^>]*>([\s\S]*?)<\/form>/g)];
   const form = forms.find(([, action]) => /\/not-me(\?|$)/.test(action.replace(/&amp;/g, '&')) === !!opts.notMe);

@@ -11,7 +11,14 @@ const unique = () => crypto.randomBytes(4).toString('hex');
 
 export async function aLetter(
   db: DataSource,
-  overrides: Partial<{ slug: string; status: LetterStatus; goal: number | null; publicNamesDefault: Visibility; language: Language; title: string }> = {},
+  overrides: Partial<{
+    slug: string;
+    status: LetterStatus;
+    goal: number | null;
+    publicNamesDefault: Visibility;
+    language: Language;
+    title: string;
+  }> = {},
 ): Promise<Letter> {
   const letter = await db.getRepository(Letter).save({
     slug: overrides.slug ?? `test-letter-${unique()}`,
@@ -65,7 +72,11 @@ export type SignatureOverrides = Partial<
  * normalised form is the one signing stores. A counted signature (confirmed and not held) moves
  * the count as confirming does, through the count service, in the same transaction.
  */
-export async function aSignature(db: DataSource, letter: Pick<Letter, 'id'> | string, overrides: SignatureOverrides = {}): Promise<Signature> {
+export async function aSignature(
+  db: DataSource,
+  letter: Pick<Letter, 'id'> | string,
+  overrides: SignatureOverrides = {},
+): Promise<Signature> {
   const letterId = typeof letter === 'string' ? letter : letter.id;
   const email = overrides.email === undefined ? anEmail() : overrides.email;
   const status = overrides.status ?? 'confirmed';
@@ -81,12 +92,19 @@ export async function aSignature(db: DataSource, letter: Pick<Letter, 'id'> | st
       ...overrides,
       letterId,
       email,
-      emailNormalised: overrides.emailNormalised === undefined ? email && normaliseEmail(email) : overrides.emailNormalised,
+      emailNormalised:
+        overrides.emailNormalised === undefined ? email && normaliseEmail(email) : overrides.emailNormalised,
       status,
       createdAt: at,
       confirmedAt: overrides.confirmedAt === undefined ? (status === 'pending' ? null : at) : overrides.confirmedAt,
-      invalidatedAt: overrides.invalidatedAt === undefined ? (status === 'invalidated' ? at : null) : overrides.invalidatedAt,
-      invalidatedReason: overrides.invalidatedReason === undefined ? (status === 'invalidated' ? 'spam' : null) : overrides.invalidatedReason,
+      invalidatedAt:
+        overrides.invalidatedAt === undefined ? (status === 'invalidated' ? at : null) : overrides.invalidatedAt,
+      invalidatedReason:
+        overrides.invalidatedReason === undefined
+          ? status === 'invalidated'
+            ? 'spam'
+            : null
+          : overrides.invalidatedReason,
     });
     // Counted when it was confirmed, for the count's history.
     if (isCounted(sig)) await recordCountChange(tx, letterId, sig.country, 1, sig.confirmedAt ?? undefined);

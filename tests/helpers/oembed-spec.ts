@@ -25,26 +25,35 @@ export function oembedProblems(body: unknown, request: OEmbedRequest = {}): stri
   for (const key of ['author_url', 'provider_url', 'thumbnail_url']) {
     if (typeof r[key] === 'string' && !URL.canParse(r[key])) problems.push(`${key} must be a URL`);
   }
-  if ('cache_age' in r && !(typeof r.cache_age === 'number' && r.cache_age >= 0)) problems.push('cache_age must be a number of seconds');
+  if ('cache_age' in r && !(typeof r.cache_age === 'number' && r.cache_age >= 0))
+    problems.push('cache_age must be a number of seconds');
   // Thumbnails: all three or none, and within the maximum size asked for.
   const thumb = ['thumbnail_url', 'thumbnail_width', 'thumbnail_height'].filter((k) => k in r);
-  if (thumb.length && thumb.length !== 3) problems.push('thumbnail_url, thumbnail_width and thumbnail_height go together');
+  if (thumb.length && thumb.length !== 3)
+    problems.push('thumbnail_url, thumbnail_width and thumbnail_height go together');
   if (request.maxwidth !== undefined && typeof r.thumbnail_width === 'number' && r.thumbnail_width > request.maxwidth) {
     problems.push('thumbnail_width exceeds maxwidth');
   }
-  if (request.maxheight !== undefined && typeof r.thumbnail_height === 'number' && r.thumbnail_height > request.maxheight) {
+  if (
+    request.maxheight !== undefined &&
+    typeof r.thumbnail_height === 'number' &&
+    r.thumbnail_height > request.maxheight
+  ) {
     problems.push('thumbnail_height exceeds maxheight');
   }
   // 2.3.4.1-4: per type.
   const sized = r.type === 'photo' || r.type === 'video' || r.type === 'rich';
   if (r.type === 'photo' && typeof r.url !== 'string') problems.push('a photo response needs url');
-  if ((r.type === 'video' || r.type === 'rich') && (typeof r.html !== 'string' || !r.html)) problems.push(`a ${String(r.type)} response needs html`);
+  if ((r.type === 'video' || r.type === 'rich') && (typeof r.html !== 'string' || !r.html))
+    problems.push(`a ${String(r.type)} response needs html`);
   if (sized) {
     if (!isPositiveInteger(r.width)) problems.push('width must be a positive number of pixels');
     if (!isPositiveInteger(r.height)) problems.push('height must be a positive number of pixels');
     // "For supported resource types, this parameter must be respected by providers."
-    if (request.maxwidth !== undefined && typeof r.width === 'number' && r.width > request.maxwidth) problems.push('width exceeds maxwidth');
-    if (request.maxheight !== undefined && typeof r.height === 'number' && r.height > request.maxheight) problems.push('height exceeds maxheight');
+    if (request.maxwidth !== undefined && typeof r.width === 'number' && r.width > request.maxwidth)
+      problems.push('width exceeds maxwidth');
+    if (request.maxheight !== undefined && typeof r.height === 'number' && r.height > request.maxheight)
+      problems.push('height exceeds maxheight');
     // The HTML is what the consumer inserts: an iframe in it must not be bigger than the response says.
     if (typeof r.html === 'string') {
       const w = /\bwidth="(\d+)"/.exec(r.html)?.[1];

@@ -12,7 +12,10 @@ import { browser } from './test-app';
 export type Browser = ReturnType<typeof browser>;
 
 /** A new organiser with a unique address. */
-export async function anOrganiser(db: DataSource, overrides: { email?: string; name?: string } = {}): Promise<Organiser> {
+export async function anOrganiser(
+  db: DataSource,
+  overrides: { email?: string; name?: string } = {},
+): Promise<Organiser> {
   const email = overrides.email ?? `organiser-${crypto.randomBytes(4).toString('hex')}@example.org`;
   return (await addOrganiser(db, email, overrides.name ?? 'Test Organiser')).organiser;
 }
@@ -58,5 +61,8 @@ export async function signInAs(app: Express, smtp: SmtpSink, email: string): Pro
 /** Posts a form the way a page would: the CSRF token is read from `fromPage` first. */
 export async function postForm(b: Browser, fromPage: string, action: string, form: Record<string, string> = {}) {
   const csrf = await b.csrfFrom(fromPage);
-  return b.agent.post(action).type('form').send({ ...form, _csrf: csrf });
+  return b.agent
+    .post(action)
+    .type('form')
+    .send({ ...form, _csrf: csrf });
 }

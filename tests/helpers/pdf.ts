@@ -16,9 +16,21 @@ export function aPdf(padding = 2048): Buffer {
   object(1, Buffer.from('<< /Type /Catalog /Pages 2 0 R >>', 'latin1'));
   object(2, Buffer.from('<< /Type /Pages /Kids [] /Count 0 >>', 'latin1'));
   const bytes = crypto.randomBytes(padding);
-  object(3, Buffer.concat([Buffer.from(`<< /Length ${bytes.length} >>\nstream\n`, 'latin1'), bytes, Buffer.from('\nendstream', 'latin1')]));
+  object(
+    3,
+    Buffer.concat([
+      Buffer.from(`<< /Length ${bytes.length} >>\nstream\n`, 'latin1'),
+      bytes,
+      Buffer.from('\nendstream', 'latin1'),
+    ]),
+  );
   const xref = length();
   const rows = [1, 2, 3].map((n) => `${String(offsets[n]).padStart(10, '0')} 00000 n \n`).join('');
-  parts.push(Buffer.from(`xref\n0 4\n0000000000 65535 f \n${rows}trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`, 'latin1'));
+  parts.push(
+    Buffer.from(
+      `xref\n0 4\n0000000000 65535 f \n${rows}trailer\n<< /Size 4 /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`,
+      'latin1',
+    ),
+  );
   return Buffer.concat(parts);
 }

@@ -16,7 +16,12 @@ export interface MetricFamily {
   name: string;
   help: string;
   type: 'COUNTER' | 'GAUGE' | 'HISTOGRAM' | 'SUMMARY' | 'UNTYPED';
-  metrics: Array<{ labels?: Record<string, string>; value?: string; buckets?: Record<string, string>; quantiles?: Record<string, string> }>;
+  metrics: Array<{
+    labels?: Record<string, string>;
+    value?: string;
+    buckets?: Record<string, string>;
+    quantiles?: Record<string, string>;
+  }>;
 }
 
 export function parseMetrics(text: string): MetricFamily[] {
@@ -25,14 +30,51 @@ export function parseMetrics(text: string): MetricFamily[] {
 
 // promlint's tables (client_golang prometheus/testutil/promlint).
 const UNITS: Record<string, string> = {
-  amperes: 'amperes', bytes: 'bytes', celsius: 'celsius', grams: 'grams', joules: 'joules', kelvin: 'kelvin',
-  meters: 'meters', metres: 'metres', seconds: 'seconds', volts: 'volts',
-  minutes: 'seconds', hours: 'seconds', days: 'seconds', weeks: 'seconds',
-  kelvins: 'kelvin', fahrenheit: 'celsius', rankine: 'celsius',
-  inches: 'meters', yards: 'meters', miles: 'meters',
-  bits: 'bytes', calories: 'joules', pounds: 'grams', ounces: 'grams',
+  amperes: 'amperes',
+  bytes: 'bytes',
+  celsius: 'celsius',
+  grams: 'grams',
+  joules: 'joules',
+  kelvin: 'kelvin',
+  meters: 'meters',
+  metres: 'metres',
+  seconds: 'seconds',
+  volts: 'volts',
+  minutes: 'seconds',
+  hours: 'seconds',
+  days: 'seconds',
+  weeks: 'seconds',
+  kelvins: 'kelvin',
+  fahrenheit: 'celsius',
+  rankine: 'celsius',
+  inches: 'meters',
+  yards: 'meters',
+  miles: 'meters',
+  bits: 'bytes',
+  calories: 'joules',
+  pounds: 'grams',
+  ounces: 'grams',
 };
-const UNIT_PREFIXES = ['pico', 'nano', 'micro', 'milli', 'centi', 'deci', 'deca', 'hecto', 'kilo', 'kibi', 'mega', 'mibi', 'giga', 'gibi', 'tera', 'tebi', 'peta', 'pebi'];
+const UNIT_PREFIXES = [
+  'pico',
+  'nano',
+  'micro',
+  'milli',
+  'centi',
+  'deci',
+  'deca',
+  'hecto',
+  'kilo',
+  'kibi',
+  'mega',
+  'mibi',
+  'giga',
+  'gibi',
+  'tera',
+  'tebi',
+  'peta',
+  'pebi',
+];
 const UNIT_ABBREVIATIONS = new Set(['s', 'ms', 'us', 'ns', 'sec', 'b', 'kb', 'mb', 'gb', 'tb', 'pb', 'm', 'h', 'd']);
 const CAMEL_CASE = /[a-z][A-Z]/;
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
@@ -57,9 +99,11 @@ export function lintFamily(mf: MetricFamily): string[] {
   if (!mf.help) problems.push('no help text');
   const unit = metricUnit(name);
   if (unit && unit.unit !== unit.base) problems.push(`use base unit "${unit.base}" instead of "${unit.unit}"`);
-  if (name.split('_').some((part) => UNIT_ABBREVIATIONS.has(part))) problems.push('metric names should not contain abbreviated units');
+  if (name.split('_').some((part) => UNIT_ABBREVIATIONS.has(part)))
+    problems.push('metric names should not contain abbreviated units');
   if (type === 'COUNTER' && !name.endsWith('_total')) problems.push('counter metrics should have "_total" suffix');
-  if (type !== 'COUNTER' && name.endsWith('_total')) problems.push('non-counter metrics should not have "_total" suffix');
+  if (type !== 'COUNTER' && name.endsWith('_total'))
+    problems.push('non-counter metrics should not have "_total" suffix');
   if (type !== 'UNTYPED') {
     const typeName = type.toLowerCase();
     if (name.toLowerCase().includes(`_${typeName}_`) || name.toLowerCase().endsWith(`_${typeName}`)) {
@@ -68,8 +112,10 @@ export function lintFamily(mf: MetricFamily): string[] {
     const histogram = type === 'HISTOGRAM';
     const summary = type === 'SUMMARY';
     if (!histogram && name.endsWith('_bucket')) problems.push('non-histogram metrics should not have "_bucket" suffix');
-    if (!histogram && !summary && name.endsWith('_count')) problems.push('non-histogram and non-summary metrics should not have "_count" suffix');
-    if (!histogram && !summary && name.endsWith('_sum')) problems.push('non-histogram and non-summary metrics should not have "_sum" suffix');
+    if (!histogram && !summary && name.endsWith('_count'))
+      problems.push('non-histogram and non-summary metrics should not have "_count" suffix');
+    if (!histogram && !summary && name.endsWith('_sum'))
+      problems.push('non-histogram and non-summary metrics should not have "_sum" suffix');
     for (const m of mf.metrics) {
       for (const label of Object.keys(m.labels ?? {})) {
         if (!histogram && label === 'le') problems.push('non-histogram metrics should not have "le" label');
@@ -122,7 +168,8 @@ export function lintFormat(text: string): Problem[] {
         help.add(family);
       } else {
         if (types.has(family)) problems.push({ metric: family, text: 'second TYPE line' });
-        if (!/^(counter|gauge|histogram|summary|untyped)$/.test(rest ?? '')) problems.push({ metric: family, text: `unknown type "${rest}"` });
+        if (!/^(counter|gauge|histogram|summary|untyped)$/.test(rest ?? ''))
+          problems.push({ metric: family, text: `unknown type "${rest}"` });
         types.set(family, rest ?? '');
       }
       continue;
@@ -135,7 +182,8 @@ export function lintFormat(text: string): Problem[] {
     }
     const family = familyOf(m[1]);
     enter(family);
-    if (!/^([-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|[-+]?Inf|NaN)$/.test(m[3])) problems.push({ metric: family, text: `bad value "${m[3]}"` });
+    if (!/^([-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?|[-+]?Inf|NaN)$/.test(m[3]))
+      problems.push({ metric: family, text: `bad value "${m[3]}"` });
   }
   return problems;
 }

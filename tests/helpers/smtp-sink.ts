@@ -36,10 +36,20 @@ export class SmtpSink {
       // A mailbox over quota for now: a temporary 450, as Postfix answers it; the sender retries.
       onRcptTo: (address, _session, cb) => {
         if (this.deferredRecipient?.(address.address)) {
-          return cb(Object.assign(new Error(`4.2.1 <${address.address}>: Recipient address rejected: Mailbox temporarily unavailable`), { responseCode: 450 }));
+          return cb(
+            Object.assign(
+              new Error(`4.2.1 <${address.address}>: Recipient address rejected: Mailbox temporarily unavailable`),
+              { responseCode: 450 },
+            ),
+          );
         }
         if (!this.refusedRecipient?.(address.address)) return cb();
-        cb(Object.assign(new Error(`5.1.1 <${address.address}>: Recipient address rejected: User unknown in virtual mailbox table`), { responseCode: 550 }));
+        cb(
+          Object.assign(
+            new Error(`5.1.1 <${address.address}>: Recipient address rejected: User unknown in virtual mailbox table`),
+            { responseCode: 550 },
+          ),
+        );
       },
       onData: (stream, _session, cb) => {
         simpleParser(stream)

@@ -24,7 +24,10 @@ export interface TestApp {
 }
 
 /** The real app on the run's database, mailing a real in-process SMTP server through the real worker. */
-export async function startTestApp(env: Record<string, string> = {}, opts: { worker?: boolean } = {}): Promise<TestApp> {
+export async function startTestApp(
+  env: Record<string, string> = {},
+  opts: { worker?: boolean } = {},
+): Promise<TestApp> {
   await initI18n();
   const smtp = await new SmtpSink().start();
   const config = loadConfig({
@@ -53,7 +56,8 @@ export async function startTestApp(env: Record<string, string> = {}, opts: { wor
   const log = createLogger(config.LOG_LEVEL);
   const ctx: AppContext = { db, config, log, limits: createSignLimits(db, config) };
   const transport: MailTransport = smtpTransport(smtp.url, config.MAIL_FROM);
-  const worker: Worker | null = opts.worker === false ? null : await startWorker(ctx, new Mailer(transport), { foldEveryMs: 200 });
+  const worker: Worker | null =
+    opts.worker === false ? null : await startWorker(ctx, new Mailer(transport), { foldEveryMs: 200 });
   const app = buildApp(ctx, { devMailbox: false });
   return {
     app,

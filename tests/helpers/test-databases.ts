@@ -49,7 +49,10 @@ export async function ensureWorkerDatabase(adminUrl: string, template: string, n
       const code = (e as { code?: string }).code;
       if (code === '42P04') return; // duplicate_database: made meanwhile
       if (code === '55006') {
-        throw new Error(`the template database ${template} has a connection open, so it cannot be copied: nothing may connect to it but global setup`, { cause: e });
+        throw new Error(
+          `the template database ${template} has a connection open, so it cannot be copied: nothing may connect to it but global setup`,
+          { cause: e },
+        );
       }
       throw e;
     }
@@ -64,8 +67,12 @@ export async function ensureWorkerDatabase(adminUrl: string, template: string, n
 export async function aDatabaseOfItsOwn(purpose: string): Promise<{ url: string; drop(): Promise<void> }> {
   const admin = process.env.TEST_DB_ADMIN_URL;
   const template = process.env.TEST_DB_TEMPLATE;
-  if (!admin || !template) throw new Error('TEST_DB_ADMIN_URL and TEST_DB_TEMPLATE are set by the global setup (tests/helpers/global-setup.ts)');
-  if (!/^[a-z0-9_]+$/.test(purpose)) throw new Error(`a database purpose is lower-case letters, digits and _: ${purpose}`);
+  if (!admin || !template)
+    throw new Error(
+      'TEST_DB_ADMIN_URL and TEST_DB_TEMPLATE are set by the global setup (tests/helpers/global-setup.ts)',
+    );
+  if (!/^[a-z0-9_]+$/.test(purpose))
+    throw new Error(`a database purpose is lower-case letters, digits and _: ${purpose}`);
   const name = `${workerDatabaseName(template, process.env.JEST_WORKER_ID ?? '1')}_${purpose}`;
   await withAdmin(admin, (c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
   await ensureWorkerDatabase(admin, template, name);
@@ -78,7 +85,10 @@ export async function aDatabaseOfItsOwn(purpose: string): Promise<{ url: string;
 /** Drops the run's template and every worker database made from it. */
 export async function dropRunDatabases(adminUrl: string, template: string): Promise<void> {
   await withAdmin(adminUrl, async (c) => {
-    const { rows } = await c.query<{ datname: string }>('SELECT datname FROM pg_database WHERE datname = $1 OR starts_with(datname, $2)', [template, `${template}_w`]);
+    const { rows } = await c.query<{ datname: string }>(
+      'SELECT datname FROM pg_database WHERE datname = $1 OR starts_with(datname, $2)',
+      [template, `${template}_w`],
+    );
     // Workers' copies first: the template goes last, once nothing can be copied from it.
     for (const { datname } of rows.sort((a, b) => b.datname.length - a.datname.length)) {
       await c.query(`DROP DATABASE IF EXISTS "${datname}" WITH (FORCE)`);

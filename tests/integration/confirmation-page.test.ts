@@ -16,7 +16,10 @@ afterAll(async () => {
 async function sign(slug: string, form: Record<string, string>, lang = 'en') {
   const b = browser(t.app);
   const csrf = await b.csrfFrom(`/letters/${slug}?lang=${lang}`);
-  return b.agent.post(`/letters/${slug}/sign?lang=${lang}`).type('form').send({ ...form, _csrf: csrf });
+  return b.agent
+    .post(`/letters/${slug}/sign?lang=${lang}`)
+    .type('form')
+    .send({ ...form, _csrf: csrf });
 }
 
 async function signAndGetLink(slug: string, form: Record<string, string>, lang = 'en'): Promise<string> {
@@ -107,7 +110,8 @@ describe('the confirmation link', () => {
   test('the confirmed page counts each signer in, exactly, and holds no token (it is the same page for every signer)', async () => {
     const letter = await aLetter(t.db);
     const links = [];
-    for (const name of ['Ірина Коваль', 'Марат Сейткали', 'Anne Morel']) links.push(await signAndGetLink(letter.slug, signForm({ fullName: name })));
+    for (const name of ['Ірина Коваль', 'Марат Сейткали', 'Anne Morel'])
+      links.push(await signAndGetLink(letter.slug, signForm({ fullName: name })));
     const counts = [];
     for (const link of links) {
       const done = await confirmByLink(t.app, link);
@@ -118,7 +122,10 @@ describe('the confirmation link', () => {
       counts.push(/<p class="count">([^<]*)<\/p>/.exec(done.text)?.[1]);
     }
     expect(counts).toEqual(['1 verified signature', '2 verified signatures', '3 verified signatures']);
-    const uk = await confirmByLink(t.app, `${await signAndGetLink(letter.slug, signForm({ fullName: 'Олег Бондар' }), 'uk')}?lang=uk`);
+    const uk = await confirmByLink(
+      t.app,
+      `${await signAndGetLink(letter.slug, signForm({ fullName: 'Олег Бондар' }), 'uk')}?lang=uk`,
+    );
     expect(/<p class="count">([^<]*)<\/p>/.exec(uk.text)?.[1]).toMatch(/^4 /);
     expect(uk.text).toContain('<html lang="uk">');
   });
@@ -150,7 +157,10 @@ describe('the confirmation link', () => {
     const link = await signAndGetLink(letter.slug, form);
     const b = browser(t.app);
     const page = await b.agent.get(link).expect(200);
-    const res = await b.agent.post(link).type('form').send({ _csrf: csrfOf(page.text), visibility: 'everyone' });
+    const res = await b.agent
+      .post(link)
+      .type('form')
+      .send({ _csrf: csrfOf(page.text), visibility: 'everyone' });
     expect(res.status).toBe(422);
     expect(res.text).toContain('Please choose how your name appears.');
     expect(res.text).not.toMatch(/at .*\.ts:\d+/);
@@ -164,7 +174,9 @@ describe('the confirmation link', () => {
     const b = browser(t.app);
     const page = await b.agent.get(link).expect(200);
     const csrf = csrfOf(page.text);
-    const answers = await Promise.all(Array.from({ length: 10 }, () => b.agent.post(link).type('form').send({ _csrf: csrf })));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => b.agent.post(link).type('form').send({ _csrf: csrf })),
+    );
     expect(answers.map((a) => a.status)).toEqual(Array(10).fill(200));
     expect(answers.every((a) => a.text.includes('your signature is confirmed'))).toBe(true);
     const later = await b.agent.post(link).type('form').send({ _csrf: csrf, visibility: 'private' });
@@ -186,11 +198,17 @@ describe('the confirmation link', () => {
     const link = await signAndGetLink(letter.slug, form);
     const b = browser(t.app);
     const page = await b.agent.get(link).expect(200);
-    await t.db.query(`UPDATE tokens SET expires_at = now() - interval '1 minute' WHERE purpose = 'confirm' AND signature_id IN (SELECT id FROM signatures WHERE letter_id = $1)`, [letter.id]);
+    await t.db.query(
+      `UPDATE tokens SET expires_at = now() - interval '1 minute' WHERE purpose = 'confirm' AND signature_id IN (SELECT id FROM signatures WHERE letter_id = $1)`,
+      [letter.id],
+    );
     const expired = await b.agent.get(link);
     expect(expired.status).toBe(410);
     expect(expired.text).toContain('This link has expired');
-    const posted = await b.agent.post(link).type('form').send({ _csrf: csrfOf(page.text) });
+    const posted = await b.agent
+      .post(link)
+      .type('form')
+      .send({ _csrf: csrfOf(page.text) });
     expect(posted.status).toBe(410);
     expect(await verifiedCount(t.db, letter.id)).toBe(0);
     const unknown = await confirmByLink(t.app, '/s/confirm/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
@@ -220,7 +238,10 @@ describe('"This wasn\'t me"', () => {
     expect(done.status).toBe(200);
     expect(done.text).toContain('The signature is deleted');
     expect(done.text).toContain('We will not email this address about this letter for 30 days.');
-    const left: Array<{ n: number }> = await t.db.query('SELECT count(*)::int AS n FROM signatures WHERE letter_id = $1', [letter.id]);
+    const left: Array<{ n: number }> = await t.db.query(
+      'SELECT count(*)::int AS n FROM signatures WHERE letter_id = $1',
+      [letter.id],
+    );
     expect(left[0].n).toBe(0);
     const tokens: Array<{ n: number }> = await t.db.query(
       `SELECT count(*)::int AS n FROM tokens WHERE signature_id IS NOT NULL AND signature_id NOT IN (SELECT id FROM signatures)`,
@@ -244,7 +265,10 @@ describe('"This wasn\'t me"', () => {
     const stranger = await sign(letter.slug, signForm());
     expect(again.status).toBe(303);
     expect(again.headers.location).toBe(stranger.headers.location);
-    const left: Array<{ n: number }> = await t.db.query('SELECT count(*)::int AS n FROM signatures WHERE letter_id = $1 AND email_normalised = $2', [letter.id, email]);
+    const left: Array<{ n: number }> = await t.db.query(
+      'SELECT count(*)::int AS n FROM signatures WHERE letter_id = $1 AND email_normalised = $2',
+      [letter.id, email],
+    );
     expect(left[0].n).toBe(0);
     // Another letter is not affected.
     await sign(other.slug, signForm({ email }));
@@ -252,14 +276,22 @@ describe('"This wasn\'t me"', () => {
     await new Promise((r) => setTimeout(r, 800));
     expect(t.smtp.to(email)).toHaveLength(2);
 
-    const rows: Array<Record<string, unknown>> = await t.db.query('SELECT * FROM signing_suppressions WHERE letter_id = $1', [letter.id]);
+    const rows: Array<Record<string, unknown>> = await t.db.query(
+      'SELECT * FROM signing_suppressions WHERE letter_id = $1',
+      [letter.id],
+    );
     expect(rows).toHaveLength(1);
     expect(JSON.stringify(rows)).not.toContain(email.split('@')[0]);
-    const days: Array<{ d: number }> = await t.db.query(`SELECT round(extract(epoch FROM expires_at - now()) / 86400)::int AS d FROM signing_suppressions WHERE letter_id = $1`, [letter.id]);
+    const days: Array<{ d: number }> = await t.db.query(
+      `SELECT round(extract(epoch FROM expires_at - now()) / 86400)::int AS d FROM signing_suppressions WHERE letter_id = $1`,
+      [letter.id],
+    );
     expect(days[0].d).toBe(30);
 
     // After the 30 days the address can sign that letter again.
-    await t.db.query(`UPDATE signing_suppressions SET expires_at = now() - interval '1 second' WHERE letter_id = $1`, [letter.id]);
+    await t.db.query(`UPDATE signing_suppressions SET expires_at = now() - interval '1 second' WHERE letter_id = $1`, [
+      letter.id,
+    ]);
     await sign(letter.slug, signForm({ email }));
     await t.smtp.waitFor(email, 3);
   });
@@ -274,7 +306,10 @@ describe('"This wasn\'t me"', () => {
     await confirmByLink(t.app, link);
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
     const action = /action="([^"]*not-me[^"]*)"/.exec(page.text)![1].replace(/&amp;/g, '&');
-    const done = await b.agent.post(action).type('form').send({ _csrf: csrfOf(page.text) });
+    const done = await b.agent
+      .post(action)
+      .type('form')
+      .send({ _csrf: csrfOf(page.text) });
     expect(done.status).toBe(200);
     expect(done.text).toContain('removed from the count');
     expect(await verifiedCount(t.db, letter.id)).toBe(0);

@@ -30,7 +30,10 @@ describe('aSignature', () => {
     expect(invalidated.invalidatedAt).toBeInstanceOf(Date);
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
 
-    const [deltas] = await t.db.query<Array<{ n: string }>>('SELECT count(*) AS n FROM signature_count_deltas WHERE letter_id = $1', [letter.id]);
+    const [deltas] = await t.db.query<Array<{ n: string }>>(
+      'SELECT count(*) AS n FROM signature_count_deltas WHERE letter_id = $1',
+      [letter.id],
+    );
     expect(Number(deltas.n)).toBe(1);
   });
 

@@ -13,7 +13,10 @@ import { startWorker } from '../../src/app/jobs/worker';
 async function sign(t: TestApp, slug: string, form: Record<string, string>, lang = 'en') {
   const b = browser(t.app);
   const csrf = await b.csrfFrom(`/letters/${slug}?lang=${lang}`);
-  return b.agent.post(`/letters/${slug}/sign?lang=${lang}`).type('form').send({ ...form, _csrf: csrf });
+  return b.agent
+    .post(`/letters/${slug}/sign?lang=${lang}`)
+    .type('form')
+    .send({ ...form, _csrf: csrf });
 }
 
 describe('verification email delivery', () => {
@@ -61,7 +64,11 @@ describe('verification email delivery', () => {
 
   test('signers of one letter who sign together each get their own links, in the HTML and the text, and each link is theirs', async () => {
     const letter = await aLetter(t.db);
-    const forms = [signForm({ fullName: 'Дана Ахметова' }), signForm({ fullName: 'Oksana Petrenko' }), signForm({ fullName: 'Luc Martin' })];
+    const forms = [
+      signForm({ fullName: 'Дана Ахметова' }),
+      signForm({ fullName: 'Oksana Petrenko' }),
+      signForm({ fullName: 'Luc Martin' }),
+    ];
     await Promise.all(forms.map((f) => sign(t, letter.slug, f)));
     const mails = await Promise.all(forms.map(async (f) => (await t.smtp.waitFor(f.email))[0]));
     const links = mails.map((m) => ({ confirm: linkFrom(m, '/s/confirm/'), withdraw: linkFrom(m, '/s/withdraw/') }));
@@ -75,7 +82,9 @@ describe('verification email delivery', () => {
     expect(new Set(links.flatMap((l) => [l.confirm, l.withdraw])).size).toBe(6);
     // Each link confirms its own signer's signature.
     await confirmByLink(t.app, new URL(links[1].confirm).pathname);
-    const [row] = await t.db.query(`SELECT full_name FROM signatures WHERE letter_id = $1 AND status = 'confirmed'`, [letter.id]);
+    const [row] = await t.db.query(`SELECT full_name FROM signatures WHERE letter_id = $1 AND status = 'confirmed'`, [
+      letter.id,
+    ]);
     expect(row.full_name).toBe('Oksana Petrenko');
   });
 });
@@ -123,7 +132,11 @@ describe('the development mailbox', () => {
       const agent = request.agent(app);
       const page = await agent.get(`/letters/${letter.slug}`);
       const csrf = page.text.match(/name="_csrf" value="([^"]+)"/)![1];
-      await agent.post(`/letters/${letter.slug}/sign`).type('form').send({ ...form, _csrf: csrf }).expect(303);
+      await agent
+        .post(`/letters/${letter.slug}/sign`)
+        .type('form')
+        .send({ ...form, _csrf: csrf })
+        .expect(303);
       let id: string | undefined;
       for (let i = 0; i < 100 && !id; i++) {
         const rows = await t.db.query('SELECT id FROM dev_mailbox WHERE recipient = $1', [form.email]);

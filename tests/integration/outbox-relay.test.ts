@@ -9,9 +9,10 @@ beforeAll(async () => {
   t = await startTestApp({}, { worker: false });
 });
 afterEach(async () => {
-  await t.db.query(`DELETE FROM graphile_worker._private_jobs WHERE task_id IN (SELECT id FROM graphile_worker._private_tasks WHERE identifier = $1)`, [
-    task,
-  ]);
+  await t.db.query(
+    `DELETE FROM graphile_worker._private_jobs WHERE task_id IN (SELECT id FROM graphile_worker._private_tasks WHERE identifier = $1)`,
+    [task],
+  );
   await t.db.query(`DELETE FROM job_outbox WHERE task = $1`, [task]);
 });
 afterAll(async () => {
@@ -48,7 +49,9 @@ test('three relays at once move every outbox row into the queue exactly once, th
 
   const jobs = await jobsOfTask();
   // 1,200 keyless jobs, and one job for the key: rows 1201–1203 named it; the last one written stays.
-  expect(jobs.filter((j) => j.key === null).map((j) => j.payload.n)).toEqual(Array.from({ length: 1200 }, (_, i) => i + 1));
+  expect(jobs.filter((j) => j.key === null).map((j) => j.payload.n)).toEqual(
+    Array.from({ length: 1200 }, (_, i) => i + 1),
+  );
   const keyed = jobs.filter((j) => j.key === 'relay-key');
   expect(keyed).toHaveLength(1);
   expect(keyed[0].payload.n).toBe(1203);
@@ -61,7 +64,12 @@ test('three relays at once move every outbox row into the queue exactly once, th
  */
 async function nestedLoopsOnly() {
   const url = new URL(process.env.TEST_DB_URL!);
-  url.searchParams.set('options', ['enable_hashjoin', 'enable_mergejoin', 'enable_material', 'enable_hashagg', 'enable_sort'].map((s) => `-c ${s}=off`).join(' '));
+  url.searchParams.set(
+    'options',
+    ['enable_hashjoin', 'enable_mergejoin', 'enable_material', 'enable_hashagg', 'enable_sort']
+      .map((s) => `-c ${s}=off`)
+      .join(' '),
+  );
   const db = createDataSource(url.toString(), { poolSize: 1 });
   await db.initialize();
   return db;
@@ -70,7 +78,10 @@ async function nestedLoopsOnly() {
 test('a relay moves at most its batch whatever plan PostgreSQL picks: the batch is chosen and locked once', async () => {
   const batch = 100;
   const rows = 12 * batch;
-  await t.db.query(`INSERT INTO job_outbox (task, payload) SELECT $1, json_build_object('n', g) FROM generate_series(1, $2::int) g`, [task, rows]);
+  await t.db.query(
+    `INSERT INTO job_outbox (task, payload) SELECT $1, json_build_object('n', g) FROM generate_series(1, $2::int) g`,
+    [task, rows],
+  );
   const planned = await nestedLoopsOnly();
   try {
     // Other test files may have left rows of their own (older: they go first); only the bound is counted.
@@ -86,9 +97,15 @@ test('a relay moves at most its batch whatever plan PostgreSQL picks: the batch 
 
 test('a relay that fails half-way leaves the outbox as it was', async () => {
   // An empty job key is refused by graphile-worker's table, after the DELETE already ran.
-  await t.db.query(`INSERT INTO job_outbox (task, payload, job_key) VALUES ($1, '{"n": 1}', NULL), ($1, '{"n": 2}', '')`, [task]);
+  await t.db.query(
+    `INSERT INTO job_outbox (task, payload, job_key) VALUES ($1, '{"n": 1}', NULL), ($1, '{"n": 2}', '')`,
+    [task],
+  );
   await expect(relayOutbox(t.db, 100_000)).rejects.toThrow(/jobs_key_check/);
-  const left: Array<{ payload: unknown }> = await t.db.query('SELECT payload FROM job_outbox WHERE task = $1 ORDER BY id', [task]);
+  const left: Array<{ payload: unknown }> = await t.db.query(
+    'SELECT payload FROM job_outbox WHERE task = $1 ORDER BY id',
+    [task],
+  );
   expect(left.map((r) => r.payload)).toEqual([{ n: 1 }, { n: 2 }]);
   expect(await jobsOfTask()).toEqual([]);
 });

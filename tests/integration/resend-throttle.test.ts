@@ -15,9 +15,16 @@ afterAll(async () => {
 async function sign(slug: string, form: Record<string, string>) {
   const b = browser(t.app);
   const csrf = await b.csrfFrom(`/letters/${slug}`);
-  const res = await b.agent.post(`/letters/${slug}/sign`).type('form').send({ ...form, _csrf: csrf });
+  const res = await b.agent
+    .post(`/letters/${slug}/sign`)
+    .type('form')
+    .send({ ...form, _csrf: csrf });
   const page = await b.agent.get(res.headers.location);
-  return { status: res.status, location: res.headers.location, page: page.text.replace(/name="_csrf" value="[^"]+"/g, '') };
+  return {
+    status: res.status,
+    location: res.headers.location,
+    page: page.text.replace(/name="_csrf" value="[^"]+"/g, ''),
+  };
 }
 
 const settle = () => new Promise((r) => setTimeout(r, 800));

@@ -17,7 +17,10 @@ afterAll(async () => {
 async function post(slug: string, form: Record<string, string>, lang = 'en') {
   const b = browser(t.app);
   const csrf = await b.csrfFrom(`/letters/${slug}?lang=${lang}`);
-  return b.agent.post(`/letters/${slug}/sign?lang=${lang}`).type('form').send({ ...form, _csrf: csrf });
+  return b.agent
+    .post(`/letters/${slug}/sign?lang=${lang}`)
+    .type('form')
+    .send({ ...form, _csrf: csrf });
 }
 
 describe('the sign form', () => {
@@ -41,7 +44,13 @@ describe('the sign form', () => {
 
   test('invalid input re-renders the form with 422, values kept and a message beside each field', async () => {
     const letter = await aLetter(t.db);
-    const res = await post(letter.slug, { fullName: 'Олена Ковальчук', email: 'not-an-email', country: 'XX', visibility: 'public', city: 'Львів' });
+    const res = await post(letter.slug, {
+      fullName: 'Олена Ковальчук',
+      email: 'not-an-email',
+      country: 'XX',
+      visibility: 'public',
+      city: 'Львів',
+    });
     expect(res.status).toBe(422);
     expect(res.text).toContain('value="Олена Ковальчук"');
     expect(res.text).toContain('value="Львів"');
@@ -60,7 +69,7 @@ describe('the sign form', () => {
     expect(res.text).toMatch(/id="organisation-error"/);
   });
 
-  test('validation messages come in the reader\'s language', async () => {
+  test("validation messages come in the reader's language", async () => {
     const letter = await aLetter(t.db);
     const en = await post(letter.slug, { fullName: '', email: '', visibility: 'public' }, 'en');
     const uk = await post(letter.slug, { fullName: '', email: '', visibility: 'public' }, 'uk');
@@ -72,13 +81,20 @@ describe('the sign form', () => {
   test('script in every field is stored as text and rendered inert on the pages, and kept out of the email', async () => {
     const letter = await aLetter(t.db);
     const xss = '<script>alert(1)</script><img src=x onerror=alert(2)>';
-    const form = signForm({ fullName: `Eve ${xss}`, city: `City ${xss}`, organisation: `Org ${xss}`, visibility: 'public' });
+    const form = signForm({
+      fullName: `Eve ${xss}`,
+      city: `City ${xss}`,
+      organisation: `Org ${xss}`,
+      visibility: 'public',
+    });
     const res = await post(letter.slug, form);
     expect(res.status).toBe(303);
     const mail = (await t.smtp.waitFor(form.email))[0];
     expect(mail.html).not.toContain('<script>');
     expect(mail.html).not.toContain('alert(1)');
-    const confirmPage = await request(t.app).get(new URL(linkFrom(mail, '/s/confirm/')).pathname).expect(200);
+    const confirmPage = await request(t.app)
+      .get(new URL(linkFrom(mail, '/s/confirm/')).pathname)
+      .expect(200);
     expect(confirmPage.text).not.toContain('<script>alert(1)</script>');
     expect(confirmPage.text).toContain('Eve &lt;script&gt;alert(1)&lt;/script&gt;');
     expect((await confirmByLink(t.app, linkFrom(mail, '/s/confirm/'))).status).toBe(200);
@@ -95,7 +111,9 @@ describe('the sign form', () => {
 
   test('a letter body cannot carry HTML: Markdown is rendered with raw HTML off', async () => {
     const letter = await aLetter(t.db);
-    await t.db.getRepository(LetterTranslation).update({ letterId: letter.id }, { body: 'Hi <script>alert(1)</script> [x](javascript:alert(1)) **bold**' });
+    await t.db
+      .getRepository(LetterTranslation)
+      .update({ letterId: letter.id }, { body: 'Hi <script>alert(1)</script> [x](javascript:alert(1)) **bold**' });
     const page = await browser(t.app).agent.get(`/letters/${letter.slug}`);
     expect(page.text).not.toContain('<script>alert(1)</script>');
     expect(page.text).not.toContain('href="javascript:');
@@ -113,7 +131,8 @@ describe('the sign form', () => {
       expect(row.full_name).toBe(name);
     }
     const page = await browser(t.app).agent.get(`/letters/${letter.slug}`);
-    for (const name of ['Айгерім Қасымқызы', 'Олена Ковальчук', 'Мұхтар Әбілқасымұлы']) expect(page.text).toContain(name);
+    for (const name of ['Айгерім Қасымқызы', 'Олена Ковальчук', 'Мұхтар Әбілқасымұлы'])
+      expect(page.text).toContain(name);
   });
 
   test('initials-only and private signers are shown as they chose', async () => {
@@ -134,7 +153,12 @@ describe('the sign form', () => {
 
   test('organisations are listed apart from individuals', async () => {
     const letter = await aLetter(t.db);
-    const form = signForm({ fullName: 'Anna Pavlenko', organisation: 'Kyiv Human Rights Group', signedAs: 'organisation', visibility: 'public' });
+    const form = signForm({
+      fullName: 'Anna Pavlenko',
+      organisation: 'Kyiv Human Rights Group',
+      signedAs: 'organisation',
+      visibility: 'public',
+    });
     await post(letter.slug, form);
     await confirmByLink(t.app, linkFrom((await t.smtp.waitFor(form.email))[0], '/s/confirm/'));
     const page = await browser(t.app).agent.get(`/letters/${letter.slug}`);
@@ -163,7 +187,10 @@ describe('the sign form', () => {
 
   test('a body over the size limit gets a 413 page, not a stack trace', async () => {
     const letter = await aLetter(t.db);
-    const res = await browser(t.app).agent.post(`/letters/${letter.slug}/sign`).type('form').send({ fullName: 'x'.repeat(50_000) });
+    const res = await browser(t.app)
+      .agent.post(`/letters/${letter.slug}/sign`)
+      .type('form')
+      .send({ fullName: 'x'.repeat(50_000) });
     expect(res.status).toBe(413);
     expect(res.text).not.toMatch(/at .+\(.+:\d+:\d+\)/);
   });
@@ -187,7 +214,10 @@ describe('the sign form', () => {
     expect(page.text).not.toContain('name="fullName"');
     const json = await browser(t.app).agent.get(`/letters/${letter.slug}.json`).expect(200);
     expect(json.body.status).toBe('closed');
-    const res = await b.agent.post(`/letters/${letter.slug}/sign`).type('form').send({ ...signForm(), _csrf: csrf });
+    const res = await b.agent
+      .post(`/letters/${letter.slug}/sign`)
+      .type('form')
+      .send({ ...signForm(), _csrf: csrf });
     expect(res.status).toBe(409);
     expect(await t.db.getRepository(Signature).countBy({ letterId: letter.id })).toBe(0);
   });
@@ -197,14 +227,20 @@ describe('the sign form', () => {
     const b = browser(t.app);
     const csrf = await b.csrfFrom(`/letters/${letter.slug}`);
     await t.db.query(`UPDATE letters SET status = 'closed' WHERE id = $1`, [letter.id]);
-    const res = await b.agent.post(`/letters/${letter.slug}/sign`).type('form').send({ ...signForm(), _csrf: csrf });
+    const res = await b.agent
+      .post(`/letters/${letter.slug}/sign`)
+      .type('form')
+      .send({ ...signForm(), _csrf: csrf });
     expect(res.status).toBe(409);
     expect(res.text).toContain('no longer takes signatures');
   });
 
   test('the per-IP limit answers 429 with Retry-After; the per-email limit answers like any other signing', async () => {
     // The hard per-IP limit is the flood limit on every POST; signing's own per-IP limits only hold.
-    const limited = await startTestApp({ FLOOD_LIMIT_PER_IP_PER_MINUTE: '3', SIGN_LIMIT_PER_EMAIL_PER_HOUR: '1' }, { worker: false });
+    const limited = await startTestApp(
+      { FLOOD_LIMIT_PER_IP_PER_MINUTE: '3', SIGN_LIMIT_PER_EMAIL_PER_HOUR: '1' },
+      { worker: false },
+    );
     try {
       const letter = await aLetter(limited.db);
       const email = anEmail();
@@ -235,16 +271,30 @@ describe('the sign form', () => {
 describe('letter versions and languages', () => {
   test('?lang= and Accept-Language pick the version; other versions are one click away', async () => {
     const letter = await aLetter(t.db, { title: 'English title' });
-    await t.db.getRepository(LetterTranslation).save({ letterId: letter.id, language: 'uk', title: 'Український заголовок', summary: 's', body: 'Текст', recipient: 'Міністр' });
+    await t.db.getRepository(LetterTranslation).save({
+      letterId: letter.id,
+      language: 'uk',
+      title: 'Український заголовок',
+      summary: 's',
+      body: 'Текст',
+      recipient: 'Міністр',
+    });
     const byQuery = await browser(t.app).agent.get(`/letters/${letter.slug}?lang=uk`);
     expect(byQuery.text).toContain('Український заголовок');
-    const byHeader = await browser(t.app).agent.get(`/letters/${letter.slug}`).set('Accept-Language', 'uk-UA,uk;q=0.9,en;q=0.5');
+    const byHeader = await browser(t.app)
+      .agent.get(`/letters/${letter.slug}`)
+      .set('Accept-Language', 'uk-UA,uk;q=0.9,en;q=0.5');
     expect(byHeader.text).toContain('Український заголовок');
     expect(byHeader.text).toContain(`href="/letters/${letter.slug}?lang=en"`);
     const fallback = await browser(t.app).agent.get(`/letters/${letter.slug}`).set('Accept-Language', 'de');
     expect(fallback.text).toContain('English title');
     const json = await browser(t.app).agent.get(`/letters/${letter.slug}.json?lang=uk`);
-    expect(json.body).toMatchObject({ title: 'Український заголовок', language: 'uk', languages: ['en', 'uk'], signatureCount: 0 });
+    expect(json.body).toMatchObject({
+      title: 'Український заголовок',
+      language: 'uk',
+      languages: ['en', 'uk'],
+      signatureCount: 0,
+    });
   });
 
   test('an unknown letter answers 404 as a page and as JSON', async () => {

@@ -16,7 +16,10 @@ afterAll(async () => {
 async function sign(slug: string, form: Record<string, string>, lang = 'en') {
   const b = browser(t.app);
   const csrf = await b.csrfFrom(`/letters/${slug}?lang=${lang}`);
-  return b.agent.post(`/letters/${slug}/sign?lang=${lang}`).type('form').send({ ...form, _csrf: csrf });
+  return b.agent
+    .post(`/letters/${slug}/sign?lang=${lang}`)
+    .type('form')
+    .send({ ...form, _csrf: csrf });
 }
 
 function pathOf(url: string): string {
@@ -24,7 +27,7 @@ function pathOf(url: string): string {
 }
 
 describe('the signing journey', () => {
-  test('a signature counts only after the button on the emailed link\'s page is pressed, and then appears as the signer chose', async () => {
+  test("a signature counts only after the button on the emailed link's page is pressed, and then appears as the signer chose", async () => {
     const letter = await aLetter(t.db, { title: 'Free them all' });
     const form = signForm({ fullName: 'Айгерім Қасымқызы', visibility: 'public', city: 'Алматы', country: 'KZ' });
     const res = await sign(letter.slug, form);
@@ -81,7 +84,10 @@ describe('the signing journey', () => {
     const form = signForm();
     await sign(letter.slug, form);
     const confirm = pathOf(linkFrom((await t.smtp.waitFor(form.email))[0], '/s/confirm/'));
-    await t.db.query(`UPDATE tokens SET expires_at = now() - interval '1 minute' WHERE purpose = 'confirm' AND signature_id IN (SELECT id FROM signatures WHERE letter_id = $1)`, [letter.id]);
+    await t.db.query(
+      `UPDATE tokens SET expires_at = now() - interval '1 minute' WHERE purpose = 'confirm' AND signature_id IN (SELECT id FROM signatures WHERE letter_id = $1)`,
+      [letter.id],
+    );
     const expired = await confirmByLink(t.app, confirm);
     expect(expired.status).toBe(410);
     expect(expired.text).toContain('This link has expired');
@@ -92,7 +98,9 @@ describe('the signing journey', () => {
     const letter = await aLetter(t.db);
     const form = signForm();
     await sign(letter.slug, form);
-    const raw = linkFrom((await t.smtp.waitFor(form.email))[0], '/s/confirm/').split('/').pop()!;
+    const raw = linkFrom((await t.smtp.waitFor(form.email))[0], '/s/confirm/')
+      .split('/')
+      .pop()!;
     const rows: Array<{ token_hash: string }> = await t.db.query('SELECT token_hash FROM tokens');
     expect(rows.some((r) => r.token_hash.includes(raw))).toBe(false);
     const jobs: Array<{ payload: unknown }> = await t.db.query('SELECT payload FROM graphile_worker._private_jobs');
@@ -126,7 +134,7 @@ describe('the signing journey', () => {
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
   });
 
-  test('ten presses of one confirmation link\'s button at the same moment confirm once and count once', async () => {
+  test("ten presses of one confirmation link's button at the same moment confirm once and count once", async () => {
     const letter = await aLetter(t.db);
     const form = signForm();
     await sign(letter.slug, form);
@@ -134,8 +142,14 @@ describe('the signing journey', () => {
     const pages = await Promise.all(Array.from({ length: 10 }, () => confirmByLink(t.app, confirm)));
     expect(pages.map((p) => p.status)).toEqual(Array(10).fill(200));
     expect(pages.every((p) => p.text.includes('your signature is confirmed'))).toBe(true);
-    const deltas: Array<{ n: string }> = await t.db.query('SELECT count(*) AS n FROM signature_count_deltas WHERE letter_id = $1', [letter.id]);
-    const folded: Array<{ n: string }> = await t.db.query('SELECT coalesce(sum(verified), 0) AS n FROM letter_country_counts WHERE letter_id = $1', [letter.id]);
+    const deltas: Array<{ n: string }> = await t.db.query(
+      'SELECT count(*) AS n FROM signature_count_deltas WHERE letter_id = $1',
+      [letter.id],
+    );
+    const folded: Array<{ n: string }> = await t.db.query(
+      'SELECT coalesce(sum(verified), 0) AS n FROM letter_country_counts WHERE letter_id = $1',
+      [letter.id],
+    );
     expect(Number(deltas[0].n) + Number(folded[0].n)).toBe(1);
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
     const [token]: Array<{ used_at: Date | null }> = await t.db.query(
@@ -155,7 +169,12 @@ describe('the signing journey', () => {
       }),
     );
     const results = await Promise.all(
-      clients.map(({ b, csrf }) => b.agent.post(`/letters/${letter.slug}/sign`).type('form').send({ ...form, _csrf: csrf })),
+      clients.map(({ b, csrf }) =>
+        b.agent
+          .post(`/letters/${letter.slug}/sign`)
+          .type('form')
+          .send({ ...form, _csrf: csrf }),
+      ),
     );
     expect(results.map((r) => r.status)).toEqual(Array(20).fill(303));
     expect(await t.db.getRepository(Signature).countBy({ letterId: letter.id })).toBe(1);
@@ -180,7 +199,9 @@ describe('the signing journey', () => {
     expect(done.status).toBe(200);
     expect(done.text).toContain('Your signature is withdrawn');
     expect(await verifiedCount(t.db, letter.id)).toBe(0);
-    const left = await t.db.query('SELECT count(*)::int AS n FROM signatures WHERE email_normalised = $1', [form.email]);
+    const left = await t.db.query('SELECT count(*)::int AS n FROM signatures WHERE email_normalised = $1', [
+      form.email,
+    ]);
     expect(left[0].n).toBe(0);
     const letterPage = await browser(t.app).agent.get(`/letters/${letter.slug}`);
     expect(letterPage.text).not.toContain('Мұхтар Әбілқасымұлы');

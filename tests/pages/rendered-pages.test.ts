@@ -55,7 +55,10 @@ async function page(path: string, expected = 200, headers: Record<string, string
 
 describe('rendered pages pass html-validate', () => {
   test('the check is live: it catches a misnested element and an image without text', async () => {
-    const report = await validate('broken', '<!DOCTYPE html><html lang="en"><head><title>x</title></head><body><p><div>a</div></p><img src="/a.png"></body></html>');
+    const report = await validate(
+      'broken',
+      '<!DOCTYPE html><html lang="en"><head><title>x</title></head><body><p><div>a</div></p><img src="/a.png"></body></html>',
+    );
     expect(report.valid).toBe(false);
     expect(report.results[0].messages.map((m) => m.ruleId)).toEqual(expect.arrayContaining(['wcag/h37']));
   });
@@ -64,9 +67,21 @@ describe('rendered pages pass html-validate', () => {
     const birthday = await seededLetter(t.db, BIRTHDAY);
     const french = await seededLetter(t.db, FRENCH);
     // Pages in their fullest state: counts by country (chart and list), a delivery and a response.
-    for (const [country, n] of [['UA', 12], ['FR', 3], ['KZ', 1]] as const) await addCount(t.db, birthday.id, country, n);
-    await t.db.getRepository(Letter).update(birthday.id, { deliveredAt: new Date('2031-01-02T10:00:00Z'), deliveredTo: 'The Minister' });
-    await t.db.getRepository(LetterResponse).save({ letterId: birthday.id, respondedOn: '2031-02-01', body: 'We **received** it.', link: 'https://ministry.example/a' });
+    for (const [country, n] of [
+      ['UA', 12],
+      ['FR', 3],
+      ['KZ', 1],
+    ] as const)
+      await addCount(t.db, birthday.id, country, n);
+    await t.db
+      .getRepository(Letter)
+      .update(birthday.id, { deliveredAt: new Date('2031-01-02T10:00:00Z'), deliveredTo: 'The Minister' });
+    await t.db.getRepository(LetterResponse).save({
+      letterId: birthday.id,
+      respondedOn: '2031-02-01',
+      body: 'We **received** it.',
+      link: 'https://ministry.example/a',
+    });
     const pages: Array<[string, string]> = [];
     for (const lang of LANGUAGES) {
       pages.push(await page(`/?lang=${lang}`));
@@ -83,7 +98,8 @@ describe('rendered pages pass html-validate', () => {
       }
     }
     // No seeded letter has a Kazakh version: its pages in the Kazakh interface, around the default text.
-    for (const path of ['', '/embed', '/manage', '/check-email', '/integrity']) pages.push(await page(`/letters/${birthday.slug}${path}?lang=kk`));
+    for (const path of ['', '/embed', '/manage', '/check-email', '/integrity'])
+      pages.push(await page(`/letters/${birthday.slug}${path}?lang=kk`));
     const closed = await aLetter(t.db, { status: 'closed', goal: 100 });
     pages.push(await page(`/letters/${closed.slug}`));
     pages.push(await page(`/letters/${closed.slug}/embed`));
@@ -98,17 +114,27 @@ describe('rendered pages pass html-validate', () => {
     for (const lang of ['en', 'uk']) {
       const b = browser(t.app);
       const csrf = await b.csrfFrom(`/letters/${letter.slug}?lang=${lang}`);
-      const invalid = await b.agent.post(`/letters/${letter.slug}/sign?lang=${lang}`).type('form').send({ _csrf: csrf, fullName: '', email: 'not an address', country: 'XX' });
+      const invalid = await b.agent
+        .post(`/letters/${letter.slug}/sign?lang=${lang}`)
+        .type('form')
+        .send({ _csrf: csrf, fullName: '', email: 'not an address', country: 'XX' });
       expect(invalid.status).toBe(422);
       pages.push([`sign form errors (${lang})`, invalid.text]);
-      const hint = await b.agent.post(`/letters/${letter.slug}/sign?lang=${lang}`).type('form').send({ ...signForm({ email: 'anna@gmial.com' }), _csrf: csrf });
+      const hint = await b.agent
+        .post(`/letters/${letter.slug}/sign?lang=${lang}`)
+        .type('form')
+        .send({ ...signForm({ email: 'anna@gmial.com' }), _csrf: csrf });
       expect(hint.status).toBe(200);
       pages.push([`typo hint (${lang})`, hint.text]);
     }
     const form = signForm();
     const b = browser(t.app);
     const csrf = await b.csrfFrom(`/letters/${letter.slug}`);
-    await b.agent.post(`/letters/${letter.slug}/sign`).type('form').send({ ...form, _csrf: csrf }).expect(303);
+    await b.agent
+      .post(`/letters/${letter.slug}/sign`)
+      .type('form')
+      .send({ ...form, _csrf: csrf })
+      .expect(303);
     const [mail] = await t.smtp.waitFor(form.email);
     const confirm = new URL(linkFrom(mail, '/s/confirm/')).pathname;
     const withdraw = new URL(linkFrom(mail, '/s/withdraw/')).pathname;
@@ -120,7 +146,7 @@ describe('rendered pages pass html-validate', () => {
     await expectValid(pages);
   });
 
-  test('my signatures: the request, its answer, the link\'s pages and its problems, in every language', async () => {
+  test("my signatures: the request, its answer, the link's pages and its problems, in every language", async () => {
     const [a, b] = [await aLetter(t.db), await aLetter(t.db)];
     const email = `pages-mysig-${Date.now()}@example.org`;
     await aSignature(t.db, a, { email });
@@ -130,7 +156,10 @@ describe('rendered pages pass html-validate', () => {
       pages.push(await page(`/my-signatures?lang=${lang}`));
       const asker = browser(t.app);
       const csrf = await asker.csrfFrom(`/my-signatures?lang=${lang}`);
-      const invalid = await asker.agent.post(`/my-signatures?lang=${lang}`).type('form').send({ _csrf: csrf, email: 'not an address' });
+      const invalid = await asker.agent
+        .post(`/my-signatures?lang=${lang}`)
+        .type('form')
+        .send({ _csrf: csrf, email: 'not an address' });
       expect(invalid.status).toBe(422);
       pages.push([`my signatures, invalid address (${lang})`, invalid.text]);
       const sent = await asker.agent.post(`/my-signatures?lang=${lang}`).type('form').send({ _csrf: csrf, email });
@@ -161,7 +190,7 @@ describe('rendered pages pass html-validate', () => {
     await expectValid(pages);
   });
 
-  test('the organisers\' workspace', async () => {
+  test("the organisers' workspace", async () => {
     const organiser = await anOrganiser(t.db);
     const b = await signInAs(t.app, t.smtp, organiser.email);
     const letter = await aLetterOf(t.db, organiser, 'owner', { title: 'Organised letter' });
@@ -181,7 +210,9 @@ describe('rendered pages pass html-validate', () => {
       `/organise/letters/${letter.slug}/paper`,
       `/organise/letters/${letter.slug}/allow-list`,
       `/organise/letters/${letter.slug}/audit`,
-      ...['reason', 'network', 'domain', 'window', 'confirmation'].map((by) => `/organise/letters/${letter.slug}/held?by=${by}`),
+      ...['reason', 'network', 'domain', 'window', 'confirmation'].map(
+        (by) => `/organise/letters/${letter.slug}/held?by=${by}`,
+      ),
     ]) {
       const res = await b.agent.get(path);
       expect([path, res.status]).toEqual([path, 200]);
@@ -190,14 +221,20 @@ describe('rendered pages pass html-validate', () => {
     await expectValid(pages);
   });
 
-  test('API tokens and webhooks: the owners\' pages, a token and a secret shown once, forms with errors, a delivery log', async () => {
+  test("API tokens and webhooks: the owners' pages, a token and a secret shown once, forms with errors, a delivery log", async () => {
     const organiser = await anOrganiser(t.db);
     const b = await signInAs(t.app, t.smtp, organiser.email);
     const letter = await aLetterOf(t.db, organiser, 'owner', { title: 'Letter with an API' });
     const api = `/organise/letters/${letter.slug}/api`;
     const hooks = `${api}/webhooks`;
     const pages: Array<[string, string]> = [];
-    const posted = async (name: string, from: string, action: string, form: Record<string, string | string[]>, status: number) => {
+    const posted = async (
+      name: string,
+      from: string,
+      action: string,
+      form: Record<string, string | string[]>,
+      status: number,
+    ) => {
       const res = await postForm(b, from, action, form as Record<string, string>);
       expect([name, res.status]).toEqual([name, status]);
       pages.push([name, res.text]);
@@ -205,12 +242,24 @@ describe('rendered pages pass html-validate', () => {
     await posted('token created', api, `${api}/tokens`, { name: 'CRM', forDelivery: 'on' }, 201);
     await posted('token form with an error', api, `${api}/tokens`, { name: '' }, 422);
     // Nothing listens on this port of the test range: the test event is logged without an answer.
-    await posted('webhook added', hooks, hooks, { url: 'http://127.0.0.1:4499/hook', events: ['signature.confirmed', 'letter.milestone'] }, 201);
+    await posted(
+      'webhook added',
+      hooks,
+      hooks,
+      { url: 'http://127.0.0.1:4499/hook', events: ['signature.confirmed', 'letter.milestone'] },
+      201,
+    );
     await posted('webhook form with errors', hooks, hooks, { url: 'nope' }, 422);
-    const [endpoint] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM webhook_endpoints WHERE letter_id = $1`, [letter.id]);
+    const [endpoint] = await t.db.query<Array<{ id: string }>>(
+      `SELECT id FROM webhook_endpoints WHERE letter_id = $1`,
+      [letter.id],
+    );
     expect((await postForm(b, hooks, `${hooks}/${endpoint.id}/test`)).status).toBe(303);
     for (let i = 0; i < 50; i++) {
-      const [n] = await t.db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = $1`, [endpoint.id]);
+      const [n] = await t.db.query<Array<{ n: string }>>(
+        `SELECT count(*) AS n FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = $1`,
+        [endpoint.id],
+      );
       if (Number(n.n) > 0) break;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -220,10 +269,14 @@ describe('rendered pages pass html-validate', () => {
       pages.push([path, res.text]);
     }
     // Test events beyond the limit: the log page says so.
-    for (let i = 1; i < TEST_EVENTS_PER_MINUTE; i++) expect((await postForm(b, hooks, `${hooks}/${endpoint.id}/test`)).status).toBe(303);
+    for (let i = 1; i < TEST_EVENTS_PER_MINUTE; i++)
+      expect((await postForm(b, hooks, `${hooks}/${endpoint.id}/test`)).status).toBe(303);
     await posted('test events over the limit', `${hooks}/${endpoint.id}`, `${hooks}/${endpoint.id}/test`, {}, 429);
     // A webhook disabled after a day of failures, on both pages.
-    await t.db.query(`UPDATE webhook_endpoints SET failing_since = now() - interval '25 hours', disabled_at = now() WHERE id = $1`, [endpoint.id]);
+    await t.db.query(
+      `UPDATE webhook_endpoints SET failing_since = now() - interval '25 hours', disabled_at = now() WHERE id = $1`,
+      [endpoint.id],
+    );
     for (const path of [hooks, `${hooks}/${endpoint.id}`]) {
       const res = await b.agent.get(path);
       expect([path, res.status]).toEqual([path, 200]);
@@ -239,8 +292,18 @@ describe('rendered pages pass html-validate', () => {
     await aSignature(t.db, letter, { textLanguage: 'en', textVersion: 1 });
     const edit = `/organise/letters/${letter.slug}/edit`;
     const saved = await postForm(b, edit, edit, {
-      slug: letter.slug, status: 'open', goal: '100', closesAt: '', defaultLanguage: 'en', publicNamesDefault: 'private',
-      tr0_language: 'en', tr0_title: 'Versioned letter, revised', tr0_summary: 'S', tr0_body: 'We ask for **justice** & <b>more</b>.', tr0_recipient: 'The Minister', action: 'save',
+      slug: letter.slug,
+      status: 'open',
+      goal: '100',
+      closesAt: '',
+      defaultLanguage: 'en',
+      publicNamesDefault: 'private',
+      tr0_language: 'en',
+      tr0_title: 'Versioned letter, revised',
+      tr0_summary: 'S',
+      tr0_body: 'We ask for **justice** & <b>more</b>.',
+      tr0_recipient: 'The Minister',
+      action: 'save',
     });
     expect(saved.status).toBe(303);
     await aSignature(t.db, letter, { textLanguage: 'en', textVersion: 2 });
@@ -255,7 +318,9 @@ describe('rendered pages pass html-validate', () => {
       pages.push(await page(`/letters/${letter.slug}/diff?lang=${lang}&from=1&to=2`));
     }
     pages.push(await page(`/letters/${letter.slug}/versions/9`, 404));
-    const upload = await b.agent.post(await b.uploadAction(`/organise/letters/${letter.slug}/paper`)).field('text', 'name,country,city,date\nAnna,UA,Kyiv,2025-11-02\n');
+    const upload = await b.agent
+      .post(await b.uploadAction(`/organise/letters/${letter.slug}/paper`))
+      .field('text', 'name,country,city,date\nAnna,UA,Kyiv,2025-11-02\n');
     for (const path of [edit, upload.headers.location]) {
       const res = await b.agent.get(path);
       expect([path, res.status]).toEqual([path, 200]);
@@ -264,28 +329,58 @@ describe('rendered pages pass html-validate', () => {
     await expectValid(pages);
   });
 
-  test('the recipient\'s page, its response form with errors, the owners\' recipient links and a response received through a link', async () => {
+  test("the recipient's page, its response form with errors, the owners' recipient links and a response received through a link", async () => {
     const organiser = await anOrganiser(t.db);
     const b = await signInAs(t.app, t.smtp, organiser.email);
     const letter = await aLetterOf(t.db, organiser, 'owner', { title: 'Delivered letter' });
-    await t.db.query(`UPDATE letters SET created_at = '2025-12-01', delivered_at = '2026-01-10T12:00:00Z', delivered_to = 'The Ministry' WHERE id = $1`, [letter.id]);
+    await t.db.query(
+      `UPDATE letters SET created_at = '2025-12-01', delivered_at = '2026-01-10T12:00:00Z', delivered_to = 'The Ministry' WHERE id = $1`,
+      [letter.id],
+    );
     const signedAt = new Date('2026-01-05T09:00:00Z');
-    await aSignature(t.db, letter, { fullName: 'Private Signer', visibility: 'private', organisation: 'Union', confirmedAt: signedAt, createdAt: signedAt });
-    await aSignature(t.db, letter, { fullName: 'Initials Signer', visibility: 'initials', country: 'FR', confirmedAt: signedAt, createdAt: signedAt });
+    await aSignature(t.db, letter, {
+      fullName: 'Private Signer',
+      visibility: 'private',
+      organisation: 'Union',
+      confirmedAt: signedAt,
+      createdAt: signedAt,
+    });
+    await aSignature(t.db, letter, {
+      fullName: 'Initials Signer',
+      visibility: 'initials',
+      country: 'FR',
+      confirmedAt: signedAt,
+      createdAt: signedAt,
+    });
     const links = `/organise/letters/${letter.slug}/recipients`;
-    const created = await postForm(b, links, links, { name: 'Jean Ministre', role: 'Minister', email: '', expiresOn: '' });
+    const created = await postForm(b, links, links, {
+      name: 'Jean Ministre',
+      role: 'Minister',
+      email: '',
+      expiresOn: '',
+    });
     expect(created.status).toBe(201);
     const recipientPage = `/r/${/\/r\/([A-Za-z0-9_-]+)"/.exec(created.text)![1]}`;
     const invalid = await postForm(b, links, links, { name: '', email: 'x', expiresOn: '1999-01-01' });
     expect(invalid.status).toBe(422);
-    const pages: Array<[string, string]> = [['link created', created.text], ['link form errors', invalid.text]];
+    const pages: Array<[string, string]> = [
+      ['link created', created.text],
+      ['link form errors', invalid.text],
+    ];
     for (const lang of ['en', 'uk', 'ru', 'fr']) pages.push(await page(`${recipientPage}?lang=${lang}`));
     const r = browser(t.app);
     const action = await r.uploadAction(recipientPage);
-    const refused = await r.agent.post(action).field('body', '').attach('attachment', Buffer.from('not a pdf'), { filename: 'a.pdf', contentType: 'application/pdf' });
+    const refused = await r.agent
+      .post(action)
+      .field('body', '')
+      .attach('attachment', Buffer.from('not a pdf'), { filename: 'a.pdf', contentType: 'application/pdf' });
     expect(refused.status).toBe(422);
     pages.push(['response form errors', refused.text]);
-    await r.agent.post(await r.uploadAction(recipientPage)).field('body', 'We **read** it.').attach('attachment', aPdf(256), { filename: 'answer.pdf', contentType: 'application/pdf' }).expect(303);
+    await r.agent
+      .post(await r.uploadAction(recipientPage))
+      .field('body', 'We **read** it.')
+      .attach('attachment', aPdf(256), { filename: 'answer.pdf', contentType: 'application/pdf' })
+      .expect(303);
     pages.push(await page(`${recipientPage}?posted=1`));
     pages.push(await page(`/letters/${letter.slug}`));
     pages.push(await page('/r/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', 404));
@@ -295,8 +390,17 @@ describe('rendered pages pass html-validate', () => {
       pages.push([path, res.text]);
     }
     // The owner publishes the held response with a title: the letter page, the owners' page and the addressee's.
-    const [held] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM letter_responses WHERE letter_id = $1`, [letter.id]);
-    expect((await postForm(b, links, `${links}/responses/${held.id}`, { decision: 'publish', title: 'Answer of the Ministry' })).status).toBe(303);
+    const [held] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM letter_responses WHERE letter_id = $1`, [
+      letter.id,
+    ]);
+    expect(
+      (
+        await postForm(b, links, `${links}/responses/${held.id}`, {
+          decision: 'publish',
+          title: 'Answer of the Ministry',
+        })
+      ).status,
+    ).toBe(303);
     pages.push(await page(`/letters/${letter.slug}`));
     pages.push(await page(recipientPage));
     const decided = await b.agent.get(`${links}?decided=publish`);

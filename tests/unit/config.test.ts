@@ -29,10 +29,14 @@ describe('configuration', () => {
     expect(() => loadConfig({ BASE_URL: 'not a url' })).toThrow(/BASE_URL/);
   });
 
-  test('the security contact defaults to security@ the site\'s host and must be a mailto:, https: or tel: URI', () => {
-    expect(loadConfig({ BASE_URL: 'https://letters.example.org/' }).SECURITY_CONTACT).toBe('mailto:security@letters.example.org');
+  test("the security contact defaults to security@ the site's host and must be a mailto:, https: or tel: URI", () => {
+    expect(loadConfig({ BASE_URL: 'https://letters.example.org/' }).SECURITY_CONTACT).toBe(
+      'mailto:security@letters.example.org',
+    );
     expect(loadConfig({ SECURITY_CONTACT: 'abuse@example.org' }).SECURITY_CONTACT).toBe('mailto:abuse@example.org');
-    expect(loadConfig({ SECURITY_CONTACT: 'https://example.org/report' }).SECURITY_CONTACT).toBe('https://example.org/report');
+    expect(loadConfig({ SECURITY_CONTACT: 'https://example.org/report' }).SECURITY_CONTACT).toBe(
+      'https://example.org/report',
+    );
     expect(() => loadConfig({ SECURITY_CONTACT: 'http://example.org/report' })).toThrow(/SECURITY_CONTACT/);
     expect(() => loadConfig({ SECURITY_CONTACT: 'somebody' })).toThrow(/SECURITY_CONTACT/);
   });

@@ -2,7 +2,9 @@ import { scrubEmails, scrubUrl } from '../../src/platform/logger';
 
 describe('log scrubbing', () => {
   test('addresses quoted in error messages are replaced', () => {
-    expect(scrubEmails('550 5.1.1 <olena.k+x@example.org>: Recipient address rejected')).toBe('550 5.1.1 <[email]>: Recipient address rejected');
+    expect(scrubEmails('550 5.1.1 <olena.k+x@example.org>: Recipient address rejected')).toBe(
+      '550 5.1.1 <[email]>: Recipient address rejected',
+    );
   });
 
   test('tokens in paths and query strings never reach the log', () => {

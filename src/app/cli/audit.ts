@@ -24,9 +24,14 @@ void withApp(
       return 1;
     }
     const verdict = await verifyAuditChain(db, letter.id);
-    const [head] = await db.query<Array<{ seq: string; hash: string }>>(`SELECT seq, encode(hash, 'hex') AS hash FROM audit_chain_heads WHERE letter_id = $1`, [letter.id]);
+    const [head] = await db.query<Array<{ seq: string; hash: string }>>(
+      `SELECT seq, encode(hash, 'hex') AS hash FROM audit_chain_heads WHERE letter_id = $1`,
+      [letter.id],
+    );
     if (verdict.ok) {
-      process.stdout.write(`The audit trail holds: ${verdict.entries} entries; head no. ${head?.seq ?? 0}, chain hash ${head?.hash ?? '(none)'}.\n`);
+      process.stdout.write(
+        `The audit trail holds: ${verdict.entries} entries; head no. ${head?.seq ?? 0}, chain hash ${head?.hash ?? '(none)'}.\n`,
+      );
       return 0;
     }
     process.stdout.write(

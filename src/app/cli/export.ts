@@ -5,7 +5,13 @@ import { parseArgs } from 'node:util';
 import cliProgress from 'cli-progress';
 import type { Config } from '../../platform/config';
 import type { AppContext } from '../../platform/context';
-import { exportFormSchema, exportRequest, exportSignatures, PDF_MAX_ROWS, type ExportResult } from '../../features/exports';
+import {
+  exportFormSchema,
+  exportRequest,
+  exportSignatures,
+  PDF_MAX_ROWS,
+  type ExportResult,
+} from '../../features/exports';
 import { findLetterBySlug } from '../../core/letters/letters.service';
 import { LetterOrganiser, normaliseOrganiserEmail, Organiser } from '../../core/access';
 import { initI18n, tFor } from '../../platform/web/i18n';
@@ -51,7 +57,8 @@ function parse(argv: string[]): Args {
   try {
     const args = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
     if (args.values.help) throw new UsageError('');
-    if (args.positionals.length !== 1) throw new UsageError(args.positionals.length ? 'give exactly one letter slug' : 'no letter slug given');
+    if (args.positionals.length !== 1)
+      throw new UsageError(args.positionals.length ? 'give exactly one letter slug' : 'no letter slug given');
     if (!args.values.format) throw new UsageError('--format is required');
     return args;
   } catch (e) {
@@ -66,7 +73,12 @@ function progressReporter(): { start(total: number): void; update(done: number, 
   const rate = (done: number) => Math.round(done / Math.max((Date.now() - started) / 1000, 0.001));
   if (process.stderr.isTTY) {
     const bar = new cliProgress.SingleBar(
-      { format: 'exporting |{bar}| {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {eta_formatted}', stream: process.stderr, etaBuffer: 20, hideCursor: true },
+      {
+        format: 'exporting |{bar}| {percentage}% | {value}/{total} rows | {rate} rows/s | ETA {eta_formatted}',
+        stream: process.stderr,
+        etaBuffer: 20,
+        hideCursor: true,
+      },
       cliProgress.Presets.shades_classic,
     );
     return {
@@ -116,7 +128,9 @@ function checkBaseUrl(config: Config): number | void {
     );
     return 78; // EX_CONFIG
   }
-  process.stderr.write(`export: warning: BASE_URL is not set; the file will name ${verifyAt} as the place to check it\n`);
+  process.stderr.write(
+    `export: warning: BASE_URL is not set; the file will name ${verifyAt} as the place to check it\n`,
+  );
 }
 
 /**
@@ -129,7 +143,10 @@ function checkBaseUrl(config: Config): number | void {
  *   when complete. A symbolic link is followed, so the file it points to is replaced, not the link.
  * A folder (or no --out: the current folder) takes the export's own file name.
  */
-function outputTarget(out: string | undefined, fileName: string): { kind: 'stdout' | 'direct' | 'rename'; path: string } {
+function outputTarget(
+  out: string | undefined,
+  fileName: string,
+): { kind: 'stdout' | 'direct' | 'rename'; path: string } {
   if (out === '-') return { kind: 'stdout', path: '(standard output)' };
   let target = out ? path.resolve(out) : path.resolve(fileName);
   let stat = fs.statSync(target, { throwIfNoEntry: false });
@@ -164,7 +181,9 @@ void withApp(
       let organiserId: string | null = null;
       if (v.as) {
         const organiser = await db.getRepository(Organiser).findOneBy({ email: normaliseOrganiserEmail(v.as) });
-        const role = organiser && (await db.getRepository(LetterOrganiser).findOneBy({ letterId: letter.id, organiserId: organiser.id }));
+        const role =
+          organiser &&
+          (await db.getRepository(LetterOrganiser).findOneBy({ letterId: letter.id, organiserId: organiser.id }));
         if (!organiser || !role) {
           process.stderr.write(`export: ${v.as} is not an organiser of ${slug}\n`);
           return 65;
@@ -180,13 +199,20 @@ void withApp(
         to: v.to,
         country: v.country,
         signedAs: v['signed-as'],
-        columns: v.columns === undefined ? ['name', 'country', 'city', 'organisation', 'signedAs', 'signedAt'] : v.columns.split(',').map((c) => c.trim()).filter(Boolean),
+        columns:
+          v.columns === undefined
+            ? ['name', 'country', 'city', 'organisation', 'signedAs', 'signedAt']
+            : v.columns
+                .split(',')
+                .map((c) => c.trim())
+                .filter(Boolean),
         includeEmail: v['include-email'] ? 'on' : undefined,
         language: v.lang ?? letter.defaultLanguage,
       });
       if (!parsed.ok) {
         const t = tFor('en');
-        for (const [field, key] of Object.entries(parsed.errors)) process.stderr.write(`export: ${field}: ${t(key, { max: PDF_MAX_ROWS })}\n`);
+        for (const [field, key] of Object.entries(parsed.errors))
+          process.stderr.write(`export: ${field}: ${t(key, { max: PDF_MAX_ROWS })}\n`);
         return 64;
       }
       const form = parsed.data;
@@ -200,34 +226,30 @@ void withApp(
           // The file name carries the export id, known only once the export starts: the stream is
           // opened in onStart, and the writer's first write waits for it.
           const pass = new PassThrough();
-          exportSignatures(
-            ctx,
-            exportRequest(form, letter, organiserId),
-            pass,
-            {
-              onStart: ({ fileName, total }) => {
-                const target = outputTarget(v.out, fileName);
-                file.final = target.path;
-                if (target.kind === 'stdout') {
-                  // Standard output is the process's own: written, never ended.
-                  process.stdout.on('error', (err: Error) => pass.destroy(err));
-                  pass.pipe(process.stdout, { end: false });
-                } else {
-                  if (target.kind === 'rename') file.part = `${target.path}.part`;
-                  const stream = fs.createWriteStream(file.part ?? target.path);
-                  out = stream;
-                  stream.on('error', (err) => pass.destroy(err));
-                  pass.pipe(stream);
-                }
-                progress.start(total);
-              },
-              onProgress: (done, total) => progress.update(done, total),
+          exportSignatures(ctx, exportRequest(form, letter, organiserId), pass, {
+            onStart: ({ fileName, total }) => {
+              const target = outputTarget(v.out, fileName);
+              file.final = target.path;
+              if (target.kind === 'stdout') {
+                // Standard output is the process's own: written, never ended.
+                process.stdout.on('error', (err: Error) => pass.destroy(err));
+                pass.pipe(process.stdout, { end: false });
+              } else {
+                if (target.kind === 'rename') file.part = `${target.path}.part`;
+                const stream = fs.createWriteStream(file.part ?? target.path);
+                out = stream;
+                stream.on('error', (err) => pass.destroy(err));
+                pass.pipe(stream);
+              }
+              progress.start(total);
             },
-          ).then(async (r) => {
+            onProgress: (done, total) => progress.update(done, total),
+          }).then(async (r) => {
             // pass has ended; wait until the file is on disk before calling it done.
             const written = out;
             if (toStdout) await new Promise<void>((ok) => process.stdout.write('', () => ok()));
-            else if (written && !written.writableFinished) await new Promise<void>((ok, fail) => written.once('finish', ok).once('error', fail));
+            else if (written && !written.writableFinished)
+              await new Promise<void>((ok, fail) => written.once('finish', ok).once('error', fail));
             resolve(r);
           }, reject);
         });
@@ -240,7 +262,14 @@ void withApp(
         file.part = null;
       }
       (toStdout ? process.stderr : process.stdout).write(
-        [`export id: ${result.exportId}`, `sha256:    ${result.sha256}`, `rows:      ${result.rowCount}`, `bytes:     ${result.bytes}`, `file:      ${file.final}`, `seconds:   ${((performance.now() - started) / 1000).toFixed(2)}`].join('\n') + '\n',
+        [
+          `export id: ${result.exportId}`,
+          `sha256:    ${result.sha256}`,
+          `rows:      ${result.rowCount}`,
+          `bytes:     ${result.bytes}`,
+          `file:      ${file.final}`,
+          `seconds:   ${((performance.now() - started) / 1000).toFixed(2)}`,
+        ].join('\n') + '\n',
       );
       return 0;
     } catch (e) {

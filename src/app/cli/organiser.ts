@@ -2,7 +2,15 @@ import { parseArgs } from 'node:util';
 import type { DataSource } from 'typeorm';
 import { apiTokensOfMember } from '../../features/api';
 import { findLetterBySlug } from '../../core/letters/letters.service';
-import { addOrganiser, grantRole, LETTER_ROLES, type LetterRole, type MemberAccessFn, normaliseOrganiserEmail, OrganiserInputError } from '../../core/access';
+import {
+  addOrganiser,
+  grantRole,
+  LETTER_ROLES,
+  type LetterRole,
+  type MemberAccessFn,
+  normaliseOrganiserEmail,
+  OrganiserInputError,
+} from '../../core/access';
 import { recipientLinksOfMember } from '../../features/recipients';
 import { webhooksOfMember } from '../../features/webhooks';
 import { withApp } from './bootstrap';
@@ -32,19 +40,25 @@ async function endedByGrant(db: DataSource, email: string, slug: string, role: L
   if (!letter || member?.role !== 'owner') return [];
   const lines: string[] = [];
   for (const kind of HANDED_OUT) {
-    for (const item of (await kind.list(db, letter.id, member.organiser_id)).items) lines.push(`${kind.label}: ${item}`);
+    for (const item of (await kind.list(db, letter.id, member.organiser_id)).items)
+      lines.push(`${kind.label}: ${item}`);
   }
   return lines;
 }
 
 class UsageError extends Error {}
 
-type Command = { kind: 'add'; email: string; name?: string } | { kind: 'grant'; email: string; slug: string; role: LetterRole };
+type Command =
+  { kind: 'add'; email: string; name?: string } | { kind: 'grant'; email: string; slug: string; role: LetterRole };
 
 function parse(argv: string[]): Command {
   let parsed;
   try {
-    parsed = parseArgs({ args: argv, allowPositionals: true, options: { name: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { name: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
@@ -59,7 +73,8 @@ function parse(argv: string[]): Command {
     if (values.name !== undefined) throw new UsageError('grant takes no --name');
     if (rest.length !== 3) throw new UsageError('grant takes an email address, a letter slug and a role');
     const [email, slug, role] = rest as [string, string, string];
-    if (!(LETTER_ROLES as readonly string[]).includes(role)) throw new UsageError(`the role must be owner or editor, not "${role}"`);
+    if (!(LETTER_ROLES as readonly string[]).includes(role))
+      throw new UsageError(`the role must be owner or editor, not "${role}"`);
     return { kind: 'grant', email, slug, role: role as LetterRole };
   }
   throw new UsageError(command ? `unknown command "${command}"` : 'no command given');
@@ -83,7 +98,9 @@ void withApp(
     try {
       if (command.kind === 'add') {
         const { organiser, created } = await addOrganiser(db, command.email, command.name);
-        process.stdout.write(`${created ? 'Added' : 'Already there:'} organiser ${organiser.email}${organiser.name ? ` (${organiser.name})` : ''}\n`);
+        process.stdout.write(
+          `${created ? 'Added' : 'Already there:'} organiser ${organiser.email}${organiser.name ? ` (${organiser.name})` : ''}\n`,
+        );
       } else {
         const ended = await endedByGrant(db, command.email, command.slug, command.role);
         const { organiser, letter } = await grantRole(db, command.email, command.slug, command.role);

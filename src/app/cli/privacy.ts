@@ -1,5 +1,11 @@
 import { findLetterBySlug } from '../../core/letters/letters.service';
-import { applyRetention, eraseAuditDetails, eraseSigner, PAPER_PREVIEW_HOURS, type RetentionReport } from '../../features/privacy';
+import {
+  applyRetention,
+  eraseAuditDetails,
+  eraseSigner,
+  PAPER_PREVIEW_HOURS,
+  type RetentionReport,
+} from '../../features/privacy';
 import { withApp } from './bootstrap';
 
 const USAGE = `Usage:
@@ -9,7 +15,10 @@ const USAGE = `Usage:
                                      erase the reasons, notes and mail domains of a letter's audit trail`;
 
 /** One line per category of what retention erased: how many, never whose. */
-function retentionSummary(r: RetentionReport, periods: { PENDING_RETENTION_DAYS: number; DELIVERED_RETENTION_DAYS: number; AUDIT_DETAIL_RETENTION_DAYS: number }): string {
+function retentionSummary(
+  r: RetentionReport,
+  periods: { PENDING_RETENTION_DAYS: number; DELIVERED_RETENTION_DAYS: number; AUDIT_DETAIL_RETENTION_DAYS: number },
+): string {
   const pending = periods.PENDING_RETENTION_DAYS;
   return [
     'Retention applied:',
@@ -52,7 +61,9 @@ void withApp(
         process.stderr.write(`No letter with the slug ${rest[0]}.\n`);
         return 1;
       }
-      process.stdout.write(`Erased ${await eraseAuditDetails(db, letter.id)} audit-trail detail(s); the entries stay and say so.\n`);
+      process.stdout.write(
+        `Erased ${await eraseAuditDetails(db, letter.id)} audit-trail detail(s); the entries stay and say so.\n`,
+      );
     } else {
       process.stdout.write(retentionSummary(await applyRetention(db, config), config));
     }

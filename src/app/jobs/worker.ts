@@ -24,11 +24,25 @@ import { versionJobs } from '../../features/versions';
 import { webhookJobs } from '../../features/webhooks';
 
 /** Each feature's jobs, from that feature's own tasks.ts. A new feature with jobs adds one line here. */
-const FEATURE_JOBS: Array<(deps: JobDeps) => FeatureJobs> = [signatureJobs, updateJobs, organiserJobs, privacyJobs, versionJobs, integrityJobs, abuseJobs, historyJobs, recipientJobs, mySignaturesJobs, webhookJobs];
+const FEATURE_JOBS: Array<(deps: JobDeps) => FeatureJobs> = [
+  signatureJobs,
+  updateJobs,
+  organiserJobs,
+  privacyJobs,
+  versionJobs,
+  integrityJobs,
+  abuseJobs,
+  historyJobs,
+  recipientJobs,
+  mySignaturesJobs,
+  webhookJobs,
+];
 
 /** The platform's own chore: expired rate-limit counters only take room. */
 function platformJobs({ ctx }: JobDeps): FeatureJobs {
-  return { chores: [{ everyMs: 60_000, run: () => sweepExpiredLimits(ctx.db), failure: 'expired counters sweep failed' }] };
+  return {
+    chores: [{ everyMs: 60_000, run: () => sweepExpiredLimits(ctx.db), failure: 'expired counters sweep failed' }],
+  };
 }
 
 /**
@@ -41,11 +55,21 @@ export class ScrubbedJobError extends Error {
   readonly code?: string;
 
   constructor(err: unknown) {
-    const e = (err ?? {}) as { name?: unknown; code?: unknown; responseCode?: unknown; constructor?: { name?: unknown } };
+    const e = (err ?? {}) as {
+      name?: unknown;
+      code?: unknown;
+      responseCode?: unknown;
+      constructor?: { name?: unknown };
+    };
     super(scrubErrorMessage(err instanceof Error ? err.message : String(err)));
     // The original's class, for the log line.
     const ctor = e.constructor?.name;
-    this.name = typeof e.name === 'string' && e.name !== 'Error' && e.name !== 'error' ? e.name : typeof ctor === 'string' && ctor ? ctor : 'Error';
+    this.name =
+      typeof e.name === 'string' && e.name !== 'Error' && e.name !== 'error'
+        ? e.name
+        : typeof ctor === 'string' && ctor
+          ? ctor
+          : 'Error';
     const code = e.code ?? e.responseCode;
     if (typeof code === 'string' || typeof code === 'number') this.code = String(code);
   }
@@ -86,7 +110,10 @@ export async function startWorker(
   const url = (webCtx.db.options as { url?: string }).url;
   if (!url) throw new Error('the worker needs the database URL of the data source it is given');
   // The slow runner's jobs (webhooks, word diffs) have connections of their own on top.
-  const db = createDataSource(url, { poolSize: webCtx.config.WORKER_CONCURRENCY + webCtx.config.WEBHOOK_CONCURRENCY + 5, applicationName: 'undersigned-worker' });
+  const db = createDataSource(url, {
+    poolSize: webCtx.config.WORKER_CONCURRENCY + webCtx.config.WEBHOOK_CONCURRENCY + 5,
+    applicationName: 'undersigned-worker',
+  });
   await db.initialize();
   const ctx: AppContext = { ...webCtx, db };
   const jobs = [platformJobs, ...FEATURE_JOBS].map((make) => make({ ctx, mailer, foldEveryMs: opts.foldEveryMs }));
@@ -151,14 +178,22 @@ export async function startWorker(
   let recovering: Promise<unknown> = presence
     .recoverDeadWorkers(grace)
     .catch((err: Error) => ctx.log.warn({ err: err.message }, 'job recovery failed'));
-  const recoveryTimer = setInterval(() => {
-    recovering = presence.recoverDeadWorkers(grace).catch((err: Error) => ctx.log.warn({ err: err.message }, 'job recovery failed'));
-  }, Math.min(grace, 30) * 1000);
+  const recoveryTimer = setInterval(
+    () => {
+      recovering = presence
+        .recoverDeadWorkers(grace)
+        .catch((err: Error) => ctx.log.warn({ err: err.message }, 'job recovery failed'));
+    },
+    Math.min(grace, 30) * 1000,
+  );
   runner.events.on('job:success', ({ job }) => recordJobOutcome(job.task_identifier, 'success'));
   runner.events.on('job:error', ({ job, error }) => {
     recordJobOutcome(job.task_identifier, 'error');
     // Already scrubbed (ScrubbedJobError); the logger's err serializer scrubs once more.
-    ctx.log.warn({ jobId: job.id, task: job.task_identifier, attempts: job.attempts, err: error }, 'job failed, will retry');
+    ctx.log.warn(
+      { jobId: job.id, task: job.task_identifier, attempts: job.attempts, err: error },
+      'job failed, will retry',
+    );
   });
   // The signing outbox: moved into the queue in batches, at once again while batches come full.
   let relaying = true;

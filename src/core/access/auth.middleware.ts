@@ -7,7 +7,6 @@ import { LetterOrganiser, type LetterRole } from './letter-organiser.entity';
 import { Organiser } from './organiser.entity';
 import { isSlug } from '../letters/slug';
 
-
 /** Why an editor is refused what only owners may do (organisers' catalogue). */
 export const OWNER_ONLY = 'organisers.errors.ownerOnly';
 
@@ -71,7 +70,9 @@ export function requireLetterRole(ctx: AppContext, ...roles: LetterRole[]): Requ
     if (!organiser || !isSlug(slug)) throw new NotFound();
     const letter = await findLetterBySlug(ctx.db, slug);
     if (!letter) throw new NotFound();
-    const link = await ctx.db.getRepository(LetterOrganiser).findOneBy({ letterId: letter.id, organiserId: organiser.id });
+    const link = await ctx.db
+      .getRepository(LetterOrganiser)
+      .findOneBy({ letterId: letter.id, organiserId: organiser.id });
     if (!link) throw new NotFound();
     if (roles.length > 0 && !roles.includes(link.role)) throw new Forbidden(OWNER_ONLY);
     const locals = res.locals as OrganiserLocals;

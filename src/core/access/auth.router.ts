@@ -10,19 +10,30 @@ import { tokenPageHeaders } from '../../platform/web/token-page';
 const TOKEN = /^[A-Za-z0-9_-]{20,100}$/;
 
 function regenerate(req: Request): Promise<void> {
-  return new Promise((resolve, reject) => req.session.regenerate((err: unknown) => (err ? reject(err instanceof Error ? err : new Error('session store failed')) : resolve())));
+  return new Promise((resolve, reject) =>
+    req.session.regenerate((err: unknown) =>
+      err ? reject(err instanceof Error ? err : new Error('session store failed')) : resolve(),
+    ),
+  );
 }
 function save(req: Request): Promise<void> {
-  return new Promise((resolve, reject) => req.session.save((err: unknown) => (err ? reject(err instanceof Error ? err : new Error('session store failed')) : resolve())));
+  return new Promise((resolve, reject) =>
+    req.session.save((err: unknown) =>
+      err ? reject(err instanceof Error ? err : new Error('session store failed')) : resolve(),
+    ),
+  );
 }
 function destroy(req: Request): Promise<void> {
-  return new Promise((resolve, reject) => req.session.destroy((err: unknown) => (err ? reject(err instanceof Error ? err : new Error('session store failed')) : resolve())));
+  return new Promise((resolve, reject) =>
+    req.session.destroy((err: unknown) =>
+      err ? reject(err instanceof Error ? err : new Error('session store failed')) : resolve(),
+    ),
+  );
 }
 
 /** Sign-in by emailed link, and sign-out. Tokens are in the path; the request logger cuts them out. */
 export function authRouter(ctx: AppContext): Router {
   const r = Router();
-
 
   function renderProblem(req: Request, res: Response, problem: 'used' | 'expired' | 'unknown') {
     res.status(problem === 'unknown' ? 404 : 410).render('login/problem', {
@@ -48,7 +59,11 @@ export function authRouter(ctx: AppContext): Router {
     if (!parsed.ok) {
       const email = (req.body as Record<string, unknown> | undefined)?.email;
       const values = { email: typeof email === 'string' ? email : '' };
-      return res.status(422).render('login/login', { title: req.t('organisers.login.title'), form: { values, errors: parsed.errors }, sent: false });
+      return res.status(422).render('login/login', {
+        title: req.t('organisers.login.title'),
+        form: { values, errors: parsed.errors },
+        sent: false,
+      });
     }
     await requestSignIn(ctx, parsed.data.email, { ip: req.ip ?? '', language: req.lang });
     // The same page for every address, known or not.
@@ -85,7 +100,12 @@ export function authRouter(ctx: AppContext): Router {
   r.post('/logout', async (req, res) => {
     tokenPageHeaders(res);
     if (req.session) await destroy(req);
-    res.clearCookie(sessionCookieName(ctx.config.isProduction), { path: '/', httpOnly: true, sameSite: 'lax', secure: ctx.config.isProduction });
+    res.clearCookie(sessionCookieName(ctx.config.isProduction), {
+      path: '/',
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: ctx.config.isProduction,
+    });
     res.redirect(303, '/login?signedOut=1');
   });
 

@@ -25,11 +25,18 @@ export interface RemovalPreview {
 }
 
 /** What removing a member of a letter's team would end; null when they are not on it. */
-export async function removalPreview(db: DataSource, letterId: string, organiserId: string, kinds: readonly MemberAccessFn[]): Promise<RemovalPreview | null> {
+export async function removalPreview(
+  db: DataSource,
+  letterId: string,
+  organiserId: string,
+  kinds: readonly MemberAccessFn[],
+): Promise<RemovalPreview | null> {
   const members = await letterTeam(db, letterId);
   const member = members.find((m) => m.organiserId === organiserId);
   if (!member) return null;
   const lastOwner = member.role === 'owner' && members.filter((m) => m.role === 'owner').length === 1;
-  const groups = lastOwner ? [] : (await Promise.all(kinds.map((list) => list(db, letterId, organiserId)))).filter((g) => g.items.length > 0);
+  const groups = lastOwner
+    ? []
+    : (await Promise.all(kinds.map((list) => list(db, letterId, organiserId)))).filter((g) => g.items.length > 0);
   return { member, lastOwner, groups };
 }

@@ -22,7 +22,11 @@ export class OrganiserInputError extends AppError {
 const emailSchema = z.string().email();
 
 /** Adds an organiser (or renames an existing one when a name is given). Idempotent. */
-export async function addOrganiser(db: DataSource, email: string, name?: string): Promise<{ organiser: Organiser; created: boolean }> {
+export async function addOrganiser(
+  db: DataSource,
+  email: string,
+  name?: string,
+): Promise<{ organiser: Organiser; created: boolean }> {
   const normalised = normaliseOrganiserEmail(email);
   if (!emailSchema.safeParse(normalised).success || normalised.length > 320) {
     throw new OrganiserInputError(`not a valid email address: ${email}`);
@@ -62,7 +66,12 @@ export async function grantRole(
       .orUpdate(['role'], ['letter_id', 'organiser_id'])
       .execute();
     // Given from the command line, by whoever runs the server: no organiser acted.
-    await recordAudit(tx, { letterId: letter.id, actor: null, kind: 'organisers.role-granted', detail: { organiserId: organiser.id, role, member: organiser.name } });
+    await recordAudit(tx, {
+      letterId: letter.id,
+      actor: null,
+      kind: 'organisers.role-granted',
+      detail: { organiserId: organiser.id, role, member: organiser.name },
+    });
   });
   return { organiser, letter };
 }
@@ -108,10 +117,18 @@ export async function removeRole(
     const member = team.find((m) => m.organiser_id === organiserId);
     if (!member) return 'not-found';
     if (member.role === 'owner' && team.filter((m) => m.role === 'owner').length === 1) return 'last-owner';
-    const heir = opts.handOver && actor.id !== organiserId && team.some((m) => m.organiser_id === actor.id && m.role === 'owner') ? actor.id : '';
+    const heir =
+      opts.handOver && actor.id !== organiserId && team.some((m) => m.organiser_id === actor.id && m.role === 'owner')
+        ? actor.id
+        : '';
     await actAs(tx, actor, heir);
     await tx.delete(LetterOrganiser, { letterId, organiserId });
-    await recordAudit(tx, { letterId, actor, kind: 'organisers.member-removed', detail: { organiserId, role: member.role, member: member.name, ...(heir ? { handedOver: true } : {}) } });
+    await recordAudit(tx, {
+      letterId,
+      actor,
+      kind: 'organisers.member-removed',
+      detail: { organiserId, role: member.role, member: member.name, ...(heir ? { handedOver: true } : {}) },
+    });
     return 'removed';
   });
 }
@@ -128,10 +145,16 @@ async function actAs(tx: EntityManager, actor: AuditActor | null, heir: string):
 }
 
 /** The names of these organisers, by id ('' for one without a name); ids of no organiser are left out. */
-export async function organiserNames(db: DataSource | EntityManager, ids: ReadonlyArray<string | null>): Promise<Map<string, string>> {
+export async function organiserNames(
+  db: DataSource | EntityManager,
+  ids: ReadonlyArray<string | null>,
+): Promise<Map<string, string>> {
   const wanted = [...new Set(ids.filter((id): id is string => !!id))];
   if (!wanted.length) return new Map();
-  const rows = await db.query<Array<{ id: string; name: string }>>(`SELECT id, name FROM organisers WHERE id = ANY($1::uuid[])`, [wanted]);
+  const rows = await db.query<Array<{ id: string; name: string }>>(
+    `SELECT id, name FROM organisers WHERE id = ANY($1::uuid[])`,
+    [wanted],
+  );
   return new Map(rows.map((r) => [r.id, r.name]));
 }
 
@@ -151,8 +174,13 @@ export function auditActor(organiser: Pick<Organiser, 'id' | 'name'>): AuditActo
 }
 
 /** The audit actor for an organiser id (null for none, or an organiser since deleted). */
-export async function auditActorById(db: DataSource | EntityManager, organiserId: string | null): Promise<AuditActor | null> {
+export async function auditActorById(
+  db: DataSource | EntityManager,
+  organiserId: string | null,
+): Promise<AuditActor | null> {
   if (!organiserId) return null;
-  const organiser = await db.getRepository(Organiser).findOne({ where: { id: organiserId }, select: { id: true, name: true } });
+  const organiser = await db
+    .getRepository(Organiser)
+    .findOne({ where: { id: organiserId }, select: { id: true, name: true } });
   return organiser ? auditActor(organiser) : null;
 }

@@ -69,7 +69,11 @@ export function sessionMiddleware(ctx: AppContext): RequestHandler {
     if (Date.now() >= deadline) {
       // Regenerated rather than destroyed: the stored session goes, and the request goes on with
       // an empty one that is never saved, so a sign-in in this very request still works.
-      await new Promise<void>((resolve, reject) => s.regenerate((err: unknown) => (err ? reject(err instanceof Error ? err : new Error('session store failed')) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        s.regenerate((err: unknown) =>
+          err ? reject(err instanceof Error ? err : new Error('session store failed')) : resolve(),
+        ),
+      );
       res.clearCookie(name, cookieOptions);
       ctx.log.info({ organiserId: s.organiserId }, 'session ended: absolute lifetime reached');
       return;
@@ -80,7 +84,11 @@ export function sessionMiddleware(ctx: AppContext): RequestHandler {
   // A request without the session cookie has no session to load, and only signing in starts one:
   // every other anonymous request (a reader, a signer) skips the session machinery entirely.
   return (req, res, next) => {
-    if ((req.cookies as Record<string, string> | undefined)?.[name] === undefined && !(req.method === 'POST' && SIGN_IN_PATH.test(req.path))) return next();
+    if (
+      (req.cookies as Record<string, string> | undefined)?.[name] === undefined &&
+      !(req.method === 'POST' && SIGN_IN_PATH.test(req.path))
+    )
+      return next();
     middleware(req, res, (err?: unknown) => {
       if (err) return next(err);
       enforceAbsoluteLifetime(req, res).then(() => next(), next);

@@ -11,7 +11,11 @@ import { issueSignInToken, SIGN_IN_TOKEN_MINUTES, type SignInEmailJob } from './
  */
 export async function sendSignInEmail(ctx: AppContext, mailer: Mailer, job: SignInEmailJob): Promise<void> {
   const repo = ctx.db.getRepository(Organiser);
-  const organiser = job.email ? await repo.findOneBy({ email: normaliseOrganiserEmail(job.email) }) : job.organiserId ? await repo.findOneBy({ id: job.organiserId }) : null;
+  const organiser = job.email
+    ? await repo.findOneBy({ email: normaliseOrganiserEmail(job.email) })
+    : job.organiserId
+      ? await repo.findOneBy({ id: job.organiserId })
+      : null;
   if (!organiser) return; // not an organiser's address (or the account was removed since): nobody to send it to
   const token = await issueSignInToken(ctx, organiser.id);
   await mailer.organiserSignIn(organiser.email, isLanguage(job.language) ? job.language : 'en', {

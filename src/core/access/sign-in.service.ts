@@ -25,11 +25,19 @@ export interface SignInEmailJob {
  * nothing about addresses. A job key (a keyed hash of the address, never the address) folds
  * repeated requests within a moment into one email.
  */
-export async function requestSignIn(ctx: AppContext, email: string, meta: { ip: string; language: string }): Promise<void> {
+export async function requestSignIn(
+  ctx: AppContext,
+  email: string,
+  meta: { ip: string; language: string },
+): Promise<void> {
   const limit = await ctx.limits.perIp(limitKeyForIp(ctx.config.SESSION_SECRET, meta.ip));
   if (!limit.ok) throw new RateLimited(limit.retryAfterSeconds);
   const normalised = normaliseOrganiserEmail(email);
-  const key = crypto.createHmac('sha256', ctx.config.SESSION_SECRET).update(`sign-in:${normalised}`).digest('hex').slice(0, 32);
+  const key = crypto
+    .createHmac('sha256', ctx.config.SESSION_SECRET)
+    .update(`sign-in:${normalised}`)
+    .digest('hex')
+    .slice(0, 32);
   await ctx.db.transaction(async (tx) => {
     // The token is made by the worker when it sends: the queued job never holds a working link.
     const job: SignInEmailJob = { email: normalised, language: meta.language };

@@ -15,7 +15,11 @@ export interface AuditActor {
  * How an actor is named wherever the trail is shown (owners' page, dashboard, delivery pack):
  * the platform, the organiser's name as recorded, or the catalogue's "unnamed organiser".
  */
-export function actorLabel(actorId: string | null, actorName: string | null, labels: { platform: string; unnamed: string }): string {
+export function actorLabel(
+  actorId: string | null,
+  actorName: string | null,
+  labels: { platform: string; unnamed: string },
+): string {
   if (actorId === null) return labels.platform;
   return actorName?.trim() || labels.unnamed;
 }
@@ -26,7 +30,15 @@ export function actorLabel(actorId: string | null, actorName: string | null, lab
  * mail domain. They are stored in `audit_details`, which retention and erasure can reach; the
  * trail row keeps only the reference.
  */
-export const ERASABLE_DETAIL_KEYS: readonly string[] = ['reason', 'note', 'domain', 'deliveredTo', 'subject', 'name', 'member'];
+export const ERASABLE_DETAIL_KEYS: readonly string[] = [
+  'reason',
+  'note',
+  'domain',
+  'deliveredTo',
+  'subject',
+  'name',
+  'member',
+];
 
 /**
  * `kind` is `<catalogue>.<action>`, e.g. `organisers.letter-edited` or `abuse.group-released`: the
@@ -87,7 +99,10 @@ export async function listAudit(
   const events = await q.getMany();
   const ids = events.map((e) => e.detailId).filter((id): id is string => id !== null);
   const details = ids.length
-    ? await db.query<Array<{ id: string; detail: Record<string, unknown> }>>(`SELECT id, detail FROM audit_details WHERE id = ANY($1::bigint[])`, [ids])
+    ? await db.query<Array<{ id: string; detail: Record<string, unknown> }>>(
+        `SELECT id, detail FROM audit_details WHERE id = ANY($1::bigint[])`,
+        [ids],
+      )
     : [];
   const byId = new Map(details.map((d) => [String(d.id), d.detail]));
   for (const e of events) {
@@ -103,8 +118,12 @@ export async function listAudit(
  * days). The trail rows stay, with their reference: the owners' page then says the detail was
  * erased. Answers how many were deleted.
  */
-export async function deleteAuditDetails(db: DataSource | EntityManager, opts: { letterId?: string; olderThanDays?: number }): Promise<number> {
-  if (opts.letterId === undefined && opts.olderThanDays === undefined) throw new Error('deleteAuditDetails needs a letter or an age');
+export async function deleteAuditDetails(
+  db: DataSource | EntityManager,
+  opts: { letterId?: string; olderThanDays?: number },
+): Promise<number> {
+  if (opts.letterId === undefined && opts.olderThanDays === undefined)
+    throw new Error('deleteAuditDetails needs a letter or an age');
   const [, deleted] = await db.query<[unknown, number]>(
     `DELETE FROM audit_details
       WHERE ($1::uuid IS NULL OR letter_id = $1)
@@ -120,9 +139,15 @@ export interface AuditChainHead {
   hash: string;
 }
 
-export async function auditChainHead(query: QueryRows | DataSource | EntityManager, letterId: string): Promise<AuditChainHead | null> {
+export async function auditChainHead(
+  query: QueryRows | DataSource | EntityManager,
+  letterId: string,
+): Promise<AuditChainHead | null> {
   const run: QueryRows = typeof query === 'function' ? query : (sql, params) => query.query(sql, params);
-  const [row] = await run(`SELECT seq, encode(hash, 'hex') AS hash FROM audit_chain_heads WHERE letter_id = $1 AND seq > 0`, [letterId]);
+  const [row] = await run(
+    `SELECT seq, encode(hash, 'hex') AS hash FROM audit_chain_heads WHERE letter_id = $1 AND seq > 0`,
+    [letterId],
+  );
   return row ? { seq: Number(row.seq), hash: String(row.hash) } : null;
 }
 
@@ -145,7 +170,9 @@ export interface AuditChainVerdict {
  * differs from the one the trail ends in now.
  */
 export async function verifyAuditChain(db: DataSource | EntityManager, letterId: string): Promise<AuditChainVerdict> {
-  const rows = await db.query<Array<{ id: string; chain_seq: string; prev_hash: Buffer | null; hash: Buffer; canonical: string }>>(
+  const rows = await db.query<
+    Array<{ id: string; chain_seq: string; prev_hash: Buffer | null; hash: Buffer; canonical: string }>
+  >(
     `SELECT e.id, e.chain_seq, e.prev_hash, e.hash, audit_event_canonical(e.prev_hash, e) AS canonical
        FROM audit_events e WHERE e.letter_id = $1 ORDER BY e.chain_seq`,
     [letterId],
@@ -163,13 +190,17 @@ export async function verifyAuditChain(db: DataSource | EntityManager, letterId:
     entries = expectedSeq;
   }
   const head = await auditChainHead(db, letterId);
-  const headMatches = head === null ? entries === 0 : head.seq === entries && prev !== null && head.hash === prev.toString('hex');
+  const headMatches =
+    head === null ? entries === 0 : head.seq === entries && prev !== null && head.hash === prev.toString('hex');
   return { ok: headMatches, entries, brokenAt: null, headMatches };
 }
 
 /** The kinds of action a letter's trail holds, for the filter of the owners' page. */
 export async function auditKinds(db: DataSource | EntityManager, letterId: string): Promise<string[]> {
-  const rows = await db.query<Array<{ kind: string }>>(`SELECT DISTINCT kind FROM audit_events WHERE letter_id = $1 ORDER BY kind`, [letterId]);
+  const rows = await db.query<Array<{ kind: string }>>(
+    `SELECT DISTINCT kind FROM audit_events WHERE letter_id = $1 ORDER BY kind`,
+    [letterId],
+  );
   return rows.map((r) => r.kind);
 }
 

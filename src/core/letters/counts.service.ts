@@ -20,19 +20,36 @@ export function appendCountDeltas(rows: string): string {
  * One change of the count. `at` is when it happened for the count's history (default: now, the
  * transaction's time); only a record of something that happened earlier passes one.
  */
-export async function recordCountChange(tx: EntityManager, letterId: string, country: string, delta: number, at?: Date): Promise<void> {
-  if (at) await tx.query(`INSERT INTO signature_count_deltas (letter_id, country, delta, at) VALUES ($1, $2, $3, $4)`, [letterId, country, delta, at]);
+export async function recordCountChange(
+  tx: EntityManager,
+  letterId: string,
+  country: string,
+  delta: number,
+  at?: Date,
+): Promise<void> {
+  if (at)
+    await tx.query(`INSERT INTO signature_count_deltas (letter_id, country, delta, at) VALUES ($1, $2, $3, $4)`, [
+      letterId,
+      country,
+      delta,
+      at,
+    ]);
   else await tx.query(appendCountDeltas('VALUES ($1, $2, $3)'), [letterId, country, delta]);
 }
 
 /** Many signatures counted at once (a paper import): one delta row per country, not one per signature. */
-export async function recordCountChanges(tx: EntityManager, letterId: string, byCountry: Map<string, number>): Promise<void> {
+export async function recordCountChanges(
+  tx: EntityManager,
+  letterId: string,
+  byCountry: Map<string, number>,
+): Promise<void> {
   const entries = [...byCountry].filter(([, n]) => n !== 0);
   if (!entries.length) return;
-  await tx.query(
-    appendCountDeltas('SELECT $1, c, d FROM unnest($2::text[], $3::int[]) AS x(c, d)'),
-    [letterId, entries.map(([c]) => c), entries.map(([, n]) => n)],
-  );
+  await tx.query(appendCountDeltas('SELECT $1, c, d FROM unnest($2::text[], $3::int[]) AS x(c, d)'), [
+    letterId,
+    entries.map(([c]) => c),
+    entries.map(([, n]) => n),
+  ]);
 }
 
 /** The hour (UTC) of a count delta's `at`, the same in the fold and in readers of the unfolded deltas. */
@@ -56,7 +73,13 @@ export function verifiedCountOf(letterId: string): string {
 export async function verifiedCount(db: DataSource | EntityManager, letterId: string): Promise<number> {
   const rows: Array<{ n: string }> =
     db instanceof DataSource
-      ? (await pgPool(db).query<{ n: string }>({ name: 'verified-count', text: VERIFIED_COUNT_SQL, values: [letterId] })).rows
+      ? (
+          await pgPool(db).query<{ n: string }>({
+            name: 'verified-count',
+            text: VERIFIED_COUNT_SQL,
+            values: [letterId],
+          })
+        ).rows
       : await db.query(VERIFIED_COUNT_SQL, [letterId]);
   return Number(rows[0]?.n ?? 0);
 }

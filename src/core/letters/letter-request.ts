@@ -5,7 +5,6 @@ import type { Language, Letter } from './letter.entity';
 import { chooseTranslation } from './letters.service';
 import { isSlug } from './slug';
 
-
 /** The `:slug` route parameter, or a 404 for anything that cannot be a slug. */
 export function slugParam(req: Request): string {
   const slug = String(req.params.slug ?? '');

@@ -73,9 +73,16 @@ export async function listPublicLetters(
     .orderBy('letter.createdAt', 'ASC')
     .addOrderBy('letter.id', 'ASC')
     .limit(HOME_PAGE_LETTERS + 1);
-  const anchor = opts.after ? await db.getRepository(Letter).findOne({ select: { id: true }, where: { slug: opts.after, status: In(['open', 'closed']) } }) : null;
+  const anchor = opts.after
+    ? await db
+        .getRepository(Letter)
+        .findOne({ select: { id: true }, where: { slug: opts.after, status: In(['open', 'closed']) } })
+    : null;
   // Compared in SQL: creation times have microseconds, which a JavaScript Date would cut.
-  if (anchor) qb.andWhere('(letter.created_at, letter.id) > (SELECT a.created_at, a.id FROM letters a WHERE a.id = :anchor)', { anchor: anchor.id });
+  if (anchor)
+    qb.andWhere('(letter.created_at, letter.id) > (SELECT a.created_at, a.id FROM letters a WHERE a.id = :anchor)', {
+      anchor: anchor.id,
+    });
   const page = await qb.getMany();
   const more = page.length > HOME_PAGE_LETTERS;
   const letters = page.slice(0, HOME_PAGE_LETTERS);
@@ -86,7 +93,10 @@ export async function listPublicLetters(
       })
     : [];
   for (const l of letters) l.translations = translations.filter((t) => t.letterId === l.id);
-  const counts = await verifiedCounts(db, letters.map((l) => l.id));
+  const counts = await verifiedCounts(
+    db,
+    letters.map((l) => l.id),
+  );
   const summaries = letters.map((l) => {
     const t = chooseTranslation(l.translations, l.defaultLanguage, preferred);
     return {
@@ -103,7 +113,10 @@ export async function listPublicLetters(
 }
 
 /** A letter with its translations in one query (findOne with relations costs two: a DISTINCT id query, then the join). */
-function letterWithTranslations(db: DataSource | EntityManager, where: { slug: string } | { id: string }): Promise<Letter | null> {
+function letterWithTranslations(
+  db: DataSource | EntityManager,
+  where: { slug: string } | { id: string },
+): Promise<Letter | null> {
   const [column, value] = 'slug' in where ? ['slug', where.slug] : ['id', where.id];
   return db
     .getRepository(Letter)

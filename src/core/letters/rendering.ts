@@ -1,6 +1,7 @@
 import MarkdownIt from 'markdown-it';
 
-const escapeHtml = (s: string): string => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+const escapeHtml = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 // A bare web address, up to white space or a character that cannot be in one unescaped.
 const BARE_URL = /https?:\/\/[^\s<>"'`]+/gi;

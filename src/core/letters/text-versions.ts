@@ -16,8 +16,14 @@ export interface TextVersion {
 }
 
 /** Every version of a letter's text in one language, oldest first; empty when the letter never had that language. */
-export async function listTextVersions(db: DataSource | EntityManager, letter: Letter, language: Language): Promise<TextVersion[]> {
-  const earlier = await db.getRepository(LetterTextVersion).find({ where: { letterId: letter.id, language }, order: { version: 'ASC' } });
+export async function listTextVersions(
+  db: DataSource | EntityManager,
+  letter: Letter,
+  language: Language,
+): Promise<TextVersion[]> {
+  const earlier = await db
+    .getRepository(LetterTextVersion)
+    .find({ where: { letterId: letter.id, language }, order: { version: 'ASC' } });
   const list: TextVersion[] = earlier.map((v) => ({
     language,
     version: v.version,
@@ -28,7 +34,16 @@ export async function listTextVersions(db: DataSource | EntityManager, letter: L
     current: false,
   }));
   const t = letter.translations.find((x) => x.language === language);
-  if (t) list.push({ language, version: t.textVersion, title: t.title, body: t.body, publishedAt: t.textVersionAt, replacedAt: null, current: true });
+  if (t)
+    list.push({
+      language,
+      version: t.textVersion,
+      title: t.title,
+      body: t.body,
+      publishedAt: t.textVersionAt,
+      replacedAt: null,
+      current: true,
+    });
   return list;
 }
 
@@ -39,20 +54,43 @@ export type TextVersionHead = Omit<TextVersion, 'body'>;
  * Every version of a letter's text in one language without the texts, oldest first: a page that
  * lists 20 versions of 100,000 characters reads their titles and dates, not 2 MB of text.
  */
-export async function listTextVersionHeads(db: DataSource | EntityManager, letter: Letter, language: Language): Promise<TextVersionHead[]> {
+export async function listTextVersionHeads(
+  db: DataSource | EntityManager,
+  letter: Letter,
+  language: Language,
+): Promise<TextVersionHead[]> {
   const earlier = await db.getRepository(LetterTextVersion).find({
     select: { version: true, title: true, publishedAt: true, replacedAt: true },
     where: { letterId: letter.id, language },
     order: { version: 'ASC' },
   });
-  const list: TextVersionHead[] = earlier.map((v) => ({ language, version: v.version, title: v.title, publishedAt: v.publishedAt, replacedAt: v.replacedAt, current: false }));
+  const list: TextVersionHead[] = earlier.map((v) => ({
+    language,
+    version: v.version,
+    title: v.title,
+    publishedAt: v.publishedAt,
+    replacedAt: v.replacedAt,
+    current: false,
+  }));
   const t = letter.translations.find((x) => x.language === language);
-  if (t) list.push({ language, version: t.textVersion, title: t.title, publishedAt: t.textVersionAt, replacedAt: null, current: true });
+  if (t)
+    list.push({
+      language,
+      version: t.textVersion,
+      title: t.title,
+      publishedAt: t.textVersionAt,
+      replacedAt: null,
+      current: true,
+    });
   return list;
 }
 
 /** The text of one listed version (the current one is on the letter already). */
-export async function withText(db: DataSource | EntityManager, letter: Letter, head: TextVersionHead): Promise<TextVersion> {
+export async function withText(
+  db: DataSource | EntityManager,
+  letter: Letter,
+  head: TextVersionHead,
+): Promise<TextVersion> {
   if (head.current) {
     const t = letter.translations.find((x) => x.language === head.language);
     if (t) return { ...head, body: t.body };
@@ -66,7 +104,12 @@ export async function withText(db: DataSource | EntityManager, letter: Letter, h
 }
 
 /** One version, or 404. */
-export async function findTextVersion(db: DataSource | EntityManager, letter: Letter, language: Language, version: number): Promise<TextVersion> {
+export async function findTextVersion(
+  db: DataSource | EntityManager,
+  letter: Letter,
+  language: Language,
+  version: number,
+): Promise<TextVersion> {
   const found = (await listTextVersions(db, letter, language)).find((v) => v.version === version);
   if (!found) throw new NotFound();
   return found;
@@ -84,10 +127,15 @@ export interface SignedText {
   version: number;
 }
 
-export function signedText(letter: Letter, shown: { language?: string | null; version?: number | null }, fallback: Language): SignedText {
+export function signedText(
+  letter: Letter,
+  shown: { language?: string | null; version?: number | null },
+  fallback: Language,
+): SignedText {
   const t = letter.translations.find((x) => x.language === shown.language);
   const v = shown.version;
-  if (t && typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= t.textVersion) return { language: t.language, version: v };
+  if (t && typeof v === 'number' && Number.isInteger(v) && v >= 1 && v <= t.textVersion)
+    return { language: t.language, version: v };
   const current = letter.translations.find((x) => x.language === fallback) ?? letter.translations[0];
   return { language: current?.language ?? fallback, version: current?.textVersion ?? 1 };
 }
@@ -97,7 +145,6 @@ export function signedText(letter: Letter, shown: { language?: string | null; ve
  * diffs are computed by the versions feature's job, in a thread, and stored (never on a request).
  */
 export type DiffPart = { kind: 'same' | 'added' | 'removed'; text: string };
-
 
 /** How many words a diff adds and removes (for the summary line above it). */
 export function diffStats(parts: DiffPart[]): { added: number; removed: number } {

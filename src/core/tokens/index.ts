@@ -1,2 +1,11 @@
 export { Token } from './token.entity';
-export { findTokenForUpdate, hashToken, isExpired, issueSignatureTokens, issueToken, isWellFormedToken, rawToken, WITHDRAW_TOKEN_TTL_HOURS } from './tokens';
+export {
+  findTokenForUpdate,
+  hashToken,
+  isExpired,
+  issueSignatureTokens,
+  issueToken,
+  isWellFormedToken,
+  rawToken,
+  WITHDRAW_TOKEN_TTL_HOURS,
+} from './tokens';

@@ -55,11 +55,7 @@ export function isWellFormedToken(raw: string): boolean {
 }
 
 /** Finds a token by its raw value, locking it so that two clicks are served one after the other. */
-export async function findTokenForUpdate(
-  tx: EntityManager,
-  raw: string,
-  purpose: TokenPurpose,
-): Promise<Token | null> {
+export async function findTokenForUpdate(tx: EntityManager, raw: string, purpose: TokenPurpose): Promise<Token | null> {
   if (!isWellFormedToken(raw)) return null;
   return tx
     .getRepository(Token)

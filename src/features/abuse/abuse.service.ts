@@ -118,7 +118,13 @@ export function parseNetwork(input: string): { cidr: string } | null {
  * Adds a network; an existing one keeps its place and takes the new note. The owner's action is
  * recorded in the letter's audit trail with the network (an organisation's, typed by the owner).
  */
-export async function addAllowedNetwork(db: DataSource, letterId: string, cidr: string, note: string | null, actor: AuditActor | null): Promise<void> {
+export async function addAllowedNetwork(
+  db: DataSource,
+  letterId: string,
+  cidr: string,
+  note: string | null,
+  actor: AuditActor | null,
+): Promise<void> {
   await db.transaction(async (tx) => {
     const [row] = await tx.query<Array<{ cidr: string }>>(
       `INSERT INTO letter_allowed_networks (letter_id, cidr, note) VALUES ($1, network($2::inet)::cidr, $3)
@@ -131,13 +137,19 @@ export async function addAllowedNetwork(db: DataSource, letterId: string, cidr: 
   allowedNetworks.forget(letterId);
 }
 
-export async function removeAllowedNetwork(db: DataSource, letterId: string, id: string, actor: AuditActor | null): Promise<boolean> {
+export async function removeAllowedNetwork(
+  db: DataSource,
+  letterId: string,
+  id: string,
+  actor: AuditActor | null,
+): Promise<boolean> {
   const removed = await db.transaction(async (tx) => {
     const rows = await tx.query<Array<{ cidr: string }>>(
       `WITH d AS (DELETE FROM letter_allowed_networks WHERE letter_id = $1 AND id = $2 RETURNING cidr) SELECT cidr::text AS cidr FROM d`,
       [letterId, id],
     );
-    if (rows.length) await recordAudit(tx, { letterId, actor, kind: 'abuse.network-removed', detail: { cidr: rows[0].cidr } });
+    if (rows.length)
+      await recordAudit(tx, { letterId, actor, kind: 'abuse.network-removed', detail: { cidr: rows[0].cidr } });
     return rows.length > 0;
   });
   allowedNetworks.forget(letterId);

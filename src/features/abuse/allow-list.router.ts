@@ -1,7 +1,12 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../platform/context';
 import type { Letter } from '../../core/letters/letter.entity';
-import { currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLocals } from '../../core/access/auth.middleware';
+import {
+  currentOrganiser,
+  requireLetterRole,
+  requireOrganiser,
+  type OrganiserLocals,
+} from '../../core/access/auth.middleware';
 import { auditActor } from '../../core/access/organisers.service';
 import { NotFound } from '../../platform/web/errors';
 import { parseForm } from '../../platform/web/validate';
@@ -21,7 +26,12 @@ export function allowListRouter(ctx: AppContext): Router {
   const owner = [requireOrganiser, requireLetterRole(ctx, 'owner')];
   const letterOf = (res: Response): Letter => (res.locals as OrganiserLocals).letter!;
 
-  async function render(req: Request, res: Response, form: { values: Record<string, unknown>; errors: Record<string, string> }, status = 200) {
+  async function render(
+    req: Request,
+    res: Response,
+    form: { values: Record<string, unknown>; errors: Record<string, string> },
+    status = 200,
+  ) {
     const letter = letterOf(res);
     res.status(status).render('abuse/allow-list-page', {
       title: req.t('abuse.allowList.title'),

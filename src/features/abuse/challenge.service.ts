@@ -82,7 +82,13 @@ function parsePayload(raw: string): { challenge: Challenge; solution: Solution }
     const p = JSON.parse(Buffer.from(raw, 'base64').toString('utf8')) as unknown;
     if (!p || typeof p !== 'object') return null;
     const { challenge, solution } = p as { challenge?: Challenge; solution?: Solution };
-    if (!challenge || typeof challenge !== 'object' || !challenge.parameters || typeof challenge.parameters !== 'object') return null;
+    if (
+      !challenge ||
+      typeof challenge !== 'object' ||
+      !challenge.parameters ||
+      typeof challenge.parameters !== 'object'
+    )
+      return null;
     if (!solution || typeof solution !== 'object') return null;
     return { challenge, solution };
   } catch {
@@ -117,7 +123,8 @@ export async function acceptSolution(ctx: AppContext, letterId: string, raw: str
     return false;
   }
   const params = payload.challenge.parameters;
-  if (!verified || params.data?.letter !== letterId || typeof params.nonce !== 'string' || !params.expiresAt) return false;
+  if (!verified || params.data?.letter !== letterId || typeof params.nonce !== 'string' || !params.expiresAt)
+    return false;
   const { rowCount } = await pgPool(ctx.db).query({
     name: 'challenge-solution-once',
     text: `INSERT INTO challenge_solutions (challenge_id, expires_at) VALUES ($1, to_timestamp($2))
@@ -149,13 +156,18 @@ export function isChallengeMode(db: DataSource, letterId: string): Promise<boole
   });
 }
 
-export async function challengeModeState(db: DataSource | EntityManager, letterId: string): Promise<ChallengeModeState> {
+export async function challengeModeState(
+  db: DataSource | EntityManager,
+  letterId: string,
+): Promise<ChallengeModeState> {
   const rows: Array<{ active: boolean; cause: ChallengeCause; changed_at: Date }> = await db.query(
     'SELECT active, cause, changed_at FROM letter_challenge_modes WHERE letter_id = $1',
     [letterId],
   );
   const r = rows[0];
-  return r ? { active: r.active, cause: r.cause, changedAt: r.changed_at } : { active: false, cause: null, changedAt: null };
+  return r
+    ? { active: r.active, cause: r.cause, changedAt: r.changed_at }
+    : { active: false, cause: null, changedAt: null };
 }
 
 /** The letter's changes of mode, newest first, for the dashboard. */
@@ -200,19 +212,26 @@ async function changeMode(
 ): Promise<boolean> {
   const cause: ChallengeCause = actor ? 'owner' : 'auto';
   const changed = await ctx.db.transaction(async (tx) => {
-    await tx.query(`INSERT INTO letter_challenge_modes (letter_id, active, cause) VALUES ($1, false, $2) ON CONFLICT (letter_id) DO NOTHING`, [
-      letterId,
-      cause,
-    ]);
+    await tx.query(
+      `INSERT INTO letter_challenge_modes (letter_id, active, cause) VALUES ($1, false, $2) ON CONFLICT (letter_id) DO NOTHING`,
+      [letterId, cause],
+    );
     const rows: Array<{ active: boolean; cause: ChallengeCause; last_abuse_at: Date | null }> = await tx.query(
       'SELECT active, cause, last_abuse_at FROM letter_challenge_modes WHERE letter_id = $1 FOR UPDATE',
       [letterId],
     );
     const row = rows[0];
     // The automatic exit re-reads under the lock: an attack seen since the chore looked keeps it on.
-    if (opts.onlyIfAuto && (row.cause !== 'auto' || (opts.quietBefore && row.last_abuse_at && row.last_abuse_at > opts.quietBefore))) return false;
+    if (
+      opts.onlyIfAuto &&
+      (row.cause !== 'auto' || (opts.quietBefore && row.last_abuse_at && row.last_abuse_at > opts.quietBefore))
+    )
+      return false;
     if (row.active === to && (row.cause === cause || !to || !actor)) return false;
-    await tx.query(`UPDATE letter_challenge_modes SET active = $2, cause = $3, changed_at = now() WHERE letter_id = $1`, [letterId, to, cause]);
+    await tx.query(
+      `UPDATE letter_challenge_modes SET active = $2, cause = $3, changed_at = now() WHERE letter_id = $1`,
+      [letterId, to, cause],
+    );
     if (row.active !== to) {
       const heldBack = to ? await holdRecentUnsolved(tx, letterId, ctx.config.CHALLENGE_WINDOW_MINUTES) : 0;
       await recordAudit(tx, {
@@ -229,7 +248,12 @@ async function changeMode(
 }
 
 /** An owner's switch. */
-export async function setChallengeMode(ctx: AppContext, letterId: string, on: boolean, actor: AuditActor): Promise<boolean> {
+export async function setChallengeMode(
+  ctx: AppContext,
+  letterId: string,
+  on: boolean,
+  actor: AuditActor,
+): Promise<boolean> {
   const changed = await changeMode(ctx, letterId, on, actor, {});
   if (changed) ctx.log.info({ letterId, on }, 'challenge mode switched by an owner');
   return changed;
@@ -299,7 +323,16 @@ export async function leaveQuietLetters(ctx: AppContext): Promise<number> {
   );
   let left = 0;
   for (const r of rows) {
-    if (await changeMode(ctx, r.letter_id, false, null, { quietMinutes: ctx.config.CHALLENGE_QUIET_MINUTES }, { onlyIfAuto: true, quietBefore })) {
+    if (
+      await changeMode(
+        ctx,
+        r.letter_id,
+        false,
+        null,
+        { quietMinutes: ctx.config.CHALLENGE_QUIET_MINUTES },
+        { onlyIfAuto: true, quietBefore },
+      )
+    ) {
       left += 1;
       ctx.log.info({ letterId: r.letter_id }, 'challenge mode off: quiet period over');
     }

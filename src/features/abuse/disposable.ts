@@ -8,7 +8,9 @@ let disposable: Set<string> | null = null;
 
 function disposableDomains(): Set<string> {
   disposable ??= new Set<string>(
-    (JSON.parse(fs.readFileSync(require.resolve('disposable-email-domains'), 'utf8')) as string[]).map((d) => d.toLowerCase()),
+    (JSON.parse(fs.readFileSync(require.resolve('disposable-email-domains'), 'utf8')) as string[]).map((d) =>
+      d.toLowerCase(),
+    ),
   );
   return disposable;
 }

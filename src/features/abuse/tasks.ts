@@ -6,7 +6,11 @@ export function abuseJobs({ ctx }: JobDeps): FeatureJobs {
   return {
     chores: [
       { everyMs: 60_000, run: () => leaveQuietLetters(ctx), failure: 'challenge mode quiet-period check failed' },
-      { everyMs: 300_000, run: () => sweepExpiredSolutions(ctx.db), failure: 'expired challenge solutions sweep failed' },
+      {
+        everyMs: 300_000,
+        run: () => sweepExpiredSolutions(ctx.db),
+        failure: 'expired challenge solutions sweep failed',
+      },
     ],
   };
 }

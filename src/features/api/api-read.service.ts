@@ -36,7 +36,9 @@ export function encodeCursor(micros: string, id: string): string {
 }
 
 export function decodeCursor(cursor: string): { micros: string; id: string } | null {
-  const m = /^(\d{1,17})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  const m = /^(\d{1,17})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/.exec(
+    Buffer.from(cursor, 'base64url').toString('utf8'),
+  );
   return m ? { micros: m[1], id: m[2] } : null;
 }
 
@@ -114,6 +116,7 @@ function toApiSignature(r: Row, forDelivery: boolean, lang: Language): ApiSignat
     signedAs: r.signed_as,
     signedAt: r.confirmed_at.toISOString(),
     source: r.source,
-    textVersion: r.text_language && r.text_version !== null ? { language: r.text_language, version: r.text_version } : null,
+    textVersion:
+      r.text_language && r.text_version !== null ? { language: r.text_language, version: r.text_version } : null,
   };
 }

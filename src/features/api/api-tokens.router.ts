@@ -2,7 +2,13 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../platform/context';
 import type { Letter } from '../../core/letters/letter.entity';
 import { chooseTranslation } from '../../core/letters/letters.service';
-import { auditActor, currentOrganiser, type OrganiserLocals, requireLetterRole, requireOrganiser } from '../../core/access';
+import {
+  auditActor,
+  currentOrganiser,
+  type OrganiserLocals,
+  requireLetterRole,
+  requireOrganiser,
+} from '../../core/access';
 import { NotFound } from '../../platform/web/errors';
 import { parseForm } from '../../platform/web/validate';
 import { createApiToken, listApiTokens, revokeApiToken } from './api-tokens.service';
@@ -23,12 +29,19 @@ export function apiTokensRouter(ctx: AppContext): Router {
   // A token reads the signatures, private names too when it is for delivery: the owner's to give.
   const owner = [requireOrganiser, requireLetterRole(ctx, 'owner')];
 
-  async function render(req: Request, res: Response, opts: { form?: Form; created?: { name: string; token: string }; status?: number } = {}) {
+  async function render(
+    req: Request,
+    res: Response,
+    opts: { form?: Form; created?: { name: string; token: string }; status?: number } = {},
+  ) {
     const letter = letterOf(res);
     res.status(opts.status ?? 200).render('api/tokens', {
       title: req.t('api.tokens.title'),
       headExtra: API_PAGES_CSS,
-      letter: { slug: letter.slug, title: chooseTranslation(letter.translations, letter.defaultLanguage, [req.lang]).title },
+      letter: {
+        slug: letter.slug,
+        title: chooseTranslation(letter.translations, letter.defaultLanguage, [req.lang]).title,
+      },
       tokens: await listApiTokens(ctx.db, letter.id),
       created: opts.created ?? null,
       revoked: req.query.revoked === '1',

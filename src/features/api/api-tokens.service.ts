@@ -17,7 +17,12 @@ export function hashApiToken(token: string): string {
 }
 
 /** Creates a token; the one time the token itself exists is in the answer (the page shows it once). */
-export async function createApiToken(ctx: AppContext, letter: Letter, form: TokenForm, actor: AuditActor): Promise<{ token: string; record: ApiToken }> {
+export async function createApiToken(
+  ctx: AppContext,
+  letter: Letter,
+  form: TokenForm,
+  actor: AuditActor,
+): Promise<{ token: string; record: ApiToken }> {
   const token = TOKEN_PREFIX + crypto.randomBytes(32).toString('base64url');
   return ctx.db.transaction(async (tx) => {
     const record = await tx.save(
@@ -35,7 +40,12 @@ export async function createApiToken(ctx: AppContext, letter: Letter, form: Toke
       letterId: letter.id,
       actor,
       kind: 'api.token-created',
-      detail: { tokenId: record.id, name: form.name, forDelivery: form.forDelivery, ...(form.expiresOn ? { expiresOn: form.expiresOn } : {}) },
+      detail: {
+        tokenId: record.id,
+        name: form.name,
+        forDelivery: form.forDelivery,
+        ...(form.expiresOn ? { expiresOn: form.expiresOn } : {}),
+      },
     });
     ctx.log.info({ letterId: letter.id, tokenId: record.id }, 'api token created');
     return { token, record };
@@ -47,8 +57,13 @@ export type ListedApiToken = ApiToken & { creatorName: string | null };
 /** A letter's tokens, newest first, each with its creator's name (null: no organiser any more). */
 export async function listApiTokens(db: DataSource, letterId: string): Promise<ListedApiToken[]> {
   const tokens = await db.getRepository(ApiToken).find({ where: { letterId }, order: { createdAt: 'DESC' } });
-  const names = await organiserNames(db, tokens.map((tok) => tok.createdBy));
-  return tokens.map((tok) => Object.assign(tok, { creatorName: tok.createdBy ? (names.get(tok.createdBy) ?? null) : null }));
+  const names = await organiserNames(
+    db,
+    tokens.map((tok) => tok.createdBy),
+  );
+  return tokens.map((tok) =>
+    Object.assign(tok, { creatorName: tok.createdBy ? (names.get(tok.createdBy) ?? null) : null }),
+  );
 }
 
 /** For the owners' confirmation before a member leaves: the live tokens that member created. */
@@ -61,14 +76,24 @@ export const apiTokensOfMember: MemberAccessFn = async (db, letterId, organiserI
 };
 
 /** Revokes a token of this letter (at once: the next request with it is refused). */
-export async function revokeApiToken(ctx: AppContext, letter: Letter, tokenId: string, actor: AuditActor): Promise<void> {
+export async function revokeApiToken(
+  ctx: AppContext,
+  letter: Letter,
+  tokenId: string,
+  actor: AuditActor,
+): Promise<void> {
   await ctx.db.transaction(async (tx) => {
     const [rows]: [Array<{ name: string }>, number] = await tx.query(
       `UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND letter_id = $2 AND revoked_at IS NULL RETURNING name`,
       [tokenId, letter.id],
     );
     if (!rows.length) throw new NotFound();
-    await recordAudit(tx, { letterId: letter.id, actor, kind: 'api.token-revoked', detail: { tokenId, name: rows[0].name } });
+    await recordAudit(tx, {
+      letterId: letter.id,
+      actor,
+      kind: 'api.token-revoked',
+      detail: { tokenId, name: rows[0].name },
+    });
   });
   ctx.log.info({ letterId: letter.id, tokenId }, 'api token revoked');
 }

@@ -68,7 +68,12 @@ export function apiRouter(ctx: AppContext): Router {
     const { letter, token } = await tokenLetter(req, res);
     const query = signaturesQuerySchema.safeParse(req.query);
     if (!query.success) throw new AppError(400, 'bad_request', 'api.errors.badQuery');
-    const page = await readSignatures(ctx.db, letter.id, { forDelivery: token.forDelivery, after: query.data.after, limit: query.data.limit, lang: req.lang });
+    const page = await readSignatures(ctx.db, letter.id, {
+      forDelivery: token.forDelivery,
+      after: query.data.after,
+      limit: query.data.limit,
+      lang: req.lang,
+    });
     res.json(signaturePageSchema.parse(page));
   });
 
@@ -90,10 +95,15 @@ function apiErrors(ctx: AppContext): ErrorRequestHandler {
     const status = known?.status ?? 500;
     if (!known) ctx.log.error({ err, reqId: req.id }, 'unhandled api error');
     if (res.headersSent) return res.end();
-    if (known instanceof Unauthorized) res.set('WWW-Authenticate', known.given ? 'Bearer realm="api", error="invalid_token"' : 'Bearer realm="api"');
+    if (known instanceof Unauthorized)
+      res.set('WWW-Authenticate', known.given ? 'Bearer realm="api", error="invalid_token"' : 'Bearer realm="api"');
     if (known instanceof RateLimited) res.set('Retry-After', String(known.retryAfterSeconds));
     if (known instanceof MethodNotAllowed) res.set('Allow', known.allow.join(', '));
     const t = req.t ?? ((k: string) => k);
-    res.status(status).json({ error: known?.code ?? 'internal', message: t(known?.messageKey ?? 'errors.internal'), requestId: req.id });
+    res.status(status).json({
+      error: known?.code ?? 'internal',
+      message: t(known?.messageKey ?? 'errors.internal'),
+      requestId: req.id,
+    });
   };
 }

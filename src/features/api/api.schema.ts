@@ -28,7 +28,9 @@ export const letterSchema = z
 export const signatureSchema = z
   .object({
     id: z.uuid(),
-    name: z.string().describe('Full name (delivery tokens), or the name as the public list shows it: full name or initials.'),
+    name: z
+      .string()
+      .describe('Full name (delivery tokens), or the name as the public list shows it: full name or initials.'),
     country: z.string().length(2).describe('ISO 3166 alpha-2'),
     countryName: z.string(),
     city: z.string().nullable(),
@@ -38,7 +40,10 @@ export const signatureSchema = z
     source: z.enum(['online', 'paper']),
     textVersion: z.object({ language: z.string(), version: z.number().int() }).nullable(),
   })
-  .meta({ id: 'Signature', description: 'One verified signature, in the shape of the delivery export (JSON lines) plus its id.' });
+  .meta({
+    id: 'Signature',
+    description: 'One verified signature, in the shape of the delivery export (JSON lines) plus its id.',
+  });
 
 export const signaturePageSchema = z
   .object({
@@ -49,7 +54,9 @@ export const signaturePageSchema = z
 
 export const apiErrorSchema = z
   .object({
-    error: z.string().describe('A stable code: unauthorized, not_found, method_not_allowed, bad_request, rate_limited, internal.'),
+    error: z
+      .string()
+      .describe('A stable code: unauthorized, not_found, method_not_allowed, bad_request, rate_limited, internal.'),
     message: z.string().describe('In the language of Accept-Language.'),
     requestId: z.string().optional(),
   })
@@ -60,7 +67,13 @@ export const API_DEFAULT_LIMIT = 100;
 
 export const signaturesQuerySchema = z.object({
   after: z.string().max(200).optional().describe('The `next` cursor of the previous page.'),
-  limit: z.coerce.number().int().min(1).max(API_MAX_LIMIT).default(API_DEFAULT_LIMIT).describe(`Rows per page, 1 to ${API_MAX_LIMIT}.`),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(API_MAX_LIMIT)
+    .default(API_DEFAULT_LIMIT)
+    .describe(`Rows per page, 1 to ${API_MAX_LIMIT}.`),
 });
 
 /** The owners' form that creates a token. */
@@ -82,7 +95,11 @@ export const tokenFormSchema = z.object({
     .transform((s) => (s ?? '').trim())
     .refine((s) => !s || isCalendarDay(s), 'api.errors.dateInvalid')
     .refine((s) => !s || !isCalendarDay(s) || s > new Date().toISOString().slice(0, 10), 'api.errors.datePast')
-    .refine((s) => !s || !isCalendarDay(s) || new Date(`${s}T00:00:00Z`).getTime() <= Date.now() + MAX_TOKEN_DAYS * 86_400_000, 'api.errors.dateTooFar')
+    .refine(
+      (s) =>
+        !s || !isCalendarDay(s) || new Date(`${s}T00:00:00Z`).getTime() <= Date.now() + MAX_TOKEN_DAYS * 86_400_000,
+      'api.errors.dateTooFar',
+    )
     .transform((s) => s || null),
 });
 

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { WEBHOOK_PAYLOADS } from '../webhooks';
-import { apiErrorSchema, letterSchema, signaturePageSchema, signatureSchema, signaturesQuerySchema } from './api.schema';
+import {
+  apiErrorSchema,
+  letterSchema,
+  signaturePageSchema,
+  signatureSchema,
+  signaturesQuerySchema,
+} from './api.schema';
 
 type JsonObject = Record<string, unknown>;
 
@@ -16,7 +22,11 @@ function components(): Record<string, JsonObject> {
     registry.add(schema, { id });
   }
   for (const schema of Object.values(WEBHOOK_PAYLOADS)) registry.add(schema, { id: schema.meta()!.id! });
-  const { schemas } = z.toJSONSchema(registry, { target: 'draft-2020-12', io: 'output', uri: (id) => `#/components/schemas/${id}` }) as {
+  const { schemas } = z.toJSONSchema(registry, {
+    target: 'draft-2020-12',
+    io: 'output',
+    uri: (id) => `#/components/schemas/${id}`,
+  }) as {
     schemas: Record<string, JsonObject>;
   };
   return Object.fromEntries(
@@ -28,17 +38,25 @@ function components(): Record<string, JsonObject> {
 }
 
 function param(name: string, schema: z.ZodType, where: 'query' | 'path', required: boolean): JsonObject {
-  const { $schema: _s, description, ...s } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' }) as JsonObject;
+  const {
+    $schema: _s,
+    description,
+    ...s
+  } = z.toJSONSchema(schema, { target: 'draft-2020-12', io: 'input' }) as JsonObject;
   return { name, in: where, required, ...(description ? { description } : {}), schema: s };
 }
 
-const json = (ref: string, description: string) => ({ description, content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } } });
+const json = (ref: string, description: string) => ({
+  description,
+  content: { 'application/json': { schema: { $ref: `#/components/schemas/${ref}` } } },
+});
 const errors = {
   '401': {
     ...json('Error', 'No token, or an unknown or revoked one.'),
     headers: {
       'WWW-Authenticate': {
-        description: 'The bearer challenge (RFC 6750): `Bearer realm="api"`, with `error="invalid_token"` when a token was sent but is unknown or revoked.',
+        description:
+          'The bearer challenge (RFC 6750): `Bearer realm="api"`, with `error="invalid_token"` when a token was sent but is unknown or revoked.',
         required: true,
         schema: { type: 'string' },
       },
@@ -47,7 +65,13 @@ const errors = {
   '404': json('Error', 'No such letter, or the token is for another letter.'),
   '429': {
     ...json('Error', 'Too many requests with this token.'),
-    headers: { 'Retry-After': { description: 'Seconds to wait before trying again.', required: true, schema: { type: 'integer', minimum: 1 } } },
+    headers: {
+      'Retry-After': {
+        description: 'Seconds to wait before trying again.',
+        required: true,
+        schema: { type: 'integer', minimum: 1 },
+      },
+    },
   },
 };
 
@@ -85,9 +109,24 @@ export function openApiDocument(baseUrl: string): JsonObject {
           parameters: [
             param('slug', z.string(), 'path', true),
             param('after', signaturesQuerySchema.shape.after.unwrap(), 'query', false),
-            param('limit', z.number().int().min(1).max(1000).default(100).describe(signaturesQuerySchema.shape.limit.description ?? ''), 'query', false),
+            param(
+              'limit',
+              z
+                .number()
+                .int()
+                .min(1)
+                .max(1000)
+                .default(100)
+                .describe(signaturesQuerySchema.shape.limit.description ?? ''),
+              'query',
+              false,
+            ),
           ],
-          responses: { '200': json('SignaturePage', 'One page; follow `next` until it is null.'), '400': json('Error', 'A bad cursor or limit.'), ...errors },
+          responses: {
+            '200': json('SignaturePage', 'One page; follow `next` until it is null.'),
+            '400': json('Error', 'A bad cursor or limit.'),
+            ...errors,
+          },
         },
       },
     },
@@ -98,8 +137,16 @@ export function openApiDocument(baseUrl: string): JsonObject {
         {
           post: {
             summary: schema.meta()?.description,
-            parameters: ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) => ({ name, in: 'header', required: true, schema: { type: 'string' } })),
-            requestBody: { required: true, content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema.meta()!.id!}` } } } },
+            parameters: ['webhook-id', 'webhook-timestamp', 'webhook-signature'].map((name) => ({
+              name,
+              in: 'header',
+              required: true,
+              schema: { type: 'string' },
+            })),
+            requestBody: {
+              required: true,
+              content: { 'application/json': { schema: { $ref: `#/components/schemas/${schema.meta()!.id!}` } } },
+            },
             responses: {
               '2XX': {
                 description:
@@ -112,7 +159,13 @@ export function openApiDocument(baseUrl: string): JsonObject {
     ),
     components: {
       schemas: components(),
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token of the letter: `Authorization: Bearer usk_…`' } },
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'An API token of the letter: `Authorization: Bearer usk_…`',
+        },
+      },
     },
   };
   return cached;

@@ -20,14 +20,20 @@ export interface AuditTrailPage {
  * listAudit.
  */
 export async function auditTrailPage(db: DataSource, letterId: string, kind: string | null): Promise<AuditTrailPage> {
-  const [events, kinds] = await Promise.all([listAudit(db, letterId, { kind: kind ?? undefined, limit: AUDIT_PAGE_LIMIT }), auditKinds(db, letterId)]);
+  const [events, kinds] = await Promise.all([
+    listAudit(db, letterId, { kind: kind ?? undefined, limit: AUDIT_PAGE_LIMIT }),
+    auditKinds(db, letterId),
+  ]);
   const ids = new Set<string>();
   for (const e of events) {
     if (e.actorId) ids.add(e.actorId);
     if (typeof e.detail.organiserId === 'string') ids.add(e.detail.organiserId);
   }
   const rows = ids.size
-    ? await db.query<Array<{ id: string; name: string }>>(`SELECT id, name FROM organisers WHERE id = ANY($1::uuid[]) AND name <> ''`, [[...ids]])
+    ? await db.query<Array<{ id: string; name: string }>>(
+        `SELECT id, name FROM organisers WHERE id = ANY($1::uuid[]) AND name <> ''`,
+        [[...ids]],
+      )
     : [];
   return {
     events,

@@ -13,7 +13,12 @@ const auditFilterSchema = z.object({
     .string({ message: 'organisers.errors.invalid' })
     .optional()
     .transform((s) => s ?? '')
-    .pipe(z.string().max(40, { message: 'organisers.errors.invalid' }).regex(/^(?:[a-z][a-z0-9-]*\.[a-z0-9-]+)?$/, { message: 'organisers.errors.invalid' }))
+    .pipe(
+      z
+        .string()
+        .max(40, { message: 'organisers.errors.invalid' })
+        .regex(/^(?:[a-z][a-z0-9-]*\.[a-z0-9-]+)?$/, { message: 'organisers.errors.invalid' }),
+    )
     .transform((s) => s || null),
 });
 
@@ -27,10 +32,23 @@ function describe(t: TFunction, e: AuditEvent, organisers: Map<string, string>):
   const parts = split(e.kind);
   if (!parts) return e.kind;
   const memberId = typeof e.detail.organiserId === 'string' ? e.detail.organiserId : null;
-  const member = (typeof e.detail.member === 'string' && e.detail.member) || (memberId && organisers.get(memberId)) || t('organisers.auditTrail.unnamed');
+  const member =
+    (typeof e.detail.member === 'string' && e.detail.member) ||
+    (memberId && organisers.get(memberId)) ||
+    t('organisers.auditTrail.unnamed');
   // An erased detail (audit_details) reads as "erased" where the text stood.
-  const erased = e.detailErased ? Object.fromEntries(ERASABLE_DETAIL_KEYS.map((k) => [k, t('organisers.auditTrail.erasedText')])) : {};
-  return t(`${parts[0]}.audit.${parts[1]}`, { ...erased, ...(e.detailErased ? { key: t('organisers.auditTrail.erasedText') } : {}), ...e.detail, member, defaultValue: '' }) || e.kind;
+  const erased = e.detailErased
+    ? Object.fromEntries(ERASABLE_DETAIL_KEYS.map((k) => [k, t('organisers.auditTrail.erasedText')]))
+    : {};
+  return (
+    t(`${parts[0]}.audit.${parts[1]}`, {
+      ...erased,
+      ...(e.detailErased ? { key: t('organisers.auditTrail.erasedText') } : {}),
+      ...e.detail,
+      member,
+      defaultValue: '',
+    }) || e.kind
+  );
 }
 
 function kindName(t: TFunction, kind: string): string {
@@ -45,27 +63,39 @@ function kindName(t: TFunction, kind: string): string {
 export function auditRouter(ctx: AppContext): Router {
   const r = Router();
 
-  r.get('/organise/letters/:slug/audit', requireOrganiser, requireLetterRole(ctx, 'owner'), async (req: Request, res: Response) => {
-    const letter = (res.locals as OrganiserLocals).letter!;
-    const filter = parseForm(auditFilterSchema, { kind: req.query.kind });
-    const kind = filter.ok ? filter.data.kind : null;
-    const page = await auditTrailPage(ctx.db, letter.id, kind);
-    const whenFormat = new Intl.DateTimeFormat(req.lang, { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
-    res.status(filter.ok ? 200 : 422).render('organise/audit', {
-      title: req.t('organisers.auditTrail.title'),
-      kind,
-      errors: filter.ok ? {} : filter.errors,
-      kinds: page.kinds.map((k) => ({ value: k, label: kindName(req.t, k) })),
-      limited: page.limited,
-      entries: page.events.map((e) => ({
-        at: e.createdAt.toISOString(),
-        when: `${whenFormat.format(e.createdAt)} UTC`,
-        who: actorLabel(e.actorId, e.actorName, { platform: req.t('organisers.auditTrail.platform'), unnamed: req.t('organisers.auditTrail.unnamed') }),
-        what: describe(req.t, e, page.organisers),
-        erased: e.detailErased === true,
-      })),
-    });
-  });
+  r.get(
+    '/organise/letters/:slug/audit',
+    requireOrganiser,
+    requireLetterRole(ctx, 'owner'),
+    async (req: Request, res: Response) => {
+      const letter = (res.locals as OrganiserLocals).letter!;
+      const filter = parseForm(auditFilterSchema, { kind: req.query.kind });
+      const kind = filter.ok ? filter.data.kind : null;
+      const page = await auditTrailPage(ctx.db, letter.id, kind);
+      const whenFormat = new Intl.DateTimeFormat(req.lang, {
+        dateStyle: 'medium',
+        timeStyle: 'short',
+        timeZone: 'UTC',
+      });
+      res.status(filter.ok ? 200 : 422).render('organise/audit', {
+        title: req.t('organisers.auditTrail.title'),
+        kind,
+        errors: filter.ok ? {} : filter.errors,
+        kinds: page.kinds.map((k) => ({ value: k, label: kindName(req.t, k) })),
+        limited: page.limited,
+        entries: page.events.map((e) => ({
+          at: e.createdAt.toISOString(),
+          when: `${whenFormat.format(e.createdAt)} UTC`,
+          who: actorLabel(e.actorId, e.actorName, {
+            platform: req.t('organisers.auditTrail.platform'),
+            unnamed: req.t('organisers.auditTrail.unnamed'),
+          }),
+          what: describe(req.t, e, page.organisers),
+          erased: e.detailErased === true,
+        })),
+      });
+    },
+  );
 
   return r;
 }

@@ -17,12 +17,18 @@ export function auditSummaryLines(groups: readonly AuditSummaryGroup[], language
     .map((g) => {
       const at = g.kind.indexOf('.');
       const what =
-        (at > 0 ? t(`${g.kind.slice(0, at)}.auditSummary.${g.kind.slice(at + 1)}`, { count: g.count, defaultValue: '' }) : '') ||
-        t('exports.pdfAudit.other', { count: g.count });
-      const actor = actorLabel(g.actorId, g.actorName, { platform: t('exports.pdfAudit.platform'), unnamed: t('exports.pdfAudit.unnamed') });
+        (at > 0
+          ? t(`${g.kind.slice(0, at)}.auditSummary.${g.kind.slice(at + 1)}`, { count: g.count, defaultValue: '' })
+          : '') || t('exports.pdfAudit.other', { count: g.count });
+      const actor = actorLabel(g.actorId, g.actorName, {
+        platform: t('exports.pdfAudit.platform'),
+        unnamed: t('exports.pdfAudit.unnamed'),
+      });
       const date = dayFormat.format(new Date(`${g.day}T00:00:00Z`));
       const category = g.category ? t(`exports.pdfAudit.categories.${g.category}`, { defaultValue: '' }) : '';
-      return category ? t('exports.pdfAudit.lineWithCategory', { what, actor, date, category }) : t('exports.pdfAudit.line', { what, actor, date });
+      return category
+        ? t('exports.pdfAudit.lineWithCategory', { what, actor, date, category })
+        : t('exports.pdfAudit.line', { what, actor, date });
     });
 }
 

@@ -55,7 +55,9 @@ function cellSql(column: ExportColumn, signedAt: string): string {
       return neutralised(`s.source::text`);
     case 'textVersion':
       // "<language> v<number>", as textVersionText in cell-text.ts; empty when not recorded.
-      return neutralised(`CASE WHEN s.text_language IS NOT NULL AND s.text_version IS NOT NULL THEN s.text_language || ' v' || s.text_version END`);
+      return neutralised(
+        `CASE WHEN s.text_language IS NOT NULL AND s.text_version IS NOT NULL THEN s.text_language || ' v' || s.text_version END`,
+      );
     case 'signedAt':
       // Date#toISOString: UTC, milliseconds (truncated, as the driver's Date truncates them), "Z".
       return `to_char(${signedAt} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
@@ -68,7 +70,12 @@ function inlineParams(sql: string, params: unknown[], client: PoolClient): strin
 }
 
 /** The COPY statement for a delivery CSV of the selection, in the file's column order. */
-export function copyCsvSql(client: PoolClient, sel: SelectionSql, columns: readonly ExportColumn[], language: Language): string {
+export function copyCsvSql(
+  client: PoolClient,
+  sel: SelectionSql,
+  columns: readonly ExportColumn[],
+  language: Language,
+): string {
   const codes = allCountryCodes();
   const names = codes.map((code) => neutraliseFormula(countryName(code, language)));
   const literalArray = (values: string[]) => `ARRAY[${values.map((v) => client.escapeLiteral(v)).join(',')}]::text[]`;

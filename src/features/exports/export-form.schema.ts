@@ -10,14 +10,18 @@ import { exportFormats } from './writers';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
-const blankToNull = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? null : typeof v === 'string' ? v.trim() : v);
+const blankToNull = (v: unknown) =>
+  typeof v === 'string' && v.trim() === '' ? null : typeof v === 'string' ? v.trim() : v;
 
 const day = z.preprocess(
   blankToNull,
   z
     .string()
     .regex(DAY, 'exports.errors.date')
-    .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d), 'exports.errors.date')
+    .refine(
+      (d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().startsWith(d),
+      'exports.errors.date',
+    )
     .nullable(),
 );
 
@@ -32,13 +36,25 @@ export function asksForEmail(body: Record<string, unknown>): boolean {
 /** The organiser's export form. Email addresses come only with the explicit box, and never in a PDF or a publication file. */
 export const exportFormSchema = z
   .object({
-    format: z.enum(exportFormats as [string, ...string[]], { message: 'exports.errors.format' }).transform((f) => f as (typeof exportFormats)[number]),
-    purpose: z.enum(EXPORT_PURPOSES as [string, ...string[]], { message: 'exports.errors.invalid' }).default('delivery').transform((p) => p as (typeof EXPORT_PURPOSES)[number]),
-    scope: z.enum(EXPORT_SCOPES as [string, ...string[]], { message: 'exports.errors.invalid' }).default('verified').transform((s) => s as (typeof EXPORT_SCOPES)[number]),
+    format: z
+      .enum(exportFormats as [string, ...string[]], { message: 'exports.errors.format' })
+      .transform((f) => f as (typeof exportFormats)[number]),
+    purpose: z
+      .enum(EXPORT_PURPOSES as [string, ...string[]], { message: 'exports.errors.invalid' })
+      .default('delivery')
+      .transform((p) => p as (typeof EXPORT_PURPOSES)[number]),
+    scope: z
+      .enum(EXPORT_SCOPES as [string, ...string[]], { message: 'exports.errors.invalid' })
+      .default('verified')
+      .transform((s) => s as (typeof EXPORT_SCOPES)[number]),
     from: day.default(null),
     to: day.default(null),
-    country: z.preprocess(blankToNull, z.string().toUpperCase().refine(isCountryCode, 'exports.errors.country').nullable()).default(null),
-    signedAs: z.preprocess(blankToNull, z.enum(SIGNED_AS, { message: 'exports.errors.invalid' }).nullable()).default(null),
+    country: z
+      .preprocess(blankToNull, z.string().toUpperCase().refine(isCountryCode, 'exports.errors.country').nullable())
+      .default(null),
+    signedAs: z
+      .preprocess(blankToNull, z.enum(SIGNED_AS, { message: 'exports.errors.invalid' }).nullable())
+      .default(null),
     columns: z.preprocess(
       (v): unknown[] => (v === undefined ? [] : Array.isArray(v) ? (v as unknown[]) : [v]),
       z
@@ -50,9 +66,12 @@ export const exportFormSchema = z
     language: z.enum(LANGUAGES, { message: 'exports.errors.invalid' }),
   })
   .superRefine((v, issue) => {
-    if (v.from && v.to && v.from > v.to) issue.addIssue({ code: 'custom', path: ['to'], message: 'exports.errors.dateOrder' });
-    if (v.includeEmail && v.purpose === 'publication') issue.addIssue({ code: 'custom', path: ['includeEmail'], message: 'exports.errors.emailNotAllowed' });
-    if (v.includeEmail && v.format === 'pdf') issue.addIssue({ code: 'custom', path: ['includeEmail'], message: 'exports.errors.emailNotInPdf' });
+    if (v.from && v.to && v.from > v.to)
+      issue.addIssue({ code: 'custom', path: ['to'], message: 'exports.errors.dateOrder' });
+    if (v.includeEmail && v.purpose === 'publication')
+      issue.addIssue({ code: 'custom', path: ['includeEmail'], message: 'exports.errors.emailNotAllowed' });
+    if (v.includeEmail && v.format === 'pdf')
+      issue.addIssue({ code: 'custom', path: ['includeEmail'], message: 'exports.errors.emailNotInPdf' });
   });
 
 export type ExportForm = z.output<typeof exportFormSchema>;
@@ -75,7 +94,9 @@ export function exportRequest(form: ExportForm, letter: Letter, organiserId: str
 export const verifyFormSchema = z.object({
   exportId: z.preprocess(
     (v) => (typeof v === 'string' ? v.trim().toLowerCase() : v),
-    z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'exports.verify.errors.exportId'),
+    z
+      .string()
+      .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'exports.verify.errors.exportId'),
   ),
   sha256: z.preprocess(
     (v) => (typeof v === 'string' ? v.replace(/\s+/g, '').toLowerCase() : v),

@@ -53,7 +53,11 @@ export function selection(letterId: string, filters: ExportFilters, purpose: Exp
   // confirmed_at) index order and bound the scan.
   const signedAt = filters.scope === 'verified' ? 's.confirmed_at' : 'coalesce(s.confirmed_at, s.created_at)';
   const where = ['s.letter_id = $1'];
-  where.push(filters.scope === 'verified' ? `s.status = 'confirmed' AND s.held_reason IS NULL` : `s.status IN ('pending', 'confirmed')`);
+  where.push(
+    filters.scope === 'verified'
+      ? `s.status = 'confirmed' AND s.held_reason IS NULL`
+      : `s.status IN ('pending', 'confirmed')`,
+  );
   if (filters.from) {
     if (!DAY.test(filters.from)) throw new RangeError('from must be YYYY-MM-DD');
     where.push(`${signedAt} >= (${p(filters.from)}::date)::timestamp AT TIME ZONE 'UTC'`);
@@ -70,7 +74,17 @@ export function selection(letterId: string, filters: ExportFilters, purpose: Exp
 
 /** One row as the cursor returns it (rowMode: 'array'), in the SELECT's column order. */
 export type DbRow = [
-  string, string | null, string, string | null, string | null, SignedAs, Date, 'online' | 'paper', 'public' | 'initials' | 'private', string | null, number | null,
+  string,
+  string | null,
+  string,
+  string | null,
+  string | null,
+  SignedAs,
+  Date,
+  'online' | 'paper',
+  'public' | 'initials' | 'private',
+  string | null,
+  number | null,
 ];
 
 /** The cursor's query. The email column is only read from the table when it was asked for. */

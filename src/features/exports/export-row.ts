@@ -22,7 +22,8 @@
  *    and unambiguous); XLSX stores real Excel dates (UTC); PDF shows YYYY-MM-DD.
  */
 
-export type ExportColumn = 'name' | 'email' | 'country' | 'city' | 'organisation' | 'signedAs' | 'signedAt' | 'source' | 'textVersion';
+export type ExportColumn =
+  'name' | 'email' | 'country' | 'city' | 'organisation' | 'signedAs' | 'signedAt' | 'source' | 'textVersion';
 
 export interface ExportRow {
   name: string;

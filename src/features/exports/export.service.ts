@@ -34,7 +34,17 @@ import { readAuditChainHead, readAuditSummary } from './audit-summary';
 import { copyCsv } from './copy-csv';
 import { createDigestingStream } from './sha256-tee';
 import { ExportAudit } from './export-audit.entity';
-import { countsQuery, textVersionsQuery, type DbRow, type ExportFilters, type ExportPurpose, NO_FILTERS, rowsQuery, selection, type SelectionSql } from './export-query';
+import {
+  countsQuery,
+  textVersionsQuery,
+  type DbRow,
+  type ExportFilters,
+  type ExportPurpose,
+  NO_FILTERS,
+  rowsQuery,
+  selection,
+  type SelectionSql,
+} from './export-query';
 import type { ExportColumn, ExportFormat, ExportMeta, ExportRow, SignedTextVersion } from './export-row';
 import { contentTypes, fileExtensions, writers } from './writers';
 
@@ -49,8 +59,25 @@ export const FETCH_BATCH = 5000;
 export const PDF_MAX_ROWS = 50_000;
 
 /** Every column but email, which only ever comes by explicit request. */
-export const EXPORT_COLUMNS: readonly Exclude<ExportColumn, 'email'>[] = ['name', 'country', 'city', 'organisation', 'signedAs', 'signedAt', 'source', 'textVersion'];
-export const DEFAULT_COLUMNS: readonly ExportColumn[] = ['name', 'country', 'city', 'organisation', 'signedAs', 'signedAt', 'textVersion'];
+export const EXPORT_COLUMNS: readonly Exclude<ExportColumn, 'email'>[] = [
+  'name',
+  'country',
+  'city',
+  'organisation',
+  'signedAs',
+  'signedAt',
+  'source',
+  'textVersion',
+];
+export const DEFAULT_COLUMNS: readonly ExportColumn[] = [
+  'name',
+  'country',
+  'city',
+  'organisation',
+  'signedAs',
+  'signedAt',
+  'textVersion',
+];
 
 export interface ExportRequest {
   /** With its translations loaded. */
@@ -113,7 +140,9 @@ export function exportFileName(slug: string, generatedAt: Date, exportId: string
 }
 
 /** The columns the file really has: email only on request, after the name, and never in a PDF. */
-export function effectiveColumns(req: Pick<ExportRequest, 'columns' | 'includeEmail' | 'format' | 'purpose'>): ExportColumn[] {
+export function effectiveColumns(
+  req: Pick<ExportRequest, 'columns' | 'includeEmail' | 'format' | 'purpose'>,
+): ExportColumn[] {
   const chosen = (req.columns ?? DEFAULT_COLUMNS).filter((c, i, all) => c !== 'email' && all.indexOf(c) === i);
   if (!req.includeEmail || req.format === 'pdf') return chosen.length ? chosen : ['name'];
   const at = chosen.indexOf('name') + 1;
@@ -122,7 +151,17 @@ export function effectiveColumns(req: Pick<ExportRequest, 'columns' | 'includeEm
 
 function columnLabels(language: Language): Record<ExportColumn, string> {
   const t = tFor(language);
-  const keys: ExportColumn[] = ['name', 'email', 'country', 'city', 'organisation', 'signedAs', 'signedAt', 'source', 'textVersion'];
+  const keys: ExportColumn[] = [
+    'name',
+    'email',
+    'country',
+    'city',
+    'organisation',
+    'signedAs',
+    'signedAt',
+    'source',
+    'textVersion',
+  ];
   return Object.fromEntries(keys.map((k) => [k, t(`exports.columns.${k}`)])) as Record<ExportColumn, string>;
 }
 
@@ -138,7 +177,19 @@ function rowMapper(language: Language, purpose: ExportPurpose): (r: DbRow) => Ex
     return name;
   };
   const publication = purpose === 'publication';
-  return ([fullName, email, country, city, organisation, signedAs, signedAt, source, visibility, textLanguage, textVersion]) => ({
+  return ([
+    fullName,
+    email,
+    country,
+    city,
+    organisation,
+    signedAs,
+    signedAt,
+    source,
+    visibility,
+    textLanguage,
+    textVersion,
+  ]) => ({
     // The query leaves private signers out of a publication file; initials-only ones show initials and no city.
     name: publication && visibility === 'initials' ? initialsOf(fullName) : fullName,
     email: publication ? null : email,
@@ -155,7 +206,10 @@ function rowMapper(language: Language, purpose: ExportPurpose): (r: DbRow) => Ex
 
 /** The versions of the text that the selected signatures are under, with their words, oldest first per language. */
 async function signedTextVersions(client: PoolClient, sel: SelectionSql, letter: Letter): Promise<SignedTextVersion[]> {
-  const { rows } = await client.query<{ language: Language; version: number; n: string }>(textVersionsQuery(sel), sel.params);
+  const { rows } = await client.query<{ language: Language; version: number; n: string }>(
+    textVersionsQuery(sel),
+    sel.params,
+  );
   const out: SignedTextVersion[] = [];
   for (const language of [...new Set(rows.map((r) => r.language))].sort()) {
     const earlier = await client.query<{ version: number; title: string; body: string; published_at: Date }>(
@@ -164,19 +218,49 @@ async function signedTextVersions(client: PoolClient, sel: SelectionSql, letter:
     );
     const current = letter.translations.find((t) => t.language === language);
     const texts = [
-      ...earlier.rows.map((v) => ({ version: v.version, title: v.title, body: v.body, publishedAt: v.published_at, current: false })),
-      ...(current ? [{ version: current.textVersion, title: current.title, body: current.body, publishedAt: current.textVersionAt, current: true }] : []),
+      ...earlier.rows.map((v) => ({
+        version: v.version,
+        title: v.title,
+        body: v.body,
+        publishedAt: v.published_at,
+        current: false,
+      })),
+      ...(current
+        ? [
+            {
+              version: current.textVersion,
+              title: current.title,
+              body: current.body,
+              publishedAt: current.textVersionAt,
+              current: true,
+            },
+          ]
+        : []),
     ];
     for (const text of texts) {
       const n = Number(rows.find((r) => r.language === language && r.version === text.version)?.n ?? 0);
-      if (n) out.push({ language, version: text.version, title: text.title, body: text.body, publishedAt: text.publishedAt, current: text.current, signatures: n });
+      if (n)
+        out.push({
+          language,
+          version: text.version,
+          title: text.title,
+          body: text.body,
+          publishedAt: text.publishedAt,
+          current: text.current,
+          signatures: n,
+        });
     }
   }
   return out;
 }
 
-async function* cursorRows(client: PoolClient, map: (r: DbRow) => ExportRow, onBatch: (n: number) => void): AsyncGenerator<ExportRow> {
-  const fetch = (): Promise<QueryArrayResult<DbRow>> => client.query<DbRow>({ text: `FETCH ${FETCH_BATCH} FROM export_rows`, rowMode: 'array' });
+async function* cursorRows(
+  client: PoolClient,
+  map: (r: DbRow) => ExportRow,
+  onBatch: (n: number) => void,
+): AsyncGenerator<ExportRow> {
+  const fetch = (): Promise<QueryArrayResult<DbRow>> =>
+    client.query<DbRow>({ text: `FETCH ${FETCH_BATCH} FROM export_rows`, rowMode: 'array' });
   let pending: Promise<QueryArrayResult<DbRow>> | null = fetch();
   try {
     while (pending) {
@@ -200,11 +284,18 @@ async function endStream(out: NodeJS.WritableStream): Promise<void> {
 }
 
 /** Streams the export to `out` (which the writer ends) and records it in export_audit. */
-export async function exportSignatures(ctx: AppContext, req: ExportRequest, out: NodeJS.WritableStream, hooks: ExportHooks = {}): Promise<ExportResult> {
+export async function exportSignatures(
+  ctx: AppContext,
+  req: ExportRequest,
+  out: NodeJS.WritableStream,
+  hooks: ExportHooks = {},
+): Promise<ExportResult> {
   const purpose: ExportPurpose = req.purpose ?? 'delivery';
   if (req.includeEmail && purpose === 'publication') throw new EmailNotAllowed();
   const filters: ExportFilters = { ...NO_FILTERS, ...req.filters };
-  const translation = chooseTranslation(req.letter.translations, req.letter.defaultLanguage, [isLanguage(req.language) ? req.language : null]);
+  const translation = chooseTranslation(req.letter.translations, req.letter.defaultLanguage, [
+    isLanguage(req.language) ? req.language : null,
+  ]);
   const language = translation.language;
   const columns = effectiveColumns({ ...req, purpose });
   const includeEmail = columns.includes('email');
@@ -222,17 +313,27 @@ export async function exportSignatures(ctx: AppContext, req: ExportRequest, out:
     // number of rows of an unfiltered delivery file, which then costs no pass over the signatures.
     const counted = await client.query<{ n: string }>(VERIFIED_COUNT_SQL, [req.letter.id]);
     const verified = Number(counted.rows[0]?.n ?? 0);
-    const everyCounted = purpose === 'delivery' && filters.scope === 'verified' && !filters.from && !filters.to && !filters.country && !filters.signedAs;
-    const total = everyCounted ? verified : Number((await client.query<{ total: string }>(countsQuery(sel), sel.params)).rows[0]?.total ?? 0);
+    const everyCounted =
+      purpose === 'delivery' &&
+      filters.scope === 'verified' &&
+      !filters.from &&
+      !filters.to &&
+      !filters.country &&
+      !filters.signedAs;
+    const total = everyCounted
+      ? verified
+      : Number((await client.query<{ total: string }>(countsQuery(sel), sel.params)).rows[0]?.total ?? 0);
     if (req.format === 'pdf' && total > PDF_MAX_ROWS) throw new PdfTooLarge(total);
     // The pack prints every text its signatures are under: counted in the file's snapshot.
     const textVersions = req.format === 'pdf' ? await signedTextVersions(client, sel, req.letter) : undefined;
     // The delivery CSV is written by COPY (copy-csv.ts); every other file from a cursor's rows.
     const byCopy = req.format === 'csv' && purpose === 'delivery';
-    if (!byCopy) await client.query(`DECLARE export_rows NO SCROLL CURSOR FOR ${rowsQuery(sel, includeEmail)}`, sel.params);
+    if (!byCopy)
+      await client.query(`DECLARE export_rows NO SCROLL CURSOR FOR ${rowsQuery(sel, includeEmail)}`, sel.params);
 
     const t = tFor(language);
-    const snapshotRows = async (sql: string, params: unknown[]) => (await client.query<Record<string, unknown>>(sql, params)).rows;
+    const snapshotRows = async (sql: string, params: unknown[]) =>
+      (await client.query<Record<string, unknown>>(sql, params)).rows;
     const meta: ExportMeta = {
       exportId,
       letterTitle: translation.title,
@@ -263,7 +364,9 @@ export async function exportSignatures(ctx: AppContext, req: ExportRequest, out:
     let rowCount: number;
     try {
       if (byCopy) {
-        ({ rowCount } = await copyCsv(client, sel, meta, language, digest.stream, (done) => hooks.onProgress?.(done, total)));
+        ({ rowCount } = await copyCsv(client, sel, meta, language, digest.stream, (done) =>
+          hooks.onProgress?.(done, total),
+        ));
       } else {
         let done = 0;
         const rows = cursorRows(client, rowMapper(language, purpose), (n) => {
@@ -303,13 +406,23 @@ export async function exportSignatures(ctx: AppContext, req: ExportRequest, out:
         letterId: req.letter.id,
         actor: await auditActorById(tx, req.organiserId),
         kind: 'exports.file-exported',
-        detail: { exportId, format: req.format, purpose, rowCount, includeEmail, ...(req.recipientLinkId ? { recipientLinkId: req.recipientLinkId } : {}) },
+        detail: {
+          exportId,
+          format: req.format,
+          purpose,
+          rowCount,
+          includeEmail,
+          ...(req.recipientLinkId ? { recipientLinkId: req.recipientLinkId } : {}),
+        },
       });
       await req.alsoInTransaction?.(tx, exportId);
       return saved;
     });
     await endStream(out);
-    ctx.log.info({ exportId, letterId: req.letter.id, format: req.format, purpose, rowCount, bytes }, 'export produced');
+    ctx.log.info(
+      { exportId, letterId: req.letter.id, format: req.format, purpose, rowCount, bytes },
+      'export produced',
+    );
     return { ...start, rowCount, sha256, bytes, createdAt: audit.createdAt };
   } catch (err) {
     failed = err instanceof Error ? err : new Error(String(err));

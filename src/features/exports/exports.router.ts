@@ -41,10 +41,17 @@ export function exportsRouter(ctx: AppContext): Router {
   const r = Router();
   const guard = [requireOrganiser, requireLetterRole(ctx, 'owner', 'editor')];
 
-  function render(req: Request, res: Response, values: Record<string, unknown>, errors: Record<string, string> = {}, status = 200) {
+  function render(
+    req: Request,
+    res: Response,
+    values: Record<string, unknown>,
+    errors: Record<string, string> = {},
+    status = 200,
+  ) {
     const letter = letterOf(res);
     const version = findTranslation(letter.translations, letter.defaultLanguage, [req.lang]);
-    const columns = values.columns === undefined ? [] : Array.isArray(values.columns) ? values.columns : [values.columns];
+    const columns =
+      values.columns === undefined ? [] : Array.isArray(values.columns) ? values.columns : [values.columns];
     res.status(status).render('exports/export-form', {
       title: req.t('exports.form.title'),
       letter: { slug: letter.slug, title: version?.title ?? letter.slug },
@@ -70,28 +77,24 @@ export function exportsRouter(ctx: AppContext): Router {
     const letter = letterOf(res);
     const body = { ...((req.body ?? {}) as Record<string, unknown>) };
     delete body._csrf;
-    if (asksForEmail(body) && (res.locals as Required<OrganiserLocals>).letterRole !== 'owner') throw new Forbidden(OWNER_ONLY);
+    if (asksForEmail(body) && (res.locals as Required<OrganiserLocals>).letterRole !== 'owner')
+      throw new Forbidden(OWNER_ONLY);
     const parsed = parseForm(exportFormSchema, body);
     if (!parsed.ok) return render(req, res, body, parsed.errors, 422);
     const form = parsed.data;
     const organiser = (res.locals as Required<OrganiserLocals>).organiser;
     try {
-      await exportSignatures(
-        ctx,
-        exportRequest(form, letter, organiser.id),
-        res,
-        {
-          onStart: ({ exportId, fileName, contentType }) => {
-            res.status(200);
-            res.set({
-              'Content-Type': contentType,
-              // The name is ASCII by construction (slug, date, uuid), so no filename* is needed.
-              'Content-Disposition': `attachment; filename="${fileName}"`,
-              'X-Export-Id': exportId,
-            });
-          },
+      await exportSignatures(ctx, exportRequest(form, letter, organiser.id), res, {
+        onStart: ({ exportId, fileName, contentType }) => {
+          res.status(200);
+          res.set({
+            'Content-Type': contentType,
+            // The name is ASCII by construction (slug, date, uuid), so no filename* is needed.
+            'Content-Disposition': `attachment; filename="${fileName}"`,
+            'X-Export-Id': exportId,
+          });
         },
-      );
+      });
     } catch (err) {
       if (!res.headersSent) {
         res.removeHeader('Content-Disposition');
@@ -101,7 +104,10 @@ export function exportsRouter(ctx: AppContext): Router {
         throw err;
       }
       // Part of the file has gone out: break the connection so it can never pass for complete.
-      ctx.log.warn({ letterId: letter.id, reqId: req.id, err: err instanceof Error ? err.message : String(err) }, 'export aborted');
+      ctx.log.warn(
+        { letterId: letter.id, reqId: req.id, err: err instanceof Error ? err.message : String(err) },
+        'export aborted',
+      );
       res.destroy();
     }
   });

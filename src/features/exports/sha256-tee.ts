@@ -87,7 +87,10 @@ function propagateDestinationFailure(out: NodeJS.WritableStream, stream: Writabl
   });
 }
 
-export function createDigestingStream(out: NodeJS.WritableStream, options: DigestingStreamOptions = {}): DigestingStream {
+export function createDigestingStream(
+  out: NodeJS.WritableStream,
+  options: DigestingStreamOptions = {},
+): DigestingStream {
   const hash = createHash('sha256');
   const endDestination = options.end ?? true;
   let byteCount = 0;

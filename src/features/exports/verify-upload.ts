@@ -30,7 +30,9 @@ const hashingStorage: multer.StorageEngine = {
       bytes += chunk.length;
     });
     file.stream.once('error', (err: Error) => callback(err));
-    file.stream.once('end', () => callback(null, { size: bytes, sha256: hash.digest('hex') } as Partial<Express.Multer.File>));
+    file.stream.once('end', () =>
+      callback(null, { size: bytes, sha256: hash.digest('hex') } as Partial<Express.Multer.File>),
+    );
   },
   _removeFile(_req, _file, callback) {
     callback(null);
@@ -39,7 +41,9 @@ const hashingStorage: multer.StorageEngine = {
 
 export class UploadTooLarge extends AppError {
   constructor() {
-    super(413, 'too_large', 'exports.verify.errors.tooLarge', { maxMegabytes: VERIFY_UPLOAD_LIMIT_BYTES / 1024 / 1024 });
+    super(413, 'too_large', 'exports.verify.errors.tooLarge', {
+      maxMegabytes: VERIFY_UPLOAD_LIMIT_BYTES / 1024 / 1024,
+    });
   }
 }
 
@@ -63,8 +67,12 @@ function declaredLength(req: Request): number | null {
  */
 export function verifyUploadBudget(ctx: AppContext): RequestHandler {
   return async (req, _res, next) => {
-    const result = await ctx.limits.verifyUploadBytes(limitKeyForIp(ctx.config.SESSION_SECRET, req.ip ?? ''), declaredLength(req) ?? 0);
-    if (!result.ok) throw new UploadBudgetSpent(result.retryAfterSeconds, ctx.config.VERIFY_UPLOAD_MB_PER_NETWORK_PER_HOUR);
+    const result = await ctx.limits.verifyUploadBytes(
+      limitKeyForIp(ctx.config.SESSION_SECRET, req.ip ?? ''),
+      declaredLength(req) ?? 0,
+    );
+    if (!result.ok)
+      throw new UploadBudgetSpent(result.retryAfterSeconds, ctx.config.VERIFY_UPLOAD_MB_PER_NETWORK_PER_HOUR);
     next();
   };
 }
@@ -89,7 +97,12 @@ export function verifyUploadParser(ctx: AppContext): RequestHandler {
         outcome = tooBig ? new UploadTooLarge() : new AppError(400, 'bad_request', 'errors.badRequest');
       }
       // A body of undeclared length (chunked) is charged once read: what it held, or the cap it hit.
-      const read = declaredLength(req) !== null ? 0 : outcome instanceof UploadTooLarge ? VERIFY_UPLOAD_LIMIT_BYTES : (hashedUpload(req)?.bytes ?? 0);
+      const read =
+        declaredLength(req) !== null
+          ? 0
+          : outcome instanceof UploadTooLarge
+            ? VERIFY_UPLOAD_LIMIT_BYTES
+            : (hashedUpload(req)?.bytes ?? 0);
       if (!read) return next(outcome);
       ctx.limits
         .verifyUploadBytes(limitKeyForIp(ctx.config.SESSION_SECRET, req.ip ?? ''), read, { afterRead: true })

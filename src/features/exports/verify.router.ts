@@ -14,7 +14,13 @@ export function verifyRouter(ctx: AppContext): Router {
   function render(
     req: Request,
     res: Response,
-    opts: { outcome?: VerifyOutcome | null; values?: Record<string, string>; errors?: Record<string, string>; status?: number; checked?: 'file' | 'digest' } = {},
+    opts: {
+      outcome?: VerifyOutcome | null;
+      values?: Record<string, string>;
+      errors?: Record<string, string>;
+      status?: number;
+      checked?: 'file' | 'digest';
+    } = {},
   ) {
     // A page anyone can load, but answers are about one request: never cached by a proxy.
     res.set('Cache-Control', 'no-store');

@@ -31,7 +31,9 @@ export type VerifyOutcome =
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/i;
 
 async function describe(db: DataSource, audit: ExportAudit, lang: Language): Promise<VerifiedExport> {
-  const letter = await db.getRepository(Letter).findOneOrFail({ where: { id: audit.letterId }, relations: { translations: true } });
+  const letter = await db
+    .getRepository(Letter)
+    .findOneOrFail({ where: { id: audit.letterId }, relations: { translations: true } });
   const translation = chooseTranslation(letter.translations, letter.defaultLanguage, [lang]);
   return {
     exportId: audit.id,
@@ -45,7 +47,12 @@ async function describe(db: DataSource, audit: ExportAudit, lang: Language): Pro
 }
 
 /** The official pasted the export id (from the file name or the PDF footer) and the file's SHA-256. */
-export async function verifyExportDigest(db: DataSource, exportId: string, sha256: string, lang: Language): Promise<VerifyOutcome> {
+export async function verifyExportDigest(
+  db: DataSource,
+  exportId: string,
+  sha256: string,
+  lang: Language,
+): Promise<VerifyOutcome> {
   const audit = await db.getRepository(ExportAudit).findOneBy({ id: exportId.toLowerCase() });
   if (!audit) return { kind: 'unknown' };
   if (audit.sha256 !== sha256.toLowerCase()) return { kind: 'mismatch', exportId: audit.id };
@@ -57,10 +64,15 @@ export async function verifyExportDigest(db: DataSource, exportId: string, sha25
  * The file name, when it still carries an export id, lets us say "this is export X, altered"
  * rather than only "unknown".
  */
-export async function verifyExportFile(db: DataSource, file: { sha256: string; bytes: number; originalName: string }, lang: Language): Promise<VerifyOutcome> {
+export async function verifyExportFile(
+  db: DataSource,
+  file: { sha256: string; bytes: number; originalName: string },
+  lang: Language,
+): Promise<VerifyOutcome> {
   const audit = await db.getRepository(ExportAudit).findOneBy({ sha256: file.sha256, bytes: String(file.bytes) });
   if (audit) return { kind: 'match', export: await describe(db, audit, lang) };
   const named = UUID.exec(file.originalName)?.[0]?.toLowerCase();
-  if (named && (await db.getRepository(ExportAudit).existsBy({ id: named }))) return { kind: 'mismatch', exportId: named };
+  if (named && (await db.getRepository(ExportAudit).existsBy({ id: named })))
+    return { kind: 'mismatch', exportId: named };
   return { kind: 'unknown' };
 }

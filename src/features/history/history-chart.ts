@@ -11,7 +11,8 @@ const SPOKEN_DAYS = 60;
 const shortDates = new Map<Language, Intl.DateTimeFormat>();
 function shortDate(lang: Language): Intl.DateTimeFormat {
   let f = shortDates.get(lang);
-  if (!f) shortDates.set(lang, (f = new Intl.DateTimeFormat(lang, { day: 'numeric', month: 'short', timeZone: 'UTC' })));
+  if (!f)
+    shortDates.set(lang, (f = new Intl.DateTimeFormat(lang, { day: 'numeric', month: 'short', timeZone: 'UTC' })));
   return f;
 }
 
@@ -27,7 +28,12 @@ export function countHistoryChart(history: CountHistory, lang: Language, t: TFun
   const fmtAxisDay = (day: string) => shortDate(lang).format(new Date(`${day}T00:00:00Z`));
   const fmt = (n: number) => formatNumber(n, lang);
   const changed = days.filter((d) => d.change !== 0).slice(-SPOKEN_DAYS);
-  const summary = t('history.chartDesc', { from: fmtDay(days[0].day), to: fmtDay(days[days.length - 1].day), total: fmt(history.total), count: history.total });
+  const summary = t('history.chartDesc', {
+    from: fmtDay(days[0].day),
+    to: fmtDay(days[days.length - 1].day),
+    total: fmt(history.total),
+    count: history.total,
+  });
   const desc = `${summary} ${changed.map((d) => `${fmtDay(d.day)}: ${fmt(d.value)}`).join('; ')}.`;
   return runningTotalChartSvg({
     title: t('history.chartTitle'),

@@ -83,7 +83,11 @@ async function changes(db: DataSource, letterId: string, hourlyFrom: Date): Prom
   return rows.map((r) => ({ start: new Date(r.start), country: r.country.trim(), change: Number(r.change) }));
 }
 
-export async function countHistory(db: DataSource, letter: { id: string; slug: string }, now = new Date()): Promise<CountHistory> {
+export async function countHistory(
+  db: DataSource,
+  letter: { id: string; slug: string },
+  now = new Date(),
+): Promise<CountHistory> {
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
   const hourlyFrom = today - HOURLY_DAYS * DAY_MS;
   const currentHour = Math.floor(now.getTime() / HOUR_MS) * HOUR_MS;
@@ -103,7 +107,8 @@ export async function countHistory(db: DataSource, letter: { id: string; slug: s
     const first = rows[0].start.getTime();
     const last = Math.max(currentHour, rows[rows.length - 1].start.getTime());
     for (let t = first; t < hourlyFrom; t += DAY_MS) starts.push({ start: t, end: t + DAY_MS, resolution: 'day' });
-    for (let t = Math.max(first, hourlyFrom); t <= last; t += HOUR_MS) starts.push({ start: t, end: t + HOUR_MS, resolution: 'hour' });
+    for (let t = Math.max(first, hourlyFrom); t <= last; t += HOUR_MS)
+      starts.push({ start: t, end: t + HOUR_MS, resolution: 'hour' });
   }
 
   let total = 0;
@@ -139,7 +144,8 @@ export function historyCsv(history: CountHistory): string {
   const lines: string[] = [CSV_COLUMNS.join(',')];
   for (const p of history.periods) {
     lines.push([p.start, p.end, p.resolution, '', p.change, p.total].join(','));
-    for (const [country, c] of Object.entries(p.countries)) lines.push([p.start, p.end, p.resolution, country, c.change, c.total].join(','));
+    for (const [country, c] of Object.entries(p.countries))
+      lines.push([p.start, p.end, p.resolution, country, c.change, c.total].join(','));
   }
   return `${lines.join('\r\n')}\r\n`;
 }

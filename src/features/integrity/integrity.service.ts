@@ -8,7 +8,6 @@ import { INVALIDATION_CATEGORIES, type InvalidationCategory } from '../signature
  * figure is exact at every moment and no request counts over the signatures.
  */
 
-
 export interface IntegrityReport {
   /** In the public count: confirmed, not held, not invalidated. */
   counted: number;
@@ -58,7 +57,9 @@ async function figures(db: DataSource | EntityManager, letterId: string): Promis
 export async function integrityReport(db: DataSource | EntityManager, letterId: string): Promise<IntegrityReport> {
   const f = await figures(db, letterId);
   const n = (name: string) => f.get(name) ?? 0;
-  const invalidatedByCategory = Object.fromEntries(INVALIDATION_CATEGORIES.map((c) => [c, n(`invalidated:${c}`)])) as Record<InvalidationCategory, number>;
+  const invalidatedByCategory = Object.fromEntries(
+    INVALIDATION_CATEGORIES.map((c) => [c, n(`invalidated:${c}`)]),
+  ) as Record<InvalidationCategory, number>;
   const counted = n('counted');
   const held = n('held');
   const invalidated = n('invalidated-confirmed');

@@ -2,7 +2,12 @@ import crypto from 'node:crypto';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { AppContext } from '../../platform/context';
 import type { Letter } from '../../core/letters/letter.entity';
-import { findPublicLetter, letterPublicData, listPublicLetters, renderMarkdown } from '../../core/letters/letters.service';
+import {
+  findPublicLetter,
+  letterPublicData,
+  listPublicLetters,
+  renderMarkdown,
+} from '../../core/letters/letters.service';
 import { askedLanguage, slugParam, versionFor } from '../../core/letters/letter-request';
 import { integrityReport } from '../integrity';
 import { countHistory, countHistoryChart } from '../history';
@@ -18,7 +23,12 @@ import { AppError } from '../../platform/web/errors';
 import { z } from 'zod';
 
 /** The home list's page: `after` is the slug of the last letter of the page before. */
-const homeQuerySchema = z.object({ after: z.string().regex(/^[a-z0-9-]{1,100}$/).optional() });
+const homeQuerySchema = z.object({
+  after: z
+    .string()
+    .regex(/^[a-z0-9-]{1,100}$/)
+    .optional(),
+});
 
 /**
  * The public JSON is shared for this long per process: on a viral day thousands of readers a
@@ -43,7 +53,12 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
     const after = homeQuerySchema.safeParse(req.query);
     if (!after.success) throw new AppError(400, 'bad_request', 'errors.badRequest');
     const { letters, next } = await listPublicLetters(ctx.db, [req.lang], { after: after.data.after });
-    res.render('home', { title: req.t('home.title'), letters, next, languageLinks: homeLanguageLinks(ctx.config.BASE_URL, req.lang) });
+    res.render('home', {
+      title: req.t('home.title'),
+      letters,
+      next,
+      languageLinks: homeLanguageLinks(ctx.config.BASE_URL, req.lang),
+    });
   });
 
   async function renderLetter(req: Request, res: Response, letter: Letter, form: SignFormState | null, status = 200) {
@@ -91,7 +106,9 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
   const CSRF_SLOT = `csrf-slot-${crypto.randomBytes(16).toString('hex')}`;
 
   function renderToString(res: Response, view: string, locals: object): Promise<string> {
-    return new Promise((resolve, reject) => res.render(view, locals, (err, html) => (err ? reject(err) : resolve(html))));
+    return new Promise((resolve, reject) =>
+      res.render(view, locals, (err, html) => (err ? reject(err) : resolve(html))),
+    );
   }
 
   // One serialisation (and one gzip) per letter, interface language and asked version a second,
@@ -116,7 +133,10 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
     const slug = slugParam(req);
     const html = await pages.get(`${slug}|${req.lang}|${askedLanguage(req) ?? ''}`, async () => {
       const letter = await findPublicLetter(ctx.db, slug);
-      return renderToString(res, 'letters/letter', { ...(await letterPageLocals(req, letter, null)), csrfToken: () => CSRF_SLOT });
+      return renderToString(res, 'letters/letter', {
+        ...(await letterPageLocals(req, letter, null)),
+        csrfToken: () => CSRF_SLOT,
+      });
     });
     res.type('html').send(html.replaceAll(CSRF_SLOT, (res.locals.csrfToken as () => string)()));
   });

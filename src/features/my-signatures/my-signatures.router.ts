@@ -78,7 +78,12 @@ export function mySignaturesRouter(ctx: AppContext): Router {
 
   const listPath = (req: Request) => `/my-signatures/${String(req.params.token)}?lang=${req.lang}`;
 
-  function renderRequest(req: Request, res: Response, view: { values: Record<string, unknown>; errors: Record<string, string>; sent: boolean }, status = 200) {
+  function renderRequest(
+    req: Request,
+    res: Response,
+    view: { values: Record<string, unknown>; errors: Record<string, string>; sent: boolean },
+    status = 200,
+  ) {
     res.status(status).render('my-signatures/request', {
       title: req.t('mySignatures.request.title'),
       form: { values: view.values, errors: view.errors },
@@ -94,7 +99,13 @@ export function mySignaturesRouter(ctx: AppContext): Router {
   // The same page whatever the address: whether it signed anything is decided by the worker.
   r.post('/my-signatures', async (req, res) => {
     const parsed = parseForm(requestLinkSchema, req.body);
-    if (!parsed.ok) return renderRequest(req, res, { values: req.body as Record<string, unknown>, errors: parsed.errors, sent: false }, 422);
+    if (!parsed.ok)
+      return renderRequest(
+        req,
+        res,
+        { values: req.body as Record<string, unknown>, errors: parsed.errors, sent: false },
+        422,
+      );
     await requestMySignaturesLink(ctx, parsed.data.email, { ip: req.ip ?? '', language: req.lang });
     renderRequest(req, res, { values: {}, errors: {}, sent: true });
   });
@@ -153,7 +164,11 @@ export function mySignaturesRouter(ctx: AppContext): Router {
     const email = await grantOf(req, res);
     if (!email) return;
     const sig = await findSignature(ctx, email, signatureIdOf(req), req.lang);
-    res.render('my-signatures/withdraw', { title: req.t('mySignatures.withdraw.title'), token: String(req.params.token), signature: sig });
+    res.render('my-signatures/withdraw', {
+      title: req.t('mySignatures.withdraw.title'),
+      token: String(req.params.token),
+      signature: sig,
+    });
   });
 
   r.post('/my-signatures/:token/:signatureId/withdraw', async (req, res) => {

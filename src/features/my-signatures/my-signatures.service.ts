@@ -40,7 +40,11 @@ export function sessionHash(sessionId: string): string {
  * the address has anything to show (no signature: no email, and the request is deleted). Limits
  * as for the manage link: per network (the /64 for IPv6) and per address, each answered 429.
  */
-export async function requestMySignaturesLink(ctx: AppContext, email: string, meta: { ip: string; language: Language }): Promise<void> {
+export async function requestMySignaturesLink(
+  ctx: AppContext,
+  email: string,
+  meta: { ip: string; language: Language },
+): Promise<void> {
   const secret = ctx.config.SESSION_SECRET;
   const ipLimit = await ctx.limits.perIp(limitKeyForIp(secret, meta.ip));
   if (!ipLimit.ok) throw new RateLimited(ipLimit.retryAfterSeconds);
@@ -71,7 +75,9 @@ export type LinkState =
  */
 export async function readLink(ctx: AppContext, rawToken: string, sessionId: string | null): Promise<LinkState> {
   if (!isWellFormedToken(rawToken)) return { kind: 'unknown' };
-  const [row] = await ctx.db.query<Array<{ id: string; email_normalised: string; session_hash: string | null; expired: boolean }>>(
+  const [row] = await ctx.db.query<
+    Array<{ id: string; email_normalised: string; session_hash: string | null; expired: boolean }>
+  >(
     `SELECT l.id, l.email_normalised, l.session_hash, l.expires_at <= now() OR t.expires_at <= now() AS expired
        FROM tokens t JOIN my_signatures_links l ON l.token_id = t.id
       WHERE t.token_hash = $1 AND t.purpose = 'my-signatures'`,
@@ -122,13 +128,25 @@ export interface MySignature {
 /** Every signature of the address on this site that is pending or confirmed, oldest first. */
 export async function listSignatures(ctx: AppContext, emailNormalised: string, lang: Language): Promise<MySignature[]> {
   const rows = await ctx.db.query<
-    Array<{ id: string; letter_id: string; status: 'pending' | 'confirmed'; visibility: Visibility; wants_updates: boolean; full_name: string; created_at: Date }>
+    Array<{
+      id: string;
+      letter_id: string;
+      status: 'pending' | 'confirmed';
+      visibility: Visibility;
+      wants_updates: boolean;
+      full_name: string;
+      created_at: Date;
+    }>
   >(
     `SELECT id, letter_id, status, visibility, wants_updates, full_name, created_at FROM signatures
       WHERE email_normalised = $1 AND status IN ('pending', 'confirmed') ORDER BY created_at, id`,
     [emailNormalised],
   );
-  const letters = new Map(await Promise.all([...new Set(rows.map((r) => r.letter_id))].map(async (id) => [id, await findLetterById(ctx.db, id)] as const)));
+  const letters = new Map(
+    await Promise.all(
+      [...new Set(rows.map((r) => r.letter_id))].map(async (id) => [id, await findLetterById(ctx.db, id)] as const),
+    ),
+  );
   return rows.map((r) => {
     const letter = letters.get(r.letter_id)!;
     const version = chooseTranslation(letter.translations, letter.defaultLanguage, [lang]);
@@ -140,20 +158,36 @@ export async function listSignatures(ctx: AppContext, emailNormalised: string, l
       fullName: r.full_name,
       initials: initialsOf(r.full_name),
       signedAt: r.created_at,
-      letter: { slug: letter.slug, title: version.title, language: version.language, open: publicStatus(letter) === 'open' },
+      letter: {
+        slug: letter.slug,
+        title: version.title,
+        language: version.language,
+        open: publicStatus(letter) === 'open',
+      },
     };
   });
 }
 
 /** One signature of the address, for the withdrawal's confirmation page. */
-export async function findSignature(ctx: AppContext, emailNormalised: string, signatureId: string, lang: Language): Promise<MySignature> {
+export async function findSignature(
+  ctx: AppContext,
+  emailNormalised: string,
+  signatureId: string,
+  lang: Language,
+): Promise<MySignature> {
   const sig = (await listSignatures(ctx, emailNormalised, lang)).find((s) => s.id === signatureId);
   if (!sig) throw new NotFound();
   return sig;
 }
 
 /** Changes one of the address's signatures; another address's, or one not pending or confirmed, is a 404. */
-async function changeSignature(ctx: AppContext, emailNormalised: string, signatureId: string, set: string, value: unknown): Promise<void> {
+async function changeSignature(
+  ctx: AppContext,
+  emailNormalised: string,
+  signatureId: string,
+  set: string,
+  value: unknown,
+): Promise<void> {
   const [, changed] = await ctx.db.query<[unknown, number]>(
     `UPDATE signatures SET ${set} = $3 WHERE id = $1 AND email_normalised = $2 AND status IN ('pending', 'confirmed')`,
     [signatureId, emailNormalised, value],
@@ -162,12 +196,22 @@ async function changeSignature(ctx: AppContext, emailNormalised: string, signatu
 }
 
 /** How the name appears on the letter's public list, from the next render of its page. */
-export async function changeVisibility(ctx: AppContext, emailNormalised: string, signatureId: string, visibility: Visibility): Promise<void> {
+export async function changeVisibility(
+  ctx: AppContext,
+  emailNormalised: string,
+  signatureId: string,
+  visibility: Visibility,
+): Promise<void> {
   await changeSignature(ctx, emailNormalised, signatureId, 'visibility', visibility);
   ctx.log.info({ signatureId, visibility }, 'name display changed by its signer');
 }
 
-export async function changeUpdates(ctx: AppContext, emailNormalised: string, signatureId: string, wantsUpdates: boolean): Promise<void> {
+export async function changeUpdates(
+  ctx: AppContext,
+  emailNormalised: string,
+  signatureId: string,
+  wantsUpdates: boolean,
+): Promise<void> {
   await changeSignature(ctx, emailNormalised, signatureId, 'wants_updates', wantsUpdates);
   ctx.log.info({ signatureId, wantsUpdates }, 'updates switched by their signer');
 }
@@ -198,4 +242,3 @@ export async function sweepExpiredLinks(ctx: Pick<AppContext, 'db'>): Promise<vo
   await ctx.db.query(`DELETE FROM my_signatures_links WHERE expires_at < now() - interval '1 day'`);
   await ctx.db.query(`DELETE FROM tokens WHERE purpose = 'my-signatures' AND expires_at < now() - interval '1 day'`);
 }
-

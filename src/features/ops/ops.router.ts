@@ -28,7 +28,10 @@ export function opsRouter(ctx: AppContext): Router {
 
   r.get('/readyz', async (_req, res) => {
     const state = await checkReadiness(ctx.db);
-    res.set('Cache-Control', 'no-store').status(state.ready ? 200 : 503).json(state);
+    res
+      .set('Cache-Control', 'no-store')
+      .status(state.ready ? 200 : 503)
+      .json(state);
   });
 
   // RFC 9116; the legacy address at the root points to it.
@@ -49,7 +52,10 @@ export function opsRouter(ctx: AppContext): Router {
       }
     }
     await collectDatabaseGauges(ctx.db);
-    res.set('Cache-Control', 'no-store').type(registry.contentType).send(await registry.metrics());
+    res
+      .set('Cache-Control', 'no-store')
+      .type(registry.contentType)
+      .send(await registry.metrics());
   });
 
   return r;

@@ -56,10 +56,38 @@ export async function letterStats(db: DataSource, letterId: string, days = 30): 
 
 export type SignatureRow = Pick<
   Signature,
-  'id' | 'fullName' | 'email' | 'country' | 'city' | 'organisation' | 'status' | 'hidden' | 'heldReason' | 'invalidatedReason' | 'visibility' | 'createdAt' | 'confirmedAt' | 'source'
+  | 'id'
+  | 'fullName'
+  | 'email'
+  | 'country'
+  | 'city'
+  | 'organisation'
+  | 'status'
+  | 'hidden'
+  | 'heldReason'
+  | 'invalidatedReason'
+  | 'visibility'
+  | 'createdAt'
+  | 'confirmedAt'
+  | 'source'
 >;
 
-const COLUMNS = ['s.id', 's.fullName', 's.email', 's.country', 's.city', 's.organisation', 's.status', 's.hidden', 's.heldReason', 's.invalidatedReason', 's.visibility', 's.createdAt', 's.confirmedAt', 's.source'];
+const COLUMNS = [
+  's.id',
+  's.fullName',
+  's.email',
+  's.country',
+  's.city',
+  's.organisation',
+  's.status',
+  's.hidden',
+  's.heldReason',
+  's.invalidatedReason',
+  's.visibility',
+  's.createdAt',
+  's.confirmedAt',
+  's.source',
+];
 
 /** An address as an editor sees it: the domain only (it helps to spot a spam run), never the person. */
 export function maskEmail(email: string): string {
@@ -90,11 +118,20 @@ export async function searchSignatures(
   letterId: string,
   opts: { query: string; page: number } & AddressAccess,
 ): Promise<{ rows: SignatureRow[]; total: number; pages: number }> {
-  const qb = db.getRepository(Signature).createQueryBuilder('s').select(COLUMNS).where('s.letter_id = :letterId', { letterId });
+  const qb = db
+    .getRepository(Signature)
+    .createQueryBuilder('s')
+    .select(COLUMNS)
+    .where('s.letter_id = :letterId', { letterId });
   const q = opts.query.trim();
   if (q) {
     const like = `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    qb.andWhere(opts.withEmail ? '(s.full_name ILIKE :like OR s.email ILIKE :like OR s.city ILIKE :like)' : '(s.full_name ILIKE :like OR s.city ILIKE :like)', { like });
+    qb.andWhere(
+      opts.withEmail
+        ? '(s.full_name ILIKE :like OR s.email ILIKE :like OR s.city ILIKE :like)'
+        : '(s.full_name ILIKE :like OR s.city ILIKE :like)',
+      { like },
+    );
   }
   const total = await qb.getCount();
   const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
@@ -109,12 +146,19 @@ export async function searchSignatures(
 }
 
 /** Signatures held for review by abuse control, oldest first. */
-export async function heldSignatures(db: DataSource, letterId: string, access: AddressAccess, limit = 100): Promise<SignatureRow[]> {
+export async function heldSignatures(
+  db: DataSource,
+  letterId: string,
+  access: AddressAccess,
+  limit = 100,
+): Promise<SignatureRow[]> {
   const rows = await db
     .getRepository(Signature)
     .createQueryBuilder('s')
     .select(COLUMNS)
-    .where(`s.letter_id = :letterId AND s.held_reason IS NOT NULL AND s.status IN ('pending', 'confirmed')`, { letterId })
+    .where(`s.letter_id = :letterId AND s.held_reason IS NOT NULL AND s.status IN ('pending', 'confirmed')`, {
+      letterId,
+    })
     .orderBy('s.created_at', 'ASC')
     .limit(limit)
     .getMany();

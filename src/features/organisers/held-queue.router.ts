@@ -4,7 +4,12 @@ import type { Letter } from '../../core/letters/letter.entity';
 import { findTranslation } from '../../core/letters/letters.service';
 import { INVALIDATION_CATEGORIES } from '../signatures';
 import { parseForm } from '../../platform/web/validate';
-import { currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLocals } from '../../core/access/auth.middleware';
+import {
+  currentOrganiser,
+  requireLetterRole,
+  requireOrganiser,
+  type OrganiserLocals,
+} from '../../core/access/auth.middleware';
 import { auditActor } from '../../core/access/organisers.service';
 import { autoReleaseSchema, groupDecisionSchema, groupingOf } from './held-queue.schema';
 import {
@@ -60,7 +65,12 @@ export function heldQueueRouter(ctx: AppContext): Router {
       categories: INVALIDATION_CATEGORIES,
       overview,
       groups,
-      autoRelease: { minutes, max: AUTO_RELEASE_MAX_MINUTES, errors: state.ruleErrors ?? {}, values: state.ruleErrors ? (req.body as Record<string, unknown>) : {} },
+      autoRelease: {
+        minutes,
+        max: AUTO_RELEASE_MAX_MINUTES,
+        errors: state.ruleErrors ?? {},
+        values: state.ruleErrors ? (req.body as Record<string, unknown>) : {},
+      },
       failed: state.failed ?? null,
       done,
       doneCount: Number(typeof req.query.n === 'string' ? req.query.n : 0) || 0,

@@ -18,7 +18,12 @@ export const groupDecisionSchema = z
     key: z
       .string({ message: 'abuse.heldQueue.errors.invalid' })
       .transform((s) => s.trim())
-      .pipe(z.string().min(1, { message: 'abuse.heldQueue.errors.invalid' }).max(320, { message: 'abuse.heldQueue.errors.invalid' })),
+      .pipe(
+        z
+          .string()
+          .min(1, { message: 'abuse.heldQueue.errors.invalid' })
+          .max(320, { message: 'abuse.heldQueue.errors.invalid' }),
+      ),
     decision: z.enum(HELD_DECISIONS, { message: 'abuse.heldQueue.errors.decision' }),
     category: z
       .string()
@@ -33,11 +38,18 @@ export const groupDecisionSchema = z
       .transform((s) => s || null),
   })
   .superRefine((v, ctx) => {
-    if (v.decision === 'invalidate' && !v.category) ctx.addIssue({ code: 'custom', path: ['category'], message: 'abuse.heldQueue.errors.category' });
+    if (v.decision === 'invalidate' && !v.category)
+      ctx.addIssue({ code: 'custom', path: ['category'], message: 'abuse.heldQueue.errors.category' });
   })
   .transform((v) =>
     v.decision === 'invalidate'
-      ? { by: v.by, key: v.key, decision: v.decision, category: v.category as (typeof INVALIDATION_CATEGORIES)[number], note: v.note }
+      ? {
+          by: v.by,
+          key: v.key,
+          decision: v.decision,
+          category: v.category as (typeof INVALIDATION_CATEGORIES)[number],
+          note: v.note,
+        }
       : { by: v.by, key: v.key, decision: v.decision, note: v.note },
   );
 
@@ -56,6 +68,7 @@ export const autoReleaseSchema = z
   .superRefine((v, ctx) => {
     if (!v.enabled) return;
     const n = Number(v.minutes);
-    if (!/^\d{1,5}$/.test(v.minutes) || n < 1 || n > AUTO_RELEASE_MAX_MINUTES) ctx.addIssue({ code: 'custom', path: ['minutes'], message: 'abuse.heldQueue.errors.minutes' });
+    if (!/^\d{1,5}$/.test(v.minutes) || n < 1 || n > AUTO_RELEASE_MAX_MINUTES)
+      ctx.addIssue({ code: 'custom', path: ['minutes'], message: 'abuse.heldQueue.errors.minutes' });
   })
   .transform((v) => ({ minutes: v.enabled ? Number(v.minutes) : null }));

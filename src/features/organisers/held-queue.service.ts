@@ -33,7 +33,10 @@ export type HeldDecision = (typeof HELD_DECISIONS)[number];
  */
 const GROUPING: Record<HeldGrouping, { raw: string; key: (k: string, letterId: string) => string }> = {
   reason: { raw: `s.held_reason`, key: (k) => k },
-  network: { raw: `s.origin_hash`, key: (k, letterId) => `substr(encode(sha256(convert_to(${letterId}::text || '/' || ${k}, 'UTF8')), 'hex'), 1, 12)` },
+  network: {
+    raw: `s.origin_hash`,
+    key: (k, letterId) => `substr(encode(sha256(convert_to(${letterId}::text || '/' || ${k}, 'UTF8')), 'hex'), 1, 12)`,
+  },
   domain: { raw: `nullif(split_part(s.email_normalised, '@', 2), '')`, key: (k) => k },
   window: {
     raw: `date_bin('10 minutes', s.created_at, TIMESTAMPTZ '2000-01-01 00:00:00+00')`,
@@ -84,8 +87,21 @@ export async function heldOverview(db: DataSource | EntityManager, letterId: str
 }
 
 /** The groups of one grouping, largest first (then by key, so the order is stable). */
-export async function heldGroups(db: DataSource | EntityManager, letterId: string, by: HeldGrouping, limit = 200): Promise<HeldGroup[]> {
-  const rows: Array<{ key: string; total: string; confirmed: string; solved: string; kept: string; first: Date; last: Date }> = await db.query(
+export async function heldGroups(
+  db: DataSource | EntityManager,
+  letterId: string,
+  by: HeldGrouping,
+  limit = 200,
+): Promise<HeldGroup[]> {
+  const rows: Array<{
+    key: string;
+    total: string;
+    confirmed: string;
+    solved: string;
+    kept: string;
+    first: Date;
+    last: Date;
+  }> = await db.query(
     `SELECT ${GROUPING[by].key('g.k', '$1::uuid')} AS key, g.total, g.confirmed, g.solved, g.kept, g.first, g.last
        FROM (
          SELECT ${GROUPING[by].raw} AS k,
@@ -126,7 +142,11 @@ export interface GroupDecisionOutcome {
   counted: number;
 }
 
-const AUDIT_KIND = { release: 'abuse.group-released', invalidate: 'abuse.group-invalidated', leave: 'abuse.group-left' } as const;
+const AUDIT_KIND = {
+  release: 'abuse.group-released',
+  invalidate: 'abuse.group-invalidated',
+  leave: 'abuse.group-left',
+} as const;
 
 /**
  * One decision on one group, in one transaction and a single statement whatever the group's size:
@@ -134,7 +154,12 @@ const AUDIT_KIND = { release: 'abuse.group-released', invalidate: 'abuse.group-i
  * and the decision is recorded in the audit trail beside them. A signature confirmed while the
  * decision waits for its lock is seen as confirmed (the lock re-reads it), so it counts exactly once.
  */
-export async function decideHeldGroup(ctx: AppContext, letterId: string, actor: AuditActor, input: GroupDecisionInput): Promise<GroupDecisionOutcome> {
+export async function decideHeldGroup(
+  ctx: AppContext,
+  letterId: string,
+  actor: AuditActor,
+  input: GroupDecisionInput,
+): Promise<GroupDecisionOutcome> {
   const target = `SELECT s.id, s.country, s.status FROM signatures s WHERE ${HELD} AND ${rowKey(input.by)} = $2 FOR UPDATE OF s`;
   const outcome = await ctx.db.transaction(async (tx) => {
     let rows: Array<{ total: string; counted: string }>;
@@ -209,12 +234,20 @@ export const AUTO_RELEASE_MAX_MINUTES = 10080;
 
 /** The letter's release rule: minutes after confirmation, or null when it is off. */
 export async function autoReleaseMinutes(db: DataSource | EntityManager, letterId: string): Promise<number | null> {
-  const rows: Array<{ minutes: number }> = await db.query(`SELECT minutes FROM held_release_rules WHERE letter_id = $1`, [letterId]);
+  const rows: Array<{ minutes: number }> = await db.query(
+    `SELECT minutes FROM held_release_rules WHERE letter_id = $1`,
+    [letterId],
+  );
   return rows[0]?.minutes ?? null;
 }
 
 /** An owner turns the rule on (with its delay) or off; the change is in the audit trail. */
-export async function setAutoRelease(ctx: AppContext, letterId: string, actor: AuditActor, minutes: number | null): Promise<void> {
+export async function setAutoRelease(
+  ctx: AppContext,
+  letterId: string,
+  actor: AuditActor,
+  minutes: number | null,
+): Promise<void> {
   await ctx.db.transaction(async (tx) => {
     const before = await autoReleaseMinutes(tx, letterId);
     if (before === minutes) return;
@@ -242,7 +275,12 @@ export const AUTO_RELEASE_BATCH = 5000;
  * several letters quickly. Never a disposable address, a burst or a crowd at one mail domain (a
  * bot's own domain makes confirmable addresses without end) or a missing challenge.
  */
-export const AUTO_RELEASABLE_REASONS = ['burst-ip', 'sustained-ip', 'burst-email', 'sustained-email'] as const satisfies readonly HeldReason[];
+export const AUTO_RELEASABLE_REASONS = [
+  'burst-ip',
+  'sustained-ip',
+  'burst-email',
+  'sustained-email',
+] as const satisfies readonly HeldReason[];
 
 /** One run of the rule at a time, across processes: its caps count what the runs before it released. */
 const AUTO_RELEASE_LOCK = `hashtext('undersigned.held-auto-release')`;
@@ -263,7 +301,9 @@ export async function applyAutoRelease(ctx: AppContext): Promise<number> {
             AND s.confirmed_at <= now() - make_interval(mins => r.minutes)
             AND NOT EXISTS (SELECT 1 FROM held_objections o WHERE o.signature_id = s.id)`;
   const released = await ctx.db.transaction(async (tx) => {
-    const [lock] = await tx.query<Array<{ ok: boolean }>>(`SELECT pg_try_advisory_xact_lock(${AUTO_RELEASE_LOCK}) AS ok`);
+    const [lock] = await tx.query<Array<{ ok: boolean }>>(
+      `SELECT pg_try_advisory_xact_lock(${AUTO_RELEASE_LOCK}) AS ok`,
+    );
     if (!lock?.ok) return [];
     // The caps rank every candidate (a viral day's queue: 100,000 rows) by network and by domain:
     // sorted in memory, not on disk.
@@ -308,10 +348,19 @@ export async function applyAutoRelease(ctx: AppContext): Promise<number> {
          ${appendCountDeltas(`SELECT letter_id, country, count(*)::int FROM changed GROUP BY letter_id, country`)}
        )
        SELECT letter_id, count(*) AS n, min(minutes) AS minutes FROM changed GROUP BY letter_id`,
-      [AUTO_RELEASABLE_REASONS, ctx.config.AUTO_RELEASE_PER_NETWORK_PER_HOUR, ctx.config.AUTO_RELEASE_PER_DOMAIN_PER_HOUR],
+      [
+        AUTO_RELEASABLE_REASONS,
+        ctx.config.AUTO_RELEASE_PER_NETWORK_PER_HOUR,
+        ctx.config.AUTO_RELEASE_PER_DOMAIN_PER_HOUR,
+      ],
     );
     for (const r of rows) {
-      await recordAudit(tx, { letterId: r.letter_id, actor: null, kind: 'abuse.auto-released', detail: { count: Number(r.n), minutes: r.minutes } });
+      await recordAudit(tx, {
+        letterId: r.letter_id,
+        actor: null,
+        kind: 'abuse.auto-released',
+        detail: { count: Number(r.n), minutes: r.minutes },
+      });
     }
     return rows.map((r) => ({ letterId: r.letter_id, n: Number(r.n) }));
   });

@@ -12,7 +12,6 @@ import { tokenPageHeaders } from '../../platform/web/token-page';
 export function invitationsRouter(ctx: AppContext): Router {
   const r = Router();
 
-
   function renderProblem(req: Request, res: Response, problem: 'used' | 'expired' | 'unknown') {
     res.status(problem === 'unknown' ? 404 : 410).render('organise/invitation', {
       title: req.t(`organisers.invitation.problem.${problem}.title`),
@@ -44,7 +43,11 @@ export function invitationsRouter(ctx: AppContext): Router {
     if (outcome.kind === 'other-address') throw new Forbidden('organisers.invitation.otherAddress');
     if (outcome.kind !== 'joined') return renderProblem(req, res, outcome.kind);
     if (outcome.signedIn) return res.redirect(303, `/organise/letters/${outcome.letterSlug}`);
-    res.render('organise/invitation', { title: req.t('organisers.invitation.joinedTitle'), state: 'joined', email: outcome.email });
+    res.render('organise/invitation', {
+      title: req.t('organisers.invitation.joinedTitle'),
+      state: 'joined',
+      email: outcome.email,
+    });
   });
 
   return r;

@@ -44,7 +44,10 @@ export async function teamOf(db: DataSource, letterId: string): Promise<LetterTe
       [letterId],
     ),
   ]);
-  return { members, invitations: rows.map((r) => ({ id: r.id, email: r.email, role: r.role, expiresAt: r.expires_at })) };
+  return {
+    members,
+    invitations: rows.map((r) => ({ id: r.id, email: r.email, role: r.role, expiresAt: r.expires_at })),
+  };
 }
 
 /**
@@ -76,20 +79,31 @@ export async function inviteToTeam(
     const job: TeamInvitationJob = { invitationId: row.id, language };
     await enqueue(tx, TASK_TEAM_INVITATION_EMAIL, job, { jobKey: `team-invitation:${row.id}`, maxAttempts: 5 });
     // The invitation id, not the address: nothing in the trail can be erased later.
-    await recordAudit(tx, { letterId: letter.id, actor: invitedBy, kind: 'organisers.invitation-sent', detail: { invitationId: row.id, role: input.role } });
+    await recordAudit(tx, {
+      letterId: letter.id,
+      actor: invitedBy,
+      kind: 'organisers.invitation-sent',
+      detail: { invitationId: row.id, role: input.role },
+    });
     ctx.log.info({ letterId: letter.id, invitationId: row.id, role: input.role }, 'team invitation queued');
   });
 }
 
 /** Withdraws a pending invitation of this letter; its link stops working. False when there is none. */
-export async function revokeInvitation(ctx: AppContext, letterId: string, invitationId: string, actor: AuditActor): Promise<boolean> {
+export async function revokeInvitation(
+  ctx: AppContext,
+  letterId: string,
+  invitationId: string,
+  actor: AuditActor,
+): Promise<boolean> {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(invitationId)) return false;
   const rows = await ctx.db.transaction(async (tx) => {
     const deleted = await tx.query<Array<{ id: string }>>(
       `WITH d AS (DELETE FROM team_invitations WHERE id = $1 AND letter_id = $2 AND accepted_at IS NULL RETURNING id) SELECT id FROM d`,
       [invitationId, letterId],
     );
-    if (deleted.length) await recordAudit(tx, { letterId, actor, kind: 'organisers.invitation-revoked', detail: { invitationId } });
+    if (deleted.length)
+      await recordAudit(tx, { letterId, actor, kind: 'organisers.invitation-revoked', detail: { invitationId } });
     return deleted;
   });
   if (rows.length) ctx.log.info({ letterId, invitationId }, 'team invitation revoked');
@@ -110,9 +124,22 @@ export interface InvitationEmail {
  * Null when the invitation was revoked, accepted or has expired since it was queued. A retry after
  * an SMTP failure makes a fresh token; the one never mailed is replaced.
  */
-export async function issueInvitationToken(ctx: AppContext, invitationId: string, language: Language): Promise<InvitationEmail | null> {
+export async function issueInvitationToken(
+  ctx: AppContext,
+  invitationId: string,
+  language: Language,
+): Promise<InvitationEmail | null> {
   const token = crypto.randomBytes(32).toString('base64url');
-  const [row] = await ctx.db.query<Array<{ letter_id: string; email: string; role: LetterRole; expires_at: Date; inviter_name: string | null; inviter_email: string | null }>>(
+  const [row] = await ctx.db.query<
+    Array<{
+      letter_id: string;
+      email: string;
+      role: LetterRole;
+      expires_at: Date;
+      inviter_name: string | null;
+      inviter_email: string | null;
+    }>
+  >(
     // A CTE so the statement answers rows (the driver answers [rows, count] for a bare UPDATE).
     `WITH i AS (
        UPDATE team_invitations SET token_hash = $2
@@ -123,9 +150,13 @@ export async function issueInvitationToken(ctx: AppContext, invitationId: string
     [invitationId, hashToken(token)],
   );
   if (!row) return null;
-  const letter = await ctx.db.getRepository(Letter).findOne({ where: { id: row.letter_id }, relations: { translations: true } });
+  const letter = await ctx.db
+    .getRepository(Letter)
+    .findOne({ where: { id: row.letter_id }, relations: { translations: true } });
   if (!letter) return null;
-  const title = letter.translations.length ? chooseTranslation(letter.translations, letter.defaultLanguage, [language]).title : letter.slug;
+  const title = letter.translations.length
+    ? chooseTranslation(letter.translations, letter.defaultLanguage, [language]).title
+    : letter.slug;
   return {
     email: row.email,
     role: row.role,
@@ -165,14 +196,18 @@ function problemOf(row: InvitationRow | undefined): 'used' | 'expired' | 'unknow
 /** What the invitation page shows. Reading changes nothing: mail scanners open links before people do. */
 export async function checkInvitation(ctx: AppContext, rawToken: string, language: Language): Promise<InvitationCheck> {
   if (!isWellFormedToken(rawToken)) return { kind: 'unknown' };
-  const [row] = await ctx.db.query<Array<InvitationRow & { inviter_name: string | null; inviter_email: string | null }>>(
+  const [row] = await ctx.db.query<
+    Array<InvitationRow & { inviter_name: string | null; inviter_email: string | null }>
+  >(
     `SELECT i.id, i.letter_id, i.email, i.role, i.expires_at, i.accepted_at, o.name AS inviter_name, o.email AS inviter_email
        FROM team_invitations i LEFT JOIN organisers o ON o.id = i.invited_by WHERE i.token_hash = $1`,
     [hashToken(rawToken)],
   );
   const problem = problemOf(row);
   if (problem || !row) return { kind: problem ?? 'unknown' };
-  const letter = await ctx.db.getRepository(Letter).findOne({ where: { id: row.letter_id }, relations: { translations: true } });
+  const letter = await ctx.db
+    .getRepository(Letter)
+    .findOne({ where: { id: row.letter_id }, relations: { translations: true } });
   if (!letter) return { kind: 'unknown' };
   return {
     kind: 'valid',
@@ -180,7 +215,9 @@ export async function checkInvitation(ctx: AppContext, rawToken: string, languag
       email: row.email,
       role: row.role,
       letterSlug: letter.slug,
-      letterTitle: letter.translations.length ? chooseTranslation(letter.translations, letter.defaultLanguage, [language]).title : letter.slug,
+      letterTitle: letter.translations.length
+        ? chooseTranslation(letter.translations, letter.defaultLanguage, [language]).title
+        : letter.slug,
       inviterName: row.inviter_name || row.inviter_email || '',
     },
   };
@@ -198,7 +235,11 @@ export type AcceptOutcome =
  * sign-in link for minutes); someone signed in as another organiser is refused and nothing
  * changes. Accepting never lowers a role the address already holds on the letter.
  */
-export async function acceptInvitation(ctx: AppContext, rawToken: string, signedInAs: { id: string; email: string } | null): Promise<AcceptOutcome> {
+export async function acceptInvitation(
+  ctx: AppContext,
+  rawToken: string,
+  signedInAs: { id: string; email: string } | null,
+): Promise<AcceptOutcome> {
   if (!isWellFormedToken(rawToken)) return { kind: 'unknown' };
   return ctx.db.transaction(async (tx): Promise<AcceptOutcome> => {
     const [row] = await tx.query<InvitationRow[]>(
@@ -209,7 +250,10 @@ export async function acceptInvitation(ctx: AppContext, rawToken: string, signed
     if (problem || !row) return { kind: problem ?? 'unknown' };
     if (signedInAs && normaliseOrganiserEmail(signedInAs.email) !== row.email) return { kind: 'other-address' };
     await tx.query(`INSERT INTO organisers (email) VALUES ($1) ON CONFLICT (email) DO NOTHING`, [row.email]);
-    const [organiser] = await tx.query<Array<{ id: string; name: string }>>(`SELECT id, name FROM organisers WHERE email = $1`, [row.email]);
+    const [organiser] = await tx.query<Array<{ id: string; name: string }>>(
+      `SELECT id, name FROM organisers WHERE email = $1`,
+      [row.email],
+    );
     await tx.query(
       `INSERT INTO letter_organisers (letter_id, organiser_id, role) VALUES ($1, $2, $3)
        ON CONFLICT (letter_id, organiser_id)
@@ -218,14 +262,30 @@ export async function acceptInvitation(ctx: AppContext, rawToken: string, signed
     );
     await tx.query(`UPDATE team_invitations SET accepted_at = now() WHERE id = $1`, [row.id]);
     // The one who acts here is the one who joins.
-    await recordAudit(tx, { letterId: row.letter_id, actor: auditActor(organiser), kind: 'organisers.invitation-accepted', detail: { invitationId: row.id, role: row.role } });
+    await recordAudit(tx, {
+      letterId: row.letter_id,
+      actor: auditActor(organiser),
+      kind: 'organisers.invitation-accepted',
+      detail: { invitationId: row.id, role: row.role },
+    });
     const [letter] = await tx.query<Array<{ slug: string }>>(`SELECT slug FROM letters WHERE id = $1`, [row.letter_id]);
-    ctx.log.info({ letterId: row.letter_id, invitationId: row.id, organiserId: organiser.id }, 'team invitation accepted');
-    return { kind: 'joined', letterSlug: letter.slug, email: row.email, organiserId: organiser.id, signedIn: !!signedInAs };
+    ctx.log.info(
+      { letterId: row.letter_id, invitationId: row.id, organiserId: organiser.id },
+      'team invitation accepted',
+    );
+    return {
+      kind: 'joined',
+      letterSlug: letter.slug,
+      email: row.email,
+      organiserId: organiser.id,
+      signedIn: !!signedInAs,
+    };
   });
 }
 
 /** Deletes invitations some days after they expired (accepted or not): an address is not kept for nothing. */
 export async function pruneInvitations(ctx: Pick<AppContext, 'db'>): Promise<void> {
-  await ctx.db.query(`DELETE FROM team_invitations WHERE expires_at < now() - make_interval(days => $1)`, [INVITATION_KEEP_DAYS_AFTER_EXPIRY]);
+  await ctx.db.query(`DELETE FROM team_invitations WHERE expires_at < now() - make_interval(days => $1)`, [
+    INVITATION_KEEP_DAYS_AFTER_EXPIRY,
+  ]);
 }

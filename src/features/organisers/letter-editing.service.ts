@@ -25,7 +25,12 @@ async function slugTaken(tx: EntityManager, slug: string, exceptId?: string): Pr
 
 /** The stored translations of a letter, locked until the transaction ends: two editors saving at once take turns. */
 function lockTranslations(tx: EntityManager, letterId: string): Promise<LetterTranslation[]> {
-  return tx.getRepository(LetterTranslation).createQueryBuilder('t').setLock('pessimistic_write').where('t.letter_id = :letterId', { letterId }).getMany();
+  return tx
+    .getRepository(LetterTranslation)
+    .createQueryBuilder('t')
+    .setLock('pessimistic_write')
+    .where('t.letter_id = :letterId', { letterId })
+    .getMany();
 }
 
 /** What a save did to the texts: each language saved with its text's number, and the languages whose words changed. */
@@ -72,7 +77,10 @@ async function replaceTranslations(tx: EntityManager, letterId: string, input: L
         textVersion: decision.version,
         textVersionAt: decision.versionAt,
       })
-      .orUpdate(['title', 'short_title', 'summary', 'body', 'recipient', 'text_version', 'text_version_at'], ['letter_id', 'language'])
+      .orUpdate(
+        ['title', 'short_title', 'summary', 'body', 'recipient', 'text_version', 'text_version_at'],
+        ['letter_id', 'language'],
+      )
       .execute();
   }
   return saved;
@@ -106,14 +114,19 @@ export async function createLetter(ctx: AppContext, organiser: AuditActor, input
         letterId: letter.id,
         actor: organiser,
         kind: 'organisers.letter-created',
-        detail: { languages: Object.keys(saved.versions).join(', '), versions: versionList(saved), status: letter.status },
+        detail: {
+          languages: Object.keys(saved.versions).join(', '),
+          versions: versionList(saved),
+          status: letter.status,
+        },
       });
       ctx.log.info({ letterId: letter.id, organiserId }, 'letter created');
       return { ok: true, slug };
     });
   } catch (e) {
     // Two organisers racing for one slug: the unique index decides, the loser gets the same message.
-    if (isUniqueViolation(e, 'letters_slug_unique')) return { ok: false, errors: { slug: 'organisers.errors.slugTaken' } };
+    if (isUniqueViolation(e, 'letters_slug_unique'))
+      return { ok: false, errors: { slug: 'organisers.errors.slugTaken' } };
     throw e;
   }
 }
@@ -141,13 +154,20 @@ export function ownerOnlyChanges(letter: Letter, input: LetterInput): string[] {
  * default language. An editor's input that changes anything else (see ownerOnlyChanges) is
  * refused whole with 403: nothing of it is saved. `letter` must carry its translations.
  */
-export async function updateLetter(ctx: AppContext, letter: Letter, role: LetterRole, input: LetterInput, actor: AuditActor): Promise<SaveOutcome> {
+export async function updateLetter(
+  ctx: AppContext,
+  letter: Letter,
+  role: LetterRole,
+  input: LetterInput,
+  actor: AuditActor,
+): Promise<SaveOutcome> {
   if (role !== 'owner' && ownerOnlyChanges(letter, input).length) throw new Forbidden(OWNER_ONLY);
   const slug = input.slug ?? letter.slug;
   const status = input.status ?? letter.status;
   try {
     const outcome = await ctx.db.transaction(async (tx): Promise<SaveOutcome> => {
-      if (slug !== letter.slug && (await slugTaken(tx, slug, letter.id))) return { ok: false, errors: { slug: 'organisers.errors.slugTaken' } };
+      if (slug !== letter.slug && (await slugTaken(tx, slug, letter.id)))
+        return { ok: false, errors: { slug: 'organisers.errors.slugTaken' } };
       await tx.update(
         Letter,
         { id: letter.id },
@@ -165,10 +185,19 @@ export async function updateLetter(ctx: AppContext, letter: Letter, role: Letter
         letterId: letter.id,
         actor,
         kind: 'organisers.letter-edited',
-        detail: { languages: Object.keys(saved.versions).join(', '), versions: versionList(saved), textChanged: saved.changed },
+        detail: {
+          languages: Object.keys(saved.versions).join(', '),
+          versions: versionList(saved),
+          textChanged: saved.changed,
+        },
       });
       if (status !== letter.status) {
-        await recordAudit(tx, { letterId: letter.id, actor, kind: 'organisers.letter-status-changed', detail: { from: letter.status, to: status } });
+        await recordAudit(tx, {
+          letterId: letter.id,
+          actor,
+          kind: 'organisers.letter-status-changed',
+          detail: { from: letter.status, to: status },
+        });
       }
       if (day(input.closesAt) !== day(letter.closesAt)) {
         await recordAudit(tx, {
@@ -185,7 +214,8 @@ export async function updateLetter(ctx: AppContext, letter: Letter, role: Letter
     forgetCachedLetter(letter.id, letter.slug, slug);
     return outcome;
   } catch (e) {
-    if (isUniqueViolation(e, 'letters_slug_unique')) return { ok: false, errors: { slug: 'organisers.errors.slugTaken' } };
+    if (isUniqueViolation(e, 'letters_slug_unique'))
+      return { ok: false, errors: { slug: 'organisers.errors.slugTaken' } };
     throw e;
   }
 }
@@ -206,7 +236,8 @@ const LATEST_ZONE_MS = 12 * 3600_000;
 export function deliveryDateProblem(deliveredAt: Date, letterCreatedAt: Date, now = new Date()): string | null {
   const delivered = day(deliveredAt)!;
   if (delivered > day(new Date(now.getTime() + EARLIEST_ZONE_MS))!) return 'organisers.errors.deliveryFuture';
-  if (delivered < day(new Date(letterCreatedAt.getTime() - LATEST_ZONE_MS))!) return 'organisers.errors.deliveryBeforeLetter';
+  if (delivered < day(new Date(letterCreatedAt.getTime() - LATEST_ZONE_MS))!)
+    return 'organisers.errors.deliveryBeforeLetter';
   return null;
 }
 
@@ -243,7 +274,10 @@ export async function recordDelivery(
       letterId: letter.id,
       actor,
       ...(input.deliveredAt
-        ? { kind: 'organisers.delivery-recorded', detail: { deliveredOn: day(input.deliveredAt), deliveredTo: input.deliveredTo } }
+        ? {
+            kind: 'organisers.delivery-recorded',
+            detail: { deliveredOn: day(input.deliveredAt), deliveredTo: input.deliveredTo },
+          }
         : { kind: 'organisers.delivery-cleared' }),
     });
   });

@@ -1,5 +1,12 @@
 import { z } from 'zod';
-import { LANGUAGES, LETTER_STATUSES, VISIBILITIES, type Language, type LetterStatus, type Visibility } from '../../core/letters/letter.entity';
+import {
+  LANGUAGES,
+  LETTER_STATUSES,
+  VISIBILITIES,
+  type Language,
+  type LetterStatus,
+  type Visibility,
+} from '../../core/letters/letter.entity';
 import { controlCharacterErrors, type FormResult } from '../../platform/web/validate';
 import { SLUG_PATTERN } from '../../core/letters/slug';
 
@@ -10,7 +17,12 @@ const text = (max: number) =>
   z
     .string()
     .optional()
-    .transform((s) => (s ?? '').normalize('NFC').replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ' ').trim())
+    .transform((s) =>
+      (s ?? '')
+        .normalize('NFC')
+        .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ' ')
+        .trim(),
+    )
     .pipe(z.string().max(max, { message: 'organisers.errors.tooLong' }));
 
 const required = (max: number) => text(max).pipe(z.string().min(1, { message: 'organisers.errors.required' }));
@@ -78,7 +90,15 @@ export interface LetterFormValues {
   closesAt: string;
   defaultLanguage: string;
   publicNamesDefault: string;
-  translations: Array<{ language: string; title: string; shortTitle: string; summary: string; body: string; recipient: string; remove: boolean }>;
+  translations: Array<{
+    language: string;
+    title: string;
+    shortTitle: string;
+    summary: string;
+    body: string;
+    recipient: string;
+    remove: boolean;
+  }>;
 }
 
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
@@ -115,7 +135,10 @@ export function letterFormValues(body: unknown): LetterFormValues {
  * removal are skipped; at least one version must remain, one per language, and the letter's
  * default language must be one of them. Errors are keyed by field name (tr1_title, …).
  */
-export function parseLetterForm(body: unknown, opts: { withSlug: boolean; withStatus: boolean }): FormResult<LetterInput> {
+export function parseLetterForm(
+  body: unknown,
+  opts: { withSlug: boolean; withStatus: boolean },
+): FormResult<LetterInput> {
   const values = letterFormValues(body);
   // Field names are the form's own (slug, tr0_title, …), so a refused field is marked where it is.
   const errors: Record<string, string> = controlCharacterErrors(body);
@@ -127,18 +150,26 @@ export function parseLetterForm(body: unknown, opts: { withSlug: boolean; withSt
     defaultLanguage: values.defaultLanguage,
     publicNamesDefault: values.publicNamesDefault,
   });
-  if (!letter.success) for (const issue of letter.error.issues) errors[String(issue.path[0])] ??= issue.message.startsWith('organisers.') ? issue.message : 'organisers.errors.invalid';
+  if (!letter.success)
+    for (const issue of letter.error.issues)
+      errors[String(issue.path[0])] ??= issue.message.startsWith('organisers.')
+        ? issue.message
+        : 'organisers.errors.invalid';
   if (opts.withSlug && !values.slug.trim()) errors.slug = 'organisers.errors.required';
 
   const translations: TranslationInput[] = [];
   const seen = new Set<string>();
   values.translations.forEach((row, i) => {
     if (row.remove) return;
-    const blank = !row.title.trim() && !row.shortTitle.trim() && !row.body.trim() && !row.summary.trim() && !row.recipient.trim();
+    const blank =
+      !row.title.trim() && !row.shortTitle.trim() && !row.body.trim() && !row.summary.trim() && !row.recipient.trim();
     if (blank) return;
     const parsed = translationSchema.safeParse(row);
     if (!parsed.success) {
-      for (const issue of parsed.error.issues) errors[`tr${i}_${String(issue.path[0])}`] ??= issue.message.startsWith('organisers.') ? issue.message : 'organisers.errors.invalid';
+      for (const issue of parsed.error.issues)
+        errors[`tr${i}_${String(issue.path[0])}`] ??= issue.message.startsWith('organisers.')
+          ? issue.message
+          : 'organisers.errors.invalid';
       return;
     }
     if (seen.has(parsed.data.language)) {

@@ -4,8 +4,15 @@ import { INVALIDATION_CATEGORIES } from '../signatures';
 const text = (max: number) =>
   z
     .string({ message: 'organisers.errors.required' })
-    .transform((s) => s.normalize('NFC').replace(/[\u0000-\u001f\u007f]/g, ' ').trim())
-    .pipe(z.string().min(1, { message: 'organisers.errors.required' }).max(max, { message: 'organisers.errors.tooLong' }));
+    .transform((s) =>
+      s
+        .normalize('NFC')
+        .replace(/[\u0000-\u001f\u007f]/g, ' ')
+        .trim(),
+    )
+    .pipe(
+      z.string().min(1, { message: 'organisers.errors.required' }).max(max, { message: 'organisers.errors.tooLong' }),
+    );
 
 const optionalText = (max: number) =>
   z
@@ -60,13 +67,16 @@ export const deliverySchema = z
       .string()
       .optional()
       .transform((s) => (s ?? '').trim())
-      .refine((s) => !s || (/^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T12:00:00Z`))), { message: 'organisers.errors.date' })
+      .refine((s) => !s || (/^\d{4}-\d{2}-\d{2}$/.test(s) && !Number.isNaN(Date.parse(`${s}T12:00:00Z`))), {
+        message: 'organisers.errors.date',
+      })
       .transform((s) => (s ? new Date(`${s}T12:00:00Z`) : null)),
     deliveredTo: optionalText(500),
     deliveryNote: optionalText(2000),
   })
   .superRefine((v, ctx) => {
-    if (v.deliveredAt && !v.deliveredTo) ctx.addIssue({ code: 'custom', path: ['deliveredTo'], message: 'organisers.errors.deliveredTo' });
+    if (v.deliveredAt && !v.deliveredTo)
+      ctx.addIssue({ code: 'custom', path: ['deliveredTo'], message: 'organisers.errors.deliveredTo' });
   });
 
 export const roleSchema = z.object({
@@ -83,7 +93,9 @@ export const roleSchema = z.object({
  * as their creator, `revoke` (or nothing) ends them.
  */
 export const removeMemberSchema = z.object({
-  organiserId: z.string({ message: 'organisers.errors.invalid' }).regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'organisers.errors.invalid' }),
+  organiserId: z
+    .string({ message: 'organisers.errors.invalid' })
+    .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { message: 'organisers.errors.invalid' }),
   confirm: z
     .literal('1', { message: 'organisers.errors.invalid' })
     .optional()

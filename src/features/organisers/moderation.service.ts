@@ -25,11 +25,22 @@ async function lockSignature(tx: EntityManager, letterId: string, signatureId: s
 }
 
 /** Takes a signatory off the public list (or back on); the count does not change. */
-export async function setSignatureHidden(ctx: AppContext, actor: AuditActor, letterId: string, signatureId: string, hidden: boolean): Promise<void> {
+export async function setSignatureHidden(
+  ctx: AppContext,
+  actor: AuditActor,
+  letterId: string,
+  signatureId: string,
+  hidden: boolean,
+): Promise<void> {
   await ctx.db.transaction(async (tx) => {
     const sig = await lockSignature(tx, letterId, signatureId);
     await tx.update(Signature, { id: sig.id }, { hidden });
-    await recordAudit(tx, { letterId, actor, kind: hidden ? 'organisers.signature-hidden' : 'organisers.signature-unhidden', detail: { signatureId: sig.id } });
+    await recordAudit(tx, {
+      letterId,
+      actor,
+      kind: hidden ? 'organisers.signature-hidden' : 'organisers.signature-unhidden',
+      detail: { signatureId: sig.id },
+    });
   });
   ctx.log.info({ letterId, signatureId, hidden }, 'signature visibility changed');
 }
@@ -57,9 +68,20 @@ export async function invalidateSignature(
     await tx.update(
       Signature,
       { id: sig.id },
-      { status: 'invalidated', invalidatedReason: reason, invalidatedCategory: category, invalidatedAt: () => 'now()', keepNameOnRecord: keepName },
+      {
+        status: 'invalidated',
+        invalidatedReason: reason,
+        invalidatedCategory: category,
+        invalidatedAt: () => 'now()',
+        keepNameOnRecord: keepName,
+      },
     );
-    await recordAudit(tx, { letterId, actor, kind: 'organisers.signature-invalidated', detail: { signatureId: sig.id, reason, category, keepName } });
+    await recordAudit(tx, {
+      letterId,
+      actor,
+      kind: 'organisers.signature-invalidated',
+      detail: { signatureId: sig.id, reason, category, keepName },
+    });
   });
   ctx.log.info({ letterId, signatureId }, 'signature invalidated');
 }
@@ -105,7 +127,12 @@ export async function invalidateDomain(
       }
     }
     const invalidated = rows.reduce((n, r) => n + Number(r.total), 0);
-    await recordAudit(tx, { letterId, actor, kind: 'organisers.domain-invalidated', detail: { domain, reason, category, keepName, count: invalidated } });
+    await recordAudit(tx, {
+      letterId,
+      actor,
+      kind: 'organisers.domain-invalidated',
+      detail: { domain, reason, category, keepName, count: invalidated },
+    });
     return invalidated;
   });
   ctx.log.info({ letterId, invalidated: total }, 'signatures of a domain invalidated');
@@ -113,13 +140,23 @@ export async function invalidateDomain(
 }
 
 /** Releases a signature held by abuse control: it counts from now on if it is confirmed. */
-export async function releaseHeldSignature(ctx: AppContext, actor: AuditActor, letterId: string, signatureId: string): Promise<void> {
+export async function releaseHeldSignature(
+  ctx: AppContext,
+  actor: AuditActor,
+  letterId: string,
+  signatureId: string,
+): Promise<void> {
   await ctx.db.transaction(async (tx) => {
     const sig = await lockSignature(tx, letterId, signatureId);
     if (!sig.heldReason || sig.status === 'invalidated') return;
     await tx.update(Signature, { id: sig.id }, { heldReason: null, releasedAt: () => 'now()' });
     if (sig.status === 'confirmed') await recordCountChange(tx, letterId, sig.country, 1);
-    await recordAudit(tx, { letterId, actor, kind: 'organisers.signature-released', detail: { signatureId: sig.id, heldReason: sig.heldReason } });
+    await recordAudit(tx, {
+      letterId,
+      actor,
+      kind: 'organisers.signature-released',
+      detail: { signatureId: sig.id, heldReason: sig.heldReason },
+    });
   });
   ctx.log.info({ letterId, signatureId }, 'held signature released');
 }

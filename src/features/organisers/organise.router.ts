@@ -7,12 +7,24 @@ import { parseForm } from '../../platform/web/validate';
 import { barChartSvg, dailyChartSvg, groupedDailyChartSvg } from '../../platform/web/svg-charts';
 import { verificationFunnel } from '../integrity';
 import { INVALIDATION_CATEGORIES } from '../signatures';
-import { currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLocals } from '../../core/access/auth.middleware';
+import {
+  currentOrganiser,
+  requireLetterRole,
+  requireOrganiser,
+  type OrganiserLocals,
+} from '../../core/access/auth.middleware';
 import { challengeModeChanges, challengeModeState } from '../abuse';
 import { heldSignatures, letterStats, searchSignatures } from './dashboard.service';
 import { createLetter, recordDelivery, updateLetter } from './letter-editing.service';
 import { letterFormValues, MAX_TRANSLATIONS, parseLetterForm, type LetterFormValues } from './letter-form.schema';
-import { deliverySchema, domainSchema, invalidateSchema, removeMemberSchema, roleSchema, searchSchema } from './moderation-form.schema';
+import {
+  deliverySchema,
+  domainSchema,
+  invalidateSchema,
+  removeMemberSchema,
+  roleSchema,
+  searchSchema,
+} from './moderation-form.schema';
 import { invalidateDomain, invalidateSignature, releaseHeldSignature, setSignatureHidden } from './moderation.service';
 import { inviteToTeam, revokeInvitation, teamOf, type LetterTeam } from './invitations.service';
 import { auditActor, removeRole } from '../../core/access/organisers.service';
@@ -51,8 +63,17 @@ function emptyForm(): LetterFormValues {
 function formFromLetter(letter: Letter): LetterFormValues {
   const rows: LetterFormValues['translations'] = [...letter.translations]
     .sort((a, b) => LANGUAGES.indexOf(a.language) - LANGUAGES.indexOf(b.language))
-    .map((t) => ({ language: t.language, title: t.title, shortTitle: t.shortTitle ?? '', summary: t.summary, body: t.body, recipient: t.recipient, remove: false }));
-  while (rows.length < MAX_TRANSLATIONS) rows.push({ language: '', title: '', shortTitle: '', summary: '', body: '', recipient: '', remove: false });
+    .map((t) => ({
+      language: t.language,
+      title: t.title,
+      shortTitle: t.shortTitle ?? '',
+      summary: t.summary,
+      body: t.body,
+      recipient: t.recipient,
+      remove: false,
+    }));
+  while (rows.length < MAX_TRANSLATIONS)
+    rows.push({ language: '', title: '', shortTitle: '', summary: '', body: '', recipient: '', remove: false });
   return {
     slug: letter.slug,
     status: letter.status,
@@ -88,10 +109,16 @@ function backTo(slug: string, req: Request, done: string): string {
  * What a feature above adds to the delivery area of the dashboard (the recipient links): a view
  * and its locals, or null. Passed down by the composition, since organisers cannot import it.
  */
-export type DeliveryPanelFn = (letter: Letter, role: string | undefined) => Promise<{ view: string; locals: Record<string, unknown> } | null>;
+export type DeliveryPanelFn = (
+  letter: Letter,
+  role: string | undefined,
+) => Promise<{ view: string; locals: Record<string, unknown> } | null>;
 
 /** The organisers' workspace: their letters, editing, the dashboard, moderation and delivery. */
-export function organiseRouter(ctx: AppContext, above: { deliveryPanel?: DeliveryPanelFn; memberAccess?: MemberAccessFn[] } = {}): Router {
+export function organiseRouter(
+  ctx: AppContext,
+  above: { deliveryPanel?: DeliveryPanelFn; memberAccess?: MemberAccessFn[] } = {},
+): Router {
   const r = Router();
   r.use('/organise', requireOrganiser);
 
@@ -118,7 +145,9 @@ export function organiseRouter(ctx: AppContext, above: { deliveryPanel?: Deliver
     },
   ) {
     const role = opts.mode === 'new' ? 'owner' : locals(res).letterRole;
-    const previews = opts.preview ? opts.values.translations.map((t) => (t.body.trim() && !t.remove ? renderMarkdown(t.body) : null)) : null;
+    const previews = opts.preview
+      ? opts.values.translations.map((t) => (t.body.trim() && !t.remove ? renderMarkdown(t.body) : null))
+      : null;
     const signed = opts.mode === 'edit' ? await signersOfCurrentText(ctx.db, locals(res).letter) : {};
     res.status(opts.status ?? 200).render('organise/letter-form', {
       signed,
@@ -190,12 +219,19 @@ export function organiseRouter(ctx: AppContext, above: { deliveryPanel?: Deliver
       await inviteToTeam(ctx, letter, parsed.data, auditActor(currentOrganiser(res)!), req.lang);
       return res.redirect(303, `/organise/letters/${letter.slug}/edit?invited=1#team`);
     }
-    await renderForm(req, res, { mode: 'edit', values: formFromLetter(letter), status: 422, team: await teamOf(ctx.db, letter.id), teamErrors: parsed.errors });
+    await renderForm(req, res, {
+      mode: 'edit',
+      values: formFromLetter(letter),
+      status: 422,
+      team: await teamOf(ctx.db, letter.id),
+      teamErrors: parsed.errors,
+    });
   });
 
   r.post('/organise/letters/:slug/invitations/:id/revoke', requireLetterRole(ctx, 'owner'), async (req, res) => {
     const { letter } = locals(res);
-    if (!(await revokeInvitation(ctx, letter.id, String(req.params.id), auditActor(currentOrganiser(res)!)))) throw new NotFound();
+    if (!(await revokeInvitation(ctx, letter.id, String(req.params.id), auditActor(currentOrganiser(res)!))))
+      throw new NotFound();
     res.redirect(303, `/organise/letters/${letter.slug}/edit?saved=1#team`);
   });
 
@@ -213,16 +249,24 @@ export function organiseRouter(ctx: AppContext, above: { deliveryPanel?: Deliver
       const label = preview.member.name || preview.member.email;
       if (!parsed.data.confirm && preview.groups.length) {
         return res.render('organise/remove-member', {
-          title: req.t(leaving ? 'organisers.removeMember.leaveTitle' : 'organisers.removeMember.title', { member: label }),
+          title: req.t(leaving ? 'organisers.removeMember.leaveTitle' : 'organisers.removeMember.title', {
+            member: label,
+          }),
           slug: letter.slug,
           member: { id: organiserId, label },
           groups: preview.groups,
           leaving,
         });
       }
-      outcome = await removeRole(ctx.db, letter.id, organiserId, auditActor(me), { handOver: !leaving && parsed.data.handOver === 'me' });
+      outcome = await removeRole(ctx.db, letter.id, organiserId, auditActor(me), {
+        handOver: !leaving && parsed.data.handOver === 'me',
+      });
     }
-    if (outcome === 'removed') return res.redirect(303, organiserId === me.id ? '/organise' : `/organise/letters/${letter.slug}/edit?saved=1#team`);
+    if (outcome === 'removed')
+      return res.redirect(
+        303,
+        organiserId === me.id ? '/organise' : `/organise/letters/${letter.slug}/edit?saved=1#team`,
+      );
     await renderForm(req, res, {
       mode: 'edit',
       values: formFromLetter(letter),
@@ -234,7 +278,11 @@ export function organiseRouter(ctx: AppContext, above: { deliveryPanel?: Deliver
 
   /* ---------------------------------------------------------------- dashboard */
 
-  async function renderDashboard(req: Request, res: Response, opts: { status?: number; errors?: Record<string, string> } = {}) {
+  async function renderDashboard(
+    req: Request,
+    res: Response,
+    opts: { status?: number; errors?: Record<string, string> } = {},
+  ) {
     const { letter, letterRole } = locals(res);
     const access = { withEmail: letterRole === 'owner' };
     // A refused query (a control character, as in "%00") searches nothing and says why beside the box.
@@ -287,7 +335,9 @@ export function organiseRouter(ctx: AppContext, above: { deliveryPanel?: Deliver
       stats,
       dailySvg,
       countriesSvg,
-      funnel: funnel.filter((d) => d.signed > 0 || d.confirmed > 0 || d.withdrawn > 0 || d.bounced > 0 || d.released > 0).reverse(),
+      funnel: funnel
+        .filter((d) => d.signed > 0 || d.confirmed > 0 || d.withdrawn > 0 || d.bounced > 0 || d.released > 0)
+        .reverse(),
       funnelSvg,
       dayFormat,
       list,
@@ -332,8 +382,20 @@ export function organiseRouter(ctx: AppContext, above: { deliveryPanel?: Deliver
     const { letter } = locals(res);
     const id = String(req.params.id);
     const parsed = parseForm(invalidateSchema, req.body);
-    if (!parsed.ok) return renderDashboard(req, res, { status: 422, errors: Object.fromEntries(Object.entries(parsed.errors).map(([k, v]) => [`${k}-${id}`, v])) });
-    await invalidateSignature(ctx, auditActor(currentOrganiser(res)!), letter.id, id, parsed.data.reason, parsed.data.category, parsed.data.keepName);
+    if (!parsed.ok)
+      return renderDashboard(req, res, {
+        status: 422,
+        errors: Object.fromEntries(Object.entries(parsed.errors).map(([k, v]) => [`${k}-${id}`, v])),
+      });
+    await invalidateSignature(
+      ctx,
+      auditActor(currentOrganiser(res)!),
+      letter.id,
+      id,
+      parsed.data.reason,
+      parsed.data.category,
+      parsed.data.keepName,
+    );
     res.redirect(303, backTo(letter.slug, req, 'invalidated'));
   });
 
@@ -346,8 +408,20 @@ export function organiseRouter(ctx: AppContext, above: { deliveryPanel?: Deliver
   r.post('/organise/letters/:slug/invalidate-domain', requireLetterRole(ctx), async (req, res) => {
     const { letter } = locals(res);
     const parsed = parseForm(domainSchema, req.body);
-    if (!parsed.ok) return renderDashboard(req, res, { status: 422, errors: Object.fromEntries(Object.entries(parsed.errors).map(([k, v]) => [`domain-${k}`, v])) });
-    const n = await invalidateDomain(ctx, auditActor(currentOrganiser(res)!), letter.id, parsed.data.domain, parsed.data.reason, parsed.data.category, parsed.data.keepName);
+    if (!parsed.ok)
+      return renderDashboard(req, res, {
+        status: 422,
+        errors: Object.fromEntries(Object.entries(parsed.errors).map(([k, v]) => [`domain-${k}`, v])),
+      });
+    const n = await invalidateDomain(
+      ctx,
+      auditActor(currentOrganiser(res)!),
+      letter.id,
+      parsed.data.domain,
+      parsed.data.reason,
+      parsed.data.category,
+      parsed.data.keepName,
+    );
     res.redirect(303, `/organise/letters/${letter.slug}?done=domain&n=${n}`);
   });
 
@@ -357,7 +431,8 @@ export function organiseRouter(ctx: AppContext, above: { deliveryPanel?: Deliver
   r.post('/organise/letters/:slug/delivery', requireLetterRole(ctx, 'owner'), async (req, res) => {
     const { letter } = locals(res);
     const parsed = parseForm(deliverySchema, req.body);
-    const prefixed = (errors: Record<string, string>) => Object.fromEntries(Object.entries(errors).map(([k, v]) => [`delivery-${k}`, v]));
+    const prefixed = (errors: Record<string, string>) =>
+      Object.fromEntries(Object.entries(errors).map(([k, v]) => [`delivery-${k}`, v]));
     if (!parsed.ok) return renderDashboard(req, res, { status: 422, errors: prefixed(parsed.errors) });
     const saved = await recordDelivery(ctx, letter, parsed.data, auditActor(currentOrganiser(res)!));
     if (!saved.ok) return renderDashboard(req, res, { status: 422, errors: prefixed(saved.errors) });

@@ -21,7 +21,11 @@ export function organiserJobs({ ctx, mailer }: JobDeps): FeatureJobs {
       },
     },
     chores: [
-      { everyMs: 60_000, run: () => pruneSessions(ctx).then(() => pruneInvitations(ctx)), failure: 'expired sessions sweep failed' },
+      {
+        everyMs: 60_000,
+        run: () => pruneSessions(ctx).then(() => pruneInvitations(ctx)),
+        failure: 'expired sessions sweep failed',
+      },
       { everyMs: 30_000, run: () => applyAutoRelease(ctx), failure: 'held release rule failed' },
     ],
   };

@@ -16,7 +16,11 @@ export interface WorkspaceLetter {
 }
 
 /** The letters an organiser holds a role on, newest first, with verified and pending counts. */
-export async function listOrganiserLetters(db: DataSource, organiserId: string, lang: Language): Promise<WorkspaceLetter[]> {
+export async function listOrganiserLetters(
+  db: DataSource,
+  organiserId: string,
+  lang: Language,
+): Promise<WorkspaceLetter[]> {
   const rows: Array<{ id: string; role: LetterRole }> = await db.query(
     `SELECT l.id, lo.role FROM letters l JOIN letter_organisers lo ON lo.letter_id = l.id
       WHERE lo.organiser_id = $1 ORDER BY l.created_at DESC`,
@@ -24,7 +28,9 @@ export async function listOrganiserLetters(db: DataSource, organiserId: string, 
   );
   if (!rows.length) return [];
   const ids = rows.map((r) => r.id);
-  const letters = await db.getRepository(Letter).find({ where: ids.map((id) => ({ id })), relations: { translations: true } });
+  const letters = await db
+    .getRepository(Letter)
+    .find({ where: ids.map((id) => ({ id })), relations: { translations: true } });
   const byId = new Map(letters.map((l) => [l.id, l]));
   const [verified, pendingRows] = await Promise.all([
     verifiedCounts(db, ids),

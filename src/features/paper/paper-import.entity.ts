@@ -13,7 +13,8 @@ export interface PaperRow {
   possibleDuplicate?: boolean;
 }
 
-export type PaperRowError = 'nameMissing' | 'nameTooLong' | 'countryUnknown' | 'dateInvalid' | 'dateFuture' | 'duplicate' | 'cityTooLong';
+export type PaperRowError =
+  'nameMissing' | 'nameTooLong' | 'countryUnknown' | 'dateInvalid' | 'dateFuture' | 'duplicate' | 'cityTooLong';
 
 /**
  * Parsed paper signatures waiting for the organiser's "Import": the preview is built from this

@@ -9,5 +9,12 @@ export const importSchema = z.object({
   include: z
     .union([z.string(), z.array(z.string())])
     .optional()
-    .transform((v) => new Set((v === undefined ? [] : Array.isArray(v) ? v : [v]).map(Number).filter((n) => Number.isSafeInteger(n) && n > 0))),
+    .transform(
+      (v) =>
+        new Set(
+          (v === undefined ? [] : Array.isArray(v) ? v : [v])
+            .map(Number)
+            .filter((n) => Number.isSafeInteger(n) && n > 0),
+        ),
+    ),
 });

@@ -23,7 +23,11 @@ export function paperUploadParser(): RequestHandler {
       if (!err) return next();
       if (err instanceof multer.MulterError) {
         const tooBig = err.code === 'LIMIT_FILE_SIZE' || err.code === 'LIMIT_FIELD_VALUE';
-        return next(tooBig ? new AppError(413, 'too_large', 'errors.tooLarge') : new AppError(400, 'bad_request', 'errors.badRequest'));
+        return next(
+          tooBig
+            ? new AppError(413, 'too_large', 'errors.tooLarge')
+            : new AppError(400, 'bad_request', 'errors.badRequest'),
+        );
       }
       next(err);
     });

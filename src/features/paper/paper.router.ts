@@ -2,7 +2,13 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../platform/context';
 import type { Letter } from '../../core/letters/letter.entity';
 import { chooseTranslation } from '../../core/letters/letters.service';
-import { auditActor, currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLocals } from '../../core/access';
+import {
+  auditActor,
+  currentOrganiser,
+  requireLetterRole,
+  requireOrganiser,
+  type OrganiserLocals,
+} from '../../core/access';
 import { UPDATES_CSS } from '../updates';
 import { parsePaperSheet, MAX_PAPER_ROWS, type PaperFileError } from './paper-csv';
 import { findImport, importPaperSignatures, paperTextChoices, paperTextSchema, savePreview } from './paper.service';
@@ -23,11 +29,21 @@ export function paperRouter(ctx: AppContext): Router {
   function view(req: Request, letter: Letter) {
     return {
       headExtra: UPDATES_CSS,
-      letter: { slug: letter.slug, title: chooseTranslation(letter.translations, letter.defaultLanguage, [req.lang]).title },
+      letter: {
+        slug: letter.slug,
+        title: chooseTranslation(letter.translations, letter.defaultLanguage, [req.lang]).title,
+      },
     };
   }
 
-  function renderUpload(req: Request, res: Response, error: PaperFileError | null, text = '', status = 200, line: number | null = null) {
+  function renderUpload(
+    req: Request,
+    res: Response,
+    error: PaperFileError | null,
+    text = '',
+    status = 200,
+    line: number | null = null,
+  ) {
     const letter = letterOf(res);
     const imported = Number(req.query.imported);
     res.status(status).render('paper/upload', {
@@ -78,7 +94,14 @@ export function paperRouter(ctx: AppContext): Router {
     const text = paperTextSchema.safeParse(req.body);
     if (!text.success) throw new AppError(422, 'bad_version', 'versions.errors.version');
     const form = parseForm(importSchema, req.body ?? {});
-    const imported = await importPaperSignatures(ctx, letter, batch.id, auditActor(currentOrganiser(res)!), form.ok ? form.data.include : new Set(), text.data.text);
+    const imported = await importPaperSignatures(
+      ctx,
+      letter,
+      batch.id,
+      auditActor(currentOrganiser(res)!),
+      form.ok ? form.data.include : new Set(),
+      text.data.text,
+    );
     res.redirect(303, `/organise/letters/${letter.slug}/paper?imported=${imported}`);
   });
 

@@ -32,7 +32,8 @@ export async function paperTextChoices(ctx: AppContext, letter: Letter): Promise
 /** The chosen text when it is a real version of this letter; 422 otherwise. */
 async function realTextVersion(ctx: AppContext, letter: Letter, text: SignedText): Promise<SignedText> {
   const known = await paperTextChoices(ctx, letter);
-  if (!known.some((v) => v.language === text.language && v.version === text.version)) throw new AppError(422, 'bad_version', 'versions.errors.version');
+  if (!known.some((v) => v.language === text.language && v.version === text.version))
+    throw new AppError(422, 'bad_version', 'versions.errors.version');
   return text;
 }
 
@@ -56,11 +57,18 @@ async function flagPossibleDuplicates(ctx: AppContext, letter: Letter, rows: Pap
     [letter.id, countries],
   );
   const known = new Set(online.map((s) => matchingKey(s.full_name, s.country)));
-  return rows.map((r) => (!r.errors.length && r.country && known.has(matchingKey(r.name, r.country)) ? { ...r, possibleDuplicate: true } : r));
+  return rows.map((r) =>
+    !r.errors.length && r.country && known.has(matchingKey(r.name, r.country)) ? { ...r, possibleDuplicate: true } : r,
+  );
 }
 
 /** Keeps the checked rows for the preview; nothing reaches the signatures until "Import". */
-export async function savePreview(ctx: AppContext, letter: Letter, checked: PaperRow[], organiserId: string | null): Promise<PaperImport> {
+export async function savePreview(
+  ctx: AppContext,
+  letter: Letter,
+  checked: PaperRow[],
+  organiserId: string | null,
+): Promise<PaperImport> {
   const rows = await flagPossibleDuplicates(ctx, letter, checked);
   const valid = rows.filter((r) => !r.errors.length).length;
   return ctx.db.getRepository(PaperImport).save({
@@ -105,7 +113,9 @@ export async function importPaperSignatures(
       .getOne();
     if (!batch) throw new NotFound();
     if (batch.status !== 'preview') throw new AlreadyImported();
-    const valid = batch.rows.filter((r) => !r.errors.length && r.country && (!r.possibleDuplicate || include.has(r.line)));
+    const valid = batch.rows.filter(
+      (r) => !r.errors.length && r.country && (!r.possibleDuplicate || include.has(r.line)),
+    );
     const byCountry = new Map<string, number>();
     for (let i = 0; i < valid.length; i += INSERT_CHUNK) {
       const values = valid.slice(i, i + INSERT_CHUNK).map((r) => {
@@ -134,9 +144,18 @@ export async function importPaperSignatures(
     }
     await recordCountChanges(tx, letter.id, byCountry);
     // The sheet's names and cities now live in the signatures; the preview's copy goes at once.
-    await tx.update(PaperImport, { id: batch.id }, { status: 'imported', importedAt: () => 'now()', rows: () => `'[]'::jsonb` });
+    await tx.update(
+      PaperImport,
+      { id: batch.id },
+      { status: 'imported', importedAt: () => 'now()', rows: () => `'[]'::jsonb` },
+    );
     // The sheet by id and how many rows came in: the names stay in the signatures, not in the trail.
-    await recordAudit(tx, { letterId: letter.id, actor, kind: 'paper.signatures-imported', detail: { importId: batch.id, count: valid.length } });
+    await recordAudit(tx, {
+      letterId: letter.id,
+      actor,
+      kind: 'paper.signatures-imported',
+      detail: { importId: batch.id, count: valid.length },
+    });
     return valid.length;
   });
   ctx.log.info({ letterId: letter.id, importId, imported }, 'paper signatures imported');

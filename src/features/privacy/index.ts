@@ -1,2 +1,9 @@
-export { applyRetention, eraseAuditDetails, eraseOldAuditDetails, eraseSigner, PAPER_PREVIEW_HOURS, type RetentionReport } from './retention.service';
+export {
+  applyRetention,
+  eraseAuditDetails,
+  eraseOldAuditDetails,
+  eraseSigner,
+  PAPER_PREVIEW_HOURS,
+  type RetentionReport,
+} from './retention.service';
 export { privacyJobs } from './tasks';

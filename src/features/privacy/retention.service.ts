@@ -70,7 +70,10 @@ export async function eraseDeliveredContactData(db: DataSource, days: number): P
  * organisation) goes too, replaced by a neutral placeholder, unless the organiser chose to keep
  * it. Returns how many signatures were erased, and of those how many lost their name.
  */
-export async function eraseInvalidatedContactData(db: DataSource, days: number): Promise<{ signatures: number; names: number }> {
+export async function eraseInvalidatedContactData(
+  db: DataSource,
+  days: number,
+): Promise<{ signatures: number; names: number }> {
   const [row] = await db.query<Array<{ signatures: string; names: string }>>(
     `WITH target AS (
        SELECT id, NOT keep_name_on_record AS erase_name, NOT keep_name_on_record AND full_name <> $2 AS name_erased
@@ -106,7 +109,9 @@ export async function erasePaperPreviews(db: DataSource): Promise<{ deleted: num
     `DELETE FROM paper_imports WHERE status = 'preview' AND created_at < now() - make_interval(hours => $1)`,
     [PAPER_PREVIEW_HOURS],
   );
-  const [, emptied] = await db.query<[unknown, number]>(`UPDATE paper_imports SET rows = '[]'::jsonb WHERE status = 'imported' AND rows <> '[]'::jsonb`);
+  const [, emptied] = await db.query<[unknown, number]>(
+    `UPDATE paper_imports SET rows = '[]'::jsonb WHERE status = 'imported' AND rows <> '[]'::jsonb`,
+  );
   return { deleted, emptied };
 }
 
@@ -178,7 +183,9 @@ export async function eraseSigner(db: DataSource, email: string): Promise<{ sign
     // Erasure on request withdraws every signature of the person, as the integrity report counts it.
     await markRemoval(tx, 'withdrawn');
     // TypeORM answers a DELETE with [rows, affected].
-    const [removed] = await tx.query<[Array<{ letter_id: string; country: string; status: string; held_reason: string | null }>, number]>(
+    const [removed] = await tx.query<
+      [Array<{ letter_id: string; country: string; status: string; held_reason: string | null }>, number]
+    >(
       `DELETE FROM signatures WHERE email_normalised = $1 OR lower(email) = $2
        RETURNING letter_id, country, status, held_reason`,
       [normalised, typed],
@@ -190,7 +197,10 @@ export async function eraseSigner(db: DataSource, email: string): Promise<{ sign
     await forgetAddress(tx, normalised);
     // Copies of mail in the development mailbox name the address too.
     // (No LIKE: "_" and "%" in an address would match other people's mail.)
-    await tx.query(`DELETE FROM dev_mailbox WHERE lower(recipient) = $1 OR right(lower(recipient), length($1) + 2) = '<' || $1 || '>'`, [typed]);
+    await tx.query(
+      `DELETE FROM dev_mailbox WHERE lower(recipient) = $1 OR right(lower(recipient), length($1) + 2) = '<' || $1 || '>'`,
+      [typed],
+    );
     return { signatures: removed.length, letters: new Set(removed.map((r) => r.letter_id)).size };
   });
 }

@@ -12,7 +12,11 @@ import type { RecipientLinkEmailJob } from './recipients.queue';
  * retry after a failed send replaces the token that never arrived. A link revoked or expired
  * before the worker got to it is not sent.
  */
-export async function sendRecipientLinkEmail(ctx: AppContext, mailer: Mailer, job: RecipientLinkEmailJob): Promise<void> {
+export async function sendRecipientLinkEmail(
+  ctx: AppContext,
+  mailer: Mailer,
+  job: RecipientLinkEmailJob,
+): Promise<void> {
   const repo = ctx.db.getRepository(RecipientLink);
   const link = await repo.findOneBy({ id: job.linkId });
   if (!link || !link.email || link.emailedAt || link.revokedAt || link.expiresAt.getTime() <= Date.now()) return;

@@ -45,13 +45,22 @@ export async function createRecipientLink(
       }),
     );
     if (form.sendEmail) {
-      await enqueue(tx, TASK_RECIPIENT_LINK_EMAIL, { linkId: link.id } satisfies RecipientLinkEmailJob, { jobKey: `recipient-link:${link.id}`, maxAttempts: 10 });
+      await enqueue(tx, TASK_RECIPIENT_LINK_EMAIL, { linkId: link.id } satisfies RecipientLinkEmailJob, {
+        jobKey: `recipient-link:${link.id}`,
+        maxAttempts: 10,
+      });
     }
     await recordAudit(tx, {
       letterId: letter.id,
       actor,
       kind: 'recipients.link-created',
-      detail: { linkId: link.id, name: form.name, role: form.role ?? '', expiresOn: form.expiresOn, emailed: form.sendEmail },
+      detail: {
+        linkId: link.id,
+        name: form.name,
+        role: form.role ?? '',
+        expiresOn: form.expiresOn,
+        emailed: form.sendEmail,
+      },
     });
     ctx.log.info({ letterId: letter.id, linkId: link.id, emailed: form.sendEmail }, 'recipient link created');
     return { link, token };
@@ -59,14 +68,24 @@ export async function createRecipientLink(
 }
 
 /** Revokes a link of this letter at once (its page answers 404 from then on); false when there is no such link. */
-export async function revokeRecipientLink(ctx: AppContext, letterId: string, linkId: string, actor: AuditActor): Promise<boolean> {
+export async function revokeRecipientLink(
+  ctx: AppContext,
+  letterId: string,
+  linkId: string,
+  actor: AuditActor,
+): Promise<boolean> {
   if (!UUID.test(linkId)) return false;
   return ctx.db.transaction(async (tx) => {
     const link = await tx.findOneBy(RecipientLink, { id: linkId, letterId });
     if (!link) return false;
     if (link.revokedAt) return true;
     await tx.update(RecipientLink, { id: link.id }, { revokedAt: () => 'now()' });
-    await recordAudit(tx, { letterId, actor, kind: 'recipients.link-revoked', detail: { linkId: link.id, name: link.name } });
+    await recordAudit(tx, {
+      letterId,
+      actor,
+      kind: 'recipients.link-revoked',
+      detail: { linkId: link.id, name: link.name },
+    });
     ctx.log.info({ letterId, linkId: link.id }, 'recipient link revoked');
     return true;
   });
@@ -77,7 +96,10 @@ export type ListedRecipientLink = RecipientLink & { creatorName: string | null }
 /** A letter's links, newest first, each with its creator's name (null: no organiser any more). */
 export async function listRecipientLinks(db: DataSource, letterId: string): Promise<ListedRecipientLink[]> {
   const links = await db.getRepository(RecipientLink).find({ where: { letterId }, order: { createdAt: 'DESC' } });
-  const names = await organiserNames(db, links.map((l) => l.createdBy));
+  const names = await organiserNames(
+    db,
+    links.map((l) => l.createdBy),
+  );
   return links.map((l) => Object.assign(l, { creatorName: l.createdBy ? (names.get(l.createdBy) ?? null) : null }));
 }
 
@@ -88,7 +110,10 @@ export const recipientLinksOfMember: MemberAccessFn = async (db, letterId, organ
       WHERE letter_id = $1 AND created_by = $2 AND revoked_at IS NULL AND expires_at > now() ORDER BY created_at`,
     [letterId, organiserId],
   );
-  return { heading: 'recipients.panel.heading', items: rows.map((r) => `${r.name}${r.role ? `, ${r.role}` : ''} (${r.expires_on})`) };
+  return {
+    heading: 'recipients.panel.heading',
+    items: rows.map((r) => `${r.name}${r.role ? `, ${r.role}` : ''} (${r.expires_on})`),
+  };
 };
 
 export interface LinkActivity {
@@ -141,14 +166,25 @@ const AUDIT_KIND: Record<LinkEventKind, `recipients.${string}`> = {
  * the event belongs with another change (the export's audit row, the response). Views go through
  * recordLinkView.
  */
-export async function recordLinkEvent(tx: EntityManager, link: RecipientLink, kind: LinkEventKind, exportId: string | null = null): Promise<void> {
+export async function recordLinkEvent(
+  tx: EntityManager,
+  link: RecipientLink,
+  kind: LinkEventKind,
+  exportId: string | null = null,
+): Promise<void> {
   await tx.insert(RecipientLinkEvent, { linkId: link.id, letterId: link.letterId, kind, exportId });
-  if (kind === 'download-pdf' || kind === 'download-csv') await tx.increment(RecipientLink, { id: link.id }, 'downloads', 1);
+  if (kind === 'download-pdf' || kind === 'download-csv')
+    await tx.increment(RecipientLink, { id: link.id }, 'downloads', 1);
   await recordAudit(tx, {
     letterId: link.letterId,
     actor: null,
     kind: AUDIT_KIND[kind],
-    detail: { linkId: link.id, name: link.name, ...(kind.startsWith('download-') ? { format: kind.slice('download-'.length) } : {}), ...(exportId ? { exportId } : {}) },
+    detail: {
+      linkId: link.id,
+      name: link.name,
+      ...(kind.startsWith('download-') ? { format: kind.slice('download-'.length) } : {}),
+      ...(exportId ? { exportId } : {}),
+    },
   });
 }
 
@@ -163,7 +199,10 @@ export async function recordLinkView(db: DataSource, link: RecipientLink): Promi
       `SELECT (last_viewed_at IS NULL OR last_viewed_at < date_trunc('day', now(), 'UTC')) AS first FROM recipient_links WHERE id = $1 FOR UPDATE`,
       [link.id],
     );
-    await tx.query(`UPDATE recipient_links SET views = views + 1, last_viewed_at = greatest(last_viewed_at, now()) WHERE id = $1`, [link.id]);
+    await tx.query(
+      `UPDATE recipient_links SET views = views + 1, last_viewed_at = greatest(last_viewed_at, now()) WHERE id = $1`,
+      [link.id],
+    );
     if (row?.first) await recordLinkEvent(tx, link, 'view');
   });
 }

@@ -49,14 +49,24 @@ export interface DeliveredView {
 export async function deliveredView(db: DataSource, letterId: string, lang: Language): Promise<DeliveredView> {
   const letter = await findLetterById(db, letterId);
   const cutoff = cutoffOf(letter);
-  const translation = letter.translations.find((t) => t.language === lang) ?? letter.translations.find((t) => t.language === letter.defaultLanguage) ?? letter.translations[0];
+  const translation =
+    letter.translations.find((t) => t.language === lang) ??
+    letter.translations.find((t) => t.language === letter.defaultLanguage) ??
+    letter.translations[0];
   const versions = await listTextVersions(db, letter, translation.language);
   const atDelivery =
-    versions.find((v) => v.publishedAt.getTime() < cutoff.getTime() && (v.replacedAt === null || v.replacedAt.getTime() >= cutoff.getTime())) ?? versions[0];
+    versions.find(
+      (v) =>
+        v.publishedAt.getTime() < cutoff.getTime() &&
+        (v.replacedAt === null || v.replacedAt.getTime() >= cutoff.getTime()),
+    ) ?? versions[0];
   const params = [letter.id, cutoff];
   const [[counted], countries, daily, rows, countNow] = await Promise.all([
     db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM signatures s WHERE ${COUNTED}`, params),
-    db.query<Array<{ country: string; n: string }>>(`SELECT s.country, count(*) AS n FROM signatures s WHERE ${COUNTED} GROUP BY 1 ORDER BY 2 DESC, 1`, params),
+    db.query<Array<{ country: string; n: string }>>(
+      `SELECT s.country, count(*) AS n FROM signatures s WHERE ${COUNTED} GROUP BY 1 ORDER BY 2 DESC, 1`,
+      params,
+    ),
     db.query<Array<{ day: string; n: string }>>(
       `SELECT to_char(s.confirmed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, count(*) AS n FROM signatures s WHERE ${COUNTED} GROUP BY 1 ORDER BY 1`,
       params,
@@ -82,6 +92,10 @@ export async function deliveredView(db: DataSource, letterId: string, lang: Lang
     countNow,
     countries: countries.map((c) => ({ country: c.country, count: Number(c.n) })),
     daily: daily.map((d) => ({ day: d.day, value: Number(d.n) })),
-    signatories: rows.map((r) => ({ name: r.visibility === 'initials' ? initialsOf(r.full_name) : r.full_name, country: r.country, organisation: r.organisation })),
+    signatories: rows.map((r) => ({
+      name: r.visibility === 'initials' ? initialsOf(r.full_name) : r.full_name,
+      country: r.country,
+      organisation: r.organisation,
+    })),
   };
 }

@@ -44,9 +44,18 @@ export async function postRecipientResponse(
 ): Promise<LetterResponse> {
   return ctx.db.transaction(async (tx) => {
     await tx.query(`SELECT id FROM recipient_links WHERE id = $1 FOR UPDATE`, [link.id]);
-    const { response, edited } = await saveHeldResponse(tx, link.letterId, link.id, { title: form.title, body: form.body }, attachment);
+    const { response, edited } = await saveHeldResponse(
+      tx,
+      link.letterId,
+      link.id,
+      { title: form.title, body: form.body },
+      attachment,
+    );
     await recordLinkEvent(tx, link, edited ? 'response-edited' : 'response');
-    ctx.log.info({ letterId: link.letterId, linkId: link.id, responseId: response.id, edited }, 'response held for the owners');
+    ctx.log.info(
+      { letterId: link.letterId, linkId: link.id, responseId: response.id, edited },
+      'response held for the owners',
+    );
     return response;
   });
 }

@@ -3,17 +3,48 @@ import type { AppContext } from '../../platform/context';
 import type { Letter } from '../../core/letters/letter.entity';
 import { findTranslation } from '../../core/letters/letters.service';
 import { exportSignatures, PdfTooLarge } from '../exports';
-import { auditActor, currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLocals } from '../../core/access';
-import { countUpdateRecipients, decideHeldResponse, findLinkResponse, listLinkResponses, responseAttachment, responseBodyHtml, type LetterResponse } from '../updates';
+import {
+  auditActor,
+  currentOrganiser,
+  requireLetterRole,
+  requireOrganiser,
+  type OrganiserLocals,
+} from '../../core/access';
+import {
+  countUpdateRecipients,
+  decideHeldResponse,
+  findLinkResponse,
+  listLinkResponses,
+  responseAttachment,
+  responseBodyHtml,
+  type LetterResponse,
+} from '../updates';
 import { AppError, NotFound, RateLimited } from '../../platform/web/errors';
 import { barChartSvg, dailyChartSvg } from '../../platform/web/svg-charts';
 import { sendLargeObject } from '../../platform/web/send-file';
 import { parseForm } from '../../platform/web/validate';
 import type { RecipientLink } from './recipient-link.entity';
-import { createRecipientLink, findLiveLink, listRecipientLinks, recentLinkActivity, recordLinkEvent, recordLinkView, revokeRecipientLink } from './recipient-links.service';
+import {
+  createRecipientLink,
+  findLiveLink,
+  listRecipientLinks,
+  recentLinkActivity,
+  recordLinkEvent,
+  recordLinkView,
+  revokeRecipientLink,
+} from './recipient-links.service';
 import { deliveredDay, deliveredView, PAGE_LIST_LIMIT } from './recipient-page.service';
-import { consumeResponseAttempt, postRecipientResponse, RESPONSE_POSTS_PER_LINK_PER_HOUR } from './recipient-response.service';
-import { defaultExpiry, recipientLinkSchema, recipientResponseSchema, responseDecisionSchema } from './recipients.schema';
+import {
+  consumeResponseAttempt,
+  postRecipientResponse,
+  RESPONSE_POSTS_PER_LINK_PER_HOUR,
+} from './recipient-response.service';
+import {
+  defaultExpiry,
+  recipientLinkSchema,
+  recipientResponseSchema,
+  responseDecisionSchema,
+} from './recipients.schema';
 import { attachmentName, ATTACHMENT_LIMIT_BYTES, stagedAttachment } from './response-upload';
 
 export const RECIPIENTS_CSS = '<link rel="stylesheet" href="/static/recipients.css">';
@@ -26,7 +57,11 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
  * indexed, never kept by a cache, never named in a Referer. Mounted by app.ts ahead of the upload guard.
  */
 export const privateRecipientHeaders: RequestHandler = (_req, res, next) => {
-  res.set({ 'Cache-Control': 'private, no-store', 'Referrer-Policy': 'no-referrer', 'X-Robots-Tag': 'noindex, nofollow' });
+  res.set({
+    'Cache-Control': 'private, no-store',
+    'Referrer-Policy': 'no-referrer',
+    'X-Robots-Tag': 'noindex, nofollow',
+  });
   next();
 };
 
@@ -59,13 +94,20 @@ export interface DeliveryPanel {
  * names included), download the delivery files, and post the official response, held for the
  * owners until one of them publishes it.
  */
-export function recipientsRouter(ctx: AppContext): { router: Router; deliveryPanel: (letter: Letter, role: string | undefined) => Promise<DeliveryPanel | null> } {
+export function recipientsRouter(ctx: AppContext): {
+  router: Router;
+  deliveryPanel: (letter: Letter, role: string | undefined) => Promise<DeliveryPanel | null>;
+} {
   const r = Router();
   const owner = [requireOrganiser, requireLetterRole(ctx, 'owner')];
 
   /** The letter's links, the responses posted through them, and how many signers publishing one would mail. */
   async function ownersView(letter: Letter) {
-    const [links, responses, updateRecipients] = await Promise.all([listRecipientLinks(ctx.db, letter.id), listLinkResponses(ctx.db, letter.id), countUpdateRecipients(ctx.db, letter.id)]);
+    const [links, responses, updateRecipients] = await Promise.all([
+      listRecipientLinks(ctx.db, letter.id),
+      listLinkResponses(ctx.db, letter.id),
+      countUpdateRecipients(ctx.db, letter.id),
+    ]);
     const names = new Map(links.map((l) => [l.id, l.name]));
     const linkResponses: LinkResponseView[] = responses.map((r) => ({
       id: r.id,
@@ -74,7 +116,8 @@ export function recipientsRouter(ctx: AppContext): { router: Router; deliveryPan
       bodyHtml: responseBodyHtml(r),
       linkName: (r.recipientLinkId && names.get(r.recipientLinkId)) || '',
       receivedAt: r.createdAt,
-      attachment: r.attachmentName && r.attachmentBytes !== null ? { name: r.attachmentName, bytes: r.attachmentBytes } : null,
+      attachment:
+        r.attachmentName && r.attachmentBytes !== null ? { name: r.attachmentName, bytes: r.attachmentBytes } : null,
     }));
     return { links, linkResponses, updateRecipients };
   }
@@ -83,12 +126,27 @@ export function recipientsRouter(ctx: AppContext): { router: Router; deliveryPan
     if (role !== 'owner' || !letter.deliveredAt) return null;
     const { links, linkResponses, updateRecipients } = await ownersView(letter);
     // The dashboard shows what waits for a decision; the links page has every response.
-    return { view: '../recipients/panel', locals: { links, linkResponses: linkResponses.filter((r) => r.status === 'pending'), updateRecipients, slug: letter.slug, now: new Date() } };
+    return {
+      view: '../recipients/panel',
+      locals: {
+        links,
+        linkResponses: linkResponses.filter((r) => r.status === 'pending'),
+        updateRecipients,
+        slug: letter.slug,
+        now: new Date(),
+      },
+    };
   }
 
   /* ------------------------------------------------------------ owners */
 
-  async function renderLinks(req: Request, res: Response, form: Form, status = 200, created: { token: string; link: RecipientLink } | null = null) {
+  async function renderLinks(
+    req: Request,
+    res: Response,
+    form: Form,
+    status = 200,
+    created: { token: string; link: RecipientLink } | null = null,
+  ) {
     const letter = letterOf(res);
     const version = findTranslation(letter.translations, letter.defaultLanguage, [req.lang]);
     if (created) res.set('Cache-Control', 'no-store');
@@ -100,11 +158,16 @@ export function recipientsRouter(ctx: AppContext): { router: Router; deliveryPan
       links,
       linkResponses,
       updateRecipients,
-      decided: typeof req.query.decided === 'string' && ['publish', 'reject', 'title'].includes(req.query.decided) ? req.query.decided : null,
+      decided:
+        typeof req.query.decided === 'string' && ['publish', 'reject', 'title'].includes(req.query.decided)
+          ? req.query.decided
+          : null,
       activity: await recentLinkActivity(ctx.db, letter.id),
       now: new Date(),
       form,
-      created: created ? { url: `${ctx.config.BASE_URL}/r/${created.token}`, name: created.link.name, emailed: created.link.sendEmail } : null,
+      created: created
+        ? { url: `${ctx.config.BASE_URL}/r/${created.token}`, name: created.link.name, emailed: created.link.sendEmail }
+        : null,
       revoked: req.query.revoked === '1',
     });
   }
@@ -116,7 +179,8 @@ export function recipientsRouter(ctx: AppContext): { router: Router; deliveryPan
   r.post('/organise/letters/:slug/recipients', ...owner, async (req, res) => {
     const letter = letterOf(res);
     const values = (req.body ?? {}) as Record<string, unknown>;
-    if (!letter.deliveredAt) return renderLinks(req, res, { values, errors: { _form: 'recipients.errors.notDelivered' } }, 422);
+    if (!letter.deliveredAt)
+      return renderLinks(req, res, { values, errors: { _form: 'recipients.errors.notDelivered' } }, 422);
     const parsed = parseForm(recipientLinkSchema, values);
     if (!parsed.ok) return renderLinks(req, res, { values, errors: parsed.errors }, 422);
     const created = await createRecipientLink(ctx, letter, parsed.data, auditActor(currentOrganiser(res)!));
@@ -126,8 +190,12 @@ export function recipientsRouter(ctx: AppContext): { router: Router; deliveryPan
 
   r.post('/organise/letters/:slug/recipients/:id/revoke', ...owner, async (req, res) => {
     const letter = letterOf(res);
-    if (!(await revokeRecipientLink(ctx, letter.id, String(req.params.id), auditActor(currentOrganiser(res)!)))) throw new NotFound();
-    const back = (req.body as Record<string, unknown> | undefined)?.back === 'dashboard' ? `/organise/letters/${letter.slug}#recipient-links` : `/organise/letters/${letter.slug}/recipients?revoked=1`;
+    if (!(await revokeRecipientLink(ctx, letter.id, String(req.params.id), auditActor(currentOrganiser(res)!))))
+      throw new NotFound();
+    const back =
+      (req.body as Record<string, unknown> | undefined)?.back === 'dashboard'
+        ? `/organise/letters/${letter.slug}#recipient-links`
+        : `/organise/letters/${letter.slug}/recipients?revoked=1`;
     res.redirect(303, back);
   });
 
@@ -139,8 +207,20 @@ export function recipientsRouter(ctx: AppContext): { router: Router; deliveryPan
     const parsed = parseForm(responseDecisionSchema, body);
     if (!parsed.ok) throw new AppError(400, 'bad_request', 'recipients.errors.decisionInvalid');
     const { decision, title } = parsed.data;
-    await decideHeldResponse(ctx, letter.id, String(req.params.id), decision, title, auditActor(currentOrganiser(res)!));
-    res.redirect(303, body.back === 'dashboard' ? `/organise/letters/${letter.slug}#recipient-links` : `/organise/letters/${letter.slug}/recipients?decided=${decision}#link-responses`);
+    await decideHeldResponse(
+      ctx,
+      letter.id,
+      String(req.params.id),
+      decision,
+      title,
+      auditActor(currentOrganiser(res)!),
+    );
+    res.redirect(
+      303,
+      body.back === 'dashboard'
+        ? `/organise/letters/${letter.slug}#recipient-links`
+        : `/organise/letters/${letter.slug}/recipients?decided=${decision}#link-responses`,
+    );
   });
 
   // The PDF of a response posted through a link, for the owners to read before they decide.
@@ -149,7 +229,13 @@ export function recipientsRouter(ctx: AppContext): { router: Router; deliveryPan
     const file = await responseAttachment(ctx.db, letter.id, String(req.params.id), { held: true });
     if (!file) throw new NotFound();
     // Streamed from its large object, like the public download, but for the owners only.
-    await sendLargeObject(ctx.db, req, res, { ...file, contentType: 'application/pdf' }, { cacheControl: 'private, no-store' });
+    await sendLargeObject(
+      ctx.db,
+      req,
+      res,
+      { ...file, contentType: 'application/pdf' },
+      { cacheControl: 'private, no-store' },
+    );
   });
 
   /* ------------------------------------------------------------ the addressee */
@@ -162,12 +248,23 @@ export function recipientsRouter(ctx: AppContext): { router: Router; deliveryPan
   }
 
   async function renderPage(req: Request, res: Response, link: RecipientLink, form: Form, status = 200) {
-    const [view, held] = await Promise.all([deliveredView(ctx.db, link.letterId, req.lang), findLinkResponse(ctx.db, link.id)]);
+    const [view, held] = await Promise.all([
+      deliveredView(ctx.db, link.letterId, req.lang),
+      findLinkResponse(ctx.db, link.id),
+    ]);
     // While it is held, the form holds the response as posted, to correct it.
-    const values = held?.status === 'pending' && !Object.keys(form.values).length ? { title: held.title ?? '', body: held.body } : form.values;
+    const values =
+      held?.status === 'pending' && !Object.keys(form.values).length
+        ? { title: held.title ?? '', body: held.body }
+        : form.values;
     const fmt = res.locals.fmtNumber as (n: number) => string;
     const countryName = res.locals.countryName as (code: string) => string;
-    const dayFormat = new Intl.DateTimeFormat(req.lang, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+    const dayFormat = new Intl.DateTimeFormat(req.lang, {
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      timeZone: 'UTC',
+    });
     const token = String(req.params.token);
     res.status(status).render('recipients/page', {
       title: view.text.title,
@@ -234,13 +331,18 @@ export function recipientsRouter(ctx: AppContext): { router: Router; deliveryPan
             organiserId: null,
             recipientLinkId: link.id,
             language: req.lang,
-            alsoInTransaction: (tx, exportId) => recordLinkEvent(tx, link, format === 'pdf' ? 'download-pdf' : 'download-csv', exportId),
+            alsoInTransaction: (tx, exportId) =>
+              recordLinkEvent(tx, link, format === 'pdf' ? 'download-pdf' : 'download-csv', exportId),
           },
           res,
           {
             onStart: ({ exportId, fileName, contentType }) => {
               res.status(200);
-              res.set({ 'Content-Type': contentType, 'Content-Disposition': `attachment; filename="${fileName}"`, 'X-Export-Id': exportId });
+              res.set({
+                'Content-Type': contentType,
+                'Content-Disposition': `attachment; filename="${fileName}"`,
+                'X-Export-Id': exportId,
+              });
             },
           },
         );
@@ -252,7 +354,10 @@ export function recipientsRouter(ctx: AppContext): { router: Router; deliveryPan
           if (err instanceof PdfTooLarge) throw new AppError(422, 'pdf_too_large', 'recipients.errors.pdfTooLarge');
           throw err;
         }
-        ctx.log.warn({ letterId: link.letterId, reqId: req.id, err: err instanceof Error ? err.message : String(err) }, 'recipient download aborted');
+        ctx.log.warn(
+          { letterId: link.letterId, reqId: req.id, err: err instanceof Error ? err.message : String(err) },
+          'recipient download aborted',
+        );
         res.destroy();
       }
     };
@@ -277,12 +382,16 @@ export function recipientsRouter(ctx: AppContext): { router: Router; deliveryPan
       const parsed = parseForm(recipientResponseSchema, values);
       const file = staged && staged.bytes > 0 ? staged : null;
       const errors: Record<string, string> = parsed.ok ? {} : { ...parsed.errors };
-      if (file?.pdfProblem) errors.attachment = file.pdfProblem === 'header' ? 'recipients.errors.attachmentNotPdf' : 'recipients.errors.attachmentDamaged';
+      if (file?.pdfProblem)
+        errors.attachment =
+          file.pdfProblem === 'header' ? 'recipients.errors.attachmentNotPdf' : 'recipients.errors.attachmentDamaged';
       if (!parsed.ok || Object.keys(errors).length) {
         await staged?.discard();
         return await renderPage(req, res, link, { values, errors }, 422);
       }
-      const attachment = file ? { name: attachmentName(file.originalName), oid: file.oid, bytes: file.bytes, sha256: file.sha256 } : null;
+      const attachment = file
+        ? { name: attachmentName(file.originalName), oid: file.oid, bytes: file.bytes, sha256: file.sha256 }
+        : null;
       await postRecipientResponse(ctx, link, parsed.data, attachment);
       res.redirect(303, `/r/${String(req.params.token)}?posted=1#response`);
     } finally {

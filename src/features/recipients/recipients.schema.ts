@@ -40,7 +40,12 @@ export const recipientLinkSchema = z
       .string()
       .optional()
       .transform((s) => (s ?? '').trim())
-      .pipe(z.union([z.literal(''), z.string().max(320, 'recipients.errors.tooLong').email({ message: 'recipients.errors.emailInvalid' })]))
+      .pipe(
+        z.union([
+          z.literal(''),
+          z.string().max(320, 'recipients.errors.tooLong').email({ message: 'recipients.errors.emailInvalid' }),
+        ]),
+      )
       .transform((s) => s || null),
     expiresOn: z
       .string()
@@ -48,11 +53,15 @@ export const recipientLinkSchema = z
       .transform((s) => (s ?? '').trim() || defaultExpiry())
       .refine(isCalendarDay, 'recipients.errors.dateInvalid')
       .refine((s) => s > new Date().toISOString().slice(0, 10), 'recipients.errors.datePast')
-      .refine((s) => new Date(`${s}T00:00:00Z`).getTime() <= Date.now() + MAX_LINK_DAYS * DAY_MS, 'recipients.errors.dateTooFar'),
+      .refine(
+        (s) => new Date(`${s}T00:00:00Z`).getTime() <= Date.now() + MAX_LINK_DAYS * DAY_MS,
+        'recipients.errors.dateTooFar',
+      ),
     sendEmail: z.preprocess((v) => v === 'on' || v === '1' || v === 'true', z.boolean()),
   })
   .superRefine((v, ctx) => {
-    if (v.sendEmail && !v.email) ctx.addIssue({ code: 'custom', path: ['email'], message: 'recipients.errors.emailForSending' });
+    if (v.sendEmail && !v.email)
+      ctx.addIssue({ code: 'custom', path: ['email'], message: 'recipients.errors.emailForSending' });
   });
 export type RecipientLinkForm = z.output<typeof recipientLinkSchema>;
 

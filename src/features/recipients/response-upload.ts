@@ -16,7 +16,9 @@ export const RESPONSE_UPLOAD_BODY_LIMIT_BYTES = ATTACHMENT_LIMIT_BYTES + 256 * 1
 
 export class AttachmentTooLarge extends AppError {
   constructor() {
-    super(413, 'attachment_too_large', 'recipients.errors.attachmentTooLarge', { mb: ATTACHMENT_LIMIT_BYTES / 1024 / 1024 });
+    super(413, 'attachment_too_large', 'recipients.errors.attachmentTooLarge', {
+      mb: ATTACHMENT_LIMIT_BYTES / 1024 / 1024,
+    });
   }
 }
 
@@ -86,7 +88,8 @@ function largeObjectStorage(ctx: AppContext): multer.StorageEngine {
           };
           for await (const data of file.stream as AsyncIterable<Buffer>) {
             hash.update(data);
-            if (head.length < PDF_HEAD_BYTES) head = Buffer.concat([head, data.subarray(0, PDF_HEAD_BYTES - head.length)]);
+            if (head.length < PDF_HEAD_BYTES)
+              head = Buffer.concat([head, data.subarray(0, PDF_HEAD_BYTES - head.length)]);
             tail = Buffer.concat([tail, data]).subarray(-PDF_TAIL_BYTES);
             pending.push(data);
             pendingBytes += data.length;
@@ -95,7 +98,9 @@ function largeObjectStorage(ctx: AppContext): multer.StorageEngine {
           await flush();
           const object = staged as StagedLargeObject | null;
           const bytes = object?.bytes ?? 0;
-          const pdfProblem = object ? await pdfStructureProblem({ size: bytes, head, tail }, (offset, length) => object.read(offset, length)) : null;
+          const pdfProblem = object
+            ? await pdfStructureProblem({ size: bytes, head, tail }, (offset, length) => object.read(offset, length))
+            : null;
           const info: StagedAttachment = {
             originalName: file.originalname,
             oid: object?.oid ?? 0,
@@ -149,8 +154,12 @@ export function responseUploadChecks(ctx: AppContext): RequestHandler[] {
     next();
   };
   const budget: RequestHandler = async (req, _res, next) => {
-    const result = await ctx.limits.responseUploadBytes(limitKeyForIp(ctx.config.SESSION_SECRET, req.ip ?? ''), declaredLength(req) ?? 0);
-    if (!result.ok) throw new ResponseUploadBudgetSpent(result.retryAfterSeconds, ctx.config.RESPONSE_UPLOAD_MB_PER_NETWORK_PER_HOUR);
+    const result = await ctx.limits.responseUploadBytes(
+      limitKeyForIp(ctx.config.SESSION_SECRET, req.ip ?? ''),
+      declaredLength(req) ?? 0,
+    );
+    if (!result.ok)
+      throw new ResponseUploadBudgetSpent(result.retryAfterSeconds, ctx.config.RESPONSE_UPLOAD_MB_PER_NETWORK_PER_HOUR);
     next();
   };
   return [liveLink, budget];
@@ -181,7 +190,12 @@ export function responseUploadParser(ctx: AppContext): RequestHandler {
         outcome = new AppError(400, 'bad_request', 'errors.badRequest');
       }
       // A body of undeclared length (chunked) is charged once read: what it held, or the cap it hit.
-      const read = declaredLength(req) !== null ? 0 : outcome instanceof AttachmentTooLarge ? ATTACHMENT_LIMIT_BYTES : (stagedAttachment(req)?.bytes ?? 0);
+      const read =
+        declaredLength(req) !== null
+          ? 0
+          : outcome instanceof AttachmentTooLarge
+            ? ATTACHMENT_LIMIT_BYTES
+            : (stagedAttachment(req)?.bytes ?? 0);
       if (!read) return next(outcome);
       ctx.limits
         .responseUploadBytes(limitKeyForIp(ctx.config.SESSION_SECRET, req.ip ?? ''), read, { afterRead: true })

@@ -21,7 +21,10 @@ export function crawlersRouter(ctx: AppContext): Router {
   });
 
   r.get('/favicon.ico', async (_req, res) => {
-    res.set('Cache-Control', 'public, max-age=604800').type('image/x-icon').send(await faviconIco());
+    res
+      .set('Cache-Control', 'public, max-age=604800')
+      .type('image/x-icon')
+      .send(await faviconIco());
   });
 
   return r;

@@ -31,7 +31,7 @@ export const DISALLOWED_PATHS = [
 
 export function renderRobotsTxt(baseUrl: string): string {
   return [
-    '# Open letters are public: read them, and the feeds. Accounts, organisers\' pages and links',
+    "# Open letters are public: read them, and the feeds. Accounts, organisers' pages and links",
     '# that carry a token are not for crawlers.',
     'User-agent: *',
     'Allow: /letters/',
@@ -74,7 +74,8 @@ export function renderSitemap(baseUrl: string, letters: Letter[]): string {
       pages.push({ links: letterLanguageLinks(baseUrl, letter, version.language), lastmod: letter.updatedAt });
     }
   }
-  const link = (hreflang: string, href: string) => `<xhtml:link rel="alternate" hreflang="${hreflang}" href="${escapeXml(href)}"/>`;
+  const link = (hreflang: string, href: string) =>
+    `<xhtml:link rel="alternate" hreflang="${hreflang}" href="${escapeXml(href)}"/>`;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
     '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:xhtml="http://www.w3.org/1999/xhtml">',

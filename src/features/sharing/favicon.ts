@@ -42,7 +42,10 @@ export function faviconIco(): Promise<Buffer> {
     const { renderAsync } = await import('@resvg/resvg-js');
     const images = await Promise.all(
       ICO_SIZES.map(async (size) => {
-        const rendered = await renderAsync(svg, { fitTo: { mode: 'width', value: size }, font: { loadSystemFonts: false } });
+        const rendered = await renderAsync(svg, {
+          fitTo: { mode: 'width', value: size },
+          font: { loadSystemFonts: false },
+        });
         return { size, png: rendered.asPng() };
       }),
     );

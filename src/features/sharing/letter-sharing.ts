@@ -69,7 +69,12 @@ export interface LanguageLinks {
   xDefault: string;
 }
 
-export function languageLinks(urlFor: (lang: Language) => string, versions: readonly Language[], current: Language, fallback: Language): LanguageLinks {
+export function languageLinks(
+  urlFor: (lang: Language) => string,
+  versions: readonly Language[],
+  current: Language,
+  fallback: Language,
+): LanguageLinks {
   return {
     canonical: urlFor(current),
     alternates: versions.map((l) => ({ lang: l, href: urlFor(l) })),
@@ -202,8 +207,21 @@ export async function letterSharing(
       alt: ui.versionT('sharing.meta.imageAlt', { title: version.title, count: imageCount }),
     },
     oembedUrl: `${baseUrl}/oembed?url=${encodeURIComponent(canonical)}&format=json`,
-    share: shareBlock(baseUrl, letter.slug, lang, version.title, ui.t('sharing.share.message', { title: version.title })),
-    embed: { snippet: embedSnippet(baseUrl, letter.slug, lang, ui.versionT('sharing.embed.frameTitle', { title: version.title })) },
+    share: shareBlock(
+      baseUrl,
+      letter.slug,
+      lang,
+      version.title,
+      ui.t('sharing.share.message', { title: version.title }),
+    ),
+    embed: {
+      snippet: embedSnippet(
+        baseUrl,
+        letter.slug,
+        lang,
+        ui.versionT('sharing.embed.frameTitle', { title: version.title }),
+      ),
+    },
     countries: await supportByCountry(db, letter.id, ui.lang, ui.t),
   };
 }

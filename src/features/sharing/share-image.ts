@@ -55,10 +55,7 @@ function fontPath(file: string): string {
 
 function loadFonts(): Promise<Font[]> {
   if (!fontsPromise) {
-    fontsPromise = Promise.all([
-      readFile(fontPath('DejaVuSans.ttf')),
-      readFile(fontPath('DejaVuSans-Bold.ttf')),
-    ]).then(
+    fontsPromise = Promise.all([readFile(fontPath('DejaVuSans.ttf')), readFile(fontPath('DejaVuSans-Bold.ttf'))]).then(
       ([regular, bold]): Font[] => [
         { name: FONT_FAMILY, data: regular, weight: 400, style: 'normal' },
         { name: FONT_FAMILY, data: bold, weight: 700, style: 'normal' },
@@ -203,12 +200,28 @@ function buildTree(input: ShareImageInput): SatoriElement {
     [
       el(
         'div',
-        { ...singleLine, flexShrink: 0, maxWidth: contentWidth - 260, fontSize: countSize, fontWeight: 700, lineHeight: 1.15, color: COLOURS.accent },
+        {
+          ...singleLine,
+          flexShrink: 0,
+          maxWidth: contentWidth - 260,
+          fontSize: countSize,
+          fontWeight: 700,
+          lineHeight: 1.15,
+          color: COLOURS.accent,
+        },
         countLabel,
       ),
       el(
         'div',
-        { ...singleLine, flexShrink: 1, minWidth: 0, marginLeft: 32, fontSize: 28, lineHeight: 1.5, color: COLOURS.muted },
+        {
+          ...singleLine,
+          flexShrink: 1,
+          minWidth: 0,
+          marginLeft: 32,
+          fontSize: 28,
+          lineHeight: 1.5,
+          color: COLOURS.muted,
+        },
         cleanText(input.siteName),
       ),
     ],
@@ -237,7 +250,11 @@ function buildTree(input: ShareImageInput): SatoriElement {
         [
           // Title block is centred in the space above the rule so short titles
           // don't leave a hole in the middle of the card.
-          el('div', { display: 'flex', flexDirection: 'column', justifyContent: 'center', flexGrow: 1, paddingBottom: 24 }, top),
+          el(
+            'div',
+            { display: 'flex', flexDirection: 'column', justifyContent: 'center', flexGrow: 1, paddingBottom: 24 },
+            top,
+          ),
           bottom,
         ],
       ),

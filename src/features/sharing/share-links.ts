@@ -75,10 +75,7 @@ export function stripTrackingParams(url: string): string {
  * as RFC 6068 requires for mailto.
  */
 export function encodeStrict(value: string): string {
-  return encodeURIComponent(value).replace(
-    /[!'()*]/g,
-    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
-  );
+  return encodeURIComponent(value).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
 /** RFC 6068: line breaks in a mailto body must be CRLF (%0D%0A). */
@@ -104,7 +101,9 @@ export function shareLinks(input: ShareLinksInput): ShareLink[] {
     { network: 'facebook', href: `https://www.facebook.com/sharer/sharer.php?u=${u}` },
     {
       network: 'x',
-      href: text ? `https://x.com/intent/post?text=${encodeStrict(text)}&url=${u}` : `https://x.com/intent/post?url=${u}`,
+      href: text
+        ? `https://x.com/intent/post?text=${encodeStrict(text)}&url=${u}`
+        : `https://x.com/intent/post?url=${u}`,
     },
     {
       network: 'email',

@@ -6,7 +6,13 @@ import { verifiedCount } from '../../core/letters/counts.service';
 import { AppError, NotFound } from '../../platform/web/errors';
 import { formatNumber, isLanguage, tFor } from '../../platform/web/i18n';
 import { renderAtomFeed } from './atom';
-import { openLetterEntries, sharingUpdateSources, updateEntries, type FeedContext, type UpdateSource } from './feeds.service';
+import {
+  openLetterEntries,
+  sharingUpdateSources,
+  updateEntries,
+  type FeedContext,
+  type UpdateSource,
+} from './feeds.service';
 import { embedSizeWithin, embedSnippet, letterUrl } from './letter-sharing';
 import { qrPng, qrPngSize, qrSvg } from './qr-code';
 import { renderShareImage, ShareImageCache } from './share-image';
@@ -79,7 +85,9 @@ export function sharingRouter(ctx: AppContext, moreUpdateSources: UpdateSource[]
 
   r.get('/letters/:slug/qr.svg', async (req, res) => {
     const { letterId, url } = await qrTarget(req);
-    const svg = await qrCodes.getOrRender({ letterId, language: `${url} svg`, count: 0 }, async () => Buffer.from(await qrSvg(url)));
+    const svg = await qrCodes.getOrRender({ letterId, language: `${url} svg`, count: 0 }, async () =>
+      Buffer.from(await qrSvg(url)),
+    );
     publicAsset(res, ONE_DAY);
     res.set('ETag', etagOf(svg));
     res.type('image/svg+xml').send(svg);
@@ -129,7 +137,13 @@ export function sharingRouter(ctx: AppContext, moreUpdateSources: UpdateSource[]
       title: version.title,
       provider_name: t('site.name'),
       provider_url: `${base}/`,
-      html: embedSnippet(base, letter.slug, version.language, t('sharing.embed.frameTitle', { title: version.title }), size),
+      html: embedSnippet(
+        base,
+        letter.slug,
+        version.language,
+        t('sharing.embed.frameTitle', { title: version.title }),
+        size,
+      ),
       width: size.width,
       height: size.height,
       cache_age: 300,

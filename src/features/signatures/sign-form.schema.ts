@@ -7,7 +7,12 @@ import { VISIBILITIES } from '../../core/letters/letter.entity';
 const text = (max: number) =>
   z
     .string({ message: 'form.errors.required' })
-    .transform((s) => s.normalize('NFC').replace(/[\u0000-\u001f\u007f]/g, ' ').trim())
+    .transform((s) =>
+      s
+        .normalize('NFC')
+        .replace(/[\u0000-\u001f\u007f]/g, ' ')
+        .trim(),
+    )
     .pipe(z.string().max(max, { message: 'form.errors.tooLong' }));
 
 const optionalText = (max: number) =>
@@ -37,11 +42,7 @@ export const signFormSchema = z
     textLanguage: z.string().max(5).optional().catch(undefined),
     textVersion: z.coerce.number().int().optional().catch(undefined),
     // The challenge widget's answer (challenge mode); checked by the signing service, never shown.
-    altcha: z
-      .string()
-      .max(4000)
-      .optional()
-      .catch(undefined),
+    altcha: z.string().max(4000).optional().catch(undefined),
     // Honeypot: hidden from people, filled by naive bots.
     website: z
       .string()

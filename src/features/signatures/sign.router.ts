@@ -18,7 +18,13 @@ export interface SignFormState {
 }
 
 /** Renders the letter page with the sign form in this state (the page is not this feature's). */
-export type RenderLetterPage = (req: Request, res: Response, letter: Letter, form: SignFormState, status?: number) => Promise<void>;
+export type RenderLetterPage = (
+  req: Request,
+  res: Response,
+  letter: Letter,
+  form: SignFormState,
+  status?: number,
+) => Promise<void>;
 
 /**
  * The one exception to the flood middleware (src/features/abuse/flood.middleware.ts): a POST to a letter's
@@ -53,8 +59,17 @@ export function signRouter(ctx: AppContext, renderLetter: RenderLetterPage): Rou
       return renderLetter(req, res, letter, { values, errors: {}, emailHint: email });
     }
     // Emails go out in the interface language the signer used.
-    const text = signedText(letter, { language: parsed.data.textLanguage, version: parsed.data.textVersion }, versionFor(req, letter).language);
-    await signLetter(ctx, letter, { ...parsed.data, email: email.email }, { ip: req.ip ?? '', language: req.lang, text });
+    const text = signedText(
+      letter,
+      { language: parsed.data.textLanguage, version: parsed.data.textVersion },
+      versionFor(req, letter).language,
+    );
+    await signLetter(
+      ctx,
+      letter,
+      { ...parsed.data, email: email.email },
+      { ip: req.ip ?? '', language: req.lang, text },
+    );
     res.redirect(303, `/letters/${letter.slug}/check-email?lang=${req.lang}`);
   });
 
@@ -87,7 +102,11 @@ export function signRouter(ctx: AppContext, renderLetter: RenderLetterPage): Rou
     const parsed = parseForm(emailOnlySchema, req.body);
     const view = { title: req.t('manage.title'), letter: { slug: letter.slug, title: version.title } };
     if (!parsed.ok) {
-      return res.status(422).render('signatures/manage', { ...view, form: { values: req.body as object, errors: parsed.errors }, sent: false });
+      return res.status(422).render('signatures/manage', {
+        ...view,
+        form: { values: req.body as object, errors: parsed.errors },
+        sent: false,
+      });
     }
     await requestManageLink(ctx, letter, parsed.data.email, req.ip ?? '');
     res.render('signatures/manage', { ...view, form: { values: {}, errors: {} }, sent: true });

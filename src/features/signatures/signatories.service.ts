@@ -25,9 +25,10 @@ export async function recentSignatories(
       `s.letter_id = :letterId AND s.status = 'confirmed' AND s.held_reason IS NULL AND NOT s.hidden
        AND s.visibility <> 'private' AND s.signed_as = :signedAs`,
       {
-      letterId,
-      signedAs,
-    })
+        letterId,
+        signedAs,
+      },
+    )
     .orderBy('s.confirmed_at', 'DESC')
     .limit(limit)
     .getMany();

@@ -42,7 +42,13 @@ async function addresseeWithTokens(
        SELECT h, p, s.id, now() + t * interval '1 hour' FROM s, unnest($3::text[], $4::text[], $5::float8[]) AS x(h, p, t)
      )
      SELECT id, email, full_name, language, letter_id FROM s`,
-    values: [job.signatureId, wantsConfirm ? 'pending' : 'confirmed', raws.map(hashToken), wanted.map((w) => w.purpose), wanted.map((w) => w.ttlHours)],
+    values: [
+      job.signatureId,
+      wantsConfirm ? 'pending' : 'confirmed',
+      raws.map(hashToken),
+      wanted.map((w) => w.purpose),
+      wanted.map((w) => w.ttlHours),
+    ],
   });
   return rows[0] ? { sig: rows[0], tokens: raws } : null;
 }

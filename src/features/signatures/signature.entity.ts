@@ -7,7 +7,13 @@ export type SignatureStatus = (typeof SIGNATURE_STATUSES)[number];
 export const SIGNED_AS = ['individual', 'organisation'] as const;
 export type SignedAs = (typeof SIGNED_AS)[number];
 /** Why an organiser invalidated a signature, as a category the integrity report may count publicly. */
-export const INVALIDATION_CATEGORIES = ['duplicate-person', 'fake-name', 'bulk-bot', 'requested-by-person', 'other'] as const;
+export const INVALIDATION_CATEGORIES = [
+  'duplicate-person',
+  'fake-name',
+  'bulk-bot',
+  'requested-by-person',
+  'other',
+] as const;
 export type InvalidationCategory = (typeof INVALIDATION_CATEGORIES)[number];
 
 /**

@@ -34,7 +34,6 @@ export function signaturesRouter(ctx: AppContext): Router {
     return { letter, version };
   }
 
-
   function renderProblem(req: Request, res: Response, problem: 'unknown' | 'expired' | 'bounced') {
     res.status(problem === 'unknown' ? 404 : 410).render('signatures/link-problem', {
       title: req.t(`linkProblem.${problem}.title`),
@@ -57,7 +56,11 @@ export function signaturesRouter(ctx: AppContext): Router {
     res.type('html').send(shell.before + line + shell.after);
   }
 
-  async function renderConfirmedShell(req: Request, res: Response, letterId: string): Promise<{ before: string; after: string }> {
+  async function renderConfirmedShell(
+    req: Request,
+    res: Response,
+    letterId: string,
+  ): Promise<{ before: string; after: string }> {
     const { letter, version } = await letterView(letterId, req.lang);
     const url = `${ctx.config.BASE_URL}/letters/${letter.slug}`;
     const html = await new Promise<string>((resolve, reject) =>
@@ -69,7 +72,13 @@ export function signaturesRouter(ctx: AppContext): Router {
           letter: { slug: letter.slug, title: version.title, url, goal: letter.goal },
           countLine: COUNT_MARK,
           shareText: req.t('share.message', { title: version.title }),
-          share: shareBlock(ctx.config.BASE_URL, letter.slug, version.language, version.title, req.t('share.message', { title: version.title })),
+          share: shareBlock(
+            ctx.config.BASE_URL,
+            letter.slug,
+            version.language,
+            version.title,
+            req.t('share.message', { title: version.title }),
+          ),
         },
         (err, out) => (err ? reject(err) : resolve(out)),
       ),
@@ -81,7 +90,8 @@ export function signaturesRouter(ctx: AppContext): Router {
   /** The page an emailed confirmation link opens: what is being confirmed, and two buttons. */
   async function renderConfirmPage(req: Request, res: Response, token: string, errors: Record<string, string> = {}) {
     const view = await readConfirmation(ctx, token);
-    if (view.kind === 'unknown' || view.kind === 'expired' || view.kind === 'bounced') return renderProblem(req, res, view.kind);
+    if (view.kind === 'unknown' || view.kind === 'expired' || view.kind === 'bounced')
+      return renderProblem(req, res, view.kind);
     if (view.kind === 'already-confirmed') return renderConfirmed(req, res, view.letterId);
     const { letter, version } = await letterView(view.letterId, req.lang);
     res.status(Object.keys(errors).length ? 422 : 200).render('signatures/confirm', {
@@ -110,7 +120,8 @@ export function signaturesRouter(ctx: AppContext): Router {
     const parsed = parseForm(confirmFormSchema, req.body);
     if (!parsed.ok) return renderConfirmPage(req, res, token, parsed.errors);
     const outcome = await confirmSignature(ctx, token, parsed.data.visibility ?? null);
-    if (outcome.kind === 'unknown' || outcome.kind === 'expired' || outcome.kind === 'bounced') return renderProblem(req, res, outcome.kind);
+    if (outcome.kind === 'unknown' || outcome.kind === 'expired' || outcome.kind === 'bounced')
+      return renderProblem(req, res, outcome.kind);
     await renderConfirmed(req, res, outcome.letterId, outcome.count);
   });
 
@@ -132,7 +143,9 @@ export function signaturesRouter(ctx: AppContext): Router {
     res.set('Referrer-Policy', 'no-referrer');
     const check = await checkWithdrawToken(ctx, String(req.params.token));
     if (!check.valid) {
-      return res.status(404).render('signatures/link-problem', { title: req.t('linkProblem.unknown.title'), problem: 'unknown' });
+      return res
+        .status(404)
+        .render('signatures/link-problem', { title: req.t('linkProblem.unknown.title'), problem: 'unknown' });
     }
     const { letter, version } = await letterView(check.letterId, req.lang);
     res.render('signatures/withdraw', {
@@ -147,7 +160,9 @@ export function signaturesRouter(ctx: AppContext): Router {
     res.set('Cache-Control', 'no-store');
     const result = await withdrawSignature(ctx, String(req.params.token));
     if (!result.done || !result.letterId) {
-      return res.status(404).render('signatures/link-problem', { title: req.t('linkProblem.unknown.title'), problem: 'unknown' });
+      return res
+        .status(404)
+        .render('signatures/link-problem', { title: req.t('linkProblem.unknown.title'), problem: 'unknown' });
     }
     const { letter, version } = await letterView(result.letterId, req.lang);
     res.render('signatures/withdraw', {

@@ -3,10 +3,24 @@ import type { EntityManager } from 'typeorm';
 import type { AppContext } from '../../platform/context';
 import { publicStatus, type Language, type Letter, type Visibility } from '../../core/letters/letter.entity';
 import { enqueueSignatureEmail, TASK_SIGNATURE_EMAIL, type EmailKind } from '../../platform/mail/queue';
-import { acceptSolution, holdReason, isAllowedNetwork, isChallengeMode, softChecks, weighRecentSigning, type HeldReason } from '../abuse';
+import {
+  acceptSolution,
+  holdReason,
+  isAllowedNetwork,
+  isChallengeMode,
+  softChecks,
+  weighRecentSigning,
+  type HeldReason,
+} from '../abuse';
 import { consumeFlood } from '../abuse';
 import { limitKeyForIp } from '../../platform/web/network';
-import { consumeCountersSql, counterResults, type CounterBatch, type LimitName, type LimitResult } from '../../platform/web/rate-limits';
+import {
+  consumeCountersSql,
+  counterResults,
+  type CounterBatch,
+  type LimitName,
+  type LimitResult,
+} from '../../platform/web/rate-limits';
 import { AppError, RateLimited } from '../../platform/web/errors';
 import { appendCountDeltas, markRemoval, recordCountChange, verifiedCountOf } from '../../core/letters/counts.service';
 import { normaliseEmail } from '../../platform/mail/email-address';
@@ -71,7 +85,12 @@ const SENT_AT = {
 
 /** A signature by id, locked until the transaction ends. */
 function lockSignatureById(tx: EntityManager, id: string): Promise<Signature | null> {
-  return tx.getRepository(Signature).createQueryBuilder('s').setLock('pessimistic_write').where('s.id = :id', { id }).getOne();
+  return tx
+    .getRepository(Signature)
+    .createQueryBuilder('s')
+    .setLock('pessimistic_write')
+    .where('s.id = :id', { id })
+    .getOne();
 }
 
 /**
@@ -115,9 +134,24 @@ async function insertPending(
   ctx: AppContext,
   letterId: string,
   form: SignForm,
-  extra: { normalised: string; language: Language; originHash: string; heldReason: HeldReason | null; suppressionKey: string; text: SignedText; challengeSolved: boolean; challengeMode: boolean },
+  extra: {
+    normalised: string;
+    language: Language;
+    originHash: string;
+    heldReason: HeldReason | null;
+    suppressionKey: string;
+    text: SignedText;
+    challengeSolved: boolean;
+    challengeMode: boolean;
+  },
   counters: CounterBatch | null,
-): Promise<{ id: string | null; heldReason: string | null; open: boolean; suppressed: boolean; counted: Array<{ key: string; points: number; expire: string }> }> {
+): Promise<{
+  id: string | null;
+  heldReason: string | null;
+  open: boolean;
+  suppressed: boolean;
+  counted: Array<{ key: string; points: number; expire: string }>;
+}> {
   const limits = counters
     ? `lim AS (
        ${consumeCountersSql('$21', '$22', '$23')}
@@ -130,7 +164,13 @@ async function insertPending(
          FROM checks
      ), `
     : '';
-  const { rows } = await pgPool(ctx.db).query<{ id: string | null; held_reason: string | null; open: boolean; suppressed: boolean; counted: Array<{ key: string; points: number; expire: string }> | null }>({
+  const { rows } = await pgPool(ctx.db).query<{
+    id: string | null;
+    held_reason: string | null;
+    open: boolean;
+    suppressed: boolean;
+    counted: Array<{ key: string; points: number; expire: string }> | null;
+  }>({
     // Named: each connection parses and plans this statement once, not on every signature.
     name: counters ? 'sign-counters-insert-pending' : 'sign-insert-pending',
     text: `WITH ${limits}letter AS (
@@ -174,12 +214,25 @@ async function insertPending(
       extra.challengeSolved,
       extra.challengeMode,
       ...(counters
-        ? [counters.keys, counters.expires, counters.now, counters.checks.map((c) => c.key), counters.checks.map((c) => c.points), counters.checks.map((c) => c.name)]
+        ? [
+            counters.keys,
+            counters.expires,
+            counters.now,
+            counters.checks.map((c) => c.key),
+            counters.checks.map((c) => c.points),
+            counters.checks.map((c) => c.name),
+          ]
         : []),
     ],
   });
   const row = rows[0];
-  return { id: row?.id ?? null, heldReason: row?.held_reason ?? null, open: row?.open ?? false, suppressed: row?.suppressed ?? false, counted: row?.counted ?? [] };
+  return {
+    id: row?.id ?? null,
+    heldReason: row?.held_reason ?? null,
+    open: row?.open ?? false,
+    suppressed: row?.suppressed ?? false,
+    counted: row?.counted ?? [],
+  };
 }
 
 /**
@@ -210,7 +263,11 @@ export async function signLetter(
   // per-IP soft counters are not consumed for this letter.
   const allowed = await isAllowedNetwork(ctx.db, letter.id, meta.ip);
   const soft = softChecks(secret, { ip: meta.ip, normalisedEmail: normalised }, { perIp: !allowed });
-  const checks: Array<[LimitName, string]> = [['flood', limitKeyForIp(secret, meta.ip)], ['sign-email', emailKey(secret, normalised)], ...soft];
+  const checks: Array<[LimitName, string]> = [
+    ['flood', limitKeyForIp(secret, meta.ip)],
+    ['sign-email', emailKey(secret, normalised)],
+    ...soft,
+  ];
   const pending = {
     normalised,
     language: meta.language,
@@ -220,14 +277,28 @@ export async function signLetter(
   };
   // In challenge mode a signature without a solved challenge (no JavaScript, or a bot) is taken
   // and answered like any other, but held for review. A solution is checked whenever one comes.
-  const [challenged, challengeSolved] = await Promise.all([isChallengeMode(ctx.db, letter.id), acceptSolution(ctx, letter.id, form.altcha)]);
+  const [challenged, challengeSolved] = await Promise.all([
+    isChallengeMode(ctx.db, letter.id),
+    acceptSolution(ctx, letter.id, form.altcha),
+  ]);
   const challengeHold: HeldReason | null = challenged && !challengeSolved ? 'challenge-missing' : null;
   const batch = ctx.limits.inStatement(checks);
   let inserted: Awaited<ReturnType<typeof insertPending>> | null = null;
   let results: LimitResult[];
   if (batch) {
     // Counters and signature together; a disposable address is held whatever the counters say.
-    inserted = await insertPending(ctx, letter.id, form, { ...pending, challengeSolved, challengeMode: challenged, heldReason: challengeHold ?? holdReason(normalised, [], []) }, batch);
+    inserted = await insertPending(
+      ctx,
+      letter.id,
+      form,
+      {
+        ...pending,
+        challengeSolved,
+        challengeMode: challenged,
+        heldReason: challengeHold ?? holdReason(normalised, [], []),
+      },
+      batch,
+    );
     results = counterResults(batch, inserted.counted);
   } else {
     results = await ctx.limits.consume(checks);
@@ -240,12 +311,21 @@ export async function signLetter(
     return;
   }
   const heldReason = holdReason(normalised, soft, softResults);
-  inserted ??= await insertPending(ctx, letter.id, form, { ...pending, challengeSolved, challengeMode: challenged, heldReason: challengeHold ?? heldReason }, null);
+  inserted ??= await insertPending(
+    ctx,
+    letter.id,
+    form,
+    { ...pending, challengeSolved, challengeMode: challenged, heldReason: challengeHold ?? heldReason },
+    null,
+  );
   // Held by abuse control: in the batch the statement decided, from the counters it consumed.
   const held = inserted.heldReason;
   if (!inserted.open) throw new LetterNotOpen();
   if (inserted.id) {
-    ctx.log.info({ letterId: letter.id, signatureId: inserted.id, heldReason: held, challengeSolved }, 'signature pending');
+    ctx.log.info(
+      { letterId: letter.id, signatureId: inserted.id, heldReason: held, challengeSolved },
+      'signature pending',
+    );
     // Many held signatures in a few minutes put the letter in challenge mode.
     if (held) await weighRecentSigning(ctx, letter.id);
     return;
@@ -261,7 +341,10 @@ export async function signLetter(
     if (!existing) return;
     const kind = existing.status === 'pending' ? 'confirm' : existing.status === 'confirmed' ? 'already-signed' : null;
     const queued = kind ? await queueEmail(ctx, tx, existing, kind) : false;
-    ctx.log.info({ letterId: letter.id, signatureId: existing.id, status: existing.status, queued }, 'repeat signature');
+    ctx.log.info(
+      { letterId: letter.id, signatureId: existing.id, status: existing.status, queued },
+      'repeat signature',
+    );
   });
 }
 
@@ -328,7 +411,13 @@ export async function readConfirmation(ctx: AppContext, rawToken: string): Promi
   const row = rows[0];
   if (!row || row.status === 'invalidated') return { kind: 'unknown' };
   if (row.status === 'bounced') return { kind: 'bounced' };
-  if (row.status === 'confirmed') return { kind: 'already-confirmed', letterId: row.letter_id, language: row.language, signatureId: row.signature_id };
+  if (row.status === 'confirmed')
+    return {
+      kind: 'already-confirmed',
+      letterId: row.letter_id,
+      language: row.language,
+      signatureId: row.signature_id,
+    };
   if (row.expired) return { kind: 'expired' };
   return { kind: 'pending', letterId: row.letter_id, fullName: row.full_name, visibility: row.visibility };
 }
@@ -372,7 +461,11 @@ export const CONFIRM_SIGNATURE_SQL = `WITH t AS (
  * marks the token used and adds the count delta (a held signature counts only once an organiser
  * releases it).
  */
-export async function confirmSignature(ctx: AppContext, rawToken: string, visibility: Visibility | null = null): Promise<ConfirmOutcome> {
+export async function confirmSignature(
+  ctx: AppContext,
+  rawToken: string,
+  visibility: Visibility | null = null,
+): Promise<ConfirmOutcome> {
   if (!isWellFormedToken(rawToken)) return { kind: 'unknown' };
   const { rows } = await pgPool(ctx.db).query<{
     signature_id: string | null;
@@ -392,7 +485,12 @@ export async function confirmSignature(ctx: AppContext, rawToken: string, visibi
   if (!row?.signature_id || !row.letter_id || !row.language || row.status === 'invalidated') return { kind: 'unknown' };
   // Mail to this address bounced: it can never be confirmed (the UPDATE above wants 'pending').
   if (row.status === 'bounced') return { kind: 'bounced' };
-  const ref = { letterId: row.letter_id, language: row.language, signatureId: row.signature_id, count: Number(row.count ?? 0) };
+  const ref = {
+    letterId: row.letter_id,
+    language: row.language,
+    signatureId: row.signature_id,
+    count: Number(row.count ?? 0),
+  };
   if (row.confirmed) {
     ctx.log.info({ letterId: row.letter_id, signatureId: row.signature_id }, 'signature confirmed');
     return { kind: 'confirmed', ...ref };
@@ -419,7 +517,10 @@ export async function checkWithdrawToken(ctx: AppContext, rawToken: string): Pro
  * Withdraws: the signature leaves the count and the list, and the row is deleted with its
  * tokens (ON DELETE CASCADE), so nothing of the signer's personal data remains.
  */
-export async function withdrawSignature(ctx: AppContext, rawToken: string): Promise<{ done: boolean; letterId?: string }> {
+export async function withdrawSignature(
+  ctx: AppContext,
+  rawToken: string,
+): Promise<{ done: boolean; letterId?: string }> {
   return ctx.db.transaction(async (tx) => {
     const token = await findTokenForUpdate(tx, rawToken, 'withdraw');
     if (!token?.signatureId || isExpired(token)) return { done: false };
@@ -430,7 +531,11 @@ export async function withdrawSignature(ctx: AppContext, rawToken: string): Prom
 }
 
 /** The withdrawal itself, on a locked signature: counted as a removal, erased, out of the count. */
-async function withdrawLocked(ctx: AppContext, tx: EntityManager, sig: Signature): Promise<{ done: true; letterId: string }> {
+async function withdrawLocked(
+  ctx: AppContext,
+  tx: EntityManager,
+  sig: Signature,
+): Promise<{ done: true; letterId: string }> {
   await markRemoval(tx, 'withdrawn');
   await eraseSignature(tx, sig);
   // Jobs still queued for this signature find no row and end quietly.
@@ -443,15 +548,21 @@ async function withdrawLocked(ctx: AppContext, tx: EntityManager, sig: Signature
  * withdrawal as the emailed link's, for a signature of this (normalised) address that is pending
  * or confirmed. Anything else (another address's, invalidated, already gone) is not done.
  */
-export async function withdrawSignatureOfAddress(ctx: AppContext, signatureId: string, emailNormalised: string): Promise<{ done: boolean; letterId?: string }> {
+export async function withdrawSignatureOfAddress(
+  ctx: AppContext,
+  signatureId: string,
+  emailNormalised: string,
+): Promise<{ done: boolean; letterId?: string }> {
   return ctx.db.transaction(async (tx) => {
     const sig = await lockSignatureById(tx, signatureId);
-    if (!sig || sig.emailNormalised !== emailNormalised || (sig.status !== 'pending' && sig.status !== 'confirmed')) return { done: false };
+    if (!sig || sig.emailNormalised !== emailNormalised || (sig.status !== 'pending' && sig.status !== 'confirmed'))
+      return { done: false };
     return withdrawLocked(ctx, tx, sig);
   });
 }
 
-export type DisownOutcome = { kind: 'deleted'; letterId: string; wasCounted: boolean } | { kind: 'expired' } | { kind: 'unknown' };
+export type DisownOutcome =
+  { kind: 'deleted'; letterId: string; wasCounted: boolean } | { kind: 'expired' } | { kind: 'unknown' };
 
 /**
  * "This wasn't me", pressed on a confirmation page: someone signed with this address. The
@@ -477,7 +588,11 @@ export async function disownSignature(ctx: AppContext, rawToken: string): Promis
         `INSERT INTO signing_suppressions (letter_id, email_hash, expires_at)
          VALUES ($1, $2, now() + make_interval(days => $3))
          ON CONFLICT (letter_id, email_hash) DO UPDATE SET expires_at = EXCLUDED.expires_at`,
-        [sig.letterId, suppressionKey(ctx.config.SESSION_SECRET, sig.letterId, sig.emailNormalised), NOT_ME_SUPPRESSION_DAYS],
+        [
+          sig.letterId,
+          suppressionKey(ctx.config.SESSION_SECRET, sig.letterId, sig.emailNormalised),
+          NOT_ME_SUPPRESSION_DAYS,
+        ],
       );
     }
     // Jobs still queued for this signature (the reminder) find no row and end quietly.

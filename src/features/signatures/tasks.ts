@@ -1,5 +1,10 @@
 import { foldCountDeltas } from '../../core/letters/counts.service';
-import { TASK_SIGNATURE_EMAIL, type FeatureJobs, type JobDeps, type SignatureEmailJob } from '../../platform/mail/queue';
+import {
+  TASK_SIGNATURE_EMAIL,
+  type FeatureJobs,
+  type JobDeps,
+  type SignatureEmailJob,
+} from '../../platform/mail/queue';
 import { sendSignatureEmail } from './signature-email.task';
 
 /** Signers' emails (confirm, reminder, already signed, manage), and folding the count deltas signing writes. */

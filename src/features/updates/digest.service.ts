@@ -66,7 +66,9 @@ export async function sendOwnerDigest(ctx: AppContext, mailer: Mailer, job: Owne
     .getRepository(Letter)
     .createQueryBuilder('l')
     .leftJoinAndSelect('l.translations', 't')
-    .innerJoin('letter_organisers', 'lo', `lo.letter_id = l.id AND lo.organiser_id = :o AND lo.role = 'owner'`, { o: organiser.id })
+    .innerJoin('letter_organisers', 'lo', `lo.letter_id = l.id AND lo.organiser_id = :o AND lo.role = 'owner'`, {
+      o: organiser.id,
+    })
     .where(`l.status <> 'draft'`)
     .orderBy('l.created_at', 'ASC')
     .getMany();

@@ -31,10 +31,17 @@ async function newestOfPublicLetters<T extends { letterId: string }>(
     .orderBy(opts.orderBy ?? 'row.created_at', 'DESC')
     .limit(FEED_LIMIT)
     .getMany();
-  return { rows, letters: await publicLettersById(db, rows.map((r) => r.letterId)) };
+  return {
+    rows,
+    letters: await publicLettersById(
+      db,
+      rows.map((r) => r.letterId),
+    ),
+  };
 }
 
-const attr = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const attr = (s: string): string =>
+  s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
  * One entry per email update an organiser sent to the signers: its subject and text, which are
@@ -61,20 +68,29 @@ export async function emailedUpdateEntries(fc: FeedContext): Promise<AtomEntry[]
 
 /** One entry per published official response, as the letter page shows it, dated when it became public. */
 export async function officialResponseEntries(fc: FeedContext): Promise<AtomEntry[]> {
-  const { rows, letters } = await newestOfPublicLetters(fc.db, LetterResponse, { where: `row.status = 'published'`, orderBy: 'row.published_at' });
+  const { rows, letters } = await newestOfPublicLetters(fc.db, LetterResponse, {
+    where: `row.status = 'published'`,
+    orderBy: 'row.published_at',
+  });
   return rows.flatMap((r) => {
     const letter = letters.get(r.letterId);
     if (!letter) return [];
     const v = chooseTranslation(letter.translations, letter.defaultLanguage, [fc.lang]);
-    const original = r.link ? `<p><a href="${attr(r.link)}">${attr(fc.t('updates.response.readOriginal'))}</a></p>` : '';
+    const original = r.link
+      ? `<p><a href="${attr(r.link)}">${attr(fc.t('updates.response.readOriginal'))}</a></p>`
+      : '';
     return [
       {
         id: `${fc.baseUrl}/letters/${letter.slug}#response-${r.id}`,
-        title: r.title ? `${fc.t('sharing.feeds.response', { title: v.title })}: ${r.title}` : fc.t('sharing.feeds.response', { title: v.title }),
+        title: r.title
+          ? `${fc.t('sharing.feeds.response', { title: v.title })}: ${r.title}`
+          : fc.t('sharing.feeds.response', { title: v.title }),
         link: `${fc.baseUrl}/letters/${letter.slug}?lang=${v.language}`,
         published: r.publishedAt ?? r.createdAt,
         updated: r.publishedAt ?? r.createdAt,
-        summary: fc.t('sharing.feeds.responseSummary', { date: formatDate(new Date(`${r.respondedOn}T00:00:00Z`), fc.lang) }),
+        summary: fc.t('sharing.feeds.responseSummary', {
+          date: formatDate(new Date(`${r.respondedOn}T00:00:00Z`), fc.lang),
+        }),
         contentHtml: responseBodyHtml(r) + original,
       },
     ];

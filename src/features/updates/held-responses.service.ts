@@ -12,7 +12,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** 409: the response was published or rejected already; it can no longer change. */
 export class ResponseDecided extends AppError {
   constructor(status: 'published' | 'rejected') {
-    super(409, 'response_decided', status === 'published' ? 'updates.errors.responsePublished' : 'updates.errors.responseRejected');
+    super(
+      409,
+      'response_decided',
+      status === 'published' ? 'updates.errors.responsePublished' : 'updates.errors.responseRejected',
+    );
   }
 }
 
@@ -22,7 +26,10 @@ export interface HeldResponseText {
 }
 
 /** The response of a recipient link, if it posted one (held, published or rejected). */
-export function findLinkResponse(db: DataSource | EntityManager, recipientLinkId: string): Promise<LetterResponse | null> {
+export function findLinkResponse(
+  db: DataSource | EntityManager,
+  recipientLinkId: string,
+): Promise<LetterResponse | null> {
   return db.getRepository(LetterResponse).findOne({ where: { recipientLinkId }, order: { createdAt: 'DESC' } });
 }
 
@@ -57,7 +64,15 @@ export async function saveHeldResponse(
     if (attachment) await tx.query(`DELETE FROM letter_response_attachments WHERE response_id = $1`, [existing.id]);
   } else {
     response = await tx.save(
-      tx.create(LetterResponse, { letterId, link: null, createdBy: null, receivedVia: 'recipient-link', recipientLinkId, status: 'pending', ...fields }),
+      tx.create(LetterResponse, {
+        letterId,
+        link: null,
+        createdBy: null,
+        receivedVia: 'recipient-link',
+        recipientLinkId,
+        status: 'pending',
+        ...fields,
+      }),
     );
   }
   if (attachment) await attachToResponse(tx, response.id, attachment);
@@ -96,14 +111,23 @@ export async function decideHeldResponse(
       .getRepository(LetterResponse)
       .createQueryBuilder('r')
       .setLock('pessimistic_write')
-      .where('r.id = :responseId AND r.letter_id = :letterId AND r.recipient_link_id IS NOT NULL', { responseId, letterId })
+      .where('r.id = :responseId AND r.letter_id = :letterId AND r.recipient_link_id IS NOT NULL', {
+        responseId,
+        letterId,
+      })
       .getOne();
     if (!response) throw new NotFound();
     if (response.status !== 'pending') throw new ResponseDecided(response.status);
     const detail = { responseId, recipientLinkId: response.recipientLinkId };
     if (decision === 'title') {
       await tx.update(LetterResponse, { id: responseId }, { title });
-      await recordAudit(tx, { letterId, actor, kind: 'updates.response-retitled', detail, erasable: { from: response.title ?? '', title: title ?? '' } });
+      await recordAudit(tx, {
+        letterId,
+        actor,
+        kind: 'updates.response-retitled',
+        detail,
+        erasable: { from: response.title ?? '', title: title ?? '' },
+      });
       return { ...response, title };
     }
     if (decision === 'reject') {
@@ -112,9 +136,21 @@ export async function decideHeldResponse(
       ctx.log.info({ letterId, responseId }, 'held response rejected');
       return { ...response, status: 'rejected' };
     }
-    await tx.update(LetterResponse, { id: responseId }, { status: 'published', title, publishedAt: () => 'now()', decidedAt: () => 'now()' });
-    await enqueue(tx, TASK_UPDATE_FANOUT, { kind: 'response', id: responseId } satisfies FanoutJob, { maxAttempts: 10 });
-    await recordAudit(tx, { letterId, actor, kind: 'updates.response-published', detail: { ...detail, respondedOn: response.respondedOn }, erasable: { title: title ?? '' } });
+    await tx.update(
+      LetterResponse,
+      { id: responseId },
+      { status: 'published', title, publishedAt: () => 'now()', decidedAt: () => 'now()' },
+    );
+    await enqueue(tx, TASK_UPDATE_FANOUT, { kind: 'response', id: responseId } satisfies FanoutJob, {
+      maxAttempts: 10,
+    });
+    await recordAudit(tx, {
+      letterId,
+      actor,
+      kind: 'updates.response-published',
+      detail: { ...detail, respondedOn: response.respondedOn },
+      erasable: { title: title ?? '' },
+    });
     ctx.log.info({ letterId, responseId }, 'held response published');
     return { ...response, status: 'published', title };
   });

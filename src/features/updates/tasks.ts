@@ -1,5 +1,12 @@
 import type { FeatureJobs, JobDeps } from '../../platform/mail/queue';
-import { DAILY_DIGEST_CRONTAB, runDailyDigest, sendOwnerDigest, TASK_DAILY_DIGEST, TASK_OWNER_DIGEST_EMAIL, type OwnerDigestJob } from './digest.service';
+import {
+  DAILY_DIGEST_CRONTAB,
+  runDailyDigest,
+  sendOwnerDigest,
+  TASK_DAILY_DIGEST,
+  TASK_OWNER_DIGEST_EMAIL,
+  type OwnerDigestJob,
+} from './digest.service';
 import { sendUpdateEmail } from './update-email.task';
 import { TASK_UPDATE_EMAIL, TASK_UPDATE_FANOUT, type FanoutJob, type UpdateEmailJob } from './updates.queue';
 import { fanOut } from './updates.service';

@@ -33,13 +33,23 @@ async function targetOf(tx: EntityManager, raw: string): Promise<Found | null> {
   if (token.signatureId) {
     const sig = await tx.findOneBy(Signature, { id: token.signatureId });
     if (!sig) return null;
-    const target = { kind: 'updates' as const, letterId: sig.letterId, language: sig.language, subscribed: sig.wantsUpdates };
+    const target = {
+      kind: 'updates' as const,
+      letterId: sig.letterId,
+      language: sig.language,
+      subscribed: sig.wantsUpdates,
+    };
     return { tokenId: token.id, signatureId: sig.id, organiserId: null, target };
   }
   if (token.organiserId) {
     const organiser = await tx.findOneBy(Organiser, { id: token.organiserId });
     if (!organiser) return null;
-    return { tokenId: token.id, signatureId: null, organiserId: organiser.id, target: { kind: 'digest', subscribed: organiser.digestEnabled } };
+    return {
+      tokenId: token.id,
+      signatureId: null,
+      organiserId: organiser.id,
+      target: { kind: 'digest', subscribed: organiser.digestEnabled },
+    };
   }
   return null;
 }

@@ -5,7 +5,14 @@ import { chooseTranslation } from '../../core/letters/letters.service';
 import { currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLocals } from '../../core/access';
 import { auditActor, setDigestEnabled } from '../../core/access';
 import { parseForm } from '../../platform/web/validate';
-import { countUpdateRecipients, listUpdates, publicResponses, recordOfficialResponse, responseRefusal, sendLetterUpdate } from './updates.service';
+import {
+  countUpdateRecipients,
+  listUpdates,
+  publicResponses,
+  recordOfficialResponse,
+  responseRefusal,
+  sendLetterUpdate,
+} from './updates.service';
 import { responseFormSchema, updateFormSchema } from './updates.schema';
 
 export const UPDATES_CSS = '<link rel="stylesheet" href="/static/updates.css">';
@@ -46,7 +53,8 @@ export function updatesOrganiseRouter(ctx: AppContext): Router {
 
   r.post('/organise/letters/:slug/updates', ...owner, async (req, res) => {
     const parsed = parseForm(updateFormSchema, req.body);
-    if (!parsed.ok) return renderUpdates(req, res, { values: req.body as Record<string, unknown>, errors: parsed.errors }, 422);
+    if (!parsed.ok)
+      return renderUpdates(req, res, { values: req.body as Record<string, unknown>, errors: parsed.errors }, 422);
     const letter = letterOf(res);
     await sendLetterUpdate(ctx, letter, parsed.data, auditActor(currentOrganiser(res)!));
     res.redirect(303, `/organise/letters/${letter.slug}/updates?sent=1`);

@@ -24,12 +24,16 @@ export function updatesPublicRouter(ctx: AppContext): Router {
 
   async function render(req: Request, res: Response, target: UnsubscribeTarget | null, token: string, done: boolean) {
     if (!target) {
-      res.status(404).render('signatures/link-problem', { title: req.t('linkProblem.unknown.title'), problem: 'unknown' });
+      res
+        .status(404)
+        .render('signatures/link-problem', { title: req.t('linkProblem.unknown.title'), problem: 'unknown' });
       return;
     }
     let letterTitle: string | null = null;
     if (target.kind === 'updates') {
-      const letter = await ctx.db.getRepository(Letter).findOneOrFail({ where: { id: target.letterId }, relations: { translations: true } });
+      const letter = await ctx.db
+        .getRepository(Letter)
+        .findOneOrFail({ where: { id: target.letterId }, relations: { translations: true } });
       letterTitle = chooseTranslation(letter.translations, letter.defaultLanguage, [req.lang, target.language]).title;
     }
     res.render('updates/unsubscribe', {
@@ -66,7 +70,13 @@ export function updatesPublicRouter(ctx: AppContext): Router {
     const letter = await findPublicLetter(ctx.db, String(req.params.slug));
     const file = await responseAttachment(ctx.db, letter.id, String(req.params.id));
     if (!file) throw new NotFound();
-    await sendLargeObject(ctx.db, req, res, { ...file, contentType: 'application/pdf' }, { cacheControl: PUBLIC_DOCUMENT_CACHE });
+    await sendLargeObject(
+      ctx.db,
+      req,
+      res,
+      { ...file, contentType: 'application/pdf' },
+      { cacheControl: PUBLIC_DOCUMENT_CACHE },
+    );
   });
 
   return r;

@@ -19,18 +19,35 @@ export const FANOUT_BATCH = 500;
 const RECIPIENTS = `s.letter_id = $1 AND s.wants_updates AND s.status = 'confirmed' AND s.held_reason IS NULL`;
 
 export async function countUpdateRecipients(db: DataSource | EntityManager, letterId: string): Promise<number> {
-  const [row] = await db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM signatures s WHERE ${RECIPIENTS}`, [letterId]);
+  const [row] = await db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM signatures s WHERE ${RECIPIENTS}`, [
+    letterId,
+  ]);
   return Number(row?.n ?? 0);
 }
 
 /** Saves the update and queues its fan-out in the same transaction: the email exists exactly when the update does. */
-export async function sendLetterUpdate(ctx: AppContext, letter: Letter, form: UpdateForm, actor: AuditActor | null): Promise<LetterUpdate> {
+export async function sendLetterUpdate(
+  ctx: AppContext,
+  letter: Letter,
+  form: UpdateForm,
+  actor: AuditActor | null,
+): Promise<LetterUpdate> {
   return ctx.db.transaction(async (tx) => {
     const update = await tx.save(
-      tx.create(LetterUpdate, { letterId: letter.id, subject: form.subject, bodyMarkdown: form.body, createdBy: actor?.id ?? null }),
+      tx.create(LetterUpdate, {
+        letterId: letter.id,
+        subject: form.subject,
+        bodyMarkdown: form.body,
+        createdBy: actor?.id ?? null,
+      }),
     );
     await enqueue(tx, TASK_UPDATE_FANOUT, { kind: 'update', id: update.id } satisfies FanoutJob, { maxAttempts: 10 });
-    await recordAudit(tx, { letterId: letter.id, actor, kind: 'updates.update-sent', detail: { updateId: update.id, subject: form.subject } });
+    await recordAudit(tx, {
+      letterId: letter.id,
+      actor,
+      kind: 'updates.update-sent',
+      detail: { updateId: update.id, subject: form.subject },
+    });
     ctx.log.info({ letterId: letter.id, updateId: update.id }, 'letter update queued');
     return update;
   });
@@ -46,7 +63,12 @@ export function responseRefusal(letter: Pick<Letter, 'deliveredAt'>): { _form: s
  * queued in the same transaction. (A response posted through a recipient link is held instead:
  * held-responses.service.ts.)
  */
-export async function recordOfficialResponse(ctx: AppContext, letter: Letter, form: ResponseForm, actor: AuditActor | null): Promise<LetterResponse> {
+export async function recordOfficialResponse(
+  ctx: AppContext,
+  letter: Letter,
+  form: ResponseForm,
+  actor: AuditActor | null,
+): Promise<LetterResponse> {
   if (responseRefusal(letter)) throw new AppError(422, 'not_delivered', 'updates.errors.notDelivered');
   return ctx.db.transaction(async (tx) => {
     const response = await tx.save(
@@ -61,9 +83,19 @@ export async function recordOfficialResponse(ctx: AppContext, letter: Letter, fo
         publishedAt: new Date(),
       }),
     );
-    await enqueue(tx, TASK_UPDATE_FANOUT, { kind: 'response', id: response.id } satisfies FanoutJob, { maxAttempts: 10 });
-    await recordAudit(tx, { letterId: letter.id, actor, kind: 'updates.response-recorded', detail: { responseId: response.id, respondedOn: form.respondedOn } });
-    ctx.log.info({ letterId: letter.id, responseId: response.id, via: response.receivedVia }, 'official response recorded');
+    await enqueue(tx, TASK_UPDATE_FANOUT, { kind: 'response', id: response.id } satisfies FanoutJob, {
+      maxAttempts: 10,
+    });
+    await recordAudit(tx, {
+      letterId: letter.id,
+      actor,
+      kind: 'updates.response-recorded',
+      detail: { responseId: response.id, respondedOn: form.respondedOn },
+    });
+    ctx.log.info(
+      { letterId: letter.id, responseId: response.id, via: response.receivedVia },
+      'official response recorded',
+    );
     return response;
   });
 }
@@ -74,7 +106,9 @@ export function listUpdates(db: DataSource, letterId: string): Promise<LetterUpd
 
 /** The published responses of a letter (never one held for the owners or rejected). */
 export function listResponses(db: DataSource, letterId: string): Promise<LetterResponse[]> {
-  return db.getRepository(LetterResponse).find({ where: { letterId, status: 'published' }, order: { respondedOn: 'ASC', createdAt: 'ASC' } });
+  return db
+    .getRepository(LetterResponse)
+    .find({ where: { letterId, status: 'published' }, order: { respondedOn: 'ASC', createdAt: 'ASC' } });
 }
 
 /**
@@ -108,7 +142,8 @@ export async function publicResponses(db: DataSource, letterId: string): Promise
     bodyHtml: responseBodyHtml(r),
     link: r.link,
     viaRecipientLinkOn: r.receivedVia === 'recipient-link' ? r.createdAt : null,
-    attachment: r.attachmentName && r.attachmentBytes !== null ? { name: r.attachmentName, bytes: r.attachmentBytes } : null,
+    attachment:
+      r.attachmentName && r.attachmentBytes !== null ? { name: r.attachmentName, bytes: r.attachmentBytes } : null,
   }));
 }
 
@@ -124,7 +159,9 @@ export async function responseAttachment(
   opts: { held?: boolean } = {},
 ): Promise<{ name: string; oid: number; bytes: number; sha256: string } | null> {
   if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(responseId)) return null;
-  const response = await db.getRepository(LetterResponse).findOneBy({ id: responseId, letterId, ...(opts.held ? {} : { status: 'published' as const }) });
+  const response = await db
+    .getRepository(LetterResponse)
+    .findOneBy({ id: responseId, letterId, ...(opts.held ? {} : { status: 'published' as const }) });
   if (!response?.attachmentName) return null;
   const file = await findResponseAttachment(db, responseId);
   return file ? { name: response.attachmentName, ...file } : null;
@@ -152,7 +189,8 @@ export async function fanOut(ctx: AppContext, job: FanoutJob, batchSize = FANOUT
         .where('m.id = :id', { id: job.id })
         .getOne();
       // Only a published response goes out (a held or rejected one has no fan-out; this is the last check).
-      if (!mailing || mailing.sentAt || (mailing instanceof LetterResponse && mailing.status !== 'published')) return true;
+      if (!mailing || mailing.sentAt || (mailing instanceof LetterResponse && mailing.status !== 'published'))
+        return true;
       const rows = await tx.query<Array<{ id: string }>>(
         `SELECT s.id, graphile_worker.add_job($4, json_build_object('kind', $5::text, 'id', $6::text, 'signatureId', s.id), max_attempts => 10)
            FROM (SELECT s.id FROM signatures s WHERE ${RECIPIENTS} AND ($2::uuid IS NULL OR s.id > $2::uuid)
@@ -162,11 +200,15 @@ export async function fanOut(ctx: AppContext, job: FanoutJob, batchSize = FANOUT
       );
       const last = rows[rows.length - 1]?.id ?? mailing.fanoutCursor;
       const finished = rows.length < batchSize;
-      await tx.update(entity, { id: job.id }, {
-        fanoutCursor: last,
-        recipients: () => `recipients + ${rows.length}`,
-        ...(finished ? { sentAt: () => 'now()' } : {}),
-      });
+      await tx.update(
+        entity,
+        { id: job.id },
+        {
+          fanoutCursor: last,
+          recipients: () => `recipients + ${rows.length}`,
+          ...(finished ? { sentAt: () => 'now()' } : {}),
+        },
+      );
       total += rows.length;
       return finished;
     });

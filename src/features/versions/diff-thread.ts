@@ -52,16 +52,26 @@ export type DiffInThread = (task: DiffTask) => Promise<DiffResult>;
  * Runs `use` with a thread that compares texts, one pair after another; the thread is ended when
  * `use` ends. A thread that fails or exits rejects the comparison it was doing (the job is retried).
  */
-export function withDiffThread<T>(use: (diff: DiffInThread) => Promise<T>, opts: { maxEditLength?: number; timeoutMs?: number } = {}): Promise<T> {
+export function withDiffThread<T>(
+  use: (diff: DiffInThread) => Promise<T>,
+  opts: { maxEditLength?: number; timeoutMs?: number } = {},
+): Promise<T> {
   const run = queue.then(() => runThread(use, opts));
   queue = run.catch(() => undefined);
   return run;
 }
 
-async function runThread<T>(use: (diff: DiffInThread) => Promise<T>, opts: { maxEditLength?: number; timeoutMs?: number }): Promise<T> {
+async function runThread<T>(
+  use: (diff: DiffInThread) => Promise<T>,
+  opts: { maxEditLength?: number; timeoutMs?: number },
+): Promise<T> {
   const worker = new Worker(THREAD_SOURCE, {
     eval: true,
-    workerData: { diffPath: require.resolve('diff'), maxEditLength: opts.maxEditLength ?? MAX_EDIT_LENGTH, timeoutMs: opts.timeoutMs ?? DIFF_TIMEOUT_MS },
+    workerData: {
+      diffPath: require.resolve('diff'),
+      maxEditLength: opts.maxEditLength ?? MAX_EDIT_LENGTH,
+      timeoutMs: opts.timeoutMs ?? DIFF_TIMEOUT_MS,
+    },
     // Two 100,000-character texts need a few tens of megabytes; a bound keeps a bad case from
     // growing the process.
     resourceLimits: { maxOldGenerationSizeMb: 256 },

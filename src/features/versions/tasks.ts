@@ -2,7 +2,14 @@ import type { FeatureJobs, JobDeps } from '../../platform/mail/queue';
 import { sendTextChangeEmail } from './text-change-email.task';
 import { computeTextDiffs } from './text-diffs.service';
 import { fanOutTextChange } from './text-versions.service';
-import { TASK_TEXT_CHANGE_EMAIL, TASK_TEXT_CHANGE_FANOUT, TASK_TEXT_DIFFS, type TextChangeEmailJob, type TextChangeFanoutJob, type TextDiffsJob } from './versions.queue';
+import {
+  TASK_TEXT_CHANGE_EMAIL,
+  TASK_TEXT_CHANGE_FANOUT,
+  TASK_TEXT_DIFFS,
+  type TextChangeEmailJob,
+  type TextChangeFanoutJob,
+  type TextDiffsJob,
+} from './versions.queue';
 
 /** The change notice: a fan-out over the signers of the changed text, then one email each; and the word diffs. */
 export function versionJobs({ ctx, mailer }: JobDeps): FeatureJobs {

@@ -17,9 +17,24 @@ const UNSUBSCRIBE_TOKEN_TTL_HOURS = 24 * 365 * 2;
  */
 export async function sendTextChangeEmail(ctx: AppContext, mailer: Mailer, job: TextChangeEmailJob): Promise<void> {
   const sig = await ctx.db.getRepository(Signature).findOneBy({ id: job.signatureId });
-  if (!sig || sig.status !== 'confirmed' || sig.heldReason || !sig.wantsUpdates || !sig.email || !sig.textLanguage || !sig.textVersion) return;
+  if (
+    !sig ||
+    sig.status !== 'confirmed' ||
+    sig.heldReason ||
+    !sig.wantsUpdates ||
+    !sig.email ||
+    !sig.textLanguage ||
+    !sig.textVersion
+  )
+    return;
   const change = await ctx.db.getRepository(LetterTextVersion).findOneBy({ id: job.id });
-  if (!change || sig.letterId !== change.letterId || sig.textLanguage !== change.language || sig.textVersion > change.version) return;
+  if (
+    !change ||
+    sig.letterId !== change.letterId ||
+    sig.textLanguage !== change.language ||
+    sig.textVersion > change.version
+  )
+    return;
   const letter = await findLetterById(ctx.db, sig.letterId);
   const shown = chooseTranslation(letter.translations, letter.defaultLanguage, [change.language]);
   const base = ctx.config.BASE_URL;

@@ -26,13 +26,20 @@ function jobKey(letterId: string, language: Language): string {
 export async function enqueueTextDiffs(tx: EntityManager, letterId: string, language: Language): Promise<void> {
   // One named queue: the diffs go one at a time (the thread computes one at a time anyway), so
   // however many texts are edited at once they hold one place of the slow runner, not all of them.
-  await enqueue(tx, TASK_TEXT_DIFFS, { letterId, language } satisfies TextDiffsJob, { jobKey: jobKey(letterId, language), maxAttempts: 5, queueName: TASK_TEXT_DIFFS });
+  await enqueue(tx, TASK_TEXT_DIFFS, { letterId, language } satisfies TextDiffsJob, {
+    jobKey: jobKey(letterId, language),
+    maxAttempts: 5,
+    queueName: TASK_TEXT_DIFFS,
+  });
 }
 
 /** What the two versions' words were, as a digest: a stored diff is valid for exactly these texts. */
 export function digestOf(before: TextVersion, after: TextVersion): string {
   const h = crypto.createHash('sha256');
-  for (const s of [before.title, before.body, after.title, after.body]) h.update(String(Buffer.byteLength(s))).update(':').update(s);
+  for (const s of [before.title, before.body, after.title, after.body])
+    h.update(String(Buffer.byteLength(s)))
+      .update(':')
+      .update(s);
   return h.digest('base64url');
 }
 
@@ -50,7 +57,12 @@ interface DiffRow {
 }
 
 /** The stored diff of two versions of a text, or `pending` while the job has not compared them yet. It computes nothing. */
-export async function storedDiff(db: DataSource, letterId: string, before: TextVersion, after: TextVersion): Promise<StoredDiff> {
+export async function storedDiff(
+  db: DataSource,
+  letterId: string,
+  before: TextVersion,
+  after: TextVersion,
+): Promise<StoredDiff> {
   const [row] = await db.query<DiffRow[]>(
     `SELECT digest, outcome, parts, added, removed FROM text_diffs
       WHERE letter_id = $1 AND language = $2 AND from_version = $3 AND to_version = $4`,
@@ -58,7 +70,12 @@ export async function storedDiff(db: DataSource, letterId: string, before: TextV
   );
   if (!row || row.digest !== digestOf(before, after)) return { state: 'pending' };
   if (row.outcome === 'too-different' || !row.parts) return { state: 'too-different' };
-  return { state: 'compared', title: row.parts.title, body: row.parts.body, stats: { added: row.added, removed: row.removed } };
+  return {
+    state: 'compared',
+    title: row.parts.title,
+    body: row.parts.body,
+    stats: { added: row.added, removed: row.removed },
+  };
 }
 
 /**
@@ -105,7 +122,18 @@ export async function computeTextDiffs(ctx: AppContext, job: TextDiffsJob): Prom
            SET digest = excluded.digest, outcome = excluded.outcome, parts = excluded.parts,
                added = excluded.added, removed = excluded.removed, computed_at = excluded.computed_at
            WHERE text_diffs.computed_at <= excluded.computed_at`,
-        [letter.id, job.language, before.version, after.version, digest, compared ? 'compared' : 'too-different', compared ? JSON.stringify(compared) : null, stats.added, stats.removed, readAt],
+        [
+          letter.id,
+          job.language,
+          before.version,
+          after.version,
+          digest,
+          compared ? 'compared' : 'too-different',
+          compared ? JSON.stringify(compared) : null,
+          stats.added,
+          stats.removed,
+          readAt,
+        ],
       );
     }
   });

@@ -11,7 +11,12 @@ import { TASK_TEXT_CHANGE_EMAIL, TASK_TEXT_CHANGE_FANOUT, type TextChangeFanoutJ
 export const FANOUT_BATCH = 500;
 
 /** Signatures under a text: its letter, language and version (any status: a pending one confirms later). */
-async function anySignatureUnder(tx: EntityManager, letterId: string, language: Language, version: number): Promise<boolean> {
+async function anySignatureUnder(
+  tx: EntityManager,
+  letterId: string,
+  language: Language,
+  version: number,
+): Promise<boolean> {
   const [row] = await tx.query<Array<{ found: boolean }>>(
     `SELECT EXISTS (SELECT 1 FROM signatures WHERE letter_id = $1 AND text_language = $2 AND text_version = $3) AS found`,
     [letterId, language, version],
@@ -45,14 +50,22 @@ async function keepWords(tx: EntityManager, current: LetterTranslation): Promise
  * who asked for updates, in the same transaction. A typo fix counts too: no machine can tell a
  * typo from a change of meaning. A text nobody signed yet is changed in place.
  */
-export async function versionForEdit(tx: EntityManager, current: LetterTranslation, next: { title: string; body: string }): Promise<VersionDecision> {
+export async function versionForEdit(
+  tx: EntityManager,
+  current: LetterTranslation,
+  next: { title: string; body: string },
+): Promise<VersionDecision> {
   if (next.title === current.title && next.body === current.body) {
     return { version: current.textVersion, versionAt: current.textVersionAt, change: null };
   }
   if (!(await anySignatureUnder(tx, current.letterId, current.language, current.textVersion))) {
     // Changed in place: its diffs with the earlier versions are made again.
     if (current.textVersion > 1) await enqueueTextDiffs(tx, current.letterId, current.language);
-    return { version: current.textVersion, versionAt: new Date(), change: { language: current.language, version: current.textVersion, kept: false } };
+    return {
+      version: current.textVersion,
+      versionAt: new Date(),
+      change: { language: current.language, version: current.textVersion, kept: false },
+    };
   }
   const kept = await keepWords(tx, current);
   await enqueue(tx, TASK_TEXT_CHANGE_FANOUT, { id: kept.id } satisfies TextChangeFanoutJob, { maxAttempts: 10 });
@@ -64,7 +77,8 @@ export async function versionForEdit(tx: EntityManager, current: LetterTranslati
 
 /** A translation an owner removes: the words people signed under it stay readable. */
 export async function keepRemovedText(tx: EntityManager, current: LetterTranslation): Promise<void> {
-  if (await anySignatureUnder(tx, current.letterId, current.language, current.textVersion)) await keepWords(tx, current);
+  if (await anySignatureUnder(tx, current.letterId, current.language, current.textVersion))
+    await keepWords(tx, current);
 }
 
 /**
@@ -83,7 +97,10 @@ export async function firstVersionNumber(tx: EntityManager, letterId: string, la
 const COUNTED = `s.status = 'confirmed' AND s.held_reason IS NULL`;
 
 /** Per language, how many counted signatures are under the current text (the editor says so before a change). */
-export async function signersOfCurrentText(db: DataSource | EntityManager, letter: Letter): Promise<Partial<Record<Language, number>>> {
+export async function signersOfCurrentText(
+  db: DataSource | EntityManager,
+  letter: Letter,
+): Promise<Partial<Record<Language, number>>> {
   const rows = await db.query<Array<{ language: Language; version: number; n: string }>>(
     `SELECT s.text_language AS language, s.text_version AS version, count(*) AS n FROM signatures s
       WHERE s.letter_id = $1 AND ${COUNTED} AND s.text_language IS NOT NULL GROUP BY 1, 2`,
@@ -111,7 +128,12 @@ export async function changeNotice(db: DataSource, translation: LetterTranslatio
     `SELECT count(*) AS n FROM signatures s WHERE s.letter_id = $1 AND s.text_language = $2 AND s.text_version < $3 AND ${COUNTED}`,
     [translation.letterId, translation.language, translation.textVersion],
   );
-  return { changedAt: translation.textVersionAt, earlier: Number(row?.n ?? 0), from: translation.textVersion - 1, to: translation.textVersion };
+  return {
+    changedAt: translation.textVersionAt,
+    earlier: Number(row?.n ?? 0),
+    from: translation.textVersion - 1,
+    to: translation.textVersion,
+  };
 }
 
 /** Who is told of a change by email: counted signers of an earlier version of that text who asked for updates. */
@@ -122,7 +144,11 @@ const RECIPIENTS = `s.letter_id = $1 AND s.text_language = $2 AND s.text_version
  * short transaction that also moves the cursor (as updates do): a worker that dies half-way
  * resumes after the last signer queued, so nobody is mailed twice or skipped.
  */
-export async function fanOutTextChange(ctx: AppContext, job: TextChangeFanoutJob, batchSize = FANOUT_BATCH): Promise<number> {
+export async function fanOutTextChange(
+  ctx: AppContext,
+  job: TextChangeFanoutJob,
+  batchSize = FANOUT_BATCH,
+): Promise<number> {
   let total = 0;
   for (;;) {
     const done = await ctx.db.transaction(async (tx) => {
@@ -138,14 +164,26 @@ export async function fanOutTextChange(ctx: AppContext, job: TextChangeFanoutJob
            FROM (SELECT s.id FROM signatures s WHERE ${RECIPIENTS} AND ($4::uuid IS NULL OR s.id > $4::uuid)
                  ORDER BY s.id LIMIT $5) s
           ORDER BY s.id`,
-        [change.letterId, change.language, change.version, change.fanoutCursor, batchSize, TASK_TEXT_CHANGE_EMAIL, change.id],
+        [
+          change.letterId,
+          change.language,
+          change.version,
+          change.fanoutCursor,
+          batchSize,
+          TASK_TEXT_CHANGE_EMAIL,
+          change.id,
+        ],
       );
       const finished = rows.length < batchSize;
-      await tx.update(LetterTextVersion, { id: change.id }, {
-        fanoutCursor: rows[rows.length - 1]?.id ?? change.fanoutCursor,
-        recipients: () => `recipients + ${rows.length}`,
-        ...(finished ? { notifiedAt: () => 'now()' } : {}),
-      });
+      await tx.update(
+        LetterTextVersion,
+        { id: change.id },
+        {
+          fanoutCursor: rows[rows.length - 1]?.id ?? change.fanoutCursor,
+          recipients: () => `recipients + ${rows.length}`,
+          ...(finished ? { notifiedAt: () => 'now()' } : {}),
+        },
+      );
       total += rows.length;
       return finished;
     });

@@ -4,7 +4,12 @@ import type { AppContext } from '../../platform/context';
 import type { Letter } from '../../core/letters/letter.entity';
 import { findPublicLetter, renderMarkdown } from '../../core/letters/letters.service';
 import { askedLanguage, slugParam, versionFor } from '../../core/letters/letter-request';
-import { listTextVersionHeads, type TextVersion, type TextVersionHead, withText } from '../../core/letters/text-versions';
+import {
+  listTextVersionHeads,
+  type TextVersion,
+  type TextVersionHead,
+  withText,
+} from '../../core/letters/text-versions';
 import { AppError, NotFound } from '../../platform/web/errors';
 import { storedDiff } from './text-diffs.service';
 import { diffQuerySchema, versionParamsSchema } from './versions.schema';
@@ -100,7 +105,10 @@ export function versionsRouter(ctx: AppContext): Router {
     const afterHead = versions.find((v) => v.version === toNumber);
     if (!beforeHead || !afterHead || beforeHead.version >= afterHead.version) throw new NotFound();
     // The two texts only (their digest says whether the stored diff is of these words).
-    const [before, after] = await Promise.all([withText(ctx.db, letter, beforeHead), withText(ctx.db, letter, afterHead)]);
+    const [before, after] = await Promise.all([
+      withText(ctx.db, letter, beforeHead),
+      withText(ctx.db, letter, afterHead),
+    ]);
     // Computed by a job when the version was saved (text-diffs.service.ts), never here.
     const diff = await storedDiff(ctx.db, letter.id, before, after);
     res.render('versions/diff', {

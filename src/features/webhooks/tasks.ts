@@ -1,5 +1,10 @@
 import type { FeatureJobs, JobDeps } from '../../platform/mail/queue';
-import { TASK_WEBHOOK_DELIVER, TASK_WEBHOOK_EVENT, type WebhookDeliverJob, type WebhookEventJob } from './webhooks.schema';
+import {
+  TASK_WEBHOOK_DELIVER,
+  TASK_WEBHOOK_EVENT,
+  type WebhookDeliverJob,
+  type WebhookEventJob,
+} from './webhooks.schema';
 import { deliverWebhook, handleWebhookEvent, pruneDeliveryLog } from './webhooks.service';
 
 /**
@@ -18,6 +23,8 @@ export function webhookJobs({ ctx }: JobDeps): FeatureJobs {
         await deliverWebhook(ctx, payload as WebhookDeliverJob);
       },
     },
-    chores: [{ everyMs: 3600_000, run: () => pruneDeliveryLog(ctx.db), failure: 'webhook delivery log pruning failed' }],
+    chores: [
+      { everyMs: 3600_000, run: () => pruneDeliveryLog(ctx.db), failure: 'webhook delivery log pruning failed' },
+    ],
   };
 }

@@ -71,14 +71,22 @@ export type Resolver = (host: string) => Promise<ResolvedAddress[]>;
 
 export const systemResolver: Resolver = async (host) => dns.promises.lookup(host, { all: true, verbatim: true });
 
-export type UrlProblem = 'webhooks.errors.urlInvalid' | 'webhooks.errors.httpsRequired' | 'webhooks.errors.privateAddress' | 'webhooks.errors.unresolvable';
+export type UrlProblem =
+  | 'webhooks.errors.urlInvalid'
+  | 'webhooks.errors.httpsRequired'
+  | 'webhooks.errors.privateAddress'
+  | 'webhooks.errors.unresolvable';
 
 /**
  * Why a webhook URL cannot be used, or null. Without `allowPrivate` (production): https only,
  * and the host must resolve to public addresses only (every answer: a name that resolves to one
  * public and one private address would reach the private one half the time).
  */
-export async function webhookUrlProblem(raw: string, allowPrivate: boolean, resolve: Resolver = systemResolver): Promise<UrlProblem | null> {
+export async function webhookUrlProblem(
+  raw: string,
+  allowPrivate: boolean,
+  resolve: Resolver = systemResolver,
+): Promise<UrlProblem | null> {
   let url: URL;
   try {
     url = new URL(raw);
@@ -102,7 +110,11 @@ export class PrivateAddress extends Error {
 }
 
 /** The addresses a host resolves to, all checked public unless `allowPrivate`; throws PrivateAddress otherwise. */
-export async function publicAddressesOf(hostname: string, allowPrivate: boolean, resolve: Resolver = systemResolver): Promise<ResolvedAddress[]> {
+export async function publicAddressesOf(
+  hostname: string,
+  allowPrivate: boolean,
+  resolve: Resolver = systemResolver,
+): Promise<ResolvedAddress[]> {
   const host = hostname.replace(/^\[|\]$/g, '');
   const family = net.isIP(host);
   const addresses = family ? [{ address: host, family }] : await resolve(host);

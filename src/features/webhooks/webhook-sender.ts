@@ -23,16 +23,28 @@ export interface SendOutcome {
  * lookup cannot swap it. Redirects are not followed (a 3xx is an answer like any other). The
  * connection has three seconds, and the whole exchange, the name's lookup included, ten.
  */
-export async function sendWebhook(url: string, headers: Record<string, string>, body: string, opts: { allowPrivate: boolean }): Promise<SendOutcome> {
+export async function sendWebhook(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  opts: { allowPrivate: boolean },
+): Promise<SendOutcome> {
   const started = Date.now();
-  const done = (statusCode: number | null, error: string | null): SendOutcome => ({ statusCode, error, durationMs: Date.now() - started });
+  const done = (statusCode: number | null, error: string | null): SendOutcome => ({
+    statusCode,
+    error,
+    durationMs: Date.now() - started,
+  });
   const target = new URL(url);
   let addresses: ResolvedAddress[];
   let lookupTimer: NodeJS.Timeout | undefined;
   try {
     // The system resolver cannot be cancelled: a lookup that hangs is left behind, not waited for.
     const timedOut = new Promise<never>((_, reject) => {
-      lookupTimer = setTimeout(() => reject(Object.assign(new Error('timeout'), { code: 'timeout' })), WEBHOOK_TIMEOUT_MS);
+      lookupTimer = setTimeout(
+        () => reject(Object.assign(new Error('timeout'), { code: 'timeout' })),
+        WEBHOOK_TIMEOUT_MS,
+      );
     });
     addresses = await Promise.race([publicAddressesOf(target.hostname, opts.allowPrivate), timedOut]);
   } catch (err) {
@@ -43,7 +55,8 @@ export async function sendWebhook(url: string, headers: Record<string, string>, 
   }
   const chosen = addresses[0];
   const lookup: LookupFunction = (_host, options, callback) => {
-    if ((options as { all?: boolean }).all) (callback as unknown as (e: null, a: ResolvedAddress[]) => void)(null, [chosen]);
+    if ((options as { all?: boolean }).all)
+      (callback as unknown as (e: null, a: ResolvedAddress[]) => void)(null, [chosen]);
     else callback(null, chosen.address, chosen.family);
   };
   const client = target.protocol === 'https:' ? https : http;
@@ -62,7 +75,12 @@ export async function sendWebhook(url: string, headers: Record<string, string>, 
       target,
       {
         method: 'POST',
-        headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'Undersigned-Webhooks/1' },
+        headers: {
+          ...headers,
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(body)),
+          'user-agent': 'Undersigned-Webhooks/1',
+        },
         lookup,
         agent: false,
       },
@@ -73,10 +91,13 @@ export async function sendWebhook(url: string, headers: Record<string, string>, 
         res.destroy();
       },
     );
-    const timer = setTimeout(() => {
-      req.destroy();
-      finish(done(null, 'timeout'));
-    }, Math.max(0, WEBHOOK_TIMEOUT_MS - (Date.now() - started)));
+    const timer = setTimeout(
+      () => {
+        req.destroy();
+        finish(done(null, 'timeout'));
+      },
+      Math.max(0, WEBHOOK_TIMEOUT_MS - (Date.now() - started)),
+    );
     req.on('socket', (socket) => {
       if (!socket.connecting) return;
       connectTimer = setTimeout(() => {
@@ -85,7 +106,9 @@ export async function sendWebhook(url: string, headers: Record<string, string>, 
       }, WEBHOOK_CONNECT_TIMEOUT_MS);
       socket.once('connect', () => clearTimeout(connectTimer));
     });
-    req.on('error', (err: NodeJS.ErrnoException) => finish(done(null, (err.code ?? 'connection-failed').toLowerCase().slice(0, 60))));
+    req.on('error', (err: NodeJS.ErrnoException) =>
+      finish(done(null, (err.code ?? 'connection-failed').toLowerCase().slice(0, 60))),
+    );
     req.end(body);
   });
 }

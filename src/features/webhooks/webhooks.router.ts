@@ -2,10 +2,25 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../platform/context';
 import type { Letter } from '../../core/letters/letter.entity';
 import { chooseTranslation } from '../../core/letters/letters.service';
-import { auditActor, currentOrganiser, type OrganiserLocals, requireLetterRole, requireOrganiser } from '../../core/access';
+import {
+  auditActor,
+  currentOrganiser,
+  type OrganiserLocals,
+  requireLetterRole,
+  requireOrganiser,
+} from '../../core/access';
 import { NotFound, RateLimited } from '../../platform/web/errors';
 import { parseForm } from '../../platform/web/validate';
-import { createEndpoint, deliveryLog, enableEndpoint, findEndpoint, listEndpoints, MAX_ENDPOINTS_PER_LETTER, removeEndpoint, sendTestEvent } from './webhooks.service';
+import {
+  createEndpoint,
+  deliveryLog,
+  enableEndpoint,
+  findEndpoint,
+  listEndpoints,
+  MAX_ENDPOINTS_PER_LETTER,
+  removeEndpoint,
+  sendTestEvent,
+} from './webhooks.service';
 import { endpointFormSchema, WEBHOOK_EVENTS } from './webhooks.schema';
 
 const CSS = '<link rel="stylesheet" href="/static/updates.css">';
@@ -28,9 +43,16 @@ export function webhooksRouter(ctx: AppContext): Router {
   const r = Router();
   const owner = [requireOrganiser, requireLetterRole(ctx, 'owner')];
   const base = (letter: Letter) => `/organise/letters/${letter.slug}/api/webhooks`;
-  const letterView = (req: Request, letter: Letter) => ({ slug: letter.slug, title: chooseTranslation(letter.translations, letter.defaultLanguage, [req.lang]).title });
+  const letterView = (req: Request, letter: Letter) => ({
+    slug: letter.slug,
+    title: chooseTranslation(letter.translations, letter.defaultLanguage, [req.lang]).title,
+  });
 
-  async function render(req: Request, res: Response, opts: { form?: Form; created?: { url: string; secret: string }; status?: number } = {}) {
+  async function render(
+    req: Request,
+    res: Response,
+    opts: { form?: Form; created?: { url: string; secret: string }; status?: number } = {},
+  ) {
     const letter = letterOf(res);
     res.status(opts.status ?? 200).render('webhooks/endpoints', {
       title: req.t('webhooks.page.title'),

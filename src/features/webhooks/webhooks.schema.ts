@@ -1,7 +1,13 @@
 import { z } from 'zod';
 
 /** The events an endpoint may choose (the test event goes to every endpoint whose button is pressed). */
-export const WEBHOOK_EVENTS = ['signature.confirmed', 'signature.withdrawn', 'letter.milestone', 'letter.delivered', 'response.received'] as const;
+export const WEBHOOK_EVENTS = [
+  'signature.confirmed',
+  'signature.withdrawn',
+  'letter.milestone',
+  'letter.delivered',
+  'response.received',
+] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 export const TEST_EVENT = 'webhook.test';
 
@@ -9,11 +15,19 @@ export const TEST_EVENT = 'webhook.test';
 export const MILESTONES = [25, 50, 75, 100] as const;
 
 export const endpointFormSchema = z.object({
-  url: z.string({ error: 'webhooks.errors.urlRequired' }).trim().min(1, 'webhooks.errors.urlRequired').max(2000, 'webhooks.errors.urlInvalid'),
+  url: z
+    .string({ error: 'webhooks.errors.urlRequired' })
+    .trim()
+    .min(1, 'webhooks.errors.urlRequired')
+    .max(2000, 'webhooks.errors.urlInvalid'),
   events: z
     .union([z.string(), z.array(z.string())], { error: 'webhooks.errors.eventsRequired' })
     .transform((v) => (Array.isArray(v) ? v : [v]))
-    .pipe(z.array(z.enum(WEBHOOK_EVENTS, { error: 'webhooks.errors.eventsRequired' })).min(1, 'webhooks.errors.eventsRequired'))
+    .pipe(
+      z
+        .array(z.enum(WEBHOOK_EVENTS, { error: 'webhooks.errors.eventsRequired' }))
+        .min(1, 'webhooks.errors.eventsRequired'),
+    )
     .transform((v) => [...new Set(v)]),
 });
 export type EndpointForm = z.output<typeof endpointFormSchema>;

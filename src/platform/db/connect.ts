@@ -78,7 +78,10 @@ export async function migrateWith(
   log: Logger,
 ): Promise<void> {
   if (!config.MIGRATION_DATABASE_URL) return migrateAll(db, log);
-  const owner = buildDataSource(entities, config.MIGRATION_DATABASE_URL, { poolSize: 2, applicationName: 'undersigned-migrate' });
+  const owner = buildDataSource(entities, config.MIGRATION_DATABASE_URL, {
+    poolSize: 2,
+    applicationName: 'undersigned-migrate',
+  });
   await owner.initialize();
   try {
     await migrateAll(owner, log, { runtimeRole: databaseRole(config.DATABASE_URL)! });

@@ -29,7 +29,9 @@ export class StagedLargeObject {
   ) {}
 
   static async create(db: Queryable): Promise<StagedLargeObject> {
-    const [row] = await db.query<Array<{ oid: string }>>(`INSERT INTO upload_staging (content) VALUES (lo_create(0)) RETURNING content::text AS oid`);
+    const [row] = await db.query<Array<{ oid: string }>>(
+      `INSERT INTO upload_staging (content) VALUES (lo_create(0)) RETURNING content::text AS oid`,
+    );
     return new StagedLargeObject(db, Number(row.oid));
   }
 
@@ -65,12 +67,19 @@ export async function claimStagedLargeObject(tx: EntityManager, oid: number): Pr
 
 /** `length` bytes of the object from `offset` (fewer at its end), in one statement. */
 export async function readLargeObject(db: Queryable, oid: number, offset: number, length: number): Promise<Buffer> {
-  const [row] = await db.query<Array<{ data: Buffer }>>(`SELECT lo_get($1::oid, $2::bigint, $3::int) AS data`, [oid, offset, length]);
+  const [row] = await db.query<Array<{ data: Buffer }>>(`SELECT lo_get($1::oid, $2::bigint, $3::int) AS data`, [
+    oid,
+    offset,
+    length,
+  ]);
   return row.data;
 }
 
 /** Deletes the objects of uploads never claimed (a process that stopped mid-upload); returns how many. */
 export async function sweepStagedUploads(db: Queryable, hours = STAGED_UPLOAD_HOURS): Promise<number> {
-  const [, deleted] = await db.query<[unknown, number]>(`DELETE FROM upload_staging WHERE created_at < now() - make_interval(secs => $1 * 3600)`, [hours]);
+  const [, deleted] = await db.query<[unknown, number]>(
+    `DELETE FROM upload_staging WHERE created_at < now() - make_interval(secs => $1 * 3600)`,
+    [hours],
+  );
   return deleted;
 }

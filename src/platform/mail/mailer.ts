@@ -66,7 +66,16 @@ interface UpdateMail {
 export interface OwnerDigestMail {
   name: string;
   date: string;
-  letters: Array<{ title: string; url: string; newSignatures: number; started: number; verificationRate: number | null; total: number; goal: number | null; milestones: number[] }>;
+  letters: Array<{
+    title: string;
+    url: string;
+    newSignatures: number;
+    started: number;
+    verificationRate: number | null;
+    total: number;
+    goal: number | null;
+    milestones: number[];
+  }>;
   settingsUrl: string;
   unsubscribeUrl: string;
 }
@@ -84,13 +93,23 @@ export class Mailer {
    * No name in it: the name is text anyone can type into the form with anyone's address, so it
    * would carry a stranger's words into the inbox. The page behind the link shows it instead.
    */
-  async confirmSignature(to: string, lang: Language, p: { letter: LetterRef; confirmUrl: string; withdrawUrl: string; expiresHours: number; reminder: boolean }) {
+  async confirmSignature(
+    to: string,
+    lang: Language,
+    p: { letter: LetterRef; confirmUrl: string; withdrawUrl: string; expiresHours: number; reminder: boolean },
+  ) {
     const t = tFor(lang);
     const subject = t(p.reminder ? 'email.reminder.subject' : 'email.confirm.subject', { title: p.letter.title });
-    const shell = await confirmShells.get(`${lang}\n${p.reminder}\n${p.expiresHours}\n${p.letter.url}\n${p.letter.title}`, () =>
-      render('confirm', lang, { ...p, subject, confirmUrl: CONFIRM_MARK, withdrawUrl: WITHDRAW_MARK }),
+    const shell = await confirmShells.get(
+      `${lang}\n${p.reminder}\n${p.expiresHours}\n${p.letter.url}\n${p.letter.title}`,
+      () => render('confirm', lang, { ...p, subject, confirmUrl: CONFIRM_MARK, withdrawUrl: WITHDRAW_MARK }),
     );
-    await this.transport.send({ to, subject, html: withLinks(shell.html, p.confirmUrl, p.withdrawUrl), text: withLinks(shell.text, p.confirmUrl, p.withdrawUrl) });
+    await this.transport.send({
+      to,
+      subject,
+      html: withLinks(shell.html, p.confirmUrl, p.withdrawUrl),
+      text: withLinks(shell.text, p.confirmUrl, p.withdrawUrl),
+    });
   }
 
   async alreadySigned(to: string, lang: Language, p: { name: string; letter: LetterRef; withdrawUrl: string }) {
@@ -116,7 +135,17 @@ export class Mailer {
   }
 
   /** An invitation to join a letter's team; nothing happens unless the invitee presses Accept on its page. */
-  async teamInvitation(to: string, lang: Language, p: { inviterName: string; letterTitle: string; role: 'owner' | 'editor'; invitationUrl: string; expiresDays: number }) {
+  async teamInvitation(
+    to: string,
+    lang: Language,
+    p: {
+      inviterName: string;
+      letterTitle: string;
+      role: 'owner' | 'editor';
+      invitationUrl: string;
+      expiresDays: number;
+    },
+  ) {
     const subject = tFor(lang)('organisers.email.invitation.subject', { title: p.letterTitle });
     await this.transport.send({ to, subject, ...(await render('team-invitation', lang, { ...p, subject })) });
   }
@@ -134,7 +163,12 @@ export class Mailer {
   /** The official response to a delivered letter, sent to the signers who asked for updates. */
   async officialResponse(to: string, lang: Language, p: UpdateMail & { date: string; link: string | null }) {
     const subject = tFor(lang)('updates.email.response.subject', { title: p.letter.title });
-    await this.transport.send({ to, subject, headers: listUnsubscribe(p.unsubscribeUrl), ...(await render('official-response', lang, { ...p, subject })) });
+    await this.transport.send({
+      to,
+      subject,
+      headers: listUnsubscribe(p.unsubscribeUrl),
+      ...(await render('official-response', lang, { ...p, subject })),
+    });
   }
 
   /**
@@ -144,17 +178,31 @@ export class Mailer {
   async textChanged(
     to: string,
     lang: Language,
-    p: Omit<UpdateMail, 'bodyHtml' | 'bodyText'> & { changedOn: string; signedVersion: number; newVersion: number; diffUrl: string },
+    p: Omit<UpdateMail, 'bodyHtml' | 'bodyText'> & {
+      changedOn: string;
+      signedVersion: number;
+      newVersion: number;
+      diffUrl: string;
+    },
   ) {
     const subject = tFor(lang)('versions.email.subject', { title: p.letter.title });
-    await this.transport.send({ to, subject, headers: listUnsubscribe(p.unsubscribeUrl), ...(await render('text-changed', lang, { ...p, subject })) });
+    await this.transport.send({
+      to,
+      subject,
+      headers: listUnsubscribe(p.unsubscribeUrl),
+      ...(await render('text-changed', lang, { ...p, subject })),
+    });
   }
 
   /**
    * A letter's owner made a link for this addressee (recipients' catalogue): the letter as
    * delivered, its list, and the way to answer. No unsubscribe: it is one message, sent on purpose.
    */
-  async recipientLink(to: string, lang: Language, p: { name: string; letterTitle: string; deliveredOn: string; linkUrl: string; expiresOn: string }) {
+  async recipientLink(
+    to: string,
+    lang: Language,
+    p: { name: string; letterTitle: string; deliveredOn: string; linkUrl: string; expiresOn: string },
+  ) {
     const subject = tFor(lang)('recipients.email.subject', { title: p.letterTitle });
     await this.transport.send({ to, subject, ...(await render('recipient-link', lang, { ...p, subject })) });
   }
@@ -162,6 +210,11 @@ export class Mailer {
   /** An owner's daily digest: one email for all the letters they own. */
   async ownerDigest(to: string, lang: Language, p: OwnerDigestMail) {
     const subject = tFor(lang)('updates.email.digest.subject', { date: p.date });
-    await this.transport.send({ to, subject, headers: listUnsubscribe(p.unsubscribeUrl), ...(await render('owner-digest', lang, { ...p, subject })) });
+    await this.transport.send({
+      to,
+      subject,
+      headers: listUnsubscribe(p.unsubscribeUrl),
+      ...(await render('owner-digest', lang, { ...p, subject })),
+    });
   }
 }

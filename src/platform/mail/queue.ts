@@ -31,7 +31,14 @@ export async function enqueue(
   // queueName: jobs of one named queue run one at a time (only in a runner without a local queue).
   await tx.query(
     `SELECT graphile_worker.add_job($1, $2::json, run_at => $3::timestamptz, job_key => $4, max_attempts => $5, queue_name => $6)`,
-    [task, JSON.stringify(payload), opts.runAt ?? null, opts.jobKey ?? null, opts.maxAttempts ?? 25, opts.queueName ?? null],
+    [
+      task,
+      JSON.stringify(payload),
+      opts.runAt ?? null,
+      opts.jobKey ?? null,
+      opts.maxAttempts ?? 25,
+      opts.queueName ?? null,
+    ],
   );
 }
 

@@ -21,7 +21,9 @@ export interface MailTransport {
  * Options in the URL's query (?pool=true&maxConnections=…) win.
  */
 export function smtpTransport(url: string, from: string, connections = 5): MailTransport {
-  const transporter = nodemailer.createTransport(url.includes('?') ? url : `${url}?pool=true&maxConnections=${connections}`);
+  const transporter = nodemailer.createTransport(
+    url.includes('?') ? url : `${url}?pool=true&maxConnections=${connections}`,
+  );
   return {
     async send(mail) {
       await transporter.sendMail({ from, ...mail });

@@ -46,7 +46,8 @@ export class WorkerPresence {
         client.on('error', () => undefined);
         try {
           await client.connect();
-          for (const id of this.ids) await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [LOCK_NAMESPACE, id]);
+          for (const id of this.ids)
+            await client.query('SELECT pg_advisory_lock($1, hashtext($2))', [LOCK_NAMESPACE, id]);
           client.on('end', () => {
             if (this.client === client) this.client = null;
             if (!this.closed) {
@@ -101,10 +102,10 @@ export class WorkerPresence {
       const dead: string[] = [];
       for (const { locked_by: id } of rows) {
         if (this.ids.has(id)) continue;
-        const { rows: got } = await pgc.query<{ free: boolean }>('SELECT pg_try_advisory_lock($1, hashtext($2)) AS free', [
-          LOCK_NAMESPACE,
-          id,
-        ]);
+        const { rows: got } = await pgc.query<{ free: boolean }>(
+          'SELECT pg_try_advisory_lock($1, hashtext($2)) AS free',
+          [LOCK_NAMESPACE, id],
+        );
         if (!got[0]?.free) continue; // its process is alive: the job is merely slow
         try {
           await pgc.query('SELECT graphile_worker.force_unlock_workers($1::text[])', [[id]]);

@@ -16,13 +16,18 @@ const UNSTORABLE_TEXT_CODES = new Set(['22021', '22P05']);
 
 // Socket errors of a connection to PostgreSQL, and SQLSTATEs of a server that is going away or not
 // yet there: class 08 (connection exception), 57P01-57P03 (shut down, crashed, starting up), 53300.
-const UNAVAILABLE_CODES = /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|08\w{3}|57P0[123]|53300)$/;
+const UNAVAILABLE_CODES =
+  /^(ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|08\w{3}|57P0[123]|53300)$/;
 const UNAVAILABLE_MESSAGES =
   /Connection terminated|timeout exceeded when trying to connect|the database system is (starting up|shutting down|in recovery mode)|terminating connection|Client has encountered a connection error|Connection ended unexpectedly/i;
 
 /** Whether an error (as thrown by pg, or wrapped by TypeORM) says the database cannot be reached. */
 export function isDatabaseUnavailable(err: unknown): boolean {
-  for (let e = err as (HttpishError & { name?: string; message?: string; driverError?: unknown }) | undefined, depth = 0; e && depth < 3; depth++) {
+  for (
+    let e = err as (HttpishError & { name?: string; message?: string; driverError?: unknown }) | undefined, depth = 0;
+    e && depth < 3;
+    depth++
+  ) {
     if (e.name === 'QueryRunnerAlreadyReleasedError') return true; // its connection was lost mid-request
     if (typeof e.code === 'string' && UNAVAILABLE_CODES.test(e.code)) return true;
     if (UNAVAILABLE_MESSAGES.test(String(e.message ?? ''))) return true;
@@ -44,7 +49,8 @@ function classify(err: unknown): AppError | null {
   // Forms refuse control characters field by field; one that reaches the database anyway (a
   // path or a parameter no form checks) is still the sender's mistake, not a 500.
   const driverCode = (err as { driverError?: { code?: string } } | null)?.driverError?.code;
-  if (UNSTORABLE_TEXT_CODES.has(driverCode ?? e.code ?? '')) return new AppError(422, 'bad_request', 'form.errors.controlCharacters');
+  if (UNSTORABLE_TEXT_CODES.has(driverCode ?? e.code ?? ''))
+    return new AppError(422, 'bad_request', 'form.errors.controlCharacters');
   const status = e.status ?? e.statusCode;
   if (status && status >= 400 && status < 500) return new AppError(status, 'bad_request', 'errors.badRequest');
   // A database that is not there answers 503, so a load balancer and a person both know to retry.

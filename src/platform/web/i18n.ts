@@ -40,7 +40,9 @@ export function initI18n(): Promise<unknown> {
   for (const lng of LANGUAGES) {
     resources[lng] = { translation: loadCatalogue(lng) };
     countries.registerLocale(
-      JSON.parse(fs.readFileSync(require.resolve(`i18n-iso-countries/langs/${lng}.json`), 'utf8')) as countries.LocaleData,
+      JSON.parse(
+        fs.readFileSync(require.resolve(`i18n-iso-countries/langs/${lng}.json`), 'utf8'),
+      ) as countries.LocaleData,
     );
   }
   ready = i18n.init({
@@ -65,7 +67,8 @@ const translators = new Map<Language, TFunction>();
 export function tFor(lang: Language): TFunction {
   let t = translators.get(lang);
   if (!t) {
-    t = ((key: string | string[], opts?: Record<string, unknown>) => i18n.t(key, { lng: lang, ...opts })) as unknown as TFunction;
+    t = ((key: string | string[], opts?: Record<string, unknown>) =>
+      i18n.t(key, { lng: lang, ...opts })) as unknown as TFunction;
     translators.set(lang, t);
   }
   return t;

@@ -18,7 +18,13 @@ function locale(req: Request, res: Response, next: NextFunction, secureCookie: b
   let lang: Language = 'en';
   if (isLanguage(q)) {
     lang = q;
-    res.cookie(LANG_COOKIE, q, { sameSite: 'lax', httpOnly: true, secure: secureCookie, maxAge: 365 * 86400_000, path: '/' });
+    res.cookie(LANG_COOKIE, q, {
+      sameSite: 'lax',
+      httpOnly: true,
+      secure: secureCookie,
+      maxAge: 365 * 86400_000,
+      path: '/',
+    });
   } else if (isLanguage(req.cookies?.[LANG_COOKIE])) {
     lang = req.cookies[LANG_COOKIE];
   } else {

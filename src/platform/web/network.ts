@@ -10,7 +10,9 @@ function ipv6Groups(ip: string): string[] | null {
   const right = tail === undefined ? [] : parse(tail);
   const missing = 8 - left.length - right.length;
   if (tail === undefined ? missing !== 0 : missing < 0) return null;
-  return [...left, ...Array<string>(Math.max(0, missing)).fill('0'), ...right].map((g) => g.toLowerCase().replace(/^0+(?=.)/, ''));
+  return [...left, ...Array<string>(Math.max(0, missing)).fill('0'), ...right].map((g) =>
+    g.toLowerCase().replace(/^0+(?=.)/, ''),
+  );
 }
 
 /**
@@ -30,7 +32,11 @@ export function limitNetwork(ip: string): string {
 
 /** A keyed hash of the network, so limit counters never hold an address. */
 export function limitKeyForIp(secret: string, ip: string): string {
-  return crypto.createHmac('sha256', secret).update(`limit-ip:${limitNetwork(ip)}`).digest('hex').slice(0, 32);
+  return crypto
+    .createHmac('sha256', secret)
+    .update(`limit-ip:${limitNetwork(ip)}`)
+    .digest('hex')
+    .slice(0, 32);
 }
 
 export function limitKeyFor(secret: string, kind: 'email' | 'domain', value: string): string {

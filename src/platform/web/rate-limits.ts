@@ -1,10 +1,5 @@
 import Redis from 'ioredis';
-import {
-  RateLimiterPostgres,
-  RateLimiterRedis,
-  RateLimiterRes,
-  type RateLimiterAbstract,
-} from 'rate-limiter-flexible';
+import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Pool } from 'pg';
 import { pgPool } from '../db/pool';
 import type { DataSource } from 'typeorm';
@@ -50,7 +45,14 @@ export interface SignLimits {
 }
 
 /** The names double as the `held_reason` of a signature that tripped them. */
-export const SOFT_LIMITS = ['burst-ip', 'sustained-ip', 'burst-email', 'sustained-email', 'burst-domain', 'sustained-domain'] as const;
+export const SOFT_LIMITS = [
+  'burst-ip',
+  'sustained-ip',
+  'burst-email',
+  'sustained-email',
+  'burst-domain',
+  'sustained-domain',
+] as const;
 export type SoftLimit = (typeof SOFT_LIMITS)[number];
 /** Every counter: the hard ones (refuse or drop) and the soft ones (hold for review). */
 export type LimitName = 'flood' | 'sign-ip' | 'sign-email' | SoftLimit;
@@ -75,7 +77,12 @@ export interface CounterBatch {
 
 function counterBatch(items: Array<LimitRule & { name: LimitName; key: string }>): CounterBatch {
   const now = Date.now();
-  const rows = items.map((it) => ({ name: it.name, key: `${it.prefix}:${it.key}`, expire: now + it.seconds * 1000, points: it.points }));
+  const rows = items.map((it) => ({
+    name: it.name,
+    key: `${it.prefix}:${it.key}`,
+    expire: now + it.seconds * 1000,
+    points: it.points,
+  }));
   const keys = [...new Set(rows.map((r) => r.key))].sort();
   const expires = keys.map((k) => rows.find((r) => r.key === k)!.expire);
   return { keys, expires, now, checks: rows.map(({ name, key, points }) => ({ name, key, points })) };
@@ -100,7 +107,10 @@ export function consumeCountersSql(keys: string, expires: string, now: string): 
 }
 
 /** Each check's result, in the batch's order, from the rows the statement returned. */
-export function counterResults(batch: CounterBatch, counted: Array<{ key: string; points: number; expire: string | number }>): LimitResult[] {
+export function counterResults(
+  batch: CounterBatch,
+  counted: Array<{ key: string; points: number; expire: string | number }>,
+): LimitResult[] {
   const byKey = new Map(counted.map((c) => [c.key, c]));
   return batch.checks.map((r) => {
     const c = byKey.get(r.key);
@@ -113,7 +123,10 @@ export function counterResults(batch: CounterBatch, counted: Array<{ key: string
  * Consumes one point from each counter in ONE statement. A signature's eight counters used to
  * cost eight round trips and as many pool connections.
  */
-async function consumeManyPostgres(pool: Pool, items: Array<LimitRule & { name: LimitName; key: string }>): Promise<LimitResult[]> {
+async function consumeManyPostgres(
+  pool: Pool,
+  items: Array<LimitRule & { name: LimitName; key: string }>,
+): Promise<LimitResult[]> {
   if (!items.length) return [];
   const batch = counterBatch(items);
   // Named: each connection parses and plans it once, not on every signature.
@@ -130,7 +143,8 @@ async function consume(limiter: RateLimiterAbstract, key: string, points = 1): P
     await limiter.consume(key, points);
     return { ok: true };
   } catch (e) {
-    if (e instanceof RateLimiterRes) return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(e.msBeforeNext / 1000)) };
+    if (e instanceof RateLimiterRes)
+      return { ok: false, retryAfterSeconds: Math.max(1, Math.ceil(e.msBeforeNext / 1000)) };
     throw e;
   }
 }
@@ -161,12 +175,23 @@ export function createSignLimits(db: DataSource, config: Config): SignLimits {
     'burst-ip': { prefix: 'soft-burst-ip', points: config.SIGN_BURST_PER_IP_PER_MINUTE, seconds: minute },
     'sustained-ip': { prefix: 'soft-sustained-ip', points: config.SIGN_LIMIT_PER_IP_PER_HOUR, seconds: hour },
     'burst-email': { prefix: 'soft-burst-email', points: config.SIGN_BURST_PER_EMAIL_PER_MINUTE, seconds: minute },
-    'sustained-email': { prefix: 'soft-sustained-email', points: config.SIGN_SUSTAINED_PER_EMAIL_PER_HOUR, seconds: hour },
+    'sustained-email': {
+      prefix: 'soft-sustained-email',
+      points: config.SIGN_SUSTAINED_PER_EMAIL_PER_HOUR,
+      seconds: hour,
+    },
     'burst-domain': { prefix: 'soft-burst-domain', points: config.SIGN_BURST_PER_DOMAIN_PER_MINUTE, seconds: minute },
-    'sustained-domain': { prefix: 'soft-sustained-domain', points: config.SIGN_SUSTAINED_PER_DOMAIN_PER_HOUR, seconds: hour },
+    'sustained-domain': {
+      prefix: 'soft-sustained-domain',
+      points: config.SIGN_SUSTAINED_PER_DOMAIN_PER_HOUR,
+      seconds: hour,
+    },
   };
   const limiters = Object.fromEntries(
-    (Object.keys(rules) as LimitName[]).map((name) => [name, make(rules[name].prefix, rules[name].points, rules[name].seconds)]),
+    (Object.keys(rules) as LimitName[]).map((name) => [
+      name,
+      make(rules[name].prefix, rules[name].points, rules[name].seconds),
+    ]),
   ) as Record<LimitName, RateLimiterAbstract>;
   /** An hourly budget of bytes, counted in KiB (at least one per upload). */
   const byteBudget = (prefix: string, megabytes: number) => {
@@ -198,8 +223,12 @@ export function createSignLimits(db: DataSource, config: Config): SignLimits {
     consume: (checks) =>
       config.REDIS_URL
         ? Promise.all(checks.map(([name, key]) => consume(limiters[name], key)))
-        : consumeManyPostgres(pgPool(db), checks.map(([name, key]) => ({ ...rules[name], name, key }))),
-    inStatement: (checks) => (config.REDIS_URL ? null : counterBatch(checks.map(([name, key]) => ({ ...rules[name], name, key })))),
+        : consumeManyPostgres(
+            pgPool(db),
+            checks.map(([name, key]) => ({ ...rules[name], name, key })),
+          ),
+    inStatement: (checks) =>
+      config.REDIS_URL ? null : counterBatch(checks.map(([name, key]) => ({ ...rules[name], name, key }))),
     async close() {
       if (redis) await redis.quit();
     },
@@ -207,6 +236,8 @@ export function createSignLimits(db: DataSource, config: Config): SignLimits {
 }
 
 /** Deletes expired counters (they only take room); the job host runs it once a minute. */
-export async function sweepExpiredLimits(db: { query(sql: string, params: unknown[]): Promise<unknown> }): Promise<void> {
+export async function sweepExpiredLimits(db: {
+  query(sql: string, params: unknown[]): Promise<unknown>;
+}): Promise<void> {
   await db.query('DELETE FROM rate_limits WHERE expire < $1', [Date.now()]);
 }

@@ -52,7 +52,13 @@ function writable(res: Response): Promise<void> {
  * it gets 304. A failure half-way (the file deleted meanwhile) closes the connection, so the
  * client sees a cut download rather than a short file.
  */
-export async function sendLargeObject(db: DataSource, req: Request, res: Response, file: StoredFile, opts: { cacheControl: string }): Promise<void> {
+export async function sendLargeObject(
+  db: DataSource,
+  req: Request,
+  res: Response,
+  file: StoredFile,
+  opts: { cacheControl: string },
+): Promise<void> {
   const etag = `"${file.sha256}"`;
   res.set({ ETag: etag, 'Cache-Control': opts.cacheControl });
   if (etagMatches(req.get('if-none-match'), etag)) {
@@ -71,13 +77,19 @@ export async function sendLargeObject(db: DataSource, req: Request, res: Respons
   }
   try {
     for (let offset = 0; offset < file.bytes && !res.destroyed; offset += LARGE_OBJECT_CHUNK_BYTES) {
-      const chunk = await readLargeObject(db, file.oid, offset, Math.min(LARGE_OBJECT_CHUNK_BYTES, file.bytes - offset));
+      const chunk = await readLargeObject(
+        db,
+        file.oid,
+        offset,
+        Math.min(LARGE_OBJECT_CHUNK_BYTES, file.bytes - offset),
+      );
       if (!res.write(chunk)) await writable(res);
     }
     res.end();
   } catch (err) {
     if (!res.headersSent) {
-      for (const h of ['Content-Type', 'Content-Length', 'Content-Disposition', 'ETag', 'Cache-Control']) res.removeHeader(h);
+      for (const h of ['Content-Type', 'Content-Length', 'Content-Disposition', 'ETag', 'Cache-Control'])
+        res.removeHeader(h);
       throw err;
     }
     res.destroy();

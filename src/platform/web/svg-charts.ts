@@ -75,7 +75,8 @@ const WIDTH = 480;
 // Characters XML 1.0 forbids (C0 controls except tab/LF/CR, lone surrogates,
 // U+FFFE/U+FFFF). HTML parsers tolerate some of them, but a standalone .svg
 // (or the PNG conversion) would fail to parse.
-const INVALID_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const INVALID_XML =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /** Escape text for use in SVG/HTML element content and double- or single-quoted attributes. */
 export function escapeXml(value: string): string {
@@ -101,7 +102,10 @@ function cleanValue(n: number): number {
 function truncate(text: string, maxChars: number): string {
   const chars = Array.from(text); // code points, so a surrogate pair is never split
   if (chars.length <= maxChars) return text;
-  return `${chars.slice(0, Math.max(1, maxChars - 1)).join('').trimEnd()}…`;
+  return `${chars
+    .slice(0, Math.max(1, maxChars - 1))
+    .join('')
+    .trimEnd()}…`;
 }
 
 function chartIds(prefix: string | undefined, payload: unknown): { title: string; desc: string } {
@@ -114,7 +118,14 @@ function chartIds(prefix: string | undefined, payload: unknown): { title: string
   return { title: `${safe}-title`, desc: `${safe}-desc` };
 }
 
-function svgOpen(kind: string, width: number, height: number, title: string, desc: string, ids: { title: string; desc: string }): string {
+function svgOpen(
+  kind: string,
+  width: number,
+  height: number,
+  title: string,
+  desc: string,
+  ids: { title: string; desc: string },
+): string {
   return (
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${num(width)} ${num(height)}" ` +
     `role="img" aria-labelledby="${ids.title} ${ids.desc}" class="chart chart-${kind}" ` +
@@ -290,8 +301,14 @@ function dayAxes(max: number, days: number, fmt: NumberFormatter, height: number
 function yGrid(a: DayAxes): string[] {
   return a.ticks.map((t, i) => {
     const ty = a.y(t);
-    const line = t > 0 ? `<line x1="${num(a.left)}" y1="${num(ty)}" x2="${num(WIDTH - a.right)}" y2="${num(ty)}" stroke="${COLOURS.grid}" stroke-width="1"/>` : '';
-    return line + `<text x="${num(a.left - 6)}" y="${num(ty + 4)}" text-anchor="end" font-size="${a.fontSize}" fill="${COLOURS.muted}">${escapeXml(a.tickLabels[i])}</text>`;
+    const line =
+      t > 0
+        ? `<line x1="${num(a.left)}" y1="${num(ty)}" x2="${num(WIDTH - a.right)}" y2="${num(ty)}" stroke="${COLOURS.grid}" stroke-width="1"/>`
+        : '';
+    return (
+      line +
+      `<text x="${num(a.left - 6)}" y="${num(ty + 4)}" text-anchor="end" font-size="${a.fontSize}" fill="${COLOURS.muted}">${escapeXml(a.tickLabels[i])}</text>`
+    );
   });
 }
 
@@ -358,7 +375,7 @@ export function dailyChartSvg(input: DailyChartInput): string {
   const colWidth = a.slot >= 4 ? a.slot * 0.75 : a.slot;
   series.forEach((s, i) => {
     if (s.value <= 0) return;
-    const h = Math.max(1, (a.plotBottom - a.y(s.value)));
+    const h = Math.max(1, a.plotBottom - a.y(s.value));
     const x = a.left + i * a.slot + (a.slot - colWidth) / 2;
     parts.push(
       `<rect class="col" x="${num(x)}" y="${num(a.plotBottom - h)}" width="${num(colWidth)}" height="${num(h)}" fill="${COLOURS.bar}">` +
@@ -366,7 +383,14 @@ export function dailyChartSvg(input: DailyChartInput): string {
     );
   });
 
-  parts.push(baseline(a), ...xDayLabels(a, series.map((s) => s.day), fmtDay));
+  parts.push(
+    baseline(a),
+    ...xDayLabels(
+      a,
+      series.map((s) => s.day),
+      fmtDay,
+    ),
+  );
   parts.push('</svg>');
   return parts.join('');
 }
@@ -440,7 +464,14 @@ export function groupedDailyChartSvg(input: GroupedDailyChartInput): string {
       );
     });
   });
-  parts.push(baseline(a), ...xDayLabels(a, days.map((d) => d.day), fmtDay));
+  parts.push(
+    baseline(a),
+    ...xDayLabels(
+      a,
+      days.map((d) => d.day),
+      fmtDay,
+    ),
+  );
   parts.push('</svg>');
   return parts.join('');
 }
@@ -477,7 +508,10 @@ export function runningTotalChartSvg(input: RunningTotalChartInput): string {
   // A single day still draws a visible level: its line spans the slot.
   const points =
     days.length === 1
-      ? [[a.left, a.y(days[0].value)], [WIDTH - a.right, a.y(days[0].value)]]
+      ? [
+          [a.left, a.y(days[0].value)],
+          [WIDTH - a.right, a.y(days[0].value)],
+        ]
       : days.map((d, i) => [a.left + (i + 0.5) * a.slot, a.y(d.value)]);
   const line = points.map(([x, y]) => `${num(x)},${num(y)}`).join(' ');
   const [firstX] = points[0];
@@ -486,7 +520,14 @@ export function runningTotalChartSvg(input: RunningTotalChartInput): string {
     `<polygon points="${num(firstX)},${num(a.plotBottom)} ${line} ${num(lastX)},${num(a.plotBottom)}" fill="${COLOURS.track}"/>`,
     `<polyline class="total" points="${line}" fill="none" stroke="${COLOURS.bar}" stroke-width="2" stroke-linejoin="round"/>`,
   );
-  parts.push(baseline(a), ...xDayLabels(a, days.map((d) => d.day), fmtDay));
+  parts.push(
+    baseline(a),
+    ...xDayLabels(
+      a,
+      days.map((d) => d.day),
+      fmtDay,
+    ),
+  );
   parts.push('</svg>');
   return parts.join('');
 }

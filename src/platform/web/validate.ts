@@ -16,7 +16,8 @@ export const CONTROL_CHARACTERS_MESSAGE = 'form.errors.controlCharacters';
 export function hasControlCharacters(value: unknown): boolean {
   if (typeof value === 'string') return CONTROL_CHARACTERS.test(value);
   if (Array.isArray(value)) return value.some(hasControlCharacters);
-  if (value && typeof value === 'object') return Object.values(value as Record<string, unknown>).some(hasControlCharacters);
+  if (value && typeof value === 'object')
+    return Object.values(value as Record<string, unknown>).some(hasControlCharacters);
   return false;
 }
 

@@ -42,7 +42,14 @@ describe("a letter's allowed networks", () => {
     const letter = await aLetterOf(t.db, owner, 'owner');
     const b = await signInAs(t.app, t.smtp, owner.email);
     const page = `/organise/letters/${letter.slug}/allow-list`;
-    for (const cidr of ['not-an-ip', '10.0.0.0/8', '2001:db8::/16', '192.0.2.1/33', '', "1.2.3.4'; DROP TABLE letters; --"]) {
+    for (const cidr of [
+      'not-an-ip',
+      '10.0.0.0/8',
+      '2001:db8::/16',
+      '192.0.2.1/33',
+      '',
+      "1.2.3.4'; DROP TABLE letters; --",
+    ]) {
       const res = await postForm(b, page, page, { cidr });
       expect(res.status).toBe(422);
       expect(res.text).toContain('id="cidr-error"');

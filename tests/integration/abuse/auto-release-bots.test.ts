@@ -60,42 +60,58 @@ async function theBotSigns(letterSlug: string, letterId: string): Promise<Array<
   for (const email of emails) await botSigns(letterSlug, email, ip);
   for (const email of emails) {
     const [mail] = await t.smtp.waitFor(email);
-    expect((await confirmByLink(t.app, linkFrom(mail, '/s/confirm/'), { headers: { 'x-forwarded-for': ip } })).status).toBe(200);
+    expect(
+      (await confirmByLink(t.app, linkFrom(mail, '/s/confirm/'), { headers: { 'x-forwarded-for': ip } })).status,
+    ).toBe(200);
   }
   // The rule's minute has passed for all of them.
-  await t.db.query(`UPDATE signatures SET confirmed_at = now() - interval '2 minutes' WHERE letter_id = $1`, [letterId]);
-  return t.db.query(`SELECT held_reason FROM signatures WHERE letter_id = $1 AND held_reason IS NOT NULL ORDER BY held_reason`, [letterId]);
+  await t.db.query(`UPDATE signatures SET confirmed_at = now() - interval '2 minutes' WHERE letter_id = $1`, [
+    letterId,
+  ]);
+  return t.db.query(
+    `SELECT held_reason FROM signatures WHERE letter_id = $1 AND held_reason IS NOT NULL ORDER BY held_reason`,
+    [letterId],
+  );
 }
 
 describe('the automatic release rule against a bot that solves and confirms', () => {
   test.each([
     ['challenge mode off', false],
     ['challenge mode on', true],
-  ])('with the rule at one minute (%s), neither the domain-burst nor the disposable holds are released or counted', async (_, mode) => {
-    const owner = await anOrganiser(t.db);
-    const letter = await aLetterOf(t.db, owner, 'owner', { status: 'open' });
-    const b = await signInAs(t.app, t.smtp, owner.email);
-    const held = `/organise/letters/${letter.slug}/held`;
-    expect((await postForm(b, held, `${held}/auto-release`, { enabled: 'on', minutes: '1' })).status).toBe(303);
-    if (mode) await setChallengeMode(t.ctx, letter.id, true, { id: owner.id, name: owner.name });
+  ])(
+    'with the rule at one minute (%s), neither the domain-burst nor the disposable holds are released or counted',
+    async (_, mode) => {
+      const owner = await anOrganiser(t.db);
+      const letter = await aLetterOf(t.db, owner, 'owner', { status: 'open' });
+      const b = await signInAs(t.app, t.smtp, owner.email);
+      const held = `/organise/letters/${letter.slug}/held`;
+      expect((await postForm(b, held, `${held}/auto-release`, { enabled: 'on', minutes: '1' })).status).toBe(303);
+      if (mode) await setChallengeMode(t.ctx, letter.id, true, { id: owner.id, name: owner.name });
 
-    const holds = await theBotSigns(letter.slug, letter.id);
-    expect(holds.map((h) => h.held_reason)).toEqual(['burst-domain', 'burst-domain', 'disposable-domain', 'disposable-domain']);
-    // Whether challenge mode was on when each solution was checked is on the signature.
-    const modes: Array<{ challenge_mode: boolean; challenge_solved: boolean }> = await t.db.query(
-      `SELECT DISTINCT challenge_mode, challenge_solved FROM signatures WHERE letter_id = $1`,
-      [letter.id],
-    );
-    expect(modes).toEqual([{ challenge_mode: mode, challenge_solved: true }]);
-    const counted = await verifiedCount(t.db, letter.id);
-    expect(counted).toBe(14 - holds.length);
+      const holds = await theBotSigns(letter.slug, letter.id);
+      expect(holds.map((h) => h.held_reason)).toEqual([
+        'burst-domain',
+        'burst-domain',
+        'disposable-domain',
+        'disposable-domain',
+      ]);
+      // Whether challenge mode was on when each solution was checked is on the signature.
+      const modes: Array<{ challenge_mode: boolean; challenge_solved: boolean }> = await t.db.query(
+        `SELECT DISTINCT challenge_mode, challenge_solved FROM signatures WHERE letter_id = $1`,
+        [letter.id],
+      );
+      expect(modes).toEqual([{ challenge_mode: mode, challenge_solved: true }]);
+      const counted = await verifiedCount(t.db, letter.id);
+      expect(counted).toBe(14 - holds.length);
 
-    await applyAutoRelease(t.ctx);
-    const still: Array<{ n: number }> = await t.db.query(
-      `SELECT count(*)::int AS n FROM signatures WHERE letter_id = $1 AND held_reason IS NOT NULL AND released_at IS NULL`,
-      [letter.id],
-    );
-    expect(still[0].n).toBe(holds.length);
-    expect(await verifiedCount(t.db, letter.id)).toBe(counted);
-  }, 120_000);
+      await applyAutoRelease(t.ctx);
+      const still: Array<{ n: number }> = await t.db.query(
+        `SELECT count(*)::int AS n FROM signatures WHERE letter_id = $1 AND held_reason IS NOT NULL AND released_at IS NULL`,
+        [letter.id],
+      );
+      expect(still[0].n).toBe(holds.length);
+      expect(await verifiedCount(t.db, letter.id)).toBe(counted);
+    },
+    120_000,
+  );
 });

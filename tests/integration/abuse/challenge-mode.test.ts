@@ -20,14 +20,22 @@ function anIp(): string {
 async function sign(app: TestApp['app'], slug: string, form: Record<string, string>, ip = anIp()): Promise<Response> {
   const b = browser(app);
   const csrf = await b.csrfFrom(`/letters/${slug}`);
-  return b.agent.post(`/letters/${slug}/sign`).type('form').set('X-Forwarded-For', ip).send({ ...form, _csrf: csrf });
+  return b.agent
+    .post(`/letters/${slug}/sign`)
+    .type('form')
+    .set('X-Forwarded-For', ip)
+    .send({ ...form, _csrf: csrf });
 }
 
 /**
  * Many signers at once, 20 at a time: each client reads the page (and its CSRF token) once and
  * then posts for several people, each person from the network `ipOf` gives them.
  */
-async function signMany(app: TestApp['app'], slug: string, forms: Array<{ form: Record<string, string>; ip: string }>): Promise<Response[]> {
+async function signMany(
+  app: TestApp['app'],
+  slug: string,
+  forms: Array<{ form: Record<string, string>; ip: string }>,
+): Promise<Response[]> {
   const clients = await Promise.all(
     Array.from({ length: 20 }, async () => {
       const b = browser(app);
@@ -39,7 +47,13 @@ async function signMany(app: TestApp['app'], slug: string, forms: Array<{ form: 
     const wave = forms.slice(i, i + clients.length);
     answers.push(
       ...(await Promise.all(
-        wave.map(({ form, ip }, k) => clients[k].b.agent.post(`/letters/${slug}/sign`).type('form').set('X-Forwarded-For', ip).send({ ...form, _csrf: clients[k].csrf })),
+        wave.map(({ form, ip }, k) =>
+          clients[k].b.agent
+            .post(`/letters/${slug}/sign`)
+            .type('form')
+            .set('X-Forwarded-For', ip)
+            .send({ ...form, _csrf: clients[k].csrf }),
+        ),
       )),
     );
   }
@@ -123,7 +137,10 @@ describe('challenge mode', () => {
     await sign(t.app, letter.slug, { ...first, altcha: payload });
     await sign(t.app, letter.slug, { ...replay, altcha: payload });
     await sign(t.app, other.slug, { ...elsewhere, altcha: await solvedChallenge(t.app, letter.slug) });
-    await sign(t.app, letter.slug, { ...garbage, altcha: Buffer.from('{"challenge":{"parameters":{}},"solution":{}}').toString('base64') });
+    await sign(t.app, letter.slug, {
+      ...garbage,
+      altcha: Buffer.from('{"challenge":{"parameters":{}},"solution":{}}').toString('base64'),
+    });
 
     expect(await row(t, first.email)).toEqual({ held_reason: null, challenge_solved: true });
     expect(await row(t, replay.email)).toEqual({ held_reason: 'challenge-missing', challenge_solved: false });
@@ -136,7 +153,9 @@ describe('challenge mode', () => {
     const a = await browser(t.app).agent.get(`/letters/${letter.slug}/challenge`).expect(200);
     const b = await browser(t.app).agent.get(`/letters/${letter.slug}/challenge`).expect(200);
     expect(a.headers['cache-control']).toBe('no-store');
-    expect((a.body as { parameters: { nonce: string } }).parameters.nonce).not.toBe((b.body as { parameters: { nonce: string } }).parameters.nonce);
+    expect((a.body as { parameters: { nonce: string } }).parameters.nonce).not.toBe(
+      (b.body as { parameters: { nonce: string } }).parameters.nonce,
+    );
     expect((a.body as { parameters: { algorithm: string } }).parameters.algorithm).toBe('PBKDF2/SHA-256');
   });
 
@@ -173,7 +192,9 @@ describe('challenge mode, automatically', () => {
     // 300 people, each on their own network and a big provider; the first 15 from one office's address
     // (5 of those trip the per-network burst limit and are held, as they would be on any day).
     const people = Array.from({ length: 300 }, (_, n) => ({
-      form: signForm({ email: `person.${n}.${crypto.randomBytes(3).toString('hex')}@${PROVIDERS[n % PROVIDERS.length]}` }),
+      form: signForm({
+        email: `person.${n}.${crypto.randomBytes(3).toString('hex')}@${PROVIDERS[n % PROVIDERS.length]}`,
+      }),
       ip: n < 15 ? office : anIp(),
     }));
     const answers = await signMany(t.app, letter.slug, people);
@@ -201,7 +222,10 @@ describe('challenge mode, automatically', () => {
     await signMany(
       t.app,
       letter.slug,
-      Array.from({ length: 300 }, (_, k) => ({ form: signForm({ email: `bot${k}.${crypto.randomBytes(2).toString('hex')}@${domains[k % 3]}` }), ip: networks[k % 8] })),
+      Array.from({ length: 300 }, (_, k) => ({
+        form: signForm({ email: `bot${k}.${crypto.randomBytes(2).toString('hex')}@${domains[k % 3]}` }),
+        ip: networks[k % 8],
+      })),
     );
     const state = await challengeModeState(t.db, letter.id);
     expect(state).toMatchObject({ active: true, cause: 'auto' });
@@ -221,9 +245,10 @@ describe('challenge mode, automatically', () => {
     expect(dashboard.text).toContain('Challenge mode switched on');
 
     // No abuse for longer than the quiet period: the worker's chore turns it off, as the platform.
-    await t.db.query(`UPDATE letter_challenge_modes SET last_abuse_at = now() - interval '31 minutes', changed_at = now() - interval '40 minutes' WHERE letter_id = $1`, [
-      letter.id,
-    ]);
+    await t.db.query(
+      `UPDATE letter_challenge_modes SET last_abuse_at = now() - interval '31 minutes', changed_at = now() - interval '40 minutes' WHERE letter_id = $1`,
+      [letter.id],
+    );
     expect(await leaveQuietLetters(t.ctx)).toBeGreaterThanOrEqual(1);
     expect((await challengeModeState(t.db, letter.id)).active).toBe(false);
     const [left] = await listAudit(t.db, letter.id, { kind: 'abuse.challenge-mode-off' });
@@ -237,24 +262,46 @@ describe('challenge mode, automatically', () => {
     await grantRole(t.db, editor.email, letter.slug, 'editor');
 
     const e = await signInAs(t.app, t.smtp, editor.email);
-    const refused = await postForm(e, `/organise/letters/${letter.slug}`, `/organise/letters/${letter.slug}/challenge-mode`, { mode: 'on' });
+    const refused = await postForm(
+      e,
+      `/organise/letters/${letter.slug}`,
+      `/organise/letters/${letter.slug}/challenge-mode`,
+      { mode: 'on' },
+    );
     expect(refused.status).toBe(403);
 
     const b = await signInAs(t.app, t.smtp, owner.email);
-    const on = await postForm(b, `/organise/letters/${letter.slug}`, `/organise/letters/${letter.slug}/challenge-mode`, { mode: 'on' });
+    const on = await postForm(
+      b,
+      `/organise/letters/${letter.slug}`,
+      `/organise/letters/${letter.slug}/challenge-mode`,
+      { mode: 'on' },
+    );
     expect(on.status).toBe(303);
     expect(await challengeModeState(t.db, letter.id)).toMatchObject({ active: true, cause: 'owner' });
     const [entry] = await listAudit(t.db, letter.id, { kind: 'abuse.challenge-mode-on' });
     expect(entry).toMatchObject({ actorId: owner.id, actorName: 'Owner Oksana' });
 
     // The quiet period does not undo an owner's switch.
-    await t.db.query(`UPDATE letter_challenge_modes SET changed_at = now() - interval '2 days' WHERE letter_id = $1`, [letter.id]);
+    await t.db.query(`UPDATE letter_challenge_modes SET changed_at = now() - interval '2 days' WHERE letter_id = $1`, [
+      letter.id,
+    ]);
     await leaveQuietLetters(t.ctx);
     expect((await challengeModeState(t.db, letter.id)).active).toBe(true);
 
-    const bad = await postForm(b, `/organise/letters/${letter.slug}`, `/organise/letters/${letter.slug}/challenge-mode`, { mode: 'maybe' });
+    const bad = await postForm(
+      b,
+      `/organise/letters/${letter.slug}`,
+      `/organise/letters/${letter.slug}/challenge-mode`,
+      { mode: 'maybe' },
+    );
     expect(bad.status).toBe(422);
-    const off = await postForm(b, `/organise/letters/${letter.slug}`, `/organise/letters/${letter.slug}/challenge-mode`, { mode: 'off' });
+    const off = await postForm(
+      b,
+      `/organise/letters/${letter.slug}`,
+      `/organise/letters/${letter.slug}/challenge-mode`,
+      { mode: 'off' },
+    );
     expect(off.status).toBe(303);
     expect((await challengeModeState(t.db, letter.id)).active).toBe(false);
     expect(await listAudit(t.db, letter.id, { kind: 'abuse.challenge-mode-off' })).toHaveLength(1);

@@ -63,7 +63,19 @@ const HOSTILE = [
   '1e309',
 ] as const;
 
-const FIELDS = ['fullName', 'email', 'country', 'city', 'organisation', 'signedAs', 'visibility', 'wantsUpdates', 'website', 'emailHintFor', 'emailChoice'];
+const FIELDS = [
+  'fullName',
+  'email',
+  'country',
+  'city',
+  'organisation',
+  'signedAs',
+  'visibility',
+  'wantsUpdates',
+  'website',
+  'emailHintFor',
+  'emailChoice',
+];
 
 interface Sent {
   method: string;
@@ -147,7 +159,14 @@ afterAll(async () => {
 
 type Pairs = Array<[string, string]>;
 /** Percent-encodes the UTF-8 bytes (lone surrogates included, which encodeURIComponent refuses). */
-const pct = (s: string) => [...Buffer.from(s, 'utf8')].map((b) => (/[A-Za-z0-9_.~-]/.test(String.fromCharCode(b)) ? String.fromCharCode(b) : `%${b.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+const pct = (s: string) =>
+  [...Buffer.from(s, 'utf8')]
+    .map((b) =>
+      /[A-Za-z0-9_.~-]/.test(String.fromCharCode(b))
+        ? String.fromCharCode(b)
+        : `%${b.toString(16).toUpperCase().padStart(2, '0')}`,
+    )
+    .join('');
 const enc = (pairs: Pairs) => pairs.map(([k, v]) => `${pct(k)}=${pct(v)}`).join('&');
 
 let serial = 0;
@@ -155,7 +174,8 @@ let serial = 0;
 function validSignPairs(): { pairs: Pairs; email: string } {
   serial++;
   const email = `fuzz-${SEED}-${serial}@fuzz-${serial}.example.org`;
-  const text = () => (chance(0.6) ? pick(["'; DROP TABLE signatures; --", SCRIPT, EJS, '{{7*7}}', 'Ілля О’Коннор', IMG]) : 'Fuzz Signer');
+  const text = () =>
+    chance(0.6) ? pick(["'; DROP TABLE signatures; --", SCRIPT, EJS, '{{7*7}}', 'Ілля О’Коннор', IMG]) : 'Fuzz Signer';
   return {
     email,
     pairs: [
@@ -189,21 +209,63 @@ const BREAKERS: Array<(p: Pairs) => Pairs> = [
 ];
 
 function formBody(pairs: Pairs, csrf: 'valid' | 'none' | 'wrong' | 'array'): Buffer {
-  const extra: Pairs = csrf === 'valid' ? [['_csrf', csrfToken]] : csrf === 'wrong' ? [['_csrf', pick(HOSTILE)]] : csrf === 'array' ? [['_csrf', csrfToken], ['_csrf', csrfToken]] : [];
+  const extra: Pairs =
+    csrf === 'valid'
+      ? [['_csrf', csrfToken]]
+      : csrf === 'wrong'
+        ? [['_csrf', pick(HOSTILE)]]
+        : csrf === 'array'
+          ? [
+              ['_csrf', csrfToken],
+              ['_csrf', csrfToken],
+            ]
+          : [];
   return Buffer.from(enc([...pairs, ...extra]));
 }
 
-const ODD_SLUGS = ['..%2F..%2Fetc%2Fpasswd', '%00', 'a'.repeat(300), 'UPPER-CASE', '%3Cscript%3E', '%E0%A4%A', '%F0%9F%99%82', 'no-such-letter', '-', '--x', "x'%20OR%201=1", '%252e%252e', 'con', '.json'];
-const ODD_TOKENS = ['short', 'A'.repeat(43), 'A'.repeat(500), '%00', '..%2F..', '%3Cscript%3E', "x'--", 'A'.repeat(43) + '%20'];
+const ODD_SLUGS = [
+  '..%2F..%2Fetc%2Fpasswd',
+  '%00',
+  'a'.repeat(300),
+  'UPPER-CASE',
+  '%3Cscript%3E',
+  '%E0%A4%A',
+  '%F0%9F%99%82',
+  'no-such-letter',
+  '-',
+  '--x',
+  "x'%20OR%201=1",
+  '%252e%252e',
+  'con',
+  '.json',
+];
+const ODD_TOKENS = [
+  'short',
+  'A'.repeat(43),
+  'A'.repeat(500),
+  '%00',
+  '..%2F..',
+  '%3Cscript%3E',
+  "x'--",
+  'A'.repeat(43) + '%20',
+];
 
 function invalidUtf8(): Buffer {
-  const parts = [Buffer.from('fullName='), Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xe2, 0x82]), Buffer.from('&email=a%FF%FE%ZZ@x&country=%C3%28&_csrf='), Buffer.from(csrfToken), Buffer.from('&visibility=public%')];
+  const parts = [
+    Buffer.from('fullName='),
+    Buffer.from([0xff, 0xfe, 0xc3, 0x28, 0xe2, 0x82]),
+    Buffer.from('&email=a%FF%FE%ZZ@x&country=%C3%28&_csrf='),
+    Buffer.from(csrfToken),
+    Buffer.from('&visibility=public%'),
+  ];
   return Buffer.concat(parts);
 }
 
 function multipart(pairs: Pairs): { body: Buffer; type: string } {
   const boundary = `----fuzz${Math.floor(rand() * 1e9)}`;
-  const body = pairs.map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`).join('') + `--${boundary}--\r\n`;
+  const body =
+    pairs.map(([k, v]) => `--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`).join('') +
+    `--${boundary}--\r\n`;
   return { body: Buffer.from(body), type: `multipart/form-data; boundary=${boundary}` };
 }
 
@@ -230,46 +292,136 @@ function makePayload(): Sent {
     const path = chance(0.9) ? `/letters/${slug}/sign${lang}` : `/letters/${pick(ODD_SLUGS)}/sign`;
     const shape = rand();
     if (shape < 0.06) {
-      return { method: 'POST', path, headers: { ...base, cookie: csrfCookie, 'content-type': 'application/x-www-form-urlencoded' }, body: formBody(pairs, 'valid'), validEmail: path.startsWith(`/letters/${slug}/`) ? email : undefined };
+      return {
+        method: 'POST',
+        path,
+        headers: { ...base, cookie: csrfCookie, 'content-type': 'application/x-www-form-urlencoded' },
+        body: formBody(pairs, 'valid'),
+        validEmail: path.startsWith(`/letters/${slug}/`) ? email : undefined,
+      };
     }
     let broken = pick(BREAKERS)(pairs);
     if (chance(0.3)) broken = pick(BREAKERS)(broken);
-    if (chance(0.2)) broken.push([pick(['__proto__[x]', 'constructor[prototype][x]', 'toString', 'hasOwnProperty', pick(FIELDS) + '[]']), pick(HOSTILE)]);
+    if (chance(0.2))
+      broken.push([
+        pick(['__proto__[x]', 'constructor[prototype][x]', 'toString', 'hasOwnProperty', pick(FIELDS) + '[]']),
+        pick(HOSTILE),
+      ]);
     if (shape < 0.6) {
-      return { method: 'POST', path, headers: { ...base, 'content-type': pick(['application/x-www-form-urlencoded', 'application/x-www-form-urlencoded; charset=utf-8', 'application/x-www-form-urlencoded; charset=latin1', 'application/x-www-form-urlencoded; charset=nope']) }, body: formBody(broken, pick(['valid', 'valid', 'valid', 'none', 'wrong', 'array'])) };
+      return {
+        method: 'POST',
+        path,
+        headers: {
+          ...base,
+          'content-type': pick([
+            'application/x-www-form-urlencoded',
+            'application/x-www-form-urlencoded; charset=utf-8',
+            'application/x-www-form-urlencoded; charset=latin1',
+            'application/x-www-form-urlencoded; charset=nope',
+          ]),
+        },
+        body: formBody(broken, pick(['valid', 'valid', 'valid', 'none', 'wrong', 'array'])),
+      };
     }
-    if (shape < 0.7) return { method: 'POST', path, headers: { ...base, 'content-type': 'application/x-www-form-urlencoded' }, body: invalidUtf8() };
+    if (shape < 0.7)
+      return {
+        method: 'POST',
+        path,
+        headers: { ...base, 'content-type': 'application/x-www-form-urlencoded' },
+        body: invalidUtf8(),
+      };
     if (shape < 0.8) {
       const obj = Object.fromEntries(broken.map(([k, v]) => [k, chance(0.3) ? jsonValue() : v]));
-      return { method: 'POST', path, headers: { ...base, 'content-type': 'application/json' }, body: Buffer.from(JSON.stringify({ ...obj, _csrf: chance(0.8) ? csrfToken : jsonValue() })) };
+      return {
+        method: 'POST',
+        path,
+        headers: { ...base, 'content-type': 'application/json' },
+        body: Buffer.from(JSON.stringify({ ...obj, _csrf: chance(0.8) ? csrfToken : jsonValue() })),
+      };
     }
     if (shape < 0.86) {
       const m = multipart([...broken, ['_csrf', csrfToken]]);
       return { method: 'POST', path, headers: { ...base, 'content-type': m.type }, body: m.body };
     }
-    if (shape < 0.92) return { method: 'POST', path, headers: { ...base, 'content-type': 'text/plain' }, body: formBody(broken, 'valid') };
+    if (shape < 0.92)
+      return {
+        method: 'POST',
+        path,
+        headers: { ...base, 'content-type': 'text/plain' },
+        body: formBody(broken, 'valid'),
+      };
     if (shape < 0.96) return { method: 'POST', path, headers: base, body: formBody(broken, 'valid') };
-    return { method: 'POST', path, headers: { ...base, 'content-type': 'application/json' }, body: Buffer.from(pick(['{', '[1,2', '{"a":', 'null', '"str"', '\u0000', '{"fullName":"\\ud800"}', '1e99999'])) };
+    return {
+      method: 'POST',
+      path,
+      headers: { ...base, 'content-type': 'application/json' },
+      body: Buffer.from(pick(['{', '[1,2', '{"a":', 'null', '"str"', '\u0000', '{"fullName":"\\ud800"}', '1e99999'])),
+    };
   }
   if (route < 0.62) {
     const ct = pick(['application/x-www-form-urlencoded', 'application/json', 'text/plain']);
     const value = pick(HOSTILE);
-    const body = ct === 'application/json' ? JSON.stringify({ email: chance(0.5) ? value : [value, value], _csrf: csrfToken }) : enc([['email', value], ['email', chance(0.3) ? value : ''], ['_csrf', csrfToken]]);
-    return { method: 'POST', path: `/letters/${chance(0.85) ? slug : pick(ODD_SLUGS)}/manage`, headers: { ...base, 'content-type': ct }, body: Buffer.from(body) };
+    const body =
+      ct === 'application/json'
+        ? JSON.stringify({ email: chance(0.5) ? value : [value, value], _csrf: csrfToken })
+        : enc([
+            ['email', value],
+            ['email', chance(0.3) ? value : ''],
+            ['_csrf', csrfToken],
+          ]);
+    return {
+      method: 'POST',
+      path: `/letters/${chance(0.85) ? slug : pick(ODD_SLUGS)}/manage`,
+      headers: { ...base, 'content-type': ct },
+      body: Buffer.from(body),
+    };
   }
   if (route < 0.7) {
-    return { method: 'POST', path: `/s/withdraw/${pick(ODD_TOKENS)}`, headers: { ...base, 'content-type': 'application/x-www-form-urlencoded' }, body: formBody([['confirm', pick(HOSTILE)]], pick(['valid', 'none'])) };
+    return {
+      method: 'POST',
+      path: `/s/withdraw/${pick(ODD_TOKENS)}`,
+      headers: { ...base, 'content-type': 'application/x-www-form-urlencoded' },
+      body: formBody([['confirm', pick(HOSTILE)]], pick(['valid', 'none'])),
+    };
   }
   if (route < 0.77) {
     const value = chance(0.7) ? pick(HOSTILE) : `${pick(HOSTILE)}@example.org`;
-    return { method: 'POST', path: '/login', headers: { ...base, 'content-type': 'application/x-www-form-urlencoded' }, body: formBody([['email', value], ...(chance(0.2) ? ([['email', value]] as Pairs) : [])], pick(['valid', 'valid', 'none'])) };
+    return {
+      method: 'POST',
+      path: '/login',
+      headers: { ...base, 'content-type': 'application/x-www-form-urlencoded' },
+      body: formBody(
+        [['email', value], ...(chance(0.2) ? ([['email', value]] as Pairs) : [])],
+        pick(['valid', 'valid', 'none']),
+      ),
+    };
   }
   if (route < 0.8) {
-    return { method: 'POST', path: `/u/${pick(ODD_TOKENS)}`, headers: { ...base, 'content-type': 'application/x-www-form-urlencoded' }, body: formBody([['List-Unsubscribe', 'One-Click']], pick(['valid', 'none'])) };
+    return {
+      method: 'POST',
+      path: `/u/${pick(ODD_TOKENS)}`,
+      headers: { ...base, 'content-type': 'application/x-www-form-urlencoded' },
+      body: formBody([['List-Unsubscribe', 'One-Click']], pick(['valid', 'none'])),
+    };
   }
-  if (route < 0.9) return { method: 'GET', path: `/letters/${pick(ODD_SLUGS)}.json${chance(0.3) ? `?lang=${pick(['uk', '%00', '%3Cscript%3E'])}` : ''}`, headers: base };
+  if (route < 0.9)
+    return {
+      method: 'GET',
+      path: `/letters/${pick(ODD_SLUGS)}.json${chance(0.3) ? `?lang=${pick(['uk', '%00', '%3Cscript%3E'])}` : ''}`,
+      headers: base,
+    };
   if (route < 0.95) return { method: 'GET', path: `/s/confirm/${pick(ODD_TOKENS)}`, headers: base };
-  return { method: 'GET', path: pick([`/letters/${slug}?lang=%3Cscript%3E`, `/letters/${slug}/manage?x=${pct(SCRIPT)}`, `/oembed?url=${pct(pick(HOSTILE))}`, `/letters/${pick(ODD_SLUGS)}/embed`, `/letters/${slug}/check-email?lang[]=uk`]), headers: base };
+  return {
+    method: 'GET',
+    path: pick([
+      `/letters/${slug}?lang=%3Cscript%3E`,
+      `/letters/${slug}/manage?x=${pct(SCRIPT)}`,
+      `/oembed?url=${pct(pick(HOSTILE))}`,
+      `/letters/${pick(ODD_SLUGS)}/embed`,
+      `/letters/${slug}/check-email?lang[]=uk`,
+    ]),
+    headers: base,
+  };
 }
 
 const STACK = /\bat [\w$.<>]+ \(?[^)\s]*:\d+:\d+\)?|node_modules|\.ts:\d+/;
@@ -283,7 +435,9 @@ function problemsOf(req: Sent, res: Got): string[] {
   }
   // A CR/LF in a value must never split a header.
   if (JSON.stringify(res.headers).includes('pwned')) problems.push('header injection');
-  return problems.map((p) => `${req.method} ${req.path.slice(0, 80)} [${req.headers['content-type'] ?? 'no type'}]: ${p}`);
+  return problems.map(
+    (p) => `${req.method} ${req.path.slice(0, 80)} [${req.headers['content-type'] ?? 'no type'}]: ${p}`,
+  );
 }
 
 test(`${PAYLOADS} random and hostile payloads: no 5xx, no stack trace, no unescaped reflection, nothing stored from invalid input`, async () => {
@@ -306,9 +460,17 @@ test(`${PAYLOADS} random and hostile payloads: no 5xx, no stack trace, no unesca
   await Promise.all(workers);
 
   // Huge bodies (10 MB) in every content type are refused as too large, never read into memory.
-  for (const type of ['application/x-www-form-urlencoded', 'application/json', 'text/plain', 'multipart/form-data; boundary=x']) {
+  for (const type of [
+    'application/x-www-form-urlencoded',
+    'application/json',
+    'text/plain',
+    'multipart/form-data; boundary=x',
+  ]) {
     const body = Buffer.alloc(HUGE, type.includes('json') ? '[' : 'a');
-    const res = await send({ method: 'POST', path: `/letters/${slug}/sign`, headers: { cookie: csrfCookie, 'content-type': type }, body }, { keepAlive: false });
+    const res = await send(
+      { method: 'POST', path: `/letters/${slug}/sign`, headers: { cookie: csrfCookie, 'content-type': type }, body },
+      { keepAlive: false },
+    );
     statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
     expect([403, 413, 415, 400]).toContain(res.status);
     problems.push(...problemsOf({ method: 'POST', path: 'huge', headers: { 'content-type': type } }, res));
@@ -317,10 +479,15 @@ test(`${PAYLOADS} random and hostile payloads: no 5xx, no stack trace, no unesca
   const cpu = process.cpuUsage(cpuBefore);
   // CPU seconds of the process that serves and sends: the run's cost on an idle machine.
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  process.stdout.write(`fuzz: ${PAYLOADS + 4} requests in ${seconds.toFixed(1)} s (${cpuSeconds.toFixed(1)} CPU s); statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}; ${stored.size} valid hostile signatures\n`);
+  process.stdout.write(
+    `fuzz: ${PAYLOADS + 4} requests in ${seconds.toFixed(1)} s (${cpuSeconds.toFixed(1)} CPU s); statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}; ${stored.size} valid hostile signatures\n`,
+  );
 
   expect(problems.slice(0, 20)).toEqual([]);
-  const rows = await t.db.query<Array<{ email: string; full_name: string }>>('SELECT email, full_name FROM signatures WHERE letter_id = $1', [letterId]);
+  const rows = await t.db.query<Array<{ email: string; full_name: string }>>(
+    'SELECT email, full_name FROM signatures WHERE letter_id = $1',
+    [letterId],
+  );
   expect(new Set(rows.map((r) => r.email.toLowerCase()))).toEqual(stored);
   expect(stored.size).toBeGreaterThan(0);
   // Hostile text that is legal is stored as text, exactly.

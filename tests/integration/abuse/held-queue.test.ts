@@ -78,7 +78,10 @@ function groupsOn(html: string): Array<{ key: string; total: number }> {
   }));
 }
 
-async function auditOf(letterId: string, kind: string): Promise<Array<{ actor_id: string | null; actor_name: string | null; detail: Record<string, unknown> }>> {
+async function auditOf(
+  letterId: string,
+  kind: string,
+): Promise<Array<{ actor_id: string | null; actor_name: string | null; detail: Record<string, unknown> }>> {
   // The erasable part of the detail (a note, a mail domain) is kept in audit_details.
   return t.db.query(
     `SELECT e.actor_id, e.actor_name, e.detail || coalesce(d.detail, '{}'::jsonb) AS detail
@@ -100,9 +103,25 @@ describe('the grouped held queue', () => {
   test('groups held signatures by reason, network, domain, 10-minute window and confirmation, largest first, with counts', async () => {
     const { b, letter, held } = await ownLetter();
     const base = new Date(Date.UTC(2026, 10, 29, 14, 3));
-    await heldRows(letter.id, 7, { reason: 'burst-ip', domain: 'botnet.test', origin: 'f'.repeat(32), createdAt: base });
-    await heldRows(letter.id, 3, { reason: 'burst-ip', domain: 'botnet.test', origin: 'e'.repeat(32), status: 'pending', createdAt: new Date(base.getTime() + 12 * 60_000) });
-    await heldRows(letter.id, 2, { reason: 'disposable-domain', domain: 'mailinator.com', origin: 'e'.repeat(32), createdAt: new Date(base.getTime() + 12 * 60_000) });
+    await heldRows(letter.id, 7, {
+      reason: 'burst-ip',
+      domain: 'botnet.test',
+      origin: 'f'.repeat(32),
+      createdAt: base,
+    });
+    await heldRows(letter.id, 3, {
+      reason: 'burst-ip',
+      domain: 'botnet.test',
+      origin: 'e'.repeat(32),
+      status: 'pending',
+      createdAt: new Date(base.getTime() + 12 * 60_000),
+    });
+    await heldRows(letter.id, 2, {
+      reason: 'disposable-domain',
+      domain: 'mailinator.com',
+      origin: 'e'.repeat(32),
+      createdAt: new Date(base.getTime() + 12 * 60_000),
+    });
     await aSignature(t.db, letter, { fullName: 'Counted Person' });
     await aSignature(t.db, letter, { heldReason: 'burst-ip', status: 'invalidated' });
 
@@ -163,14 +182,20 @@ describe('the grouped held queue', () => {
     await heldRows(letter.id, 25, { reason: 'burst-email' });
     expect(await verifiedCount(t.db, letter.id)).toBe(0);
     // The worker folds deltas away every 200 ms: a trigger keeps a copy of the rows this letter gets.
-    await t.db.query(`CREATE TABLE IF NOT EXISTS held_queue_test_deltas (letter_id uuid, country text, delta int, xid xid8 DEFAULT pg_current_xact_id())`);
+    await t.db.query(
+      `CREATE TABLE IF NOT EXISTS held_queue_test_deltas (letter_id uuid, country text, delta int, xid xid8 DEFAULT pg_current_xact_id())`,
+    );
     await t.db.query(`CREATE OR REPLACE FUNCTION held_queue_test_copy() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN INSERT INTO held_queue_test_deltas (letter_id, country, delta) VALUES (NEW.letter_id, NEW.country, NEW.delta); RETURN NEW; END $$`);
     const trigger = `held_queue_test_${letter.id.replace(/-/g, '')}`;
     await t.db.query(`CREATE TRIGGER ${trigger} AFTER INSERT ON signature_count_deltas FOR EACH ROW
       WHEN (NEW.letter_id = '${letter.id}') EXECUTE FUNCTION held_queue_test_copy()`);
     try {
-      const res = await postForm(b, held, `${held}/decide`, { by: 'reason', key: 'sustained-domain', decision: 'release' });
+      const res = await postForm(b, held, `${held}/decide`, {
+        by: 'reason',
+        key: 'sustained-domain',
+        decision: 'release',
+      });
       expect(res.status).toBe(303);
       expect(res.headers.location).toBe(`${held}?by=reason&done=release&n=5040`);
     } finally {
@@ -195,14 +220,23 @@ describe('the grouped held queue', () => {
       [letter.id],
     );
     expect(released).toEqual({ n: '5040', xids: '1', at: '1' });
-    const [rowXid] = await t.db.query<Array<{ x: string }>>(`SELECT xmin::text AS x FROM signatures WHERE letter_id = $1 AND released_at IS NOT NULL LIMIT 1`, [letter.id]);
-    const [auditXid] = await t.db.query<Array<{ x: string }>>(`SELECT xmin::text AS x FROM audit_events WHERE letter_id = $1 AND kind = 'abuse.group-released'`, [letter.id]);
+    const [rowXid] = await t.db.query<Array<{ x: string }>>(
+      `SELECT xmin::text AS x FROM signatures WHERE letter_id = $1 AND released_at IS NOT NULL LIMIT 1`,
+      [letter.id],
+    );
+    const [auditXid] = await t.db.query<Array<{ x: string }>>(
+      `SELECT xmin::text AS x FROM audit_events WHERE letter_id = $1 AND kind = 'abuse.group-released'`,
+      [letter.id],
+    );
     expect(auditXid.x).toBe(rowXid.x);
     expect(new Set(deltas.map((d) => String(BigInt(d.xid) & 0xffffffffn)))).toEqual(new Set([rowXid.x]));
     // The rest of the queue is untouched; the audit trail says who, which group and how many.
     expect(await heldCount(letter.id)).toBe(25);
     const [event] = await auditOf(letter.id, 'abuse.group-released');
-    expect(event).toMatchObject({ actor_name: 'Queue Keeper', detail: { by: 'reason', key: 'sustained-domain', count: 5040, counted: 5000 } });
+    expect(event).toMatchObject({
+      actor_name: 'Queue Keeper',
+      detail: { by: 'reason', key: 'sustained-domain', count: 5040, counted: 5000 },
+    });
     expect(event.actor_id).toMatch(/^[0-9a-f-]{36}$/);
     const page = await b.agent.get(`${held}?by=reason&done=release&n=5040`).expect(200);
     expect(page.text).toContain('5,040 signatures released.');
@@ -221,7 +255,11 @@ describe('the grouped held queue', () => {
     await heldRows(letter.id, 4, { reason: 'burst-domain', domain: 'spam-farm.test', status: 'pending' });
     await heldRows(letter.id, 2, { reason: 'burst-domain', domain: 'real-university.test' });
 
-    const refused = await postForm(b, held, `${held}/decide`, { by: 'domain', key: 'spam-farm.test', decision: 'invalidate' });
+    const refused = await postForm(b, held, `${held}/decide`, {
+      by: 'domain',
+      key: 'spam-farm.test',
+      decision: 'invalidate',
+    });
     expect(refused.status).toBe(422);
     expect(refused.text).toContain('Choose a category to invalidate these signatures.');
     expect(await heldCount(letter.id)).toBe(36);
@@ -234,33 +272,71 @@ describe('the grouped held queue', () => {
       note: 'one farm, 34 addresses',
     });
     expect(res.status).toBe(303);
-    const rows = await t.db.query<Array<{ status: string; invalidated_category: string; invalidated_reason: string; n: string }>>(
+    const rows = await t.db.query<
+      Array<{ status: string; invalidated_category: string; invalidated_reason: string; n: string }>
+    >(
       `SELECT status, invalidated_category, invalidated_reason, count(*) AS n FROM signatures
         WHERE letter_id = $1 AND email_normalised LIKE '%@spam-farm.test' GROUP BY 1, 2, 3`,
       [letter.id],
     );
-    expect(rows).toEqual([{ status: 'invalidated', invalidated_category: 'bulk-bot', invalidated_reason: 'one farm, 34 addresses', n: '34' }]);
+    expect(rows).toEqual([
+      {
+        status: 'invalidated',
+        invalidated_category: 'bulk-bot',
+        invalidated_reason: 'one farm, 34 addresses',
+        n: '34',
+      },
+    ]);
     expect(await verifiedCount(t.db, letter.id)).toBe(0);
 
     // Releasing the same group afterwards finds no held signature in it; a single release neither.
-    const again = await postForm(b, held, `${held}/decide`, { by: 'domain', key: 'spam-farm.test', decision: 'release' });
+    const again = await postForm(b, held, `${held}/decide`, {
+      by: 'domain',
+      key: 'spam-farm.test',
+      decision: 'release',
+    });
     expect(again.headers.location).toContain('n=0');
-    const [one] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM signatures WHERE letter_id = $1 AND status = 'invalidated' LIMIT 1`, [letter.id]);
-    await postForm(b, `/organise/letters/${letter.slug}`, `/organise/letters/${letter.slug}/signatures/${one.id}/release`);
+    const [one] = await t.db.query<Array<{ id: string }>>(
+      `SELECT id FROM signatures WHERE letter_id = $1 AND status = 'invalidated' LIMIT 1`,
+      [letter.id],
+    );
+    await postForm(
+      b,
+      `/organise/letters/${letter.slug}`,
+      `/organise/letters/${letter.slug}/signatures/${one.id}/release`,
+    );
     expect(await verifiedCount(t.db, letter.id)).toBe(0);
     expect(await heldCount(letter.id)).toBe(2);
     const [event] = await auditOf(letter.id, 'abuse.group-invalidated');
-    expect(event.detail).toEqual({ by: 'domain', key: 'spam-farm.test', count: 34, category: 'bulk-bot', note: 'one farm, 34 addresses' });
+    expect(event.detail).toEqual({
+      by: 'domain',
+      key: 'spam-farm.test',
+      count: 34,
+      category: 'bulk-bot',
+      note: 'one farm, 34 addresses',
+    });
     expect(await auditOf(letter.id, 'abuse.group-released')).toEqual([]);
   });
 
   test('signers confirming while their group is released are each counted exactly once', async () => {
     const { b, letter, held } = await ownLetter();
-    const sigs = await Promise.all(Array.from({ length: 20 }, () => aSignature(t.db, letter, { status: 'pending', heldReason: 'burst-domain', country: 'KZ' })));
-    const links = await Promise.all(sigs.map(async (s) => `/s/confirm/${(await issueSignatureTokens(t.db, s.id, [{ purpose: 'confirm', ttlHours: 24 }]))[0]}`));
+    const sigs = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        aSignature(t.db, letter, { status: 'pending', heldReason: 'burst-domain', country: 'KZ' }),
+      ),
+    );
+    const links = await Promise.all(
+      sigs.map(
+        async (s) =>
+          `/s/confirm/${(await issueSignatureTokens(t.db, s.id, [{ purpose: 'confirm', ttlHours: 24 }]))[0]}`,
+      ),
+    );
     const csrf = await b.csrfFrom(held);
     const [decided, ...confirmed] = await Promise.all([
-      b.agent.post(`${held}/decide`).type('form').send({ _csrf: csrf, by: 'reason', key: 'burst-domain', decision: 'release' }),
+      b.agent
+        .post(`${held}/decide`)
+        .type('form')
+        .send({ _csrf: csrf, by: 'reason', key: 'burst-domain', decision: 'release' }),
       ...links.map((link) => confirmByLink(t.app, link)),
     ]);
     expect(decided.status).toBe(303);
@@ -287,12 +363,21 @@ describe('the automatic release rule', () => {
   function releaseChore(): () => Promise<unknown> {
     const jobs: FeatureJobs = organiserJobs({ ctx: t.ctx, mailer: {} as Mailer });
     const chore = (jobs.chores ?? []).find((c) => c.failure === 'held release rule failed');
-    if (!chore) throw new Error('the organisers\' jobs register no release rule');
+    if (!chore) throw new Error("the organisers' jobs register no release rule");
     return () => chore.run();
   }
 
-  async function oneHeld(letterId: string, o: { domain: string; status?: 'pending' | 'confirmed'; solved: boolean }): Promise<void> {
-    await heldRows(letterId, 1, { reason: 'burst-ip', domain: o.domain, status: o.status ?? 'confirmed', solved: o.solved, countries: ['FR'] });
+  async function oneHeld(
+    letterId: string,
+    o: { domain: string; status?: 'pending' | 'confirmed'; solved: boolean },
+  ): Promise<void> {
+    await heldRows(letterId, 1, {
+      reason: 'burst-ip',
+      domain: o.domain,
+      status: o.status ?? 'confirmed',
+      solved: o.solved,
+      countries: ['FR'],
+    });
   }
 
   async function heldDomains(letterId: string): Promise<string[]> {
@@ -320,7 +405,13 @@ describe('the automatic release rule', () => {
 
     const run = releaseChore();
     await run();
-    expect(await heldDomains(letter.id)).toEqual(['due.test', 'objected.test', 'pending.test', 'recent.test', 'unsolved.test']);
+    expect(await heldDomains(letter.id)).toEqual([
+      'due.test',
+      'objected.test',
+      'pending.test',
+      'recent.test',
+      'unsolved.test',
+    ]);
 
     // 31 minutes pass for all but one.
     await t.db.query(
@@ -328,7 +419,10 @@ describe('the automatic release rule', () => {
         WHERE letter_id = $1 AND split_part(email_normalised, '@', 2) <> 'recent.test'`,
       [letter.id],
     );
-    await t.db.query(`UPDATE signatures SET confirmed_at = now() - interval '29 minutes' WHERE letter_id = $1 AND split_part(email_normalised, '@', 2) = 'recent.test'`, [letter.id]);
+    await t.db.query(
+      `UPDATE signatures SET confirmed_at = now() - interval '29 minutes' WHERE letter_id = $1 AND split_part(email_normalised, '@', 2) = 'recent.test'`,
+      [letter.id],
+    );
     await run();
     expect(await heldDomains(letter.id)).toEqual(['objected.test', 'pending.test', 'recent.test', 'unsolved.test']);
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
@@ -339,7 +433,10 @@ describe('the automatic release rule', () => {
     expect(released.released_at).toBeInstanceOf(Date);
     const events = await auditOf(letter.id, 'abuse.auto-released');
     expect(events).toEqual([{ actor_id: null, actor_name: null, detail: { count: 1, minutes: 30 } }]);
-    expect((await auditOf(letter.id, 'abuse.auto-release-on'))[0]).toMatchObject({ actor_name: 'Queue Keeper', detail: { minutes: 30 } });
+    expect((await auditOf(letter.id, 'abuse.auto-release-on'))[0]).toMatchObject({
+      actor_name: 'Queue Keeper',
+      detail: { minutes: 30 },
+    });
 
     // Another run finds nothing more to do.
     await run();
@@ -354,7 +451,10 @@ describe('the automatic release rule', () => {
     return {
       letter,
       due: async () => {
-        await t.db.query(`UPDATE signatures SET confirmed_at = now() - interval '2 minutes' WHERE letter_id = $1 AND status = 'confirmed'`, [letter.id]);
+        await t.db.query(
+          `UPDATE signatures SET confirmed_at = now() - interval '2 minutes' WHERE letter_id = $1 AND status = 'confirmed'`,
+          [letter.id],
+        );
       },
     };
   }
@@ -370,13 +470,27 @@ describe('the automatic release rule', () => {
 
   test('releases only holds a person would release unseen: never a disposable address, a burst at one domain or a missing challenge', async () => {
     const { letter, due } = await ruleOn();
-    const reasons = ['burst-ip', 'sustained-ip', 'burst-email', 'sustained-email', 'burst-domain', 'sustained-domain', 'disposable-domain', 'challenge-missing'];
+    const reasons = [
+      'burst-ip',
+      'sustained-ip',
+      'burst-email',
+      'sustained-email',
+      'burst-domain',
+      'sustained-domain',
+      'disposable-domain',
+      'challenge-missing',
+    ];
     for (const [i, reason] of reasons.entries()) {
       await heldRows(letter.id, 1, { reason, solved: true, origin: String(i).repeat(32), domain: `${reason}.test` });
     }
     await due();
     await releaseChore()();
-    expect(await heldDomains(letter.id)).toEqual(['burst-domain.test', 'challenge-missing.test', 'disposable-domain.test', 'sustained-domain.test']);
+    expect(await heldDomains(letter.id)).toEqual([
+      'burst-domain.test',
+      'challenge-missing.test',
+      'disposable-domain.test',
+      'sustained-domain.test',
+    ]);
     expect(await verifiedCount(t.db, letter.id)).toBe(4);
   });
 
@@ -395,8 +509,10 @@ describe('the automatic release rule', () => {
     const perDomain = t.ctx.config.AUTO_RELEASE_PER_DOMAIN_PER_HOUR;
     const network = 'c'.repeat(32);
     // One network, each signer at a domain of their own; one domain, each signer on a network of their own.
-    for (let i = 0; i < perNetwork + 3; i += 1) await heldRows(letter.id, 1, { solved: true, origin: network, domain: `own-${i}.test` });
-    for (let i = 0; i < perDomain + 2; i += 1) await heldRows(letter.id, 1, { solved: true, origin: `d${String(i).padStart(31, '0')}`, domain: 'shared.test' });
+    for (let i = 0; i < perNetwork + 3; i += 1)
+      await heldRows(letter.id, 1, { solved: true, origin: network, domain: `own-${i}.test` });
+    for (let i = 0; i < perDomain + 2; i += 1)
+      await heldRows(letter.id, 1, { solved: true, origin: `d${String(i).padStart(31, '0')}`, domain: 'shared.test' });
     await due();
 
     // Two workers at once release no more than one would.
@@ -408,7 +524,10 @@ describe('the automatic release rule', () => {
     expect(await verifiedCount(t.db, letter.id)).toBe(perNetwork + perDomain);
 
     // An hour later the rest go.
-    await t.db.query(`UPDATE signatures SET released_at = released_at - interval '61 minutes' WHERE letter_id = $1 AND released_at IS NOT NULL`, [letter.id]);
+    await t.db.query(
+      `UPDATE signatures SET released_at = released_at - interval '61 minutes' WHERE letter_id = $1 AND released_at IS NOT NULL`,
+      [letter.id],
+    );
     await releaseChore()();
     expect(await heldCount(letter.id)).toBe(0);
     expect(await verifiedCount(t.db, letter.id)).toBe(perNetwork + 3 + perDomain + 2);
@@ -420,7 +539,9 @@ describe('the automatic release rule', () => {
     await postForm(b, held, `${held}/auto-release`, { minutes: '5' });
     expect((await b.agent.get(held).expect(200)).text).toContain('Off: held signatures wait for a decision.');
     await heldRows(letter.id, 3, { solved: true, createdAt: new Date(Date.now() - 3_600_000) });
-    await t.db.query(`UPDATE signatures SET confirmed_at = now() - interval '1 hour' WHERE letter_id = $1`, [letter.id]);
+    await t.db.query(`UPDATE signatures SET confirmed_at = now() - interval '1 hour' WHERE letter_id = $1`, [
+      letter.id,
+    ]);
     await releaseChore()();
     expect(await heldCount(letter.id)).toBe(3);
     expect(await auditOf(letter.id, 'abuse.auto-release-off')).toHaveLength(1);
@@ -475,7 +596,14 @@ describe('who may decide', () => {
     await heldRows(letter.id, 3, { reason: 'burst-email' });
     const form = { by: 'reason', key: 'burst-email', decision: 'release' };
     expect((await b.agent.post(`${held}/decide`).type('form').send(form)).status).toBe(403);
-    expect((await b.agent.post(`${held}/decide`).type('form').send({ ...form, _csrf: 'forged.value' })).status).toBe(403);
+    expect(
+      (
+        await b.agent
+          .post(`${held}/decide`)
+          .type('form')
+          .send({ ...form, _csrf: 'forged.value' })
+      ).status,
+    ).toBe(403);
     expect(await heldCount(letter.id)).toBe(3);
     expect(await auditOf(letter.id, 'abuse.group-released')).toEqual([]);
     // The same form with the page's token goes through.
@@ -483,4 +611,3 @@ describe('who may decide', () => {
     expect(await heldCount(letter.id)).toBe(0);
   });
 });
-

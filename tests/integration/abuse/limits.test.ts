@@ -8,7 +8,8 @@ import { addAllowedNetwork } from '../../../src/features/abuse/abuse.service';
 import { verifiedCount } from '../../../src/core/letters/counts.service';
 import { tFor } from '../../../src/platform/web/i18n';
 
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
 
 /** A documentation-range address no other test uses, so limit counters never meet. */
 function anIp(): string {
@@ -82,7 +83,12 @@ describe('held signatures', () => {
 
   test('a subdomain of a disposable-address service is held too', async () => {
     const letter = await aLetter(t.db);
-    await sign(t.app, letter.slug, signForm({ email: `x-${crypto.randomBytes(3).toString('hex')}@eu.mailinator.com` }), anIp());
+    await sign(
+      t.app,
+      letter.slug,
+      signForm({ email: `x-${crypto.randomBytes(3).toString('hex')}@eu.mailinator.com` }),
+      anIp(),
+    );
     expect(await heldReasons(t, letter.id)).toEqual(['disposable-domain']);
   });
 });
@@ -180,7 +186,12 @@ describe('the flood limit', () => {
       const b = browser(t.app);
       const csrf = await b.csrfFrom(`/letters/${letter.slug}?lang=uk`);
       const post = (path: string, form: Record<string, string>) =>
-        b.agent.post(path).set('X-Forwarded-For', ip).set('Accept-Language', 'uk').type('form').send({ ...form, _csrf: csrf });
+        b.agent
+          .post(path)
+          .set('X-Forwarded-For', ip)
+          .set('Accept-Language', 'uk')
+          .type('form')
+          .send({ ...form, _csrf: csrf });
       expect((await post(`/letters/${letter.slug}/sign?lang=uk`, signForm())).status).toBe(303);
       expect((await post(`/letters/${letter.slug}/manage?lang=uk`, { email: anEmail() })).status).toBe(200);
       expect((await post(`/letters/${letter.slug}/sign?lang=uk`, signForm())).status).toBe(303);
@@ -190,11 +201,19 @@ describe('the flood limit', () => {
       expect(refused.text).toContain('<html lang="uk"');
       expect(refused.text).toContain(escapeHtml(tFor('uk')('errors.rateLimited')));
       // One-click unsubscribes (POSTed by mailbox providers' shared servers) are never refused.
-      const unsubscribe = await b.agent.post(`/u/${'A'.repeat(43)}`).set('X-Forwarded-For', ip).type('form').send('List-Unsubscribe=One-Click');
+      const unsubscribe = await b.agent
+        .post(`/u/${'A'.repeat(43)}`)
+        .set('X-Forwarded-For', ip)
+        .type('form')
+        .send('List-Unsubscribe=One-Click');
       expect(unsubscribe.status).not.toBe(429);
       // Nobody else is affected, and reading is never limited.
       expect((await b.agent.get(`/letters/${letter.slug}`).set('X-Forwarded-For', ip)).status).toBe(200);
-      const other = await browser(t.app).agent.post(`/letters/${letter.slug}/sign`).set('X-Forwarded-For', anIp()).type('form').send({});
+      const other = await browser(t.app)
+        .agent.post(`/letters/${letter.slug}/sign`)
+        .set('X-Forwarded-For', anIp())
+        .type('form')
+        .send({});
       expect(other.status).toBe(403); // no CSRF token: refused by CSRF, not by the flood limit
     } finally {
       await t.close();

@@ -4,7 +4,8 @@ import { aLetter, anEmail } from '../../helpers/factories';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
 import { tFor } from '../../../src/platform/web/i18n';
 
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
 
 /** A documentation-range IPv6 /64 no other test uses; `host(i)` is the i-th address inside it. */
 function aSlash64() {
@@ -29,7 +30,11 @@ describe('per-network limits on sign-in and manage-link requests', () => {
     const statuses: number[] = [];
     let refused: Response | undefined;
     for (let i = 0; i < 65; i++) {
-      const res = await b.agent.post('/login').set('X-Forwarded-For', net.host(i)).type('form').send({ email: anEmail(), _csrf: csrf });
+      const res = await b.agent
+        .post('/login')
+        .set('X-Forwarded-For', net.host(i))
+        .type('form')
+        .send({ email: anEmail(), _csrf: csrf });
       statuses.push(res.status);
       if (res.status === 429) refused ??= res;
     }
@@ -38,7 +43,11 @@ describe('per-network limits on sign-in and manage-link requests', () => {
     expect(Number(refused?.headers['retry-after'])).toBeGreaterThan(0);
     expect(refused?.text).toContain(escapeHtml(tFor('uk')('errors.rateLimited')));
     // Another network is not affected.
-    const other = await b.agent.post('/login').set('X-Forwarded-For', aSlash64().host(0)).type('form').send({ email: anEmail(), _csrf: csrf });
+    const other = await b.agent
+      .post('/login')
+      .set('X-Forwarded-For', aSlash64().host(0))
+      .type('form')
+      .send({ email: anEmail(), _csrf: csrf });
     expect(other.status).toBe(200);
   });
 

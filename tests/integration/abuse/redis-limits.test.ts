@@ -10,7 +10,12 @@ describe('limits in Redis', () => {
   let web1: TestApp;
   let web2: TestApp;
   beforeAll(async () => {
-    const env = { REDIS_URL, TRUST_PROXY: 'loopback', FLOOD_LIMIT_PER_IP_PER_MINUTE: '4', SIGN_BURST_PER_IP_PER_MINUTE: '2' };
+    const env = {
+      REDIS_URL,
+      TRUST_PROXY: 'loopback',
+      FLOOD_LIMIT_PER_IP_PER_MINUTE: '4',
+      SIGN_BURST_PER_IP_PER_MINUTE: '2',
+    };
     web1 = await startTestApp(env, { worker: false });
     web2 = await startTestApp(env, { worker: false });
   });

@@ -50,7 +50,7 @@ describe('security headers', () => {
     }
   });
 
-  test('framing is refused in one voice: X-Frame-Options DENY beside frame-ancestors \'none\', and neither on the embed', async () => {
+  test("framing is refused in one voice: X-Frame-Options DENY beside frame-ancestors 'none', and neither on the embed", async () => {
     const letter = await aLetter(t.db);
     for (const path of ['/', `/letters/${letter.slug}`, '/login', '/verify', '/no/such/page', '/feeds/letters.atom']) {
       const res = await request(t.app).get(path);

@@ -14,7 +14,9 @@ const csrfOf = (html: string) => html.match(/name="_csrf" value="([^"]+)"/)![1];
 const hidden = (html: string, name: string) => html.match(new RegExp(`name="${name}" value="([^"]*)"`))?.[1];
 
 async function emailsOn(letterId: string): Promise<string[]> {
-  const rows: Array<{ email: string }> = await t.db.query('SELECT email FROM signatures WHERE letter_id = $1', [letterId]);
+  const rows: Array<{ email: string }> = await t.db.query('SELECT email FROM signatures WHERE letter_id = $1', [
+    letterId,
+  ]);
   return rows.map((r) => r.email);
 }
 
@@ -27,7 +29,10 @@ describe('"Did you mean …?" on the sign form', () => {
     const csrf = await b.csrfFrom(`/letters/${letter.slug}`);
     const name = local();
     const form = signForm({ email: `${name}@gmial.com`, fullName: 'Анна Коваль', city: 'Львів' });
-    const res = await b.agent.post(`/letters/${letter.slug}/sign`).type('form').send({ ...form, _csrf: csrf });
+    const res = await b.agent
+      .post(`/letters/${letter.slug}/sign`)
+      .type('form')
+      .send({ ...form, _csrf: csrf });
     expect(res.status).toBe(200);
     expect(res.text).toContain(`Did you mean ${name}@gmail.com?`);
     expect(res.text).toContain(`Yes, use ${name}@gmail.com`);
@@ -45,11 +50,19 @@ describe('"Did you mean …?" on the sign form', () => {
     const name = local();
     const form = signForm({ email: `${name}@gmial.com` });
     const csrf = await b.csrfFrom(`/letters/${letter.slug}`);
-      const first = await b.agent.post(`/letters/${letter.slug}/sign`).type('form').send({ ...form, _csrf: csrf });
+    const first = await b.agent
+      .post(`/letters/${letter.slug}/sign`)
+      .type('form')
+      .send({ ...form, _csrf: csrf });
     const again = await b.agent
       .post(`/letters/${letter.slug}/sign`)
       .type('form')
-      .send({ ...form, emailHintFor: hidden(first.text, 'emailHintFor')!, emailChoice: 'suggested', _csrf: csrfOf(first.text) });
+      .send({
+        ...form,
+        emailHintFor: hidden(first.text, 'emailHintFor')!,
+        emailChoice: 'suggested',
+        _csrf: csrfOf(first.text),
+      });
     expect(again.status).toBe(303);
     expect(await emailsOn(letter.id)).toEqual([`${name}@gmail.com`]);
   });
@@ -61,7 +74,10 @@ describe('"Did you mean …?" on the sign form', () => {
       const name = local();
       const form = signForm({ email: `${name}@hotmial.com` });
       const csrf = await b.csrfFrom(`/letters/${letter.slug}`);
-      const first = await b.agent.post(`/letters/${letter.slug}/sign`).type('form').send({ ...form, _csrf: csrf });
+      const first = await b.agent
+        .post(`/letters/${letter.slug}/sign`)
+        .type('form')
+        .send({ ...form, _csrf: csrf });
       expect(first.status).toBe(200);
       const again = await b.agent
         .post(`/letters/${letter.slug}/sign`)
@@ -76,7 +92,10 @@ describe('"Did you mean …?" on the sign form', () => {
     const letter = await aLetter(t.db);
     const b = browser(t.app);
     const csrf = await b.csrfFrom(`/letters/${letter.slug}`);
-    const res = await b.agent.post(`/letters/${letter.slug}/sign`).type('form').send({ ...signForm(), _csrf: csrf });
+    const res = await b.agent
+      .post(`/letters/${letter.slug}/sign`)
+      .type('form')
+      .send({ ...signForm(), _csrf: csrf });
     expect(res.status).toBe(303);
   });
 

@@ -47,7 +47,10 @@ describe('API tokens on the owners’ page', () => {
   test('an owner creates a token, sees it once, sees its last use, and revokes it; the hash alone is stored', async () => {
     const letter = await aLetterOf(t.db, owner, 'owner');
     const token = await createToken(letter, 'Campaign CRM');
-    const [row] = await t.db.query<Array<{ token_hash: string; for_delivery: boolean; last_used_at: Date | null }>>(`SELECT token_hash, for_delivery, last_used_at FROM api_tokens WHERE letter_id = $1`, [letter.id]);
+    const [row] = await t.db.query<Array<{ token_hash: string; for_delivery: boolean; last_used_at: Date | null }>>(
+      `SELECT token_hash, for_delivery, last_used_at FROM api_tokens WHERE letter_id = $1`,
+      [letter.id],
+    );
     expect(row.token_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(row.token_hash).not.toContain(token);
     expect(row.for_delivery).toBe(false);
@@ -59,23 +62,38 @@ describe('API tokens on the owners’ page', () => {
     expect(list.text).toContain('Never');
 
     await api(`/v1/letters/${letter.slug}`, token).expect(200);
-    const [used] = await t.db.query<Array<{ last_used_at: Date | null }>>(`SELECT last_used_at FROM api_tokens WHERE letter_id = $1`, [letter.id]);
+    const [used] = await t.db.query<Array<{ last_used_at: Date | null }>>(
+      `SELECT last_used_at FROM api_tokens WHERE letter_id = $1`,
+      [letter.id],
+    );
     expect(used.last_used_at).not.toBeNull();
     // At most one write a minute: a second request leaves the time as it was.
     await api(`/v1/letters/${letter.slug}`, token).expect(200);
-    const [again] = await t.db.query<Array<{ last_used_at: Date }>>(`SELECT last_used_at FROM api_tokens WHERE letter_id = $1`, [letter.id]);
+    const [again] = await t.db.query<Array<{ last_used_at: Date }>>(
+      `SELECT last_used_at FROM api_tokens WHERE letter_id = $1`,
+      [letter.id],
+    );
     expect(again.last_used_at.getTime()).toBe(used.last_used_at!.getTime());
     const after = await b.agent.get(`/organise/letters/${letter.slug}/api`).expect(200);
     expect(after.text).not.toMatch(/<td>Never<\/td>/);
 
-    const [{ id }] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM api_tokens WHERE letter_id = $1`, [letter.id]);
-    const revoked = await postForm(b, `/organise/letters/${letter.slug}/api`, `/organise/letters/${letter.slug}/api/tokens/${id}/revoke`);
+    const [{ id }] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM api_tokens WHERE letter_id = $1`, [
+      letter.id,
+    ]);
+    const revoked = await postForm(
+      b,
+      `/organise/letters/${letter.slug}/api`,
+      `/organise/letters/${letter.slug}/api/tokens/${id}/revoke`,
+    );
     expect(revoked.status).toBe(303);
     const res = await api(`/v1/letters/${letter.slug}`, token).expect(401);
     expect(res.headers['www-authenticate']).toMatch(/^Bearer /);
     expect(res.headers['www-authenticate']).toContain('invalid_token');
 
-    const [audit] = await t.db.query<Array<{ kinds: string[] }>>(`SELECT array_agg(kind ORDER BY id) AS kinds FROM audit_events WHERE letter_id = $1 AND kind LIKE 'api.%'`, [letter.id]);
+    const [audit] = await t.db.query<Array<{ kinds: string[] }>>(
+      `SELECT array_agg(kind ORDER BY id) AS kinds FROM audit_events WHERE letter_id = $1 AND kind LIKE 'api.%'`,
+      [letter.id],
+    );
     expect(audit.kinds).toEqual(['api.token-created', 'api.token-revoked']);
   });
 
@@ -101,7 +119,10 @@ describe('API tokens on the owners’ page', () => {
       const res = await postForm(e, base, path, form);
       expect({ path, status: res.status }).toEqual({ path, status: 403 });
     }
-    const [made] = await t.db.query<Array<{ n: string }>>(`SELECT (SELECT count(*) FROM api_tokens WHERE letter_id = $1) + (SELECT count(*) FROM webhook_endpoints WHERE letter_id = $1) AS n`, [letter.id]);
+    const [made] = await t.db.query<Array<{ n: string }>>(
+      `SELECT (SELECT count(*) FROM api_tokens WHERE letter_id = $1) + (SELECT count(*) FROM webhook_endpoints WHERE letter_id = $1) AS n`,
+      [letter.id],
+    );
     expect(Number(made.n)).toBe(0);
     const anon = await request(t.app).get(`/organise/letters/${letter.slug}/api`);
     expect(anon.status).toBe(303);
@@ -132,7 +153,9 @@ describe('the read API', () => {
     await api(`/v1/letters/no-such-letter`, token).expect(404);
     const unknownPath = await api(`/v1/nothing-here`, token).expect(404);
     expect(unknownPath.type).toBe('application/json');
-    const badLimit = await api(`/v1/letters/${mine.slug}/signatures?limit=5000`, token).set('Accept-Language', 'uk').expect(400);
+    const badLimit = await api(`/v1/letters/${mine.slug}/signatures?limit=5000`, token)
+      .set('Accept-Language', 'uk')
+      .expect(400);
     expect(badLimit.body.message).toBe('Ліміт має бути цілим числом від 1 до 1000.');
     const badCursor = await api(`/v1/letters/${mine.slug}/signatures?after=garbage`, token).expect(400);
     matches(apiErrorSchema, badCursor.body);
@@ -155,7 +178,11 @@ describe('the read API', () => {
     const ids: string[] = [];
     // Several share one confirmation instant: the id breaks the tie.
     for (let i = 0; i < 23; i++) {
-      const s = await aSignature(t.db, letter, { fullName: `Signer ${i}`, confirmedAt: new Date(at + Math.floor(i / 3) * 1000), createdAt: new Date(at - 1000) });
+      const s = await aSignature(t.db, letter, {
+        fullName: `Signer ${i}`,
+        confirmedAt: new Date(at + Math.floor(i / 3) * 1000),
+        createdAt: new Date(at - 1000),
+      });
       ids.push(s.id);
     }
     await aSignature(t.db, letter, { status: 'pending' });
@@ -165,7 +192,10 @@ describe('the read API', () => {
     let after: string | null = null;
     let pages = 0;
     do {
-      const res: request.Response = await api(`/v1/letters/${letter.slug}/signatures?limit=5${after ? `&after=${encodeURIComponent(after)}` : ''}`, token).expect(200);
+      const res: request.Response = await api(
+        `/v1/letters/${letter.slug}/signatures?limit=5${after ? `&after=${encodeURIComponent(after)}` : ''}`,
+        token,
+      ).expect(200);
       const page: z.output<typeof signaturePageSchema> = matches(signaturePageSchema, res.body);
       expect(page.data.length).toBeLessThanOrEqual(5);
       seen.push(...page.data.map((s) => s.id));
@@ -189,13 +219,30 @@ describe('the read API', () => {
     const publication = await createToken(letter, 'site widget');
     const delivery = await createToken(letter, 'delivery', true);
 
-    const pub = matches(signaturePageSchema, (await api(`/v1/letters/${letter.slug}/signatures`, publication).expect(200)).body);
+    const pub = matches(
+      signaturePageSchema,
+      (await api(`/v1/letters/${letter.slug}/signatures`, publication).expect(200)).body,
+    );
     expect(pub.data.map((s) => s.name).sort()).toEqual(['I. P.', 'Public Person']);
     expect(pub.data.find((s) => s.name === 'I. P.')!.city).toBeNull();
-    expect(pub.data.find((s) => s.name === 'Public Person')).toMatchObject({ country: 'FR', countryName: 'France', city: 'Lyon', source: 'online', signedAs: 'individual' });
+    expect(pub.data.find((s) => s.name === 'Public Person')).toMatchObject({
+      country: 'FR',
+      countryName: 'France',
+      city: 'Lyon',
+      source: 'online',
+      signedAs: 'individual',
+    });
 
-    const del = matches(signaturePageSchema, (await api(`/v1/letters/${letter.slug}/signatures`, delivery).expect(200)).body);
-    expect(del.data.map((s) => s.name).sort()).toEqual(['Hidden Person', 'Initials Person', 'Private Person', 'Public Person']);
+    const del = matches(
+      signaturePageSchema,
+      (await api(`/v1/letters/${letter.slug}/signatures`, delivery).expect(200)).body,
+    );
+    expect(del.data.map((s) => s.name).sort()).toEqual([
+      'Hidden Person',
+      'Initials Person',
+      'Private Person',
+      'Public Person',
+    ]);
   });
 
   test('a method other than GET on an API route: 405 with Allow, as JSON like every API error', async () => {
@@ -207,7 +254,11 @@ describe('the read API', () => {
       ['put', `/api/v1/letters/${letter.slug}`],
       ['patch', '/api/openapi.json'],
     ] as const) {
-      const res = await request(t.app)[method](path).set('Authorization', `Bearer ${token}`).set('Accept', 'text/html').set('Accept-Language', 'uk');
+      const agent = request(t.app);
+      const res = await agent[method](path)
+        .set('Authorization', `Bearer ${token}`)
+        .set('Accept', 'text/html')
+        .set('Accept-Language', 'uk');
       expect({ path, method, status: res.status }).toEqual({ path, method, status: 405 });
       expect(res.headers.allow).toBe('GET, HEAD');
       expect(res.type).toBe('application/json');
@@ -223,7 +274,8 @@ describe('the read API', () => {
     try {
       const letter = await aLetterOf(t.db, owner, 'owner');
       const token = await createToken(letter, 'busy');
-      const get = () => request(limited.app).get(`/api/v1/letters/${letter.slug}`).set('Authorization', `Bearer ${token}`);
+      const get = () =>
+        request(limited.app).get(`/api/v1/letters/${letter.slug}`).set('Authorization', `Bearer ${token}`);
       await get().expect(200);
       await get().expect(200);
       const res = await get().expect(429);
@@ -241,7 +293,10 @@ describe('the OpenAPI document', () => {
     const doc = res.body as {
       openapi: string;
       info: { title: string; version: string };
-      paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema: { $ref: string } }> }> }>>;
+      paths: Record<
+        string,
+        Record<string, { responses: Record<string, { content?: Record<string, { schema: { $ref: string } }> }> }>
+      >;
       components: { schemas: Record<string, Record<string, unknown>>; securitySchemes: Record<string, unknown> };
     };
     expect(doc.openapi).toMatch(/^3\.1\.\d+$/);
@@ -249,9 +304,21 @@ describe('the OpenAPI document', () => {
     expect(doc.info.version).toBeTruthy();
     expect(Object.keys(doc.paths).sort()).toEqual(['/letters/{slug}', '/letters/{slug}/signatures']);
     // The webhooks' bodies, one per event, each a component.
-    const webhooks = (res.body as { webhooks: Record<string, { post: { requestBody: { content: Record<string, { schema: { $ref: string } }> } } }> }).webhooks;
-    expect(Object.keys(webhooks).sort()).toEqual(['letter.delivered', 'letter.milestone', 'response.received', 'signature.confirmed', 'signature.withdrawn', 'webhook.test']);
-    for (const w of Object.values(webhooks)) expect(w.post.requestBody.content['application/json'].schema.$ref).toMatch(/^#\/components\/schemas\/\w+Event$/);
+    const webhooks = (
+      res.body as {
+        webhooks: Record<string, { post: { requestBody: { content: Record<string, { schema: { $ref: string } }> } } }>;
+      }
+    ).webhooks;
+    expect(Object.keys(webhooks).sort()).toEqual([
+      'letter.delivered',
+      'letter.milestone',
+      'response.received',
+      'signature.confirmed',
+      'signature.withdrawn',
+      'webhook.test',
+    ]);
+    for (const w of Object.values(webhooks))
+      expect(w.post.requestBody.content['application/json'].schema.$ref).toMatch(/^#\/components\/schemas\/\w+Event$/);
     expect(doc.components.securitySchemes.bearer).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));
     // Every $ref points at a component, and every component is the JSON Schema of its zod schema.
     const refs = JSON.stringify(doc).match(/"\$ref":"[^"]+"/g) ?? [];
@@ -261,7 +328,10 @@ describe('the OpenAPI document', () => {
     }
     const asJson = (s: z.ZodType) => {
       // A schema with an id comes out as a reference to its own definition.
-      const out = z.toJSONSchema(s, { target: 'draft-2020-12', io: 'output' }) as { $ref?: string; $defs?: Record<string, Record<string, unknown>> };
+      const out = z.toJSONSchema(s, { target: 'draft-2020-12', io: 'output' }) as {
+        $ref?: string;
+        $defs?: Record<string, Record<string, unknown>>;
+      };
       const { id: _id, ...rest } = out.$defs![out.$ref!.replace('#/$defs/', '')];
       return rest;
     };
@@ -272,7 +342,8 @@ describe('the OpenAPI document', () => {
       expect(op.responses['200'].content?.['application/json'].schema.$ref).toMatch(/^#\/components\/schemas\//);
       expect(op.responses['401'].content?.['application/json'].schema.$ref).toBe('#/components/schemas/Error');
       // The headers a client acts on are declared, not only described.
-      const headers = (code: string) => (op.responses[code] as { headers?: Record<string, { schema?: { type?: string } }> }).headers ?? {};
+      const headers = (code: string) =>
+        (op.responses[code] as { headers?: Record<string, { schema?: { type?: string } }> }).headers ?? {};
       expect(headers('401')['WWW-Authenticate']?.schema?.type).toBe('string');
       expect(headers('429')['Retry-After']?.schema?.type).toBe('integer');
     }

@@ -22,10 +22,17 @@ describe('who the trail names, and what it keeps apart so that it can be erased'
     const owner = await anOrganiser(t.db, { name: '' });
     const letter = await aLetterOf(t.db, owner);
     const b = await signInAs(t.app, t.smtp, owner.email);
-    const on = await postForm(b, `/organise/letters/${letter.slug}`, `/organise/letters/${letter.slug}/challenge-mode`, { mode: 'on' });
+    const on = await postForm(
+      b,
+      `/organise/letters/${letter.slug}`,
+      `/organise/letters/${letter.slug}/challenge-mode`,
+      { mode: 'on' },
+    );
     expect(on.status).toBe(303);
 
-    const rows = await t.db.query<Array<Record<string, unknown>>>(`SELECT * FROM audit_events WHERE letter_id = $1`, [letter.id]);
+    const rows = await t.db.query<Array<Record<string, unknown>>>(`SELECT * FROM audit_events WHERE letter_id = $1`, [
+      letter.id,
+    ]);
     const mode = rows.find((r) => r.kind === 'abuse.challenge-mode-on')!;
     expect(mode.actor_id).toBe(owner.id);
     expect(mode.actor_name ?? '').toBe('');
@@ -52,7 +59,12 @@ describe('who the trail names, and what it keeps apart so that it can be erased'
       kind: 'organisers.domain-invalidated',
       detail: { domain: 'mail-of-signers.example', reason, category: 'duplicate-person', keepName: false, count: 2 },
     });
-    await recordAudit(t.db, { letterId: letter.id, actor: { id: owner.id, name: owner.name }, kind: 'abuse.network-allowed', detail: { cidr: '192.0.2.0/24', note: 'Office of Anna K.' } });
+    await recordAudit(t.db, {
+      letterId: letter.id,
+      actor: { id: owner.id, name: owner.name },
+      kind: 'abuse.network-allowed',
+      detail: { cidr: '192.0.2.0/24', note: 'Office of Anna K.' },
+    });
 
     const rows = await t.db.query<Array<{ detail: Record<string, unknown>; detail_id: string | null; kind: string }>>(
       `SELECT detail, detail_id, kind FROM audit_events WHERE letter_id = $1 AND kind <> 'organisers.role-granted' ORDER BY id`,
@@ -73,7 +85,10 @@ describe('who the trail names, and what it keeps apart so that it can be erased'
     expect(before.text).toContain(reason);
     expect(before.text).toContain('mail-of-signers.example');
 
-    const [kept] = await t.db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM audit_details WHERE letter_id = $1`, [letter.id]);
+    const [kept] = await t.db.query<Array<{ n: string }>>(
+      `SELECT count(*) AS n FROM audit_details WHERE letter_id = $1`,
+      [letter.id],
+    );
     expect(Number(kept.n)).toBeGreaterThanOrEqual(2);
     expect(await eraseAuditDetails(t.db, letter.id)).toBe(Number(kept.n));
     const [erased] = await listAudit(t.db, letter.id, { kind: 'organisers.domain-invalidated' });
@@ -88,8 +103,18 @@ describe('who the trail names, and what it keeps apart so that it can be erased'
   test('retention erases details older than AUDIT_DETAIL_RETENTION_DAYS, and keeps newer ones', async () => {
     const owner = await anOrganiser(t.db);
     const letter = await aLetterOf(t.db, owner);
-    await recordAudit(t.db, { letterId: letter.id, actor: null, kind: 'abuse.network-allowed', detail: { cidr: '198.51.100.0/24', note: 'old note' } });
-    await recordAudit(t.db, { letterId: letter.id, actor: null, kind: 'abuse.network-allowed', detail: { cidr: '203.0.113.0/24', note: 'new note' } });
+    await recordAudit(t.db, {
+      letterId: letter.id,
+      actor: null,
+      kind: 'abuse.network-allowed',
+      detail: { cidr: '198.51.100.0/24', note: 'old note' },
+    });
+    await recordAudit(t.db, {
+      letterId: letter.id,
+      actor: null,
+      kind: 'abuse.network-allowed',
+      detail: { cidr: '203.0.113.0/24', note: 'new note' },
+    });
     const days = t.config.AUDIT_DETAIL_RETENTION_DAYS;
     await t.db.query(
       `UPDATE audit_details SET created_at = now() - make_interval(days => $2 + 1)
@@ -100,19 +125,25 @@ describe('who the trail names, and what it keeps apart so that it can be erased'
     expect(report.auditDetailsErased).toBeGreaterThanOrEqual(1);
     const events = await listAudit(t.db, letter.id);
     expect(events.find((e) => e.detail.cidr === '198.51.100.0/24')).toMatchObject({ detailErased: true });
-    expect(events.find((e) => e.detail.cidr === '203.0.113.0/24')).toMatchObject({ detailErased: false, detail: { note: 'new note' } });
+    expect(events.find((e) => e.detail.cidr === '203.0.113.0/24')).toMatchObject({
+      detailErased: false,
+      detail: { note: 'new note' },
+    });
   });
 
   test('the migration moves such text out of rows written before (the trigger set aside inside its own transaction)', async () => {
     const owner = await anOrganiser(t.db);
     const letter = await aLetterOf(t.db, owner);
     // A row as the trail held them before: the reason inside the row itself.
-    await t.db.query(`INSERT INTO audit_events (letter_id, actor_id, actor_name, kind, detail) VALUES ($1, $2, $3, 'organisers.signature-invalidated', $4)`, [
-      letter.id,
-      owner.id,
-      owner.name,
-      JSON.stringify({ signatureId: 'legacy-1', reason: 'legacy reason text', category: 'other', keepName: false }),
-    ]);
+    await t.db.query(
+      `INSERT INTO audit_events (letter_id, actor_id, actor_name, kind, detail) VALUES ($1, $2, $3, 'organisers.signature-invalidated', $4)`,
+      [
+        letter.id,
+        owner.id,
+        owner.name,
+        JSON.stringify({ signatureId: 'legacy-1', reason: 'legacy reason text', category: 'other', keepName: false }),
+      ],
+    );
     const runner = t.db.createQueryRunner();
     await runner.connect();
     try {
@@ -131,6 +162,8 @@ describe('who the trail names, and what it keeps apart so that it can be erased'
     const [event] = await listAudit(t.db, letter.id, { kind: 'organisers.signature-invalidated' });
     expect(event.detail).toMatchObject({ reason: 'legacy reason text' });
     // The trigger is back on afterwards.
-    await expect(t.db.query(`UPDATE audit_events SET kind = kind WHERE letter_id = $1`, [letter.id])).rejects.toThrow(/append-only/);
+    await expect(t.db.query(`UPDATE audit_events SET kind = kind WHERE letter_id = $1`, [letter.id])).rejects.toThrow(
+      /append-only/,
+    );
   });
 });

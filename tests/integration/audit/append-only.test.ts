@@ -13,8 +13,17 @@ describe('the audit trail', () => {
 
   it('keeps what was appended, newest first, filterable by kind', async () => {
     const letter = await aLetter(db);
-    await recordAudit(db, { letterId: letter.id, actor: { id: '00000000-0000-4000-8000-000000000001', name: 'O. Organiser' }, kind: 'organisers.letter-created' });
-    await recordAudit(db, { letterId: letter.id, actor: null, kind: 'abuse.signature-invalidated', detail: { signatureId: 'x', reason: 'duplicate-person' } });
+    await recordAudit(db, {
+      letterId: letter.id,
+      actor: { id: '00000000-0000-4000-8000-000000000001', name: 'O. Organiser' },
+      kind: 'organisers.letter-created',
+    });
+    await recordAudit(db, {
+      letterId: letter.id,
+      actor: null,
+      kind: 'abuse.signature-invalidated',
+      detail: { signatureId: 'x', reason: 'duplicate-person' },
+    });
     const all = await listAudit(db, letter.id);
     expect(all.map((e) => e.kind)).toEqual(['abuse.signature-invalidated', 'organisers.letter-created']);
     expect(all[1].actorName).toBe('O. Organiser');
@@ -25,7 +34,9 @@ describe('the audit trail', () => {
   it('refuses UPDATE, DELETE and TRUNCATE at the database, whoever asks', async () => {
     const letter = await aLetter(db);
     await recordAudit(db, { letterId: letter.id, actor: null, kind: 'organisers.letter-created' });
-    await expect(db.query(`UPDATE audit_events SET kind = 'forged' WHERE letter_id = $1`, [letter.id])).rejects.toThrow(/append-only/);
+    await expect(db.query(`UPDATE audit_events SET kind = 'forged' WHERE letter_id = $1`, [letter.id])).rejects.toThrow(
+      /append-only/,
+    );
     await expect(db.query(`DELETE FROM audit_events WHERE letter_id = $1`, [letter.id])).rejects.toThrow(/append-only/);
     await expect(db.query(`TRUNCATE audit_events`)).rejects.toThrow(/append-only/);
     expect((await listAudit(db, letter.id)).map((e) => e.kind)).toEqual(['organisers.letter-created']);

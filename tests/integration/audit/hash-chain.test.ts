@@ -63,21 +63,33 @@ describe("the audit trail's hash chain", () => {
     const changed = await aLetterOf(t.db, owner);
     const shortened = await aLetterOf(t.db, owner);
     for (const letter of [changed, shortened]) {
-      for (let i = 0; i < 3; i++) await recordAudit(t.db, { letterId: letter.id, actor: null, kind: 'organisers.letter-edited', detail: { i } });
+      for (let i = 0; i < 3; i++)
+        await recordAudit(t.db, { letterId: letter.id, actor: null, kind: 'organisers.letter-edited', detail: { i } });
       expect((await verifyAuditChain(t.db, letter.id)).ok).toBe(true);
     }
-    const [second] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM audit_events WHERE letter_id = $1 ORDER BY chain_seq OFFSET 1 LIMIT 1`, [changed.id]);
+    const [second] = await t.db.query<Array<{ id: string }>>(
+      `SELECT id FROM audit_events WHERE letter_id = $1 ORDER BY chain_seq OFFSET 1 LIMIT 1`,
+      [changed.id],
+    );
     await asOwnerWithoutTrigger(`UPDATE audit_events SET detail = '{"i": 99}'::jsonb WHERE id = $1`, [second.id]);
     expect(await verifyAuditChain(t.db, changed.id)).toMatchObject({ ok: false, brokenAt: second.id });
 
-    await asOwnerWithoutTrigger(`DELETE FROM audit_events WHERE id = (SELECT max(id) FROM audit_events WHERE letter_id = $1)`, [shortened.id]);
+    await asOwnerWithoutTrigger(
+      `DELETE FROM audit_events WHERE id = (SELECT max(id) FROM audit_events WHERE letter_id = $1)`,
+      [shortened.id],
+    );
     expect(await verifyAuditChain(t.db, shortened.id)).toMatchObject({ ok: false });
   });
 
   test('the delivery pack prints the chain head as it stood when the file was made', async () => {
     const owner = await anOrganiser(t.db);
     const letter = await aLetterOf(t.db, owner);
-    await recordAudit(t.db, { letterId: letter.id, actor: { id: owner.id, name: owner.name }, kind: 'organisers.letter-edited', detail: {} });
+    await recordAudit(t.db, {
+      letterId: letter.id,
+      actor: { id: owner.id, name: owner.name },
+      kind: 'organisers.letter-edited',
+      detail: {},
+    });
     const head = await auditChainHead(t.db, letter.id);
     const b = await signInAs(t.app, t.smtp, owner.email);
     const res = await download(b, letter.slug, { format: 'pdf', includeEmail: false });

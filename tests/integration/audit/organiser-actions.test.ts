@@ -41,43 +41,89 @@ async function paperImport(b: Browser, slug: string, sheet: string): Promise<str
   const res = await b.agent.post(await b.uploadAction(`/organise/letters/${slug}/paper`)).field('text', sheet);
   expect(res.status).toBe(303);
   const id = res.headers.location.split('/').pop()!;
-  const done = await postForm(b, `/organise/letters/${slug}/paper/${id}`, `/organise/letters/${slug}/paper/${id}/import`);
+  const done = await postForm(
+    b,
+    `/organise/letters/${slug}/paper/${id}`,
+    `/organise/letters/${slug}/paper/${id}/import`,
+  );
   expect(done.status).toBe(303);
   return id;
 }
 
-const SHEET = ['Name,Country,City,Date', 'Богдана Паперова,UA,Київ,2025-11-02', 'Pierre Papier,FR,Lyon,2025-11-03'].join('\n');
+const SHEET = [
+  'Name,Country,City,Date',
+  'Богдана Паперова,UA,Київ,2025-11-02',
+  'Pierre Papier,FR,Lyon,2025-11-03',
+].join('\n');
 
 describe('the audit trail records what organisers do', () => {
   test('team changes: invitation sent, revoked, accepted (by the one who joins), role given, member removed', async () => {
     const { owner, b, letter } = await ownLetter();
     const edit = `/organise/letters/${letter.slug}/edit`;
     const inviteeEmail = `invitee-${letter.slug}@example.org`;
-    expect((await postForm(b, edit, `/organise/letters/${letter.slug}/team`, { email: 'someone-else@example.org', role: 'owner' })).status).toBe(303);
-    const [pending] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM team_invitations WHERE letter_id = $1`, [letter.id]);
-    expect((await postForm(b, edit, `/organise/letters/${letter.slug}/invitations/${pending.id}/revoke`)).status).toBe(303);
+    expect(
+      (
+        await postForm(b, edit, `/organise/letters/${letter.slug}/team`, {
+          email: 'someone-else@example.org',
+          role: 'owner',
+        })
+      ).status,
+    ).toBe(303);
+    const [pending] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM team_invitations WHERE letter_id = $1`, [
+      letter.id,
+    ]);
+    expect((await postForm(b, edit, `/organise/letters/${letter.slug}/invitations/${pending.id}/revoke`)).status).toBe(
+      303,
+    );
 
-    expect((await postForm(b, edit, `/organise/letters/${letter.slug}/team`, { email: inviteeEmail, role: 'editor' })).status).toBe(303);
+    expect(
+      (await postForm(b, edit, `/organise/letters/${letter.slug}/team`, { email: inviteeEmail, role: 'editor' }))
+        .status,
+    ).toBe(303);
     const [mail] = await t.smtp.waitFor(inviteeEmail);
     const link = new URL(linkFrom(mail, '/invitations/')).pathname;
     const visitor = browser(t.app);
     expect((await postForm(visitor, link, link)).status).toBe(200);
-    const [joined] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM organisers WHERE email = $1`, [inviteeEmail]);
+    const [joined] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM organisers WHERE email = $1`, [
+      inviteeEmail,
+    ]);
 
     const cli = await anOrganiser(t.db, { name: 'Cleo Command' });
     await grantRole(t.db, cli.email, letter.slug, 'editor');
-    expect((await postForm(b, edit, `/organise/letters/${letter.slug}/team/remove`, { organiserId: cli.id })).status).toBe(303);
+    expect(
+      (await postForm(b, edit, `/organise/letters/${letter.slug}/team/remove`, { organiserId: cli.id })).status,
+    ).toBe(303);
 
     // The owner's own role came from the command line too (aLetterOf); the rest is the team's doing.
-    const events = (await eventsOf(letter.id)).filter((e) => e.kind !== 'organisers.role-granted' || e.detail.organiserId === cli.id);
+    const events = (await eventsOf(letter.id)).filter(
+      (e) => e.kind !== 'organisers.role-granted' || e.detail.organiserId === cli.id,
+    );
     const ownerActor = { actorId: owner.id, actorName: 'Olga Organiser' };
     expect(events).toEqual([
       { kind: 'organisers.invitation-sent', ...ownerActor, detail: { invitationId: pending.id, role: 'owner' } },
       { kind: 'organisers.invitation-revoked', ...ownerActor, detail: { invitationId: pending.id } },
-      { kind: 'organisers.invitation-sent', ...ownerActor, detail: { invitationId: expect.any(String), role: 'editor' } },
-      { kind: 'organisers.invitation-accepted', actorId: joined.id, actorName: '', detail: { invitationId: events[2].detail.invitationId, role: 'editor' } },
-      { kind: 'organisers.role-granted', actorId: null, actorName: null, detail: { organiserId: cli.id, role: 'editor', member: 'Cleo Command' } },
-      { kind: 'organisers.member-removed', ...ownerActor, detail: { organiserId: cli.id, role: 'editor', member: 'Cleo Command' } },
+      {
+        kind: 'organisers.invitation-sent',
+        ...ownerActor,
+        detail: { invitationId: expect.any(String), role: 'editor' },
+      },
+      {
+        kind: 'organisers.invitation-accepted',
+        actorId: joined.id,
+        actorName: '',
+        detail: { invitationId: events[2].detail.invitationId, role: 'editor' },
+      },
+      {
+        kind: 'organisers.role-granted',
+        actorId: null,
+        actorName: null,
+        detail: { organiserId: cli.id, role: 'editor', member: 'Cleo Command' },
+      },
+      {
+        kind: 'organisers.member-removed',
+        ...ownerActor,
+        detail: { organiserId: cli.id, role: 'editor', member: 'Cleo Command' },
+      },
     ]);
     // No address of anyone invited is kept in the trail (it cannot be erased from it later).
     expect(JSON.stringify(events)).not.toContain('example.org');
@@ -92,19 +138,38 @@ describe('the audit trail records what organisers do', () => {
     await aSignature(t.db, letter, { email: 'two@spam-run.example', status: 'pending' });
     await postForm(b, dashboard, `${dashboard}/signatures/${hidden.id}/hide`);
     await postForm(b, dashboard, `${dashboard}/signatures/${hidden.id}/unhide`);
-    await postForm(b, dashboard, `${dashboard}/signatures/${wrong.id}/invalidate`, { category: 'duplicate-person', reason: 'Signed twice', keepName: 'on' });
+    await postForm(b, dashboard, `${dashboard}/signatures/${wrong.id}/invalidate`, {
+      category: 'duplicate-person',
+      reason: 'Signed twice',
+      keepName: 'on',
+    });
     await postForm(b, dashboard, `${dashboard}/signatures/${held.id}/release`);
-    await postForm(b, dashboard, `${dashboard}/invalidate-domain`, { domain: 'spam-run.example', category: 'bulk-bot', reason: 'A bot run' });
+    await postForm(b, dashboard, `${dashboard}/invalidate-domain`, {
+      domain: 'spam-run.example',
+      category: 'bulk-bot',
+      reason: 'A bot run',
+    });
     // Invalidating again changes nothing, and records nothing.
-    await postForm(b, dashboard, `${dashboard}/signatures/${wrong.id}/invalidate`, { category: 'other', reason: 'Again' });
+    await postForm(b, dashboard, `${dashboard}/signatures/${wrong.id}/invalidate`, {
+      category: 'other',
+      reason: 'Again',
+    });
 
     const by = { actorId: owner.id, actorName: 'Olga Organiser' };
     expect((await eventsOf(letter.id)).filter((e) => e.kind !== 'organisers.role-granted')).toEqual([
       { kind: 'organisers.signature-hidden', ...by, detail: { signatureId: hidden.id } },
       { kind: 'organisers.signature-unhidden', ...by, detail: { signatureId: hidden.id } },
-      { kind: 'organisers.signature-invalidated', ...by, detail: { signatureId: wrong.id, reason: 'Signed twice', category: 'duplicate-person', keepName: true } },
+      {
+        kind: 'organisers.signature-invalidated',
+        ...by,
+        detail: { signatureId: wrong.id, reason: 'Signed twice', category: 'duplicate-person', keepName: true },
+      },
       { kind: 'organisers.signature-released', ...by, detail: { signatureId: held.id, heldReason: 'burst-ip' } },
-      { kind: 'organisers.domain-invalidated', ...by, detail: { domain: 'spam-run.example', reason: 'A bot run', category: 'bulk-bot', keepName: false, count: 2 } },
+      {
+        kind: 'organisers.domain-invalidated',
+        ...by,
+        detail: { domain: 'spam-run.example', reason: 'A bot run', category: 'bulk-bot', keepName: false, count: 2 },
+      },
     ]);
   });
 
@@ -114,19 +179,38 @@ describe('the audit trail records what organisers do', () => {
     const importId = await paperImport(b, letter.slug, SHEET);
     const exported = await download(b, letter.slug, { format: 'csv' });
     expect(exported.status).toBe(200);
-    const [exportRow] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM export_audit WHERE letter_id = $1`, [letter.id]);
+    const [exportRow] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM export_audit WHERE letter_id = $1`, [
+      letter.id,
+    ]);
     const today = new Date().toISOString().slice(0, 10);
-    await postForm(b, dashboard, `${dashboard}/delivery`, { deliveredAt: today, deliveredTo: 'The Minister', deliveryNote: '' });
+    await postForm(b, dashboard, `${dashboard}/delivery`, {
+      deliveredAt: today,
+      deliveredTo: 'The Minister',
+      deliveryNote: '',
+    });
     await postForm(b, dashboard, `${dashboard}/delivery`, { deliveredAt: '', deliveredTo: '', deliveryNote: '' });
-    await postForm(b, dashboard, `${dashboard}/delivery`, { deliveredAt: today, deliveredTo: 'The Minister', deliveryNote: '' });
+    await postForm(b, dashboard, `${dashboard}/delivery`, {
+      deliveredAt: today,
+      deliveredTo: 'The Minister',
+      deliveryNote: '',
+    });
     const response = `/organise/letters/${letter.slug}/response`;
-    expect((await postForm(b, response, response, { respondedOn: today, body: 'The minister answered.' })).status).toBe(303);
+    expect((await postForm(b, response, response, { respondedOn: today, body: 'The minister answered.' })).status).toBe(
+      303,
+    );
     const updates = `/organise/letters/${letter.slug}/updates`;
-    expect((await postForm(b, updates, updates, { subject: 'We delivered it', body: 'Thank you all.' })).status).toBe(303);
+    expect((await postForm(b, updates, updates, { subject: 'We delivered it', body: 'Thank you all.' })).status).toBe(
+      303,
+    );
 
     const events = (await eventsOf(letter.id)).filter((e) => e.kind !== 'organisers.role-granted');
-    const [responseRow] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM letter_responses WHERE letter_id = $1`, [letter.id]);
-    const [updateRow] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM letter_updates WHERE letter_id = $1`, [letter.id]);
+    const [responseRow] = await t.db.query<Array<{ id: string }>>(
+      `SELECT id FROM letter_responses WHERE letter_id = $1`,
+      [letter.id],
+    );
+    const [updateRow] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM letter_updates WHERE letter_id = $1`, [
+      letter.id,
+    ]);
     expect(events).toEqual([
       { kind: 'paper.signatures-imported', ...by, detail: { importId, count: 2 } },
       {
@@ -146,31 +230,57 @@ describe('the audit trail records what organisers do', () => {
     const { owner, b, letter } = await ownLetter();
     const page = `/organise/letters/${letter.slug}/allow-list`;
     await postForm(b, page, page, { cidr: '192.0.2.77/24', note: 'Newsroom' });
-    const [network] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM letter_allowed_networks WHERE letter_id = $1`, [letter.id]);
+    const [network] = await t.db.query<Array<{ id: string }>>(
+      `SELECT id FROM letter_allowed_networks WHERE letter_id = $1`,
+      [letter.id],
+    );
     await postForm(b, page, `${page}/${network.id}/delete`);
     const by = { actorId: owner.id, actorName: 'Olga Organiser' };
-    expect(await eventsOf(letter.id, 'abuse.network-allowed')).toEqual([{ kind: 'abuse.network-allowed', ...by, detail: { cidr: '192.0.2.0/24', note: 'Newsroom' } }]);
-    expect(await eventsOf(letter.id, 'abuse.network-removed')).toEqual([{ kind: 'abuse.network-removed', ...by, detail: { cidr: '192.0.2.0/24' } }]);
+    expect(await eventsOf(letter.id, 'abuse.network-allowed')).toEqual([
+      { kind: 'abuse.network-allowed', ...by, detail: { cidr: '192.0.2.0/24', note: 'Newsroom' } },
+    ]);
+    expect(await eventsOf(letter.id, 'abuse.network-removed')).toEqual([
+      { kind: 'abuse.network-removed', ...by, detail: { cidr: '192.0.2.0/24' } },
+    ]);
   });
 
   test("signers' names and addresses never enter the trail, whatever was done to their signatures", async () => {
     const { b, letter, dashboard } = await ownLetter();
     const signers = [
       await aSignature(t.db, letter, { fullName: 'Тарас Приватний', email: 'taras.private@mail.example' }),
-      await aSignature(t.db, letter, { fullName: 'Aigerim Secret', email: 'aigerim@spam-run.example', heldReason: 'sustained-domain' }),
+      await aSignature(t.db, letter, {
+        fullName: 'Aigerim Secret',
+        email: 'aigerim@spam-run.example',
+        heldReason: 'sustained-domain',
+      }),
       await aSignature(t.db, letter, { fullName: 'Hidden Hannah', email: 'hannah@mail.example' }),
-      await aSignature(t.db, letter, { fullName: 'Released Rami', email: 'rami@mail.example', heldReason: 'burst-email', city: 'Tbilisi' }),
+      await aSignature(t.db, letter, {
+        fullName: 'Released Rami',
+        email: 'rami@mail.example',
+        heldReason: 'burst-email',
+        city: 'Tbilisi',
+      }),
     ];
     await postForm(b, dashboard, `${dashboard}/signatures/${signers[2].id}/hide`);
     await postForm(b, dashboard, `${dashboard}/signatures/${signers[3].id}/release`);
-    await postForm(b, dashboard, `${dashboard}/signatures/${signers[0].id}/invalidate`, { category: 'requested-by-person', reason: 'Asked to be removed' });
-    await postForm(b, dashboard, `${dashboard}/invalidate-domain`, { domain: 'spam-run.example', category: 'bulk-bot', reason: 'bulk' });
+    await postForm(b, dashboard, `${dashboard}/signatures/${signers[0].id}/invalidate`, {
+      category: 'requested-by-person',
+      reason: 'Asked to be removed',
+    });
+    await postForm(b, dashboard, `${dashboard}/invalidate-domain`, {
+      domain: 'spam-run.example',
+      category: 'bulk-bot',
+      reason: 'bulk',
+    });
     await paperImport(b, letter.slug, SHEET);
     expect((await download(b, letter.slug, { format: 'csv', includeEmail: true })).status).toBe(200);
     const updates = `/organise/letters/${letter.slug}/updates`;
     await postForm(b, updates, updates, { subject: 'News', body: 'Hello' });
 
-    const rows = await t.db.query<Array<{ kind: string; detail: unknown }>>(`SELECT kind, detail FROM audit_events WHERE letter_id = $1`, [letter.id]);
+    const rows = await t.db.query<Array<{ kind: string; detail: unknown }>>(
+      `SELECT kind, detail FROM audit_events WHERE letter_id = $1`,
+      [letter.id],
+    );
     expect(rows.length).toBeGreaterThanOrEqual(7);
     const json = JSON.stringify(rows);
     for (const s of signers) {
@@ -178,7 +288,8 @@ describe('the audit trail records what organisers do', () => {
       expect(json).not.toContain(s.email!);
       if (s.city) expect(json).not.toContain(s.city);
     }
-    for (const paperName of ['Богдана Паперова', 'Pierre Papier', 'Київ', 'Lyon']) expect(json).not.toContain(paperName);
+    for (const paperName of ['Богдана Паперова', 'Pierre Papier', 'Київ', 'Lyon'])
+      expect(json).not.toContain(paperName);
   });
 });
 
@@ -187,7 +298,10 @@ describe("the owners' view of the trail", () => {
     const { b, letter, dashboard } = await ownLetter();
     const sig = await aSignature(t.db, letter);
     await postForm(b, dashboard, `${dashboard}/signatures/${sig.id}/hide`);
-    await postForm(b, dashboard, `${dashboard}/signatures/${sig.id}/invalidate`, { category: 'fake-name', reason: 'Fake <b>name</b>' });
+    await postForm(b, dashboard, `${dashboard}/signatures/${sig.id}/invalidate`, {
+      category: 'fake-name',
+      reason: 'Fake <b>name</b>',
+    });
     await recordAudit(t.db, { letterId: letter.id, actor: null, kind: 'future.something-new', detail: { n: 1 } });
 
     expect((await b.agent.get(dashboard).expect(200)).text).toContain(`href="/organise/letters/${letter.slug}/audit"`);
@@ -203,7 +317,9 @@ describe("the owners' view of the trail", () => {
     expect(hidden).toBeGreaterThan(invalidated);
     expect(text).toContain('Olga Organiser');
 
-    const filtered = await b.agent.get(`/organise/letters/${letter.slug}/audit?kind=organisers.signature-hidden`).expect(200);
+    const filtered = await b.agent
+      .get(`/organise/letters/${letter.slug}/audit?kind=organisers.signature-hidden`)
+      .expect(200);
     expect(filtered.text).toContain(`Hid signature ${sig.id}`);
     expect(filtered.text).not.toContain(`Invalidated signature ${sig.id}`);
     expect(filtered.text).toMatch(/<option value="organisers.signature-hidden" selected>/);
@@ -221,7 +337,9 @@ describe("the owners' view of the trail", () => {
     await grantRole(t.db, editor.email, letter.slug, 'editor');
     const eb = await signInAs(t.app, t.smtp, editor.email);
     expect((await eb.agent.get(`/organise/letters/${letter.slug}/audit`)).status).toBe(403);
-    expect((await eb.agent.get(`/organise/letters/${letter.slug}`)).text).not.toContain(`/organise/letters/${letter.slug}/audit`);
+    expect((await eb.agent.get(`/organise/letters/${letter.slug}`)).text).not.toContain(
+      `/organise/letters/${letter.slug}/audit`,
+    );
     const stranger = await anOrganiser(t.db);
     const sb = await signInAs(t.app, t.smtp, stranger.email);
     expect((await sb.agent.get(`/organise/letters/${letter.slug}/audit`)).status).toBe(404);
@@ -233,9 +351,14 @@ describe('the PDF delivery pack', () => {
   test('ends with a summary of the trail, grouped per day, actor and reason, without personal data', async () => {
     const { b, letter, dashboard } = await ownLetter();
     const dupes = [];
-    for (const name of ['Duplicate Dmytro', 'Duplicate Daria', 'Duplicate Denys']) dupes.push(await aSignature(t.db, letter, { fullName: name }));
+    for (const name of ['Duplicate Dmytro', 'Duplicate Daria', 'Duplicate Denys'])
+      dupes.push(await aSignature(t.db, letter, { fullName: name }));
     await aSignature(t.db, letter, { fullName: 'Kept Kateryna', email: 'kateryna@mail.example' });
-    for (const s of dupes) await postForm(b, dashboard, `${dashboard}/signatures/${s.id}/invalidate`, { category: 'duplicate-person', reason: `Same person as Kept Kateryna (${s.id})` });
+    for (const s of dupes)
+      await postForm(b, dashboard, `${dashboard}/signatures/${s.id}/invalidate`, {
+        category: 'duplicate-person',
+        reason: `Same person as Kept Kateryna (${s.id})`,
+      });
     // The category is chosen on the invalidation form; the summary names the category, never the typed reason.
     await paperImport(b, letter.slug, SHEET);
 
@@ -248,6 +371,7 @@ describe('the PDF delivery pack', () => {
     expect(last).toContain("Record of the organisers' actions");
     expect(last).toContain(`3 signatures invalidated by Olga Organiser on ${day}: duplicate person`);
     expect(last).toContain(`2 paper signatures imported by Olga Organiser on ${day}`);
-    for (const personal of ['Kateryna', 'Dmytro', 'Daria', 'Denys', 'Богдана', 'Pierre', 'Same person', '@']) expect(last).not.toContain(personal);
+    for (const personal of ['Kateryna', 'Dmytro', 'Daria', 'Denys', 'Богдана', 'Pierre', 'Same person', '@'])
+      expect(last).not.toContain(personal);
   });
 });

@@ -39,7 +39,12 @@ describe('two roles: the owner migrates, the app runs as a role that owns nothin
       await c.query(`CREATE ROLE ${ROLE} LOGIN`);
     });
     // As a process started with both variables does: migrate as the owner, then grant the runtime role.
-    await migrateWith(entities, { MIGRATION_DATABASE_URL: ownerUrl, DATABASE_URL: appUrl }, null as never, createLogger('silent'));
+    await migrateWith(
+      entities,
+      { MIGRATION_DATABASE_URL: ownerUrl, DATABASE_URL: appUrl },
+      null as never,
+      createLogger('silent'),
+    );
     t = await startTestApp({ DATABASE_URL: appUrl });
   });
 
@@ -65,10 +70,16 @@ describe('two roles: the owner migrates, the app runs as a role that owns nothin
     const letter = await aLetter(t.db);
     await recordAudit(t.db, { letterId: letter.id, actor: null, kind: 'organisers.letter-created' });
     await withClient(appUrl, async (c) => {
-      await expect(c.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change')).rejects.toThrow(/must be owner/);
+      await expect(c.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change')).rejects.toThrow(
+        /must be owner/,
+      );
       await expect(c.query('ALTER TABLE audit_events DISABLE TRIGGER ALL')).rejects.toThrow(/must be owner/);
-      await expect(c.query(`UPDATE audit_events SET kind = 'forged' WHERE letter_id = $1`, [letter.id])).rejects.toThrow(/permission denied/);
-      await expect(c.query(`DELETE FROM audit_events WHERE letter_id = $1`, [letter.id])).rejects.toThrow(/permission denied/);
+      await expect(
+        c.query(`UPDATE audit_events SET kind = 'forged' WHERE letter_id = $1`, [letter.id]),
+      ).rejects.toThrow(/permission denied/);
+      await expect(c.query(`DELETE FROM audit_events WHERE letter_id = $1`, [letter.id])).rejects.toThrow(
+        /permission denied/,
+      );
       await expect(c.query('TRUNCATE audit_events')).rejects.toThrow(/permission denied/);
       await expect(c.query(`UPDATE audit_chain_heads SET seq = 0`)).rejects.toThrow(/permission denied/);
       await expect(c.query('ALTER TABLE audit_events RENAME TO audit_events_old')).rejects.toThrow(/must be owner/);
@@ -83,13 +94,21 @@ describe('two roles: the owner migrates, the app runs as a role that owns nothin
     const form = signForm();
     const b = browser(t.app);
     const csrf = await b.csrfFrom(`/letters/${letter.slug}`);
-    const signed = await b.agent.post(`/letters/${letter.slug}/sign`).type('form').send({ ...form, _csrf: csrf });
+    const signed = await b.agent
+      .post(`/letters/${letter.slug}/sign`)
+      .type('form')
+      .send({ ...form, _csrf: csrf });
     expect(signed.status).toBe(303);
     const [mail] = await t.smtp.waitFor(form.email);
     expect((await confirmByLink(t.app, linkFrom(mail, '/s/confirm/'))).status).toBe(200);
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
 
-    await recordAudit(t.db, { letterId: letter.id, actor: null, kind: 'abuse.network-allowed', detail: { cidr: '192.0.2.0/24', note: 'a note' } });
+    await recordAudit(t.db, {
+      letterId: letter.id,
+      actor: null,
+      kind: 'abuse.network-allowed',
+      detail: { cidr: '192.0.2.0/24', note: 'a note' },
+    });
     const [event] = await listAudit(t.db, letter.id);
     expect(event.detail).toMatchObject({ note: 'a note' });
   });

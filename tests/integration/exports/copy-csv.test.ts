@@ -18,7 +18,13 @@ let letter: Letter;
 const TRICKY: Array<Parameters<typeof aSigner>[2]> = [
   { fullName: '=HYPERLINK("http://evil.example","click")', city: '+380 Kyiv', organisation: '-1+1', country: 'UA' },
   { fullName: '@SUM(A1:A9)', city: '\tTabbed', organisation: '\rCarriage', country: 'FR' },
-  { fullName: 'Айгерім Қасымқызы', city: 'Алматы', organisation: 'Ligue des droits de l\'Homme, section "Lyon"', country: 'KZ', signedAs: 'organisation' },
+  {
+    fullName: 'Айгерім Қасымқызы',
+    city: 'Алматы',
+    organisation: 'Ligue des droits de l\'Homme, section "Lyon"',
+    country: 'KZ',
+    signedAs: 'organisation',
+  },
   { fullName: 'Line\nbreak, and "quotes"', city: 'London, UK', organisation: null, country: 'GB', email: null },
   { fullName: 'Crlf\r\ninside', city: '', organisation: '', country: 'DE', source: 'paper' },
   { fullName: 'Mukhtar Ablyazov', city: null, organisation: '=1+1', country: 'XK' },
@@ -31,7 +37,10 @@ beforeAll(async () => {
   const made = await aLetter(t.db, { title: 'Copy' });
   for (const o of TRICKY) await aSigner(t.db, made, o);
   // Microseconds in the database: the file shows milliseconds, as the JavaScript Date would.
-  await t.db.query(`UPDATE signatures SET confirmed_at = confirmed_at + interval '789999 microseconds' WHERE letter_id = $1`, [made.id]);
+  await t.db.query(
+    `UPDATE signatures SET confirmed_at = confirmed_at + interval '789999 microseconds' WHERE letter_id = $1`,
+    [made.id],
+  );
   letter = (await findLetterBySlug(t.db, made.slug))!;
 });
 afterAll(async () => {
@@ -47,37 +56,98 @@ function collect(): { out: Writable; bytes: () => Buffer } {
 
 /** The file as the CSV writer makes it from the same rows (the definition COPY must match). */
 async function writerFile(columns: ExportColumn[], where = ''): Promise<Buffer> {
-  const rows: Array<{ full_name: string; email: string | null; country: string; city: string | null; organisation: string | null; signed_as: 'individual' | 'organisation'; confirmed_at: Date; source: 'online' | 'paper'; text_language: string | null; text_version: number | null }> =
-    await t.db.query(
-      `SELECT full_name, email, country, city, organisation, signed_as, confirmed_at, source, text_language, text_version FROM signatures s
+  const rows: Array<{
+    full_name: string;
+    email: string | null;
+    country: string;
+    city: string | null;
+    organisation: string | null;
+    signed_as: 'individual' | 'organisation';
+    confirmed_at: Date;
+    source: 'online' | 'paper';
+    text_language: string | null;
+    text_version: number | null;
+  }> = await t.db.query(
+    `SELECT full_name, email, country, city, organisation, signed_as, confirmed_at, source, text_language, text_version FROM signatures s
         WHERE letter_id = $1 AND status = 'confirmed' AND held_reason IS NULL ${where} ORDER BY confirmed_at, id`,
-      [letter.id],
-    );
+    [letter.id],
+  );
   // eslint-disable-next-line @typescript-eslint/require-await -- the writer takes an async iterable; these rows are already here
   async function* exportRows(): AsyncGenerator<ExportRow> {
     for (const r of rows) {
-      yield { name: r.full_name, email: r.email, country: r.country, countryName: countryName(r.country, 'en'), city: r.city, organisation: r.organisation, signedAs: r.signed_as, signedAt: r.confirmed_at, source: r.source, textVersion: r.text_language && r.text_version ? { language: r.text_language, version: r.text_version } : null };
+      yield {
+        name: r.full_name,
+        email: r.email,
+        country: r.country,
+        countryName: countryName(r.country, 'en'),
+        city: r.city,
+        organisation: r.organisation,
+        signedAs: r.signed_as,
+        signedAt: r.confirmed_at,
+        source: r.source,
+        textVersion: r.text_language && r.text_version ? { language: r.text_language, version: r.text_version } : null,
+      };
     }
   }
   const t_ = tFor('en');
   const labels = Object.fromEntries(
-    (['name', 'email', 'country', 'city', 'organisation', 'signedAs', 'signedAt', 'source', 'textVersion'] as const).map((k) => [k, t_(`exports.columns.${k}`)]),
+    (
+      ['name', 'email', 'country', 'city', 'organisation', 'signedAs', 'signedAt', 'source', 'textVersion'] as const
+    ).map((k) => [k, t_(`exports.columns.${k}`)]),
   ) as Record<ExportColumn, string>;
   const { out, bytes } = collect();
-  await writeCsv(exportRows(), out, { exportId: 'x', letterTitle: '', letterBody: '', recipient: '', language: 'en', generatedAt: new Date(), verifiedCount: 0, columns, labels });
+  await writeCsv(exportRows(), out, {
+    exportId: 'x',
+    letterTitle: '',
+    letterBody: '',
+    recipient: '',
+    language: 'en',
+    generatedAt: new Date(),
+    verifiedCount: 0,
+    columns,
+    labels,
+  });
   return bytes();
 }
 
-async function exported(columns: ExportColumn[], opts: { includeEmail?: boolean; filters?: Parameters<typeof exportSignatures>[1]['filters'] } = {}) {
+async function exported(
+  columns: ExportColumn[],
+  opts: { includeEmail?: boolean; filters?: Parameters<typeof exportSignatures>[1]['filters'] } = {},
+) {
   const { out, bytes } = collect();
-  const result = await exportSignatures(t.ctx, { letter, format: 'csv', columns, includeEmail: opts.includeEmail, filters: opts.filters, organiserId: null, language: 'en' }, out);
+  const result = await exportSignatures(
+    t.ctx,
+    {
+      letter,
+      format: 'csv',
+      columns,
+      includeEmail: opts.includeEmail,
+      filters: opts.filters,
+      organiserId: null,
+      language: 'en',
+    },
+    out,
+  );
   return { result, bytes: bytes() };
 }
 
 describe('the delivery CSV, written by COPY', () => {
-  test('is byte for byte the CSV writer\'s file: BOM, header, quoting, formula guard, empty cells, dates, line ends', async () => {
-    const { bytes } = await exported(['name', 'country', 'city', 'organisation', 'signedAs', 'signedAt', 'source', 'textVersion'], { includeEmail: true });
-    const expected = await writerFile(['name', 'email', 'country', 'city', 'organisation', 'signedAs', 'signedAt', 'source', 'textVersion']);
+  test("is byte for byte the CSV writer's file: BOM, header, quoting, formula guard, empty cells, dates, line ends", async () => {
+    const { bytes } = await exported(
+      ['name', 'country', 'city', 'organisation', 'signedAs', 'signedAt', 'source', 'textVersion'],
+      { includeEmail: true },
+    );
+    const expected = await writerFile([
+      'name',
+      'email',
+      'country',
+      'city',
+      'organisation',
+      'signedAs',
+      'signedAt',
+      'source',
+      'textVersion',
+    ]);
     expect(bytes.toString('utf8')).toBe(expected.toString('utf8'));
     expect(bytes.equals(expected)).toBe(true);
     const text = bytes.toString('utf8');
@@ -110,7 +180,7 @@ describe('the delivery CSV, written by COPY', () => {
 });
 
 describe('CRLF record ends', () => {
-  test('wherever COPY\'s chunks are cut, only record ends outside quotes become CRLF', async () => {
+  test("wherever COPY's chunks are cut, only record ends outside quotes become CRLF", async () => {
     const copyOutput = Buffer.from('a,"b\nc",d\n"e ""x"" \n",f\nАй,"\r\n"\n', 'utf8');
     const expected = Buffer.from('a,"b\nc",d\r\n"e ""x"" \n",f\r\nАй,"\r\n"\r\n', 'utf8');
     for (let cut = 0; cut <= copyOutput.length; cut++) {

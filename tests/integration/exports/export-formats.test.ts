@@ -22,7 +22,13 @@ beforeAll(async () => {
   b = await signInAs(t.app, t.smtp, organiser.email);
   letter = await aLetterOf(t.db, organiser, 'owner', { title: 'Birthday greetings' });
   await aSigner(t.db, letter, { fullName: NAMES[0], email: 'aigerim@example.org', country: 'KZ', city: 'Алматы' });
-  await aSigner(t.db, letter, { fullName: NAMES[1], email: 'mukhtar@example.org', country: 'KZ', city: 'Астана', visibility: 'initials' });
+  await aSigner(t.db, letter, {
+    fullName: NAMES[1],
+    email: 'mukhtar@example.org',
+    country: 'KZ',
+    city: 'Астана',
+    visibility: 'initials',
+  });
   await aSigner(t.db, letter, { fullName: NAMES[2], email: null, country: 'UA', city: 'Київ', visibility: 'private' });
 });
 afterAll(async () => {
@@ -40,7 +46,14 @@ describe('each export format read back by a real parser', () => {
     expect(rows.map((r) => r.Name)).toEqual(NAMES);
     expect(rows.map((r) => r.Country)).toEqual(['Kazakhstan', 'Kazakhstan', 'Ukraine']);
     expect(rows[0].City).toBe('Алматы');
-    expect(Object.keys(rows[0])).toEqual(['Name', 'Country', 'City', 'Organisation or title', 'Signed as', 'Signed at (UTC)']);
+    expect(Object.keys(rows[0])).toEqual([
+      'Name',
+      'Country',
+      'City',
+      'Organisation or title',
+      'Signed as',
+      'Signed at (UTC)',
+    ]);
   });
 
   test('CSV headers follow the chosen language', async () => {
@@ -117,7 +130,11 @@ describe('each export format read back by a real parser', () => {
 
   test('a cell that would run as a spreadsheet formula is neutralised in CSV and XLSX', async () => {
     const other = await aLetterOf(t.db, organiser);
-    await aSigner(t.db, other, { fullName: '=HYPERLINK("http://evil.example","click")', city: '+1-555', organisation: '@SUM(A1)' });
+    await aSigner(t.db, other, {
+      fullName: '=HYPERLINK("http://evil.example","click")',
+      city: '+1-555',
+      organisation: '@SUM(A1)',
+    });
     const csv = await download(b, other.slug, { format: 'csv' });
     const [row] = parseCsv<Record<string, string>>(csv.body as Buffer, { bom: true, columns: true });
     expect(row.Name).toBe(`'=HYPERLINK("http://evil.example","click")`);

@@ -39,7 +39,8 @@ export function exportBody(fields: ExportFormFields, csrf?: string): string {
   p.append('to', fields.to ?? '');
   p.append('country', fields.country ?? '');
   p.append('signedAs', fields.signedAs ?? '');
-  for (const c of fields.columns ?? ['name', 'country', 'city', 'organisation', 'signedAs', 'signedAt']) p.append('columns', c);
+  for (const c of fields.columns ?? ['name', 'country', 'city', 'organisation', 'signedAs', 'signedAt'])
+    p.append('columns', c);
   if (fields.includeEmail) p.append('includeEmail', 'on');
   p.append('language', fields.language ?? 'en');
   return p.toString();
@@ -81,7 +82,10 @@ export function aSigner(
   }> = {},
 ): Promise<Signature> {
   const { at, ...overrides } = o;
-  return aSignature(db, letter, { ...overrides, createdAt: at ?? new Date(Date.UTC(2025, 10, 1, 12, 0, 0) + ++seq * 1000) });
+  return aSignature(db, letter, {
+    ...overrides,
+    createdAt: at ?? new Date(Date.UTC(2025, 10, 1, 12, 0, 0) + ++seq * 1000),
+  });
 }
 
 export function fileNameOf(res: { headers: Record<string, string> }): string {

@@ -36,14 +36,24 @@ describe('who appears, and how, in delivery and publication files', () => {
     const letter = await aLetterOf(t.db, organiser);
     slug = letter.slug;
     await aSigner(t.db, letter, { fullName: 'Айгерім Қасымқызы', visibility: 'public', city: 'Алматы', country: 'KZ' });
-    await aSigner(t.db, letter, { fullName: 'Мұхтар Әбілқасымұлы', visibility: 'initials', city: 'Астана', country: 'KZ' });
+    await aSigner(t.db, letter, {
+      fullName: 'Мұхтар Әбілқасымұлы',
+      visibility: 'initials',
+      city: 'Астана',
+      country: 'KZ',
+    });
     await aSigner(t.db, letter, { fullName: 'Олена Ковальчук', visibility: 'private', city: 'Київ' });
     await aSigner(t.db, letter, { fullName: 'Hidden Person', visibility: 'public', hidden: true });
   });
 
   test('delivery carries the full name of every counted signer, whatever they chose for the public page', async () => {
     const rows = await csvRows(slug, { purpose: 'delivery' });
-    expect(rows.map((r) => r.Name)).toEqual(['Айгерім Қасымқызы', 'Мұхтар Әбілқасымұлы', 'Олена Ковальчук', 'Hidden Person']);
+    expect(rows.map((r) => r.Name)).toEqual([
+      'Айгерім Қасымқызы',
+      'Мұхтар Әбілқасымұлы',
+      'Олена Ковальчук',
+      'Hidden Person',
+    ]);
   });
 
   test('publication shows public names, initials for initials-only signers (without their city), and leaves private and hidden signers out', async () => {
@@ -59,14 +69,32 @@ describe('filters', () => {
     letter = await aLetterOf(t.db, organiser);
     await aSigner(t.db, letter, { fullName: 'Early Verified', country: 'UA', at: new Date('2025-10-01T10:00:00Z') });
     await aSigner(t.db, letter, { fullName: 'Mid Verified KZ', country: 'KZ', at: new Date('2025-10-15T23:59:00Z') });
-    await aSigner(t.db, letter, { fullName: 'Late Organisation', country: 'FR', signedAs: 'organisation', organisation: 'Amnesty', at: new Date('2025-11-20T08:00:00Z') });
+    await aSigner(t.db, letter, {
+      fullName: 'Late Organisation',
+      country: 'FR',
+      signedAs: 'organisation',
+      organisation: 'Amnesty',
+      at: new Date('2025-11-20T08:00:00Z'),
+    });
     await aSigner(t.db, letter, { fullName: 'Still Pending', status: 'pending', at: new Date('2025-10-20T08:00:00Z') });
-    await aSigner(t.db, letter, { fullName: 'Held For Review', heldReason: 'burst', at: new Date('2025-10-21T08:00:00Z') });
-    await aSigner(t.db, letter, { fullName: 'Invalidated Spam', status: 'invalidated', at: new Date('2025-10-22T08:00:00Z') });
+    await aSigner(t.db, letter, {
+      fullName: 'Held For Review',
+      heldReason: 'burst',
+      at: new Date('2025-10-21T08:00:00Z'),
+    });
+    await aSigner(t.db, letter, {
+      fullName: 'Invalidated Spam',
+      status: 'invalidated',
+      at: new Date('2025-10-22T08:00:00Z'),
+    });
   });
 
   test('by default only verified signatures (the public count) are exported', async () => {
-    expect((await csvRows(letter.slug)).map((r) => r.Name)).toEqual(['Early Verified', 'Mid Verified KZ', 'Late Organisation']);
+    expect((await csvRows(letter.slug)).map((r) => r.Name)).toEqual([
+      'Early Verified',
+      'Mid Verified KZ',
+      'Late Organisation',
+    ]);
   });
 
   test('"all" adds pending and held signatures but never an invalidated one', async () => {
@@ -80,14 +108,24 @@ describe('filters', () => {
   });
 
   test('a date range includes both whole days', async () => {
-    expect((await csvRows(letter.slug, { from: '2025-10-15', to: '2025-10-15' })).map((r) => r.Name)).toEqual(['Mid Verified KZ']);
-    expect((await csvRows(letter.slug, { from: '2025-10-02' })).map((r) => r.Name)).toEqual(['Mid Verified KZ', 'Late Organisation']);
+    expect((await csvRows(letter.slug, { from: '2025-10-15', to: '2025-10-15' })).map((r) => r.Name)).toEqual([
+      'Mid Verified KZ',
+    ]);
+    expect((await csvRows(letter.slug, { from: '2025-10-02' })).map((r) => r.Name)).toEqual([
+      'Mid Verified KZ',
+      'Late Organisation',
+    ]);
   });
 
   test('country and individuals/organisations narrow the list', async () => {
     expect((await csvRows(letter.slug, { country: 'KZ' })).map((r) => r.Name)).toEqual(['Mid Verified KZ']);
-    expect((await csvRows(letter.slug, { signedAs: 'organisation' })).map((r) => r.Name)).toEqual(['Late Organisation']);
-    expect((await csvRows(letter.slug, { signedAs: 'individual' })).map((r) => r.Name)).toEqual(['Early Verified', 'Mid Verified KZ']);
+    expect((await csvRows(letter.slug, { signedAs: 'organisation' })).map((r) => r.Name)).toEqual([
+      'Late Organisation',
+    ]);
+    expect((await csvRows(letter.slug, { signedAs: 'individual' })).map((r) => r.Name)).toEqual([
+      'Early Verified',
+      'Mid Verified KZ',
+    ]);
   });
 
   test('a reversed date range is refused with a message beside the field', async () => {
@@ -112,7 +150,10 @@ describe('email addresses', () => {
     for (const format of ['csv', 'json', 'xlsx'] as const) {
       const res = await download(b, slug, { format, columns: ['name', 'country'] });
       expect(res.status).toBe(200);
-      const text = format === 'xlsx' ? JSON.stringify((await readXlsx(res.body as Buffer)).worksheets[0].getSheetValues()) : (res.body as Buffer).toString('utf8');
+      const text =
+        format === 'xlsx'
+          ? JSON.stringify((await readXlsx(res.body as Buffer)).worksheets[0].getSheetValues())
+          : (res.body as Buffer).toString('utf8');
       expect(text).not.toContain('aigerim@example.org');
     }
   });
@@ -121,7 +162,9 @@ describe('email addresses', () => {
     const rows = await csvRows(slug, { includeEmail: true, columns: ['name', 'country'] });
     expect(Object.keys(rows[0])).toEqual(['Name', 'Email', 'Country']);
     expect(rows.map((r) => r.Email)).toEqual(['aigerim@example.org', '']);
-    const audit = await t.db.getRepository(ExportAudit).findOneOrFail({ where: { includeEmail: true }, order: { createdAt: 'DESC' } });
+    const audit = await t.db
+      .getRepository(ExportAudit)
+      .findOneOrFail({ where: { includeEmail: true }, order: { createdAt: 'DESC' } });
     expect(audit.columns).toEqual(['name', 'email', 'country']);
   });
 
@@ -135,11 +178,17 @@ describe('email addresses', () => {
   });
 
   test('never reach the PDF, even when the service is asked for them directly', async () => {
-    const letter = await t.db.getRepository(Letter).findOneOrFail({ where: { slug }, relations: { translations: true } });
+    const letter = await t.db
+      .getRepository(Letter)
+      .findOneOrFail({ where: { slug }, relations: { translations: true } });
     const out = new PassThrough();
     const chunks: Buffer[] = [];
     out.on('data', (c: Buffer) => chunks.push(c));
-    const result = await exportSignatures(t.ctx, { letter, format: 'pdf', includeEmail: true, columns: ['name', 'email'], organiserId: null, language: 'en' }, out);
+    const result = await exportSignatures(
+      t.ctx,
+      { letter, format: 'pdf', includeEmail: true, columns: ['name', 'email'], organiserId: null, language: 'en' },
+      out,
+    );
     const text = (await pdfParse(Buffer.concat(chunks))).text;
     expect(text).toContain('Айгерім Қасымқызы');
     expect(text).not.toContain('aigerim@example.org');
@@ -154,7 +203,10 @@ describe('who may export', () => {
     await aSigner(t.db, foreign, { fullName: 'Secret Signer' });
     expect((await b.agent.get(`/organise/letters/${foreign.slug}/export`)).status).toBe(404);
     const csrf = await b.csrfFrom('/organise');
-    const res = await b.agent.post(`/organise/letters/${foreign.slug}/export`).type('form').send(exportBody({ format: 'csv' }, csrf));
+    const res = await b.agent
+      .post(`/organise/letters/${foreign.slug}/export`)
+      .type('form')
+      .send(exportBody({ format: 'csv' }, csrf));
     expect(res.status).toBe(404);
     expect(res.text).not.toContain('Secret Signer');
     expect(await t.db.getRepository(ExportAudit).countBy({ letterId: foreign.id })).toBe(0);
@@ -170,7 +222,10 @@ describe('who may export', () => {
 
   test('without a CSRF token the POST is refused with 403', async () => {
     const letter = await aLetterOf(t.db, organiser);
-    const res = await b.agent.post(`/organise/letters/${letter.slug}/export`).type('form').send(exportBody({ format: 'csv' }));
+    const res = await b.agent
+      .post(`/organise/letters/${letter.slug}/export`)
+      .type('form')
+      .send(exportBody({ format: 'csv' }));
     expect(res.status).toBe(403);
     expect(await t.db.getRepository(ExportAudit).countBy({ letterId: letter.id })).toBe(0);
   });

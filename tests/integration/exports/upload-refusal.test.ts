@@ -5,7 +5,8 @@ import { aLetterOf, anOrganiser, signInAs } from '../../helpers/organisers';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
 import { tFor } from '../../../src/platform/web/i18n';
 
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
 const MB = 1024 * 1024;
 
 let t: TestApp;
@@ -28,7 +29,9 @@ function aSlash64() {
 
 const BOUNDARY = '----undersigned-test-boundary';
 function filePartHead(name = 'list.csv'): Buffer {
-  return Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: text/csv\r\n\r\n`);
+  return Buffer.from(
+    `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="${name}"\r\nContent-Type: text/csv\r\n\r\n`,
+  );
 }
 const TAIL = Buffer.from(`\r\n--${BOUNDARY}--\r\n`);
 
@@ -63,7 +66,11 @@ function earlyAnswer(
         port,
         method: 'POST',
         path,
-        headers: { 'Content-Type': `multipart/form-data; boundary=${BOUNDARY}`, 'Content-Length': String(opts.declaredBytes), ...opts.headers },
+        headers: {
+          'Content-Type': `multipart/form-data; boundary=${BOUNDARY}`,
+          'Content-Length': String(opts.declaredBytes),
+          ...opts.headers,
+        },
       },
       (res) => {
         let body = '';
@@ -84,7 +91,9 @@ function earlyAnswer(
 /** The action of the page's multipart form, with the cookies it needs, as a browser would post it. */
 async function uploadFormOf(b: ReturnType<typeof browser>, page: string) {
   const res = await b.agent.get(page).expect(200);
-  const action = /<form method="post" action="([^"]+)" enctype="multipart\/form-data"/.exec(res.text)?.[1]?.replace(/&amp;/g, '&');
+  const action = /<form method="post" action="([^"]+)" enctype="multipart\/form-data"/
+    .exec(res.text)?.[1]
+    ?.replace(/&amp;/g, '&');
   if (!action) throw new Error(`no upload form on ${page}`);
   const cookies = b.agent.jar.getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false });
   return { action, cookie: cookies.map((c) => `${c.name}=${c.value}`).join('; ') };
@@ -99,7 +108,11 @@ describe('/verify refuses an upload before reading it', () => {
 
   test('a body declared larger than the file limit is answered 413 before it is read', async () => {
     const { action, cookie } = await uploadFormOf(browser(t.app), '/verify');
-    const answer = await earlyAnswer(action, { declaredBytes: 300 * MB, sendBytes: 64 * 1024, headers: { Cookie: cookie } });
+    const answer = await earlyAnswer(action, {
+      declaredBytes: 300 * MB,
+      sendBytes: 64 * 1024,
+      headers: { Cookie: cookie },
+    });
     expect(answer?.status).toBe(413);
   });
 
@@ -107,7 +120,10 @@ describe('/verify refuses an upload before reading it', () => {
     const b = browser(t.app);
     const { action } = await uploadFormOf(b, '/verify');
     expect(action).toMatch(/^\/verify\?_csrf=/);
-    const res = await b.agent.post(action).set('X-Forwarded-For', aSlash64().host(0)).attach('file', Buffer.from('name,country\n'), 'list.csv');
+    const res = await b.agent
+      .post(action)
+      .set('X-Forwarded-For', aSlash64().host(0))
+      .attach('file', Buffer.from('name,country\n'), 'list.csv');
     expect(res.status).toBe(200);
     expect(res.text).toContain('Not a file from this platform');
   });
@@ -115,7 +131,11 @@ describe('/verify refuses an upload before reading it', () => {
   test('a scripted client may send the token in the X-CSRF-Token header', async () => {
     const b = browser(t.app);
     const csrf = await b.csrfFrom('/verify');
-    const res = await b.agent.post('/verify').set('X-CSRF-Token', csrf).set('X-Forwarded-For', aSlash64().host(0)).attach('file', Buffer.from('x'), 'x.csv');
+    const res = await b.agent
+      .post('/verify')
+      .set('X-CSRF-Token', csrf)
+      .set('X-Forwarded-For', aSlash64().host(0))
+      .attach('file', Buffer.from('x'), 'x.csv');
     expect(res.status).toBe(200);
   });
 
@@ -128,7 +148,11 @@ describe('/verify refuses an upload before reading it', () => {
     for (let i = 0; i < 2; i++) {
       const { action } = await uploadFormOf(b, '/verify');
       const csrf = new URL(action, 'http://x').searchParams.get('_csrf')!;
-      const res = await b.agent.post(action).set('X-Forwarded-For', net.host(i)).field('_csrf', csrf).attach('file', file, 'list.csv');
+      const res = await b.agent
+        .post(action)
+        .set('X-Forwarded-For', net.host(i))
+        .field('_csrf', csrf)
+        .attach('file', file, 'list.csv');
       expect(res.status).toBe(200);
     }
     // The third would pass it: refused from its declared length, before its body is read.
@@ -143,10 +167,17 @@ describe('/verify refuses an upload before reading it', () => {
     expect(refused?.body).toContain('<html lang="uk"');
     expect(refused?.body).toContain(escapeHtml(tFor('uk')('exports.verify.errors.budget', { megabytes: 1 })));
     // Another network still has its budget; checking by digest is never limited by it.
-    const other = await b.agent.post(action).set('X-Forwarded-For', aSlash64().host(0)).attach('file', file, 'list.csv');
+    const other = await b.agent
+      .post(action)
+      .set('X-Forwarded-For', aSlash64().host(0))
+      .attach('file', file, 'list.csv');
     expect(other.status).toBe(200);
     const csrf = await b.csrfFrom('/verify');
-    const byDigest = await b.agent.post('/verify').set('X-Forwarded-For', net.host(3)).type('form').send({ _csrf: csrf, exportId: crypto.randomUUID(), sha256: 'a'.repeat(64) });
+    const byDigest = await b.agent
+      .post('/verify')
+      .set('X-Forwarded-For', net.host(3))
+      .type('form')
+      .send({ _csrf: csrf, exportId: crypto.randomUUID(), sha256: 'a'.repeat(64) });
     expect(byDigest.status).toBe(200);
   });
 });
@@ -156,7 +187,17 @@ function chunkedUpload(path: string, bytes: number, headers: Record<string, stri
   const { port } = server.address() as AddressInfo;
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, method: 'POST', path, headers: { 'Content-Type': `multipart/form-data; boundary=${BOUNDARY}`, 'Transfer-Encoding': 'chunked', ...headers } },
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path,
+        headers: {
+          'Content-Type': `multipart/form-data; boundary=${BOUNDARY}`,
+          'Transfer-Encoding': 'chunked',
+          ...headers,
+        },
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
@@ -183,10 +224,16 @@ describe('/verify uploads of undeclared length', () => {
 
 describe('the paper upload refuses before reading', () => {
   test('an anonymous upload without a CSRF token is answered 403 while the client is still sending', async () => {
-    const answer = await earlyAnswer('/organise/letters/any-letter/paper', { declaredBytes: 3 * MB, sendBytes: 256 * 1024 });
+    const answer = await earlyAnswer('/organise/letters/any-letter/paper', {
+      declaredBytes: 3 * MB,
+      sendBytes: 256 * 1024,
+    });
     expect(answer?.status).toBe(403);
     // Beyond what the form can send, the declared length alone refuses it.
-    expect((await earlyAnswer('/organise/letters/any-letter/paper', { declaredBytes: 20 * MB, sendBytes: 256 * 1024 }))?.status).toBe(413);
+    expect(
+      (await earlyAnswer('/organise/letters/any-letter/paper', { declaredBytes: 20 * MB, sendBytes: 256 * 1024 }))
+        ?.status,
+    ).toBe(413);
   });
 
   test('a visitor with a CSRF token but no session is sent to sign in before the body is read', async () => {
@@ -211,10 +258,16 @@ describe('the paper upload refuses before reading', () => {
     const b = await signInAs(t.app, t.smtp, owner.email);
     const { action } = await uploadFormOf(b, `/organise/letters/${letter.slug}/paper`);
     expect(action).toMatch(new RegExp(`^/organise/letters/${letter.slug}/paper\\?_csrf=`));
-    const res = await b.agent.post(action).attach('file', Buffer.from('Name;Country;City;Date\r\nОлена Ковальчук;UA;Київ;2025-11-02\r\n'), 'sheet.csv');
+    const res = await b.agent
+      .post(action)
+      .attach('file', Buffer.from('Name;Country;City;Date\r\nОлена Ковальчук;UA;Київ;2025-11-02\r\n'), 'sheet.csv');
     expect(res.status).toBe(303);
     const again = await uploadFormOf(b, `/organise/letters/${letter.slug}/paper`);
-    const declaredTooLarge = await earlyAnswer(again.action, { declaredBytes: 50 * MB, sendBytes: 64 * 1024, headers: { Cookie: again.cookie } });
+    const declaredTooLarge = await earlyAnswer(again.action, {
+      declaredBytes: 50 * MB,
+      sendBytes: 64 * 1024,
+      headers: { Cookie: again.cookie },
+    });
     expect(declaredTooLarge?.status).toBe(413);
   });
 });

@@ -117,7 +117,13 @@ describe('the public verification page', () => {
 
 /** The command's environment: the test database, and BASE_URL as a deployment sets it. */
 function cliEnv(overrides: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: process.env.TEST_DB_URL, LOG_LEVEL: 'silent', BASE_URL: 'https://letters.example.org', ...overrides };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DATABASE_URL: process.env.TEST_DB_URL,
+    LOG_LEVEL: 'silent',
+    BASE_URL: 'https://letters.example.org',
+    ...overrides,
+  };
   for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
   return env;
 }
@@ -127,11 +133,15 @@ describe('npm run export', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'undersigned-export-'));
     try {
       const out = path.join(dir, 'pack.pdf');
-      await run(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/app/cli/export.ts', letter.slug, '--format', 'pdf', '--out', out], {
-        cwd: ROOT,
-        env: cliEnv(),
-        timeout: 60_000,
-      });
+      await run(
+        path.join(ROOT, 'node_modules/.bin/tsx'),
+        ['src/app/cli/export.ts', letter.slug, '--format', 'pdf', '--out', out],
+        {
+          cwd: ROOT,
+          env: cliEnv(),
+          timeout: 60_000,
+        },
+      );
       const text = (await pdfParse(fs.readFileSync(out))).text;
       expect(text).toContain('https://letters.example.org/verify');
       expect(text).not.toContain('localhost');
@@ -152,7 +162,9 @@ describe('npm run export', () => {
       expect(failure).toMatchObject({ code: 78 });
       expect((failure as { stderr: string }).stderr).toContain('export: BASE_URL is not set');
       expect(fs.readdirSync(dir)).toEqual([]);
-      expect(await t.db.getRepository(ExportAudit).countBy({ letterId: letter.id, organiserId: IsNull() })).toBe(audited);
+      expect(await t.db.getRepository(ExportAudit).countBy({ letterId: letter.id, organiserId: IsNull() })).toBe(
+        audited,
+      );
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -162,12 +174,18 @@ describe('npm run export', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'undersigned-export-'));
     try {
       const out = path.join(dir, 'pack.pdf');
-      const { stderr } = await run(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/app/cli/export.ts', letter.slug, '--format', 'pdf', '--out', out], {
-        cwd: ROOT,
-        env: cliEnv({ BASE_URL: undefined, NODE_ENV: 'development', PORT: '3999' }),
-        timeout: 60_000,
-      });
-      expect(stderr).toContain('export: warning: BASE_URL is not set; the file will name http://localhost:3999/verify as the place to check it');
+      const { stderr } = await run(
+        path.join(ROOT, 'node_modules/.bin/tsx'),
+        ['src/app/cli/export.ts', letter.slug, '--format', 'pdf', '--out', out],
+        {
+          cwd: ROOT,
+          env: cliEnv({ BASE_URL: undefined, NODE_ENV: 'development', PORT: '3999' }),
+          timeout: 60_000,
+        },
+      );
+      expect(stderr).toContain(
+        'export: warning: BASE_URL is not set; the file will name http://localhost:3999/verify as the place to check it',
+      );
       expect((await pdfParse(fs.readFileSync(out))).text).toContain('http://localhost:3999/verify');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -179,7 +197,20 @@ describe('npm run export', () => {
     try {
       const { stdout, stderr } = await run(
         path.join(ROOT, 'node_modules/.bin/tsx'),
-        ['src/app/cli/export.ts', letter.slug, '--format', 'csv', '--out', dir, '--country', 'KZ', '--columns', 'name,country', '--as', organiser.email],
+        [
+          'src/app/cli/export.ts',
+          letter.slug,
+          '--format',
+          'csv',
+          '--out',
+          dir,
+          '--country',
+          'KZ',
+          '--columns',
+          'name,country',
+          '--as',
+          organiser.email,
+        ],
         { cwd: ROOT, env: cliEnv(), timeout: 60_000 },
       );
       const exportId = /export id: ([0-9a-f-]{36})/.exec(stdout)?.[1];
@@ -192,7 +223,13 @@ describe('npm run export', () => {
       const bytes = fs.readFileSync(path.join(dir, files[0]));
       expect(sha256(bytes)).toBe(digest);
       const audit = await t.db.getRepository(ExportAudit).findOneByOrFail({ id: exportId });
-      expect(audit).toMatchObject({ sha256: digest, bytes: String(bytes.length), rowCount: 2, organiserId: organiser.id, fileName: files[0] });
+      expect(audit).toMatchObject({
+        sha256: digest,
+        bytes: String(bytes.length),
+        rowCount: 2,
+        organiserId: organiser.id,
+        fileName: files[0],
+      });
       expect(bytes.toString('utf8')).toContain('Айгерім Қасымқызы');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
@@ -202,7 +239,9 @@ describe('npm run export', () => {
   test('--as finds the organiser the way signing in does, whatever the Unicode form and case of the address', async () => {
     // Stored composed (NFC), as the web stores addresses; typed decomposed, in capitals and with
     // spaces, as a terminal may hand it over. Saved directly: the organiser command accepts ASCII only.
-    const zoe = await t.db.getRepository(OrganiserEntity).save({ email: `zo\u00eb-${Date.now()}@example.org`, name: 'Zoë' });
+    const zoe = await t.db
+      .getRepository(OrganiserEntity)
+      .save({ email: `zo\u00eb-${Date.now()}@example.org`, name: 'Zoë' });
     await grantRole(t.db, zoe.email, letter.slug, 'editor');
     const typed = `  ${zoe.email.normalize('NFD').toUpperCase()} `;
     expect(typed.trim().toLowerCase()).not.toBe(zoe.email);
@@ -215,7 +254,9 @@ describe('npm run export', () => {
       );
       const exportId = /export id: ([0-9a-f-]{36})/.exec(stdout)?.[1];
       expect(exportId).toBeDefined();
-      expect(await t.db.getRepository(ExportAudit).findOneByOrFail({ id: exportId })).toMatchObject({ organiserId: zoe.id });
+      expect(await t.db.getRepository(ExportAudit).findOneByOrFail({ id: exportId })).toMatchObject({
+        organiserId: zoe.id,
+      });
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
@@ -231,16 +272,23 @@ describe('npm run export', () => {
     reader.stdout.on('data', (c: Buffer) => chunks.push(c));
     const readerDone = new Promise<number | null>((resolve) => reader.on('close', resolve));
     try {
-      const { stdout } = await run(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/app/cli/export.ts', letter.slug, '--format', 'csv', '--out', fifo], {
-        cwd: ROOT,
-        env: cliEnv(),
-        timeout: 60_000,
-      });
+      const { stdout } = await run(
+        path.join(ROOT, 'node_modules/.bin/tsx'),
+        ['src/app/cli/export.ts', letter.slug, '--format', 'csv', '--out', fifo],
+        {
+          cwd: ROOT,
+          env: cliEnv(),
+          timeout: 60_000,
+        },
+      );
       const digest = /sha256:\s+([0-9a-f]{64})/.exec(stdout)?.[1];
       expect(fs.lstatSync(fifo).isFIFO()).toBe(true);
       expect(fs.readdirSync(dir)).toEqual(['pipe']);
       // A reader still waiting means the pipe was never written: it is stopped rather than waited for.
-      const finished = await Promise.race([readerDone.then(() => true), new Promise<boolean>((ok) => setTimeout(() => ok(false), 5_000))]);
+      const finished = await Promise.race([
+        readerDone.then(() => true),
+        new Promise<boolean>((ok) => setTimeout(() => ok(false), 5_000)),
+      ]);
       expect(finished).toBe(true);
       const bytes = Buffer.concat(chunks);
       expect(bytes.toString('utf8')).toContain('Айгерім Қасымқызы');
@@ -253,18 +301,25 @@ describe('npm run export', () => {
 
   test('--out - writes the file to standard output, and the export id and digest to standard error', async () => {
     const stray = [path.join(ROOT, '-'), path.join(ROOT, '-.part')].filter((f) => !fs.existsSync(f));
-    const { stdout, stderr } = await run(path.join(ROOT, 'node_modules/.bin/tsx'), ['src/app/cli/export.ts', letter.slug, '--format', 'json', '--out', '-'], {
-      cwd: ROOT,
-      env: cliEnv(),
-      timeout: 60_000,
-      encoding: 'buffer',
-    });
+    const { stdout, stderr } = await run(
+      path.join(ROOT, 'node_modules/.bin/tsx'),
+      ['src/app/cli/export.ts', letter.slug, '--format', 'json', '--out', '-'],
+      {
+        cwd: ROOT,
+        env: cliEnv(),
+        timeout: 60_000,
+        encoding: 'buffer',
+      },
+    );
     const summary = stderr.toString('utf8');
     const exportId = /export id: ([0-9a-f-]{36})/.exec(summary)?.[1];
     const digest = /sha256:\s+([0-9a-f]{64})/.exec(summary)?.[1];
     expect(exportId).toBeDefined();
     expect(sha256(stdout)).toBe(digest);
-    expect(await t.db.getRepository(ExportAudit).findOneByOrFail({ id: exportId })).toMatchObject({ sha256: digest, bytes: String(stdout.length) });
+    expect(await t.db.getRepository(ExportAudit).findOneByOrFail({ id: exportId })).toMatchObject({
+      sha256: digest,
+      bytes: String(stdout.length),
+    });
     try {
       expect(fs.existsSync(path.join(ROOT, '-'))).toBe(false);
       expect(fs.existsSync(path.join(ROOT, '-.part'))).toBe(false);
@@ -279,7 +334,15 @@ describe('npm run export', () => {
     try {
       const failure = await run(
         path.join(ROOT, 'node_modules/.bin/tsx'),
-        ['src/app/cli/export.ts', letter.slug, '--format', 'pdf', '--include-email', '--out', path.join(dir, 'pack.pdf')],
+        [
+          'src/app/cli/export.ts',
+          letter.slug,
+          '--format',
+          'pdf',
+          '--include-email',
+          '--out',
+          path.join(dir, 'pack.pdf'),
+        ],
         { cwd: ROOT, env: cliEnv(), timeout: 60_000 },
       ).catch((e: { code: number; stderr: string }) => e);
       expect(failure).toMatchObject({ code: 64 });

@@ -29,7 +29,9 @@ test('the migration puts the signatures already counted in the hour they were co
   await foldCountDeltas(t.db);
   // A count the folded totals hold with no signature row behind it (as before this migration some
   // changes left no time), and a confirmation whose delta is not folded yet.
-  await t.db.query(`INSERT INTO letter_country_counts (letter_id, country, verified) VALUES ($1, 'PL', 3)`, [letter.id]);
+  await t.db.query(`INSERT INTO letter_country_counts (letter_id, country, verified) VALUES ($1, 'PL', 3)`, [
+    letter.id,
+  ]);
   await aSignature(t.db, letter, { country: 'UA' });
 
   const qr = t.db.createQueryRunner();
@@ -48,13 +50,25 @@ test('the migration puts the signatures already counted in the hour they were co
   }
 
   const res = await browser(t.app).agent.get(`/letters/${letter.slug}/history.json`).expect(200);
-  const h = res.body as { total: number; countries: Record<string, number>; periods: Array<{ start: string; change: number; total: number; countries: Record<string, { change: number }> }> };
+  const h = res.body as {
+    total: number;
+    countries: Record<string, number>;
+    periods: Array<{ start: string; change: number; total: number; countries: Record<string, { change: number }> }>;
+  };
   expect(h.total).toBe(await verifiedCount(t.db, letter.id));
   expect(h.total).toBe(7);
   expect(h.countries).toEqual({ FR: 1, PL: 3, UA: 3 });
   const at = (start: string) => h.periods.find((p) => p.start === start)!;
-  expect(at(iso(Math.floor((now - 10 * DAY_MS) / DAY_MS) * DAY_MS))).toMatchObject({ change: 2, total: 2, countries: { UA: { change: 2 } } });
-  expect(at(iso(Math.floor((now - 2 * HOUR_MS) / HOUR_MS) * HOUR_MS))).toMatchObject({ change: 1, total: 3, countries: { FR: { change: 1 } } });
+  expect(at(iso(Math.floor((now - 10 * DAY_MS) / DAY_MS) * DAY_MS))).toMatchObject({
+    change: 2,
+    total: 2,
+    countries: { UA: { change: 2 } },
+  });
+  expect(at(iso(Math.floor((now - 2 * HOUR_MS) / HOUR_MS) * HOUR_MS))).toMatchObject({
+    change: 1,
+    total: 3,
+    countries: { FR: { change: 1 } },
+  });
   const last = h.periods[h.periods.length - 1];
   expect(last).toMatchObject({ total: 7, countries: { PL: { change: 3 }, UA: { change: 1 } } });
 

@@ -80,11 +80,34 @@ describe('the count history', () => {
     for (const p of h.periods) expect(p.start).toMatch(/^\d{4}-\d\d-\d\dT\d\d:00:00Z$/);
 
     const at = (start: string) => h.periods.find((p) => p.start === start)!;
-    expect(at(dayOf(now - 20 * DAY_MS))).toMatchObject({ change: 2, total: 2, countries: { FR: { change: 1, total: 1 }, UA: { change: 1, total: 1 } } });
-    expect(at(dayOf(now - 12 * DAY_MS))).toMatchObject({ change: 1, total: 3, countries: { UA: { change: 1, total: 2 } } });
-    expect(at(hourOf(now - 3 * HOUR_MS))).toMatchObject({ change: 2, total: 5, countries: { KZ: { change: 2, total: 2 } } });
-    expect(at(hourOf(now - HOUR_MS))).toMatchObject({ change: 1, total: 6, countries: { UA: { change: 1, total: 3 } } });
-    expect(at(dayOf(now - 10 * DAY_MS))).toEqual({ start: dayOf(now - 10 * DAY_MS), end: dayOf(now - 9 * DAY_MS), resolution: 'day', change: 0, total: 3, countries: {} });
+    expect(at(dayOf(now - 20 * DAY_MS))).toMatchObject({
+      change: 2,
+      total: 2,
+      countries: { FR: { change: 1, total: 1 }, UA: { change: 1, total: 1 } },
+    });
+    expect(at(dayOf(now - 12 * DAY_MS))).toMatchObject({
+      change: 1,
+      total: 3,
+      countries: { UA: { change: 1, total: 2 } },
+    });
+    expect(at(hourOf(now - 3 * HOUR_MS))).toMatchObject({
+      change: 2,
+      total: 5,
+      countries: { KZ: { change: 2, total: 2 } },
+    });
+    expect(at(hourOf(now - HOUR_MS))).toMatchObject({
+      change: 1,
+      total: 6,
+      countries: { UA: { change: 1, total: 3 } },
+    });
+    expect(at(dayOf(now - 10 * DAY_MS))).toEqual({
+      start: dayOf(now - 10 * DAY_MS),
+      end: dayOf(now - 9 * DAY_MS),
+      resolution: 'day',
+      change: 0,
+      total: 3,
+      countries: {},
+    });
   });
 
   test('the cumulative total is the running sum of the changes and ends at the verified count', async () => {
@@ -110,7 +133,11 @@ describe('the count history', () => {
     expect(lines[0]).toBe('start,end,resolution,country,change,total');
     const start = dayOf(now - 20 * DAY_MS);
     const end = dayOf(now - 19 * DAY_MS);
-    expect(lines.slice(1, 4)).toEqual([`${start},${end},day,,2,2`, `${start},${end},day,FR,1,1`, `${start},${end},day,UA,1,1`]);
+    expect(lines.slice(1, 4)).toEqual([
+      `${start},${end},day,,2,2`,
+      `${start},${end},day,FR,1,1`,
+      `${start},${end},day,UA,1,1`,
+    ]);
     const recent = hourOf(now - 3 * HOUR_MS);
     expect(lines).toContain(`${recent},${iso(Date.parse(recent) + HOUR_MS)},hour,KZ,2,2`);
     expect(lines[lines.length - 1]).toMatch(/,hour,(UA)?,\d+,6$/);
@@ -126,7 +153,11 @@ test('a withdrawal and an invalidation subtract in the hour they happen, from th
   const email = anEmail('withdraws');
   const b = browser(t.app);
   const csrf = await b.csrfFrom(`/letters/${letter.slug}`);
-  await b.agent.post(`/letters/${letter.slug}/sign`).type('form').send({ ...signForm({ email, country: 'UA' }), _csrf: csrf }).expect(303);
+  await b.agent
+    .post(`/letters/${letter.slug}/sign`)
+    .type('form')
+    .send({ ...signForm({ email, country: 'UA' }), _csrf: csrf })
+    .expect(303);
   const [mail] = await t.smtp.waitFor(email);
   expect((await confirmByLink(t.app, linkFrom(mail, '/s/confirm/'))).status).toBe(200);
   const w = browser(t.app);
@@ -137,7 +168,14 @@ test('a withdrawal and an invalidation subtract in the hour they happen, from th
   // An organiser invalidates a signature made ten days ago.
   const o = await signInAs(t.app, t.smtp, organiser.email);
   const dashboard = `/organise/letters/${letter.slug}`;
-  expect((await postForm(o, dashboard, `${dashboard}/signatures/${old.id}/invalidate`, { category: 'fake-name', reason: 'Not a person' })).status).toBe(303);
+  expect(
+    (
+      await postForm(o, dashboard, `${dashboard}/signatures/${old.id}/invalidate`, {
+        category: 'fake-name',
+        reason: 'Not a person',
+      })
+    ).status,
+  ).toBe(303);
 
   const h = await historyOf(letter);
   const thisHour = h.periods.find((p) => p.start === hourOf(Date.now()))!;
@@ -170,7 +208,10 @@ test('a draft letter and an unknown one have no history', async () => {
   await aSignature(t.db, draft);
   for (const slug of [draft.slug, 'no-such-letter-here']) {
     for (const ext of ['json', 'csv']) {
-      const res = await browser(t.app).agent.get(`/letters/${slug}/history.${ext}`).set('Accept', 'application/json').expect(404);
+      const res = await browser(t.app)
+        .agent.get(`/letters/${slug}/history.${ext}`)
+        .set('Accept', 'application/json')
+        .expect(404);
       expect(res.text).not.toMatch(/at .*\.ts:\d+/);
     }
   }
@@ -201,8 +242,14 @@ test('the history reads the folded history table and the unfolded deltas, never 
   // The figures are the history tables': rows added there (and nowhere else) show, days from the
   // days table and the last week's hours from the hours table.
   await new Promise((r) => setTimeout(r, 1100));
-  await t.db.query(`INSERT INTO letter_count_days (letter_id, day, country, delta) VALUES ($1, (now() AT TIME ZONE 'UTC')::date - 30, 'PL', 5)`, [letter.id]);
-  await t.db.query(`INSERT INTO letter_count_hours (letter_id, hour, country, delta) VALUES ($1, date_trunc('hour', now(), 'UTC'), 'PL', 1)`, [letter.id]);
+  await t.db.query(
+    `INSERT INTO letter_count_days (letter_id, day, country, delta) VALUES ($1, (now() AT TIME ZONE 'UTC')::date - 30, 'PL', 5)`,
+    [letter.id],
+  );
+  await t.db.query(
+    `INSERT INTO letter_count_hours (letter_id, hour, country, delta) VALUES ($1, date_trunc('hour', now(), 'UTC'), 'PL', 1)`,
+    [letter.id],
+  );
   const h = await historyOf(letter);
   expect(h.total).toBe(8);
   expect(h.countries).toEqual({ PL: 6, UA: 2 });
@@ -214,14 +261,18 @@ test('the letter page draws the count over time, with the figures in words, and 
   const letter = await aLetter(t.db);
   await aSignature(t.db, letter, { createdAt: new Date(Date.now() - 9 * DAY_MS) });
   for (let i = 0; i < 1234; i += 617) {
-    await t.db.query(`INSERT INTO signature_count_deltas (letter_id, country, delta, at) VALUES ($1, 'FR', 617, now() - interval '2 days')`, [letter.id]);
+    await t.db.query(
+      `INSERT INTO signature_count_deltas (letter_id, country, delta, at) VALUES ($1, 'FR', 617, now() - interval '2 days')`,
+      [letter.id],
+    );
   }
   const page = await browser(t.app).agent.get(`/letters/${letter.slug}`).expect(200);
   const figure = /<figure class="count-history"[\s\S]*?<\/figure>/.exec(page.text)?.[0] ?? '';
   expect(figure).toContain('<svg');
   expect(figure).toContain('role="img"');
   const desc = /<desc[^>]*>([^<]*)<\/desc>/.exec(figure)?.[1] ?? '';
-  const day = (ms: number) => new Intl.DateTimeFormat('en', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(ms));
+  const day = (ms: number) =>
+    new Intl.DateTimeFormat('en', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(ms));
   expect(desc).toContain(`${day(Date.now() - 2 * DAY_MS)}: 1,235`);
   expect(desc).toContain(`${day(Date.now() - 9 * DAY_MS)}: 1`);
   expect(page.text).toContain(`href="/letters/${letter.slug}/history.json"`);
@@ -229,7 +280,9 @@ test('the letter page draws the count over time, with the figures in words, and 
 
   // In the page's language: Ukrainian digits grouping and month names.
   const uk = await browser(t.app).agent.get(`/letters/${letter.slug}`).set('Accept-Language', 'uk').expect(200);
-  const ukDay = new Intl.DateTimeFormat('uk', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(Date.now() - 2 * DAY_MS));
+  const ukDay = new Intl.DateTimeFormat('uk', { dateStyle: 'long', timeZone: 'UTC' }).format(
+    new Date(Date.now() - 2 * DAY_MS),
+  );
   expect(uk.text).toContain(`${ukDay}: ${new Intl.NumberFormat('uk').format(1235)}`);
 
   const integrity = await browser(t.app).agent.get(`/letters/${letter.slug}/integrity`).expect(200);
@@ -245,7 +298,10 @@ test('hours older than the hourly week are pruned, and the history stays the sam
   const before = await historyOf(letter);
   const pruned = await pruneCountHours(t.db);
   expect(pruned).toBeGreaterThanOrEqual(1);
-  const [{ n }] = await t.db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM letter_count_hours WHERE letter_id = $1`, [letter.id]);
+  const [{ n }] = await t.db.query<Array<{ n: string }>>(
+    `SELECT count(*) AS n FROM letter_count_hours WHERE letter_id = $1`,
+    [letter.id],
+  );
   expect(Number(n)).toBe(1);
   await new Promise((r) => setTimeout(r, 1100));
   expect(await historyOf(letter)).toEqual(before);

@@ -18,7 +18,11 @@ afterAll(async () => {
 async function sign(letter: Letter, email: string): Promise<string> {
   const b = browser(t.app);
   const csrf = await b.csrfFrom(`/letters/${letter.slug}`);
-  await b.agent.post(`/letters/${letter.slug}/sign`).type('form').send({ ...signForm({ email }), _csrf: csrf }).expect(303);
+  await b.agent
+    .post(`/letters/${letter.slug}/sign`)
+    .type('form')
+    .send({ ...signForm({ email }), _csrf: csrf })
+    .expect(303);
   const [row] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM signatures WHERE email = $1`, [email]);
   return row.id;
 }
@@ -34,7 +38,12 @@ async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, timeout
 }
 
 const statusOf = async (id: string) =>
-  (await t.db.query<Array<{ status: string; bounced_at: Date | null }>>(`SELECT status, bounced_at FROM signatures WHERE id = $1`, [id]))[0];
+  (
+    await t.db.query<Array<{ status: string; bounced_at: Date | null }>>(
+      `SELECT status, bounced_at FROM signatures WHERE id = $1`,
+      [id],
+    )
+  )[0];
 
 const confirmJob = async (id: string) =>
   (
@@ -52,7 +61,10 @@ describe('bounces', () => {
     let id: string;
     try {
       id = await sign(letter, email);
-      const row = await until(() => statusOf(id), (r) => r.status === 'bounced');
+      const row = await until(
+        () => statusOf(id),
+        (r) => r.status === 'bounced',
+      );
       expect(row.status).toBe('bounced');
       expect(row.bounced_at).toBeInstanceOf(Date);
     } finally {
@@ -78,7 +90,10 @@ describe('bounces', () => {
     expect(report).toMatchObject({ bounced: 1, counted: 0, neverConfirmed: 0 });
 
     // PENDING_RETENTION_DAYS after the bounce the row and its address are gone; the figure stays.
-    await t.db.query(`UPDATE signatures SET bounced_at = now() - make_interval(days => $2 + 1) WHERE id = $1`, [id, t.config.PENDING_RETENTION_DAYS]);
+    await t.db.query(`UPDATE signatures SET bounced_at = now() - make_interval(days => $2 + 1) WHERE id = $1`, [
+      id,
+      t.config.PENDING_RETENTION_DAYS,
+    ]);
     const erased = await applyRetention(t.db, t.config);
     expect(erased.bouncedDeleted).toBeGreaterThanOrEqual(1);
     expect(await statusOf(id)).toBeUndefined();
@@ -92,7 +107,10 @@ describe('bounces', () => {
     let id: string;
     try {
       id = await sign(letter, email);
-      const job = await until(() => confirmJob(id), (j) => !!j?.last_error);
+      const job = await until(
+        () => confirmJob(id),
+        (j) => !!j?.last_error,
+      );
       expect(job.attempts).toBeGreaterThanOrEqual(1);
       expect(job.last_error).toContain('450');
       expect((await statusOf(id)).status).toBe('pending');
@@ -104,6 +122,9 @@ describe('bounces', () => {
     expect((await confirmByLink(t.app, linkFrom(mail, '/s/confirm/'))).status).toBe(200);
     expect((await statusOf(id)).status).toBe('confirmed');
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
-    expect((await browser(t.app).agent.get(`/letters/${letter.slug}.json`).expect(200)).body.integrity).toMatchObject({ bounced: 0, counted: 1 });
+    expect((await browser(t.app).agent.get(`/letters/${letter.slug}.json`).expect(200)).body.integrity).toMatchObject({
+      bounced: 0,
+      counted: 1,
+    });
   }, 40_000);
 });

@@ -23,7 +23,11 @@ const DAY_MS = 86_400_000;
 async function signOnline(letter: Letter, email: string, form: Record<string, string> = {}) {
   const b = browser(t.app);
   const csrf = await b.csrfFrom(`/letters/${letter.slug}`);
-  await b.agent.post(`/letters/${letter.slug}/sign`).type('form').send({ ...signForm({ email, ...form }), _csrf: csrf }).expect(303);
+  await b.agent
+    .post(`/letters/${letter.slug}/sign`)
+    .type('form')
+    .send({ ...signForm({ email, ...form }), _csrf: csrf })
+    .expect(303);
   const [mail] = await t.smtp.waitFor(email);
   return mail;
 }
@@ -64,11 +68,26 @@ describe('the integrity report', () => {
     // Invalidated after confirming (fake name), and a whole domain's run, one confirmed and two
     // never confirmed (bulk/bot).
     const fake = await aSignature(t.db, letter, { fullName: 'Mickey Mouse' });
-    expect((await postForm(b, dashboard, `${dashboard}/signatures/${fake.id}/invalidate`, { category: 'fake-name', reason: 'A cartoon' })).status).toBe(303);
+    expect(
+      (
+        await postForm(b, dashboard, `${dashboard}/signatures/${fake.id}/invalidate`, {
+          category: 'fake-name',
+          reason: 'A cartoon',
+        })
+      ).status,
+    ).toBe(303);
     await aSignature(t.db, letter, { email: anEmail('a').replace('example.org', 'spam.example') });
     await aSignature(t.db, letter, { status: 'pending', email: anEmail('b').replace('example.org', 'spam.example') });
     await aSignature(t.db, letter, { status: 'pending', email: anEmail('c').replace('example.org', 'spam.example') });
-    expect((await postForm(b, dashboard, `${dashboard}/invalidate-domain`, { domain: 'spam.example', category: 'bulk-bot', reason: 'Spam run' })).status).toBe(303);
+    expect(
+      (
+        await postForm(b, dashboard, `${dashboard}/invalidate-domain`, {
+          domain: 'spam.example',
+          category: 'bulk-bot',
+          reason: 'Spam run',
+        })
+      ).status,
+    ).toBe(303);
     // Never confirmed: two still waiting, one erased by retention after 40 days, one refused by
     // the address's owner ("This wasn't me").
     await aSignature(t.db, letter, { status: 'pending' });
@@ -91,12 +110,18 @@ describe('the integrity report', () => {
     try {
       const bb = browser(t.app);
       const csrf = await bb.csrfFrom(`/letters/${letter.slug}`);
-      await bb.agent.post(`/letters/${letter.slug}/sign`).type('form').send({ ...signForm({ email: bouncing }), _csrf: csrf }).expect(303);
+      await bb.agent
+        .post(`/letters/${letter.slug}/sign`)
+        .type('form')
+        .send({ ...signForm({ email: bouncing }), _csrf: csrf })
+        .expect(303);
       const deadline = Date.now() + 15_000;
       let status = 'pending';
       while (status !== 'bounced' && Date.now() < deadline) {
         await new Promise((r) => setTimeout(r, 100));
-        [{ status }] = await t.db.query<Array<{ status: string }>>(`SELECT status FROM signatures WHERE email = $1`, [bouncing]);
+        [{ status }] = await t.db.query<Array<{ status: string }>>(`SELECT status FROM signatures WHERE email = $1`, [
+          bouncing,
+        ]);
       }
     } finally {
       t.smtp.refuseRecipient(null);
@@ -117,7 +142,13 @@ describe('the integrity report', () => {
     expect(r.confirmed).toBe(10);
     expect(r.counted).toBe((r.confirmed as number) - (r.held as number) - (r.invalidated as number));
     expect(r.counted).toBe(await verifiedCount(t.db, letter.id));
-    expect(r.invalidatedByCategory).toEqual({ 'duplicate-person': 0, 'fake-name': 1, 'bulk-bot': 3, 'requested-by-person': 0, other: 0 });
+    expect(r.invalidatedByCategory).toEqual({
+      'duplicate-person': 0,
+      'fake-name': 1,
+      'bulk-bot': 3,
+      'requested-by-person': 0,
+      other: 0,
+    });
     expect(r.invalidatedTotal).toBe(4);
     // two waiting, one erased by retention, one "This wasn't me"
     expect(r.neverConfirmed).toBe(4);
@@ -133,7 +164,10 @@ describe('the integrity report', () => {
   test('folding the deltas changes no figure, and leaves none behind', async () => {
     const before = await jsonReport(letter);
     await foldIntegrityDeltas(t.db);
-    const [{ n }] = await t.db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM integrity_deltas WHERE letter_id = $1`, [letter.id]);
+    const [{ n }] = await t.db.query<Array<{ n: string }>>(
+      `SELECT count(*) AS n FROM integrity_deltas WHERE letter_id = $1`,
+      [letter.id],
+    );
     expect(Number(n)).toBe(0);
     expect(await jsonReport(letter)).toEqual(before);
   });
@@ -141,14 +175,20 @@ describe('the integrity report', () => {
   test('a set-based bulk change (every held signature released in one UPDATE) is counted with no code of its own', async () => {
     const other = await aLetterOf(t.db, await anOrganiser(t.db), 'owner');
     for (let i = 0; i < 3; i++) await aSignature(t.db, other, { heldReason: 'burst-ip' });
-    await t.db.query(`UPDATE signatures SET held_reason = NULL, released_at = now() WHERE letter_id = $1 AND held_reason IS NOT NULL`, [other.id]);
-    await t.db.query(`UPDATE signatures SET status = 'invalidated', invalidated_category = 'duplicate-person' WHERE id = (SELECT id FROM signatures WHERE letter_id = $1 LIMIT 1)`, [other.id]);
+    await t.db.query(
+      `UPDATE signatures SET held_reason = NULL, released_at = now() WHERE letter_id = $1 AND held_reason IS NOT NULL`,
+      [other.id],
+    );
+    await t.db.query(
+      `UPDATE signatures SET status = 'invalidated', invalidated_category = 'duplicate-person' WHERE id = (SELECT id FROM signatures WHERE letter_id = $1 LIMIT 1)`,
+      [other.id],
+    );
     const r = await jsonReport(other);
     expect(r).toMatchObject({ counted: 2, held: 0, released: 3, invalidated: 1, confirmed: 3 });
     expect(r.invalidatedByCategory['duplicate-person']).toBe(1);
   });
 
-  test('the page explains each figure in the reader\'s language, and names nobody', async () => {
+  test("the page explains each figure in the reader's language, and names nobody", async () => {
     const page = await browser(t.app).agent.get(`/letters/${letter.slug}/integrity`).expect(200);
     expect(page.text).toContain('How the signatures were checked');
     expect(page.text).toContain('Counted = confirmed − held − invalidated: 7 = 10 − 1 − 2');
@@ -156,7 +196,10 @@ describe('the integrity report', () => {
     expect(page.text).not.toContain('Mickey Mouse');
     expect(page.text).not.toContain('spam.example');
     expect(page.text).not.toContain('A cartoon');
-    const uk = await browser(t.app).agent.get(`/letters/${letter.slug}/integrity`).set('Accept-Language', 'uk').expect(200);
+    const uk = await browser(t.app)
+      .agent.get(`/letters/${letter.slug}/integrity`)
+      .set('Accept-Language', 'uk')
+      .expect(200);
     expect(uk.text).toContain('Як перевіряли підписи');
     const letterPage = await browser(t.app).agent.get(`/letters/${letter.slug}`).expect(200);
     expect(letterPage.text).toContain(`href="/letters/${letter.slug}/integrity"`);

@@ -88,11 +88,14 @@ describe('asking for the link', () => {
     await new Promise((r) => setTimeout(r, 600));
     expect(t.smtp.to(stranger)).toHaveLength(0);
     // Nothing of the stranger's request is kept.
-    const [{ n }] = await t.db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM my_signatures_links WHERE email_normalised = $1`, [stranger]);
+    const [{ n }] = await t.db.query<Array<{ n: string }>>(
+      `SELECT count(*) AS n FROM my_signatures_links WHERE email_normalised = $1`,
+      [stranger],
+    );
     expect(Number(n)).toBe(0);
   });
 
-  test('the email speaks the language of the page it was asked from, and only the token\'s hash is stored', async () => {
+  test("the email speaks the language of the page it was asked from, and only the token's hash is stored", async () => {
     const letter = await aLetter(t.db);
     const email = anEmail('mysig-uk');
     await aSignature(t.db, letter, { email, language: 'en' });
@@ -101,13 +104,16 @@ describe('asking for the link', () => {
     expect(mail.subject).toBe(tFor('uk')('mySignatures.email.subject'));
     expect(mail.text).toContain(tFor('uk')('mySignatures.email.intro'));
     const raw = linkFrom(mail, '/my-signatures/').split('/').pop()!;
-    const stored = await t.db.query<Array<{ token_hash: string }>>(`SELECT token_hash FROM tokens WHERE purpose = 'my-signatures' AND token_hash = encode(sha256($1::bytea), 'hex')`, [raw]);
+    const stored = await t.db.query<Array<{ token_hash: string }>>(
+      `SELECT token_hash FROM tokens WHERE purpose = 'my-signatures' AND token_hash = encode(sha256($1::bytea), 'hex')`,
+      [raw],
+    );
     expect(stored).toHaveLength(1);
     const plain = await t.db.query(`SELECT 1 FROM tokens WHERE token_hash = $1`, [raw]);
     expect(plain).toHaveLength(0);
   });
 
-  test('an invalid address is answered 422 beside the field, in the reader\'s language', async () => {
+  test("an invalid address is answered 422 beside the field, in the reader's language", async () => {
     const res = await requestLink('not-an-address', { lang: 'fr' });
     expect(res.status).toBe(422);
     expect(res.text).toContain(tFor('fr')('form.errors.emailInvalid').replace(/'/g, '&#39;'));
@@ -118,7 +124,10 @@ describe('asking for the link', () => {
 describe('limits', () => {
   let limited: TestApp;
   beforeAll(async () => {
-    limited = await startTestApp({ SIGN_LIMIT_PER_IP_PER_HOUR: '3', SIGN_LIMIT_PER_EMAIL_PER_HOUR: '2' }, { worker: false });
+    limited = await startTestApp(
+      { SIGN_LIMIT_PER_IP_PER_HOUR: '3', SIGN_LIMIT_PER_EMAIL_PER_HOUR: '2' },
+      { worker: false },
+    );
   });
   afterAll(async () => {
     await limited.close();
@@ -152,7 +161,11 @@ describe('limits', () => {
 
 describe('the link', () => {
   test('lists every letter the address signed or has pending, and nothing of others', async () => {
-    const [a, b, other] = await Promise.all([aLetter(t.db, { title: 'Letter Alpha' }), aLetter(t.db, { title: 'Letter Beta' }), aLetter(t.db, { title: 'Letter Gamma' })]);
+    const [a, b, other] = await Promise.all([
+      aLetter(t.db, { title: 'Letter Alpha' }),
+      aLetter(t.db, { title: 'Letter Beta' }),
+      aLetter(t.db, { title: 'Letter Gamma' }),
+    ]);
     const email = anEmail('both');
     await aSignature(t.db, a, { email });
     // Signed again with another spelling of the same Gmail address: found by its normalised form.
@@ -174,7 +187,10 @@ describe('the link', () => {
   });
 
   test('both letters of one address are listed, with their status', async () => {
-    const [a, b] = await Promise.all([aLetter(t.db, { title: 'First of two' }), aLetter(t.db, { title: 'Second of two' })]);
+    const [a, b] = await Promise.all([
+      aLetter(t.db, { title: 'First of two' }),
+      aLetter(t.db, { title: 'Second of two' }),
+    ]);
     const email = anEmail('two');
     await aSignature(t.db, a, { email });
     await aSignature(t.db, b, { email, status: 'pending' });
@@ -211,8 +227,13 @@ describe('the link', () => {
     const pressed = await other.post(link).type('form').send({ _csrf: otherCsrf });
     expect(pressed.status).toBe(410);
     // … and cannot act on the signatures either.
-    const [sig] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM signatures WHERE email_normalised = $1`, [email]);
-    const change = await other.post(`${link}/${sig.id}/visibility`).type('form').send({ _csrf: otherCsrf, visibility: 'public' });
+    const [sig] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM signatures WHERE email_normalised = $1`, [
+      email,
+    ]);
+    const change = await other
+      .post(`${link}/${sig.id}/visibility`)
+      .type('form')
+      .send({ _csrf: otherCsrf, visibility: 'public' });
     expect(change.status).toBe(410);
   });
 
@@ -246,7 +267,10 @@ describe('the link', () => {
       `UPDATE tokens SET expires_at = now() - interval '1 second' WHERE token_hash = encode(sha256($1::bytea), 'hex')`,
       [raw],
     );
-    await t.db.query(`UPDATE my_signatures_links SET expires_at = now() - interval '1 second' WHERE email_normalised = $1`, [email]);
+    await t.db.query(
+      `UPDATE my_signatures_links SET expires_at = now() - interval '1 second' WHERE email_normalised = $1`,
+      [email],
+    );
     const expired = await mine.get(link);
     expect(expired.status).toBe(410);
     expect(expired.text).toContain(tFor('en')('mySignatures.problem.expired.title'));
@@ -257,15 +281,28 @@ describe('the link', () => {
   test('hostile input is a 4xx page, never a 5xx, a stack trace or markup reflected unescaped', async () => {
     const b = browser(t.app);
     const csrf = await b.csrfFrom('/my-signatures');
-    for (const email of ['<script>alert(1)</script>@x.org', 'a\u0000b@example.org', 'x'.repeat(400) + '@example.org', '<%= process.exit() %>']) {
+    for (const email of [
+      '<script>alert(1)</script>@x.org',
+      'a\u0000b@example.org',
+      'x'.repeat(400) + '@example.org',
+      '<%= process.exit() %>',
+    ]) {
       const res = await b.agent.post('/my-signatures').type('form').send({ _csrf: csrf, email });
       expect([email, res.status]).toEqual([email, 422]);
       expect(res.text).not.toContain('<script>alert(1)');
       expect(res.text).not.toMatch(/\bat .+\.(ts|js):\d+/);
     }
-    const twice = await b.agent.post('/my-signatures').type('form').send(`_csrf=${encodeURIComponent(csrf)}&email=a%40b.org&email=c%40d.org`);
+    const twice = await b.agent
+      .post('/my-signatures')
+      .type('form')
+      .send(`_csrf=${encodeURIComponent(csrf)}&email=a%40b.org&email=c%40d.org`);
     expect(twice.status).toBe(422);
-    for (const path of ['/my-signatures/%00', '/my-signatures/..%2F..%2Fetc', `/my-signatures/${'x'.repeat(300)}`, '/my-signatures/%3Cscript%3E/x/withdraw']) {
+    for (const path of [
+      '/my-signatures/%00',
+      '/my-signatures/..%2F..%2Fetc',
+      `/my-signatures/${'x'.repeat(300)}`,
+      '/my-signatures/%3Cscript%3E/x/withdraw',
+    ]) {
       const res = await b.agent.get(path);
       expect([path, res.status < 500, res.status >= 400]).toEqual([path, true, true]);
       expect(res.text).not.toContain('<script>');
@@ -297,19 +334,33 @@ describe('what the page changes', () => {
     expect((await request(t.app).get(`/letters/${a.slug}`)).text).not.toContain(name);
     expect((await agent.get(link)).text).toContain(tFor('en')('mySignatures.list.notShown').replace(/'/g, '&#39;'));
     const csrf = await csrfOf(agent, link);
-    const res = await agent.post(`${link}/${sa.id}/visibility?lang=en`).type('form').send({ _csrf: csrf, visibility: 'public' });
+    const res = await agent
+      .post(`${link}/${sa.id}/visibility?lang=en`)
+      .type('form')
+      .send({ _csrf: csrf, visibility: 'public' });
     expect(res.status).toBe(303);
     const back = await agent.get(res.headers.location);
     expect(back.text).toContain(tFor('en')('mySignatures.list.saved'));
     expect(back.text).toContain(`<dd>${name}</dd>`);
     expect((await request(t.app).get(`/letters/${a.slug}`)).text).toContain(name);
     // As initials: the page says what the public list shows.
-    await agent.post(`${link}/${sa.id}/visibility?lang=en`).type('form').send({ _csrf: csrf, visibility: 'initials' }).expect(303);
+    await agent
+      .post(`${link}/${sa.id}/visibility?lang=en`)
+      .type('form')
+      .send({ _csrf: csrf, visibility: 'initials' })
+      .expect(303);
     expect((await agent.get(link)).text).toContain(`<dd>${initialsOf(name)}</dd>`);
     expect((await request(t.app).get(`/letters/${a.slug}`)).text).not.toContain(name);
-    await agent.post(`${link}/${sa.id}/visibility?lang=en`).type('form').send({ _csrf: csrf, visibility: 'public' }).expect(303);
+    await agent
+      .post(`${link}/${sa.id}/visibility?lang=en`)
+      .type('form')
+      .send({ _csrf: csrf, visibility: 'public' })
+      .expect(303);
     // A value that is not a choice is a clear 422, and changes nothing.
-    const bad = await agent.post(`${link}/${sa.id}/visibility?lang=en`).type('form').send({ _csrf: csrf, visibility: 'everyone' });
+    const bad = await agent
+      .post(`${link}/${sa.id}/visibility?lang=en`)
+      .type('form')
+      .send({ _csrf: csrf, visibility: 'everyone' });
     expect(bad.status).toBe(422);
     expect(bad.text).toContain(tFor('en')('form.errors.visibility'));
     expect((await t.db.getRepository(Signature).findOneByOrFail({ id: sa.id })).visibility).toBe('public');
@@ -348,22 +399,32 @@ describe('what the page changes', () => {
     expect((await agent.post(`${link}/${sb.id}/withdraw`).type('form').send({ _csrf: csrf })).status).toBe(404);
   });
 
-  test('another address\'s signature cannot be reached with this link', async () => {
+  test("another address's signature cannot be reached with this link", async () => {
     const { agent, link } = await signedTwice();
     const stranger = await aSignature(t.db, (await aLetter(t.db)).id, { email: anEmail('not-mine') });
     const csrf = await csrfOf(agent, link);
     expect((await agent.get(`${link}/${stranger.id}/withdraw`)).status).toBe(404);
     expect((await agent.post(`${link}/${stranger.id}/withdraw`).type('form').send({ _csrf: csrf })).status).toBe(404);
-    expect((await agent.post(`${link}/${stranger.id}/visibility`).type('form').send({ _csrf: csrf, visibility: 'private' })).status).toBe(404);
-    expect((await agent.post(`${link}/not-a-uuid/visibility`).type('form').send({ _csrf: csrf, visibility: 'private' })).status).toBe(404);
+    expect(
+      (await agent.post(`${link}/${stranger.id}/visibility`).type('form').send({ _csrf: csrf, visibility: 'private' }))
+        .status,
+    ).toBe(404);
+    expect(
+      (await agent.post(`${link}/not-a-uuid/visibility`).type('form').send({ _csrf: csrf, visibility: 'private' }))
+        .status,
+    ).toBe(404);
     expect(await t.db.getRepository(Signature).findOneBy({ id: stranger.id })).not.toBeNull();
   });
 
   test('a POST without the CSRF token is refused (403) and changes nothing', async () => {
     const { sa, sb, agent, link } = await signedTwice();
-    expect((await agent.post(`${link}/${sa.id}/visibility`).type('form').send({ visibility: 'public' })).status).toBe(403);
+    expect((await agent.post(`${link}/${sa.id}/visibility`).type('form').send({ visibility: 'public' })).status).toBe(
+      403,
+    );
     expect((await agent.post(`${link}/${sb.id}/withdraw`).type('form').send({})).status).toBe(403);
-    expect((await agent.post(`${link}/${sa.id}/updates`).type('form').send({ _csrf: 'forged', wantsUpdates: 'on' })).status).toBe(403);
+    expect(
+      (await agent.post(`${link}/${sa.id}/updates`).type('form').send({ _csrf: 'forged', wantsUpdates: 'on' })).status,
+    ).toBe(403);
     const fresh = request.agent(t.app);
     expect((await fresh.post('/my-signatures').type('form').send({ email: anEmail() })).status).toBe(403);
     const sig = await t.db.getRepository(Signature).findOneByOrFail({ id: sa.id });
@@ -380,13 +441,15 @@ describe('where the link is offered', () => {
     expect(page.text).toContain(tFor('uk')('mySignatures.letterLink'));
     expect(page.text).toContain(tFor('uk')('mySignatures.footerLink'));
     expect(page.text).toContain('href="/my-signatures?lang=uk"');
-    expect((await request(t.app).get(`/letters/${letter.slug}/manage?lang=fr`)).text).toContain('href="/my-signatures?lang=fr"');
+    expect((await request(t.app).get(`/letters/${letter.slug}/manage?lang=fr`)).text).toContain(
+      'href="/my-signatures?lang=fr"',
+    );
     const closed = await aLetter(t.db, { status: 'closed' });
     expect((await request(t.app).get(`/letters/${closed.slug}`)).text).toContain(tFor('en')('mySignatures.letterLink'));
     expect((await request(t.app).get('/')).text).toContain('href="/my-signatures"');
   });
 
-  test('robots.txt keeps crawlers out of the link\'s pages (the request page stays open)', async () => {
+  test("robots.txt keeps crawlers out of the link's pages (the request page stays open)", async () => {
     const robots = await request(t.app).get('/robots.txt');
     expect(robots.text.split('\n')).toContain('Disallow: /my-signatures/');
   });
@@ -396,7 +459,11 @@ describe('where the link is offered', () => {
     const form = signForm();
     const b = browser(t.app);
     const csrf = await b.csrfFrom(`/letters/${letter.slug}?lang=fr`);
-    await b.agent.post(`/letters/${letter.slug}/sign?lang=fr`).type('form').send({ ...form, _csrf: csrf }).expect(303);
+    await b.agent
+      .post(`/letters/${letter.slug}/sign?lang=fr`)
+      .type('form')
+      .send({ ...form, _csrf: csrf })
+      .expect(303);
     const [mail] = await t.smtp.waitFor(form.email);
     expect(mail.text).toContain('http://undersigned.test/my-signatures?lang=fr');
     expect(mail.html).toContain('http://undersigned.test/my-signatures?lang=fr');
@@ -412,13 +479,51 @@ describe('where the link is offered', () => {
     const withdrawUrl = 'http://undersigned.test/s/withdraw/x';
     const unsubscribeUrl = 'http://undersigned.test/u/x';
     try {
-      await mailer.confirmSignature(to, 'ru', { letter, confirmUrl: 'http://undersigned.test/s/confirm/x', withdrawUrl, expiresHours: 48, reminder: false });
-      await mailer.confirmSignature(to, 'ru', { letter, confirmUrl: 'http://undersigned.test/s/confirm/x', withdrawUrl, expiresHours: 48, reminder: true });
+      await mailer.confirmSignature(to, 'ru', {
+        letter,
+        confirmUrl: 'http://undersigned.test/s/confirm/x',
+        withdrawUrl,
+        expiresHours: 48,
+        reminder: false,
+      });
+      await mailer.confirmSignature(to, 'ru', {
+        letter,
+        confirmUrl: 'http://undersigned.test/s/confirm/x',
+        withdrawUrl,
+        expiresHours: 48,
+        reminder: true,
+      });
       await mailer.alreadySigned(to, 'ru', { name: 'N', letter, withdrawUrl });
       await mailer.manageSignature(to, 'ru', { name: 'N', letter, withdrawUrl });
-      await mailer.letterUpdate(to, 'ru', { name: 'N', letter, withdrawUrl, unsubscribeUrl, subject: 'News', bodyHtml: '<p>News</p>', bodyText: 'News' });
-      await mailer.officialResponse(to, 'ru', { name: 'N', letter, withdrawUrl, unsubscribeUrl, bodyHtml: '<p>R</p>', bodyText: 'R', date: '1 May', link: null });
-      await mailer.textChanged(to, 'ru', { name: 'N', letter, withdrawUrl, unsubscribeUrl, changedOn: '1 May', signedVersion: 1, newVersion: 2, diffUrl: 'http://undersigned.test/letters/a-letter/diff' });
+      await mailer.letterUpdate(to, 'ru', {
+        name: 'N',
+        letter,
+        withdrawUrl,
+        unsubscribeUrl,
+        subject: 'News',
+        bodyHtml: '<p>News</p>',
+        bodyText: 'News',
+      });
+      await mailer.officialResponse(to, 'ru', {
+        name: 'N',
+        letter,
+        withdrawUrl,
+        unsubscribeUrl,
+        bodyHtml: '<p>R</p>',
+        bodyText: 'R',
+        date: '1 May',
+        link: null,
+      });
+      await mailer.textChanged(to, 'ru', {
+        name: 'N',
+        letter,
+        withdrawUrl,
+        unsubscribeUrl,
+        changedOn: '1 May',
+        signedVersion: 1,
+        newVersion: 2,
+        diffUrl: 'http://undersigned.test/letters/a-letter/diff',
+      });
     } finally {
       transport.close();
     }

@@ -66,20 +66,37 @@ test('a whole sign, confirm, manage and withdraw journey logs events but no emai
   const app = buildApp(ctx, { devMailbox: false });
   const letter = await aLetter(db);
   const ip = '203.0.113.99';
-  const form = signForm({ fullName: 'Zhanna Qasymova-Lichtenberg', email: `Zhanna.Q.${Date.now()}@Example.org`, city: 'Shymkentville' });
+  const form = signForm({
+    fullName: 'Zhanna Qasymova-Lichtenberg',
+    email: `Zhanna.Q.${Date.now()}@Example.org`,
+    city: 'Shymkentville',
+  });
 
   const b = browser(app);
   const page = await b.agent.get(`/letters/${letter.slug}`).set('X-Forwarded-For', ip).expect(200);
   const csrf = page.text.match(/name="_csrf" value="([^"]+)"/)![1];
-  await b.agent.post(`/letters/${letter.slug}/sign`).set('X-Forwarded-For', ip).type('form').send({ ...form, _csrf: csrf }).expect(303);
+  await b.agent
+    .post(`/letters/${letter.slug}/sign`)
+    .set('X-Forwarded-For', ip)
+    .type('form')
+    .send({ ...form, _csrf: csrf })
+    .expect(303);
   const [mail] = await smtp.waitFor(form.email);
   const confirm = new URL(linkFrom(mail, '/s/confirm/')).pathname;
   const withdraw = new URL(linkFrom(mail, '/s/withdraw/')).pathname;
   expect((await confirmByLink(app, confirm, { headers: { 'X-Forwarded-For': ip } })).status).toBe(200);
-  await b.agent.post(`/letters/${letter.slug}/manage`).set('X-Forwarded-For', ip).type('form').send({ email: form.email, _csrf: csrf }).expect(200);
+  await b.agent
+    .post(`/letters/${letter.slug}/manage`)
+    .set('X-Forwarded-For', ip)
+    .type('form')
+    .send({ email: form.email, _csrf: csrf })
+    .expect(200);
   await smtp.waitFor(form.email, 2);
   const w = browser(app);
-  const withdrawPage = await w.agent.get(`${withdraw}?from=${encodeURIComponent(form.email)}`).set('X-Forwarded-For', ip).expect(200);
+  const withdrawPage = await w.agent
+    .get(`${withdraw}?from=${encodeURIComponent(form.email)}`)
+    .set('X-Forwarded-For', ip)
+    .expect(200);
   const wCsrf = withdrawPage.text.match(/name="_csrf" value="([^"]+)"/)![1];
   await w.agent.post(withdraw).set('X-Forwarded-For', ip).type('form').send({ _csrf: wCsrf }).expect(200);
   await new Promise((r) => setTimeout(r, 300));
@@ -117,7 +134,11 @@ async function logged(during: () => Promise<void>): Promise<string> {
 test('a database error carrying an address and a name is logged with its class, code and message, never its parameters, SQL or detail', async () => {
   const app = buildApp(ctx, { devMailbox: false });
   const letter = await aLetter(db);
-  const form = signForm({ fullName: 'Ainur Dzhaksybekova-Forcefail', email: `ainur.forcefail.${Date.now()}@example.net`, city: 'Forcefailville' });
+  const form = signForm({
+    fullName: 'Ainur Dzhaksybekova-Forcefail',
+    email: `ainur.forcefail.${Date.now()}@example.net`,
+    city: 'Forcefailville',
+  });
   // A check that PostgreSQL itself fails, the way a constraint does: the message names the
   // address, the detail repeats the row ("Failing row contains (…)"), as PostgreSQL's own do.
   await db.query(`
@@ -129,12 +150,17 @@ test('a database error carrying an address and a name is logged with its class, 
       END IF;
       RETURN NEW;
     END $$`);
-  await db.query(`CREATE TRIGGER test_refuse_row BEFORE INSERT ON signatures FOR EACH ROW EXECUTE FUNCTION test_refuse_row()`);
+  await db.query(
+    `CREATE TRIGGER test_refuse_row BEFORE INSERT ON signatures FOR EACH ROW EXECUTE FUNCTION test_refuse_row()`,
+  );
   try {
     const log = await logged(async () => {
       const b = browser(app);
       const csrf = await b.csrfFrom(`/letters/${letter.slug}`);
-      const res = await b.agent.post(`/letters/${letter.slug}/sign`).type('form').send({ ...form, _csrf: csrf });
+      const res = await b.agent
+        .post(`/letters/${letter.slug}/sign`)
+        .type('form')
+        .send({ ...form, _csrf: csrf });
       expect(res.status).toBe(500);
       expect(res.text).not.toContain(form.email);
     });
@@ -142,9 +168,20 @@ test('a database error carrying an address and a name is logged with its class, 
     expect(line).toBeDefined();
     const entry = JSON.parse(line!) as { err: Record<string, unknown> };
     // The driver's class (pg's DatabaseError, or TypeORM's QueryFailedError around it), its SQLSTATE and its message.
-    expect(entry.err).toMatchObject({ type: expect.stringMatching(/^(DatabaseError|QueryFailedError)$/), code: '23514', message: 'new row for [email] violates check constraint' });
+    expect(entry.err).toMatchObject({
+      type: expect.stringMatching(/^(DatabaseError|QueryFailedError)$/),
+      code: '23514',
+      message: 'new row for [email] violates check constraint',
+    });
     expect(Object.keys(entry.err).sort()).toEqual(['code', 'message', 'stack', 'type']);
-    for (const secret of [form.email, 'ainur.forcefail', 'Dzhaksybekova', 'Forcefailville', 'Failing row', 'INSERT INTO']) {
+    for (const secret of [
+      form.email,
+      'ainur.forcefail',
+      'Dzhaksybekova',
+      'Forcefailville',
+      'Failing row',
+      'INSERT INTO',
+    ]) {
       expect(log.toLowerCase()).not.toContain(secret.toLowerCase());
     }
   } finally {
@@ -177,7 +214,11 @@ test('a mail server refusing an address in its reply leaves no address in the jo
     const log = await logged(async () => {
       const b = browser(app);
       const csrf = await b.csrfFrom(`/letters/${letter.slug}`);
-      await b.agent.post(`/letters/${letter.slug}/sign`).type('form').send({ ...signForm({ email }), _csrf: csrf }).expect(303);
+      await b.agent
+        .post(`/letters/${letter.slug}/sign`)
+        .type('form')
+        .send({ ...signForm({ email }), _csrf: csrf })
+        .expect(303);
       const [sig] = await db.query<Array<{ id: string }>>('SELECT id FROM signatures WHERE email = $1', [email]);
       const deadline = Date.now() + 15_000;
       let lastError: string | null = null;

@@ -41,7 +41,11 @@ describe('health and readiness', () => {
       expect(res.status).toBe(503);
       expect(res.body).toEqual({ ready: false, reason: 'migrations' });
     } finally {
-      await t.db.query('INSERT INTO migrations (id, timestamp, name) VALUES ($1, $2, $3)', [last.id, last.timestamp, last.name]);
+      await t.db.query('INSERT INTO migrations (id, timestamp, name) VALUES ($1, $2, $3)', [
+        last.id,
+        last.timestamp,
+        last.name,
+      ]);
     }
   });
 
@@ -78,7 +82,9 @@ describe('metrics', () => {
 
   test('/metrics wants the bearer token', async () => {
     expect((await request(t.app).get('/metrics')).status).toBe(401);
-    expect((await request(t.app).get('/metrics').set('Authorization', 'Bearer wrong-token-wrong-token')).status).toBe(401);
+    expect((await request(t.app).get('/metrics').set('Authorization', 'Bearer wrong-token-wrong-token')).status).toBe(
+      401,
+    );
     expect((await request(t.app).get('/metrics').set('Authorization', `Basic ${TOKEN}`)).status).toBe(401);
     expect((await request(t.app).get('/metrics').set('Authorization', `Bearer ${TOKEN}`)).status).toBe(200);
   });
@@ -88,7 +94,11 @@ describe('metrics', () => {
     const b = browser(t.app);
     const csrf = await b.csrfFrom(`/letters/${letter.slug}`);
     const form = signForm();
-    await b.agent.post(`/letters/${letter.slug}/sign`).type('form').send({ ...form, _csrf: csrf }).expect(303);
+    await b.agent
+      .post(`/letters/${letter.slug}/sign`)
+      .type('form')
+      .send({ ...form, _csrf: csrf })
+      .expect(303);
     await request(t.app).get('/s/confirm/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA').expect(404);
     await request(t.app).get('/no/such/page').expect(404);
     await t.smtp.waitFor(form.email);
@@ -99,8 +109,12 @@ describe('metrics', () => {
     expect(res.status).toBe(200);
     expect(res.headers['content-type']).toContain('text/plain');
     const text = res.text;
-    expect(text).toMatch(/undersigned_http_request_duration_seconds_count\{method="GET",route="\/letters\/:slug",status="200"\} \d+/);
-    expect(text).toMatch(/undersigned_http_request_duration_seconds_count\{method="POST",route="\/letters\/:slug\/sign",status="303"\} \d+/);
+    expect(text).toMatch(
+      /undersigned_http_request_duration_seconds_count\{method="GET",route="\/letters\/:slug",status="200"\} \d+/,
+    );
+    expect(text).toMatch(
+      /undersigned_http_request_duration_seconds_count\{method="POST",route="\/letters\/:slug\/sign",status="303"\} \d+/,
+    );
     expect(text).toMatch(/route="\/s\/confirm\/:token",status="404"/);
     expect(text).toMatch(/route="unmatched",status="404"/);
     expect(text).not.toContain(letter.slug);
@@ -112,24 +126,34 @@ describe('metrics', () => {
     expect(text).toContain('undersigned_process_cpu_seconds_total');
   });
 
-  test('the whole scrape passes promtool\'s checks: format and metric naming rules', async () => {
+  test("the whole scrape passes promtool's checks: format and metric naming rules", async () => {
     // Something in every family: a request, an email job, the database gauges.
     await request(t.app).get('/').expect(200);
     const text = (await request(t.app).get('/metrics').set('Authorization', `Bearer ${TOKEN}`).expect(200)).text;
     expect(checkMetrics(text)).toEqual([]);
     const names = parseMetrics(text).map((f) => f.name);
-    expect(names).toEqual(expect.arrayContaining(['undersigned_http_request_duration_seconds', 'undersigned_signatures', 'undersigned_nodejs_active_handles']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'undersigned_http_request_duration_seconds',
+        'undersigned_signatures',
+        'undersigned_nodejs_active_handles',
+      ]),
+    );
     expect(names.filter((n) => n.endsWith('_total')).length).toBeGreaterThan(0);
   });
 
   test('outbox depth and the age of its oldest job reflect jobs that are due and waiting', async () => {
-    await t.db.query(`SELECT graphile_worker.add_job('ops-test-never-handled', '{}'::json, run_at => now() - interval '90 seconds', max_attempts => 1)`);
+    await t.db.query(
+      `SELECT graphile_worker.add_job('ops-test-never-handled', '{}'::json, run_at => now() - interval '90 seconds', max_attempts => 1)`,
+    );
     const text = (await request(t.app).get('/metrics').set('Authorization', `Bearer ${TOKEN}`)).text;
     const depth = Number(/undersigned_outbox_jobs (\d+)/.exec(text)![1]);
     const age = Number(/undersigned_outbox_oldest_job_age_seconds ([\d.e+]+)/.exec(text)![1]);
     expect(depth).toBeGreaterThanOrEqual(1);
     expect(age).toBeGreaterThanOrEqual(89);
-    await t.db.query(`DELETE FROM graphile_worker._private_jobs WHERE task_id IN (SELECT id FROM graphile_worker._private_tasks WHERE identifier = 'ops-test-never-handled')`);
+    await t.db.query(
+      `DELETE FROM graphile_worker._private_jobs WHERE task_id IN (SELECT id FROM graphile_worker._private_tasks WHERE identifier = 'ops-test-never-handled')`,
+    );
   });
 });
 

@@ -68,7 +68,10 @@ interface Handed {
  */
 async function aSecondOwnerWithAccess(memberName = 'Marta Member'): Promise<Handed> {
   const letter = await aLetterOf(t.db, acting, 'owner');
-  await t.db.query(`UPDATE letters SET created_at = '2025-12-01', delivered_at = '2026-01-10T12:00:00Z', delivered_to = 'The Ministry', delivery_recorded_at = now() WHERE id = $1`, [letter.id]);
+  await t.db.query(
+    `UPDATE letters SET created_at = '2025-12-01', delivered_at = '2026-01-10T12:00:00Z', delivered_to = 'The Ministry', delivery_recorded_at = now() WHERE id = $1`,
+    [letter.id],
+  );
   await aSignature(t.db, letter, { fullName: 'Приватна Підписантка', visibility: 'private', status: 'confirmed' });
   const member = await anOrganiser(t.db, { name: memberName });
   await grantRole(t.db, member.email, letter.slug, 'owner');
@@ -80,21 +83,43 @@ async function aSecondOwnerWithAccess(memberName = 'Marta Member'): Promise<Hand
   const token = /id="new-token" type="text" readonly value="(usk_[^"]+)"/.exec(made.text)![1];
 
   const linksPage = `/organise/letters/${letter.slug}/recipients`;
-  const link = await postForm(memberBrowser, linksPage, linksPage, { name: 'Jean Ministre', role: 'Minister', email: '', expiresOn: '2031-01-01' });
+  const link = await postForm(memberBrowser, linksPage, linksPage, {
+    name: 'Jean Ministre',
+    role: 'Minister',
+    email: '',
+    expiresOn: '2031-01-01',
+  });
   expect(link.status).toBe(201);
   const linkPath = new URL(/value="(http:\/\/undersigned\.test\/r\/[A-Za-z0-9_-]+)"/.exec(link.text)![1]).pathname;
 
   const hookPath = `/hook-${letter.slug}`;
   const hooksPage = `/organise/letters/${letter.slug}/api/webhooks`;
-  const hook = await postForm(memberBrowser, hooksPage, hooksPage, { url: receiverUrl(hookPath), events: 'signature.confirmed' });
+  const hook = await postForm(memberBrowser, hooksPage, hooksPage, {
+    url: receiverUrl(hookPath),
+    events: 'signature.confirmed',
+  });
   expect(hook.status).toBe(201);
-  const [{ id: hookId }] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM webhook_endpoints WHERE letter_id = $1`, [letter.id]);
+  const [{ id: hookId }] = await t.db.query<Array<{ id: string }>>(
+    `SELECT id FROM webhook_endpoints WHERE letter_id = $1`,
+    [letter.id],
+  );
 
   // Everything works while the member is an owner.
-  const names = await request(t.app).get(`/api/v1/letters/${letter.slug}/signatures`).set('Authorization', `Bearer ${token}`).expect(200);
+  const names = await request(t.app)
+    .get(`/api/v1/letters/${letter.slug}/signatures`)
+    .set('Authorization', `Bearer ${token}`)
+    .expect(200);
   expect(JSON.stringify(names.body)).toContain('Приватна Підписантка');
   await request(t.app).get(linkPath).expect(200);
-  return { letter: (await t.db.getRepository(Letter).findOneByOrFail({ id: letter.id })), member, memberBrowser, token, linkPath, hookPath, hookId };
+  return {
+    letter: await t.db.getRepository(Letter).findOneByOrFail({ id: letter.id }),
+    member,
+    memberBrowser,
+    token,
+    linkPath,
+    hookPath,
+    hookId,
+  };
 }
 
 async function auditKinds(letterId: string): Promise<Array<{ kind: string; actor_id: string | null }>> {
@@ -110,7 +135,9 @@ describe('removing an owner', () => {
   test('the owners are shown what will be revoked first; confirming revokes token, link and webhook with the removal, each in the trail', async () => {
     const h = await aSecondOwnerWithAccess();
     const edit = `/organise/letters/${h.letter.slug}/edit`;
-    const asked = await postForm(actingBrowser, edit, `/organise/letters/${h.letter.slug}/team/remove`, { organiserId: h.member.id });
+    const asked = await postForm(actingBrowser, edit, `/organise/letters/${h.letter.slug}/team/remove`, {
+      organiserId: h.member.id,
+    });
     expect(asked.status).toBe(200);
     expect(asked.text).toContain('Marta Member');
     expect(asked.text).toContain('Delivery CRM');
@@ -119,14 +146,23 @@ describe('removing an owner', () => {
     expect(asked.text).toContain('name="handOver"');
     await expectValidHtml('remove-member', asked.text);
     // Nothing has changed yet.
-    const [still] = await t.db.query(`SELECT 1 FROM letter_organisers WHERE letter_id = $1 AND organiser_id = $2`, [h.letter.id, h.member.id]);
+    const [still] = await t.db.query(`SELECT 1 FROM letter_organisers WHERE letter_id = $1 AND organiser_id = $2`, [
+      h.letter.id,
+      h.member.id,
+    ]);
     expect(still).toBeDefined();
     await request(t.app).get(h.linkPath).expect(200);
 
-    const done = await postForm(actingBrowser, edit, `/organise/letters/${h.letter.slug}/team/remove`, { organiserId: h.member.id, confirm: '1', handOver: 'revoke' });
+    const done = await postForm(actingBrowser, edit, `/organise/letters/${h.letter.slug}/team/remove`, {
+      organiserId: h.member.id,
+      confirm: '1',
+      handOver: 'revoke',
+    });
     expect(done.status).toBe(303);
 
-    const api = await request(t.app).get(`/api/v1/letters/${h.letter.slug}/signatures`).set('Authorization', `Bearer ${h.token}`);
+    const api = await request(t.app)
+      .get(`/api/v1/letters/${h.letter.slug}/signatures`)
+      .set('Authorization', `Bearer ${h.token}`);
     expect(api.status).toBe(401);
     expect(JSON.stringify(api.body)).not.toContain('Приватна');
     await request(t.app).get(h.linkPath).expect(404);
@@ -135,12 +171,20 @@ describe('removing an owner', () => {
     expect((await postForm(actingBrowser, hooks, `${hooks}/${h.hookId}/test`)).status).toBe(404);
     const endpoints = await t.db.query(`SELECT 1 FROM webhook_endpoints WHERE letter_id = $1`, [h.letter.id]);
     expect(endpoints).toHaveLength(0);
-    const [deliveries] = await t.db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM webhook_deliveries WHERE endpoint_id = $1`, [h.hookId]);
+    const [deliveries] = await t.db.query<Array<{ n: string }>>(
+      `SELECT count(*) AS n FROM webhook_deliveries WHERE endpoint_id = $1`,
+      [h.hookId],
+    );
     expect(Number(deliveries.n)).toBe(0);
 
     const trail = await auditKinds(h.letter.id);
     const ends = trail.filter((e) => /revoked-creator|removed-creator|member-removed/.test(e.kind));
-    expect(ends.map((e) => e.kind).sort()).toEqual(['api.token-revoked-creator', 'organisers.member-removed', 'recipients.link-revoked-creator', 'webhooks.endpoint-removed-creator']);
+    expect(ends.map((e) => e.kind).sort()).toEqual([
+      'api.token-revoked-creator',
+      'organisers.member-removed',
+      'recipients.link-revoked-creator',
+      'webhooks.endpoint-removed-creator',
+    ]);
     expect(ends.every((e) => e.actor_id === acting.id)).toBe(true);
     // The names typed by people (the token's, the addressee's, the member's) stay out of the trail
     // rows, which nobody can erase: they are in the erasable details the rows reference.
@@ -159,12 +203,22 @@ describe('removing an owner', () => {
   test('handing over keeps token, link and webhook working, with the acting owner as their creator', async () => {
     const h = await aSecondOwnerWithAccess('Mykola Member');
     const edit = `/organise/letters/${h.letter.slug}/edit`;
-    const done = await postForm(actingBrowser, edit, `/organise/letters/${h.letter.slug}/team/remove`, { organiserId: h.member.id, confirm: '1', handOver: 'me' });
+    const done = await postForm(actingBrowser, edit, `/organise/letters/${h.letter.slug}/team/remove`, {
+      organiserId: h.member.id,
+      confirm: '1',
+      handOver: 'me',
+    });
     expect(done.status).toBe(303);
-    const [gone] = await t.db.query(`SELECT 1 FROM letter_organisers WHERE letter_id = $1 AND organiser_id = $2`, [h.letter.id, h.member.id]);
+    const [gone] = await t.db.query(`SELECT 1 FROM letter_organisers WHERE letter_id = $1 AND organiser_id = $2`, [
+      h.letter.id,
+      h.member.id,
+    ]);
     expect(gone).toBeUndefined();
 
-    const api = await request(t.app).get(`/api/v1/letters/${h.letter.slug}/signatures`).set('Authorization', `Bearer ${h.token}`).expect(200);
+    const api = await request(t.app)
+      .get(`/api/v1/letters/${h.letter.slug}/signatures`)
+      .set('Authorization', `Bearer ${h.token}`)
+      .expect(200);
     expect(JSON.stringify(api.body)).toContain('Приватна Підписантка');
     await request(t.app).get(h.linkPath).expect(200);
     const hooks = `/organise/letters/${h.letter.slug}/api/webhooks`;
@@ -172,11 +226,16 @@ describe('removing an owner', () => {
     await waitForTestEvent(h.hookPath);
 
     for (const table of ['api_tokens', 'recipient_links', 'webhook_endpoints']) {
-      const rows = await t.db.query<Array<{ created_by: string }>>(`SELECT created_by FROM ${table} WHERE letter_id = $1`, [h.letter.id]);
+      const rows = await t.db.query<Array<{ created_by: string }>>(
+        `SELECT created_by FROM ${table} WHERE letter_id = $1`,
+        [h.letter.id],
+      );
       expect(rows.map((r) => r.created_by)).toEqual([acting.id]);
     }
     const kinds = (await auditKinds(h.letter.id)).map((e) => e.kind);
-    expect(kinds).toEqual(expect.arrayContaining(['api.token-handed-over', 'recipients.link-handed-over', 'webhooks.endpoint-handed-over']));
+    expect(kinds).toEqual(
+      expect.arrayContaining(['api.token-handed-over', 'recipients.link-handed-over', 'webhooks.endpoint-handed-over']),
+    );
     expect(kinds.some((k) => k.endsWith('-creator'))).toBe(false);
     // The pages name the new creator.
     const tokens = await actingBrowser.agent.get(`/organise/letters/${h.letter.slug}/api`).expect(200);
@@ -187,12 +246,18 @@ describe('removing an owner', () => {
   test('an owner who leaves takes their access with them (no hand-over to offer)', async () => {
     const h = await aSecondOwnerWithAccess();
     const edit = `/organise/letters/${h.letter.slug}/edit`;
-    const asked = await postForm(h.memberBrowser, edit, `/organise/letters/${h.letter.slug}/team/remove`, { organiserId: h.member.id });
+    const asked = await postForm(h.memberBrowser, edit, `/organise/letters/${h.letter.slug}/team/remove`, {
+      organiserId: h.member.id,
+    });
     expect(asked.status).toBe(200);
     expect(asked.text).toContain('Delivery CRM');
     expect(asked.text).not.toContain('name="handOver"');
     // Asking to hand over to oneself is ignored: the items are revoked.
-    const left = await postForm(h.memberBrowser, edit, `/organise/letters/${h.letter.slug}/team/remove`, { organiserId: h.member.id, confirm: '1', handOver: 'me' });
+    const left = await postForm(h.memberBrowser, edit, `/organise/letters/${h.letter.slug}/team/remove`, {
+      organiserId: h.member.id,
+      confirm: '1',
+      handOver: 'me',
+    });
     expect(left.status).toBe(303);
     expect(left.headers.location).toBe('/organise');
     await request(t.app).get(`/api/v1/letters/${h.letter.slug}`).set('Authorization', `Bearer ${h.token}`).expect(401);
@@ -204,7 +269,10 @@ describe('removing an owner', () => {
   test('lowering an owner to editor (as the command line does) revokes what they created, by the platform', async () => {
     const h = await aSecondOwnerWithAccess();
     await grantRole(t.db, h.member.email, h.letter.slug, 'editor');
-    await request(t.app).get(`/api/v1/letters/${h.letter.slug}/signatures`).set('Authorization', `Bearer ${h.token}`).expect(401);
+    await request(t.app)
+      .get(`/api/v1/letters/${h.letter.slug}/signatures`)
+      .set('Authorization', `Bearer ${h.token}`)
+      .expect(401);
     await request(t.app).get(h.linkPath).expect(404);
     const [hook] = await t.db.query(`SELECT 1 FROM webhook_endpoints WHERE id = $1`, [h.hookId]);
     expect(hook).toBeUndefined();
@@ -220,11 +288,15 @@ describe('removing an owner', () => {
     const h = await aSecondOwnerWithAccess();
     const root = path.resolve(__dirname, '../../..');
     const env: NodeJS.ProcessEnv = { ...process.env, DATABASE_URL: process.env.TEST_DB_URL, LOG_LEVEL: 'silent' };
-    const { stdout } = await promisify(execFile)(path.join(root, 'node_modules/.bin/tsx'), ['src/app/cli/organiser.ts', 'grant', h.member.email, h.letter.slug, 'editor'], {
-      cwd: root,
-      env,
-      timeout: 60_000,
-    });
+    const { stdout } = await promisify(execFile)(
+      path.join(root, 'node_modules/.bin/tsx'),
+      ['src/app/cli/organiser.ts', 'grant', h.member.email, h.letter.slug, 'editor'],
+      {
+        cwd: root,
+        env,
+        timeout: 60_000,
+      },
+    );
     expect(stdout).toContain(`${h.member.email} is now editor of ${h.letter.slug}`);
     expect(stdout).toContain('revoked API token: Delivery CRM');
     expect(stdout).toContain('revoked recipient link: Jean Ministre, Minister (2031-01-01)');
@@ -238,7 +310,9 @@ describe('removing an owner', () => {
     const other = await anOrganiser(t.db);
     await grantRole(t.db, other.email, letter.slug, 'owner');
     const edit = `/organise/letters/${letter.slug}/edit`;
-    const done = await postForm(actingBrowser, edit, `/organise/letters/${letter.slug}/team/remove`, { organiserId: other.id });
+    const done = await postForm(actingBrowser, edit, `/organise/letters/${letter.slug}/team/remove`, {
+      organiserId: other.id,
+    });
     expect(done.status).toBe(303);
   });
 });
@@ -249,13 +323,22 @@ describe('the database keeps access with owners', () => {
     const editor = await anOrganiser(t.db);
     await grantRole(t.db, editor.email, letter.slug, 'editor');
     await expect(
-      t.db.query(`INSERT INTO api_tokens (letter_id, name, token_hash, created_by) VALUES ($1, 'x', repeat('a', 64), $2)`, [letter.id, editor.id]),
+      t.db.query(
+        `INSERT INTO api_tokens (letter_id, name, token_hash, created_by) VALUES ($1, 'x', repeat('a', 64), $2)`,
+        [letter.id, editor.id],
+      ),
     ).rejects.toThrow(/only by an owner/);
     await expect(
-      t.db.query(`INSERT INTO recipient_links (letter_id, token_hash, name, created_by, expires_at) VALUES ($1, repeat('b', 64), 'x', $2, now() + interval '1 day')`, [letter.id, editor.id]),
+      t.db.query(
+        `INSERT INTO recipient_links (letter_id, token_hash, name, created_by, expires_at) VALUES ($1, repeat('b', 64), 'x', $2, now() + interval '1 day')`,
+        [letter.id, editor.id],
+      ),
     ).rejects.toThrow(/only by an owner/);
     await expect(
-      t.db.query(`INSERT INTO webhook_endpoints (letter_id, url, events, secret, created_by) VALUES ($1, 'http://127.0.0.1:9/x', '{webhook.test}', 'whsec_AAAA', $2)`, [letter.id, editor.id]),
+      t.db.query(
+        `INSERT INTO webhook_endpoints (letter_id, url, events, secret, created_by) VALUES ($1, 'http://127.0.0.1:9/x', '{webhook.test}', 'whsec_AAAA', $2)`,
+        [letter.id, editor.id],
+      ),
     ).rejects.toThrow(/only by an owner/);
   });
 
@@ -267,16 +350,33 @@ describe('the database keeps access with owners', () => {
       // As before the migration: the member is taken off the team and everything stays live.
       const migration = new AccessEndsWithOwner1765000600000();
       await migration.down(runner);
-      await runner.query(`DELETE FROM letter_organisers WHERE letter_id = $1 AND organiser_id = $2`, [h.letter.id, h.member.id]);
-      const [live] = await runner.query(`SELECT count(*)::int AS n FROM api_tokens WHERE letter_id = $1 AND revoked_at IS NULL`, [h.letter.id]);
+      await runner.query(`DELETE FROM letter_organisers WHERE letter_id = $1 AND organiser_id = $2`, [
+        h.letter.id,
+        h.member.id,
+      ]);
+      const [live] = await runner.query(
+        `SELECT count(*)::int AS n FROM api_tokens WHERE letter_id = $1 AND revoked_at IS NULL`,
+        [h.letter.id],
+      );
       expect(live.n).toBe(1);
 
       await migration.up(runner);
-      const [tokens] = await runner.query(`SELECT count(*)::int AS n FROM api_tokens WHERE letter_id = $1 AND revoked_at IS NULL`, [h.letter.id]);
-      const [links] = await runner.query(`SELECT count(*)::int AS n FROM recipient_links WHERE letter_id = $1 AND revoked_at IS NULL`, [h.letter.id]);
-      const [hooks] = await runner.query(`SELECT count(*)::int AS n FROM webhook_endpoints WHERE letter_id = $1`, [h.letter.id]);
+      const [tokens] = await runner.query(
+        `SELECT count(*)::int AS n FROM api_tokens WHERE letter_id = $1 AND revoked_at IS NULL`,
+        [h.letter.id],
+      );
+      const [links] = await runner.query(
+        `SELECT count(*)::int AS n FROM recipient_links WHERE letter_id = $1 AND revoked_at IS NULL`,
+        [h.letter.id],
+      );
+      const [hooks] = await runner.query(`SELECT count(*)::int AS n FROM webhook_endpoints WHERE letter_id = $1`, [
+        h.letter.id,
+      ]);
       expect([tokens.n, links.n, hooks.n]).toEqual([0, 0, 0]);
-      const trail = await runner.query(`SELECT kind, actor_id, detail->>'member' AS member FROM audit_events WHERE letter_id = $1 AND kind LIKE '%-creator' ORDER BY kind`, [h.letter.id]);
+      const trail = await runner.query(
+        `SELECT kind, actor_id, detail->>'member' AS member FROM audit_events WHERE letter_id = $1 AND kind LIKE '%-creator' ORDER BY kind`,
+        [h.letter.id],
+      );
       expect(trail).toEqual([
         { kind: 'api.token-revoked-creator', actor_id: null, member: 'Former Owner' },
         { kind: 'recipients.link-revoked-creator', actor_id: null, member: 'Former Owner' },
@@ -325,7 +425,10 @@ describe('API token expiry', () => {
     const made = await postForm(actingBrowser, page, `${page}/tokens`, { name: 'Short-lived', expiresOn: tomorrow });
     expect(made.status).toBe(201);
     const token = /id="new-token" type="text" readonly value="(usk_[^"]+)"/.exec(made.text)![1];
-    const [row] = await t.db.query<Array<{ id: string; expires_at: Date }>>(`SELECT id, expires_at FROM api_tokens WHERE letter_id = $1`, [letter.id]);
+    const [row] = await t.db.query<Array<{ id: string; expires_at: Date }>>(
+      `SELECT id, expires_at FROM api_tokens WHERE letter_id = $1`,
+      [letter.id],
+    );
     expect(row.expires_at.toISOString()).toBe(`${tomorrow}T23:59:59.999Z`);
     await request(t.app).get(`/api/v1/letters/${letter.slug}`).set('Authorization', `Bearer ${token}`).expect(200);
     const list = await actingBrowser.agent.get(page).expect(200);
@@ -333,7 +436,10 @@ describe('API token expiry', () => {
     await expectValidHtml('api-tokens', list.text);
 
     await t.db.query(`UPDATE api_tokens SET expires_at = now() - interval '1 second' WHERE id = $1`, [row.id]);
-    const refused = await request(t.app).get(`/api/v1/letters/${letter.slug}/signatures`).set('Authorization', `Bearer ${token}`).expect(401);
+    const refused = await request(t.app)
+      .get(`/api/v1/letters/${letter.slug}/signatures`)
+      .set('Authorization', `Bearer ${token}`)
+      .expect(401);
     expect(refused.headers['www-authenticate']).toContain('invalid_token');
     const after = await actingBrowser.agent.get(page).expect(200);
     expect(after.text).toMatch(/<td>\s*Expired\s*<\/td>/);

@@ -49,7 +49,10 @@ describe('team invitations', () => {
 
     const a = await invite(b, letter, known.email.toUpperCase());
     const c = await invite(b, letter, unknown);
-    expect({ status: a.status, location: a.headers.location }).toEqual({ status: c.status, location: c.headers.location });
+    expect({ status: a.status, location: a.headers.location }).toEqual({
+      status: c.status,
+      location: c.headers.location,
+    });
     expect(a.status).toBe(303);
     const pageA = await b.agent.get(a.headers.location.split('#')[0]);
     const pageC = await b.agent.get(c.headers.location.split('#')[0]);
@@ -103,9 +106,14 @@ describe('team invitations', () => {
     await invite(b, letter, email);
     const link = await invitationLink(email);
     const raw = link.split('/').pop()!;
-    const rows = await t.db.query<Array<{ token_hash: string }>>('SELECT token_hash FROM team_invitations WHERE letter_id = $1', [letter.id]);
+    const rows = await t.db.query<Array<{ token_hash: string }>>(
+      'SELECT token_hash FROM team_invitations WHERE letter_id = $1',
+      [letter.id],
+    );
     expect(rows).toEqual([{ token_hash: crypto.createHash('sha256').update(raw).digest('hex') }]);
-    const anywhere = await t.db.query<unknown[]>(`SELECT 1 FROM team_invitations WHERE token_hash = $1 OR email = $1`, [raw]);
+    const anywhere = await t.db.query<unknown[]>(`SELECT 1 FROM team_invitations WHERE token_hash = $1 OR email = $1`, [
+      raw,
+    ]);
     expect(anywhere).toHaveLength(0);
   });
 
@@ -154,7 +162,9 @@ describe('team invitations', () => {
     const email = newAddress();
     await invite(b, letter, email);
     const link = await invitationLink(email);
-    const [row] = await t.db.query<Array<{ id: string }>>('SELECT id FROM team_invitations WHERE letter_id = $1', [letter.id]);
+    const [row] = await t.db.query<Array<{ id: string }>>('SELECT id FROM team_invitations WHERE letter_id = $1', [
+      letter.id,
+    ]);
     const team = await b.agent.get(edit).expect(200);
     expect(team.text).toContain(`/organise/letters/${letter.slug}/invitations/${row.id}/revoke`);
     const revoked = await postForm(b, edit, `/organise/letters/${letter.slug}/invitations/${row.id}/revoke`);
@@ -170,7 +180,9 @@ describe('team invitations', () => {
     const email = newAddress();
     await invite(b, letter, email);
     const link = await invitationLink(email);
-    await t.db.query(`UPDATE team_invitations SET expires_at = now() - interval '1 minute' WHERE letter_id = $1`, [letter.id]);
+    await t.db.query(`UPDATE team_invitations SET expires_at = now() - interval '1 minute' WHERE letter_id = $1`, [
+      letter.id,
+    ]);
     const visitor = browser(t.app);
     const res = await visitor.agent.get(link);
     expect(res.status).toBe(410);
@@ -181,16 +193,24 @@ describe('team invitations', () => {
     const { b, letter } = await ownerWithLetter();
     const email = newAddress();
     await invite(b, letter, email);
-    const [row] = await t.db.query<Array<{ id: string }>>('SELECT id FROM team_invitations WHERE letter_id = $1', [letter.id]);
+    const [row] = await t.db.query<Array<{ id: string }>>('SELECT id FROM team_invitations WHERE letter_id = $1', [
+      letter.id,
+    ]);
     const editor = await anOrganiser(t.db);
     await grantRole(t.db, editor.email, letter.slug, 'editor');
     const eb = await signInAs(t.app, t.smtp, editor.email);
     const dashboard = `/organise/letters/${letter.slug}`;
-    expect((await postForm(eb, dashboard, `${dashboard}/team`, { email: newAddress(), role: 'owner' })).status).toBe(403);
+    expect((await postForm(eb, dashboard, `${dashboard}/team`, { email: newAddress(), role: 'owner' })).status).toBe(
+      403,
+    );
     expect((await postForm(eb, dashboard, `${dashboard}/invitations/${row.id}/revoke`)).status).toBe(403);
     // An owner of another letter names this invitation under their own letter: not found.
     const other = await ownerWithLetter();
-    const res = await postForm(other.b, other.edit, `/organise/letters/${other.letter.slug}/invitations/${row.id}/revoke`);
+    const res = await postForm(
+      other.b,
+      other.edit,
+      `/organise/letters/${other.letter.slug}/invitations/${row.id}/revoke`,
+    );
     expect(res.status).toBe(404);
     const left = await t.db.query<unknown[]>('SELECT 1 FROM team_invitations WHERE id = $1', [row.id]);
     expect(left).toHaveLength(1);

@@ -33,7 +33,12 @@ describe('moderation', () => {
   test('the dashboard shows counts, charts and the signers, and finds them by name, email or city', async () => {
     const { b, letter, dashboard } = await ownLetter();
     await aSignature(t.db, letter, { fullName: 'Мадина Сейткали', country: 'KZ', city: 'Алматы' });
-    await aSignature(t.db, letter, { fullName: 'Jean Dupont', country: 'FR', city: 'Lyon', email: 'jean.dupont@example.fr' });
+    await aSignature(t.db, letter, {
+      fullName: 'Jean Dupont',
+      country: 'FR',
+      city: 'Lyon',
+      email: 'jean.dupont@example.fr',
+    });
     await aSignature(t.db, letter, { fullName: 'Pending Person', status: 'pending' });
     const page = await b.agent.get(dashboard).expect(200);
     expect(page.headers['cache-control']).toContain('no-store');
@@ -56,7 +61,8 @@ describe('moderation', () => {
 
   test('the signature list is paginated 50 a page, newest first', async () => {
     const { b, letter, dashboard } = await ownLetter();
-    for (let i = 0; i < 55; i++) await aSignature(t.db, letter, { fullName: `Signer number ${String(i).padStart(2, '0')}`, status: 'pending' });
+    for (let i = 0; i < 55; i++)
+      await aSignature(t.db, letter, { fullName: `Signer number ${String(i).padStart(2, '0')}`, status: 'pending' });
     const first = await b.agent.get(dashboard).expect(200);
     expect(first.text).toContain('Page 1 of 2');
     expect(first.text).toContain('Signer number 54');
@@ -86,18 +92,34 @@ describe('moderation', () => {
     const pending = await aSignature(t.db, letter, { status: 'pending' });
     expect(await verifiedCount(t.db, letter.id)).toBe(2);
 
-    const empty = await postForm(b, dashboard, `${dashboard}/signatures/${sig.id}/invalidate`, { category: 'other', reason: '  ' });
+    const empty = await postForm(b, dashboard, `${dashboard}/signatures/${sig.id}/invalidate`, {
+      category: 'other',
+      reason: '  ',
+    });
     expect(empty.status).toBe(422);
     expect(empty.text).toContain(`id="reason-${sig.id}-error"`);
     expect(await verifiedCount(t.db, letter.id)).toBe(2);
 
-    expect((await postForm(b, dashboard, `${dashboard}/signatures/${sig.id}/invalidate`, { category: 'other', reason: 'Automated submission' })).status).toBe(303);
+    expect(
+      (
+        await postForm(b, dashboard, `${dashboard}/signatures/${sig.id}/invalidate`, {
+          category: 'other',
+          reason: 'Automated submission',
+        })
+      ).status,
+    ).toBe(303);
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
     // Twice is still once.
-    await postForm(b, dashboard, `${dashboard}/signatures/${sig.id}/invalidate`, { category: 'other', reason: 'again' });
+    await postForm(b, dashboard, `${dashboard}/signatures/${sig.id}/invalidate`, {
+      category: 'other',
+      reason: 'again',
+    });
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
     // A pending signature was never counted: invalidating it changes nothing in the count.
-    await postForm(b, dashboard, `${dashboard}/signatures/${pending.id}/invalidate`, { category: 'other', reason: 'Never confirmed' });
+    await postForm(b, dashboard, `${dashboard}/signatures/${pending.id}/invalidate`, {
+      category: 'other',
+      reason: 'Never confirmed',
+    });
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
 
     const rows = await t.db.query<Array<{ status: string; invalidated_reason: string; invalidated_at: Date | null }>>(
@@ -115,18 +137,29 @@ describe('moderation', () => {
     const page = await b.agent.get(dashboard).expect(200);
     expect(page.text).toContain(`<select id="category-${sig.id}" name="category" required>`);
     expect(page.text).toContain('<option value="duplicate-person">Duplicate of the same person</option>');
-    const none = await postForm(b, dashboard, `${dashboard}/signatures/${sig.id}/invalidate`, { reason: 'Same person twice' });
+    const none = await postForm(b, dashboard, `${dashboard}/signatures/${sig.id}/invalidate`, {
+      reason: 'Same person twice',
+    });
     expect(none.status).toBe(422);
     expect(none.text).toContain(`id="category-${sig.id}-error"`);
     expect(none.text).toContain('Choose the kind of reason.');
-    const made = await postForm(b, dashboard, `${dashboard}/signatures/${sig.id}/invalidate`, { category: 'made-up', reason: 'x' });
+    const made = await postForm(b, dashboard, `${dashboard}/signatures/${sig.id}/invalidate`, {
+      category: 'made-up',
+      reason: 'x',
+    });
     expect(made.status).toBe(422);
-    const domain = await postForm(b, dashboard, `${dashboard}/invalidate-domain`, { domain: 'example.org', reason: 'Spam run' });
+    const domain = await postForm(b, dashboard, `${dashboard}/invalidate-domain`, {
+      domain: 'example.org',
+      reason: 'Spam run',
+    });
     expect(domain.status).toBe(422);
     expect(domain.text).toContain('id="domain-category-error"');
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
 
-    await postForm(b, dashboard, `${dashboard}/signatures/${sig.id}/invalidate`, { category: 'duplicate-person', reason: 'Same person twice' });
+    await postForm(b, dashboard, `${dashboard}/signatures/${sig.id}/invalidate`, {
+      category: 'duplicate-person',
+      reason: 'Same person twice',
+    });
     const [row] = await t.db.query<Array<{ invalidated_category: string; invalidated_reason: string }>>(
       'SELECT invalidated_category, invalidated_reason FROM signatures WHERE id = $1',
       [sig.id],
@@ -148,7 +181,11 @@ describe('moderation', () => {
     // and released, one still pending, one bounced, one confirmed and then withdrawn.
     await aSignature(t.db, letter, { createdAt: created, confirmedAt: minutes(10) });
     await aSignature(t.db, letter, { createdAt: created, confirmedAt: minutes(20) });
-    const held = await aSignature(t.db, letter, { createdAt: created, confirmedAt: minutes(30), heldReason: 'burst-ip' });
+    const held = await aSignature(t.db, letter, {
+      createdAt: created,
+      confirmedAt: minutes(30),
+      heldReason: 'burst-ip',
+    });
     await postForm(b, dashboard, `${dashboard}/signatures/${held.id}/release`);
     await aSignature(t.db, letter, { createdAt: created, confirmedAt: minutes(50) });
     await aSignature(t.db, letter, { createdAt: created, status: 'pending' });
@@ -174,7 +211,10 @@ describe('moderation', () => {
     const { b, dashboard } = await ownLetter();
     const other = await aLetterOf(t.db, await anOrganiser(t.db), 'owner', { status: 'open' });
     const foreign = await aSignature(t.db, other);
-    const res = await postForm(b, dashboard, `${dashboard}/signatures/${foreign.id}/invalidate`, { category: 'other', reason: 'x' });
+    const res = await postForm(b, dashboard, `${dashboard}/signatures/${foreign.id}/invalidate`, {
+      category: 'other',
+      reason: 'x',
+    });
     expect(res.status).toBe(404);
     expect(await verifiedCount(t.db, other.id)).toBe(1);
   });
@@ -190,17 +230,28 @@ describe('moderation', () => {
     await aSignature(t.db, letter, { email: 'someone@notspam.example', country: 'UA' });
     expect(await verifiedCount(t.db, letter.id)).toBe(5);
 
-    const res = await postForm(b, dashboard, `${dashboard}/invalidate-domain`, { category: 'bulk-bot', domain: '@Spam.Example', reason: 'Spam run' });
+    const res = await postForm(b, dashboard, `${dashboard}/invalidate-domain`, {
+      category: 'bulk-bot',
+      domain: '@Spam.Example',
+      reason: 'Spam run',
+    });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe(`${dashboard}?done=domain&n=5`);
     expect(await verifiedCount(t.db, letter.id)).toBe(2);
     expect(await countsByCountry(letter.id)).toEqual({ FR: 1, UA: 1 });
-    const left = await t.db.query<Array<{ email: string }>>(`SELECT email FROM signatures WHERE letter_id = $1 AND status <> 'invalidated' ORDER BY email`, [letter.id]);
+    const left = await t.db.query<Array<{ email: string }>>(
+      `SELECT email FROM signatures WHERE letter_id = $1 AND status <> 'invalidated' ORDER BY email`,
+      [letter.id],
+    );
     expect(left.map((r) => r.email)).toEqual(['real@good.example', 'someone@notspam.example']);
     const page = await b.agent.get(res.headers.location).expect(200);
     expect(page.text).toContain('5 signatures invalidated.');
 
-    const bad = await postForm(b, dashboard, `${dashboard}/invalidate-domain`, { category: 'bulk-bot', domain: 'not a domain', reason: 'x' });
+    const bad = await postForm(b, dashboard, `${dashboard}/invalidate-domain`, {
+      category: 'bulk-bot',
+      domain: 'not a domain',
+      reason: 'x',
+    });
     expect(bad.status).toBe(422);
     expect(bad.text).toContain('Enter a domain like example.com.');
   });
@@ -208,7 +259,11 @@ describe('moderation', () => {
   test('releasing a held confirmed signature adds it to the count; invalidating a held one changes nothing', async () => {
     const { b, letter, dashboard } = await ownLetter();
     const held = await aSignature(t.db, letter, { fullName: 'Held Confirmed', heldReason: 'disposable-domain' });
-    const heldPending = await aSignature(t.db, letter, { fullName: 'Held Pending', heldReason: 'burst', status: 'pending' });
+    const heldPending = await aSignature(t.db, letter, {
+      fullName: 'Held Pending',
+      heldReason: 'burst',
+      status: 'pending',
+    });
     const heldBad = await aSignature(t.db, letter, { fullName: 'Held Bad', heldReason: 'burst' });
     expect(await verifiedCount(t.db, letter.id)).toBe(0);
     const page = await b.agent.get(dashboard).expect(200);
@@ -221,7 +276,10 @@ describe('moderation', () => {
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
     await postForm(b, dashboard, `${dashboard}/signatures/${heldPending.id}/release`);
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
-    await postForm(b, dashboard, `${dashboard}/signatures/${heldBad.id}/invalidate`, { category: 'other', reason: 'Fake' });
+    await postForm(b, dashboard, `${dashboard}/signatures/${heldBad.id}/invalidate`, {
+      category: 'other',
+      reason: 'Fake',
+    });
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
     expect((await browser(t.app).agent.get(`/letters/${letter.slug}`)).text).toContain('Held Confirmed');
     const after = await b.agent.get(dashboard).expect(200);
@@ -232,7 +290,10 @@ describe('moderation', () => {
     const { b, letter, dashboard } = await ownLetter();
     // A delivery cannot predate the letter: this one was written at the start of the year.
     await t.db.query(`UPDATE letters SET created_at = '2026-01-05T10:00:00Z' WHERE id = $1`, [letter.id]);
-    const missing = await postForm(b, dashboard, `${dashboard}/delivery`, { deliveredAt: '2026-05-22', deliveredTo: '' });
+    const missing = await postForm(b, dashboard, `${dashboard}/delivery`, {
+      deliveredAt: '2026-05-22',
+      deliveredTo: '',
+    });
     expect(missing.status).toBe(422);
     expect(missing.text).toContain('Say to whom the letter was delivered.');
     const res = await postForm(b, dashboard, `${dashboard}/delivery`, {

@@ -42,7 +42,9 @@ async function askForLink(email: string) {
 }
 
 async function signInJobs(): Promise<number> {
-  const [row] = await t.db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM graphile_worker.jobs WHERE task_identifier = 'organiser-sign-in-email'`);
+  const [row] = await t.db.query<Array<{ n: string }>>(
+    `SELECT count(*) AS n FROM graphile_worker.jobs WHERE task_identifier = 'organiser-sign-in-email'`,
+  );
   return Number(row.n);
 }
 

@@ -78,7 +78,9 @@ describe('magic-link sign-in', () => {
     const organiser = await anOrganiser(t.db);
     await askForLink(organiser.email);
     const link = await signInLink(t.smtp, organiser.email, 0);
-    await t.db.query(`UPDATE tokens SET expires_at = now() - interval '1 second' WHERE organiser_id = $1`, [organiser.id]);
+    await t.db.query(`UPDATE tokens SET expires_at = now() - interval '1 second' WHERE organiser_id = $1`, [
+      organiser.id,
+    ]);
     const b = browser(t.app);
     const page = await b.agent.get(link);
     expect(page.status).toBe(410);
@@ -149,7 +151,9 @@ describe('magic-link sign-in', () => {
   test('signing in rotates the session id', async () => {
     const organiser = await anOrganiser(t.db);
     const b = await signInAs(t.app, t.smtp, organiser.email);
-    const before = await t.db.query<Array<{ sid: string }>>(`SELECT sid FROM session WHERE sess::text LIKE $1`, [`%${organiser.id}%`]);
+    const before = await t.db.query<Array<{ sid: string }>>(`SELECT sid FROM session WHERE sess::text LIKE $1`, [
+      `%${organiser.id}%`,
+    ]);
     expect(before).toHaveLength(1);
     // Signing in again from the same browser (its session cookie sent along) gives a new id.
     const known = t.smtp.to(organiser.email).length;
@@ -159,7 +163,9 @@ describe('magic-link sign-in', () => {
     const againCsrf = await b.csrfFrom(link);
     const res = await b.agent.post(link).type('form').send({ _csrf: againCsrf });
     expect(res.status).toBe(303);
-    const after = await t.db.query<Array<{ sid: string }>>(`SELECT sid FROM session WHERE sess::text LIKE $1`, [`%${organiser.id}%`]);
+    const after = await t.db.query<Array<{ sid: string }>>(`SELECT sid FROM session WHERE sess::text LIKE $1`, [
+      `%${organiser.id}%`,
+    ]);
     expect(after).toHaveLength(1);
     expect(after[0].sid).not.toBe(before[0].sid);
     await b.agent.get('/organise').expect(200);
@@ -240,11 +246,20 @@ describe('magic-link sign-in', () => {
         .map((c) => `${c.name}=${c.value}`);
     const sid = cookies(b.agent).find((c) => c.startsWith('sid='))!;
     const csrfCookie = cookies(tab.agent).find((c) => c.startsWith('csrf='))!;
-    await t.db.query(`UPDATE session SET sess = (sess::jsonb - 'signedInAt')::json WHERE sess::text LIKE $1`, [`%${organiser.id}%`]);
-    const res = await request(t.app).post(link).set('Cookie', `${sid}; ${csrfCookie}`).type('form').send({ _csrf: csrf });
+    await t.db.query(`UPDATE session SET sess = (sess::jsonb - 'signedInAt')::json WHERE sess::text LIKE $1`, [
+      `%${organiser.id}%`,
+    ]);
+    const res = await request(t.app)
+      .post(link)
+      .set('Cookie', `${sid}; ${csrfCookie}`)
+      .type('form')
+      .send({ _csrf: csrf });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe('/organise');
-    const fresh = ([] as string[]).concat(res.headers['set-cookie'] ?? []).filter((c) => c.startsWith('sid=')).pop()!;
+    const fresh = ([] as string[])
+      .concat(res.headers['set-cookie'] ?? [])
+      .filter((c) => c.startsWith('sid='))
+      .pop()!;
     expect(fresh).not.toContain(sid);
     await request(t.app).get('/organise').set('Cookie', fresh.split(';')[0]).expect(200);
   });
@@ -252,7 +267,9 @@ describe('magic-link sign-in', () => {
   test('a session without a recorded sign-in time (from before the absolute lifetime) is ended', async () => {
     const organiser = await anOrganiser(t.db);
     const b = await signInAs(t.app, t.smtp, organiser.email);
-    await t.db.query(`UPDATE session SET sess = (sess::jsonb - 'signedInAt')::json WHERE sess::text LIKE $1`, [`%${organiser.id}%`]);
+    await t.db.query(`UPDATE session SET sess = (sess::jsonb - 'signedInAt')::json WHERE sess::text LIKE $1`, [
+      `%${organiser.id}%`,
+    ]);
     expect((await b.agent.get('/organise')).headers.location).toBe('/login');
   });
 

@@ -55,8 +55,13 @@ describe('the workspace', () => {
     expect(tooLong.text).toMatch(/id="tr0_shortTitle-error"/);
 
     const slug = uniqueSlug();
-    expect((await create(b, letterForm(slug, { tr0_shortTitle: '  Free the journalists now  ', tr1_shortTitle: '' }))).status).toBe(303);
-    const letter = await t.db.getRepository(Letter).findOneOrFail({ where: { slug }, relations: { translations: true } });
+    expect(
+      (await create(b, letterForm(slug, { tr0_shortTitle: '  Free the journalists now  ', tr1_shortTitle: '' })))
+        .status,
+    ).toBe(303);
+    const letter = await t.db
+      .getRepository(Letter)
+      .findOneOrFail({ where: { slug }, relations: { translations: true } });
     const byLang = Object.fromEntries(letter.translations.map((x) => [x.language, x.shortTitle]));
     expect(byLang).toEqual({ en: 'Free the journalists now', uk: null });
     const edit = (await b.agent.get(`/organise/letters/${slug}/edit`).expect(200)).text;
@@ -71,13 +76,18 @@ describe('the workspace', () => {
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe(`/organise/letters/${slug}/edit?saved=1`);
 
-    const letter = await t.db.getRepository(Letter).findOneOrFail({ where: { slug }, relations: { translations: true } });
+    const letter = await t.db
+      .getRepository(Letter)
+      .findOneOrFail({ where: { slug }, relations: { translations: true } });
     expect(letter.status).toBe('draft');
     expect(letter.goal).toBe(500);
     expect(letter.publicNamesDefault).toBe('initials');
     expect(letter.closesAt?.toISOString()).toBe('2030-12-31T23:59:59.000Z');
     expect(letter.translations.map((x) => x.language).sort()).toEqual(['en', 'uk']);
-    const roles = await t.db.query<Array<{ role: string }>>('SELECT role FROM letter_organisers WHERE letter_id = $1 AND organiser_id = $2', [letter.id, organiser.id]);
+    const roles = await t.db.query<Array<{ role: string }>>(
+      'SELECT role FROM letter_organisers WHERE letter_id = $1 AND organiser_id = $2',
+      [letter.id, organiser.id],
+    );
     expect(roles).toEqual([{ role: 'owner' }]);
 
     const list = await b.agent.get('/organise').expect(200);
@@ -97,7 +107,10 @@ describe('the workspace', () => {
     const organiser = await anOrganiser(t.db);
     const b = await signInAs(t.app, t.smtp, organiser.email);
     const slug = uniqueSlug();
-    const res = await postForm(b, '/organise/letters/new', '/organise/letters', { ...letterForm(slug, { tr0_body: 'We ask for **justice** <script>alert(1)</script>' }), action: 'preview' });
+    const res = await postForm(b, '/organise/letters/new', '/organise/letters', {
+      ...letterForm(slug, { tr0_body: 'We ask for **justice** <script>alert(1)</script>' }),
+      action: 'preview',
+    });
     expect(res.status).toBe(200);
     expect(res.text).toContain('<strong>justice</strong>');
     expect(res.text).not.toContain('<script>alert(1)</script>');
@@ -135,9 +148,14 @@ describe('the workspace', () => {
       tr2_body: 'Nous demandons leur **libération**.',
       tr2_recipient: 'Au ministre de la Justice',
     });
-    const res = await postForm(b, `/organise/letters/${slug}/edit`, `/organise/letters/${slug}/edit`, { ...form, action: 'save' });
+    const res = await postForm(b, `/organise/letters/${slug}/edit`, `/organise/letters/${slug}/edit`, {
+      ...form,
+      action: 'save',
+    });
     expect(res.status).toBe(303);
-    const letter = await t.db.getRepository(Letter).findOneOrFail({ where: { slug }, relations: { translations: true } });
+    const letter = await t.db
+      .getRepository(Letter)
+      .findOneOrFail({ where: { slug }, relations: { translations: true } });
     expect(letter.status).toBe('open');
     expect(letter.translations.map((x) => x.language).sort()).toEqual(['en', 'fr']);
 
@@ -186,16 +204,41 @@ describe('the workspace', () => {
     expect(page.text).not.toContain('name="status"');
     expect(page.text).not.toContain('name="slug"');
 
-    const base = { goal: '100', closesAt: '', defaultLanguage: 'en', publicNamesDefault: 'private', tr0_language: 'en', tr0_title: 'Edited by the editor', tr0_body: 'Body', tr0_recipient: 'The Minister', action: 'save' };
-    const closing = await postForm(b, `/organise/letters/${letter.slug}/edit`, `/organise/letters/${letter.slug}/edit`, { ...base, status: 'closed' });
+    const base = {
+      goal: '100',
+      closesAt: '',
+      defaultLanguage: 'en',
+      publicNamesDefault: 'private',
+      tr0_language: 'en',
+      tr0_title: 'Edited by the editor',
+      tr0_body: 'Body',
+      tr0_recipient: 'The Minister',
+      action: 'save',
+    };
+    const closing = await postForm(
+      b,
+      `/organise/letters/${letter.slug}/edit`,
+      `/organise/letters/${letter.slug}/edit`,
+      { ...base, status: 'closed' },
+    );
     expect(closing.status).toBe(403);
-    const renaming = await postForm(b, `/organise/letters/${letter.slug}/edit`, `/organise/letters/${letter.slug}/edit`, { ...base, slug: `${letter.slug}-x` });
+    const renaming = await postForm(
+      b,
+      `/organise/letters/${letter.slug}/edit`,
+      `/organise/letters/${letter.slug}/edit`,
+      { ...base, slug: `${letter.slug}-x` },
+    );
     expect(renaming.status).toBe(403);
     let stored = await t.db.getRepository(Letter).findOneByOrFail({ id: letter.id });
     expect(stored.status).toBe('open');
     expect(stored.slug).toBe(letter.slug);
 
-    const edited = await postForm(b, `/organise/letters/${letter.slug}/edit`, `/organise/letters/${letter.slug}/edit`, base);
+    const edited = await postForm(
+      b,
+      `/organise/letters/${letter.slug}/edit`,
+      `/organise/letters/${letter.slug}/edit`,
+      base,
+    );
     expect(edited.status).toBe(303);
     stored = await t.db.getRepository(Letter).findOneByOrFail({ id: letter.id });
     expect(stored.status).toBe('open');
@@ -209,11 +252,17 @@ describe('the workspace', () => {
     const slug = uniqueSlug();
     await create(b, letterForm(slug, { status: 'open' }));
     const letter = await t.db.getRepository(Letter).findOneByOrFail({ slug });
-    await t.db.query(`INSERT INTO signature_count_deltas (letter_id, country, delta) VALUES ($1, 'UA', 1), ($1, 'FR', 1)`, [letter.id]);
+    await t.db.query(
+      `INSERT INTO signature_count_deltas (letter_id, country, delta) VALUES ($1, 'UA', 1), ($1, 'FR', 1)`,
+      [letter.id],
+    );
     const open = await browser(t.app).agent.get(`/letters/${slug}`).expect(200);
     expect(open.text).toContain('name="fullName"');
 
-    const res = await postForm(b, `/organise/letters/${slug}/edit`, `/organise/letters/${slug}/edit`, { ...letterForm(slug, { status: 'closed' }), action: 'save' });
+    const res = await postForm(b, `/organise/letters/${slug}/edit`, `/organise/letters/${slug}/edit`, {
+      ...letterForm(slug, { status: 'closed' }),
+      action: 'save',
+    });
     expect(res.status).toBe(303);
     const closed = await browser(t.app).agent.get(`/letters/${slug}`).expect(200);
     expect(closed.text).toContain('2 verified signatures');
@@ -229,19 +278,31 @@ describe('the workspace', () => {
     const b = await signInAs(t.app, t.smtp, owner.email);
     const edit = `/organise/letters/${letter.slug}/edit`;
     const known = t.smtp.to(colleague.email).length;
-    const added = await postForm(b, edit, `/organise/letters/${letter.slug}/team`, { email: colleague.email.toUpperCase(), role: 'editor' });
+    const added = await postForm(b, edit, `/organise/letters/${letter.slug}/team`, {
+      email: colleague.email.toUpperCase(),
+      role: 'editor',
+    });
     expect(added.status).toBe(303);
-    const rolesOf = () => t.db.query<Array<{ role: string }>>('SELECT role FROM letter_organisers WHERE letter_id = $1 AND organiser_id = $2', [letter.id, colleague.id]);
+    const rolesOf = () =>
+      t.db.query<Array<{ role: string }>>(
+        'SELECT role FROM letter_organisers WHERE letter_id = $1 AND organiser_id = $2',
+        [letter.id, colleague.id],
+      );
     expect(await rolesOf()).toEqual([]);
     const mails = await t.smtp.waitFor(colleague.email, known + 1);
     const link = new URL(linkFrom(mails[mails.length - 1], '/invitations/')).pathname;
     const cb = await signInAs(t.app, t.smtp, colleague.email);
     expect((await postForm(cb, link, link)).status).toBe(303);
     expect(await rolesOf()).toEqual([{ role: 'editor' }]);
-    const invalid = await postForm(b, edit, `/organise/letters/${letter.slug}/team`, { email: 'not an address', role: 'editor' });
+    const invalid = await postForm(b, edit, `/organise/letters/${letter.slug}/team`, {
+      email: 'not an address',
+      role: 'editor',
+    });
     expect(invalid.status).toBe(422);
     expect(invalid.text).toContain('Please enter a valid email address');
-    const lastOwner = await postForm(b, edit, `/organise/letters/${letter.slug}/team/remove`, { organiserId: owner.id });
+    const lastOwner = await postForm(b, edit, `/organise/letters/${letter.slug}/team/remove`, {
+      organiserId: owner.id,
+    });
     expect(lastOwner.status).toBe(422);
     expect(lastOwner.text).toContain('A letter needs at least one owner');
   });

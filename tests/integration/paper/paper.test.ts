@@ -36,7 +36,9 @@ const SHEET = [
 async function upload(slug: string, csv: string, as: 'file' | 'text' = 'file') {
   const page = `/organise/letters/${slug}/paper`;
   const req = b.agent.post(await b.uploadAction(page));
-  return as === 'file' ? req.attach('file', Buffer.from(csv, 'utf8'), { filename: 'sheet.csv', contentType: 'text/csv' }) : req.field('text', csv);
+  return as === 'file'
+    ? req.attach('file', Buffer.from(csv, 'utf8'), { filename: 'sheet.csv', contentType: 'text/csv' })
+    : req.field('text', csv);
 }
 
 async function previewOf(slug: string, csv: string, as: 'file' | 'text' = 'file') {
@@ -76,14 +78,23 @@ describe('paper signatures', () => {
     const res = await importRows(letter.slug, id);
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe(`/organise/letters/${letter.slug}/paper?imported=3`);
-    const saved = await t.db.getRepository(Signature).find({ where: { letterId: letter.id }, order: { fullName: 'ASC' } });
+    const saved = await t.db
+      .getRepository(Signature)
+      .find({ where: { letterId: letter.id }, order: { fullName: 'ASC' } });
     expect(saved.map((s) => [s.fullName, s.country, s.city])).toEqual([
       ['Jean Dupont', 'FR', 'Lyon'],
       ['Айгерім Қасымқызы', 'KZ', 'Алматы'],
       ['Олена Ковальчук', 'UA', 'Київ'],
     ]);
     for (const s of saved) {
-      expect(s).toMatchObject({ source: 'paper', status: 'confirmed', visibility: 'private', wantsUpdates: false, email: null, emailNormalised: null });
+      expect(s).toMatchObject({
+        source: 'paper',
+        status: 'confirmed',
+        visibility: 'private',
+        wantsUpdates: false,
+        email: null,
+        emailNormalised: null,
+      });
     }
     expect(saved.find((s) => s.country === 'FR')!.confirmedAt!.toISOString()).toBe('2025-11-03T00:00:00.000Z');
     expect(await verifiedCount(t.db, letter.id)).toBe(3);
@@ -102,18 +113,30 @@ describe('paper signatures', () => {
 
   test('pasted text with commas and English country names is read the same way', async () => {
     const letter = await aLetterOf(t.db, owner);
-    const { id, page } = await previewOf(letter.slug, 'name,country,city,date\n"Smith, John",United Kingdom,,2025-10-01\nJane Roe,us,Boston,2025-10-02\n', 'text');
+    const { id, page } = await previewOf(
+      letter.slug,
+      'name,country,city,date\n"Smith, John",United Kingdom,,2025-10-01\nJane Roe,us,Boston,2025-10-02\n',
+      'text',
+    );
     expect(page.text).toContain('2 rows can be imported; 0 have problems');
     expect((await importRows(letter.slug, id)).status).toBe(303);
-    const names = (await t.db.getRepository(Signature).findBy({ letterId: letter.id })).map((s) => `${s.fullName}/${s.country}`).sort();
+    const names = (await t.db.getRepository(Signature).findBy({ letterId: letter.id }))
+      .map((s) => `${s.fullName}/${s.country}`)
+      .sort();
     expect(names).toEqual(['Jane Roe/US', 'Smith, John/GB']);
   });
 
   test('a failure half-way through the import saves no row and counts nothing', async () => {
     const letter = await aLetterOf(t.db, owner);
-    const { id } = await previewOf(letter.slug, 'name,country,city,date\nA One,UA,,2025-10-01\nB Two,UA,,2025-10-01\nC Three,FR,,2025-10-01\n');
+    const { id } = await previewOf(
+      letter.slug,
+      'name,country,city,date\nA One,UA,,2025-10-01\nB Two,UA,,2025-10-01\nC Three,FR,,2025-10-01\n',
+    );
     // The last row breaks a database constraint (full_name is at most 200 characters).
-    await t.db.query(`UPDATE paper_imports SET rows = jsonb_set(rows, '{2,name}', to_jsonb(repeat('x', 300))) WHERE id = $1`, [id]);
+    await t.db.query(
+      `UPDATE paper_imports SET rows = jsonb_set(rows, '{2,name}', to_jsonb(repeat('x', 300))) WHERE id = $1`,
+      [id],
+    );
     const res = await importRows(letter.slug, id);
     expect(res.status).toBe(500);
     expect(await t.db.getRepository(Signature).countBy({ letterId: letter.id })).toBe(0);
@@ -132,12 +155,17 @@ describe('paper signatures', () => {
     expect(await t.db.getRepository(PaperImport).countBy({ letterId: letter.id })).toBe(0);
   });
 
-  test('upload and import need the CSRF token (403), and another organiser\'s letter answers 404', async () => {
+  test("upload and import need the CSRF token (403), and another organiser's letter answers 404", async () => {
     const letter = await aLetterOf(t.db, owner);
-    const noToken = await b.agent.post(`/organise/letters/${letter.slug}/paper`).attach('file', Buffer.from(SHEET), 'sheet.csv');
+    const noToken = await b.agent
+      .post(`/organise/letters/${letter.slug}/paper`)
+      .attach('file', Buffer.from(SHEET), 'sheet.csv');
     expect(noToken.status).toBe(403);
     const { id } = await previewOf(letter.slug, SHEET);
-    const importNoToken = await b.agent.post(`/organise/letters/${letter.slug}/paper/${id}/import`).type('form').send({});
+    const importNoToken = await b.agent
+      .post(`/organise/letters/${letter.slug}/paper/${id}/import`)
+      .type('form')
+      .send({});
     expect(importNoToken.status).toBe(403);
     expect(await t.db.getRepository(Signature).countBy({ letterId: letter.id })).toBe(0);
 
@@ -145,12 +173,19 @@ describe('paper signatures', () => {
     const theirs = await aLetterOf(t.db, stranger);
     expect((await b.agent.get(`/organise/letters/${theirs.slug}/paper`)).status).toBe(404);
     const csrf = await b.csrfFrom(`/organise/letters/${letter.slug}/paper`);
-    const res = await b.agent.post(`/organise/letters/${theirs.slug}/paper?_csrf=${encodeURIComponent(csrf)}`).field('text', SHEET);
+    const res = await b.agent
+      .post(`/organise/letters/${theirs.slug}/paper?_csrf=${encodeURIComponent(csrf)}`)
+      .field('text', SHEET);
     expect(res.status).toBe(404);
     // Their preview cannot be reached or imported through my letter either.
-    const imp = await b.agent.post(`/organise/letters/${letter.slug}/paper/${id}/import`).type('form').send({ _csrf: csrf });
+    const imp = await b.agent
+      .post(`/organise/letters/${letter.slug}/paper/${id}/import`)
+      .type('form')
+      .send({ _csrf: csrf });
     expect(imp.status).toBe(303);
-    const otherId = (await t.db.getRepository(PaperImport).save({ letterId: theirs.id, rows: [], validRows: 0, invalidRows: 0 })).id;
+    const otherId = (
+      await t.db.getRepository(PaperImport).save({ letterId: theirs.id, rows: [], validRows: 0, invalidRows: 0 })
+    ).id;
     expect((await b.agent.get(`/organise/letters/${letter.slug}/paper/${otherId}`)).status).toBe(404);
     expect(await t.db.getRepository(PaperImport).countBy({ letterId: theirs.id })).toBe(1);
   });
@@ -158,7 +193,9 @@ describe('paper signatures', () => {
   test('a file over the size limit is refused with 413', async () => {
     const letter = await aLetterOf(t.db, owner);
     const big = Buffer.alloc(2 * 1024 * 1024 + 10, 'a');
-    const res = await b.agent.post(await b.uploadAction(`/organise/letters/${letter.slug}/paper`)).attach('file', big, 'big.csv');
+    const res = await b.agent
+      .post(await b.uploadAction(`/organise/letters/${letter.slug}/paper`))
+      .attach('file', big, 'big.csv');
     expect(res.status).toBe(413);
   });
 });
@@ -185,7 +222,10 @@ describe('paper signatures that match online ones', () => {
 
     // The organiser keeps the second (another Oleksii Shevchenko) and skips the first.
     const csrf = await b.csrfFrom(`/organise/letters/${letter.slug}/paper/${id}`);
-    const res = await b.agent.post(`/organise/letters/${letter.slug}/paper/${id}/import`).type('form').send({ _csrf: csrf, include: '3' });
+    const res = await b.agent
+      .post(`/organise/letters/${letter.slug}/paper/${id}/import`)
+      .type('form')
+      .send({ _csrf: csrf, include: '3' });
     expect(res.status).toBe(303);
     expect(res.headers.location).toContain('imported=3');
     const paper = await t.db.getRepository(Signature).findBy({ letterId: letter.id, source: 'paper' });

@@ -39,7 +39,14 @@ interface Sig {
 /** A signature as it would be some days after signing (see aSignature), with a withdraw link out. */
 async function anAgedSignature(
   letterId: string,
-  o: { email?: string; status?: 'pending' | 'confirmed'; ageDays?: number; held?: string; country?: string; city?: string } = {},
+  o: {
+    email?: string;
+    status?: 'pending' | 'confirmed';
+    ageDays?: number;
+    held?: string;
+    country?: string;
+    city?: string;
+  } = {},
 ): Promise<Sig & { email: string }> {
   const email = o.email ?? `p-${hex()}@example.org`;
   const sig = await aSignature(t.db, letterId, {
@@ -54,10 +61,10 @@ async function anAgedSignature(
     heldReason: o.held ?? null,
     createdAt: new Date(Date.now() - (o.ageDays ?? 0) * 86_400_000),
   });
-  await t.db.query(`INSERT INTO tokens (token_hash, purpose, signature_id, expires_at) VALUES ($1, 'withdraw', $2, now() + interval '1 day')`, [
-    crypto.randomBytes(32).toString('hex'),
-    sig.id,
-  ]);
+  await t.db.query(
+    `INSERT INTO tokens (token_hash, purpose, signature_id, expires_at) VALUES ($1, 'withdraw', $2, now() + interval '1 day')`,
+    [crypto.randomBytes(32).toString('hex'), sig.id],
+  );
   return { id: sig.id, email };
 }
 
@@ -90,7 +97,10 @@ describe('"This wasn\'t me" suppressions', () => {
       [letter.id, hex()],
     );
     await eraseExpiredSuppressions(t.db);
-    const left: Array<{ email_hash: string }> = await t.db.query('SELECT email_hash FROM signing_suppressions WHERE letter_id = $1', [letter.id]);
+    const left: Array<{ email_hash: string }> = await t.db.query(
+      'SELECT email_hash FROM signing_suppressions WHERE letter_id = $1',
+      [letter.id],
+    );
     expect(left.map((r) => r.email_hash.slice(0, 4))).toEqual(['new-']);
   });
 });
@@ -164,7 +174,10 @@ describe('the delivery retention period', () => {
     const sig = await anAgedSignature(letter.id, { ageDays: 800 });
     const dashboard = `/organise/letters/${letter.slug}`;
     const typed = new Date(Date.now() - 2 * 365 * 86_400_000).toISOString().slice(0, 10);
-    const res = await postForm(b, dashboard, `${dashboard}/delivery`, { deliveredAt: typed, deliveredTo: 'The Ministry of Justice' });
+    const res = await postForm(b, dashboard, `${dashboard}/delivery`, {
+      deliveredAt: typed,
+      deliveredTo: 'The Ministry of Justice',
+    });
     expect(res.status).toBe(303);
     const [recorded] = await t.db.query<Array<{ delivered_at: Date; delivery_recorded_at: Date }>>(
       'SELECT delivered_at, delivery_recorded_at FROM letters WHERE id = $1',
@@ -178,15 +191,23 @@ describe('the delivery retention period', () => {
     expect((await row(sig.id)).email).toBe(sig.email);
 
     // Saving the form again with another note keeps the moment the delivery was recorded.
-    await t.db.query(`UPDATE letters SET delivery_recorded_at = now() - interval '100 days' WHERE id = $1`, [letter.id]);
-    await postForm(b, dashboard, `${dashboard}/delivery`, { deliveredAt: typed, deliveredTo: 'The Ministry of Justice', deliveryNote: 'By hand.' });
+    await t.db.query(`UPDATE letters SET delivery_recorded_at = now() - interval '100 days' WHERE id = $1`, [
+      letter.id,
+    ]);
+    await postForm(b, dashboard, `${dashboard}/delivery`, {
+      deliveredAt: typed,
+      deliveredTo: 'The Ministry of Justice',
+      deliveryNote: 'By hand.',
+    });
     const [again] = await t.db.query<Array<{ days: number }>>(
       `SELECT round(extract(epoch FROM now() - delivery_recorded_at) / 86400)::int AS days FROM letters WHERE id = $1`,
       [letter.id],
     );
     expect(again.days).toBe(100);
 
-    await t.db.query(`UPDATE letters SET delivery_recorded_at = now() - interval '181 days' WHERE id = $1`, [letter.id]);
+    await t.db.query(`UPDATE letters SET delivery_recorded_at = now() - interval '181 days' WHERE id = $1`, [
+      letter.id,
+    ]);
     await eraseDeliveredContactData(t.db, 180);
     expect((await row(sig.id)).email).toBeNull();
   });
@@ -195,7 +216,11 @@ describe('the delivery retention period', () => {
 describe('invalidated signatures', () => {
   async function invalidate(letterSlug: string, id: string, keepName: boolean): Promise<void> {
     const dashboard = `/organise/letters/${letterSlug}`;
-    const res = await postForm(b, dashboard, `${dashboard}/signatures/${id}/invalidate`, { category: 'other', reason: 'Duplicate', ...(keepName ? { keepName: 'on' } : {}) });
+    const res = await postForm(b, dashboard, `${dashboard}/signatures/${id}/invalidate`, {
+      category: 'other',
+      reason: 'Duplicate',
+      ...(keepName ? { keepName: 'on' } : {}),
+    });
     expect(res.status).toBe(303);
   }
 
@@ -210,16 +235,33 @@ describe('invalidated signatures', () => {
     await invalidate(letter.slug, erased.id, false);
     await invalidate(letter.slug, kept.id, true);
     await invalidate(letter.slug, recent.id, false);
-    await t.db.query(`UPDATE signatures SET invalidated_at = now() - interval '31 days' WHERE id = ANY($1)`, [[erased.id, kept.id]]);
+    await t.db.query(`UPDATE signatures SET invalidated_at = now() - interval '31 days' WHERE id = ANY($1)`, [
+      [erased.id, kept.id],
+    ]);
     await t.db.query(`UPDATE signatures SET invalidated_at = now() - interval '29 days' WHERE id = $1`, [recent.id]);
 
     expect(await eraseInvalidatedContactData(t.db, 30)).toEqual({ signatures: 2, names: 1 });
     const e = await row(erased.id);
-    expect(e).toMatchObject({ email: null, email_normalised: null, origin_hash: null, full_name: ERASED_NAME, city: null, organisation: null, status: 'invalidated' });
+    expect(e).toMatchObject({
+      email: null,
+      email_normalised: null,
+      origin_hash: null,
+      full_name: ERASED_NAME,
+      city: null,
+      organisation: null,
+      status: 'invalidated',
+    });
     expect(e.invalidated_reason).toBe('Duplicate');
     expect(e.country).toBe('UA');
     const k = await row(kept.id);
-    expect(k).toMatchObject({ email: null, email_normalised: null, origin_hash: null, full_name: 'Олена Ковальчук', city: 'Київ', status: 'invalidated' });
+    expect(k).toMatchObject({
+      email: null,
+      email_normalised: null,
+      origin_hash: null,
+      full_name: 'Олена Ковальчук',
+      city: 'Київ',
+      status: 'invalidated',
+    });
     expect((await row(recent.id)).email).toBe(recent.email);
     // The moderation record on the dashboard shows the placeholder, never a stale name.
     const after = await b.agent.get(`/organise/letters/${letter.slug}`).expect(200);
@@ -232,7 +274,12 @@ describe('invalidated signatures', () => {
     const domain = `spam-${hex()}.example`;
     const a = await anAgedSignature(letter.id, { email: `a@${domain}` });
     const dashboard = `/organise/letters/${letter.slug}`;
-    const res = await postForm(b, dashboard, `${dashboard}/invalidate-domain`, { category: 'bulk-bot', domain, reason: 'Spam run', keepName: 'on' });
+    const res = await postForm(b, dashboard, `${dashboard}/invalidate-domain`, {
+      category: 'bulk-bot',
+      domain,
+      reason: 'Spam run',
+      keepName: 'on',
+    });
     expect(res.status).toBe(303);
     await t.db.query(`UPDATE signatures SET invalidated_at = now() - interval '31 days' WHERE id = $1`, [a.id]);
     await eraseInvalidatedContactData(t.db, 30);
@@ -241,8 +288,21 @@ describe('invalidated signatures', () => {
 });
 
 describe('paper-import previews', () => {
-  async function aPreview(letterId: string, o: { status?: 'preview' | 'imported'; ageHours?: number } = {}): Promise<string> {
-    const rows = [{ line: 2, name: 'Олена Ковальчук', country: 'UA', countryInput: 'UA', city: 'Київ', date: '2025-11-02', errors: [] }];
+  async function aPreview(
+    letterId: string,
+    o: { status?: 'preview' | 'imported'; ageHours?: number } = {},
+  ): Promise<string> {
+    const rows = [
+      {
+        line: 2,
+        name: 'Олена Ковальчук',
+        country: 'UA',
+        countryInput: 'UA',
+        city: 'Київ',
+        date: '2025-11-02',
+        errors: [],
+      },
+    ];
     const [r] = await t.db.query<Array<{ id: string }>>(
       `INSERT INTO paper_imports (letter_id, status, rows, valid_rows, invalid_rows, created_at, imported_at)
        VALUES ($1, $2::varchar, $3::jsonb, 1, 0, now() - make_interval(hours => $4::int), CASE WHEN $2::varchar = 'imported' THEN now() END)
@@ -251,7 +311,13 @@ describe('paper-import previews', () => {
     );
     return r.id;
   }
-  const preview = async (id: string) => (await t.db.query<Array<{ status: string; rows: unknown[] }>>('SELECT status, rows FROM paper_imports WHERE id = $1', [id]))[0];
+  const preview = async (id: string) =>
+    (
+      await t.db.query<Array<{ status: string; rows: unknown[] }>>(
+        'SELECT status, rows FROM paper_imports WHERE id = $1',
+        [id],
+      )
+    )[0];
 
   test('lose their names and cities as soon as they are imported', async () => {
     const letter = await aLetterOf(t.db, owner);
@@ -260,7 +326,9 @@ describe('paper-import previews', () => {
     const res = await postForm(b, page, `${page}/import`);
     expect(res.status).toBe(303);
     expect(await preview(id)).toEqual({ status: 'imported', rows: [] });
-    expect(await t.db.query('SELECT full_name FROM signatures WHERE letter_id = $1', [letter.id])).toEqual([{ full_name: 'Олена Ковальчук' }]);
+    expect(await t.db.query('SELECT full_name FROM signatures WHERE letter_id = $1', [letter.id])).toEqual([
+      { full_name: 'Олена Ковальчук' },
+    ]);
     // A second click still says the rows were imported.
     expect((await postForm(b, page, `${page}/import`)).status).toBe(409);
   });
@@ -285,21 +353,42 @@ describe('npm run privacy -- retention', () => {
     const closed = await aLetter(t.db, { status: 'closed' });
     await deliveredDaysAgo(closed.id, 181);
     const open = await aLetter(t.db);
-    const delivered = [await anAgedSignature(closed.id, { ageDays: 300 }), await anAgedSignature(closed.id, { ageDays: 300 })];
+    const delivered = [
+      await anAgedSignature(closed.id, { ageDays: 300 }),
+      await anAgedSignature(closed.id, { ageDays: 300 }),
+    ];
     const pending = await anAgedSignature(open.id, { status: 'pending', ageDays: 31 });
     const invalid = await anAgedSignature(open.id, { ageDays: 40 });
-    await t.db.query(`UPDATE signatures SET status = 'invalidated', invalidated_reason = 'Spam', invalidated_at = now() - interval '31 days' WHERE id = $1`, [invalid.id]);
+    await t.db.query(
+      `UPDATE signatures SET status = 'invalidated', invalidated_reason = 'Spam', invalidated_at = now() - interval '31 days' WHERE id = $1`,
+      [invalid.id],
+    );
     const [paper] = await t.db.query<Array<{ id: string }>>(
       `INSERT INTO paper_imports (letter_id, rows, valid_rows, invalid_rows, created_at) VALUES ($1, '[{"name":"Олена"}]', 1, 0, now() - interval '2 days') RETURNING id`,
       [open.id],
     );
-    await t.db.query(`INSERT INTO signing_suppressions (letter_id, email_hash, expires_at) VALUES ($1, $2, now() - interval '1 day')`, [open.id, hex()]);
+    await t.db.query(
+      `INSERT INTO signing_suppressions (letter_id, email_hash, expires_at) VALUES ($1, $2, now() - interval '1 day')`,
+      [open.id, hex()],
+    );
 
     const root = path.resolve(__dirname, '../../..');
-    const { stdout, stderr } = await promisify(execFile)(path.join(root, 'node_modules/.bin/tsx'), ['src/app/cli/privacy.ts', 'retention'], {
-      cwd: root,
-      env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: process.env.TEST_DB_URL, LOG_LEVEL: 'info', SEED_ON_START: 'false', PENDING_RETENTION_DAYS: '30', DELIVERED_RETENTION_DAYS: '180' },
-    });
+    const { stdout, stderr } = await promisify(execFile)(
+      path.join(root, 'node_modules/.bin/tsx'),
+      ['src/app/cli/privacy.ts', 'retention'],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          NODE_ENV: 'test',
+          DATABASE_URL: process.env.TEST_DB_URL,
+          LOG_LEVEL: 'info',
+          SEED_ON_START: 'false',
+          PENDING_RETENTION_DAYS: '30',
+          DELIVERED_RETENTION_DAYS: '180',
+        },
+      },
+    );
     expect(stdout).toBe(
       [
         'Retention applied:',
@@ -316,7 +405,8 @@ describe('npm run privacy -- retention', () => {
         '',
       ].join('\n'),
     );
-    for (const email of [...delivered, pending, invalid].map((s) => s.email)) expect(stdout + stderr).not.toContain(email);
+    for (const email of [...delivered, pending, invalid].map((s) => s.email))
+      expect(stdout + stderr).not.toContain(email);
     expect(await row(pending.id)).toBeUndefined();
     expect((await row(delivered[0].id)).email).toBeNull();
     expect((await row(invalid.id)).full_name).toBe(ERASED_NAME);
@@ -347,10 +437,15 @@ describe('the right to erasure', () => {
     const mine = `a_b.${id}@example.org`;
     const lookalike = `axb.${id}@example.org`;
     for (const recipient of [mine, `Anna <${mine.toUpperCase()}>`, lookalike, `X <${lookalike}>`]) {
-      await t.db.query(`INSERT INTO dev_mailbox (recipient, subject, text_body) VALUES ($1, 'Confirm', 'text')`, [recipient]);
+      await t.db.query(`INSERT INTO dev_mailbox (recipient, subject, text_body) VALUES ($1, 'Confirm', 'text')`, [
+        recipient,
+      ]);
     }
     await eraseSigner(t.db, mine);
-    const left = await t.db.query<Array<{ recipient: string }>>('SELECT recipient FROM dev_mailbox WHERE recipient ILIKE $1', [`%${id}%`]);
+    const left = await t.db.query<Array<{ recipient: string }>>(
+      'SELECT recipient FROM dev_mailbox WHERE recipient ILIKE $1',
+      [`%${id}%`],
+    );
     expect(left.map((r) => r.recipient).sort()).toEqual([lookalike, `X <${lookalike}>`].sort());
   });
 
@@ -360,10 +455,20 @@ describe('the right to erasure', () => {
     await anAgedSignature(one.id, { email });
     await anAgedSignature(two.id, { email, status: 'pending' });
     const root = path.resolve(__dirname, '../../..');
-    const { stdout, stderr } = await promisify(execFile)(path.join(root, 'node_modules/.bin/tsx'), ['src/app/cli/privacy.ts', 'erase', email], {
-      cwd: root,
-      env: { ...process.env, NODE_ENV: 'test', DATABASE_URL: process.env.TEST_DB_URL, LOG_LEVEL: 'info', SEED_ON_START: 'false' },
-    });
+    const { stdout, stderr } = await promisify(execFile)(
+      path.join(root, 'node_modules/.bin/tsx'),
+      ['src/app/cli/privacy.ts', 'erase', email],
+      {
+        cwd: root,
+        env: {
+          ...process.env,
+          NODE_ENV: 'test',
+          DATABASE_URL: process.env.TEST_DB_URL,
+          LOG_LEVEL: 'info',
+          SEED_ON_START: 'false',
+        },
+      },
+    );
     expect(stdout).toBe('Erased 2 signature(s) from 2 letter(s).\n');
     expect(stdout + stderr).not.toContain(email);
     expect(await t.db.query('SELECT 1 FROM signatures WHERE email = $1', [email])).toEqual([]);
@@ -373,7 +478,9 @@ describe('the right to erasure', () => {
 
 describe('the retention job', () => {
   test('is on the worker’s schedule, and the worker runs it', async () => {
-    const known = await t.db.query<Array<{ identifier: string }>>('SELECT identifier FROM graphile_worker._private_known_crontabs');
+    const known = await t.db.query<Array<{ identifier: string }>>(
+      'SELECT identifier FROM graphile_worker._private_known_crontabs',
+    );
     expect(known.map((k) => k.identifier)).toContain(TASK_PRIVACY_RETENTION);
 
     const letter = await aLetter(t.db);

@@ -33,7 +33,10 @@ const TRACKING = '![i](https://evil.example/t.png) https://evil.example/phish <i
 
 async function aDeliveredLetter(title = `Held ${crypto.randomBytes(3).toString('hex')}`) {
   const letter = await aLetterOf(t.db, owner, 'owner', { title });
-  await t.db.query(`UPDATE letters SET created_at = '2025-12-01', delivered_at = '2026-01-10T12:00:00Z', delivered_to = 'The Ministry', delivery_recorded_at = now() WHERE id = $1`, [letter.id]);
+  await t.db.query(
+    `UPDATE letters SET created_at = '2025-12-01', delivered_at = '2026-01-10T12:00:00Z', delivered_to = 'The Ministry', delivery_recorded_at = now() WHERE id = $1`,
+    [letter.id],
+  );
   return t.db.getRepository(Letter).findOneOrFail({ where: { id: letter.id }, relations: { translations: true } });
 }
 
@@ -42,7 +45,10 @@ async function createLink(slug: string, name = 'Jean Ministre'): Promise<{ path:
   const res = await postForm(ownerBrowser, page, page, { name, role: 'Minister of Justice', email: '', expiresOn: '' });
   expect(res.status).toBe(201);
   const token = /value="http:\/\/undersigned\.test\/r\/([A-Za-z0-9_-]+)"/.exec(res.text)![1];
-  return { path: `/r/${token}`, link: await t.db.getRepository(RecipientLink).findOneByOrFail({ tokenHash: hashToken(token) }) };
+  return {
+    path: `/r/${token}`,
+    link: await t.db.getRepository(RecipientLink).findOneByOrFail({ tokenHash: hashToken(token) }),
+  };
 }
 
 /** The response form of the recipient's page, as the addressee's browser holds it (its action carries the CSRF token). */
@@ -55,7 +61,11 @@ async function responseForm(path: string, lang = 'en') {
 }
 
 /** Posts the response form (one opened earlier, or the page's form now). */
-async function postResponse(path: string, fields: { body: string; title?: string }, opts: { lang?: string; pdf?: Buffer; form?: Awaited<ReturnType<typeof responseForm>> } = {}) {
+async function postResponse(
+  path: string,
+  fields: { body: string; title?: string },
+  opts: { lang?: string; pdf?: Buffer; form?: Awaited<ReturnType<typeof responseForm>> } = {},
+) {
   const { b, action } = opts.form ?? (await responseForm(path, opts.lang));
   let req = b.agent.post(action).field('body', fields.body);
   if (fields.title !== undefined) req = req.field('title', fields.title);
@@ -65,7 +75,12 @@ async function postResponse(path: string, fields: { body: string; title?: string
 
 /** The owner's decision on a held response, from the letter's dashboard. */
 function decide(slug: string, responseId: string, decision: 'publish' | 'reject' | 'title', title = '') {
-  return postForm(ownerBrowser, `/organise/letters/${slug}`, `/organise/letters/${slug}/recipients/responses/${responseId}`, { decision, title, back: 'dashboard' });
+  return postForm(
+    ownerBrowser,
+    `/organise/letters/${slug}`,
+    `/organise/letters/${slug}/recipients/responses/${responseId}`,
+    { decision, title, back: 'dashboard' },
+  );
 }
 
 /**
@@ -85,7 +100,9 @@ async function publicSurfaces(slug: string): Promise<string> {
 }
 
 async function auditKinds(letterId: string): Promise<string[]> {
-  return (await t.db.getRepository(AuditEvent).find({ where: { letterId }, order: { createdAt: 'ASC' } })).map((e) => e.kind);
+  return (await t.db.getRepository(AuditEvent).find({ where: { letterId }, order: { createdAt: 'ASC' } })).map(
+    (e) => e.kind,
+  );
 }
 
 async function aWebhookFor(letterId: string): Promise<string> {
@@ -97,7 +114,10 @@ async function aWebhookFor(letterId: string): Promise<string> {
 }
 
 async function deliveriesTo(endpointId: string): Promise<number> {
-  const [row] = await t.db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM webhook_deliveries WHERE endpoint_id = $1 AND event = 'response.received'`, [endpointId]);
+  const [row] = await t.db.query<Array<{ n: string }>>(
+    `SELECT count(*) AS n FROM webhook_deliveries WHERE endpoint_id = $1 AND event = 'response.received'`,
+    [endpointId],
+  );
   return Number(row.n);
 }
 
@@ -113,15 +133,25 @@ async function outboxRelayed(): Promise<void> {
 describe('a response posted through a recipient link is held for the owners', () => {
   test('posting mails nobody and shows nothing publicly; the owner retitles and publishes it once; the opted-in signers are mailed once', async () => {
     const letter = await aDeliveredLetter();
-    const signers = await Promise.all([0, 1, 2].map(() => aSignature(t.db, letter.id, { wantsUpdates: true, visibility: 'private' })));
+    const signers = await Promise.all(
+      [0, 1, 2].map(() => aSignature(t.db, letter.id, { wantsUpdates: true, visibility: 'private' })),
+    );
     const optedOut = await aSignature(t.db, letter.id, { wantsUpdates: false });
     const hook = await aWebhookFor(letter.id);
     const { path, link } = await createLink(letter.slug);
 
-    const posted = await postResponse(path, { title: 'Official answer', body: `The ministry will **review** each case.\n\n${TRACKING}` }, { pdf: PDF });
+    const posted = await postResponse(
+      path,
+      { title: 'Official answer', body: `The ministry will **review** each case.\n\n${TRACKING}` },
+      { pdf: PDF },
+    );
     expect(posted.status).toBe(303);
     const response = await t.db.getRepository(LetterResponse).findOneByOrFail({ letterId: letter.id });
-    expect([response.status, response.recipientLinkId, response.title]).toEqual(['pending', link.id, 'Official answer']);
+    expect([response.status, response.recipientLinkId, response.title]).toEqual([
+      'pending',
+      link.id,
+      'Official answer',
+    ]);
 
     // The addressee is told it is received and that the organisers will publish it.
     const back = await request(t.app).get(`${path}?lang=en&posted=1`).expect(200);
@@ -146,17 +176,23 @@ describe('a response posted through a recipient link is held for the owners', ()
     expect(dashboard.text).toContain('The ministry will **review** each case.');
     expect(dashboard.text).not.toMatch(/<img[^>]+evil\.example/);
     expect(dashboard.text).toMatch(new RegExp(`Publish and email ${signers.length} signers`));
-    const ownerPdf = await ownerBrowser.agent.get(`/organise/letters/${letter.slug}/recipients/responses/${response.id}/attachment.pdf`).expect(200);
+    const ownerPdf = await ownerBrowser.agent
+      .get(`/organise/letters/${letter.slug}/recipients/responses/${response.id}/attachment.pdf`)
+      .expect(200);
     expect(ownerPdf.headers['content-disposition']).toMatch(/^attachment;/);
     // Not for anyone else.
-    await request(t.app).get(`/organise/letters/${letter.slug}/recipients/responses/${response.id}/attachment.pdf`).expect(303);
+    await request(t.app)
+      .get(`/organise/letters/${letter.slug}/recipients/responses/${response.id}/attachment.pdf`)
+      .expect(303);
 
     // A form the addressee still has open in another tab.
     const openForm = await responseForm(path);
     const retitled = await decide(letter.slug, response.id, 'title', 'Answer of the Ministry');
     expect(retitled.status).toBe(303);
     expect(retitled.headers.location).toBe(`/organise/letters/${letter.slug}#recipient-links`);
-    expect((await t.db.getRepository(LetterResponse).findOneByOrFail({ id: response.id })).title).toBe('Answer of the Ministry');
+    expect((await t.db.getRepository(LetterResponse).findOneByOrFail({ id: response.id })).title).toBe(
+      'Answer of the Ministry',
+    );
     expect(await publicSurfaces(letter.slug)).not.toContain('The ministry will');
 
     const published = await decide(letter.slug, response.id, 'publish', 'Answer of the Ministry of Justice');
@@ -170,7 +206,9 @@ describe('a response posted through a recipient link is held for the owners', ()
     expect(page.text).toContain('Answer of the Ministry of Justice');
     // Plain paragraphs and bare links: no Markdown, no HTML, no image.
     expect(page.text).toContain('The ministry will **review** each case.');
-    expect(page.text).toContain('<a href="https://evil.example/phish" rel="nofollow noopener">https://evil.example/phish</a>');
+    expect(page.text).toContain(
+      '<a href="https://evil.example/phish" rel="nofollow noopener">https://evil.example/phish</a>',
+    );
     expect(page.text).not.toMatch(/<img[^>]+evil\.example/);
     await request(t.app).get(`/letters/${letter.slug}/responses/${response.id}/attachment.pdf`).expect(200);
 
@@ -181,13 +219,17 @@ describe('a response posted through a recipient link is held for the owners', ()
       expect(mails).toHaveLength(1);
       expect(mails[0].text).toContain('The ministry will **review** each case.');
       expect(mails[0].html).not.toMatch(/<img\b/i);
-      expect(mails[0].html).toContain('<a href="https://evil.example/phish" rel="nofollow noopener">https://evil.example/phish</a>');
+      expect(mails[0].html).toContain(
+        '<a href="https://evil.example/phish" rel="nofollow noopener">https://evil.example/phish</a>',
+      );
     }
     expect(t.smtp.to(optedOut.email!)).toHaveLength(0);
     for (let i = 0; i < 100 && (await deliveriesTo(hook)) === 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(await deliveriesTo(hook)).toBe(1);
 
-    const trail = await t.db.getRepository(AuditEvent).find({ where: { letterId: letter.id }, order: { createdAt: 'ASC' } });
+    const trail = await t.db
+      .getRepository(AuditEvent)
+      .find({ where: { letterId: letter.id }, order: { createdAt: 'ASC' } });
     const decisions = trail.filter((e) => e.kind.startsWith('updates.response-'));
     expect(decisions.map((e) => [e.kind, e.actorId])).toEqual([
       ['updates.response-retitled', owner.id],
@@ -200,7 +242,9 @@ describe('a response posted through a recipient link is held for the owners', ()
     const late = await postResponse(path, { body: 'Changed after publication' }, { form: openForm });
     expect(late.status).toBe(409);
     expect(late.text).toContain('already published');
-    expect((await t.db.getRepository(LetterResponse).findOneByOrFail({ id: response.id })).body).not.toContain('Changed after');
+    expect((await t.db.getRepository(LetterResponse).findOneByOrFail({ id: response.id })).body).not.toContain(
+      'Changed after',
+    );
   });
 
   test('a second post edits the same response; a rejection leaves nothing public and mails nobody', async () => {
@@ -218,7 +262,9 @@ describe('a response posted through a recipient link is held for the owners', ()
     // The addressee sees their held text in the form, to edit.
     const page = await request(t.app).get(`${path}?lang=en`).expect(200);
     expect(page.text).toContain('Second, better words.</textarea>');
-    const events = await t.db.getRepository(RecipientLinkEvent).find({ where: { linkId: link.id }, order: { createdAt: 'ASC', id: 'ASC' } });
+    const events = await t.db
+      .getRepository(RecipientLinkEvent)
+      .find({ where: { linkId: link.id }, order: { createdAt: 'ASC', id: 'ASC' } });
     expect(events.map((e) => e.kind).filter((k) => k !== 'view')).toEqual(['response', 'response-edited']);
 
     const openForm = await responseForm(path, 'fr');
@@ -252,20 +298,27 @@ describe('a response posted through a recipient link is held for the owners', ()
     await grantRole(t.db, editor.email, letter.slug, 'editor');
     const eb = await signInAs(t.app, t.smtp, editor.email);
     const csrf = await eb.csrfFrom(`/organise/letters/${letter.slug}`);
-    await eb.agent.post(`/organise/letters/${letter.slug}/recipients/responses/${response.id}`).type('form').send({ _csrf: csrf, decision: 'publish' }).expect(403);
+    await eb.agent
+      .post(`/organise/letters/${letter.slug}/recipients/responses/${response.id}`)
+      .type('form')
+      .send({ _csrf: csrf, decision: 'publish' })
+      .expect(403);
     expect((await t.db.getRepository(LetterResponse).findOneByOrFail({ id: response.id })).status).toBe('pending');
   });
 
   test('a link may post only a handful of times an hour: then a localized 429', async () => {
     const letter = await aDeliveredLetter();
     const { path } = await createLink(letter.slug);
-    for (let i = 0; i < RESPONSE_POSTS_PER_LINK_PER_HOUR; i++) expect((await postResponse(path, { body: `Attempt ${i}` })).status).toBe(303);
+    for (let i = 0; i < RESPONSE_POSTS_PER_LINK_PER_HOUR; i++)
+      expect((await postResponse(path, { body: `Attempt ${i}` })).status).toBe(303);
     const refused = await postResponse(path, { body: 'One too many' }, { lang: 'fr' });
     expect(refused.status).toBe(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     expect(refused.text).toContain('Trop de tentatives');
     expect(refused.text).not.toMatch(/at .*\.ts:\d+/);
-    expect((await t.db.getRepository(LetterResponse).findOneByOrFail({ letterId: letter.id })).body).toBe(`Attempt ${RESPONSE_POSTS_PER_LINK_PER_HOUR - 1}`);
+    expect((await t.db.getRepository(LetterResponse).findOneByOrFail({ letterId: letter.id })).body).toBe(
+      `Attempt ${RESPONSE_POSTS_PER_LINK_PER_HOUR - 1}`,
+    );
     // Another link of the letter has its own allowance.
     const second = await createLink(letter.slug, 'Marie Procureure');
     expect((await postResponse(second.path, { body: 'Mine' })).status).toBe(303);
@@ -278,8 +331,18 @@ describe('a response posted through a recipient link is held for the owners', ()
     const statuses: number[] = [];
     // The CSRF token as a field of the form, where a urlencoded form carries it.
     const csrf = new URL(action, 'http://x').searchParams.get('_csrf') ?? '';
-    for (let i = 0; i <= RESPONSE_POSTS_PER_LINK_PER_HOUR; i++) statuses.push((await b.agent.post(path + '/response').type('form').send({ body: `Plain ${i}`, _csrf: csrf })).status);
-    expect(statuses.slice(0, RESPONSE_POSTS_PER_LINK_PER_HOUR)).toEqual(Array(RESPONSE_POSTS_PER_LINK_PER_HOUR).fill(303));
+    for (let i = 0; i <= RESPONSE_POSTS_PER_LINK_PER_HOUR; i++)
+      statuses.push(
+        (
+          await b.agent
+            .post(path + '/response')
+            .type('form')
+            .send({ body: `Plain ${i}`, _csrf: csrf })
+        ).status,
+      );
+    expect(statuses.slice(0, RESPONSE_POSTS_PER_LINK_PER_HOUR)).toEqual(
+      Array(RESPONSE_POSTS_PER_LINK_PER_HOUR).fill(303),
+    );
     expect(statuses[RESPONSE_POSTS_PER_LINK_PER_HOUR]).toBe(429);
   });
 });
@@ -310,9 +373,16 @@ describe('emails load nothing from another host', () => {
     const letter = await aDeliveredLetter();
     const signer = await aSignature(t.db, letter.id, { wantsUpdates: true });
     const dash = `/organise/letters/${letter.slug}`;
-    const update = await postForm(ownerBrowser, `${dash}/updates`, `${dash}/updates`, { subject: 'News', body: `Look: ${TRACKING}` });
+    const update = await postForm(ownerBrowser, `${dash}/updates`, `${dash}/updates`, {
+      subject: 'News',
+      body: `Look: ${TRACKING}`,
+    });
     expect(update.status).toBe(303);
-    const response = await postForm(ownerBrowser, `${dash}/response`, `${dash}/response`, { respondedOn: new Date().toISOString().slice(0, 10), body: `Answer ${TRACKING}`, link: '' });
+    const response = await postForm(ownerBrowser, `${dash}/response`, `${dash}/response`, {
+      respondedOn: new Date().toISOString().slice(0, 10),
+      body: `Answer ${TRACKING}`,
+      link: '',
+    });
     expect(response.status).toBe(303);
     const mails = await t.smtp.waitFor(signer.email!, 2);
     for (const mail of mails) {

@@ -34,14 +34,26 @@ const PDF = aPdf();
 /** A letter of `owner`, delivered on DELIVERED, made before it. */
 async function aDeliveredLetter(title = `Delivered ${crypto.randomBytes(3).toString('hex')}`) {
   const letter = await aLetterOf(t.db, owner, 'owner', { title });
-  await t.db.query(`UPDATE letters SET created_at = '2025-12-01', delivered_at = $2, delivered_to = 'The Ministry', delivery_recorded_at = now() WHERE id = $1`, [letter.id, DELIVERED]);
+  await t.db.query(
+    `UPDATE letters SET created_at = '2025-12-01', delivered_at = $2, delivered_to = 'The Ministry', delivery_recorded_at = now() WHERE id = $1`,
+    [letter.id, DELIVERED],
+  );
   return t.db.getRepository(Letter).findOneOrFail({ where: { id: letter.id }, relations: { translations: true } });
 }
 
 /** Creates a link through the owners' page and reads it from the page that shows it once. */
-async function createLink(slug: string, form: Record<string, string> = {}): Promise<{ url: string; path: string; token: string; status: number; text: string }> {
+async function createLink(
+  slug: string,
+  form: Record<string, string> = {},
+): Promise<{ url: string; path: string; token: string; status: number; text: string }> {
   const page = `/organise/letters/${slug}/recipients`;
-  const res = await postForm(ownerBrowser, page, page, { name: 'Jean Ministre', role: 'Minister of Justice', email: '', expiresOn: '', ...form });
+  const res = await postForm(ownerBrowser, page, page, {
+    name: 'Jean Ministre',
+    role: 'Minister of Justice',
+    email: '',
+    expiresOn: '',
+    ...form,
+  });
   const m = res.text.match(/value="(http:\/\/undersigned\.test\/r\/([A-Za-z0-9_-]+))"/);
   return { status: res.status, text: res.text, url: m?.[1] ?? '', path: m ? `/r/${m[2]}` : '', token: m?.[2] ?? '' };
 }
@@ -91,14 +103,22 @@ describe('recipient links, for the owners', () => {
     await grantRole(t.db, editor.email, letter.slug, 'editor');
     const eb = await signInAs(t.app, t.smtp, editor.email);
     const csrf = await eb.csrfFrom(`/organise/letters/${letter.slug}`);
-    await eb.agent.post(`/organise/letters/${letter.slug}/recipients`).type('form').send({ _csrf: csrf, name: 'X' }).expect(403);
+    await eb.agent
+      .post(`/organise/letters/${letter.slug}/recipients`)
+      .type('form')
+      .send({ _csrf: csrf, name: 'X' })
+      .expect(403);
     expect(await t.db.getRepository(RecipientLink).countBy({ letterId: letter.id })).toBe(0);
   });
 
   test('the platform mails the link when asked; the mailed link opens the page, and revoking closes both', async () => {
     const letter = await aDeliveredLetter();
     const address = anEmail('minister');
-    const made = await createLink(letter.slug, { email: address, sendEmail: 'on', expiresOn: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10) });
+    const made = await createLink(letter.slug, {
+      email: address,
+      sendEmail: 'on',
+      expiresOn: new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10),
+    });
     expect(made.status).toBe(201);
     const [mail] = await t.smtp.waitFor(address);
     expect(mail.subject).toContain('and its signatories');
@@ -120,7 +140,9 @@ describe('recipient links, for the owners', () => {
     const listing = await ownerBrowser.agent.get(page).expect(200);
     expect(listing.text).toContain('Revoked on');
     const kinds = (await t.db.getRepository(AuditEvent).findBy({ letterId: letter.id })).map((e) => e.kind);
-    expect(kinds).toEqual(expect.arrayContaining(['recipients.link-created', 'recipients.link-revoked', 'recipients.link-viewed']));
+    expect(kinds).toEqual(
+      expect.arrayContaining(['recipients.link-created', 'recipients.link-revoked', 'recipients.link-viewed']),
+    );
   });
 });
 
@@ -128,11 +150,32 @@ describe('the recipient page', () => {
   test('shows the list as delivered with private names only to a live link; 404 for malformed, unknown, revoked and expired tokens', async () => {
     const letter = await aDeliveredLetter();
     const before = new Date('2026-01-05T09:00:00Z');
-    await aSignature(t.db, letter.id, { fullName: 'Public Petro Kovalenko', visibility: 'public', confirmedAt: before, createdAt: before });
-    await aSignature(t.db, letter.id, { fullName: 'Initials Anna Shevchenko', visibility: 'initials', confirmedAt: before, createdAt: before });
-    await aSignature(t.db, letter.id, { fullName: 'Private Aigerim Kassymova', visibility: 'private', country: 'KZ', confirmedAt: before, createdAt: before });
+    await aSignature(t.db, letter.id, {
+      fullName: 'Public Petro Kovalenko',
+      visibility: 'public',
+      confirmedAt: before,
+      createdAt: before,
+    });
+    await aSignature(t.db, letter.id, {
+      fullName: 'Initials Anna Shevchenko',
+      visibility: 'initials',
+      confirmedAt: before,
+      createdAt: before,
+    });
+    await aSignature(t.db, letter.id, {
+      fullName: 'Private Aigerim Kassymova',
+      visibility: 'private',
+      country: 'KZ',
+      confirmedAt: before,
+      createdAt: before,
+    });
     const after = new Date('2026-02-01T09:00:00Z');
-    await aSignature(t.db, letter.id, { fullName: 'Later Private Signer', visibility: 'private', confirmedAt: after, createdAt: after });
+    await aSignature(t.db, letter.id, {
+      fullName: 'Later Private Signer',
+      visibility: 'private',
+      confirmedAt: after,
+      createdAt: after,
+    });
     const made = await createLink(letter.slug);
 
     const page = await request(t.app).get(`${made.path}?lang=en`).expect(200);
@@ -157,7 +200,12 @@ describe('the recipient page', () => {
     const json = await request(t.app).get(`/letters/${letter.slug}.json`).expect(200);
     expect(JSON.stringify(json.body)).not.toContain('Private Aigerim Kassymova');
 
-    for (const bad of ['/r/short', `/r/${'x'.repeat(200)}`, '/r/not%20a%20token%3F', `/r/${crypto.randomBytes(32).toString('base64url')}`]) {
+    for (const bad of [
+      '/r/short',
+      `/r/${'x'.repeat(200)}`,
+      '/r/not%20a%20token%3F',
+      `/r/${crypto.randomBytes(32).toString('base64url')}`,
+    ]) {
       const res = await request(t.app).get(bad);
       expect(res.status).toBe(404);
       expect(res.headers['cache-control']).toBe('private, no-store');
@@ -166,7 +214,9 @@ describe('the recipient page', () => {
     }
 
     const expired = await createLink(letter.slug, { name: 'Expired Official' });
-    await t.db.query(`UPDATE recipient_links SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [hashToken(expired.token)]);
+    await t.db.query(`UPDATE recipient_links SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [
+      hashToken(expired.token),
+    ]);
     const gone = await request(t.app).get(expired.path);
     expect(gone.status).toBe(404);
     expect(gone.text).not.toContain('Private Aigerim Kassymova');
@@ -174,7 +224,11 @@ describe('the recipient page', () => {
 
     const revoked = await createLink(letter.slug, { name: 'Revoked Official' });
     const link = await t.db.getRepository(RecipientLink).findOneByOrFail({ tokenHash: hashToken(revoked.token) });
-    await postForm(ownerBrowser, `/organise/letters/${letter.slug}/recipients`, `/organise/letters/${letter.slug}/recipients/${link.id}/revoke`);
+    await postForm(
+      ownerBrowser,
+      `/organise/letters/${letter.slug}/recipients`,
+      `/organise/letters/${letter.slug}/recipients/${link.id}/revoke`,
+    );
     const closed = await request(t.app).get(revoked.path);
     expect(closed.status).toBe(404);
     expect(closed.text).not.toContain('Private Aigerim Kassymova');
@@ -187,30 +241,43 @@ describe('the recipient page', () => {
   test('every view and download is recorded for the owners; the files are audited exports that /verify knows, made by the link', async () => {
     const letter = await aDeliveredLetter();
     const before = new Date('2026-01-05T09:00:00Z');
-    await aSignature(t.db, letter.id, { fullName: 'Private Olzhas Seitkali', visibility: 'private', confirmedAt: before, createdAt: before });
+    await aSignature(t.db, letter.id, {
+      fullName: 'Private Olzhas Seitkali',
+      visibility: 'private',
+      confirmedAt: before,
+      createdAt: before,
+    });
     const made = await createLink(letter.slug, { name: 'Marie Procureure' });
     const link = await t.db.getRepository(RecipientLink).findOneByOrFail({ tokenHash: hashToken(made.token) });
 
     await request(t.app).get(made.path).expect(200);
-    const csv = await request(t.app).get(`${made.path}/signatures.csv`).buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const csv = await request(t.app)
+      .get(`${made.path}/signatures.csv`)
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
     expect(csv.status).toBe(200);
     expect(csv.headers['cache-control']).toBe('private, no-store');
     const csvBytes = csv.body as Buffer;
     expect(csvBytes.toString('utf8')).toContain('Private Olzhas Seitkali');
-    const pdf = await request(t.app).get(`${made.path}/delivery-pack.pdf`).buffer(true).parse((res, cb) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const pdf = await request(t.app)
+      .get(`${made.path}/delivery-pack.pdf`)
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
     expect(pdf.status).toBe(200);
     expect(pdf.headers['content-type']).toContain('application/pdf');
     expect((pdf.body as Buffer).subarray(0, 5).toString('latin1')).toBe('%PDF-');
 
-    const exports = await t.db.getRepository(ExportAudit).find({ where: { letterId: letter.id }, order: { createdAt: 'ASC' } });
+    const exports = await t.db
+      .getRepository(ExportAudit)
+      .find({ where: { letterId: letter.id }, order: { createdAt: 'ASC' } });
     expect(exports.map((e) => [e.format, e.purpose, e.organiserId, e.recipientLinkId])).toEqual([
       ['csv', 'delivery', null, link.id],
       ['pdf', 'delivery', null, link.id],
@@ -218,11 +285,16 @@ describe('the recipient page', () => {
     expect(exports[0].sha256).toBe(crypto.createHash('sha256').update(csvBytes).digest('hex'));
     const b = browser(t.app);
     const csrf = await b.csrfFrom('/verify');
-    const verified = await b.agent.post('/verify').type('form').send({ _csrf: csrf, exportId: exports[0].id, sha256: exports[0].sha256 });
+    const verified = await b.agent
+      .post('/verify')
+      .type('form')
+      .send({ _csrf: csrf, exportId: exports[0].id, sha256: exports[0].sha256 });
     expect(verified.status).toBe(200);
     expect(verified.text).toMatch(/produced by|genuine|matches/i);
 
-    const events = await t.db.getRepository(RecipientLinkEvent).find({ where: { linkId: link.id }, order: { createdAt: 'ASC' } });
+    const events = await t.db
+      .getRepository(RecipientLinkEvent)
+      .find({ where: { linkId: link.id }, order: { createdAt: 'ASC' } });
     expect(events.map((e) => [e.kind, e.exportId])).toEqual([
       ['view', null],
       ['download-csv', exports[0].id],
@@ -235,8 +307,17 @@ describe('the recipient page', () => {
     expect(kinds).toContain('recipients.link-viewed');
     expect(kinds.filter((k) => k === 'exports.file-exported')).toHaveLength(2);
     // No address is kept with an event.
-    const columns = await t.db.query<Array<{ column_name: string }>>(`SELECT column_name FROM information_schema.columns WHERE table_name = 'recipient_link_events'`);
-    expect(columns.map((c) => c.column_name).sort()).toEqual(['created_at', 'export_id', 'id', 'kind', 'letter_id', 'link_id']);
+    const columns = await t.db.query<Array<{ column_name: string }>>(
+      `SELECT column_name FROM information_schema.columns WHERE table_name = 'recipient_link_events'`,
+    );
+    expect(columns.map((c) => c.column_name).sort()).toEqual([
+      'created_at',
+      'export_id',
+      'id',
+      'kind',
+      'letter_id',
+      'link_id',
+    ]);
 
     const owners = await ownerBrowser.agent.get(`/organise/letters/${letter.slug}/recipients`).expect(200);
     expect(owners.text).toContain('Marie Procureure opened the page');
@@ -261,7 +342,10 @@ describe('the official response through a recipient link', () => {
     const made = await createLink(letter.slug, { name: 'Paul Garde' });
     const { b, action } = await responseForm(made.path);
 
-    const res = await b.agent.post(action).field('body', 'The ministry will **review** each case.').attach('attachment', PDF, { filename: 'réponse officielle.pdf', contentType: 'application/pdf' });
+    const res = await b.agent
+      .post(action)
+      .field('body', 'The ministry will **review** each case.')
+      .attach('attachment', PDF, { filename: 'réponse officielle.pdf', contentType: 'application/pdf' });
     expect(res.status).toBe(303);
     const response = await t.db.getRepository(LetterResponse).findOneByOrFail({ letterId: letter.id });
     expect(response.receivedVia).toBe('recipient-link');
@@ -273,7 +357,10 @@ describe('the official response through a recipient link', () => {
 
     // An owner publishes it from the letters' links page.
     const page = `/organise/letters/${letter.slug}/recipients`;
-    const published = await postForm(ownerBrowser, page, `${page}/responses/${response.id}`, { decision: 'publish', title: '' });
+    const published = await postForm(ownerBrowser, page, `${page}/responses/${response.id}`, {
+      decision: 'publish',
+      title: '',
+    });
     expect(published.status).toBe(303);
     expect(published.headers.location).toBe(`${page}?decided=publish#link-responses`);
 
@@ -283,11 +370,14 @@ describe('the official response through a recipient link', () => {
     expect(publicPage.text).toMatch(/Response received through the recipient&#39;s link on \w+ \d+, \d{4}\./);
     const href = `/letters/${letter.slug}/responses/${response.id}/attachment.pdf`;
     expect(publicPage.text).toContain(href);
-    const file = await request(t.app).get(href).buffer(true).parse((r, cb) => {
-      const chunks: Buffer[] = [];
-      r.on('data', (c: Buffer) => chunks.push(c));
-      r.on('end', () => cb(null, Buffer.concat(chunks)));
-    });
+    const file = await request(t.app)
+      .get(href)
+      .buffer(true)
+      .parse((r, cb) => {
+        const chunks: Buffer[] = [];
+        r.on('data', (c: Buffer) => chunks.push(c));
+        r.on('end', () => cb(null, Buffer.concat(chunks)));
+      });
     expect(file.status).toBe(200);
     expect(file.headers['content-type']).toBe('application/pdf');
     expect(file.headers['content-disposition']).toMatch(/^attachment;/);
@@ -305,7 +395,9 @@ describe('the official response through a recipient link', () => {
 
     const events = await t.db.getRepository(RecipientLinkEvent).findBy({ letterId: letter.id, kind: 'response' });
     expect(events).toHaveLength(1);
-    const audit = await t.db.getRepository(AuditEvent).findBy({ letterId: letter.id, kind: 'updates.response-published' });
+    const audit = await t.db
+      .getRepository(AuditEvent)
+      .findBy({ letterId: letter.id, kind: 'updates.response-published' });
     expect(audit[0].detail.recipientLinkId).toBe(events[0].linkId);
     expect(audit[0].actorId).toBe(owner.id);
   });
@@ -318,7 +410,10 @@ describe('the official response through a recipient link', () => {
     const notPdf = await fake.b.agent
       .post(fake.action)
       .field('body', 'Réponse')
-      .attach('attachment', Buffer.from('MZ this is a program, not a PDF'), { filename: 'answer.pdf', contentType: 'application/pdf' });
+      .attach('attachment', Buffer.from('MZ this is a program, not a PDF'), {
+        filename: 'answer.pdf',
+        contentType: 'application/pdf',
+      });
     expect(notPdf.status).toBe(422);
     expect(notPdf.text).toContain('La pièce jointe n’est pas un fichier PDF.');
     expect(notPdf.text).not.toMatch(/at .*\.ts:\d+/);
@@ -332,7 +427,10 @@ describe('the official response through a recipient link', () => {
     const tooLarge = await big.b.agent
       .post(big.action)
       .field('body', 'Ответ')
-      .attach('attachment', Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(10 * 1024 * 1024 + 10)]), { filename: 'big.pdf', contentType: 'application/pdf' });
+      .attach('attachment', Buffer.concat([Buffer.from('%PDF-1.7\n'), Buffer.alloc(10 * 1024 * 1024 + 10)]), {
+        filename: 'big.pdf',
+        contentType: 'application/pdf',
+      });
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.headers['cache-control']).toBe('private, no-store');
     expect(tooLarge.text).toContain('Вложение слишком большое');

@@ -17,13 +17,18 @@ const KB = 1024;
 const MB = 1024 * KB;
 const BUDGET_MB = 3;
 const DOWNLOADS_PER_HOUR = 3;
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
 
 let t: TestApp;
 let server: http.Server;
 let owner: Awaited<ReturnType<typeof anOrganiser>>;
 beforeAll(async () => {
-  t = await startTestApp({ TRUST_PROXY: 'loopback', RESPONSE_UPLOAD_MB_PER_NETWORK_PER_HOUR: String(BUDGET_MB), RECIPIENT_DOWNLOADS_PER_LINK_PER_HOUR: String(DOWNLOADS_PER_HOUR) });
+  t = await startTestApp({
+    TRUST_PROXY: 'loopback',
+    RESPONSE_UPLOAD_MB_PER_NETWORK_PER_HOUR: String(BUDGET_MB),
+    RECIPIENT_DOWNLOADS_PER_LINK_PER_HOUR: String(DOWNLOADS_PER_HOUR),
+  });
   owner = await anOrganiser(t.db, { name: 'Olga Owner' });
   server = t.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
@@ -42,9 +47,17 @@ function aNetwork() {
 /** A delivered letter of `owner` with one live recipient link. */
 async function aLink() {
   const made = await aLetterOf(t.db, owner, 'owner', { title: `Delivered ${crypto.randomBytes(3).toString('hex')}` });
-  await t.db.query(`UPDATE letters SET delivered_at = now() - interval '1 day', delivered_to = 'The Ministry', delivery_recorded_at = now() WHERE id = $1`, [made.id]);
+  await t.db.query(
+    `UPDATE letters SET delivered_at = now() - interval '1 day', delivered_to = 'The Ministry', delivery_recorded_at = now() WHERE id = $1`,
+    [made.id],
+  );
   const letter = await t.db.getRepository(Letter).findOneByOrFail({ id: made.id });
-  const { link, token } = await createRecipientLink(t.ctx, letter, { name: 'Jean Ministre', role: null, email: null, sendEmail: false, expiresOn: '2099-01-01' }, auditActor(owner));
+  const { link, token } = await createRecipientLink(
+    t.ctx,
+    letter,
+    { name: 'Jean Ministre', role: null, email: null, sendEmail: false, expiresOn: '2099-01-01' },
+    auditActor(owner),
+  );
   return { letter, link, token, path: `/r/${token}` };
 }
 
@@ -52,7 +65,9 @@ async function aLink() {
 async function responseFormOf(path: string, lang = 'en') {
   const b = browser(t.app);
   const page = await b.agent.get(`${path}?lang=${lang}`).expect(200);
-  const action = /<form method="post" action="([^"]+)" enctype="multipart\/form-data"/.exec(page.text)?.[1]?.replace(/&amp;/g, '&');
+  const action = /<form method="post" action="([^"]+)" enctype="multipart\/form-data"/
+    .exec(page.text)?.[1]
+    ?.replace(/&amp;/g, '&');
   if (!action) throw new Error('no response form');
   const cookie = b.agent.jar
     .getCookies({ domain: '127.0.0.1', path: '/', secure: false, script: false })
@@ -63,9 +78,17 @@ async function responseFormOf(path: string, lang = 'en') {
 
 const BOUNDARY = '----undersigned-response-boundary';
 function multipart(body: string, file: { name: string; data: Buffer } | null): Buffer {
-  const parts: Buffer[] = [Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="body"\r\n\r\n${body}\r\n`)];
+  const parts: Buffer[] = [
+    Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="body"\r\n\r\n${body}\r\n`),
+  ];
   if (file) {
-    parts.push(Buffer.from(`--${BOUNDARY}\r\nContent-Disposition: form-data; name="attachment"; filename="${file.name}"\r\nContent-Type: application/pdf\r\n\r\n`), file.data, Buffer.from('\r\n'));
+    parts.push(
+      Buffer.from(
+        `--${BOUNDARY}\r\nContent-Disposition: form-data; name="attachment"; filename="${file.name}"\r\nContent-Type: application/pdf\r\n\r\n`,
+      ),
+      file.data,
+      Buffer.from('\r\n'),
+    );
   }
   parts.push(Buffer.from(`--${BOUNDARY}--\r\n`));
   return Buffer.concat(parts);
@@ -81,7 +104,11 @@ interface Answer {
  * Sends the first `sendBytes` of `body` (declaring its whole length) and waits: the server's
  * answer if it comes while the rest is still unsent, or null after `waitMs`.
  */
-function answerBeforeTheRest(path: string, body: Buffer, opts: { sendBytes: number; headers: Record<string, string>; waitMs?: number }): Promise<Answer | null> {
+function answerBeforeTheRest(
+  path: string,
+  body: Buffer,
+  opts: { sendBytes: number; headers: Record<string, string>; waitMs?: number },
+): Promise<Answer | null> {
   const { port } = server.address() as AddressInfo;
   return new Promise((resolve) => {
     let settled = false;
@@ -93,7 +120,17 @@ function answerBeforeTheRest(path: string, body: Buffer, opts: { sendBytes: numb
       resolve(v);
     };
     const req = http.request(
-      { host: '127.0.0.1', port, method: 'POST', path, headers: { 'Content-Type': `multipart/form-data; boundary=${BOUNDARY}`, 'Content-Length': String(body.length), ...opts.headers } },
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path,
+        headers: {
+          'Content-Type': `multipart/form-data; boundary=${BOUNDARY}`,
+          'Content-Length': String(body.length),
+          ...opts.headers,
+        },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -113,7 +150,17 @@ function post(path: string, body: Buffer, headers: Record<string, string>): Prom
   const { port } = server.address() as AddressInfo;
   return new Promise((resolve, reject) => {
     const req = http.request(
-      { host: '127.0.0.1', port, method: 'POST', path, headers: { 'Content-Type': `multipart/form-data; boundary=${BOUNDARY}`, 'Content-Length': String(body.length), ...headers } },
+      {
+        host: '127.0.0.1',
+        port,
+        method: 'POST',
+        path,
+        headers: {
+          'Content-Type': `multipart/form-data; boundary=${BOUNDARY}`,
+          'Content-Length': String(body.length),
+          ...headers,
+        },
+      },
       (res) => {
         let text = '';
         res.setEncoding('utf8');
@@ -140,11 +187,21 @@ async function largeObjectExists(oid: string | number): Promise<boolean> {
 async function aResponseWith(file: Buffer, name = 'réponse officielle.pdf') {
   const link = await aLink();
   const form = await responseFormOf(link.path);
-  const res = await post(form.action, multipart('We read every name.', { name, data: file }), { Cookie: form.cookie, 'X-Forwarded-For': aNetwork().host() });
+  const res = await post(form.action, multipart('We read every name.', { name, data: file }), {
+    Cookie: form.cookie,
+    'X-Forwarded-For': aNetwork().host(),
+  });
   expect(res.status).toBe(303);
   const held = await t.db.getRepository(LetterResponse).findOneByOrFail({ letterId: link.letter.id });
   // Held for the owners until one of them publishes it (then its document is public).
-  const response = await decideHeldResponse(t.ctx, link.letter.id, held.id, 'publish', 'The response', auditActor(owner));
+  const response = await decideHeldResponse(
+    t.ctx,
+    link.letter.id,
+    held.id,
+    'publish',
+    'The response',
+    auditActor(owner),
+  );
   const [stored] = await t.db.query<Array<{ content: string; sha256: string; bytes: string }>>(
     `SELECT content::text AS content, sha256, bytes FROM letter_response_attachments WHERE response_id = $1`,
     [response.id],
@@ -188,17 +245,40 @@ describe('a response upload is refused before its body is read', () => {
     const revoked = await aLink();
     const revokedForm = await responseFormOf(revoked.path);
     await t.db.query(`UPDATE recipient_links SET revoked_at = now() WHERE id = $1`, [revoked.link.id]);
-    expect((await answerBeforeTheRest(revokedForm.action, body, { sendBytes: 256 * KB, headers: { ...headers, Cookie: revokedForm.cookie } }))?.status).toBe(404);
+    expect(
+      (
+        await answerBeforeTheRest(revokedForm.action, body, {
+          sendBytes: 256 * KB,
+          headers: { ...headers, Cookie: revokedForm.cookie },
+        })
+      )?.status,
+    ).toBe(404);
 
     const expired = await aLink();
     const expiredForm = await responseFormOf(expired.path);
-    await t.db.query(`UPDATE recipient_links SET expires_at = now() - interval '1 second' WHERE id = $1`, [expired.link.id]);
-    expect((await answerBeforeTheRest(expiredForm.action, body, { sendBytes: 256 * KB, headers: { ...headers, Cookie: expiredForm.cookie } }))?.status).toBe(404);
+    await t.db.query(`UPDATE recipient_links SET expires_at = now() - interval '1 second' WHERE id = $1`, [
+      expired.link.id,
+    ]);
+    expect(
+      (
+        await answerBeforeTheRest(expiredForm.action, body, {
+          sendBytes: 256 * KB,
+          headers: { ...headers, Cookie: expiredForm.cookie },
+        })
+      )?.status,
+    ).toBe(404);
 
     const cleared = await aLink();
     const clearedForm = await responseFormOf(cleared.path);
     await t.db.query(`UPDATE letters SET delivered_at = NULL WHERE id = $1`, [cleared.letter.id]);
-    expect((await answerBeforeTheRest(clearedForm.action, body, { sendBytes: 256 * KB, headers: { ...headers, Cookie: clearedForm.cookie } }))?.status).toBe(404);
+    expect(
+      (
+        await answerBeforeTheRest(clearedForm.action, body, {
+          sendBytes: 256 * KB,
+          headers: { ...headers, Cookie: clearedForm.cookie },
+        })
+      )?.status,
+    ).toBe(404);
   });
 
   test('beyond the network’s hourly byte budget: 429 in the addressee’s language, before the body is read', async () => {
@@ -208,7 +288,10 @@ describe('a response upload is refused before its body is read', () => {
     for (let i = 0; i < 2; i++) {
       const link = await aLink();
       const form = await responseFormOf(link.path, 'fr');
-      const ok = await post(form.action, multipart('Réponse', { name: 'r.pdf', data: file }), { Cookie: form.cookie, 'X-Forwarded-For': net.host(i) });
+      const ok = await post(form.action, multipart('Réponse', { name: 'r.pdf', data: file }), {
+        Cookie: form.cookie,
+        'X-Forwarded-For': net.host(i),
+      });
       expect(ok.status).toBe(303);
     }
     const link = await aLink();
@@ -222,7 +305,10 @@ describe('a response upload is refused before its body is read', () => {
     expect(refused?.body).toContain('<html lang="fr"');
     expect(refused?.body).toContain(escapeHtml(tFor('fr')('recipients.errors.uploadBudget', { megabytes: BUDGET_MB })));
     // Another network still has its budget.
-    const other = await post(form.action, multipart('Réponse', { name: 'r.pdf', data: file }), { Cookie: form.cookie, 'X-Forwarded-For': aNetwork().host() });
+    const other = await post(form.action, multipart('Réponse', { name: 'r.pdf', data: file }), {
+      Cookie: form.cookie,
+      'X-Forwarded-For': aNetwork().host(),
+    });
     expect(other.status).toBe(303);
   });
 });
@@ -234,7 +320,10 @@ describe('the attachment is a PostgreSQL large object', () => {
     expect(stored.sha256).toBe(crypto.createHash('sha256').update(file).digest('hex'));
     expect(Number(stored.bytes)).toBe(file.length);
     expect(response.attachmentBytes).toBe(file.length);
-    const [lo] = await t.db.query<Array<{ data: Buffer }>>(`SELECT lo_get($1::oid) AS data FROM letter_response_attachments LIMIT 1`, [stored.content]);
+    const [lo] = await t.db.query<Array<{ data: Buffer }>>(
+      `SELECT lo_get($1::oid) AS data FROM letter_response_attachments LIMIT 1`,
+      [stored.content],
+    );
     expect(Buffer.compare(lo.data, file)).toBe(0);
     const columns = await t.db.query<Array<{ data_type: string }>>(
       `SELECT data_type FROM information_schema.columns WHERE table_name = 'letter_response_attachments' AND data_type = 'bytea'`,
@@ -255,7 +344,9 @@ describe('the attachment is a PostgreSQL large object', () => {
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     const disposition = res.headers['content-disposition'];
     const safe = 'Ответfdp.exe министерства.pdf';
-    expect(disposition).toBe(`attachment; filename="${safe.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(safe)}`);
+    expect(disposition).toBe(
+      `attachment; filename="${safe.replace(/[^\x20-\x7e]/g, '_')}"; filename*=UTF-8''${encodeURIComponent(safe)}`,
+    );
 
     const again = await download(href, { 'If-None-Match': `"${stored.sha256}"` });
     expect(again.status).toBe(304);
@@ -286,13 +377,21 @@ describe('the attachment is a PostgreSQL large object', () => {
     const cut = await aLink();
     const form = await responseFormOf(cut.path);
     const body = multipart('Cut off', { name: 'r.pdf', data: aPdf(2 * MB) });
-    expect(await answerBeforeTheRest(form.action, body, { sendBytes: MB, headers: { Cookie: form.cookie, 'X-Forwarded-For': aNetwork().host() }, waitMs: 1000 })).toBeNull();
+    expect(
+      await answerBeforeTheRest(form.action, body, {
+        sendBytes: MB,
+        headers: { Cookie: form.cookie, 'X-Forwarded-For': aNetwork().host() },
+        waitMs: 1000,
+      }),
+    ).toBeNull();
     for (let i = 0; i < 100 && (await largeObjects()) !== before; i++) await new Promise((r) => setTimeout(r, 50));
     expect(await largeObjects()).toBe(before);
     expect(await t.db.getRepository(LetterResponse).countBy({ letterId: cut.letter.id })).toBe(0);
 
     // One a crashed process left behind is swept by the hourly retention run.
-    await t.db.query(`INSERT INTO upload_staging (content, created_at) VALUES (lo_from_bytea(0, 'partial'::bytea), now() - interval '2 hours')`);
+    await t.db.query(
+      `INSERT INTO upload_staging (content, created_at) VALUES (lo_from_bytea(0, 'partial'::bytea), now() - interval '2 hours')`,
+    );
     expect(await largeObjects()).toBe(before + 1);
     const report = await applyRetention(t.db, t.config);
     expect(report.abandonedUploads).toBe(1);
@@ -309,15 +408,35 @@ describe('the attachment is a PostgreSQL large object', () => {
 
 describe('the attachment must be a whole PDF', () => {
   test.each([
-    ['HTML behind the PDF signature', Buffer.from('%PDF-<html><body><script>alert(1)</script></body></html>\n%%EOF\n'), 'attachmentNotPdf'],
-    ['a PDF header followed by HTML', Buffer.from('%PDF-1.7\n<html><body>phish</body></html>\n%%EOF\n'), 'attachmentDamaged'],
+    [
+      'HTML behind the PDF signature',
+      Buffer.from('%PDF-<html><body><script>alert(1)</script></body></html>\n%%EOF\n'),
+      'attachmentNotPdf',
+    ],
+    [
+      'a PDF header followed by HTML',
+      Buffer.from('%PDF-1.7\n<html><body>phish</body></html>\n%%EOF\n'),
+      'attachmentDamaged',
+    ],
     ['a PDF cut short', aPdf(50 * KB).subarray(0, 40 * KB), 'attachmentDamaged'],
-    ['a startxref that points nowhere', Buffer.from(aPdf(1 * KB).toString('latin1').replace(/startxref\n\d+/, 'startxref\n12'), 'latin1'), 'attachmentDamaged'],
+    [
+      'a startxref that points nowhere',
+      Buffer.from(
+        aPdf(1 * KB)
+          .toString('latin1')
+          .replace(/startxref\n\d+/, 'startxref\n12'),
+        'latin1',
+      ),
+      'attachmentDamaged',
+    ],
   ])('%s is refused with a localized 422 and nothing is kept', async (_what, data, message) => {
     const before = await largeObjects();
     const link = await aLink();
     const form = await responseFormOf(link.path, 'kk');
-    const res = await post(form.action, multipart('Жауап', { name: 'answer.pdf', data }), { Cookie: form.cookie, 'X-Forwarded-For': aNetwork().host() });
+    const res = await post(form.action, multipart('Жауап', { name: 'answer.pdf', data }), {
+      Cookie: form.cookie,
+      'X-Forwarded-For': aNetwork().host(),
+    });
     expect(res.status).toBe(422);
     expect(res.body).toContain(escapeHtml(tFor('kk')(`recipients.errors.${message}`)));
     expect(await t.db.getRepository(LetterResponse).countBy({ letterId: link.letter.id })).toBe(0);
@@ -328,7 +447,10 @@ describe('the attachment must be a whole PDF', () => {
     const before = await largeObjects();
     const link = await aLink();
     const form = await responseFormOf(link.path);
-    const res = await post(form.action, multipart('Answer', { name: 'answer\u0007.pdf', data: aPdf(100 * KB) }), { Cookie: form.cookie, 'X-Forwarded-For': aNetwork().host() });
+    const res = await post(form.action, multipart('Answer', { name: 'answer\u0007.pdf', data: aPdf(100 * KB) }), {
+      Cookie: form.cookie,
+      'X-Forwarded-For': aNetwork().host(),
+    });
     expect(res.status).toBe(400);
     expect(await largeObjects()).toBe(before);
   });
@@ -343,7 +465,10 @@ describe('the attachment must be a whole PDF', () => {
     const before = await largeObjects();
     const link = await aLink();
     const form = await responseFormOf(link.path);
-    const res = await post(form.action, multipart('   ', { name: 'answer.pdf', data: aPdf(200 * KB) }), { Cookie: form.cookie, 'X-Forwarded-For': aNetwork().host() });
+    const res = await post(form.action, multipart('   ', { name: 'answer.pdf', data: aPdf(200 * KB) }), {
+      Cookie: form.cookie,
+      'X-Forwarded-For': aNetwork().host(),
+    });
     expect(res.status).toBe(422);
     expect(await largeObjects()).toBe(before);
   });
@@ -360,7 +485,10 @@ describe("the addressee's downloads", () => {
     expect(refused.status).toBe(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
     expect(refused.text).toContain(escapeHtml(tFor('fr')('recipients.errors.tooManyDownloads')));
-    const [exports] = await t.db.query<Array<{ n: number }>>(`SELECT count(*)::int AS n FROM export_audit WHERE recipient_link_id = $1`, [link.link.id]);
+    const [exports] = await t.db.query<Array<{ n: number }>>(
+      `SELECT count(*)::int AS n FROM export_audit WHERE recipient_link_id = $1`,
+      [link.link.id],
+    );
     expect(exports.n).toBe(DOWNLOADS_PER_HOUR);
     // Another link has its own allowance.
     const other = await aLink();

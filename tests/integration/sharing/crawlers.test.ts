@@ -20,11 +20,14 @@ function text(res: request.Response): string {
 }
 
 async function get(path: string, host = t) {
-  return request(host.app).get(path).buffer(true).parse((r, cb) => {
-    const chunks: Buffer[] = [];
-    r.on('data', (c: Buffer) => chunks.push(c));
-    r.on('end', () => cb(null, Buffer.concat(chunks)));
-  });
+  return request(host.app)
+    .get(path)
+    .buffer(true)
+    .parse((r, cb) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => cb(null, Buffer.concat(chunks)));
+    });
 }
 
 describe('robots.txt', () => {
@@ -34,7 +37,13 @@ describe('robots.txt', () => {
     expect(res.headers['content-type']).toBe('text/plain; charset=utf-8');
     const robots = robotsParser(`${BASE}/robots.txt`, text(res));
     const bot = 'Googlebot';
-    for (const allowed of ['/', `/letters/${BIRTHDAY}`, `/letters/${BIRTHDAY}?lang=uk`, '/feeds/letters.atom', '/verify']) {
+    for (const allowed of [
+      '/',
+      `/letters/${BIRTHDAY}`,
+      `/letters/${BIRTHDAY}?lang=uk`,
+      '/feeds/letters.atom',
+      '/verify',
+    ]) {
       expect([allowed, robots.isAllowed(`${BASE}${allowed}`, bot)]).toEqual([allowed, true]);
     }
     for (const refused of [
@@ -69,7 +78,10 @@ async function sitemap(): Promise<SitemapUrl[]> {
   expect(res.headers['content-type']).toBe('application/xml; charset=utf-8');
   const xml = text(res);
   expect(XMLValidator.validate(xml)).toBe(true);
-  const doc = new XMLParser({ ignoreAttributes: false, isArray: (name) => name === 'url' || name === 'xhtml:link' }).parse(xml) as {
+  const doc = new XMLParser({
+    ignoreAttributes: false,
+    isArray: (name) => name === 'url' || name === 'xhtml:link',
+  }).parse(xml) as {
     urlset: { '@_xmlns': string; '@_xmlns:xhtml': string; url?: SitemapUrl[] };
   };
   expect(doc.urlset['@_xmlns']).toBe('http://www.sitemaps.org/schemas/sitemap/0.9');
@@ -155,7 +167,17 @@ describe('/.well-known/security.txt', () => {
     expect(at).toBeLessThan(Date.now() + 365 * 86400_000);
     expect(fields.filter(([k]) => k === 'canonical').map(([, v]) => v)).toEqual([`${BASE}/.well-known/security.txt`]);
     expect(fields.find(([k]) => k === 'preferred-languages')?.[1]).toBe('en, uk, ru, fr, kk');
-    for (const [k] of fields) expect(['contact', 'expires', 'canonical', 'preferred-languages', 'policy', 'encryption', 'acknowledgments', 'hiring']).toContain(k);
+    for (const [k] of fields)
+      expect([
+        'contact',
+        'expires',
+        'canonical',
+        'preferred-languages',
+        'policy',
+        'encryption',
+        'acknowledgments',
+        'hiring',
+      ]).toContain(k);
   });
 
   test('the contact comes from SECURITY_CONTACT', async () => {

@@ -54,7 +54,9 @@ describe('oEmbed', () => {
   test('a letter URL of this site gets a rich embed in the version asked for', async () => {
     const letter = await seededLetter(t.db, FRENCH);
     const url = `${BASE}/letters/${FRENCH}?lang=fr`;
-    const res = await request(t.app).get(`/oembed?url=${encodeURIComponent(url)}&format=json`).expect(200);
+    const res = await request(t.app)
+      .get(`/oembed?url=${encodeURIComponent(url)}&format=json`)
+      .expect(200);
     expect(res.headers['content-type']).toMatch(/^application\/json/);
     const fr = letter.translations.find((x) => x.language === 'fr');
     expect(res.body).toMatchObject({
@@ -66,7 +68,9 @@ describe('oEmbed', () => {
       width: 420,
       height: 260,
     });
-    expect(res.body.html).toMatch(new RegExp(`^<iframe src="${BASE}/letters/${FRENCH}/embed\\?lang=fr" width="420" height="260" title="[^"<>]+"`));
+    expect(res.body.html).toMatch(
+      new RegExp(`^<iframe src="${BASE}/letters/${FRENCH}/embed\\?lang=fr" width="420" height="260" title="[^"<>]+"`),
+    );
     expect(decodeHtml(/title="([^"]+)"/.exec(res.body.html as string)?.[1] ?? '')).toContain(fr?.title);
   });
 
@@ -108,8 +112,14 @@ describe('oEmbed', () => {
     const app = buildApp({ ...t.ctx, log: createLogger('trace', capture) }, { devMailbox: false });
     const url = encodeURIComponent(`${BASE}/letters/${BIRTHDAY}`);
     for (const limits of ['maxheight=99', 'maxwidth=199', 'maxwidth=120&maxheight=60']) {
-      const res = await request(app).get(`/oembed?url=${url}&format=json&${limits}`).set('Accept', 'application/json').expect(501);
-      expect(res.body).toMatchObject({ error: 'embed_too_small', message: 'The letter cannot be shown in a frame this small.' });
+      const res = await request(app)
+        .get(`/oembed?url=${url}&format=json&${limits}`)
+        .set('Accept', 'application/json')
+        .expect(501);
+      expect(res.body).toMatchObject({
+        error: 'embed_too_small',
+        message: 'The letter cannot be shown in a frame this small.',
+      });
     }
     const uk = await request(app).get(`/oembed?url=${url}&maxheight=50`).set('Accept-Language', 'uk').expect(501);
     expect(uk.text).toContain('У такій маленькій рамці лист показати неможливо.');
@@ -126,12 +136,18 @@ describe('oEmbed', () => {
     ['not a URL', 'letters/birthday'],
   ])('%s is refused with 404', async (_what, url) => {
     await seededLetter(t.db);
-    await request(t.app).get(`/oembed?url=${encodeURIComponent(url)}&format=json`).expect(404);
+    await request(t.app)
+      .get(`/oembed?url=${encodeURIComponent(url)}&format=json`)
+      .expect(404);
   });
 
   test('a draft letter is not disclosed, and XML is not offered', async () => {
     const draft = await aLetter(t.db, { status: 'draft' });
-    await request(t.app).get(`/oembed?url=${encodeURIComponent(`${BASE}/letters/${draft.slug}`)}`).expect(404);
-    await request(t.app).get(`/oembed?url=${encodeURIComponent(`${BASE}/letters/${BIRTHDAY}`)}&format=xml`).expect(501);
+    await request(t.app)
+      .get(`/oembed?url=${encodeURIComponent(`${BASE}/letters/${draft.slug}`)}`)
+      .expect(404);
+    await request(t.app)
+      .get(`/oembed?url=${encodeURIComponent(`${BASE}/letters/${BIRTHDAY}`)}&format=xml`)
+      .expect(501);
   });
 });

@@ -19,12 +19,15 @@ afterAll(async () => {
 const HOSTILE = 'Tom & Jerry <script>alert(1)</script> "quoted" ]]> \u0001end';
 
 async function feed(path: string) {
-  const res = await request(t.app).get(path).buffer(true).parse((r, cb) => {
-    let s = '';
-    r.setEncoding('utf8');
-    r.on('data', (c: string) => (s += c));
-    r.on('end', () => cb(null, s));
-  });
+  const res = await request(t.app)
+    .get(path)
+    .buffer(true)
+    .parse((r, cb) => {
+      let s = '';
+      r.setEncoding('utf8');
+      r.on('data', (c: string) => (s += c));
+      r.on('end', () => cb(null, s));
+    });
   expect(res.status).toBe(200);
   expect(res.headers['content-type']).toBe('application/atom+xml; charset=utf-8');
   expect(res.headers['cache-control']).toBe('public, max-age=300');
@@ -52,7 +55,15 @@ describe('the open letters feed', () => {
     const { root, elements } = parseXml(xml);
     expect(root).toBe('feed');
     expect(xml).toContain('<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="uk">');
-    for (const required of ['feed/id', 'feed/title', 'feed/updated', 'feed/author/name', 'feed/link', 'feed/entry/id', 'feed/entry/updated']) {
+    for (const required of [
+      'feed/id',
+      'feed/title',
+      'feed/updated',
+      'feed/author/name',
+      'feed/link',
+      'feed/entry/id',
+      'feed/entry/updated',
+    ]) {
       expect(elements).toContain(required);
     }
     expect(xml).toContain(`<link rel="self" type="application/atom+xml" href="${BASE}/feeds/letters.atom?lang=uk"/>`);
@@ -73,9 +84,11 @@ describe('the open letters feed', () => {
     expect(xml).toContain('&lt;strong&gt;justice&lt;/strong&gt;');
   });
 
-  test('the layout advertises the feed for the reader\'s language', async () => {
+  test("the layout advertises the feed for the reader's language", async () => {
     const html = (await request(t.app).get('/?lang=fr').expect(200)).text;
-    expect(html).toContain('<link rel="alternate" type="application/atom+xml" href="/feeds/letters.atom?lang=fr" title="Lettres ouvertes sur Undersigned">');
+    expect(html).toContain(
+      '<link rel="alternate" type="application/atom+xml" href="/feeds/letters.atom?lang=fr" title="Lettres ouvertes sur Undersigned">',
+    );
   });
 });
 
@@ -108,7 +121,9 @@ describe('the updates feed, read by a feed reader', () => {
   test('carries the emailed updates and the official responses beside the deliveries, newest first, public text only', async () => {
     const letter = await aLetter(t.db, { title: 'Free the reporters' });
     const draft = await aLetter(t.db, { status: 'draft', title: 'Still a draft' });
-    await t.db.getRepository(Letter).update(letter.id, { deliveredAt: new Date('2032-01-10T09:00:00Z'), deliveredTo: 'The Minister' });
+    await t.db
+      .getRepository(Letter)
+      .update(letter.id, { deliveredAt: new Date('2032-01-10T09:00:00Z'), deliveredTo: 'The Minister' });
     const updates = t.db.getRepository(LetterUpdate);
     const responses = t.db.getRepository(LetterResponse);
     const update = await updates.save({
@@ -126,7 +141,12 @@ describe('the updates feed, read by a feed reader', () => {
       createdAt: new Date('2032-02-03T08:00:00Z'),
       recipients: 7654321,
     });
-    await updates.save({ letterId: draft.id, subject: 'Draft news nobody may see', bodyMarkdown: 'Secret', createdAt: new Date('2032-03-01T00:00:00Z') });
+    await updates.save({
+      letterId: draft.id,
+      subject: 'Draft news nobody may see',
+      bodyMarkdown: 'Secret',
+      createdAt: new Date('2032-03-01T00:00:00Z'),
+    });
 
     const xml = await feed('/feeds/updates.atom?lang=en');
     const parsed = parseFeed(xml);
@@ -137,7 +157,11 @@ describe('the updates feed, read by a feed reader', () => {
       'Delivered: Free the reporters',
       'Update on “Free the reporters”: We reached 10 000 & more',
     ]);
-    expect(mine.map((i) => i.updated?.toISOString())).toEqual(['2032-02-03T08:00:00.000Z', '2032-01-10T09:00:00.000Z', '2032-01-05T12:00:00.000Z']);
+    expect(mine.map((i) => i.updated?.toISOString())).toEqual([
+      '2032-02-03T08:00:00.000Z',
+      '2032-01-10T09:00:00.000Z',
+      '2032-01-05T12:00:00.000Z',
+    ]);
     for (const item of mine) expect(item.url).toBe(`${BASE}/letters/${letter.slug}?lang=en`);
     expect(mine.map((i) => i.id)).toEqual([
       `${BASE}/letters/${letter.slug}#response-${response.id}`,
@@ -161,9 +185,14 @@ describe('the updates feed, read by a feed reader', () => {
     expect(times).toEqual([...times].sort((a, b) => b - a));
   });
 
-  test('entries speak the reader\'s language', async () => {
+  test("entries speak the reader's language", async () => {
     const letter = await aLetter(t.db, { title: 'Лист', language: 'uk' });
-    await t.db.getRepository(LetterResponse).save({ letterId: letter.id, respondedOn: '2032-04-01', body: 'Відповідь', createdAt: new Date('2032-04-02T00:00:00Z') });
+    await t.db.getRepository(LetterResponse).save({
+      letterId: letter.id,
+      respondedOn: '2032-04-01',
+      body: 'Відповідь',
+      createdAt: new Date('2032-04-02T00:00:00Z'),
+    });
     const parsed = parseFeed(await feed('/feeds/updates.atom?lang=uk'));
     const item = parsed.items.find((i) => (i.url ?? '').includes(letter.slug));
     expect(item?.title).toBe('Офіційна відповідь на «Лист»');

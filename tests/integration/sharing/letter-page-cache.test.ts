@@ -20,8 +20,15 @@ test('readers share one rendering for a moment, each with a CSRF token of their 
   const tokenB = await b.csrfFrom(`/letters/${letter.slug}`);
   expect(tokenA).not.toBe(tokenB);
   expect(tokenA).not.toMatch(/slot/);
-  for (const [reader, token] of [[a, tokenA], [b, tokenB]] as const) {
-    await reader.agent.post(`/letters/${letter.slug}/sign`).type('form').send({ ...signForm(), _csrf: token }).expect(303);
+  for (const [reader, token] of [
+    [a, tokenA],
+    [b, tokenB],
+  ] as const) {
+    await reader.agent
+      .post(`/letters/${letter.slug}/sign`)
+      .type('form')
+      .send({ ...signForm(), _csrf: token })
+      .expect(303);
   }
   expect(await t.db.getRepository(Signature).countBy({ letterId: letter.id })).toBe(2);
 });

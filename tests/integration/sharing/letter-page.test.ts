@@ -29,7 +29,10 @@ describe('the letter page declares itself to link previews and search engines', 
     expect(metaContents(html, 'og:url')).toEqual([canonical]);
     expect(metaContents(html, 'og:locale')).toEqual([OG_LOCALE[lang]]);
     expect(metaContents(html, 'og:locale:alternate').sort()).toEqual(
-      Object.entries(OG_LOCALE).filter(([l]) => l !== lang).map(([, v]) => v).sort(),
+      Object.entries(OG_LOCALE)
+        .filter(([l]) => l !== lang)
+        .map(([, v]) => v)
+        .sort(),
     );
     const [image] = metaContents(html, 'og:image');
     expect(image).toMatch(new RegExp(`^${BASE}/letters/${BIRTHDAY}/share\\.png\\?lang=${lang}&v=\\d+$`));
@@ -41,7 +44,10 @@ describe('the letter page declares itself to link previews and search engines', 
     expect(metaContents(html, 'description')).toEqual([version.summary]);
 
     expect(linkHrefs(html, 'rel="canonical"')).toEqual([canonical]);
-    const alternates = [...html.matchAll(/<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">/g)].map((m) => [m[1], m[2]]);
+    const alternates = [...html.matchAll(/<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">/g)].map((m) => [
+      m[1],
+      m[2],
+    ]);
     expect(alternates).toEqual([
       ['en', `${BASE}/letters/${BIRTHDAY}?lang=en`],
       ['ru', `${BASE}/letters/${BIRTHDAY}?lang=ru`],
@@ -52,15 +58,18 @@ describe('the letter page declares itself to link previews and search engines', 
     expect(linkHrefs(html, 'rel="alternate" type="application/json\\+oembed"')).toEqual([
       `${BASE}/oembed?url=${encodeURIComponent(canonical)}&format=json`,
     ]);
-    expect(linkHrefs(html, 'rel="alternate" type="application/atom\\+xml"')[0]).toMatch(/^\/feeds\/letters\.atom\?lang=/);
+    expect(linkHrefs(html, 'rel="alternate" type="application/atom\\+xml"')[0]).toMatch(
+      /^\/feeds\/letters\.atom\?lang=/,
+    );
   });
 
-  test('x-default names a canonical URL: the version in the letter\'s default language, which declares itself canonical', async () => {
+  test("x-default names a canonical URL: the version in the letter's default language, which declares itself canonical", async () => {
     await seededLetter(t.db, FRENCH);
     const html = (await request(t.app).get(`/letters/${FRENCH}?lang=en`).expect(200)).text;
     const [xDefault] = linkHrefs(html, 'rel="alternate" hreflang="x-default"');
     expect(xDefault).toBe(`${BASE}/letters/${FRENCH}?lang=fr`);
-    const target = (await request(t.app).get(xDefault.slice(BASE.length)).set('Accept-Language', 'uk').expect(200)).text;
+    const target = (await request(t.app).get(xDefault.slice(BASE.length)).set('Accept-Language', 'uk').expect(200))
+      .text;
     expect(linkHrefs(target, 'rel="canonical"')).toEqual([xDefault]);
     expect(linkHrefs(target, 'rel="alternate" hreflang="x-default"')).toEqual([xDefault]);
     expect(linkHrefs(target, 'rel="alternate" hreflang="fr"')).toEqual([xDefault]);
@@ -75,19 +84,25 @@ describe('the letter page declares itself to link previews and search engines', 
 });
 
 describe('the home page declares its language versions', () => {
-  test.each(['en', 'uk', 'ru', 'fr', 'kk'] as const)('in %s: a canonical URL, one alternate per language and x-default on the English one', async (lang) => {
-    const html = (await request(t.app).get(`/?lang=${lang}`).expect(200)).text;
-    expect(linkHrefs(html, 'rel="canonical"')).toEqual([`${BASE}/?lang=${lang}`]);
-    const alternates = [...html.matchAll(/<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">/g)].map((m) => [m[1], m[2]]);
-    expect(alternates).toEqual([
-      ['en', `${BASE}/?lang=en`],
-      ['uk', `${BASE}/?lang=uk`],
-      ['ru', `${BASE}/?lang=ru`],
-      ['fr', `${BASE}/?lang=fr`],
-      ['kk', `${BASE}/?lang=kk`],
-      ['x-default', `${BASE}/?lang=en`],
-    ]);
-  });
+  test.each(['en', 'uk', 'ru', 'fr', 'kk'] as const)(
+    'in %s: a canonical URL, one alternate per language and x-default on the English one',
+    async (lang) => {
+      const html = (await request(t.app).get(`/?lang=${lang}`).expect(200)).text;
+      expect(linkHrefs(html, 'rel="canonical"')).toEqual([`${BASE}/?lang=${lang}`]);
+      const alternates = [...html.matchAll(/<link rel="alternate" hreflang="([^"]+)" href="([^"]+)">/g)].map((m) => [
+        m[1],
+        m[2],
+      ]);
+      expect(alternates).toEqual([
+        ['en', `${BASE}/?lang=en`],
+        ['uk', `${BASE}/?lang=uk`],
+        ['ru', `${BASE}/?lang=ru`],
+        ['fr', `${BASE}/?lang=fr`],
+        ['kk', `${BASE}/?lang=kk`],
+        ['x-default', `${BASE}/?lang=en`],
+      ]);
+    },
+  );
 
   test('the home page reached by Accept-Language names the language version it shows as canonical', async () => {
     const html = (await request(t.app).get('/').set('Accept-Language', 'ru-RU,ru;q=0.9').expect(200)).text;
@@ -98,7 +113,8 @@ describe('the home page declares its language versions', () => {
 describe('share controls on the letter page', () => {
   test('plain share links carry the version URL and no tracking parameter', async () => {
     await seededLetter(t.db);
-    const html = (await request(t.app).get(`/letters/${BIRTHDAY}?lang=uk&utm_source=newsletter&fbclid=abc`).expect(200)).text;
+    const html = (await request(t.app).get(`/letters/${BIRTHDAY}?lang=uk&utm_source=newsletter&fbclid=abc`).expect(200))
+      .text;
     const links = [...html.matchAll(/<a class="share-(\w+)" href="([^"]+)" rel="noopener noreferrer">/g)].map((m) => ({
       network: m[1],
       href: decodeHtml(m[2]),
@@ -111,7 +127,9 @@ describe('share controls on the letter page', () => {
     }
     // The pre-written message is in the reader's language.
     expect(decodeURIComponent(links[0].href)).toContain('Прочитайте');
-    expect(html).toMatch(/<input id="share-url" type="text" readonly value="http:\/\/undersigned\.test\/letters\/[a-z-]+\?lang=uk"/);
+    expect(html).toMatch(
+      /<input id="share-url" type="text" readonly value="http:\/\/undersigned\.test\/letters\/[a-z-]+\?lang=uk"/,
+    );
     expect(html).toMatch(/<button type="button" hidden data-copy="share-url"/);
     expect(html).toContain('<script src="/static/share.js" defer></script>');
     expect(html).not.toMatch(/<script>|<script [^>]*>[^<]+<\/script>/);
@@ -124,7 +142,9 @@ describe('share controls on the letter page', () => {
     const m = /<textarea id="embed-code" readonly[^>]*>([^<]*)<\/textarea>/.exec(html);
     expect(m).not.toBeNull();
     const snippet = decodeHtml((m as RegExpExecArray)[1]);
-    expect(snippet).toMatch(new RegExp(`^<iframe src="${BASE}/letters/${BIRTHDAY}/embed\\?lang=ru" width="\\d+" height="\\d+" title="[^"]+"`));
+    expect(snippet).toMatch(
+      new RegExp(`^<iframe src="${BASE}/letters/${BIRTHDAY}/embed\\?lang=ru" width="\\d+" height="\\d+" title="[^"]+"`),
+    );
   });
 
   test('the script that copies the link is served from this site', async () => {
@@ -142,7 +162,10 @@ describe('where support comes from', () => {
     for (const [i, c] of countries.entries()) await addCount(t.db, letter.id, c, 100 - i);
     const html = (await request(t.app).get(`/letters/${letter.slug}?lang=en`).expect(200)).text;
     const list = /<ol class="country-list"[^>]*>([\s\S]*?)<\/ol>/.exec(html)?.[1] ?? '';
-    const rows = [...list.matchAll(/<li[^>]*><span>([^<]+)<\/span> <strong>([^<]+)<\/strong><\/li>/g)].map((m) => [m[1], m[2]]);
+    const rows = [...list.matchAll(/<li[^>]*><span>([^<]+)<\/span> <strong>([^<]+)<\/strong><\/li>/g)].map((m) => [
+      m[1],
+      m[2],
+    ]);
     expect(rows).toHaveLength(11);
     expect(rows[0]).toEqual(['Ukraine', '100']);
     expect(rows[1]).toEqual(['Kazakhstan', '99']);

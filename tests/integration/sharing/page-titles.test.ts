@@ -22,7 +22,7 @@ function pageTitle(html: string): string {
 const LONG = 'A letter to the Minister of Justice on the extradition of a political refugee, in full';
 
 describe('page titles', () => {
-  test('a version\'s short title is the page title and the share cards\' title; the heading keeps the full one', async () => {
+  test("a version's short title is the page title and the share cards' title; the heading keeps the full one", async () => {
     const letter = await aLetter(t.db, { title: LONG });
     await t.db.getRepository(LetterTranslation).update({ letterId: letter.id }, { shortTitle: 'Stop the extradition' });
     const html = (await request(t.app).get(`/letters/${letter.slug}?lang=en`).expect(200)).text;
@@ -41,13 +41,16 @@ describe('page titles', () => {
     expect(metaContents(html, 'og:title')).toEqual([LONG]);
   });
 
-  test.each([BIRTHDAY, FRENCH])('every version of the sample letter %s has a page title search results show whole', async (slug) => {
-    const letter = await seededLetter(t.db, slug);
-    for (const { language } of letter.translations) {
-      for (const path of [`/letters/${slug}?lang=${language}`, `/letters/${slug}/embed?lang=${language}`]) {
-        const title = pageTitle((await request(t.app).get(path).expect(200)).text);
-        expect([path, title, title.length <= SEARCH_TITLE_MAX]).toEqual([path, title, true]);
+  test.each([BIRTHDAY, FRENCH])(
+    'every version of the sample letter %s has a page title search results show whole',
+    async (slug) => {
+      const letter = await seededLetter(t.db, slug);
+      for (const { language } of letter.translations) {
+        for (const path of [`/letters/${slug}?lang=${language}`, `/letters/${slug}/embed?lang=${language}`]) {
+          const title = pageTitle((await request(t.app).get(path).expect(200)).text);
+          expect([path, title, title.length <= SEARCH_TITLE_MAX]).toEqual([path, title, true]);
+        }
       }
-    }
-  });
+    },
+  );
 });

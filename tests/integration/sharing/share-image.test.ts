@@ -46,7 +46,11 @@ describe('the share image', () => {
     const form = signForm();
     const b = browser(t.app);
     const csrf = await b.csrfFrom(`/letters/${letter.slug}?lang=en`);
-    await b.agent.post(`/letters/${letter.slug}/sign?lang=en`).type('form').send({ ...form, _csrf: csrf }).expect(303);
+    await b.agent
+      .post(`/letters/${letter.slug}/sign?lang=en`)
+      .type('form')
+      .send({ ...form, _csrf: csrf })
+      .expect(303);
     const confirm = new URL(linkFrom((await t.smtp.waitFor(form.email))[0], '/s/confirm/')).pathname;
     expect((await confirmByLink(t.app, confirm)).status).toBe(200);
 
@@ -131,7 +135,11 @@ describe('QR codes for flyers', () => {
     // Other parameters: the same bytes, for what any small answer costs (a render costs tens of
     // milliseconds, more under jest).
     const again = await cpuOf([2, 3, 4].map((i) => `${page}&size=256&x=${i}`));
-    expect(again.runs.every((r) => r.res.status === 200 && same(r.res.body as Buffer) && r.res.headers.etag === first.res.headers.etag)).toBe(true);
+    expect(
+      again.runs.every(
+        (r) => r.res.status === 200 && same(r.res.body as Buffer) && r.res.headers.etag === first.res.headers.etag,
+      ),
+    ).toBe(true);
     expect(again.ms).toBeLessThan(cached);
     // A size that is not offered answers the nearest size that is, from the cache.
     const odd = await cpuOf([`${page}&size=200&y=3`, `${page}&size=3`, `${page}&size=300`]);
@@ -140,6 +148,8 @@ describe('QR codes for flyers', () => {
     // A validator lets a browser skip the bytes too.
     const revalidated = await getPng(`${page}&size=256`, { 'If-None-Match': first.res.headers.etag });
     expect(revalidated.status).toBe(304);
-    process.stdout.write(`qr.png 256 (a JSON request: ${baseline.toFixed(1)} ms): first ${first.ms.toFixed(1)} ms CPU, again ${again.ms.toFixed(1)} ms, other sizes ${odd.ms.toFixed(1)} ms\n`);
+    process.stdout.write(
+      `qr.png 256 (a JSON request: ${baseline.toFixed(1)} ms): first ${first.ms.toFixed(1)} ms CPU, again ${again.ms.toFixed(1)} ms, other sizes ${odd.ms.toFixed(1)} ms\n`,
+    );
   });
 });

@@ -13,7 +13,11 @@ export async function seededLetter(db: DataSource, slug = BIRTHDAY): Promise<Let
 
 /** Adds a verified count for a country the way a confirmation does (a delta row). */
 export async function addCount(db: DataSource, letterId: string, country: string, n: number): Promise<void> {
-  await db.query('INSERT INTO signature_count_deltas (letter_id, country, delta) VALUES ($1, $2, $3)', [letterId, country, n]);
+  await db.query('INSERT INTO signature_count_deltas (letter_id, country, delta) VALUES ($1, $2, $3)', [
+    letterId,
+    country,
+    n,
+  ]);
 }
 
 /** The content of `<meta property|name="key" content="…">` tags, in order. */
@@ -56,7 +60,9 @@ const BAD_AMP = /&(?!(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);)/;
  */
 export function parseXml(xml: string): { elements: string[]; root: string } {
   const fail = (msg: string, at: number): never => {
-    throw new Error(`not well-formed XML: ${msg} at ${at}: ${JSON.stringify(xml.slice(Math.max(0, at - 40), at + 40))}`);
+    throw new Error(
+      `not well-formed XML: ${msg} at ${at}: ${JSON.stringify(xml.slice(Math.max(0, at - 40), at + 40))}`,
+    );
   };
   const checkText = (text: string, at: number) => {
     if (BAD_AMP.test(text)) fail('unescaped &', at);

@@ -14,8 +14,50 @@ afterAll(async () => {
   await t.close();
 });
 
-const COUNTRIES = ['UA', 'KZ', 'FR', 'DE', 'PL', 'GB', 'US', 'IT', 'ES', 'NL', 'BE', 'CH', 'AT', 'CZ', 'LT', 'LV', 'EE', 'SE', 'NO', 'FI',
-  'DK', 'IE', 'PT', 'GR', 'RO', 'BG', 'HU', 'SK', 'SI', 'HR', 'RS', 'MD', 'GE', 'AM', 'AZ', 'KG', 'UZ', 'TJ', 'TR', 'IL', 'CA', 'AU'];
+const COUNTRIES = [
+  'UA',
+  'KZ',
+  'FR',
+  'DE',
+  'PL',
+  'GB',
+  'US',
+  'IT',
+  'ES',
+  'NL',
+  'BE',
+  'CH',
+  'AT',
+  'CZ',
+  'LT',
+  'LV',
+  'EE',
+  'SE',
+  'NO',
+  'FI',
+  'DK',
+  'IE',
+  'PT',
+  'GR',
+  'RO',
+  'BG',
+  'HU',
+  'SK',
+  'SI',
+  'HR',
+  'RS',
+  'MD',
+  'GE',
+  'AM',
+  'AZ',
+  'KG',
+  'UZ',
+  'TJ',
+  'TR',
+  'IL',
+  'CA',
+  'AU',
+];
 
 /** A letter some weeks into a campaign: public signatories of both kinds and counts from many countries. */
 async function realisticState(letterId: string) {
@@ -24,7 +66,12 @@ async function realisticState(letterId: string) {
   for (let i = 0; i < 25; i++) {
     const person = `Олександра-Вікторія Костянтинопольська-Шевченко ${i}`;
     rows.push([person, 'individual', null, 'Дніпропетровськ-Запоріжжя']);
-    rows.push([`Іван Петренко ${i}`, 'organisation', `Міжнародна правозахисна ініціатива «Відкритий діалог та свобода слова» ${i}`, 'Київ']);
+    rows.push([
+      `Іван Петренко ${i}`,
+      'organisation',
+      `Міжнародна правозахисна ініціатива «Відкритий діалог та свобода слова» ${i}`,
+      'Київ',
+    ]);
   }
   for (const [name, signedAs, organisation, city] of rows) {
     const email = `weight-${crypto.randomBytes(6).toString('hex')}@example.org`;
@@ -67,13 +114,19 @@ describe('sharing after confirming', () => {
     const form = signForm();
     const b = browser(t.app);
     const csrf = await b.csrfFrom(`/letters/${letter.slug}?lang=uk`);
-    await b.agent.post(`/letters/${letter.slug}/sign?lang=uk`).type('form').send({ ...form, _csrf: csrf }).expect(303);
+    await b.agent
+      .post(`/letters/${letter.slug}/sign?lang=uk`)
+      .type('form')
+      .send({ ...form, _csrf: csrf })
+      .expect(303);
     const confirm = new URL(linkFrom((await t.smtp.waitFor(form.email))[0], '/s/confirm/')).pathname;
     const page = await confirmByLink(b.agent, confirm);
     expect(page.status).toBe(200);
 
     const url = `http://undersigned.test/letters/${letter.slug}?lang=uk`;
-    const links = [...page.text.matchAll(/<a class="share-(\w+)" href="([^"]+)" rel="noopener noreferrer">([^<]+)<\/a>/g)];
+    const links = [
+      ...page.text.matchAll(/<a class="share-(\w+)" href="([^"]+)" rel="noopener noreferrer">([^<]+)<\/a>/g),
+    ];
     expect(links.map((m) => m[1])).toEqual(['telegram', 'whatsapp', 'facebook', 'x', 'email']);
     expect(links[4][3]).toBe('Ел. пошта');
     for (const m of links) expect(decodeHtml(m[2])).toContain(encodeURIComponent(url));

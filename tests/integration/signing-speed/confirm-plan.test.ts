@@ -62,7 +62,10 @@ describe('confirming after the tables grew tenfold since the last ANALYZE', () =
            FROM signatures WHERE letter_id = $1 AND status = 'pending'`,
         [letter.id],
       );
-      const [{ token_hash: hash }] = await q.query(`SELECT token_hash FROM tokens t JOIN signatures s ON s.id = t.signature_id WHERE s.letter_id = $1 LIMIT 1`, [letter.id]);
+      const [{ token_hash: hash }] = await q.query(
+        `SELECT token_hash FROM tokens t JOIN signatures s ON s.id = t.signature_id WHERE s.letter_id = $1 LIMIT 1`,
+        [letter.id],
+      );
 
       const custom = await q.query(`EXPLAIN (FORMAT JSON) ${CONFIRM_SIGNATURE_SQL}`, [hash, null]);
       expect(signatureScans(custom).length).toBeGreaterThan(0);

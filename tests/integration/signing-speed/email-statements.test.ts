@@ -39,7 +39,10 @@ test('a confirmation email about a letter already mailed about costs one stateme
     expect(statements).toBe(1);
     const [mail] = await t.smtp.waitFor(second.email!);
     const link = new URL(linkFrom(mail, '/s/confirm/'));
-    const [token] = await t.db.query(`SELECT purpose, used_at FROM tokens WHERE signature_id = $1 AND purpose = 'confirm'`, [second.id]);
+    const [token] = await t.db.query(
+      `SELECT purpose, used_at FROM tokens WHERE signature_id = $1 AND purpose = 'confirm'`,
+      [second.id],
+    );
     expect(token).toEqual({ purpose: 'confirm', used_at: null });
     expect(link.pathname).toMatch(/^\/s\/confirm\/[A-Za-z0-9_-]{40,}$/);
   } finally {

@@ -31,20 +31,34 @@ const form = (email: string) => ({
 test('a new signature costs one statement: its counters, the row and its two emails in the outbox', async () => {
   const letter = await aLetter(t.db);
   // The first one fills the per-process caches (the letter's allowed networks).
-  await signLetter(t.ctx, letter, form(anEmail('first')), { ip: '198.51.100.7', language: 'en', text: { language: 'en', version: 1 } });
+  await signLetter(t.ctx, letter, form(anEmail('first')), {
+    ip: '198.51.100.7',
+    language: 'en',
+    text: { language: 'en', version: 1 },
+  });
   const pool = pgPool(t.db);
   let statements = 0;
   const count = () => statements++;
   pool.on('acquire', count);
   const email = anEmail('second');
   try {
-    await signLetter(t.ctx, letter, form(email), { ip: '198.51.100.8', language: 'en', text: { language: 'en', version: 1 } });
+    await signLetter(t.ctx, letter, form(email), {
+      ip: '198.51.100.8',
+      language: 'en',
+      text: { language: 'en', version: 1 },
+    });
   } finally {
     pool.off('acquire', count);
   }
   expect(statements).toBe(1);
-  const [sig] = await t.db.query(`SELECT id, status, held_reason FROM signatures WHERE letter_id = $1 AND email = $2`, [letter.id, email]);
+  const [sig] = await t.db.query(`SELECT id, status, held_reason FROM signatures WHERE letter_id = $1 AND email = $2`, [
+    letter.id,
+    email,
+  ]);
   expect(sig).toMatchObject({ status: 'pending', held_reason: null });
-  const outbox = await t.db.query(`SELECT payload->>'kind' AS kind FROM job_outbox WHERE payload->>'signatureId' = $1 ORDER BY kind`, [sig.id]);
+  const outbox = await t.db.query(
+    `SELECT payload->>'kind' AS kind FROM job_outbox WHERE payload->>'signatureId' = $1 ORDER BY kind`,
+    [sig.id],
+  );
   expect(outbox).toEqual([{ kind: 'confirm' }, { kind: 'reminder' }]);
 });

@@ -1,7 +1,11 @@
 import request from 'supertest';
 import { Organiser } from '../../../src/core/access/organiser.entity';
 import { grantRole } from '../../../src/core/access/organisers.service';
-import { milestonesCrossed, runDailyDigest, TASK_OWNER_DIGEST_EMAIL } from '../../../src/features/updates/digest.service';
+import {
+  milestonesCrossed,
+  runDailyDigest,
+  TASK_OWNER_DIGEST_EMAIL,
+} from '../../../src/features/updates/digest.service';
 import { aLetterOf, anOrganiser, postForm, signInAs } from '../../helpers/organisers';
 import type { ReceivedMail } from '../../helpers/smtp-sink';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
@@ -46,12 +50,21 @@ describe("owners' daily digest", () => {
     await aLetterOf(t.db, quiet, 'owner');
 
     // Yesterday's signers: two confirmed (25% of 8 reached), one still pending.
-    await aSignatureOn(t.db, letter.id, { createdAt: new Date(Date.now() - 3 * HOUR), confirmedAt: new Date(Date.now() - 2 * HOUR) });
-    await aSignatureOn(t.db, letter.id, { createdAt: new Date(Date.now() - 5 * HOUR), confirmedAt: new Date(Date.now() - 4 * HOUR) });
+    await aSignatureOn(t.db, letter.id, {
+      createdAt: new Date(Date.now() - 3 * HOUR),
+      confirmedAt: new Date(Date.now() - 2 * HOUR),
+    });
+    await aSignatureOn(t.db, letter.id, {
+      createdAt: new Date(Date.now() - 5 * HOUR),
+      confirmedAt: new Date(Date.now() - 4 * HOUR),
+    });
     await aSignatureOn(t.db, letter.id, { status: 'pending', createdAt: new Date(Date.now() - HOUR) });
     // An older signature is in the total, not in the day.
     // (confirmed two days ago, signed three days ago)
-    await aSignatureOn(t.db, letter.id, { createdAt: new Date(Date.now() - 72 * HOUR), confirmedAt: new Date(Date.now() - 48 * HOUR) });
+    await aSignatureOn(t.db, letter.id, {
+      createdAt: new Date(Date.now() - 72 * HOUR),
+      confirmedAt: new Date(Date.now() - 48 * HOUR),
+    });
 
     await digestNow();
     const [mail] = await t.smtp.waitFor(owner.email);
@@ -65,7 +78,9 @@ describe("owners' daily digest", () => {
     expect(mail.text).not.toContain('50% of the goal');
     expect(mail.html).toContain('Switch the digest off');
     expect(unsubscribePath(mail)).toMatch(/^\/u\/[A-Za-z0-9_-]{43}$/);
-    expect(JSON.stringify((mail.headers.get('list') as Record<string, unknown>)['unsubscribe-post'])).toContain('List-Unsubscribe=One-Click');
+    expect(JSON.stringify((mail.headers.get('list') as Record<string, unknown>)['unsubscribe-post'])).toContain(
+      'List-Unsubscribe=One-Click',
+    );
     expect(t.smtp.to(editor.email)).toHaveLength(0);
     expect(t.smtp.to(quiet.email)).toHaveLength(0);
   });

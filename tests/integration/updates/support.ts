@@ -8,7 +8,14 @@ import { anEmail, aSignature } from '../../helpers/factories';
 export function aSignatureOn(
   db: DataSource,
   letterId: string,
-  o: { status?: SignatureStatus; wantsUpdates?: boolean; language?: Language; heldReason?: string | null; confirmedAt?: Date; createdAt?: Date } = {},
+  o: {
+    status?: SignatureStatus;
+    wantsUpdates?: boolean;
+    language?: Language;
+    heldReason?: string | null;
+    confirmedAt?: Date;
+    createdAt?: Date;
+  } = {},
 ): Promise<Signature> {
   return aSignature(db, letterId, {
     fullName: `Signer ${crypto.randomBytes(3).toString('hex')}`,

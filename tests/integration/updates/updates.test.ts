@@ -51,7 +51,11 @@ describe('email updates', () => {
     const optedOut = await aSignatureOn(t.db, letter.id, { wantsUpdates: false });
     const held = await aSignatureOn(t.db, letter.id, { heldReason: 'burst' });
 
-    const update = await sendUpdate(letter.slug, 'We delivered the letter', 'The letter went to the **ministry** today.\n\n- 1,000 names\n- 12 countries');
+    const update = await sendUpdate(
+      letter.slug,
+      'We delivered the letter',
+      'The letter went to the **ministry** today.\n\n- 1,000 names\n- 12 countries',
+    );
     expect(update.recipients).toBe(3);
     expect(update.sentAt).not.toBeNull();
 
@@ -77,7 +81,9 @@ describe('email updates', () => {
     // The three links are different tokens, stored only as hashes.
     expect(new Set([mailEn, mailUk, mailFr].map(unsubscribePath)).size).toBe(3);
     const raw = unsubscribePath(mailEn).split('/').pop()!;
-    const stored: Array<{ token_hash: string }> = await t.db.query(`SELECT token_hash FROM tokens WHERE purpose = 'unsubscribe'`);
+    const stored: Array<{ token_hash: string }> = await t.db.query(
+      `SELECT token_hash FROM tokens WHERE purpose = 'unsubscribe'`,
+    );
     expect(stored.some((r) => r.token_hash.includes(raw))).toBe(false);
   });
 
@@ -124,7 +130,10 @@ describe('email updates', () => {
     const page = `/organise/letters/${letter.slug}/updates`;
     const noToken = await ownerBrowser.agent.post(page).type('form').send({ subject: 'x', body: 'y' });
     expect(noToken.status).toBe(403);
-    const response = await ownerBrowser.agent.post(`/organise/letters/${letter.slug}/response`).type('form').send({ respondedOn: '2025-01-01', body: 'y' });
+    const response = await ownerBrowser.agent
+      .post(`/organise/letters/${letter.slug}/response`)
+      .type('form')
+      .send({ respondedOn: '2025-01-01', body: 'y' });
     expect(response.status).toBe(403);
     const digest = await ownerBrowser.agent.post('/organise/settings/digest').type('form').send({ digest: 'on' });
     expect(digest.status).toBe(403);
@@ -139,7 +148,11 @@ describe('email updates', () => {
     for (const path of ['updates', 'response']) {
       expect((await ownerBrowser.agent.get(`/organise/letters/${theirs.slug}/${path}`)).status).toBe(404);
       const ownPage = `/organise/letters/${(await aLetterOf(t.db, owner)).slug}/${path}`;
-      const res = await postForm(ownerBrowser, ownPage, `/organise/letters/${theirs.slug}/${path}`, { subject: 's', body: 'b', respondedOn: '2025-01-01' });
+      const res = await postForm(ownerBrowser, ownPage, `/organise/letters/${theirs.slug}/${path}`, {
+        subject: 's',
+        body: 'b',
+        respondedOn: '2025-01-01',
+      });
       expect(res.status).toBe(404);
     }
     const editorLetter = await aLetterOf(t.db, stranger);
@@ -166,7 +179,9 @@ describe('email updates', () => {
     const letter = await aLetterOf(t.db, owner);
     const signers = [];
     for (let i = 0; i < 5; i++) signers.push(await aSignatureOn(t.db, letter.id));
-    const update = await t.db.getRepository(LetterUpdate).save({ letterId: letter.id, subject: `Batches ${letter.slug}`, bodyMarkdown: 'B.', createdBy: owner.id });
+    const update = await t.db
+      .getRepository(LetterUpdate)
+      .save({ letterId: letter.id, subject: `Batches ${letter.slug}`, bodyMarkdown: 'B.', createdBy: owner.id });
     // As if a first run had queued the first two and then died.
     const firstTwo = signers.map((s) => s.id).sort()[1];
     await t.db.getRepository(LetterUpdate).update({ id: update.id }, { fanoutCursor: firstTwo, recipients: 2 });
@@ -177,8 +192,16 @@ describe('email updates', () => {
     // A finished fan-out run again queues nothing.
     expect(await fanOut(t.ctx, { kind: 'update', id: update.id }, 2)).toBe(0);
     await drained(t.db, TASK_UPDATE_EMAIL, update.id);
-    const mailed = signers.filter((s) => t.smtp.to(s.email!).length === 1).map((s) => s.id).sort();
-    expect(mailed).toEqual(signers.map((s) => s.id).sort().slice(2));
+    const mailed = signers
+      .filter((s) => t.smtp.to(s.email!).length === 1)
+      .map((s) => s.id)
+      .sort();
+    expect(mailed).toEqual(
+      signers
+        .map((s) => s.id)
+        .sort()
+        .slice(2),
+    );
   });
 });
 
@@ -194,7 +217,12 @@ describe('the official response', () => {
     expect(early.text).toContain('This letter has not been delivered yet.');
     expect(await t.db.getRepository(LetterResponse).countBy({ letterId: letter.id })).toBe(0);
 
-    await t.db.getRepository(Letter).update({ id: letter.id }, { deliveredAt: new Date('2025-09-15T10:00:00Z'), deliveredTo: 'The Ministry of Justice' });
+    await t.db
+      .getRepository(Letter)
+      .update(
+        { id: letter.id },
+        { deliveredAt: new Date('2025-09-15T10:00:00Z'), deliveredTo: 'The Ministry of Justice' },
+      );
     const future = await postForm(ownerBrowser, page, page, { respondedOn: '2999-01-01', body: 'x' });
     expect(future.status).toBe(422);
     expect(future.text).toContain('This date is in the future.');

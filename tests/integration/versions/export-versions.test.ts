@@ -22,7 +22,13 @@ beforeAll(async () => {
   const organiser = await anOrganiser(t.db);
   b = await signInAs(t.app, t.smtp, organiser.email);
   letter = await aLetterOf(t.db, organiser, 'owner', { title: 'Birthday greetings' });
-  await aSignature(t.db, letter, { fullName: 'Айгерім Қасымқызы', country: 'KZ', textLanguage: 'en', textVersion: 1, createdAt: new Date(Date.UTC(2025, 0, 1)) });
+  await aSignature(t.db, letter, {
+    fullName: 'Айгерім Қасымқызы',
+    country: 'KZ',
+    textLanguage: 'en',
+    textVersion: 1,
+    createdAt: new Date(Date.UTC(2025, 0, 1)),
+  });
   // The text changes under the first signature; the second signs the new words.
   const page = `/organise/letters/${letter.slug}/edit`;
   const res = await postForm(b, page, page, {
@@ -40,7 +46,13 @@ beforeAll(async () => {
     action: 'save',
   });
   expect(res.status).toBe(303);
-  await aSignature(t.db, letter, { fullName: 'Олена Ковальчук', country: 'UA', textLanguage: 'en', textVersion: 2, createdAt: new Date(Date.UTC(2025, 0, 2)) });
+  await aSignature(t.db, letter, {
+    fullName: 'Олена Ковальчук',
+    country: 'UA',
+    textLanguage: 'en',
+    textVersion: 2,
+    createdAt: new Date(Date.UTC(2025, 0, 2)),
+  });
 });
 afterAll(async () => {
   await t.close();
@@ -66,7 +78,11 @@ describe('signatures keep the version they signed through every export', () => {
 
   test('JSON lines: the language and the number, as data', async () => {
     const res = await download(b, letter.slug, { format: 'json', columns: COLUMNS });
-    const lines = (res.body as Buffer).toString('utf8').trim().split('\n').map((l) => JSON.parse(l) as { textVersion: unknown });
+    const lines = (res.body as Buffer)
+      .toString('utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { textVersion: unknown });
     expect(lines.map((l) => l.textVersion)).toEqual([
       { language: 'en', version: 1 },
       { language: 'en', version: 2 },
@@ -75,7 +91,9 @@ describe('signatures keep the version they signed through every export', () => {
 
   test('the text-signed column is chosen by default', async () => {
     const form = await b.agent.get(`/organise/letters/${letter.slug}/export`).expect(200);
-    expect(form.text).toMatch(/<input type="checkbox" id="column-textVersion" name="columns" value="textVersion" checked>/);
+    expect(form.text).toMatch(
+      /<input type="checkbox" id="column-textVersion" name="columns" value="textVersion" checked>/,
+    );
   });
 
   test('PDF: each row names its version, and the pack prints every version that has signatures under it', async () => {
@@ -83,8 +101,12 @@ describe('signatures keep the version they signed through every export', () => {
     expect(res.status).toBe(200);
     const text = await pdfText(res.body as Buffer);
     expect(text).toContain('The texts signed');
-    expect(text).toMatch(/Version 1 \(en\), an earlier text, published on [^.]+\. Signatures in this pack under it: 1\./);
-    expect(text).toMatch(/Version 2 \(en\), the current text, published on [^.]+\. Signatures in this pack under it: 1\./);
+    expect(text).toMatch(
+      /Version 1 \(en\), an earlier text, published on [^.]+\. Signatures in this pack under it: 1\./,
+    );
+    expect(text).toMatch(
+      /Version 2 \(en\), the current text, published on [^.]+\. Signatures in this pack under it: 1\./,
+    );
     // Version 1's own words, and version 2's.
     expect(text).toContain('We ask for');
     expect(text).toContain('justice');

@@ -20,8 +20,17 @@ test('versions kept before the diffs were stored get theirs from a job the migra
   // A text changed before this migration: a kept version, the translation at version 2, no job.
   const letter = await aLetter(t.db);
   const tr = await t.db.getRepository(LetterTranslation).findOneByOrFail({ letterId: letter.id, language: 'en' });
-  await t.db.getRepository(LetterTextVersion).save({ letterId: letter.id, language: 'en', version: 1, title: tr.title, body: 'We ask for justice.', publishedAt: new Date() });
-  await t.db.getRepository(LetterTranslation).update({ letterId: letter.id, language: 'en' }, { body: 'We demand justice.', textVersion: 2 });
+  await t.db.getRepository(LetterTextVersion).save({
+    letterId: letter.id,
+    language: 'en',
+    version: 1,
+    title: tr.title,
+    body: 'We ask for justice.',
+    publishedAt: new Date(),
+  });
+  await t.db
+    .getRepository(LetterTranslation)
+    .update({ letterId: letter.id, language: 'en' }, { body: 'We demand justice.', textVersion: 2 });
 
   const qr = t.db.createQueryRunner();
   await qr.connect();

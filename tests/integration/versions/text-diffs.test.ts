@@ -44,7 +44,12 @@ async function changeText(letter: Letter, body: string): Promise<number> {
   return t.db.transaction(async (tx) => {
     const current = await tx.getRepository(LetterTranslation).findOneByOrFail({ letterId: letter.id, language: 'en' });
     const decision = await versionForEdit(tx, current, { title: current.title, body });
-    await tx.getRepository(LetterTranslation).update({ letterId: letter.id, language: 'en' }, { body, textVersion: decision.version, textVersionAt: decision.versionAt });
+    await tx
+      .getRepository(LetterTranslation)
+      .update(
+        { letterId: letter.id, language: 'en' },
+        { body, textVersion: decision.version, textVersionAt: decision.versionAt },
+      );
     return decision.version;
   });
 }
@@ -59,7 +64,9 @@ async function queuedDiffJobs(letter: Letter): Promise<number> {
 }
 
 async function storedDiffs(letter: Letter): Promise<number> {
-  const [row] = await t.db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM text_diffs WHERE letter_id = $1`, [letter.id]);
+  const [row] = await t.db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM text_diffs WHERE letter_id = $1`, [
+    letter.id,
+  ]);
   return Number(row?.n);
 }
 
@@ -71,7 +78,9 @@ async function diffPage(letter: Letter, from = 1, to = 2) {
   const runs: Array<{ text: string; cpuMs: number }> = [];
   for (let i = 0; i < 3; i++) {
     const before = process.cpuUsage();
-    const res = await browser(t.app).agent.get(`/letters/${letter.slug}/diff?lang=en&from=${from}&to=${to}`).expect(200);
+    const res = await browser(t.app)
+      .agent.get(`/letters/${letter.slug}/diff?lang=en&from=${from}&to=${to}`)
+      .expect(200);
     const used = process.cpuUsage(before);
     runs.push({ text: res.text, cpuMs: (used.user + used.system) / 1000 });
   }
@@ -147,13 +156,19 @@ describe('the word diff is computed once, by a job, never by the page', () => {
     // Three words replaced, the length kept.
     const v2 = v1
       .split(' ')
-      .map((w, i) => ([100, 5000, 10000].includes(i) ? 'justice'.padEnd(w.length, '!').slice(0, Math.max(w.length, 7)) : w))
+      .map((w, i) =>
+        [100, 5000, 10000].includes(i) ? 'justice'.padEnd(w.length, '!').slice(0, Math.max(w.length, 7)) : w,
+      )
       .join(' ')
       .slice(0, LONG);
     const letter = await changedLetter(v1, v2);
     expect(await computeTextDiffs(t.ctx, { letterId: letter.id, language: 'en' })).toBe(1);
     const page = await diffPage(letter);
-    const added = [...page.text.matchAll(/<ins><span class="visually-hidden">\[added: <\/span>(justice!*)<span class="visually-hidden">\]<\/span><\/ins>/g)];
+    const added = [
+      ...page.text.matchAll(
+        /<ins><span class="visually-hidden">\[added: <\/span>(justice!*)<span class="visually-hidden">\]<\/span><\/ins>/g,
+      ),
+    ];
     expect(added.map((m) => m[1].slice(0, 7))).toEqual(['justice', 'justice', 'justice']);
     expect(page.text).toMatch(/Words removed: \d+\. Words added: \d+\./);
     expect(page.cpuMs).toBeLessThan(BUDGET_MS);

@@ -3,7 +3,11 @@ import { LetterTextVersion } from '../../../src/core/letters/letter-text-version
 import { LetterTranslation } from '../../../src/core/letters/letter-translation.entity';
 import type { Letter } from '../../../src/core/letters/letter.entity';
 import { Signature } from '../../../src/features/signatures/signature.entity';
-import { TASK_TEXT_CHANGE_EMAIL, TASK_TEXT_CHANGE_FANOUT, TASK_TEXT_DIFFS } from '../../../src/features/versions/versions.queue';
+import {
+  TASK_TEXT_CHANGE_EMAIL,
+  TASK_TEXT_CHANGE_FANOUT,
+  TASK_TEXT_DIFFS,
+} from '../../../src/features/versions/versions.queue';
 import { aSignature, anEmail, signForm } from '../../helpers/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
@@ -24,7 +28,12 @@ afterAll(async () => {
 const BODY_V1 = 'We ask for **justice**.';
 
 /** The edit form as the browser sends it, with this English title and body. */
-function editForm(letter: Letter, title: string, body: string, extra: Record<string, string> = {}): Record<string, string> {
+function editForm(
+  letter: Letter,
+  title: string,
+  body: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     slug: letter.slug,
     status: 'open',
@@ -53,7 +62,9 @@ async function translation(letter: Letter): Promise<LetterTranslation> {
 }
 
 async function changeOf(letter: Letter, version: number): Promise<LetterTextVersion> {
-  const change = await t.db.getRepository(LetterTextVersion).findOneByOrFail({ letterId: letter.id, language: 'en', version });
+  const change = await t.db
+    .getRepository(LetterTextVersion)
+    .findOneByOrFail({ letterId: letter.id, language: 'en', version });
   await drained(t.db, TASK_TEXT_CHANGE_FANOUT, change.id);
   await drained(t.db, TASK_TEXT_CHANGE_EMAIL, change.id);
   return t.db.getRepository(LetterTextVersion).findOneByOrFail({ id: change.id });
@@ -105,8 +116,12 @@ describe('text versions', () => {
     // (computed by the worker's job when the version was saved).
     await drained(t.db, TASK_TEXT_DIFFS);
     const diff = await request().get(`/letters/${letter.slug}/diff?lang=en&from=1&to=2`).expect(200);
-    expect(diff.text).toMatch(/<del><span class="visually-hidden">\[removed: <\/span>ask for<span class="visually-hidden">\]<\/span><\/del>/);
-    expect(diff.text).toMatch(/<ins><span class="visually-hidden">\[added: <\/span>demand<span class="visually-hidden">\]<\/span><\/ins>/);
+    expect(diff.text).toMatch(
+      /<del><span class="visually-hidden">\[removed: <\/span>ask for<span class="visually-hidden">\]<\/span><\/del>/,
+    );
+    expect(diff.text).toMatch(
+      /<ins><span class="visually-hidden">\[added: <\/span>demand<span class="visually-hidden">\]<\/span><\/ins>/,
+    );
     expect(diff.text).toContain('How to read the changes');
     expect(diff.text).not.toContain('<script');
 
@@ -116,9 +131,13 @@ describe('text versions', () => {
     expect(v1.text).toContain('We ask for');
     expect(v1.text).toContain('Version 1 of this text, published on');
     expect(v1.text).toContain('Replaced on');
-    await request().get(`/letters/${letter.slug}/versions/2?lang=en`).expect(200, /This is the current text/);
+    await request()
+      .get(`/letters/${letter.slug}/versions/2?lang=en`)
+      .expect(200, /This is the current text/);
     await request().get(`/letters/${letter.slug}/versions/3?lang=en`).expect(404);
-    await request().get(`/letters/${letter.slug}/versions/abc?lang=en`).expect(400, /A version is a whole number/);
+    await request()
+      .get(`/letters/${letter.slug}/versions/abc?lang=en`)
+      .expect(400, /A version is a whole number/);
 
     // The letter page tells everyone else, and links the diff.
     const page = await request().get(`/letters/${letter.slug}?lang=en`).expect(200);
@@ -130,7 +149,10 @@ describe('text versions', () => {
 
     // The audit trail names the languages and the new version numbers.
     const [edited] = await listAudit(t.db, letter.id, { kind: 'organisers.letter-edited' });
-    expect(edited).toMatchObject({ actorId: owner.id, detail: { languages: 'en', versions: 'en 2', textChanged: ['en'] } });
+    expect(edited).toMatchObject({
+      actorId: owner.id,
+      detail: { languages: 'en', versions: 'en 2', textChanged: ['en'] },
+    });
 
     // A second change to a text nobody signed yet (version 2) is made in place: no version 3.
     await edit(letter, 'Free the reporters now', 'We demand **justice** today, and tomorrow.');
@@ -144,7 +166,10 @@ describe('text versions', () => {
     const tr = await translation(letter);
     await aSignature(t.db, letter, { textLanguage: 'en', textVersion: 1 });
     const page = `/organise/letters/${letter.slug}/edit`;
-    const res = await postForm(b, page, page, { ...editForm(letter, tr.title, tr.body), tr0_summary: 'A new summary.' });
+    const res = await postForm(b, page, page, {
+      ...editForm(letter, tr.title, tr.body),
+      tr0_summary: 'A new summary.',
+    });
     expect(res.status).toBe(303);
     expect((await translation(letter)).textVersion).toBe(1);
     expect(await t.db.getRepository(LetterTextVersion).countBy({ letterId: letter.id })).toBe(0);
@@ -163,11 +188,26 @@ describe('text versions', () => {
     expect(page.text).toContain('<input type="hidden" name="textVersion" value="2">');
 
     const cases: Array<[Record<string, string>, { textLanguage: string; textVersion: number }]> = [
-      [{ textLanguage: 'en', textVersion: '2' }, { textLanguage: 'en', textVersion: 2 }],
-      [{ textLanguage: 'en', textVersion: '1' }, { textLanguage: 'en', textVersion: 1 }],
-      [{ textLanguage: 'en', textVersion: '7' }, { textLanguage: 'en', textVersion: 2 }],
-      [{ textLanguage: 'xx', textVersion: '1' }, { textLanguage: 'en', textVersion: 2 }],
-      [{ textLanguage: 'en', textVersion: 'one' }, { textLanguage: 'en', textVersion: 2 }],
+      [
+        { textLanguage: 'en', textVersion: '2' },
+        { textLanguage: 'en', textVersion: 2 },
+      ],
+      [
+        { textLanguage: 'en', textVersion: '1' },
+        { textLanguage: 'en', textVersion: 1 },
+      ],
+      [
+        { textLanguage: 'en', textVersion: '7' },
+        { textLanguage: 'en', textVersion: 2 },
+      ],
+      [
+        { textLanguage: 'xx', textVersion: '1' },
+        { textLanguage: 'en', textVersion: 2 },
+      ],
+      [
+        { textLanguage: 'en', textVersion: 'one' },
+        { textLanguage: 'en', textVersion: 2 },
+      ],
       [{}, { textLanguage: 'en', textVersion: 2 }],
     ];
     for (const [fields, expected] of cases) {
@@ -180,7 +220,10 @@ describe('text versions', () => {
         .send({ ...signForm({ email }), ...fields, _csrf: csrf })
         .expect(303);
       const sig = await t.db.getRepository(Signature).findOneByOrFail({ letterId: letter.id, email });
-      expect({ fields, recorded: { textLanguage: sig.textLanguage, textVersion: sig.textVersion } }).toEqual({ fields, recorded: expected });
+      expect({ fields, recorded: { textLanguage: sig.textLanguage, textVersion: sig.textVersion } }).toEqual({
+        fields,
+        recorded: expected,
+      });
     }
   });
 
@@ -189,11 +232,17 @@ describe('text versions', () => {
     await aSignature(t.db, letter, { textLanguage: 'en', textVersion: 1 });
     await edit(letter, 'New title', BODY_V1);
     await drained(t.db, TASK_TEXT_DIFFS);
-    await request().get(`/letters/${letter.slug}/diff?lang=en`).expect(200, /What changed between version 1 and version 2/);
-    await request().get(`/letters/${letter.slug}/diff?lang=en&from=2&to=1`).expect(400, /must be older/);
+    await request()
+      .get(`/letters/${letter.slug}/diff?lang=en`)
+      .expect(200, /What changed between version 1 and version 2/);
+    await request()
+      .get(`/letters/${letter.slug}/diff?lang=en&from=2&to=1`)
+      .expect(400, /must be older/);
     await request().get(`/letters/${letter.slug}/diff?lang=en&from=1&to=5`).expect(404);
     // Ukrainian interface text, like every page.
-    await request().get(`/letters/${letter.slug}/diff?lang=uk`).expect(200, /Як читати зміни/);
+    await request()
+      .get(`/letters/${letter.slug}/diff?lang=uk`)
+      .expect(200, /Як читати зміни/);
   });
 });
 
@@ -210,7 +259,11 @@ describe('the audit trail of letter editing', () => {
       tr1_recipient: 'Міністр',
     });
     expect(created.status).toBe(303);
-    const letter = (await t.db.getRepository(LetterTranslation).findOneOrFail({ where: { title: 'Аудит' }, relations: { letter: true } })).letter;
+    const letter = (
+      await t.db
+        .getRepository(LetterTranslation)
+        .findOneOrFail({ where: { title: 'Аудит' }, relations: { letter: true } })
+    ).letter;
     const page = `/organise/letters/${slug}/edit`;
     const edited = await postForm(b, page, page, {
       ...editForm(letter, 'Audited', 'Words.'),
@@ -225,13 +278,30 @@ describe('the audit trail of letter editing', () => {
     const trail = await listAudit(t.db, letter.id);
     const actor = { actorId: owner.id, actorName: 'Olena Owner' };
     expect(trail.map((e) => e.kind).sort()).toEqual(
-      ['organisers.letter-closing-changed', 'organisers.letter-created', 'organisers.letter-edited', 'organisers.letter-status-changed'].sort(),
+      [
+        'organisers.letter-closing-changed',
+        'organisers.letter-created',
+        'organisers.letter-edited',
+        'organisers.letter-status-changed',
+      ].sort(),
     );
     const byKind = Object.fromEntries(trail.map((e) => [e.kind, e]));
-    expect(byKind['organisers.letter-created']).toMatchObject({ ...actor, detail: { languages: 'en, uk', versions: 'en 1, uk 1' } });
-    expect(byKind['organisers.letter-edited']).toMatchObject({ ...actor, detail: { versions: 'en 1, uk 1', textChanged: [] } });
-    expect(byKind['organisers.letter-status-changed']).toMatchObject({ ...actor, detail: { from: 'draft', to: 'open' } });
-    expect(byKind['organisers.letter-closing-changed']).toMatchObject({ ...actor, detail: { from: '—', to: '2031-05-01' } });
+    expect(byKind['organisers.letter-created']).toMatchObject({
+      ...actor,
+      detail: { languages: 'en, uk', versions: 'en 1, uk 1' },
+    });
+    expect(byKind['organisers.letter-edited']).toMatchObject({
+      ...actor,
+      detail: { versions: 'en 1, uk 1', textChanged: [] },
+    });
+    expect(byKind['organisers.letter-status-changed']).toMatchObject({
+      ...actor,
+      detail: { from: 'draft', to: 'open' },
+    });
+    expect(byKind['organisers.letter-closing-changed']).toMatchObject({
+      ...actor,
+      detail: { from: '—', to: '2031-05-01' },
+    });
     // No signer's data, and nothing but ids, numbers and dates.
     expect(JSON.stringify(trail.map((e) => e.detail))).not.toMatch(/@/);
   });
@@ -244,7 +314,11 @@ describe('paper signatures and text versions', () => {
     await edit(letter, 'A title', 'Changed words.');
     const upload = async (name: string) => {
       const req = b.agent.post(await b.uploadAction(`/organise/letters/${letter.slug}/paper`));
-      const res = await req.attach('file', Buffer.from(`name,country,city,date\n${name},UA,Київ,2025-11-02\n`, 'utf8'), { filename: 's.csv', contentType: 'text/csv' });
+      const res = await req.attach(
+        'file',
+        Buffer.from(`name,country,city,date\n${name},UA,Київ,2025-11-02\n`, 'utf8'),
+        { filename: 's.csv', contentType: 'text/csv' },
+      );
       expect(res.status).toBe(303);
       return res.headers.location;
     };
@@ -254,11 +328,19 @@ describe('paper signatures and text versions', () => {
     expect(page.text).toContain('<option value="en:2" selected>English, version 2');
     expect(page.text).toContain('<option value="en:1">English, version 1');
     const send = async (from: string, text: string) =>
-      b.agent.post(`${from}/import`).type('form').send({ _csrf: await b.csrfFrom(from), text });
+      b.agent
+        .post(`${from}/import`)
+        .type('form')
+        .send({ _csrf: await b.csrfFrom(from), text });
     expect((await send(preview, 'en:9')).status).toBe(422);
     expect((await send(preview, 'en:1')).status).toBe(303);
-    const sig = await t.db.getRepository(Signature).findOneByOrFail({ letterId: letter.id, fullName: 'Марія Паперова' });
-    expect({ textLanguage: sig.textLanguage, textVersion: sig.textVersion }).toEqual({ textLanguage: 'en', textVersion: 1 });
+    const sig = await t.db
+      .getRepository(Signature)
+      .findOneByOrFail({ letterId: letter.id, fullName: 'Марія Паперова' });
+    expect({ textLanguage: sig.textLanguage, textVersion: sig.textVersion }).toEqual({
+      textLanguage: 'en',
+      textVersion: 1,
+    });
   });
 });
 

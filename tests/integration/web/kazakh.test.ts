@@ -31,7 +31,9 @@ const plain = (s: string) => s.replace(/[\u00a0\u202f]/g, ' ');
 describe('the interface in Kazakh', () => {
   test('?lang=kk renders the letter page in Kazakh, with Kazakh country names and kk numbers and dates', async () => {
     const letter = await aLetter(t.db, { goal: 12500, title: 'Free them all' });
-    await t.db.getRepository(Letter).update(letter.id, { deliveredAt: new Date(Date.UTC(2025, 2, 3)), deliveredTo: 'The Minister' });
+    await t.db
+      .getRepository(Letter)
+      .update(letter.id, { deliveredAt: new Date(Date.UTC(2025, 2, 3)), deliveredTo: 'The Minister' });
     await aSignature(t.db, letter, { fullName: 'Әсет Құрманғали', country: 'KZ', city: 'Алматы' });
 
     const res = await request(t.app).get(`/letters/${letter.slug}?lang=kk`).expect(200);
@@ -43,7 +45,9 @@ describe('the interface in Kazakh', () => {
     // Numbers: a space groups thousands in Kazakh (12 500, not 12,500).
     expect(html).toContain('Мақсат: 12 500 қолтаңба');
     // Dates: "2025 ж. 3 наурыз", as Intl writes them for kk.
-    const kkDate = plain(new Intl.DateTimeFormat('kk', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(2025, 2, 3))));
+    const kkDate = plain(
+      new Intl.DateTimeFormat('kk', { dateStyle: 'long', timeZone: 'UTC' }).format(new Date(Date.UTC(2025, 2, 3))),
+    );
     expect(kkDate).toContain('наурыз');
     expect(html).toContain(`${kkDate} күні жеткізілді. Алушы: The Minister.`);
     // Country names in Kazakh: in the sign form's list and beside the signatory.
@@ -55,7 +59,11 @@ describe('the interface in Kazakh', () => {
   });
 
   test('the country list is complete and sorted the Kazakh way', async () => {
-    const html = (await request(t.app).get(`/letters/${(await aLetter(t.db)).slug}?lang=kk`).expect(200)).text;
+    const html = (
+      await request(t.app)
+        .get(`/letters/${(await aLetter(t.db)).slug}?lang=kk`)
+        .expect(200)
+    ).text;
     const select = /<select[^>]*name="country"[^>]*>([\s\S]*?)<\/select>/.exec(html)?.[1] ?? '';
     const names = [...select.matchAll(/<option value="([A-Z]{2})">([^<]+)<\/option>/g)].map((m) => m[2]);
     expect(names).toHaveLength(250);
@@ -92,7 +100,7 @@ describe('the interface in Kazakh', () => {
 });
 
 describe('challenge mode in Kazakh', () => {
-  test('the sign form loads the challenge widget\'s Kazakh texts, served from this site', async () => {
+  test("the sign form loads the challenge widget's Kazakh texts, served from this site", async () => {
     const owner = await anOrganiser(t.db);
     const letter = await aLetterOf(t.db, owner, 'owner', { status: 'open' });
     await setChallengeMode(t.ctx, letter.id, true, { id: owner.id, name: owner.name });
@@ -143,15 +151,21 @@ describe('letters in Kazakh', () => {
     expect(kk.text).toMatch(/<meta property="og:locale" content="kk_KZ">/);
     // Share texts in Kazakh, and a share image for the Kazakh version.
     const telegram = /<a class="share-telegram" href="([^"]+)"/.exec(kk.text)?.[1] ?? '';
-    expect(decodeURIComponent(telegram.replace(/&amp;/g, '&'))).toContain('«Журналистерді босатыңыз» ашық хатын оқып, атыңызды қосыңыз:');
+    expect(decodeURIComponent(telegram.replace(/&amp;/g, '&'))).toContain(
+      '«Журналистерді босатыңыз» ашық хатын оқып, атыңызды қосыңыз:',
+    );
     const png = await request(t.app).get(`/letters/${letter.slug}/share.png?lang=kk`).expect(200);
     expect(png.headers['content-type']).toBe('image/png');
     // The English reader sees a link to the Kazakh version, named in Kazakh.
     const en = await request(t.app).get(`/letters/${letter.slug}?lang=en`).expect(200);
-    expect(en.text).toMatch(new RegExp(`<a href="/letters/${letter.slug}\\?lang=kk" hreflang="kk" lang="kk">Қазақша</a>`));
+    expect(en.text).toMatch(
+      new RegExp(`<a href="/letters/${letter.slug}\\?lang=kk" hreflang="kk" lang="kk">Қазақша</a>`),
+    );
 
     const url = `http://undersigned.test/letters/${letter.slug}?lang=kk`;
-    const oembed = await request(t.app).get(`/oembed?url=${encodeURIComponent(url)}&format=json`).expect(200);
+    const oembed = await request(t.app)
+      .get(`/oembed?url=${encodeURIComponent(url)}&format=json`)
+      .expect(200);
     expect(oembed.body.title).toBe('Журналистерді босатыңыз');
     expect(oembed.body.html).toContain(`/letters/${letter.slug}/embed?lang=kk`);
     const embed = await request(t.app).get(`/letters/${letter.slug}/embed?lang=kk`).expect(200);
@@ -166,7 +180,10 @@ describe('letters in Kazakh', () => {
     const form = signForm({ fullName: 'Айгерім Қасымқызы', country: 'KZ', city: 'Астана' });
     const b = browser(t.app);
     const csrf = await b.csrfFrom(`/letters/${letter.slug}?lang=kk`);
-    const res = await b.agent.post(`/letters/${letter.slug}/sign?lang=kk`).type('form').send({ ...form, _csrf: csrf });
+    const res = await b.agent
+      .post(`/letters/${letter.slug}/sign?lang=kk`)
+      .type('form')
+      .send({ ...form, _csrf: csrf });
     expect(res.status).toBe(303);
     const check = await b.agent.get(res.headers.location).expect(200);
     expect(check.text).toContain('Электрондық поштаңызды тексеріңіз');
@@ -200,7 +217,15 @@ describe('the delivery pack in Kazakh', () => {
       recipient: 'Әділет министріне',
     });
     // Paper sheets often give the surname in capitals.
-    const names = ['Әсет Ғалымұлы', 'Қанат Өмірзақ', 'Ұлжан Үсенова', 'Һашим Іңкәрбеков', 'ЖАҢБЫРБАЕВ Нұрлан', 'Төлеген Жиһанов', 'Гүлнұр Ноғайбаева'];
+    const names = [
+      'Әсет Ғалымұлы',
+      'Қанат Өмірзақ',
+      'Ұлжан Үсенова',
+      'Һашим Іңкәрбеков',
+      'ЖАҢБЫРБАЕВ Нұрлан',
+      'Төлеген Жиһанов',
+      'Гүлнұр Ноғайбаева',
+    ];
     for (const fullName of names) await aSignature(t.db, letter, { fullName, country: 'KZ', city: 'Шымкент' });
 
     const res = await download(b, letter.slug, { format: 'pdf', columns: ['name', 'country', 'city'], language: 'kk' });

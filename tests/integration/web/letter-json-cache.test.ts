@@ -19,7 +19,8 @@ async function countBecomes(slug: string, expected: number, withinMs: number): P
   for (;;) {
     const res = await request(t.app).get(`/letters/${slug}.json`).expect(200);
     if (res.body.signatureCount === expected) return Date.now() - started;
-    if (Date.now() - started > withinMs) throw new Error(`count still ${res.body.signatureCount}, expected ${expected}`);
+    if (Date.now() - started > withinMs)
+      throw new Error(`count still ${res.body.signatureCount}, expected ${expected}`);
     await sleep(50);
   }
 }
@@ -52,8 +53,14 @@ describe('the public letter JSON', () => {
 
   test('gzipped bytes have an ETag of their own, and unzip to the same JSON', async () => {
     const letter = await aLetter(t.db);
-    await t.db.query(`UPDATE letter_translations SET body = $2 WHERE letter_id = $1`, [letter.id, 'We ask for justice. '.repeat(200)]);
-    const plain = await request(t.app).get(`/letters/${letter.slug}.json`).set('Accept-Encoding', 'identity').expect(200);
+    await t.db.query(`UPDATE letter_translations SET body = $2 WHERE letter_id = $1`, [
+      letter.id,
+      'We ask for justice. '.repeat(200),
+    ]);
+    const plain = await request(t.app)
+      .get(`/letters/${letter.slug}.json`)
+      .set('Accept-Encoding', 'identity')
+      .expect(200);
     const gz = await request(t.app)
       .get(`/letters/${letter.slug}.json`)
       .set('Accept-Encoding', 'gzip')
@@ -69,8 +76,16 @@ describe('the public letter JSON', () => {
     expect(gz.headers.etag).not.toBe(plain.headers.etag);
     // The client unzipped it (as a browser does): the same JSON.
     expect(JSON.parse((gz.body as Buffer).toString('utf8'))).toEqual(plain.body);
-    await request(t.app).get(`/letters/${letter.slug}.json`).set('Accept-Encoding', 'gzip').set('If-None-Match', gz.headers.etag).expect(304);
-    await request(t.app).get(`/letters/${letter.slug}.json`).set('Accept-Encoding', 'identity').set('If-None-Match', gz.headers.etag).expect(200);
+    await request(t.app)
+      .get(`/letters/${letter.slug}.json`)
+      .set('Accept-Encoding', 'gzip')
+      .set('If-None-Match', gz.headers.etag)
+      .expect(304);
+    await request(t.app)
+      .get(`/letters/${letter.slug}.json`)
+      .set('Accept-Encoding', 'identity')
+      .set('If-None-Match', gz.headers.etag)
+      .expect(200);
   });
 
   test('is shared for up to a second: a new signature shows within two, while the dashboard has it at once', async () => {

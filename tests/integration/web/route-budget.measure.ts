@@ -71,12 +71,16 @@ interface Answer {
 /** One request through a real socket; the body is counted and dropped, so the client keeps nothing. */
 function send(path: string, headers: Record<string, string>): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const req = http.request(`${origin}${path}`, { method: 'GET', headers: { connection: 'close', ...headers }, agent: false }, (res) => {
-      let bytes = 0;
-      res.on('data', (chunk: Buffer) => (bytes += chunk.length));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, bytes }));
-      res.on('error', reject);
-    });
+    const req = http.request(
+      `${origin}${path}`,
+      { method: 'GET', headers: { connection: 'close', ...headers }, agent: false },
+      (res) => {
+        let bytes = 0;
+        res.on('data', (chunk: Buffer) => (bytes += chunk.length));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location, bytes }));
+        res.on('error', reject);
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -127,7 +131,8 @@ function mountedRoutes(app: Express): MountedRoute[] {
           for (const p of paths) out.push({ method: method.toUpperCase(), path: prefix + p });
         }
       } else if (layer.handle?.stack) {
-        if (typeof layer.rawPath !== 'string') throw new Error(`a router is mounted on a path this test cannot read: ${String(layer.rawPath)}`);
+        if (typeof layer.rawPath !== 'string')
+          throw new Error(`a router is mounted on a path this test cannot read: ${String(layer.rawPath)}`);
         walk(layer.handle.stack, prefix + (layer.rawPath === '/' ? '' : layer.rawPath));
       }
     }
@@ -177,14 +182,25 @@ async function buildFixture(stage: (what: string) => void): Promise<Fixture> {
      VALUES ($1, 'open', 100000000, 'en', 'public', '2024-12-01', $2, 'The Ministry', now()) RETURNING id`,
     [slug, delivered],
   );
-  await db.query(`INSERT INTO letter_organisers (letter_id, organiser_id, role) VALUES ($1, $2, 'owner')`, [letterId, owner.id]);
+  await db.query(`INSERT INTO letter_organisers (letter_id, organiser_id, role) VALUES ($1, $2, 'owner')`, [
+    letterId,
+    owner.id,
+  ]);
   // Every language at the largest sizes the letter form allows; English in its twentieth version.
   const edits = Array.from({ length: VERSIONS - 1 }, (_, i) => i + 1);
   for (const [i, language] of LANGUAGES.entries()) {
     await db.query(
       `INSERT INTO letter_translations (letter_id, language, title, summary, body, recipient, text_version, text_version_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, now())`,
-      [letterId, language, `T${i} `.repeat(50).slice(0, 200), 's'.repeat(400), words(BIG_TEXT, 11 * i, language === 'en' ? edits : []), 'r'.repeat(300), language === 'en' ? VERSIONS : 1],
+      [
+        letterId,
+        language,
+        `T${i} `.repeat(50).slice(0, 200),
+        's'.repeat(400),
+        words(BIG_TEXT, 11 * i, language === 'en' ? edits : []),
+        'r'.repeat(300),
+        language === 'en' ? VERSIONS : 1,
+      ],
     );
   }
   stage('translations');
@@ -192,7 +208,14 @@ async function buildFixture(stage: (what: string) => void): Promise<Fixture> {
     await db.query(
       `INSERT INTO letter_text_versions (letter_id, language, version, title, body, published_at, replaced_at)
        VALUES ($1, 'en', $2, $3, $4, $5, $6)`,
-      [letterId, v, `T0 v${v} `.repeat(30).slice(0, 200), words(BIG_TEXT, 0, edits.slice(0, v - 1)), new Date(Date.UTC(2025, 0, v)), new Date(Date.UTC(2025, 0, v + 1))],
+      [
+        letterId,
+        v,
+        `T0 v${v} `.repeat(30).slice(0, 200),
+        words(BIG_TEXT, 0, edits.slice(0, v - 1)),
+        new Date(Date.UTC(2025, 0, v)),
+        new Date(Date.UTC(2025, 0, v + 1)),
+      ],
     );
   }
   stage('versions');
@@ -225,7 +248,9 @@ async function buildFixture(stage: (what: string) => void): Promise<Fixture> {
   stage('analyze');
 
   stage('letter');
-  const letter = await db.getRepository(Letter).findOneOrFail({ where: { id: letterId }, relations: { translations: true } });
+  const letter = await db
+    .getRepository(Letter)
+    .findOneOrFail({ where: { id: letterId }, relations: { translations: true } });
   const { link, token: recipientToken } = await createRecipientLink(
     t.ctx,
     letter,
@@ -237,7 +262,8 @@ async function buildFixture(stage: (what: string) => void): Promise<Fixture> {
   // The upload streams into a staged large object (as the route's parser does), which the
   // response takes over; an owner publishes it, so that its document is public.
   const staged = await StagedLargeObject.create(db);
-  for (let at = 0; at < pdf.length; at += LARGE_OBJECT_CHUNK_BYTES) await staged.append(pdf.subarray(at, at + LARGE_OBJECT_CHUNK_BYTES));
+  for (let at = 0; at < pdf.length; at += LARGE_OBJECT_CHUNK_BYTES)
+    await staged.append(pdf.subarray(at, at + LARGE_OBJECT_CHUNK_BYTES));
   const sha256 = crypto.createHash('sha256').update(pdf).digest('hex');
   const posted = await postRecipientResponse(
     t.ctx,
@@ -247,7 +273,10 @@ async function buildFixture(stage: (what: string) => void): Promise<Fixture> {
   );
   // Published as an owner's decision would, but without its fan-out: 100,000 update emails
   // queued here would be sent by the workers of every test that runs after this one.
-  await db.query(`UPDATE letter_responses SET status = 'published', title = 'Response', published_at = now(), decided_at = now() WHERE id = $1`, [posted.id]);
+  await db.query(
+    `UPDATE letter_responses SET status = 'published', title = 'Response', published_at = now(), decided_at = now() WHERE id = $1`,
+    [posted.id],
+  );
   const response = posted;
 
   stage('response');
@@ -266,7 +295,10 @@ async function buildFixture(stage: (what: string) => void): Promise<Fixture> {
   );
   const signInToken = await issueSignInToken(t.ctx, owner.id);
   await inviteToTeam(t.ctx, letter, { email: anEmail('invited'), role: 'editor' }, auditActor(owner), 'en');
-  const [{ id: invitationId }] = await db.query<Array<{ id: string }>>(`SELECT id FROM team_invitations WHERE letter_id = $1`, [letterId]);
+  const [{ id: invitationId }] = await db.query<Array<{ id: string }>>(
+    `SELECT id FROM team_invitations WHERE letter_id = $1`,
+    [letterId],
+  );
   const invitation = await issueInvitationToken(t.ctx, invitationId, 'en');
   return {
     slug,
@@ -308,12 +340,16 @@ function paramValue(name: string, path: string): string {
     token: () => tokens.find(([re]) => re.test(path))?.[1],
   };
   const value = values[name]?.();
-  if (value === undefined) throw new Error(`${path}: no worst-case value for the route parameter :${name}; add one to paramValue in route-budget.test.ts`);
+  if (value === undefined)
+    throw new Error(
+      `${path}: no worst-case value for the route parameter :${name}; add one to paramValue in route-budget.test.ts`,
+    );
   return value;
 }
 
 function fillPath(path: string): string {
-  if (/[*{}()?]/.test(path)) throw new Error(`${path}: a wildcard or optional part; describe how to fill it in route-budget.test.ts`);
+  if (/[*{}()?]/.test(path))
+    throw new Error(`${path}: a wildcard or optional part; describe how to fill it in route-budget.test.ts`);
   return path.replace(/:([A-Za-z_$][\w$]*)/g, (_m, name: string) => encodeURIComponent(paramValue(name, path)));
 }
 
@@ -326,7 +362,12 @@ function worstQuery(path: string): Record<string, string> {
     '/letters/:slug/diff': { lang: 'en', from: '1', to: String(VERSIONS) },
     '/letters/:slug/versions/:n': { lang: 'en' },
     '/letters/:slug/qr.png': { size: String(Math.max(...QR_PNG_SIZES)) },
-    '/oembed': { url: `${t.config.BASE_URL}/letters/${fx.slug}?lang=en`, maxwidth: '100000', maxheight: '100000', format: 'json' },
+    '/oembed': {
+      url: `${t.config.BASE_URL}/letters/${fx.slug}?lang=en`,
+      maxwidth: '100000',
+      maxheight: '100000',
+      format: 'json',
+    },
   };
   return { lang: 'en', ...(extra[path] ?? {}) };
 }
@@ -357,7 +398,10 @@ function variants(route: MountedRoute): Variant[] {
   const q = (params: Record<string, string>) => `${base}?${new URLSearchParams(params).toString()}`;
   return [
     { name: 'worst', request: () => ({ path: q(worstQuery(route.path)), headers: { 'accept-language': 'en' } }) },
-    { name: 'unknown parameters', request: () => ({ path: q({ ...UNKNOWN, ...worstQuery(route.path) }), headers: { 'accept-language': 'en' } }) },
+    {
+      name: 'unknown parameters',
+      request: () => ({ path: q({ ...UNKNOWN, ...worstQuery(route.path) }), headers: { 'accept-language': 'en' } }),
+    },
     {
       // Each request new to every cache: a query never seen, and another language of the letter and of the interface.
       name: 'cache-busting',
@@ -365,7 +409,10 @@ function variants(route: MountedRoute): Variant[] {
         const lang = LANGUAGES[i % LANGUAGES.length];
         const other = LANGUAGES[(i + 2) % LANGUAGES.length];
         const query = pinsLanguage(route.path) ? worstQuery(route.path) : { ...worstQuery(route.path), lang };
-        return { path: q({ ...query, _: crypto.randomBytes(8).toString('hex') }), headers: { 'accept-language': other } };
+        return {
+          path: q({ ...query, _: crypto.randomBytes(8).toString('hex') }),
+          headers: { 'accept-language': other },
+        };
       },
     },
   ];
@@ -374,7 +421,11 @@ function variants(route: MountedRoute): Variant[] {
 /* ------------------------------------------------------------------------------------------- */
 
 function isRefusal(a: Answer): boolean {
-  return a.status === 401 || a.status === 403 || (a.status >= 300 && a.status < 400 && /^\/login(\?|$)/.test(a.location ?? ''));
+  return (
+    a.status === 401 ||
+    a.status === 403 ||
+    (a.status >= 300 && a.status < 400 && /^\/login(\?|$)/.test(a.location ?? ''))
+  );
 }
 
 export interface Measured {
@@ -399,7 +450,10 @@ const trace = (line: string) => process.env.ROUTE_BUDGET_TRACE && process.stderr
 async function main(): Promise<void> {
   const t0 = Date.now();
   // As in production where it differs from the other tests: the letter page's micro-cache on, the metrics behind their token.
-  t = await startTestApp({ LETTER_PAGE_CACHE_SECONDS: '1', METRICS_TOKEN: 'metrics-token-metrics-token-metrics' }, { worker: false });
+  t = await startTestApp(
+    { LETTER_PAGE_CACHE_SECONDS: '1', METRICS_TOKEN: 'metrics-token-metrics-token-metrics' },
+    { worker: false },
+  );
   fx = await buildFixture((what) => trace(`${what}: ${Date.now() - t0} ms`));
   server = http.createServer(t.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

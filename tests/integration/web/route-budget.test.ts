@@ -43,7 +43,8 @@ beforeAll(async () => {
   if (code !== 0 || !line) throw new Error(`the measuring process failed (exit ${code}):\n${err.slice(-4000)}`);
   result = JSON.parse(line.slice(RESULT_MARKER.length)) as RouteBudgetResult;
   const table = result.measured.map(
-    (m) => `${m.route.padEnd(52)} ${m.variant.padEnd(18)} ${String(m.status).padEnd(4)} ${m.cpuMs.toFixed(1).padStart(8)} ms ${m.heapMb.toFixed(1).padStart(6)} MB`,
+    (m) =>
+      `${m.route.padEnd(52)} ${m.variant.padEnd(18)} ${String(m.status).padEnd(4)} ${m.cpuMs.toFixed(1).padStart(8)} ms ${m.heapMb.toFixed(1).padStart(6)} MB`,
   );
   process.stdout.write(
     `route budget: fixture ${result.fixtureSeconds} s, measuring ${result.measureSeconds} s, ${result.mounted.length} routes mounted\n${table.join('\n')}\nnot public: ${result.notPublic.join(', ')}\n`,
@@ -56,8 +57,12 @@ afterAll(async () => {
 test('the routes were found by walking the router stack, and the heap was measured after collecting', () => {
   expect(result.gc).toBe(true);
   // A few the walk must see: one mounted on the app itself, one in a router mounted under /api, one behind sign-in.
-  expect(result.mounted).toEqual(expect.arrayContaining(['GET /letters/:slug.json', 'GET /api/openapi.json', 'GET /organise']));
-  expect(result.notPublic).toEqual(expect.arrayContaining(['GET /organise', 'GET /api/v1/letters/:slug', 'GET /metrics']));
+  expect(result.mounted).toEqual(
+    expect.arrayContaining(['GET /letters/:slug.json', 'GET /api/openapi.json', 'GET /organise']),
+  );
+  expect(result.notPublic).toEqual(
+    expect.arrayContaining(['GET /organise', 'GET /api/v1/letters/:slug', 'GET /metrics']),
+  );
   expect(result.measured.map((m) => m.route)).toEqual(expect.arrayContaining(['GET /letters/:slug', 'GET /r/:token']));
 });
 
@@ -77,11 +82,18 @@ test('every public GET route answers within the CPU and memory budget, or within
 test('each exception names a mounted public route and gives a reason', () => {
   const measured = new Set(result.measured.map((m) => m.route));
   for (const e of ROUTE_BUDGET_EXCEPTIONS) {
-    expect({ route: e.route, measured: measured.has(e.route), hasReason: e.reason.length > 20 }).toEqual({ route: e.route, measured: true, hasReason: true });
+    expect({ route: e.route, measured: measured.has(e.route), hasReason: e.reason.length > 20 }).toEqual({
+      route: e.route,
+      measured: true,
+      hasReason: true,
+    });
   }
   // An exception whose route now fits the budget is said, not failed: a cold render near the line
   // fits on a quiet machine and not on a busy one, and CI must not depend on which it got.
-  const overBudget = new Set(result.measured.filter((m) => m.cpuMs > CPU_BUDGET_MS || m.heapMb > HEAP_BUDGET_MB).map((m) => m.route));
+  const overBudget = new Set(
+    result.measured.filter((m) => m.cpuMs > CPU_BUDGET_MS || m.heapMb > HEAP_BUDGET_MB).map((m) => m.route),
+  );
   const unneeded = ROUTE_BUDGET_EXCEPTIONS.filter((e) => !overBudget.has(e.route)).map((e) => e.route);
-  if (unneeded.length) process.stdout.write(`route budget: these exceptions fitted the budget in this run: ${unneeded.join(', ')}\n`);
+  if (unneeded.length)
+    process.stdout.write(`route budget: these exceptions fitted the budget in this run: ${unneeded.join(', ')}\n`);
 });

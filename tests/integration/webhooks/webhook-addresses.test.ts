@@ -45,7 +45,10 @@ describe('webhook addresses in production', () => {
       expect([url, res.status]).toEqual([url, 422]);
       expect(res.text).toContain(message);
     }
-    const [n] = await prod.db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM webhook_endpoints WHERE letter_id = $1`, [letter.id]);
+    const [n] = await prod.db.query<Array<{ n: string }>>(
+      `SELECT count(*) AS n FROM webhook_endpoints WHERE letter_id = $1`,
+      [letter.id],
+    );
     expect(Number(n.n)).toBe(0);
   });
 

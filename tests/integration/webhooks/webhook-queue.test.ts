@@ -94,7 +94,11 @@ async function confirmationEmailTakes(): Promise<number> {
   const c = browser(t.app);
   const csrf = await c.csrfFrom(`/letters/${letter.slug}`);
   const started = Date.now();
-  await c.agent.post(`/letters/${letter.slug}/sign`).type('form').send({ ...form, _csrf: csrf }).expect(303);
+  await c.agent
+    .post(`/letters/${letter.slug}/sign`)
+    .type('form')
+    .send({ ...form, _csrf: csrf })
+    .expect(303);
   await t.smtp.waitFor(form.email, 1, 4 * WEBHOOK_TIMEOUT_MS);
   return Date.now() - started;
 }
@@ -117,7 +121,9 @@ describe('webhooks run in a queue of their own', () => {
     // 50 signatures confirmed in one statement: 50 events, one delivery per webhook each (100).
     const pending = [];
     for (let i = 0; i < 50; i++) pending.push(await aSignature(t.db, letter, { status: 'pending' }));
-    await t.db.query(`UPDATE signatures SET status = 'confirmed', confirmed_at = now() WHERE letter_id = $1`, [letter.id]);
+    await t.db.query(`UPDATE signatures SET status = 'confirmed', confirmed_at = now() WHERE letter_id = $1`, [
+      letter.id,
+    ]);
     await until(async () => {
       const [row] = await t.db.query<Array<{ n: string }>>(
         `SELECT count(*) AS n FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE e.letter_id = $1 AND d.status = 'pending'`,
@@ -130,7 +136,10 @@ describe('webhooks run in a queue of their own', () => {
 
     const during = await confirmationEmailTakes();
     // An email that waited behind even one delivery would have waited its whole time limit.
-    expect({ usual: usual < WEBHOOK_TIMEOUT_MS / 2, during: during < WEBHOOK_TIMEOUT_MS / 2 }).toEqual({ usual: true, during: true });
+    expect({ usual: usual < WEBHOOK_TIMEOUT_MS / 2, during: during < WEBHOOK_TIMEOUT_MS / 2 }).toEqual({
+      usual: true,
+      during: true,
+    });
     // One delivery at a time per webhook, whatever is pending.
     expect(Math.max(...silent.maxOpen.values())).toBe(1);
     expect(silent.maxTotal).toBeLessThanOrEqual(t.config.WEBHOOK_CONCURRENCY);

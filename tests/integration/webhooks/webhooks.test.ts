@@ -8,7 +8,11 @@ import { linkFrom } from '../../helpers/smtp-sink';
 import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
 import type { Letter } from '../../../src/core/letters/letter.entity';
 import { WEBHOOK_PAYLOADS } from '../../../src/features/webhooks';
-import { MAX_ENDPOINTS_PER_LETTER, pruneDeliveryLog, TEST_EVENTS_PER_MINUTE } from '../../../src/features/webhooks/webhooks.service';
+import {
+  MAX_ENDPOINTS_PER_LETTER,
+  pruneDeliveryLog,
+  TEST_EVENTS_PER_MINUTE,
+} from '../../../src/features/webhooks/webhooks.service';
 import type { Organiser } from '../../../src/core/access/organiser.entity';
 
 /** The check of the README's receiver example, line for line. */
@@ -16,7 +20,12 @@ function verify(whsec: string, id: string, ts: string, body: string, sig: string
   const secret = Buffer.from(whsec.replace(/^whsec_/, ''), 'base64');
   const expected = 'v1,' + crypto.createHmac('sha256', secret).update(`${id}.${ts}.${body}`).digest('base64');
   const fresh = Math.abs(Date.now() / 1000 - Number(ts)) < 300;
-  return fresh && sig.split(' ').some((s) => s.length === expected.length && crypto.timingSafeEqual(Buffer.from(s), Buffer.from(expected)));
+  return (
+    fresh &&
+    sig
+      .split(' ')
+      .some((s) => s.length === expected.length && crypto.timingSafeEqual(Buffer.from(s), Buffer.from(expected)))
+  );
 }
 
 interface Received {
@@ -45,8 +54,22 @@ class Receiver {
       const raw = Buffer.concat(chunks).toString('utf8');
       const id = String(req.headers['webhook-id']);
       const timestamp = String(req.headers['webhook-timestamp']);
-      const verified = verify(this.secrets.get(req.url ?? '') ?? '', id, timestamp, raw, String(req.headers['webhook-signature'] ?? ''));
-      this.received.push({ id, timestamp, body: JSON.parse(raw) as Received['body'], raw, signature: String(req.headers['webhook-signature']), path: req.url ?? '', verified });
+      const verified = verify(
+        this.secrets.get(req.url ?? '') ?? '',
+        id,
+        timestamp,
+        raw,
+        String(req.headers['webhook-signature'] ?? ''),
+      );
+      this.received.push({
+        id,
+        timestamp,
+        body: JSON.parse(raw) as Received['body'],
+        raw,
+        signature: String(req.headers['webhook-signature']),
+        path: req.url ?? '',
+        verified,
+      });
       const status = this.answers.get(req.url ?? '')?.shift() ?? 204;
       res.writeHead(status, status >= 300 && status < 400 ? { location: '/elsewhere' } : {}).end();
     });
@@ -105,14 +128,20 @@ async function addWebhook(letter: Letter, events: string[]): Promise<{ path: str
   const secret = /id="new-secret" type="text" readonly value="(whsec_[^"]+)"/.exec(res.text)?.[1];
   expect(secret).toBeDefined();
   receiver.secrets.set(path, secret!);
-  const [row] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM webhook_endpoints WHERE url = $1`, [receiver.url(path)]);
+  const [row] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM webhook_endpoints WHERE url = $1`, [
+    receiver.url(path),
+  ]);
   return { path, id: row.id };
 }
 
 async function signAndConfirm(letter: Letter, form = signForm()): Promise<void> {
   const c = browser(t.app);
   const csrf = await c.csrfFrom(`/letters/${letter.slug}`);
-  await c.agent.post(`/letters/${letter.slug}/sign`).type('form').send({ ...form, _csrf: csrf }).expect(303);
+  await c.agent
+    .post(`/letters/${letter.slug}/sign`)
+    .type('form')
+    .send({ ...form, _csrf: csrf })
+    .expect(303);
   const [mail] = await t.smtp.waitFor(form.email);
   const res = await confirmByLink(t.app, linkFrom(mail, '/s/confirm/'));
   expect(res.status).toBe(200);
@@ -122,7 +151,10 @@ describe('webhooks', () => {
   test('a confirmed signature is posted, signed so that a receiver can check it with the secret', async () => {
     const letter = await aLetterOf(t.db, owner, 'owner', { goal: 1000 });
     const hook = await addWebhook(letter, ['signature.confirmed']);
-    await signAndConfirm(letter, signForm({ fullName: 'Public Signer', visibility: 'public', country: 'UA', city: 'Kyiv' }));
+    await signAndConfirm(
+      letter,
+      signForm({ fullName: 'Public Signer', visibility: 'public', country: 'UA', city: 'Kyiv' }),
+    );
     await signAndConfirm(letter, signForm({ fullName: 'Private Signer', visibility: 'private' }));
     const got = await receiver.waitFor(hook.path, 2);
     expect(got.every((r) => r.verified)).toBe(true);
@@ -139,10 +171,29 @@ describe('webhooks', () => {
     // A changed byte, another message's id or another webhook's secret fails the check.
     const secret = receiver.secrets.get(hook.path)!;
     expect(verify(secret, got[0].id, got[0].timestamp, got[0].raw, got[0].signature)).toBe(true);
-    expect(verify(secret, got[0].id, got[0].timestamp, got[0].raw.replace('signature.confirmed', 'signature.withdrawn'), got[0].signature)).toBe(false);
+    expect(
+      verify(
+        secret,
+        got[0].id,
+        got[0].timestamp,
+        got[0].raw.replace('signature.confirmed', 'signature.withdrawn'),
+        got[0].signature,
+      ),
+    ).toBe(false);
     expect(verify(secret, got[1].id, got[0].timestamp, got[0].raw, got[0].signature)).toBe(false);
-    expect(verify('whsec_' + Buffer.from('another secret').toString('base64'), got[0].id, got[0].timestamp, got[0].raw, got[0].signature)).toBe(false);
-    const [row] = await t.db.query<Array<{ status: string; body: string | null }>>(`SELECT status, body FROM webhook_deliveries WHERE id = $1`, [got[0].id]);
+    expect(
+      verify(
+        'whsec_' + Buffer.from('another secret').toString('base64'),
+        got[0].id,
+        got[0].timestamp,
+        got[0].raw,
+        got[0].signature,
+      ),
+    ).toBe(false);
+    const [row] = await t.db.query<Array<{ status: string; body: string | null }>>(
+      `SELECT status, body FROM webhook_deliveries WHERE id = $1`,
+      [got[0].id],
+    );
     expect(row).toEqual({ status: 'delivered', body: null });
   });
 
@@ -150,9 +201,15 @@ describe('webhooks', () => {
     const letter = await aLetterOf(t.db, owner, 'owner');
     const other = await aLetterOf(t.db, owner, 'owner');
     await addWebhook(other, ['signature.confirmed']);
-    const before = await t.db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE e.letter_id = $1`, [letter.id]);
+    const before = await t.db.query<Array<{ n: string }>>(
+      `SELECT count(*) AS n FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE e.letter_id = $1`,
+      [letter.id],
+    );
     await signAndConfirm(letter);
-    const [outbox] = await t.db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM job_outbox WHERE task = 'webhook-event' AND payload->>'letterId' = $1`, [letter.id]);
+    const [outbox] = await t.db.query<Array<{ n: string }>>(
+      `SELECT count(*) AS n FROM job_outbox WHERE task = 'webhook-event' AND payload->>'letterId' = $1`,
+      [letter.id],
+    );
     expect(Number(outbox.n)).toBe(0);
     expect(Number(before[0].n)).toBe(0);
   });
@@ -174,7 +231,10 @@ describe('webhooks', () => {
     expect(codes).toEqual(['500', '503', '204']);
     expect(log).toContain('Delivered');
     // A success ends the endpoint's run of failures.
-    const [endpoint] = await t.db.query<Array<{ failing_since: Date | null; disabled_at: Date | null }>>(`SELECT failing_since, disabled_at FROM webhook_endpoints WHERE id = $1`, [hook.id]);
+    const [endpoint] = await t.db.query<Array<{ failing_since: Date | null; disabled_at: Date | null }>>(
+      `SELECT failing_since, disabled_at FROM webhook_endpoints WHERE id = $1`,
+      [hook.id],
+    );
     expect(endpoint).toEqual({ failing_since: null, disabled_at: null });
   });
 
@@ -202,7 +262,10 @@ describe('webhooks', () => {
     const [got] = await receiver.waitFor(hook.path, 1, 'webhook.test');
     expect(got.verified).toBe(true);
     expect(got.body.data).toEqual({ letter: letter.slug });
-    const [audit] = await t.db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM audit_events WHERE letter_id = $1 AND kind = 'webhooks.test-sent'`, [letter.id]);
+    const [audit] = await t.db.query<Array<{ n: string }>>(
+      `SELECT count(*) AS n FROM audit_events WHERE letter_id = $1 AND kind = 'webhooks.test-sent'`,
+      [letter.id],
+    );
     expect(Number(audit.n)).toBe(1);
   });
 
@@ -210,7 +273,8 @@ describe('webhooks', () => {
     const letter = await aLetterOf(t.db, owner, 'owner');
     const hook = await addWebhook(letter, ['letter.delivered']);
     const page = `/organise/letters/${letter.slug}/api/webhooks`;
-    for (let i = 0; i < TEST_EVENTS_PER_MINUTE; i++) expect((await postForm(b, page, `${page}/${hook.id}/test`)).status).toBe(303);
+    for (let i = 0; i < TEST_EVENTS_PER_MINUTE; i++)
+      expect((await postForm(b, page, `${page}/${hook.id}/test`)).status).toBe(303);
     const refused = await postForm(b, page, `${page}/${hook.id}/test`);
     expect(refused.status).toBe(429);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
@@ -220,7 +284,10 @@ describe('webhooks', () => {
     b.agent.set('Accept-Language', 'en');
     expect(fr.status).toBe(429);
     expect(fr.text).toContain(`${TEST_EVENTS_PER_MINUTE} événements de test par minute`);
-    const [sent] = await t.db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM webhook_deliveries WHERE endpoint_id = $1 AND event = 'webhook.test'`, [hook.id]);
+    const [sent] = await t.db.query<Array<{ n: string }>>(
+      `SELECT count(*) AS n FROM webhook_deliveries WHERE endpoint_id = $1 AND event = 'webhook.test'`,
+      [hook.id],
+    );
     expect(Number(sent.n)).toBe(TEST_EVENTS_PER_MINUTE);
     // Another webhook of the letter has its own allowance.
     const other = await addWebhook(letter, ['letter.delivered']);
@@ -234,7 +301,10 @@ describe('webhooks', () => {
     const res = await postForm(b, page, page, { url: receiver.url('/one-too-many'), events: 'letter.delivered' });
     expect(res.status).toBe(422);
     expect(res.text).toContain(`already has ${MAX_ENDPOINTS_PER_LETTER} webhooks`);
-    const [n] = await t.db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM webhook_endpoints WHERE letter_id = $1`, [letter.id]);
+    const [n] = await t.db.query<Array<{ n: string }>>(
+      `SELECT count(*) AS n FROM webhook_endpoints WHERE letter_id = $1`,
+      [letter.id],
+    );
     expect(Number(n.n)).toBe(MAX_ENDPOINTS_PER_LETTER);
   });
 
@@ -245,7 +315,12 @@ describe('webhooks', () => {
     await signAndConfirm(letter);
     await receiver.waitFor(hook.path, 1);
     const health = async () =>
-      (await t.db.query<Array<{ failing_since: Date | null; disabled_at: Date | null }>>(`SELECT failing_since, disabled_at FROM webhook_endpoints WHERE id = $1`, [hook.id]))[0];
+      (
+        await t.db.query<Array<{ failing_since: Date | null; disabled_at: Date | null }>>(
+          `SELECT failing_since, disabled_at FROM webhook_endpoints WHERE id = $1`,
+          [hook.id],
+        )
+      )[0];
     let endpoint = await health();
     // The attempt is written once the receiver has answered.
     for (let i = 0; i < 100 && !endpoint.failing_since; i++) {
@@ -255,7 +330,9 @@ describe('webhooks', () => {
     expect(endpoint.failing_since).not.toBeNull();
     expect(endpoint.disabled_at).toBeNull();
     // A day passes, and the receiver still fails.
-    await t.db.query(`UPDATE webhook_endpoints SET failing_since = now() - interval '25 hours' WHERE id = $1`, [hook.id]);
+    await t.db.query(`UPDATE webhook_endpoints SET failing_since = now() - interval '25 hours' WHERE id = $1`, [
+      hook.id,
+    ]);
     const before = receiver.on(hook.path).length;
     await receiver.waitFor(hook.path, before + 1);
     for (let i = 0; i < 100 && !endpoint.disabled_at; i++) {
@@ -263,17 +340,25 @@ describe('webhooks', () => {
       endpoint = await health();
     }
     expect(endpoint.disabled_at).not.toBeNull();
-    const states = await t.db.query<Array<{ status: string; body: string | null }>>(`SELECT status, body FROM webhook_deliveries WHERE endpoint_id = $1`, [hook.id]);
+    const states = await t.db.query<Array<{ status: string; body: string | null }>>(
+      `SELECT status, body FROM webhook_deliveries WHERE endpoint_id = $1`,
+      [hook.id],
+    );
     expect(states).toEqual([{ status: 'failed', body: null }]);
     const [audit] = await t.db.query<Array<{ actor_id: string | null; detail: { url: string } }>>(
       `SELECT actor_id, detail FROM audit_events WHERE letter_id = $1 AND kind = 'webhooks.endpoint-disabled'`,
       [letter.id],
     );
-    expect(audit).toEqual({ actor_id: null, detail: expect.objectContaining({ url: new URL(receiver.url(hook.path)).origin }) });
+    expect(audit).toEqual({
+      actor_id: null,
+      detail: expect.objectContaining({ url: new URL(receiver.url(hook.path)).origin }),
+    });
     const page = `/organise/letters/${letter.slug}/api/webhooks`;
     const list = await b.agent.get(page).expect(200);
     expect(list.text).toContain('Disabled after 24 hours of failed deliveries');
-    expect((await b.agent.get(`/organise/letters/${letter.slug}/audit`).expect(200)).text).toContain('Disabled the webhook to');
+    expect((await b.agent.get(`/organise/letters/${letter.slug}/audit`).expect(200)).text).toContain(
+      'Disabled the webhook to',
+    );
     // Nothing more goes to it.
     const sent = receiver.on(hook.path).length;
     await signAndConfirm(letter);
@@ -285,8 +370,15 @@ describe('webhooks', () => {
     expect(await health()).toEqual({ failing_since: null, disabled_at: null });
     await signAndConfirm(letter);
     await receiver.waitFor(hook.path, sent + 1);
-    const [kinds] = await t.db.query<Array<{ kinds: string[] }>>(`SELECT array_agg(kind ORDER BY id) AS kinds FROM audit_events WHERE letter_id = $1 AND kind LIKE 'webhooks.%'`, [letter.id]);
-    expect(kinds.kinds).toEqual(['webhooks.endpoint-created', 'webhooks.endpoint-disabled', 'webhooks.endpoint-enabled']);
+    const [kinds] = await t.db.query<Array<{ kinds: string[] }>>(
+      `SELECT array_agg(kind ORDER BY id) AS kinds FROM audit_events WHERE letter_id = $1 AND kind LIKE 'webhooks.%'`,
+      [letter.id],
+    );
+    expect(kinds.kinds).toEqual([
+      'webhooks.endpoint-created',
+      'webhooks.endpoint-disabled',
+      'webhooks.endpoint-enabled',
+    ]);
   });
 
   test('the address hint says what this server accepts: http and local addresses here, https and public addresses in production', async () => {
@@ -348,16 +440,27 @@ describe('webhooks', () => {
     const w = browser(t.app);
     const wpath = new URL(withdraw).pathname;
     const csrf = await w.csrfFrom(wpath);
-    await w.agent.post(wpath).type('form').send({ _csrf: csrf }).expect((r) => expect(r.status).toBeLessThan(400));
+    await w.agent
+      .post(wpath)
+      .type('form')
+      .send({ _csrf: csrf })
+      .expect((r) => expect(r.status).toBeLessThan(400));
     const [withdrawn] = await receiver.waitFor(hook.path, 1, 'signature.withdrawn');
     expect(withdrawn.body.data).toMatchObject({ letter: letter.slug, verifiedCount: 0 });
     // The owner records the delivery, then the response, on their pages.
     const dash = `/organise/letters/${letter.slug}`;
-    const delivered = await postForm(b, dash, `${dash}/delivery`, { deliveredAt: new Date().toISOString().slice(0, 10), deliveredTo: 'The Minister' });
+    const delivered = await postForm(b, dash, `${dash}/delivery`, {
+      deliveredAt: new Date().toISOString().slice(0, 10),
+      deliveredTo: 'The Minister',
+    });
     expect(delivered.status).toBeLessThan(400);
     const [d] = await receiver.waitFor(hook.path, 1, 'letter.delivered');
     expect(d.body.data).toMatchObject({ letter: letter.slug, deliveredTo: 'The Minister' });
-    const response = await postForm(b, `${dash}/response`, `${dash}/response`, { respondedOn: new Date().toISOString().slice(0, 10), body: 'We have read it.', link: '' });
+    const response = await postForm(b, `${dash}/response`, `${dash}/response`, {
+      respondedOn: new Date().toISOString().slice(0, 10),
+      body: 'We have read it.',
+      link: '',
+    });
     expect(response.status).toBe(303);
     const [r] = await receiver.waitFor(hook.path, 1, 'response.received');
     expect(r.body.data).toMatchObject({ letter: letter.slug });
@@ -373,16 +476,30 @@ describe('webhooks', () => {
     const own = await aLetterOf(t.db, stranger, 'owner');
     // Another letter's page does not know this endpoint.
     await sb.agent.get(`/organise/letters/${own.slug}/api/webhooks/${hook.id}`).expect(404);
-    expect((await postForm(sb, `/organise/letters/${own.slug}/api/webhooks`, `/organise/letters/${own.slug}/api/webhooks/${hook.id}/delete`)).status).toBe(404);
+    expect(
+      (
+        await postForm(
+          sb,
+          `/organise/letters/${own.slug}/api/webhooks`,
+          `/organise/letters/${own.slug}/api/webhooks/${hook.id}/delete`,
+        )
+      ).status,
+    ).toBe(404);
     const removed = await postForm(b, page, `${page}/${hook.id}/delete`);
     expect(removed.status).toBe(303);
     expect(removed.headers.location).toBe(`${page}?removed=1`);
     await signAndConfirm(letter);
     await new Promise((r) => setTimeout(r, 800));
     expect(receiver.on(hook.path)).toEqual([]);
-    const [audit] = await t.db.query<Array<{ kinds: string[] }>>(`SELECT array_agg(kind ORDER BY id) AS kinds FROM audit_events WHERE letter_id = $1 AND kind LIKE 'webhooks.%'`, [letter.id]);
+    const [audit] = await t.db.query<Array<{ kinds: string[] }>>(
+      `SELECT array_agg(kind ORDER BY id) AS kinds FROM audit_events WHERE letter_id = $1 AND kind LIKE 'webhooks.%'`,
+      [letter.id],
+    );
     expect(audit.kinds).toEqual(['webhooks.endpoint-created', 'webhooks.endpoint-removed']);
-    const [detail] = await t.db.query<Array<{ url: string }>>(`SELECT detail->>'url' AS url FROM audit_events WHERE letter_id = $1 AND kind = 'webhooks.endpoint-created'`, [letter.id]);
+    const [detail] = await t.db.query<Array<{ url: string }>>(
+      `SELECT detail->>'url' AS url FROM audit_events WHERE letter_id = $1 AND kind = 'webhooks.endpoint-created'`,
+      [letter.id],
+    );
     expect(detail.url).toBe(new URL(receiver.url(hook.path)).origin);
   });
 
@@ -393,15 +510,23 @@ describe('webhooks', () => {
       `INSERT INTO webhook_deliveries (endpoint_id, event, status, attempts, created_at, finished_at) VALUES ($1, 'letter.delivered', 'delivered', 1, now() - interval '40 days', now() - interval '40 days') RETURNING id`,
       [hook.id],
     );
-    await t.db.query(`INSERT INTO webhook_attempts (delivery_id, status_code, duration_ms, attempted_at) VALUES ($1, 200, 5, now() - interval '40 days')`, [old.id]);
+    await t.db.query(
+      `INSERT INTO webhook_attempts (delivery_id, status_code, duration_ms, attempted_at) VALUES ($1, 200, 5, now() - interval '40 days')`,
+      [old.id],
+    );
     const [recent] = await t.db.query<Array<{ id: string }>>(
       `INSERT INTO webhook_deliveries (endpoint_id, event, status, attempts, created_at, finished_at) VALUES ($1, 'letter.delivered', 'delivered', 1, now() - interval '20 days', now() - interval '20 days') RETURNING id`,
       [hook.id],
     );
     expect(await pruneDeliveryLog(t.db)).toBeGreaterThanOrEqual(1);
-    const left = await t.db.query<Array<{ id: string }>>(`SELECT id FROM webhook_deliveries WHERE endpoint_id = $1`, [hook.id]);
+    const left = await t.db.query<Array<{ id: string }>>(`SELECT id FROM webhook_deliveries WHERE endpoint_id = $1`, [
+      hook.id,
+    ]);
     expect(left.map((r) => r.id)).toEqual([recent.id]);
-    const [attempts] = await t.db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM webhook_attempts WHERE delivery_id = $1`, [old.id]);
+    const [attempts] = await t.db.query<Array<{ n: string }>>(
+      `SELECT count(*) AS n FROM webhook_attempts WHERE delivery_id = $1`,
+      [old.id],
+    );
     expect(Number(attempts.n)).toBe(0);
   });
 
@@ -424,7 +549,16 @@ describe('webhooks', () => {
       if (signedAt) times.push(signedAt);
       if (typeof r.body.data.deliveredAt === 'string') times.push(r.body.data.deliveredAt);
     }
-    expect(new Set(receiver.received.map((r) => r.body.type))).toEqual(new Set(['signature.confirmed', 'signature.withdrawn', 'letter.milestone', 'letter.delivered', 'response.received', 'webhook.test']));
+    expect(new Set(receiver.received.map((r) => r.body.type))).toEqual(
+      new Set([
+        'signature.confirmed',
+        'signature.withdrawn',
+        'letter.milestone',
+        'letter.delivered',
+        'response.received',
+        'webhook.test',
+      ]),
+    );
     expect(times.filter((x) => !/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/.test(x))).toEqual([]);
   });
 

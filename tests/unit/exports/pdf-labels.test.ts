@@ -6,7 +6,18 @@ import { LANGUAGES } from '../../../src/core/letters/letter.entity';
 import { packLabels } from '../../../src/features/exports/writers/pdf.writer';
 import { initI18n, tFor } from '../../../src/platform/web/i18n';
 
-const KEYS = ['openLetter', 'to', 'generated', 'verifiedSignatures', 'signatories', 'noSignatures', 'individual', 'organisation', 'online', 'paper'] as const;
+const KEYS = [
+  'openLetter',
+  'to',
+  'generated',
+  'verifiedSignatures',
+  'signatories',
+  'noSignatures',
+  'individual',
+  'organisation',
+  'online',
+  'paper',
+] as const;
 
 beforeAll(() => initI18n());
 

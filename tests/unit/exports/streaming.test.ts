@@ -100,24 +100,29 @@ describe('CSV writer backpressure', () => {
     expect(drains).toBeGreaterThan(10);
     const lines = output.toString('utf8').split('\r\n');
     expect(lines).toHaveLength(total + 2); // header + rows + the empty string after the final CRLF
-    expect(lines[total]).toBe(`Айгерім Қасымқызы ${total - 1},user${total - 1}@example.org,Kazakhstan,Алматы,,individual,${makeRow(total - 1).signedAt.toISOString()},online`);
+    expect(lines[total]).toBe(
+      `Айгерім Қасымқызы ${total - 1},user${total - 1}@example.org,Kazakhstan,Алматы,,individual,${makeRow(total - 1).signedAt.toISOString()},online`,
+    );
   }, 60_000);
 });
 
 describe('createDigestingStream', () => {
-  it.each<ExportFormat>(['csv', 'json', 'xlsx', 'pdf'])('reports the SHA-256 and size of exactly the bytes written (%s)', async (format) => {
-    const sink = slowSink(1024);
-    const digesting = createDigestingStream(sink.stream);
-    const rows = Array.from({ length: 300 }, (_, i) => makeRow(i));
-    await writers[format](toAsync(rows), digesting.stream, META);
+  it.each<ExportFormat>(['csv', 'json', 'xlsx', 'pdf'])(
+    'reports the SHA-256 and size of exactly the bytes written (%s)',
+    async (format) => {
+      const sink = slowSink(1024);
+      const digesting = createDigestingStream(sink.stream);
+      const rows = Array.from({ length: 300 }, (_, i) => makeRow(i));
+      await writers[format](toAsync(rows), digesting.stream, META);
 
-    // The writer resolved, so the destination has finished too.
-    expect(sink.stream.writableFinished).toBe(true);
-    const written = sink.bytes();
-    expect(written.length).toBeGreaterThan(0);
-    expect(digesting.bytes()).toBe(written.length);
-    expect(digesting.digest()).toBe(sha256(written));
-  });
+      // The writer resolved, so the destination has finished too.
+      expect(sink.stream.writableFinished).toBe(true);
+      const written = sink.bytes();
+      expect(written.length).toBeGreaterThan(0);
+      expect(digesting.bytes()).toBe(written.length);
+      expect(digesting.digest()).toBe(sha256(written));
+    },
+  );
 
   it('forwards backpressure: the digesting stream buffers no more than one chunk beyond the destination', async () => {
     const sink = slowSink(4 * 1024);
@@ -160,23 +165,32 @@ describe('failures half-way through', () => {
     throw new Error('database cursor lost');
   }
 
-  it.each<ExportFormat>(['csv', 'json', 'xlsx', 'pdf'])('%s: rejects with the source error and leaves the output un-ended', async (format) => {
-    const sink = slowSink(1024);
-    await expect(writers[format](toAsync(failingSource(2_000)), sink.stream, META)).rejects.toThrow('database cursor lost');
-    expect(sink.stream.writableEnded).toBe(false);
-    sink.stream.destroy();
-  });
+  it.each<ExportFormat>(['csv', 'json', 'xlsx', 'pdf'])(
+    '%s: rejects with the source error and leaves the output un-ended',
+    async (format) => {
+      const sink = slowSink(1024);
+      await expect(writers[format](toAsync(failingSource(2_000)), sink.stream, META)).rejects.toThrow(
+        'database cursor lost',
+      );
+      expect(sink.stream.writableEnded).toBe(false);
+      sink.stream.destroy();
+    },
+  );
 
-  it.each<ExportFormat>(['csv', 'json', 'xlsx', 'pdf'])('%s: rejects instead of hanging when the client goes away', async (format) => {
-    const sink = slowSink(1024);
-    function* rows(): Iterable<ExportRow> {
-      for (let i = 0; i < 50_000; i++) {
-        if (i === 5_000) sink.stream.destroy(); // e.g. the HTTP client disconnected
-        yield makeRow(i);
+  it.each<ExportFormat>(['csv', 'json', 'xlsx', 'pdf'])(
+    '%s: rejects instead of hanging when the client goes away',
+    async (format) => {
+      const sink = slowSink(1024);
+      function* rows(): Iterable<ExportRow> {
+        for (let i = 0; i < 50_000; i++) {
+          if (i === 5_000) sink.stream.destroy(); // e.g. the HTTP client disconnected
+          yield makeRow(i);
+        }
       }
-    }
-    await expect(writers[format](toAsync(rows()), sink.stream, META)).rejects.toThrow();
-  }, 20_000);
+      await expect(writers[format](toAsync(rows()), sink.stream, META)).rejects.toThrow();
+    },
+    20_000,
+  );
 
   it('a digesting stream surfaces a destination error to the writer', async () => {
     const broken = new Writable({

@@ -15,7 +15,16 @@ import { contentTypes, fileExtensions, isExportFormat, writers } from '../../../
 // Fixtures
 // ---------------------------------------------------------------------------
 
-const ALL_COLUMNS: ExportColumn[] = ['name', 'email', 'country', 'city', 'organisation', 'signedAs', 'signedAt', 'source'];
+const ALL_COLUMNS: ExportColumn[] = [
+  'name',
+  'email',
+  'country',
+  'city',
+  'organisation',
+  'signedAs',
+  'signedAt',
+  'source',
+];
 const LABELS: Record<ExportColumn, string> = {
   name: 'Full name',
   email: 'E-mail address',
@@ -62,8 +71,17 @@ function row(name: string, overrides: Partial<ExportRow> = {}): ExportRow {
 function fixtureRows(): ExportRow[] {
   return [
     ...KAZAKH_AND_CYRILLIC_NAMES.map((name) => row(name)),
-    row(TRICKY_NAME, { country: 'GB', countryName: 'United Kingdom', city: null, organisation: 'Acme, Inc.', signedAs: 'organisation', source: 'paper' }),
-    ...FORMULA_NAMES.map((name) => row(name, { country: 'FR', countryName: 'France', city: '=cmd|x', organisation: '-Org' })),
+    row(TRICKY_NAME, {
+      country: 'GB',
+      countryName: 'United Kingdom',
+      city: null,
+      organisation: 'Acme, Inc.',
+      signedAs: 'organisation',
+      source: 'paper',
+    }),
+    ...FORMULA_NAMES.map((name) =>
+      row(name, { country: 'FR', countryName: 'France', city: '=cmd|x', organisation: '-Org' }),
+    ),
   ];
 }
 
@@ -71,7 +89,8 @@ function meta(overrides: Partial<ExportMeta> = {}): ExportMeta {
   return {
     exportId: 'exp_test123',
     letterTitle: 'Save the Aral Sea',
-    letterBody: '# Dear Minister\n\nWe ask you to **act now**.\n\n- publish the data\n- fund the wetlands\n\nBest regards,\nThe signatories',
+    letterBody:
+      '# Dear Minister\n\nWe ask you to **act now**.\n\n- publish the data\n- fund the wetlands\n\nBest regards,\nThe signatories',
     recipient: 'Minister of Ecology',
     language: 'en',
     generatedAt: new Date(Date.UTC(2025, 5, 14, 9, 30)),
@@ -104,7 +123,11 @@ function collector(): { stream: Writable; bytes: () => Buffer } {
   return { stream, bytes: () => Buffer.concat(chunks) };
 }
 
-async function render(format: keyof typeof writers, rows: ExportRow[], m: ExportMeta): Promise<{ bytes: Buffer; rowCount: number; out: Writable }> {
+async function render(
+  format: keyof typeof writers,
+  rows: ExportRow[],
+  m: ExportMeta,
+): Promise<{ bytes: Buffer; rowCount: number; out: Writable }> {
   const out = collector();
   const { rowCount } = await writers[format](toAsync(rows), out.stream, m);
   return { bytes: out.bytes(), rowCount, out: out.stream };
@@ -145,7 +168,16 @@ describe('CSV writer', () => {
 
   it('quotes a field with comma, quote and newline per RFC 4180', () => {
     const tricky = records.find((r) => r[0].startsWith('Smith'));
-    expect(tricky).toEqual([TRICKY_NAME, rows[8].email, 'United Kingdom', '', 'Acme, Inc.', 'organisation', rows[8].signedAt.toISOString(), 'paper']);
+    expect(tricky).toEqual([
+      TRICKY_NAME,
+      rows[8].email,
+      'United Kingdom',
+      '',
+      'Acme, Inc.',
+      'organisation',
+      rows[8].signedAt.toISOString(),
+      'paper',
+    ]);
     expect(bytes.toString('utf8')).toContain('"Smith, ""Jack""\nJunior"');
   });
 
@@ -344,7 +376,11 @@ describe('PDF delivery pack', () => {
     expect(packLabels('fr').to).toBe('À\u00a0:');
     expect(packLabels('kk').signatories).toBe('Қол қоюшылар');
     expect(packLabels('de').signatories).toBe('Signatories');
-    const { bytes } = await render('pdf', rows.slice(0, 3), meta({ language: 'ru', footerText: 'Проверка: undersigned.example' }));
+    const { bytes } = await render(
+      'pdf',
+      rows.slice(0, 3),
+      meta({ language: 'ru', footerText: 'Проверка: undersigned.example' }),
+    );
     const ru = (await pdfParse(bytes)).text;
     expect(ru).toContain('Подтверждённые подписи');
     expect(ru).toContain('Кому: Minister of Ecology');

@@ -27,7 +27,10 @@ export function flatten(tree: Tree, prefix = ''): Map<string, unknown> {
 /** Keys one catalogue has and another lacks, as "file: key (in x, missing in y)". */
 export function missingKeys(files: Record<string, Tree>): string[] {
   const keys = Object.fromEntries(
-    Object.entries(files).map(([lang, tree]) => [lang, new Set([...flatten(tree).keys()].filter((k) => !k.endsWith('\u0000raw')))]),
+    Object.entries(files).map(([lang, tree]) => [
+      lang,
+      new Set([...flatten(tree).keys()].filter((k) => !k.endsWith('\u0000raw'))),
+    ]),
   );
   const problems: string[] = [];
   for (const [a, ka] of Object.entries(keys)) {
@@ -43,7 +46,10 @@ function read(lang: string, file: string): Tree {
   return JSON.parse(fs.readFileSync(path.join(LOCALES, lang, file), 'utf8')) as Tree;
 }
 
-const namespaces = fs.readdirSync(path.join(LOCALES, 'en')).filter((f) => f.endsWith('.json')).sort();
+const namespaces = fs
+  .readdirSync(path.join(LOCALES, 'en'))
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 describe('interface catalogues', () => {
   test('the comparison notices a key that only one language has', () => {
@@ -56,7 +62,9 @@ describe('interface catalogues', () => {
   });
 
   test.each(namespaces)('%s exists in every language with the same keys', (file) => {
-    const absent = LANGS.filter((lang) => !fs.existsSync(path.join(LOCALES, lang, file))).map((lang) => `locales/${lang}/${file}`);
+    const absent = LANGS.filter((lang) => !fs.existsSync(path.join(LOCALES, lang, file))).map(
+      (lang) => `locales/${lang}/${file}`,
+    );
     expect(absent).toEqual([]);
     const files: Record<string, Tree> = {};
     for (const lang of LANGS) files[lang] = read(lang, file);
@@ -95,7 +103,10 @@ describe('interface catalogues', () => {
         const translated = other.get(key);
         if (typeof translated !== 'string') continue;
         const names = (s: string) => [...s.matchAll(/\{\{\s*(\w+)/g)].map((m) => m[1]).sort();
-        expect({ key: `${lang}: ${key}`, names: names(translated) }).toEqual({ key: `${lang}: ${key}`, names: names(value) });
+        expect({ key: `${lang}: ${key}`, names: names(translated) }).toEqual({
+          key: `${lang}: ${key}`,
+          names: names(value),
+        });
       }
     }
   });
@@ -111,7 +122,10 @@ const ALLOWED_TEXT: string[] = [];
 function ejsFiles(dir: string): string[] {
   const abs = path.join(ROOT, dir);
   if (!fs.existsSync(abs)) return [];
-  return fs.readdirSync(abs).filter((f) => f.endsWith('.ejs')).map((f) => path.join(dir, f));
+  return fs
+    .readdirSync(abs)
+    .filter((f) => f.endsWith('.ejs'))
+    .map((f) => path.join(dir, f));
 }
 
 export function hardCodedText(source: string): string[] {

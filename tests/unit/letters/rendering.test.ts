@@ -22,13 +22,17 @@ describe('Markdown for an email', () => {
   });
 
   test('keeps the rest of Markdown as the pages render it', () => {
-    expect(renderEmailMarkdown('We ask for **justice**: [read](https://example.org).')).toBe('<p>We ask for <strong>justice</strong>: <a href="https://example.org">read</a>.</p>\n');
+    expect(renderEmailMarkdown('We ask for **justice**: [read](https://example.org).')).toBe(
+      '<p>We ask for <strong>justice</strong>: <a href="https://example.org">read</a>.</p>\n',
+    );
   });
 });
 
 describe('plain text from outside the team', () => {
   test('is paragraphs and line breaks with bare web links, and nothing else', () => {
-    const html = renderPlainText('The ministry will **review** it.\r\nSee https://example.org/answer.\n\n\n![i](https://evil.example/t.png) <img src=x onerror=alert(1)> [x](javascript:alert(1))');
+    const html = renderPlainText(
+      'The ministry will **review** it.\r\nSee https://example.org/answer.\n\n\n![i](https://evil.example/t.png) <img src=x onerror=alert(1)> [x](javascript:alert(1))',
+    );
     expect(html).toBe(
       '<p>The ministry will **review** it.<br>\nSee <a href="https://example.org/answer" rel="nofollow noopener">https://example.org/answer</a>.</p>\n' +
         '<p>![i](<a href="https://evil.example/t.png" rel="nofollow noopener">https://evil.example/t.png</a>) &lt;img src=x onerror=alert(1)&gt; [x](javascript:alert(1))</p>\n',
@@ -36,7 +40,9 @@ describe('plain text from outside the team', () => {
   });
 
   test('escapes what would be markup in an address, and makes nothing of blank text', () => {
-    expect(renderPlainText('https://example.org/?a=1&b="2"')).toBe('<p><a href="https://example.org/?a=1&amp;b=" rel="nofollow noopener">https://example.org/?a=1&amp;b=</a>&quot;2&quot;</p>\n');
+    expect(renderPlainText('https://example.org/?a=1&b="2"')).toBe(
+      '<p><a href="https://example.org/?a=1&amp;b=" rel="nofollow noopener">https://example.org/?a=1&amp;b=</a>&quot;2&quot;</p>\n',
+    );
     expect(renderPlainText(' \n \n ')).toBe('');
   });
 });

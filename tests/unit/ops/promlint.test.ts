@@ -22,12 +22,32 @@ describe('the promtool-style metrics check', () => {
   });
 
   test.each([
-    ['a gauge ending in _total', '# HELP a_handles_total x\n# TYPE a_handles_total gauge\na_handles_total 1\n', 'non-counter metrics should not have "_total" suffix'],
-    ['a counter without _total', '# HELP a_sent x\n# TYPE a_sent counter\na_sent 1\n', 'counter metrics should have "_total" suffix'],
+    [
+      'a gauge ending in _total',
+      '# HELP a_handles_total x\n# TYPE a_handles_total gauge\na_handles_total 1\n',
+      'non-counter metrics should not have "_total" suffix',
+    ],
+    [
+      'a counter without _total',
+      '# HELP a_sent x\n# TYPE a_sent counter\na_sent 1\n',
+      'counter metrics should have "_total" suffix',
+    ],
     ['no help', '# TYPE a_jobs gauge\na_jobs 1\n', 'no help text'],
-    ['camelCase', '# HELP a_queueJobs x\n# TYPE a_queueJobs gauge\na_queueJobs 1\n', "metric names should be written in 'snake_case' not 'camelCase'"],
-    ['a non-base unit', '# HELP a_latency_milliseconds x\n# TYPE a_latency_milliseconds gauge\na_latency_milliseconds 1\n', 'use base unit "seconds" instead of "milliseconds"'],
-    ['an abbreviated unit', '# HELP a_latency_ms x\n# TYPE a_latency_ms gauge\na_latency_ms 1\n', 'metric names should not contain abbreviated units'],
+    [
+      'camelCase',
+      '# HELP a_queueJobs x\n# TYPE a_queueJobs gauge\na_queueJobs 1\n',
+      "metric names should be written in 'snake_case' not 'camelCase'",
+    ],
+    [
+      'a non-base unit',
+      '# HELP a_latency_milliseconds x\n# TYPE a_latency_milliseconds gauge\na_latency_milliseconds 1\n',
+      'use base unit "seconds" instead of "milliseconds"',
+    ],
+    [
+      'an abbreviated unit',
+      '# HELP a_latency_ms x\n# TYPE a_latency_ms gauge\na_latency_ms 1\n',
+      'metric names should not contain abbreviated units',
+    ],
     ['two TYPE lines', '# HELP a_jobs x\n# TYPE a_jobs gauge\n# TYPE a_jobs gauge\na_jobs 1\n', 'second TYPE line'],
   ])('reports %s', (_what, text, problem) => {
     expect(checkMetrics(text).map((p) => p.text)).toContain(problem);

@@ -6,8 +6,9 @@ import { aPdf } from '../../helpers/pdf';
 
 /** What the upload keeps of a file while it streams: its size, first bytes and last bytes; the rest is read back by offset. */
 function check(file: Buffer) {
-  return pdfStructureProblem({ size: file.length, head: file.subarray(0, 32), tail: file.subarray(Math.max(0, file.length - PDF_TAIL_BYTES)) }, (offset, length) =>
-    Promise.resolve(file.subarray(offset, offset + length)),
+  return pdfStructureProblem(
+    { size: file.length, head: file.subarray(0, 32), tail: file.subarray(Math.max(0, file.length - PDF_TAIL_BYTES)) },
+    (offset, length) => Promise.resolve(file.subarray(offset, offset + length)),
   );
 }
 
@@ -28,7 +29,8 @@ describe('the PDF structure check', () => {
     expect(await check(await pdfkitDocument())).toBeNull();
     // Trailing whitespace after %%EOF, and an xref stream (PDF 1.5+) in place of a table.
     expect(await check(Buffer.concat([aPdf(), Buffer.from('\r\n\r\n')]))).toBeNull();
-    const body = '%PDF-1.5\n1 0 obj\n<< /Type /Catalog >>\nendobj\n2 0 obj\n<< /Type /XRef /Size 3 >>\nstream\nx\nendstream\nendobj\n';
+    const body =
+      '%PDF-1.5\n1 0 obj\n<< /Type /Catalog >>\nendobj\n2 0 obj\n<< /Type /XRef /Size 3 >>\nstream\nx\nendstream\nendobj\n';
     const streamXref = Buffer.from(`${body}startxref\n${body.indexOf('2 0 obj')}\n%%EOF\n`, 'latin1');
     expect(await check(streamXref)).toBeNull();
   });
@@ -42,8 +44,12 @@ describe('the PDF structure check', () => {
     expect(await check(Buffer.from('%PDF-1.7\n<html><body>phish</body></html>\n%%EOF\n'))).toBe('startxref');
     const pdf = aPdf(8 * 1024);
     expect(await check(pdf.subarray(0, pdf.length - 600))).toBe('eof');
-    expect(await check(Buffer.from(pdf.toString('latin1').replace(/startxref\n\d+/, 'startxref\n20'), 'latin1'))).toBe('xref');
-    expect(await check(Buffer.from(pdf.toString('latin1').replace(/startxref\n\d+/, 'startxref\n99999999'), 'latin1'))).toBe('xref');
+    expect(await check(Buffer.from(pdf.toString('latin1').replace(/startxref\n\d+/, 'startxref\n20'), 'latin1'))).toBe(
+      'xref',
+    );
+    expect(
+      await check(Buffer.from(pdf.toString('latin1').replace(/startxref\n\d+/, 'startxref\n99999999'), 'latin1')),
+    ).toBe('xref');
   });
 });
 
@@ -61,7 +67,11 @@ describe('the attachment name', () => {
 
   test('is sent as RFC 6266 asks: an ASCII filename and the UTF-8 filename*', () => {
     expect(contentDisposition('report.pdf')).toBe(`attachment; filename="report.pdf"; filename*=UTF-8''report.pdf`);
-    expect(contentDisposition('réponse (1).pdf')).toBe(`attachment; filename="r_ponse (1).pdf"; filename*=UTF-8''r%C3%A9ponse%20%281%29.pdf`);
-    expect(contentDisposition('50% \\ it\'s.pdf')).toBe(`attachment; filename="50_ _ it's.pdf"; filename*=UTF-8''50%25%20%5C%20it%27s.pdf`);
+    expect(contentDisposition('réponse (1).pdf')).toBe(
+      `attachment; filename="r_ponse (1).pdf"; filename*=UTF-8''r%C3%A9ponse%20%281%29.pdf`,
+    );
+    expect(contentDisposition("50% \\ it's.pdf")).toBe(
+      `attachment; filename="50_ _ it's.pdf"; filename*=UTF-8''50%25%20%5C%20it%27s.pdf`,
+    );
   });
 });

@@ -20,7 +20,11 @@ describe('the recipient link form', () => {
     const missing = recipientLinkSchema.safeParse({ name: 'X', email: '', sendEmail: 'on' });
     expect(missing.success).toBe(false);
     expect(missing.error?.issues.map((i) => i.message)).toEqual(['recipients.errors.emailForSending']);
-    expect(recipientLinkSchema.safeParse({ name: 'X', expiresOn: '2999-01-01' }).error?.issues[0].message).toBe('recipients.errors.dateTooFar');
-    expect(recipientLinkSchema.safeParse({ name: 'X', expiresOn: '2026-02-30' }).error?.issues[0].message).toBe('recipients.errors.dateInvalid');
+    expect(recipientLinkSchema.safeParse({ name: 'X', expiresOn: '2999-01-01' }).error?.issues[0].message).toBe(
+      'recipients.errors.dateTooFar',
+    );
+    expect(recipientLinkSchema.safeParse({ name: 'X', expiresOn: '2026-02-30' }).error?.issues[0].message).toBe(
+      'recipients.errors.dateInvalid',
+    );
   });
 });

@@ -175,7 +175,10 @@ describe('ShareImageCache', () => {
     cache.set('L1', 'kk', 1, png('kk'));
     cache.set('L10', 'uk', 1, png('other')); // prefix look-alike must survive
     let release: (b: Buffer) => void = () => undefined;
-    const inflight = cache.getOrRender({ letterId: 'L1', language: 'ru', count: 1 }, () => new Promise<Buffer>((r) => (release = r)));
+    const inflight = cache.getOrRender(
+      { letterId: 'L1', language: 'ru', count: 1 },
+      () => new Promise<Buffer>((r) => (release = r)),
+    );
     cache.invalidate('L1');
     release(png('stale'));
     await inflight;

@@ -23,7 +23,9 @@ describe('shareLinks', () => {
     expect(h.whatsapp).toBe(`https://wa.me/?text=${encodeStrict(`${input.text} ${input.url}`)}`);
     expect(h.facebook).toBe(`https://www.facebook.com/sharer/sharer.php?u=${u}`);
     expect(h.x).toBe(`https://x.com/intent/post?text=${t}&url=${u}`);
-    expect(h.email).toBe(`mailto:?subject=${encodeStrict(input.title)}&body=${encodeStrict(`${input.text}\r\n\r\n${input.url}`)}`);
+    expect(h.email).toBe(
+      `mailto:?subject=${encodeStrict(input.title)}&body=${encodeStrict(`${input.text}\r\n\r\n${input.url}`)}`,
+    );
   });
 
   it('percent-encodes Cyrillic text and round-trips it', () => {
@@ -36,7 +38,7 @@ describe('shareLinks', () => {
     expect(new URL(h.facebook).searchParams.get('u')).toBe(input.url);
   });
 
-  it('encodes ampersands, quotes and the URL\'s own query so nothing leaks into the outer query', () => {
+  it("encodes ampersands, quotes and the URL's own query so nothing leaks into the outer query", () => {
     for (const { href } of shareLinks(input)) {
       const query = href.slice(href.indexOf('?') + 1);
       // Only our own separators remain raw.

@@ -18,6 +18,8 @@ describe('the server timeouts', () => {
     applyServerTimeouts(server, loadConfig({ HEADERS_TIMEOUT_SECONDS: '10', REQUEST_TIMEOUT_SECONDS: '300' }));
     expect(server.headersTimeout).toBe(10_000);
     expect(server.requestTimeout).toBe(300_000);
-    expect(() => loadConfig({ HEADERS_TIMEOUT_SECONDS: '200', REQUEST_TIMEOUT_SECONDS: '100' })).toThrow(/HEADERS_TIMEOUT_SECONDS/);
+    expect(() => loadConfig({ HEADERS_TIMEOUT_SECONDS: '200', REQUEST_TIMEOUT_SECONDS: '100' })).toThrow(
+      /HEADERS_TIMEOUT_SECONDS/,
+    );
   });
 });

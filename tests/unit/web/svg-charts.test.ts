@@ -1,5 +1,11 @@
 import { Resvg } from '@resvg/resvg-js';
-import { barChartSvg, dailyChartSvg, escapeXml, niceTicks, runningTotalChartSvg } from '../../../src/platform/web/svg-charts';
+import {
+  barChartSvg,
+  dailyChartSvg,
+  escapeXml,
+  niceTicks,
+  runningTotalChartSvg,
+} from '../../../src/platform/web/svg-charts';
 
 /** resvg parses the SVG as XML and throws on malformed markup. */
 function assertWellFormed(svg: string): void {
@@ -36,7 +42,9 @@ function expectCspSafe(svg: string): void {
 
 describe('escapeXml', () => {
   it('escapes markup characters and drops characters XML forbids', () => {
-    expect(escapeXml(`<a href="x" title='y'>&</a>`)).toBe('&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;');
+    expect(escapeXml(`<a href="x" title='y'>&</a>`)).toBe(
+      '&lt;a href=&quot;x&quot; title=&#39;y&#39;&gt;&amp;&lt;/a&gt;',
+    );
     expect(escapeXml('a\u0000b\u0007c\uD800d')).toBe('abcd');
     expect(escapeXml('😀 Україна')).toBe('😀 Україна');
   });
@@ -94,7 +102,11 @@ describe('barChartSvg', () => {
   });
 
   it('uses formatNumber for the value text', () => {
-    const svg = barChartSvg({ title: 't', rows: [{ label: 'a', value: 12345 }], formatNumber: (n) => new Intl.NumberFormat('de-DE').format(n) });
+    const svg = barChartSvg({
+      title: 't',
+      rows: [{ label: 'a', value: 12345 }],
+      formatNumber: (n) => new Intl.NumberFormat('de-DE').format(n),
+    });
     expect(svg).toContain('>12.345</text>');
   });
 
@@ -166,7 +178,10 @@ describe('dailyChartSvg', () => {
   it('has a few formatted y-axis ticks and formatted x labels', () => {
     const svg = dailyChartSvg({
       title: 't',
-      days: [{ day: '2024-05-01', value: 1234 }, { day: '2024-06-30', value: 5 }],
+      days: [
+        { day: '2024-05-01', value: 1234 },
+        { day: '2024-06-30', value: 5 },
+      ],
       formatNumber: (n) => new Intl.NumberFormat('de-DE').format(n),
       formatDay: (d) => d.slice(5).replace('-', '/'),
     });
@@ -180,7 +195,10 @@ describe('dailyChartSvg', () => {
   it('sums duplicate days, escapes labels and rejects malformed days', () => {
     const svg = dailyChartSvg({
       title: '<script>',
-      days: [{ day: '2024-01-01', value: 2 }, { day: '2024-01-01', value: 3 }],
+      days: [
+        { day: '2024-01-01', value: 2 },
+        { day: '2024-01-01', value: 3 },
+      ],
       formatDay: () => '<script>x</script>',
     });
     expect(svg).toContain('2024-01-01: 5');
@@ -190,7 +208,14 @@ describe('dailyChartSvg', () => {
   });
 
   it('caps the range to maxDays so a bogus old date cannot blow up the SVG', () => {
-    const svg = dailyChartSvg({ title: 't', days: [{ day: '1970-01-01', value: 1 }, { day: '2024-05-01', value: 1 }], maxDays: 30 });
+    const svg = dailyChartSvg({
+      title: 't',
+      days: [
+        { day: '1970-01-01', value: 1 },
+        { day: '2024-05-01', value: 1 },
+      ],
+      maxDays: 30,
+    });
     expect(svg.match(/<rect class="col"/g)).toHaveLength(1);
     expect(svg.length).toBeLessThan(5000);
   });
@@ -218,11 +243,17 @@ describe('runningTotalChartSvg', () => {
   ];
 
   it('draws one point per day, higher for a larger total, on well-formed, accessible, CSP-safe markup', () => {
-    const svg = runningTotalChartSvg({ title: 'Count <over> time', days, formatNumber: (n) => new Intl.NumberFormat('fr').format(n) });
+    const svg = runningTotalChartSvg({
+      title: 'Count <over> time',
+      days,
+      formatNumber: (n) => new Intl.NumberFormat('fr').format(n),
+    });
     assertWellFormed(svg);
     expectAccessible(svg, 'Count <over> time');
     expectCspSafe(svg);
-    const points = (/<polyline class="total" points="([^"]+)"/.exec(svg)?.[1] ?? '').split(' ').map((p) => p.split(',').map(Number));
+    const points = (/<polyline class="total" points="([^"]+)"/.exec(svg)?.[1] ?? '')
+      .split(' ')
+      .map((p) => p.split(',').map(Number));
     expect(points).toHaveLength(4);
     expect(points[0][1]).toBe(points[1][1]);
     expect(points[2][1]).toBeLessThan(points[1][1]); // y grows downwards

@@ -45,13 +45,19 @@ describe('which addresses a webhook may reach in production', () => {
     };
 
   test('production wants https and every answer of the name public', async () => {
-    const dns = resolver({ 'hooks.example.org': ['93.184.216.34'], 'mixed.example.org': ['93.184.216.34', '10.0.0.5'], 'inside.example.org': ['192.168.0.2'] });
+    const dns = resolver({
+      'hooks.example.org': ['93.184.216.34'],
+      'mixed.example.org': ['93.184.216.34', '10.0.0.5'],
+      'inside.example.org': ['192.168.0.2'],
+    });
     expect(await webhookUrlProblem('https://hooks.example.org/in', false, dns)).toBeNull();
     expect(await webhookUrlProblem('http://hooks.example.org/in', false, dns)).toBe('webhooks.errors.httpsRequired');
     expect(await webhookUrlProblem('https://mixed.example.org/in', false, dns)).toBe('webhooks.errors.privateAddress');
     expect(await webhookUrlProblem('https://inside.example.org/in', false, dns)).toBe('webhooks.errors.privateAddress');
     expect(await webhookUrlProblem('https://nowhere.example.org/in', false, dns)).toBe('webhooks.errors.unresolvable');
-    expect(await webhookUrlProblem('https://user:pw@hooks.example.org/', false, dns)).toBe('webhooks.errors.urlInvalid');
+    expect(await webhookUrlProblem('https://user:pw@hooks.example.org/', false, dns)).toBe(
+      'webhooks.errors.urlInvalid',
+    );
     expect(await webhookUrlProblem('ftp://hooks.example.org/', false, dns)).toBe('webhooks.errors.urlInvalid');
   });
 
@@ -71,13 +77,20 @@ describe('retries and signatures', () => {
     // The example of the Standard Webhooks specification.
     const secret = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
     const body = '{"test": 2432232314}';
-    expect(signWebhook(secret, 'msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, body)).toBe('v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=');
+    expect(signWebhook(secret, 'msg_p5jXN8AQM9LWM0D4loKWxJek', 1614265330, body)).toBe(
+      'v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=',
+    );
   });
 });
 
 describe('the setting that switches the address rules', () => {
   test('private and http addresses are allowed outside production only, unless said otherwise', () => {
-    const prod = { NODE_ENV: 'production', SMTP_URL: 'smtp://x', BASE_URL: 'https://example.org', SESSION_SECRET: 'x'.repeat(32) };
+    const prod = {
+      NODE_ENV: 'production',
+      SMTP_URL: 'smtp://x',
+      BASE_URL: 'https://example.org',
+      SESSION_SECRET: 'x'.repeat(32),
+    };
     expect(loadConfig({}).WEBHOOK_ALLOW_PRIVATE).toBe(true);
     expect(loadConfig(prod).WEBHOOK_ALLOW_PRIVATE).toBe(false);
     expect(loadConfig({ WEBHOOK_ALLOW_PRIVATE: 'false' }).WEBHOOK_ALLOW_PRIVATE).toBe(false);

@@ -102,7 +102,11 @@ const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(reso
 const shortPause = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 2));
 
 /** Lets the zip pipeline and `out` catch up before we serialise more rows. */
-async function letOutputCatchUp(sheet: ExcelJS.Worksheet, out: NodeJS.WritableStream, guard: OutputGuard): Promise<void> {
+async function letOutputCatchUp(
+  sheet: ExcelJS.Worksheet,
+  out: NodeJS.WritableStream,
+  guard: OutputGuard,
+): Promise<void> {
   await nextTurn();
   while (pendingBytes(sheet) > MAX_QUEUED_BYTES || outputCongested(out)) {
     guard.check();
@@ -119,7 +123,11 @@ async function loadExcel(): Promise<typeof ExcelJS> {
   return (await import('exceljs')).default;
 }
 
-function createWorkbook(excel: typeof ExcelJS, out: NodeJS.WritableStream, meta: ExportMeta): ExcelJS.stream.xlsx.WorkbookWriter {
+function createWorkbook(
+  excel: typeof ExcelJS,
+  out: NodeJS.WritableStream,
+  meta: ExportMeta,
+): ExcelJS.stream.xlsx.WorkbookWriter {
   const workbook = new excel.stream.xlsx.WorkbookWriter({
     // exceljs types want a Stream class; any Node writable is one at runtime.
     stream: out as unknown as Stream,

@@ -38,7 +38,9 @@ function registerFonts(doc: Doc): void {
 // ---------------------------------------------------------------------------
 
 function formatGeneratedAt(date: Date, locale: string): string {
-  const formatted = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(date);
+  const formatted = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeStyle: 'short', timeZone: 'UTC' }).format(
+    date,
+  );
   return `${formatted} UTC`;
 }
 
@@ -48,7 +50,11 @@ export function drawCover(doc: Doc, meta: ExportMeta, labels: PackLabels): void 
   doc.moveDown(0.8);
   doc.font(FONT.bold).fontSize(26).fillColor(COLOR.text).text(meta.letterTitle, { width: CONTENT_WIDTH, lineGap: 2 });
   doc.moveDown(0.9);
-  doc.font(FONT.regular).fontSize(13).fillColor(COLOR.text).text(`${labels.to} ${meta.recipient}`, { width: CONTENT_WIDTH });
+  doc
+    .font(FONT.regular)
+    .fontSize(13)
+    .fillColor(COLOR.text)
+    .text(`${labels.to} ${meta.recipient}`, { width: CONTENT_WIDTH });
   doc.moveDown(1.5);
   drawRule(doc, doc.y);
   doc.moveDown(1.5);
@@ -57,7 +63,9 @@ export function drawCover(doc: Doc, meta: ExportMeta, labels: PackLabels): void 
   doc.font(FONT.bold).fontSize(40).fillColor(COLOR.text).text(count, { width: CONTENT_WIDTH });
   doc.font(FONT.regular).fontSize(12).fillColor(COLOR.muted).text(labels.verifiedSignatures, { width: CONTENT_WIDTH });
   doc.moveDown(2);
-  doc.fontSize(10).text(`${labels.generated} ${formatGeneratedAt(meta.generatedAt, labels.locale)}`, { width: CONTENT_WIDTH });
+  doc
+    .fontSize(10)
+    .text(`${labels.generated} ${formatGeneratedAt(meta.generatedAt, labels.locale)}`, { width: CONTENT_WIDTH });
 }
 
 // ---------------------------------------------------------------------------
@@ -66,7 +74,11 @@ export function drawCover(doc: Doc, meta: ExportMeta, labels: PackLabels): void 
 
 export function drawLetter(doc: Doc, meta: ExportMeta): void {
   doc.addPage();
-  doc.font(FONT.bold).fontSize(20).fillColor(COLOR.text).text(meta.letterTitle, MARGIN.left, MARGIN.top, { width: CONTENT_WIDTH });
+  doc
+    .font(FONT.bold)
+    .fontSize(20)
+    .fillColor(COLOR.text)
+    .text(meta.letterTitle, MARGIN.left, MARGIN.top, { width: CONTENT_WIDTH });
   doc.moveDown(0.3);
   doc.font(FONT.regular).fontSize(11).fillColor(COLOR.muted).text(meta.recipient, { width: CONTENT_WIDTH });
   doc.moveDown(1.2);
@@ -86,13 +98,26 @@ export function drawSignedTexts(doc: Doc, meta: ExportMeta, labels: PackLabels):
   const texts = meta.textVersions ?? [];
   if (!texts.length) return;
   doc.addPage();
-  doc.font(FONT.bold).fontSize(16).fillColor(COLOR.text).text(labels.signedTexts, MARGIN.left, MARGIN.top, { width: CONTENT_WIDTH });
+  doc
+    .font(FONT.bold)
+    .fontSize(16)
+    .fillColor(COLOR.text)
+    .text(labels.signedTexts, MARGIN.left, MARGIN.top, { width: CONTENT_WIDTH });
   for (const [i, v] of texts.entries()) {
     if (i > 0) doc.addPage();
     else doc.moveDown(1);
     const date = new Intl.DateTimeFormat(labels.locale, { dateStyle: 'long', timeZone: 'UTC' }).format(v.publishedAt);
     doc.font(FONT.regular).fontSize(10).fillColor(COLOR.muted);
-    doc.text(labels.signedTextLine({ language: v.language, version: v.version, date, count: v.signatures, current: v.current }), { width: CONTENT_WIDTH });
+    doc.text(
+      labels.signedTextLine({
+        language: v.language,
+        version: v.version,
+        date,
+        count: v.signatures,
+        current: v.current,
+      }),
+      { width: CONTENT_WIDTH },
+    );
     doc.moveDown(0.5);
     doc.font(FONT.bold).fontSize(14).fillColor(COLOR.text).text(v.title, { width: CONTENT_WIDTH });
     doc.moveDown(0.8);
@@ -107,9 +132,17 @@ export function drawSignedTexts(doc: Doc, meta: ExportMeta, labels: PackLabels):
 /** The summary of the letter's audit trail (already phrased, without personal data), on a page of its own. */
 export function drawAuditSummary(doc: Doc, lines: readonly string[], labels: PackLabels, chainHead?: string): void {
   doc.addPage();
-  doc.font(FONT.bold).fontSize(16).fillColor(COLOR.text).text(labels.auditTitle, MARGIN.left, MARGIN.top, { width: CONTENT_WIDTH });
+  doc
+    .font(FONT.bold)
+    .fontSize(16)
+    .fillColor(COLOR.text)
+    .text(labels.auditTitle, MARGIN.left, MARGIN.top, { width: CONTENT_WIDTH });
   doc.moveDown(0.4);
-  doc.font(FONT.regular).fontSize(9.5).fillColor(COLOR.muted).text(labels.auditIntro, { width: CONTENT_WIDTH, lineGap: 1 });
+  doc
+    .font(FONT.regular)
+    .fontSize(9.5)
+    .fillColor(COLOR.muted)
+    .text(labels.auditIntro, { width: CONTENT_WIDTH, lineGap: 1 });
   doc.moveDown(1);
   doc.fontSize(10.5).fillColor(COLOR.text);
   if (!lines.length) {
@@ -125,7 +158,11 @@ export function drawAuditSummary(doc: Doc, lines: readonly string[], labels: Pac
   // The chain head: whoever holds the pack can check that the trail still ends in it.
   if (chainHead) {
     doc.moveDown(1);
-    doc.font(FONT.regular).fontSize(8.5).fillColor(COLOR.muted).text(chainHead, MARGIN.left, doc.y, { width: CONTENT_WIDTH, lineGap: 1 });
+    doc
+      .font(FONT.regular)
+      .fontSize(8.5)
+      .fillColor(COLOR.muted)
+      .text(chainHead, MARGIN.left, doc.y, { width: CONTENT_WIDTH, lineGap: 1 });
   }
 }
 
@@ -143,10 +180,20 @@ export function stampFooters(doc: Doc, meta: ExportMeta, labels: PackLabels): vo
     drawRule(doc, PAGE.height - MARGIN.bottom + 22);
     doc.font(FONT.regular).fontSize(8).fillColor(COLOR.muted);
     if (meta.footerText) {
-      doc.text(meta.footerText, MARGIN.left, PAGE.height - MARGIN.bottom + 28, { width: CONTENT_WIDTH, align: 'center', height: 10, ellipsis: true, lineBreak: false });
+      doc.text(meta.footerText, MARGIN.left, PAGE.height - MARGIN.bottom + 28, {
+        width: CONTENT_WIDTH,
+        align: 'center',
+        height: 10,
+        ellipsis: true,
+        lineBreak: false,
+      });
     }
     const pageLine = labels.pageLine(meta.exportId, i - range.start + 1, range.count);
-    doc.text(pageLine, MARGIN.left, PAGE.height - MARGIN.bottom + (meta.footerText ? 40 : 30), { width: CONTENT_WIDTH, align: 'center', lineBreak: false });
+    doc.text(pageLine, MARGIN.left, PAGE.height - MARGIN.bottom + (meta.footerText ? 40 : 30), {
+      width: CONTENT_WIDTH,
+      align: 'center',
+      lineBreak: false,
+    });
     doc.page.margins.bottom = bottom;
   }
 }

@@ -52,7 +52,10 @@ export function packLabels(language: string): PackLabels {
     paper: t('exports.pdf.paper'),
     signedTexts: t('exports.pdf.signedTexts'),
     signedTextLine: (p) =>
-      t(p.current ? 'exports.pdf.signedTextCurrent' : 'exports.pdf.signedTextEarlier', { ...p, formatted: new Intl.NumberFormat(lang).format(p.count) }),
+      t(p.current ? 'exports.pdf.signedTextCurrent' : 'exports.pdf.signedTextEarlier', {
+        ...p,
+        formatted: new Intl.NumberFormat(lang).format(p.count),
+      }),
     auditTitle: t('exports.pdfAudit.title'),
     auditIntro: t('exports.pdfAudit.intro'),
     auditNone: t('exports.pdfAudit.none'),

@@ -85,7 +85,8 @@ function mergeSpans(spans: Span[]): Span[] {
   const merged: Span[] = [];
   for (const span of spans) {
     const last = merged[merged.length - 1];
-    if (last && last.bold === span.bold && last.italic === span.italic && last.code === span.code) last.text += span.text;
+    if (last && last.bold === span.bold && last.italic === span.italic && last.code === span.code)
+      last.text += span.text;
     else merged.push({ ...span });
   }
   return merged;
@@ -177,13 +178,21 @@ export function renderMarkdown(doc: Doc, markdown: string): void {
         quoteDepth--;
         break;
       case 'inline':
-        if (tableRow) tableRow.push(inlineSpans(token).map((s) => s.text).join(''));
+        if (tableRow)
+          tableRow.push(
+            inlineSpans(token)
+              .map((s) => s.text)
+              .join(''),
+          );
         else writeSpans(doc, inlineSpans(token), blockStyle(), pendingMarker);
         pendingMarker = undefined;
         break;
       case 'fence':
       case 'code_block':
-        writeSpans(doc, [{ text: token.content.replace(/\n$/, ''), bold: false, italic: false, code: true }], { ...blockStyle(), fontSize: 9.5 });
+        writeSpans(doc, [{ text: token.content.replace(/\n$/, ''), bold: false, italic: false, code: true }], {
+          ...blockStyle(),
+          fontSize: 9.5,
+        });
         doc.moveDown(0.6);
         break;
       case 'hr':
@@ -197,7 +206,11 @@ export function renderMarkdown(doc: Doc, markdown: string): void {
         break;
       case 'tr_close':
         // Markdown tables are rare in letters: render each row as a " | "-joined line.
-        writeSpans(doc, [{ text: (tableRow ?? []).join('  |  '), bold: false, italic: false, code: false }], blockStyle());
+        writeSpans(
+          doc,
+          [{ text: (tableRow ?? []).join('  |  '), bold: false, italic: false, code: false }],
+          blockStyle(),
+        );
         doc.moveDown(0.15);
         tableRow = null;
         break;

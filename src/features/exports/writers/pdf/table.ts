@@ -118,7 +118,11 @@ export class SignatoryTable {
   /** New page with the section title, then the header row. */
   start(title: string): void {
     this.doc.addPage();
-    this.doc.font(FONT.bold).fontSize(16).fillColor(COLOR.text).text(title, MARGIN.left, MARGIN.top, { width: CONTENT_WIDTH });
+    this.doc
+      .font(FONT.bold)
+      .fontSize(16)
+      .fillColor(COLOR.text)
+      .text(title, MARGIN.left, MARGIN.top, { width: CONTENT_WIDTH });
     this.y = this.doc.y + 10;
     this.drawHeader();
   }
@@ -135,7 +139,11 @@ export class SignatoryTable {
 
   finish(): void {
     if (this.index > 0) return;
-    this.doc.font(FONT.regular).fontSize(10).fillColor(COLOR.muted).text(this.labels.noSignatures, MARGIN.left, this.y + 8, { width: CONTENT_WIDTH });
+    this.doc
+      .font(FONT.regular)
+      .fontSize(10)
+      .fillColor(COLOR.muted)
+      .text(this.labels.noSignatures, MARGIN.left, this.y + 8, { width: CONTENT_WIDTH });
   }
 
   private continueOnNewPage(): void {

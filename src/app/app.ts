@@ -11,48 +11,12 @@ import { devMailboxRouter } from '../platform/mail/dev-mailbox.router';
 import { describeError, scrubUrl } from '../platform/logger';
 import { PROJECT_ROOT } from '../platform/paths';
 import { errorHandler, notFoundHandler } from '../platform/web/error-handler';
-import { AppError } from '../platform/web/errors';
 import { localeFor } from '../platform/web/locale';
 import { refuseUploadBeforeReading } from '../platform/web/upload-guard';
-import { challengeRouter, floodLimit } from '../features/abuse';
-import { apiRouter, apiTokensOfMember, apiTokensRouter } from '../features/api';
-import {
-  exportsRouter,
-  UploadTooLarge,
-  VERIFY_UPLOAD_BODY_LIMIT_BYTES,
-  verifyRouter,
-  verifyUploadBudget,
-  verifyUploadParser,
-} from '../features/exports';
-import { integrityRouter } from '../features/integrity';
-import { letterPage } from '../features/letter-page';
-import { historyRoutes } from '../features/history';
-import { mySignaturesRouter } from '../features/my-signatures';
-import { requestMetrics, opsRouter } from '../features/ops';
-import { allowListRouter, challengeModeRouter } from '../features/abuse';
-import { auditRouter } from '../features/audit-trail';
-import { authRouter, loadOrganiser, requireOrganiser, sessionMiddleware } from '../core/access';
-import { heldQueueRouter, invitationsRouter, organiseRouter } from '../features/organisers';
-import { PAPER_UPLOAD_BODY_LIMIT_BYTES, paperRouter, paperUploadParser } from '../features/paper';
-import {
-  AttachmentTooLarge,
-  privateRecipientHeaders,
-  recipientLinksOfMember,
-  recipientsRouter,
-  RESPONSE_UPLOAD_BODY_LIMIT_BYTES,
-  responseUploadChecks,
-  responseUploadParser,
-} from '../features/recipients';
-import { crawlersRouter, sharingRouter } from '../features/sharing';
-import { countsItsOwnFlood, signaturesRouter, signRouter } from '../features/signatures';
-import {
-  ONE_CLICK_UNSUBSCRIBE_PATH,
-  updatesFeedSources,
-  updatesOrganiseRouter,
-  updatesPublicRouter,
-} from '../features/updates';
-import { versionsRouter } from '../features/versions';
-import { webhooksOfMember, webhooksRouter } from '../features/webhooks';
+import { authRouter, loadOrganiser, sessionMiddleware } from '../core/access';
+import { floodLimit } from '../features/abuse';
+import { collectProvided, type Feature, type FeatureRoutes } from '../platform/feature';
+import { FEATURES } from './features';
 
 const ROOT = PROJECT_ROOT;
 
@@ -62,8 +26,17 @@ export interface AppOptions {
 }
 
 /** Builds the app from its dependencies; no listen(), so tests drive it in process. */
-export function buildApp(ctx: AppContext, opts: AppOptions): Express {
+export function buildApp(ctx: AppContext, opts: AppOptions, features: readonly Feature[] = FEATURES): Express {
   const { config } = ctx;
+  // What features hand each other, then each feature's routes, in the list's order.
+  const provided = collectProvided([...features], ctx);
+  const routes: FeatureRoutes[] = features.map((f) => f.routes?.(ctx, provided) ?? {});
+  const all = <K extends keyof FeatureRoutes>(stage: K): Array<NonNullable<FeatureRoutes[K]>[number]> =>
+    routes.flatMap((r) => (r[stage] ?? []) as Array<NonNullable<FeatureRoutes[K]>[number]>);
+  const exempt = (kind: 'flood' | 'countsItsOwnFlood' | 'csrf') => {
+    const tests = features.flatMap((f) => f.exemptions?.[kind] ?? []);
+    return (req: express.Request) => tests.some((t) => t(req));
+  };
   const locale = localeFor({ secureCookie: config.isProduction });
   const app = express();
   app.disable('x-powered-by');
@@ -76,7 +49,7 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
     req.id = crypto.randomUUID();
     next();
   });
-  app.use(requestMetrics());
+  for (const handler of all('first')) app.use(handler);
   app.use(
     helmet({
       contentSecurityPolicy: {
@@ -103,16 +76,12 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
       crossOriginEmbedderPolicy: false,
     }),
   );
-  // The public JSON, read by widgets and scripts thousands of times a second on a viral day: served
-  // from a one-second cache, already gzipped, ahead of the sessions, CSRF and body parsers it does
-  // not use, and not written to the request log, like the static files (it is as public, and errors
-  // are still logged). Only the reader's language (cookie or Accept-Language) matters to it.
-  const page = letterPage(ctx);
-  app.get('/letters/:slug.json', cookieParser(), locale, page.json);
-  // The count's history as open data, served the same way.
-  const history = historyRoutes(ctx);
-  app.get('/letters/:slug/history.json', cookieParser(), locale, history.json);
-  app.get('/letters/:slug/history.csv', cookieParser(), locale, history.csv);
+  // Public reads served from a one-second cache, already gzipped (the letter's JSON, the count's
+  // history), read by widgets and scripts thousands of times a second on a viral day: ahead of the
+  // sessions, CSRF and body parsers they do not use, and not written to the request log, like the
+  // static files (they are as public, and errors are still logged). Only the reader's language
+  // (cookie or Accept-Language) matters to them.
+  for (const { path: at, handler } of all('fast')) app.get(at, cookieParser(), locale, handler);
   app.use(
     pinoHttp({
       logger: ctx.log,
@@ -131,10 +100,10 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
     }),
   );
   // Health, readiness and metrics: before sessions and CSRF, for load balancers and monitoring.
-  app.use(opsRouter(ctx));
+  for (const router of all('early')) app.use(router);
   app.use(compression());
   app.use('/static', express.static(path.join(ROOT, 'public'), { maxAge: '7d', immutable: false, index: false }));
-  app.use(crawlersRouter(ctx));
+  for (const router of all('public')) app.use(router);
   // Letter forms carry several translations of a long Markdown body: a larger limit, for signed-in
   // organisers' pages only (the body parser below then leaves the parsed body alone).
   app.use('/organise', express.urlencoded({ extended: false, limit: '400kb', parameterLimit: 120 }));
@@ -144,17 +113,12 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   app.use(locale);
   // The read API: bearer tokens only, so ahead of the flood limit, sessions and CSRF (it answers
   // GET alone, rate-limited per token); its errors are JSON.
-  app.use('/api', apiRouter(ctx));
+  for (const { path: at, router } of all('api')) app.use(at, router);
   // The hard per-IP limit on every POST, before sessions, CSRF and the routers.
   // One-click unsubscribes are POSTed by mailbox providers from a few shared servers; the token in
   // the path is their authority, and refusing a provider would leave people subscribed.
   // Signing counts its POST itself, together with its own counters (src/features/signatures/sign.router.ts).
-  app.use(
-    floodLimit(ctx, {
-      exempt: (req) => ONE_CLICK_UNSUBSCRIBE_PATH.test(req.path),
-      selfCounted: countsItsOwnFlood,
-    }),
-  );
+  app.use(floodLimit(ctx, { exempt: exempt('flood'), selfCounted: exempt('countsItsOwnFlood') }));
   // Organisers' sessions; anonymous readers and signers get none (saveUninitialized: false).
   app.use(sessionMiddleware(ctx));
 
@@ -179,7 +143,7 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
     // RFC 8058 one-click unsubscribe: the mail client POSTs to the link with no cookie and no
     // form token. The 256-bit token in the path authorises it (it can do nothing but turn mail
     // off), so exactly this route, and only for POST, skips the CSRF check.
-    skipCsrfProtection: (req) => req.method === 'POST' && ONE_CLICK_UNSUBSCRIBE_PATH.test(req.path),
+    skipCsrfProtection: exempt('csrf'),
   });
   app.use((req, res, next) => {
     // One token per response: a page with several forms, rendered while the cookie is stale
@@ -191,77 +155,24 @@ export function buildApp(ctx: AppContext, opts: AppOptions): Express {
   app.use(loadOrganiser(ctx));
   // Uploads are refused on their headers, before their body is read: too large for the form, no
   // valid CSRF token, not signed in, over the network's byte budget. Then parsed here.
-  // The paper-signature upload: for signed-in organisers only.
-  app.post(
-    '/organise/letters/:slug/paper',
-    refuseUploadBeforeReading({
-      maxBodyBytes: PAPER_UPLOAD_BODY_LIMIT_BYTES,
-      tooLarge: () => new AppError(413, 'too_large', 'errors.tooLarge'),
-      csrf: doubleCsrfProtection,
-      checks: [requireOrganiser],
-    }),
-    paperUploadParser(),
-  );
-  // /verify takes the official's file as multipart and hashes it as it arrives (nothing is kept).
-  app.post(
-    '/verify',
-    refuseUploadBeforeReading({
-      maxBodyBytes: VERIFY_UPLOAD_BODY_LIMIT_BYTES,
-      tooLarge: () => new UploadTooLarge(),
-      csrf: doubleCsrfProtection,
-      checks: [verifyUploadBudget(ctx)],
-    }),
-    verifyUploadParser(ctx),
-  );
-  // An addressee's response through their recipient link, with an optional PDF: refused before
-  // its body is read when the link is not live or the network's byte budget is spent; the PDF
-  // streams into a large object.
-  app.use('/r', privateRecipientHeaders);
-  app.post(
-    '/r/:token/response',
-    refuseUploadBeforeReading({
-      maxBodyBytes: RESPONSE_UPLOAD_BODY_LIMIT_BYTES,
-      tooLarge: () => new AttachmentTooLarge(),
-      csrf: doubleCsrfProtection,
-      checks: responseUploadChecks(ctx),
-    }),
-    responseUploadParser(ctx),
-  );
+  for (const { path: at, handler } of all('headers')) app.use(at, handler);
+  for (const upload of all('uploads')) {
+    app.post(
+      upload.path,
+      refuseUploadBeforeReading({
+        maxBodyBytes: upload.maxBodyBytes,
+        tooLarge: upload.tooLarge,
+        csrf: doubleCsrfProtection,
+        checks: upload.checks,
+      }),
+      upload.parser,
+    );
+  }
   app.use(doubleCsrfProtection);
 
-  // The challenge widget's files (from the altcha package) and each letter's challenge.
-  app.use(challengeRouter(ctx));
-  // Before the letter page: the updates' own pages under /letters/:slug/… come first.
-  app.use(updatesPublicRouter(ctx));
-  app.use(versionsRouter(ctx));
-  app.use(page.router);
-  app.use(integrityRouter(ctx));
-  // The sign form shows the letter page again with its errors: the page is handed to it here.
-  app.use(signRouter(ctx, page.render));
-  app.use(signaturesRouter(ctx));
-  app.use(mySignaturesRouter(ctx));
-  app.use(updatesOrganiseRouter(ctx));
-  app.use(paperRouter(ctx));
-  app.use(allowListRouter(ctx));
-  app.use(auditRouter(ctx));
-  app.use(apiTokensRouter(ctx));
-  app.use(webhooksRouter(ctx));
-  app.use(heldQueueRouter(ctx));
-  app.use(challengeModeRouter(ctx));
-  app.use(sharingRouter(ctx, updatesFeedSources));
+  // Signing in and out, then every feature's pages, in the order of the feature list.
   app.use(authRouter(ctx));
-  app.use(invitationsRouter(ctx));
-  const recipients = recipientsRouter(ctx);
-  app.use(recipients.router);
-  // What a member handed out on a letter, listed for the owners before the member leaves its team.
-  app.use(
-    organiseRouter(ctx, {
-      deliveryPanel: recipients.deliveryPanel,
-      memberAccess: [apiTokensOfMember, recipientLinksOfMember, webhooksOfMember],
-    }),
-  );
-  app.use(exportsRouter(ctx));
-  app.use(verifyRouter(ctx));
+  for (const router of all('pages')) app.use(router);
   if (opts.devMailbox && !config.isProduction) app.use(devMailboxRouter(ctx));
 
   app.use(notFoundHandler);

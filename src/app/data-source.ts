@@ -3,43 +3,24 @@ import type { Config } from '../platform/config';
 import { migrateWith, openDatabaseWith, type Database } from '../platform/db/connect';
 import { buildDataSource, type EntityList } from '../platform/db/data-source';
 import type { Logger } from '../platform/logger';
-import { ApiToken } from '../features/api';
+import { LetterOrganiser, Organiser } from '../core/access';
 import { AuditEvent } from '../core/audit';
 import { Letter } from '../core/letters/letter.entity';
 import { LetterTranslation } from '../core/letters/letter-translation.entity';
 import { LetterTextVersion } from '../core/letters/letter-text-version.entity';
-import { ExportAudit } from '../features/exports';
-import { MySignaturesLink } from '../features/my-signatures';
-import { LetterOrganiser, Organiser } from '../core/access';
-import { TeamInvitation } from '../features/organisers';
-import { PaperImport } from '../features/paper';
-import { RecipientLink, RecipientLinkEvent } from '../features/recipients';
-import { Signature } from '../features/signatures';
 import { Token } from '../core/tokens';
-import { LetterResponse, LetterUpdate } from '../features/updates';
-import { WebhookDelivery, WebhookEndpoint } from '../features/webhooks';
+import { FEATURES } from './features';
 
-/** Every entity, as letters core and each feature export them: db/ itself knows no feature. */
+/** Core's entities, then each feature's own (its descriptor's `entities`): the platform knows none. */
 export const entities: EntityList = [
   Letter,
   LetterTranslation,
   LetterTextVersion,
-  Signature,
   Token,
   Organiser,
   LetterOrganiser,
-  TeamInvitation,
-  LetterUpdate,
-  LetterResponse,
-  PaperImport,
-  ExportAudit,
   AuditEvent,
-  RecipientLink,
-  RecipientLinkEvent,
-  MySignaturesLink,
-  ApiToken,
-  WebhookEndpoint,
-  WebhookDelivery,
+  ...FEATURES.flatMap((f) => f.entities ?? []),
 ];
 
 export function createDataSource(url: string, opts: { poolSize?: number; applicationName?: string } = {}): DataSource {

@@ -11,32 +11,10 @@ import { WorkerPresence } from '../../platform/mail/worker-presence';
 import { relayOutbox, RELAY_BATCH } from '../../platform/mail/outbox-relay';
 import { sweepExpiredLimits } from '../../platform/web/rate-limits';
 import { recordJobOutcome } from '../../features/ops';
-import { integrityJobs } from '../../features/integrity';
-import { historyJobs } from '../../features/history';
-import { mySignaturesJobs } from '../../features/my-signatures';
-import { abuseJobs } from '../../features/abuse';
-import { organiserJobs } from '../../features/organisers';
-import { privacyJobs } from '../../features/privacy';
-import { recipientJobs } from '../../features/recipients';
-import { signatureJobs } from '../../features/signatures';
-import { updateJobs } from '../../features/updates';
-import { versionJobs } from '../../features/versions';
-import { webhookJobs } from '../../features/webhooks';
+import { FEATURES } from '../features';
 
-/** Each feature's jobs, from that feature's own tasks.ts. A new feature with jobs adds one line here. */
-const FEATURE_JOBS: Array<(deps: JobDeps) => FeatureJobs> = [
-  signatureJobs,
-  updateJobs,
-  organiserJobs,
-  privacyJobs,
-  versionJobs,
-  integrityJobs,
-  abuseJobs,
-  historyJobs,
-  recipientJobs,
-  mySignaturesJobs,
-  webhookJobs,
-];
+/** Each feature's jobs, from its descriptor (each feature's own tasks.ts). */
+const FEATURE_JOBS = FEATURES.flatMap((f) => (f.jobs ? [f.jobs] : []));
 
 /** The platform's own chore: expired rate-limit counters only take room. */
 function platformJobs({ ctx }: JobDeps): FeatureJobs {

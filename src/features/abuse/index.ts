@@ -1,3 +1,9 @@
+import type { Feature } from '../../platform/feature';
+import { challengeRouter } from './challenge.router';
+import { allowListRouter } from './allow-list.router';
+import { challengeModeRouter } from './challenge-mode.router';
+import { abuseJobs } from './tasks';
+
 export {
   addAllowedNetwork,
   type HeldReason,
@@ -26,3 +32,12 @@ export { challengeRouter } from './challenge.router';
 export { abuseJobs } from './tasks';
 export { allowListRouter } from './allow-list.router';
 export { challengeModeRouter } from './challenge-mode.router';
+
+/** The feature, as the app composes it (src/app/features.ts). */
+export const feature: Feature = {
+  name: 'abuse',
+  jobs: abuseJobs,
+  views: ['abuse'],
+  messages: ['abuse'],
+  routes: (ctx) => ({ pages: [challengeRouter(ctx), allowListRouter(ctx), challengeModeRouter(ctx)] }),
+};

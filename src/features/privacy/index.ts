@@ -1,3 +1,6 @@
+import type { Feature } from '../../platform/feature';
+import { privacyJobs } from './tasks';
+
 export {
   applyRetention,
   eraseAuditDetails,
@@ -7,3 +10,9 @@ export {
   type RetentionReport,
 } from './retention.service';
 export { privacyJobs } from './tasks';
+
+/** The feature, as the app composes it (src/app/features.ts). */
+export const feature: Feature = {
+  name: 'privacy',
+  jobs: privacyJobs,
+};

@@ -1,3 +1,16 @@
+import type { Feature } from '../../platform/feature';
+import { countsItsOwnFlood, type RenderLetterPage, signRouter } from './sign.router';
+import { Signature } from './signature.entity';
+import { signaturesRouter } from './signatures.router';
+import { signatureJobs } from './tasks';
+
+declare module '../../platform/feature' {
+  interface Provided {
+    /** The letter page, shown again by the sign form with its errors. */
+    renderLetterPage?: RenderLetterPage;
+  }
+}
+
 export { initialsOf } from './display-name';
 export { countsItsOwnFlood, signRouter, type RenderLetterPage, type SignFormState } from './sign.router';
 export { recentSignatories } from './signatories.service';
@@ -11,3 +24,18 @@ export {
 export { signaturesRouter } from './signatures.router';
 export { isCounted, withdrawSignatureOfAddress } from './signing.service';
 export { signatureJobs } from './tasks';
+
+/** The feature, as the app composes it (src/app/features.ts). */
+export const feature: Feature = {
+  name: 'signatures',
+  entities: [Signature],
+  jobs: signatureJobs,
+  views: ['signatures'],
+  messages: ['signatures'],
+  // Signing counts its POST itself, together with its own counters (sign.router.ts).
+  exemptions: { countsItsOwnFlood },
+  routes: (ctx, provided) => {
+    if (!provided.renderLetterPage) throw new Error('signatures need the letter page (features/letter-page)');
+    return { pages: [signRouter(ctx, provided.renderLetterPage), signaturesRouter(ctx)] };
+  },
+};

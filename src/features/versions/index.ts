@@ -1,3 +1,7 @@
+import type { Feature } from '../../platform/feature';
+import { versionJobs } from './tasks';
+import { versionsRouter } from './versions.router';
+
 export {
   changeNotice,
   firstVersionNumber,
@@ -9,3 +13,12 @@ export {
 } from './text-versions.service';
 export { versionJobs } from './tasks';
 export { VERSIONS_CSS, versionsRouter } from './versions.router';
+
+/** The feature, as the app composes it (src/app/features.ts). */
+export const feature: Feature = {
+  name: 'versions',
+  jobs: versionJobs,
+  views: ['versions'],
+  messages: ['versions'],
+  routes: (ctx) => ({ pages: [versionsRouter(ctx)] }),
+};

@@ -26,6 +26,9 @@ async function depcruise(dir: string): Promise<{ ok: boolean; output: string }> 
   }
 }
 
+// Each check runs dependency-cruiser over the whole tree (about 10 s on two idle cores).
+jest.setTimeout(120_000);
+
 let copy: string;
 
 beforeAll(() => {

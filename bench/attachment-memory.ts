@@ -37,7 +37,7 @@ import { createLogger } from '../src/platform/logger';
 import { auditActor } from '../src/core/access';
 import { createRecipientLink } from '../src/features/recipients/recipient-links.service';
 import { initI18n } from '../src/platform/web/i18n';
-import { createSignLimits } from '../src/platform/web/rate-limits';
+import { createLimits } from '../src/platform/web/rate-limits';
 import { aLetterOf, anOrganiser } from '../tests/helpers/organisers';
 import { aPdf } from '../tests/helpers/pdf';
 
@@ -102,7 +102,7 @@ async function main() {
       db,
       config,
       log: createLogger(process.env.BENCH_LOG_LEVEL ?? 'silent'),
-      limits: createSignLimits(db, config),
+      limits: createLimits(db, config.REDIS_URL),
     };
     server = buildApp(ctx, { devMailbox: false }).listen(0, '127.0.0.1');
     await new Promise((resolve) => server!.once('listening', resolve));

@@ -10,7 +10,7 @@ import { Mailer } from '../platform/mail/mailer';
 import { devMailboxTransport, smtpTransport } from '../platform/mail/transport';
 import { startWorker } from './jobs/worker';
 import { initI18n } from '../platform/web/i18n';
-import { createSignLimits } from '../platform/web/rate-limits';
+import { createLimits } from '../platform/web/rate-limits';
 import { applyServerTimeouts } from '../platform/web/server-timeouts';
 
 async function main(): Promise<void> {
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     const seeded = await seed(database.db);
     if (seeded.lettersAdded) log.info(seeded, 'sample letters seeded');
   }
-  const ctx: AppContext = { db: database.db, config, log, limits: createSignLimits(database.db, config) };
+  const ctx: AppContext = { db: database.db, config, log, limits: createLimits(database.db, config.REDIS_URL) };
 
   const transport = config.SMTP_URL
     ? smtpTransport(config.SMTP_URL, config.MAIL_FROM, config.WORKER_CONCURRENCY)

@@ -11,7 +11,7 @@ import { Mailer } from '../../src/platform/mail/mailer';
 import { smtpTransport, type MailTransport } from '../../src/platform/mail/transport';
 import { startWorker, type Worker } from '../../src/app/jobs/worker';
 import { initI18n } from '../../src/platform/web/i18n';
-import { createSignLimits } from '../../src/platform/web/rate-limits';
+import { createLimits } from '../../src/platform/web/rate-limits';
 import { SmtpSink } from './smtp-sink';
 
 export interface TestApp {
@@ -54,7 +54,7 @@ export async function startTestApp(
   const db: DataSource = createDataSource(config.DATABASE_URL!, { poolSize: 30 });
   await db.initialize();
   const log = createLogger(config.LOG_LEVEL);
-  const ctx: AppContext = { db, config, log, limits: createSignLimits(db, config) };
+  const ctx: AppContext = { db, config, log, limits: createLimits(db, config.REDIS_URL) };
   const transport: MailTransport = smtpTransport(smtp.url, config.MAIL_FROM);
   const worker: Worker | null =
     opts.worker === false ? null : await startWorker(ctx, new Mailer(transport), { foldEveryMs: 200 });

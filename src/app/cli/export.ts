@@ -15,7 +15,7 @@ import {
 import { findLetterBySlug } from '../../core/letters/letters.service';
 import { LetterOrganiser, normaliseOrganiserEmail, Organiser } from '../../core/access';
 import { initI18n, tFor } from '../../platform/web/i18n';
-import { createSignLimits } from '../../platform/web/rate-limits';
+import { createLimits } from '../../platform/web/rate-limits';
 import { parseForm } from '../../platform/web/validate';
 import { withApp } from './bootstrap';
 
@@ -167,7 +167,7 @@ const v = args.values;
 void withApp(
   async ({ db, config, log }) => {
     await initI18n();
-    const ctx: AppContext = { db, config, log, limits: createSignLimits(db, config) };
+    const ctx: AppContext = { db, config, log, limits: createLimits(db, config.REDIS_URL) };
     // A file is written to <file>.part and renamed when complete, so a failed export never leaves a
     // file that looks whole. Standard output, a device or a pipe is written directly (`part` stays null).
     const file: { part: string | null; final: string } = { part: null, final: '' };

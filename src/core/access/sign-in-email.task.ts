@@ -1,6 +1,6 @@
 import type { AppContext } from '../../platform/context';
 import type { Mailer } from '../../platform/mail/mailer';
-import { isLanguage } from '../../platform/web/i18n';
+import { isLanguage, tFor } from '../../platform/web/i18n';
 import { normaliseOrganiserEmail, Organiser } from './organiser.entity';
 import { issueSignInToken, SIGN_IN_TOKEN_MINUTES, type SignInEmailJob } from './sign-in.service';
 
@@ -18,10 +18,15 @@ export async function sendSignInEmail(ctx: AppContext, mailer: Mailer, job: Sign
       : null;
   if (!organiser) return; // not an organiser's address (or the account was removed since): nobody to send it to
   const token = await issueSignInToken(ctx, organiser.id);
-  await mailer.organiserSignIn(organiser.email, isLanguage(job.language) ? job.language : 'en', {
-    name: organiser.name,
-    signInUrl: `${ctx.config.BASE_URL}/login/${token}`,
-    expiresMinutes: SIGN_IN_TOKEN_MINUTES,
+  const lang = isLanguage(job.language) ? job.language : 'en';
+  await mailer.send(organiser.email, lang, {
+    template: 'organiser-sign-in',
+    subject: tFor(lang)('organisers.email.signIn.subject'),
+    locals: {
+      name: organiser.name,
+      signInUrl: `${ctx.config.BASE_URL}/login/${token}`,
+      expiresMinutes: SIGN_IN_TOKEN_MINUTES,
+    },
   });
   ctx.log.info({ organiserId: organiser.id }, 'sign-in email sent');
 }

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { AppContext } from '../../platform/context';
 import { enqueue } from '../../platform/mail/queue';
 import { limitKeyForIp } from '../../platform/web/network';
-import { findTokenForUpdate, isExpired, issueToken } from '../tokens';
+import { findTokenForUpdate, isExpired, issueToken, mailRequestRules } from '../tokens';
 import { RateLimited } from '../../platform/web/errors';
 import { normaliseOrganiserEmail } from './organiser.entity';
 
@@ -30,7 +30,10 @@ export async function requestSignIn(
   email: string,
   meta: { ip: string; language: string },
 ): Promise<void> {
-  const limit = await ctx.limits.perIp(limitKeyForIp(ctx.config.SESSION_SECRET, meta.ip));
+  const limit = await ctx.limits.consume(
+    mailRequestRules(ctx.config).perNetwork,
+    limitKeyForIp(ctx.config.SESSION_SECRET, meta.ip),
+  );
   if (!limit.ok) throw new RateLimited(limit.retryAfterSeconds);
   const normalised = normaliseOrganiserEmail(email);
   const key = crypto

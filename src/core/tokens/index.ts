@@ -9,3 +9,4 @@ export {
   rawToken,
   WITHDRAW_TOKEN_TTL_HOURS,
 } from './tokens';
+export { mailRequestRules } from './mail-limits';

@@ -2,7 +2,9 @@ import net, { BlockList } from 'node:net';
 import type { DataSource } from 'typeorm';
 import { type AuditActor, recordAudit } from '../../core/audit';
 import { emailDomain } from '../../platform/mail/email-address';
-import type { LimitResult, SoftLimit } from '../../platform/web/rate-limits';
+import type { Config } from '../../platform/config';
+import type { LimitResult } from '../../platform/web/rate-limits';
+import { softRules, type SoftLimit, type SoftRule } from './limits';
 import { isDisposableDomain } from './disposable';
 import { PUBLIC_MAIL_PROVIDERS } from './mail-providers';
 import { MicroCache } from '../../platform/web/micro-cache';
@@ -16,24 +18,26 @@ export type HeldReason = SoftLimit | 'disposable-domain' | 'challenge-missing';
  * network), per normalised email and per email domain.
  */
 export function softChecks(
-  secret: string,
+  config: Config,
   signer: { ip: string; normalisedEmail: string },
   opts: { perIp: boolean },
-): Array<[SoftLimit, string]> {
+): Array<[SoftRule, string]> {
+  const secret = config.SESSION_SECRET;
+  const rules = softRules(config);
   const domain = emailDomain(signer.normalisedEmail);
   const emailKey = limitKeyFor(secret, 'email', signer.normalisedEmail);
-  const checks: Array<[SoftLimit, string]> = [
-    ['burst-email', emailKey],
-    ['sustained-email', emailKey],
+  const checks: Array<[SoftRule, string]> = [
+    [rules['burst-email'], emailKey],
+    [rules['sustained-email'], emailKey],
   ];
   if (opts.perIp) {
     const ipKey = limitKeyForIp(secret, signer.ip);
-    checks.unshift(['burst-ip', ipKey], ['sustained-ip', ipKey]);
+    checks.unshift([rules['burst-ip'], ipKey], [rules['sustained-ip'], ipKey]);
   }
   // Gmail or Outlook is shared by millions: only an organisation's own domain is counted.
   if (domain && !PUBLIC_MAIL_PROVIDERS.has(domain)) {
     const domainKey = limitKeyFor(secret, 'domain', domain);
-    checks.push(['burst-domain', domainKey], ['sustained-domain', domainKey]);
+    checks.push([rules['burst-domain'], domainKey], [rules['sustained-domain'], domainKey]);
   }
   return checks;
 }
@@ -46,12 +50,12 @@ export function softChecks(
  */
 export function holdReason(
   normalisedEmail: string,
-  checks: Array<[SoftLimit, string]>,
+  checks: Array<[SoftRule, string]>,
   results: LimitResult[],
 ): HeldReason | null {
   if (isDisposableDomain(emailDomain(normalisedEmail))) return 'disposable-domain';
   const tripped = checks.find((_, i) => !results[i]?.ok);
-  return tripped ? tripped[0] : null;
+  return tripped ? tripped[0].name : null;
 }
 
 /**

@@ -2,12 +2,13 @@ import type { Request, RequestHandler } from 'express';
 import type { AppContext } from '../../platform/context';
 import { RateLimited } from '../../platform/web/errors';
 import { limitKeyForIp } from '../../platform/web/network';
+import { floodRule } from './limits';
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** Counts one POST against the sender's network; beyond the limit, a 429 with Retry-After. */
 export async function consumeFlood(ctx: AppContext, ip: string): Promise<void> {
-  const result = await ctx.limits.flood(limitKeyForIp(ctx.config.SESSION_SECRET, ip));
+  const result = await ctx.limits.consume(floodRule(ctx.config), limitKeyForIp(ctx.config.SESSION_SECRET, ip));
   if (!result.ok) throw new RateLimited(result.retryAfterSeconds);
 }
 

@@ -15,6 +15,7 @@ export {
 } from './abuse.service';
 export { allowListAddSchema } from './allow-list.schema';
 export { consumeFlood, floodLimit } from './flood.middleware';
+export { floodRule, SOFT_LIMITS, type SoftLimit } from './limits';
 export { decideEmail } from './typo-hint';
 export {
   acceptSolution,

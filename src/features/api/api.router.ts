@@ -1,3 +1,4 @@
+import type { Config } from '../../platform/config';
 import { Router, type ErrorRequestHandler, type NextFunction, type Request, type Response } from 'express';
 import type { AppContext } from '../../platform/context';
 import { findLetterBySlug } from '../../core/letters/letters.service';
@@ -7,6 +8,12 @@ import { readLetter, readSignatures } from './api-read.service';
 import { authenticateApiToken, type AuthenticatedToken } from './api-tokens.service';
 import { letterSchema, signaturePageSchema, signaturesQuerySchema } from './api.schema';
 import { openApiDocument } from './openapi';
+import type { LimitRule } from '../../platform/web/rate-limits';
+
+/** Requests per API token (its id) and minute. */
+function apiTokenRule(config: Config): LimitRule {
+  return { name: 'api-token', prefix: 'api-token', points: config.API_REQUESTS_PER_TOKEN_PER_MINUTE, seconds: 60 };
+}
 
 /** 401: no token, or one that is unknown or revoked. `given`: a token was sent (RFC 6750's invalid_token). */
 export class Unauthorized extends AppError {
@@ -44,7 +51,7 @@ export function apiRouter(ctx: AppContext): Router {
     const m = /^Bearer +(\S+) *$/i.exec(req.get('authorization') ?? '');
     const token = m ? await authenticateApiToken(ctx.db, m[1]) : null;
     if (!token) throw new Unauthorized(!!m);
-    const limit = await ctx.limits.apiToken(token.id);
+    const limit = await ctx.limits.consume(apiTokenRule(ctx.config), token.id);
     if (!limit.ok) throw new RateLimited(limit.retryAfterSeconds, 'api.errors.rateLimited');
     (res.locals as ApiLocals).apiToken = token;
     next();

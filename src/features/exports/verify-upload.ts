@@ -1,9 +1,21 @@
+import type { Config } from '../../platform/config';
 import crypto from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import multer from 'multer';
 import { limitKeyForIp } from '../../platform/web/network';
 import type { AppContext } from '../../platform/context';
 import { AppError, RateLimited } from '../../platform/web/errors';
+import type { LimitRule } from '../../platform/web/rate-limits';
+
+/** The hourly per-network budget of /verify uploads, in KiB. */
+function verifyUploadRule(config: Config): LimitRule {
+  return {
+    name: 'verify-kib',
+    prefix: 'verify-kib',
+    points: config.VERIFY_UPLOAD_MB_PER_NETWORK_PER_HOUR * 1024,
+    seconds: 3600,
+  };
+}
 
 /** A 1,000,000-signature CSV is ~80 MB; XLSX and PDF packs are smaller per row. */
 export const VERIFY_UPLOAD_LIMIT_BYTES = 200 * 1024 * 1024;
@@ -67,7 +79,8 @@ function declaredLength(req: Request): number | null {
  */
 export function verifyUploadBudget(ctx: AppContext): RequestHandler {
   return async (req, _res, next) => {
-    const result = await ctx.limits.verifyUploadBytes(
+    const result = await ctx.limits.chargeBytes(
+      verifyUploadRule(ctx.config),
       limitKeyForIp(ctx.config.SESSION_SECRET, req.ip ?? ''),
       declaredLength(req) ?? 0,
     );
@@ -105,7 +118,9 @@ export function verifyUploadParser(ctx: AppContext): RequestHandler {
             : (hashedUpload(req)?.bytes ?? 0);
       if (!read) return next(outcome);
       ctx.limits
-        .verifyUploadBytes(limitKeyForIp(ctx.config.SESSION_SECRET, req.ip ?? ''), read, { afterRead: true })
+        .chargeBytes(verifyUploadRule(ctx.config), limitKeyForIp(ctx.config.SESSION_SECRET, req.ip ?? ''), read, {
+          afterRead: true,
+        })
         .then(() => next(outcome), next);
     });
   };

@@ -3,6 +3,7 @@ import type { AppContext } from '../../platform/context';
 import type { Language } from '../../platform/web/languages';
 import { isPermanentRecipientFailure } from '../../platform/mail/bounce';
 import type { Mailer } from '../../platform/mail/mailer';
+import { tFor } from '../../platform/web/i18n';
 import { hashToken } from '../../core/tokens';
 import { MY_SIGNATURES_LINK_TTL_HOURS, type MySignaturesEmailJob } from './my-signatures.service';
 
@@ -41,9 +42,14 @@ export async function sendMySignaturesLink(ctx: AppContext, mailer: Mailer, job:
     return;
   }
   try {
-    await mailer.mySignaturesLink(row.email, row.language, {
-      url: `${ctx.config.BASE_URL}/my-signatures/${raw}?lang=${row.language}`,
-      expiresHours: MY_SIGNATURES_LINK_TTL_HOURS,
+    // No name and no letter in it: the page behind the link shows them to whoever holds the mailbox.
+    await mailer.send(row.email, row.language, {
+      template: 'my-signatures',
+      subject: tFor(row.language)('mySignatures.email.subject'),
+      locals: {
+        url: `${ctx.config.BASE_URL}/my-signatures/${raw}?lang=${row.language}`,
+        expiresHours: MY_SIGNATURES_LINK_TTL_HOURS,
+      },
     });
   } catch (err) {
     if (!isPermanentRecipientFailure(err)) throw err; // temporary: the queue retries with backoff

@@ -9,7 +9,7 @@ import { normaliseEmail } from '../../platform/mail/email-address';
 import { enqueue } from '../../platform/mail/queue';
 import { limitKeyForIp } from '../../platform/web/network';
 import { NotFound, RateLimited } from '../../platform/web/errors';
-import { hashToken, isWellFormedToken } from '../../core/tokens';
+import { hashToken, isWellFormedToken, mailRequestRules } from '../../core/tokens';
 import { initialsOf, withdrawSignatureOfAddress } from '../signatures';
 
 /** How long an emailed link works. */
@@ -46,10 +46,11 @@ export async function requestMySignaturesLink(
   meta: { ip: string; language: Language },
 ): Promise<void> {
   const secret = ctx.config.SESSION_SECRET;
-  const ipLimit = await ctx.limits.perIp(limitKeyForIp(secret, meta.ip));
+  const rules = mailRequestRules(ctx.config);
+  const ipLimit = await ctx.limits.consume(rules.perNetwork, limitKeyForIp(secret, meta.ip));
   if (!ipLimit.ok) throw new RateLimited(ipLimit.retryAfterSeconds);
   const normalised = normaliseEmail(email);
-  const addressLimit = await ctx.limits.perEmail(addressKey(secret, normalised));
+  const addressLimit = await ctx.limits.consume(rules.perAddress, addressKey(secret, normalised));
   if (!addressLimit.ok) throw new RateLimited(addressLimit.retryAfterSeconds);
   await ctx.db.transaction(async (tx) => {
     const [row] = await tx.query<Array<{ id: string }>>(

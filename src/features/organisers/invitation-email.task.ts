@@ -1,6 +1,6 @@
 import type { AppContext } from '../../platform/context';
 import type { Mailer } from '../../platform/mail/mailer';
-import { isLanguage } from '../../platform/web/i18n';
+import { isLanguage, tFor } from '../../platform/web/i18n';
 import { INVITATION_DAYS, issueInvitationToken, type TeamInvitationJob } from './invitations.service';
 
 /** Sends a team invitation. Nothing is sent for an invitation revoked, accepted or expired since. */
@@ -8,12 +8,17 @@ export async function sendTeamInvitationEmail(ctx: AppContext, mailer: Mailer, j
   const lang = isLanguage(job.language) ? job.language : 'en';
   const invitation = await issueInvitationToken(ctx, job.invitationId, lang);
   if (!invitation) return;
-  await mailer.teamInvitation(invitation.email, lang, {
-    inviterName: invitation.inviterName,
-    letterTitle: invitation.letterTitle,
-    role: invitation.role,
-    invitationUrl: `${ctx.config.BASE_URL}/invitations/${invitation.token}`,
-    expiresDays: INVITATION_DAYS,
+  // Nothing happens unless the invitee presses Accept on the invitation's page.
+  await mailer.send(invitation.email, lang, {
+    template: 'team-invitation',
+    subject: tFor(lang)('organisers.email.invitation.subject', { title: invitation.letterTitle }),
+    locals: {
+      inviterName: invitation.inviterName,
+      letterTitle: invitation.letterTitle,
+      role: invitation.role,
+      invitationUrl: `${ctx.config.BASE_URL}/invitations/${invitation.token}`,
+      expiresDays: INVITATION_DAYS,
+    },
   });
   ctx.log.info({ invitationId: job.invitationId }, 'team invitation sent');
 }

@@ -2,7 +2,7 @@ import type { AppContext } from '../../platform/context';
 import { findLetterById } from '../../core/letters/letters.service';
 import type { Mailer } from '../../platform/mail/mailer';
 import { hashToken, rawToken } from '../../core/tokens';
-import { formatDate } from '../../platform/web/i18n';
+import { formatDate, tFor } from '../../platform/web/i18n';
 import { RecipientLink } from './recipient-link.entity';
 import type { RecipientLinkEmailJob } from './recipients.queue';
 
@@ -26,12 +26,17 @@ export async function sendRecipientLinkEmail(
   await repo.update({ id: link.id }, { mailedTokenHash: hashToken(raw) });
   const lang = letter.defaultLanguage;
   const translation = letter.translations.find((t) => t.language === lang) ?? letter.translations[0];
-  await mailer.recipientLink(link.email, lang, {
-    name: link.name,
-    letterTitle: translation.title,
-    deliveredOn: formatDate(letter.deliveredAt, lang),
-    linkUrl: `${ctx.config.BASE_URL}/r/${raw}`,
-    expiresOn: formatDate(link.expiresAt, lang),
+  // The letter as delivered, its list and the way to answer. No unsubscribe: one message, sent on purpose.
+  await mailer.send(link.email, lang, {
+    template: 'recipient-link',
+    subject: tFor(lang)('recipients.email.subject', { title: translation.title }),
+    locals: {
+      name: link.name,
+      letterTitle: translation.title,
+      deliveredOn: formatDate(letter.deliveredAt, lang),
+      linkUrl: `${ctx.config.BASE_URL}/r/${raw}`,
+      expiresOn: formatDate(link.expiresAt, lang),
+    },
   });
   await repo.update({ id: link.id }, { emailedAt: new Date() });
   ctx.log.info({ linkId: link.id, letterId: link.letterId }, 'recipient link emailed');

@@ -1,3 +1,4 @@
+import { recipientDownloadRule } from './limits';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { AppContext } from '../../platform/context';
 import type { Letter } from '../../core/letters/letter.entity';
@@ -317,7 +318,7 @@ export function recipientsRouter(ctx: AppContext): {
     return async (req, res) => {
       const link = await liveLink(req);
       // Each download exports every verified row: a handful an hour per link, not a loop.
-      const allowed = await ctx.limits.recipientDownload(link.id);
+      const allowed = await ctx.limits.consume(recipientDownloadRule(ctx.config), link.id);
       if (!allowed.ok) throw new RateLimited(allowed.retryAfterSeconds, 'recipients.errors.tooManyDownloads');
       const view = await deliveredView(ctx.db, link.letterId, req.lang);
       try {

@@ -1,3 +1,4 @@
+import { responseUploadRule } from './limits';
 import crypto from 'node:crypto';
 import type { Request, RequestHandler } from 'express';
 import multer from 'multer';
@@ -154,7 +155,8 @@ export function responseUploadChecks(ctx: AppContext): RequestHandler[] {
     next();
   };
   const budget: RequestHandler = async (req, _res, next) => {
-    const result = await ctx.limits.responseUploadBytes(
+    const result = await ctx.limits.chargeBytes(
+      responseUploadRule(ctx.config),
       limitKeyForIp(ctx.config.SESSION_SECRET, req.ip ?? ''),
       declaredLength(req) ?? 0,
     );
@@ -198,7 +200,9 @@ export function responseUploadParser(ctx: AppContext): RequestHandler {
             : (stagedAttachment(req)?.bytes ?? 0);
       if (!read) return next(outcome);
       ctx.limits
-        .responseUploadBytes(limitKeyForIp(ctx.config.SESSION_SECRET, req.ip ?? ''), read, { afterRead: true })
+        .chargeBytes(responseUploadRule(ctx.config), limitKeyForIp(ctx.config.SESSION_SECRET, req.ip ?? ''), read, {
+          afterRead: true,
+        })
         .then(() => next(outcome), next);
     });
   };

@@ -12,6 +12,7 @@ declare module '../../platform/feature' {
 }
 
 export { initialsOf } from './display-name';
+export { mySignaturesUrl, type LetterRef } from './emails';
 export { countsItsOwnFlood, signRouter, type RenderLetterPage, type SignFormState } from './sign.router';
 export { recentSignatories } from './signatories.service';
 export {

@@ -6,7 +6,27 @@ import { hashToken, rawToken, WITHDRAW_TOKEN_TTL_HOURS } from '../../core/tokens
 import type { TokenPurpose } from '../../core/tokens/token.entity';
 import { isPermanentRecipientFailure } from '../../platform/mail/bounce';
 import type { Mailer } from '../../platform/mail/mailer';
-import type { SignatureEmailJob } from '../../platform/mail/queue';
+import { enqueue } from '../../platform/mail/queue';
+import type { EntityManager } from 'typeorm';
+import { alreadySignedEmail, confirmationEmail, manageEmail, mySignaturesUrl } from './emails';
+
+/** The emails a signer gets about one signature. */
+export type EmailKind = 'confirm' | 'reminder' | 'already-signed' | 'manage';
+
+export interface SignatureEmailJob {
+  signatureId: string;
+  kind: EmailKind;
+}
+
+export const TASK_SIGNATURE_EMAIL = 'signature-email';
+
+export function enqueueSignatureEmail(
+  tx: EntityManager,
+  job: SignatureEmailJob,
+  opts: { runAt?: Date; jobKey?: string } = {},
+): Promise<void> {
+  return enqueue(tx, TASK_SIGNATURE_EMAIL, job, opts);
+}
 
 interface Addressee {
   id: string;
@@ -78,26 +98,31 @@ export async function sendSignatureEmail(ctx: AppContext, mailer: Mailer, job: S
   const links = {
     letter: { title: translation.title, url: `${base}/letters/${letter.slug}?lang=${translation.language}` },
     withdrawUrl: `${base}/s/withdraw/${withdrawToken}`,
+    mySignaturesUrl: mySignaturesUrl(base, sig.language),
   };
   const common = { name: sig.full_name, ...links };
   if (confirmToken) {
     // The link opens a page that shows the name and asks for a press of a button to confirm.
     try {
-      await mailer.confirmSignature(sig.email, sig.language, {
-        ...links,
-        confirmUrl: `${base}/s/confirm/${confirmToken}`,
-        expiresHours: ctx.config.CONFIRM_TOKEN_TTL_HOURS,
-        reminder: job.kind === 'reminder',
-      });
+      await mailer.sendShared(
+        sig.email,
+        sig.language,
+        confirmationEmail(sig.language, {
+          ...links,
+          confirmUrl: `${base}/s/confirm/${confirmToken}`,
+          expiresHours: ctx.config.CONFIRM_TOKEN_TTL_HOURS,
+          reminder: job.kind === 'reminder',
+        }),
+      );
     } catch (err) {
       if (!isPermanentRecipientFailure(err)) throw err; // temporary: the queue retries with backoff
       await markBounced(ctx, sig.id);
       return;
     }
   } else if (job.kind === 'already-signed') {
-    await mailer.alreadySigned(sig.email, sig.language, common);
+    await mailer.send(sig.email, sig.language, alreadySignedEmail(sig.language, common));
   } else {
-    await mailer.manageSignature(sig.email, sig.language, common);
+    await mailer.send(sig.email, sig.language, manageEmail(sig.language, common));
   }
   ctx.log.info({ signatureId: sig.id, kind: job.kind }, 'signature email sent');
 }

@@ -2,24 +2,26 @@ import crypto from 'node:crypto';
 import type { EntityManager } from 'typeorm';
 import type { AppContext } from '../../platform/context';
 import { publicStatus, type Language, type Letter, type Visibility } from '../../core/letters/letter.entity';
-import { enqueueSignatureEmail, TASK_SIGNATURE_EMAIL, type EmailKind } from '../../platform/mail/queue';
+import { enqueueSignatureEmail, TASK_SIGNATURE_EMAIL, type EmailKind } from './signature-email.task';
 import {
   acceptSolution,
   holdReason,
   isAllowedNetwork,
   isChallengeMode,
+  floodRule,
   softChecks,
   weighRecentSigning,
   type HeldReason,
 } from '../abuse';
+import { mailRequestRules } from '../../core/tokens';
 import { consumeFlood } from '../abuse';
 import { limitKeyForIp } from '../../platform/web/network';
 import {
   consumeCountersSql,
   counterResults,
   type CounterBatch,
-  type LimitName,
   type LimitResult,
+  type LimitRule,
 } from '../../platform/web/rate-limits';
 import { AppError, RateLimited } from '../../platform/web/errors';
 import { appendCountDeltas, markRemoval, recordCountChange, verifiedCountOf } from '../../core/letters/counts.service';
@@ -262,10 +264,10 @@ export async function signLetter(
   // A university or a newsroom behind one address is allowed by the letter's organisers: their
   // per-IP soft counters are not consumed for this letter.
   const allowed = await isAllowedNetwork(ctx.db, letter.id, meta.ip);
-  const soft = softChecks(secret, { ip: meta.ip, normalisedEmail: normalised }, { perIp: !allowed });
-  const checks: Array<[LimitName, string]> = [
-    ['flood', limitKeyForIp(secret, meta.ip)],
-    ['sign-email', emailKey(secret, normalised)],
+  const soft = softChecks(ctx.config, { ip: meta.ip, normalisedEmail: normalised }, { perIp: !allowed });
+  const checks: Array<[LimitRule, string]> = [
+    [floodRule(ctx.config), limitKeyForIp(secret, meta.ip)],
+    [mailRequestRules(ctx.config).perAddress, emailKey(secret, normalised)],
     ...soft,
   ];
   const pending = {
@@ -301,7 +303,7 @@ export async function signLetter(
     );
     results = counterResults(batch, inserted.counted);
   } else {
-    results = await ctx.limits.consume(checks);
+    results = await ctx.limits.consumeAll(checks);
   }
   const [flood, perEmail, ...softResults] = results;
   if (!flood.ok) throw new RateLimited(flood.retryAfterSeconds);
@@ -354,10 +356,11 @@ export async function signLetter(
  * a whole /64 and could otherwise take a fresh address for every request.
  */
 export async function requestManageLink(ctx: AppContext, letter: Letter, email: string, ip: string): Promise<void> {
-  const ipLimit = await ctx.limits.perIp(limitKeyForIp(ctx.config.SESSION_SECRET, ip));
+  const rules = mailRequestRules(ctx.config);
+  const ipLimit = await ctx.limits.consume(rules.perNetwork, limitKeyForIp(ctx.config.SESSION_SECRET, ip));
   if (!ipLimit.ok) throw new RateLimited(ipLimit.retryAfterSeconds);
   const normalised = normaliseEmail(email);
-  const emailLimit = await ctx.limits.perEmail(emailKey(ctx.config.SESSION_SECRET, normalised));
+  const emailLimit = await ctx.limits.consume(rules.perAddress, emailKey(ctx.config.SESSION_SECRET, normalised));
   if (!emailLimit.ok) return;
   await ctx.db.transaction(async (tx) => {
     const sig = await lockSignatureByEmail(tx, letter.id, normalised);

@@ -1,11 +1,6 @@
 import { foldCountDeltas } from '../../core/letters/counts.service';
-import {
-  TASK_SIGNATURE_EMAIL,
-  type FeatureJobs,
-  type JobDeps,
-  type SignatureEmailJob,
-} from '../../platform/mail/queue';
-import { sendSignatureEmail } from './signature-email.task';
+import type { FeatureJobs, JobDeps } from '../../platform/mail/queue';
+import { sendSignatureEmail, TASK_SIGNATURE_EMAIL, type SignatureEmailJob } from './signature-email.task';
 
 /** Signers' emails (confirm, reminder, already signed, manage), and folding the count deltas signing writes. */
 export function signatureJobs({ ctx, mailer, foldEveryMs }: JobDeps): FeatureJobs {

@@ -1,7 +1,8 @@
 import type { AppContext } from '../../platform/context';
 import { Letter } from '../../core/letters/letter.entity';
 import { chooseTranslation } from '../../core/letters/letters.service';
-import type { Mailer, OwnerDigestMail } from '../../platform/mail/mailer';
+import type { Mailer } from '../../platform/mail/mailer';
+import { ownerDigestEmail, type OwnerDigestMail } from './emails';
 import { Organiser } from '../../core/access';
 import { verifiedCount } from '../../core/letters/counts.service';
 import { formatDate } from '../../platform/web/i18n';
@@ -103,12 +104,13 @@ export async function sendOwnerDigest(ctx: AppContext, mailer: Mailer, job: Owne
     });
   }
   const unsubscribeToken = await ctx.db.transaction((tx) => issueDigestUnsubscribeToken(tx, organiser.id));
-  await mailer.ownerDigest(organiser.email, lang, {
+  const message = ownerDigestEmail(lang, {
     name: organiser.name,
     date: formatDate(until, lang),
     letters: items,
     settingsUrl: `${base}/organise/settings/digest`,
     unsubscribeUrl: `${base}/u/${unsubscribeToken}`,
   });
+  await mailer.send(organiser.email, lang, message);
   ctx.log.info({ organiserId: organiser.id, letters: items.length }, 'daily digest sent');
 }

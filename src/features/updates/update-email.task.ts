@@ -2,7 +2,8 @@ import type { AppContext } from '../../platform/context';
 import { chooseTranslation, findLetterById } from '../../core/letters/letters.service';
 import { renderEmailMarkdown } from '../../core/letters/rendering';
 import type { Mailer } from '../../platform/mail/mailer';
-import { Signature } from '../signatures';
+import { mySignaturesUrl, Signature } from '../signatures';
+import { letterUpdateEmail, officialResponseEmail } from './emails';
 import { issueSignatureTokens, WITHDRAW_TOKEN_TTL_HOURS } from '../../core/tokens';
 import { formatDate } from '../../platform/web/i18n';
 import { LetterResponse } from './letter-response.entity';
@@ -33,26 +34,29 @@ export async function sendUpdateEmail(ctx: AppContext, mailer: Mailer, job: Upda
     letter: { title: translation.title, url: `${base}/letters/${letter.slug}?lang=${translation.language}` },
     unsubscribeUrl: `${base}/u/${unsubscribeToken}`,
     withdrawUrl: `${base}/s/withdraw/${withdrawToken}`,
+    mySignaturesUrl: mySignaturesUrl(base, sig.language),
   };
   if (job.kind === 'update') {
     const update = await ctx.db.getRepository(LetterUpdate).findOneBy({ id: job.id });
     if (!update) return;
-    await mailer.letterUpdate(sig.email, sig.language, {
+    const message = letterUpdateEmail({
       ...common,
       subject: update.subject,
       bodyHtml: renderEmailMarkdown(update.bodyMarkdown),
       bodyText: update.bodyMarkdown,
     });
+    await mailer.send(sig.email, sig.language, message);
   } else {
     const response = await ctx.db.getRepository(LetterResponse).findOneBy({ id: job.id });
     if (!response || response.status !== 'published') return;
-    await mailer.officialResponse(sig.email, sig.language, {
+    const message = officialResponseEmail(sig.language, {
       ...common,
       date: formatDate(new Date(`${response.respondedOn}T00:00:00Z`), sig.language),
       bodyHtml: responseBodyHtml(response, true),
       bodyText: response.body,
       link: response.link,
     });
+    await mailer.send(sig.email, sig.language, message);
   }
   ctx.log.info({ signatureId: sig.id, kind: job.kind, id: job.id }, 'update email sent');
 }

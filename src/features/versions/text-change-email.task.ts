@@ -1,10 +1,10 @@
 import type { AppContext } from '../../platform/context';
 import { LetterTextVersion } from '../../core/letters/letter-text-version.entity';
 import { chooseTranslation, findLetterById } from '../../core/letters/letters.service';
-import type { Mailer } from '../../platform/mail/mailer';
+import { listUnsubscribe, type Mailer } from '../../platform/mail/mailer';
 import { issueSignatureTokens, WITHDRAW_TOKEN_TTL_HOURS } from '../../core/tokens';
-import { Signature } from '../signatures';
-import { formatDate } from '../../platform/web/i18n';
+import { mySignaturesUrl, Signature } from '../signatures';
+import { formatDate, tFor } from '../../platform/web/i18n';
 import type { TextChangeEmailJob } from './versions.queue';
 
 /** As long as the unsubscribe links in updates' emails (the /u/ page is updates'; the token is a signature's). */
@@ -43,15 +43,22 @@ export async function sendTextChangeEmail(ctx: AppContext, mailer: Mailer, job: 
     { purpose: 'withdraw', ttlHours: WITHDRAW_TOKEN_TTL_HOURS },
   ]);
   const to = change.version + 1;
-  await mailer.textChanged(sig.email, sig.language, {
-    name: sig.fullName,
-    letter: { title: shown.title, url: `${base}/letters/${letter.slug}?lang=${change.language}` },
-    changedOn: formatDate(change.replacedAt, sig.language),
-    signedVersion: sig.textVersion,
-    newVersion: to,
-    diffUrl: `${base}/letters/${letter.slug}/diff?lang=${change.language}&from=${sig.textVersion}&to=${to}`,
-    unsubscribeUrl: `${base}/u/${unsubscribeToken}`,
-    withdrawUrl: `${base}/s/withdraw/${withdrawToken}`,
+  const unsubscribeUrl = `${base}/u/${unsubscribeToken}`;
+  await mailer.send(sig.email, sig.language, {
+    template: 'text-changed',
+    subject: tFor(sig.language)('versions.email.subject', { title: shown.title }),
+    headers: listUnsubscribe(unsubscribeUrl),
+    locals: {
+      name: sig.fullName,
+      letter: { title: shown.title, url: `${base}/letters/${letter.slug}?lang=${change.language}` },
+      changedOn: formatDate(change.replacedAt, sig.language),
+      signedVersion: sig.textVersion,
+      newVersion: to,
+      diffUrl: `${base}/letters/${letter.slug}/diff?lang=${change.language}&from=${sig.textVersion}&to=${to}`,
+      unsubscribeUrl,
+      withdrawUrl: `${base}/s/withdraw/${withdrawToken}`,
+      mySignaturesUrl: mySignaturesUrl(base, sig.language),
+    },
   });
   ctx.log.info({ signatureId: sig.id, changeId: change.id }, 'text change email sent');
 }

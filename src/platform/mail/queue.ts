@@ -13,15 +13,6 @@ import type { Mailer } from './mailer';
  * `job_outbox` in the statement that creates them instead, and the worker relays those into the
  * queue in batches (src/platform/mail/outbox-relay.ts): add_job's NOTIFY serialises commits.
  */
-export type EmailKind = 'confirm' | 'reminder' | 'already-signed' | 'manage';
-
-export interface SignatureEmailJob {
-  signatureId: string;
-  kind: EmailKind;
-}
-
-export const TASK_SIGNATURE_EMAIL = 'signature-email';
-
 export async function enqueue(
   tx: EntityManager,
   task: string,
@@ -40,14 +31,6 @@ export async function enqueue(
       opts.queueName ?? null,
     ],
   );
-}
-
-export function enqueueSignatureEmail(
-  tx: EntityManager,
-  job: SignatureEmailJob,
-  opts: { runAt?: Date; jobKey?: string } = {},
-): Promise<void> {
-  return enqueue(tx, TASK_SIGNATURE_EMAIL, job, opts);
 }
 
 /** What every feature's `tasks.ts` is given by the job host (src/app/jobs/worker.ts). */

@@ -3,64 +3,48 @@ import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiter
 import type { Pool } from 'pg';
 import { pgPool } from '../db/pool';
 import type { DataSource } from 'typeorm';
-import type { Config } from '../config';
 
 export type LimitResult = { ok: true } | { ok: false; retryAfterSeconds: number };
 
 /**
- * Counters shared by every process: in PostgreSQL by default, in Redis when REDIS_URL is set.
- * Keys carry only keyed hashes of addresses and IPs, never the values themselves.
+ * What one counter allows: `points` per `seconds`, stored under `prefix:<key>`. Each feature names
+ * and sizes its own (signing's, the flood limit, the upload budgets); `name` is how the caller
+ * tells results apart.
  */
-export interface SignLimits {
-  /** Sign-in and manage-link requests per network (limitKeyForIp) and hour. */
-  perIp(networkKey: string): Promise<LimitResult>;
-  perEmail(emailKey: string): Promise<LimitResult>;
-  /**
-   * Charges an upload's bytes to the network's hourly /verify budget (counted in KiB, at least
-   * one). Before reading: beyond the budget the upload is refused and nothing is charged.
-   * `afterRead`: bytes already read are charged whatever the budget says.
-   */
-  verifyUploadBytes(networkKey: string, bytes: number, opts?: { afterRead?: boolean }): Promise<LimitResult>;
-  /** The same, for the PDFs addressees attach to their responses (`/r/<token>/response`): a budget of its own. */
-  responseUploadBytes(networkKey: string, bytes: number, opts?: { afterRead?: boolean }): Promise<LimitResult>;
-  /** Downloads of the delivered list per recipient link and hour. */
-  recipientDownload(linkId: string): Promise<LimitResult>;
-  /** The hard per-IP limit on every POST: beyond it the request is refused (429). */
-  flood(networkKey: string): Promise<LimitResult>;
-  /** Requests per API token (its id) and minute. */
-  apiToken(tokenId: string): Promise<LimitResult>;
-  /**
-   * Consumes one point from each named counter, all together: ONE statement in PostgreSQL, so a
-   * signature pays one round trip for its flood, per-email and soft counters. Results come in
-   * the order of `checks`.
-   */
-  consume(checks: Array<[LimitName, string]>): Promise<LimitResult[]>;
-  /**
-   * The same counters as a batch for a statement that consumes them itself (consumeCountersSql),
-   * so that the caller's own write goes in the same round trip; null when the counters are not in
-   * PostgreSQL (REDIS_URL): then `consume` is the way.
-   */
-  inStatement(checks: Array<[LimitName, string]>): CounterBatch | null;
-  close(): Promise<void>;
-}
-
-/** The names double as the `held_reason` of a signature that tripped them. */
-export const SOFT_LIMITS = [
-  'burst-ip',
-  'sustained-ip',
-  'burst-email',
-  'sustained-email',
-  'burst-domain',
-  'sustained-domain',
-] as const;
-export type SoftLimit = (typeof SOFT_LIMITS)[number];
-/** Every counter: the hard ones (refuse or drop) and the soft ones (hold for review). */
-export type LimitName = 'flood' | 'sign-ip' | 'sign-email' | SoftLimit;
-
-interface LimitRule {
+export interface LimitRule {
+  name: string;
   prefix: string;
   points: number;
   seconds: number;
+}
+
+/**
+ * Counters shared by every process: in PostgreSQL by default, in Redis when REDIS_URL is set.
+ * It counts what it is told to: the rules come from the features. Keys carry only keyed hashes
+ * of addresses and IPs, never the values themselves.
+ */
+export interface Limits {
+  /** Consumes `points` (one unless said) from one counter. */
+  consume(rule: LimitRule, key: string, points?: number): Promise<LimitResult>;
+  /**
+   * Charges an upload's bytes to an hourly budget counted in KiB (at least one; the rule's points
+   * are KiB). Before reading: beyond the budget the upload is refused and nothing is charged.
+   * `afterRead`: bytes already read are charged whatever the budget says.
+   */
+  chargeBytes(rule: LimitRule, key: string, bytes: number, opts?: { afterRead?: boolean }): Promise<LimitResult>;
+  /**
+   * Consumes one point from each counter, all together: ONE statement in PostgreSQL, so a
+   * signature pays one round trip for its flood, per-email and soft counters. Results come in
+   * the order of `checks`.
+   */
+  consumeAll(checks: Array<[LimitRule, string]>): Promise<LimitResult[]>;
+  /**
+   * The same counters as a batch for a statement that consumes them itself (consumeCountersSql),
+   * so that the caller's own write goes in the same round trip; null when the counters are not in
+   * PostgreSQL (REDIS_URL): then `consumeAll` is the way.
+   */
+  inStatement(checks: Array<[LimitRule, string]>): CounterBatch | null;
+  close(): Promise<void>;
 }
 
 /**
@@ -72,14 +56,14 @@ export interface CounterBatch {
   keys: string[];
   expires: number[];
   now: number;
-  checks: Array<{ name: LimitName; key: string; points: number }>;
+  checks: Array<{ name: string; key: string; points: number }>;
 }
 
-function counterBatch(items: Array<LimitRule & { name: LimitName; key: string }>): CounterBatch {
+function counterBatch(checks: Array<[LimitRule, string]>): CounterBatch {
   const now = Date.now();
-  const rows = items.map((it) => ({
+  const rows = checks.map(([it, key]) => ({
     name: it.name,
-    key: `${it.prefix}:${it.key}`,
+    key: `${it.prefix}:${key}`,
     expire: now + it.seconds * 1000,
     points: it.points,
   }));
@@ -123,12 +107,9 @@ export function counterResults(
  * Consumes one point from each counter in ONE statement. A signature's eight counters used to
  * cost eight round trips and as many pool connections.
  */
-async function consumeManyPostgres(
-  pool: Pool,
-  items: Array<LimitRule & { name: LimitName; key: string }>,
-): Promise<LimitResult[]> {
-  if (!items.length) return [];
-  const batch = counterBatch(items);
+async function consumeManyPostgres(pool: Pool, checks: Array<[LimitRule, string]>): Promise<LimitResult[]> {
+  if (!checks.length) return [];
+  const batch = counterBatch(checks);
   // Named: each connection parses and plans it once, not on every signature.
   const { rows: counted } = await pool.query<{ key: string; points: number; expire: string }>({
     name: 'rate-limits-consume-many',
@@ -149,86 +130,49 @@ async function consume(limiter: RateLimiterAbstract, key: string, points = 1): P
   }
 }
 
-export function createSignLimits(db: DataSource, config: Config): SignLimits {
-  const hour = 3600;
-  let redis: Redis | null = null;
-  const make = (keyPrefix: string, points: number, duration = hour): RateLimiterAbstract => {
-    if (config.REDIS_URL) {
-      redis ??= new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-      return new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration });
+export function createLimits(db: DataSource, redisUrl: string | undefined): Limits {
+  // Connected now, not at the first request: with no offline queue, a command sent before the
+  // connection is up fails.
+  const redis = redisUrl ? new Redis(redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 }) : null;
+  const limiters = new Map<string, RateLimiterAbstract>();
+  /** One limiter per rule, made when first used (rate-limiter-flexible checks points itself). */
+  const limiter = (rule: LimitRule): RateLimiterAbstract => {
+    const id = `${rule.prefix}\n${rule.points}\n${rule.seconds}`;
+    let found = limiters.get(id);
+    if (found) return found;
+    const opts = { keyPrefix: rule.prefix, points: rule.points, duration: rule.seconds };
+    if (redis) {
+      found = new RateLimiterRedis({ storeClient: redis, ...opts });
+    } else {
+      found = new RateLimiterPostgres({
+        storeClient: pgPool(db),
+        tableName: 'rate_limits',
+        tableCreated: true, // made by a migration
+        clearExpiredByTimeout: false, // the worker clears expired rows
+        ...opts,
+      });
     }
-    return new RateLimiterPostgres({
-      storeClient: pgPool(db),
-      tableName: 'rate_limits',
-      tableCreated: true, // made by a migration
-      clearExpiredByTimeout: false, // the worker clears expired rows
-      keyPrefix,
-      points,
-      duration,
-    });
+    limiters.set(id, found);
+    return found;
   };
-  const minute = 60;
-  const rules: Record<LimitName, LimitRule> = {
-    flood: { prefix: 'flood-ip', points: config.FLOOD_LIMIT_PER_IP_PER_MINUTE, seconds: minute },
-    'sign-ip': { prefix: 'sign-ip', points: config.SIGN_LIMIT_PER_IP_PER_HOUR, seconds: hour },
-    'sign-email': { prefix: 'sign-email', points: config.SIGN_LIMIT_PER_EMAIL_PER_HOUR, seconds: hour },
-    'burst-ip': { prefix: 'soft-burst-ip', points: config.SIGN_BURST_PER_IP_PER_MINUTE, seconds: minute },
-    'sustained-ip': { prefix: 'soft-sustained-ip', points: config.SIGN_LIMIT_PER_IP_PER_HOUR, seconds: hour },
-    'burst-email': { prefix: 'soft-burst-email', points: config.SIGN_BURST_PER_EMAIL_PER_MINUTE, seconds: minute },
-    'sustained-email': {
-      prefix: 'soft-sustained-email',
-      points: config.SIGN_SUSTAINED_PER_EMAIL_PER_HOUR,
-      seconds: hour,
-    },
-    'burst-domain': { prefix: 'soft-burst-domain', points: config.SIGN_BURST_PER_DOMAIN_PER_MINUTE, seconds: minute },
-    'sustained-domain': {
-      prefix: 'soft-sustained-domain',
-      points: config.SIGN_SUSTAINED_PER_DOMAIN_PER_HOUR,
-      seconds: hour,
-    },
-  };
-  const limiters = Object.fromEntries(
-    (Object.keys(rules) as LimitName[]).map((name) => [
-      name,
-      make(rules[name].prefix, rules[name].points, rules[name].seconds),
-    ]),
-  ) as Record<LimitName, RateLimiterAbstract>;
-  /** An hourly budget of bytes, counted in KiB (at least one per upload). */
-  const byteBudget = (prefix: string, megabytes: number) => {
-    const kibLimiter = make(prefix, megabytes * 1024);
-    return async (key: string, bytes: number, opts: { afterRead?: boolean } = {}): Promise<LimitResult> => {
+  return {
+    consume: (rule, key, points = 1) => consume(limiter(rule), key, points),
+    async chargeBytes(rule, key, bytes, opts = {}) {
       const kib = Math.max(1, Math.ceil(bytes / 1024));
       if (opts.afterRead) {
-        await kibLimiter.penalty(key, kib);
+        await limiter(rule).penalty(key, kib);
         return { ok: true };
       }
-      const result = await consume(kibLimiter, key, kib);
+      const result = await consume(limiter(rule), key, kib);
       // A refused upload is not read, so it costs nothing: the budget is as it was.
-      if (!result.ok) await kibLimiter.reward(key, kib);
+      if (!result.ok) await limiter(rule).reward(key, kib);
       return result;
-    };
-  };
-  const verifyUploadBytes = byteBudget('verify-kib', config.VERIFY_UPLOAD_MB_PER_NETWORK_PER_HOUR);
-  const responseUploadBytes = byteBudget('response-kib', config.RESPONSE_UPLOAD_MB_PER_NETWORK_PER_HOUR);
-  const apiToken = make('api-token', config.API_REQUESTS_PER_TOKEN_PER_MINUTE, minute);
-  const recipientDownload = make('recipient-download', config.RECIPIENT_DOWNLOADS_PER_LINK_PER_HOUR);
-  return {
-    verifyUploadBytes,
-    responseUploadBytes,
-    perIp: (key) => consume(limiters['sign-ip'], key),
-    perEmail: (key) => consume(limiters['sign-email'], key),
-    flood: (key) => consume(limiters.flood, key),
-    apiToken: (key) => consume(apiToken, key),
-    recipientDownload: (key) => consume(recipientDownload, key),
-    consume: (checks) =>
-      config.REDIS_URL
-        ? Promise.all(checks.map(([name, key]) => consume(limiters[name], key)))
-        : consumeManyPostgres(
-            pgPool(db),
-            checks.map(([name, key]) => ({ ...rules[name], name, key })),
-          ),
-    inStatement: (checks) =>
-      config.REDIS_URL ? null : counterBatch(checks.map(([name, key]) => ({ ...rules[name], name, key }))),
+    },
+    consumeAll: (checks) =>
+      redisUrl
+        ? Promise.all(checks.map(([rule, key]) => consume(limiter(rule), key)))
+        : consumeManyPostgres(pgPool(db), checks),
+    inStatement: (checks) => (redisUrl ? null : counterBatch(checks)),
     async close() {
       if (redis) await redis.quit();
     },

@@ -12,6 +12,13 @@ import { smtpTransport } from '../../../src/platform/mail/transport';
 import { initialsOf } from '../../../src/features/signatures/display-name';
 import { Signature } from '../../../src/features/signatures/signature.entity';
 import { tFor } from '../../../src/platform/web/i18n';
+import {
+  alreadySignedEmail,
+  confirmationEmail,
+  manageEmail,
+  mySignaturesUrl,
+} from '../../../src/features/signatures/emails';
+import { letterUpdateEmail, officialResponseEmail } from '../../../src/features/updates/emails';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -479,50 +486,33 @@ describe('where the link is offered', () => {
     const withdrawUrl = 'http://undersigned.test/s/withdraw/x';
     const unsubscribeUrl = 'http://undersigned.test/u/x';
     try {
-      await mailer.confirmSignature(to, 'ru', {
-        letter,
-        confirmUrl: 'http://undersigned.test/s/confirm/x',
-        withdrawUrl,
-        expiresHours: 48,
-        reminder: false,
-      });
-      await mailer.confirmSignature(to, 'ru', {
-        letter,
-        confirmUrl: 'http://undersigned.test/s/confirm/x',
-        withdrawUrl,
-        expiresHours: 48,
-        reminder: true,
-      });
-      await mailer.alreadySigned(to, 'ru', { name: 'N', letter, withdrawUrl });
-      await mailer.manageSignature(to, 'ru', { name: 'N', letter, withdrawUrl });
-      await mailer.letterUpdate(to, 'ru', {
-        name: 'N',
-        letter,
-        withdrawUrl,
-        unsubscribeUrl,
-        subject: 'News',
-        bodyHtml: '<p>News</p>',
-        bodyText: 'News',
-      });
-      await mailer.officialResponse(to, 'ru', {
-        name: 'N',
-        letter,
-        withdrawUrl,
-        unsubscribeUrl,
-        bodyHtml: '<p>R</p>',
-        bodyText: 'R',
-        date: '1 May',
-        link: null,
-      });
-      await mailer.textChanged(to, 'ru', {
-        name: 'N',
-        letter,
-        withdrawUrl,
-        unsubscribeUrl,
-        changedOn: '1 May',
-        signedVersion: 1,
-        newVersion: 2,
-        diffUrl: 'http://undersigned.test/letters/a-letter/diff',
+      const common = { letter, withdrawUrl, mySignaturesUrl: mySignaturesUrl('http://undersigned.test', 'ru') };
+      const confirm = { ...common, confirmUrl: 'http://undersigned.test/s/confirm/x', expiresHours: 48 };
+      await mailer.sendShared(to, 'ru', confirmationEmail('ru', { ...confirm, reminder: false }));
+      await mailer.sendShared(to, 'ru', confirmationEmail('ru', { ...confirm, reminder: true }));
+      await mailer.send(to, 'ru', alreadySignedEmail('ru', { ...common, name: 'N' }));
+      await mailer.send(to, 'ru', manageEmail('ru', { ...common, name: 'N' }));
+      const update = { ...common, name: 'N', unsubscribeUrl };
+      await mailer.send(
+        to,
+        'ru',
+        letterUpdateEmail({ ...update, subject: 'News', bodyHtml: '<p>News</p>', bodyText: 'News' }),
+      );
+      await mailer.send(
+        to,
+        'ru',
+        officialResponseEmail('ru', { ...update, bodyHtml: '<p>R</p>', bodyText: 'R', date: '1 May', link: null }),
+      );
+      await mailer.send(to, 'ru', {
+        template: 'text-changed',
+        subject: 'Changed',
+        locals: {
+          ...update,
+          changedOn: '1 May',
+          signedVersion: 1,
+          newVersion: 2,
+          diffUrl: 'http://undersigned.test/letters/a-letter/diff',
+        },
       });
     } finally {
       transport.close();

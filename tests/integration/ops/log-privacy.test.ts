@@ -14,7 +14,7 @@ import { Mailer } from '../../../src/platform/mail/mailer';
 import { smtpTransport } from '../../../src/platform/mail/transport';
 import { startWorker, type Worker } from '../../../src/app/jobs/worker';
 import { initI18n } from '../../../src/platform/web/i18n';
-import { createSignLimits } from '../../../src/platform/web/rate-limits';
+import { createLimits } from '../../../src/platform/web/rate-limits';
 
 /** Every line the app and its worker log, at the most talkative level. */
 const lines: string[] = [];
@@ -49,7 +49,7 @@ beforeAll(async () => {
   });
   db = createDataSource(config.DATABASE_URL!, { poolSize: 10 });
   await db.initialize();
-  ctx = { db, config, log: createLogger('trace', capture), limits: createSignLimits(db, config) };
+  ctx = { db, config, log: createLogger('trace', capture), limits: createLimits(db, config.REDIS_URL) };
   transport = smtpTransport(smtp.url, config.MAIL_FROM);
   worker = await startWorker(ctx, new Mailer(transport), { foldEveryMs: 200 });
 });

@@ -3,10 +3,11 @@ import path from 'node:path';
 import compression from 'compression';
 import cookieParser from 'cookie-parser';
 import { doubleCsrf } from 'csrf-csrf';
-import express, { type Express } from 'express';
+import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
 import pinoHttp from 'pino-http';
 import type { AppContext } from '../platform/context';
+import type { Config } from '../platform/config';
 import { devMailboxRouter } from '../platform/mail/dev-mailbox.router';
 import { describeError, scrubUrl } from '../platform/logger';
 import { PROJECT_ROOT } from '../platform/paths';
@@ -50,55 +51,14 @@ export function buildApp(ctx: AppContext, opts: AppOptions, features: readonly F
     next();
   });
   for (const handler of all('first')) app.use(handler);
-  app.use(
-    helmet({
-      contentSecurityPolicy: {
-        useDefaults: false,
-        directives: {
-          defaultSrc: ["'self'"],
-          scriptSrc: ["'self'"],
-          styleSrc: ["'self'"],
-          imgSrc: ["'self'", 'data:'],
-          fontSrc: ["'self'"],
-          connectSrc: ["'self'"],
-          formAction: ["'self'"],
-          frameAncestors: ["'none'"],
-          baseUri: ["'none'"],
-          objectSrc: ["'none'"],
-          ...(config.isProduction ? { upgradeInsecureRequests: [] } : {}),
-        },
-      },
-      strictTransportSecurity: config.isProduction ? { maxAge: 31536000, includeSubDomains: true } : false,
-      referrerPolicy: { policy: 'same-origin' },
-      // Says what frame-ancestors 'none' says, for browsers that read only this header. The embed,
-      // the one page others may frame, drops both (src/features/sharing/sharing.router.ts).
-      xFrameOptions: { action: 'deny' },
-      crossOriginEmbedderPolicy: false,
-    }),
-  );
+  app.use(securityHeaders(config.isProduction));
   // Public reads served from a one-second cache, already gzipped (the letter's JSON, the count's
   // history), read by widgets and scripts thousands of times a second on a viral day: ahead of the
   // sessions, CSRF and body parsers they do not use, and not written to the request log, like the
   // static files (they are as public, and errors are still logged). Only the reader's language
   // (cookie or Accept-Language) matters to them.
   for (const { path: at, handler } of all('fast')) app.get(at, cookieParser(), locale, handler);
-  app.use(
-    pinoHttp({
-      logger: ctx.log,
-      genReqId: (req) => (req as express.Request).id,
-      // Only method, scrubbed path and timing: no IPs, no cookies, no tokens, no query strings.
-      serializers: {
-        req: (req: { method: string; url: string; id: string }) => ({
-          id: req.id,
-          method: req.method,
-          url: scrubUrl(req.url),
-        }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-        err: describeError,
-      },
-      autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/static/') },
-    }),
-  );
+  app.use(requestLog(ctx));
   // Health, readiness and metrics: before sessions and CSRF, for load balancers and monitoring.
   for (const router of all('early')) app.use(router);
   app.use(compression());
@@ -122,36 +82,8 @@ export function buildApp(ctx: AppContext, opts: AppOptions, features: readonly F
   // Organisers' sessions; anonymous readers and signers get none (saveUninitialized: false).
   app.use(sessionMiddleware(ctx));
 
-  const { doubleCsrfProtection, generateCsrfToken } = doubleCsrf({
-    getSecret: () => config.SESSION_SECRET,
-    // Signers have no session; the token is bound to the CSRF cookie itself (double submit).
-    // A signed-in organiser's token is bound to the session too. Only then: an anonymous
-    // visitor's session id is new on every request (nothing is saved), so binding to it would
-    // break every anonymous form.
-    getSessionIdentifier: (req) => (req.session?.organiserId ? req.session.id : ''),
-    cookieName: config.isProduction ? '__Host-csrf' : 'csrf',
-    cookieOptions: { sameSite: 'lax', secure: config.isProduction, httpOnly: true, path: '/' },
-    // Multipart uploads are checked before their body is read: their forms carry the token in
-    // the action URL, scripted clients in the X-CSRF-Token header (refuseUploadBeforeReading).
-    getCsrfTokenFromRequest: (req) => {
-      const fromBody = (req.body as Record<string, unknown> | undefined)?._csrf;
-      if (typeof fromBody === 'string') return fromBody;
-      const fromHeader = req.get('x-csrf-token');
-      if (fromHeader) return fromHeader;
-      return req.is('multipart/form-data') && typeof req.query._csrf === 'string' ? req.query._csrf : undefined;
-    },
-    // RFC 8058 one-click unsubscribe: the mail client POSTs to the link with no cookie and no
-    // form token. The 256-bit token in the path authorises it (it can do nothing but turn mail
-    // off), so exactly this route, and only for POST, skips the CSRF check.
-    skipCsrfProtection: exempt('csrf'),
-  });
-  app.use((req, res, next) => {
-    // One token per response: a page with several forms, rendered while the cookie is stale
-    // (just after sign-in), would otherwise set a new cookie per form and only the last would work.
-    let token: string | undefined;
-    res.locals.csrfToken = () => (token ??= generateCsrfToken(req, res));
-    next();
-  });
+  const { doubleCsrfProtection, tokenPerResponse } = csrf(config, exempt('csrf'));
+  app.use(tokenPerResponse);
   app.use(loadOrganiser(ctx));
   // Uploads are refused on their headers, before their body is read: too large for the form, no
   // valid CSRF token, not signed in, over the network's byte budget. Then parsed here.
@@ -178,4 +110,89 @@ export function buildApp(ctx: AppContext, opts: AppOptions, features: readonly F
   app.use(notFoundHandler);
   app.use(errorHandler(ctx.log));
   return app;
+}
+
+/** Security headers: a strict CSP (nothing from another host), HSTS in production, no framing. */
+function securityHeaders(isProduction: boolean): RequestHandler {
+  return helmet({
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        baseUri: ["'none'"],
+        objectSrc: ["'none'"],
+        ...(isProduction ? { upgradeInsecureRequests: [] } : {}),
+      },
+    },
+    strictTransportSecurity: isProduction ? { maxAge: 31536000, includeSubDomains: true } : false,
+    referrerPolicy: { policy: 'same-origin' },
+    // Says what frame-ancestors 'none' says, for browsers that read only this header. The embed,
+    // the one page others may frame, drops both (src/features/sharing/sharing.router.ts).
+    xFrameOptions: { action: 'deny' },
+    crossOriginEmbedderPolicy: false,
+  });
+}
+
+/** The request log: only method, scrubbed path and timing; no IPs, no cookies, no tokens, no query strings. */
+function requestLog(ctx: AppContext): RequestHandler {
+  return pinoHttp({
+    logger: ctx.log,
+    genReqId: (req) => (req as express.Request).id,
+    // Only method, scrubbed path and timing: no IPs, no cookies, no tokens, no query strings.
+    serializers: {
+      req: (req: { method: string; url: string; id: string }) => ({
+        id: req.id,
+        method: req.method,
+        url: scrubUrl(req.url),
+      }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      err: describeError,
+    },
+    autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/static/') },
+  });
+}
+
+/**
+ * CSRF by double submit (csrf-csrf), and a middleware that gives each response one token
+ * (`res.locals.csrfToken()`). `skip`: the routes whose path token is their authority.
+ */
+function csrf(config: Config, skip: (req: express.Request) => boolean) {
+  const { doubleCsrfProtection, generateCsrfToken } = doubleCsrf({
+    getSecret: () => config.SESSION_SECRET,
+    // Signers have no session; the token is bound to the CSRF cookie itself (double submit).
+    // A signed-in organiser's token is bound to the session too. Only then: an anonymous
+    // visitor's session id is new on every request (nothing is saved), so binding to it would
+    // break every anonymous form.
+    getSessionIdentifier: (req) => (req.session?.organiserId ? req.session.id : ''),
+    cookieName: config.isProduction ? '__Host-csrf' : 'csrf',
+    cookieOptions: { sameSite: 'lax', secure: config.isProduction, httpOnly: true, path: '/' },
+    // Multipart uploads are checked before their body is read: their forms carry the token in
+    // the action URL, scripted clients in the X-CSRF-Token header (refuseUploadBeforeReading).
+    getCsrfTokenFromRequest: (req) => {
+      const fromBody = (req.body as Record<string, unknown> | undefined)?._csrf;
+      if (typeof fromBody === 'string') return fromBody;
+      const fromHeader = req.get('x-csrf-token');
+      if (fromHeader) return fromHeader;
+      return req.is('multipart/form-data') && typeof req.query._csrf === 'string' ? req.query._csrf : undefined;
+    },
+    // RFC 8058 one-click unsubscribe: the mail client POSTs to the link with no cookie and no
+    // form token. The 256-bit token in the path authorises it (it can do nothing but turn mail
+    // off), so exactly this route, and only for POST, skips the CSRF check.
+    skipCsrfProtection: skip,
+  });
+  const tokenPerResponse: RequestHandler = (req, res, next) => {
+    // One token per response: a page with several forms, rendered while the cookie is stale
+    // (just after sign-in), would otherwise set a new cookie per form and only the last would work.
+    let token: string | undefined;
+    res.locals.csrfToken = () => (token ??= generateCsrfToken(req, res));
+    next();
+  };
+  return { doubleCsrfProtection, tokenPerResponse };
 }

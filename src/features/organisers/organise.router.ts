@@ -1,5 +1,6 @@
-import { Router, type Request, type Response } from 'express';
+import { Router } from 'express';
 import type { AppContext } from '../../platform/context';
+import { handlersOf } from '../../platform/web/handlers';
 import { requireLetterRole, requireOrganiser } from '../../core/access/auth.middleware';
 import {
   hideSignature,
@@ -29,11 +30,7 @@ export type { DeliveryPanelFn } from './organise-deps';
  */
 export function organiseRouter(ctx: AppContext, above: OrganiseDeps['above'] = {}): Router {
   const deps: OrganiseDeps = { ctx, above };
-  const on =
-    (handler: (d: OrganiseDeps, req: Request, res: Response) => Promise<unknown>) =>
-    async (req: Request, res: Response) => {
-      await handler(deps, req, res);
-    };
+  const on = handlersOf(deps);
   const member = requireLetterRole(ctx);
   const owner = requireLetterRole(ctx, 'owner');
   const r = Router();

@@ -1,6 +1,7 @@
 import { recipientDownloadRule } from './limits';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { AppContext } from '../../platform/context';
+import { handlersOf } from '../../platform/web/handlers';
 import type { Letter } from '../../core/letters/letter.entity';
 import { findTranslation } from '../../core/letters/letters.service';
 import { exportSignatures, PdfTooLarge } from '../exports';
@@ -99,11 +100,7 @@ export function recipientsRouter(ctx: AppContext): {
   router: Router;
   deliveryPanel: (letter: Letter, role: string | undefined) => Promise<DeliveryPanel | null>;
 } {
-  const on =
-    (handler: (ctx: AppContext, req: Request, res: Response) => Promise<void>) =>
-    async (req: Request, res: Response) => {
-      await handler(ctx, req, res);
-    };
+  const on = handlersOf(ctx);
   const r = Router();
   const owner = [requireOrganiser, requireLetterRole(ctx, 'owner')];
 

@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../platform/context';
+import { handlersOf } from '../../platform/web/handlers';
 import { VISIBILITIES } from '../../core/letters/letter.entity';
 import { chooseTranslation, findRecentLetter } from '../../core/letters/letters.service';
 import { shareBlock } from '../sharing';
@@ -26,152 +27,164 @@ const confirmedPages = new MicroCache<{ before: string; after: string }>(1_000);
 
 /** Links from emails. Tokens are in the path; the request logger cuts them out. */
 export function signaturesRouter(ctx: AppContext): Router {
+  const on = handlersOf(ctx);
   const r = Router();
-
-  async function letterView(letterId: string, lang: Parameters<typeof chooseTranslation>[2][number]) {
-    const letter = await findRecentLetter(ctx.db, letterId);
-    const version = chooseTranslation(letter.translations, letter.defaultLanguage, [lang]);
-    return { letter, version };
-  }
-
-  function renderProblem(req: Request, res: Response, problem: 'unknown' | 'expired' | 'bounced') {
-    res.status(problem === 'unknown' ? 404 : 410).render('signatures/link-problem', {
-      title: req.t(`linkProblem.${problem}.title`),
-      problem,
-    });
-  }
-
-  /**
-   * The page after confirming, hundreds of times a second on a viral day: everything but the count
-   * is the same for every signer of a letter in one language, so it is rendered once a second per
-   * letter and language, and only the count line is made per answer (exact, as the reader counts
-   * themselves in it: after the button, the confirming statement itself gives the count). Its language links go to the letter, so the shared page holds no token.
-   */
-  async function renderConfirmed(req: Request, res: Response, letterId: string, knownCount?: number) {
-    const [shell, count] = await Promise.all([
-      confirmedPages.get(`${letterId}:${req.lang}`, () => renderConfirmedShell(req, res, letterId)),
-      knownCount ?? verifiedCount(ctx.db, letterId),
-    ]);
-    const line = ejs.escapeXML(req.t('letter.signatures', { count, formatted: formatNumber(count, req.lang) }));
-    res.type('html').send(shell.before + line + shell.after);
-  }
-
-  async function renderConfirmedShell(
-    req: Request,
-    res: Response,
-    letterId: string,
-  ): Promise<{ before: string; after: string }> {
-    const { letter, version } = await letterView(letterId, req.lang);
-    const url = `${ctx.config.BASE_URL}/letters/${letter.slug}`;
-    const html = await new Promise<string>((resolve, reject) =>
-      res.render(
-        'signatures/confirmed',
-        {
-          title: req.t('confirmed.title'),
-          path: `/letters/${letter.slug}`,
-          letter: { slug: letter.slug, title: version.title, url, goal: letter.goal },
-          countLine: COUNT_MARK,
-          shareText: req.t('share.message', { title: version.title }),
-          share: shareBlock(
-            ctx.config.BASE_URL,
-            letter.slug,
-            version.language,
-            version.title,
-            req.t('share.message', { title: version.title }),
-          ),
-        },
-        (err, out) => (err ? reject(err) : resolve(out)),
-      ),
-    );
-    const at = html.indexOf(COUNT_MARK);
-    return { before: html.slice(0, at), after: html.slice(at + COUNT_MARK.length) };
-  }
-
-  /** The page an emailed confirmation link opens: what is being confirmed, and two buttons. */
-  async function renderConfirmPage(req: Request, res: Response, token: string, errors: Record<string, string> = {}) {
-    const view = await readConfirmation(ctx, token);
-    if (view.kind === 'unknown' || view.kind === 'expired' || view.kind === 'bounced')
-      return renderProblem(req, res, view.kind);
-    if (view.kind === 'already-confirmed') return renderConfirmed(req, res, view.letterId);
-    const { letter, version } = await letterView(view.letterId, req.lang);
-    res.status(Object.keys(errors).length ? 422 : 200).render('signatures/confirm', {
-      title: req.t('signatures.confirmPage.title'),
-      letter: { slug: letter.slug, title: version.title },
-      token,
-      fullName: view.fullName,
-      visibility: view.visibility,
-      initials: initialsOf(view.fullName),
-      visibilities: VISIBILITIES,
-      suppressionDays: NOT_ME_SUPPRESSION_DAYS,
-      errors,
-    });
-  }
-
-  // Opening the link (GET, and HEAD through it) changes nothing: mail scanners and link previews
-  // open links before people do. Only the page's buttons (POST) confirm or delete.
-  r.get('/s/confirm/:token', async (req, res) => {
-    tokenPageHeaders(res);
-    await renderConfirmPage(req, res, String(req.params.token));
-  });
-
-  r.post('/s/confirm/:token', async (req, res) => {
-    tokenPageHeaders(res);
-    const token = String(req.params.token);
-    const parsed = parseForm(confirmFormSchema, req.body);
-    if (!parsed.ok) return renderConfirmPage(req, res, token, parsed.errors);
-    const outcome = await confirmSignature(ctx, token, parsed.data.visibility ?? null);
-    if (outcome.kind === 'unknown' || outcome.kind === 'expired' || outcome.kind === 'bounced')
-      return renderProblem(req, res, outcome.kind);
-    await renderConfirmed(req, res, outcome.letterId, outcome.count);
-  });
-
-  r.post('/s/confirm/:token/not-me', async (req, res) => {
-    tokenPageHeaders(res);
-    const outcome = await disownSignature(ctx, String(req.params.token));
-    if (outcome.kind !== 'deleted') return renderProblem(req, res, outcome.kind);
-    const { letter, version } = await letterView(outcome.letterId, req.lang);
-    res.render('signatures/not-me', {
-      title: req.t('signatures.notMe.title'),
-      letter: { slug: letter.slug, title: version.title },
-      wasCounted: outcome.wasCounted,
-      suppressionDays: NOT_ME_SUPPRESSION_DAYS,
-    });
-  });
-
-  r.get('/s/withdraw/:token', async (req, res) => {
-    res.set('Cache-Control', 'no-store');
-    res.set('Referrer-Policy', 'no-referrer');
-    const check = await checkWithdrawToken(ctx, String(req.params.token));
-    if (!check.valid) {
-      return res
-        .status(404)
-        .render('signatures/link-problem', { title: req.t('linkProblem.unknown.title'), problem: 'unknown' });
-    }
-    const { letter, version } = await letterView(check.letterId, req.lang);
-    res.render('signatures/withdraw', {
-      title: req.t('withdraw.title'),
-      letter: { slug: letter.slug, title: version.title },
-      token: String(req.params.token),
-      done: false,
-    });
-  });
-
-  r.post('/s/withdraw/:token', async (req, res) => {
-    res.set('Cache-Control', 'no-store');
-    const result = await withdrawSignature(ctx, String(req.params.token));
-    if (!result.done || !result.letterId) {
-      return res
-        .status(404)
-        .render('signatures/link-problem', { title: req.t('linkProblem.unknown.title'), problem: 'unknown' });
-    }
-    const { letter, version } = await letterView(result.letterId, req.lang);
-    res.render('signatures/withdraw', {
-      title: req.t('withdraw.doneTitle'),
-      letter: { slug: letter.slug, title: version.title },
-      token: null,
-      done: true,
-    });
-  });
-
+  r.get('/s/confirm/:token', on(showConfirmPage));
+  r.post('/s/confirm/:token', on(confirm));
+  r.post('/s/confirm/:token/not-me', on(notMe));
+  r.get('/s/withdraw/:token', on(showWithdrawPage));
+  r.post('/s/withdraw/:token', on(withdrawByLink));
   return r;
+}
+
+async function letterView(ctx: AppContext, letterId: string, lang: Parameters<typeof chooseTranslation>[2][number]) {
+  const letter = await findRecentLetter(ctx.db, letterId);
+  const version = chooseTranslation(letter.translations, letter.defaultLanguage, [lang]);
+  return { letter, version };
+}
+
+function renderProblem(req: Request, res: Response, problem: 'unknown' | 'expired' | 'bounced') {
+  res.status(problem === 'unknown' ? 404 : 410).render('signatures/link-problem', {
+    title: req.t(`linkProblem.${problem}.title`),
+    problem,
+  });
+}
+
+/**
+ * The page after confirming, hundreds of times a second on a viral day: everything but the count
+ * is the same for every signer of a letter in one language, so it is rendered once a second per
+ * letter and language, and only the count line is made per answer (exact, as the reader counts
+ * themselves in it: after the button, the confirming statement itself gives the count). Its language links go to the letter, so the shared page holds no token.
+ */
+async function renderConfirmed(ctx: AppContext, req: Request, res: Response, letterId: string, knownCount?: number) {
+  const [shell, count] = await Promise.all([
+    confirmedPages.get(`${letterId}:${req.lang}`, () => renderConfirmedShell(ctx, req, res, letterId)),
+    knownCount ?? verifiedCount(ctx.db, letterId),
+  ]);
+  const line = ejs.escapeXML(req.t('letter.signatures', { count, formatted: formatNumber(count, req.lang) }));
+  res.type('html').send(shell.before + line + shell.after);
+}
+
+async function renderConfirmedShell(
+  ctx: AppContext,
+  req: Request,
+  res: Response,
+  letterId: string,
+): Promise<{ before: string; after: string }> {
+  const { letter, version } = await letterView(ctx, letterId, req.lang);
+  const url = `${ctx.config.BASE_URL}/letters/${letter.slug}`;
+  const html = await new Promise<string>((resolve, reject) =>
+    res.render(
+      'signatures/confirmed',
+      {
+        title: req.t('confirmed.title'),
+        path: `/letters/${letter.slug}`,
+        letter: { slug: letter.slug, title: version.title, url, goal: letter.goal },
+        countLine: COUNT_MARK,
+        shareText: req.t('share.message', { title: version.title }),
+        share: shareBlock(
+          ctx.config.BASE_URL,
+          letter.slug,
+          version.language,
+          version.title,
+          req.t('share.message', { title: version.title }),
+        ),
+      },
+      (err, out) => (err ? reject(err) : resolve(out)),
+    ),
+  );
+  const at = html.indexOf(COUNT_MARK);
+  return { before: html.slice(0, at), after: html.slice(at + COUNT_MARK.length) };
+}
+
+/** The page an emailed confirmation link opens: what is being confirmed, and two buttons. */
+async function renderConfirmPage(
+  ctx: AppContext,
+  req: Request,
+  res: Response,
+  token: string,
+  errors: Record<string, string> = {},
+) {
+  const view = await readConfirmation(ctx, token);
+  if (view.kind === 'unknown' || view.kind === 'expired' || view.kind === 'bounced')
+    return renderProblem(req, res, view.kind);
+  if (view.kind === 'already-confirmed') return renderConfirmed(ctx, req, res, view.letterId);
+  const { letter, version } = await letterView(ctx, view.letterId, req.lang);
+  res.status(Object.keys(errors).length ? 422 : 200).render('signatures/confirm', {
+    title: req.t('signatures.confirmPage.title'),
+    letter: { slug: letter.slug, title: version.title },
+    token,
+    fullName: view.fullName,
+    visibility: view.visibility,
+    initials: initialsOf(view.fullName),
+    visibilities: VISIBILITIES,
+    suppressionDays: NOT_ME_SUPPRESSION_DAYS,
+    errors,
+  });
+}
+
+// Opening the link (GET, and HEAD through it) changes nothing: mail scanners and link previews
+// open links before people do. Only the page's buttons (POST) confirm or delete.
+async function showConfirmPage(ctx: AppContext, req: Request, res: Response): Promise<void> {
+  tokenPageHeaders(res);
+  await renderConfirmPage(ctx, req, res, String(req.params.token));
+}
+
+async function confirm(ctx: AppContext, req: Request, res: Response): Promise<void> {
+  tokenPageHeaders(res);
+  const token = String(req.params.token);
+  const parsed = parseForm(confirmFormSchema, req.body);
+  if (!parsed.ok) return renderConfirmPage(ctx, req, res, token, parsed.errors);
+  const outcome = await confirmSignature(ctx, token, parsed.data.visibility ?? null);
+  if (outcome.kind === 'unknown' || outcome.kind === 'expired' || outcome.kind === 'bounced')
+    return renderProblem(req, res, outcome.kind);
+  await renderConfirmed(ctx, req, res, outcome.letterId, outcome.count);
+}
+
+async function notMe(ctx: AppContext, req: Request, res: Response): Promise<void> {
+  tokenPageHeaders(res);
+  const outcome = await disownSignature(ctx, String(req.params.token));
+  if (outcome.kind !== 'deleted') return renderProblem(req, res, outcome.kind);
+  const { letter, version } = await letterView(ctx, outcome.letterId, req.lang);
+  res.render('signatures/not-me', {
+    title: req.t('signatures.notMe.title'),
+    letter: { slug: letter.slug, title: version.title },
+    wasCounted: outcome.wasCounted,
+    suppressionDays: NOT_ME_SUPPRESSION_DAYS,
+  });
+}
+
+async function showWithdrawPage(ctx: AppContext, req: Request, res: Response): Promise<void> {
+  res.set('Cache-Control', 'no-store');
+  res.set('Referrer-Policy', 'no-referrer');
+  const check = await checkWithdrawToken(ctx, String(req.params.token));
+  if (!check.valid) {
+    return res
+      .status(404)
+      .render('signatures/link-problem', { title: req.t('linkProblem.unknown.title'), problem: 'unknown' });
+  }
+  const { letter, version } = await letterView(ctx, check.letterId, req.lang);
+  res.render('signatures/withdraw', {
+    title: req.t('withdraw.title'),
+    letter: { slug: letter.slug, title: version.title },
+    token: String(req.params.token),
+    done: false,
+  });
+}
+
+async function withdrawByLink(ctx: AppContext, req: Request, res: Response): Promise<void> {
+  res.set('Cache-Control', 'no-store');
+  const result = await withdrawSignature(ctx, String(req.params.token));
+  if (!result.done || !result.letterId) {
+    return res
+      .status(404)
+      .render('signatures/link-problem', { title: req.t('linkProblem.unknown.title'), problem: 'unknown' });
+  }
+  const { letter, version } = await letterView(ctx, result.letterId, req.lang);
+  res.render('signatures/withdraw', {
+    title: req.t('withdraw.doneTitle'),
+    letter: { slug: letter.slug, title: version.title },
+    token: null,
+    done: true,
+  });
 }

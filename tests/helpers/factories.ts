@@ -5,7 +5,7 @@ import { LetterTranslation } from '../../src/core/letters/letter-translation.ent
 import { recordCountChange } from '../../src/core/letters/counts.service';
 import { normaliseEmail } from '../../src/platform/mail/email-address';
 import { Signature } from '../../src/features/signatures/signature.entity';
-import { isCounted } from '../../src/features/signatures/signing.service';
+import { isCounted } from '../../src/features/signatures/signature-rows';
 
 const unique = () => crypto.randomBytes(4).toString('hex');
 

@@ -160,7 +160,7 @@ export function findRecentLetter(db: DataSource, id: string): Promise<Letter> {
  * The letter a signature is POSTed to, kept per process for a couple of seconds: on a viral day
  * every signature would otherwise read the same letter again. Staleness is harmless here: the
  * statement that inserts the signature checks again, in the same statement, that the letter is
- * open (src/features/signatures/signing.service.ts), and an edit made in this process is seen at once.
+ * open (src/features/signatures/sign-letter.ts), and an edit made in this process is seen at once.
  */
 const signable = new MicroCache<Letter>(2_000);
 

@@ -23,7 +23,8 @@ export {
   type SignedAs,
 } from './signature.entity';
 export { signaturesRouter } from './signatures.router';
-export { isCounted, withdrawSignatureOfAddress } from './signing.service';
+export { isCounted } from './signature-rows';
+export { withdrawSignatureOfAddress } from './withdraw-signature';
 export { signatureJobs } from './tasks';
 
 /** The feature, as the app composes it (src/app/features.ts). */

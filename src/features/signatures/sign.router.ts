@@ -8,7 +8,8 @@ import { slugParam, versionFor } from '../../core/letters/letter-request';
 import { signedText } from '../../core/letters/text-versions';
 import { parseForm } from '../../platform/web/validate';
 import { emailOnlySchema, signFormSchema } from './sign-form.schema';
-import { requestManageLink, signLetter } from './signing.service';
+import { requestManageLink } from './request-manage-link';
+import { signLetter } from './sign-letter';
 
 /** What the sign form shows again after a refused or doubtful submission. */
 export interface SignFormState {
@@ -29,7 +30,7 @@ export type RenderLetterPage = (
 /**
  * The one exception to the flood middleware (src/features/abuse/flood.middleware.ts): a POST to a letter's
  * sign route counts its flood counter itself, so that a signature pays one round trip for all its
- * counters (signLetter, src/features/signatures/signing.service.ts); every other answer to that POST
+ * counters (signLetter, src/features/signatures/sign-letter.ts); every other answer to that POST
  * (invalid form, the "did you mean" hint) consumes it below. A POST for an unknown letter is a 404
  * after one indexed lookup, as cheap as a GET, and is not counted. The composition passes this
  * predicate to the flood middleware (src/app/app.ts).

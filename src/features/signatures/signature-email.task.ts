@@ -42,7 +42,7 @@ interface Addressee {
  * pending, the other kinds once confirmed; an address erased after the retention period gets
  * nothing). Null when it is not due: withdrawn since, confirmed before the reminder, erased.
  * `status || ''`: the primary key finds the row whatever the statistics say of pending rows (see
- * CONFIRM_SIGNATURE_SQL in signing.service.ts).
+ * CONFIRM_SIGNATURE_SQL in confirm-signature.ts).
  */
 async function addresseeWithTokens(
   ctx: AppContext,

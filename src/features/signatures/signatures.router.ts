@@ -12,14 +12,10 @@ import { parseForm } from '../../platform/web/validate';
 import { confirmFormSchema } from './confirm-form.schema';
 import { verifiedCount } from '../../core/letters/counts.service';
 import { initialsOf } from './display-name';
-import {
-  checkWithdrawToken,
-  confirmSignature,
-  disownSignature,
-  NOT_ME_SUPPRESSION_DAYS,
-  readConfirmation,
-  withdrawSignature,
-} from './signing.service';
+import { checkWithdrawToken, withdrawSignature } from './withdraw-signature';
+import { confirmSignature, readConfirmation } from './confirm-signature';
+import { disownSignature } from './disown-signature';
+import { NOT_ME_SUPPRESSION_DAYS } from './signature-rows';
 
 /** Where the count line goes in the confirmed page's shared shell (letters and digits: HTML escaping keeps it as it is). */
 const COUNT_MARK = 'undersignedcountline7c41';

@@ -1,7 +1,7 @@
 import type { QueryRunner } from 'typeorm';
 import { aLetter } from '../../helpers/factories';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
-import { CONFIRM_SIGNATURE_SQL } from '../../../src/features/signatures/signing.service';
+import { CONFIRM_SIGNATURE_SQL } from '../../../src/features/signatures/confirm-signature';
 
 /**
  * On a viral day the signatures and tokens tables grow tenfold within a minute, long before

@@ -1,5 +1,5 @@
 import { pgPool } from '../../../src/platform/db/pool';
-import { signLetter } from '../../../src/features/signatures/signing.service';
+import { signLetter } from '../../../src/features/signatures/sign-letter';
 import { aLetter, anEmail } from '../../helpers/factories';
 import { startTestApp, type TestApp } from '../../helpers/test-app';
 

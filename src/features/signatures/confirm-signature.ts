@@ -1,0 +1,141 @@
+import type { AppContext } from '../../platform/context';
+import { type Language, type Visibility } from '../../core/letters/letter.entity';
+import { appendCountDeltas, verifiedCountOf } from '../../core/letters/counts.service';
+import { Signature } from './signature.entity';
+import { pgPool } from '../../platform/db/pool';
+import { hashToken, isWellFormedToken } from '../../core/tokens/tokens';
+
+interface ConfirmedRef {
+  letterId: string;
+  language: Language;
+  signatureId: string;
+}
+export type ConfirmOutcome =
+  /** `count`: the letter's verified count as this statement left it, for the confirmed page. */
+  | ({ kind: 'confirmed'; count: number } & ConfirmedRef)
+  | ({ kind: 'already-confirmed'; count: number } & ConfirmedRef)
+  | { kind: 'expired' }
+  | { kind: 'bounced' }
+  | { kind: 'unknown' };
+
+export type ConfirmationView =
+  | { kind: 'pending'; letterId: string; fullName: string; visibility: Visibility }
+  | ({ kind: 'already-confirmed' } & ConfirmedRef)
+  | { kind: 'expired' }
+  | { kind: 'bounced' }
+  | { kind: 'unknown' };
+
+/**
+ * What an emailed confirmation link is about, for the page it opens. Reads only: mail scanners
+ * and link previews open links (GET and HEAD) before people do, so opening one never confirms.
+ */
+export async function readConfirmation(ctx: AppContext, rawToken: string): Promise<ConfirmationView> {
+  if (!isWellFormedToken(rawToken)) return { kind: 'unknown' };
+  const { rows } = await pgPool(ctx.db).query<{
+    signature_id: string;
+    letter_id: string;
+    full_name: string;
+    visibility: Visibility;
+    language: Language;
+    status: Signature['status'];
+    expired: boolean;
+  }>({
+    name: 'confirm-read',
+    text: `SELECT s.id AS signature_id, s.letter_id, s.full_name, s.visibility, s.language, s.status, t.expires_at <= now() AS expired
+             FROM tokens t JOIN signatures s ON s.id = t.signature_id
+            WHERE t.token_hash = $1 AND t.purpose = 'confirm'`,
+    values: [hashToken(rawToken)],
+  });
+  const row = rows[0];
+  if (!row || row.status === 'invalidated') return { kind: 'unknown' };
+  if (row.status === 'bounced') return { kind: 'bounced' };
+  if (row.status === 'confirmed')
+    return {
+      kind: 'already-confirmed',
+      letterId: row.letter_id,
+      language: row.language,
+      signatureId: row.signature_id,
+    };
+  if (row.expired) return { kind: 'expired' };
+  return { kind: 'pending', letterId: row.letter_id, fullName: row.full_name, visibility: row.visibility };
+}
+
+/**
+ * The confirming statement ($1: the token's hash, $2: the visibility chosen on the page or null).
+ *
+ * The plan must stay right while the tables grow tenfold in a minute, before autovacuum has
+ * refreshed the statistics: `s.status || ''` is the status compared so that the partial index
+ * of pending signatures (signatures_pending_created, for the retention sweep) cannot serve this
+ * condition. With statistics that say "hardly anything is pending" the planner otherwise reads
+ * that whole index (every pending signature) for each confirmation: 600 ms with 100,000 pending,
+ * against a primary-key lookup of well under a millisecond, in every plan, custom or generic.
+ */
+export const CONFIRM_SIGNATURE_SQL = `WITH t AS (
+       SELECT id, signature_id, expires_at <= now() AS expired FROM tokens
+        WHERE token_hash = $1 AND purpose = 'confirm' AND signature_id IS NOT NULL
+     ), upd AS (
+       UPDATE signatures s SET status = 'confirmed', confirmed_at = now(), visibility = coalesce($2::varchar, s.visibility)
+         FROM t WHERE s.id = t.signature_id AND (s.status || '') = 'pending' AND NOT t.expired
+       RETURNING s.id, s.letter_id, s.country, s.held_reason
+     ), used AS (
+       UPDATE tokens SET used_at = now() WHERE id = (SELECT id FROM t) AND EXISTS (SELECT 1 FROM upd)
+     ), delta AS (
+       ${appendCountDeltas('SELECT letter_id, country, 1 FROM upd WHERE held_reason IS NULL')}
+     )
+     SELECT s.id AS signature_id, s.letter_id, s.language, s.status, t.expired, EXISTS (SELECT 1 FROM upd) AS confirmed,
+            -- The count the confirmed page shows, this confirmation included (the statement does
+            -- not see the delta it adds itself).
+            ${verifiedCountOf('s.letter_id')} + (SELECT count(*) FROM upd WHERE held_reason IS NULL) AS count
+       FROM t LEFT JOIN signatures s ON s.id = t.signature_id`;
+
+/**
+ * Confirms: the POST of the confirmation page's button, with how the name appears as chosen on
+ * that page (null keeps the choice made when signing). A second press, or a page submitted
+ * twice, is answered with the same friendly page and never counts twice.
+ *
+ * One statement: the UPDATE only turns a pending signature into a confirmed one (and sets its
+ * visibility in the same change), so of two presses at the same moment exactly one confirms (the
+ * other waits for the row lock, sees the row confirmed and changes nothing), and only that one
+ * marks the token used and adds the count delta (a held signature counts only once an organiser
+ * releases it).
+ */
+export async function confirmSignature(
+  ctx: AppContext,
+  rawToken: string,
+  visibility: Visibility | null = null,
+): Promise<ConfirmOutcome> {
+  if (!isWellFormedToken(rawToken)) return { kind: 'unknown' };
+  const { rows } = await pgPool(ctx.db).query<{
+    signature_id: string | null;
+    letter_id: string | null;
+    language: Language | null;
+    status: Signature['status'] | null;
+    expired: boolean;
+    confirmed: boolean;
+    count: string | null;
+  }>({
+    name: 'confirm-signature',
+    text: CONFIRM_SIGNATURE_SQL,
+    values: [hashToken(rawToken), visibility],
+  });
+  const row = rows[0];
+  // The statement's snapshot shows the signature as it was before this statement changed it.
+  if (!row?.signature_id || !row.letter_id || !row.language || row.status === 'invalidated') return { kind: 'unknown' };
+  // Mail to this address bounced: it can never be confirmed (the UPDATE above wants 'pending').
+  if (row.status === 'bounced') return { kind: 'bounced' };
+  const ref = {
+    letterId: row.letter_id,
+    language: row.language,
+    signatureId: row.signature_id,
+    count: Number(row.count ?? 0),
+  };
+  if (row.confirmed) {
+    ctx.log.info({ letterId: row.letter_id, signatureId: row.signature_id }, 'signature confirmed');
+    return { kind: 'confirmed', ...ref };
+  }
+  if (row.status === 'confirmed') return { kind: 'already-confirmed', ...ref };
+  if (row.expired) return { kind: 'expired' };
+  // Pending in this statement's snapshot, not expired, yet not changed by it: a click at the same
+  // moment confirmed it first.
+  return { kind: 'already-confirmed', ...ref };
+}

@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { Browser } from 'playwright-core';
-import { anOrganiser, aLetterOf } from '../helpers/organisers';
-import { startTestApp, type TestApp } from '../helpers/test-app';
+import { anOrganiser, aLetterOf } from '../support/organisers';
+import { startTestApp, type TestApp } from '../support/test-app';
 import { Evidence, launchChromium, listen, text, newDesktopPage, signInInBrowser } from './support';
 
 const en = text('en');

@@ -3,12 +3,12 @@ import path from 'node:path';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { challengeModeState } from '../../src/features/abuse';
 import { verifiedCount } from '../../src/core/letters/counts.service';
-import { solvedChallenge } from '../helpers/challenge';
-import { confirmByLink } from '../helpers/confirm-link';
-import { anEmail, signForm } from '../helpers/factories';
-import { aLetterOf, anOrganiser, postForm, signInAs } from '../helpers/organisers';
-import { linkFrom } from '../helpers/smtp-sink';
-import { startTestApp, type TestApp } from '../helpers/test-app';
+import { solvedChallenge } from '../support/challenge';
+import { confirmByLink } from '../support/confirm-link';
+import { anEmail, signForm } from '../support/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs } from '../support/organisers';
+import { linkFrom } from '../support/smtp-sink';
+import { startTestApp, type TestApp } from '../support/test-app';
 import { launchChromium, listen, text } from './support';
 
 /**

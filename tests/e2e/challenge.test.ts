@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { setChallengeMode } from '../../src/features/abuse';
-import { aLetterOf, anOrganiser } from '../helpers/organisers';
-import { anEmail } from '../helpers/factories';
-import { startTestApp, type TestApp } from '../helpers/test-app';
+import { aLetterOf, anOrganiser } from '../support/organisers';
+import { anEmail } from '../support/factories';
+import { startTestApp, type TestApp } from '../support/test-app';
 import { Evidence, launchChromium, listen, text } from './support';
 
 /**

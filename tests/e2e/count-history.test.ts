@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
-import { aLetter, aSignature } from '../helpers/factories';
-import { startTestApp, type TestApp } from '../helpers/test-app';
+import { aLetter, aSignature } from '../support/factories';
+import { startTestApp, type TestApp } from '../support/test-app';
 import type { Letter } from '../../src/core/letters/letter.entity';
 import { Evidence, launchChromium, overflowsHorizontally } from './support';
 

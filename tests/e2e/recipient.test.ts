@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import type { Server } from 'node:http';
 import type { Browser } from 'playwright-core';
 import { LANGUAGES } from '../../src/platform/web/languages';
-import { aSignature } from '../helpers/factories';
-import { aLetterOf, anOrganiser } from '../helpers/organisers';
-import { aPdf } from '../helpers/pdf';
-import { startTestApp, type TestApp } from '../helpers/test-app';
+import { aSignature } from '../support/factories';
+import { aLetterOf, anOrganiser } from '../support/organisers';
+import { aPdf } from '../support/pdf';
+import { startTestApp, type TestApp } from '../support/test-app';
 import { Evidence, launchChromium, text, localLink, newDesktopPage, signInInBrowser } from './support';
 
 const en = text('en');

@@ -2,10 +2,10 @@ import type { Browser } from 'playwright-core';
 import { seedLetters } from '../../src/core/letters/seed-letters';
 import { grantRole } from '../../src/core/access/organisers.service';
 import { countryName } from '../../src/platform/web/i18n';
-import { anEmail } from '../helpers/factories';
-import { anOrganiser } from '../helpers/organisers';
-import { linkFrom } from '../helpers/smtp-sink';
-import type { TestApp } from '../helpers/test-app';
+import { anEmail } from '../support/factories';
+import { anOrganiser } from '../support/organisers';
+import { linkFrom } from '../support/smtp-sink';
+import type { TestApp } from '../support/test-app';
 import { drained } from '../integration/updates/support';
 import { TASK_TEXT_DIFFS } from '../../src/features/versions/versions.queue';
 import {

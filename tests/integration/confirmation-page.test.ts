@@ -1,8 +1,8 @@
 import request from 'supertest';
-import { aLetter, anEmail, signForm } from '../helpers/factories';
-import { confirmByLink } from '../helpers/confirm-link';
-import { linkFrom } from '../helpers/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../helpers/test-app';
+import { aLetter, anEmail, signForm } from '../support/factories';
+import { confirmByLink } from '../support/confirm-link';
+import { linkFrom } from '../support/smtp-sink';
+import { browser, startTestApp, type TestApp } from '../support/test-app';
 import { verifiedCount } from '../../src/core/letters/counts.service';
 
 let t: TestApp;

@@ -3,8 +3,8 @@
  * signature, through the project's own count function.
  */
 import { verifiedCount } from '../../src/core/letters/counts.service';
-import { aLetter, aSignature } from '../helpers/factories';
-import { startTestApp, type TestApp } from '../helpers/test-app';
+import { aLetter, aSignature } from '../support/factories';
+import { startTestApp, type TestApp } from '../support/test-app';
 
 let t: TestApp;
 beforeAll(async () => {

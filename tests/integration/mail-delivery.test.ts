@@ -1,9 +1,9 @@
 import request from 'supertest';
-import { aLetter, signForm } from '../helpers/factories';
-import { linkFrom } from '../helpers/smtp-sink';
-import { confirmByLink } from '../helpers/confirm-link';
+import { aLetter, signForm } from '../support/factories';
+import { linkFrom } from '../support/smtp-sink';
+import { confirmByLink } from '../support/confirm-link';
 import { verifiedCount } from '../../src/core/letters/counts.service';
-import { browser, startTestApp, type TestApp } from '../helpers/test-app';
+import { browser, startTestApp, type TestApp } from '../support/test-app';
 import { buildApp } from '../../src/app/app';
 import { createLogger } from '../../src/platform/logger';
 import { Mailer } from '../../src/platform/mail/mailer';

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { createDataSource } from '../../src/app/data-source';
 import { relayOutbox } from '../../src/platform/mail/outbox-relay';
-import { startTestApp, type TestApp } from '../helpers/test-app';
+import { startTestApp, type TestApp } from '../support/test-app';
 
 // No worker: this test alone moves the outbox, and no task handles its jobs.
 let t: TestApp;

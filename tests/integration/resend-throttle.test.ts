@@ -1,7 +1,7 @@
-import { aLetter, signForm } from '../helpers/factories';
-import { confirmByLink } from '../helpers/confirm-link';
-import { linkFrom } from '../helpers/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../helpers/test-app';
+import { aLetter, signForm } from '../support/factories';
+import { confirmByLink } from '../support/confirm-link';
+import { linkFrom } from '../support/smtp-sink';
+import { browser, startTestApp, type TestApp } from '../support/test-app';
 
 // The production throttle (tests elsewhere turn it off): at most one email of a kind per 10 minutes.
 let t: TestApp;

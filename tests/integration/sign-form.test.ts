@@ -1,8 +1,8 @@
 import request from 'supertest';
-import { aLetter, anEmail, signForm } from '../helpers/factories';
-import { linkFrom } from '../helpers/smtp-sink';
-import { confirmByLink } from '../helpers/confirm-link';
-import { browser, startTestApp, type TestApp } from '../helpers/test-app';
+import { aLetter, anEmail, signForm } from '../support/factories';
+import { linkFrom } from '../support/smtp-sink';
+import { confirmByLink } from '../support/confirm-link';
+import { browser, startTestApp, type TestApp } from '../support/test-app';
 import { Signature } from '../../src/features/signatures/signature.entity';
 import { LetterTranslation } from '../../src/core/letters/letter-translation.entity';
 

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { formatterFactory, HtmlValidate, StaticConfigLoader, type ConfigData, type Report } from 'html-validate';
-import { aLetter, aSignature, signForm } from '../helpers/factories';
-import { aPdf } from '../helpers/pdf';
-import { aLetterOf, anOrganiser, postForm, signInAs } from '../helpers/organisers';
-import { linkFrom } from '../helpers/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../helpers/test-app';
+import { aLetter, aSignature, signForm } from '../support/factories';
+import { aPdf } from '../support/pdf';
+import { aLetterOf, anOrganiser, postForm, signInAs } from '../support/organisers';
+import { linkFrom } from '../support/smtp-sink';
+import { browser, startTestApp, type TestApp } from '../support/test-app';
 import { addCount, BIRTHDAY, FRENCH, seededLetter } from '../integration/sharing/support';
 import { LANGUAGES, Letter } from '../../src/core/letters/letter.entity';
 import { LetterResponse } from '../../src/features/updates/letter-response.entity';

@@ -1,5 +1,5 @@
-import { anOrganiser, aLetterOf, postForm, signInAs } from '../../helpers/organisers';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { anOrganiser, aLetterOf, postForm, signInAs } from '../../support/organisers';
+import { browser, startTestApp, type TestApp } from '../../support/test-app';
 import { isAllowedNetwork, listAllowedNetworks } from '../../../src/features/abuse/abuse.service';
 import { grantRole } from '../../../src/core/access/organisers.service';
 

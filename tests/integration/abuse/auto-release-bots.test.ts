@@ -1,10 +1,10 @@
 import crypto from 'node:crypto';
-import { aLetterOf, anOrganiser, postForm, signInAs } from '../../helpers/organisers';
-import { signForm } from '../../helpers/factories';
-import { solvedChallenge } from '../../helpers/challenge';
-import { confirmByLink } from '../../helpers/confirm-link';
-import { linkFrom } from '../../helpers/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetterOf, anOrganiser, postForm, signInAs } from '../../support/organisers';
+import { signForm } from '../../support/factories';
+import { solvedChallenge } from '../../support/challenge';
+import { confirmByLink } from '../../support/confirm-link';
+import { linkFrom } from '../../support/smtp-sink';
+import { browser, startTestApp, type TestApp } from '../../support/test-app';
 import { setChallengeMode } from '../../../src/features/abuse';
 import { verifiedCount } from '../../../src/core/letters/counts.service';
 import { applyAutoRelease } from '../../../src/features/organisers/held-queue.service';

@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
 import type { Response } from 'supertest';
-import { aLetter, signForm } from '../../helpers/factories';
-import { solvedChallenge } from '../../helpers/challenge';
-import { confirmByLink } from '../../helpers/confirm-link';
-import { aLetterOf, anOrganiser, postForm, signInAs } from '../../helpers/organisers';
-import { linkFrom } from '../../helpers/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, signForm } from '../../support/factories';
+import { solvedChallenge } from '../../support/challenge';
+import { confirmByLink } from '../../support/confirm-link';
+import { aLetterOf, anOrganiser, postForm, signInAs } from '../../support/organisers';
+import { linkFrom } from '../../support/smtp-sink';
+import { browser, startTestApp, type TestApp } from '../../support/test-app';
 import { listAudit } from '../../../src/core/audit';
 import { challengeModeState, leaveQuietLetters, setChallengeMode } from '../../../src/features/abuse';
 import { verifiedCount } from '../../../src/core/letters/counts.service';

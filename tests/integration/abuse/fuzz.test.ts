@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { aLetter } from '../../helpers/factories';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter } from '../../support/factories';
+import { startTestApp, type TestApp } from '../../support/test-app';
 
 /**
  * Thousands of random and hostile requests at every form and JSON route: no 5xx, no stack trace,

@@ -3,10 +3,10 @@ import { verifiedCount } from '../../../src/core/letters/counts.service';
 import type { Letter } from '../../../src/core/letters/letter.entity';
 import { organiserJobs } from '../../../src/features/organisers/tasks';
 import { issueSignatureTokens } from '../../../src/core/tokens/tokens';
-import { confirmByLink } from '../../helpers/confirm-link';
-import { aSignature } from '../../helpers/factories';
-import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { confirmByLink } from '../../support/confirm-link';
+import { aSignature } from '../../support/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
+import { browser, startTestApp, type TestApp } from '../../support/test-app';
 import type { Mailer } from '../../../src/platform/mail/mailer';
 
 let t: TestApp;

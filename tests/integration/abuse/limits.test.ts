@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import type { Response } from 'supertest';
-import { aLetter, anEmail, signForm } from '../../helpers/factories';
-import { linkFrom } from '../../helpers/smtp-sink';
-import { confirmByLink } from '../../helpers/confirm-link';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, anEmail, signForm } from '../../support/factories';
+import { linkFrom } from '../../support/smtp-sink';
+import { confirmByLink } from '../../support/confirm-link';
+import { browser, startTestApp, type TestApp } from '../../support/test-app';
 import { addAllowedNetwork } from '../../../src/features/abuse/abuse.service';
 import { verifiedCount } from '../../../src/core/letters/counts.service';
 import { tFor } from '../../../src/platform/web/i18n';

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Response } from 'supertest';
-import { aLetter, anEmail } from '../../helpers/factories';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, anEmail } from '../../support/factories';
+import { browser, startTestApp, type TestApp } from '../../support/test-app';
 import { tFor } from '../../../src/platform/web/i18n';
 
 const escapeHtml = (s: string) =>

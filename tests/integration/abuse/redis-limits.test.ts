@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
-import { aLetter, signForm } from '../../helpers/factories';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, signForm } from '../../support/factories';
+import { browser, startTestApp, type TestApp } from '../../support/test-app';
 import { limitKeyForIp } from '../../../src/platform/web/network';
 
 /** CI starts Redis on 127.0.0.1:6379 (.ci/run); with REDIS_URL the counters live there. */

@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { aLetter } from '../../helpers/factories';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter } from '../../support/factories';
+import { startTestApp, type TestApp } from '../../support/test-app';
 import { buildApp } from '../../../src/app/app';
 import { loadConfig } from '../../../src/platform/config';
 

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
-import { aLetter, signForm } from '../../helpers/factories';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, signForm } from '../../support/factories';
+import { browser, startTestApp, type TestApp } from '../../support/test-app';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -1,8 +1,8 @@
 import request from 'supertest';
 import { z } from 'zod';
-import { aSignature } from '../../helpers/factories';
-import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aSignature } from '../../support/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
+import { startTestApp, type TestApp } from '../../support/test-app';
 import { apiErrorSchema, letterSchema, signaturePageSchema } from '../../../src/features/api/api.schema';
 import type { Letter } from '../../../src/core/letters/letter.entity';
 import type { Organiser } from '../../../src/core/access/organiser.entity';

@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import { listAudit, recordAudit } from '../../../src/core/audit';
 import { applyRetention, eraseAuditDetails } from '../../../src/features/privacy';
 import { moveAuditTextOut } from '../../../migrations/1765000700000-AuditDetails';
-import { aLetterOf, anOrganiser, postForm, signInAs } from '../../helpers/organisers';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetterOf, anOrganiser, postForm, signInAs } from '../../support/organisers';
+import { startTestApp, type TestApp } from '../../support/test-app';
 import { tFor } from '../../../src/platform/web/i18n';
 
 /** The "who" cells of the owners' audit page, in order. */

@@ -2,8 +2,8 @@ import 'reflect-metadata';
 import { Client } from 'pg';
 import pdfParse from 'pdf-parse';
 import { auditChainHead, recordAudit, verifyAuditChain } from '../../../src/core/audit';
-import { aLetterOf, anOrganiser, signInAs } from '../../helpers/organisers';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetterOf, anOrganiser, signInAs } from '../../support/organisers';
+import { startTestApp, type TestApp } from '../../support/test-app';
 import { download } from '../exports/export-helpers';
 
 /**

@@ -4,10 +4,10 @@ import type { Letter } from '../../../src/core/letters/letter.entity';
 import type { Organiser } from '../../../src/core/access/organiser.entity';
 import { grantRole } from '../../../src/core/access/organisers.service';
 import { download } from '../exports/export-helpers';
-import { aSignature } from '../../helpers/factories';
-import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
-import { linkFrom } from '../../helpers/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aSignature } from '../../support/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
+import { linkFrom } from '../../support/smtp-sink';
+import { browser, startTestApp, type TestApp } from '../../support/test-app';
 
 let t: TestApp;
 beforeAll(async () => {

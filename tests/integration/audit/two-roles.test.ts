@@ -5,10 +5,10 @@ import { entities } from '../../../src/app/data-source';
 import { migrateWith } from '../../../src/platform/db/connect';
 import { createLogger } from '../../../src/platform/logger';
 import { verifiedCount } from '../../../src/core/letters/counts.service';
-import { aLetter, signForm } from '../../helpers/factories';
-import { confirmByLink } from '../../helpers/confirm-link';
-import { linkFrom } from '../../helpers/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, signForm } from '../../support/factories';
+import { confirmByLink } from '../../support/confirm-link';
+import { linkFrom } from '../../support/smtp-sink';
+import { browser, startTestApp, type TestApp } from '../../support/test-app';
 
 const ROLE = `undersigned_app_${process.pid}`;
 

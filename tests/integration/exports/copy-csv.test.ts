@@ -7,8 +7,8 @@ import { writeCsv } from '../../../src/features/exports/writers/csv.writer';
 import type { Letter } from '../../../src/core/letters/letter.entity';
 import { findLetterBySlug } from '../../../src/core/letters/letters.service';
 import { countryName, tFor } from '../../../src/platform/web/i18n';
-import { aLetter } from '../../helpers/factories';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter } from '../../support/factories';
+import { startTestApp, type TestApp } from '../../support/test-app';
 import { aSigner, sha256 } from './export-helpers';
 
 let t: TestApp;

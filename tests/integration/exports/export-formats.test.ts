@@ -4,8 +4,8 @@ import pdfParse from 'pdf-parse';
 import { ExportAudit } from '../../../src/features/exports/export-audit.entity';
 import type { Letter } from '../../../src/core/letters/letter.entity';
 import type { Organiser } from '../../../src/core/access/organiser.entity';
-import { aLetterOf, anOrganiser, signInAs, type Browser } from '../../helpers/organisers';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetterOf, anOrganiser, signInAs, type Browser } from '../../support/organisers';
+import { startTestApp, type TestApp } from '../../support/test-app';
 import { aSigner, download, fileNameOf, readXlsx, sha256 } from './export-helpers';
 
 const KAZAKH = ['Айгерім Қасымқызы', 'Мұхтар Әбілқасымұлы'];

@@ -3,8 +3,8 @@ import type { Response } from 'superagent';
 import type { DataSource } from 'typeorm';
 import type { Letter } from '../../../src/core/letters/letter.entity';
 import type { Signature } from '../../../src/features/signatures/signature.entity';
-import { aSignature } from '../../helpers/factories';
-import type { Browser } from '../../helpers/organisers';
+import { aSignature } from '../../support/factories';
+import type { Browser } from '../../support/organisers';
 
 /** Collects a response body as raw bytes, whatever its type (supertest parses text formats otherwise). */
 export function binary(res: Response, done: (err: Error | null, body: Buffer) => void): void {

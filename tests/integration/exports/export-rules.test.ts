@@ -7,8 +7,8 @@ import { exportSignatures } from '../../../src/features/exports/export.service';
 import { Letter } from '../../../src/core/letters/letter.entity';
 import type { Organiser } from '../../../src/core/access/organiser.entity';
 import { grantRole } from '../../../src/core/access/organisers.service';
-import { aLetterOf, anOrganiser, signInAs, type Browser } from '../../helpers/organisers';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetterOf, anOrganiser, signInAs, type Browser } from '../../support/organisers';
+import { startTestApp, type TestApp } from '../../support/test-app';
 import { aSigner, download, exportBody, type ExportFormFields, readXlsx } from './export-helpers';
 
 let t: TestApp;

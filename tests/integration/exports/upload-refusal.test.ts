@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { aLetterOf, anOrganiser, signInAs } from '../../helpers/organisers';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetterOf, anOrganiser, signInAs } from '../../support/organisers';
+import { browser, startTestApp, type TestApp } from '../../support/test-app';
 import { tFor } from '../../../src/platform/web/i18n';
 
 const escapeHtml = (s: string) =>

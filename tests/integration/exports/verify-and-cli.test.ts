@@ -9,8 +9,8 @@ import { ExportAudit } from '../../../src/features/exports/export-audit.entity';
 import type { Letter } from '../../../src/core/letters/letter.entity';
 import { Organiser as OrganiserEntity, type Organiser } from '../../../src/core/access/organiser.entity';
 import { grantRole } from '../../../src/core/access/organisers.service';
-import { aLetterOf, anOrganiser, signInAs, type Browser } from '../../helpers/organisers';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetterOf, anOrganiser, signInAs, type Browser } from '../../support/organisers';
+import { browser, startTestApp, type TestApp } from '../../support/test-app';
 import { aSigner, download, fileNameOf, sha256 } from './export-helpers';
 
 const run = promisify(execFile);

@@ -1,7 +1,7 @@
 import { CountHistory1764400200000 } from '../../../migrations/1764400200000-CountHistory';
 import { foldCountDeltas, verifiedCount } from '../../../src/core/letters/counts.service';
-import { aLetter, aSignature } from '../../helpers/factories';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, aSignature } from '../../support/factories';
+import { browser, startTestApp, type TestApp } from '../../support/test-app';
 
 // No worker: the test decides what is folded when the migration runs.
 let t: TestApp;

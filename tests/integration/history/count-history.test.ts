@@ -1,11 +1,11 @@
 import { foldCountDeltas } from '../../../src/core/letters/counts.service';
 import { pruneCountHours } from '../../../src/features/history';
 import type { Letter } from '../../../src/core/letters/letter.entity';
-import { confirmByLink } from '../../helpers/confirm-link';
-import { aLetter, aSignature, anEmail, signForm } from '../../helpers/factories';
-import { aLetterOf, anOrganiser, postForm, signInAs } from '../../helpers/organisers';
-import { linkFrom } from '../../helpers/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { confirmByLink } from '../../support/confirm-link';
+import { aLetter, aSignature, anEmail, signForm } from '../../support/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs } from '../../support/organisers';
+import { linkFrom } from '../../support/smtp-sink';
+import { browser, startTestApp, type TestApp } from '../../support/test-app';
 
 let t: TestApp;
 beforeAll(async () => {

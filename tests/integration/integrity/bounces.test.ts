@@ -2,10 +2,10 @@ import { verifiedCount } from '../../../src/core/letters/counts.service';
 import { applyRetention } from '../../../src/features/privacy/retention.service';
 import { issueSignatureTokens } from '../../../src/core/tokens';
 import type { Letter } from '../../../src/core/letters/letter.entity';
-import { aLetter, anEmail, signForm } from '../../helpers/factories';
-import { confirmByLink } from '../../helpers/confirm-link';
-import { linkFrom } from '../../helpers/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, anEmail, signForm } from '../../support/factories';
+import { confirmByLink } from '../../support/confirm-link';
+import { linkFrom } from '../../support/smtp-sink';
+import { browser, startTestApp, type TestApp } from '../../support/test-app';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import request from 'supertest';
-import { aLetter, anEmail, aSignature, signForm } from '../../helpers/factories';
-import { confirmByLink } from '../../helpers/confirm-link';
-import { linkFrom, type ReceivedMail } from '../../helpers/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, anEmail, aSignature, signForm } from '../../support/factories';
+import { confirmByLink } from '../../support/confirm-link';
+import { linkFrom, type ReceivedMail } from '../../support/smtp-sink';
+import { browser, startTestApp, type TestApp } from '../../support/test-app';
 import { integrityReport } from '../../../src/features/integrity';
 import { verifiedCount } from '../../../src/core/letters/counts.service';
 import { Mailer } from '../../../src/platform/mail/mailer';

@@ -1,8 +1,8 @@
 import request from 'supertest';
-import { aLetter, signForm } from '../../helpers/factories';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, signForm } from '../../support/factories';
+import { browser, startTestApp, type TestApp } from '../../support/test-app';
 import { buildApp } from '../../../src/app/app';
-import { checkMetrics, parseMetrics } from '../../helpers/promlint';
+import { checkMetrics, parseMetrics } from '../../support/promlint';
 import { loadConfig } from '../../../src/platform/config';
 import { createDataSource } from '../../../src/app/data-source';
 

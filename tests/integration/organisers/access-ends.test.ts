@@ -9,9 +9,9 @@ import { AccessEndsWithOwner1765000600000 } from '../../../migrations/1765000600
 import { Letter } from '../../../src/core/letters/letter.entity';
 import type { Organiser } from '../../../src/core/access/organiser.entity';
 import { grantRole } from '../../../src/core/access/organisers.service';
-import { aSignature } from '../../helpers/factories';
-import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aSignature } from '../../support/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
+import { startTestApp, type TestApp } from '../../support/test-app';
 
 /**
  * Access ends with its owner: what an owner handed out on a letter (API tokens, recipient links,

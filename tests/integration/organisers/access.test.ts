@@ -1,6 +1,6 @@
-import { aSignature } from '../../helpers/factories';
-import { aLetterOf, anOrganiser, signInAs, signInLink, type Browser } from '../../helpers/organisers';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aSignature } from '../../support/factories';
+import { aLetterOf, anOrganiser, signInAs, signInLink, type Browser } from '../../support/organisers';
+import { browser, startTestApp, type TestApp } from '../../support/test-app';
 
 let t: TestApp;
 beforeAll(async () => {

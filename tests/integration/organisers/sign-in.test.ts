@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { anOrganiser, signInAs, signInLink } from '../../helpers/organisers';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { anOrganiser, signInAs, signInLink } from '../../support/organisers';
+import { browser, startTestApp, type TestApp } from '../../support/test-app';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -2,9 +2,9 @@ import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { aLetter, aSignature } from '../../helpers/factories';
-import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, aSignature } from '../../support/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
+import { startTestApp, type TestApp } from '../../support/test-app';
 import {
   applyRetention,
   eraseDeliveredContactData,

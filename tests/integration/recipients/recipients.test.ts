@@ -9,11 +9,11 @@ import { TASK_RECIPIENT_LINK_EMAIL } from '../../../src/features/recipients/reci
 import { TASK_UPDATE_EMAIL, TASK_UPDATE_FANOUT } from '../../../src/features/updates/updates.queue';
 import { LetterResponse } from '../../../src/features/updates';
 import { hashToken } from '../../../src/core/tokens';
-import { aSignature, anEmail } from '../../helpers/factories';
-import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
-import { aPdf } from '../../helpers/pdf';
-import { linkFrom } from '../../helpers/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aSignature, anEmail } from '../../support/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
+import { aPdf } from '../../support/pdf';
+import { linkFrom } from '../../support/smtp-sink';
+import { browser, startTestApp, type TestApp } from '../../support/test-app';
 import { drained } from '../updates/support';
 
 let t: TestApp;

@@ -9,9 +9,9 @@ import { applyRetention } from '../../../src/features/privacy';
 import { createRecipientLink } from '../../../src/features/recipients/recipient-links.service';
 import { decideHeldResponse, LetterResponse } from '../../../src/features/updates';
 import { tFor } from '../../../src/platform/web/i18n';
-import { aLetterOf, anOrganiser } from '../../helpers/organisers';
-import { aPdf } from '../../helpers/pdf';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetterOf, anOrganiser } from '../../support/organisers';
+import { aPdf } from '../../support/pdf';
+import { browser, startTestApp, type TestApp } from '../../support/test-app';
 
 const KB = 1024;
 const MB = 1024 * KB;

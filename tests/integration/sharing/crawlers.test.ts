@@ -1,8 +1,8 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import robotsParser from 'robots-parser';
 import request from 'supertest';
-import { aLetter } from '../../helpers/factories';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter } from '../../support/factories';
+import { startTestApp, type TestApp } from '../../support/test-app';
 import { Letter } from '../../../src/core/letters/letter.entity';
 import { BIRTHDAY, FRENCH, linkHrefs, pngSize, seededLetter } from './support';
 

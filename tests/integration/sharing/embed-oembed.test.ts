@@ -2,9 +2,9 @@ import { Writable } from 'node:stream';
 import request from 'supertest';
 import { buildApp } from '../../../src/app/app';
 import { createLogger } from '../../../src/platform/logger';
-import { oembedProblems, type OEmbedRequest } from '../../helpers/oembed-spec';
-import { aLetter } from '../../helpers/factories';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { oembedProblems, type OEmbedRequest } from '../../support/oembed-spec';
+import { aLetter } from '../../support/factories';
+import { startTestApp, type TestApp } from '../../support/test-app';
 import { addCount, BIRTHDAY, decodeHtml, FRENCH, seededLetter } from './support';
 
 const BASE = 'http://undersigned.test';

@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { aLetter } from '../../helpers/factories';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter } from '../../support/factories';
+import { startTestApp, type TestApp } from '../../support/test-app';
 import { parseFeed } from '@rowanmanning/feed-parser';
 import { Letter } from '../../../src/core/letters/letter.entity';
 import { LetterResponse } from '../../../src/features/updates/letter-response.entity';

@@ -1,5 +1,5 @@
-import { aLetter, signForm } from '../../helpers/factories';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, signForm } from '../../support/factories';
+import { browser, startTestApp, type TestApp } from '../../support/test-app';
 import { Signature } from '../../../src/features/signatures/signature.entity';
 
 // The page cache on, as in production (the other tests turn it off to read changes at once).

@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { aLetter } from '../../helpers/factories';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter } from '../../support/factories';
+import { startTestApp, type TestApp } from '../../support/test-app';
 import { LetterTranslation } from '../../../src/core/letters/letter-translation.entity';
 import { BIRTHDAY, decodeHtml, FRENCH, metaContents, seededLetter } from './support';
 

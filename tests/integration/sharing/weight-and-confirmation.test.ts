@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import request from 'supertest';
-import { aLetter, signForm } from '../../helpers/factories';
-import { linkFrom } from '../../helpers/smtp-sink';
-import { confirmByLink } from '../../helpers/confirm-link';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, signForm } from '../../support/factories';
+import { linkFrom } from '../../support/smtp-sink';
+import { confirmByLink } from '../../support/confirm-link';
+import { browser, startTestApp, type TestApp } from '../../support/test-app';
 import { addCount, BIRTHDAY, decodeHtml, seededLetter } from './support';
 
 let t: TestApp;

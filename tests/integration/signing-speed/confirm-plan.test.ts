@@ -1,6 +1,6 @@
 import type { QueryRunner } from 'typeorm';
-import { aLetter } from '../../helpers/factories';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter } from '../../support/factories';
+import { startTestApp, type TestApp } from '../../support/test-app';
 import { CONFIRM_SIGNATURE_SQL } from '../../../src/features/signatures/signing.service';
 
 /**

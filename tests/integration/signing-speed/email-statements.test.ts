@@ -2,9 +2,9 @@ import { pgPool } from '../../../src/platform/db/pool';
 import { Mailer } from '../../../src/platform/mail/mailer';
 import { smtpTransport } from '../../../src/platform/mail/transport';
 import { sendSignatureEmail } from '../../../src/features/signatures/signature-email.task';
-import { aLetter, aSignature, anEmail } from '../../helpers/factories';
-import { linkFrom } from '../../helpers/smtp-sink';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, aSignature, anEmail } from '../../support/factories';
+import { linkFrom } from '../../support/smtp-sink';
+import { startTestApp, type TestApp } from '../../support/test-app';
 
 /**
  * A viral day sends hundreds of confirmation emails a second about one letter: each email's

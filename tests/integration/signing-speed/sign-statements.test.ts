@@ -1,7 +1,7 @@
 import { pgPool } from '../../../src/platform/db/pool';
 import { signLetter } from '../../../src/features/signatures/signing.service';
-import { aLetter, anEmail } from '../../helpers/factories';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, anEmail } from '../../support/factories';
+import { startTestApp, type TestApp } from '../../support/test-app';
 
 /**
  * A viral day's signature: every limit counter of the request and the pending row with its

@@ -1,8 +1,8 @@
 import { Client, type PoolClient } from 'pg';
 import request from 'supertest';
 import { pgPool } from '../../../src/platform/db/pool';
-import { aLetter, anEmail } from '../../helpers/factories';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, anEmail } from '../../support/factories';
+import { startTestApp, type TestApp } from '../../support/test-app';
 
 /**
  * With web and worker in one process (`npm start`, ROLE=all) the email must not wait for the

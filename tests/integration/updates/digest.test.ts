@@ -6,9 +6,9 @@ import {
   runDailyDigest,
   TASK_OWNER_DIGEST_EMAIL,
 } from '../../../src/features/updates/digest.service';
-import { aLetterOf, anOrganiser, postForm, signInAs } from '../../helpers/organisers';
-import type { ReceivedMail } from '../../helpers/smtp-sink';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetterOf, anOrganiser, postForm, signInAs } from '../../support/organisers';
+import type { ReceivedMail } from '../../support/smtp-sink';
+import { startTestApp, type TestApp } from '../../support/test-app';
 import { aSignatureOn, drained } from './support';
 
 let t: TestApp;

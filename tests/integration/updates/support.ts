@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { Language } from '../../../src/core/letters/letter.entity';
 import type { Signature, SignatureStatus } from '../../../src/features/signatures/signature.entity';
-import { anEmail, aSignature } from '../../helpers/factories';
+import { anEmail, aSignature } from '../../support/factories';
 
 /** A signer who asked for updates (unless told otherwise), straight in the database: see aSignature. */
 export function aSignatureOn(

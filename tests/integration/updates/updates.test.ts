@@ -6,9 +6,9 @@ import { TASK_UPDATE_EMAIL, TASK_UPDATE_FANOUT } from '../../../src/features/upd
 import { Signature } from '../../../src/features/signatures/signature.entity';
 import { Letter } from '../../../src/core/letters/letter.entity';
 import { grantRole } from '../../../src/core/access/organisers.service';
-import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
-import type { ReceivedMail } from '../../helpers/smtp-sink';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
+import type { ReceivedMail } from '../../support/smtp-sink';
+import { startTestApp, type TestApp } from '../../support/test-app';
 import { aSignatureOn, drained } from './support';
 
 let t: TestApp;

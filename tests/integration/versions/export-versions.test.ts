@@ -1,9 +1,9 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import pdfParse from 'pdf-parse';
 import type { Letter } from '../../../src/core/letters/letter.entity';
-import { aSignature } from '../../helpers/factories';
-import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aSignature } from '../../support/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
+import { startTestApp, type TestApp } from '../../support/test-app';
 import { download, readXlsx } from '../exports/export-helpers';
 
 /** The pack's text with its line breaks (and the parser's marks for them) as spaces. */

@@ -4,8 +4,8 @@ import { LetterTranslation } from '../../../src/core/letters/letter-translation.
 import { relayOutbox } from '../../../src/platform/mail/outbox-relay';
 import { computeTextDiffs } from '../../../src/features/versions/text-diffs.service';
 import { TASK_TEXT_DIFFS, type TextDiffsJob } from '../../../src/features/versions/versions.queue';
-import { aLetter } from '../../helpers/factories';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter } from '../../support/factories';
+import { browser, startTestApp, type TestApp } from '../../support/test-app';
 
 // No worker: the test runs the job the migration queues.
 let t: TestApp;

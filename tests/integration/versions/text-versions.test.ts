@@ -8,9 +8,9 @@ import {
   TASK_TEXT_CHANGE_FANOUT,
   TASK_TEXT_DIFFS,
 } from '../../../src/features/versions/versions.queue';
-import { aSignature, anEmail, signForm } from '../../helpers/factories';
-import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aSignature, anEmail, signForm } from '../../support/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
+import { browser, startTestApp, type TestApp } from '../../support/test-app';
 import { drained } from '../updates/support';
 
 let t: TestApp;

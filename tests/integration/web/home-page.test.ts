@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { HOME_PAGE_LETTERS } from '../../../src/core/letters/letters.service';
-import { aLetter } from '../../helpers/factories';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter } from '../../support/factories';
+import { startTestApp, type TestApp } from '../../support/test-app';
 
 let t: TestApp;
 beforeAll(async () => {

@@ -7,11 +7,11 @@ import request from 'supertest';
 import { setChallengeMode } from '../../../src/features/abuse';
 import { Letter } from '../../../src/core/letters/letter.entity';
 import { LetterTranslation } from '../../../src/core/letters/letter-translation.entity';
-import { aLetter, aSignature, signForm } from '../../helpers/factories';
-import { confirmByLink } from '../../helpers/confirm-link';
-import { aLetterOf, anOrganiser, postForm, signInAs } from '../../helpers/organisers';
-import { linkFrom } from '../../helpers/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, aSignature, signForm } from '../../support/factories';
+import { confirmByLink } from '../../support/confirm-link';
+import { aLetterOf, anOrganiser, postForm, signInAs } from '../../support/organisers';
+import { linkFrom } from '../../support/smtp-sink';
+import { browser, startTestApp, type TestApp } from '../../support/test-app';
 import { download } from '../exports/export-helpers';
 
 /** The letters of the Kazakh alphabet that Russian has not. */

@@ -1,7 +1,7 @@
 import request from 'supertest';
-import { aLetter, aSignature } from '../../helpers/factories';
-import { aLetterOf, anOrganiser, signInAs } from '../../helpers/organisers';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, aSignature } from '../../support/factories';
+import { aLetterOf, anOrganiser, signInAs } from '../../support/organisers';
+import { startTestApp, type TestApp } from '../../support/test-app';
 
 let t: TestApp;
 beforeAll(async () => {

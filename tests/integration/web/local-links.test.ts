@@ -1,6 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { startTestApp, type TestApp } from '../../support/test-app';
 import { LANGUAGES } from '../../../src/platform/web/languages';
 
 let t: TestApp;

@@ -15,9 +15,9 @@ import { LARGE_OBJECT_CHUNK_BYTES, StagedLargeObject } from '../../../src/platfo
 import { defaultExpiry } from '../../../src/features/recipients/recipients.schema';
 import { issueSignatureTokens } from '../../../src/core/tokens';
 import { QR_PNG_SIZES } from '../../../src/features/sharing/qr-code';
-import { aSignature, anEmail } from '../../helpers/factories';
-import { anOrganiser } from '../../helpers/organisers';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aSignature, anEmail } from '../../support/factories';
+import { anOrganiser } from '../../support/organisers';
+import { startTestApp, type TestApp } from '../../support/test-app';
 import { ROUTE_BUDGET_EXCEPTIONS, type RouteBudgetException } from './route-budget.exceptions';
 
 /**

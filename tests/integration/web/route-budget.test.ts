@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { aDatabaseOfItsOwn } from '../../helpers/test-databases';
+import { aDatabaseOfItsOwn } from '../../support/test-databases';
 import { ROUTE_BUDGET_EXCEPTIONS } from './route-budget.exceptions';
 import { CPU_BUDGET_MS, HEAP_BUDGET_MB, RESULT_MARKER, type RouteBudgetResult } from './route-budget.measure';
 

@@ -1,8 +1,8 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { aLetter, aSignature, signForm } from '../../helpers/factories';
-import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, aSignature, signForm } from '../../support/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
+import { browser, startTestApp, type TestApp } from '../../support/test-app';
 import type { Letter } from '../../../src/core/letters/letter.entity';
 import { WEBHOOK_TIMEOUT_MS } from '../../../src/features/webhooks/webhook-sender';
 

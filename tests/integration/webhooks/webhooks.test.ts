@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { aSignature, signForm } from '../../helpers/factories';
-import { confirmByLink } from '../../helpers/confirm-link';
-import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
-import { linkFrom } from '../../helpers/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aSignature, signForm } from '../../support/factories';
+import { confirmByLink } from '../../support/confirm-link';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
+import { linkFrom } from '../../support/smtp-sink';
+import { browser, startTestApp, type TestApp } from '../../support/test-app';
 import type { Letter } from '../../../src/core/letters/letter.entity';
 import { WEBHOOK_PAYLOADS } from '../../../src/features/webhooks';
 import {

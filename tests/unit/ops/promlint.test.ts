@@ -1,4 +1,4 @@
-import { checkMetrics } from '../../helpers/promlint';
+import { checkMetrics } from '../../support/promlint';
 
 // The checker the /metrics test relies on must catch what promtool catches.
 describe('the promtool-style metrics check', () => {

@@ -69,7 +69,7 @@ export async function aDatabaseOfItsOwn(purpose: string): Promise<{ url: string;
   const template = process.env.TEST_DB_TEMPLATE;
   if (!admin || !template)
     throw new Error(
-      'TEST_DB_ADMIN_URL and TEST_DB_TEMPLATE are set by the global setup (tests/helpers/global-setup.ts)',
+      'TEST_DB_ADMIN_URL and TEST_DB_TEMPLATE are set by the global setup (tests/support/global-setup.ts)',
     );
   if (!/^[a-z0-9_]+$/.test(purpose))
     throw new Error(`a database purpose is lower-case letters, digits and _: ${purpose}`);

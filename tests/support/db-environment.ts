@@ -23,7 +23,7 @@ export default class DatabaseEnvironment extends NodeEnvironment {
     const template = process.env.TEST_DB_TEMPLATE;
     if (!admin || !template)
       throw new Error(
-        'TEST_DB_ADMIN_URL and TEST_DB_TEMPLATE are set by the global setup (tests/helpers/global-setup.ts)',
+        'TEST_DB_ADMIN_URL and TEST_DB_TEMPLATE are set by the global setup (tests/support/global-setup.ts)',
       );
     const name = workerDatabaseName(template, process.env.JEST_WORKER_ID ?? '1');
     if (!made.has(name)) {

@@ -4,7 +4,7 @@ import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { challengeModeState } from '../../src/features/abuse';
 import { verifiedCount } from '../../src/core/letters/counts.service';
 import { solvedChallenge } from '../support/challenge';
-import { confirmByLink } from '../support/confirm-link';
+import { confirmByLink } from '../support/journey';
 import { anEmail, signForm } from '../support/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs } from '../support/organisers';
 import { linkFrom } from '../support/smtp-sink';

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { aLetter, anEmail, signForm } from '../support/factories';
-import { confirmByLink } from '../support/confirm-link';
+import { confirmByLink, sign } from '../support/journey';
 import { linkFrom } from '../support/smtp-sink';
 import { browser, startTestApp, type TestApp } from '../support/test-app';
 import { verifiedCount } from '../../src/core/letters/counts.service';
@@ -13,17 +13,8 @@ afterAll(async () => {
   await t.close();
 });
 
-async function sign(slug: string, form: Record<string, string>, lang = 'en') {
-  const b = browser(t.app);
-  const csrf = await b.csrfFrom(`/letters/${slug}?lang=${lang}`);
-  return b.agent
-    .post(`/letters/${slug}/sign?lang=${lang}`)
-    .type('form')
-    .send({ ...form, _csrf: csrf });
-}
-
 async function signAndGetLink(slug: string, form: Record<string, string>, lang = 'en'): Promise<string> {
-  await sign(slug, form, lang);
+  await sign(t.app, slug, form, { lang });
   const [mail] = await t.smtp.waitFor(form.email);
   return new URL(linkFrom(mail, '/s/confirm/')).pathname;
 }
@@ -219,7 +210,7 @@ describe('the confirmation link', () => {
   test('the confirmation email no longer greets with the typed name; the page behind the link shows it', async () => {
     const letter = await aLetter(t.db);
     const form = signForm({ fullName: 'Anna. URGENT: verify your account at https://evil.example' });
-    await sign(letter.slug, form);
+    await sign(t.app, letter.slug, form);
     const [mail] = await t.smtp.waitFor(form.email);
     expect(mail.text).not.toContain('URGENT');
     expect(mail.html).not.toContain('URGENT');
@@ -261,8 +252,8 @@ describe('"This wasn\'t me"', () => {
     const link = await signAndGetLink(letter.slug, signForm({ email }));
     await confirmByLink(t.app, link, { notMe: true }).then((r) => expect(r.status).toBe(200));
 
-    const again = await sign(letter.slug, signForm({ email: email.toUpperCase() }));
-    const stranger = await sign(letter.slug, signForm());
+    const again = await sign(t.app, letter.slug, signForm({ email: email.toUpperCase() }));
+    const stranger = await sign(t.app, letter.slug, signForm());
     expect(again.status).toBe(303);
     expect(again.headers.location).toBe(stranger.headers.location);
     const left: Array<{ n: number }> = await t.db.query(
@@ -271,7 +262,7 @@ describe('"This wasn\'t me"', () => {
     );
     expect(left[0].n).toBe(0);
     // Another letter is not affected.
-    await sign(other.slug, signForm({ email }));
+    await sign(t.app, other.slug, signForm({ email }));
     await t.smtp.waitFor(email, 2);
     await new Promise((r) => setTimeout(r, 800));
     expect(t.smtp.to(email)).toHaveLength(2);
@@ -292,7 +283,7 @@ describe('"This wasn\'t me"', () => {
     await t.db.query(`UPDATE signing_suppressions SET expires_at = now() - interval '1 second' WHERE letter_id = $1`, [
       letter.id,
     ]);
-    await sign(letter.slug, signForm({ email }));
+    await sign(t.app, letter.slug, signForm({ email }));
     await t.smtp.waitFor(email, 3);
   });
 

@@ -1,23 +1,14 @@
 import request from 'supertest';
 import { aLetter, signForm } from '../support/factories';
 import { linkFrom } from '../support/smtp-sink';
-import { confirmByLink } from '../support/confirm-link';
+import { confirmByLink, sign } from '../support/journey';
 import { verifiedCount } from '../../src/core/letters/counts.service';
-import { browser, startTestApp, type TestApp } from '../support/test-app';
+import { startTestApp, type TestApp } from '../support/test-app';
 import { buildApp } from '../../src/app/app';
 import { createLogger } from '../../src/platform/logger';
 import { Mailer } from '../../src/platform/mail/mailer';
 import { devMailboxTransport } from '../../src/platform/mail/transport';
 import { startWorker } from '../../src/app/jobs/worker';
-
-async function sign(t: TestApp, slug: string, form: Record<string, string>, lang = 'en') {
-  const b = browser(t.app);
-  const csrf = await b.csrfFrom(`/letters/${slug}?lang=${lang}`);
-  return b.agent
-    .post(`/letters/${slug}/sign?lang=${lang}`)
-    .type('form')
-    .send({ ...form, _csrf: csrf });
-}
 
 describe('verification email delivery', () => {
   let t: TestApp;
@@ -32,7 +23,7 @@ describe('verification email delivery', () => {
     const letter = await aLetter(t.db);
     t.smtp.refuse(true);
     const form = signForm();
-    const res = await sign(t, letter.slug, form);
+    const res = await sign(t.app, letter.slug, form);
     expect(res.status).toBe(303); // the signer is answered at once: mail never goes out inside the request
     await new Promise((r) => setTimeout(r, 1500));
     expect(t.smtp.to(form.email)).toHaveLength(0);
@@ -50,10 +41,10 @@ describe('verification email delivery', () => {
   test('emails go out in the language the signer used, as HTML and plain text', async () => {
     const letter = await aLetter(t.db);
     const form = signForm();
-    await sign(t, letter.slug, form, 'uk');
+    await sign(t.app, letter.slug, form, { lang: 'uk' });
     const [mail] = await t.smtp.waitFor(form.email);
     const en = signForm();
-    await sign(t, letter.slug, en, 'en');
+    await sign(t.app, letter.slug, en, { lang: 'en' });
     const [enMail] = await t.smtp.waitFor(en.email);
     expect(mail.subject).not.toBe(enMail.subject.replace(/^.*?:/, ''));
     expect(mail.html).toContain('lang="uk"');
@@ -69,7 +60,7 @@ describe('verification email delivery', () => {
       signForm({ fullName: 'Oksana Petrenko' }),
       signForm({ fullName: 'Luc Martin' }),
     ];
-    await Promise.all(forms.map((f) => sign(t, letter.slug, f)));
+    await Promise.all(forms.map((f) => sign(t.app, letter.slug, f)));
     const mails = await Promise.all(forms.map(async (f) => (await t.smtp.waitFor(f.email))[0]));
     const links = mails.map((m) => ({ confirm: linkFrom(m, '/s/confirm/'), withdraw: linkFrom(m, '/s/withdraw/') }));
     for (const [i, m] of mails.entries()) {
@@ -97,8 +88,8 @@ describe('reminders', () => {
       const letter = await aLetter(soon.db);
       const waiting = signForm();
       const prompt = signForm();
-      await sign(soon, letter.slug, waiting);
-      await sign(soon, letter.slug, prompt);
+      await sign(soon.app, letter.slug, waiting);
+      await sign(soon.app, letter.slug, prompt);
       const [first] = await soon.smtp.waitFor(prompt.email);
       expect((await confirmByLink(soon.app, linkFrom(first, '/s/confirm/'))).status).toBe(200);
       const mails = await soon.smtp.waitFor(waiting.email, 2, 20000);

@@ -1,6 +1,5 @@
 import { aLetter, signForm } from '../support/factories';
-import { confirmByLink } from '../support/confirm-link';
-import { linkFrom } from '../support/smtp-sink';
+import { confirm, sign } from '../support/journey';
 import { browser, startTestApp, type TestApp } from '../support/test-app';
 
 // The production throttle (tests elsewhere turn it off): at most one email of a kind per 10 minutes.
@@ -12,13 +11,10 @@ afterAll(async () => {
   await t.close();
 });
 
-async function sign(slug: string, form: Record<string, string>) {
+/** Signs, then reads the page the answer leads to (as the signer's browser does), less its CSRF token. */
+async function signAndRead(slug: string, form: Record<string, string>) {
   const b = browser(t.app);
-  const csrf = await b.csrfFrom(`/letters/${slug}`);
-  const res = await b.agent
-    .post(`/letters/${slug}/sign`)
-    .type('form')
-    .send({ ...form, _csrf: csrf });
+  const res = await sign(t.app, slug, form, { browser: b });
   const page = await b.agent.get(res.headers.location);
   return {
     status: res.status,
@@ -33,10 +29,9 @@ describe('the resend throttle', () => {
   test('a signer who signs again right after confirming gets the "already signed" email', async () => {
     const letter = await aLetter(t.db);
     const form = signForm();
-    await sign(letter.slug, form);
-    const [mail] = await t.smtp.waitFor(form.email);
-    await confirmByLink(t.app, linkFrom(mail, '/s/confirm/')).then((r) => expect(r.status).toBe(200));
-    await sign(letter.slug, form);
+    await signAndRead(letter.slug, form);
+    expect((await confirm(t, form.email)).status).toBe(200);
+    await signAndRead(letter.slug, form);
     const mails = await t.smtp.waitFor(form.email, 2);
     expect(mails[1].subject).toMatch(/^You have already signed/);
   });
@@ -44,14 +39,14 @@ describe('the resend throttle', () => {
   test('when it holds an email back, the page says in words that a link was sent a few minutes ago, and is the same page as anyone gets', async () => {
     const letter = await aLetter(t.db);
     const form = signForm();
-    const first = await sign(letter.slug, form);
+    const first = await signAndRead(letter.slug, form);
     await t.smtp.waitFor(form.email);
-    const again = await sign(letter.slug, form);
+    const again = await signAndRead(letter.slug, form);
     await settle();
     expect(t.smtp.to(form.email)).toHaveLength(1); // held back
     expect(again.page).toContain('we sent you a link a few minutes ago');
     // Nobody learns from the page whether the address had signed: a stranger's page is the same.
-    const stranger = await sign(letter.slug, signForm());
+    const stranger = await signAndRead(letter.slug, signForm());
     expect(again.status).toBe(first.status);
     expect(again.location).toBe(stranger.location);
     expect(again.page).toBe(stranger.page);
@@ -60,12 +55,11 @@ describe('the resend throttle', () => {
   test('each kind is throttled on its own: a second "already signed" within the window is held back', async () => {
     const letter = await aLetter(t.db);
     const form = signForm();
-    await sign(letter.slug, form);
-    const [mail] = await t.smtp.waitFor(form.email);
-    await confirmByLink(t.app, linkFrom(mail, '/s/confirm/'));
-    await sign(letter.slug, form);
+    await signAndRead(letter.slug, form);
+    await confirm(t, form.email);
+    await signAndRead(letter.slug, form);
     await t.smtp.waitFor(form.email, 2);
-    await sign(letter.slug, form);
+    await signAndRead(letter.slug, form);
     await settle();
     expect(t.smtp.to(form.email)).toHaveLength(2);
   });

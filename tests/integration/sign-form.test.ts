@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { aLetter, anEmail, signForm } from '../support/factories';
 import { linkFrom } from '../support/smtp-sink';
-import { confirmByLink } from '../support/confirm-link';
+import { confirmByLink } from '../support/journey';
 import { browser, startTestApp, type TestApp } from '../support/test-app';
 import { Signature } from '../../src/features/signatures/signature.entity';
 import { LetterTranslation } from '../../src/core/letters/letter-translation.entity';

@@ -1,5 +1,5 @@
 import { aLetter, anEmail, signForm } from '../support/factories';
-import { confirmByLink } from '../support/confirm-link';
+import { confirmByLink, sign } from '../support/journey';
 import { linkFrom } from '../support/smtp-sink';
 import { browser, startTestApp, type TestApp } from '../support/test-app';
 import { Signature } from '../../src/features/signatures/signature.entity';
@@ -13,15 +13,6 @@ afterAll(async () => {
   await t.close();
 });
 
-async function sign(slug: string, form: Record<string, string>, lang = 'en') {
-  const b = browser(t.app);
-  const csrf = await b.csrfFrom(`/letters/${slug}?lang=${lang}`);
-  return b.agent
-    .post(`/letters/${slug}/sign?lang=${lang}`)
-    .type('form')
-    .send({ ...form, _csrf: csrf });
-}
-
 function pathOf(url: string): string {
   return new URL(url).pathname;
 }
@@ -30,7 +21,7 @@ describe('the signing journey', () => {
   test("a signature counts only after the button on the emailed link's page is pressed, and then appears as the signer chose", async () => {
     const letter = await aLetter(t.db, { title: 'Free them all' });
     const form = signForm({ fullName: 'Айгерім Қасымқызы', visibility: 'public', city: 'Алматы', country: 'KZ' });
-    const res = await sign(letter.slug, form);
+    const res = await sign(t.app, letter.slug, form, { lang: 'en' });
     expect(res.status).toBe(303);
     expect(res.headers.location).toBe(`/letters/${letter.slug}/check-email?lang=en`);
     expect(await verifiedCount(t.db, letter.id)).toBe(0);
@@ -64,7 +55,7 @@ describe('the signing journey', () => {
   test('confirming by the link again shows the confirmed page and never counts twice', async () => {
     const letter = await aLetter(t.db);
     const form = signForm();
-    await sign(letter.slug, form);
+    await sign(t.app, letter.slug, form);
     const confirm = pathOf(linkFrom((await t.smtp.waitFor(form.email))[0], '/s/confirm/'));
     for (let i = 0; i < 3; i++) {
       const res = await confirmByLink(t.app, confirm);
@@ -82,7 +73,7 @@ describe('the signing journey', () => {
 
     const letter = await aLetter(t.db);
     const form = signForm();
-    await sign(letter.slug, form);
+    await sign(t.app, letter.slug, form);
     const confirm = pathOf(linkFrom((await t.smtp.waitFor(form.email))[0], '/s/confirm/'));
     await t.db.query(
       `UPDATE tokens SET expires_at = now() - interval '1 minute' WHERE purpose = 'confirm' AND signature_id IN (SELECT id FROM signatures WHERE letter_id = $1)`,
@@ -97,7 +88,7 @@ describe('the signing journey', () => {
   test('tokens are stored only as hashes', async () => {
     const letter = await aLetter(t.db);
     const form = signForm();
-    await sign(letter.slug, form);
+    await sign(t.app, letter.slug, form);
     const raw = linkFrom((await t.smtp.waitFor(form.email))[0], '/s/confirm/')
       .split('/')
       .pop()!;
@@ -110,9 +101,9 @@ describe('the signing journey', () => {
   test('signing again with the same address in another case and with spaces never makes a second signature', async () => {
     const letter = await aLetter(t.db);
     const email = anEmail('Dup');
-    const first = await sign(letter.slug, signForm({ email }));
+    const first = await sign(t.app, letter.slug, signForm({ email }));
     await t.smtp.waitFor(email, 1);
-    const again = await sign(letter.slug, signForm({ email: `  ${email.toUpperCase()}  ` }));
+    const again = await sign(t.app, letter.slug, signForm({ email: `  ${email.toUpperCase()}  ` }));
     expect(again.status).toBe(first.status);
     expect(again.headers.location).toBe(first.headers.location);
     // a pending signature gets a fresh confirmation email
@@ -124,9 +115,9 @@ describe('the signing journey', () => {
   test('a confirmed signer who signs again gets an "already signed" email and the same page', async () => {
     const letter = await aLetter(t.db);
     const form = signForm();
-    const first = await sign(letter.slug, form);
+    const first = await sign(t.app, letter.slug, form);
     await confirmByLink(t.app, linkFrom((await t.smtp.waitFor(form.email))[0], '/s/confirm/'));
-    const again = await sign(letter.slug, form);
+    const again = await sign(t.app, letter.slug, form);
     expect(again.status).toBe(303);
     expect(again.headers.location).toBe(first.headers.location);
     const mails = await t.smtp.waitFor(form.email, 2);
@@ -137,7 +128,7 @@ describe('the signing journey', () => {
   test("ten presses of one confirmation link's button at the same moment confirm once and count once", async () => {
     const letter = await aLetter(t.db);
     const form = signForm();
-    await sign(letter.slug, form);
+    await sign(t.app, letter.slug, form);
     const confirm = pathOf(linkFrom((await t.smtp.waitFor(form.email))[0], '/s/confirm/'));
     const pages = await Promise.all(Array.from({ length: 10 }, () => confirmByLink(t.app, confirm)));
     expect(pages.map((p) => p.status)).toEqual(Array(10).fill(200));
@@ -183,7 +174,7 @@ describe('the signing journey', () => {
   test('withdrawing asks for confirmation, then removes the signature from the count and erases the data', async () => {
     const letter = await aLetter(t.db);
     const form = signForm({ fullName: 'Мұхтар Әбілқасымұлы' });
-    await sign(letter.slug, form);
+    await sign(t.app, letter.slug, form);
     const mail = (await t.smtp.waitFor(form.email))[0];
     await confirmByLink(t.app, linkFrom(mail, '/s/confirm/'));
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
@@ -210,7 +201,7 @@ describe('the signing journey', () => {
   test('the manage page answers the same for a signer and a stranger, and mails only the signer', async () => {
     const letter = await aLetter(t.db);
     const form = signForm();
-    await sign(letter.slug, form);
+    await sign(t.app, letter.slug, form);
     await confirmByLink(t.app, linkFrom((await t.smtp.waitFor(form.email))[0], '/s/confirm/'));
     const stranger = anEmail('stranger');
     const answers = [];

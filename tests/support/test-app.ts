@@ -75,6 +75,48 @@ export async function startTestApp(
   };
 }
 
+/**
+ * The test app of a file (or of the `describe` it is called in): started before its tests
+ * (`beforeAll`), closed after them (`afterAll`). Answers a handle to it at once, for the tests to
+ * use once it runs: `const t = useTestApp(env, opts)` and then `t.app`, `t.db`, `t.smtp`…
+ */
+export function useTestApp(env: Record<string, string> = {}, opts: { worker?: boolean } = {}): TestApp {
+  let running: TestApp | undefined;
+  beforeAll(async () => {
+    running = await startTestApp(env, opts);
+  });
+  afterAll(async () => {
+    await running?.close();
+    running = undefined;
+  });
+  const get = (): TestApp => {
+    if (!running) throw new Error('the test app runs from beforeAll to afterAll: use it inside a test or a hook');
+    return running;
+  };
+  return {
+    get app() {
+      return get().app;
+    },
+    get ctx() {
+      return get().ctx;
+    },
+    get db() {
+      return get().db;
+    },
+    get smtp() {
+      return get().smtp;
+    },
+    get config() {
+      return get().config;
+    },
+    async close() {
+      const app = get();
+      running = undefined;
+      await app.close();
+    },
+  };
+}
+
 /** A browser-like client: keeps cookies, reads the CSRF token from the page's form. */
 export function browser(app: Express) {
   const agent = request.agent(app);

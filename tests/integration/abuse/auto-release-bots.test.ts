@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import { aLetterOf, anOrganiser, postForm, signInAs } from '../../support/organisers';
 import { signForm } from '../../support/factories';
 import { solvedChallenge } from '../../support/challenge';
-import { confirmByLink } from '../../support/confirm-link';
+import { confirmByLink } from '../../support/journey';
 import { linkFrom } from '../../support/smtp-sink';
 import { browser, startTestApp, type TestApp } from '../../support/test-app';
 import { setChallengeMode } from '../../../src/features/abuse';

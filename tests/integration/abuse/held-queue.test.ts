@@ -3,7 +3,7 @@ import { verifiedCount } from '../../../src/core/letters/counts.service';
 import type { Letter } from '../../../src/core/letters/letter.entity';
 import { organiserJobs } from '../../../src/features/organisers/tasks';
 import { issueSignatureTokens } from '../../../src/core/tokens/tokens';
-import { confirmByLink } from '../../support/confirm-link';
+import { confirmByLink } from '../../support/journey';
 import { aSignature } from '../../support/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
 import { browser, startTestApp, type TestApp } from '../../support/test-app';

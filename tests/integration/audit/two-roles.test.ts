@@ -6,9 +6,8 @@ import { migrateWith } from '../../../src/platform/db/connect';
 import { createLogger } from '../../../src/platform/logger';
 import { verifiedCount } from '../../../src/core/letters/counts.service';
 import { aLetter, signForm } from '../../support/factories';
-import { confirmByLink } from '../../support/confirm-link';
-import { linkFrom } from '../../support/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../../support/test-app';
+import { confirm, sign } from '../../support/journey';
+import { startTestApp, type TestApp } from '../../support/test-app';
 
 const ROLE = `undersigned_app_${process.pid}`;
 
@@ -92,15 +91,8 @@ describe('two roles: the owner migrates, the app runs as a role that owns nothin
   test('the app works with it: a signature signed and confirmed through the worker, an audit row written', async () => {
     const letter = await aLetter(t.db);
     const form = signForm();
-    const b = browser(t.app);
-    const csrf = await b.csrfFrom(`/letters/${letter.slug}`);
-    const signed = await b.agent
-      .post(`/letters/${letter.slug}/sign`)
-      .type('form')
-      .send({ ...form, _csrf: csrf });
-    expect(signed.status).toBe(303);
-    const [mail] = await t.smtp.waitFor(form.email);
-    expect((await confirmByLink(t.app, linkFrom(mail, '/s/confirm/'))).status).toBe(200);
+    expect((await sign(t.app, letter.slug, form)).status).toBe(303);
+    expect((await confirm(t, form.email)).status).toBe(200);
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
 
     await recordAudit(t.db, {

@@ -3,8 +3,7 @@ import { applyRetention } from '../../../src/features/privacy/retention.service'
 import { issueSignatureTokens } from '../../../src/core/tokens';
 import type { Letter } from '../../../src/core/letters/letter.entity';
 import { aLetter, anEmail, signForm } from '../../support/factories';
-import { confirmByLink } from '../../support/confirm-link';
-import { linkFrom } from '../../support/smtp-sink';
+import { confirm, sign } from '../../support/journey';
 import { browser, startTestApp, type TestApp } from '../../support/test-app';
 
 let t: TestApp;
@@ -15,14 +14,9 @@ afterAll(async () => {
   await t.close();
 });
 
-async function sign(letter: Letter, email: string): Promise<string> {
-  const b = browser(t.app);
-  const csrf = await b.csrfFrom(`/letters/${letter.slug}`);
-  await b.agent
-    .post(`/letters/${letter.slug}/sign`)
-    .type('form')
-    .send({ ...signForm({ email }), _csrf: csrf })
-    .expect(303);
+/** Signs `letter` as `email` and answers the signature's id. */
+async function signedAs(letter: Letter, email: string): Promise<string> {
+  expect((await sign(t.app, letter.slug, signForm({ email }))).status).toBe(303);
   const [row] = await t.db.query<Array<{ id: string }>>(`SELECT id FROM signatures WHERE email = $1`, [email]);
   return row.id;
 }
@@ -60,7 +54,7 @@ describe('bounces', () => {
     t.smtp.refuseRecipient((a) => a === email);
     let id: string;
     try {
-      id = await sign(letter, email);
+      id = await signedAs(letter, email);
       const row = await until(
         () => statusOf(id),
         (r) => r.status === 'bounced',
@@ -106,7 +100,7 @@ describe('bounces', () => {
     t.smtp.deferRecipient((a) => a === email);
     let id: string;
     try {
-      id = await sign(letter, email);
+      id = await signedAs(letter, email);
       const job = await until(
         () => confirmJob(id),
         (j) => !!j?.last_error,
@@ -118,8 +112,7 @@ describe('bounces', () => {
       t.smtp.deferRecipient(null);
     }
     // graphile-worker retries after about e^1 seconds.
-    const [mail] = await t.smtp.waitFor(email, 1, 20_000);
-    expect((await confirmByLink(t.app, linkFrom(mail, '/s/confirm/'))).status).toBe(200);
+    expect((await confirm(t, email, { timeoutMs: 20_000 })).status).toBe(200);
     expect((await statusOf(id)).status).toBe('confirmed');
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
     expect((await browser(t.app).agent.get(`/letters/${letter.slug}.json`).expect(200)).body.integrity).toMatchObject({

@@ -3,7 +3,7 @@ import { applyRetention } from '../../../src/features/privacy/retention.service'
 import { eraseSigner } from '../../../src/features/privacy/retention.service';
 import { foldIntegrityDeltas } from '../../../src/features/integrity/integrity.service';
 import type { Letter } from '../../../src/core/letters/letter.entity';
-import { confirmByLink } from '../../support/confirm-link';
+import { confirmByLink } from '../../support/journey';
 import { aSignature, anEmail, signForm } from '../../support/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
 import { linkFrom } from '../../support/smtp-sink';

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import request from 'supertest';
 import { aLetter, anEmail, aSignature, signForm } from '../../support/factories';
-import { confirmByLink } from '../../support/confirm-link';
+import { confirmByLink } from '../../support/journey';
 import { linkFrom, type ReceivedMail } from '../../support/smtp-sink';
 import { browser, startTestApp, type TestApp } from '../../support/test-app';
 import { integrityReport } from '../../../src/features/integrity';

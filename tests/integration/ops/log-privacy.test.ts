@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import { aLetter, signForm } from '../../support/factories';
-import { confirmByLink } from '../../support/confirm-link';
+import { confirmByLink } from '../../support/journey';
 import { linkFrom, SmtpSink } from '../../support/smtp-sink';
 import { anOrganiser, aLetterOf, signInAs } from '../../support/organisers';
 import { browser } from '../../support/test-app';

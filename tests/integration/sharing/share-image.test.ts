@@ -1,6 +1,6 @@
 import { aLetter, signForm } from '../../support/factories';
 import { linkFrom } from '../../support/smtp-sink';
-import { confirmByLink } from '../../support/confirm-link';
+import { confirmByLink } from '../../support/journey';
 import { browser, startTestApp, type TestApp } from '../../support/test-app';
 import request from 'supertest';
 import { addCount, BIRTHDAY, pngSize, seededLetter } from './support';

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import request from 'supertest';
 import { aLetter, signForm } from '../../support/factories';
 import { linkFrom } from '../../support/smtp-sink';
-import { confirmByLink } from '../../support/confirm-link';
+import { confirmByLink } from '../../support/journey';
 import { browser, startTestApp, type TestApp } from '../../support/test-app';
 import { addCount, BIRTHDAY, decodeHtml, seededLetter } from './support';
 

@@ -8,7 +8,7 @@ import { setChallengeMode } from '../../../src/features/abuse';
 import { Letter } from '../../../src/core/letters/letter.entity';
 import { LetterTranslation } from '../../../src/core/letters/letter-translation.entity';
 import { aLetter, aSignature, signForm } from '../../support/factories';
-import { confirmByLink } from '../../support/confirm-link';
+import { confirmByLink } from '../../support/journey';
 import { aLetterOf, anOrganiser, postForm, signInAs } from '../../support/organisers';
 import { linkFrom } from '../../support/smtp-sink';
 import { browser, startTestApp, type TestApp } from '../../support/test-app';

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { aSignature, signForm } from '../../support/factories';
-import { confirmByLink } from '../../support/confirm-link';
+import { confirm, sign } from '../../support/journey';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
 import { linkFrom } from '../../support/smtp-sink';
 import { browser, startTestApp, type TestApp } from '../../support/test-app';
@@ -135,16 +135,8 @@ async function addWebhook(letter: Letter, events: string[]): Promise<{ path: str
 }
 
 async function signAndConfirm(letter: Letter, form = signForm()): Promise<void> {
-  const c = browser(t.app);
-  const csrf = await c.csrfFrom(`/letters/${letter.slug}`);
-  await c.agent
-    .post(`/letters/${letter.slug}/sign`)
-    .type('form')
-    .send({ ...form, _csrf: csrf })
-    .expect(303);
-  const [mail] = await t.smtp.waitFor(form.email);
-  const res = await confirmByLink(t.app, linkFrom(mail, '/s/confirm/'));
-  expect(res.status).toBe(200);
+  expect((await sign(t.app, letter.slug, form)).status).toBe(303);
+  expect((await confirm(t, form.email)).status).toBe(200);
 }
 
 describe('webhooks', () => {

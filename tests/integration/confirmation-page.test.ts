@@ -2,16 +2,10 @@ import request from 'supertest';
 import { aLetter, anEmail, signForm } from '../support/factories';
 import { confirmByLink, sign } from '../support/journey';
 import { linkFrom } from '../support/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../support/test-app';
+import { browser, useTestApp } from '../support/test-app';
 import { verifiedCount } from '../../src/core/letters/counts.service';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp();
 
 async function signAndGetLink(slug: string, form: Record<string, string>, lang = 'en'): Promise<string> {
   await sign(t.app, slug, form, { lang });

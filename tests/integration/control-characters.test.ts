@@ -2,22 +2,18 @@ import request from 'supertest';
 import type { Letter } from '../../src/core/letters/letter.entity';
 import { aLetter, aSignature, signForm } from '../support/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../support/organisers';
-import { browser, startTestApp, type TestApp } from '../support/test-app';
+import { browser, useTestApp } from '../support/test-app';
 
 /**
  * A NUL byte (or any other C0 control character but tab and newline) in any text input is
  * refused beside its field with a 422, in the reader's language: never a 500 from PostgreSQL.
  */
-let t: TestApp;
 let owner: Awaited<ReturnType<typeof anOrganiser>>;
 let b: Browser;
+const t = useTestApp();
 beforeAll(async () => {
-  t = await startTestApp();
   owner = await anOrganiser(t.db);
   b = await signInAs(t.app, t.smtp, owner.email);
-});
-afterAll(async () => {
-  await t.close();
 });
 
 const NUL = '\u0000';

@@ -4,16 +4,10 @@
  */
 import { verifiedCount } from '../../src/core/letters/counts.service';
 import { aLetter, aSignature } from '../support/factories';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { useTestApp } from '../support/test-app';
 
-let t: TestApp;
-beforeAll(async () => {
-  // No worker: it folds the deltas away every 200 ms, and the test reads them.
-  t = await startTestApp({}, { worker: false });
-});
-afterAll(async () => {
-  await t.close();
-});
+// No worker: it folds the deltas away every 200 ms, and the test reads them.
+const t = useTestApp({}, { worker: false });
 
 describe('aSignature', () => {
   test('a confirmed signature is counted once; pending, held and invalidated ones are not', async () => {

@@ -3,7 +3,7 @@ import { aLetter, signForm } from '../support/factories';
 import { linkFrom } from '../support/smtp-sink';
 import { confirmByLink, sign } from '../support/journey';
 import { verifiedCount } from '../../src/core/letters/counts.service';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { startTestApp, useTestApp } from '../support/test-app';
 import { buildApp } from '../../src/app/app';
 import { createLogger } from '../../src/platform/logger';
 import { Mailer } from '../../src/platform/mail/mailer';
@@ -11,13 +11,7 @@ import { devMailboxTransport } from '../../src/platform/mail/transport';
 import { startWorker } from '../../src/app/jobs/worker';
 
 describe('verification email delivery', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp();
 
   test('while SMTP refuses connections the email waits in the outbox, and arrives exactly once when it is back', async () => {
     const letter = await aLetter(t.db);

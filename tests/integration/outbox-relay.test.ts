@@ -1,22 +1,16 @@
 import crypto from 'node:crypto';
 import { createDataSource } from '../../src/app/data-source';
 import { relayOutbox } from '../../src/platform/mail/outbox-relay';
-import { startTestApp, type TestApp } from '../support/test-app';
+import { useTestApp } from '../support/test-app';
 
 // No worker: this test alone moves the outbox, and no task handles its jobs.
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp({}, { worker: false });
-});
+const t = useTestApp({}, { worker: false });
 afterEach(async () => {
   await t.db.query(
     `DELETE FROM graphile_worker._private_jobs WHERE task_id IN (SELECT id FROM graphile_worker._private_tasks WHERE identifier = $1)`,
     [task],
   );
   await t.db.query(`DELETE FROM job_outbox WHERE task = $1`, [task]);
-});
-afterAll(async () => {
-  await t.close();
 });
 
 const task = `relay-test-${crypto.randomBytes(3).toString('hex')}`;

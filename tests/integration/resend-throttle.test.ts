@@ -1,15 +1,9 @@
 import { aLetter, signForm } from '../support/factories';
 import { confirm, sign } from '../support/journey';
-import { browser, startTestApp, type TestApp } from '../support/test-app';
+import { browser, useTestApp } from '../support/test-app';
 
 // The production throttle (tests elsewhere turn it off): at most one email of a kind per 10 minutes.
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp({ RESEND_THROTTLE_MINUTES: '10' });
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp({ RESEND_THROTTLE_MINUTES: '10' });
 
 /** Signs, then reads the page the answer leads to (as the signer's browser does), less its CSRF token. */
 async function signAndRead(slug: string, form: Record<string, string>) {

@@ -2,17 +2,11 @@ import request from 'supertest';
 import { aLetter, anEmail, signForm } from '../support/factories';
 import { linkFrom } from '../support/smtp-sink';
 import { confirmByLink } from '../support/journey';
-import { browser, startTestApp, type TestApp } from '../support/test-app';
+import { browser, startTestApp, useTestApp } from '../support/test-app';
 import { Signature } from '../../src/features/signatures/signature.entity';
 import { LetterTranslation } from '../../src/core/letters/letter-translation.entity';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp();
 
 async function post(slug: string, form: Record<string, string>, lang = 'en') {
   const b = browser(t.app);

@@ -1,17 +1,11 @@
 import { aLetter, anEmail, signForm } from '../support/factories';
 import { confirmByLink, sign } from '../support/journey';
 import { linkFrom } from '../support/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../support/test-app';
+import { browser, useTestApp } from '../support/test-app';
 import { Signature } from '../../src/features/signatures/signature.entity';
 import { verifiedCount } from '../../src/core/letters/counts.service';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp();
 
 function pathOf(url: string): string {
   return new URL(url).pathname;

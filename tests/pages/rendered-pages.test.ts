@@ -4,7 +4,7 @@ import { aLetter, aSignature, signForm } from '../support/factories';
 import { aPdf } from '../support/pdf';
 import { aLetterOf, anOrganiser, postForm, signInAs } from '../support/organisers';
 import { linkFrom } from '../support/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../support/test-app';
+import { browser, useTestApp } from '../support/test-app';
 import { addCount, BIRTHDAY, FRENCH, seededLetter } from '../integration/sharing/support';
 import { LANGUAGES, Letter } from '../../src/core/letters/letter.entity';
 import { LetterResponse } from '../../src/features/updates/letter-response.entity';
@@ -26,13 +26,7 @@ const config = require(path.join(ROOT, '.htmlvalidate.cjs')) as ConfigData;
 const validator = new HtmlValidate(new StaticConfigLoader(config));
 const stylish = formatterFactory('stylish');
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp();
 
 function validate(name: string, html: string): Promise<Report> {
   return validator.validateString(html, `${name.replace(/[^a-z0-9]+/gi, '_')}.html`);

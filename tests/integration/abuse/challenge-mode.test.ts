@@ -4,7 +4,7 @@ import { aLetter, signForm } from '../../support/factories';
 import { solvedChallenge } from '../../support/challenge';
 import { confirm, sign } from '../../support/journey';
 import { aLetterOf, anOrganiser, postForm, signInAs } from '../../support/organisers';
-import { browser, startTestApp, type TestApp } from '../../support/test-app';
+import { browser, type TestApp, useTestApp } from '../../support/test-app';
 import { listAudit } from '../../../src/core/audit';
 import { challengeModeState, leaveQuietLetters, setChallengeMode } from '../../../src/features/abuse';
 import { verifiedCount } from '../../../src/core/letters/counts.service';
@@ -69,13 +69,7 @@ async function row(t: TestApp, email: string): Promise<{ held_reason: string | n
 const PROVIDERS = ['gmail.com', 'outlook.com', 'yahoo.com', 'ukr.net', 'mail.ru', 'yandex.ru', 'icloud.com', 'gmx.de'];
 
 describe('challenge mode', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ TRUST_PROXY: 'loopback' });
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp({ TRUST_PROXY: 'loopback' });
 
   test('is off by default: the sign form carries no challenge and loads none of its files', async () => {
     const letter = await aLetter(t.db);
@@ -168,20 +162,14 @@ describe('challenge mode', () => {
 });
 
 describe('challenge mode, automatically', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    // The soft limits and challenge thresholds at their documented defaults.
-    t = await startTestApp({
-      TRUST_PROXY: 'loopback',
-      SIGN_BURST_PER_IP_PER_MINUTE: '10',
-      SIGN_BURST_PER_EMAIL_PER_MINUTE: '3',
-      SIGN_SUSTAINED_PER_EMAIL_PER_HOUR: '4',
-      SIGN_BURST_PER_DOMAIN_PER_MINUTE: '20',
-      SIGN_SUSTAINED_PER_DOMAIN_PER_HOUR: '200',
-    });
-  });
-  afterAll(async () => {
-    await t.close();
+  // The soft limits and challenge thresholds at their documented defaults.
+  const t = useTestApp({
+    TRUST_PROXY: 'loopback',
+    SIGN_BURST_PER_IP_PER_MINUTE: '10',
+    SIGN_BURST_PER_EMAIL_PER_MINUTE: '3',
+    SIGN_SUSTAINED_PER_EMAIL_PER_HOUR: '4',
+    SIGN_BURST_PER_DOMAIN_PER_MINUTE: '20',
+    SIGN_SUSTAINED_PER_DOMAIN_PER_HOUR: '200',
   });
 
   test('a legitimate surge (each signer on their own network, big providers, an office behind one address) never enters it', async () => {

@@ -6,16 +6,10 @@ import { issueSignatureTokens } from '../../../src/core/tokens/tokens';
 import { confirmByLink } from '../../support/journey';
 import { aSignature } from '../../support/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
-import { browser, startTestApp, type TestApp } from '../../support/test-app';
+import { browser, useTestApp } from '../../support/test-app';
 import type { Mailer } from '../../../src/platform/mail/mailer';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp();
 
 async function ownLetter(role: 'owner' | 'editor' = 'owner'): Promise<{ b: Browser; letter: Letter; held: string }> {
   const organiser = await anOrganiser(t.db, { name: 'Queue Keeper' });

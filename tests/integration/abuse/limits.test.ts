@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Response } from 'supertest';
 import { aLetter, anEmail, signForm } from '../../support/factories';
 import { confirm, sign } from '../../support/journey';
-import { browser, startTestApp, type TestApp } from '../../support/test-app';
+import { browser, startTestApp, type TestApp, useTestApp } from '../../support/test-app';
 import { addAllowedNetwork } from '../../../src/features/abuse/abuse.service';
 import { verifiedCount } from '../../../src/core/letters/counts.service';
 import { tFor } from '../../../src/platform/web/i18n';
@@ -39,13 +39,7 @@ function observable(res: Response) {
 }
 
 describe('held signatures', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ TRUST_PROXY: 'loopback' });
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp({ TRUST_PROXY: 'loopback' });
 
   test('a held submission gets exactly the response of a normal one, is mailed as usual, and is never counted', async () => {
     const letter = await aLetter(t.db);
@@ -84,21 +78,15 @@ describe('held signatures', () => {
 });
 
 describe('soft limits', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp(
-      {
-        TRUST_PROXY: 'loopback',
-        SIGN_BURST_PER_IP_PER_MINUTE: '2',
-        SIGN_BURST_PER_EMAIL_PER_MINUTE: '1',
-        SIGN_BURST_PER_DOMAIN_PER_MINUTE: '2',
-      },
-      { worker: false },
-    );
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp(
+    {
+      TRUST_PROXY: 'loopback',
+      SIGN_BURST_PER_IP_PER_MINUTE: '2',
+      SIGN_BURST_PER_EMAIL_PER_MINUTE: '1',
+      SIGN_BURST_PER_DOMAIN_PER_MINUTE: '2',
+    },
+    { worker: false },
+  );
 
   test('beyond the per-IP burst, signatures from one address are taken with the same answer but held', async () => {
     const letter = await aLetter(t.db);

@@ -1,16 +1,10 @@
 import request from 'supertest';
 import { aLetter } from '../../support/factories';
-import { startTestApp, type TestApp } from '../../support/test-app';
+import { useTestApp } from '../../support/test-app';
 import { buildApp } from '../../../src/app/app';
 import { loadConfig } from '../../../src/platform/config';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp({}, { worker: false });
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp({}, { worker: false });
 
 function productionApp() {
   const config = loadConfig({

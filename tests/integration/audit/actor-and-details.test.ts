@@ -3,7 +3,7 @@ import { listAudit, recordAudit } from '../../../src/core/audit';
 import { applyRetention, eraseAuditDetails } from '../../../src/features/privacy';
 import { moveAuditTextOut } from '../../../migrations/1765000700000-AuditDetails';
 import { aLetterOf, anOrganiser, postForm, signInAs } from '../../support/organisers';
-import { startTestApp, type TestApp } from '../../support/test-app';
+import { useTestApp } from '../../support/test-app';
 import { tFor } from '../../../src/platform/web/i18n';
 
 /** The "who" cells of the owners' audit page, in order. */
@@ -12,11 +12,7 @@ function whoCells(html: string): string[] {
 }
 
 describe('who the trail names, and what it keeps apart so that it can be erased', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(() => t.close());
+  const t = useTestApp();
 
   test('an owner without a name who switches challenge mode on is recorded by no address, and labelled alike everywhere', async () => {
     const owner = await anOrganiser(t.db, { name: '' });

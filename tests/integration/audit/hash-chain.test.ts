@@ -3,7 +3,7 @@ import { Client } from 'pg';
 import pdfParse from 'pdf-parse';
 import { auditChainHead, recordAudit, verifyAuditChain } from '../../../src/core/audit';
 import { aLetterOf, anOrganiser, signInAs } from '../../support/organisers';
-import { startTestApp, type TestApp } from '../../support/test-app';
+import { useTestApp } from '../../support/test-app';
 import { download } from '../exports/export-helpers';
 
 /**
@@ -25,11 +25,7 @@ async function asOwnerWithoutTrigger(sql: string, params: unknown[]): Promise<vo
 }
 
 describe("the audit trail's hash chain", () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp();
-  });
-  afterAll(() => t.close());
+  const t = useTestApp();
 
   test('links each entry of a letter to the one before, without forks under concurrent inserts', async () => {
     const owner = await anOrganiser(t.db);

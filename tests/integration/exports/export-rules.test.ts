@@ -8,20 +8,16 @@ import { Letter } from '../../../src/core/letters/letter.entity';
 import type { Organiser } from '../../../src/core/access/organiser.entity';
 import { grantRole } from '../../../src/core/access/organisers.service';
 import { aLetterOf, anOrganiser, signInAs, type Browser } from '../../support/organisers';
-import { startTestApp, type TestApp } from '../../support/test-app';
+import { useTestApp } from '../../support/test-app';
 import { aSigner, download, exportBody, type ExportFormFields, readXlsx } from './export-helpers';
 
-let t: TestApp;
 let organiser: Organiser;
 let b: Browser;
 
+const t = useTestApp();
 beforeAll(async () => {
-  t = await startTestApp();
   organiser = await anOrganiser(t.db);
   b = await signInAs(t.app, t.smtp, organiser.email);
-});
-afterAll(async () => {
-  await t.close();
 });
 
 async function csvRows(slug: string, fields: ExportFormFields = {}): Promise<Array<Record<string, string>>> {

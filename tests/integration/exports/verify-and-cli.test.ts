@@ -10,27 +10,23 @@ import type { Letter } from '../../../src/core/letters/letter.entity';
 import { Organiser as OrganiserEntity, type Organiser } from '../../../src/core/access/organiser.entity';
 import { grantRole } from '../../../src/core/access/organisers.service';
 import { aLetterOf, anOrganiser, signInAs, type Browser } from '../../support/organisers';
-import { browser, startTestApp, type TestApp } from '../../support/test-app';
+import { browser, useTestApp } from '../../support/test-app';
 import { aSigner, download, fileNameOf, sha256 } from './export-helpers';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '../../..');
 
-let t: TestApp;
 let organiser: Organiser;
 let b: Browser;
 let letter: Letter;
 
+const t = useTestApp();
 beforeAll(async () => {
-  t = await startTestApp();
   organiser = await anOrganiser(t.db);
   b = await signInAs(t.app, t.smtp, organiser.email);
   letter = await aLetterOf(t.db, organiser, 'owner', { title: 'Birthday greetings' });
   await aSigner(t.db, letter, { fullName: 'Айгерім Қасымқызы', email: 'aigerim@example.org', country: 'KZ' });
   await aSigner(t.db, letter, { fullName: 'Мұхтар Әбілқасымұлы', country: 'KZ' });
-});
-afterAll(async () => {
-  await t.close();
 });
 
 /** An official's visit: the form's CSRF token, then an upload of `bytes` as `name`. */

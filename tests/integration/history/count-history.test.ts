@@ -5,15 +5,9 @@ import { confirmByLink, sign } from '../../support/journey';
 import { aLetter, aSignature, anEmail, signForm } from '../../support/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs } from '../../support/organisers';
 import { linkFrom } from '../../support/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../../support/test-app';
+import { browser, useTestApp } from '../../support/test-app';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp();
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;

@@ -4,15 +4,9 @@ import { issueSignatureTokens } from '../../../src/core/tokens';
 import type { Letter } from '../../../src/core/letters/letter.entity';
 import { aLetter, anEmail, signForm } from '../../support/factories';
 import { confirm, sign } from '../../support/journey';
-import { browser, startTestApp, type TestApp } from '../../support/test-app';
+import { browser, useTestApp } from '../../support/test-app';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp();
 
 /** Signs `letter` as `email` and answers the signature's id. */
 async function signedAs(letter: Letter, email: string): Promise<string> {

@@ -4,16 +4,10 @@ import { ExportAudit } from '../../../src/features/exports/export-audit.entity';
 import { grantRole } from '../../../src/core/access/organisers.service';
 import { aSignature } from '../../support/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
-import { startTestApp, type TestApp } from '../../support/test-app';
+import { useTestApp } from '../../support/test-app';
 import { exportBody } from '../exports/export-helpers';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp();
 
 const OWNER_ONLY = 'Only an owner of this letter can do this';
 

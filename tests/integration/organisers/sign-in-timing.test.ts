@@ -2,21 +2,15 @@ import { Mailer } from '../../../src/platform/mail/mailer';
 import { smtpTransport } from '../../../src/platform/mail/transport';
 import { startWorker, type Worker } from '../../../src/app/jobs/worker';
 import { anOrganiser, signInLink } from '../../support/organisers';
-import { browser, startTestApp, type TestApp } from '../../support/test-app';
+import { browser, useTestApp } from '../../support/test-app';
 
 /**
  * Asking for a sign-in link must cost the same whether the address is an organiser's or not:
  * otherwise the answer's timing tells who organises. The request path writes one job and nothing
  * else; the worker decides whether there is anyone to send to.
  */
-let t: TestApp;
-beforeAll(async () => {
-  // No worker at first: the jobs the requests write stay in the queue to be looked at.
-  t = await startTestApp({}, { worker: false });
-});
-afterAll(async () => {
-  await t.close();
-});
+// No worker at first: the jobs the requests write stay in the queue to be looked at.
+const t = useTestApp({}, { worker: false });
 
 /** The SQL the app sends through its data source while `run` runs, parameters left out. */
 async function statementsDuring(run: () => Promise<unknown>): Promise<string[]> {

@@ -1,14 +1,8 @@
 import request from 'supertest';
 import { anOrganiser, signInAs, signInLink } from '../../support/organisers';
-import { browser, startTestApp, type TestApp } from '../../support/test-app';
+import { browser, useTestApp } from '../../support/test-app';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp();
 
 async function askForLink(email: string) {
   const b = browser(t.app);

@@ -10,20 +10,16 @@ import { TASK_UPDATE_EMAIL, TASK_UPDATE_FANOUT } from '../../../src/features/upd
 import { hashToken } from '../../../src/core/tokens';
 import { aSignature } from '../../support/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
-import { browser, startTestApp, type TestApp } from '../../support/test-app';
+import { browser, useTestApp } from '../../support/test-app';
 import { aPdf } from '../../support/pdf';
 import { drained } from '../updates/support';
 
-let t: TestApp;
 let owner: Awaited<ReturnType<typeof anOrganiser>>;
 let ownerBrowser: Browser;
+const t = useTestApp();
 beforeAll(async () => {
-  t = await startTestApp();
   owner = await anOrganiser(t.db, { name: 'Olena Owner' });
   ownerBrowser = await signInAs(t.app, t.smtp, owner.email);
-});
-afterAll(async () => {
-  await t.close();
 });
 
 const BASE = 'http://undersigned.test';

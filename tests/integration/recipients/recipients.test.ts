@@ -13,19 +13,15 @@ import { aSignature, anEmail } from '../../support/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
 import { aPdf } from '../../support/pdf';
 import { linkFrom } from '../../support/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../../support/test-app';
+import { browser, useTestApp } from '../../support/test-app';
 import { drained } from '../updates/support';
 
-let t: TestApp;
 let owner: Awaited<ReturnType<typeof anOrganiser>>;
 let ownerBrowser: Browser;
+const t = useTestApp();
 beforeAll(async () => {
-  t = await startTestApp();
   owner = await anOrganiser(t.db, { name: 'Olena Owner' });
   ownerBrowser = await signInAs(t.app, t.smtp, owner.email);
-});
-afterAll(async () => {
-  await t.close();
 });
 
 const DELIVERED = new Date('2026-01-10T12:00:00Z');

@@ -2,18 +2,12 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import robotsParser from 'robots-parser';
 import request from 'supertest';
 import { aLetter } from '../../support/factories';
-import { startTestApp, type TestApp } from '../../support/test-app';
+import { startTestApp, useTestApp } from '../../support/test-app';
 import { Letter } from '../../../src/core/letters/letter.entity';
 import { BIRTHDAY, FRENCH, linkHrefs, pngSize, seededLetter } from './support';
 
 const BASE = 'http://undersigned.test';
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp({}, { worker: false });
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp({}, { worker: false });
 
 function text(res: request.Response): string {
   return Buffer.isBuffer(res.body) ? res.body.toString('utf8') : res.text;

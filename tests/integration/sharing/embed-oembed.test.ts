@@ -4,17 +4,11 @@ import { buildApp } from '../../../src/app/app';
 import { createLogger } from '../../../src/platform/logger';
 import { oembedProblems, type OEmbedRequest } from '../../support/oembed-spec';
 import { aLetter } from '../../support/factories';
-import { startTestApp, type TestApp } from '../../support/test-app';
+import { useTestApp } from '../../support/test-app';
 import { addCount, BIRTHDAY, decodeHtml, FRENCH, seededLetter } from './support';
 
 const BASE = 'http://undersigned.test';
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp({}, { worker: false });
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp({}, { worker: false });
 
 function frameAncestors(csp: string | undefined): string {
   return /frame-ancestors ([^;]*)/.exec(csp ?? '')?.[1] ?? '';

@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { aLetter } from '../../support/factories';
-import { startTestApp, type TestApp } from '../../support/test-app';
+import { useTestApp } from '../../support/test-app';
 import { parseFeed } from '@rowanmanning/feed-parser';
 import { Letter } from '../../../src/core/letters/letter.entity';
 import { LetterResponse } from '../../../src/features/updates/letter-response.entity';
@@ -8,13 +8,7 @@ import { LetterUpdate } from '../../../src/features/updates/letter-update.entity
 import { decodeHtml, parseXml } from './support';
 
 const BASE = 'http://undersigned.test';
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp({}, { worker: false });
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp({}, { worker: false });
 
 const HOSTILE = 'Tom & Jerry <script>alert(1)</script> "quoted" ]]> \u0001end';
 

@@ -1,15 +1,9 @@
 import { aLetter, signForm } from '../../support/factories';
-import { browser, startTestApp, type TestApp } from '../../support/test-app';
+import { browser, useTestApp } from '../../support/test-app';
 import { Signature } from '../../../src/features/signatures/signature.entity';
 
 // The page cache on, as in production (the other tests turn it off to read changes at once).
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp({ LETTER_PAGE_CACHE_SECONDS: '2' });
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp({ LETTER_PAGE_CACHE_SECONDS: '2' });
 
 const countOf = (html: string) => /(\d+) verified signature/.exec(html)?.[1];
 

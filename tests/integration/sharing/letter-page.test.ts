@@ -1,17 +1,11 @@
 import request from 'supertest';
 import { aLetter } from '../../support/factories';
-import { startTestApp, type TestApp } from '../../support/test-app';
+import { useTestApp } from '../../support/test-app';
 import { LetterTranslation } from '../../../src/core/letters/letter-translation.entity';
 import { addCount, BIRTHDAY, decodeHtml, FRENCH, linkHrefs, metaContents, seededLetter } from './support';
 
 const BASE = 'http://undersigned.test';
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp({}, { worker: false });
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp({}, { worker: false });
 
 const OG_LOCALE = { en: 'en_GB', uk: 'uk_UA', ru: 'ru_RU' } as const;
 

@@ -1,17 +1,11 @@
 import { aLetter, signForm } from '../../support/factories';
 import { linkFrom } from '../../support/smtp-sink';
 import { confirmByLink } from '../../support/journey';
-import { browser, startTestApp, type TestApp } from '../../support/test-app';
+import { browser, useTestApp } from '../../support/test-app';
 import request from 'supertest';
 import { addCount, BIRTHDAY, pngSize, seededLetter } from './support';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp();
 
 const binary = (res: request.Response, cb: (err: Error | null, body: Buffer) => void) => {
   const chunks: Buffer[] = [];

@@ -3,16 +3,10 @@ import request from 'supertest';
 import { aLetter, signForm } from '../../support/factories';
 import { linkFrom } from '../../support/smtp-sink';
 import { confirmByLink } from '../../support/journey';
-import { browser, startTestApp, type TestApp } from '../../support/test-app';
+import { browser, useTestApp } from '../../support/test-app';
 import { addCount, BIRTHDAY, decodeHtml, seededLetter } from './support';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp();
 
 const COUNTRIES = [
   'UA',

@@ -1,6 +1,6 @@
 import type { QueryRunner } from 'typeorm';
 import { aLetter } from '../../support/factories';
-import { startTestApp, type TestApp } from '../../support/test-app';
+import { useTestApp } from '../../support/test-app';
 import { CONFIRM_SIGNATURE_SQL } from '../../../src/features/signatures/signing.service';
 
 /**
@@ -10,16 +10,14 @@ import { CONFIRM_SIGNATURE_SQL } from '../../../src/features/signatures/signing.
  * planner used to pick the partial index of pending signatures and read every pending row for
  * each confirmation (600 ms with 100,000 pending instead of well under a millisecond).
  */
-let t: TestApp;
 let q: QueryRunner;
+const t = useTestApp({}, { worker: false });
 beforeAll(async () => {
-  t = await startTestApp({}, { worker: false });
   q = t.db.createQueryRunner();
   await q.connect();
 });
 afterAll(async () => {
   await q.release();
-  await t.close();
 });
 
 type PlanNode = { 'Node Type': string; 'Index Name'?: string; 'Relation Name'?: string; Plans?: PlanNode[] };

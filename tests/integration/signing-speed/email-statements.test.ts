@@ -4,20 +4,14 @@ import { smtpTransport } from '../../../src/platform/mail/transport';
 import { sendSignatureEmail } from '../../../src/features/signatures/signature-email.task';
 import { aLetter, aSignature, anEmail } from '../../support/factories';
 import { linkFrom } from '../../support/smtp-sink';
-import { startTestApp, type TestApp } from '../../support/test-app';
+import { useTestApp } from '../../support/test-app';
 
 /**
  * A viral day sends hundreds of confirmation emails a second about one letter: each email's
  * database work is one statement (the signature read and its tokens inserted together), the
  * letter coming from a short cache. It was three round trips (signature, letter, tokens).
  */
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp({}, { worker: false });
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp({}, { worker: false });
 
 test('a confirmation email about a letter already mailed about costs one statement, and its link confirms', async () => {
   const letter = await aLetter(t.db);

@@ -1,20 +1,14 @@
 import { pgPool } from '../../../src/platform/db/pool';
 import { signLetter } from '../../../src/features/signatures/signing.service';
 import { aLetter, anEmail } from '../../support/factories';
-import { startTestApp, type TestApp } from '../../support/test-app';
+import { useTestApp } from '../../support/test-app';
 
 /**
  * A viral day's signature: every limit counter of the request and the pending row with its
  * outbox rows in ONE statement (one round trip, one commit). It was two: the counters, then the
  * insert.
  */
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp({}, { worker: false });
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp({}, { worker: false });
 
 const form = (email: string) => ({
   fullName: 'Олена Ковальчук',

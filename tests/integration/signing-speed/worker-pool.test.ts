@@ -2,7 +2,7 @@ import { Client, type PoolClient } from 'pg';
 import request from 'supertest';
 import { pgPool } from '../../../src/platform/db/pool';
 import { aLetter, anEmail } from '../../support/factories';
-import { startTestApp, type TestApp } from '../../support/test-app';
+import { useTestApp } from '../../support/test-app';
 
 /**
  * With web and worker in one process (`npm start`, ROLE=all) the email must not wait for the
@@ -10,13 +10,7 @@ import { startTestApp, type TestApp } from '../../support/test-app';
  * sharing that pool relayed and sent almost nothing (850 of 10,000 confirmation emails after 23 s).
  * The worker has a pool of its own.
  */
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp();
 
 test('while every connection of the web side is taken, the worker still relays and sends the confirmation email', async () => {
   const letter = await aLetter(t.db);

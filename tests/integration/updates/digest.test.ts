@@ -8,16 +8,10 @@ import {
 } from '../../../src/features/updates/digest.service';
 import { aLetterOf, anOrganiser, postForm, signInAs } from '../../support/organisers';
 import type { ReceivedMail } from '../../support/smtp-sink';
-import { startTestApp, type TestApp } from '../../support/test-app';
+import { useTestApp } from '../../support/test-app';
 import { aSignatureOn, drained } from './support';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp();
 
 const HOUR = 3600_000;
 

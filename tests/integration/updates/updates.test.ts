@@ -8,19 +8,15 @@ import { Letter } from '../../../src/core/letters/letter.entity';
 import { grantRole } from '../../../src/core/access/organisers.service';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
 import type { ReceivedMail } from '../../support/smtp-sink';
-import { startTestApp, type TestApp } from '../../support/test-app';
+import { useTestApp } from '../../support/test-app';
 import { aSignatureOn, drained } from './support';
 
-let t: TestApp;
 let owner: Awaited<ReturnType<typeof anOrganiser>>;
 let ownerBrowser: Browser;
+const t = useTestApp();
 beforeAll(async () => {
-  t = await startTestApp();
   owner = await anOrganiser(t.db, { name: 'Olena Owner' });
   ownerBrowser = await signInAs(t.app, t.smtp, owner.email);
-});
-afterAll(async () => {
-  await t.close();
 });
 
 function unsubscribePath(mail: ReceivedMail): string {

@@ -1,15 +1,9 @@
 import request from 'supertest';
 import { HOME_PAGE_LETTERS } from '../../../src/core/letters/letters.service';
 import { aLetter } from '../../support/factories';
-import { startTestApp, type TestApp } from '../../support/test-app';
+import { useTestApp } from '../../support/test-app';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp({}, { worker: false });
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp({}, { worker: false });
 
 /** The slugs a page of the home list links to, and its link to the next page. */
 function pageOf(html: string): { slugs: string[]; next: string | null } {

@@ -11,19 +11,13 @@ import { aLetter, aSignature, signForm } from '../../support/factories';
 import { confirmByLink } from '../../support/journey';
 import { aLetterOf, anOrganiser, postForm, signInAs } from '../../support/organisers';
 import { linkFrom } from '../../support/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../../support/test-app';
+import { browser, useTestApp } from '../../support/test-app';
 import { download } from '../exports/export-helpers';
 
 /** The letters of the Kazakh alphabet that Russian has not. */
 const KAZAKH_LETTERS = 'ӘәҒғҚқҢңӨөҰұҮүҺһІі';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp();
 
 /** Intl output uses no-break spaces; the page writes them as they come. */
 const plain = (s: string) => s.replace(/[\u00a0\u202f]/g, ' ');

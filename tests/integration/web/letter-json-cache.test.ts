@@ -1,15 +1,9 @@
 import request from 'supertest';
 import { aLetter, aSignature } from '../../support/factories';
 import { aLetterOf, anOrganiser, signInAs } from '../../support/organisers';
-import { startTestApp, type TestApp } from '../../support/test-app';
+import { useTestApp } from '../../support/test-app';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp();
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

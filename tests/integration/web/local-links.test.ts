@@ -1,18 +1,16 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { startTestApp, type TestApp } from '../../support/test-app';
+import { useTestApp } from '../../support/test-app';
 import { LANGUAGES } from '../../../src/platform/web/languages';
 
-let t: TestApp;
 let server: http.Server;
+const t = useTestApp({}, { worker: false });
 beforeAll(async () => {
-  t = await startTestApp({}, { worker: false });
   server = t.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
 });
 afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
-  await t.close();
 });
 
 /** A GET with the request target exactly as given (no client normalises it). */

@@ -5,7 +5,7 @@ import { aSignature, signForm } from '../../support/factories';
 import { confirm, sign } from '../../support/journey';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
 import { linkFrom } from '../../support/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../../support/test-app';
+import { browser, startTestApp, useTestApp } from '../../support/test-app';
 import type { Letter } from '../../../src/core/letters/letter.entity';
 import { WEBHOOK_PAYLOADS } from '../../../src/features/webhooks';
 import {
@@ -102,20 +102,18 @@ class Receiver {
   }
 }
 
-let t: TestApp;
 let owner: Organiser;
 let b: Browser;
 let receiver: Receiver;
 
+const t = useTestApp({ WEBHOOK_RETRY_BASE_SECONDS: '0.5' });
 beforeAll(async () => {
-  t = await startTestApp({ WEBHOOK_RETRY_BASE_SECONDS: '0.5' });
   receiver = await new Receiver().start();
   owner = await anOrganiser(t.db, { name: 'Wanda Webhook' });
   b = await signInAs(t.app, t.smtp, owner.email);
 });
 afterAll(async () => {
   await receiver.stop();
-  await t.close();
 });
 
 let paths = 0;

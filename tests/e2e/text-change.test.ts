@@ -6,7 +6,6 @@ import { anEmail } from '../support/factories';
 import { anOrganiser } from '../support/organisers';
 import { linkFrom } from '../support/smtp-sink';
 import type { TestApp } from '../support/test-app';
-import { drained } from '../integration/updates/support';
 import { TASK_TEXT_DIFFS } from '../../src/features/versions/versions.queue';
 import {
   Evidence,
@@ -18,6 +17,7 @@ import {
   stopE2e,
   type E2eServer,
 } from './support';
+import { drained } from '../support/jobs';
 
 const LETTER = seedLetters.find((l) => l.slug === 'birthday-greeting-mukhtar-ablyazov')!;
 const TITLE_EN = LETTER.translations.find((t) => t.language === 'en')!.title;

@@ -1,17 +1,16 @@
 import path from 'node:path';
 import { formatterFactory, HtmlValidate, StaticConfigLoader, type ConfigData, type Report } from 'html-validate';
-import { aLetter, aSignature, signForm } from '../support/factories';
+import { addCount, aLetter, aSignature, BIRTHDAY, FRENCH, seededLetter, signForm } from '../support/factories';
 import { aPdf } from '../support/pdf';
 import { aLetterOf, anOrganiser, postForm, signInAs } from '../support/organisers';
 import { linkFrom } from '../support/smtp-sink';
 import { browser, useTestApp } from '../support/test-app';
-import { addCount, BIRTHDAY, FRENCH, seededLetter } from '../integration/sharing/support';
 import { LANGUAGES, Letter } from '../../src/core/letters/letter.entity';
 import { LetterResponse } from '../../src/features/updates/letter-response.entity';
 import { setChallengeMode } from '../../src/features/abuse';
 import { TEST_EVENTS_PER_MINUTE } from '../../src/features/webhooks/webhooks.service';
 import { TASK_TEXT_DIFFS } from '../../src/features/versions/versions.queue';
-import { drained } from '../integration/updates/support';
+import { drained } from '../support/jobs';
 
 /**
  * html-validate (its "recommended" preset, less the rules .htmlvalidate.json turns off and says

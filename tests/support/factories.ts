@@ -1,10 +1,11 @@
 import crypto from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { Letter, type Language, type LetterStatus, type Visibility } from '../../src/core/letters/letter.entity';
+import { seed } from '../../src/core/letters/seed';
 import { LetterTranslation } from '../../src/core/letters/letter-translation.entity';
 import { recordCountChange } from '../../src/core/letters/counts.service';
 import { normaliseEmail } from '../../src/platform/mail/email-address';
-import { Signature } from '../../src/features/signatures/signature.entity';
+import { Signature, type SignatureStatus } from '../../src/features/signatures/signature.entity';
 import { isCounted } from '../../src/features/signatures/signing.service';
 
 const unique = () => crypto.randomBytes(4).toString('hex');
@@ -127,4 +128,79 @@ export function signForm(overrides: Record<string, string> = {}): Record<string,
     visibility: 'public',
     ...overrides,
   };
+}
+
+/* The sample letters a fresh install has. */
+
+export const BIRTHDAY = 'birthday-greeting-mukhtar-ablyazov';
+export const FRENCH = 'letter-to-french-authorities';
+
+/** The sample letters, as a fresh install has them (idempotent). */
+export async function seededLetter(db: DataSource, slug = BIRTHDAY): Promise<Letter> {
+  await seed(db);
+  return db.getRepository(Letter).findOneOrFail({ where: { slug }, relations: { translations: true } });
+}
+
+/** Adds a verified count for a country the way a confirmation does (a delta row). */
+export async function addCount(db: DataSource, letterId: string, country: string, n: number): Promise<void> {
+  await db.query('INSERT INTO signature_count_deltas (letter_id, country, delta) VALUES ($1, $2, $3)', [
+    letterId,
+    country,
+    n,
+  ]);
+}
+
+let seq = 0;
+
+/**
+ * A signature with every field an export can show (see aSignature), signed at distinct, increasing
+ * times so the file order (by time of signing) is predictable.
+ */
+export function aSigner(
+  db: DataSource,
+  letter: Letter,
+  o: Partial<{
+    fullName: string;
+    email: string | null;
+    country: string;
+    city: string | null;
+    organisation: string | null;
+    signedAs: 'individual' | 'organisation';
+    visibility: 'public' | 'initials' | 'private';
+    status: 'pending' | 'confirmed' | 'invalidated';
+    heldReason: string | null;
+    hidden: boolean;
+    source: 'online' | 'paper';
+    at: Date;
+  }> = {},
+): Promise<Signature> {
+  const { at, ...overrides } = o;
+  return aSignature(db, letter, {
+    ...overrides,
+    createdAt: at ?? new Date(Date.UTC(2025, 10, 1, 12, 0, 0) + ++seq * 1000),
+  });
+}
+
+/** A signer who asked for updates (unless told otherwise), straight in the database: see aSignature. */
+export function aSignatureOn(
+  db: DataSource,
+  letterId: string,
+  o: {
+    status?: SignatureStatus;
+    wantsUpdates?: boolean;
+    language?: Language;
+    heldReason?: string | null;
+    confirmedAt?: Date;
+    createdAt?: Date;
+  } = {},
+): Promise<Signature> {
+  return aSignature(db, letterId, {
+    fullName: `Signer ${crypto.randomBytes(3).toString('hex')}`,
+    email: anEmail('updates'),
+    city: null,
+    visibility: 'private',
+    wantsUpdates: true,
+    ...o,
+    confirmedAt: (o.status ?? 'confirmed') === 'confirmed' ? (o.confirmedAt ?? new Date()) : null,
+  });
 }

@@ -4,7 +4,7 @@ import pdfParse from 'pdf-parse';
 import { auditChainHead, recordAudit, verifyAuditChain } from '../../../src/core/audit';
 import { aLetterOf, anOrganiser, signInAs } from '../../support/organisers';
 import { useTestApp } from '../../support/test-app';
-import { download } from '../exports/export-helpers';
+import { download } from '../../support/exports';
 
 /**
  * Changes the trail the way only someone holding the table's owner role (here the superuser)

@@ -3,11 +3,11 @@ import { listAudit, recordAudit } from '../../../src/core/audit';
 import type { Letter } from '../../../src/core/letters/letter.entity';
 import type { Organiser } from '../../../src/core/access/organiser.entity';
 import { grantRole } from '../../../src/core/access/organisers.service';
-import { download } from '../exports/export-helpers';
 import { aSignature } from '../../support/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
 import { linkFrom } from '../../support/smtp-sink';
 import { browser, useTestApp } from '../../support/test-app';
+import { download } from '../../support/exports';
 
 const t = useTestApp();
 

@@ -7,9 +7,9 @@ import { writeCsv } from '../../../src/features/exports/writers/csv.writer';
 import type { Letter } from '../../../src/core/letters/letter.entity';
 import { findLetterBySlug } from '../../../src/core/letters/letters.service';
 import { countryName, tFor } from '../../../src/platform/web/i18n';
-import { aLetter } from '../../support/factories';
+import { aLetter, aSigner } from '../../support/factories';
 import { useTestApp } from '../../support/test-app';
-import { aSigner, sha256 } from './export-helpers';
+import { sha256 } from '../../support/files';
 
 let letter: Letter;
 

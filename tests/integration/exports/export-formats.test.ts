@@ -6,7 +6,9 @@ import type { Letter } from '../../../src/core/letters/letter.entity';
 import type { Organiser } from '../../../src/core/access/organiser.entity';
 import { aLetterOf, anOrganiser, signInAs, type Browser } from '../../support/organisers';
 import { useTestApp } from '../../support/test-app';
-import { aSigner, download, fileNameOf, readXlsx, sha256 } from './export-helpers';
+import { aSigner } from '../../support/factories';
+import { download } from '../../support/exports';
+import { fileNameOf, readXlsx, sha256 } from '../../support/files';
 
 const KAZAKH = ['Айгерім Қасымқызы', 'Мұхтар Әбілқасымұлы'];
 const NAMES = [...KAZAKH, 'Олена Ковальчук'];

@@ -9,7 +9,9 @@ import type { Organiser } from '../../../src/core/access/organiser.entity';
 import { grantRole } from '../../../src/core/access/organisers.service';
 import { aLetterOf, anOrganiser, signInAs, type Browser } from '../../support/organisers';
 import { useTestApp } from '../../support/test-app';
-import { aSigner, download, exportBody, type ExportFormFields, readXlsx } from './export-helpers';
+import { aSigner } from '../../support/factories';
+import { download, exportBody, type ExportFormFields } from '../../support/exports';
+import { readXlsx } from '../../support/files';
 
 let organiser: Organiser;
 let b: Browser;

@@ -11,7 +11,9 @@ import { Organiser as OrganiserEntity, type Organiser } from '../../../src/core/
 import { grantRole } from '../../../src/core/access/organisers.service';
 import { aLetterOf, anOrganiser, signInAs, type Browser } from '../../support/organisers';
 import { browser, useTestApp } from '../../support/test-app';
-import { aSigner, download, fileNameOf, sha256 } from './export-helpers';
+import { aSigner } from '../../support/factories';
+import { download } from '../../support/exports';
+import { fileNameOf, sha256 } from '../../support/files';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(__dirname, '../../..');

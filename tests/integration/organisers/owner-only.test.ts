@@ -5,7 +5,7 @@ import { grantRole } from '../../../src/core/access/organisers.service';
 import { aSignature } from '../../support/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
 import { useTestApp } from '../../support/test-app';
-import { exportBody } from '../exports/export-helpers';
+import { exportBody } from '../../support/exports';
 
 const t = useTestApp();
 

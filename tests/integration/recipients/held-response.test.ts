@@ -12,7 +12,7 @@ import { aSignature } from '../../support/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
 import { browser, useTestApp } from '../../support/test-app';
 import { aPdf } from '../../support/pdf';
-import { drained } from '../updates/support';
+import { drained } from '../../support/jobs';
 
 let owner: Awaited<ReturnType<typeof anOrganiser>>;
 let ownerBrowser: Browser;

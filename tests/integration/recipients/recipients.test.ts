@@ -14,7 +14,7 @@ import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../
 import { aPdf } from '../../support/pdf';
 import { linkFrom } from '../../support/smtp-sink';
 import { browser, useTestApp } from '../../support/test-app';
-import { drained } from '../updates/support';
+import { drained } from '../../support/jobs';
 
 let owner: Awaited<ReturnType<typeof anOrganiser>>;
 let ownerBrowser: Browser;

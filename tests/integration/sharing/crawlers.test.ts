@@ -1,10 +1,11 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import robotsParser from 'robots-parser';
 import request from 'supertest';
-import { aLetter } from '../../support/factories';
+import { aLetter, BIRTHDAY, FRENCH, seededLetter } from '../../support/factories';
 import { startTestApp, useTestApp } from '../../support/test-app';
 import { Letter } from '../../../src/core/letters/letter.entity';
-import { BIRTHDAY, FRENCH, linkHrefs, pngSize, seededLetter } from './support';
+import { linkHrefs } from '../../support/html';
+import { pngSize } from '../../support/files';
 
 const BASE = 'http://undersigned.test';
 const t = useTestApp({}, { worker: false });

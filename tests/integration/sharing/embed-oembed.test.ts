@@ -3,9 +3,9 @@ import request from 'supertest';
 import { buildApp } from '../../../src/app/app';
 import { createLogger } from '../../../src/platform/logger';
 import { oembedProblems, type OEmbedRequest } from '../../support/oembed-spec';
-import { aLetter } from '../../support/factories';
+import { addCount, aLetter, BIRTHDAY, FRENCH, seededLetter } from '../../support/factories';
 import { useTestApp } from '../../support/test-app';
-import { addCount, BIRTHDAY, decodeHtml, FRENCH, seededLetter } from './support';
+import { decodeHtml } from '../../support/html';
 
 const BASE = 'http://undersigned.test';
 const t = useTestApp({}, { worker: false });

@@ -5,7 +5,8 @@ import { parseFeed } from '@rowanmanning/feed-parser';
 import { Letter } from '../../../src/core/letters/letter.entity';
 import { LetterResponse } from '../../../src/features/updates/letter-response.entity';
 import { LetterUpdate } from '../../../src/features/updates/letter-update.entity';
-import { decodeHtml, parseXml } from './support';
+import { decodeHtml } from '../../support/html';
+import { parseXml } from '../../support/files';
 
 const BASE = 'http://undersigned.test';
 const t = useTestApp({}, { worker: false });

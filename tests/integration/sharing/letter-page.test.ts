@@ -1,8 +1,8 @@
 import request from 'supertest';
-import { aLetter } from '../../support/factories';
+import { addCount, aLetter, BIRTHDAY, FRENCH, seededLetter } from '../../support/factories';
 import { useTestApp } from '../../support/test-app';
 import { LetterTranslation } from '../../../src/core/letters/letter-translation.entity';
-import { addCount, BIRTHDAY, decodeHtml, FRENCH, linkHrefs, metaContents, seededLetter } from './support';
+import { decodeHtml, linkHrefs, metaContents } from '../../support/html';
 
 const BASE = 'http://undersigned.test';
 const t = useTestApp({}, { worker: false });

@@ -1,8 +1,8 @@
 import request from 'supertest';
-import { aLetter } from '../../support/factories';
+import { aLetter, BIRTHDAY, FRENCH, seededLetter } from '../../support/factories';
 import { useTestApp } from '../../support/test-app';
 import { LetterTranslation } from '../../../src/core/letters/letter-translation.entity';
-import { BIRTHDAY, decodeHtml, FRENCH, metaContents, seededLetter } from './support';
+import { decodeHtml, metaContents } from '../../support/html';
 
 const t = useTestApp({}, { worker: false });
 

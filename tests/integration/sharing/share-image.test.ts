@@ -1,9 +1,9 @@
-import { aLetter, signForm } from '../../support/factories';
+import { addCount, aLetter, BIRTHDAY, seededLetter, signForm } from '../../support/factories';
 import { linkFrom } from '../../support/smtp-sink';
 import { confirmByLink } from '../../support/journey';
 import { browser, useTestApp } from '../../support/test-app';
 import request from 'supertest';
-import { addCount, BIRTHDAY, pngSize, seededLetter } from './support';
+import { pngSize } from '../../support/files';
 
 const t = useTestApp();
 

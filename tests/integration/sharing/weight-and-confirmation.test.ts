@@ -1,10 +1,10 @@
 import crypto from 'node:crypto';
 import request from 'supertest';
-import { aLetter, signForm } from '../../support/factories';
+import { addCount, aLetter, BIRTHDAY, seededLetter, signForm } from '../../support/factories';
 import { linkFrom } from '../../support/smtp-sink';
 import { confirmByLink } from '../../support/journey';
 import { browser, useTestApp } from '../../support/test-app';
-import { addCount, BIRTHDAY, decodeHtml, seededLetter } from './support';
+import { decodeHtml } from '../../support/html';
 
 const t = useTestApp();
 

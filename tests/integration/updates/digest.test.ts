@@ -9,7 +9,8 @@ import {
 import { aLetterOf, anOrganiser, postForm, signInAs } from '../../support/organisers';
 import type { ReceivedMail } from '../../support/smtp-sink';
 import { useTestApp } from '../../support/test-app';
-import { aSignatureOn, drained } from './support';
+import { aSignatureOn } from '../../support/factories';
+import { drained } from '../../support/jobs';
 
 const t = useTestApp();
 

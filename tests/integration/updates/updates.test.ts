@@ -9,7 +9,8 @@ import { grantRole } from '../../../src/core/access/organisers.service';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
 import type { ReceivedMail } from '../../support/smtp-sink';
 import { useTestApp } from '../../support/test-app';
-import { aSignatureOn, drained } from './support';
+import { aSignatureOn } from '../../support/factories';
+import { drained } from '../../support/jobs';
 
 let owner: Awaited<ReturnType<typeof anOrganiser>>;
 let ownerBrowser: Browser;

@@ -4,7 +4,8 @@ import type { Letter } from '../../../src/core/letters/letter.entity';
 import { aSignature } from '../../support/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
 import { useTestApp } from '../../support/test-app';
-import { download, readXlsx } from '../exports/export-helpers';
+import { download } from '../../support/exports';
+import { readXlsx } from '../../support/files';
 
 /** The pack's text with its line breaks (and the parser's marks for them) as spaces. */
 async function pdfText(bytes: Buffer): Promise<string> {

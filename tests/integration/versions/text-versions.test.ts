@@ -11,7 +11,7 @@ import {
 import { aSignature, anEmail, signForm } from '../../support/factories';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
 import { browser, useTestApp } from '../../support/test-app';
-import { drained } from '../updates/support';
+import { drained } from '../../support/jobs';
 
 let owner: Awaited<ReturnType<typeof anOrganiser>>;
 let b: Browser;

@@ -12,7 +12,7 @@ import { confirmByLink } from '../../support/journey';
 import { aLetterOf, anOrganiser, postForm, signInAs } from '../../support/organisers';
 import { linkFrom } from '../../support/smtp-sink';
 import { browser, useTestApp } from '../../support/test-app';
-import { download } from '../exports/export-helpers';
+import { download } from '../../support/exports';
 
 /** The letters of the Kazakh alphabet that Russian has not. */
 const KAZAKH_LETTERS = 'ӘәҒғҚқҢңӨөҰұҮүҺһІі';

@@ -1,45 +1,29 @@
-import type { DataSource } from 'typeorm';
-import { Letter } from '../../../src/core/letters/letter.entity';
-import { seed } from '../../../src/core/letters/seed';
+import crypto from 'node:crypto';
+import type { Response } from 'superagent';
 
-export const BIRTHDAY = 'birthday-greeting-mukhtar-ablyazov';
-export const FRENCH = 'letter-to-french-authorities';
+/** Reading the files the app answers with: raw bytes, PNG, XML, XLSX, their names. */
 
-/** The sample letters, as a fresh install has them (idempotent). */
-export async function seededLetter(db: DataSource, slug = BIRTHDAY): Promise<Letter> {
-  await seed(db);
-  return db.getRepository(Letter).findOneOrFail({ where: { slug }, relations: { translations: true } });
+/** Collects a response body as raw bytes, whatever its type (supertest parses text formats otherwise). */
+export function binary(res: Response, done: (err: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  res.on('data', (c: Buffer) => chunks.push(c));
+  res.on('end', () => done(null, Buffer.concat(chunks)));
 }
 
-/** Adds a verified count for a country the way a confirmation does (a delta row). */
-export async function addCount(db: DataSource, letterId: string, country: string, n: number): Promise<void> {
-  await db.query('INSERT INTO signature_count_deltas (letter_id, country, delta) VALUES ($1, $2, $3)', [
-    letterId,
-    country,
-    n,
-  ]);
+export const sha256 = (bytes: Buffer): string => crypto.createHash('sha256').update(bytes).digest('hex');
+
+export function fileNameOf(res: { headers: Record<string, string> }): string {
+  const m = /attachment; filename="([^"]+)"/.exec(res.headers['content-disposition'] ?? '');
+  if (!m) throw new Error(`no attachment file name in ${res.headers['content-disposition']}`);
+  return m[1];
 }
 
-/** The content of `<meta property|name="key" content="…">` tags, in order. */
-export function metaContents(html: string, key: string): string[] {
-  const re = new RegExp(`<meta (?:property|name)="${key.replace(/[.:]/g, (c) => `\\${c}`)}" content="([^"]*)">`, 'g');
-  return [...html.matchAll(re)].map((m) => decodeHtml(m[1]));
-}
-
-export function linkHrefs(html: string, attrs: string): string[] {
-  const re = new RegExp(`<link ${attrs} href="([^"]*)"`, 'g');
-  return [...html.matchAll(re)].map((m) => decodeHtml(m[1]));
-}
-
-export function decodeHtml(s: string): string {
-  return s
-    .replace(/&#(\d+);/g, (_m, d: string) => String.fromCodePoint(Number(d)))
-    .replace(/&#x([0-9a-f]+);/gi, (_m, h: string) => String.fromCodePoint(parseInt(h, 16)))
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
+/** Opens an XLSX with exceljs (its typings predate Node's generic Buffer, hence the cast). */
+export async function readXlsx(bytes: Buffer): Promise<import('exceljs').Workbook> {
+  const ExcelJS = (await import('exceljs')).default;
+  const wb = new ExcelJS.Workbook();
+  await wb.xlsx.load(bytes as unknown as Parameters<typeof wb.xlsx.load>[0]);
+  return wb;
 }
 
 /** Width and height from a PNG's IHDR chunk; throws if the bytes are not a PNG. */

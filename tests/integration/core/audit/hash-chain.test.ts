@@ -1,10 +1,10 @@
 import 'reflect-metadata';
 import { Client } from 'pg';
 import pdfParse from 'pdf-parse';
-import { auditChainHead, recordAudit, verifyAuditChain } from '../../../src/core/audit';
-import { aLetterOf, anOrganiser, signInAs } from '../../support/organisers';
-import { useTestApp } from '../../support/test-app';
-import { download } from '../../support/exports';
+import { auditChainHead, recordAudit, verifyAuditChain } from '../../../../src/core/audit';
+import { aLetterOf, anOrganiser, signInAs } from '../../../support/organisers';
+import { useTestApp } from '../../../support/test-app';
+import { download } from '../../../support/exports';
 
 /**
  * Changes the trail the way only someone holding the table's owner role (here the superuser)

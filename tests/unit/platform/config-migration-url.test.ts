@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../src/platform/config';
+import { ConfigError, loadConfig } from '../../../src/platform/config';
 
 describe('MIGRATION_DATABASE_URL', () => {
   test('unset: one role, as before', () => {

@@ -1,9 +1,9 @@
 import request from 'supertest';
-import { aLetter, anEmail, signForm } from '../support/factories';
-import { confirmByLink, sign } from '../support/journey';
-import { linkFrom } from '../support/smtp-sink';
-import { browser, useTestApp } from '../support/test-app';
-import { verifiedCount } from '../../src/core/letters/counts.service';
+import { aLetter, anEmail, signForm } from '../../support/factories';
+import { confirmByLink, sign } from '../../support/journey';
+import { linkFrom } from '../../support/smtp-sink';
+import { browser, useTestApp } from '../../support/test-app';
+import { verifiedCount } from '../../../src/core/letters/counts.service';
 
 const t = useTestApp();
 

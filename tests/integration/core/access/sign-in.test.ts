@@ -1,6 +1,6 @@
 import request from 'supertest';
-import { anOrganiser, signInAs, signInLink } from '../../support/organisers';
-import { browser, useTestApp } from '../../support/test-app';
+import { anOrganiser, signInAs, signInLink } from '../../../support/organisers';
+import { browser, useTestApp } from '../../../support/test-app';
 
 const t = useTestApp();
 

@@ -1,6 +1,6 @@
-import { aLetter, signForm } from '../support/factories';
-import { confirm, sign } from '../support/journey';
-import { browser, useTestApp } from '../support/test-app';
+import { aLetter, signForm } from '../../support/factories';
+import { confirm, sign } from '../../support/journey';
+import { browser, useTestApp } from '../../support/test-app';
 
 // The production throttle (tests elsewhere turn it off): at most one email of a kind per 10 minutes.
 const t = useTestApp({ RESEND_THROTTLE_MINUTES: '10' });

@@ -3,8 +3,8 @@
  * signature, through the project's own count function.
  */
 import { verifiedCount } from '../../src/core/letters/counts.service';
-import { aLetter, aSignature } from '../support/factories';
-import { useTestApp } from '../support/test-app';
+import { aLetter, aSignature } from './factories';
+import { useTestApp } from './test-app';
 
 // No worker: it folds the deltas away every 200 ms, and the test reads them.
 const t = useTestApp({}, { worker: false });

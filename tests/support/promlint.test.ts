@@ -1,4 +1,4 @@
-import { checkMetrics } from '../../support/promlint';
+import { checkMetrics } from './promlint';
 
 // The checker the /metrics test relies on must catch what promtool catches.
 describe('the promtool-style metrics check', () => {

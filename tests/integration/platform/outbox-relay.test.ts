@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
-import { createDataSource } from '../../src/app/data-source';
-import { relayOutbox } from '../../src/platform/mail/outbox-relay';
-import { useTestApp } from '../support/test-app';
+import { createDataSource } from '../../../src/app/data-source';
+import { relayOutbox } from '../../../src/platform/mail/outbox-relay';
+import { useTestApp } from '../../support/test-app';
 
 // No worker: this test alone moves the outbox, and no task handles its jobs.
 const t = useTestApp({}, { worker: false });

@@ -1,10 +1,10 @@
 import request from 'supertest';
-import { aLetter, anEmail, signForm } from '../support/factories';
-import { linkFrom } from '../support/smtp-sink';
-import { confirmByLink } from '../support/journey';
-import { browser, startTestApp, useTestApp } from '../support/test-app';
-import { Signature } from '../../src/features/signatures/signature.entity';
-import { LetterTranslation } from '../../src/core/letters/letter-translation.entity';
+import { aLetter, anEmail, signForm } from '../../support/factories';
+import { linkFrom } from '../../support/smtp-sink';
+import { confirmByLink } from '../../support/journey';
+import { browser, startTestApp, useTestApp } from '../../support/test-app';
+import { Signature } from '../../../src/features/signatures/signature.entity';
+import { LetterTranslation } from '../../../src/core/letters/letter-translation.entity';
 
 const t = useTestApp();
 

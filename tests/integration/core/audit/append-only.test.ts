@@ -1,8 +1,8 @@
 import 'reflect-metadata';
 import type { DataSource } from 'typeorm';
-import { listAudit, recordAudit } from '../../../src/core/audit';
-import { createDataSource } from '../../../src/app/data-source';
-import { aLetter } from '../../support/factories';
+import { listAudit, recordAudit } from '../../../../src/core/audit';
+import { createDataSource } from '../../../../src/app/data-source';
+import { aLetter } from '../../../support/factories';
 
 describe('the audit trail', () => {
   let db: DataSource;

@@ -1,4 +1,4 @@
-import { scrubEmails, scrubUrl } from '../../src/platform/logger';
+import { scrubEmails, scrubUrl } from '../../../src/platform/logger';
 
 describe('log scrubbing', () => {
   test('addresses quoted in error messages are replaced', () => {

@@ -1,8 +1,8 @@
-import { Mailer } from '../../../src/platform/mail/mailer';
-import { smtpTransport } from '../../../src/platform/mail/transport';
-import { startWorker, type Worker } from '../../../src/app/jobs/worker';
-import { anOrganiser, signInLink } from '../../support/organisers';
-import { browser, useTestApp } from '../../support/test-app';
+import { Mailer } from '../../../../src/platform/mail/mailer';
+import { smtpTransport } from '../../../../src/platform/mail/transport';
+import { startWorker, type Worker } from '../../../../src/app/jobs/worker';
+import { anOrganiser, signInLink } from '../../../support/organisers';
+import { browser, useTestApp } from '../../../support/test-app';
 
 /**
  * Asking for a sign-in link must cost the same whether the address is an organiser's or not:

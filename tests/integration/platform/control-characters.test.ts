@@ -1,8 +1,8 @@
 import request from 'supertest';
-import type { Letter } from '../../src/core/letters/letter.entity';
-import { aLetter, aSignature, signForm } from '../support/factories';
-import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../support/organisers';
-import { browser, useTestApp } from '../support/test-app';
+import type { Letter } from '../../../src/core/letters/letter.entity';
+import { aLetter, aSignature, signForm } from '../../support/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
+import { browser, useTestApp } from '../../support/test-app';
 
 /**
  * A NUL byte (or any other C0 control character but tab and newline) in any text input is

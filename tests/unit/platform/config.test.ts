@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from '../../src/platform/config';
+import { ConfigError, loadConfig } from '../../../src/platform/config';
 
 describe('configuration', () => {
   test('production without SMTP_URL, BASE_URL and SESSION_SECRET stops with one message per variable', () => {

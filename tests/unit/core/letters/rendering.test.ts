@@ -1,4 +1,4 @@
-import { renderEmailMarkdown, renderPlainText } from '../../../src/core/letters/rendering';
+import { renderEmailMarkdown, renderPlainText } from '../../../../src/core/letters/rendering';
 
 describe('Markdown for an email', () => {
   test('never makes an image: each becomes a link bearing its text; raw HTML stays text', () => {

@@ -1,14 +1,14 @@
 import request from 'supertest';
-import { aLetter, signForm } from '../support/factories';
-import { linkFrom } from '../support/smtp-sink';
-import { confirmByLink, sign } from '../support/journey';
-import { verifiedCount } from '../../src/core/letters/counts.service';
-import { startTestApp, useTestApp } from '../support/test-app';
-import { buildApp } from '../../src/app/app';
-import { createLogger } from '../../src/platform/logger';
-import { Mailer } from '../../src/platform/mail/mailer';
-import { devMailboxTransport } from '../../src/platform/mail/transport';
-import { startWorker } from '../../src/app/jobs/worker';
+import { aLetter, signForm } from '../../support/factories';
+import { linkFrom } from '../../support/smtp-sink';
+import { confirmByLink, sign } from '../../support/journey';
+import { verifiedCount } from '../../../src/core/letters/counts.service';
+import { startTestApp, useTestApp } from '../../support/test-app';
+import { buildApp } from '../../../src/app/app';
+import { createLogger } from '../../../src/platform/logger';
+import { Mailer } from '../../../src/platform/mail/mailer';
+import { devMailboxTransport } from '../../../src/platform/mail/transport';
+import { startWorker } from '../../../src/app/jobs/worker';
 
 describe('verification email delivery', () => {
   const t = useTestApp();

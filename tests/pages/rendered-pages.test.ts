@@ -13,9 +13,10 @@ import { TASK_TEXT_DIFFS } from '../../src/features/versions/versions.queue';
 import { drained } from '../support/jobs';
 
 /**
- * html-validate (its "recommended" preset, less the rules .htmlvalidate.json turns off and says
+ * html-validate (its "recommended" preset, less the rules .htmlvalidate.cjs turns off and says
  * why) over the pages as the app renders them: every public page, in every language where the
- * words change the markup, and the organisers' main pages. `npm run lint` runs this file.
+ * words change the markup, and the organisers' main pages. `npm test` runs this file (once: `npm run
+ * lint` does not), `npm run lint:pages` runs it alone.
  */
 const ROOT = path.resolve(__dirname, '../..');
 // Read here rather than found by html-validate, which loads JavaScript configuration with a

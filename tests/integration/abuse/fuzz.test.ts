@@ -156,15 +156,18 @@ afterAll(async () => {
 });
 
 type Pairs = Array<[string, string]>;
+/** Each byte as it travels in a URL: itself when unreserved, otherwise %XX. */
+const PCT = Array.from({ length: 256 }, (_, b) =>
+  /[A-Za-z0-9_.~-]/.test(String.fromCharCode(b))
+    ? String.fromCharCode(b)
+    : `%${b.toString(16).toUpperCase().padStart(2, '0')}`,
+);
 /** Percent-encodes the UTF-8 bytes (lone surrogates included, which encodeURIComponent refuses). */
-const pct = (s: string) =>
-  [...Buffer.from(s, 'utf8')]
-    .map((b) =>
-      /[A-Za-z0-9_.~-]/.test(String.fromCharCode(b))
-        ? String.fromCharCode(b)
-        : `%${b.toString(16).toUpperCase().padStart(2, '0')}`,
-    )
-    .join('');
+const pct = (s: string) => {
+  let out = '';
+  for (const b of Buffer.from(s, 'utf8')) out += PCT[b];
+  return out;
+};
 const enc = (pairs: Pairs) => pairs.map(([k, v]) => `${pct(k)}=${pct(v)}`).join('&');
 
 let serial = 0;

@@ -1,6 +1,7 @@
 /**
  * html-validate over the pages as the app renders them (tests/pages/rendered-pages.test.ts, run
- * by `npm run lint`): the "recommended" preset, with one rule off and one rule tuned.
+ * by `npm test`, alone by `npm run lint:pages`): the "recommended" preset, with one rule off and
+ * one rule tuned.
  */
 module.exports = {
   root: true,

@@ -38,8 +38,8 @@ import { auditActor } from '../src/core/access';
 import { createRecipientLink } from '../src/features/recipients/recipient-links.service';
 import { initI18n } from '../src/platform/web/i18n';
 import { createLimits } from '../src/platform/web/rate-limits';
-import { aLetterOf, anOrganiser } from '../tests/helpers/organisers';
-import { aPdf } from '../tests/helpers/pdf';
+import { aLetterOf, anOrganiser } from '../tests/support/organisers';
+import { aPdf } from '../tests/support/pdf';
 
 const { values: args } = parseArgs({
   options: {

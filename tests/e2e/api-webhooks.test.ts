@@ -1,22 +1,21 @@
 import http from 'node:http';
 import type { Browser } from 'playwright-core';
-import { anOrganiser, aLetterOf } from '../helpers/organisers';
-import { startTestApp, type TestApp } from '../helpers/test-app';
+import { anOrganiser, aLetterOf } from '../support/organisers';
+import { useTestApp } from '../support/test-app';
 import { Evidence, launchChromium, listen, text, newDesktopPage, signInInBrowser } from './support';
 
 const en = text('en');
 /** A port of the test's range, for the receiver the webhook calls. */
 const RECEIVER_PORT = 4420;
 
-let t: TestApp;
 let server: Awaited<ReturnType<typeof listen>>;
 let browser: Browser;
 let receiver: http.Server;
 const received: string[] = [];
 const evidence = new Evidence('api-webhooks');
 
+const t = useTestApp();
 beforeAll(async () => {
-  t = await startTestApp();
   server = await listen(t.app);
   browser = await launchChromium();
   receiver = http.createServer((req, res) => {
@@ -33,7 +32,6 @@ afterAll(async () => {
   await new Promise((resolve) => receiver?.close(resolve));
   await browser?.close();
   await server?.close();
-  await t?.close();
 });
 
 describe('API tokens and webhooks in a browser', () => {

@@ -3,12 +3,12 @@ import path from 'node:path';
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { challengeModeState } from '../../src/features/abuse';
 import { verifiedCount } from '../../src/core/letters/counts.service';
-import { solvedChallenge } from '../helpers/challenge';
-import { confirmByLink } from '../helpers/confirm-link';
-import { anEmail, signForm } from '../helpers/factories';
-import { aLetterOf, anOrganiser, postForm, signInAs } from '../helpers/organisers';
-import { linkFrom } from '../helpers/smtp-sink';
-import { startTestApp, type TestApp } from '../helpers/test-app';
+import { solvedChallenge } from '../support/challenge';
+import { confirmByLink } from '../support/journey';
+import { anEmail, signForm } from '../support/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs } from '../support/organisers';
+import { linkFrom } from '../support/smtp-sink';
+import { useTestApp } from '../support/test-app';
 import { launchChromium, listen, text } from './support';
 
 /**
@@ -61,29 +61,27 @@ const LAST = [
 ];
 const en = text('en');
 
-let t: TestApp;
 let server: Awaited<ReturnType<typeof listen>>;
 let browser: Browser;
 
+// The soft limits at their documented defaults; only the hourly per-network signing limit is
+// raised, since the people here all sign from this machine's one address.
+const t = useTestApp({
+  TRUST_PROXY: 'loopback',
+  FLOOD_LIMIT_PER_IP_PER_MINUTE: '120',
+  SIGN_BURST_PER_IP_PER_MINUTE: '10',
+  SIGN_BURST_PER_EMAIL_PER_MINUTE: '3',
+  SIGN_SUSTAINED_PER_EMAIL_PER_HOUR: '4',
+  SIGN_BURST_PER_DOMAIN_PER_MINUTE: '20',
+  SIGN_SUSTAINED_PER_DOMAIN_PER_HOUR: '200',
+});
 beforeAll(async () => {
-  // The soft limits at their documented defaults; only the hourly per-network signing limit is
-  // raised, since the people here all sign from this machine's one address.
-  t = await startTestApp({
-    TRUST_PROXY: 'loopback',
-    FLOOD_LIMIT_PER_IP_PER_MINUTE: '120',
-    SIGN_BURST_PER_IP_PER_MINUTE: '10',
-    SIGN_BURST_PER_EMAIL_PER_MINUTE: '3',
-    SIGN_SUSTAINED_PER_EMAIL_PER_HOUR: '4',
-    SIGN_BURST_PER_DOMAIN_PER_MINUTE: '20',
-    SIGN_SUSTAINED_PER_DOMAIN_PER_HOUR: '200',
-  });
   server = await listen(t.app);
   browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
   await server?.close();
-  await t?.close();
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

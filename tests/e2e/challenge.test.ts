@@ -2,9 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { setChallengeMode } from '../../src/features/abuse';
-import { aLetterOf, anOrganiser } from '../helpers/organisers';
-import { anEmail } from '../helpers/factories';
-import { startTestApp, type TestApp } from '../helpers/test-app';
+import { aLetterOf, anOrganiser } from '../support/organisers';
+import { anEmail } from '../support/factories';
+import { useTestApp } from '../support/test-app';
 import { Evidence, launchChromium, listen, text } from './support';
 
 /**
@@ -17,19 +17,17 @@ const CPU_SLOWDOWN = 4;
 const RUNS = 5;
 const en = text('en');
 
-let t: TestApp;
 let server: Awaited<ReturnType<typeof listen>>;
 let browser: Browser;
 
+const t = useTestApp();
 beforeAll(async () => {
-  t = await startTestApp();
   server = await listen(t.app);
   browser = await launchChromium();
 });
 afterAll(async () => {
   await browser?.close();
   await server?.close();
-  await t?.close();
 });
 
 // Scripts evaluated in the page are strings: the project compiles without the DOM library.

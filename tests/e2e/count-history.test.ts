@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
-import { aLetter, aSignature } from '../helpers/factories';
-import { startTestApp, type TestApp } from '../helpers/test-app';
+import { aLetter, aSignature } from '../support/factories';
+import { useTestApp } from '../support/test-app';
 import type { Letter } from '../../src/core/letters/letter.entity';
 import { Evidence, launchChromium, overflowsHorizontally } from './support';
 
@@ -9,14 +9,13 @@ const PORT = 4317;
 const ORIGIN = `http://127.0.0.1:${PORT}`;
 const DAY_MS = 86_400_000;
 
-let t: TestApp;
 let server: Server;
 let browser: Browser;
 let letter: Letter;
 const evidence = new Evidence('count-history');
 
+const t = useTestApp();
 beforeAll(async () => {
-  t = await startTestApp();
   letter = await aLetter(t.db, { title: 'A letter with a history' });
   for (const [daysAgo, country] of [
     [20, 'UA'],
@@ -39,7 +38,6 @@ afterAll(async () => {
     server?.closeAllConnections();
     server?.close(() => resolve());
   });
-  await t?.close();
 });
 
 async function pageAt(width: number, height: number, locale: string): Promise<Page> {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import databaseSetup from '../helpers/global-setup';
+import databaseSetup from '../support/global-setup';
 
 /** The run's database (as for the other suites) and one screenshot folder shared by every e2e file. */
 export default async function e2eGlobalSetup(): Promise<void> {

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import databaseTeardown from '../helpers/global-teardown';
+import databaseTeardown from '../support/global-teardown';
 import type { AxeRecord } from './support';
 
 /** Prints one line per page that axe checked, so a run's log shows what was covered. */

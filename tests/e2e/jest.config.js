@@ -5,7 +5,7 @@
  */
 module.exports = {
   rootDir: '../..',
-  testEnvironment: '<rootDir>/tests/helpers/db-environment.ts',
+  testEnvironment: '<rootDir>/tests/support/db-environment.ts',
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   roots: ['<rootDir>/tests/e2e'],
   testMatch: ['**/*.test.ts'],

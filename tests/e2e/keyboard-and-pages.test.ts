@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { seedLetters } from '../../src/core/letters/seed-letters';
-import { anEmail } from '../helpers/factories';
-import type { TestApp } from '../helpers/test-app';
+import { anEmail } from '../support/factories';
+import type { TestApp } from '../support/test-app';
 import { Evidence, text, newDesktopPage, startSeededE2e, stopE2e, type E2eServer } from './support';
 
 const LETTER = seedLetters.find((l) => l.slug === 'birthday-greeting-mukhtar-ablyazov')!;

@@ -2,9 +2,9 @@ import type { Browser, Page } from 'playwright-core';
 import { seedLetters } from '../../src/core/letters/seed-letters';
 import { countryName } from '../../src/platform/web/i18n';
 import { LANGUAGES } from '../../src/platform/web/languages';
-import { anEmail } from '../helpers/factories';
-import { linkFrom } from '../helpers/smtp-sink';
-import type { TestApp } from '../helpers/test-app';
+import { anEmail } from '../support/factories';
+import { linkFrom } from '../support/smtp-sink';
+import type { TestApp } from '../support/test-app';
 import {
   Evidence,
   countPattern,

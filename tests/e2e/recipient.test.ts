@@ -2,16 +2,15 @@ import fs from 'node:fs';
 import type { Server } from 'node:http';
 import type { Browser } from 'playwright-core';
 import { LANGUAGES } from '../../src/platform/web/languages';
-import { aSignature } from '../helpers/factories';
-import { aLetterOf, anOrganiser } from '../helpers/organisers';
-import { aPdf } from '../helpers/pdf';
-import { startTestApp, type TestApp } from '../helpers/test-app';
+import { aSignature } from '../support/factories';
+import { aLetterOf, anOrganiser } from '../support/organisers';
+import { aPdf } from '../support/pdf';
+import { useTestApp } from '../support/test-app';
 import { Evidence, launchChromium, text, localLink, newDesktopPage, signInInBrowser } from './support';
 
 const en = text('en');
 const PDF = aPdf(256);
 
-let t: TestApp;
 let server: Server;
 let origin: string;
 let browser: Browser;
@@ -34,8 +33,8 @@ async function listenInRange(first = 4100, last = 4199): Promise<void> {
   throw new Error('no free port in range');
 }
 
+const t = useTestApp();
 beforeAll(async () => {
-  t = await startTestApp();
   await listenInRange();
   browser = await launchChromium();
 });
@@ -46,7 +45,6 @@ afterAll(async () => {
     server.closeAllConnections();
     server.close(() => resolve());
   });
-  await t?.close();
 });
 
 describe("the recipient's page", () => {

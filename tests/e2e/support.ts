@@ -9,8 +9,8 @@ import type { Express } from 'express';
 import type { Language } from '../../src/core/letters/letter.entity';
 import { tFor } from '../../src/platform/web/i18n';
 import { seed } from '../../src/core/letters/seed';
-import { linkFrom, type SmtpSink } from '../helpers/smtp-sink';
-import { startTestApp, type TestApp } from '../helpers/test-app';
+import { linkFrom, type SmtpSink } from '../support/smtp-sink';
+import { startTestApp, type TestApp } from '../support/test-app';
 
 /** Debian's Chromium: the suite never downloads a browser. */
 export function launchChromium(): Promise<Browser> {

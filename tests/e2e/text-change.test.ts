@@ -2,11 +2,10 @@ import type { Browser } from 'playwright-core';
 import { seedLetters } from '../../src/core/letters/seed-letters';
 import { grantRole } from '../../src/core/access/organisers.service';
 import { countryName } from '../../src/platform/web/i18n';
-import { anEmail } from '../helpers/factories';
-import { anOrganiser } from '../helpers/organisers';
-import { linkFrom } from '../helpers/smtp-sink';
-import type { TestApp } from '../helpers/test-app';
-import { drained } from '../integration/updates/support';
+import { anEmail } from '../support/factories';
+import { anOrganiser } from '../support/organisers';
+import { linkFrom } from '../support/smtp-sink';
+import type { TestApp } from '../support/test-app';
 import { TASK_TEXT_DIFFS } from '../../src/features/versions/versions.queue';
 import {
   Evidence,
@@ -18,6 +17,7 @@ import {
   stopE2e,
   type E2eServer,
 } from './support';
+import { drained } from '../support/jobs';
 
 const LETTER = seedLetters.find((l) => l.slug === 'birthday-greeting-mukhtar-ablyazov')!;
 const TITLE_EN = LETTER.translations.find((t) => t.language === 'en')!.title;

@@ -15,7 +15,7 @@ import {
   until,
   type TestDatabase,
 } from './harness';
-import { confirmByLink } from '../helpers/confirm-link';
+import { confirmByLink } from '../support/journey';
 
 describe('two web processes and two workers on one database', () => {
   let db: TestDatabase;

@@ -1,22 +1,22 @@
 import path from 'node:path';
 import { formatterFactory, HtmlValidate, StaticConfigLoader, type ConfigData, type Report } from 'html-validate';
-import { aLetter, aSignature, signForm } from '../helpers/factories';
-import { aPdf } from '../helpers/pdf';
-import { aLetterOf, anOrganiser, postForm, signInAs } from '../helpers/organisers';
-import { linkFrom } from '../helpers/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../helpers/test-app';
-import { addCount, BIRTHDAY, FRENCH, seededLetter } from '../integration/sharing/support';
+import { addCount, aLetter, aSignature, BIRTHDAY, FRENCH, seededLetter, signForm } from '../support/factories';
+import { aPdf } from '../support/pdf';
+import { aLetterOf, anOrganiser, postForm, signInAs } from '../support/organisers';
+import { linkFrom } from '../support/smtp-sink';
+import { browser, useTestApp } from '../support/test-app';
 import { LANGUAGES, Letter } from '../../src/core/letters/letter.entity';
 import { LetterResponse } from '../../src/features/updates/letter-response.entity';
 import { setChallengeMode } from '../../src/features/abuse';
 import { TEST_EVENTS_PER_MINUTE } from '../../src/features/webhooks/webhooks.service';
 import { TASK_TEXT_DIFFS } from '../../src/features/versions/versions.queue';
-import { drained } from '../integration/updates/support';
+import { drained } from '../support/jobs';
 
 /**
- * html-validate (its "recommended" preset, less the rules .htmlvalidate.json turns off and says
+ * html-validate (its "recommended" preset, less the rules .htmlvalidate.cjs turns off and says
  * why) over the pages as the app renders them: every public page, in every language where the
- * words change the markup, and the organisers' main pages. `npm run lint` runs this file.
+ * words change the markup, and the organisers' main pages. `npm test` runs this file (once: `npm run
+ * lint` does not), `npm run lint:pages` runs it alone.
  */
 const ROOT = path.resolve(__dirname, '../..');
 // Read here rather than found by html-validate, which loads JavaScript configuration with a
@@ -26,13 +26,7 @@ const config = require(path.join(ROOT, '.htmlvalidate.cjs')) as ConfigData;
 const validator = new HtmlValidate(new StaticConfigLoader(config));
 const stylish = formatterFactory('stylish');
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp();
 
 function validate(name: string, html: string): Promise<Report> {
   return validator.validateString(html, `${name.replace(/[^a-z0-9]+/gi, '_')}.html`);

@@ -1,15 +1,9 @@
-import { anOrganiser, aLetterOf, postForm, signInAs } from '../../helpers/organisers';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { anOrganiser, aLetterOf, postForm, signInAs } from '../../support/organisers';
+import { browser, useTestApp } from '../../support/test-app';
 import { isAllowedNetwork, listAllowedNetworks } from '../../../src/features/abuse/abuse.service';
 import { grantRole } from '../../../src/core/access/organisers.service';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp();
 
 describe("a letter's allowed networks", () => {
   test('an owner adds a network (host bits cleared), sees it listed, and removes it', async () => {

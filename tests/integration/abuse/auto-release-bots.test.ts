@@ -1,10 +1,10 @@
 import crypto from 'node:crypto';
-import { aLetterOf, anOrganiser, postForm, signInAs } from '../../helpers/organisers';
-import { signForm } from '../../helpers/factories';
-import { solvedChallenge } from '../../helpers/challenge';
-import { confirmByLink } from '../../helpers/confirm-link';
-import { linkFrom } from '../../helpers/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetterOf, anOrganiser, postForm, signInAs } from '../../support/organisers';
+import { signForm } from '../../support/factories';
+import { solvedChallenge } from '../../support/challenge';
+import { confirmByLink } from '../../support/journey';
+import { linkFrom } from '../../support/smtp-sink';
+import { browser, useTestApp } from '../../support/test-app';
 import { setChallengeMode } from '../../../src/features/abuse';
 import { verifiedCount } from '../../../src/core/letters/counts.service';
 import { applyAutoRelease } from '../../../src/features/organisers/held-queue.service';
@@ -25,16 +25,10 @@ function anIp(): string {
 const IP_BURST = 12;
 const DOMAIN_BURST = 10;
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp({
-    TRUST_PROXY: 'loopback',
-    SIGN_BURST_PER_IP_PER_MINUTE: String(IP_BURST),
-    SIGN_BURST_PER_DOMAIN_PER_MINUTE: String(DOMAIN_BURST),
-  });
-});
-afterAll(async () => {
-  await t.close();
+const t = useTestApp({
+  TRUST_PROXY: 'loopback',
+  SIGN_BURST_PER_IP_PER_MINUTE: String(IP_BURST),
+  SIGN_BURST_PER_DOMAIN_PER_MINUTE: String(DOMAIN_BURST),
 });
 
 async function botSigns(slug: string, email: string, ip: string): Promise<void> {

@@ -1,11 +1,10 @@
 import crypto from 'node:crypto';
 import type { Response } from 'supertest';
-import { aLetter, signForm } from '../../helpers/factories';
-import { solvedChallenge } from '../../helpers/challenge';
-import { confirmByLink } from '../../helpers/confirm-link';
-import { aLetterOf, anOrganiser, postForm, signInAs } from '../../helpers/organisers';
-import { linkFrom } from '../../helpers/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, signForm } from '../../support/factories';
+import { solvedChallenge } from '../../support/challenge';
+import { confirm, sign } from '../../support/journey';
+import { aLetterOf, anOrganiser, postForm, signInAs } from '../../support/organisers';
+import { browser, type TestApp, useTestApp } from '../../support/test-app';
 import { listAudit } from '../../../src/core/audit';
 import { challengeModeState, leaveQuietLetters, setChallengeMode } from '../../../src/features/abuse';
 import { verifiedCount } from '../../../src/core/letters/counts.service';
@@ -15,16 +14,6 @@ import { grantRole } from '../../../src/core/access';
 function anIp(): string {
   const b = crypto.randomBytes(3);
   return `100.${64 + (b[0] % 64)}.${b[1]}.${b[2] || 1}`;
-}
-
-async function sign(app: TestApp['app'], slug: string, form: Record<string, string>, ip = anIp()): Promise<Response> {
-  const b = browser(app);
-  const csrf = await b.csrfFrom(`/letters/${slug}`);
-  return b.agent
-    .post(`/letters/${slug}/sign`)
-    .type('form')
-    .set('X-Forwarded-For', ip)
-    .send({ ...form, _csrf: csrf });
 }
 
 /**
@@ -80,13 +69,7 @@ async function row(t: TestApp, email: string): Promise<{ held_reason: string | n
 const PROVIDERS = ['gmail.com', 'outlook.com', 'yahoo.com', 'ukr.net', 'mail.ru', 'yandex.ru', 'icloud.com', 'gmx.de'];
 
 describe('challenge mode', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ TRUST_PROXY: 'loopback' });
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp({ TRUST_PROXY: 'loopback' });
 
   test('is off by default: the sign form carries no challenge and loads none of its files', async () => {
     const letter = await aLetter(t.db);
@@ -104,9 +87,14 @@ describe('challenge mode', () => {
     expect(page.text).toContain('<script type="module" src="/static/altcha/altcha.js"></script>');
 
     const solvedForm = signForm();
-    const solved = await sign(t.app, letter.slug, { ...solvedForm, altcha: await solvedChallenge(t.app, letter.slug) });
+    const solved = await sign(
+      t.app,
+      letter.slug,
+      { ...solvedForm, altcha: await solvedChallenge(t.app, letter.slug) },
+      { ip: anIp() },
+    );
     const bareForm = signForm();
-    const bare = await sign(t.app, letter.slug, bareForm);
+    const bare = await sign(t.app, letter.slug, bareForm, { ip: anIp() });
     expect(solved.status).toBe(303);
     expect(observable(bare)).toEqual(observable(solved));
     expect(Object.keys(bare.headers).sort()).toEqual(Object.keys(solved.headers).sort());
@@ -116,8 +104,7 @@ describe('challenge mode', () => {
 
     // Both are mailed; only the solved one counts once confirmed.
     for (const email of [solvedForm.email, bareForm.email]) {
-      const [mail] = await t.smtp.waitFor(email);
-      expect((await confirmByLink(t.app, linkFrom(mail, '/s/confirm/'))).status).toBe(200);
+      expect((await confirm(t, email)).status).toBe(200);
     }
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
   });
@@ -134,13 +121,18 @@ describe('challenge mode', () => {
     const replay = signForm();
     const elsewhere = signForm();
     const garbage = signForm();
-    await sign(t.app, letter.slug, { ...first, altcha: payload });
-    await sign(t.app, letter.slug, { ...replay, altcha: payload });
-    await sign(t.app, other.slug, { ...elsewhere, altcha: await solvedChallenge(t.app, letter.slug) });
-    await sign(t.app, letter.slug, {
-      ...garbage,
-      altcha: Buffer.from('{"challenge":{"parameters":{}},"solution":{}}').toString('base64'),
-    });
+    await sign(t.app, letter.slug, { ...first, altcha: payload }, { ip: anIp() });
+    await sign(t.app, letter.slug, { ...replay, altcha: payload }, { ip: anIp() });
+    await sign(t.app, other.slug, { ...elsewhere, altcha: await solvedChallenge(t.app, letter.slug) }, { ip: anIp() });
+    await sign(
+      t.app,
+      letter.slug,
+      {
+        ...garbage,
+        altcha: Buffer.from('{"challenge":{"parameters":{}},"solution":{}}').toString('base64'),
+      },
+      { ip: anIp() },
+    );
 
     expect(await row(t, first.email)).toEqual({ held_reason: null, challenge_solved: true });
     expect(await row(t, replay.email)).toEqual({ held_reason: 'challenge-missing', challenge_solved: false });
@@ -170,20 +162,14 @@ describe('challenge mode', () => {
 });
 
 describe('challenge mode, automatically', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    // The soft limits and challenge thresholds at their documented defaults.
-    t = await startTestApp({
-      TRUST_PROXY: 'loopback',
-      SIGN_BURST_PER_IP_PER_MINUTE: '10',
-      SIGN_BURST_PER_EMAIL_PER_MINUTE: '3',
-      SIGN_SUSTAINED_PER_EMAIL_PER_HOUR: '4',
-      SIGN_BURST_PER_DOMAIN_PER_MINUTE: '20',
-      SIGN_SUSTAINED_PER_DOMAIN_PER_HOUR: '200',
-    });
-  });
-  afterAll(async () => {
-    await t.close();
+  // The soft limits and challenge thresholds at their documented defaults.
+  const t = useTestApp({
+    TRUST_PROXY: 'loopback',
+    SIGN_BURST_PER_IP_PER_MINUTE: '10',
+    SIGN_BURST_PER_EMAIL_PER_MINUTE: '3',
+    SIGN_SUSTAINED_PER_EMAIL_PER_HOUR: '4',
+    SIGN_BURST_PER_DOMAIN_PER_MINUTE: '20',
+    SIGN_SUSTAINED_PER_DOMAIN_PER_HOUR: '200',
   });
 
   test('a legitimate surge (each signer on their own network, big providers, an office behind one address) never enters it', async () => {

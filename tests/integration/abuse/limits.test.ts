@@ -1,9 +1,8 @@
 import crypto from 'node:crypto';
 import type { Response } from 'supertest';
-import { aLetter, anEmail, signForm } from '../../helpers/factories';
-import { linkFrom } from '../../helpers/smtp-sink';
-import { confirmByLink } from '../../helpers/confirm-link';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, anEmail, signForm } from '../../support/factories';
+import { confirm, sign } from '../../support/journey';
+import { browser, startTestApp, type TestApp, useTestApp } from '../../support/test-app';
 import { addAllowedNetwork } from '../../../src/features/abuse/abuse.service';
 import { verifiedCount } from '../../../src/core/letters/counts.service';
 import { tFor } from '../../../src/platform/web/i18n';
@@ -15,14 +14,6 @@ const escapeHtml = (s: string) =>
 function anIp(): string {
   const b = crypto.randomBytes(2);
   return `198.18.${b[0]}.${b[1] || 1}`;
-}
-
-async function sign(app: TestApp['app'], slug: string, form: Record<string, string>, ip?: string): Promise<Response> {
-  const b = browser(app);
-  const csrf = await b.csrfFrom(`/letters/${slug}`);
-  const req = b.agent.post(`/letters/${slug}/sign`).type('form');
-  if (ip) req.set('X-Forwarded-For', ip);
-  return req.send({ ...form, _csrf: csrf });
 }
 
 /** A signer on a domain of their own, so the per-domain limits stay out of the way. */
@@ -48,20 +39,14 @@ function observable(res: Response) {
 }
 
 describe('held signatures', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ TRUST_PROXY: 'loopback' });
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp({ TRUST_PROXY: 'loopback' });
 
   test('a held submission gets exactly the response of a normal one, is mailed as usual, and is never counted', async () => {
     const letter = await aLetter(t.db);
     const normal = signForm();
     const disposable = signForm({ email: `bot-${crypto.randomBytes(3).toString('hex')}@mailinator.com` });
-    const a = await sign(t.app, letter.slug, normal, anIp());
-    const b = await sign(t.app, letter.slug, disposable, anIp());
+    const a = await sign(t.app, letter.slug, normal, { ip: anIp() });
+    const b = await sign(t.app, letter.slug, disposable, { ip: anIp() });
     expect(a.status).toBe(303);
     expect(observable(b)).toEqual(observable(a));
     expect(Object.keys(b.headers).sort()).toEqual(Object.keys(a.headers).sort());
@@ -74,8 +59,7 @@ describe('held signatures', () => {
     expect(rows.find((r) => r.email === disposable.email)?.held_reason).toBe('disposable-domain');
 
     for (const email of [normal.email, disposable.email]) {
-      const [mail] = await t.smtp.waitFor(email);
-      const page = await confirmByLink(t.app, linkFrom(mail, '/s/confirm/'));
+      const page = await confirm(t, email);
       expect(page.status).toBe(200);
     }
     expect(await verifiedCount(t.db, letter.id)).toBe(1);
@@ -87,34 +71,28 @@ describe('held signatures', () => {
       t.app,
       letter.slug,
       signForm({ email: `x-${crypto.randomBytes(3).toString('hex')}@eu.mailinator.com` }),
-      anIp(),
+      { ip: anIp() },
     );
     expect(await heldReasons(t, letter.id)).toEqual(['disposable-domain']);
   });
 });
 
 describe('soft limits', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp(
-      {
-        TRUST_PROXY: 'loopback',
-        SIGN_BURST_PER_IP_PER_MINUTE: '2',
-        SIGN_BURST_PER_EMAIL_PER_MINUTE: '1',
-        SIGN_BURST_PER_DOMAIN_PER_MINUTE: '2',
-      },
-      { worker: false },
-    );
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp(
+    {
+      TRUST_PROXY: 'loopback',
+      SIGN_BURST_PER_IP_PER_MINUTE: '2',
+      SIGN_BURST_PER_EMAIL_PER_MINUTE: '1',
+      SIGN_BURST_PER_DOMAIN_PER_MINUTE: '2',
+    },
+    { worker: false },
+  );
 
   test('beyond the per-IP burst, signatures from one address are taken with the same answer but held', async () => {
     const letter = await aLetter(t.db);
     const ip = anIp();
     const answers = [];
-    for (let i = 0; i < 4; i++) answers.push(await sign(t.app, letter.slug, ownDomainForm(), ip));
+    for (let i = 0; i < 4; i++) answers.push(await sign(t.app, letter.slug, ownDomainForm(), { ip }));
     expect(answers.map((r) => r.status)).toEqual([303, 303, 303, 303]);
     expect(new Set(answers.map((r) => r.headers.location)).size).toBe(1);
     expect(await heldReasons(t, letter.id)).toEqual([null, null, 'burst-ip', 'burst-ip']);
@@ -122,15 +100,15 @@ describe('soft limits', () => {
 
   test('behind a trusted proxy on loopback, X-Forwarded-For gives each signer their own limits', async () => {
     const letter = await aLetter(t.db);
-    for (let i = 0; i < 5; i++) await sign(t.app, letter.slug, ownDomainForm(), anIp());
+    for (let i = 0; i < 5; i++) await sign(t.app, letter.slug, ownDomainForm(), { ip: anIp() });
     expect(await heldReasons(t, letter.id)).toEqual([null, null, null, null, null]);
   });
 
   test('the same address signing a second letter within the minute is held for review', async () => {
     const [first, second] = [await aLetter(t.db), await aLetter(t.db)];
     const email = ownDomainForm().email;
-    await sign(t.app, first.slug, signForm({ email }), anIp());
-    await sign(t.app, second.slug, signForm({ email: email.toUpperCase() }), anIp());
+    await sign(t.app, first.slug, signForm({ email }), { ip: anIp() });
+    await sign(t.app, second.slug, signForm({ email: email.toUpperCase() }), { ip: anIp() });
     expect(await heldReasons(t, first.id)).toEqual([null]);
     expect(await heldReasons(t, second.id)).toEqual(['burst-email']);
   });
@@ -138,12 +116,14 @@ describe('soft limits', () => {
   test('many signers from one small domain in a minute are held, while a big public provider is never limited', async () => {
     const letter = await aLetter(t.db);
     const domain = `tiny-${crypto.randomBytes(3).toString('hex')}.org`;
-    for (let i = 0; i < 3; i++) await sign(t.app, letter.slug, signForm({ email: `p${i}@${domain}` }), anIp());
+    for (let i = 0; i < 3; i++) await sign(t.app, letter.slug, signForm({ email: `p${i}@${domain}` }), { ip: anIp() });
     expect(await heldReasons(t, letter.id)).toEqual([null, null, 'burst-domain']);
 
     const other = await aLetter(t.db);
     for (let i = 0; i < 4; i++) {
-      await sign(t.app, other.slug, signForm({ email: `p${crypto.randomBytes(4).toString('hex')}@gmail.com` }), anIp());
+      await sign(t.app, other.slug, signForm({ email: `p${crypto.randomBytes(4).toString('hex')}@gmail.com` }), {
+        ip: anIp(),
+      });
     }
     expect(await heldReasons(t, other.id)).toEqual([null, null, null, null]);
   });
@@ -152,8 +132,8 @@ describe('soft limits', () => {
     const [allowing, other] = [await aLetter(t.db), await aLetter(t.db)];
     const octet = crypto.randomBytes(1)[0];
     await addAllowedNetwork(t.db, allowing.id, `203.0.${octet}.0/24`, 'University library', null);
-    for (let i = 0; i < 4; i++) await sign(t.app, allowing.slug, ownDomainForm(), `203.0.${octet}.${10 + i}`);
-    for (let i = 0; i < 4; i++) await sign(t.app, other.slug, ownDomainForm(), `203.0.${octet}.10`);
+    for (let i = 0; i < 4; i++) await sign(t.app, allowing.slug, ownDomainForm(), { ip: `203.0.${octet}.${10 + i}` });
+    for (let i = 0; i < 4; i++) await sign(t.app, other.slug, ownDomainForm(), { ip: `203.0.${octet}.10` });
     expect(await heldReasons(t, allowing.id)).toEqual([null, null, null, null]);
     expect(await heldReasons(t, other.id)).toEqual([null, null, 'burst-ip', 'burst-ip']);
   });
@@ -166,7 +146,7 @@ describe('trusting the proxy', () => {
       // All requests come from the test's own loopback address; clear its counter first.
       await t.db.query(`DELETE FROM rate_limits WHERE key LIKE 'soft-burst-ip%'`);
       const letter = await aLetter(t.db);
-      for (let i = 0; i < 3; i++) await sign(t.app, letter.slug, signForm(), anIp());
+      for (let i = 0; i < 3; i++) await sign(t.app, letter.slug, signForm(), { ip: anIp() });
       expect(await heldReasons(t, letter.id)).toEqual([null, null, 'burst-ip']);
     } finally {
       await t.close();

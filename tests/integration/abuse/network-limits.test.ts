@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Response } from 'supertest';
-import { aLetter, anEmail } from '../../helpers/factories';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, anEmail } from '../../support/factories';
+import { browser, useTestApp } from '../../support/test-app';
 import { tFor } from '../../../src/platform/web/i18n';
 
 const escapeHtml = (s: string) =>
@@ -13,14 +13,8 @@ function aSlash64() {
   return { host: (i: number) => `2001:db8:${a}:${b}:${(i + 1).toString(16)}:0:0:${(i * 7 + 3).toString(16)}` };
 }
 
-let t: TestApp;
-beforeAll(async () => {
-  // The production default of 60 requests per network and hour, behind a proxy on loopback.
-  t = await startTestApp({ TRUST_PROXY: 'loopback', SIGN_LIMIT_PER_IP_PER_HOUR: '60' }, { worker: false });
-});
-afterAll(async () => {
-  await t.close();
-});
+// The production default of 60 requests per network and hour, behind a proxy on loopback.
+const t = useTestApp({ TRUST_PROXY: 'loopback', SIGN_LIMIT_PER_IP_PER_HOUR: '60' }, { worker: false });
 
 describe('per-network limits on sign-in and manage-link requests', () => {
   test('65 sign-in requests from 65 addresses of one IPv6 /64 hit the limit, in the reader language', async () => {

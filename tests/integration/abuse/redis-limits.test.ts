@@ -1,28 +1,20 @@
 import crypto from 'node:crypto';
-import { aLetter, signForm } from '../../helpers/factories';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, signForm } from '../../support/factories';
+import { browser, useTestApp } from '../../support/test-app';
 import { limitKeyForIp } from '../../../src/platform/web/network';
 
 /** CI starts Redis on 127.0.0.1:6379 (.ci/run); with REDIS_URL the counters live there. */
 const REDIS_URL = 'redis://127.0.0.1:6379';
 
 describe('limits in Redis', () => {
-  let web1: TestApp;
-  let web2: TestApp;
-  beforeAll(async () => {
-    const env = {
-      REDIS_URL,
-      TRUST_PROXY: 'loopback',
-      FLOOD_LIMIT_PER_IP_PER_MINUTE: '4',
-      SIGN_BURST_PER_IP_PER_MINUTE: '2',
-    };
-    web1 = await startTestApp(env, { worker: false });
-    web2 = await startTestApp(env, { worker: false });
-  });
-  afterAll(async () => {
-    await web1.close();
-    await web2.close();
-  });
+  const env = {
+    REDIS_URL,
+    TRUST_PROXY: 'loopback',
+    FLOOD_LIMIT_PER_IP_PER_MINUTE: '4',
+    SIGN_BURST_PER_IP_PER_MINUTE: '2',
+  };
+  const web1 = useTestApp(env, { worker: false });
+  const web2 = useTestApp(env, { worker: false });
 
   test('two web processes share the flood and soft limits, and PostgreSQL holds no counter', async () => {
     const letter = await aLetter(web1.db);

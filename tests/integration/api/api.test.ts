@@ -1,24 +1,20 @@
 import request from 'supertest';
 import { z } from 'zod';
-import { aSignature } from '../../helpers/factories';
-import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aSignature } from '../../support/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
+import { startTestApp, useTestApp } from '../../support/test-app';
 import { apiErrorSchema, letterSchema, signaturePageSchema } from '../../../src/features/api/api.schema';
 import type { Letter } from '../../../src/core/letters/letter.entity';
 import type { Organiser } from '../../../src/core/access/organiser.entity';
 import { grantRole } from '../../../src/core/access/organisers.service';
 
-let t: TestApp;
 let owner: Organiser;
 let b: Browser;
 
+const t = useTestApp({ API_REQUESTS_PER_TOKEN_PER_MINUTE: '1000' });
 beforeAll(async () => {
-  t = await startTestApp({ API_REQUESTS_PER_TOKEN_PER_MINUTE: '1000' });
   owner = await anOrganiser(t.db, { name: 'Olena Owner' });
   b = await signInAs(t.app, t.smtp, owner.email);
-});
-afterAll(async () => {
-  await t.close();
 });
 
 /** Creates a token on the owners' page and reads it from the page (the one time it is shown). */

@@ -7,11 +7,10 @@ import { writeCsv } from '../../../src/features/exports/writers/csv.writer';
 import type { Letter } from '../../../src/core/letters/letter.entity';
 import { findLetterBySlug } from '../../../src/core/letters/letters.service';
 import { countryName, tFor } from '../../../src/platform/web/i18n';
-import { aLetter } from '../../helpers/factories';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
-import { aSigner, sha256 } from './export-helpers';
+import { aLetter, aSigner } from '../../support/factories';
+import { useTestApp } from '../../support/test-app';
+import { sha256 } from '../../support/files';
 
-let t: TestApp;
 let letter: Letter;
 
 /** Names and places that test every rule of the file: formula guard, quoting, scripts, empties. */
@@ -32,8 +31,8 @@ const TRICKY: Array<Parameters<typeof aSigner>[2]> = [
   { fullName: "O'Neil-Dupont", city: 'Київ', organisation: null, country: 'UA', email: 'o.neil+tag@example.org' },
 ];
 
+const t = useTestApp({}, { worker: false });
 beforeAll(async () => {
-  t = await startTestApp({}, { worker: false });
   const made = await aLetter(t.db, { title: 'Copy' });
   for (const o of TRICKY) await aSigner(t.db, made, o);
   // Microseconds in the database: the file shows milliseconds, as the JavaScript Date would.
@@ -42,9 +41,6 @@ beforeAll(async () => {
     [made.id],
   );
   letter = (await findLetterBySlug(t.db, made.slug))!;
-});
-afterAll(async () => {
-  await t.close();
 });
 
 function collect(): { out: Writable; bytes: () => Buffer } {

@@ -4,20 +4,21 @@ import pdfParse from 'pdf-parse';
 import { ExportAudit } from '../../../src/features/exports/export-audit.entity';
 import type { Letter } from '../../../src/core/letters/letter.entity';
 import type { Organiser } from '../../../src/core/access/organiser.entity';
-import { aLetterOf, anOrganiser, signInAs, type Browser } from '../../helpers/organisers';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
-import { aSigner, download, fileNameOf, readXlsx, sha256 } from './export-helpers';
+import { aLetterOf, anOrganiser, signInAs, type Browser } from '../../support/organisers';
+import { useTestApp } from '../../support/test-app';
+import { aSigner } from '../../support/factories';
+import { download } from '../../support/exports';
+import { fileNameOf, readXlsx, sha256 } from '../../support/files';
 
 const KAZAKH = ['Айгерім Қасымқызы', 'Мұхтар Әбілқасымұлы'];
 const NAMES = [...KAZAKH, 'Олена Ковальчук'];
 
-let t: TestApp;
 let organiser: Organiser;
 let b: Browser;
 let letter: Letter;
 
+const t = useTestApp();
 beforeAll(async () => {
-  t = await startTestApp();
   organiser = await anOrganiser(t.db);
   b = await signInAs(t.app, t.smtp, organiser.email);
   letter = await aLetterOf(t.db, organiser, 'owner', { title: 'Birthday greetings' });
@@ -30,9 +31,6 @@ beforeAll(async () => {
     visibility: 'initials',
   });
   await aSigner(t.db, letter, { fullName: NAMES[2], email: null, country: 'UA', city: 'Київ', visibility: 'private' });
-});
-afterAll(async () => {
-  await t.close();
 });
 
 describe('each export format read back by a real parser', () => {

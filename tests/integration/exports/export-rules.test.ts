@@ -7,21 +7,19 @@ import { exportSignatures } from '../../../src/features/exports/export.service';
 import { Letter } from '../../../src/core/letters/letter.entity';
 import type { Organiser } from '../../../src/core/access/organiser.entity';
 import { grantRole } from '../../../src/core/access/organisers.service';
-import { aLetterOf, anOrganiser, signInAs, type Browser } from '../../helpers/organisers';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
-import { aSigner, download, exportBody, type ExportFormFields, readXlsx } from './export-helpers';
+import { aLetterOf, anOrganiser, signInAs, type Browser } from '../../support/organisers';
+import { useTestApp } from '../../support/test-app';
+import { aSigner } from '../../support/factories';
+import { download, exportBody, type ExportFormFields } from '../../support/exports';
+import { readXlsx } from '../../support/files';
 
-let t: TestApp;
 let organiser: Organiser;
 let b: Browser;
 
+const t = useTestApp();
 beforeAll(async () => {
-  t = await startTestApp();
   organiser = await anOrganiser(t.db);
   b = await signInAs(t.app, t.smtp, organiser.email);
-});
-afterAll(async () => {
-  await t.close();
 });
 
 async function csvRows(slug: string, fields: ExportFormFields = {}): Promise<Array<Record<string, string>>> {

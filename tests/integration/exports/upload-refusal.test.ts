@@ -1,24 +1,22 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { aLetterOf, anOrganiser, signInAs } from '../../helpers/organisers';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetterOf, anOrganiser, signInAs } from '../../support/organisers';
+import { browser, useTestApp } from '../../support/test-app';
 import { tFor } from '../../../src/platform/web/i18n';
 
 const escapeHtml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
 const MB = 1024 * 1024;
 
-let t: TestApp;
 let server: http.Server;
+const t = useTestApp({ TRUST_PROXY: 'loopback', VERIFY_UPLOAD_MB_PER_NETWORK_PER_HOUR: '1' });
 beforeAll(async () => {
-  t = await startTestApp({ TRUST_PROXY: 'loopback', VERIFY_UPLOAD_MB_PER_NETWORK_PER_HOUR: '1' });
   server = t.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
 });
 afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
-  await t.close();
 });
 
 /** A documentation-range IPv6 /64 no other test uses; `host(i)` is an address inside it. */

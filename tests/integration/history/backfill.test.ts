@@ -1,16 +1,10 @@
 import { CountHistory1764400200000 } from '../../../migrations/1764400200000-CountHistory';
 import { foldCountDeltas, verifiedCount } from '../../../src/core/letters/counts.service';
-import { aLetter, aSignature } from '../../helpers/factories';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, aSignature } from '../../support/factories';
+import { browser, useTestApp } from '../../support/test-app';
 
 // No worker: the test decides what is folded when the migration runs.
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp({}, { worker: false });
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp({}, { worker: false });
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;

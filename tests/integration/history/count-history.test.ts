@@ -1,19 +1,13 @@
 import { foldCountDeltas } from '../../../src/core/letters/counts.service';
 import { pruneCountHours } from '../../../src/features/history';
 import type { Letter } from '../../../src/core/letters/letter.entity';
-import { confirmByLink } from '../../helpers/confirm-link';
-import { aLetter, aSignature, anEmail, signForm } from '../../helpers/factories';
-import { aLetterOf, anOrganiser, postForm, signInAs } from '../../helpers/organisers';
-import { linkFrom } from '../../helpers/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { confirmByLink, sign } from '../../support/journey';
+import { aLetter, aSignature, anEmail, signForm } from '../../support/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs } from '../../support/organisers';
+import { linkFrom } from '../../support/smtp-sink';
+import { browser, useTestApp } from '../../support/test-app';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp();
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
@@ -151,13 +145,7 @@ test('a withdrawal and an invalidation subtract in the hour they happen, from th
   await aSignature(t.db, letter, { country: 'FR', createdAt: new Date(Date.now() - 10 * DAY_MS) });
   // Signed and confirmed by its email link, then withdrawn from the link in that email.
   const email = anEmail('withdraws');
-  const b = browser(t.app);
-  const csrf = await b.csrfFrom(`/letters/${letter.slug}`);
-  await b.agent
-    .post(`/letters/${letter.slug}/sign`)
-    .type('form')
-    .send({ ...signForm({ email, country: 'UA' }), _csrf: csrf })
-    .expect(303);
+  expect((await sign(t.app, letter.slug, signForm({ email, country: 'UA' }))).status).toBe(303);
   const [mail] = await t.smtp.waitFor(email);
   expect((await confirmByLink(t.app, linkFrom(mail, '/s/confirm/'))).status).toBe(200);
   const w = browser(t.app);

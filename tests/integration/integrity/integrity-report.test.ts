@@ -3,19 +3,13 @@ import { applyRetention } from '../../../src/features/privacy/retention.service'
 import { eraseSigner } from '../../../src/features/privacy/retention.service';
 import { foldIntegrityDeltas } from '../../../src/features/integrity/integrity.service';
 import type { Letter } from '../../../src/core/letters/letter.entity';
-import { confirmByLink } from '../../helpers/confirm-link';
-import { aSignature, anEmail, signForm } from '../../helpers/factories';
-import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
-import { linkFrom } from '../../helpers/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { confirmByLink } from '../../support/journey';
+import { aSignature, anEmail, signForm } from '../../support/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
+import { linkFrom } from '../../support/smtp-sink';
+import { browser, useTestApp } from '../../support/test-app';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp();
 
 const DAY_MS = 86_400_000;
 

@@ -1,9 +1,9 @@
 import crypto from 'node:crypto';
 import request from 'supertest';
-import { aLetter, anEmail, aSignature, signForm } from '../../helpers/factories';
-import { confirmByLink } from '../../helpers/confirm-link';
-import { linkFrom, type ReceivedMail } from '../../helpers/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, anEmail, aSignature, signForm } from '../../support/factories';
+import { confirmByLink } from '../../support/journey';
+import { linkFrom, type ReceivedMail } from '../../support/smtp-sink';
+import { browser, type TestApp, useTestApp } from '../../support/test-app';
 import { integrityReport } from '../../../src/features/integrity';
 import { verifiedCount } from '../../../src/core/letters/counts.service';
 import { Mailer } from '../../../src/platform/mail/mailer';
@@ -20,13 +20,7 @@ import {
 } from '../../../src/features/signatures/emails';
 import { letterUpdateEmail, officialResponseEmail } from '../../../src/features/updates/emails';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp();
 
 const withoutCsrf = (html: string) => html.replace(/name="_csrf" value="[^"]+"/g, '');
 /** A network of its own for each request, so that tests never share a per-network counter. */
@@ -129,16 +123,10 @@ describe('asking for the link', () => {
 });
 
 describe('limits', () => {
-  let limited: TestApp;
-  beforeAll(async () => {
-    limited = await startTestApp(
-      { SIGN_LIMIT_PER_IP_PER_HOUR: '3', SIGN_LIMIT_PER_EMAIL_PER_HOUR: '2' },
-      { worker: false },
-    );
-  });
-  afterAll(async () => {
-    await limited.close();
-  });
+  const limited = useTestApp(
+    { SIGN_LIMIT_PER_IP_PER_HOUR: '3', SIGN_LIMIT_PER_EMAIL_PER_HOUR: '2' },
+    { worker: false },
+  );
 
   test('per network: the fourth request from one network within the hour is a localized 429', async () => {
     const ip = aNetwork();

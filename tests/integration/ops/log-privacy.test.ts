@@ -1,10 +1,10 @@
 import { Writable } from 'node:stream';
 import type { DataSource } from 'typeorm';
-import { aLetter, signForm } from '../../helpers/factories';
-import { confirmByLink } from '../../helpers/confirm-link';
-import { linkFrom, SmtpSink } from '../../helpers/smtp-sink';
-import { anOrganiser, aLetterOf, signInAs } from '../../helpers/organisers';
-import { browser } from '../../helpers/test-app';
+import { aLetter, signForm } from '../../support/factories';
+import { confirmByLink } from '../../support/journey';
+import { linkFrom, SmtpSink } from '../../support/smtp-sink';
+import { anOrganiser, aLetterOf, signInAs } from '../../support/organisers';
+import { browser } from '../../support/test-app';
 import { buildApp } from '../../../src/app/app';
 import { loadConfig } from '../../../src/platform/config';
 import type { AppContext } from '../../../src/platform/context';

@@ -1,21 +1,15 @@
 import request from 'supertest';
-import { aLetter, signForm } from '../../helpers/factories';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, signForm } from '../../support/factories';
+import { browser, startTestApp, useTestApp } from '../../support/test-app';
 import { buildApp } from '../../../src/app/app';
-import { checkMetrics, parseMetrics } from '../../helpers/promlint';
+import { checkMetrics, parseMetrics } from '../../support/promlint';
 import { loadConfig } from '../../../src/platform/config';
 import { createDataSource } from '../../../src/app/data-source';
 
 const TOKEN = 'metrics-token-for-tests-0123456789';
 
 describe('health and readiness', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({}, { worker: false });
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp({}, { worker: false });
 
   test('/healthz answers "ok" while the process is up', async () => {
     const res = await request(t.app).get('/healthz');
@@ -72,13 +66,7 @@ describe('health and readiness', () => {
 });
 
 describe('metrics', () => {
-  let t: TestApp;
-  beforeAll(async () => {
-    t = await startTestApp({ METRICS_TOKEN: TOKEN });
-  });
-  afterAll(async () => {
-    await t.close();
-  });
+  const t = useTestApp({ METRICS_TOKEN: TOKEN });
 
   test('/metrics wants the bearer token', async () => {
     expect((await request(t.app).get('/metrics')).status).toBe(401);

@@ -9,23 +9,22 @@ import { AccessEndsWithOwner1765000600000 } from '../../../migrations/1765000600
 import { Letter } from '../../../src/core/letters/letter.entity';
 import type { Organiser } from '../../../src/core/access/organiser.entity';
 import { grantRole } from '../../../src/core/access/organisers.service';
-import { aSignature } from '../../helpers/factories';
-import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aSignature } from '../../support/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
+import { useTestApp } from '../../support/test-app';
 
 /**
  * Access ends with its owner: what an owner handed out on a letter (API tokens, recipient links,
  * webhooks) stops working when they leave its team or stop being an owner, unless the owner
  * removing them takes it over.
  */
-let t: TestApp;
 let acting: Organiser;
 let actingBrowser: Browser;
 let receiver: http.Server;
 const received: string[] = [];
 
+const t = useTestApp();
 beforeAll(async () => {
-  t = await startTestApp();
   acting = await anOrganiser(t.db, { name: 'Olena Owner' });
   actingBrowser = await signInAs(t.app, t.smtp, acting.email);
   receiver = http.createServer((req, res) => {
@@ -39,7 +38,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await new Promise((resolve) => receiver.close(resolve));
-  await t.close();
 });
 
 /** The pages pass html-validate, as tests/pages checks the others. */

@@ -1,14 +1,8 @@
-import { aSignature } from '../../helpers/factories';
-import { aLetterOf, anOrganiser, signInAs, signInLink, type Browser } from '../../helpers/organisers';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aSignature } from '../../support/factories';
+import { aLetterOf, anOrganiser, signInAs, signInLink, type Browser } from '../../support/organisers';
+import { browser, useTestApp } from '../../support/test-app';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp();
 
 /** Every state-changing route of the workspace, for a letter and one of its signatures. */
 function postRoutes(slug: string, signatureId: string): Array<{ path: string; form: Record<string, string> }> {

@@ -1,16 +1,10 @@
 import { verifiedCount } from '../../../src/core/letters/counts.service';
-import { aSignature } from '../../helpers/factories';
-import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aSignature } from '../../support/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
+import { browser, useTestApp } from '../../support/test-app';
 import type { Letter } from '../../../src/core/letters/letter.entity';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp();
 
 async function ownLetter(): Promise<{ b: Browser; letter: Letter; dashboard: string }> {
   const organiser = await anOrganiser(t.db);

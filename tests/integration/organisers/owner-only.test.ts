@@ -2,18 +2,12 @@ import { Letter } from '../../../src/core/letters/letter.entity';
 import { LetterTranslation } from '../../../src/core/letters/letter-translation.entity';
 import { ExportAudit } from '../../../src/features/exports/export-audit.entity';
 import { grantRole } from '../../../src/core/access/organisers.service';
-import { aSignature } from '../../helpers/factories';
-import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
-import { exportBody } from '../exports/export-helpers';
+import { aSignature } from '../../support/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
+import { useTestApp } from '../../support/test-app';
+import { exportBody } from '../../support/exports';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp();
 
 const OWNER_ONLY = 'Only an owner of this letter can do this';
 

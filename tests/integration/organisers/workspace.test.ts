@@ -1,17 +1,11 @@
 import { Letter } from '../../../src/core/letters/letter.entity';
 import { LetterTranslation } from '../../../src/core/letters/letter-translation.entity';
 import { grantRole } from '../../../src/core/access/organisers.service';
-import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
-import { linkFrom } from '../../helpers/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
+import { linkFrom } from '../../support/smtp-sink';
+import { browser, useTestApp } from '../../support/test-app';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp();
 
 let n = 0;
 const uniqueSlug = () => `workspace-letter-${Date.now().toString(36)}-${++n}`;

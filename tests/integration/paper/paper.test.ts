@@ -2,20 +2,16 @@ import request from 'supertest';
 import { PaperImport } from '../../../src/features/paper/paper-import.entity';
 import { verifiedCount } from '../../../src/core/letters/counts.service';
 import { Signature } from '../../../src/features/signatures/signature.entity';
-import { aSignature } from '../../helpers/factories';
-import { aLetterOf, anOrganiser, signInAs, type Browser } from '../../helpers/organisers';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aSignature } from '../../support/factories';
+import { aLetterOf, anOrganiser, signInAs, type Browser } from '../../support/organisers';
+import { useTestApp } from '../../support/test-app';
 
-let t: TestApp;
 let owner: Awaited<ReturnType<typeof anOrganiser>>;
 let b: Browser;
+const t = useTestApp();
 beforeAll(async () => {
-  t = await startTestApp();
   owner = await anOrganiser(t.db);
   b = await signInAs(t.app, t.smtp, owner.email);
-});
-afterAll(async () => {
-  await t.close();
 });
 
 const FUTURE = `${new Date().getUTCFullYear() + 1}-01-01`;

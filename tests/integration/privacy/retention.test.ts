@@ -2,9 +2,9 @@ import { execFile } from 'node:child_process';
 import crypto from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { aLetter, aSignature } from '../../helpers/factories';
-import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, aSignature } from '../../support/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
+import { useTestApp } from '../../support/test-app';
 import {
   applyRetention,
   eraseDeliveredContactData,
@@ -18,16 +18,12 @@ import {
 import { foldCountDeltas, verifiedCount } from '../../../src/core/letters/counts.service';
 import { TASK_PRIVACY_RETENTION } from '../../../src/features/privacy/retention.task';
 
-let t: TestApp;
 let owner: Awaited<ReturnType<typeof anOrganiser>>;
 let b: Browser;
+const t = useTestApp({ PENDING_RETENTION_DAYS: '30', DELIVERED_RETENTION_DAYS: '180' });
 beforeAll(async () => {
-  t = await startTestApp({ PENDING_RETENTION_DAYS: '30', DELIVERED_RETENTION_DAYS: '180' });
   owner = await anOrganiser(t.db);
   b = await signInAs(t.app, t.smtp, owner.email);
-});
-afterAll(async () => {
-  await t.close();
 });
 
 const hex = () => crypto.randomBytes(4).toString('hex');

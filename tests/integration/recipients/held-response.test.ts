@@ -8,22 +8,18 @@ import { RESPONSE_POSTS_PER_LINK_PER_HOUR } from '../../../src/features/recipien
 import { LetterResponse } from '../../../src/features/updates';
 import { TASK_UPDATE_EMAIL, TASK_UPDATE_FANOUT } from '../../../src/features/updates/updates.queue';
 import { hashToken } from '../../../src/core/tokens';
-import { aSignature } from '../../helpers/factories';
-import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
-import { aPdf } from '../../helpers/pdf';
-import { drained } from '../updates/support';
+import { aSignature } from '../../support/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
+import { browser, useTestApp } from '../../support/test-app';
+import { aPdf } from '../../support/pdf';
+import { drained } from '../../support/jobs';
 
-let t: TestApp;
 let owner: Awaited<ReturnType<typeof anOrganiser>>;
 let ownerBrowser: Browser;
+const t = useTestApp();
 beforeAll(async () => {
-  t = await startTestApp();
   owner = await anOrganiser(t.db, { name: 'Olena Owner' });
   ownerBrowser = await signInAs(t.app, t.smtp, owner.email);
-});
-afterAll(async () => {
-  await t.close();
 });
 
 const BASE = 'http://undersigned.test';

@@ -9,23 +9,19 @@ import { TASK_RECIPIENT_LINK_EMAIL } from '../../../src/features/recipients/reci
 import { TASK_UPDATE_EMAIL, TASK_UPDATE_FANOUT } from '../../../src/features/updates/updates.queue';
 import { LetterResponse } from '../../../src/features/updates';
 import { hashToken } from '../../../src/core/tokens';
-import { aSignature, anEmail } from '../../helpers/factories';
-import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
-import { aPdf } from '../../helpers/pdf';
-import { linkFrom } from '../../helpers/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
-import { drained } from '../updates/support';
+import { aSignature, anEmail } from '../../support/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
+import { aPdf } from '../../support/pdf';
+import { linkFrom } from '../../support/smtp-sink';
+import { browser, useTestApp } from '../../support/test-app';
+import { drained } from '../../support/jobs';
 
-let t: TestApp;
 let owner: Awaited<ReturnType<typeof anOrganiser>>;
 let ownerBrowser: Browser;
+const t = useTestApp();
 beforeAll(async () => {
-  t = await startTestApp();
   owner = await anOrganiser(t.db, { name: 'Olena Owner' });
   ownerBrowser = await signInAs(t.app, t.smtp, owner.email);
-});
-afterAll(async () => {
-  await t.close();
 });
 
 const DELIVERED = new Date('2026-01-10T12:00:00Z');

@@ -9,9 +9,9 @@ import { applyRetention } from '../../../src/features/privacy';
 import { createRecipientLink } from '../../../src/features/recipients/recipient-links.service';
 import { decideHeldResponse, LetterResponse } from '../../../src/features/updates';
 import { tFor } from '../../../src/platform/web/i18n';
-import { aLetterOf, anOrganiser } from '../../helpers/organisers';
-import { aPdf } from '../../helpers/pdf';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetterOf, anOrganiser } from '../../support/organisers';
+import { aPdf } from '../../support/pdf';
+import { browser, useTestApp } from '../../support/test-app';
 
 const KB = 1024;
 const MB = 1024 * KB;
@@ -20,22 +20,20 @@ const DOWNLOADS_PER_HOUR = 3;
 const escapeHtml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&#34;').replace(/'/g, '&#39;');
 
-let t: TestApp;
 let server: http.Server;
 let owner: Awaited<ReturnType<typeof anOrganiser>>;
+const t = useTestApp({
+  TRUST_PROXY: 'loopback',
+  RESPONSE_UPLOAD_MB_PER_NETWORK_PER_HOUR: String(BUDGET_MB),
+  RECIPIENT_DOWNLOADS_PER_LINK_PER_HOUR: String(DOWNLOADS_PER_HOUR),
+});
 beforeAll(async () => {
-  t = await startTestApp({
-    TRUST_PROXY: 'loopback',
-    RESPONSE_UPLOAD_MB_PER_NETWORK_PER_HOUR: String(BUDGET_MB),
-    RECIPIENT_DOWNLOADS_PER_LINK_PER_HOUR: String(DOWNLOADS_PER_HOUR),
-  });
   owner = await anOrganiser(t.db, { name: 'Olga Owner' });
   server = t.app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
 });
 afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
-  await t.close();
 });
 
 /** A documentation-range IPv6 /64 no other test uses: each test uploads from a network of its own. */

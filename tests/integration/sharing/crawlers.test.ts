@@ -1,19 +1,14 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import robotsParser from 'robots-parser';
 import request from 'supertest';
-import { aLetter } from '../../helpers/factories';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, BIRTHDAY, FRENCH, seededLetter } from '../../support/factories';
+import { startTestApp, useTestApp } from '../../support/test-app';
 import { Letter } from '../../../src/core/letters/letter.entity';
-import { BIRTHDAY, FRENCH, linkHrefs, pngSize, seededLetter } from './support';
+import { linkHrefs } from '../../support/html';
+import { pngSize } from '../../support/files';
 
 const BASE = 'http://undersigned.test';
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp({}, { worker: false });
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp({}, { worker: false });
 
 function text(res: request.Response): string {
   return Buffer.isBuffer(res.body) ? res.body.toString('utf8') : res.text;

@@ -2,19 +2,13 @@ import { Writable } from 'node:stream';
 import request from 'supertest';
 import { buildApp } from '../../../src/app/app';
 import { createLogger } from '../../../src/platform/logger';
-import { oembedProblems, type OEmbedRequest } from '../../helpers/oembed-spec';
-import { aLetter } from '../../helpers/factories';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
-import { addCount, BIRTHDAY, decodeHtml, FRENCH, seededLetter } from './support';
+import { oembedProblems, type OEmbedRequest } from '../../support/oembed-spec';
+import { addCount, aLetter, BIRTHDAY, FRENCH, seededLetter } from '../../support/factories';
+import { useTestApp } from '../../support/test-app';
+import { decodeHtml } from '../../support/html';
 
 const BASE = 'http://undersigned.test';
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp({}, { worker: false });
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp({}, { worker: false });
 
 function frameAncestors(csp: string | undefined): string {
   return /frame-ancestors ([^;]*)/.exec(csp ?? '')?.[1] ?? '';

@@ -1,20 +1,15 @@
 import request from 'supertest';
-import { aLetter } from '../../helpers/factories';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter } from '../../support/factories';
+import { useTestApp } from '../../support/test-app';
 import { parseFeed } from '@rowanmanning/feed-parser';
 import { Letter } from '../../../src/core/letters/letter.entity';
 import { LetterResponse } from '../../../src/features/updates/letter-response.entity';
 import { LetterUpdate } from '../../../src/features/updates/letter-update.entity';
-import { decodeHtml, parseXml } from './support';
+import { decodeHtml } from '../../support/html';
+import { parseXml } from '../../support/files';
 
 const BASE = 'http://undersigned.test';
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp({}, { worker: false });
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp({}, { worker: false });
 
 const HOSTILE = 'Tom & Jerry <script>alert(1)</script> "quoted" ]]> \u0001end';
 

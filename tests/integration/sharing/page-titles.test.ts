@@ -1,16 +1,10 @@
 import request from 'supertest';
-import { aLetter } from '../../helpers/factories';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, BIRTHDAY, FRENCH, seededLetter } from '../../support/factories';
+import { useTestApp } from '../../support/test-app';
 import { LetterTranslation } from '../../../src/core/letters/letter-translation.entity';
-import { BIRTHDAY, decodeHtml, FRENCH, metaContents, seededLetter } from './support';
+import { decodeHtml, metaContents } from '../../support/html';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp({}, { worker: false });
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp({}, { worker: false });
 
 /** Search results cut a page title after about 70 characters. */
 const SEARCH_TITLE_MAX = 70;

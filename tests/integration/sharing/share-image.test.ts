@@ -1,17 +1,11 @@
-import { aLetter, signForm } from '../../helpers/factories';
-import { linkFrom } from '../../helpers/smtp-sink';
-import { confirmByLink } from '../../helpers/confirm-link';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { addCount, aLetter, BIRTHDAY, seededLetter, signForm } from '../../support/factories';
+import { linkFrom } from '../../support/smtp-sink';
+import { confirmByLink } from '../../support/journey';
+import { browser, useTestApp } from '../../support/test-app';
 import request from 'supertest';
-import { addCount, BIRTHDAY, pngSize, seededLetter } from './support';
+import { pngSize } from '../../support/files';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp();
 
 const binary = (res: request.Response, cb: (err: Error | null, body: Buffer) => void) => {
   const chunks: Buffer[] = [];

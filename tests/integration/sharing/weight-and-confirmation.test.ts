@@ -1,18 +1,12 @@
 import crypto from 'node:crypto';
 import request from 'supertest';
-import { aLetter, signForm } from '../../helpers/factories';
-import { linkFrom } from '../../helpers/smtp-sink';
-import { confirmByLink } from '../../helpers/confirm-link';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
-import { addCount, BIRTHDAY, decodeHtml, seededLetter } from './support';
+import { addCount, aLetter, BIRTHDAY, seededLetter, signForm } from '../../support/factories';
+import { linkFrom } from '../../support/smtp-sink';
+import { confirmByLink } from '../../support/journey';
+import { browser, useTestApp } from '../../support/test-app';
+import { decodeHtml } from '../../support/html';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp();
 
 const COUNTRIES = [
   'UA',

@@ -6,18 +6,13 @@ import {
   runDailyDigest,
   TASK_OWNER_DIGEST_EMAIL,
 } from '../../../src/features/updates/digest.service';
-import { aLetterOf, anOrganiser, postForm, signInAs } from '../../helpers/organisers';
-import type { ReceivedMail } from '../../helpers/smtp-sink';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
-import { aSignatureOn, drained } from './support';
+import { aLetterOf, anOrganiser, postForm, signInAs } from '../../support/organisers';
+import type { ReceivedMail } from '../../support/smtp-sink';
+import { useTestApp } from '../../support/test-app';
+import { aSignatureOn } from '../../support/factories';
+import { drained } from '../../support/jobs';
 
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp();
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp();
 
 const HOUR = 3600_000;
 

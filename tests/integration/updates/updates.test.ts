@@ -6,21 +6,18 @@ import { TASK_UPDATE_EMAIL, TASK_UPDATE_FANOUT } from '../../../src/features/upd
 import { Signature } from '../../../src/features/signatures/signature.entity';
 import { Letter } from '../../../src/core/letters/letter.entity';
 import { grantRole } from '../../../src/core/access/organisers.service';
-import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
-import type { ReceivedMail } from '../../helpers/smtp-sink';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
-import { aSignatureOn, drained } from './support';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
+import type { ReceivedMail } from '../../support/smtp-sink';
+import { useTestApp } from '../../support/test-app';
+import { aSignatureOn } from '../../support/factories';
+import { drained } from '../../support/jobs';
 
-let t: TestApp;
 let owner: Awaited<ReturnType<typeof anOrganiser>>;
 let ownerBrowser: Browser;
+const t = useTestApp();
 beforeAll(async () => {
-  t = await startTestApp();
   owner = await anOrganiser(t.db, { name: 'Olena Owner' });
   ownerBrowser = await signInAs(t.app, t.smtp, owner.email);
-});
-afterAll(async () => {
-  await t.close();
 });
 
 function unsubscribePath(mail: ReceivedMail): string {

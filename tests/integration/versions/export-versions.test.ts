@@ -1,24 +1,24 @@
 import { parse as parseCsv } from 'csv-parse/sync';
 import pdfParse from 'pdf-parse';
 import type { Letter } from '../../../src/core/letters/letter.entity';
-import { aSignature } from '../../helpers/factories';
-import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
-import { download, readXlsx } from '../exports/export-helpers';
+import { aSignature } from '../../support/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
+import { useTestApp } from '../../support/test-app';
+import { download } from '../../support/exports';
+import { readXlsx } from '../../support/files';
 
 /** The pack's text with its line breaks (and the parser's marks for them) as spaces. */
 async function pdfText(bytes: Buffer): Promise<string> {
   return (await pdfParse(bytes)).text.replace(/·?\n/g, ' ').replace(/\s+/g, ' ');
 }
 
-let t: TestApp;
 let b: Browser;
 let letter: Letter;
 
 const COLUMNS = ['name', 'country', 'textVersion'];
 
+const t = useTestApp();
 beforeAll(async () => {
-  t = await startTestApp();
   const organiser = await anOrganiser(t.db);
   b = await signInAs(t.app, t.smtp, organiser.email);
   letter = await aLetterOf(t.db, organiser, 'owner', { title: 'Birthday greetings' });
@@ -53,9 +53,6 @@ beforeAll(async () => {
     textVersion: 2,
     createdAt: new Date(Date.UTC(2025, 0, 2)),
   });
-});
-afterAll(async () => {
-  await t.close();
 });
 
 describe('signatures keep the version they signed through every export', () => {

@@ -4,17 +4,11 @@ import { LetterTranslation } from '../../../src/core/letters/letter-translation.
 import { relayOutbox } from '../../../src/platform/mail/outbox-relay';
 import { computeTextDiffs } from '../../../src/features/versions/text-diffs.service';
 import { TASK_TEXT_DIFFS, type TextDiffsJob } from '../../../src/features/versions/versions.queue';
-import { aLetter } from '../../helpers/factories';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter } from '../../support/factories';
+import { browser, useTestApp } from '../../support/test-app';
 
 // No worker: the test runs the job the migration queues.
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp({}, { worker: false });
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp({}, { worker: false });
 
 test('versions kept before the diffs were stored get theirs from a job the migration queues', async () => {
   // A text changed before this migration: a kept version, the translation at version 2, no job.

@@ -4,17 +4,11 @@ import type { Letter } from '../../../src/core/letters/letter.entity';
 import { computeTextDiffs } from '../../../src/features/versions/text-diffs.service';
 import { versionForEdit } from '../../../src/features/versions/text-versions.service';
 import { TASK_TEXT_DIFFS } from '../../../src/features/versions/versions.queue';
-import { aLetter, aSignature } from '../../helpers/factories';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, aSignature } from '../../support/factories';
+import { browser, useTestApp } from '../../support/test-app';
 
 // No worker: the tests run the diff job themselves, to see the page before and after it.
-let t: TestApp;
-beforeAll(async () => {
-  t = await startTestApp({}, { worker: false });
-});
-afterAll(async () => {
-  await t.close();
-});
+const t = useTestApp({}, { worker: false });
 
 /** The longest body the editor accepts. */
 const LONG = 100_000;

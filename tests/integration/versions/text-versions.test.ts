@@ -8,21 +8,17 @@ import {
   TASK_TEXT_CHANGE_FANOUT,
   TASK_TEXT_DIFFS,
 } from '../../../src/features/versions/versions.queue';
-import { aSignature, anEmail, signForm } from '../../helpers/factories';
-import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
-import { drained } from '../updates/support';
+import { aSignature, anEmail, signForm } from '../../support/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
+import { browser, useTestApp } from '../../support/test-app';
+import { drained } from '../../support/jobs';
 
-let t: TestApp;
 let owner: Awaited<ReturnType<typeof anOrganiser>>;
 let b: Browser;
+const t = useTestApp();
 beforeAll(async () => {
-  t = await startTestApp();
   owner = await anOrganiser(t.db, { name: 'Olena Owner' });
   b = await signInAs(t.app, t.smtp, owner.email);
-});
-afterAll(async () => {
-  await t.close();
 });
 
 const BODY_V1 = 'We ask for **justice**.';

@@ -1,10 +1,9 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
-import { startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
+import { useTestApp } from '../../support/test-app';
 import type { Organiser } from '../../../src/core/access/organiser.entity';
 
-let prod: TestApp;
 let owner: Organiser;
 let pb: Browser;
 let calls = 0;
@@ -15,15 +14,14 @@ const receiver = http.createServer((_req, res) => {
 });
 
 // The production rules, switched on by the setting production defaults to (WEBHOOK_ALLOW_PRIVATE=false).
+const prod = useTestApp({ WEBHOOK_ALLOW_PRIVATE: 'false', WEBHOOK_RETRY_BASE_SECONDS: '3600' });
 beforeAll(async () => {
-  prod = await startTestApp({ WEBHOOK_ALLOW_PRIVATE: 'false', WEBHOOK_RETRY_BASE_SECONDS: '3600' });
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   owner = await anOrganiser(prod.db);
   pb = await signInAs(prod.app, prod.smtp, owner.email);
 });
 afterAll(async () => {
   await new Promise((resolve) => receiver.close(resolve));
-  await prod.close();
 });
 
 describe('webhook addresses in production', () => {

@@ -1,8 +1,8 @@
 import net from 'node:net';
 import type { AddressInfo } from 'node:net';
-import { aLetter, aSignature, signForm } from '../../helpers/factories';
-import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aLetter, aSignature, signForm } from '../../support/factories';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
+import { browser, useTestApp } from '../../support/test-app';
 import type { Letter } from '../../../src/core/letters/letter.entity';
 import { WEBHOOK_TIMEOUT_MS } from '../../../src/features/webhooks/webhook-sender';
 
@@ -64,21 +64,19 @@ class SilentReceiver {
   }
 }
 
-let t: TestApp;
 let owner: Organiser;
 let b: Browser;
 let silent: SilentReceiver;
 type Organiser = Awaited<ReturnType<typeof anOrganiser>>;
 
+const t = useTestApp();
 beforeAll(async () => {
-  t = await startTestApp();
   silent = await new SilentReceiver().start();
   owner = await anOrganiser(t.db, { name: 'Queue Owner' });
   b = await signInAs(t.app, t.smtp, owner.email);
 });
 afterAll(async () => {
   await silent.stop();
-  await t.close();
 });
 
 async function addWebhook(letter: Letter, path: string): Promise<void> {

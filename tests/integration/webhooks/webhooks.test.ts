@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { aSignature, signForm } from '../../helpers/factories';
-import { confirmByLink } from '../../helpers/confirm-link';
-import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../helpers/organisers';
-import { linkFrom } from '../../helpers/smtp-sink';
-import { browser, startTestApp, type TestApp } from '../../helpers/test-app';
+import { aSignature, signForm } from '../../support/factories';
+import { confirm, sign } from '../../support/journey';
+import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
+import { linkFrom } from '../../support/smtp-sink';
+import { browser, startTestApp, useTestApp } from '../../support/test-app';
 import type { Letter } from '../../../src/core/letters/letter.entity';
 import { WEBHOOK_PAYLOADS } from '../../../src/features/webhooks';
 import {
@@ -102,20 +102,18 @@ class Receiver {
   }
 }
 
-let t: TestApp;
 let owner: Organiser;
 let b: Browser;
 let receiver: Receiver;
 
+const t = useTestApp({ WEBHOOK_RETRY_BASE_SECONDS: '0.5' });
 beforeAll(async () => {
-  t = await startTestApp({ WEBHOOK_RETRY_BASE_SECONDS: '0.5' });
   receiver = await new Receiver().start();
   owner = await anOrganiser(t.db, { name: 'Wanda Webhook' });
   b = await signInAs(t.app, t.smtp, owner.email);
 });
 afterAll(async () => {
   await receiver.stop();
-  await t.close();
 });
 
 let paths = 0;
@@ -135,16 +133,8 @@ async function addWebhook(letter: Letter, events: string[]): Promise<{ path: str
 }
 
 async function signAndConfirm(letter: Letter, form = signForm()): Promise<void> {
-  const c = browser(t.app);
-  const csrf = await c.csrfFrom(`/letters/${letter.slug}`);
-  await c.agent
-    .post(`/letters/${letter.slug}/sign`)
-    .type('form')
-    .send({ ...form, _csrf: csrf })
-    .expect(303);
-  const [mail] = await t.smtp.waitFor(form.email);
-  const res = await confirmByLink(t.app, linkFrom(mail, '/s/confirm/'));
-  expect(res.status).toBe(200);
+  expect((await sign(t.app, letter.slug, form)).status).toBe(303);
+  expect((await confirm(t, form.email)).status).toBe(200);
 }
 
 describe('webhooks', () => {

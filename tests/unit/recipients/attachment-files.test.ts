@@ -2,7 +2,7 @@ import PDFDocument from 'pdfkit';
 import { PDF_TAIL_BYTES, pdfStructureProblem } from '../../../src/features/recipients/pdf-structure';
 import { attachmentName } from '../../../src/features/recipients/response-upload';
 import { contentDisposition } from '../../../src/platform/web/send-file';
-import { aPdf } from '../../helpers/pdf';
+import { aPdf } from '../../support/pdf';
 
 /** What the upload keeps of a file while it streams: its size, first bytes and last bytes; the rest is read back by offset. */
 function check(file: Buffer) {

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import 'reflect-metadata';
 import { Client } from 'pg';
 import { listAudit, recordAudit, verifyAuditChain } from '../../../src/core/audit';
@@ -10,6 +11,9 @@ import { confirm, sign } from '../../support/journey';
 import { startTestApp, type TestApp } from '../../support/test-app';
 
 const ROLE = `undersigned_app_${process.pid}`;
+// A password of its own: a server that asks for one (the embedded PostgreSQL of `npm test` on a
+// fresh machine) would refuse a role with none, and one that trusts loopback ignores it.
+const PASSWORD = crypto.randomBytes(12).toString('hex');
 
 /** Runs `fn` on a connection of its own (owner's or runtime's) and closes it. */
 async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
@@ -27,7 +31,7 @@ describe('two roles: the owner migrates, the app runs as a role that owns nothin
   const appUrl = (() => {
     const u = new URL(ownerUrl);
     u.username = ROLE;
-    u.password = '';
+    u.password = PASSWORD;
     return u.toString();
   })();
   let t: TestApp;
@@ -35,7 +39,7 @@ describe('two roles: the owner migrates, the app runs as a role that owns nothin
   beforeAll(async () => {
     await withClient(ownerUrl, async (c) => {
       await c.query(`DROP ROLE IF EXISTS ${ROLE}`).catch(() => undefined);
-      await c.query(`CREATE ROLE ${ROLE} LOGIN`);
+      await c.query(`CREATE ROLE ${ROLE} LOGIN PASSWORD '${PASSWORD}'`);
     });
     // As a process started with both variables does: migrate as the owner, then grant the runtime role.
     await migrateWith(

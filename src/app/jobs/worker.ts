@@ -85,7 +85,8 @@ export async function startWorker(
   // hold every connection of the web pool, and a worker waiting behind them relayed and sent
   // almost nothing (850 of 10,000 confirmation emails after 23 s). Enough connections for
   // every job at once, the outbox relay, the fold and the queue's own bookkeeping.
-  const url = (webCtx.db.options as { url?: string }).url;
+  // With the web behind a transaction pooler, the worker's own sessions (DATABASE_DIRECT_URL).
+  const url = webCtx.config.DATABASE_DIRECT_URL ?? (webCtx.db.options as { url?: string }).url;
   if (!url) throw new Error('the worker needs the database URL of the data source it is given');
   // The slow runner's jobs (webhooks, word diffs) have connections of their own on top.
   const db = createDataSource(url, {

@@ -1,4 +1,4 @@
-import type { Pool } from 'pg';
+import type { Pool, QueryConfig } from 'pg';
 import type { DataSource } from 'typeorm';
 
 /**
@@ -11,4 +11,19 @@ export function pgPool(db: DataSource): Pool {
   if (!pool.listenerCount('error')) pool.on('error', () => undefined);
   if (!pool.listenerCount('connect')) pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
+}
+
+/**
+ * The pool's `query` with statement names dropped, for a library that names its statements
+ * (rate-limiter-flexible). Behind a transaction pooler such as PgBouncer 1.18, consecutive
+ * statements of one client run on whichever server connection is free: a statement prepared on
+ * one is missing on the next ("prepared statement … does not exist") or prepared twice ("already
+ * exists"). Unnamed, each is parsed and planned with its execution, on the same connection.
+ */
+export function unnamedStatements(pool: Pool): Pick<Pool, 'query'> {
+  const query = (config: string | QueryConfig, values?: unknown[]) =>
+    typeof config === 'object' && config !== null && 'name' in config
+      ? pool.query({ text: config.text, values: config.values ?? values })
+      : pool.query(config as string, values);
+  return { query: query as Pool['query'] };
 }

@@ -12,6 +12,7 @@ import { until } from './harness';
  * the `postgres` system user when started by root (CI).
  */
 export interface PgBouncerOptions {
+  /** An address, or `*` for every address of the machine (reached here through 127.0.0.1). */
   listenAddr: string;
   port: number;
   poolMode: 'transaction' | 'session';
@@ -54,20 +55,21 @@ export class PgBouncer {
     );
   }
 
-  get url(): string {
-    return `postgres://postgres@${this.opts.listenAddr}:${this.opts.port}`;
+  private get host(): string {
+    return this.opts.listenAddr === '*' ? '127.0.0.1' : this.opts.listenAddr;
   }
 
-  /** A database behind it. */
-  urlOf(database: string): string {
-    return `${this.url}/${database}`;
+  /** A database behind it, reached at `host` (by default the address it listens on). */
+  urlOf(database: string, host = this.host): string {
+    return `postgres://postgres@${host}:${this.opts.port}/${database}`;
   }
 
   /** Starts it and waits for its port. */
   async start(): Promise<this> {
     const asRoot = process.getuid?.() === 0;
     const args = [...(asRoot ? ['-u', 'postgres'] : []), path.join(this.dir, 'pgbouncer.ini')];
-    const child = spawn('pgbouncer', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const bin = fs.existsSync('/usr/sbin/pgbouncer') ? '/usr/sbin/pgbouncer' : 'pgbouncer';
+    const child = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const keep = (b: Buffer) => {
       this.output.push(b.toString());
       if (this.output.length > 200) this.output.shift();
@@ -80,7 +82,7 @@ export class PgBouncer {
       () => {
         if (child.exitCode !== null) throw new Error(`PgBouncer exited:\n${this.output.join('')}`);
         return new Promise<boolean>((resolve) => {
-          const s = net.connect(this.opts.port, this.opts.listenAddr);
+          const s = net.connect(this.opts.port, this.host);
           s.on('connect', () => (s.destroy(), resolve(true)));
           s.on('error', () => resolve(false));
         });

@@ -200,6 +200,7 @@ function appEnv(host: Host): Record<string, string> {
     PORT: String(APP_PORT),
     HOST: '0.0.0.0',
     DATABASE_URL: txBouncer.urlOf(db.name, host.gateway),
+    DATABASE_TRANSACTION_POOLING: 'true',
     SMTP_URL: `smtp://${hosts.smtp.address}:25`,
     BASE_URL: `http://127.0.0.1:${HAPROXY_PORT}`,
     SESSION_SECRET: 'cluster-secret-cluster-secret-cluster',

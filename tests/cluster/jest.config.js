@@ -13,4 +13,7 @@ module.exports = {
   globalSetup: '<rootDir>/tests/faults/global-setup.ts',
   testTimeout: 180000,
   maxWorkers: 1,
+  // Everything it started is stopped in afterAll (and killed by namespace); a socket left
+  // closing must not hold CI.
+  forceExit: true,
 };

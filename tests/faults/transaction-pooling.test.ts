@@ -20,8 +20,9 @@ import { confirmByLink } from '../helpers/confirm-link';
 /**
  * The web processes through PgBouncer in transaction mode (Debian's 1.18, which has no
  * prepared-statement support): each statement of a client may run on another server connection.
- * Named statements, session settings and session advisory locks break there; the worker connects
- * on sessions of its own (DATABASE_DIRECT_URL).
+ * Named statements, session settings and session advisory locks break there: the web processes
+ * send their statements unnamed (DATABASE_TRANSACTION_POOLING) and the worker connects on
+ * sessions of its own (DATABASE_DIRECT_URL).
  */
 describe('web processes behind PgBouncer in transaction mode', () => {
   let db: TestDatabase;
@@ -39,7 +40,11 @@ describe('web processes behind PgBouncer in transaction mode', () => {
       poolMode: 'transaction',
       poolSize: 4,
     }).start();
-    const env = { SIGN_LIMIT_PER_IP_PER_HOUR: '4', FLOOD_LIMIT_PER_IP_PER_MINUTE: '4' };
+    const env = {
+      SIGN_LIMIT_PER_IP_PER_HOUR: '4',
+      FLOOD_LIMIT_PER_IP_PER_MINUTE: '4',
+      DATABASE_TRANSACTION_POOLING: 'true',
+    };
     const url = bouncer.urlOf(db.name);
     // Both start at once: one migrates under the lock while the other waits for it.
     webs = [3193, 3194].map((port) => new AppProcess({ role: 'web', port, databaseUrl: url, smtpUrl: smtp.url, env }));

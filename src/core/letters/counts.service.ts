@@ -65,17 +65,17 @@ export function verifiedCountOf(letterId: string): string {
 }
 
 /**
- * Inside a transaction through its manager; otherwise straight on the pool: pages read the count
- * on every request (the confirmation page hundreds of times a second on a viral day), and
- * TypeORM's query runner around one statement cost more CPU than the statement's own round trip.
- * Unnamed, like every statement of the web process: a transaction pooler (PgBouncer) hands each
- * statement whichever server connection is free, where a named one may not exist.
+ * Inside a transaction through its manager; otherwise straight on the pool as a prepared
+ * statement: pages read the count on every request (the confirmation page hundreds of times a
+ * second on a viral day), and TypeORM's query runner around one statement cost more CPU than
+ * the statement's own round trip. (Unnamed behind a transaction pooler: pool.ts.)
  */
 export async function verifiedCount(db: DataSource | EntityManager, letterId: string): Promise<number> {
   const rows: Array<{ n: string }> =
     db instanceof DataSource
       ? (
           await pgPool(db).query<{ n: string }>({
+            name: 'verified-count',
             text: VERIFIED_COUNT_SQL,
             values: [letterId],
           })

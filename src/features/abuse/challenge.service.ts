@@ -126,6 +126,7 @@ export async function acceptSolution(ctx: AppContext, letterId: string, raw: str
   if (!verified || params.data?.letter !== letterId || typeof params.nonce !== 'string' || !params.expiresAt)
     return false;
   const { rowCount } = await pgPool(ctx.db).query({
+    name: 'challenge-solution-once',
     text: `INSERT INTO challenge_solutions (challenge_id, expires_at) VALUES ($1, to_timestamp($2))
            ON CONFLICT (challenge_id) DO NOTHING`,
     values: [params.nonce, params.expiresAt],
@@ -147,6 +148,7 @@ const modes = new MicroCache<boolean>(2_000);
 export function isChallengeMode(db: DataSource, letterId: string): Promise<boolean> {
   return modes.get(letterId, async () => {
     const { rows } = await pgPool(db).query<{ active: boolean }>({
+      name: 'challenge-mode-read',
       text: 'SELECT active FROM letter_challenge_modes WHERE letter_id = $1',
       values: [letterId],
     });
@@ -290,6 +292,7 @@ export async function weighRecentSigning(ctx: AppContext, letterId: string): Pro
   lastLook.set(letterId, now);
   heldSinceLook.set(letterId, 0);
   const { rows } = await pgPool(ctx.db).query<{ total: number; held: number }>({
+    name: 'challenge-weigh-recent',
     text: `SELECT count(*)::int AS total, count(*) FILTER (WHERE held_reason IS NOT NULL OR released_at IS NOT NULL)::int AS held
              FROM signatures WHERE letter_id = $1 AND created_at > now() - $2::float8 * interval '1 minute'`,
     values: [letterId, c.CHALLENGE_WINDOW_MINUTES],

@@ -171,6 +171,8 @@ async function insertPending(
     suppressed: boolean;
     counted: Array<{ key: string; points: number; expire: string }> | null;
   }>({
+    // Named: each connection parses and plans this statement once, not on every signature.
+    name: counters ? 'sign-counters-insert-pending' : 'sign-insert-pending',
     text: `WITH ${limits}letter AS (
        SELECT id FROM letters WHERE id = $1 AND status = 'open' AND (closes_at IS NULL OR closes_at > now())
      ), suppressed AS (
@@ -400,6 +402,7 @@ export async function readConfirmation(ctx: AppContext, rawToken: string): Promi
     status: Signature['status'];
     expired: boolean;
   }>({
+    name: 'confirm-read',
     text: `SELECT s.id AS signature_id, s.letter_id, s.full_name, s.visibility, s.language, s.status, t.expires_at <= now() AS expired
              FROM tokens t JOIN signatures s ON s.id = t.signature_id
             WHERE t.token_hash = $1 AND t.purpose = 'confirm'`,
@@ -473,6 +476,7 @@ export async function confirmSignature(
     confirmed: boolean;
     count: string | null;
   }>({
+    name: 'confirm-signature',
     text: CONFIRM_SIGNATURE_SQL,
     values: [hashToken(rawToken), visibility],
   });

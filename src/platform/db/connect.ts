@@ -5,7 +5,7 @@ import { buildDataSource, migrate, type EntityList } from './data-source';
 import { migrateQueue } from './queue-schema';
 import { grantRuntimeRole } from './runtime-role';
 import { startEmbeddedPostgres } from './embedded';
-import { pgPool } from './pool';
+import { dropStatementNames, pgPool } from './pool';
 
 export interface Database {
   db: DataSource;
@@ -35,6 +35,7 @@ export async function openDatabaseWith(
   }
   const db = buildDataSource(entities, url, { poolSize: opts.poolSize });
   await db.initialize();
+  if (config.DATABASE_TRANSACTION_POOLING) dropStatementNames(pgPool(db));
   return {
     db,
     url,

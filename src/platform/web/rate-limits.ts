@@ -1,7 +1,7 @@
 import Redis from 'ioredis';
 import { RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Pool } from 'pg';
-import { pgPool, unnamedStatements } from '../db/pool';
+import { pgPool } from '../db/pool';
 import type { DataSource } from 'typeorm';
 import type { Config } from '../config';
 
@@ -129,7 +129,9 @@ async function consumeManyPostgres(
 ): Promise<LimitResult[]> {
   if (!items.length) return [];
   const batch = counterBatch(items);
+  // Named: each connection parses and plans it once, not on every signature.
   const { rows: counted } = await pool.query<{ key: string; points: number; expire: string }>({
+    name: 'rate-limits-consume-many',
     text: consumeCountersSql('$1', '$2', '$3'),
     values: [batch.keys, batch.expires, batch.now],
   });
@@ -156,9 +158,7 @@ export function createSignLimits(db: DataSource, config: Config): SignLimits {
       return new RateLimiterRedis({ storeClient: redis, keyPrefix, points, duration });
     }
     return new RateLimiterPostgres({
-      // Its statements unnamed: they go through a transaction pooler too (docs/scaling.md).
-      storeClient: unnamedStatements(pgPool(db)),
-      storeType: 'pool',
+      storeClient: pgPool(db),
       tableName: 'rate_limits',
       tableCreated: true, // made by a migration
       clearExpiredByTimeout: false, // the worker clears expired rows

@@ -5,7 +5,7 @@ module.exports = {
   transform: { '^.+\\.ts$': ['@swc/jest'] },
   roots: ['<rootDir>/tests'],
   testMatch: ['**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/tests/e2e/', '/tests/faults/'],
+  testPathIgnorePatterns: ['/node_modules/', '/tests/e2e/', '/tests/faults/', '/tests/cluster/'],
   globalSetup: '<rootDir>/tests/support/global-setup.ts',
   globalTeardown: '<rootDir>/tests/support/global-teardown.ts',
   setupFiles: ['reflect-metadata'],

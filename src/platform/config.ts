@@ -30,6 +30,22 @@ const schema = z.object({
    * Unset: one role does both, as before.
    */
   MIGRATION_DATABASE_URL: z.string().min(1).optional(),
+  /**
+   * PostgreSQL connection string for the worker, when DATABASE_URL goes through a transaction
+   * pooler (PgBouncer with pool_mode=transaction): PostgreSQL itself or a session-mode pool. The
+   * worker needs sessions of its own: graphile-worker LISTENs for new jobs and prepares its
+   * statements, and each worker holds a session advisory lock that tells live workers from dead
+   * ones (docs/scaling.md). Same role as DATABASE_URL. Unset: the worker uses DATABASE_URL.
+   */
+  DATABASE_DIRECT_URL: z.string().min(1).optional(),
+  /**
+   * DATABASE_URL goes through a transaction pooler that cannot carry named prepared statements
+   * (PgBouncer in pool_mode=transaction before 1.21, such as Debian 12's 1.18): every statement
+   * of the web processes is then sent unnamed, parsed and planned each time (docs/scaling.md).
+   * Off by default: on PostgreSQL itself, a session pool, or PgBouncer 1.21+ with
+   * max_prepared_statements, named statements work and cost less.
+   */
+  DATABASE_TRANSACTION_POOLING: bool.default(false),
   DATA_DIR: z.string().default('.data'),
   EMBEDDED_PG_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
   /** smtp://user:pass@host:port or smtps://…; without it (outside production) mail goes to the development mailbox. */
@@ -253,6 +269,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (c.HEADERS_TIMEOUT_SECONDS > c.REQUEST_TIMEOUT_SECONDS)
     problems.push('HEADERS_TIMEOUT_SECONDS: must not be longer than REQUEST_TIMEOUT_SECONDS');
   if (!securityContact) problems.push('SECURITY_CONTACT: an email address, or a mailto:, https: or tel: URI');
+  if (c.DATABASE_TRANSACTION_POOLING && c.ROLE !== 'web' && !c.DATABASE_DIRECT_URL)
+    problems.push(
+      'DATABASE_DIRECT_URL: required with DATABASE_TRANSACTION_POOLING when this process runs the worker (it needs sessions of its own)',
+    );
+  if (c.DATABASE_DIRECT_URL && !c.DATABASE_URL)
+    problems.push('DATABASE_DIRECT_URL: needs DATABASE_URL too (the connection of the web processes)');
   if (c.MIGRATION_DATABASE_URL) {
     const runtime = databaseRole(c.DATABASE_URL);
     const owner = databaseRole(c.MIGRATION_DATABASE_URL);

@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { run, type Runner, type Task, type TaskList, type WorkerEvents } from 'graphile-worker';
-import { silentLogger } from '../../platform/db/queue-schema';
+import { queueLogger } from '../../platform/db/queue-schema';
 import { pgPool } from '../../platform/db/pool';
 import { scrubErrorMessage } from '../../platform/logger';
 import type { AppContext } from '../../platform/context';
@@ -68,6 +68,85 @@ function scrubbingErrors(taskList: Record<string, Task>): TaskList {
   );
 }
 
+/**
+ * A graphile-worker runner that is started again when it ends on its own. graphile-worker gives
+ * up a worker pool when it cannot record that jobs finished or failed (one lost connection is
+ * enough: a PgBouncer or PostgreSQL restart), "queue is in an inconsistent state; aborting". The
+ * process lived on with no runner, sending nothing and saying nothing, its jobs locked in the
+ * name of a pool whose presence it still held (160 of 200 emails never went out). Now the end is
+ * logged, the dead pool's jobs are unlocked (retried until the database answers: jobs that were
+ * running may run again, an email sent twice rather than never) and a new runner starts.
+ */
+class SupervisedRunner {
+  private runner: Runner | null = null;
+  private stopping = false;
+  private restarting: Promise<void> | null = null;
+  private readonly poolIds = new Set<string>();
+
+  constructor(
+    private readonly label: string,
+    private readonly ctx: AppContext,
+    private readonly presence: WorkerPresence,
+    private readonly make: (events: WorkerEvents) => Promise<Runner>,
+  ) {}
+
+  async start(): Promise<void> {
+    const events = new EventEmitter() as WorkerEvents;
+    // Jobs are locked in the name of the worker pool (one per runner), not of its workers.
+    events.on('pool:create', ({ workerPool }) => {
+      this.poolIds.add(workerPool.id);
+      this.presence.claim(workerPool.id);
+    });
+    events.on('pool:release', ({ workerPool }) => this.presence.release(workerPool.id));
+    events.on('job:success', ({ job }) => recordJobOutcome(job.task_identifier, 'success'));
+    events.on('job:error', ({ job, error }) => {
+      recordJobOutcome(job.task_identifier, 'error');
+      // Already scrubbed (ScrubbedJobError); the logger's err serializer scrubs once more.
+      this.ctx.log.warn(
+        { jobId: job.id, task: job.task_identifier, attempts: job.attempts, err: error },
+        'job failed, will retry',
+      );
+    });
+    const runner = await this.make(events);
+    this.runner = runner;
+    runner.promise.then(
+      () => this.ended(runner),
+      (err: unknown) => this.ended(runner, err),
+    );
+  }
+
+  private ended(runner: Runner, err?: unknown): void {
+    if (this.stopping || this.runner !== runner) return;
+    this.runner = null;
+    this.ctx.log.error({ runner: this.label, err }, 'job runner stopped; unlocking its jobs and starting a new one');
+    this.restarting = this.restart().finally(() => (this.restarting = null));
+  }
+
+  private async restart(): Promise<void> {
+    const dead = [...this.poolIds];
+    this.poolIds.clear();
+    for (let attempt = 0; !this.stopping; attempt++) {
+      await new Promise((r) => setTimeout(r, Math.min(1000 * 2 ** attempt, 30_000)));
+      if (this.stopping) return;
+      try {
+        if (dead.length) await this.ctx.db.query('SELECT graphile_worker.force_unlock_workers($1::text[])', [dead]);
+        dead.length = 0;
+        await this.start();
+        this.ctx.log.warn({ runner: this.label }, 'job runner started again');
+        return;
+      } catch (e) {
+        this.ctx.log.warn({ runner: this.label, err: (e as Error).message }, 'job runner could not start again yet');
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.restarting;
+    await this.runner?.stop();
+  }
+}
+
 export interface Worker {
   stop(): Promise<void>;
 }
@@ -85,7 +164,8 @@ export async function startWorker(
   // hold every connection of the web pool, and a worker waiting behind them relayed and sent
   // almost nothing (850 of 10,000 confirmation emails after 23 s). Enough connections for
   // every job at once, the outbox relay, the fold and the queue's own bookkeeping.
-  const url = (webCtx.db.options as { url?: string }).url;
+  // With the web behind a transaction pooler, the worker's own sessions (DATABASE_DIRECT_URL).
+  const url = webCtx.config.DATABASE_DIRECT_URL ?? (webCtx.db.options as { url?: string }).url;
   if (!url) throw new Error('the worker needs the database URL of the data source it is given');
   // The slow runner's jobs (webhooks, word diffs) have connections of their own on top.
   const db = createDataSource(url, {
@@ -114,44 +194,49 @@ export async function startWorker(
   // from a live one's and unlocked at once instead of after graphile-worker's 4 hours.
   const presence = new WorkerPresence(pgPool(ctx.db), ctx.log);
   await presence.start();
-  const events = new EventEmitter() as WorkerEvents;
-  // Jobs are locked in the name of the worker pool (one per process), not of its workers.
-  events.on('pool:create', ({ workerPool }) => presence.claim(workerPool.id));
-  events.on('pool:release', ({ workerPool }) => presence.release(workerPool.id));
-  const runner: Runner = await run({
-    pgPool: pgPool(ctx.db),
-    taskList: scrubbingErrors(taskList),
-    crontab: crontab.join('\n'),
-    concurrency: ctx.config.WORKER_CONCURRENCY,
-    pollInterval: 1000,
-    // Jobs are fetched (and locked in this pool's name) several at a time, not one query per job:
-    // measured 320 → 385 emails/s on 2 cores, a third less PostgreSQL time per email. A crashed
-    // process's fetched jobs are unlocked like its running ones (WorkerPresence).
-    // Completions are written together, those that end within the same tick (0 ms): one UPDATE
-    // for many jobs instead of one each. The window in which a crash could send an email twice
-    // stays what it was (the time between the SMTP server's acceptance and the completion).
-    preset: { worker: { localQueue: { size: ctx.config.WORKER_CONCURRENCY * 5 }, completeJobBatchDelay: 0 } },
-    noHandleSignals: true,
-    logger: silentLogger(),
-    events,
-  });
+  const logger = queueLogger(ctx.log);
+  const runners = [
+    new SupervisedRunner('emails', ctx, presence, (events) =>
+      run({
+        pgPool: pgPool(ctx.db),
+        taskList: scrubbingErrors(taskList),
+        crontab: crontab.join('\n'),
+        concurrency: ctx.config.WORKER_CONCURRENCY,
+        pollInterval: 1000,
+        // Jobs are fetched (and locked in this pool's name) several at a time, not one query per job:
+        // measured 320 → 385 emails/s on 2 cores, a third less PostgreSQL time per email. A crashed
+        // process's fetched jobs are unlocked like its running ones (WorkerPresence).
+        // Completions are written together, those that end within the same tick (0 ms): one UPDATE
+        // for many jobs instead of one each. The window in which a crash could send an email twice
+        // stays what it was (the time between the SMTP server's acceptance and the completion).
+        preset: { worker: { localQueue: { size: ctx.config.WORKER_CONCURRENCY * 5 }, completeJobBatchDelay: 0 } },
+        noHandleSignals: true,
+        logger,
+        events,
+      }),
+    ),
+  ];
   // Work that talks to the outside world (webhooks) has a runner of its own: a receiver that
   // never answers holds one of its few places for the delivery's time limit, never a place of
   // the emails above. graphile-worker picks only the tasks a runner knows, so neither runner
   // takes the other's jobs. No local queue here: with one, two jobs of one named queue could be
   // fetched together and run at once (graphile-worker issue 621), and each webhook's deliveries
   // are a named queue, to go one at a time.
-  const slow: Runner | null = Object.keys(slowTaskList).length
-    ? await run({
-        pgPool: pgPool(ctx.db),
-        taskList: scrubbingErrors(slowTaskList),
-        concurrency: ctx.config.WEBHOOK_CONCURRENCY,
-        pollInterval: 1000,
-        noHandleSignals: true,
-        logger: silentLogger(),
-        events,
-      })
-    : null;
+  if (Object.keys(slowTaskList).length)
+    runners.push(
+      new SupervisedRunner('webhooks', ctx, presence, (events) =>
+        run({
+          pgPool: pgPool(ctx.db),
+          taskList: scrubbingErrors(slowTaskList),
+          concurrency: ctx.config.WEBHOOK_CONCURRENCY,
+          pollInterval: 1000,
+          noHandleSignals: true,
+          logger,
+          events,
+        }),
+      ),
+    );
+  await Promise.all(runners.map((r) => r.start()));
   const grace = ctx.config.WORKER_RECOVERY_AFTER_SECONDS;
   let recovering: Promise<unknown> = presence
     .recoverDeadWorkers(grace)
@@ -164,15 +249,6 @@ export async function startWorker(
     },
     Math.min(grace, 30) * 1000,
   );
-  runner.events.on('job:success', ({ job }) => recordJobOutcome(job.task_identifier, 'success'));
-  runner.events.on('job:error', ({ job, error }) => {
-    recordJobOutcome(job.task_identifier, 'error');
-    // Already scrubbed (ScrubbedJobError); the logger's err serializer scrubs once more.
-    ctx.log.warn(
-      { jobId: job.id, task: job.task_identifier, attempts: job.attempts, err: error },
-      'job failed, will retry',
-    );
-  });
   // The signing outbox: moved into the queue in batches, at once again while batches come full.
   let relaying = true;
   let wakeRelay: () => void = () => undefined;
@@ -212,7 +288,7 @@ export async function startWorker(
       await relayLoop;
       for (const t of choreTimers) clearInterval(t);
       clearInterval(recoveryTimer);
-      await Promise.all([runner.stop(), slow?.stop()]);
+      await Promise.all(runners.map((r) => r.stop()));
       await Promise.all([...running, recovering]);
       await presence.stop();
       await db.destroy();

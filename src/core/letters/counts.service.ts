@@ -68,7 +68,7 @@ export function verifiedCountOf(letterId: string): string {
  * Inside a transaction through its manager; otherwise straight on the pool as a prepared
  * statement: pages read the count on every request (the confirmation page hundreds of times a
  * second on a viral day), and TypeORM's query runner around one statement cost more CPU than
- * the statement's own round trip.
+ * the statement's own round trip. (Unnamed behind a transaction pooler: pool.ts.)
  */
 export async function verifiedCount(db: DataSource | EntityManager, letterId: string): Promise<number> {
   const rows: Array<{ n: string }> =

@@ -51,7 +51,8 @@ async function addresseeWithTokens(
 ): Promise<{ sig: Addressee; tokens: string[] } | null> {
   const wantsConfirm = job.kind === 'confirm' || job.kind === 'reminder';
   const raws = wanted.map(() => rawToken());
-  // Named: each connection of the worker parses and plans it once.
+  // Named: each connection of the worker parses and plans it once (the worker's connections are
+  // sessions of their own, never a transaction pool's: docs/scaling.md).
   const { rows } = await pgPool(ctx.db).query<Addressee>({
     name: 'signature-email-addressee',
     text: `WITH s AS (

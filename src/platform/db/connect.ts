@@ -5,7 +5,7 @@ import { buildDataSource, migrate, type EntityList } from './data-source';
 import { migrateQueue } from './queue-schema';
 import { grantRuntimeRole } from './runtime-role';
 import { startEmbeddedPostgres } from './embedded';
-import { pgPool } from './pool';
+import { dropStatementNames, pgPool } from './pool';
 
 export interface Database {
   db: DataSource;
@@ -35,6 +35,7 @@ export async function openDatabaseWith(
   }
   const db = buildDataSource(entities, url, { poolSize: opts.poolSize });
   await db.initialize();
+  if (config.DATABASE_TRANSACTION_POOLING) dropStatementNames(pgPool(db));
   return {
     db,
     url,
@@ -46,23 +47,28 @@ export async function openDatabaseWith(
 }
 
 /**
- * Brings the schema up to date: ours (TypeORM migrations) and the job queue's. A session-level
- * advisory lock makes concurrent start-ups of several processes take turns. With `runtimeRole`
- * (`db` being the owner's connection), that role is then granted what the app needs
- * (runtime-role.ts).
+ * Brings the schema up to date: ours (TypeORM migrations) and the job queue's. An advisory lock
+ * makes concurrent start-ups of several processes take turns. It is transaction-scoped, held by a
+ * transaction left open on a connection of its own while the migrations run on others: a
+ * session-level lock behind a transaction pooler (PgBouncer) was taken on one server connection
+ * and its unlock ran on another ("you don't own a lock"), leaving it held on a pooled connection
+ * and the next host waiting minutes to start; an open transaction keeps its server connection.
+ * With `runtimeRole` (`db` being the owner's connection), that role is then granted what the app
+ * needs (runtime-role.ts).
  */
 export async function migrateAll(db: DataSource, log: Logger, opts: { runtimeRole?: string } = {}): Promise<void> {
-  const runner = db.createQueryRunner();
-  await runner.connect();
+  const holder = await pgPool(db).connect();
+  let broken: Error | undefined;
   try {
-    await runner.query('SELECT pg_advisory_lock(4242001)');
+    await holder.query('BEGIN');
+    await holder.query('SELECT pg_advisory_xact_lock(4242001)');
     const ran = await migrate(db);
     if (ran.length) log.info({ migrations: ran }, 'migrations applied');
     await migrateQueue(pgPool(db));
     if (opts.runtimeRole) await grantRuntimeRole((sql) => db.query(sql), opts.runtimeRole);
   } finally {
-    await runner.query('SELECT pg_advisory_unlock(4242001)').catch(() => undefined);
-    await runner.release();
+    await holder.query('COMMIT').catch((err: Error) => (broken = err));
+    holder.release(broken);
   }
 }
 

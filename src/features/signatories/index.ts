@@ -1,0 +1,24 @@
+import type { Feature } from '../../platform/feature';
+import { signatoriesRouter } from './signatories.router';
+
+export {
+  decodeCursor,
+  encodeCursor,
+  NO_SIGNATORIES_FILTERS,
+  ownRowLinks,
+  publicSignatoryCount,
+  SIGNATORIES_PAGE_SIZE,
+  signatoriesPage,
+  signatoriesPageQuery,
+  type SignatoriesCursor,
+  type SignatoriesFilters,
+} from './signatories.service';
+export { signatoriesRouter, signatoriesUrl } from './signatories.router';
+
+/** The feature, as the app composes it (src/app/features.ts). */
+export const feature: Feature = {
+  name: 'signatories',
+  views: ['signatories'],
+  messages: ['signatories'],
+  routes: (ctx) => ({ pages: [signatoriesRouter(ctx)] }),
+};

@@ -1,5 +1,6 @@
 import type { Feature } from '../../platform/feature';
 import { signatoriesRouter } from './signatories.router';
+import { ownRowLinks } from './signatories.service';
 
 export {
   decodeCursor,
@@ -20,5 +21,9 @@ export const feature: Feature = {
   name: 'signatories',
   views: ['signatories'],
   messages: ['signatories'],
+  // The confirmed page (features/signatures, below this one) links to the signer's row.
+  provide: (ctx) => ({
+    ownRowLink: async (signatureId: string) => (await ownRowLinks(ctx.db, [signatureId])).get(signatureId) ?? null,
+  }),
   routes: (ctx) => ({ pages: [signatoriesRouter(ctx)] }),
 };

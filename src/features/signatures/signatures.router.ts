@@ -22,10 +22,21 @@ import {
 
 /** Where the count line goes in the confirmed page's shared shell (letters and digits: HTML escaping keeps it as it is). */
 const COUNT_MARK = 'undersignedcountline7c41';
-const confirmedPages = new MicroCache<{ before: string; after: string }>(1_000);
+/** Where the signer's own "find my name" link goes in the same shell. */
+const OWN_ROW_MARK = 'undersignedownrow5e2d90';
+const confirmedPages = new MicroCache<ConfirmedShell>(1_000);
+
+interface ConfirmedShell {
+  before: string;
+  between: string;
+  after: string;
+}
+
+/** The list page that holds a signature's public row (features/signatories), or null. */
+export type OwnRowLink = (signatureId: string) => Promise<string | null>;
 
 /** Links from emails. Tokens are in the path; the request logger cuts them out. */
-export function signaturesRouter(ctx: AppContext): Router {
+export function signaturesRouter(ctx: AppContext, ownRowLink?: OwnRowLink): Router {
   const r = Router();
 
   async function letterView(letterId: string, lang: Parameters<typeof chooseTranslation>[2][number]) {
@@ -47,20 +58,27 @@ export function signaturesRouter(ctx: AppContext): Router {
    * letter and language, and only the count line is made per answer (exact, as the reader counts
    * themselves in it: after the button, the confirming statement itself gives the count). Its language links go to the letter, so the shared page holds no token.
    */
-  async function renderConfirmed(req: Request, res: Response, letterId: string, knownCount?: number) {
-    const [shell, count] = await Promise.all([
-      confirmedPages.get(`${letterId}:${req.lang}`, () => renderConfirmedShell(req, res, letterId)),
-      knownCount ?? verifiedCount(ctx.db, letterId),
-    ]);
-    const line = ejs.escapeXML(req.t('letter.signatures', { count, formatted: formatNumber(count, req.lang) }));
-    res.type('html').send(shell.before + line + shell.after);
-  }
-
-  async function renderConfirmedShell(
+  async function renderConfirmed(
     req: Request,
     res: Response,
     letterId: string,
-  ): Promise<{ before: string; after: string }> {
+    signatureId: string,
+    knownCount?: number,
+  ) {
+    const [shell, count, ownRow] = await Promise.all([
+      confirmedPages.get(`${letterId}:${req.lang}`, () => renderConfirmedShell(req, res, letterId)),
+      knownCount ?? verifiedCount(ctx.db, letterId),
+      ownRowLink?.(signatureId) ?? null,
+    ]);
+    const line = ejs.escapeXML(req.t('letter.signatures', { count, formatted: formatNumber(count, req.lang) }));
+    // Find my name: the list page that holds the signer's row, when the list shows it.
+    const mine = ownRow
+      ? `<p><a href="${ejs.escapeXML(ownRow)}">${ejs.escapeXML(req.t('signatories.findMyName'))}</a></p>`
+      : '';
+    res.type('html').send(shell.before + line + shell.between + mine + shell.after);
+  }
+
+  async function renderConfirmedShell(req: Request, res: Response, letterId: string): Promise<ConfirmedShell> {
     const { letter, version } = await letterView(letterId, req.lang);
     const url = `${ctx.config.BASE_URL}/letters/${letter.slug}`;
     const html = await new Promise<string>((resolve, reject) =>
@@ -71,6 +89,7 @@ export function signaturesRouter(ctx: AppContext): Router {
           path: `/letters/${letter.slug}`,
           letter: { slug: letter.slug, title: version.title, url, goal: letter.goal },
           countLine: COUNT_MARK,
+          ownRowSlot: OWN_ROW_MARK,
           shareText: req.t('share.message', { title: version.title }),
           share: shareBlock(
             ctx.config.BASE_URL,
@@ -84,7 +103,12 @@ export function signaturesRouter(ctx: AppContext): Router {
       ),
     );
     const at = html.indexOf(COUNT_MARK);
-    return { before: html.slice(0, at), after: html.slice(at + COUNT_MARK.length) };
+    const mine = html.indexOf(OWN_ROW_MARK);
+    return {
+      before: html.slice(0, at),
+      between: html.slice(at + COUNT_MARK.length, mine),
+      after: html.slice(mine + OWN_ROW_MARK.length),
+    };
   }
 
   /** The page an emailed confirmation link opens: what is being confirmed, and two buttons. */
@@ -92,7 +116,7 @@ export function signaturesRouter(ctx: AppContext): Router {
     const view = await readConfirmation(ctx, token);
     if (view.kind === 'unknown' || view.kind === 'expired' || view.kind === 'bounced')
       return renderProblem(req, res, view.kind);
-    if (view.kind === 'already-confirmed') return renderConfirmed(req, res, view.letterId);
+    if (view.kind === 'already-confirmed') return renderConfirmed(req, res, view.letterId, view.signatureId);
     const { letter, version } = await letterView(view.letterId, req.lang);
     res.status(Object.keys(errors).length ? 422 : 200).render('signatures/confirm', {
       title: req.t('signatures.confirmPage.title'),
@@ -122,7 +146,7 @@ export function signaturesRouter(ctx: AppContext): Router {
     const outcome = await confirmSignature(ctx, token, parsed.data.visibility ?? null);
     if (outcome.kind === 'unknown' || outcome.kind === 'expired' || outcome.kind === 'bounced')
       return renderProblem(req, res, outcome.kind);
-    await renderConfirmed(req, res, outcome.letterId, outcome.count);
+    await renderConfirmed(req, res, outcome.letterId, outcome.signatureId, outcome.count);
   });
 
   r.post('/s/confirm/:token/not-me', async (req, res) => {

@@ -30,6 +30,7 @@ import { AuditChain1765000710000 } from './1765000710000-AuditChain';
 import { AutoReleaseBounds1765000800000 } from './1765000800000-AutoReleaseBounds';
 import { AccessTrailDetails1765000900000 } from './1765000900000-AccessTrailDetails';
 import { SignatoriesList1765100000000 } from './1765100000000-SignatoriesList';
+import { PublicListFiles1765100100000 } from './1765100100000-PublicListFiles';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
 export const migrations = [
@@ -65,4 +66,5 @@ export const migrations = [
   AutoReleaseBounds1765000800000,
   AccessTrailDetails1765000900000,
   SignatoriesList1765100000000,
+  PublicListFiles1765100100000,
 ];

@@ -1,6 +1,7 @@
 import type { Feature } from '../../platform/feature';
 import { signatoriesRouter } from './signatories.router';
 import { ownRowLinks } from './signatories.service';
+import { signatoriesJobs } from './tasks';
 
 export {
   decodeCursor,
@@ -15,10 +16,13 @@ export {
   type SignatoriesFilters,
 } from './signatories.service';
 export { signatoriesRouter, signatoriesUrl } from './signatories.router';
+export { makePublicListFile, currentPublicListFile, TASK_PUBLIC_LIST_FILE } from './public-list-file.service';
+export { signatoriesJobs } from './tasks';
 
 /** The feature, as the app composes it (src/app/features.ts). */
 export const feature: Feature = {
   name: 'signatories',
+  jobs: signatoriesJobs,
   views: ['signatories'],
   messages: ['signatories'],
   // The confirmed page (features/signatures, below this one) links to the signer's row.

@@ -2,7 +2,9 @@ import { Router, type Request, type Response } from 'express';
 import type { DataSource } from 'typeorm';
 import type { AppContext } from '../../platform/context';
 import type { Language, Letter } from '../../core/letters/letter.entity';
-import { findPublicLetter } from '../../core/letters/letters.service';
+import { chooseTranslation, findPublicLetter } from '../../core/letters/letters.service';
+import { sendLargeObject } from '../../platform/web/send-file';
+import { currentPublicListFile, requestPublicListFile } from './public-list-file.service';
 import { slugParam, versionFor } from '../../core/letters/letter-request';
 import { AppError } from '../../platform/web/errors';
 import { countryOptions } from '../../platform/web/i18n';
@@ -119,5 +121,29 @@ export function signatoriesRouter(ctx: AppContext): Router {
     });
   });
 
+  /**
+   * The public list as CSV: the newest file the job made, or, when there is none yet, a page that
+   * says it is being made (202 with Retry-After). Either way the reader's request costs one read.
+   */
+  r.get('/letters/:slug/signatories.csv', async (req: Request, res: Response) => {
+    const slug = slugParam(req);
+    const letter = await findPublicLetter(ctx.db, slug);
+    const language = chooseTranslation(letter.translations, letter.defaultLanguage, [req.lang]).language;
+    const file = await currentPublicListFile(ctx.db, letter.id, language);
+    if (!file?.fresh) await requestPublicListFile(ctx.db, { letterId: letter.id, language });
+    if (file) return sendLargeObject(ctx.db, req, res, file, { cacheControl: 'public, max-age=60' });
+    res
+      .status(202)
+      .set({ 'Retry-After': String(PUBLIC_LIST_FILE_RETRY_SECONDS), 'Cache-Control': 'no-store' })
+      .render('signatories/file-pending', {
+        title: req.t('signatories.filePending.title'),
+        slug,
+        retrySeconds: PUBLIC_LIST_FILE_RETRY_SECONDS,
+      });
+  });
+
   return r;
 }
+
+/** What a reader is told to wait when the file is being made. */
+export const PUBLIC_LIST_FILE_RETRY_SECONDS = 30;

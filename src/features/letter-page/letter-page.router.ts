@@ -14,7 +14,8 @@ import { countHistory, countHistoryChart } from '../history';
 import { isChallengeMode } from '../abuse';
 import { homeLanguageLinks, letterSharing } from '../sharing';
 import { recentSignatories, type RenderLetterPage, type SignFormState } from '../signatures';
-import { publicSignatoryCount, signatoriesUrl } from '../signatories';
+import { letterSupportMap, publicSignatoryCount, signatoriesUrl } from '../signatories';
+import { countsByCountry, publicCountryCounts, SMALL_COUNTRY_THRESHOLD } from '../../core/letters/counts.service';
 import { publicResponses } from '../updates';
 import { changeNotice } from '../versions';
 import { countryOptions, tFor } from '../../platform/web/i18n';
@@ -69,7 +70,7 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
   async function letterPageLocals(req: Request, letter: Letter, form: SignFormState | null) {
     const version = versionFor(req, letter);
     const data = await letterPublicData(ctx.db, letter, version, ctx.config.BASE_URL);
-    const [individuals, organisations, signatoriesTotal, officialResponses, notice, sharing, challenge, history] =
+    const [individuals, organisations, signatoriesTotal, officialResponses, notice, sharing, challenge, history, map] =
       await Promise.all([
         recentSignatories(ctx.db, letter.id, 'individual'),
         recentSignatories(ctx.db, letter.id, 'organisation'),
@@ -83,6 +84,7 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
         }),
         isChallengeMode(ctx.db, letter.id),
         countHistory(ctx.db, letter),
+        letterSupportMap(ctx.db, letter.id, req.lang, req.t),
       ]);
     return {
       title: version.shortTitle ?? version.title,
@@ -102,6 +104,9 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
       challenge,
       // The count over time, drawn on the server (no script), its figures in the chart's text.
       historyChart: countHistoryChart(history, req.lang, req.t),
+      // Where support comes from: the world map (an image of its own; its figures are in the
+      // countries' list beside it and in its description), small countries as "fewer than 5".
+      supportMap: { url: `/letters/${letter.slug}/map.svg?lang=${req.lang}`, alt: map.alt },
     };
   }
 
@@ -124,14 +129,19 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
     const slug = slugParam(req);
     const body = await jsonBodies.get(`${slug}|${req.lang}|${askedLanguage(req) ?? ''}`, async () => {
       const letter = await findPublicLetter(ctx.db, slug);
-      const [data, integrity, signatoriesTotal] = await Promise.all([
+      const [data, integrity, signatoriesTotal, byCountry] = await Promise.all([
         letterPublicData(ctx.db, letter, versionFor(req, letter), ctx.config.BASE_URL),
         integrityReport(ctx.db, letter.id),
         publicSignatoryCount(ctx.db, letter.id),
+        countsByCountry(ctx.db, letter.id),
       ]);
+      // Verified signatures per country; below SMALL_COUNTRY_THRESHOLD only "fewer than" it.
+      const countries = publicCountryCounts(byCountry).map((c) =>
+        c.count === null ? { country: c.country, count: null, fewerThan: SMALL_COUNTRY_THRESHOLD } : c,
+      );
       // Where the full public list is, and how many it shows.
       const signatories = { url: `${ctx.config.BASE_URL}${signatoriesUrl(slug, {})}`, total: signatoriesTotal };
-      return prepareJson({ ...data, integrity, signatories });
+      return prepareJson({ ...data, integrity, signatories, countries });
     });
     res.set('Cache-Control', LETTER_JSON_CACHE_CONTROL);
     sendPrepared(req, res, body);

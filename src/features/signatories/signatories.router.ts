@@ -5,6 +5,7 @@ import type { Language, Letter } from '../../core/letters/letter.entity';
 import { chooseTranslation, findPublicLetter } from '../../core/letters/letters.service';
 import { sendLargeObject } from '../../platform/web/send-file';
 import { currentPublicListFile, requestPublicListFile } from './public-list-file.service';
+import { letterSupportMap } from './support-map';
 import { slugParam, versionFor } from '../../core/letters/letter-request';
 import { AppError } from '../../platform/web/errors';
 import { countryOptions } from '../../platform/web/i18n';
@@ -119,6 +120,16 @@ export function signatoriesRouter(ctx: AppContext): Router {
       csvUrl: `/letters/${slug}/signatories.csv`,
       jsonUrl: `/letters/${slug}.json`,
     });
+  });
+
+  /**
+   * The world map alone, for the letter page's image (the page stays light; the report inlines it):
+   * drawn once per letter's figures and language and kept (support-map.ts).
+   */
+  r.get('/letters/:slug/map.svg', async (req: Request, res: Response) => {
+    const letter = await findPublicLetter(ctx.db, slugParam(req));
+    const { svg } = await letterSupportMap(ctx.db, letter.id, req.lang, req.t);
+    res.set({ 'Cache-Control': 'public, max-age=60', 'Content-Language': req.lang }).type('image/svg+xml').send(svg);
   });
 
   /**

@@ -531,6 +531,12 @@ async function webStage(procs: 1 | 2, idx: 0 | 1, staticDir: string): Promise<vo
     for (const [label, appPath, refPath] of [
       ['Letter page, 100k signatures', '/letters/bench-big', '/static/letter.html'],
       ['Letter JSON, 100k signatures', '/letters/bench-big.json', '/static/letter.json'],
+      // Who signed: the list's first page, a deep page of a filtered list (keyset, no OFFSET),
+      // a search, and the map (drawn once per figures and kept), each against its own bytes.
+      ['List of signatories, page 1', '/letters/bench-big/signatories', '/static/list-1.html'],
+      ['List of signatories, KZ page 40', listDeepPath, '/static/list-deep.html'],
+      ['List of signatories, search', '/letters/bench-big/signatories?q=signer%204242', '/static/list-search.html'],
+      ['Map of signatures', '/letters/bench-big/map.svg', '/static/map.svg'],
     ] as const) {
       log(label);
       const a = await measure((w) => ({ url: `${appUrl}${appPath}`, duration: dur(w) }), 200);
@@ -548,6 +554,8 @@ async function webStage(procs: 1 | 2, idx: 0 | 1, staticDir: string): Promise<vo
 }
 
 let emailOffset = 0;
+/** The list page 40 of the Kazakhstan filter, found by following its links once the letter is loaded. */
+let listDeepPath = '/letters/bench-big/signatories?country=KZ';
 
 async function emailStage(sink: Sink, workers: 1 | 2, idx: 0 | 1): Promise<void> {
   log(`emails with ${workers} worker process(es)`);
@@ -1002,6 +1010,23 @@ async function main(): Promise<void> {
       path.join(TMP, 'letter.json'),
       Buffer.from(await (await fetch(`http://127.0.0.1:${APP_PORT}/letters/bench-big.json`)).arrayBuffer()),
     );
+    // The list's deep page: 39 "next" links from the first page of the Kazakhstan filter.
+    let listPath = '/letters/bench-big/signatories?country=KZ';
+    for (let i = 1; i < 40; i++) {
+      const html = await (await fetch(`http://127.0.0.1:${APP_PORT}${listPath}`)).text();
+      listPath = /<a href="([^"]+)" rel="next">/.exec(html)![1].replace(/&amp;/g, '&');
+    }
+    listDeepPath = listPath;
+    for (const [file, at] of [
+      ['list-1.html', '/letters/bench-big/signatories'],
+      ['list-deep.html', listDeepPath],
+      ['list-search.html', '/letters/bench-big/signatories?q=signer%204242'],
+      ['map.svg', '/letters/bench-big/map.svg'],
+    ])
+      fs.writeFileSync(
+        path.join(TMP, file),
+        Buffer.from(await (await fetch(`http://127.0.0.1:${APP_PORT}${at}`)).arrayBuffer()),
+      );
     await stop(snap);
 
     if (ONLY === 'viral') {

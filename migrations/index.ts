@@ -29,6 +29,8 @@ import { AuditDetails1765000700000 } from './1765000700000-AuditDetails';
 import { AuditChain1765000710000 } from './1765000710000-AuditChain';
 import { AutoReleaseBounds1765000800000 } from './1765000800000-AutoReleaseBounds';
 import { AccessTrailDetails1765000900000 } from './1765000900000-AccessTrailDetails';
+import { SignatoriesList1765100000000 } from './1765100000000-SignatoriesList';
+import { PublicListFiles1765100100000 } from './1765100100000-PublicListFiles';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
 export const migrations = [
@@ -63,4 +65,6 @@ export const migrations = [
   AuditChain1765000710000,
   AutoReleaseBounds1765000800000,
   AccessTrailDetails1765000900000,
+  SignatoriesList1765100000000,
+  PublicListFiles1765100100000,
 ];

@@ -13,6 +13,7 @@ import { feature as paper } from '../features/paper';
 import { feature as privacy } from '../features/privacy';
 import { feature as recipients } from '../features/recipients';
 import { feature as sharing } from '../features/sharing';
+import { feature as signatories } from '../features/signatories';
 import { feature as signatures } from '../features/signatures';
 import { feature as updates } from '../features/updates';
 import { feature as versions } from '../features/versions';
@@ -33,6 +34,7 @@ export const FEATURES: readonly Feature[] = [
   letterPage,
   integrity,
   signatures,
+  signatories,
   mySignatures,
   paper,
   auditTrail,

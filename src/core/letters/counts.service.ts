@@ -153,3 +153,21 @@ export type RemovalReason = 'withdrawn' | 'disowned' | 'retention';
 export async function markRemoval(tx: EntityManager, reason: RemovalReason): Promise<void> {
   await tx.query(`SELECT set_config('undersigned.removal', $1, true)`, [reason]);
 }
+
+/**
+ * Below this many verified signatures a country's figure is shown publicly as "fewer than 5": a
+ * signer from a small country is not singled out by the map, the table, the JSON or the API. The
+ * exports for officials, the recipients' page and delivery tokens keep exact figures.
+ */
+export const SMALL_COUNTRY_THRESHOLD = 5;
+
+/** A country's public figure: the count, or null for "fewer than SMALL_COUNTRY_THRESHOLD". */
+export interface PublicCountryCount {
+  country: string;
+  count: number | null;
+}
+
+/** The per-country counts as the public may see them (same order: largest first). */
+export function publicCountryCounts(rows: Array<{ country: string; count: number }>): PublicCountryCount[] {
+  return rows.map((r) => ({ country: r.country, count: r.count < SMALL_COUNTRY_THRESHOLD ? null : r.count }));
+}

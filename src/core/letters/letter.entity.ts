@@ -42,6 +42,10 @@ export class Letter {
   @Column({ name: 'public_names_default', type: 'varchar', length: 10, default: 'private' })
   publicNamesDefault: Visibility;
 
+  /** The full list of signatories asks search engines not to index it (owners decide; on by default). */
+  @Column({ name: 'signatories_noindex', type: 'boolean', default: true })
+  signatoriesNoindex: boolean;
+
   @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true })
   deliveredAt: Date | null;
 

@@ -22,6 +22,7 @@ export async function readLetter(db: DataSource, letter: Letter, baseUrl: string
     deliveredAt: letter.deliveredAt?.toISOString() ?? null,
     verifiedCount: await verifiedCount(db, letter.id),
     url: `${baseUrl}/letters/${letter.slug}`,
+    signatoriesUrl: `${baseUrl}/letters/${letter.slug}/signatories`,
   };
 }
 

@@ -22,6 +22,9 @@ export const letterSchema = z
     deliveredAt: isoDateTime.nullable(),
     verifiedCount: z.number().int().min(0).describe('Confirmed signatures not held for review: the public count.'),
     url: z.string(),
+    signatoriesUrl: z
+      .string()
+      .describe('The public list of the letter’s signatories (public names and initials), as a page.'),
   })
   .meta({ id: 'Letter', description: 'A letter as its public page shows it, with the verified count.' });
 

@@ -196,7 +196,8 @@ function rowMapper(language: Language, purpose: ExportPurpose): (r: DbRow) => Ex
     country,
     countryName: nameOf(country),
     city: publication && visibility !== 'public' ? null : city,
-    organisation,
+    // As on the public page: an initials-only individual's organisation would say who they are.
+    organisation: publication && visibility !== 'public' && signedAs === 'individual' ? null : organisation,
     signedAs,
     signedAt,
     source,

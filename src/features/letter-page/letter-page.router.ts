@@ -14,6 +14,8 @@ import { countHistory, countHistoryChart } from '../history';
 import { isChallengeMode } from '../abuse';
 import { homeLanguageLinks, letterSharing } from '../sharing';
 import { recentSignatories, type RenderLetterPage, type SignFormState } from '../signatures';
+import { letterSupportMap, publicSignatoryCount, signatoriesUrl } from '../signatories';
+import { countsByCountry, publicCountryCounts, SMALL_COUNTRY_THRESHOLD } from '../../core/letters/counts.service';
 import { publicResponses } from '../updates';
 import { changeNotice } from '../versions';
 import { countryOptions, tFor } from '../../platform/web/i18n';
@@ -68,19 +70,22 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
   async function letterPageLocals(req: Request, letter: Letter, form: SignFormState | null) {
     const version = versionFor(req, letter);
     const data = await letterPublicData(ctx.db, letter, version, ctx.config.BASE_URL);
-    const [individuals, organisations, officialResponses, notice, sharing, challenge, history] = await Promise.all([
-      recentSignatories(ctx.db, letter.id, 'individual'),
-      recentSignatories(ctx.db, letter.id, 'organisation'),
-      publicResponses(ctx.db, letter.id),
-      changeNotice(ctx.db, version),
-      letterSharing(ctx.db, ctx.config.BASE_URL, letter, version, data.signatureCount, {
-        lang: req.lang,
-        t: req.t,
-        versionT: tFor(version.language),
-      }),
-      isChallengeMode(ctx.db, letter.id),
-      countHistory(ctx.db, letter),
-    ]);
+    const [individuals, organisations, signatoriesTotal, officialResponses, notice, sharing, challenge, history, map] =
+      await Promise.all([
+        recentSignatories(ctx.db, letter.id, 'individual'),
+        recentSignatories(ctx.db, letter.id, 'organisation'),
+        publicSignatoryCount(ctx.db, letter.id),
+        publicResponses(ctx.db, letter.id),
+        changeNotice(ctx.db, version),
+        letterSharing(ctx.db, ctx.config.BASE_URL, letter, version, data.signatureCount, {
+          lang: req.lang,
+          t: req.t,
+          versionT: tFor(version.language),
+        }),
+        isChallengeMode(ctx.db, letter.id),
+        countHistory(ctx.db, letter),
+        letterSupportMap(ctx.db, letter.id, req.lang, req.t),
+      ]);
     return {
       title: version.shortTitle ?? version.title,
       letter: data,
@@ -88,6 +93,8 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
       versions: letter.translations.map((t) => t.language),
       individuals,
       organisations,
+      // The full list, linked with its total.
+      signatories: { url: signatoriesUrl(letter.slug, {}), total: signatoriesTotal },
       countries: countryOptions(req.lang),
       form: form ?? { values: { visibility: letter.publicNamesDefault, signedAs: 'individual' }, errors: {} },
       sharing,
@@ -97,6 +104,9 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
       challenge,
       // The count over time, drawn on the server (no script), its figures in the chart's text.
       historyChart: countHistoryChart(history, req.lang, req.t),
+      // Where support comes from: the world map (an image of its own; its figures are in the
+      // countries' list beside it and in its description), small countries as "fewer than 5".
+      supportMap: { url: `/letters/${letter.slug}/map.svg?lang=${req.lang}`, alt: map.alt },
     };
   }
 
@@ -119,11 +129,19 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
     const slug = slugParam(req);
     const body = await jsonBodies.get(`${slug}|${req.lang}|${askedLanguage(req) ?? ''}`, async () => {
       const letter = await findPublicLetter(ctx.db, slug);
-      const [data, integrity] = await Promise.all([
+      const [data, integrity, signatoriesTotal, byCountry] = await Promise.all([
         letterPublicData(ctx.db, letter, versionFor(req, letter), ctx.config.BASE_URL),
         integrityReport(ctx.db, letter.id),
+        publicSignatoryCount(ctx.db, letter.id),
+        countsByCountry(ctx.db, letter.id),
       ]);
-      return prepareJson({ ...data, integrity });
+      // Verified signatures per country; below SMALL_COUNTRY_THRESHOLD only "fewer than" it.
+      const countries = publicCountryCounts(byCountry).map((c) =>
+        c.count === null ? { country: c.country, count: null, fewerThan: SMALL_COUNTRY_THRESHOLD } : c,
+      );
+      // Where the full public list is, and how many it shows.
+      const signatories = { url: `${ctx.config.BASE_URL}${signatoriesUrl(slug, {})}`, total: signatoriesTotal };
+      return prepareJson({ ...data, integrity, signatories, countries });
     });
     res.set('Cache-Control', LETTER_JSON_CACHE_CONTROL);
     sendPrepared(req, res, body);

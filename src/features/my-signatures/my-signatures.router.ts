@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
+import { ownRowLinks } from '../signatories';
 import type { AppContext } from '../../platform/context';
 import { handlersOf } from '../../platform/web/handlers';
 import { AppError, NotFound } from '../../platform/web/errors';
@@ -141,10 +142,16 @@ async function showSignatures(ctx: AppContext, req: Request, res: Response): Pro
     return res.render('my-signatures/open', { title: req.t('mySignatures.open.title'), token });
   }
   if (state.kind !== 'granted') return renderProblem(req, res, 'unknown');
+  const signatures = await listSignatures(ctx, state.emailNormalised, req.lang);
   res.render('my-signatures/list', {
     title: req.t('mySignatures.list.title'),
     token,
-    signatures: await listSignatures(ctx, state.emailNormalised, req.lang),
+    signatures,
+    // Find my name: the list page that holds each signature shown publicly, its row marked.
+    ownRows: await ownRowLinks(
+      ctx.db,
+      signatures.map((s) => s.id),
+    ),
     visibilities: VISIBILITIES,
     saved: typeof req.query.saved === 'string' ? req.query.saved : null,
   });

@@ -27,6 +27,8 @@ export const DISALLOWED_PATHS = [
   '/my-signatures/',
   '/letters/*/check-email',
   '/letters/*/sign',
+  // The full lists of signatories: names stay out of search engines (the pages also say noindex).
+  '/letters/*/signatories',
 ];
 
 export function renderRobotsTxt(baseUrl: string): string {

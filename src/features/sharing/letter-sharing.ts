@@ -7,7 +7,7 @@ import type { DataSource } from 'typeorm';
 import { LANGUAGES, type Language, type Letter } from '../../core/letters/letter.entity';
 import type { LetterTranslation } from '../../core/letters/letter-translation.entity';
 import { chooseTranslation } from '../../core/letters/letters.service';
-import { countsByCountry } from '../../core/letters/counts.service';
+import { countsByCountry, SMALL_COUNTRY_THRESHOLD } from '../../core/letters/counts.service';
 import { countryName, formatNumber, type TFunction } from '../../platform/web/i18n';
 import { barChartSvg } from '../../platform/web/svg-charts';
 import { countBucket, SHARE_IMAGE_HEIGHT, SHARE_IMAGE_WIDTH } from './share-image';
@@ -137,28 +137,36 @@ export function shareBlock(baseUrl: string, slug: string, lang: Language, title:
 export interface CountryRow {
   code: string | null;
   name: string;
-  count: number;
+  /** Null for "fewer than 5" (SMALL_COUNTRY_THRESHOLD). */
+  count: number | null;
   formatted: string;
 }
 
-/** Top countries and the rest summed into one row, named in the reader's language, with a bar chart. */
+/**
+ * Top countries and the rest summed into one row, named in the reader's language, with a bar chart.
+ * A country (or the rest) below SMALL_COUNTRY_THRESHOLD reads "fewer than 5" and has no bar.
+ */
 export async function supportByCountry(db: DataSource, letterId: string, lang: Language, t: TFunction) {
   const all = await countsByCountry(db, letterId);
   const fmt = (n: number) => formatNumber(n, lang);
-  const rows: CountryRow[] = all
+  const shown = (n: number) => (n < SMALL_COUNTRY_THRESHOLD ? t('sharing.countries.fewer') : fmt(n));
+  const exact: Array<CountryRow & { count: number }> = all
     .slice(0, TOP_COUNTRIES)
-    .map((r) => ({ code: r.country, name: countryName(r.country, lang), count: r.count, formatted: fmt(r.count) }));
+    .map((r) => ({ code: r.country, name: countryName(r.country, lang), count: r.count, formatted: shown(r.count) }));
   const rest = all.slice(TOP_COUNTRIES).reduce((sum, r) => sum + r.count, 0);
-  if (rest > 0) rows.push({ code: null, name: t('sharing.countries.others'), count: rest, formatted: fmt(rest) });
-  const chart = rows.length
+  if (rest > 0) exact.push({ code: null, name: t('sharing.countries.others'), count: rest, formatted: shown(rest) });
+  const charted = exact.filter((r) => r.count >= SMALL_COUNTRY_THRESHOLD);
+  const chart = charted.length
     ? barChartSvg({
         title: t('sharing.countries.chartTitle'),
-        rows: rows.map((r) => ({ label: r.name, value: r.count })),
+        rows: charted.map((r) => ({ label: r.name, value: r.count })),
         maxRows: TOP_COUNTRIES + 1,
         formatNumber: fmt,
         idPrefix: 'countries-chart',
       })
     : '';
+  // The exact figures stay here: the page gets what it shows.
+  const rows: CountryRow[] = exact.map((r) => ({ ...r, count: r.count < SMALL_COUNTRY_THRESHOLD ? null : r.count }));
   return { rows, chart };
 }
 

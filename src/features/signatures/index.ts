@@ -1,13 +1,15 @@
 import type { Feature } from '../../platform/feature';
 import { countsItsOwnFlood, type RenderLetterPage, signRouter } from './sign.router';
 import { Signature } from './signature.entity';
-import { signaturesRouter } from './signatures.router';
+import { type OwnRowLink, signaturesRouter } from './signatures.router';
 import { signatureJobs } from './tasks';
 
 declare module '../../platform/feature' {
   interface Provided {
     /** The letter page, shown again by the sign form with its errors. */
     renderLetterPage?: RenderLetterPage;
+    /** The list page that holds a signer's public row, for "find my name" on the confirmed page. */
+    ownRowLink?: OwnRowLink;
   }
 }
 
@@ -22,7 +24,7 @@ export {
   SIGNED_AS,
   type SignedAs,
 } from './signature.entity';
-export { signaturesRouter } from './signatures.router';
+export { type OwnRowLink, signaturesRouter } from './signatures.router';
 export { isCounted } from './signature-rows';
 export { withdrawSignatureOfAddress } from './withdraw-signature';
 export { signatureJobs } from './tasks';
@@ -38,6 +40,6 @@ export const feature: Feature = {
   exemptions: { countsItsOwnFlood },
   routes: (ctx, provided) => {
     if (!provided.renderLetterPage) throw new Error('signatures need the letter page (features/letter-page)');
-    return { pages: [signRouter(ctx, provided.renderLetterPage), signaturesRouter(ctx)] };
+    return { pages: [signRouter(ctx, provided.renderLetterPage), signaturesRouter(ctx, provided.ownRowLink)] };
   },
 };

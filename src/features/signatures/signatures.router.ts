@@ -19,11 +19,28 @@ import { NOT_ME_SUPPRESSION_DAYS } from './signature-rows';
 
 /** Where the count line goes in the confirmed page's shared shell (letters and digits: HTML escaping keeps it as it is). */
 const COUNT_MARK = 'undersignedcountline7c41';
-const confirmedPages = new MicroCache<{ before: string; after: string }>(1_000);
+/** Where the signer's own "find my name" link goes in the same shell. */
+const OWN_ROW_MARK = 'undersignedownrow5e2d90';
+const confirmedPages = new MicroCache<ConfirmedShell>(1_000);
+
+interface ConfirmedShell {
+  before: string;
+  between: string;
+  after: string;
+}
+
+/** The list page that holds a signature's public row (features/signatories), or null. */
+export type OwnRowLink = (signatureId: string) => Promise<string | null>;
+
+/** What the links' handlers are given: the app, and the list's "find my name" when there is one. */
+interface SignatureLinks {
+  ctx: AppContext;
+  ownRowLink?: OwnRowLink;
+}
 
 /** Links from emails. Tokens are in the path; the request logger cuts them out. */
-export function signaturesRouter(ctx: AppContext): Router {
-  const on = handlersOf(ctx);
+export function signaturesRouter(ctx: AppContext, ownRowLink?: OwnRowLink): Router {
+  const on = handlersOf<SignatureLinks>({ ctx, ownRowLink });
   const r = Router();
   r.get('/s/confirm/:token', on(showConfirmPage));
   r.post('/s/confirm/:token', on(confirm));
@@ -52,13 +69,25 @@ function renderProblem(req: Request, res: Response, problem: 'unknown' | 'expire
  * letter and language, and only the count line is made per answer (exact, as the reader counts
  * themselves in it: after the button, the confirming statement itself gives the count). Its language links go to the letter, so the shared page holds no token.
  */
-async function renderConfirmed(ctx: AppContext, req: Request, res: Response, letterId: string, knownCount?: number) {
-  const [shell, count] = await Promise.all([
+async function renderConfirmed(
+  { ctx, ownRowLink }: SignatureLinks,
+  req: Request,
+  res: Response,
+  letterId: string,
+  signatureId: string,
+  knownCount?: number,
+) {
+  const [shell, count, ownRow] = await Promise.all([
     confirmedPages.get(`${letterId}:${req.lang}`, () => renderConfirmedShell(ctx, req, res, letterId)),
     knownCount ?? verifiedCount(ctx.db, letterId),
+    ownRowLink?.(signatureId) ?? null,
   ]);
   const line = ejs.escapeXML(req.t('letter.signatures', { count, formatted: formatNumber(count, req.lang) }));
-  res.type('html').send(shell.before + line + shell.after);
+  // Find my name: the list page that holds the signer's row, when the list shows it.
+  const mine = ownRow
+    ? `<p><a href="${ejs.escapeXML(ownRow)}">${ejs.escapeXML(req.t('signatories.findMyName'))}</a></p>`
+    : '';
+  res.type('html').send(shell.before + line + shell.between + mine + shell.after);
 }
 
 async function renderConfirmedShell(
@@ -66,7 +95,7 @@ async function renderConfirmedShell(
   req: Request,
   res: Response,
   letterId: string,
-): Promise<{ before: string; after: string }> {
+): Promise<ConfirmedShell> {
   const { letter, version } = await letterView(ctx, letterId, req.lang);
   const url = `${ctx.config.BASE_URL}/letters/${letter.slug}`;
   const html = await new Promise<string>((resolve, reject) =>
@@ -77,6 +106,7 @@ async function renderConfirmedShell(
         path: `/letters/${letter.slug}`,
         letter: { slug: letter.slug, title: version.title, url, goal: letter.goal },
         countLine: COUNT_MARK,
+        ownRowSlot: OWN_ROW_MARK,
         shareText: req.t('share.message', { title: version.title }),
         share: shareBlock(
           ctx.config.BASE_URL,
@@ -90,21 +120,27 @@ async function renderConfirmedShell(
     ),
   );
   const at = html.indexOf(COUNT_MARK);
-  return { before: html.slice(0, at), after: html.slice(at + COUNT_MARK.length) };
+  const mine = html.indexOf(OWN_ROW_MARK);
+  return {
+    before: html.slice(0, at),
+    between: html.slice(at + COUNT_MARK.length, mine),
+    after: html.slice(mine + OWN_ROW_MARK.length),
+  };
 }
 
 /** The page an emailed confirmation link opens: what is being confirmed, and two buttons. */
 async function renderConfirmPage(
-  ctx: AppContext,
+  links: SignatureLinks,
   req: Request,
   res: Response,
   token: string,
   errors: Record<string, string> = {},
 ) {
+  const { ctx } = links;
   const view = await readConfirmation(ctx, token);
   if (view.kind === 'unknown' || view.kind === 'expired' || view.kind === 'bounced')
     return renderProblem(req, res, view.kind);
-  if (view.kind === 'already-confirmed') return renderConfirmed(ctx, req, res, view.letterId);
+  if (view.kind === 'already-confirmed') return renderConfirmed(links, req, res, view.letterId, view.signatureId);
   const { letter, version } = await letterView(ctx, view.letterId, req.lang);
   res.status(Object.keys(errors).length ? 422 : 200).render('signatures/confirm', {
     title: req.t('signatures.confirmPage.title'),
@@ -121,23 +157,23 @@ async function renderConfirmPage(
 
 // Opening the link (GET, and HEAD through it) changes nothing: mail scanners and link previews
 // open links before people do. Only the page's buttons (POST) confirm or delete.
-async function showConfirmPage(ctx: AppContext, req: Request, res: Response): Promise<void> {
+async function showConfirmPage(links: SignatureLinks, req: Request, res: Response): Promise<void> {
   tokenPageHeaders(res);
-  await renderConfirmPage(ctx, req, res, String(req.params.token));
+  await renderConfirmPage(links, req, res, String(req.params.token));
 }
 
-async function confirm(ctx: AppContext, req: Request, res: Response): Promise<void> {
+async function confirm(links: SignatureLinks, req: Request, res: Response): Promise<void> {
   tokenPageHeaders(res);
   const token = String(req.params.token);
   const parsed = parseForm(confirmFormSchema, req.body);
-  if (!parsed.ok) return renderConfirmPage(ctx, req, res, token, parsed.errors);
-  const outcome = await confirmSignature(ctx, token, parsed.data.visibility ?? null);
+  if (!parsed.ok) return renderConfirmPage(links, req, res, token, parsed.errors);
+  const outcome = await confirmSignature(links.ctx, token, parsed.data.visibility ?? null);
   if (outcome.kind === 'unknown' || outcome.kind === 'expired' || outcome.kind === 'bounced')
     return renderProblem(req, res, outcome.kind);
-  await renderConfirmed(ctx, req, res, outcome.letterId, outcome.count);
+  await renderConfirmed(links, req, res, outcome.letterId, outcome.signatureId, outcome.count);
 }
 
-async function notMe(ctx: AppContext, req: Request, res: Response): Promise<void> {
+async function notMe({ ctx }: SignatureLinks, req: Request, res: Response): Promise<void> {
   tokenPageHeaders(res);
   const outcome = await disownSignature(ctx, String(req.params.token));
   if (outcome.kind !== 'deleted') return renderProblem(req, res, outcome.kind);
@@ -150,7 +186,7 @@ async function notMe(ctx: AppContext, req: Request, res: Response): Promise<void
   });
 }
 
-async function showWithdrawPage(ctx: AppContext, req: Request, res: Response): Promise<void> {
+async function showWithdrawPage({ ctx }: SignatureLinks, req: Request, res: Response): Promise<void> {
   res.set('Cache-Control', 'no-store');
   res.set('Referrer-Policy', 'no-referrer');
   const check = await checkWithdrawToken(ctx, String(req.params.token));
@@ -168,7 +204,7 @@ async function showWithdrawPage(ctx: AppContext, req: Request, res: Response): P
   });
 }
 
-async function withdrawByLink(ctx: AppContext, req: Request, res: Response): Promise<void> {
+async function withdrawByLink({ ctx }: SignatureLinks, req: Request, res: Response): Promise<void> {
   res.set('Cache-Control', 'no-store');
   const result = await withdrawSignature(ctx, String(req.params.token));
   if (!result.done || !result.letterId) {

@@ -1,0 +1,160 @@
+import { Router, type Request, type Response } from 'express';
+import type { DataSource } from 'typeorm';
+import type { AppContext } from '../../platform/context';
+import type { Language, Letter } from '../../core/letters/letter.entity';
+import { chooseTranslation, findPublicLetter } from '../../core/letters/letters.service';
+import { sendLargeObject } from '../../platform/web/send-file';
+import { currentPublicListFile, requestPublicListFile } from './public-list-file.service';
+import { letterSupportMap } from './support-map';
+import { slugParam, versionFor } from '../../core/letters/letter-request';
+import { AppError } from '../../platform/web/errors';
+import { countryOptions } from '../../platform/web/i18n';
+import { MicroCache } from '../../platform/web/micro-cache';
+import { signatoriesQuerySchema, type SignatoriesQuery } from './signatories-query.schema';
+import {
+  decodeCursor,
+  encodeCursor,
+  NO_SIGNATORIES_FILTERS,
+  publicSignatoryCount,
+  type SignatoriesCursor,
+  type SignatoriesFilters,
+  signatoriesPage,
+} from './signatories.service';
+
+/** The list's total is counted at most this often per letter (the letter page shows it too). */
+export const SIGNATORY_TOTAL_CACHE_SECONDS = 10;
+
+export interface TextVersionOption {
+  value: string;
+  language: Language;
+  version: number;
+}
+
+/** Every text a letter's signatures can be under: each translation's current and earlier versions. */
+async function textVersionOptions(db: DataSource, letter: Letter): Promise<TextVersionOption[]> {
+  const earlier: Array<{ language: Language; version: number }> = await db.query(
+    `SELECT language, version FROM letter_text_versions WHERE letter_id = $1`,
+    [letter.id],
+  );
+  const all = [...earlier, ...letter.translations.map((t) => ({ language: t.language, version: t.textVersion }))];
+  return all
+    .map((v) => ({ ...v, value: `${v.language}-${v.version}` }))
+    .sort((a, b) => a.language.localeCompare(b.language) || a.version - b.version);
+}
+
+function filtersOf(query: SignatoriesQuery): SignatoriesFilters {
+  return {
+    ...NO_SIGNATORIES_FILTERS,
+    signedAs: query.kind ?? null,
+    country: query.country ?? null,
+    source: query.source ?? null,
+    text: query.text ? { language: query.text.slice(0, 2) as Language, version: Number(query.text.slice(3)) } : null,
+    q: query.q ?? null,
+  };
+}
+
+/** The list's URL with these parameters (the empty ones left out), for links and forms. */
+export function signatoriesUrl(slug: string, params: Record<string, string | undefined | null>): string {
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v) qs.set(k, v);
+  const s = qs.toString();
+  return `/letters/${slug}/signatories${s ? `?${s}` : ''}`;
+}
+
+/** `/letters/<slug>/signatories`: every public signatory of a letter, 50 a page, without script. */
+export function signatoriesRouter(ctx: AppContext): Router {
+  const r = Router();
+  const totals = new MicroCache<number>(SIGNATORY_TOTAL_CACHE_SECONDS * 1000);
+  const totalOf = (letterId: string) => totals.get(letterId, () => publicSignatoryCount(ctx.db, letterId));
+
+  r.get('/letters/:slug/signatories', async (req: Request, res: Response) => {
+    const slug = slugParam(req);
+    const letter = await findPublicLetter(ctx.db, slug);
+    const parsed = signatoriesQuerySchema.safeParse(req.query);
+    const searchError = parsed.error?.issues.find((i) => i.path[0] === 'q');
+    if (!parsed.success && !searchError) throw new AppError(400, 'bad_request', 'signatories.errors.badQuery');
+    const query: SignatoriesQuery = parsed.success
+      ? parsed.data
+      : { ...signatoriesQuerySchema.parse({ ...req.query, q: undefined }), q: undefined };
+    const cursor = query.page ? decodeCursor(query.page, query.order) : null;
+    if (query.page && !cursor) throw new AppError(400, 'bad_request', 'signatories.errors.badQuery');
+
+    const filters = filtersOf(query);
+    const [page, total, texts] = await Promise.all([
+      searchError
+        ? Promise.resolve({ rows: [], next: null, previous: null })
+        : signatoriesPage(ctx.db, { letterId: letter.id, order: query.order, lang: req.lang, filters, cursor }),
+      totalOf(letter.id),
+      textVersionOptions(ctx.db, letter),
+    ]);
+    const kept = {
+      order: query.order === 'newest' ? undefined : query.order,
+      kind: query.kind,
+      country: query.country,
+      source: query.source,
+      text: query.text,
+      q: searchError ? undefined : query.q,
+    };
+    const link = (c: SignatoriesCursor | null) => (c ? signatoriesUrl(slug, { ...kept, page: encodeCursor(c) }) : null);
+    const version = versionFor(req, letter);
+    res.status(searchError ? 400 : 200).render('signatories/list', {
+      title: req.t('signatories.title', { title: version.shortTitle ?? version.title }),
+      letter: { slug, title: version.title, language: version.language },
+      noindex: letter.signatoriesNoindex,
+      rows: page.rows,
+      // Find my name: a page that starts at a row marks that row (see my-signatures).
+      highlightFirst: cursor?.side === 'at' && page.rows[0]?.id === cursor.id,
+      total,
+      filtered: Boolean(query.kind || query.country || query.source || query.text || query.q),
+      query: {
+        ...kept,
+        order: query.order,
+        q: searchError ? (typeof req.query.q === 'string' ? req.query.q.slice(0, 100) : '') : query.q,
+      },
+      searchError: searchError ? req.t(searchError.message) : null,
+      countries: countryOptions(req.lang),
+      texts: texts.length > 1 ? texts : [],
+      firstUrl: cursor ? signatoriesUrl(slug, kept) : null,
+      nextUrl: link(page.next),
+      previousUrl: link(page.previous),
+      csvUrl: `/letters/${slug}/signatories.csv`,
+      jsonUrl: `/letters/${slug}.json`,
+    });
+  });
+
+  /**
+   * The world map alone, for the letter page's image (the page stays light; the report inlines it):
+   * drawn once per letter's figures and language and kept (support-map.ts).
+   */
+  r.get('/letters/:slug/map.svg', async (req: Request, res: Response) => {
+    const letter = await findPublicLetter(ctx.db, slugParam(req));
+    const { svg } = await letterSupportMap(ctx.db, letter.id, req.lang, req.t);
+    res.set({ 'Cache-Control': 'public, max-age=60', 'Content-Language': req.lang }).type('image/svg+xml').send(svg);
+  });
+
+  /**
+   * The public list as CSV: the newest file the job made, or, when there is none yet, a page that
+   * says it is being made (202 with Retry-After). Either way the reader's request costs one read.
+   */
+  r.get('/letters/:slug/signatories.csv', async (req: Request, res: Response) => {
+    const slug = slugParam(req);
+    const letter = await findPublicLetter(ctx.db, slug);
+    const language = chooseTranslation(letter.translations, letter.defaultLanguage, [req.lang]).language;
+    const file = await currentPublicListFile(ctx.db, letter.id, language);
+    if (!file?.fresh) await requestPublicListFile(ctx.db, { letterId: letter.id, language });
+    if (file) return sendLargeObject(ctx.db, req, res, file, { cacheControl: 'public, max-age=60' });
+    res
+      .status(202)
+      .set({ 'Retry-After': String(PUBLIC_LIST_FILE_RETRY_SECONDS), 'Cache-Control': 'no-store' })
+      .render('signatories/file-pending', {
+        title: req.t('signatories.filePending.title'),
+        slug,
+        retrySeconds: PUBLIC_LIST_FILE_RETRY_SECONDS,
+      });
+  });
+
+  return r;
+}
+
+/** What a reader is told to wait when the file is being made. */
+export const PUBLIC_LIST_FILE_RETRY_SECONDS = 30;

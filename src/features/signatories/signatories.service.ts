@@ -1,0 +1,242 @@
+/**
+ * The full list of a letter's public signatories, a page at a time.
+ *
+ * Public means what the letter page's "recent signatories" shows: confirmed, not held, not hidden
+ * by the organisers, and the signer chose a public name or initials. Every page is a keyset page
+ * (no OFFSET): the cursor is the sort key and id of the row a page starts after (or before), and
+ * each order and filter has an index that starts at the cursor, so page 2,000 costs what page 1
+ * does. The name an initials-only signer typed is never read for ordering or search: both work on
+ * `signatory_public_name` (migrations/1765100000000-SignatoriesList.ts).
+ */
+import type { DataSource } from 'typeorm';
+import type { Language } from '../../core/letters/letter.entity';
+import type { SignedAs } from '../signatures';
+
+export const SIGNATORIES_PAGE_SIZE = 50;
+export const SIGNATORIES_ORDERS = ['newest', 'name'] as const;
+export type SignatoriesOrder = (typeof SIGNATORIES_ORDERS)[number];
+
+/** The rows anyone may see, over `signatures s` (the predicate of the list's partial indexes). */
+export const PUBLIC_ROW = `s.status = 'confirmed' AND s.held_reason IS NULL AND NOT s.hidden AND s.visibility <> 'private'`;
+const PUBLIC_NAME = `signatory_public_name(s.full_name, s.visibility)`;
+const SEARCH_TEXT = `signatory_search_text(s.full_name, s.visibility, s.signed_as, s.organisation)`;
+
+/** The ICU collation a reader's language sorts names by (en and fr share the root one). */
+export const NAME_COLLATIONS: Record<Language, string> = {
+  en: 'und-x-icu',
+  fr: 'und-x-icu',
+  uk: 'uk-x-icu',
+  ru: 'ru-x-icu',
+  kk: 'kk-x-icu',
+};
+
+/** Where a page starts: after a row, before a row (the previous page), or at a row (find my name). */
+export interface SignatoriesCursor {
+  /** The sort key: the UTC time with microseconds (newest) or the public name (by name). */
+  key: string;
+  id: string;
+  side: 'after' | 'before' | 'at';
+}
+
+export interface SignatoriesFilters {
+  signedAs: SignedAs | null;
+  country: string | null;
+  source: 'online' | 'paper' | null;
+  text: { language: Language; version: number } | null;
+  /** The search, as typed (folded by the database). */
+  q: string | null;
+}
+
+export const NO_SIGNATORIES_FILTERS: SignatoriesFilters = {
+  signedAs: null,
+  country: null,
+  source: null,
+  text: null,
+  q: null,
+};
+
+export interface SignatoriesRequest {
+  letterId: string;
+  order: SignatoriesOrder;
+  lang: Language;
+  filters: SignatoriesFilters;
+  cursor: SignatoriesCursor | null;
+  limit?: number;
+}
+
+export interface ListedSignatory {
+  name: string;
+  /** Shown for organisations, and for individuals who chose their full name. */
+  organisation: string | null;
+  /** Only for signers who chose their full name. */
+  city: string | null;
+  country: string;
+  signedAs: SignedAs;
+  source: 'online' | 'paper';
+  confirmedAt: Date;
+  cursorKey: string;
+  id: string;
+}
+
+export interface SignatoriesPage {
+  rows: ListedSignatory[];
+  /** Cursors of the neighbouring pages, when there are rows there. */
+  next: SignatoriesCursor | null;
+  previous: SignatoriesCursor | null;
+}
+
+interface DbRow {
+  id: string;
+  name: string;
+  organisation: string | null;
+  city: string | null;
+  country: string;
+  signed_as: SignedAs;
+  source: 'online' | 'paper';
+  confirmed_at: Date;
+  cursor_key: string;
+}
+
+/** The SQL of one order: its sort key, and how a cursor value of it is written. */
+function orderSql(order: SignatoriesOrder, lang: Language): { key: string; param: (p: string) => string } {
+  if (order === 'newest') return { key: 's.confirmed_at', param: (p) => `(${p}::timestamp AT TIME ZONE 'UTC')` };
+  const collation = `"${NAME_COLLATIONS[lang]}"`;
+  return { key: `(${PUBLIC_NAME}) COLLATE ${collation}`, param: (p) => `(${p}::text COLLATE ${collation})` };
+}
+
+/** The WHERE clause over `signatures s` for a letter's public rows and the filters. */
+export function signatoriesWhere(
+  letterId: string,
+  filters: SignatoriesFilters,
+): { where: string[]; params: unknown[] } {
+  const params: unknown[] = [letterId];
+  const p = (value: unknown): string => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const where = ['s.letter_id = $1', PUBLIC_ROW];
+  if (filters.signedAs) where.push(`s.signed_as = ${p(filters.signedAs)}`);
+  if (filters.country) where.push(`s.country = ${p(filters.country)}`);
+  if (filters.source) where.push(`s.source = ${p(filters.source)}`);
+  if (filters.text)
+    where.push(`s.text_language = ${p(filters.text.language)} AND s.text_version = ${p(filters.text.version)}`);
+  if (filters.q) where.push(`${SEARCH_TEXT} LIKE '%' || signatory_search_key(${p(filters.q)}) || '%'`);
+  return { where, params };
+}
+
+/** The query of one page (one row more than the page, to know whether another follows). */
+export function signatoriesPageQuery(req: SignatoriesRequest): { text: string; values: unknown[] } {
+  const { where, params } = signatoriesWhere(req.letterId, req.filters);
+  const p = (value: unknown): string => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const { key, param } = orderSql(req.order, req.lang);
+  // Newest first walks the order backwards; by name walks it forwards. A "before" cursor walks
+  // the other way from its row, and the page is turned round afterwards.
+  const forwards = req.order === 'name';
+  const backwards = req.cursor?.side === 'before';
+  const ascending = forwards !== backwards;
+  if (req.cursor) {
+    const op = req.cursor.side === 'at' ? (ascending ? '>=' : '<=') : ascending ? '>' : '<';
+    where.push(`(${key}, s.id) ${op} (${param(p(req.cursor.key))}, ${p(req.cursor.id)}::uuid)`);
+  }
+  const dir = ascending ? 'ASC' : 'DESC';
+  const cursorKey =
+    req.order === 'newest'
+      ? `to_char(s.confirmed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`
+      : `${PUBLIC_NAME}`;
+  const limit = (req.limit ?? SIGNATORIES_PAGE_SIZE) + 1;
+  return {
+    text: `SELECT s.id, ${PUBLIC_NAME} AS name,
+                  CASE WHEN s.signed_as = 'organisation' OR s.visibility = 'public' THEN s.organisation END AS organisation,
+                  CASE WHEN s.visibility = 'public' THEN s.city END AS city,
+                  s.country, s.signed_as, s.source, s.confirmed_at, ${cursorKey} AS cursor_key
+             FROM signatures s
+            WHERE ${where.join(' AND ')}
+         ORDER BY ${key} ${dir}, s.id ${dir}
+            LIMIT ${limit}`,
+    values: params,
+  };
+}
+
+/** One page of the list: the rows, and the cursors of the pages before and after it. */
+export async function signatoriesPage(db: DataSource, req: SignatoriesRequest): Promise<SignatoriesPage> {
+  const limit = req.limit ?? SIGNATORIES_PAGE_SIZE;
+  const { text, values } = signatoriesPageQuery({ ...req, limit });
+  const found: DbRow[] = await db.query(text, values);
+  const more = found.length > limit;
+  const page = found.slice(0, limit);
+  const backwards = req.cursor?.side === 'before';
+  if (backwards) page.reverse();
+  const rows = page.map((r) => ({
+    id: r.id,
+    name: r.name,
+    organisation: r.organisation,
+    city: r.city,
+    country: r.country,
+    signedAs: r.signed_as,
+    source: r.source,
+    confirmedAt: r.confirmed_at,
+    cursorKey: r.cursor_key,
+  }));
+  const first = rows[0];
+  const last = rows[rows.length - 1];
+  // Going forwards there is a previous page whenever we came from a cursor; going backwards
+  // there is a next page (the one we came from).
+  const hasNext = backwards ? Boolean(req.cursor) : more;
+  const hasPrevious = backwards ? more : Boolean(req.cursor);
+  return {
+    rows,
+    next: hasNext && last ? { key: last.cursorKey, id: last.id, side: 'after' } : null,
+    previous: hasPrevious && first ? { key: first.cursorKey, id: first.id, side: 'before' } : null,
+  };
+}
+
+/** How many public signatories a letter lists (its unfiltered list's total). */
+export async function publicSignatoryCount(db: DataSource, letterId: string): Promise<number> {
+  const [row] = await db.query<Array<{ n: number }>>(
+    `SELECT count(*)::int AS n FROM signatures s WHERE s.letter_id = $1 AND ${PUBLIC_ROW}`,
+    [letterId],
+  );
+  return row?.n ?? 0;
+}
+
+/** A cursor in a URL: `<side>.<base64url of key>.<id>`. */
+export function encodeCursor(c: SignatoriesCursor): string {
+  return `${c.side}.${Buffer.from(c.key, 'utf8').toString('base64url')}.${c.id}`;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const TIME_KEY = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}$/;
+
+/** The cursor of a URL, or null when it is not one this order wrote. */
+export function decodeCursor(raw: string, order: SignatoriesOrder): SignatoriesCursor | null {
+  const m = /^(after|before|at)\.([A-Za-z0-9_-]{0,400})\.([0-9a-f-]{36})$/.exec(raw);
+  if (!m || !UUID.test(m[3])) return null;
+  const key = Buffer.from(m[2], 'base64url').toString('utf8');
+  if (order === 'newest' ? !TIME_KEY.test(key) : key.length > 300) return null;
+  return { side: m[1] as SignatoriesCursor['side'], key, id: m[3] };
+}
+
+/**
+ * Find my name: for each of a signer's own signatures that the public list shows, the list page
+ * that starts at its row (newest first), where the row is marked. Only the signer's own pages
+ * (reached by their emailed link) call this; a page that starts at a row is no secret, since it
+ * only shows public rows, as every page does.
+ */
+export async function ownRowLinks(db: DataSource, signatureIds: string[]): Promise<Map<string, string>> {
+  if (!signatureIds.length) return new Map();
+  const rows: Array<{ id: string; slug: string; key: string }> = await db.query(
+    `SELECT s.id, l.slug, to_char(s.confirmed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS key
+       FROM signatures s JOIN letters l ON l.id = s.letter_id
+      WHERE s.id = ANY($1::uuid[]) AND ${PUBLIC_ROW} AND l.status <> 'draft'`,
+    [signatureIds],
+  );
+  return new Map(
+    rows.map((r) => [
+      r.id,
+      `/letters/${r.slug}/signatories?page=${encodeCursor({ key: r.key, id: r.id, side: 'at' })}#mine`,
+    ]),
+  );
+}

@@ -1,0 +1,94 @@
+import {
+  NO_SIGNATORIES_FILTERS,
+  signatoriesPageQuery,
+  type SignatoriesFilters,
+} from '../../../src/features/signatories';
+import type { Language } from '../../../src/core/letters/letter.entity';
+import { aLetter } from '../../support/factories';
+import { startTestApp, type TestApp } from '../../support/test-app';
+
+/**
+ * The list never reads `signatures` with a sequential scan: on a letter of 100,000 rows (and a
+ * second letter beside it), every order, filter, search and page cursor is planned with
+ * enable_seqscan off, and no plan may fall back to one. A plan that had no index to use would
+ * keep the Seq Scan (at a huge cost) rather than fail, which is what this looks for.
+ */
+const ROWS = 100_000;
+let t: TestApp;
+let letterId: string;
+beforeAll(async () => {
+  t = await startTestApp({}, { worker: false });
+  const letter = await aLetter(t.db);
+  const other = await aLetter(t.db);
+  letterId = letter.id;
+  for (const id of [letter.id, other.id])
+    await t.db.query(
+      `INSERT INTO signatures (letter_id, full_name, email, email_normalised, country, visibility, language, status,
+                               confirmed_at, signed_as, source, text_language, text_version, organisation)
+       SELECT $1, (ARRAY['Ірина', 'Айгерім', 'Anne', 'Пётр', 'Жанар'])[1 + i % 5] || ' ' ||
+                  (ARRAY['Бондаренко', 'Қасымқызы', 'Lefèvre', 'Иванов', 'Smith', 'Өмірбек'])[1 + i % 6] || ' ' || i,
+              'p' || i || '@example.org', 'p' || i || '@example.org',
+              (ARRAY['UA', 'KZ', 'FR', 'DE', 'RU'])[1 + i % 5],
+              (ARRAY['public', 'initials', 'private'])[1 + i % 3], 'en',
+              CASE WHEN i % 17 = 0 THEN 'pending' ELSE 'confirmed' END,
+              now() - make_interval(secs => i), CASE WHEN i % 11 = 0 THEN 'organisation' ELSE 'individual' END,
+              CASE WHEN i % 13 = 0 THEN 'paper' ELSE 'online' END, 'en', 1 + i % 2, 'Org ' || (i % 100)
+         FROM generate_series(1, $2::int) AS i`,
+      [id, ROWS],
+    );
+  await t.db.query('ANALYZE signatures');
+}, 300_000);
+afterAll(async () => {
+  await t.close();
+});
+
+async function plan(order: 'newest' | 'name', lang: Language, filters: SignatoriesFilters, withCursor: boolean) {
+  const cursor = withCursor
+    ? order === 'newest'
+      ? { key: '2026-01-01T00:00:00.000000', id: '00000000-0000-4000-8000-000000000000', side: 'after' as const }
+      : { key: 'Айгерім', id: '00000000-0000-4000-8000-000000000000', side: 'before' as const }
+    : null;
+  const { text, values } = signatoriesPageQuery({ letterId, order, lang, filters, cursor });
+  const qr = t.db.createQueryRunner();
+  await qr.connect();
+  try {
+    await qr.startTransaction();
+    await qr.query('SET LOCAL enable_seqscan = off');
+    const [row] = (await qr.query(`EXPLAIN (FORMAT JSON) ${text}`, values)) as Array<{ 'QUERY PLAN': unknown }>;
+    await qr.rollbackTransaction();
+    return JSON.stringify(row['QUERY PLAN']);
+  } finally {
+    await qr.release();
+  }
+}
+
+const FILTERS: Array<[string, SignatoriesFilters]> = [
+  ['no filter', NO_SIGNATORIES_FILTERS],
+  ['organisations', { ...NO_SIGNATORIES_FILTERS, signedAs: 'organisation' }],
+  ['individuals', { ...NO_SIGNATORIES_FILTERS, signedAs: 'individual' }],
+  ['a country', { ...NO_SIGNATORIES_FILTERS, country: 'KZ' }],
+  ['paper', { ...NO_SIGNATORIES_FILTERS, source: 'paper' }],
+  ['a text version', { ...NO_SIGNATORIES_FILTERS, text: { language: 'en', version: 2 } }],
+  ['a search', { ...NO_SIGNATORIES_FILTERS, q: 'касымкызы' }],
+  ['a search by initials', { ...NO_SIGNATORIES_FILTERS, q: 'А. Ө.' }],
+  [
+    'everything at once',
+    { signedAs: 'individual', country: 'UA', source: 'online', text: { language: 'en', version: 1 }, q: 'lefevre' },
+  ],
+];
+
+describe.each(FILTERS)('with %s', (_name, filters) => {
+  test.each([
+    ['newest', 'en', false],
+    ['newest', 'en', true],
+    ['name', 'kk', false],
+    ['name', 'ru', true],
+    ['name', 'fr', true],
+    ['name', 'uk', false],
+  ] as const)('ordered %s (%s, cursor: %s), the plan reads signatures through an index', async (order, lang, c) => {
+    const p = await plan(order, lang, filters, c);
+    expect(p).not.toContain('Seq Scan');
+    // And one of the list's own indexes (any index on letter_id would avoid the Seq Scan, slowly).
+    expect(p).toMatch(/"Index Name": ?"signatories_/);
+  });
+});

@@ -43,10 +43,11 @@ export class SignatoriesList1765100000000 implements MigrationInterface {
                            'әғқңөұүһіё', 'агкноуухие'),
                  '[^[:alnum:][:space:]]+', ' ', 'g'), '[[:space:]]+', ' ', 'g')) $$`);
     // What a reader searches: the public name, and the organisation wherever the page shows it.
+    // Qualified names inside: PostgreSQL 17 builds an index with a search_path of pg_catalog only.
     await q.query(`
       CREATE FUNCTION signatory_search_text(full_name text, visibility text, signed_as text, organisation text) RETURNS text
       LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-        SELECT signatory_search_key(concat_ws(' ', signatory_public_name(full_name, visibility),
+        SELECT public.signatory_search_key(concat_ws(' ', public.signatory_public_name(full_name, visibility),
           CASE WHEN signed_as = 'organisation' OR visibility = 'public' THEN organisation END)) $$`);
     const publicRow = `status = 'confirmed' AND held_reason IS NULL AND NOT hidden AND visibility <> 'private'`;
     await q.query(

@@ -190,11 +190,7 @@ async function showWithdrawPage({ ctx }: SignatureLinks, req: Request, res: Resp
   res.set('Cache-Control', 'no-store');
   res.set('Referrer-Policy', 'no-referrer');
   const check = await checkWithdrawToken(ctx, String(req.params.token));
-  if (!check.valid) {
-    return res
-      .status(404)
-      .render('signatures/link-problem', { title: req.t('linkProblem.unknown.title'), problem: 'unknown' });
-  }
+  if (!check.valid) return renderProblem(req, res, 'unknown');
   const { letter, version } = await letterView(ctx, check.letterId, req.lang);
   res.render('signatures/withdraw', {
     title: req.t('withdraw.title'),
@@ -207,11 +203,7 @@ async function showWithdrawPage({ ctx }: SignatureLinks, req: Request, res: Resp
 async function withdrawByLink({ ctx }: SignatureLinks, req: Request, res: Response): Promise<void> {
   res.set('Cache-Control', 'no-store');
   const result = await withdrawSignature(ctx, String(req.params.token));
-  if (!result.done || !result.letterId) {
-    return res
-      .status(404)
-      .render('signatures/link-problem', { title: req.t('linkProblem.unknown.title'), problem: 'unknown' });
-  }
+  if (!result.done || !result.letterId) return renderProblem(req, res, 'unknown');
   const { letter, version } = await letterView(ctx, result.letterId, req.lang);
   res.render('signatures/withdraw', {
     title: req.t('withdraw.doneTitle'),

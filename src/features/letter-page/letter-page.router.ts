@@ -14,7 +14,13 @@ import { countHistory, countHistoryChart } from '../history';
 import { isChallengeMode } from '../abuse';
 import { homeLanguageLinks, letterSharing } from '../sharing';
 import { recentSignatories, type RenderLetterPage, type SignFormState } from '../signatures';
-import { letterSupportMap, publicSignatoryCount, signatoriesUrl } from '../signatories';
+import {
+  checkedAffiliations,
+  featuredSignatories,
+  letterSupportMap,
+  publicSignatoryCount,
+  signatoriesUrl,
+} from '../signatories';
 import { countsByCountry, publicCountryCounts, SMALL_COUNTRY_THRESHOLD } from '../../core/letters/counts.service';
 import { publicResponses } from '../updates';
 import { changeNotice } from '../versions';
@@ -70,29 +76,49 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
   async function letterPageLocals(req: Request, letter: Letter, form: SignFormState | null) {
     const version = versionFor(req, letter);
     const data = await letterPublicData(ctx.db, letter, version, ctx.config.BASE_URL);
-    const [individuals, organisations, signatoriesTotal, officialResponses, notice, sharing, challenge, history, map] =
-      await Promise.all([
-        recentSignatories(ctx.db, letter.id, 'individual'),
-        recentSignatories(ctx.db, letter.id, 'organisation'),
-        publicSignatoryCount(ctx.db, letter.id),
-        publicResponses(ctx.db, letter.id),
-        changeNotice(ctx.db, version),
-        letterSharing(ctx.db, ctx.config.BASE_URL, letter, version, data.signatureCount, {
-          lang: req.lang,
-          t: req.t,
-          versionT: tFor(version.language),
-        }),
-        isChallengeMode(ctx.db, letter.id),
-        countHistory(ctx.db, letter),
-        letterSupportMap(ctx.db, letter.id, req.lang, req.t),
-      ]);
+    const [
+      individuals,
+      organisations,
+      signatoriesTotal,
+      officialResponses,
+      notice,
+      sharing,
+      challenge,
+      history,
+      map,
+      featured,
+    ] = await Promise.all([
+      recentSignatories(ctx.db, letter.id, 'individual'),
+      recentSignatories(ctx.db, letter.id, 'organisation'),
+      publicSignatoryCount(ctx.db, letter.id),
+      publicResponses(ctx.db, letter.id),
+      changeNotice(ctx.db, version),
+      letterSharing(ctx.db, ctx.config.BASE_URL, letter, version, data.signatureCount, {
+        lang: req.lang,
+        t: req.t,
+        versionT: tFor(version.language),
+      }),
+      isChallengeMode(ctx.db, letter.id),
+      countHistory(ctx.db, letter),
+      letterSupportMap(ctx.db, letter.id, req.lang, req.t),
+      featuredSignatories(ctx.db, letter.id),
+    ]);
+    // The organisers' affiliation mark on the newest signers (what was checked is never shown).
+    const checked = await checkedAffiliations(
+      ctx.db,
+      [...individuals, ...organisations].map((s) => s.id),
+    );
+    const marked = <T extends { id: string }>(rows: T[]) =>
+      rows.map((s) => ({ ...s, affiliationChecked: checked.has(s.id) }));
     return {
       title: version.shortTitle ?? version.title,
       letter: data,
       bodyHtml: renderMarkdown(version.body),
       versions: letter.translations.map((t) => t.language),
-      individuals,
-      organisations,
+      individuals: marked(individuals),
+      organisations: marked(organisations),
+      // The notable signatories, in the owners' order, under the letter's text.
+      featured,
       // The full list, linked with its total.
       signatories: { url: signatoriesUrl(letter.slug, {}), total: signatoriesTotal },
       countries: countryOptions(req.lang),

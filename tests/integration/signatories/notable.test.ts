@@ -8,6 +8,7 @@ import {
   MAX_FEATURED,
   TASK_FEATURED_EMAIL,
 } from '../../../src/features/signatories/notable.service';
+import { eraseInvalidatedContactData } from '../../../src/features/privacy/retention.service';
 import { aSignature, anEmail } from '../../support/factories';
 import { drained } from '../../support/jobs';
 import { anOrganiser, aLetterOf, postForm, signInAs } from '../../support/organisers';
@@ -199,5 +200,36 @@ describe('notable signatories', () => {
     await grantRole(t.db, editor.email, letter.slug, 'editor');
     const asEditor = await signInAs(t.app, t.smtp, editor.email);
     expect((await asEditor.agent.get(`/organise/letters/${letter.slug}/notable`)).status).toBe(403);
+  });
+
+  test('retention: when an invalidated signer’s name is erased, the owners’ line about them and their affiliation mark go with it', async () => {
+    const { owner, letter } = await ownerAndLetter();
+    const sig = await aSignature(t.db, letter, {
+      fullName: 'Erased Later',
+      visibility: 'public',
+      organisation: 'Some Org',
+      email: 'member@erased-later.org',
+    });
+    await t.db.query(
+      `INSERT INTO affiliation_domains (letter_id, organisation, organisation_key, domain) VALUES ($1, 'Some Org', signatory_search_key('Some Org'), 'erased-later.org')`,
+      [letter.id],
+    );
+    await t.db.query(
+      `INSERT INTO signature_affiliations (signature_id, letter_id, domain_id)
+                      SELECT $1, $2, id FROM affiliation_domains WHERE letter_id = $2`,
+      [sig.id, letter.id],
+    );
+    expect((await featureSignatory(t.db, letter.id, sig.id, 'Says who they are', auditActor(owner))).ok).toBe(true);
+    await t.db.query(
+      `UPDATE signatures SET status = 'invalidated', invalidated_at = now() - interval '40 days', invalidated_reason = 'x' WHERE id = $1`,
+      [sig.id],
+    );
+    await eraseInvalidatedContactData(t.db, 30);
+    const left = await t.db.query(
+      `SELECT (SELECT count(*)::int FROM featured_signatories WHERE signature_id = $1) AS featured,
+              (SELECT count(*)::int FROM signature_affiliations WHERE signature_id = $1) AS marks`,
+      [sig.id],
+    );
+    expect(left[0]).toEqual({ featured: 0, marks: 0 });
   });
 });

@@ -102,4 +102,25 @@ describe('notable signatories and checked affiliations', () => {
     ]);
     await evidence.check(reader, 'list-page');
   });
+
+  test('an owner lets search engines index the list from the edit page: the list drops its noindex; axe on the edit page', async () => {
+    const owner = await anOrganiser(t.db, { name: 'Olena Owner' });
+    const letter = await aLetterOf(t.db, owner, 'owner');
+    const origin = server.origin;
+    const page = await newDesktopPage(browser);
+    await signInInBrowser(page, origin, t.smtp, owner.email);
+    await page.goto(`${origin}/organise/letters/${letter.slug}/edit`);
+    const box = page.getByRole('checkbox', { name: en('signatories.searchEngines.label') });
+    expect(await box.isChecked()).toBe(true);
+    await box.uncheck();
+    await page.getByRole('button', { name: en('signatories.searchEngines.save') }).click();
+    await page.waitForURL(/saved=1/);
+    expect(await page.getByRole('checkbox', { name: en('signatories.searchEngines.label') }).isChecked()).toBe(false);
+    await page.locator('#search-engines').scrollIntoViewIfNeeded();
+    await evidence.check(page, 'edit-page');
+
+    const reader = await newDesktopPage(browser);
+    await reader.goto(`${origin}/letters/${letter.slug}/signatories`);
+    expect(await reader.locator('meta[name="robots"]').count()).toBe(0);
+  });
 });

@@ -180,40 +180,76 @@ export async function featureSignatory(
   });
 }
 
-/** The owner's line changes; recorded with the new line. False when the signature is not featured. */
-export async function describeFeatured(
-  db: DataSource,
+/** The owner's line changes (recorded with the new line); false when the signature is not featured. */
+async function describeIn(
+  tx: EntityManager,
   letterId: string,
   signatureId: string,
   description: string,
   actor: AuditActor,
 ): Promise<boolean> {
-  return db.transaction(async (tx) => {
-    const [, changed] = await tx.query<[unknown, number]>(
-      `UPDATE featured_signatories SET description = $3
-        WHERE signature_id = $1 AND letter_id = $2 AND withdrawn_at IS NULL AND description <> $3`,
-      [signatureId, letterId, description],
-    );
-    if (changed)
-      await recordAudit(tx, {
-        letterId,
-        actor,
-        kind: 'signatories.featured-described',
-        detail: { signatureId },
-        erasable: { description },
-      });
-    const [row] = await tx.query<Array<{ one: number }>>(
-      `SELECT 1 AS one FROM featured_signatories WHERE signature_id = $1 AND letter_id = $2 AND withdrawn_at IS NULL`,
-      [signatureId, letterId],
-    );
-    return Boolean(row);
-  });
+  const [row] = await tx.query<Array<{ changed: boolean }>>(
+    `SELECT description <> $3 AS changed FROM featured_signatories
+      WHERE signature_id = $1 AND letter_id = $2 AND withdrawn_at IS NULL FOR UPDATE`,
+    [signatureId, letterId, description],
+  );
+  if (!row) return false;
+  if (row.changed) {
+    await tx.query(`UPDATE featured_signatories SET description = $2 WHERE signature_id = $1`, [
+      signatureId,
+      description,
+    ]);
+    await recordAudit(tx, {
+      letterId,
+      actor,
+      kind: 'signatories.featured-described',
+      detail: { signatureId },
+      erasable: { description },
+    });
+  }
+  return true;
 }
 
 /**
  * Moves a featured signatory to `to` (1 is the top; beyond the end is the end), the others keeping
  * their order, and numbers the list 1…n again. False when the signature is not featured.
  */
+async function moveIn(
+  tx: EntityManager,
+  letterId: string,
+  signatureId: string,
+  to: number | 'up' | 'down',
+  actor: AuditActor,
+): Promise<boolean> {
+  const rows = await tx.query<Array<{ signature_id: string }>>(
+    `SELECT signature_id FROM featured_signatories WHERE letter_id = $1 AND withdrawn_at IS NULL
+      ORDER BY position, signature_id`,
+    [letterId],
+  );
+  const order = rows.map((r) => r.signature_id);
+  const from = order.indexOf(signatureId);
+  if (from < 0) return false;
+  const target = to === 'up' ? from - 1 : to === 'down' ? from + 1 : to - 1;
+  const place = Math.max(0, Math.min(order.length - 1, target));
+  if (place === from) return true;
+  order.splice(from, 1);
+  order.splice(place, 0, signatureId);
+  await tx.query(
+    `UPDATE featured_signatories f SET position = x.n
+       FROM unnest($2::uuid[]) WITH ORDINALITY AS x(id, n)
+      WHERE f.signature_id = x.id AND f.letter_id = $1`,
+    [letterId, order],
+  );
+  await recordAudit(tx, {
+    letterId,
+    actor,
+    kind: 'signatories.featured-moved',
+    detail: { signatureId, from: from + 1, to: place + 1 },
+  });
+  return true;
+}
+
+/** A step up or down the featured list. False when the signature is not featured. */
 export async function moveFeatured(
   db: DataSource,
   letterId: string,
@@ -223,31 +259,25 @@ export async function moveFeatured(
 ): Promise<boolean> {
   return db.transaction(async (tx) => {
     await lockLetter(tx, letterId);
-    const rows = await tx.query<Array<{ signature_id: string }>>(
-      `SELECT signature_id FROM featured_signatories WHERE letter_id = $1 AND withdrawn_at IS NULL
-        ORDER BY position, signature_id`,
-      [letterId],
-    );
-    const order = rows.map((r) => r.signature_id);
-    const from = order.indexOf(signatureId);
-    if (from < 0) return false;
-    const target = to === 'up' ? from - 1 : to === 'down' ? from + 1 : to - 1;
-    const place = Math.max(0, Math.min(order.length - 1, target));
-    order.splice(from, 1);
-    order.splice(place, 0, signatureId);
-    await tx.query(
-      `UPDATE featured_signatories f SET position = x.n
-         FROM unnest($2::uuid[]) WITH ORDINALITY AS x(id, n)
-        WHERE f.signature_id = x.id AND f.letter_id = $1`,
-      [letterId, order],
-    );
-    if (place !== from)
-      await recordAudit(tx, {
-        letterId,
-        actor,
-        kind: 'signatories.featured-moved',
-        detail: { signatureId, from: from + 1, to: place + 1 },
-      });
+    return moveIn(tx, letterId, signatureId, to, actor);
+  });
+}
+
+/**
+ * The row's form saved: its line and, when given, its place, together (one transaction). False
+ * when the signature is not featured.
+ */
+export async function saveFeatured(
+  db: DataSource,
+  letterId: string,
+  signatureId: string,
+  change: { description: string; position: number | null },
+  actor: AuditActor,
+): Promise<boolean> {
+  return db.transaction(async (tx) => {
+    await lockLetter(tx, letterId);
+    if (!(await describeIn(tx, letterId, signatureId, change.description, actor))) return false;
+    if (change.position !== null) await moveIn(tx, letterId, signatureId, change.position, actor);
     return true;
   });
 }

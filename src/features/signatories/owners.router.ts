@@ -12,13 +12,13 @@ import { auditActor } from '../../core/access/organisers.service';
 import { AppError, NotFound } from '../../platform/web/errors';
 import { parseForm } from '../../platform/web/validate';
 import {
-  describeFeatured,
   featureCandidates,
   featuredSignatories,
   featureSignatory,
   FEATURED_DESCRIPTION_MAX,
   MAX_FEATURED,
   moveFeatured,
+  saveFeatured,
   unfeatureSignatory,
 } from './notable.service';
 import {
@@ -79,7 +79,7 @@ async function renderNotable(
   const letter = letterOf(res);
   const [featured, candidates] = await Promise.all([
     featuredSignatories(ctx.db, letter.id),
-    opts.q && opts.q.length >= 2 ? featureCandidates(ctx.db, letter.id, opts.q) : Promise.resolve(null),
+    opts.q && opts.q.length >= 3 ? featureCandidates(ctx.db, letter.id, opts.q) : Promise.resolve(null),
   ]);
   res.set('Cache-Control', 'no-store');
   res.status(opts.status ?? 200).render('signatories/notable-page', {
@@ -88,6 +88,7 @@ async function renderNotable(
     featured,
     candidates,
     q: opts.q ?? '',
+    qShort: Boolean(opts.q) && (opts.q ?? '').length < 3,
     form: opts.form ?? EMPTY,
     rowError: opts.rowError ?? null,
     max: MAX_FEATURED,
@@ -137,10 +138,7 @@ async function changeFeatured(deps: OwnersDeps, req: Request, res: Response): Pr
   if (action === 'remove') found = await unfeatureSignatory(deps.ctx.db, letter.id, id.data, actor);
   else if (action === 'up' || action === 'down')
     found = await moveFeatured(deps.ctx.db, letter.id, id.data, action, actor);
-  else {
-    found = await describeFeatured(deps.ctx.db, letter.id, id.data, description, actor);
-    if (found && position !== null) await moveFeatured(deps.ctx.db, letter.id, id.data, position, actor);
-  }
+  else found = await saveFeatured(deps.ctx.db, letter.id, id.data, { description, position }, actor);
   if (!found) throw new NotFound();
   res.redirect(303, `/organise/letters/${letter.slug}/notable#featured-${id.data}`);
 }

@@ -8,6 +8,9 @@ import { tFor } from '../../platform/web/i18n';
 import { mySignaturesUrl } from '../signatures';
 import type { FeaturedEmailJob } from './notable.service';
 
+/** A signer featured again within this many days of being told is not told again. */
+export const FEATURED_EMAIL_ONCE_DAYS = 90;
+
 /** The email to a signer the owners featured: what they wrote, and the way out of the feature. */
 export function featuredEmail(
   lang: Language,
@@ -44,6 +47,14 @@ export async function sendFeaturedEmail(ctx: AppContext, mailer: Mailer, job: Fe
     [job.signatureId, job.letterId],
   );
   if (!sig) return;
+  // Featured, taken off and featured again: the signer was told once, and that link still works
+  // (it ends whatever feature the signature has), so an owner's clicks never become a stream of mail.
+  const [told] = await ctx.db.query<Array<{ one: number }>>(
+    `SELECT 1 AS one FROM tokens WHERE signature_id = $1 AND purpose = 'unfeature' AND expires_at > now()
+        AND created_at > now() - make_interval(days => $2) LIMIT 1`,
+    [sig.id, FEATURED_EMAIL_ONCE_DAYS],
+  );
+  if (told) return;
   const [unfeatureToken, withdrawToken] = await issueSignatureTokens(ctx.db, sig.id, [
     { purpose: 'unfeature', ttlHours: WITHDRAW_TOKEN_TTL_HOURS },
     { purpose: 'withdraw', ttlHours: WITHDRAW_TOKEN_TTL_HOURS },

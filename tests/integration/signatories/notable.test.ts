@@ -232,4 +232,22 @@ describe('notable signatories', () => {
     );
     expect(left[0]).toEqual({ featured: 0, marks: 0 });
   });
+
+  test('a signer featured, taken off and featured again is told once (the first link still works)', async () => {
+    const { letter, b, page } = await ownerAndLetter();
+    const email = anEmail('refeatured');
+    const sig = await aSignature(t.db, letter, { fullName: 'Told Once', visibility: 'public', email });
+    for (let i = 0; i < 3; i++) {
+      expect((await postForm(b, page, page, { signatureId: sig.id, description: `take ${i}` })).status).toBe(303);
+      await drained(t.db, TASK_FEATURED_EMAIL);
+      expect((await postForm(b, page, `${page}/${sig.id}`, { action: 'remove' })).status).toBe(303);
+    }
+    expect((await postForm(b, page, page, { signatureId: sig.id, description: 'last' })).status).toBe(303);
+    await drained(t.db, TASK_FEATURED_EMAIL);
+    expect(t.smtp.to(email).length).toBe(1);
+    const [mail] = t.smtp.to(email);
+    const path = /\/s\/unfeature\/[A-Za-z0-9_-]+\?lang=en/.exec(mail.text)![0];
+    const shown = await request(t.app).get(path).expect(200);
+    expect(shown.text).toContain('<form method="post" action="/s/unfeature/');
+  });
 });

@@ -63,7 +63,7 @@ export async function updateStats(db: DataSource | EntityManager, letterId: stri
  * Retention: `days` after an update went to a signer, its record forgets whom it went to. The
  * figures stay; an unsubscribe after that is no longer put down to an update.
  */
-export async function forgetDeliverySigners(db: DataSource, days: number): Promise<number> {
+export async function forgetDeliverySigners(db: DataSource, days = DELIVERY_SIGNER_DAYS): Promise<number> {
   const [, changed] = await db.query<[unknown, number]>(
     `UPDATE letter_update_deliveries SET signature_id = NULL
       WHERE signature_id IS NOT NULL AND at < now() - make_interval(secs => $1 * 86400)`,

@@ -117,10 +117,12 @@ async function renderPreview(ctx: AppContext, req: Request, res: Response, data:
   const plan = languagePlan(languages, letter.defaultLanguage, new Set(data.versions.keys()), byLanguage);
   const at = data.sendAt ?? new Date();
   const left = Math.max(0, UPDATES_PER_WEEK - (await updatesInWeekOf(ctx.db, letter.id, at)));
+  // What was typed and chosen, carried to the confirm button (several countries as one field).
   const hidden: Array<[string, string]> = [];
   for (const [k, v] of Object.entries(form.values)) {
     if (k === '_csrf' || k === 'step') continue;
-    for (const one of Array.isArray(v) ? v : [v]) if (typeof one === 'string') hidden.push([k, one]);
+    const value = Array.isArray(v) ? v.filter((x) => typeof x === 'string').join(',') : v;
+    if (typeof value === 'string') hidden.push([k, value]);
   }
   res.status(status).render('updates/preview', {
     title: req.t('updates.preview.title'),

@@ -24,11 +24,11 @@ const oneOrMany = z
   .union([z.string(), z.array(z.string())])
   .optional()
   .transform((v) =>
-    (v === undefined ? [] : Array.isArray(v) ? v : [v]).map((c) => c.trim().toUpperCase()).filter(Boolean),
+    (v === undefined ? [] : Array.isArray(v) ? v : [v])
+      .flatMap((c) => c.split(','))
+      .map((c) => c.trim().toUpperCase())
+      .filter(Boolean),
   );
-
-/** What the update form holds, before it becomes a draft (the preview shows it back as hidden fields). */
-export type UpdateFormValues = Record<string, unknown>;
 
 /**
  * An email update: a subject and a Markdown text per language of the letter (the default

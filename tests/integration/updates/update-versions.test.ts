@@ -10,7 +10,7 @@ import { smtpTransport } from '../../../src/platform/mail/transport';
 import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
 import type { ReceivedMail } from '../../support/smtp-sink';
 import { useTestApp } from '../../support/test-app';
-import { aSignatureOn } from '../../support/factories';
+import { aSignature, aSignatureOn, anEmail } from '../../support/factories';
 import { drained } from '../../support/jobs';
 
 let owner: Awaited<ReturnType<typeof anOrganiser>>;
@@ -124,6 +124,51 @@ describe('an update in the letter’s languages', () => {
     expect(res.status).toBe(422);
     expect(res.text).toContain('id="body_fr-error"');
     expect(await t.db.getRepository(LetterUpdate).countBy({ letterId: letter.id })).toBe(0);
+  });
+});
+
+describe('segments through the pages', () => {
+  test('the preview counts the chosen countries and channel, and its confirm button sends to exactly those signers', async () => {
+    const letter = await aTrilingualLetter('Segmented letter');
+    const fr = await aSignature(t.db, letter, { email: anEmail('seg'), wantsUpdates: true, country: 'FR' });
+    const ua = await aSignature(t.db, letter, { email: anEmail('seg'), wantsUpdates: true, country: 'UA' });
+    const kz = await aSignature(t.db, letter, { email: anEmail('seg'), wantsUpdates: true, country: 'KZ' });
+    const paper = await aSignature(t.db, letter, {
+      email: anEmail('seg'),
+      wantsUpdates: true,
+      country: 'UA',
+      source: 'paper',
+    });
+    const unsubscribed = await aSignature(t.db, letter, { email: anEmail('seg'), wantsUpdates: false, country: 'FR' });
+    const editor = await ownerBrowser.agent.get(page(letter.slug));
+    expect(editor.text).toMatch(/value="UA"[^>]*> Ukraine \(2\)/);
+    const preview = await postForm(ownerBrowser, page(letter.slug), page(letter.slug), {
+      subject_en: 'Only some',
+      body_en: 'For you.',
+      countries: ['FR', 'UA'],
+      source: 'online',
+      step: 'preview',
+    } as never);
+    expect(preview.text).toContain('Recipients: 2');
+    // The confirm button posts what the preview carries, as a browser would.
+    const form = preview.text.slice(preview.text.lastIndexOf('<form method="post"'));
+    const carried = Object.fromEntries(
+      [...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1], m[2]]),
+    );
+    expect(carried.countries).toBe('FR,UA');
+    const sent = await ownerBrowser.agent
+      .post(page(letter.slug))
+      .type('form')
+      .send({ ...carried, step: 'send' });
+    expect(sent.status).toBe(303);
+    const update = await sentUpdate('Only some');
+    expect(update.segmentCountries).toEqual(['FR', 'UA']);
+    expect(update.recipients).toBe(2);
+    await t.smtp.waitFor(fr.email!);
+    await t.smtp.waitFor(ua.email!);
+    for (const s of [kz, paper, unsubscribed]) expect(t.smtp.to(s.email!)).toHaveLength(0);
+    const listed = await ownerBrowser.agent.get(page(letter.slug));
+    expect(listed.text).toContain('Countries: France, Ukraine · Signed online');
   });
 });
 

@@ -35,7 +35,7 @@ export interface SharedMessage extends Message {
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]!);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
 
 /** RFC 8058 one-click unsubscribe: mail clients POST to the https link with no cookie. */
 export function listUnsubscribe(url: string): Record<string, string> {

@@ -356,15 +356,15 @@ describe('the record of whom an update went to', () => {
     await t.db.query(
       `INSERT INTO letter_update_deliveries (update_id, signature_id, language, outcome, at)
        VALUES ($1, $2, 'en', 'sent', now() - make_interval(days => $4 + 1)), ($1, $3, 'en', 'sent', now() - make_interval(days => $4 - 1))`,
-      [update!.id, old.id, recent.id, DELIVERY_SIGNER_DAYS],
+      [update.id, old.id, recent.id, DELIVERY_SIGNER_DAYS],
     );
     await applyRetention(t.db, t.config);
     const rows = await t.db.query<Array<{ signature_id: string | null }>>(
       `SELECT signature_id FROM letter_update_deliveries WHERE update_id = $1 ORDER BY at`,
-      [update!.id],
+      [update.id],
     );
     expect(rows.map((r) => r.signature_id)).toEqual([null, recent.id]);
-    expect((await updateStats(t.db, letter.id)).get(update!.id)).toEqual({ sent: 2, bounced: 0, unsubscribed: 0 });
+    expect((await updateStats(t.db, letter.id)).get(update.id)).toEqual({ sent: 2, bounced: 0, unsubscribed: 0 });
   });
 });
 

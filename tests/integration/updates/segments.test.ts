@@ -20,7 +20,7 @@ function random(seed: number) {
     x ^= x + Math.imul(x ^ (x >>> 7), x | 61);
     return ((x ^ (x >>> 14)) >>> 0) / 4294967296;
   };
-  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)]!;
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(next() * xs.length)];
   const chance = (p: number) => next() < p;
   return { pick, chance };
 }

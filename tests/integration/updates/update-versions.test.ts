@@ -43,9 +43,9 @@ const page = (slug: string) => `/organise/letters/${slug}/updates`;
 
 /** Previews then confirms an update through the pages, as an owner does. Returns the confirm's answer. */
 async function previewAndSend(slug: string, form: Record<string, string | string[]>) {
-  const preview = await postForm(ownerBrowser, page(slug), page(slug), { ...form, step: 'preview' } as never);
+  const preview = await postForm(ownerBrowser, page(slug), page(slug), { ...form, step: 'preview' });
   expect(preview.status).toBe(200);
-  const confirm = await postForm(ownerBrowser, page(slug), page(slug), { ...form, step: 'send' } as never);
+  const confirm = await postForm(ownerBrowser, page(slug), page(slug), { ...form, step: 'send' });
   return { preview, confirm };
 }
 
@@ -68,7 +68,7 @@ describe('an update in the letter’s languages', () => {
     for (const language of ['en', 'fr', 'uk', 'ru'] as Language[])
       signers[language] = await aSignatureOn(t.db, letter.id, { language });
     // A name that must stay text in the HTML part.
-    await t.db.query(`UPDATE signatures SET full_name = $2 WHERE id = $1`, [signers.fr!.id, 'Zoé <b>&</b> Co']);
+    await t.db.query(`UPDATE signatures SET full_name = $2 WHERE id = $1`, [signers.fr.id, 'Zoé <b>&</b> Co']);
     const secondFr = await aSignatureOn(t.db, letter.id, { language: 'fr' });
 
     const form = {
@@ -88,11 +88,11 @@ describe('an update in the letter’s languages', () => {
 
     const update = await sentUpdate('The letter is delivered');
     expect(update.recipients).toBe(5);
-    const [en] = await t.smtp.waitFor(signers.en!.email!);
-    const [fr] = await t.smtp.waitFor(signers.fr!.email!);
+    const [en] = await t.smtp.waitFor(signers.en.email!);
+    const [fr] = await t.smtp.waitFor(signers.fr.email!);
     const [fr2] = await t.smtp.waitFor(secondFr.email!);
-    const [uk] = await t.smtp.waitFor(signers.uk!.email!);
-    const [ru] = await t.smtp.waitFor(signers.ru!.email!);
+    const [uk] = await t.smtp.waitFor(signers.uk.email!);
+    const [ru] = await t.smtp.waitFor(signers.ru.email!);
     expect(en.subject).toBe('The letter is delivered');
     expect(en.html).toContain('<strong>ministry</strong>');
     expect(fr.subject).toBe('La lettre est remise');
@@ -312,10 +312,10 @@ describe('figures per update', () => {
       const mails = await t.smtp.waitFor(leaving.email!, 2);
       await t.smtp.waitFor(staying.email!, 2);
       // Unsubscribing from the first email's link is put down to the latest update received: the second.
-      const res = await request(t.app).post(unsubscribePath(mails[0]!)).type('form').send('List-Unsubscribe=One-Click');
+      const res = await request(t.app).post(unsubscribePath(mails[0])).type('form').send('List-Unsubscribe=One-Click');
       expect(res.status).toBe(200);
       // A second click changes nothing.
-      await request(t.app).post(unsubscribePath(mails[1]!)).type('form').send('List-Unsubscribe=One-Click');
+      await request(t.app).post(unsubscribePath(mails[1])).type('form').send('List-Unsubscribe=One-Click');
 
       const rows = await t.db.query<Array<{ update_id: string; outcome: string; unsubscribed: boolean }>>(
         `SELECT update_id, outcome, unsubscribed_at IS NOT NULL AS unsubscribed FROM letter_update_deliveries

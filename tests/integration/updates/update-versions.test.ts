@@ -156,6 +156,12 @@ describe('segments through the pages', () => {
       [...form.matchAll(/<input type="hidden" name="([^"]+)" value="([^"]*)">/g)].map((m) => [m[1], m[2]]),
     );
     expect(carried.countries).toBe('FR,UA');
+    // "Back to editing" keeps both countries ticked.
+    const back = await ownerBrowser.agent
+      .post(page(letter.slug))
+      .type('form')
+      .send({ ...carried, step: 'edit' });
+    expect(back.text.match(/name="countries" value="[A-Z]{2}" checked/g)).toHaveLength(2);
     const sent = await ownerBrowser.agent
       .post(page(letter.slug))
       .type('form')

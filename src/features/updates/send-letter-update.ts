@@ -35,7 +35,7 @@ export async function sendLetterUpdate(
   const main = draft.versions.get(letter.defaultLanguage);
   if (!main) throw new AppError(422, 'default_version_missing', 'updates.errors.subjectRequired');
   return ctx.db.transaction(async (tx) => {
-    await tx.query(`SELECT 1 FROM letters WHERE id = $1 FOR UPDATE`, [letter.id]);
+    await tx.query(`SELECT 1 FROM letters WHERE id = $1 FOR NO KEY UPDATE`, [letter.id]);
     const at = draft.sendAt ?? new Date();
     if ((await updatesInWeekOf(tx, letter.id, at)) >= UPDATES_PER_WEEK) throw new WeeklyLimitReached(at);
     const update = await tx.save(

@@ -259,7 +259,8 @@ describe('rendered pages pass html-validate', () => {
           .get(`${updates}?lang=${lang}&done=scheduled`)
           .then((r) => [`updates list (${lang})`, r.text] as [string, string]),
       );
-    await b.agent.get(`${updates}?lang=en`);
+    const dashboard = await b.agent.get(`/organise/letters/${letter.slug}?lang=en`);
+    pages.push(['dashboard with its updates panel', dashboard.text]);
     await expectValid(pages);
   });
 

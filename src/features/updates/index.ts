@@ -11,7 +11,14 @@ export { LetterResponse, type ResponseStatus } from './letter-response.entity';
 export { LetterUpdate, LetterUpdateVersion } from './letter-update.entity';
 export { updateJobs } from './tasks';
 export { UPDATES_CSS, updatesOrganiseRouter } from './updates-organise.router';
-export { DELIVERY_SIGNER_DAYS, forgetDeliverySigners, type UpdateStats, updateStats } from './update-stats';
+export {
+  DELIVERY_SIGNER_DAYS,
+  forgetDeliverySigners,
+  type UpdatesPanel,
+  updatesPanel,
+  type UpdateStats,
+  updateStats,
+} from './update-stats';
 export { remainingThisWeek, UPDATES_PER_WEEK } from './update-limit';
 export { ONE_CLICK_UNSUBSCRIBE_PATH, updatesPublicRouter } from './updates-public.router';
 export { isCalendarDay } from './updates.schema';

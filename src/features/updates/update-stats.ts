@@ -3,6 +3,7 @@ import type { DataSource, EntityManager } from 'typeorm';
 /** How long an update's record keeps whom it went to (for putting an unsubscribe down to it). */
 export const DELIVERY_SIGNER_DAYS = 90;
 import type { Language } from '../../core/letters/letter.entity';
+import { remainingThisWeek, UPDATES_PER_WEEK } from './update-limit';
 
 /** What became of one update: emails accepted, refused for good, and signers who unsubscribed after it. */
 export interface UpdateStats {
@@ -70,4 +71,41 @@ export async function forgetDeliverySigners(db: DataSource, days = DELIVERY_SIGN
     [days],
   );
   return changed;
+}
+
+/** What the letter's dashboard shows its owners of the updates: the latest one and its figures, and what is left this week. */
+export interface UpdatesPanel {
+  latest: { subject: string; sendAt: Date; scheduled: boolean; stats: UpdateStats } | null;
+  remaining: number;
+  limit: number;
+}
+
+export async function updatesPanel(db: DataSource | EntityManager, letterId: string): Promise<UpdatesPanel> {
+  const [latest] = await db.query<Array<{ id: string; subject: string; send_at: Date; scheduled: boolean }>>(
+    `SELECT id, subject, send_at, send_at > now() AS scheduled FROM letter_updates
+      WHERE letter_id = $1 AND cancelled_at IS NULL ORDER BY send_at DESC, created_at DESC LIMIT 1`,
+    [letterId],
+  );
+  const remaining = await remainingThisWeek(db, letterId);
+  if (!latest) return { latest: null, remaining, limit: UPDATES_PER_WEEK };
+  const [s] = await db.query<Array<{ sent: string; bounced: string; unsubscribed: string }>>(
+    `SELECT count(*) FILTER (WHERE outcome = 'sent') AS sent, count(*) FILTER (WHERE outcome = 'bounced') AS bounced,
+            count(*) FILTER (WHERE unsubscribed_at IS NOT NULL) AS unsubscribed
+       FROM letter_update_deliveries WHERE update_id = $1`,
+    [latest.id],
+  );
+  return {
+    latest: {
+      subject: latest.subject,
+      sendAt: latest.send_at,
+      scheduled: latest.scheduled,
+      stats: {
+        sent: Number(s?.sent ?? 0),
+        bounced: Number(s?.bounced ?? 0),
+        unsubscribed: Number(s?.unsubscribed ?? 0),
+      },
+    },
+    remaining,
+    limit: UPDATES_PER_WEEK,
+  };
 }

@@ -349,6 +349,11 @@ describe('figures per update', () => {
         '<td class="num">1</td>',
         '<td class="num">1</td>',
       ]);
+      // The letter's dashboard shows its owners the latest update's figures and what is left this week.
+      const dashboard = await ownerBrowser.agent.get(`/organise/letters/${letter.slug}`);
+      expect(dashboard.text).toContain('Latest: “Counted two”');
+      for (const figure of ['Sent: 2', 'Bounced: 1', 'Unsubscribed after: 1', 'still send this week: 1 of 3'])
+        expect(dashboard.text).toContain(figure);
     } finally {
       t.smtp.refuseRecipient(null);
     }

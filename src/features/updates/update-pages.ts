@@ -68,13 +68,17 @@ function describeSegment(req: Request, s: Segment): string[] {
 async function renderEditor(ctx: AppContext, req: Request, res: Response, form: Form, status = 200) {
   const letter = letterOf(res);
   const languages = languagesOf(letter);
-  const [byLanguage, countries, stats, updates, remaining] = await Promise.all([
+  const [byLanguage, countries, updates, remaining] = await Promise.all([
     countSegmentByLanguage(ctx.db, letter.id, EVERYONE),
     segmentCountries(ctx.db, letter.id),
-    updateStats(ctx.db, letter.id),
     listUpdates(ctx.db, letter.id),
     remainingThisWeek(ctx.db, letter.id),
   ]);
+  const stats = await updateStats(
+    ctx.db,
+    letter.id,
+    updates.map((u) => u.id),
+  );
   const textVersions = [];
   for (const language of languages)
     for (const v of await listTextVersionHeads(ctx.db, letter, language))

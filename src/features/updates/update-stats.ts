@@ -40,17 +40,22 @@ export async function alreadyDelivered(db: DataSource | EntityManager, updateId:
   return rows.length > 0;
 }
 
-/** The figures of every update of a letter, by update id. */
-export async function updateStats(db: DataSource | EntityManager, letterId: string): Promise<Map<string, UpdateStats>> {
+/** The figures of these updates of a letter (the ones a page lists), by update id. */
+export async function updateStats(
+  db: DataSource | EntityManager,
+  letterId: string,
+  updateIds: string[],
+): Promise<Map<string, UpdateStats>> {
+  if (!updateIds.length) return new Map();
   const rows = await db.query<Array<{ update_id: string; sent: string; bounced: string; unsubscribed: string }>>(
     `SELECT d.update_id,
             count(*) FILTER (WHERE d.outcome = 'sent') AS sent,
             count(*) FILTER (WHERE d.outcome = 'bounced') AS bounced,
             count(*) FILTER (WHERE d.unsubscribed_at IS NOT NULL) AS unsubscribed
        FROM letter_update_deliveries d JOIN letter_updates u ON u.id = d.update_id
-      WHERE u.letter_id = $1
+      WHERE u.letter_id = $1 AND d.update_id = ANY($2::uuid[])
       GROUP BY d.update_id`,
-    [letterId],
+    [letterId, updateIds],
   );
   return new Map(
     rows.map((r) => [

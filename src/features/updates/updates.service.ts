@@ -70,9 +70,14 @@ export async function recordOfficialResponse(
   });
 }
 
-/** A letter's updates, the latest to go first (scheduled ones at the top). */
+/** How many of a letter's updates its page lists: a year of weekly limits would be 156 rows of figures. */
+export const UPDATES_LISTED = 20;
+
+/** A letter's latest updates, the latest to go first (scheduled ones at the top). */
 export function listUpdates(db: DataSource, letterId: string): Promise<LetterUpdate[]> {
-  return db.getRepository(LetterUpdate).find({ where: { letterId }, order: { sendAt: 'DESC', createdAt: 'DESC' } });
+  return db
+    .getRepository(LetterUpdate)
+    .find({ where: { letterId }, order: { sendAt: 'DESC', createdAt: 'DESC' }, take: UPDATES_LISTED });
 }
 
 /** The published responses of a letter (never one held for the owners or rejected). */

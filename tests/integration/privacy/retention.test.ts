@@ -364,7 +364,11 @@ describe('the record of whom an update went to', () => {
       [update.id],
     );
     expect(rows.map((r) => r.signature_id)).toEqual([null, recent.id]);
-    expect((await updateStats(t.db, letter.id)).get(update.id)).toEqual({ sent: 2, bounced: 0, unsubscribed: 0 });
+    expect((await updateStats(t.db, letter.id, [update.id])).get(update.id)).toEqual({
+      sent: 2,
+      bounced: 0,
+      unsubscribed: 0,
+    });
   });
 });
 

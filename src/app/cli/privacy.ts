@@ -6,6 +6,7 @@ import {
   PAPER_PREVIEW_HOURS,
   type RetentionReport,
 } from '../../features/privacy';
+import { DELIVERY_SIGNER_DAYS } from '../../features/updates';
 import { withApp } from './bootstrap';
 
 const USAGE = `Usage:
@@ -32,6 +33,7 @@ function retentionSummary(
     `  "This wasn't me" suppressions ended after their 30 days: ${r.suppressionsErased}`,
     `  audit-trail details (reasons, notes, mail domains) erased after ${periods.AUDIT_DETAIL_RETENTION_DAYS} days: ${r.auditDetailsErased}`,
     `  uploads left unfinished by a stopped process, deleted: ${r.abandonedUploads}`,
+    `  update emails, whom each went to forgotten (after ${DELIVERY_SIGNER_DAYS} days): ${r.updateRecipientsForgotten}`,
     '',
   ].join('\n');
 }

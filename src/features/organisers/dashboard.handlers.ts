@@ -7,6 +7,7 @@ import { auditActor } from '../../core/access/organisers.service';
 import { verificationFunnel } from '../integrity';
 import { INVALIDATION_CATEGORIES } from '../signatures';
 import { challengeModeChanges, challengeModeState } from '../abuse';
+import { updatesPanel } from '../updates';
 import { heldSignatures, letterStats, searchSignatures } from './dashboard.service';
 import { recordDelivery } from './letter-editing.service';
 import { deliverySchema, domainSchema, invalidateSchema, searchSchema } from './moderation-form.schema';
@@ -39,7 +40,7 @@ async function renderDashboard(
   const query = search.ok ? search.data.q : '';
   const pageParam = Number(typeof req.query.page === 'string' ? req.query.page : '1');
   const page = Number.isSafeInteger(pageParam) && pageParam > 0 ? pageParam : 1;
-  const [stats, list, held, funnel, challengeMode, challengeChanges, deliveryPanel] = await Promise.all([
+  const [stats, list, held, funnel, challengeMode, challengeChanges, deliveryPanel, updates] = await Promise.all([
     letterStats(ctx.db, letter.id),
     searchSignatures(ctx.db, letter.id, { query, page, ...access }),
     heldSignatures(ctx.db, letter.id, access),
@@ -47,6 +48,8 @@ async function renderDashboard(
     challengeModeState(ctx.db, letter.id),
     challengeModeChanges(ctx.db, letter.id),
     above.deliveryPanel ? above.deliveryPanel(letter, letterRole) : null,
+    // Mail to signers is the owners' to send: only they see its figures.
+    letterRole === 'owner' ? updatesPanel(ctx.db, letter.id) : null,
   ]);
   const fmt = res.locals.fmtNumber as (n: number) => string;
   const countryName = res.locals.countryName as (code: string) => string;
@@ -101,6 +104,7 @@ async function renderDashboard(
     values: (req.method === 'POST' ? req.body : {}) as Record<string, unknown>,
     categories: INVALIDATION_CATEGORIES,
     deliveryPanel,
+    updates,
     delivery: {
       deliveredAt: letter.deliveredAt ? letter.deliveredAt.toISOString().slice(0, 10) : '',
       deliveredTo: letter.deliveredTo ?? '',

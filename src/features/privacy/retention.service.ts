@@ -3,6 +3,7 @@ import { sweepStagedUploads } from '../../platform/db/large-objects';
 import { markRemoval, recordCountChange } from '../../core/letters/counts.service';
 import { normaliseEmail } from '../../platform/mail/email-address';
 import { forgetAddress } from '../my-signatures';
+import { forgetDeliverySigners } from '../updates';
 import { deleteAuditDetails } from '../../core/audit';
 
 /**
@@ -146,6 +147,8 @@ export interface RetentionReport {
   auditDetailsErased: number;
   /** Uploads a stopped process left unfinished: their large objects, deleted (src/platform/db/large-objects.ts). */
   abandonedUploads: number;
+  /** Records of an update's emails that forgot whom they went to (the figures stay). */
+  updateRecipientsForgotten: number;
 }
 
 /** Every retention rule, as the worker applies them hourly and `npm run privacy -- retention` at once. */
@@ -161,6 +164,7 @@ export async function applyRetention(
   const suppressionsErased = await eraseExpiredSuppressions(db);
   const auditDetailsErased = await eraseOldAuditDetails(db, periods.AUDIT_DETAIL_RETENTION_DAYS);
   const abandonedUploads = await sweepStagedUploads(db);
+  const updateRecipientsForgotten = await forgetDeliverySigners(db);
   return {
     pendingDeleted,
     bouncedDeleted,
@@ -172,6 +176,7 @@ export async function applyRetention(
     suppressionsErased,
     auditDetailsErased,
     abandonedUploads,
+    updateRecipientsForgotten,
   };
 }
 

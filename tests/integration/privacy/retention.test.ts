@@ -17,6 +17,7 @@ import {
 } from '../../../src/features/privacy/retention.service';
 import { foldCountDeltas, verifiedCount } from '../../../src/core/letters/counts.service';
 import { TASK_PRIVACY_RETENTION } from '../../../src/features/privacy/retention.task';
+import { DELIVERY_SIGNER_DAYS, updateStats } from '../../../src/features/updates/update-stats';
 
 let owner: Awaited<ReturnType<typeof anOrganiser>>;
 let b: Browser;
@@ -343,6 +344,34 @@ describe('paper-import previews', () => {
   });
 });
 
+describe('the record of whom an update went to', () => {
+  test('forgets the signer after DELIVERY_SIGNER_DAYS; the update’s figures stay', async () => {
+    const letter = await aLetter(t.db);
+    const [update] = await t.db.query<Array<{ id: string }>>(
+      `INSERT INTO letter_updates (letter_id, language, subject, body_markdown) VALUES ($1, 'en', 'Old news', 'x') RETURNING id`,
+      [letter.id],
+    );
+    const old = await aSignature(t.db, letter, { wantsUpdates: true });
+    const recent = await aSignature(t.db, letter, { wantsUpdates: true });
+    await t.db.query(
+      `INSERT INTO letter_update_deliveries (update_id, signature_id, language, outcome, at)
+       VALUES ($1, $2, 'en', 'sent', now() - make_interval(days => $4 + 1)), ($1, $3, 'en', 'sent', now() - make_interval(days => $4 - 1))`,
+      [update.id, old.id, recent.id, DELIVERY_SIGNER_DAYS],
+    );
+    await applyRetention(t.db, t.config);
+    const rows = await t.db.query<Array<{ signature_id: string | null }>>(
+      `SELECT signature_id FROM letter_update_deliveries WHERE update_id = $1 ORDER BY at`,
+      [update.id],
+    );
+    expect(rows.map((r) => r.signature_id)).toEqual([null, recent.id]);
+    expect((await updateStats(t.db, letter.id, [update.id])).get(update.id)).toEqual({
+      sent: 2,
+      bounced: 0,
+      unsubscribed: 0,
+    });
+  });
+});
+
 describe('npm run privacy -- retention', () => {
   test('applies every retention rule and prints what it erased per category, never an address', async () => {
     await applyRetention(t.db, t.config); // what earlier tests left behind
@@ -398,6 +427,7 @@ describe('npm run privacy -- retention', () => {
         `  "This wasn't me" suppressions ended after their 30 days: 1`,
         '  audit-trail details (reasons, notes, mail domains) erased after 365 days: 0',
         '  uploads left unfinished by a stopped process, deleted: 0',
+        '  update emails, whom each went to forgotten (after 90 days): 0',
         '',
       ].join('\n'),
     );

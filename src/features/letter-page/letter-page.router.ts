@@ -18,6 +18,7 @@ import { letterSupportMap, publicSignatoryCount, signatoriesUrl } from '../signa
 import { countsByCountry, publicCountryCounts, SMALL_COUNTRY_THRESHOLD } from '../../core/letters/counts.service';
 import { publicResponses } from '../updates';
 import { changeNotice } from '../versions';
+import { clockJson, describeEvent, letterClock, letterTimeline, TIMELINE_ON_LETTER_PAGE } from '../response-clock';
 import { countryOptions, tFor } from '../../platform/web/i18n';
 import { prepareJson, sendPrepared, type PreparedBody } from '../../platform/web/cached-response';
 import { MicroCache } from '../../platform/web/micro-cache';
@@ -70,22 +71,35 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
   async function letterPageLocals(req: Request, letter: Letter, form: SignFormState | null) {
     const version = versionFor(req, letter);
     const data = await letterPublicData(ctx.db, letter, version, ctx.config.BASE_URL);
-    const [individuals, organisations, signatoriesTotal, officialResponses, notice, sharing, challenge, history, map] =
-      await Promise.all([
-        recentSignatories(ctx.db, letter.id, 'individual'),
-        recentSignatories(ctx.db, letter.id, 'organisation'),
-        publicSignatoryCount(ctx.db, letter.id),
-        publicResponses(ctx.db, letter.id),
-        changeNotice(ctx.db, version),
-        letterSharing(ctx.db, ctx.config.BASE_URL, letter, version, data.signatureCount, {
-          lang: req.lang,
-          t: req.t,
-          versionT: tFor(version.language),
-        }),
-        isChallengeMode(ctx.db, letter.id),
-        countHistory(ctx.db, letter),
-        letterSupportMap(ctx.db, letter.id, req.lang, req.t),
-      ]);
+    const [
+      individuals,
+      organisations,
+      signatoriesTotal,
+      officialResponses,
+      notice,
+      sharing,
+      challenge,
+      history,
+      map,
+      responseClock,
+      timeline,
+    ] = await Promise.all([
+      recentSignatories(ctx.db, letter.id, 'individual'),
+      recentSignatories(ctx.db, letter.id, 'organisation'),
+      publicSignatoryCount(ctx.db, letter.id),
+      publicResponses(ctx.db, letter.id),
+      changeNotice(ctx.db, version),
+      letterSharing(ctx.db, ctx.config.BASE_URL, letter, version, data.signatureCount, {
+        lang: req.lang,
+        t: req.t,
+        versionT: tFor(version.language),
+      }),
+      isChallengeMode(ctx.db, letter.id),
+      countHistory(ctx.db, letter),
+      letterSupportMap(ctx.db, letter.id, req.lang, req.t),
+      letterClock(ctx.db, letter),
+      letterTimeline(ctx.db, letter),
+    ]);
     return {
       title: version.shortTitle ?? version.title,
       letter: data,
@@ -107,6 +121,14 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
       // Where support comes from: the world map (an image of its own; its figures are in the
       // countries' list beside it and in its description), small countries as "fewer than 5".
       supportMap: { url: `/letters/${letter.slug}/map.svg?lang=${req.lang}`, alt: map.alt },
+      // Since the delivery: awaiting, overdue or answered; and the newest events of the letter's story.
+      responseClock,
+      story: {
+        total: timeline.length,
+        items: timeline
+          .slice(0, TIMELINE_ON_LETTER_PAGE)
+          .map((e) => ({ ...describeEvent(e, letter.slug, req.lang, req.t), at: e.at, key: e.key })),
+      },
     };
   }
 
@@ -129,11 +151,12 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
     const slug = slugParam(req);
     const body = await jsonBodies.get(`${slug}|${req.lang}|${askedLanguage(req) ?? ''}`, async () => {
       const letter = await findPublicLetter(ctx.db, slug);
-      const [data, integrity, signatoriesTotal, byCountry] = await Promise.all([
+      const [data, integrity, signatoriesTotal, byCountry, responseClock] = await Promise.all([
         letterPublicData(ctx.db, letter, versionFor(req, letter), ctx.config.BASE_URL),
         integrityReport(ctx.db, letter.id),
         publicSignatoryCount(ctx.db, letter.id),
         countsByCountry(ctx.db, letter.id),
+        letterClock(ctx.db, letter),
       ]);
       // Verified signatures per country; below SMALL_COUNTRY_THRESHOLD only "fewer than" it.
       const countries = publicCountryCounts(byCountry).map((c) =>
@@ -141,7 +164,8 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
       );
       // Where the full public list is, and how many it shows.
       const signatories = { url: `${ctx.config.BASE_URL}${signatoriesUrl(slug, {})}`, total: signatoriesTotal };
-      return prepareJson({ ...data, integrity, signatories, countries });
+      // The response clock: a state and ISO dates (null until the delivery is recorded).
+      return prepareJson({ ...data, integrity, signatories, countries, responseClock: clockJson(responseClock) });
     });
     res.set('Cache-Control', LETTER_JSON_CACHE_CONTROL);
     sendPrepared(req, res, body);

@@ -9,6 +9,13 @@ import { INVALIDATION_CATEGORIES } from '../signatures';
 import { challengeModeChanges, challengeModeState } from '../abuse';
 import { heldSignatures, letterStats, searchSignatures } from './dashboard.service';
 import { recordDelivery } from './letter-editing.service';
+import {
+  clockFormSchema,
+  findClock,
+  REMINDER_POINTS,
+  RESPONSE_WITHIN_DAYS,
+  SUGGESTED_WITHIN_DAYS,
+} from '../response-clock';
 import { deliverySchema, domainSchema, invalidateSchema, searchSchema } from './moderation-form.schema';
 import { invalidateDomain, invalidateSignature, releaseHeldSignature, setSignatureHidden } from './moderation.service';
 import { locals, type OrganiseDeps } from './organise-deps';
@@ -39,7 +46,7 @@ async function renderDashboard(
   const query = search.ok ? search.data.q : '';
   const pageParam = Number(typeof req.query.page === 'string' ? req.query.page : '1');
   const page = Number.isSafeInteger(pageParam) && pageParam > 0 ? pageParam : 1;
-  const [stats, list, held, funnel, challengeMode, challengeChanges, deliveryPanel] = await Promise.all([
+  const [stats, list, held, funnel, challengeMode, challengeChanges, deliveryPanel, responseClock] = await Promise.all([
     letterStats(ctx.db, letter.id),
     searchSignatures(ctx.db, letter.id, { query, page, ...access }),
     heldSignatures(ctx.db, letter.id, access),
@@ -47,6 +54,7 @@ async function renderDashboard(
     challengeModeState(ctx.db, letter.id),
     challengeModeChanges(ctx.db, letter.id),
     above.deliveryPanel ? above.deliveryPanel(letter, letterRole) : null,
+    findClock(ctx.db, letter.id),
   ]);
   const fmt = res.locals.fmtNumber as (n: number) => string;
   const countryName = res.locals.countryName as (code: string) => string;
@@ -105,6 +113,15 @@ async function renderDashboard(
       deliveredAt: letter.deliveredAt ? letter.deliveredAt.toISOString().slice(0, 10) : '',
       deliveredTo: letter.deliveredTo ?? '',
       deliveryNote: letter.deliveryNote ?? '',
+    },
+    // The response clock's fields: the due day set, or the suggested time for a first delivery.
+    clock: {
+      dueOn: responseClock?.dueOn ?? '',
+      within: responseClock?.dueOn ? '' : String(SUGGESTED_WITHIN_DAYS),
+      withinOptions: RESPONSE_WITHIN_DAYS,
+      reminders: responseClock?.reminders ?? false,
+      points: responseClock?.reminderPoints ?? [-7, 0],
+      pointOptions: REMINDER_POINTS,
     },
   });
 }
@@ -176,10 +193,15 @@ export async function invalidateByDomain({ ctx, above }: OrganiseDeps, req: Requ
 export async function saveDelivery({ ctx, above }: OrganiseDeps, req: Request, res: Response): Promise<void> {
   const { letter } = locals(res);
   const parsed = parseForm(deliverySchema, req.body);
+  const clock = parseForm(clockFormSchema, req.body);
   const prefixed = (errors: Record<string, string>) =>
     Object.fromEntries(Object.entries(errors).map(([k, v]) => [`delivery-${k}`, v]));
-  if (!parsed.ok) return renderDashboard({ ctx, above }, req, res, { status: 422, errors: prefixed(parsed.errors) });
-  const saved = await recordDelivery(ctx, letter, parsed.data, auditActor(currentOrganiser(res)!));
+  if (!parsed.ok || !clock.ok)
+    return renderDashboard({ ctx, above }, req, res, {
+      status: 422,
+      errors: prefixed({ ...(parsed.ok ? {} : parsed.errors), ...(clock.ok ? {} : clock.errors) }),
+    });
+  const saved = await recordDelivery(ctx, letter, parsed.data, auditActor(currentOrganiser(res)!), clock.data);
   if (!saved.ok) return renderDashboard({ ctx, above }, req, res, { status: 422, errors: prefixed(saved.errors) });
   res.redirect(303, `/organise/letters/${letter.slug}?done=delivery#delivery`);
 }

@@ -57,6 +57,8 @@ export async function responsesOverview(db: DataSource, lang: Language, now = ne
   const results = await Promise.all(
     states.map(async (state) => {
       const { where, order } = GROUP[state];
+      // The answered group does not depend on the day.
+      const params = state === 'answered' ? [] : [today];
       const [rows, [count]] = await Promise.all([
         db.query<
           Array<{
@@ -73,10 +75,10 @@ export async function responsesOverview(db: DataSource, lang: Language, now = ne
         >(
           `SELECT l.id, l.slug, l.default_language, l.delivered_at, l.delivered_to, to_char(c.due_on, 'YYYY-MM-DD') AS due_on,
                   a.responded_on, a.answer_kind, a.answered_at
-           ${BASE} AND ${where} ORDER BY ${order}, l.slug LIMIT $2`,
-          [today, RESPONSES_GROUP_LIMIT],
+           ${BASE} AND ${where} ORDER BY ${order}, l.slug LIMIT ${RESPONSES_GROUP_LIMIT}`,
+          params,
         ),
-        db.query<Array<{ n: string }>>(`SELECT count(*) AS n ${BASE} AND ${where}`, [today]),
+        db.query<Array<{ n: string }>>(`SELECT count(*) AS n ${BASE} AND ${where}`, params),
       ]);
       return { state, rows, total: Number(count.n) };
     }),

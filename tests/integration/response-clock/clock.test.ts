@@ -2,6 +2,7 @@ import request from 'supertest';
 import { AuditEvent } from '../../../src/core/audit';
 import { LetterResponse } from '../../../src/features/updates';
 import { clockAt, letterClock, ResponseClock } from '../../../src/features/response-clock';
+import { readLetter } from '../../../src/features/api/api-read.service';
 import { anOrganiser, signInAs, type Browser } from '../../support/organisers';
 import { useTestApp } from '../../support/test-app';
 import {
@@ -123,7 +124,6 @@ describe('the response clock', () => {
     const letter = await anOldLetter(t.db, owner);
     const delivered = addDays(dayOf(new Date()), -3);
     await recordDelivery(b, letter.slug, { deliveredAt: delivered, responseDueOn: addDays(delivered, 14) });
-    const { readLetter } = await import('../../../src/features/api/api-read.service');
     const api = await readLetter(t.db, await reloaded(t.db, letter.id), 'http://undersigned.test');
     expect(api.responseClock).toEqual({
       state: 'awaiting',

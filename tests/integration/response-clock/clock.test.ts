@@ -3,7 +3,7 @@ import { AuditEvent } from '../../../src/core/audit';
 import { LetterResponse } from '../../../src/features/updates';
 import { clockAt, letterClock, ResponseClock } from '../../../src/features/response-clock';
 import { readLetter } from '../../../src/features/api/api-read.service';
-import { anOrganiser, signInAs, type Browser } from '../../support/organisers';
+import { anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
 import { useTestApp } from '../../support/test-app';
 import {
   addDays,
@@ -79,13 +79,36 @@ describe('the response clock', () => {
     expect(answered).toMatchObject({ state: 'answered', answer: { kind: 'partly', respondedOn: dayOf(new Date()) } });
     const page = await request(t.app).get(`/letters/${letter.slug}?lang=en`).expect(200);
     expect(page.text).toContain('Answered');
-    expect(page.text).toContain('(Partly accepted)');
+    expect(page.text).toContain('Partly accepted, on');
     const after = await request(t.app).get(`/letters/${letter.slug}.json`).expect(200);
     expect(after.body.responseClock).toMatchObject({
       state: 'answered',
       answerKind: 'partly',
       answeredOn: dayOf(new Date()),
     });
+  });
+
+  test('an owner who records the response says what it is; recording it answers the clock', async () => {
+    const letter = await anOldLetter(t.db, owner);
+    const delivered = addDays(dayOf(new Date()), -20);
+    await recordDelivery(b, letter.slug, { deliveredAt: delivered, responseWithin: '14' });
+    const page = `/organise/letters/${letter.slug}/response`;
+    const form = await b.agent.get(page).expect(200);
+    expect(form.text).toContain('name="kind" value="declined"');
+    const res = await postForm(b, page, page, {
+      respondedOn: addDays(delivered, 18),
+      kind: 'declined',
+      body: 'No.',
+      link: '',
+    });
+    expect(res.status).toBe(303);
+    expect(await letterClock(t.db, await reloaded(t.db, letter.id))).toMatchObject({
+      state: 'answered',
+      answer: { kind: 'declined', respondedOn: addDays(delivered, 18) },
+    });
+    const bad = await postForm(b, page, page, { respondedOn: addDays(delivered, 18), kind: 'maybe', body: 'No.' });
+    expect(bad.status).toBe(422);
+    expect(bad.text).toContain('Choose what the answer says.');
   });
 
   test('a letter delivered with no date awaits a response and is never overdue', () => {

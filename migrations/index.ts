@@ -32,6 +32,7 @@ import { AccessTrailDetails1765000900000 } from './1765000900000-AccessTrailDeta
 import { SignatoriesList1765100000000 } from './1765100000000-SignatoriesList';
 import { PublicListFiles1765100100000 } from './1765100100000-PublicListFiles';
 import { ResponseClock1765200300000 } from './1765200300000-ResponseClock';
+import { ProgressDigests1765200310000 } from './1765200310000-ProgressDigests';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
 export const migrations = [
@@ -69,4 +70,5 @@ export const migrations = [
   SignatoriesList1765100000000,
   PublicListFiles1765100100000,
   ResponseClock1765200300000,
+  ProgressDigests1765200310000,
 ];

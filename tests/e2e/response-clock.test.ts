@@ -42,6 +42,9 @@ describe('the response clock', () => {
     const page = await newDesktopPage(browser);
     await signInInBrowser(page, origin, t.smtp, owner.email);
     await page.goto(`${origin}/organise/letters/${letter.slug}`);
+    // Before the delivery the owners may turn on progress messages to the addressees (off by default).
+    expect(await page.locator('#progress-on').isChecked()).toBe(false);
+    await evidence.check(page, 'delivery-panel-before');
     await page.locator('#deliveredAt').fill(day(today));
     await page.locator('#deliveredTo').fill('The Mayor of Saint-Martin');
     await page.locator('#responseDueOn').fill(due);

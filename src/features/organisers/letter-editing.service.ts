@@ -5,7 +5,13 @@ import { Letter, type Language } from '../../core/letters/letter.entity';
 import { LetterTranslation } from '../../core/letters/letter-translation.entity';
 import { forgetCachedLetter } from '../../core/letters/letters.service';
 import { firstVersionNumber, keepRemovedText, versionForEdit } from '../versions';
-import { type ClockForm, clockSettingsFor, MAX_DUE_DAYS, saveResponseClock } from '../response-clock';
+import {
+  type ClockForm,
+  clockSettingsFor,
+  endProgressDigest,
+  MAX_DUE_DAYS,
+  saveResponseClock,
+} from '../response-clock';
 import { Forbidden } from '../../platform/web/errors';
 import { OWNER_ONLY } from '../../core/access/auth.middleware';
 import { LetterOrganiser, type LetterRole } from '../../core/access/letter-organiser.entity';
@@ -288,6 +294,8 @@ export async function recordDelivery(
     });
     if (!input.deliveredAt) await saveResponseClock(tx, letter.id, null, actor);
     else if (clock?.ok) await saveResponseClock(tx, letter.id, clock.settings, actor);
+    // Delivered: the addressees get their links; the addresses kept for progress digests go.
+    if (input.deliveredAt) await endProgressDigest(tx, letter.id);
   });
   ctx.log.info({ letterId: letter.id, delivered: !!input.deliveredAt }, 'delivery recorded');
   return { ok: true };

@@ -1,5 +1,5 @@
 import type { Feature } from '../../platform/feature';
-import { ResponseClock, ResponseReminder } from './response-clock.entity';
+import { ProgressDigest, ResponseClock, ResponseReminder } from './response-clock.entity';
 import { responseClockRouter } from './response-clock.router';
 import { responseClockJobs } from './tasks';
 
@@ -22,7 +22,17 @@ export {
   RESPONSE_WITHIN_DAYS,
   SUGGESTED_WITHIN_DAYS,
 } from './clock.schema';
-export { ResponseClock, ResponseReminder } from './response-clock.entity';
+export { ProgressDigest, ResponseClock, ResponseReminder } from './response-clock.entity';
+export {
+  endProgressDigest,
+  findProgressDigest,
+  MAX_PROGRESS_ADDRESSES,
+  progressFormSchema,
+  type ProgressForm,
+  queueDueProgressDigests,
+  saveProgressDigest,
+  TASK_PROGRESS_DIGEST_EMAIL,
+} from './progress.service';
 export { responseClockRouter, TIMELINE_ON_LETTER_PAGE } from './response-clock.router';
 export { responsesOverview } from './responses-list.service';
 export { queueDueReminders, REMINDER_GAP_DAYS, TASK_RESPONSE_REMINDER_EMAIL } from './reminders.service';
@@ -32,7 +42,7 @@ export { responseClockJobs } from './tasks';
 /** The feature, as the app composes it (src/app/features.ts). */
 export const feature: Feature = {
   name: 'response-clock',
-  entities: [ResponseClock, ResponseReminder],
+  entities: [ResponseClock, ResponseReminder, ProgressDigest],
   jobs: responseClockJobs,
   views: ['response-clock'],
   messages: ['response-clock'],

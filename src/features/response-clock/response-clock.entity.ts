@@ -58,3 +58,36 @@ export class ResponseReminder {
   @Column({ name: 'sent_at', type: 'timestamptz', nullable: true })
   sentAt: Date | null;
 }
+
+export const PROGRESS_CADENCES = ['milestones', 'weekly'] as const;
+export type ProgressCadence = (typeof PROGRESS_CADENCES)[number];
+
+/**
+ * The owners' choice to tell the addressees how the letter is doing before it is delivered: to
+ * whom (at most five addresses), when the delivery is planned, and how often. Kept only while
+ * the letter is open and undelivered.
+ */
+@Entity('progress_digests')
+export class ProgressDigest {
+  @PrimaryColumn({ name: 'letter_id', type: 'uuid' })
+  letterId: string;
+
+  @Column({ type: 'varchar', length: 320, array: true })
+  addresses: string[];
+
+  @Column({ name: 'planned_on', type: 'date', nullable: true })
+  plannedOn: string | null;
+
+  @Column({ type: 'varchar', length: 10 })
+  cadence: ProgressCadence;
+
+  @Column({ name: 'last_sent_at', type: 'timestamptz', nullable: true })
+  lastSentAt: Date | null;
+
+  /** The verified count the last digest told (milestones are counted from it). */
+  @Column({ name: 'last_count', type: 'integer', default: 0 })
+  lastCount: number;
+
+  @Column({ name: 'updated_at', type: 'timestamptz', default: () => 'now()' })
+  updatedAt: Date;
+}

@@ -7,8 +7,19 @@ import {
   TASK_RESPONSE_REMINDERS,
   type ReminderEmailJob,
 } from './reminders.service';
+import {
+  PROGRESS_DIGESTS_CRONTAB,
+  queueDueProgressDigests,
+  sendProgressDigestEmail,
+  TASK_PROGRESS_DIGEST_EMAIL,
+  TASK_PROGRESS_DIGESTS,
+  type ProgressDigestJob,
+} from './progress.service';
 
-/** The reminders to addressees: picked hourly by the crontab, then one email job each. */
+/**
+ * The reminders to addressees, and the progress digests before the delivery: each picked hourly
+ * by the crontab, then one email job per message.
+ */
 export function responseClockJobs({ ctx, mailer }: JobDeps): FeatureJobs {
   return {
     tasks: {
@@ -18,7 +29,13 @@ export function responseClockJobs({ ctx, mailer }: JobDeps): FeatureJobs {
       [TASK_RESPONSE_REMINDER_EMAIL]: async (payload) => {
         await sendReminderEmail(ctx, mailer, payload as ReminderEmailJob);
       },
+      [TASK_PROGRESS_DIGESTS]: async () => {
+        await queueDueProgressDigests(ctx);
+      },
+      [TASK_PROGRESS_DIGEST_EMAIL]: async (payload) => {
+        await sendProgressDigestEmail(ctx, mailer, payload as ProgressDigestJob);
+      },
     },
-    crontab: [RESPONSE_REMINDERS_CRONTAB],
+    crontab: [RESPONSE_REMINDERS_CRONTAB, PROGRESS_DIGESTS_CRONTAB],
   };
 }

@@ -33,6 +33,7 @@ import { SignatoriesList1765100000000 } from './1765100000000-SignatoriesList';
 import { PublicListFiles1765100100000 } from './1765100100000-PublicListFiles';
 import { ResponseClock1765200300000 } from './1765200300000-ResponseClock';
 import { ProgressDigests1765200310000 } from './1765200310000-ProgressDigests';
+import { NotableAndAffiliations1765200100000 } from './1765200100000-NotableAndAffiliations';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
 export const migrations = [
@@ -69,6 +70,7 @@ export const migrations = [
   AccessTrailDetails1765000900000,
   SignatoriesList1765100000000,
   PublicListFiles1765100100000,
+  NotableAndAffiliations1765200100000,
   ResponseClock1765200300000,
   ProgressDigests1765200310000,
 ];

@@ -76,6 +76,8 @@ export interface ListedSignatory {
   confirmedAt: Date;
   cursorKey: string;
   id: string;
+  /** The organisers' affiliation check held (features the mark; never what was checked). */
+  affiliationChecked: boolean;
 }
 
 export interface SignatoriesPage {
@@ -95,6 +97,7 @@ interface DbRow {
   source: 'online' | 'paper';
   confirmed_at: Date;
   cursor_key: string;
+  affiliation_checked: boolean;
 }
 
 /** The SQL of one order: its sort key, and how a cursor value of it is written. */
@@ -151,7 +154,9 @@ export function signatoriesPageQuery(req: SignatoriesRequest): { text: string; v
     text: `SELECT s.id, ${PUBLIC_NAME} AS name,
                   CASE WHEN s.signed_as = 'organisation' OR s.visibility = 'public' THEN s.organisation END AS organisation,
                   CASE WHEN s.visibility = 'public' THEN s.city END AS city,
-                  s.country, s.signed_as, s.source, s.confirmed_at, ${cursorKey} AS cursor_key
+                  s.country, s.signed_as, s.source, s.confirmed_at, ${cursorKey} AS cursor_key,
+                  (s.signed_as = 'organisation' OR s.visibility = 'public')
+                  AND EXISTS (SELECT 1 FROM signature_affiliations a WHERE a.signature_id = s.id AND a.removed_at IS NULL) AS affiliation_checked
              FROM signatures s
             WHERE ${where.join(' AND ')}
          ORDER BY ${key} ${dir}, s.id ${dir}
@@ -179,6 +184,7 @@ export async function signatoriesPage(db: DataSource, req: SignatoriesRequest): 
     source: r.source,
     confirmedAt: r.confirmed_at,
     cursorKey: r.cursor_key,
+    affiliationChecked: r.affiliation_checked,
   }));
   const first = rows[0];
   const last = rows[rows.length - 1];

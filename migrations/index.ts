@@ -31,6 +31,8 @@ import { AutoReleaseBounds1765000800000 } from './1765000800000-AutoReleaseBound
 import { AccessTrailDetails1765000900000 } from './1765000900000-AccessTrailDetails';
 import { SignatoriesList1765100000000 } from './1765100000000-SignatoriesList';
 import { PublicListFiles1765100100000 } from './1765100100000-PublicListFiles';
+import { ResponseClock1765200300000 } from './1765200300000-ResponseClock';
+import { ProgressDigests1765200310000 } from './1765200310000-ProgressDigests';
 import { NotableAndAffiliations1765200100000 } from './1765200100000-NotableAndAffiliations';
 import { UpdateVersionsSegments1765200400000 } from './1765200400000-UpdateVersionsSegments';
 
@@ -71,4 +73,6 @@ export const migrations = [
   PublicListFiles1765100100000,
   NotableAndAffiliations1765200100000,
   UpdateVersionsSegments1765200400000,
+  ResponseClock1765200300000,
+  ProgressDigests1765200310000,
 ];

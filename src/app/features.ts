@@ -12,6 +12,7 @@ import { feature as organisers } from '../features/organisers';
 import { feature as paper } from '../features/paper';
 import { feature as privacy } from '../features/privacy';
 import { feature as recipients } from '../features/recipients';
+import { feature as responseClock } from '../features/response-clock';
 import { feature as sharing } from '../features/sharing';
 import { feature as signatories } from '../features/signatories';
 import { feature as signatures } from '../features/signatures';
@@ -31,6 +32,7 @@ export const FEATURES: readonly Feature[] = [
   abuse,
   updates,
   versions,
+  responseClock,
   letterPage,
   integrity,
   signatures,

@@ -3,6 +3,7 @@ import type { Letter } from '../../core/letters/letter.entity';
 import { chooseTranslation } from '../../core/letters/letters.service';
 import { verifiedCount } from '../../core/letters/counts.service';
 import { initialsOf } from '../signatures';
+import { clockJson, letterClock } from '../response-clock';
 import { AppError } from '../../platform/web/errors';
 import { countryName } from '../../platform/web/i18n';
 import type { Language } from '../../platform/web/languages';
@@ -23,6 +24,7 @@ export async function readLetter(db: DataSource, letter: Letter, baseUrl: string
     verifiedCount: await verifiedCount(db, letter.id),
     url: `${baseUrl}/letters/${letter.slug}`,
     signatoriesUrl: `${baseUrl}/letters/${letter.slug}/signatories`,
+    responseClock: clockJson(await letterClock(db, letter)),
   };
 }
 

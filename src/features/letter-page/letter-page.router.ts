@@ -24,6 +24,7 @@ import {
 import { countsByCountry, publicCountryCounts, SMALL_COUNTRY_THRESHOLD } from '../../core/letters/counts.service';
 import { publicResponses } from '../updates';
 import { changeNotice } from '../versions';
+import { clockJson, describeEvent, letterClock, letterTimeline, TIMELINE_ON_LETTER_PAGE } from '../response-clock';
 import { countryOptions, tFor } from '../../platform/web/i18n';
 import { prepareJson, sendPrepared, type PreparedBody } from '../../platform/web/cached-response';
 import { MicroCache } from '../../platform/web/micro-cache';
@@ -87,6 +88,8 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
       history,
       map,
       featured,
+      responseClock,
+      timeline,
     ] = await Promise.all([
       recentSignatories(ctx.db, letter.id, 'individual'),
       recentSignatories(ctx.db, letter.id, 'organisation'),
@@ -102,6 +105,8 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
       countHistory(ctx.db, letter),
       letterSupportMap(ctx.db, letter.id, req.lang, req.t),
       featuredSignatories(ctx.db, letter.id),
+      letterClock(ctx.db, letter),
+      letterTimeline(ctx.db, letter),
     ]);
     // The organisers' affiliation mark on the newest signers (what was checked is never shown).
     const checked = await checkedAffiliations(
@@ -133,6 +138,14 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
       // Where support comes from: the world map (an image of its own; its figures are in the
       // countries' list beside it and in its description), small countries as "fewer than 5".
       supportMap: { url: `/letters/${letter.slug}/map.svg?lang=${req.lang}`, alt: map.alt },
+      // Since the delivery: awaiting, overdue or answered; and the newest events of the letter's story.
+      responseClock,
+      story: {
+        total: timeline.length,
+        items: timeline
+          .slice(0, TIMELINE_ON_LETTER_PAGE)
+          .map((e) => ({ ...describeEvent(e, letter.slug, req.lang, req.t), at: e.at, key: e.key })),
+      },
     };
   }
 
@@ -155,11 +168,12 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
     const slug = slugParam(req);
     const body = await jsonBodies.get(`${slug}|${req.lang}|${askedLanguage(req) ?? ''}`, async () => {
       const letter = await findPublicLetter(ctx.db, slug);
-      const [data, integrity, signatoriesTotal, byCountry] = await Promise.all([
+      const [data, integrity, signatoriesTotal, byCountry, responseClock] = await Promise.all([
         letterPublicData(ctx.db, letter, versionFor(req, letter), ctx.config.BASE_URL),
         integrityReport(ctx.db, letter.id),
         publicSignatoryCount(ctx.db, letter.id),
         countsByCountry(ctx.db, letter.id),
+        letterClock(ctx.db, letter),
       ]);
       // Verified signatures per country; below SMALL_COUNTRY_THRESHOLD only "fewer than" it.
       const countries = publicCountryCounts(byCountry).map((c) =>
@@ -167,7 +181,8 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
       );
       // Where the full public list is, and how many it shows.
       const signatories = { url: `${ctx.config.BASE_URL}${signatoriesUrl(slug, {})}`, total: signatoriesTotal };
-      return prepareJson({ ...data, integrity, signatories, countries });
+      // The response clock: a state and ISO dates (null until the delivery is recorded).
+      return prepareJson({ ...data, integrity, signatories, countries, responseClock: clockJson(responseClock) });
     });
     res.set('Cache-Control', LETTER_JSON_CACHE_CONTROL);
     sendPrepared(req, res, body);

@@ -8,6 +8,7 @@ import {
   invalidateOne,
   releaseOne,
   saveDelivery,
+  saveProgress,
   showDashboard,
   unhideSignature,
 } from './dashboard.handlers';
@@ -50,5 +51,6 @@ export function organiseRouter(ctx: AppContext, above: OrganiseDeps['above'] = {
   r.post('/organise/letters/:slug/signatures/:id/release', member, on(releaseOne));
   r.post('/organise/letters/:slug/invalidate-domain', member, on(invalidateByDomain));
   r.post('/organise/letters/:slug/delivery', owner, on(saveDelivery));
+  r.post('/organise/letters/:slug/progress', owner, on(saveProgress));
   return r;
 }

@@ -10,7 +10,7 @@ declare module '../../platform/feature' {
   }
 }
 
-export { type AtomEntry } from './atom';
+export { type AtomEntry, renderAtomFeed } from './atom';
 export { crawlersRouter, forgetRobotsTxt } from './crawlers.router';
 export { FEED_LIMIT, type FeedContext, type UpdateSource } from './feeds.service';
 export { homeLanguageLinks, letterSharing, shareBlock } from './letter-sharing';

@@ -7,7 +7,7 @@ import { updatesOrganiseRouter } from './updates-organise.router';
 import { ONE_CLICK_UNSUBSCRIBE_PATH, updatesPublicRouter } from './updates-public.router';
 
 export { updatesFeedSources } from './feed-entries';
-export { LetterResponse, type ResponseStatus } from './letter-response.entity';
+export { ANSWER_KINDS, type AnswerKind, LetterResponse, type ResponseStatus } from './letter-response.entity';
 export { LetterUpdate, LetterUpdateVersion } from './letter-update.entity';
 export { updateJobs } from './tasks';
 export { UPDATES_CSS, updatesOrganiseRouter } from './updates-organise.router';

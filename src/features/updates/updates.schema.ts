@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Language } from '../../core/letters/letter.entity';
+import { ANSWER_KINDS } from './letter-response.entity';
 
 const text = (max: number, required: string) =>
   z
@@ -139,6 +140,12 @@ export const responseFormSchema = z.object({
     .refine(isCalendarDay, 'updates.errors.dateInvalid')
     .refine((s) => s <= new Date().toISOString().slice(0, 10), 'updates.errors.dateFuture'),
   body: text(20_000, 'updates.errors.bodyRequired'),
+  /** What the answer says; a statement unless the owner says otherwise. */
+  kind: z
+    .string()
+    .optional()
+    .transform((s) => s || 'statement')
+    .pipe(z.enum(ANSWER_KINDS, { message: 'responseClock.errors.kind' })),
   link: z
     .string()
     .trim()

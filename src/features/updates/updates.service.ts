@@ -46,6 +46,7 @@ export async function recordOfficialResponse(
         letterId: letter.id,
         respondedOn: form.respondedOn,
         body: form.body,
+        answerKind: form.kind,
         link: form.link,
         createdBy: actor?.id ?? null,
         receivedVia: 'organiser',
@@ -60,7 +61,7 @@ export async function recordOfficialResponse(
       letterId: letter.id,
       actor,
       kind: 'updates.response-recorded',
-      detail: { responseId: response.id, respondedOn: form.respondedOn },
+      detail: { responseId: response.id, respondedOn: form.respondedOn, answerKind: form.kind },
     });
     ctx.log.info(
       { letterId: letter.id, responseId: response.id, via: response.receivedVia },

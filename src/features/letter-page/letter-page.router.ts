@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { AppContext } from '../../platform/context';
-import type { Letter } from '../../core/letters/letter.entity';
+import { askedFields, type Letter } from '../../core/letters/letter.entity';
 import {
   findPublicLetter,
   letterPublicData,
@@ -14,7 +14,7 @@ import { countHistory, countHistoryChart } from '../history';
 import { isChallengeMode } from '../abuse';
 import { homeLanguageLinks, letterSharing } from '../sharing';
 import { recentSignatories, type RenderLetterPage, type SignFormState } from '../signatures';
-import { letterSupportMap, publicSignatoryCount, signatoriesUrl } from '../signatories';
+import { commentWall, letterSupportMap, publicSignatoryCount, signatoriesUrl } from '../signatories';
 import { countsByCountry, publicCountryCounts, SMALL_COUNTRY_THRESHOLD } from '../../core/letters/counts.service';
 import { publicResponses } from '../updates';
 import { changeNotice } from '../versions';
@@ -48,7 +48,12 @@ const LETTER_JSON_CACHE_CONTROL = `public, max-age=${LETTER_JSON_CACHE_SECONDS},
  * show the page again with the form's errors. `json` is the public JSON, which the app mounts ahead
  * of the middleware that pages need (sessions, CSRF, body parsers): it reads none of them.
  */
-export function letterPage(ctx: AppContext): { router: Router; render: RenderLetterPage; json: RequestHandler } {
+export function letterPage(ctx: AppContext): {
+  router: Router;
+  render: RenderLetterPage;
+  json: RequestHandler;
+  forget: (slug: string) => void;
+} {
   const r = Router();
 
   r.get('/', async (req, res) => {
@@ -70,7 +75,7 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
   async function letterPageLocals(req: Request, letter: Letter, form: SignFormState | null) {
     const version = versionFor(req, letter);
     const data = await letterPublicData(ctx.db, letter, version, ctx.config.BASE_URL);
-    const [individuals, organisations, signatoriesTotal, officialResponses, notice, sharing, challenge, history, map] =
+    const [individuals, organisations, signatoriesTotal, officialResponses, notice, sharing, challenge, history, map, wall] =
       await Promise.all([
         recentSignatories(ctx.db, letter.id, 'individual'),
         recentSignatories(ctx.db, letter.id, 'organisation'),
@@ -85,6 +90,7 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
         isChallengeMode(ctx.db, letter.id),
         countHistory(ctx.db, letter),
         letterSupportMap(ctx.db, letter.id, req.lang, req.t),
+        commentWall(ctx.db, letter.id),
       ]);
     return {
       title: version.shortTitle ?? version.title,
@@ -97,6 +103,10 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
       signatories: { url: signatoriesUrl(letter.slug, {}), total: signatoriesTotal },
       countries: countryOptions(req.lang),
       form: form ?? { values: { visibility: letter.publicNamesDefault, signedAs: 'individual' }, errors: {} },
+      // The optional fields this letter's form asks (its owners choose them).
+      asked: askedFields(letter),
+      // Signers' own words, once approved: the newest few, and where the others are.
+      commentWall: { ...wall, url: `/letters/${letter.slug}/comments` },
       sharing,
       officialResponses,
       changeNotice: notice,
@@ -129,11 +139,12 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
     const slug = slugParam(req);
     const body = await jsonBodies.get(`${slug}|${req.lang}|${askedLanguage(req) ?? ''}`, async () => {
       const letter = await findPublicLetter(ctx.db, slug);
-      const [data, integrity, signatoriesTotal, byCountry] = await Promise.all([
+      const [data, integrity, signatoriesTotal, byCountry, wall] = await Promise.all([
         letterPublicData(ctx.db, letter, versionFor(req, letter), ctx.config.BASE_URL),
         integrityReport(ctx.db, letter.id),
         publicSignatoryCount(ctx.db, letter.id),
         countsByCountry(ctx.db, letter.id),
+        commentWall(ctx.db, letter.id),
       ]);
       // Verified signatures per country; below SMALL_COUNTRY_THRESHOLD only "fewer than" it.
       const countries = publicCountryCounts(byCountry).map((c) =>
@@ -141,7 +152,18 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
       );
       // Where the full public list is, and how many it shows.
       const signatories = { url: `${ctx.config.BASE_URL}${signatoriesUrl(slug, {})}`, total: signatoriesTotal };
-      return prepareJson({ ...data, integrity, signatories, countries });
+      // The newest approved comments, as the wall shows them (a private signer's without a name).
+      const comments = {
+        url: `${ctx.config.BASE_URL}/letters/${slug}/comments`,
+        newest: wall.comments.map((c) => ({
+          comment: c.comment,
+          name: c.name,
+          organisation: c.organisation,
+          country: c.country,
+          approvedAt: c.approvedAt.toISOString(),
+        })),
+      };
+      return prepareJson({ ...data, integrity, signatories, countries, comments });
     });
     res.set('Cache-Control', LETTER_JSON_CACHE_CONTROL);
     sendPrepared(req, res, body);
@@ -159,5 +181,11 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
     res.type('html').send(html.replaceAll(CSRF_SLOT, (res.locals.csrfToken as () => string)()));
   });
 
-  return { router: r, render: renderLetter, json };
+  /** Drops this process's rendered copies of a letter's page and JSON (a change the public must see now). */
+  function forget(slug: string): void {
+    pages.forget(`${slug}|`);
+    jsonBodies.forget(`${slug}|`);
+  }
+
+  return { router: r, render: renderLetter, json, forget };
 }

@@ -32,6 +32,7 @@ function retentionSummary(
     `  "This wasn't me" suppressions ended after their 30 days: ${r.suppressionsErased}`,
     `  audit-trail details (reasons, notes, mail domains) erased after ${periods.AUDIT_DETAIL_RETENTION_DAYS} days: ${r.auditDetailsErased}`,
     `  uploads left unfinished by a stopped process, deleted: ${r.abandonedUploads}`,
+    `  comments of signers whose name became private without allowing it to be shown, erased: ${r.commentsErased}`,
     '',
   ].join('\n');
 }

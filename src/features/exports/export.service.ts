@@ -156,7 +156,9 @@ export function effectiveColumns(
     letter?: Pick<Letter, 'askOccupation'>;
   },
 ): ExportColumn[] {
-  const chosen = (req.columns ?? (req.letter ? defaultColumns(req.letter) : DEFAULT_COLUMNS)).filter((c, i, all) => c !== 'email' && all.indexOf(c) === i);
+  const chosen = (req.columns ?? (req.letter ? defaultColumns(req.letter) : DEFAULT_COLUMNS)).filter(
+    (c, i, all) => c !== 'email' && all.indexOf(c) === i,
+  );
   if (!req.includeEmail || req.format === 'pdf') return chosen.length ? chosen : ['name'];
   const at = chosen.indexOf('name') + 1;
   return [...chosen.slice(0, at), 'email', ...chosen.slice(at)];

@@ -75,23 +75,33 @@ export function letterPage(ctx: AppContext): {
   async function letterPageLocals(req: Request, letter: Letter, form: SignFormState | null) {
     const version = versionFor(req, letter);
     const data = await letterPublicData(ctx.db, letter, version, ctx.config.BASE_URL);
-    const [individuals, organisations, signatoriesTotal, officialResponses, notice, sharing, challenge, history, map, wall] =
-      await Promise.all([
-        recentSignatories(ctx.db, letter.id, 'individual'),
-        recentSignatories(ctx.db, letter.id, 'organisation'),
-        publicSignatoryCount(ctx.db, letter.id),
-        publicResponses(ctx.db, letter.id),
-        changeNotice(ctx.db, version),
-        letterSharing(ctx.db, ctx.config.BASE_URL, letter, version, data.signatureCount, {
-          lang: req.lang,
-          t: req.t,
-          versionT: tFor(version.language),
-        }),
-        isChallengeMode(ctx.db, letter.id),
-        countHistory(ctx.db, letter),
-        letterSupportMap(ctx.db, letter.id, req.lang, req.t),
-        commentWall(ctx.db, letter.id),
-      ]);
+    const [
+      individuals,
+      organisations,
+      signatoriesTotal,
+      officialResponses,
+      notice,
+      sharing,
+      challenge,
+      history,
+      map,
+      wall,
+    ] = await Promise.all([
+      recentSignatories(ctx.db, letter.id, 'individual'),
+      recentSignatories(ctx.db, letter.id, 'organisation'),
+      publicSignatoryCount(ctx.db, letter.id),
+      publicResponses(ctx.db, letter.id),
+      changeNotice(ctx.db, version),
+      letterSharing(ctx.db, ctx.config.BASE_URL, letter, version, data.signatureCount, {
+        lang: req.lang,
+        t: req.t,
+        versionT: tFor(version.language),
+      }),
+      isChallengeMode(ctx.db, letter.id),
+      countHistory(ctx.db, letter),
+      letterSupportMap(ctx.db, letter.id, req.lang, req.t),
+      commentWall(ctx.db, letter.id),
+    ]);
     return {
       title: version.shortTitle ?? version.title,
       letter: data,

@@ -36,11 +36,37 @@ export interface CommentsPage {
   next: string | null;
 }
 
-const CURSOR = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
+const CURSOR =
+  /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6})\.([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/;
 
 /** Whether a `page` parameter is a cursor this service wrote. */
 export function isCommentsCursor(raw: string): boolean {
   return CURSOR.test(raw);
+}
+
+/** The query of one page of shown comments (one more than the page, to know whether another follows). */
+export function shownCommentsQuery(
+  letterId: string,
+  opts: { limit: number; cursor?: string | null },
+): { text: string; values: unknown[] } {
+  const values: unknown[] = [letterId, opts.limit + 1];
+  let keyset = '';
+  const m = opts.cursor ? CURSOR.exec(opts.cursor) : null;
+  if (m) {
+    values.push(m[1], m[2]);
+    keyset = `AND (s.comment_approved_at, s.id) < ($3::timestamp AT TIME ZONE 'UTC', $4::uuid)`;
+  }
+  return {
+    text: `SELECT s.id, s.comment, signatory_public_name(s.full_name, s.visibility) AS name,
+                  CASE WHEN s.signed_as = 'organisation' AND s.visibility <> 'private' THEN s.organisation END AS organisation,
+                  s.signed_as, s.country, s.comment_approved_at AS approved_at,
+                  to_char(s.comment_approved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') || '.' || s.id AS key
+             FROM signatures s
+            WHERE s.letter_id = $1 AND ${SHOWN_COMMENT} ${keyset}
+            ORDER BY s.comment_approved_at DESC, s.id DESC
+            LIMIT $2`,
+    values,
+  };
 }
 
 /** One page of a letter's shown comments, newest approved first, after `cursor` (older ones). */
@@ -49,13 +75,7 @@ export async function shownComments(
   letterId: string,
   opts: { limit: number; cursor?: string | null },
 ): Promise<CommentsPage> {
-  const params: unknown[] = [letterId, opts.limit + 1];
-  let keyset = '';
-  const m = opts.cursor ? CURSOR.exec(opts.cursor) : null;
-  if (m) {
-    params.push(m[1], m[2]);
-    keyset = `AND (s.comment_approved_at, s.id) < ($3::timestamp AT TIME ZONE 'UTC', $4::uuid)`;
-  }
+  const { text, values } = shownCommentsQuery(letterId, opts);
   const rows: Array<{
     id: string;
     comment: string;
@@ -65,17 +85,7 @@ export async function shownComments(
     country: string;
     approved_at: Date;
     key: string;
-  }> = await db.query(
-    `SELECT s.id, s.comment, signatory_public_name(s.full_name, s.visibility) AS name,
-            CASE WHEN s.signed_as = 'organisation' AND s.visibility <> 'private' THEN s.organisation END AS organisation,
-            s.signed_as, s.country, s.comment_approved_at AS approved_at,
-            to_char(s.comment_approved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') || '.' || s.id AS key
-       FROM signatures s
-      WHERE s.letter_id = $1 AND ${SHOWN_COMMENT} ${keyset}
-      ORDER BY s.comment_approved_at DESC, s.id DESC
-      LIMIT $2`,
-    params,
-  );
+  }> = await db.query(text, values);
   const more = rows.length > opts.limit;
   const page = rows.slice(0, opts.limit);
   return {

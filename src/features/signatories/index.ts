@@ -18,7 +18,13 @@ export {
 export { signatoriesRouter, signatoriesUrl } from './signatories.router';
 export { makePublicListFile, currentPublicListFile, TASK_PUBLIC_LIST_FILE } from './public-list-file.service';
 export { signatoriesJobs } from './tasks';
-export { commentWall, COMMENT_WALL_SIZE, shownComments, type ShownComment } from './comments.service';
+export {
+  commentWall,
+  COMMENT_WALL_SIZE,
+  shownComments,
+  shownCommentsQuery,
+  type ShownComment,
+} from './comments.service';
 export { letterSupportMap, supportMapSvg } from './support-map';
 
 /** The feature, as the app composes it (src/app/features.ts). */

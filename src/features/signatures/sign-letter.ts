@@ -48,7 +48,11 @@ export function signerWords(form: Pick<SignForm, 'occupation' | 'comment' | 'com
 } {
   const anonymous = form.visibility === 'private' && form.commentAnonymous;
   const shown = form.visibility !== 'private' || anonymous;
-  return { occupation: form.occupation ?? null, comment: shown ? (form.comment ?? null) : null, commentAnonymous: anonymous };
+  return {
+    occupation: form.occupation ?? null,
+    comment: shown ? (form.comment ?? null) : null,
+    commentAnonymous: anonymous,
+  };
 }
 
 /**

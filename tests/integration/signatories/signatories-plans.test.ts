@@ -1,6 +1,7 @@
 import {
   NO_SIGNATORIES_FILTERS,
   signatoriesPageQuery,
+  shownCommentsQuery,
   type SignatoriesFilters,
 } from '../../../src/features/signatories';
 import type { Language } from '../../../src/core/letters/letter.entity';
@@ -52,7 +53,10 @@ async function plan(order: 'newest' | 'name', lang: Language, filters: Signatori
       ? { key: '2026-01-01T00:00:00.000000', id: '00000000-0000-4000-8000-000000000000', side: 'after' as const }
       : { key: 'Айгерім', id: '00000000-0000-4000-8000-000000000000', side: 'before' as const }
     : null;
-  const { text, values } = signatoriesPageQuery({ letterId, order, lang, filters, cursor });
+  return explain(signatoriesPageQuery({ letterId, order, lang, filters, cursor }));
+}
+
+async function explain({ text, values }: { text: string; values: unknown[] }): Promise<string> {
   const qr = t.db.createQueryRunner();
   await qr.connect();
   try {
@@ -111,5 +115,13 @@ test('the "with a comment" filter, newest first, walks its own index of approved
     const p = await plan('newest', 'en', { ...NO_SIGNATORIES_FILTERS, comments: true }, withCursor);
     expect(p).not.toContain('Seq Scan');
     expect(p).toMatch(/"Index Name": ?"signatories_newest_commented"/);
+  }
+});
+
+test('the wall of approved comments (and its pages) walks its own index too', async () => {
+  for (const cursor of [null, '2026-01-01T00:00:00.000000.00000000-0000-4000-8000-000000000000']) {
+    const p = await explain(shownCommentsQuery(letterId, { limit: 30, cursor }));
+    expect(p).not.toContain('Seq Scan');
+    expect(p).toMatch(/"Index Name": ?"signature_comments_approved"/);
   }
 });

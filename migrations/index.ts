@@ -32,6 +32,7 @@ import { AccessTrailDetails1765000900000 } from './1765000900000-AccessTrailDeta
 import { SignatoriesList1765100000000 } from './1765100000000-SignatoriesList';
 import { PublicListFiles1765100100000 } from './1765100100000-PublicListFiles';
 import { SignerWordsAndFields1765200000000 } from './1765200000000-SignerWordsAndFields';
+import { NotableAndAffiliations1765200100000 } from './1765200100000-NotableAndAffiliations';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
 export const migrations = [
@@ -69,4 +70,5 @@ export const migrations = [
   SignatoriesList1765100000000,
   PublicListFiles1765100100000,
   SignerWordsAndFields1765200000000,
+  NotableAndAffiliations1765200100000,
 ];

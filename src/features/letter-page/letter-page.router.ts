@@ -14,7 +14,14 @@ import { countHistory, countHistoryChart } from '../history';
 import { isChallengeMode } from '../abuse';
 import { homeLanguageLinks, letterSharing } from '../sharing';
 import { recentSignatories, type RenderLetterPage, type SignFormState } from '../signatures';
-import { commentWall, letterSupportMap, publicSignatoryCount, signatoriesUrl } from '../signatories';
+import {
+  checkedAffiliations,
+  commentWall,
+  featuredSignatories,
+  letterSupportMap,
+  publicSignatoryCount,
+  signatoriesUrl,
+} from '../signatories';
 import { countsByCountry, publicCountryCounts, SMALL_COUNTRY_THRESHOLD } from '../../core/letters/counts.service';
 import { publicResponses } from '../updates';
 import { changeNotice } from '../versions';
@@ -85,6 +92,7 @@ export function letterPage(ctx: AppContext): {
       challenge,
       history,
       map,
+      featured,
       wall,
     ] = await Promise.all([
       recentSignatories(ctx.db, letter.id, 'individual'),
@@ -100,15 +108,25 @@ export function letterPage(ctx: AppContext): {
       isChallengeMode(ctx.db, letter.id),
       countHistory(ctx.db, letter),
       letterSupportMap(ctx.db, letter.id, req.lang, req.t),
+      featuredSignatories(ctx.db, letter.id),
       commentWall(ctx.db, letter.id),
     ]);
+    // The organisers' affiliation mark on the newest signers (what was checked is never shown).
+    const checked = await checkedAffiliations(
+      ctx.db,
+      [...individuals, ...organisations].map((s) => s.id),
+    );
+    const marked = <T extends { id: string }>(rows: T[]) =>
+      rows.map((s) => ({ ...s, affiliationChecked: checked.has(s.id) }));
     return {
       title: version.shortTitle ?? version.title,
       letter: data,
       bodyHtml: renderMarkdown(version.body),
       versions: letter.translations.map((t) => t.language),
-      individuals,
-      organisations,
+      individuals: marked(individuals),
+      organisations: marked(organisations),
+      // The notable signatories, in the owners' order, under the letter's text.
+      featured,
       // The full list, linked with its total.
       signatories: { url: signatoriesUrl(letter.slug, {}), total: signatoriesTotal },
       countries: countryOptions(req.lang),

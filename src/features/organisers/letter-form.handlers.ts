@@ -112,6 +112,8 @@ export async function renderLetterForm(
     statuses: LETTER_STATUSES,
     visibilities: VISIBILITIES,
     team: opts.mode === 'edit' && role === 'owner' ? opts.team : null,
+    // The owners' switch of the list of signatories, a form of its own (features/signatories).
+    searchEngines: opts.mode === 'edit' && role === 'owner' ? { noindex: locals(res).letter.signatoriesNoindex } : null,
     teamErrors: opts.teamErrors ?? {},
     // The sign form's optional fields: the owners' own form on the edit page.
     signFields:

@@ -98,7 +98,11 @@ export async function eraseInvalidatedContactData(
               comment = NULL, comment_status = NULL, comment_anonymous = false
          FROM target WHERE s.id = target.id
        RETURNING target.name_erased
-     )
+     ),
+     -- What the owners wrote about a featured signer, and the affiliation of an organisation
+     -- erased, go with the name (features/signatories).
+     unfeatured AS (DELETE FROM featured_signatories f USING target WHERE f.signature_id = target.id AND target.erase_name),
+     unmarked AS (DELETE FROM signature_affiliations a USING target WHERE a.signature_id = target.id AND target.erase_name)
      SELECT count(*) AS signatures, count(*) FILTER (WHERE name_erased) AS names FROM erased`,
     [days, ERASED_NAME],
   );

@@ -7,6 +7,7 @@ import { sendLargeObject } from '../../platform/web/send-file';
 import { currentPublicListFile, requestPublicListFile } from './public-list-file.service';
 import { letterSupportMap } from './support-map';
 import { COMMENTS_PAGE_SIZE, isCommentsCursor, shownComments } from './comments.service';
+import { featuredSignatories } from './notable.service';
 import { slugParam, versionFor } from '../../core/letters/letter-request';
 import { AppError } from '../../platform/web/errors';
 import { countryOptions } from '../../platform/web/i18n';
@@ -82,12 +83,15 @@ export function signatoriesRouter(ctx: AppContext): Router {
     if (query.page && !cursor) throw new AppError(400, 'bad_request', 'signatories.errors.badQuery');
 
     const filters = filtersOf(query);
-    const [page, total, texts] = await Promise.all([
+    const filtered = Boolean(query.kind || query.country || query.source || query.text || query.q || query.comments);
+    const [page, total, texts, featured] = await Promise.all([
       searchError
         ? Promise.resolve({ rows: [], next: null, previous: null })
         : signatoriesPage(ctx.db, { letterId: letter.id, order: query.order, lang: req.lang, filters, cursor }),
       totalOf(letter.id),
       textVersionOptions(ctx.db, letter),
+      // The notable signatories head the list's first page, as the owners ordered them.
+      cursor || filtered ? Promise.resolve([]) : featuredSignatories(ctx.db, letter.id),
     ]);
     const kept = {
       order: query.order === 'newest' ? undefined : query.order,
@@ -108,7 +112,8 @@ export function signatoriesRouter(ctx: AppContext): Router {
       // Find my name: a page that starts at a row marks that row (see my-signatures).
       highlightFirst: cursor?.side === 'at' && page.rows[0]?.id === cursor.id,
       total,
-      filtered: Boolean(query.kind || query.country || query.source || query.text || query.q || query.comments),
+      filtered,
+      featured,
       query: {
         ...kept,
         order: query.order,

@@ -83,6 +83,8 @@ export interface ListedSignatory {
   confirmedAt: Date;
   cursorKey: string;
   id: string;
+  /** The organisers' affiliation check held (features the mark; never what was checked). */
+  affiliationChecked: boolean;
 }
 
 export interface SignatoriesPage {
@@ -104,6 +106,7 @@ interface DbRow {
   source: 'online' | 'paper';
   confirmed_at: Date;
   cursor_key: string;
+  affiliation_checked: boolean;
 }
 
 /** The SQL of one order: its sort key, and how a cursor value of it is written. */
@@ -163,7 +166,9 @@ export function signatoriesPageQuery(req: SignatoriesRequest): { text: string; v
                   CASE WHEN s.visibility = 'public' THEN s.city END AS city,
                   CASE WHEN s.visibility = 'public' THEN s.occupation END AS occupation,
                   CASE WHEN s.comment_status = 'approved' THEN s.comment END AS comment,
-                  s.country, s.signed_as, s.source, s.confirmed_at, ${cursorKey} AS cursor_key
+                  s.country, s.signed_as, s.source, s.confirmed_at, ${cursorKey} AS cursor_key,
+                  (s.signed_as = 'organisation' OR s.visibility = 'public')
+                  AND EXISTS (SELECT 1 FROM signature_affiliations a WHERE a.signature_id = s.id AND a.removed_at IS NULL) AS affiliation_checked
              FROM signatures s
             WHERE ${where.join(' AND ')}
          ORDER BY ${key} ${dir}, s.id ${dir}
@@ -193,6 +198,7 @@ export async function signatoriesPage(db: DataSource, req: SignatoriesRequest): 
     source: r.source,
     confirmedAt: r.confirmed_at,
     cursorKey: r.cursor_key,
+    affiliationChecked: r.affiliation_checked,
   }));
   const first = rows[0];
   const last = rows[rows.length - 1];

@@ -3,6 +3,8 @@ import { publicName } from './display-name';
 import { Signature } from './signature.entity';
 
 export interface PublicSignatory {
+  /** For what other features add to a row (the affiliation mark); never shown. */
+  id: string;
   name: string;
   organisation: string | null;
   /** Occupation or title: only for signers who chose their full name. */
@@ -22,7 +24,16 @@ export async function recentSignatories(
   const rows = await db
     .getRepository(Signature)
     .createQueryBuilder('s')
-    .select(['s.fullName', 's.visibility', 's.organisation', 's.occupation', 's.city', 's.country', 's.confirmedAt'])
+    .select([
+      's.id',
+      's.fullName',
+      's.visibility',
+      's.organisation',
+      's.occupation',
+      's.city',
+      's.country',
+      's.confirmedAt',
+    ])
     .where(
       `s.letter_id = :letterId AND s.status = 'confirmed' AND s.held_reason IS NULL AND NOT s.hidden
        AND s.visibility <> 'private' AND s.signed_as = :signedAs`,
@@ -35,6 +46,7 @@ export async function recentSignatories(
     .limit(limit)
     .getMany();
   return rows.map((s) => ({
+    id: s.id,
     name: publicName(s.fullName, s.visibility) ?? '',
     organisation: s.organisation,
     occupation: s.visibility === 'public' ? s.occupation : null,

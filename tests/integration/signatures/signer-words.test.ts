@@ -52,10 +52,10 @@ describe('which optional fields a letter asks', () => {
     expect(seeded).toMatchObject({ askCity: true, askOrganisation: true, askOccupation: false, askComment: false });
     const page = await request(t.app).get(`/letters/${seeded.slug}`).expect(200);
     expect(fieldIds(page.text)).toEqual(['city', 'organisation', 'signedAs-organisation']);
-    // And what each field is for is said beside it and in the privacy note.
-    expect(page.text).toContain('id="city-purpose"');
-    expect(page.text).toContain('id="organisation-purpose"');
-    expect(decodeHtml(page.text)).toContain('What the optional fields are for:');
+    // And what each field is for, and who sees it, is said beside it.
+    expect(page.text).toMatch(/aria-describedby="city-purpose"/);
+    expect(page.text).toMatch(/aria-describedby="organisation-purpose"/);
+    expect(decodeHtml(page.text)).toContain('Public only beside a full name; the recipients see it.');
   });
 
   test('the form asks exactly the fields its owners chose', async () => {

@@ -33,6 +33,7 @@ import { SignatoriesList1765100000000 } from './1765100000000-SignatoriesList';
 import { PublicListFiles1765100100000 } from './1765100100000-PublicListFiles';
 import { ResponseClock1765200300000 } from './1765200300000-ResponseClock';
 import { ProgressDigests1765200310000 } from './1765200310000-ProgressDigests';
+import { SignerWordsAndFields1765200000000 } from './1765200000000-SignerWordsAndFields';
 import { NotableAndAffiliations1765200100000 } from './1765200100000-NotableAndAffiliations';
 import { UpdateVersionsSegments1765200400000 } from './1765200400000-UpdateVersionsSegments';
 
@@ -71,6 +72,7 @@ export const migrations = [
   AccessTrailDetails1765000900000,
   SignatoriesList1765100000000,
   PublicListFiles1765100100000,
+  SignerWordsAndFields1765200000000,
   NotableAndAffiliations1765200100000,
   UpdateVersionsSegments1765200400000,
   ResponseClock1765200300000,

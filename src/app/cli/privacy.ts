@@ -34,6 +34,7 @@ function retentionSummary(
     `  audit-trail details (reasons, notes, mail domains) erased after ${periods.AUDIT_DETAIL_RETENTION_DAYS} days: ${r.auditDetailsErased}`,
     `  uploads left unfinished by a stopped process, deleted: ${r.abandonedUploads}`,
     `  update emails, whom each went to forgotten (after ${DELIVERY_SIGNER_DAYS} days): ${r.updateRecipientsForgotten}`,
+    `  comments of signers whose name became private without allowing it to be shown, erased: ${r.commentsErased}`,
     '',
   ].join('\n');
 }

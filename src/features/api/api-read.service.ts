@@ -57,6 +57,8 @@ interface Row {
   country: string;
   city: string | null;
   organisation: string | null;
+  occupation: string | null;
+  comment: string | null;
   signed_as: 'individual' | 'organisation';
   confirmed_at: Date;
   micros: string;
@@ -87,7 +89,8 @@ export async function readSignatures(
     keyset = `AND (s.confirmed_at, s.id) > ('epoch'::timestamptz + $3::bigint * interval '1 microsecond', $4::uuid)`;
   }
   const rows = await db.query<Row[]>(
-    `SELECT s.id, s.full_name, s.country, s.city, s.organisation, s.signed_as, s.confirmed_at,
+    `SELECT s.id, s.full_name, s.country, s.city, s.organisation, s.occupation, s.signed_as, s.confirmed_at,
+            CASE WHEN s.comment_status = 'approved' THEN s.comment END AS comment,
             ((extract(epoch FROM s.confirmed_at) * 1000000)::numeric(20, 0))::text AS micros,
             s.source, s.visibility, s.text_language, s.text_version
        FROM signatures s
@@ -116,6 +119,9 @@ function toApiSignature(r: Row, forDelivery: boolean, lang: Language): ApiSignat
     countryName: countryName(r.country, lang),
     city: initialsOnly ? null : r.city,
     organisation: r.organisation,
+    occupation: initialsOnly ? null : r.occupation,
+    // Only once an organiser approved it; a pending comment is nobody's to read.
+    comment: r.comment,
     signedAs: r.signed_as,
     signedAt: r.confirmed_at.toISOString(),
     source: r.source,

@@ -49,6 +49,8 @@ export const signatureSchema = z
     countryName: z.string(),
     city: z.string().nullable(),
     organisation: z.string().nullable(),
+    occupation: z.string().nullable().describe('Occupation or title (not for initials-only signers).'),
+    comment: z.string().nullable().describe('“Why I signed”, once the organisers approved it.'),
     signedAs: z.enum(['individual', 'organisation']),
     signedAt: isoDateTime.describe('When the signature was confirmed (UTC).'),
     source: z.enum(['online', 'paper']),

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { AppContext } from '../../platform/context';
-import type { Letter } from '../../core/letters/letter.entity';
+import { askedFields, type Letter } from '../../core/letters/letter.entity';
 import {
   findPublicLetter,
   letterPublicData,
@@ -16,6 +16,7 @@ import { homeLanguageLinks, letterSharing } from '../sharing';
 import { recentSignatories, type RenderLetterPage, type SignFormState } from '../signatures';
 import {
   checkedAffiliations,
+  commentWall,
   featuredSignatories,
   letterSupportMap,
   publicSignatoryCount,
@@ -55,7 +56,12 @@ const LETTER_JSON_CACHE_CONTROL = `public, max-age=${LETTER_JSON_CACHE_SECONDS},
  * show the page again with the form's errors. `json` is the public JSON, which the app mounts ahead
  * of the middleware that pages need (sessions, CSRF, body parsers): it reads none of them.
  */
-export function letterPage(ctx: AppContext): { router: Router; render: RenderLetterPage; json: RequestHandler } {
+export function letterPage(ctx: AppContext): {
+  router: Router;
+  render: RenderLetterPage;
+  json: RequestHandler;
+  forget: (slug: string) => void;
+} {
   const r = Router();
 
   r.get('/', async (req, res) => {
@@ -90,6 +96,7 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
       featured,
       responseClock,
       timeline,
+      wall,
     ] = await Promise.all([
       recentSignatories(ctx.db, letter.id, 'individual'),
       recentSignatories(ctx.db, letter.id, 'organisation'),
@@ -107,6 +114,7 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
       featuredSignatories(ctx.db, letter.id),
       letterClock(ctx.db, letter),
       letterTimeline(ctx.db, letter),
+      commentWall(ctx.db, letter.id),
     ]);
     // The organisers' affiliation mark on the newest signers (what was checked is never shown).
     const checked = await checkedAffiliations(
@@ -128,6 +136,10 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
       signatories: { url: signatoriesUrl(letter.slug, {}), total: signatoriesTotal },
       countries: countryOptions(req.lang),
       form: form ?? { values: { visibility: letter.publicNamesDefault, signedAs: 'individual' }, errors: {} },
+      // The optional fields this letter's form asks (its owners choose them).
+      asked: askedFields(letter),
+      // Signers' own words, once approved: the newest few, and where the others are.
+      commentWall: { ...wall, url: `/letters/${letter.slug}/comments` },
       sharing,
       officialResponses,
       changeNotice: notice,
@@ -168,12 +180,13 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
     const slug = slugParam(req);
     const body = await jsonBodies.get(`${slug}|${req.lang}|${askedLanguage(req) ?? ''}`, async () => {
       const letter = await findPublicLetter(ctx.db, slug);
-      const [data, integrity, signatoriesTotal, byCountry, responseClock] = await Promise.all([
+      const [data, integrity, signatoriesTotal, byCountry, responseClock, wall] = await Promise.all([
         letterPublicData(ctx.db, letter, versionFor(req, letter), ctx.config.BASE_URL),
         integrityReport(ctx.db, letter.id),
         publicSignatoryCount(ctx.db, letter.id),
         countsByCountry(ctx.db, letter.id),
         letterClock(ctx.db, letter),
+        commentWall(ctx.db, letter.id),
       ]);
       // Verified signatures per country; below SMALL_COUNTRY_THRESHOLD only "fewer than" it.
       const countries = publicCountryCounts(byCountry).map((c) =>
@@ -182,7 +195,26 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
       // Where the full public list is, and how many it shows.
       const signatories = { url: `${ctx.config.BASE_URL}${signatoriesUrl(slug, {})}`, total: signatoriesTotal };
       // The response clock: a state and ISO dates (null until the delivery is recorded).
-      return prepareJson({ ...data, integrity, signatories, countries, responseClock: clockJson(responseClock) });
+      // The newest approved comments, as the wall shows them (a private signer's without a name).
+      const comments = {
+        url: `${ctx.config.BASE_URL}/letters/${slug}/comments`,
+        newest: wall.comments.map((c) => ({
+          comment: c.comment,
+          name: c.name,
+          organisation: c.organisation,
+          country: c.country,
+          approvedAt: c.approvedAt.toISOString(),
+        })),
+      };
+      return prepareJson({
+        ...data,
+        integrity,
+        signatories,
+        countries,
+        // The response clock: a state and ISO dates (null until the delivery is recorded).
+        responseClock: clockJson(responseClock),
+        comments,
+      });
     });
     res.set('Cache-Control', LETTER_JSON_CACHE_CONTROL);
     sendPrepared(req, res, body);
@@ -200,5 +232,11 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
     res.type('html').send(html.replaceAll(CSRF_SLOT, (res.locals.csrfToken as () => string)()));
   });
 
-  return { router: r, render: renderLetter, json };
+  /** Drops this process's rendered copies of a letter's page and JSON (a change the public must see now). */
+  function forget(slug: string): void {
+    pages.forget(`${slug}|`);
+    jsonBodies.forget(`${slug}|`);
+  }
+
+  return { router: r, render: renderLetter, json, forget };
 }

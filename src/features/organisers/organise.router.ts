@@ -20,6 +20,7 @@ import {
   showNewLetterForm,
 } from './letter-form.handlers';
 import type { OrganiseDeps } from './organise-deps';
+import { saveSignFields } from './sign-fields.handlers';
 import { inviteMember, removeMember, revokeMemberInvitation } from './team.handlers';
 
 export type { DeliveryPanelFn } from './organise-deps';
@@ -41,6 +42,7 @@ export function organiseRouter(ctx: AppContext, above: OrganiseDeps['above'] = {
   r.post('/organise/letters', on(createLetterFromForm));
   r.get('/organise/letters/:slug/edit', member, on(showLetterForm));
   r.post('/organise/letters/:slug/edit', member, on(saveLetterForm));
+  r.post('/organise/letters/:slug/sign-fields', owner, on(saveSignFields));
   r.post('/organise/letters/:slug/team', owner, on(inviteMember));
   r.post('/organise/letters/:slug/invitations/:id/revoke', owner, on(revokeMemberInvitation));
   r.post('/organise/letters/:slug/team/remove', owner, on(removeMember));

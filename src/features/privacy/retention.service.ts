@@ -54,12 +54,15 @@ const LETTER_CLOSED = `(l.status = 'closed' OR (l.status = 'open' AND l.closes_a
 export async function eraseDeliveredContactData(db: DataSource, days: number): Promise<number> {
   const [, updated] = await db.query<[unknown, number]>(
     `UPDATE signatures s
-        SET email = NULL, email_normalised = NULL, origin_hash = NULL, wants_updates = false
+        SET email = NULL, email_normalised = NULL, origin_hash = NULL, wants_updates = false,
+            -- A comment nobody decided on by then never will be: it goes too.
+            comment = CASE WHEN s.comment_status = 'pending' THEN NULL ELSE s.comment END,
+            comment_status = CASE WHEN s.comment_status = 'pending' THEN NULL ELSE s.comment_status END
        FROM letters l
       WHERE s.letter_id = l.id
         AND ${LETTER_CLOSED}
         AND l.delivery_recorded_at < now() - make_interval(secs => $1 * 86400)
-        AND (s.email IS NOT NULL OR s.email_normalised IS NOT NULL OR s.origin_hash IS NOT NULL)`,
+        AND (s.email IS NOT NULL OR s.email_normalised IS NOT NULL OR s.origin_hash IS NOT NULL OR s.comment_status = 'pending')`,
     [days],
   );
   return updated;
@@ -81,15 +84,19 @@ export async function eraseInvalidatedContactData(
          FROM signatures
         WHERE status = 'invalidated'
           AND invalidated_at < now() - make_interval(secs => $1 * 86400)
-          AND (email IS NOT NULL OR email_normalised IS NOT NULL OR origin_hash IS NOT NULL
-               OR (NOT keep_name_on_record AND (full_name <> $2 OR city IS NOT NULL OR organisation IS NOT NULL)))
+          AND (email IS NOT NULL OR email_normalised IS NOT NULL OR origin_hash IS NOT NULL OR comment IS NOT NULL
+               OR (NOT keep_name_on_record AND (full_name <> $2 OR city IS NOT NULL OR organisation IS NOT NULL
+                                                OR occupation IS NOT NULL)))
           FOR UPDATE
      ), erased AS (
        UPDATE signatures s
           SET email = NULL, email_normalised = NULL, origin_hash = NULL, wants_updates = false,
               full_name = CASE WHEN target.erase_name THEN $2 ELSE s.full_name END,
               city = CASE WHEN target.erase_name THEN NULL ELSE s.city END,
-              organisation = CASE WHEN target.erase_name THEN NULL ELSE s.organisation END
+              organisation = CASE WHEN target.erase_name THEN NULL ELSE s.organisation END,
+              occupation = CASE WHEN target.erase_name THEN NULL ELSE s.occupation END,
+              -- An invalidated signature's comment is never shown: nothing keeps it.
+              comment = NULL, comment_status = NULL, comment_anonymous = false
          FROM target WHERE s.id = target.id
        RETURNING target.name_erased
      ),
@@ -101,6 +108,20 @@ export async function eraseInvalidatedContactData(
     [days, ERASED_NAME],
   );
   return { signatures: Number(row?.signatures ?? 0), names: Number(row?.names ?? 0) };
+}
+
+/**
+ * A comment that can no longer be shown is erased: its signer made their name private (on the
+ * confirmation page or from their link) without allowing the comment to be shown without it.
+ * Rejected comments are erased when rejected, and a withdrawn signature takes its comment along.
+ * (Read through the two partial indexes of comments, not the whole table.)
+ */
+export async function eraseUnshowableComments(db: DataSource): Promise<number> {
+  const [, updated] = await db.query<[unknown, number]>(
+    `UPDATE signatures SET comment = NULL, comment_status = NULL
+      WHERE (comment_status = 'pending' OR comment_status = 'approved') AND visibility = 'private' AND NOT comment_anonymous`,
+  );
+  return updated;
 }
 
 /**
@@ -149,6 +170,8 @@ export interface RetentionReport {
   abandonedUploads: number;
   /** Records of an update's emails that forgot whom they went to (the figures stay). */
   updateRecipientsForgotten: number;
+  /** Comments of signers who made their name private without allowing the comment to be shown without it. */
+  commentsErased: number;
 }
 
 /** Every retention rule, as the worker applies them hourly and `npm run privacy -- retention` at once. */
@@ -165,6 +188,7 @@ export async function applyRetention(
   const auditDetailsErased = await eraseOldAuditDetails(db, periods.AUDIT_DETAIL_RETENTION_DAYS);
   const abandonedUploads = await sweepStagedUploads(db);
   const updateRecipientsForgotten = await forgetDeliverySigners(db);
+  const commentsErased = await eraseUnshowableComments(db);
   return {
     pendingDeleted,
     bouncedDeleted,
@@ -177,6 +201,7 @@ export async function applyRetention(
     auditDetailsErased,
     abandonedUploads,
     updateRecipientsForgotten,
+    commentsErased,
   };
 }
 

@@ -20,6 +20,13 @@ export {
 export { signatoriesRouter, signatoriesUrl } from './signatories.router';
 export { makePublicListFile, currentPublicListFile, TASK_PUBLIC_LIST_FILE } from './public-list-file.service';
 export { signatoriesJobs } from './tasks';
+export {
+  commentWall,
+  COMMENT_WALL_SIZE,
+  shownComments,
+  shownCommentsQuery,
+  type ShownComment,
+} from './comments.service';
 export { letterSupportMap, supportMapSvg } from './support-map';
 export { featuredSignatories, type FeaturedSignatory, MAX_FEATURED } from './notable.service';
 export { affiliationMatch, checkedAffiliations } from './affiliations.service';

@@ -7,6 +7,8 @@ export interface PublicSignatory {
   id: string;
   name: string;
   organisation: string | null;
+  /** Occupation or title: only for signers who chose their full name. */
+  occupation: string | null;
   city: string | null;
   country: string;
   confirmedAt: Date;
@@ -22,7 +24,16 @@ export async function recentSignatories(
   const rows = await db
     .getRepository(Signature)
     .createQueryBuilder('s')
-    .select(['s.id', 's.fullName', 's.visibility', 's.organisation', 's.city', 's.country', 's.confirmedAt'])
+    .select([
+      's.id',
+      's.fullName',
+      's.visibility',
+      's.organisation',
+      's.occupation',
+      's.city',
+      's.country',
+      's.confirmedAt',
+    ])
     .where(
       `s.letter_id = :letterId AND s.status = 'confirmed' AND s.held_reason IS NULL AND NOT s.hidden
        AND s.visibility <> 'private' AND s.signed_as = :signedAs`,
@@ -38,6 +49,7 @@ export async function recentSignatories(
     id: s.id,
     name: publicName(s.fullName, s.visibility) ?? '',
     organisation: s.organisation,
+    occupation: s.visibility === 'public' ? s.occupation : null,
     city: s.visibility === 'public' ? s.city : null,
     country: s.country,
     confirmedAt: s.confirmedAt ?? new Date(0),

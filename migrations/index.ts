@@ -36,6 +36,7 @@ import { ProgressDigests1765200310000 } from './1765200310000-ProgressDigests';
 import { SignerWordsAndFields1765200000000 } from './1765200000000-SignerWordsAndFields';
 import { NotableAndAffiliations1765200100000 } from './1765200100000-NotableAndAffiliations';
 import { UpdateVersionsSegments1765200400000 } from './1765200400000-UpdateVersionsSegments';
+import { SignatoryFunctionsPlannedOnce1765200200000 } from './1765200200000-SignatoryFunctionsPlannedOnce';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
 export const migrations = [
@@ -77,4 +78,5 @@ export const migrations = [
   UpdateVersionsSegments1765200400000,
   ResponseClock1765200300000,
   ProgressDigests1765200310000,
+  SignatoryFunctionsPlannedOnce1765200200000,
 ];

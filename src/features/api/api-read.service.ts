@@ -72,8 +72,9 @@ interface Row {
  * One page of verified signatures (confirmed, not held: the public count), oldest confirmation
  * first. A delivery token reads what the delivery export holds: every full name, private and
  * hidden signers included. Any other token reads what the public list shows: full names of
- * public signers, initials without the city for initials-only ones, and private or hidden
- * signers left out (as in the publication export: a row would still reveal a person).
+ * public signers, initials without the city or an individual's organisation for initials-only
+ * ones, and private or hidden signers left out (as in the publication export: a row would still
+ * reveal a person).
  */
 export async function readSignatures(
   db: DataSource,
@@ -118,7 +119,8 @@ function toApiSignature(r: Row, forDelivery: boolean, lang: Language): ApiSignat
     country: r.country,
     countryName: countryName(r.country, lang),
     city: initialsOnly ? null : r.city,
-    organisation: r.organisation,
+    // As the public list: an organisation's name is its signature; an initials-only individual's would name them.
+    organisation: initialsOnly && r.signed_as !== 'organisation' ? null : r.organisation,
     occupation: initialsOnly ? null : r.occupation,
     // Only once an organiser approved it; a pending comment is nobody's to read.
     comment: r.comment,

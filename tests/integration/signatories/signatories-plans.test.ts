@@ -1,3 +1,4 @@
+import { NAME_COLLATIONS } from '../../../src/features/signatories/signatories.service';
 import {
   NO_SIGNATORIES_FILTERS,
   signatoriesPageQuery,
@@ -70,6 +71,8 @@ async function explain({ text, values }: { text: string; values: unknown[] }): P
   }
 }
 
+const LANGUAGES: Language[] = ['en', 'fr', 'ru', 'uk', 'kk'];
+
 const FILTERS: Array<[string, SignatoriesFilters]> = [
   ['no filter', NO_SIGNATORIES_FILTERS],
   ['organisations', { ...NO_SIGNATORIES_FILTERS, signedAs: 'organisation' }],
@@ -98,10 +101,7 @@ describe.each(FILTERS)('with %s', (_name, filters) => {
   test.each([
     ['newest', 'en', false],
     ['newest', 'en', true],
-    ['name', 'kk', false],
-    ['name', 'ru', true],
-    ['name', 'fr', true],
-    ['name', 'uk', false],
+    ...LANGUAGES.flatMap((lang) => [['name', lang, false] as const, ['name', lang, true] as const]),
   ] as const)('ordered %s (%s, cursor: %s), the plan reads signatures through an index', async (order, lang, c) => {
     const p = await plan(order, lang, filters, c);
     expect(p).not.toContain('Seq Scan');
@@ -125,3 +125,13 @@ test('the wall of approved comments (and its pages) walks its own index too', as
     expect(p).toMatch(/"Index Name": ?"signature_comments_approved"/);
   }
 });
+
+test.each(LANGUAGES.flatMap((lang) => [[lang, false] as const, [lang, true] as const]))(
+  'by name in %s (cursor: %s), the page walks the index of its own collation, without sorting',
+  async (lang, c) => {
+    const p = await plan('name', lang, NO_SIGNATORIES_FILTERS, c);
+    const collation = NAME_COLLATIONS[lang].split('-')[0];
+    expect(p).toMatch(new RegExp(`"Index Name": ?"signatories_name_${collation}"`));
+    expect(p).not.toContain('"Node Type": "Sort"');
+  },
+);

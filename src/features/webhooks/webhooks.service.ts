@@ -382,7 +382,8 @@ async function eventData(
           name: initialsOnly ? initialsOf(s.full_name) : s.full_name,
           country: s.country,
           city: initialsOnly ? null : s.city,
-          organisation: s.organisation,
+          // As the public list: an organisation's name is its signature; an initials-only individual's would name them.
+          organisation: initialsOnly && s.signed_as !== 'organisation' ? null : s.organisation,
           signedAs: s.signed_as,
           signedAt: isoTime(s.confirmed_at ?? job.occurredAt),
           source: s.source,

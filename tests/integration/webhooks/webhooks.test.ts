@@ -187,6 +187,25 @@ describe('webhooks', () => {
     expect(row).toEqual({ status: 'delivered', body: null });
   });
 
+  test('an initials-only individual is posted as the list shows them: initials, no city, no organisation', async () => {
+    const letter = await aLetterOf(t.db, owner, 'owner', { goal: 1000 });
+    const hook = await addWebhook(letter, ['signature.confirmed']);
+    await signAndConfirm(
+      letter,
+      signForm({
+        fullName: 'Initial Signer',
+        visibility: 'initials',
+        country: 'KZ',
+        city: 'Almaty',
+        organisation: 'Small Trade Union',
+      }),
+    );
+    const [got] = await receiver.waitFor(hook.path, 1);
+    const signature = got.body.data.signature as Record<string, unknown>;
+    expect(signature).toMatchObject({ name: 'I. S.', country: 'KZ', city: null, organisation: null });
+    expect(got.raw).not.toContain('Small Trade Union');
+  });
+
   test('a letter without webhooks queues nothing when people sign', async () => {
     const letter = await aLetterOf(t.db, owner, 'owner');
     const other = await aLetterOf(t.db, owner, 'owner');

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { DataSource } from 'typeorm';
 import type { AppContext } from '../../platform/context';
@@ -70,8 +71,35 @@ export function signatoriesRouter(ctx: AppContext): Router {
   const totals = new MicroCache<number>(SIGNATORY_TOTAL_CACHE_SECONDS * 1000);
   const totalOf = (letterId: string) => totals.get(letterId, () => publicSignatoryCount(ctx.db, letterId));
 
+  // Each page as anonymous readers get it, rendered once per letter, interface language and query
+  // for LETTER_PAGE_CACHE_SECONDS (as the letter page is), with a slot for each reader's CSRF token:
+  // a page shared on a viral day is read thousands of times a second, and its rows change slowly.
+  const pages = new MicroCache<{ status: number; html: string }>(ctx.config.LETTER_PAGE_CACHE_SECONDS * 1000);
+  const CSRF_SLOT = `csrf-slot-${crypto.randomBytes(16).toString('hex')}`;
+
   r.get('/letters/:slug/signatories', async (req: Request, res: Response) => {
     const slug = slugParam(req);
+    const at = req.originalUrl.indexOf('?');
+    const key = `${slug}|${req.lang}|${at < 0 ? '' : req.originalUrl.slice(at + 1)}`;
+    const page = await pages.get(key, () => renderList(req, res, slug));
+    res
+      .status(page.status)
+      .type('html')
+      .send(page.html.replaceAll(CSRF_SLOT, (res.locals.csrfToken as () => string)()));
+  });
+
+  function renderList(req: Request, res: Response, slug: string): Promise<{ status: number; html: string }> {
+    return listLocals(req, slug).then(
+      ({ status, locals }) =>
+        new Promise((resolve, reject) =>
+          res.render('signatories/list', { ...locals, csrfToken: () => CSRF_SLOT }, (err, html) =>
+            err ? reject(err) : resolve({ status, html }),
+          ),
+        ),
+    );
+  }
+
+  async function listLocals(req: Request, slug: string): Promise<{ status: number; locals: object }> {
     const letter = await findPublicLetter(ctx.db, slug);
     const parsed = signatoriesQuerySchema.safeParse(req.query);
     const searchError = parsed.error?.issues.find((i) => i.path[0] === 'q');
@@ -104,31 +132,34 @@ export function signatoriesRouter(ctx: AppContext): Router {
     };
     const link = (c: SignatoriesCursor | null) => (c ? signatoriesUrl(slug, { ...kept, page: encodeCursor(c) }) : null);
     const version = versionFor(req, letter);
-    res.status(searchError ? 400 : 200).render('signatories/list', {
-      title: req.t('signatories.title', { title: version.shortTitle ?? version.title }),
-      letter: { slug, title: version.title, language: version.language },
-      noindex: letter.signatoriesNoindex,
-      rows: page.rows,
-      // Find my name: a page that starts at a row marks that row (see my-signatures).
-      highlightFirst: cursor?.side === 'at' && page.rows[0]?.id === cursor.id,
-      total,
-      filtered,
-      featured,
-      query: {
-        ...kept,
-        order: query.order,
-        q: searchError ? (typeof req.query.q === 'string' ? req.query.q.slice(0, 100) : '') : query.q,
+    return {
+      status: searchError ? 400 : 200,
+      locals: {
+        title: req.t('signatories.title', { title: version.shortTitle ?? version.title }),
+        letter: { slug, title: version.title, language: version.language },
+        noindex: letter.signatoriesNoindex,
+        rows: page.rows,
+        // Find my name: a page that starts at a row marks that row (see my-signatures).
+        highlightFirst: cursor?.side === 'at' && page.rows[0]?.id === cursor.id,
+        total,
+        filtered,
+        featured,
+        query: {
+          ...kept,
+          order: query.order,
+          q: searchError ? (typeof req.query.q === 'string' ? req.query.q.slice(0, 100) : '') : query.q,
+        },
+        searchError: searchError ? req.t(searchError.message) : null,
+        countries: countryOptions(req.lang),
+        texts: texts.length > 1 ? texts : [],
+        firstUrl: cursor ? signatoriesUrl(slug, kept) : null,
+        nextUrl: link(page.next),
+        previousUrl: link(page.previous),
+        csvUrl: `/letters/${slug}/signatories.csv`,
+        jsonUrl: `/letters/${slug}.json`,
       },
-      searchError: searchError ? req.t(searchError.message) : null,
-      countries: countryOptions(req.lang),
-      texts: texts.length > 1 ? texts : [],
-      firstUrl: cursor ? signatoriesUrl(slug, kept) : null,
-      nextUrl: link(page.next),
-      previousUrl: link(page.previous),
-      csvUrl: `/letters/${slug}/signatories.csv`,
-      jsonUrl: `/letters/${slug}.json`,
-    });
-  });
+    };
+  }
 
   /**
    * Signers' own words: every approved comment, newest approved first, a keyset page at a time

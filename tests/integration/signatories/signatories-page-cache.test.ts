@@ -1,0 +1,36 @@
+import request from 'supertest';
+import { aLetter, aSignature } from '../../support/factories';
+import { startTestApp, type TestApp } from '../../support/test-app';
+
+// The list's pages with the cache the site runs with (tests elsewhere turn it off).
+let t: TestApp;
+beforeAll(async () => {
+  t = await startTestApp({ LETTER_PAGE_CACHE_SECONDS: '60' }, { worker: false });
+});
+afterAll(async () => {
+  await t.close();
+});
+
+test('a list page is rendered once per letter, language and query while it is fresh; each reader gets their own form token', async () => {
+  const letter = await aLetter(t.db, { status: 'open' });
+  await aSignature(t.db, letter, { fullName: 'Первая Подписантка', visibility: 'public' });
+  const url = `/letters/${letter.slug}/signatories`;
+  const first = await request(t.app).get(url).set('Accept-Language', 'ru');
+  expect(first.status).toBe(200);
+  expect(first.text).toContain('Первая Подписантка');
+
+  await aSignature(t.db, letter, { fullName: 'Вторая Подписантка', visibility: 'public' });
+  // The same page, within its time: the copy already rendered, not a read of the table.
+  const again = await request(t.app).get(url).set('Accept-Language', 'ru');
+  expect(again.text).not.toContain('Вторая Подписантка');
+  // Another query (or language) is another page, rendered from the rows as they are now.
+  const byName = await request(t.app).get(`${url}?order=name`).set('Accept-Language', 'ru');
+  expect(byName.text).toContain('Вторая Подписантка');
+  const english = await request(t.app).get(url).set('Accept-Language', 'en');
+  expect(english.text).toContain('Вторая Подписантка');
+  // A bad query's answer is kept with its status.
+  const bad = await request(t.app).get(`${url}?page=not-a-cursor`);
+  expect(bad.status).toBe(400);
+  expect((await request(t.app).get(`${url}?page=not-a-cursor`)).status).toBe(400);
+  expect(again.text).not.toMatch(/csrf-slot-/);
+});

@@ -11,7 +11,7 @@ afterAll(async () => {
   await t.close();
 });
 
-test('a list page is rendered once per letter, language and query while it is fresh; each reader gets their own form token', async () => {
+test("a list page is rendered once per letter, language and query while it is fresh; each reader's form token fills its slot", async () => {
   const letter = await aLetter(t.db, { status: 'open' });
   await aSignature(t.db, letter, { fullName: 'Первая Подписантка', visibility: 'public' });
   const url = `/letters/${letter.slug}/signatories`;

@@ -1,5 +1,6 @@
 import type { Feature } from '../../platform/feature';
 import type { AppContext } from '../../platform/context';
+import { forgetSignatoriesPages } from '../signatories';
 import { letterPage } from './letter-page.router';
 
 /** One letter page per app: its router, its JSON and its renderer (handed to the sign form). */
@@ -13,12 +14,13 @@ function pageOf(ctx: AppContext): ReturnType<typeof letterPage> {
 export { letterPage } from './letter-page.router';
 
 /**
- * Forgets the letter page and JSON this app rendered for a letter (both live a second or so):
- * an organiser who approves comments sees them on the page at once. Other processes' copies
- * expire by themselves within LETTER_PAGE_CACHE_SECONDS.
+ * Forgets the letter page, its JSON and its list of signatories this app rendered for a letter
+ * (all live a second or so): an organiser who approves comments sees them on the pages at once.
+ * Other processes' copies expire by themselves within LETTER_PAGE_CACHE_SECONDS.
  */
 export function forgetLetterPage(ctx: AppContext, slug: string): void {
   pages.get(ctx)?.forget(slug);
+  forgetSignatoriesPages(ctx, slug);
 }
 
 /** The feature, as the app composes it (src/app/features.ts). */

@@ -17,7 +17,7 @@ export {
   type SignatoriesCursor,
   type SignatoriesFilters,
 } from './signatories.service';
-export { signatoriesRouter, signatoriesUrl } from './signatories.router';
+export { forgetSignatoriesPages, signatoriesRouter, signatoriesUrl } from './signatories.router';
 export { makePublicListFile, currentPublicListFile, TASK_PUBLIC_LIST_FILE } from './public-list-file.service';
 export { signatoriesJobs } from './tasks';
 export {

@@ -65,6 +65,17 @@ export function signatoriesUrl(slug: string, params: Record<string, string | und
   return `/letters/${slug}/signatories${s ? `?${s}` : ''}`;
 }
 
+/** Each app's rendered list pages (below), so that a change the public must see now can drop them. */
+const listPages = new WeakMap<AppContext, MicroCache<{ status: number; html: string }>>();
+
+/**
+ * Forgets the list pages this app rendered for a letter (they live a second or so): an organiser
+ * who approves comments sees them at once. Other processes' copies expire by themselves.
+ */
+export function forgetSignatoriesPages(ctx: AppContext, slug: string): void {
+  listPages.get(ctx)?.forget(`${slug}|`);
+}
+
 /** `/letters/<slug>/signatories`: every public signatory of a letter, 50 a page, without script. */
 export function signatoriesRouter(ctx: AppContext): Router {
   const r = Router();
@@ -76,6 +87,7 @@ export function signatoriesRouter(ctx: AppContext): Router {
   // a page shared on a viral day is read thousands of times a second, and its rows change slowly.
   const pages = new MicroCache<{ status: number; html: string }>(ctx.config.LETTER_PAGE_CACHE_SECONDS * 1000);
   const CSRF_SLOT = `csrf-slot-${crypto.randomBytes(16).toString('hex')}`;
+  listPages.set(ctx, pages);
 
   r.get('/letters/:slug/signatories', async (req: Request, res: Response) => {
     const slug = slugParam(req);

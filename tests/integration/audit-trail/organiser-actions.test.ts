@@ -216,7 +216,11 @@ describe('the audit trail records what organisers do', () => {
       { kind: 'organisers.delivery-recorded', ...by, detail: { deliveredOn: today, deliveredTo: 'The Minister' } },
       { kind: 'organisers.delivery-cleared', ...by, detail: {} },
       { kind: 'organisers.delivery-recorded', ...by, detail: { deliveredOn: today, deliveredTo: 'The Minister' } },
-      { kind: 'updates.response-recorded', ...by, detail: { responseId: responseRow.id, respondedOn: today } },
+      {
+        kind: 'updates.response-recorded',
+        ...by,
+        detail: { responseId: responseRow.id, respondedOn: today, answerKind: 'statement' },
+      },
       { kind: 'updates.update-sent', ...by, detail: { updateId: updateRow.id, subject: 'We delivered it' } },
     ]);
   });

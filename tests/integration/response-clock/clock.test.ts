@@ -5,6 +5,7 @@ import { clockAt, letterClock, ResponseClock } from '../../../src/features/respo
 import { readLetter } from '../../../src/features/api/api-read.service';
 import { anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
 import { useTestApp } from '../../support/test-app';
+import { LETTER_JSON_CACHE_SECONDS } from '../../../src/features/letter-page/letter-page.router';
 import {
   addDays,
   answerThroughLink,
@@ -80,6 +81,8 @@ describe('the response clock', () => {
     const page = await request(t.app).get(`/letters/${letter.slug}?lang=en`).expect(200);
     expect(page.text).toContain('Answered');
     expect(page.text).toContain('Partly accepted, on');
+    // The JSON read above is kept for LETTER_JSON_CACHE_SECONDS by every process, whatever the page's setting.
+    await new Promise((r) => setTimeout(r, LETTER_JSON_CACHE_SECONDS * 1000 + 100));
     const after = await request(t.app).get(`/letters/${letter.slug}.json`).expect(200);
     expect(after.body.responseClock).toMatchObject({
       state: 'answered',

@@ -83,7 +83,8 @@ describe('the letter’s story', () => {
     // 22 updates: more than a page.
     for (let i = 0; i < 22; i++) {
       const [u] = await t.db.query<Array<{ id: string }>>(
-        `INSERT INTO letter_updates (letter_id, subject, body_markdown, created_at) VALUES ($1, $2, 'News', $3) RETURNING id`,
+        `INSERT INTO letter_updates (letter_id, language, subject, body_markdown, created_at, send_at)
+         VALUES ($1, 'en', $2, 'News', $3, $3) RETURNING id`,
         [letter.id, `News number ${i}`, at(addDays(start, 8 + i), 9)],
       );
       expected.push({ key: `update-${u.id}`, at: at(addDays(start, 8 + i), 9) });

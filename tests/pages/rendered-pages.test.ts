@@ -1,4 +1,5 @@
 import path from 'node:path';
+import sharp from 'sharp';
 import { formatterFactory, HtmlValidate, StaticConfigLoader, type ConfigData, type Report } from 'html-validate';
 import { addCount, aLetter, aSignature, BIRTHDAY, FRENCH, seededLetter, signForm } from '../support/factories';
 import { aPdf } from '../support/pdf';
@@ -192,7 +193,15 @@ describe('rendered pages pass html-validate', () => {
     await aSignature(t.db, letter, { heldReason: 'disposable-domain', status: 'pending', originHash: 'd'.repeat(32) });
     // In challenge mode: the dashboard shows the mode and its change, the sign form the widget.
     await setChallengeMode(t.ctx, letter.id, true, { id: organiser.id, name: organiser.name });
+    // With a header image: the letter page shows it, its owners' page shows it and its form.
+    const image = await sharp({ create: { width: 64, height: 32, channels: 3, background: '#336699' } })
+      .png()
+      .toBuffer();
+    const imageForm = await b.uploadAction(`/organise/letters/${letter.slug}/header-image`);
+    await b.agent.post(imageForm).field('alt_en', 'A blue banner').attach('image', image, 'banner.png').expect(303);
     const pages: Array<[string, string]> = [];
+    const noAlt = await b.agent.post(imageForm).field('alt_en', '').attach('image', image, 'banner.png').expect(422);
+    pages.push(['header image without alt text', noAlt.text]);
     for (const path of [
       `/letters/${letter.slug}`,
       '/organise',
@@ -203,6 +212,7 @@ describe('rendered pages pass html-validate', () => {
       `/organise/letters/${letter.slug}/updates`,
       `/organise/letters/${letter.slug}/paper`,
       `/organise/letters/${letter.slug}/allow-list`,
+      `/organise/letters/${letter.slug}/header-image`,
       `/organise/letters/${letter.slug}/audit`,
       ...['reason', 'network', 'domain', 'window', 'confirmation'].map(
         (by) => `/organise/letters/${letter.slug}/held?by=${by}`,

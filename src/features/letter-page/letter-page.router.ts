@@ -17,6 +17,7 @@ import { recentSignatories, type RenderLetterPage, type SignFormState } from '..
 import { letterSupportMap, publicSignatoryCount, signatoriesUrl } from '../signatories';
 import { countsByCountry, publicCountryCounts, SMALL_COUNTRY_THRESHOLD } from '../../core/letters/counts.service';
 import { publicResponses } from '../updates';
+import { headerImageForPage } from '../header-images';
 import { changeNotice } from '../versions';
 import { countryOptions, tFor } from '../../platform/web/i18n';
 import { prepareJson, sendPrepared, type PreparedBody } from '../../platform/web/cached-response';
@@ -70,22 +71,33 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
   async function letterPageLocals(req: Request, letter: Letter, form: SignFormState | null) {
     const version = versionFor(req, letter);
     const data = await letterPublicData(ctx.db, letter, version, ctx.config.BASE_URL);
-    const [individuals, organisations, signatoriesTotal, officialResponses, notice, sharing, challenge, history, map] =
-      await Promise.all([
-        recentSignatories(ctx.db, letter.id, 'individual'),
-        recentSignatories(ctx.db, letter.id, 'organisation'),
-        publicSignatoryCount(ctx.db, letter.id),
-        publicResponses(ctx.db, letter.id),
-        changeNotice(ctx.db, version),
-        letterSharing(ctx.db, ctx.config.BASE_URL, letter, version, data.signatureCount, {
-          lang: req.lang,
-          t: req.t,
-          versionT: tFor(version.language),
-        }),
-        isChallengeMode(ctx.db, letter.id),
-        countHistory(ctx.db, letter),
-        letterSupportMap(ctx.db, letter.id, req.lang, req.t),
-      ]);
+    const [
+      individuals,
+      organisations,
+      signatoriesTotal,
+      officialResponses,
+      notice,
+      sharing,
+      challenge,
+      history,
+      map,
+      headerImage,
+    ] = await Promise.all([
+      recentSignatories(ctx.db, letter.id, 'individual'),
+      recentSignatories(ctx.db, letter.id, 'organisation'),
+      publicSignatoryCount(ctx.db, letter.id),
+      publicResponses(ctx.db, letter.id),
+      changeNotice(ctx.db, version),
+      letterSharing(ctx.db, ctx.config.BASE_URL, letter, version, data.signatureCount, {
+        lang: req.lang,
+        t: req.t,
+        versionT: tFor(version.language),
+      }),
+      isChallengeMode(ctx.db, letter.id),
+      countHistory(ctx.db, letter),
+      letterSupportMap(ctx.db, letter.id, req.lang, req.t),
+      headerImageForPage(ctx.db, letter, version.language),
+    ]);
     return {
       title: version.shortTitle ?? version.title,
       letter: data,
@@ -107,6 +119,8 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
       // Where support comes from: the world map (an image of its own; its figures are in the
       // countries' list beside it and in its description), small countries as "fewer than 5".
       supportMap: { url: `/letters/${letter.slug}/map.svg?lang=${req.lang}`, alt: map.alt },
+      // The owners' header image, from our own host, described in the letter's language.
+      headerImage,
     };
   }
 

@@ -33,6 +33,7 @@ import { SignatoriesList1765100000000 } from './1765100000000-SignatoriesList';
 import { PublicListFiles1765100100000 } from './1765100100000-PublicListFiles';
 import { InstanceAdmin1765200500000 } from './1765200500000-InstanceAdmin';
 import { HeaderImages1765200700000 } from './1765200700000-HeaderImages';
+import { LetterTemplates1765200710000 } from './1765200710000-LetterTemplates';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
 export const migrations = [
@@ -71,4 +72,5 @@ export const migrations = [
   PublicListFiles1765100100000,
   InstanceAdmin1765200500000,
   HeaderImages1765200700000,
+  LetterTemplates1765200710000,
 ];

@@ -17,6 +17,7 @@ import { feature as recipients } from '../features/recipients';
 import { feature as sharing } from '../features/sharing';
 import { feature as signatories } from '../features/signatories';
 import { feature as signatures } from '../features/signatures';
+import { feature as templates } from '../features/templates';
 import { feature as updates } from '../features/updates';
 import { feature as versions } from '../features/versions';
 import { feature as webhooks } from '../features/webhooks';
@@ -49,5 +50,6 @@ export const FEATURES: readonly Feature[] = [
   exportsFeature,
   history,
   privacy,
+  templates,
   admin,
 ];

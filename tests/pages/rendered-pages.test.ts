@@ -9,6 +9,7 @@ import { browser, useTestApp } from '../support/test-app';
 import { LANGUAGES, Letter } from '../../src/core/letters/letter.entity';
 import { LetterResponse } from '../../src/features/updates/letter-response.entity';
 import { setChallengeMode } from '../../src/features/abuse';
+import { setAdmin } from '../../src/core/access';
 import { TEST_EVENTS_PER_MINUTE } from '../../src/features/webhooks/webhooks.service';
 import { TASK_TEXT_DIFFS } from '../../src/features/versions/versions.queue';
 import { drained } from '../support/jobs';
@@ -217,6 +218,44 @@ describe('rendered pages pass html-validate', () => {
       ...['reason', 'network', 'domain', 'window', 'confirmation'].map(
         (by) => `/organise/letters/${letter.slug}/held?by=${by}`,
       ),
+    ]) {
+      const res = await b.agent.get(path);
+      expect([path, res.status]).toEqual([path, 200]);
+      pages.push([path, res.text]);
+    }
+    await expectValid(pages);
+  });
+
+  test("letter templates: the admins' list and form (with errors), and a new letter started from one", async () => {
+    const a = await anOrganiser(t.db);
+    await setAdmin(t.db, a.email, true);
+    const b = await signInAs(t.app, t.smtp, a.email);
+    const form = {
+      name: 'Release a prisoner',
+      guidance: 'Name the prisoner.\n\nSay what you ask.',
+      defaultLanguage: 'en',
+      languages: 'fr',
+      goal: '100',
+      deadlineDays: '30',
+      publicNamesDefault: 'private',
+      recipient: 'The Prosecutor',
+      title: 'Free [name]',
+      summary: 'We ask for the release of [name].',
+      body: 'Dear Prosecutor,',
+    };
+    expect((await postForm(b, '/admin/templates/new', '/admin/templates', form)).status).toBe(303);
+    const [{ id }] = await t.db.query<Array<{ id: string }>>(
+      `SELECT id FROM letter_templates WHERE name = $1 LIMIT 1`,
+      [form.name],
+    );
+    const invalid = await postForm(b, '/admin/templates/new', '/admin/templates', { ...form, name: '', goal: 'x' });
+    expect(invalid.status).toBe(422);
+    const pages: Array<[string, string]> = [['template form with errors', invalid.text]];
+    for (const path of [
+      '/admin/templates',
+      '/admin/templates/new',
+      `/admin/templates/${id}`,
+      `/organise/letters/new?template=${id}`,
     ]) {
       const res = await b.agent.get(path);
       expect([path, res.status]).toEqual([path, 200]);

@@ -3,6 +3,7 @@ import type { MemberAccessFn } from '../../core/access';
 import { heldQueueRouter } from './held-queue.router';
 import { invitationsRouter } from './invitations.router';
 import { type DeliveryPanelFn, organiseRouter } from './organise.router';
+import type { LetterTemplatesFn } from './organise-deps';
 import { organiserJobs } from './tasks';
 import { TeamInvitation } from './team-invitation.entity';
 
@@ -12,12 +13,15 @@ declare module '../../platform/feature' {
     deliveryPanel?: DeliveryPanelFn;
     /** What a member handed out on a letter, listed for the owners before the member leaves its team. */
     memberAccess?: MemberAccessFn[];
+    /** The admins' letter templates, offered when a letter is started. */
+    letterTemplates?: LetterTemplatesFn;
   }
 }
 
 export { heldQueueRouter } from './held-queue.router';
 export { invitationsRouter } from './invitations.router';
 export { type DeliveryPanelFn, organiseRouter } from './organise.router';
+export type { LetterTemplatesFn, TemplatePrefillValues } from './organise-deps';
 export { organiserJobs } from './tasks';
 export { TeamInvitation } from './team-invitation.entity';
 
@@ -32,7 +36,11 @@ export const feature: Feature = {
     pages: [
       heldQueueRouter(ctx),
       invitationsRouter(ctx),
-      organiseRouter(ctx, { deliveryPanel: provided.deliveryPanel, memberAccess: provided.memberAccess ?? [] }),
+      organiseRouter(ctx, {
+        deliveryPanel: provided.deliveryPanel,
+        memberAccess: provided.memberAccess ?? [],
+        letterTemplates: provided.letterTemplates,
+      }),
     ],
   }),
 };

@@ -34,6 +34,7 @@ import { PublicListFiles1765100100000 } from './1765100100000-PublicListFiles';
 import { InstanceAdmin1765200500000 } from './1765200500000-InstanceAdmin';
 import { HeaderImages1765200700000 } from './1765200700000-HeaderImages';
 import { LetterTemplates1765200710000 } from './1765200710000-LetterTemplates';
+import { Cosponsors1765200720000 } from './1765200720000-Cosponsors';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
 export const migrations = [
@@ -73,4 +74,5 @@ export const migrations = [
   InstanceAdmin1765200500000,
   HeaderImages1765200700000,
   LetterTemplates1765200710000,
+  Cosponsors1765200720000,
 ];

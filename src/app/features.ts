@@ -3,6 +3,7 @@ import { feature as abuse } from '../features/abuse';
 import { feature as admin } from '../features/admin';
 import { feature as api } from '../features/api';
 import { feature as auditTrail } from '../features/audit-trail';
+import { feature as cosponsors } from '../features/cosponsors';
 import { feature as exportsFeature } from '../features/exports';
 import { feature as headerImages } from '../features/header-images';
 import { feature as history } from '../features/history';
@@ -51,5 +52,6 @@ export const FEATURES: readonly Feature[] = [
   history,
   privacy,
   templates,
+  cosponsors,
   admin,
 ];

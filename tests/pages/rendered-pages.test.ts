@@ -264,6 +264,45 @@ describe('rendered pages pass html-validate', () => {
     await expectValid(pages);
   });
 
+  test("co-sponsors: the supporter's form (with errors), the emailed confirmation and its pages, the starter's progress", async () => {
+    await t.db.query(`UPDATE instance_settings SET cosponsors_required = 2`);
+    try {
+      const organiser = await anOrganiser(t.db);
+      const b = await signInAs(t.app, t.smtp, organiser.email);
+      const letter = await aLetterOf(t.db, organiser, 'owner', { title: 'A letter that needs supporters' });
+      await t.db.query(`UPDATE letters SET review_state = 'draft' WHERE id = $1`, [letter.id]);
+      const progress = await b.agent.get(`/organise/letters/${letter.slug}/cosponsors`).expect(200);
+      const link = new URL(/id="cosponsor-link" type="text" readonly value="([^"]+)"/.exec(progress.text)![1]).pathname;
+      const pages: Array<[string, string]> = [['progress', progress.text]];
+      const supporter = browser(t.app);
+      const form = await supporter.agent.get(link).expect(200);
+      pages.push(['support form', form.text]);
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1];
+      const invalid = await supporter.agent.post(link).type('form').send({ _csrf: csrf, fullName: '', email: 'x' });
+      expect(invalid.status).toBe(422);
+      pages.push(['support form with errors', invalid.text]);
+      const email = `supporter-${Date.now()}@example.net`;
+      const sent = await supporter.agent
+        .post(link)
+        .type('form')
+        .send({ _csrf: csrf, fullName: 'Sam Supporter', email, wantsToSign: 'on' });
+      pages.push(['check your email', sent.text]);
+      const confirmPath = new URL(linkFrom((await t.smtp.waitFor(email))[0], '/cosponsor/confirm/')).pathname;
+      const confirmPage = await supporter.agent.get(confirmPath).expect(200);
+      pages.push(['confirm', confirmPage.text]);
+      const done = await supporter.agent
+        .post(confirmPath)
+        .type('form')
+        .send({ _csrf: /name="_csrf" value="([^"]+)"/.exec(confirmPage.text)![1] })
+        .expect(200);
+      pages.push(['confirmed', done.text]);
+      pages.push(await page('/cosponsor/confirm/' + 'x'.repeat(43), 410));
+      await expectValid(pages);
+    } finally {
+      await t.db.query(`UPDATE instance_settings SET cosponsors_required = 0`);
+    }
+  });
+
   test("API tokens and webhooks: the owners' pages, a token and a secret shown once, forms with errors, a delivery log", async () => {
     const organiser = await anOrganiser(t.db);
     const b = await signInAs(t.app, t.smtp, organiser.email);

@@ -32,6 +32,7 @@ function retentionSummary(
     `  "This wasn't me" suppressions ended after their 30 days: ${r.suppressionsErased}`,
     `  audit-trail details (reasons, notes, mail domains) erased after ${periods.AUDIT_DETAIL_RETENTION_DAYS} days: ${r.auditDetailsErased}`,
     `  uploads left unfinished by a stopped process, deleted: ${r.abandonedUploads}`,
+    `  co-sponsors' names and addresses erased (unconfirmed, or their letter published): ${r.supportersErased}`,
     '',
   ].join('\n');
 }

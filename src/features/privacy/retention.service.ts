@@ -3,6 +3,7 @@ import { sweepStagedUploads } from '../../platform/db/large-objects';
 import { markRemoval, recordCountChange } from '../../core/letters/counts.service';
 import { normaliseEmail } from '../../platform/mail/email-address';
 import { forgetAddress } from '../my-signatures';
+import { eraseSupporter, eraseSupporters } from '../cosponsors';
 import { deleteAuditDetails } from '../../core/audit';
 
 /**
@@ -142,6 +143,8 @@ export interface RetentionReport {
   auditDetailsErased: number;
   /** Uploads a stopped process left unfinished: their large objects, deleted (src/platform/db/large-objects.ts). */
   abandonedUploads: number;
+  /** Co-sponsors' names and addresses no longer needed (src/features/cosponsors). */
+  supportersErased: number;
 }
 
 /** Every retention rule, as the worker applies them hourly and `npm run privacy -- retention` at once. */
@@ -157,6 +160,7 @@ export async function applyRetention(
   const suppressionsErased = await eraseExpiredSuppressions(db);
   const auditDetailsErased = await eraseOldAuditDetails(db, periods.AUDIT_DETAIL_RETENTION_DAYS);
   const abandonedUploads = await sweepStagedUploads(db);
+  const supportersErased = await eraseSupporters(db);
   return {
     pendingDeleted,
     bouncedDeleted,
@@ -168,6 +172,7 @@ export async function applyRetention(
     suppressionsErased,
     auditDetailsErased,
     abandonedUploads,
+    supportersErased,
   };
 }
 
@@ -195,6 +200,8 @@ export async function eraseSigner(db: DataSource, email: string): Promise<{ sign
     }
     // So do the requests for the link to one's signatures (and the link itself stops working).
     await forgetAddress(tx, normalised);
+    // And any support they offered a letter that was being started.
+    await eraseSupporter(tx, typed);
     // Copies of mail in the development mailbox name the address too.
     // (No LIKE: "_" and "%" in an address would match other people's mail.)
     await tx.query(

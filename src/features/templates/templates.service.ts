@@ -129,9 +129,11 @@ export async function updateTemplate(
 export async function deleteTemplate(db: DataSource, id: string, actor: AuditActor): Promise<boolean> {
   if (!UUID.test(id)) return false;
   return db.transaction(async (tx) => {
-    const rows = await tx.query<Array<{ name: string }>>(`DELETE FROM letter_templates WHERE id = $1 RETURNING name`, [
-      id,
-    ]);
+    // TypeORM answers a DELETE with [rows, affected].
+    const [rows] = await tx.query<[Array<{ name: string }>, number]>(
+      `DELETE FROM letter_templates WHERE id = $1 RETURNING name`,
+      [id],
+    );
     if (!rows.length) return false;
     await recordInstanceAudit(tx, {
       actor,

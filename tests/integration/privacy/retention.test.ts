@@ -398,6 +398,7 @@ describe('npm run privacy -- retention', () => {
         `  "This wasn't me" suppressions ended after their 30 days: 1`,
         '  audit-trail details (reasons, notes, mail domains) erased after 365 days: 0',
         '  uploads left unfinished by a stopped process, deleted: 0',
+        "  co-sponsors' names and addresses erased (unconfirmed, or their letter published): 0",
         '',
       ].join('\n'),
     );

@@ -154,5 +154,10 @@ describe('letter templates', () => {
     expect((await starter.agent.get(`/organise/letters/new?template=${id}`)).status).toBe(404);
     expect((await starter.agent.get('/organise/letters/new')).text).not.toContain(id);
     expect(await instanceTrail(id)).toEqual(['templates.created', 'templates.updated', 'templates.deleted']);
+    const [deletedEntry] = await t.db.query<Array<{ name: string }>>(
+      `SELECT detail->>'name' AS name FROM instance_audit WHERE detail->>'templateId' = $1 AND action = 'templates.deleted'`,
+      [id],
+    );
+    expect(deletedEntry.name).toBe(form.name);
   });
 });

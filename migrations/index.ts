@@ -32,6 +32,7 @@ import { AccessTrailDetails1765000900000 } from './1765000900000-AccessTrailDeta
 import { SignatoriesList1765100000000 } from './1765100000000-SignatoriesList';
 import { PublicListFiles1765100100000 } from './1765100100000-PublicListFiles';
 import { InstanceAdmin1765200500000 } from './1765200500000-InstanceAdmin';
+import { StartALetter1765200510000 } from './1765200510000-StartALetter';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
 export const migrations = [
@@ -69,4 +70,5 @@ export const migrations = [
   SignatoriesList1765100000000,
   PublicListFiles1765100100000,
   InstanceAdmin1765200500000,
+  StartALetter1765200510000,
 ];

@@ -14,6 +14,7 @@ import { feature as paper } from '../features/paper';
 import { feature as privacy } from '../features/privacy';
 import { feature as recipients } from '../features/recipients';
 import { feature as sharing } from '../features/sharing';
+import { feature as start } from '../features/start';
 import { feature as signatories } from '../features/signatories';
 import { feature as signatures } from '../features/signatures';
 import { feature as updates } from '../features/updates';
@@ -48,4 +49,5 @@ export const FEATURES: readonly Feature[] = [
   history,
   privacy,
   admin,
+  start,
 ];

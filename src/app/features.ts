@@ -16,6 +16,7 @@ import { feature as paper } from '../features/paper';
 import { feature as privacy } from '../features/privacy';
 import { feature as recipients } from '../features/recipients';
 import { feature as sharing } from '../features/sharing';
+import { feature as start } from '../features/start';
 import { feature as signatories } from '../features/signatories';
 import { feature as signatures } from '../features/signatures';
 import { feature as templates } from '../features/templates';
@@ -54,4 +55,5 @@ export const FEATURES: readonly Feature[] = [
   templates,
   cosponsors,
   admin,
+  start,
 ];

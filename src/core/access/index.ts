@@ -18,8 +18,10 @@ export {
   grantRole,
   OrganiserInputError,
   organiserNames,
+  removeFromInstance,
   setAdmin,
   setDigestEnabled,
 } from './organisers.service';
 export type { HandedOutAccess, MemberAccessFn } from './member-access';
 export { sessionMiddleware } from './session';
+export { requestSignIn as requestSignInFor } from './sign-in.service';

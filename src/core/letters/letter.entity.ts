@@ -46,6 +46,13 @@ export class Letter {
   @Column({ name: 'second_review_requested_at', type: 'timestamptz', nullable: true })
   secondReviewRequestedAt: Date | null;
 
+  /** Who started the letter, as readers see it (an organisation or a person's name); empty for letters made before. */
+  @Column({ name: 'author_name', type: 'varchar', length: 200, default: '' })
+  authorName: string;
+
+  @Column({ name: 'author_kind', type: 'varchar', length: 12, default: 'organisation' })
+  authorKind: 'organisation' | 'person';
+
   @Column({ type: 'integer', nullable: true })
   goal: number | null;
 

@@ -188,6 +188,8 @@ export async function letterPublicData(db: DataSource, letter: Letter, t: Letter
     title: t.title,
     summary: t.summary,
     recipient: t.recipient,
+    /** Who started the letter, as they chose to be shown (null for letters made before it was asked). */
+    author: letter.authorName ? { name: letter.authorName, kind: letter.authorKind } : null,
     body: t.body,
     goal: letter.goal,
     closesAt: letter.closesAt?.toISOString() ?? null,

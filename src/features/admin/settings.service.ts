@@ -1,4 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
+import type { AuditActor } from '../../core/audit';
+import { recordInstanceAudit } from './instance-audit.service';
 
 /**
  * Who may start a letter on this instance:
@@ -73,4 +75,62 @@ export function reasonLabel(reason: Pick<RejectionReason, 'key' | 'label'>, t: (
  */
 export function needsReview(policy: StartPolicy, starter: { isAdmin: boolean }): boolean {
   return policy === 'approve' && !starter.isAdmin;
+}
+
+export interface SettingsInput {
+  startPolicy: StartPolicy;
+  cosponsorsRequired: number;
+  rulesText: string;
+}
+
+/** An admin changes the instance's settings; what changed goes to the instance's trail. */
+export async function updateSettings(db: DataSource, admin: AuditActor, input: SettingsInput): Promise<void> {
+  await db.transaction(async (tx) => {
+    const before = await instanceSettings(tx);
+    await tx.query(
+      `UPDATE instance_settings SET start_policy = $1, cosponsors_required = $2, rules_text = $3, updated_at = now() WHERE id`,
+      [input.startPolicy, input.cosponsorsRequired, input.rulesText],
+    );
+    const changed: Record<string, unknown> = {};
+    if (before.startPolicy !== input.startPolicy) changed.startPolicy = input.startPolicy;
+    if (before.cosponsorsRequired !== input.cosponsorsRequired) changed.cosponsorsRequired = input.cosponsorsRequired;
+    if (before.rulesText !== input.rulesText) changed.rulesChanged = true;
+    if (Object.keys(changed).length)
+      await recordInstanceAudit(tx, { actor: admin, action: 'admin.settings-changed', detail: changed });
+  });
+}
+
+/** An admin edits the published reasons: each one's label and whether it is offered, and maybe one new. */
+export async function updateReasons(
+  db: DataSource,
+  admin: AuditActor,
+  input: {
+    reasons: Array<{ key: string; label: string; active: boolean }>;
+    added: { key: string; label: string } | null;
+  },
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    for (const r of input.reasons) {
+      const [, n] = await tx.query<[unknown, number]>(
+        `UPDATE rejection_reasons SET label = $2, active = $3 WHERE key = $1 AND (label, active) IS DISTINCT FROM ($2, $3)`,
+        [r.key, r.label, r.active],
+      );
+      if (n)
+        await recordInstanceAudit(tx, {
+          actor: admin,
+          action: 'admin.reason-changed',
+          detail: { key: r.key, label: r.label, active: r.active },
+        });
+    }
+    if (input.added) {
+      const inserted = await tx.query<Array<{ key: string }>>(
+        `INSERT INTO rejection_reasons (key, label, position)
+         VALUES ($1, $2, (SELECT coalesce(max(position), 0) + 1 FROM rejection_reasons))
+         ON CONFLICT (key) DO NOTHING RETURNING key`,
+        [input.added.key, input.added.label],
+      );
+      if (inserted.length)
+        await recordInstanceAudit(tx, { actor: admin, action: 'admin.reason-added', detail: input.added });
+    }
+  });
 }

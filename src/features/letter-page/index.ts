@@ -10,7 +10,12 @@ function pageOf(ctx: AppContext): ReturnType<typeof letterPage> {
   return page;
 }
 
-export { letterPage } from './letter-page.router';
+export { letterPage, type RenderLetterPreview } from './letter-page.router';
+
+/** The letter page's preview renderer of this app (see RenderLetterPreview). */
+export function letterPreview(ctx: AppContext) {
+  return pageOf(ctx).preview;
+}
 
 /** The feature, as the app composes it (src/app/features.ts). */
 export const feature: Feature = {

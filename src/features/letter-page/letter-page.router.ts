@@ -25,6 +25,9 @@ import { MicroCache } from '../../platform/web/micro-cache';
 import { AppError } from '../../platform/web/errors';
 import { z } from 'zod';
 
+/** Shows a letter as its public page will, marked as a preview (the start and admin pages). */
+export type RenderLetterPreview = (req: Request, res: Response, letter: Letter) => Promise<void>;
+
 /** The home list's page: `after` is the slug of the last letter of the page before. */
 const homeQuerySchema = z.object({
   after: z
@@ -49,7 +52,12 @@ const LETTER_JSON_CACHE_CONTROL = `public, max-age=${LETTER_JSON_CACHE_SECONDS},
  * show the page again with the form's errors. `json` is the public JSON, which the app mounts ahead
  * of the middleware that pages need (sessions, CSRF, body parsers): it reads none of them.
  */
-export function letterPage(ctx: AppContext): { router: Router; render: RenderLetterPage; json: RequestHandler } {
+export function letterPage(ctx: AppContext): {
+  router: Router;
+  render: RenderLetterPage;
+  json: RequestHandler;
+  preview: RenderLetterPreview;
+} {
   const r = Router();
 
   r.get('/', async (req, res) => {
@@ -124,6 +132,17 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
     };
   }
 
+  /**
+   * A letter not yet public, shown to its starter and the admins exactly as readers will see it once
+   * open (the same view and locals), under a notice that it is a preview. Never cached.
+   */
+  async function renderPreview(req: Request, res: Response, letter: Letter) {
+    res.set('Cache-Control', 'private, no-store');
+    res.set('X-Robots-Tag', 'noindex');
+    const locals = await letterPageLocals(req, letter, null);
+    res.render('letters/letter', { ...locals, letter: { ...locals.letter, status: 'open' }, preview: true });
+  }
+
   // The page as anonymous readers get it, rendered once per letter, interface language and version
   // for LETTER_PAGE_CACHE_SECONDS, with a slot where each reader's own CSRF token goes.
   const pages = new MicroCache<string>(ctx.config.LETTER_PAGE_CACHE_SECONDS * 1000);
@@ -173,5 +192,5 @@ export function letterPage(ctx: AppContext): { router: Router; render: RenderLet
     res.type('html').send(html.replaceAll(CSRF_SLOT, (res.locals.csrfToken as () => string)()));
   });
 
-  return { router: r, render: renderLetter, json };
+  return { router: r, render: renderLetter, json, preview: renderPreview };
 }

@@ -27,5 +27,7 @@ export const feature: Feature = {
   jobs: startJobs,
   views: ['start'],
   messages: ['start'],
-  routes: (ctx) => ({ pages: [startRouter({ ctx, preview: letterPreview(ctx) })] }),
+  routes: (ctx, provided) => ({
+    pages: [startRouter({ ctx, preview: letterPreview(ctx), templates: provided.letterTemplates })],
+  }),
 };

@@ -1,5 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../platform/context';
+import type { Provided } from '../../platform/feature';
 import { auditActor, currentOrganiser, requestSignInFor, requireLetterRole, requireOrganiser } from '../../core/access';
 import type { OrganiserLocals } from '../../core/access';
 import type { Letter } from '../../core/letters/letter.entity';
@@ -24,9 +25,13 @@ import { similarLetters } from './similar.service';
 import { emailSchema, replySchema, startFormSchema, startFormValues } from './start-form.schema';
 import { createStartedLetter, requestStartSignIn, updateStartedLetter } from './start.service';
 
+/** The admins' letter templates, as the templates feature hands them down (Provided.letterTemplates). */
+type Templates = NonNullable<Provided['letterTemplates']>;
+
 export interface StartDeps {
   ctx: AppContext;
   preview: RenderLetterPreview;
+  templates?: Templates;
 }
 
 function starterOf(res: Response) {
@@ -73,18 +78,49 @@ async function askForLink({ ctx }: StartDeps, req: Request, res: Response) {
 function renderForm(
   req: Request,
   res: Response,
-  opts: { mode: 'new' | 'edit'; slug?: string; values: Record<string, string>; errors: Record<string, string> },
+  opts: {
+    mode: 'new' | 'edit';
+    slug?: string;
+    values: Record<string, string>;
+    errors: Record<string, string>;
+    templates?: Array<{ id: string; name: string }>;
+    template?: { id: string; name: string; guidance: string } | null;
+  },
   status = 200,
 ) {
   res.status(status).render('start/form', {
     title: req.t(opts.mode === 'new' ? 'start.form.titleNew' : 'start.form.titleEdit'),
     languages: LANGUAGES,
+    templates: [],
+    template: null,
     ...opts,
   });
 }
 
-function showNewForm(_deps: StartDeps, req: Request, res: Response) {
-  renderForm(req, res, { mode: 'new', values: { language: req.lang, authorKind: 'organisation' }, errors: {} });
+/** GET /start/new, or ?template=<id> to begin from one of the admins' templates (the form filled from it). */
+async function showNewForm({ templates }: StartDeps, req: Request, res: Response) {
+  const asked = typeof req.query.template === 'string' ? req.query.template : null;
+  const prefill = asked && templates ? await templates.prefill(asked) : null;
+  if (asked && !prefill) throw new NotFound();
+  const values: Record<string, string> = prefill
+    ? {
+        language: prefill.defaultLanguage,
+        authorKind: 'organisation',
+        recipient: prefill.recipient,
+        title: prefill.title,
+        summary: prefill.summary,
+        body: prefill.body,
+        goal: prefill.goal ? String(prefill.goal) : '',
+        closesAt: prefill.closesAt,
+      }
+    : { language: req.lang, authorKind: 'organisation' };
+  renderForm(req, res, {
+    mode: 'new',
+    values,
+    errors: {},
+    templates: templates ? await templates.choices() : [],
+    template: prefill ? { id: prefill.templateId, name: prefill.name, guidance: prefill.guidance } : null,
+  });
 }
 
 async function createLetter({ ctx }: StartDeps, req: Request, res: Response) {

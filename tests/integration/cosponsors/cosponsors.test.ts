@@ -134,6 +134,24 @@ describe('co-sponsors', () => {
     ]);
   });
 
+  test('a letter sent for review from /start waits for its co-sponsors, and its page says so', async () => {
+    const letter = await aLetterOf(t.db, owner, 'owner', { status: 'open' });
+    await t.db.query(`UPDATE letters SET review_state = 'draft' WHERE id = $1`, [letter.id]);
+    // Co-sponsors gate the way to the admins' review: under the policy that asks for one.
+    await t.db.query(`UPDATE instance_settings SET start_policy = 'approve'`);
+    try {
+      const csrf = await b.csrfFrom(`/start/letters/${letter.slug}`);
+      const sent = await b.agent.post(`/start/letters/${letter.slug}/submit`).type('form').send({ _csrf: csrf });
+      expect(sent.status).toBe(303);
+    } finally {
+      await t.db.query(`UPDATE instance_settings SET start_policy = 'invited'`);
+    }
+    expect((await reviewState(letter)).state).toBe('awaiting_cosponsors');
+    const page = await b.agent.get(`/start/letters/${letter.slug}`).expect(200);
+    expect(page.text).toContain('goes to review as soon as enough supporters have confirmed');
+    expect(page.text).toContain(`href="/organise/letters/${letter.slug}/cosponsors"`);
+  });
+
   test('the author, and anyone on the letter’s team, cannot co-sponsor it: the same answer, nothing counted', async () => {
     const letter = await aSubmittedLetter();
     const editor = await anOrganiser(t.db);

@@ -136,6 +136,23 @@ describe('letter templates', () => {
     expect(letter).toEqual({ goal: 5000, public_names_default: 'initials' });
   });
 
+  test('the guided start at /start can begin from a template too', async () => {
+    const { id } = await createTemplate();
+    const blank = await starter.agent.get('/start/new');
+    expect(blank.status).toBe(200);
+    expect(blank.text).toContain(`href="/start/new?template=${id}"`);
+    const page = await starter.agent.get(`/start/new?template=${id}`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Name the prisoner and the court.');
+    expect(page.text).toMatch(/name="recipient"[^>]*value="The Prosecutor General"/);
+    expect(page.text).toMatch(/name="title"[^>]*value="Free \[name\] now"/);
+    expect(page.text).toContain('[name] has been held since [date].');
+    expect(page.text).toMatch(/name="goal"[^>]*value="5000"/);
+    const deadline = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+    expect(page.text).toMatch(new RegExp(`name="closesAt"[^>]*value="${deadline}"`));
+    expect((await starter.agent.get('/start/new?template=nothing')).status).toBe(404);
+  });
+
   test('an unknown template is 404; an edited template fills new forms with its new words; a deleted one is gone', async () => {
     expect((await starter.agent.get('/organise/letters/new?template=not-a-template')).status).toBe(404);
     const { id, form } = await createTemplate();

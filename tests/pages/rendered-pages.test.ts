@@ -256,6 +256,7 @@ describe('rendered pages pass html-validate', () => {
       '/admin/templates/new',
       `/admin/templates/${id}`,
       `/organise/letters/new?template=${id}`,
+      `/start/new?template=${id}`,
     ]) {
       const res = await b.agent.get(path);
       expect([path, res.status]).toEqual([path, 200]);

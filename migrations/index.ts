@@ -37,6 +37,11 @@ import { SignerWordsAndFields1765200000000 } from './1765200000000-SignerWordsAn
 import { NotableAndAffiliations1765200100000 } from './1765200100000-NotableAndAffiliations';
 import { UpdateVersionsSegments1765200400000 } from './1765200400000-UpdateVersionsSegments';
 import { SignatoryFunctionsPlannedOnce1765200200000 } from './1765200200000-SignatoryFunctionsPlannedOnce';
+import { InstanceAdmin1765200500000 } from './1765200500000-InstanceAdmin';
+import { HeaderImages1765200700000 } from './1765200700000-HeaderImages';
+import { LetterTemplates1765200710000 } from './1765200710000-LetterTemplates';
+import { Cosponsors1765200720000 } from './1765200720000-Cosponsors';
+import { StartALetter1765200510000 } from './1765200510000-StartALetter';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
 export const migrations = [
@@ -79,4 +84,9 @@ export const migrations = [
   ResponseClock1765200300000,
   ProgressDigests1765200310000,
   SignatoryFunctionsPlannedOnce1765200200000,
+  InstanceAdmin1765200500000,
+  HeaderImages1765200700000,
+  LetterTemplates1765200710000,
+  Cosponsors1765200720000,
+  StartALetter1765200510000,
 ];

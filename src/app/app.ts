@@ -67,6 +67,8 @@ export function buildApp(ctx: AppContext, opts: AppOptions, features: readonly F
   // Letter forms carry several translations of a long Markdown body: a larger limit, for signed-in
   // organisers' pages only (the body parser below then leaves the parsed body alone).
   app.use('/organise', express.urlencoded({ extended: false, limit: '400kb', parameterLimit: 120 }));
+  // Admins' letter templates carry a skeleton text and guidance: the same, for signed-in admins.
+  app.use('/admin/templates', express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 30 }));
   app.use(express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 50 }));
   app.use(express.json({ limit: '20kb' }));
   app.use(cookieParser());

@@ -1,8 +1,11 @@
 import type { Feature } from '../platform/feature';
 import { feature as abuse } from '../features/abuse';
+import { feature as admin } from '../features/admin';
 import { feature as api } from '../features/api';
 import { feature as auditTrail } from '../features/audit-trail';
+import { feature as cosponsors } from '../features/cosponsors';
 import { feature as exportsFeature } from '../features/exports';
+import { feature as headerImages } from '../features/header-images';
 import { feature as history } from '../features/history';
 import { feature as integrity } from '../features/integrity';
 import { feature as letterPage } from '../features/letter-page';
@@ -14,8 +17,10 @@ import { feature as privacy } from '../features/privacy';
 import { feature as recipients } from '../features/recipients';
 import { feature as responseClock } from '../features/response-clock';
 import { feature as sharing } from '../features/sharing';
+import { feature as start } from '../features/start';
 import { feature as signatories } from '../features/signatories';
 import { feature as signatures } from '../features/signatures';
+import { feature as templates } from '../features/templates';
 import { feature as updates } from '../features/updates';
 import { feature as versions } from '../features/versions';
 import { feature as webhooks } from '../features/webhooks';
@@ -39,6 +44,7 @@ export const FEATURES: readonly Feature[] = [
   signatories,
   mySignatures,
   paper,
+  headerImages,
   auditTrail,
   api,
   webhooks,
@@ -48,4 +54,8 @@ export const FEATURES: readonly Feature[] = [
   exportsFeature,
   history,
   privacy,
+  templates,
+  cosponsors,
+  admin,
+  start,
 ];

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import sharp from 'sharp';
 import { formatterFactory, HtmlValidate, StaticConfigLoader, type ConfigData, type Report } from 'html-validate';
 import { addCount, aLetter, aSignature, BIRTHDAY, FRENCH, seededLetter, signForm } from '../support/factories';
 import { aPdf } from '../support/pdf';
@@ -9,6 +10,7 @@ import { LANGUAGES, Letter } from '../../src/core/letters/letter.entity';
 import { LetterResponse } from '../../src/features/updates/letter-response.entity';
 import { LetterTranslation } from '../../src/core/letters/letter-translation.entity';
 import { setChallengeMode } from '../../src/features/abuse';
+import { setAdmin } from '../../src/core/access';
 import { TEST_EVENTS_PER_MINUTE } from '../../src/features/webhooks/webhooks.service';
 import { TASK_TEXT_DIFFS } from '../../src/features/versions/versions.queue';
 import { drained } from '../support/jobs';
@@ -193,7 +195,15 @@ describe('rendered pages pass html-validate', () => {
     await aSignature(t.db, letter, { heldReason: 'disposable-domain', status: 'pending', originHash: 'd'.repeat(32) });
     // In challenge mode: the dashboard shows the mode and its change, the sign form the widget.
     await setChallengeMode(t.ctx, letter.id, true, { id: organiser.id, name: organiser.name });
+    // With a header image: the letter page shows it, its owners' page shows it and its form.
+    const image = await sharp({ create: { width: 64, height: 32, channels: 3, background: '#336699' } })
+      .png()
+      .toBuffer();
+    const imageForm = await b.uploadAction(`/organise/letters/${letter.slug}/header-image`);
+    await b.agent.post(imageForm).field('alt_en', 'A blue banner').attach('image', image, 'banner.png').expect(303);
     const pages: Array<[string, string]> = [];
+    const noAlt = await b.agent.post(imageForm).field('alt_en', '').attach('image', image, 'banner.png').expect(422);
+    pages.push(['header image without alt text', noAlt.text]);
     for (const path of [
       `/letters/${letter.slug}`,
       '/organise',
@@ -204,6 +214,7 @@ describe('rendered pages pass html-validate', () => {
       `/organise/letters/${letter.slug}/updates`,
       `/organise/letters/${letter.slug}/paper`,
       `/organise/letters/${letter.slug}/allow-list`,
+      `/organise/letters/${letter.slug}/header-image`,
       `/organise/letters/${letter.slug}/audit`,
       ...['reason', 'network', 'domain', 'window', 'confirmation'].map(
         (by) => `/organise/letters/${letter.slug}/held?by=${by}`,
@@ -262,6 +273,84 @@ describe('rendered pages pass html-validate', () => {
     const dashboard = await b.agent.get(`/organise/letters/${letter.slug}?lang=en`);
     pages.push(['dashboard with its updates panel', dashboard.text]);
     await expectValid(pages);
+  });
+
+  test("letter templates: the admins' list and form (with errors), and a new letter started from one", async () => {
+    const a = await anOrganiser(t.db);
+    await setAdmin(t.db, a.email, true);
+    const b = await signInAs(t.app, t.smtp, a.email);
+    const form = {
+      name: 'Release a prisoner',
+      guidance: 'Name the prisoner.\n\nSay what you ask.',
+      defaultLanguage: 'en',
+      languages: 'fr',
+      goal: '100',
+      deadlineDays: '30',
+      publicNamesDefault: 'private',
+      recipient: 'The Prosecutor',
+      title: 'Free [name]',
+      summary: 'We ask for the release of [name].',
+      body: 'Dear Prosecutor,',
+    };
+    expect((await postForm(b, '/admin/templates/new', '/admin/templates', form)).status).toBe(303);
+    const [{ id }] = await t.db.query<Array<{ id: string }>>(
+      `SELECT id FROM letter_templates WHERE name = $1 LIMIT 1`,
+      [form.name],
+    );
+    const invalid = await postForm(b, '/admin/templates/new', '/admin/templates', { ...form, name: '', goal: 'x' });
+    expect(invalid.status).toBe(422);
+    const pages: Array<[string, string]> = [['template form with errors', invalid.text]];
+    for (const path of [
+      '/admin/templates',
+      '/admin/templates/new',
+      `/admin/templates/${id}`,
+      `/organise/letters/new?template=${id}`,
+      `/start/new?template=${id}`,
+    ]) {
+      const res = await b.agent.get(path);
+      expect([path, res.status]).toEqual([path, 200]);
+      pages.push([path, res.text]);
+    }
+    await expectValid(pages);
+  });
+
+  test("co-sponsors: the supporter's form (with errors), the emailed confirmation and its pages, the starter's progress", async () => {
+    await t.db.query(`UPDATE instance_settings SET cosponsors_required = 2`);
+    try {
+      const organiser = await anOrganiser(t.db);
+      const b = await signInAs(t.app, t.smtp, organiser.email);
+      const letter = await aLetterOf(t.db, organiser, 'owner', { title: 'A letter that needs supporters' });
+      await t.db.query(`UPDATE letters SET review_state = 'draft' WHERE id = $1`, [letter.id]);
+      const progress = await b.agent.get(`/organise/letters/${letter.slug}/cosponsors`).expect(200);
+      const link = new URL(/id="cosponsor-link" type="text" readonly value="([^"]+)"/.exec(progress.text)![1]).pathname;
+      const pages: Array<[string, string]> = [['progress', progress.text]];
+      const supporter = browser(t.app);
+      const form = await supporter.agent.get(link).expect(200);
+      pages.push(['support form', form.text]);
+      const csrf = /name="_csrf" value="([^"]+)"/.exec(form.text)![1];
+      const invalid = await supporter.agent.post(link).type('form').send({ _csrf: csrf, fullName: '', email: 'x' });
+      expect(invalid.status).toBe(422);
+      pages.push(['support form with errors', invalid.text]);
+      const email = `supporter-${Date.now()}@example.net`;
+      const sent = await supporter.agent
+        .post(link)
+        .type('form')
+        .send({ _csrf: csrf, fullName: 'Sam Supporter', email, wantsToSign: 'on' });
+      pages.push(['check your email', sent.text]);
+      const confirmPath = new URL(linkFrom((await t.smtp.waitFor(email))[0], '/cosponsor/confirm/')).pathname;
+      const confirmPage = await supporter.agent.get(confirmPath).expect(200);
+      pages.push(['confirm', confirmPage.text]);
+      const done = await supporter.agent
+        .post(confirmPath)
+        .type('form')
+        .send({ _csrf: /name="_csrf" value="([^"]+)"/.exec(confirmPage.text)![1] })
+        .expect(200);
+      pages.push(['confirmed', done.text]);
+      pages.push(await page('/cosponsor/confirm/' + 'x'.repeat(43), 410));
+      await expectValid(pages);
+    } finally {
+      await t.db.query(`UPDATE instance_settings SET cosponsors_required = 0`);
+    }
   });
 
   test("API tokens and webhooks: the owners' pages, a token and a secret shown once, forms with errors, a delivery log", async () => {

@@ -35,6 +35,7 @@ function retentionSummary(
     `  uploads left unfinished by a stopped process, deleted: ${r.abandonedUploads}`,
     `  update emails, whom each went to forgotten (after ${DELIVERY_SIGNER_DAYS} days): ${r.updateRecipientsForgotten}`,
     `  comments of signers whose name became private without allowing it to be shown, erased: ${r.commentsErased}`,
+    `  co-sponsors' names and addresses erased (unconfirmed, or their letter published): ${r.supportersErased}`,
     '',
   ].join('\n');
 }

@@ -94,7 +94,8 @@ export function authRouter(ctx: AppContext): Router {
     req.session.organiserId = outcome.organiserId;
     req.session.signedInAt = Date.now();
     await save(req);
-    res.redirect(303, '/organise');
+    // Someone who came through /start goes on to the form they came for.
+    res.redirect(303, outcome.firstSignIn ? '/start/new' : '/organise');
   });
 
   r.post('/logout', async (req, res) => {

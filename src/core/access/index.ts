@@ -1,9 +1,11 @@
 export {
+  ADMIN_ONLY,
   currentOrganiser,
   loadOrganiser,
   type OrganiserLocals,
   OWNER_ONLY,
   requireLetterRole,
+  requireAdmin,
   requireOrganiser,
 } from './auth.middleware';
 export { authRouter } from './auth.router';
@@ -16,7 +18,10 @@ export {
   grantRole,
   OrganiserInputError,
   organiserNames,
+  removeFromInstance,
+  setAdmin,
   setDigestEnabled,
 } from './organisers.service';
 export type { HandedOutAccess, MemberAccessFn } from './member-access';
 export { sessionMiddleware } from './session';
+export { requestSignIn as requestSignInFor } from './sign-in.service';

@@ -13,6 +13,14 @@ export class Organiser {
   @Column({ type: 'varchar', length: 200, default: '' })
   name: string;
 
+  /** An admin of the whole instance (/admin): made at the command line first, then by other admins. */
+  @Column({ name: 'is_admin', type: 'boolean', default: false })
+  isAdmin: boolean;
+
+  /** Made by /start's sign-in request and not signed in yet: forgotten a day later if never. */
+  @Column({ name: 'unconfirmed_since', type: 'timestamptz', nullable: true })
+  unconfirmedSince: Date | null;
+
   @Column({ name: 'digest_enabled', type: 'boolean', default: true })
   digestEnabled: boolean;
 

@@ -46,6 +46,18 @@ export async function addOrganiser(
   return { organiser: await repo.findOneByOrFail({ email: normalised }), created };
 }
 
+/** Makes an organiser an admin of the instance, or no longer one. Answers the organiser, or null for an unknown address. */
+export async function setAdmin(
+  db: DataSource | EntityManager,
+  email: string,
+  isAdmin: boolean,
+): Promise<Organiser | null> {
+  const repo = db.getRepository(Organiser);
+  const normalised = normaliseOrganiserEmail(email);
+  await repo.update({ email: normalised }, { isAdmin });
+  return repo.findOneBy({ email: normalised });
+}
+
 /** Gives an organiser a role on a letter (replacing the role they had). */
 export async function grantRole(
   db: DataSource | EntityManager,
@@ -131,6 +143,61 @@ export async function removeRole(
     });
     return 'removed';
   });
+}
+
+/**
+ * Removes an organiser from the instance, in the caller's transaction: from every letter's team as
+ * removing a member does (their API tokens and recipient links revoked, their webhooks removed, by
+ * the database, each in the letter's trail with `actor` as who acted), then their sessions and their
+ * account. A letter they were the only owner of is taken over by `actor` first (recorded in its
+ * trail), so that no letter is left with nobody to run it. Answers the letters they were on and
+ * those taken over, or null for no such organiser.
+ */
+export async function removeFromInstance(
+  tx: EntityManager,
+  organiserId: string,
+  actor: AuditActor,
+): Promise<{ name: string; letters: string[]; takenOver: string[] } | null> {
+  const [member] = await tx.query<Array<{ name: string }>>(`SELECT name FROM organisers WHERE id = $1 FOR UPDATE`, [
+    organiserId,
+  ]);
+  if (!member) return null;
+  // Every team the member is on, locked, with whether they are its only owner.
+  const teams = await tx.query<Array<{ letter_id: string; role: LetterRole; owners: number }>>(
+    `SELECT lo.letter_id, lo.role,
+            (SELECT count(*)::int FROM letter_organisers x WHERE x.letter_id = lo.letter_id AND x.role = 'owner') AS owners
+       FROM letter_organisers lo WHERE lo.organiser_id = $1 ORDER BY lo.letter_id FOR UPDATE OF lo`,
+    [organiserId],
+  );
+  const takenOver: string[] = [];
+  for (const team of teams) {
+    if (team.role !== 'owner' || team.owners > 1) continue;
+    await tx.query(
+      `INSERT INTO letter_organisers (letter_id, organiser_id, role) VALUES ($1, $2, 'owner')
+       ON CONFLICT (letter_id, organiser_id) DO UPDATE SET role = 'owner'`,
+      [team.letter_id, actor.id],
+    );
+    await recordAudit(tx, {
+      letterId: team.letter_id,
+      actor,
+      kind: 'organisers.role-granted',
+      detail: { organiserId: actor.id, role: 'owner', member: actor.name },
+    });
+    takenOver.push(team.letter_id);
+  }
+  await actAs(tx, actor, '');
+  for (const team of teams) {
+    await tx.delete(LetterOrganiser, { letterId: team.letter_id, organiserId });
+    await recordAudit(tx, {
+      letterId: team.letter_id,
+      actor,
+      kind: 'organisers.member-removed',
+      detail: { organiserId, role: team.role, member: member.name },
+    });
+  }
+  await tx.query(`DELETE FROM "session" WHERE sess->>'organiserId' = $1`, [organiserId]);
+  await tx.query(`DELETE FROM organisers WHERE id = $1`, [organiserId]);
+  return { name: member.name, letters: teams.map((t) => t.letter_id), takenOver };
 }
 
 /**

@@ -67,7 +67,8 @@ export async function checkSignInToken(ctx: AppContext, rawToken: string): Promi
   });
 }
 
-export type SignInOutcome = { kind: 'signed-in'; organiserId: string } | { kind: 'used' | 'expired' | 'unknown' };
+export type SignInOutcome =
+  { kind: 'signed-in'; organiserId: string; firstSignIn: boolean } | { kind: 'used' | 'expired' | 'unknown' };
 
 /**
  * Uses the token: once, before it expires, under a row lock so that two clicks cannot both win.
@@ -88,7 +89,12 @@ export async function consumeSignInToken(ctx: AppContext, rawToken: string): Pro
        )`,
       [token.id, token.organiserId],
     );
+    // An address that came through /start is an organiser's for good from its first sign-in.
+    const [, confirmed] = await tx.query<[unknown, number]>(
+      `UPDATE organisers SET unconfirmed_since = NULL WHERE id = $1 AND unconfirmed_since IS NOT NULL`,
+      [token.organiserId],
+    );
     ctx.log.info({ organiserId: token.organiserId }, 'organiser signed in');
-    return { kind: 'signed-in', organiserId: token.organiserId };
+    return { kind: 'signed-in', organiserId: token.organiserId, firstSignIn: confirmed > 0 };
   });
 }

@@ -5,6 +5,7 @@ import { MicroCache } from '../../platform/web/micro-cache';
 import { Letter, publicStatus, type Language } from './letter.entity';
 import { LetterTranslation } from './letter-translation.entity';
 import { verifiedCount, verifiedCounts } from './counts.service';
+import { isPubliclyVisible, PUBLIC_REVIEW_STATES, publicLetterSql } from './review';
 
 // Raw HTML off: a letter body can never carry a script, whoever wrote it. Links are validated by
 // markdown-it (no javascript: URLs).
@@ -69,14 +70,15 @@ export async function listPublicLetters(
   const qb = db
     .getRepository(Letter)
     .createQueryBuilder('letter')
-    .where(`letter.status IN ('open', 'closed')`)
+    .where(publicLetterSql('letter'))
     .orderBy('letter.createdAt', 'ASC')
     .addOrderBy('letter.id', 'ASC')
     .limit(HOME_PAGE_LETTERS + 1);
   const anchor = opts.after
-    ? await db
-        .getRepository(Letter)
-        .findOne({ select: { id: true }, where: { slug: opts.after, status: In(['open', 'closed']) } })
+    ? await db.getRepository(Letter).findOne({
+        select: { id: true },
+        where: { slug: opts.after, status: In(['open', 'closed']), reviewState: In([...PUBLIC_REVIEW_STATES]) },
+      })
     : null;
   // Compared in SQL: creation times have microseconds, which a JavaScript Date would cut.
   if (anchor)
@@ -131,9 +133,10 @@ export function findLetterBySlug(db: DataSource | EntityManager, slug: string): 
   return letterWithTranslations(db, { slug });
 }
 
+/** A letter the public may see (isPubliclyVisible: open or closed, and reviewed), else 404. */
 export async function findPublicLetter(db: DataSource, slug: string): Promise<Letter> {
   const letter = await letterWithTranslations(db, { slug });
-  if (!letter || letter.status === 'draft') throw new NotFound();
+  if (!letter || !isPubliclyVisible(letter)) throw new NotFound();
   return letter;
 }
 
@@ -185,6 +188,8 @@ export async function letterPublicData(db: DataSource, letter: Letter, t: Letter
     title: t.title,
     summary: t.summary,
     recipient: t.recipient,
+    /** Who started the letter, as they chose to be shown (null for letters made before it was asked). */
+    author: letter.authorName ? { name: letter.authorName, kind: letter.authorKind } : null,
     body: t.body,
     goal: letter.goal,
     closesAt: letter.closesAt?.toISOString() ?? null,

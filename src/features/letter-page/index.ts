@@ -11,7 +11,12 @@ function pageOf(ctx: AppContext): ReturnType<typeof letterPage> {
   return page;
 }
 
-export { letterPage } from './letter-page.router';
+export { letterPage, type RenderLetterPreview } from './letter-page.router';
+
+/** The letter page's preview renderer of this app (see RenderLetterPreview). */
+export function letterPreview(ctx: AppContext) {
+  return pageOf(ctx).preview;
+}
 
 /**
  * Forgets the letter page, its JSON and its list of signatories this app rendered for a letter

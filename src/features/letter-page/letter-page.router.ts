@@ -24,6 +24,7 @@ import {
 } from '../signatories';
 import { countsByCountry, publicCountryCounts, SMALL_COUNTRY_THRESHOLD } from '../../core/letters/counts.service';
 import { publicResponses } from '../updates';
+import { headerImageForPage } from '../header-images';
 import { changeNotice } from '../versions';
 import { clockJson, describeEvent, letterClock, letterTimeline, TIMELINE_ON_LETTER_PAGE } from '../response-clock';
 import { countryOptions, tFor } from '../../platform/web/i18n';
@@ -31,6 +32,9 @@ import { prepareJson, sendPrepared, type PreparedBody } from '../../platform/web
 import { MicroCache } from '../../platform/web/micro-cache';
 import { AppError } from '../../platform/web/errors';
 import { z } from 'zod';
+
+/** Shows a letter as its public page will, marked as a preview (the start and admin pages). */
+export type RenderLetterPreview = (req: Request, res: Response, letter: Letter) => Promise<void>;
 
 /** The home list's page: `after` is the slug of the last letter of the page before. */
 const homeQuerySchema = z.object({
@@ -61,6 +65,7 @@ export function letterPage(ctx: AppContext): {
   render: RenderLetterPage;
   json: RequestHandler;
   forget: (slug: string) => void;
+  preview: RenderLetterPreview;
 } {
   const r = Router();
 
@@ -97,6 +102,7 @@ export function letterPage(ctx: AppContext): {
       responseClock,
       timeline,
       wall,
+      headerImage,
     ] = await Promise.all([
       recentSignatories(ctx.db, letter.id, 'individual'),
       recentSignatories(ctx.db, letter.id, 'organisation'),
@@ -115,6 +121,7 @@ export function letterPage(ctx: AppContext): {
       letterClock(ctx.db, letter),
       letterTimeline(ctx.db, letter),
       commentWall(ctx.db, letter.id),
+      headerImageForPage(ctx.db, letter, version.language),
     ]);
     // The organisers' affiliation mark on the newest signers (what was checked is never shown).
     const checked = await checkedAffiliations(
@@ -158,7 +165,20 @@ export function letterPage(ctx: AppContext): {
           .slice(0, TIMELINE_ON_LETTER_PAGE)
           .map((e) => ({ ...describeEvent(e, letter.slug, req.lang, req.t), at: e.at, key: e.key })),
       },
+      // The owners' header image, from our own host, described in the letter's language.
+      headerImage,
     };
+  }
+
+  /**
+   * A letter not yet public, shown to its starter and the admins exactly as readers will see it once
+   * open (the same view and locals), under a notice that it is a preview. Never cached.
+   */
+  async function renderPreview(req: Request, res: Response, letter: Letter) {
+    res.set('Cache-Control', 'private, no-store');
+    res.set('X-Robots-Tag', 'noindex');
+    const locals = await letterPageLocals(req, letter, null);
+    res.render('letters/letter', { ...locals, letter: { ...locals.letter, status: 'open' }, preview: true });
   }
 
   // The page as anonymous readers get it, rendered once per letter, interface language and version
@@ -238,5 +258,5 @@ export function letterPage(ctx: AppContext): {
     jsonBodies.forget(`${slug}|`);
   }
 
-  return { router: r, render: renderLetter, json, forget };
+  return { router: r, render: renderLetter, json, forget, preview: renderPreview };
 }

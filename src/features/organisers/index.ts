@@ -4,6 +4,7 @@ import { commentsQueueRouter } from './comments-queue.router';
 import { heldQueueRouter } from './held-queue.router';
 import { invitationsRouter } from './invitations.router';
 import { type DeliveryPanelFn, organiseRouter } from './organise.router';
+import type { LetterTemplatesFn } from './organise-deps';
 import { organiserJobs } from './tasks';
 import { TeamInvitation } from './team-invitation.entity';
 
@@ -13,6 +14,8 @@ declare module '../../platform/feature' {
     deliveryPanel?: DeliveryPanelFn;
     /** What a member handed out on a letter, listed for the owners before the member leaves its team. */
     memberAccess?: MemberAccessFn[];
+    /** The admins' letter templates, offered when a letter is started. */
+    letterTemplates?: LetterTemplatesFn;
   }
 }
 
@@ -20,6 +23,7 @@ export { commentsQueueRouter } from './comments-queue.router';
 export { heldQueueRouter } from './held-queue.router';
 export { invitationsRouter } from './invitations.router';
 export { type DeliveryPanelFn, organiseRouter } from './organise.router';
+export type { LetterTemplatesFn, TemplatePrefillValues } from './organise-deps';
 export { organiserJobs } from './tasks';
 export { TeamInvitation } from './team-invitation.entity';
 
@@ -35,7 +39,11 @@ export const feature: Feature = {
       heldQueueRouter(ctx),
       commentsQueueRouter(ctx),
       invitationsRouter(ctx),
-      organiseRouter(ctx, { deliveryPanel: provided.deliveryPanel, memberAccess: provided.memberAccess ?? [] }),
+      organiseRouter(ctx, {
+        deliveryPanel: provided.deliveryPanel,
+        memberAccess: provided.memberAccess ?? [],
+        letterTemplates: provided.letterTemplates,
+      }),
     ],
   }),
 };

@@ -15,7 +15,8 @@ import { createLetter, updateLetter } from './letter-editing.service';
 import { letterFormValues, MAX_TRANSLATIONS, parseLetterForm, type LetterFormValues } from './letter-form.schema';
 import { teamOf, type LetterTeam } from './invitations.service';
 import { listOrganiserLetters } from './workspace.service';
-import { locals, type OrganiseDeps } from './organise-deps';
+import { locals, type OrganiseDeps, type TemplatePrefillValues } from './organise-deps';
+import { NotFound } from '../../platform/web/errors';
 
 /* The organiser's letters, and the letter form (new and edit, with its preview). */
 
@@ -91,6 +92,9 @@ export async function renderLetterForm(
     invited?: boolean;
     team?: LetterTeam | null;
     teamErrors?: Record<string, string>;
+    /** On a new letter: the templates it may start from, and the one it started from. */
+    templates?: Array<{ id: string; name: string }>;
+    template?: { id: string; name: string; guidance: string } | null;
   },
 ) {
   const role = opts.mode === 'new' ? 'owner' : locals(res).letterRole;
@@ -125,6 +129,8 @@ export async function renderLetterForm(
             notice: req.query.fields === 'saved' ? 'saved' : req.query.fields === 'same' ? 'same' : null,
           }
         : null,
+    templates: opts.templates ?? [],
+    template: opts.template ?? null,
   });
 }
 
@@ -133,8 +139,39 @@ export async function showLetters({ ctx }: OrganiseDeps, req: Request, res: Resp
   res.render('organise/letters', { title: req.t('organisers.list.title'), letters });
 }
 
-export async function showNewLetterForm({ ctx }: OrganiseDeps, req: Request, res: Response): Promise<void> {
-  await renderLetterForm(ctx, req, res, { mode: 'new', values: emptyForm() });
+/** The new letter's form filled from a template: its settings, its skeleton in its default language, a row per language. */
+export function formFromTemplate(prefill: TemplatePrefillValues): LetterFormValues {
+  const form = emptyForm();
+  form.goal = prefill.goal ? String(prefill.goal) : '';
+  form.closesAt = prefill.closesAt;
+  form.defaultLanguage = prefill.defaultLanguage;
+  form.publicNamesDefault = prefill.publicNamesDefault;
+  prefill.languages.slice(0, MAX_TRANSLATIONS).forEach((language, i) => {
+    const skeleton = language === prefill.defaultLanguage;
+    form.translations[i] = {
+      ...form.translations[i],
+      language,
+      title: skeleton ? prefill.title : '',
+      summary: skeleton ? prefill.summary : '',
+      body: skeleton ? prefill.body : '',
+      recipient: skeleton ? prefill.recipient : '',
+    };
+  });
+  return form;
+}
+
+/** GET /organise/letters/new, or ?template=<id> to start from one of the admins' templates. */
+export async function showNewLetterForm({ ctx, above }: OrganiseDeps, req: Request, res: Response): Promise<void> {
+  const templates = above.letterTemplates;
+  const asked = typeof req.query.template === 'string' ? req.query.template : null;
+  const prefill = asked && templates ? await templates.prefill(asked) : null;
+  if (asked && !prefill) throw new NotFound();
+  await renderLetterForm(ctx, req, res, {
+    mode: 'new',
+    values: prefill ? formFromTemplate(prefill) : emptyForm(),
+    templates: templates ? await templates.choices() : [],
+    template: prefill ? { id: prefill.templateId, name: prefill.name, guidance: prefill.guidance } : null,
+  });
 }
 
 export async function createLetterFromForm({ ctx }: OrganiseDeps, req: Request, res: Response): Promise<void> {

@@ -4,6 +4,7 @@ import { markRemoval, recordCountChange } from '../../core/letters/counts.servic
 import { normaliseEmail } from '../../platform/mail/email-address';
 import { forgetAddress } from '../my-signatures';
 import { forgetDeliverySigners } from '../updates';
+import { eraseSupporter, eraseSupporters } from '../cosponsors';
 import { deleteAuditDetails } from '../../core/audit';
 
 /**
@@ -172,6 +173,8 @@ export interface RetentionReport {
   updateRecipientsForgotten: number;
   /** Comments of signers who made their name private without allowing the comment to be shown without it. */
   commentsErased: number;
+  /** Co-sponsors' names and addresses no longer needed (src/features/cosponsors). */
+  supportersErased: number;
 }
 
 /** Every retention rule, as the worker applies them hourly and `npm run privacy -- retention` at once. */
@@ -189,6 +192,7 @@ export async function applyRetention(
   const abandonedUploads = await sweepStagedUploads(db);
   const updateRecipientsForgotten = await forgetDeliverySigners(db);
   const commentsErased = await eraseUnshowableComments(db);
+  const supportersErased = await eraseSupporters(db);
   return {
     pendingDeleted,
     bouncedDeleted,
@@ -202,6 +206,7 @@ export async function applyRetention(
     abandonedUploads,
     updateRecipientsForgotten,
     commentsErased,
+    supportersErased,
   };
 }
 
@@ -229,6 +234,8 @@ export async function eraseSigner(db: DataSource, email: string): Promise<{ sign
     }
     // So do the requests for the link to one's signatures (and the link itself stops working).
     await forgetAddress(tx, normalised);
+    // And any support they offered a letter that was being started.
+    await eraseSupporter(tx, typed);
     // Copies of mail in the development mailbox name the address too.
     // (No LIKE: "_" and "%" in an address would match other people's mail.)
     await tx.query(

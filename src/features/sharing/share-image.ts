@@ -10,6 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Font } from 'satori';
+import { HEADER_CARD_HEIGHT, HEADER_CARD_WIDTH } from '../header-images';
 
 export interface ShareImageInput {
   title: string;
@@ -19,10 +20,19 @@ export interface ShareImageInput {
   siteName: string;
   /** Shown verbatim above the title; the caller localises any prefix ("To: …"). */
   recipient?: string;
+  /**
+   * The letter's header image as a band across the top: a JPEG already cropped to
+   * SHARE_IMAGE_BAND_WIDTH × SHARE_IMAGE_BAND_HEIGHT when it was uploaded (features/header-images),
+   * embedded as a data URI so that nothing is fetched while drawing.
+   */
+  headerImage?: Buffer;
 }
 
 export const SHARE_IMAGE_WIDTH = 1200;
 export const SHARE_IMAGE_HEIGHT = 630;
+/** The header image's band across the card's top, cut to this size when the image was uploaded. */
+export const SHARE_IMAGE_BAND_WIDTH = HEADER_CARD_WIDTH;
+export const SHARE_IMAGE_BAND_HEIGHT = HEADER_CARD_HEIGHT;
 
 const FONT_FAMILY = 'DejaVu Sans';
 
@@ -37,6 +47,8 @@ const COLOURS = {
 const PADDING_X = 72;
 const ACCENT_BAR_HEIGHT = 18;
 const TITLE_MAX_LINES = 4;
+/** Under a header image the title has the lower half of the card: two lines, and no recipient line. */
+const TITLE_MAX_LINES_UNDER_IMAGE = 2;
 
 /*
  * Fonts are read once, lazily, on the first render: most processes (workers,
@@ -79,6 +91,9 @@ interface SatoriElement {
   props: {
     style?: Record<string, StyleValue>;
     children?: string | SatoriElement | SatoriElement[];
+    src?: string;
+    width?: number;
+    height?: number;
   };
 }
 
@@ -147,10 +162,12 @@ export function titleFontSize(title: string, availableWidth: number, maxLines: n
 }
 
 function buildTree(input: ShareImageInput): SatoriElement {
+  const band = input.headerImage;
+  const maxLines = band ? TITLE_MAX_LINES_UNDER_IMAGE : TITLE_MAX_LINES;
   const title = cleanText(input.title);
-  const recipient = input.recipient ? cleanText(input.recipient) : '';
+  const recipient = input.recipient && !band ? cleanText(input.recipient) : '';
   const contentWidth = SHARE_IMAGE_WIDTH - 2 * PADDING_X;
-  const titleSize = titleFontSize(title, contentWidth, TITLE_MAX_LINES);
+  const titleSize = titleFontSize(title, contentWidth, maxLines);
 
   const singleLine: Record<string, StyleValue> = {
     display: 'block',
@@ -169,7 +186,7 @@ function buildTree(input: ShareImageInput): SatoriElement {
       'div',
       {
         display: 'block',
-        lineClamp: TITLE_MAX_LINES,
+        lineClamp: maxLines,
         overflow: 'hidden',
         fontSize: titleSize,
         fontWeight: 700,
@@ -238,6 +255,19 @@ function buildTree(input: ShareImageInput): SatoriElement {
       fontFamily: FONT_FAMILY,
     },
     [
+      ...(band
+        ? [
+            {
+              type: 'img',
+              props: {
+                src: `data:image/jpeg;base64,${band.toString('base64')}`,
+                width: SHARE_IMAGE_BAND_WIDTH,
+                height: SHARE_IMAGE_BAND_HEIGHT,
+                style: { width: SHARE_IMAGE_BAND_WIDTH, height: SHARE_IMAGE_BAND_HEIGHT },
+              },
+            },
+          ]
+        : []),
       el('div', { width: SHARE_IMAGE_WIDTH, height: ACCENT_BAR_HEIGHT, backgroundColor: COLOURS.accent }),
       el(
         'div',
@@ -245,14 +275,20 @@ function buildTree(input: ShareImageInput): SatoriElement {
           display: 'flex',
           flexDirection: 'column',
           flexGrow: 1,
-          padding: `40px ${PADDING_X}px 48px`,
+          padding: band ? `24px ${PADDING_X}px 32px` : `40px ${PADDING_X}px 48px`,
         },
         [
           // Title block is centred in the space above the rule so short titles
           // don't leave a hole in the middle of the card.
           el(
             'div',
-            { display: 'flex', flexDirection: 'column', justifyContent: 'center', flexGrow: 1, paddingBottom: 24 },
+            {
+              display: 'flex',
+              flexDirection: 'column',
+              justifyContent: 'center',
+              flexGrow: 1,
+              paddingBottom: band ? 8 : 24,
+            },
             top,
           ),
           bottom,

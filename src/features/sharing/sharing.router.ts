@@ -17,6 +17,7 @@ import { embedSizeWithin, embedSnippet, letterUrl } from './letter-sharing';
 import { qrPng, qrPngSize, qrSvg } from './qr-code';
 import { renderShareImage, ShareImageCache } from './share-image';
 import { slugParam, versionFor } from '../../core/letters/letter-request';
+import { headerCardOf, headerImageDigest } from '../header-images';
 
 const FIVE_MINUTES = 'public, max-age=300';
 const ONE_DAY = 'public, max-age=86400';
@@ -58,17 +59,23 @@ export function sharingRouter(ctx: AppContext, moreUpdateSources: UpdateSource[]
   r.get('/letters/:slug/share.png', async (req, res) => {
     const letter = await findPublicLetter(ctx.db, slugParam(req));
     const version = versionFor(req, letter);
-    const count = await verifiedCount(ctx.db, letter.id);
+    const [count, digest] = await Promise.all([verifiedCount(ctx.db, letter.id), headerImageDigest(ctx.db, letter.id)]);
     const t = tFor(version.language);
-    // The edit time is part of the key, so a corrected title shows at once.
-    const key = { letterId: letter.id, language: `${version.language}@${letter.updatedAt.getTime()}`, count };
-    const png = await images.getOrRender(key, () =>
+    // The edit time and the header image's digest are part of the key, so a corrected title or a
+    // new image shows at once.
+    const key = {
+      letterId: letter.id,
+      language: `${version.language}@${letter.updatedAt.getTime()}@${digest ?? ''}`,
+      count,
+    };
+    const png = await images.getOrRender(key, async () =>
       renderShareImage({
         title: version.title,
         count,
         countLabel: t('sharing.image.signatures', { count, formatted: formatNumber(count, version.language) }),
         siteName: t('site.name'),
         recipient: t('sharing.image.to', { recipient: version.recipient }),
+        headerImage: digest ? ((await headerCardOf(ctx.db, letter.id)) ?? undefined) : undefined,
       }),
     );
     publicAsset(res, FIVE_MINUTES);

@@ -57,7 +57,7 @@ export async function sendLargeObject(
   req: Request,
   res: Response,
   file: StoredFile,
-  opts: { cacheControl: string },
+  opts: { cacheControl: string; disposition?: 'attachment' | 'inline' },
 ): Promise<void> {
   const etag = `"${file.sha256}"`;
   res.set({ ETag: etag, 'Cache-Control': opts.cacheControl });
@@ -68,7 +68,11 @@ export async function sendLargeObject(
   res.status(200).set({
     'Content-Type': file.contentType,
     'Content-Length': String(file.bytes),
-    'Content-Disposition': contentDisposition(file.name),
+    // An image shown in a page is `inline`; anything else is a download, whatever its type.
+    'Content-Disposition':
+      opts.disposition === 'inline'
+        ? contentDisposition(file.name).replace(/^attachment/, 'inline')
+        : contentDisposition(file.name),
     'X-Content-Type-Options': 'nosniff',
   });
   if (req.method === 'HEAD') {

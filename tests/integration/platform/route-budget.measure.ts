@@ -17,6 +17,10 @@ import { issueSignatureTokens } from '../../../src/core/tokens';
 import { QR_PNG_SIZES } from '../../../src/features/sharing/qr-code';
 import { aSignature, anEmail } from '../../support/factories';
 import { anOrganiser } from '../../support/organisers';
+import sharp from 'sharp';
+import { cosponsorLinkPath } from '../../../src/features/cosponsors';
+import { encodeHeaderImage } from '../../../src/features/header-images';
+import { saveHeaderImage } from '../../../src/features/header-images/header-image.service';
 import { startTestApp, type TestApp } from '../../support/test-app';
 import { ROUTE_BUDGET_EXCEPTIONS, type RouteBudgetException } from './route-budget.exceptions';
 
@@ -156,6 +160,11 @@ interface Fixture {
   signInToken: string;
   invitationToken: string;
   signatureId: string;
+  /** The letter's private link for supporters, and a supporter's confirmation link (it shows the whole text). */
+  cosponsorToken: string;
+  cosponsorConfirmToken: string;
+  /** The letter's header image (so the share card draws its band too). */
+  headerImageFile: string;
 }
 let fx: Fixture;
 
@@ -307,6 +316,19 @@ async function buildFixture(stage: (what: string) => void): Promise<Fixture> {
     [letterId],
   );
   const invitation = await issueInvitationToken(t.ctx, invitationId, 'en');
+  stage('co-sponsors and header image');
+  const cosponsorToken = new URL(`http://x${await cosponsorLinkPath(t.ctx, letterId)}`).pathname.split('/').pop()!;
+  const cosponsorConfirmToken = crypto.randomBytes(32).toString('base64url');
+  await db.query(
+    `INSERT INTO letter_cosponsors (letter_id, full_name, email, email_normalised, language, confirm_token_hash)
+     VALUES ($1, 'Sam Supporter', $2, $2, 'en', encode(sha256(convert_to($3, 'UTF8')), 'hex'))`,
+    [letterId, anEmail('supporter'), cosponsorConfirmToken],
+  );
+  const photo = await sharp({ create: { width: 4000, height: 3000, channels: 3, background: '#2d6a4f' } })
+    .jpeg()
+    .toBuffer();
+  const image = await encodeHeaderImage(photo);
+  await saveHeaderImage(db, letterId, image, { en: 'A green field' }, auditActor(owner));
   return {
     slug,
     responseId: response.id,
@@ -319,6 +341,9 @@ async function buildFixture(stage: (what: string) => void): Promise<Fixture> {
     signInToken,
     invitationToken: invitation!.token,
     signatureId: signer.id,
+    cosponsorToken,
+    cosponsorConfirmToken,
+    headerImageFile: `${image.sha256}.jpg`,
   };
 }
 
@@ -337,6 +362,8 @@ function paramValue(name: string, path: string): string {
     [/^\/my-signatures\/:token/, fx.mySignaturesToken],
     [/^\/login\/:token/, fx.signInToken],
     [/^\/invitations\/:token/, fx.invitationToken],
+    [/^\/cosponsor\/confirm\/:token/, fx.cosponsorConfirmToken],
+    [/^\/cosponsor\/:token/, fx.cosponsorToken],
   ];
   const values: Record<string, () => string | undefined> = {
     slug: () => fx.slug,
@@ -345,7 +372,7 @@ function paramValue(name: string, path: string): string {
     id: () => fx.responseId,
     importId: () => crypto.randomUUID(),
     signatureId: () => fx.signatureId,
-    file: () => 'altcha.js',
+    file: () => (path.includes('/header-image/') ? fx.headerImageFile : 'altcha.js'),
     token: () => tokens.find(([re]) => re.test(path))?.[1],
   };
   const value = values[name]?.();

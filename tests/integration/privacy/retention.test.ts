@@ -488,6 +488,7 @@ describe('npm run privacy -- retention', () => {
         '  uploads left unfinished by a stopped process, deleted: 0',
         '  update emails, whom each went to forgotten (after 90 days): 0',
         '  comments of signers whose name became private without allowing it to be shown, erased: 0',
+        "  co-sponsors' names and addresses erased (unconfirmed, or their letter published): 0",
         '',
       ].join('\n'),
     );

@@ -399,7 +399,8 @@ describe('the attachment is a PostgreSQL large object', () => {
       `SELECT m.oid FROM pg_largeobject_metadata m
         WHERE NOT EXISTS (SELECT 1 FROM letter_response_attachments a WHERE a.content = m.oid)
           AND NOT EXISTS (SELECT 1 FROM upload_staging s WHERE s.content = m.oid)
-          AND NOT EXISTS (SELECT 1 FROM public_list_files f WHERE f.content = m.oid)`,
+          AND NOT EXISTS (SELECT 1 FROM public_list_files f WHERE f.content = m.oid)
+          AND NOT EXISTS (SELECT 1 FROM letter_header_images h WHERE h.content = m.oid)`,
     );
     expect(orphans).toHaveLength(0);
   });

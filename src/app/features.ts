@@ -3,6 +3,7 @@ import { feature as abuse } from '../features/abuse';
 import { feature as api } from '../features/api';
 import { feature as auditTrail } from '../features/audit-trail';
 import { feature as exportsFeature } from '../features/exports';
+import { feature as finding } from '../features/finding';
 import { feature as history } from '../features/history';
 import { feature as integrity } from '../features/integrity';
 import { feature as letterPage } from '../features/letter-page';
@@ -32,6 +33,7 @@ export const FEATURES: readonly Feature[] = [
   updates,
   versions,
   letterPage,
+  finding,
   integrity,
   signatures,
   signatories,

@@ -1,0 +1,133 @@
+import type { DataSource } from 'typeorm';
+import type { Language, LetterStatus } from '../../core/letters/letter.entity';
+import { publicStatus } from '../../core/letters/letter.entity';
+import type { LetterTranslation } from '../../core/letters/letter-translation.entity';
+import { findTranslation } from '../../core/letters/letters.service';
+import { verifiedCountOf, verifiedCounts } from '../../core/letters/counts.service';
+import { FINDING_PAGE_SIZE, type LetterFilter, type LetterSort } from './finding-query.schema';
+
+/** A letter the public may see: opened by its owners, never a draft. */
+export const PUBLISHED_LETTER = `l.status IN ('open', 'closed')`;
+
+/** Closed as the letter page says it (publicStatus): closed, or open past its deadline. */
+const CLOSED = `(l.status = 'closed' OR (l.status = 'open' AND l.closes_at <= now()))`;
+const OPEN = `(l.status = 'open' AND (l.closes_at IS NULL OR l.closes_at > now()))`;
+/** A response the public can read: an official one, or an addressee's that the owners published. */
+const ANSWERED = `EXISTS (SELECT 1 FROM letter_responses r WHERE r.letter_id = l.id AND r.status = 'published')`;
+
+const FILTERS: Record<LetterFilter, string> = {
+  open: OPEN,
+  closed: CLOSED,
+  delivered: 'l.delivered_at IS NOT NULL',
+  answered: ANSWERED,
+  all: 'true',
+};
+
+/**
+ * Each order ends on the id, so that it is total and a page boundary falls in the same place on
+ * every request. Most signed ranks by the verified count (the folded totals and the deltas not yet
+ * folded: the same figure the cards show).
+ */
+const ORDERS: Record<LetterSort, string> = {
+  signed: `${verifiedCountOf('l.id')} DESC, l.created_at DESC, l.id DESC`,
+  newest: 'l.created_at DESC, l.id DESC',
+  closing: 'l.closes_at ASC NULLS LAST, l.created_at DESC, l.id DESC',
+};
+
+export interface FoundLetter {
+  slug: string;
+  title: string;
+  summary: string;
+  language: Language;
+  count: number;
+  goal: number | null;
+  status: LetterStatus;
+  closesAt: Date | null;
+  deliveredAt: Date | null;
+  /** When the newest published response became public; null for a letter with none. */
+  answeredAt: Date | null;
+}
+
+export interface FindLettersOptions {
+  sort: LetterSort;
+  filter: LetterFilter;
+  /** Only letters closed (the archive), whatever the filter. */
+  closedOnly?: boolean;
+  q?: string;
+  page: number;
+  preferred: Array<Language | null>;
+}
+
+/**
+ * One page of the published letters a reader asked for. A page costs one query for at most
+ * FINDING_PAGE_SIZE + 1 letters (the page number is capped by the query's schema), one for their
+ * titles and summaries (never their texts) and one for their counts. The search matches the
+ * folded title and summary of any language version through the trigram index
+ * (letter_translations_search): "lefevre" finds "Lefèvre", "pismo" finds "Письмо".
+ */
+export async function findLetters(
+  db: DataSource,
+  opts: FindLettersOptions,
+): Promise<{ letters: FoundLetter[]; more: boolean }> {
+  const params: unknown[] = [];
+  const where = [PUBLISHED_LETTER, FILTERS[opts.filter]];
+  if (opts.closedOnly) where.push(CLOSED);
+  if (opts.q) {
+    params.push(opts.q);
+    where.push(`EXISTS (SELECT 1 FROM letter_translations t WHERE t.letter_id = l.id
+      AND letter_search_text(t.title, t.summary) LIKE '%' || signatory_search_key($${params.length}) || '%')`);
+  }
+  params.push(FINDING_PAGE_SIZE + 1, (opts.page - 1) * FINDING_PAGE_SIZE);
+  const rows: Array<{
+    id: string;
+    slug: string;
+    status: LetterStatus;
+    goal: number | null;
+    closes_at: Date | null;
+    delivered_at: Date | null;
+    default_language: Language;
+    answered_at: Date | null;
+  }> = await db.query(
+    `SELECT l.id, l.slug, l.status, l.goal, l.closes_at, l.delivered_at, l.default_language,
+            (SELECT max(r.published_at) FROM letter_responses r WHERE r.letter_id = l.id AND r.status = 'published') AS answered_at
+       FROM letters l
+      WHERE ${where.join(' AND ')}
+      ORDER BY ${ORDERS[opts.sort]}
+      LIMIT $${params.length - 1} OFFSET $${params.length}`,
+    params,
+  );
+  const more = rows.length > FINDING_PAGE_SIZE;
+  const page = rows.slice(0, FINDING_PAGE_SIZE);
+  if (!page.length) return { letters: [], more: false };
+  const ids = page.map((r) => r.id);
+  const [translations, counts] = await Promise.all([
+    db.query<Array<Pick<LetterTranslation, 'letterId' | 'language' | 'title' | 'summary'>>>(
+      `SELECT letter_id AS "letterId", language, title, summary FROM letter_translations WHERE letter_id = ANY($1::uuid[])`,
+      [ids],
+    ),
+    verifiedCounts(db, ids),
+  ]);
+  const letters = page.flatMap((r) => {
+    const version = findTranslation(
+      translations.filter((t) => t.letterId === r.id) as LetterTranslation[],
+      r.default_language,
+      opts.preferred,
+    );
+    if (!version) return [];
+    return [
+      {
+        slug: r.slug,
+        title: version.title,
+        summary: version.summary,
+        language: version.language,
+        count: counts.get(r.id) ?? 0,
+        goal: r.goal,
+        status: publicStatus({ status: r.status, closesAt: r.closes_at }),
+        closesAt: r.closes_at,
+        deliveredAt: r.delivered_at,
+        answeredAt: r.answered_at,
+      },
+    ];
+  });
+  return { letters, more };
+}

@@ -31,6 +31,7 @@ import { AutoReleaseBounds1765000800000 } from './1765000800000-AutoReleaseBound
 import { AccessTrailDetails1765000900000 } from './1765000900000-AccessTrailDetails';
 import { SignatoriesList1765100000000 } from './1765100000000-SignatoriesList';
 import { PublicListFiles1765100100000 } from './1765100100000-PublicListFiles';
+import { InstanceAdmin1765200500000 } from './1765200500000-InstanceAdmin';
 import { FindingLetters1765200600000 } from './1765200600000-FindingLetters';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
@@ -68,5 +69,6 @@ export const migrations = [
   AccessTrailDetails1765000900000,
   SignatoriesList1765100000000,
   PublicListFiles1765100100000,
+  InstanceAdmin1765200500000,
   FindingLetters1765200600000,
 ];

@@ -1,5 +1,6 @@
 import type { Feature } from '../platform/feature';
 import { feature as abuse } from '../features/abuse';
+import { feature as admin } from '../features/admin';
 import { feature as api } from '../features/api';
 import { feature as auditTrail } from '../features/audit-trail';
 import { feature as exportsFeature } from '../features/exports';
@@ -48,4 +49,5 @@ export const FEATURES: readonly Feature[] = [
   exportsFeature,
   history,
   privacy,
+  admin,
 ];

@@ -10,14 +10,19 @@ import {
   type MemberAccessFn,
   normaliseOrganiserEmail,
   OrganiserInputError,
+  setAdmin,
 } from '../../core/access';
 import { recipientLinksOfMember } from '../../features/recipients';
 import { webhooksOfMember } from '../../features/webhooks';
 import { withApp } from './bootstrap';
 
 const USAGE = `Usage:
-  npm run organiser -- add <email> [--name "Full Name"]
+  npm run organiser -- add <email> [--name "Full Name"] [--admin]
+  npm run organiser -- admin <email>
+  npm run organiser -- unadmin <email>
   npm run organiser -- grant <email> <letter-slug> owner|editor
+
+--admin (or admin) makes the organiser an admin of the instance (/admin); unadmin takes it back.
 
 Making an owner an editor revokes the API tokens and recipient links they created on the
 letter and removes their webhooks (each in the letter's audit trail, by the platform).`;
@@ -49,7 +54,9 @@ async function endedByGrant(db: DataSource, email: string, slug: string, role: L
 class UsageError extends Error {}
 
 type Command =
-  { kind: 'add'; email: string; name?: string } | { kind: 'grant'; email: string; slug: string; role: LetterRole };
+  | { kind: 'add'; email: string; name?: string; admin: boolean }
+  | { kind: 'admin'; email: string; admin: boolean }
+  | { kind: 'grant'; email: string; slug: string; role: LetterRole };
 
 function parse(argv: string[]): Command {
   let parsed;
@@ -57,7 +64,7 @@ function parse(argv: string[]): Command {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { name: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { name: { type: 'string' }, admin: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
     });
   } catch (e) {
     throw new UsageError((e as Error).message);
@@ -67,10 +74,15 @@ function parse(argv: string[]): Command {
   const [command, ...rest] = positionals;
   if (command === 'add') {
     if (rest.length !== 1) throw new UsageError('add takes exactly one email address');
-    return { kind: 'add', email: rest[0], name: values.name };
+    return { kind: 'add', email: rest[0], name: values.name, admin: values.admin === true };
+  }
+  if (command === 'admin' || command === 'unadmin') {
+    if (values.name !== undefined || values.admin !== undefined) throw new UsageError(`${command} takes no options`);
+    if (rest.length !== 1) throw new UsageError(`${command} takes exactly one email address`);
+    return { kind: 'admin', email: rest[0], admin: command === 'admin' };
   }
   if (command === 'grant') {
-    if (values.name !== undefined) throw new UsageError('grant takes no --name');
+    if (values.name !== undefined || values.admin !== undefined) throw new UsageError('grant takes no options');
     if (rest.length !== 3) throw new UsageError('grant takes an email address, a letter slug and a role');
     const [email, slug, role] = rest as [string, string, string];
     if (!(LETTER_ROLES as readonly string[]).includes(role))
@@ -98,9 +110,14 @@ void withApp(
     try {
       if (command.kind === 'add') {
         const { organiser, created } = await addOrganiser(db, command.email, command.name);
+        if (command.admin) await setAdmin(db, organiser.email, true);
         process.stdout.write(
-          `${created ? 'Added' : 'Already there:'} organiser ${organiser.email}${organiser.name ? ` (${organiser.name})` : ''}\n`,
+          `${created ? 'Added' : 'Already there:'} ${command.admin || organiser.isAdmin ? 'admin' : 'organiser'} ${organiser.email}${organiser.name ? ` (${organiser.name})` : ''}\n`,
         );
+      } else if (command.kind === 'admin') {
+        const organiser = await setAdmin(db, command.email, command.admin);
+        if (!organiser) throw new OrganiserInputError(`no organiser with the address ${command.email} (add one first)`);
+        process.stdout.write(`${organiser.email} is ${command.admin ? 'now' : 'no longer'} an admin of the instance\n`);
       } else {
         const ended = await endedByGrant(db, command.email, command.slug, command.role);
         const { organiser, letter } = await grantRole(db, command.email, command.slug, command.role);

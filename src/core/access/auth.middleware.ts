@@ -53,6 +53,25 @@ export const requireOrganiser: RequestHandler = (req, res, next) => {
   next();
 };
 
+/** Why an organiser who is no admin is refused an admin's page (organisers' catalogue). */
+export const ADMIN_ONLY = 'organisers.errors.adminOnly';
+
+/**
+ * Pages for the instance's admins only: anyone signed out goes to /login as with
+ * requireOrganiser; an organiser who is no admin gets 403 saying so. Marked private and
+ * uncacheable. The organiser is the one loaded for this request (loadOrganiser reads the row on
+ * each request), so an admin made an organiser again loses access at once.
+ *
+ *   router.get('/admin', requireAdmin, handler)
+ */
+export const requireAdmin: RequestHandler = (req, res, next) => {
+  res.set('Cache-Control', 'private, no-store');
+  const organiser = currentOrganiser(res);
+  if (!organiser) return res.redirect(303, '/login');
+  if (!organiser.isAdmin) throw new Forbidden(ADMIN_ONLY);
+  next();
+};
+
 /**
  * Loads the letter named by `:slug` and checks that the signed-in organiser holds one of `roles`
  * on it (any role when none is given). An organiser with no role on it gets 404 (NotFound), so a

@@ -1,9 +1,11 @@
 export {
+  ADMIN_ONLY,
   currentOrganiser,
   loadOrganiser,
   type OrganiserLocals,
   OWNER_ONLY,
   requireLetterRole,
+  requireAdmin,
   requireOrganiser,
 } from './auth.middleware';
 export { authRouter } from './auth.router';
@@ -16,6 +18,7 @@ export {
   grantRole,
   OrganiserInputError,
   organiserNames,
+  setAdmin,
   setDigestEnabled,
 } from './organisers.service';
 export type { HandedOutAccess, MemberAccessFn } from './member-access';

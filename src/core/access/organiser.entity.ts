@@ -13,6 +13,10 @@ export class Organiser {
   @Column({ type: 'varchar', length: 200, default: '' })
   name: string;
 
+  /** An admin of the whole instance (/admin): made at the command line first, then by other admins. */
+  @Column({ name: 'is_admin', type: 'boolean', default: false })
+  isAdmin: boolean;
+
   @Column({ name: 'digest_enabled', type: 'boolean', default: true })
   digestEnabled: boolean;
 

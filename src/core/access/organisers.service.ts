@@ -46,6 +46,18 @@ export async function addOrganiser(
   return { organiser: await repo.findOneByOrFail({ email: normalised }), created };
 }
 
+/** Makes an organiser an admin of the instance, or no longer one. Answers the organiser, or null for an unknown address. */
+export async function setAdmin(
+  db: DataSource | EntityManager,
+  email: string,
+  isAdmin: boolean,
+): Promise<Organiser | null> {
+  const repo = db.getRepository(Organiser);
+  const normalised = normaliseOrganiserEmail(email);
+  await repo.update({ email: normalised }, { isAdmin });
+  return repo.findOneBy({ email: normalised });
+}
+
 /** Gives an organiser a role on a letter (replacing the role they had). */
 export async function grantRole(
   db: DataSource | EntityManager,

@@ -2,6 +2,7 @@ import { Column, CreateDateColumn, Entity, OneToMany, PrimaryGeneratedColumn, Up
 import type { LetterTranslation } from './letter-translation.entity';
 import type { Language } from '../../platform/web/languages';
 import type { Visibility } from '../../platform/web/visibility';
+import type { ReviewState } from './review';
 
 export const LETTER_STATUSES = ['draft', 'open', 'closed'] as const;
 export type LetterStatus = (typeof LETTER_STATUSES)[number];
@@ -28,6 +29,22 @@ export class Letter {
 
   @Column({ type: 'varchar', length: 10, default: 'draft' })
   status: LetterStatus;
+
+  /** Where the letter stands with the instance's admins (core/letters/review.ts): public only when none or approved. */
+  @Column({ name: 'review_state', type: 'varchar', length: 20, default: 'none' })
+  reviewState: ReviewState;
+
+  /** When it was last sent for review (the queue's order). */
+  @Column({ name: 'review_submitted_at', type: 'timestamptz', nullable: true })
+  reviewSubmittedAt: Date | null;
+
+  /** The starter's answer to an admin's request for changes, sent with the resubmission. */
+  @Column({ name: 'review_reply', type: 'text', nullable: true })
+  reviewReply: string | null;
+
+  /** When its starter asked for a second review of a rejection (once per letter). */
+  @Column({ name: 'second_review_requested_at', type: 'timestamptz', nullable: true })
+  secondReviewRequestedAt: Date | null;
 
   @Column({ type: 'integer', nullable: true })
   goal: number | null;

@@ -5,6 +5,7 @@ import { MicroCache } from '../../platform/web/micro-cache';
 import { Letter, publicStatus, type Language } from './letter.entity';
 import { LetterTranslation } from './letter-translation.entity';
 import { verifiedCount } from './counts.service';
+import { isPubliclyVisible } from './review';
 
 // Raw HTML off: a letter body can never carry a script, whoever wrote it. Links are validated by
 // markdown-it (no javascript: URLs).
@@ -61,9 +62,10 @@ export function findLetterBySlug(db: DataSource | EntityManager, slug: string): 
   return letterWithTranslations(db, { slug });
 }
 
+/** A letter the public may see (isPubliclyVisible: open or closed, and reviewed), else 404. */
 export async function findPublicLetter(db: DataSource, slug: string): Promise<Letter> {
   const letter = await letterWithTranslations(db, { slug });
-  if (!letter || letter.status === 'draft') throw new NotFound();
+  if (!letter || !isPubliclyVisible(letter)) throw new NotFound();
   return letter;
 }
 

@@ -3,11 +3,12 @@ import type { Language, LetterStatus } from '../../core/letters/letter.entity';
 import { publicStatus } from '../../core/letters/letter.entity';
 import type { LetterTranslation } from '../../core/letters/letter-translation.entity';
 import { findTranslation } from '../../core/letters/letters.service';
+import { publicLetterSql } from '../../core/letters/review';
 import { verifiedCountOf, verifiedCounts } from '../../core/letters/counts.service';
 import { FINDING_PAGE_SIZE, type LetterFilter, type LetterSort } from './finding-query.schema';
 
-/** A letter the public may see: opened by its owners, never a draft. */
-export const PUBLISHED_LETTER = `l.status IN ('open', 'closed')`;
+/** A letter the public may see: open or closed, never a draft, and reviewed where review applies. */
+export const PUBLISHED_LETTER = publicLetterSql('l');
 
 /** Closed as the letter page says it (publicStatus): closed, or open past its deadline. */
 const CLOSED = `(l.status = 'closed' OR (l.status = 'open' AND l.closes_at <= now()))`;

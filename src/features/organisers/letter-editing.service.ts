@@ -8,6 +8,7 @@ import { firstVersionNumber, keepRemovedText, versionForEdit } from '../versions
 import { Forbidden } from '../../platform/web/errors';
 import { OWNER_ONLY } from '../../core/access/auth.middleware';
 import { LetterOrganiser, type LetterRole } from '../../core/access/letter-organiser.entity';
+import { needsReview, startPolicy } from '../admin';
 import type { LetterInput } from './letter-form.schema';
 
 export type SaveOutcome = { ok: true; slug: string } | { ok: false; errors: Record<string, string> };
@@ -100,8 +101,15 @@ export async function createLetter(ctx: AppContext, organiser: AuditActor, input
   try {
     return await ctx.db.transaction(async (tx) => {
       if (await slugTaken(tx, slug)) return { ok: false, errors: { slug: 'organisers.errors.slugTaken' } };
+      // Under the policy that publishes after an admin approves, a letter of anyone but an admin
+      // waits for review whatever its status: it is started as a review draft.
+      const [starter] = await tx.query<Array<{ is_admin: boolean }>>(`SELECT is_admin FROM organisers WHERE id = $1`, [
+        organiserId,
+      ]);
+      const reviewed = needsReview(await startPolicy(tx), { isAdmin: starter?.is_admin ?? false });
       const letter = await tx.getRepository(Letter).save({
         slug,
+        reviewState: reviewed ? 'draft' : 'none',
         status: input.status ?? 'draft',
         goal: input.goal,
         closesAt: input.closesAt,

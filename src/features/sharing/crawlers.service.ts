@@ -4,6 +4,7 @@
  */
 import type { DataSource } from 'typeorm';
 import { LANGUAGES, Letter } from '../../core/letters/letter.entity';
+import { publicLetterSql } from '../../core/letters/review';
 import { escapeXml } from '../../platform/web/svg-charts';
 import { homeLanguageLinks, letterLanguageLinks, type LanguageLinks } from './letter-sharing';
 
@@ -58,7 +59,7 @@ export function sitemapLetters(db: DataSource): Promise<Letter[]> {
     .getRepository(Letter)
     .createQueryBuilder('letter')
     .leftJoinAndSelect('letter.translations', 'translation')
-    .where(`letter.status IN ('open', 'closed')`)
+    .where(publicLetterSql('letter'))
     .orderBy('letter.createdAt', 'ASC')
     .addOrderBy('translation.language', 'ASC')
     .take(SITEMAP_MAX_LETTERS)

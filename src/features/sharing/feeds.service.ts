@@ -1,4 +1,5 @@
-import { IsNull, Not, type DataSource } from 'typeorm';
+import { In, IsNull, Not, type DataSource } from 'typeorm';
+import { PUBLIC_REVIEW_STATES } from '../../core/letters/review';
 import { Letter, type Language } from '../../core/letters/letter.entity';
 import { chooseTranslation, renderMarkdown } from '../../core/letters/letters.service';
 import { formatDate, type TFunction } from '../../platform/web/i18n';
@@ -20,7 +21,7 @@ export const FEED_LIMIT = 50;
 /** Open letters, newest first, each in the reader's language where a version exists. */
 export async function openLetterEntries(fc: FeedContext): Promise<AtomEntry[]> {
   const letters = await fc.db.getRepository(Letter).find({
-    where: { status: 'open' },
+    where: { status: 'open', reviewState: In([...PUBLIC_REVIEW_STATES]) },
     relations: { translations: true },
     order: { createdAt: 'DESC' },
     take: FEED_LIMIT,
@@ -46,8 +47,8 @@ export async function openLetterEntries(fc: FeedContext): Promise<AtomEntry[]> {
 export async function deliveryEntries(fc: FeedContext): Promise<AtomEntry[]> {
   const letters = await fc.db.getRepository(Letter).find({
     where: [
-      { status: 'open', deliveredAt: Not(IsNull()) },
-      { status: 'closed', deliveredAt: Not(IsNull()) },
+      { status: 'open', deliveredAt: Not(IsNull()), reviewState: In([...PUBLIC_REVIEW_STATES]) },
+      { status: 'closed', deliveredAt: Not(IsNull()), reviewState: In([...PUBLIC_REVIEW_STATES]) },
     ],
     relations: { translations: true },
     order: { deliveredAt: 'DESC' },

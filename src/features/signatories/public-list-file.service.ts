@@ -10,6 +10,7 @@ import { Writable } from 'node:stream';
 import type { DataSource } from 'typeorm';
 import type { AppContext } from '../../platform/context';
 import type { Language } from '../../core/letters/letter.entity';
+import { isPubliclyVisible } from '../../core/letters/review';
 import { findLetterById } from '../../core/letters/letters.service';
 import { claimStagedLargeObject, LARGE_OBJECT_CHUNK_BYTES, StagedLargeObject } from '../../platform/db/large-objects';
 import { enqueue } from '../../platform/mail/queue';
@@ -94,7 +95,7 @@ function largeObjectSink(staged: StagedLargeObject): Writable {
 /** The job: the public CSV of a letter in a language, written, audited and put in place of the last one. */
 export async function makePublicListFile(ctx: AppContext, job: PublicListFileJob): Promise<void> {
   const letter = await findLetterById(ctx.db, job.letterId);
-  if (letter.status === 'draft') return;
+  if (!isPubliclyVisible(letter)) return;
   // Readers who asked while the last job ran queued another: the file they wait for is there now.
   if ((await currentPublicListFile(ctx.db, letter.id, job.language))?.fresh) return;
   const staged = await StagedLargeObject.create(ctx.db);

@@ -10,6 +10,7 @@
  */
 import type { DataSource } from 'typeorm';
 import type { Language } from '../../core/letters/letter.entity';
+import { publicLetterSql } from '../../core/letters/review';
 import type { SignedAs } from '../signatures';
 
 export const SIGNATORIES_PAGE_SIZE = 50;
@@ -230,7 +231,7 @@ export async function ownRowLinks(db: DataSource, signatureIds: string[]): Promi
   const rows: Array<{ id: string; slug: string; key: string }> = await db.query(
     `SELECT s.id, l.slug, to_char(s.confirmed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS key
        FROM signatures s JOIN letters l ON l.id = s.letter_id
-      WHERE s.id = ANY($1::uuid[]) AND ${PUBLIC_ROW} AND l.status <> 'draft'`,
+      WHERE s.id = ANY($1::uuid[]) AND ${PUBLIC_ROW} AND ${publicLetterSql('l')}`,
     [signatureIds],
   );
   return new Map(

@@ -92,7 +92,7 @@ async function insertPending(
     // Named: each connection parses and plans this statement once, not on every signature.
     name: counters ? 'sign-counters-insert-pending' : 'sign-insert-pending',
     text: `WITH ${limits}letter AS (
-       SELECT id FROM letters WHERE id = $1 AND status = 'open' AND (closes_at IS NULL OR closes_at > now())
+       SELECT id FROM letters WHERE id = $1 AND status = 'open' AND review_state IN ('none', 'approved') AND (closes_at IS NULL OR closes_at > now())
      ), suppressed AS (
        SELECT 1 FROM signing_suppressions WHERE letter_id = $1 AND email_hash = $16 AND expires_at > now()
      ), ins AS (

@@ -1,5 +1,6 @@
 import { In, type DataSource } from 'typeorm';
 import { Letter } from '../../core/letters/letter.entity';
+import { PUBLIC_REVIEW_STATES, publicLetterSql } from '../../core/letters/review';
 import { chooseTranslation, renderMarkdown } from '../../core/letters/letters.service';
 import { FEED_LIMIT, type AtomEntry, type FeedContext, type UpdateSource } from '../sharing';
 import { formatDate } from '../../platform/web/i18n';
@@ -11,7 +12,7 @@ import { responseBodyHtml } from './updates.service';
 async function publicLettersById(db: DataSource, ids: string[]): Promise<Map<string, Letter>> {
   if (!ids.length) return new Map();
   const letters = await db.getRepository(Letter).find({
-    where: { id: In([...new Set(ids)]), status: In(['open', 'closed']) },
+    where: { id: In([...new Set(ids)]), status: In(['open', 'closed']), reviewState: In([...PUBLIC_REVIEW_STATES]) },
     relations: { translations: true },
   });
   return new Map(letters.map((l) => [l.id, l]));
@@ -26,7 +27,7 @@ async function newestOfPublicLetters<T extends { letterId: string }>(
   const rows = await db
     .getRepository(entity)
     .createQueryBuilder('row')
-    .innerJoin(Letter, 'letter', `letter.id = row.letter_id AND letter.status IN ('open', 'closed')`)
+    .innerJoin(Letter, 'letter', `letter.id = row.letter_id AND ${publicLetterSql('letter')}`)
     .where(opts.where ?? 'true')
     .orderBy(opts.orderBy ?? 'row.created_at', 'DESC')
     .limit(FEED_LIMIT)

@@ -16,7 +16,8 @@ export function quoteIdent(name: string): string {
  * - The same as default privileges for what the owner creates later (ALTER DEFAULT PRIVILEGES), so
  *   a table added by a later migration is covered without naming it here.
  * - Except: `audit_events` only INSERT and SELECT; `audit_chain_heads` only SELECT (the chain's
- *   trigger writes it as its owner); `audit_details` keeps DELETE (erasure) but no UPDATE;
+ *   trigger writes it as its owner); `audit_details` keeps DELETE (erasure) but no UPDATE; `instance_audit` (the admins' trail)
+ *   only INSERT and SELECT;
  *   TypeORM's `migrations` table only SELECT.
  * - graphile-worker's private tables have row-level security on: a policy lets the role use them
  *   (made again at every start, so tables of a later version of the queue are covered too).
@@ -59,6 +60,7 @@ export async function grantRuntimeRole(exec: ExecSql, role: string): Promise<voi
     `REVOKE ALL ON audit_chain_heads FROM ${r}`,
     `GRANT SELECT ON audit_chain_heads TO ${r}`,
     `REVOKE UPDATE, TRUNCATE, REFERENCES, TRIGGER ON audit_details FROM ${r}`,
+    `REVOKE UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON instance_audit FROM ${r}`,
     `REVOKE INSERT, UPDATE, DELETE, TRUNCATE, REFERENCES, TRIGGER ON migrations FROM ${r}`,
   ];
   for (const sql of statements) await exec(sql);

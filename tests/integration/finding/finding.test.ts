@@ -191,17 +191,30 @@ test('following the pages shows each letter once, and no page is longer than a p
   }
 });
 
-test('drafts are never listed, searched or archived', async () => {
+test('drafts and letters not yet approved are never listed, searched or archived', async () => {
   const word = tag();
   const draft = await aTaggedLetter(word, { status: 'draft' });
-  const open = await aTaggedLetter(word);
-  for (const path of [`/?q=${word}&filter=all`, `/?q=${word}`, `/archive?q=${word}`]) {
-    expect(await list(path)).not.toContain(draft.slug);
+  const hidden: string[] = [draft.slug];
+  for (const state of ['draft', 'submitted', 'changes_requested', 'rejected']) {
+    for (const status of ['open', 'closed'] as const) {
+      const l = await aTaggedLetter(word, { status });
+      await t.db.query(`UPDATE letters SET review_state = $2 WHERE id = $1`, [l.id, state]);
+      hidden.push(l.slug);
+    }
   }
-  expect(await list(`/?q=${word}&filter=all`)).toEqual([open.slug]);
+  const open = await aTaggedLetter(word);
+  const approved = await aTaggedLetter(word, { status: 'closed' });
+  await t.db.query(`UPDATE letters SET review_state = 'approved' WHERE id = $1`, [approved.id]);
+  for (const path of [`/?q=${word}&filter=all`, `/?q=${word}`, `/archive?q=${word}`, `/?q=${word}&filter=closed`]) {
+    for (const slug of hidden) expect(await list(path)).not.toContain(slug);
+  }
+  expect((await list(`/?q=${word}&filter=all`)).sort()).toEqual([open.slug, approved.slug].sort());
+  expect(await list(`/archive?q=${word}`)).toEqual([approved.slug]);
   const sitemap = await request(t.app).get('/sitemap.xml').expect(200);
   expect(sitemap.text).toContain(open.slug);
-  expect(sitemap.text).not.toContain(draft.slug);
+  for (const slug of hidden) expect(sitemap.text).not.toContain(slug);
+  const feed = await request(t.app).get('/feeds/letters.atom').expect(200);
+  for (const slug of hidden) expect(feed.text).not.toContain(slug);
 });
 
 test('the archive keeps closed letters findable, with what came of them', async () => {
@@ -235,8 +248,5 @@ test('the archive keeps closed letters findable, with what came of them', async 
 test('a reader who has the page gets a 304', async () => {
   const first = await request(t.app).get('/archive').expect(200);
   expect(first.headers.etag).toBeTruthy();
-  await request(t.app)
-    .get('/archive')
-    .set('If-None-Match', first.headers.etag)
-    .expect(304);
+  await request(t.app).get('/archive').set('If-None-Match', first.headers.etag).expect(304);
 });

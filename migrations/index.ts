@@ -33,6 +33,7 @@ import { SignatoriesList1765100000000 } from './1765100000000-SignatoriesList';
 import { PublicListFiles1765100100000 } from './1765100100000-PublicListFiles';
 import { InstanceAdmin1765200500000 } from './1765200500000-InstanceAdmin';
 import { FindingLetters1765200600000 } from './1765200600000-FindingLetters';
+import { LetterReports1765200610000 } from './1765200610000-LetterReports';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
 export const migrations = [
@@ -71,4 +72,5 @@ export const migrations = [
   PublicListFiles1765100100000,
   InstanceAdmin1765200500000,
   FindingLetters1765200600000,
+  LetterReports1765200610000,
 ];

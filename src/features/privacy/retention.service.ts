@@ -3,6 +3,7 @@ import { sweepStagedUploads } from '../../platform/db/large-objects';
 import { markRemoval, recordCountChange } from '../../core/letters/counts.service';
 import { normaliseEmail } from '../../platform/mail/email-address';
 import { forgetAddress } from '../my-signatures';
+import { eraseReportDetails } from '../reports';
 import { deleteAuditDetails } from '../../core/audit';
 
 /**
@@ -140,6 +141,8 @@ export interface RetentionReport {
   paperSheetsEmptied: number;
   suppressionsErased: number;
   auditDetailsErased: number;
+  /** Readers' reports whose words and address were erased (src/features/reports). */
+  reportDetailsErased: number;
   /** Uploads a stopped process left unfinished: their large objects, deleted (src/platform/db/large-objects.ts). */
   abandonedUploads: number;
 }
@@ -156,6 +159,7 @@ export async function applyRetention(
   const paper = await erasePaperPreviews(db);
   const suppressionsErased = await eraseExpiredSuppressions(db);
   const auditDetailsErased = await eraseOldAuditDetails(db, periods.AUDIT_DETAIL_RETENTION_DAYS);
+  const reportDetailsErased = await eraseReportDetails(db);
   const abandonedUploads = await sweepStagedUploads(db);
   return {
     pendingDeleted,
@@ -167,6 +171,7 @@ export async function applyRetention(
     paperSheetsEmptied: paper.emptied,
     suppressionsErased,
     auditDetailsErased,
+    reportDetailsErased,
     abandonedUploads,
   };
 }

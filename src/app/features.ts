@@ -18,6 +18,7 @@ import { feature as reports } from '../features/reports';
 import { feature as sharing } from '../features/sharing';
 import { feature as signatories } from '../features/signatories';
 import { feature as signatures } from '../features/signatures';
+import { feature as transparency } from '../features/transparency';
 import { feature as updates } from '../features/updates';
 import { feature as versions } from '../features/versions';
 import { feature as webhooks } from '../features/webhooks';
@@ -37,6 +38,7 @@ export const FEATURES: readonly Feature[] = [
   letterPage,
   finding,
   reports,
+  transparency,
   integrity,
   signatures,
   signatories,

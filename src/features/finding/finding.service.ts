@@ -4,7 +4,7 @@ import { publicStatus } from '../../core/letters/letter.entity';
 import type { LetterTranslation } from '../../core/letters/letter-translation.entity';
 import { findTranslation } from '../../core/letters/letters.service';
 import { publicLetterSql } from '../../core/letters/review';
-import { verifiedCountOf, verifiedCounts } from '../../core/letters/counts.service';
+import { verifiedCounts } from '../../core/letters/counts.service';
 import { FINDING_PAGE_SIZE, type LetterFilter, type LetterSort } from './finding-query.schema';
 
 /** A letter the public may see: open or closed, never a draft, and reviewed where review applies. */
@@ -25,12 +25,23 @@ const FILTERS: Record<LetterFilter, string> = {
 };
 
 /**
+ * The verified count of every letter, for the most-signed order: the folded totals and the deltas
+ * not yet folded (the same figure the cards show), aggregated once for the statement (a count per
+ * letter, read row by row, cost 300 ms over 5,000 letters).
+ */
+const COUNTS_JOIN = `LEFT JOIN (
+  SELECT letter_id, sum(n) AS n FROM (
+    SELECT letter_id, sum(verified) AS n FROM letter_country_counts GROUP BY letter_id
+    UNION ALL
+    SELECT letter_id, sum(delta) AS n FROM signature_count_deltas GROUP BY letter_id
+  ) x GROUP BY letter_id) c ON c.letter_id = l.id`;
+
+/**
  * Each order ends on the id, so that it is total and a page boundary falls in the same place on
- * every request. Most signed ranks by the verified count (the folded totals and the deltas not yet
- * folded: the same figure the cards show).
+ * every request.
  */
 const ORDERS: Record<LetterSort, string> = {
-  signed: `${verifiedCountOf('l.id')} DESC, l.created_at DESC, l.id DESC`,
+  signed: `coalesce(c.n, 0) DESC, l.created_at DESC, l.id DESC`,
   newest: 'l.created_at DESC, l.id DESC',
   closing: 'l.closes_at ASC NULLS LAST, l.created_at DESC, l.id DESC',
 };
@@ -61,8 +72,9 @@ export interface FindLettersOptions {
 
 /**
  * One page of the published letters a reader asked for. A page costs one query for at most
- * FINDING_PAGE_SIZE + 1 letters (the page number is capped by the query's schema), one for their
- * titles and summaries (never their texts) and one for their counts. The search matches the
+ * FINDING_PAGE_SIZE + 1 letters (the page number is capped by the query's schema), and for the
+ * page's letters one for their titles and summaries (never their texts), one for their counts and
+ * one for their responses. The search matches the
  * folded title and summary of any language version through the trigram index
  * (letter_translations_search): "lefevre" finds "Lefèvre", "pismo" finds "Письмо".
  */
@@ -76,7 +88,7 @@ export async function findLetters(
   if (opts.q) {
     params.push(opts.q);
     where.push(`EXISTS (SELECT 1 FROM letter_translations t WHERE t.letter_id = l.id
-      AND letter_search_text(t.title, t.summary) LIKE '%' || signatory_search_key($${params.length}) || '%')`);
+      AND t.search_text LIKE '%' || signatory_search_key($${params.length}) || '%')`);
   }
   params.push(FINDING_PAGE_SIZE + 1, (opts.page - 1) * FINDING_PAGE_SIZE);
   const rows: Array<{
@@ -87,11 +99,9 @@ export async function findLetters(
     closes_at: Date | null;
     delivered_at: Date | null;
     default_language: Language;
-    answered_at: Date | null;
   }> = await db.query(
-    `SELECT l.id, l.slug, l.status, l.goal, l.closes_at, l.delivered_at, l.default_language,
-            (SELECT max(r.published_at) FROM letter_responses r WHERE r.letter_id = l.id AND r.status = 'published') AS answered_at
-       FROM letters l
+    `SELECT l.id, l.slug, l.status, l.goal, l.closes_at, l.delivered_at, l.default_language
+       FROM letters l ${opts.sort === 'signed' ? COUNTS_JOIN : ''}
       WHERE ${where.join(' AND ')}
       ORDER BY ${ORDERS[opts.sort]}
       LIMIT $${params.length - 1} OFFSET $${params.length}`,
@@ -101,12 +111,17 @@ export async function findLetters(
   const page = rows.slice(0, FINDING_PAGE_SIZE);
   if (!page.length) return { letters: [], more: false };
   const ids = page.map((r) => r.id);
-  const [translations, counts] = await Promise.all([
+  const [translations, counts, answers] = await Promise.all([
     db.query<Array<Pick<LetterTranslation, 'letterId' | 'language' | 'title' | 'summary'>>>(
       `SELECT letter_id AS "letterId", language, title, summary FROM letter_translations WHERE letter_id = ANY($1::uuid[])`,
       [ids],
     ),
     verifiedCounts(db, ids),
+    db.query<Array<{ letter_id: string; at: Date }>>(
+      `SELECT letter_id, max(published_at) AS at FROM letter_responses
+        WHERE letter_id = ANY($1::uuid[]) AND status = 'published' GROUP BY letter_id`,
+      [ids],
+    ),
   ]);
   const letters = page.flatMap((r) => {
     const version = findTranslation(
@@ -126,7 +141,7 @@ export async function findLetters(
         status: publicStatus({ status: r.status, closesAt: r.closes_at }),
         closesAt: r.closes_at,
         deliveredAt: r.delivered_at,
-        answeredAt: r.answered_at,
+        answeredAt: answers.find((a) => a.letter_id === r.id)?.at ?? null,
       },
     ];
   });

@@ -30,6 +30,8 @@ export const DISALLOWED_PATHS = [
   '/letters/*/sign',
   // The full lists of signatories: names stay out of search engines (the pages also say noindex).
   '/letters/*/signatories',
+  // A form for readers, nothing to index.
+  '/letters/*/report',
 ];
 
 export function renderRobotsTxt(baseUrl: string): string {

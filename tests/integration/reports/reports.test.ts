@@ -39,6 +39,8 @@ test('every letter page links to a form that files a report, with no script and 
   const form = await request(t.app).get(`/letters/${letter.slug}/report?lang=fr`).expect(200);
   expect(form.text).toContain('Signaler cette lettre');
   expect(form.text).not.toContain('<script');
+  // Crawlers have nothing to find there.
+  expect((await request(t.app).get('/robots.txt').expect(200)).text).toContain('Disallow: /letters/*/report');
   // Without the form's token nothing is filed.
   await request(t.app).post(`/letters/${letter.slug}/report`).type('form').send({ reason: 'spam' }).expect(403);
 

@@ -39,7 +39,9 @@ export class LetterReports1765200610000 implements MigrationInterface {
         answered_at timestamptz
       )`);
     // The admins' queue: the reports not yet decided, per letter.
-    await q.query(`CREATE INDEX letter_reports_open ON letter_reports (letter_id, created_at) WHERE decision_id IS NULL`);
+    await q.query(
+      `CREATE INDEX letter_reports_open ON letter_reports (letter_id, created_at) WHERE decision_id IS NULL`,
+    );
     // Retention: the reports that still hold words or an address.
     await q.query(
       `CREATE INDEX letter_reports_personal ON letter_reports (created_at) WHERE details IS NOT NULL OR email IS NOT NULL`,

@@ -48,9 +48,7 @@ test('every letter page links to a form that files a report, with no script and 
   const res = await report(letter.slug, { reason: 'hateful', details: 'It calls for violence.', email });
   expect(res.status).toBe(303);
   expect(res.headers.location).toBe(`/letters/${letter.slug}/report?sent=1&lang=en`);
-  const sent = await request(t.app)
-    .get(res.headers.location)
-    .expect(200);
+  const sent = await request(t.app).get(res.headers.location).expect(200);
   expect(sent.text).toContain('Your report reached the site');
   const rows = await t.db.query(`SELECT * FROM letter_reports WHERE letter_id = $1`, [letter.id]);
   expect(rows).toHaveLength(1);

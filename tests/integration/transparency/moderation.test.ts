@@ -99,8 +99,5 @@ test("/moderation shows the instance's rules and its setting for who may start a
 
 test('/moderation is one cached rendering per language: a reader who has it gets a 304', async () => {
   const first = await request(t.app).get('/moderation').expect(200);
-  await request(t.app)
-    .get('/moderation?unknown=1')
-    .set('If-None-Match', first.headers.etag)
-    .expect(304);
+  await request(t.app).get('/moderation?unknown=1').set('If-None-Match', first.headers.etag).expect(304);
 });

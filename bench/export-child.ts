@@ -41,6 +41,7 @@ async function* rows(client: Client): AsyncIterable<ExportRow> {
         countryName: countryName(r.country, 'en'),
         city: r.city,
         organisation: r.organisation,
+        occupation: null,
         signedAs: r.signed_as,
         signedAt: r.confirmed_at,
         source: r.source,

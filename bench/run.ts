@@ -25,7 +25,10 @@ const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0
 const APP_PORT = Number(process.env.BENCH_APP_PORT ?? 3181);
 const REF_PORT = Number(process.env.BENCH_REF_PORT ?? 3182);
 const SMTP_PORT = Number(process.env.BENCH_SMTP_PORT ?? 25050);
-/** BENCH_ONLY=viral runs the viral day alone (and what it needs: the build, the database). */
+/**
+ * BENCH_ONLY=viral runs the viral day alone, BENCH_ONLY=list the list of signatories alone (and
+ * what they need: the build, the database).
+ */
 const ONLY = process.env.BENCH_ONLY ?? '';
 const VIRAL_RATES = (process.env.BENCH_VIRAL_RATES ?? (QUICK ? '100,250' : '100,250,400')).split(',').map(Number);
 const VIRAL_SECONDS = Number(process.env.BENCH_VIRAL_SECONDS ?? (QUICK ? 10 : 30));
@@ -35,6 +38,8 @@ const RUNS = 3;
 const WARMUP_S = QUICK ? 1 : 3;
 const RUN_S = QUICK ? 2 : 5;
 const BIG_LETTER_ROWS = 100_000;
+/** The list's letter: a million signatures, as the list's targets are set for (fewer in quick mode, and said so). */
+const LIST_LETTER_ROWS = Math.max(2_000, Number(process.env.BENCH_LIST_ROWS ?? (QUICK ? 100_000 : 1_000_000)));
 const EXPORT_ROWS = QUICK ? 100_000 : 1_000_000;
 const EMAILS = QUICK ? 1_000 : 5_000;
 const CONFIRMS = QUICK ? 600 : 3_000;
@@ -531,12 +536,6 @@ async function webStage(procs: 1 | 2, idx: 0 | 1, staticDir: string): Promise<vo
     for (const [label, appPath, refPath] of [
       ['Letter page, 100k signatures', '/letters/bench-big', '/static/letter.html'],
       ['Letter JSON, 100k signatures', '/letters/bench-big.json', '/static/letter.json'],
-      // Who signed: the list's first page, a deep page of a filtered list (keyset, no OFFSET),
-      // a search, and the map (drawn once per figures and kept), each against its own bytes.
-      ['List of signatories, page 1', '/letters/bench-big/signatories', '/static/list-1.html'],
-      ['List of signatories, KZ page 40', listDeepPath, '/static/list-deep.html'],
-      ['List of signatories, search', '/letters/bench-big/signatories?q=signer%204242', '/static/list-search.html'],
-      ['Map of signatures', '/letters/bench-big/map.svg', '/static/map.svg'],
     ] as const) {
       log(label);
       const a = await measure((w) => ({ url: `${appUrl}${appPath}`, duration: dur(w) }), 200);
@@ -554,8 +553,117 @@ async function webStage(procs: 1 | 2, idx: 0 | 1, staticDir: string): Promise<vo
 }
 
 let emailOffset = 0;
-/** The list page 40 of the Kazakhstan filter, found by following its links once the letter is loaded. */
-let listDeepPath = '/letters/bench-big/signatories?country=KZ';
+
+/** The list's pages that the list stage measures: a label, the app's path and the snapshot's file. */
+interface ListLine {
+  label: string;
+  path: string;
+  file: string;
+}
+let listLines: ListLine[] = [];
+/**
+ * Searches of distinct names (four digits or more: a name, not a tenth of the letter), each its
+ * own query (the list keeps no page), round-robin.
+ */
+const LIST_SEARCHES = Array.from(
+  { length: 500 },
+  (_, i) => `signer ${1000 + ((3242 + i * 1999) % (LIST_LETTER_ROWS - 1000))}`,
+);
+const listSearchPath = (q: string) => `/letters/bench-list/signatories?q=${encodeURIComponent(q)}`;
+
+/**
+ * Who signed, on a letter of LIST_LETTER_ROWS: the list's first page, deep pages of a filtered
+ * list and of the order by name in Kazakh (keyset pages reached by following their links, so page
+ * 40 is what a reader gets there), searches, and the map (drawn once per figures and kept); each
+ * against the same bytes served as a static file in the same run.
+ */
+async function loadListLetter(): Promise<void> {
+  const id = await createLetter('bench-list');
+  log(`loading ${LIST_LETTER_ROWS.toLocaleString('en-US')} verified signatures for the list`);
+  await addConfirmed(id, LIST_LETTER_ROWS, 'list');
+  const snap = startCluster(DIST_MAIN, 1, appEnv('web'));
+  try {
+    await waitHttp(`http://127.0.0.1:${APP_PORT}/`);
+    const get = async (at: string) =>
+      Buffer.from(await (await fetch(`http://127.0.0.1:${APP_PORT}${at}`)).arrayBuffer());
+    // Page 40 (or the last, on a small letter), reached by following the "next" links from page 1.
+    const deep = async (start: string): Promise<{ at: string; page: number }> => {
+      let at = start;
+      let page = 1;
+      for (; page < 40; page++) {
+        const next = /<a href="([^"]+)" rel="next">/.exec((await get(at)).toString('utf8'));
+        if (!next) break;
+        at = next[1].replace(/&amp;/g, '&');
+      }
+      return { at, page };
+    };
+    const n = LIST_LETTER_ROWS.toLocaleString('en-US');
+    const kz = await deep('/letters/bench-list/signatories?country=KZ');
+    const byName = await deep('/letters/bench-list/signatories?order=name&lang=kk');
+    listLines = [
+      { label: `List of signatories (${n}), page 1`, path: '/letters/bench-list/signatories', file: 'list-1.html' },
+      { label: `List of signatories (${n}), KZ page ${kz.page}`, path: kz.at, file: 'list-deep.html' },
+      {
+        label: `List of signatories (${n}), by name (kk) page ${byName.page}`,
+        path: byName.at,
+        file: 'list-name.html',
+      },
+      { label: `List of signatories (${n}), search`, path: listSearchPath(LIST_SEARCHES[0]), file: 'list-search.html' },
+      { label: `Map of signatures (${n})`, path: '/letters/bench-list/map.svg', file: 'map.svg' },
+    ];
+    for (const line of listLines) fs.writeFileSync(path.join(TMP, line.file), await get(line.path));
+  } finally {
+    await stop(snap);
+  }
+}
+
+async function listStage(procs: 1 | 2, idx: 0 | 1): Promise<void> {
+  log(`${procs} web process(es): the list of signatories`);
+  const app = startCluster(DIST_MAIN, procs, appEnv('web'));
+  const ref = startCluster(REF_ENTRY, procs, {
+    REF_PORT: String(REF_PORT),
+    REF_DATABASE_URL: dbUrl,
+    REF_STATIC_DIR: TMP,
+  });
+  try {
+    await waitHttp(`http://127.0.0.1:${APP_PORT}/`);
+    await waitHttp(`http://127.0.0.1:${REF_PORT}/static/list-1.html`);
+    const appUrl = `http://127.0.0.1:${APP_PORT}`;
+    const refUrl = `http://127.0.0.1:${REF_PORT}`;
+    const dur = (w: boolean) => (w ? WARMUP_S : RUN_S);
+    let search = 0;
+    const searches = {
+      setupRequest: (req: Record<string, unknown>) => ({
+        ...req,
+        path: listSearchPath(LIST_SEARCHES[search++ % LIST_SEARCHES.length]),
+      }),
+    };
+    for (const line of listLines) {
+      log(line.label);
+      const isSearch = line.file === 'list-search.html';
+      const a = await measure(
+        (w) => ({ url: `${appUrl}${line.path}`, duration: dur(w), ...(isSearch ? { requests: [searches] } : {}) }),
+        200,
+      );
+      const r = await measure((w) => ({ url: `${refUrl}/static/${line.file}`, duration: dur(w) }), 200);
+      const target = isSearch ? 'p99 < 100 ms' : line.file === 'map.svg' ? 'from its cache' : '≥60% of ref';
+      row(`${line.label}: throughput`, 'req/s', isSearch ? '' : target).app[idx] = a.rps;
+      row(`${line.label}: throughput`, 'req/s').ref[idx] = r.rps;
+      row(`${line.label}: p99`, 'ms', isSearch ? target : '', false).app[idx] = a.p99;
+      row(`${line.label}: p99`, 'ms').ref[idx] = r.p99;
+      if (a.bad || r.bad) notes.push(`${procs} proc ${line.label}: ${a.bad} app / ${r.bad} reference failed answers`);
+    }
+  } finally {
+    await stop(app);
+    await stop(ref);
+  }
+  notes.push(
+    `list (${procs} proc): load average ${os
+      .loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')} after the stage`,
+  );
+}
 
 async function emailStage(sink: Sink, workers: 1 | 2, idx: 0 | 1): Promise<void> {
   log(`emails with ${workers} worker process(es)`);
@@ -965,6 +1073,26 @@ function exportStage(letterId: string): void {
   );
 }
 
+/** The 100,000-signature letter, and its page and JSON as the reference's static files. */
+async function loadBigLetter(): Promise<void> {
+  const big = await createLetter('bench-big');
+  log(`loading ${BIG_LETTER_ROWS.toLocaleString('en-US')} verified signatures`);
+  await addConfirmed(big, BIG_LETTER_ROWS, 'big');
+
+  // The reference serves the app's own bytes for the letter page and its JSON.
+  const snap = startCluster(DIST_MAIN, 1, appEnv('web'));
+  await waitHttp(`http://127.0.0.1:${APP_PORT}/`);
+  fs.writeFileSync(
+    path.join(TMP, 'letter.html'),
+    Buffer.from(await (await fetch(`http://127.0.0.1:${APP_PORT}/letters/bench-big`)).arrayBuffer()),
+  );
+  fs.writeFileSync(
+    path.join(TMP, 'letter.json'),
+    Buffer.from(await (await fetch(`http://127.0.0.1:${APP_PORT}/letters/bench-big.json`)).arrayBuffer()),
+  );
+  await stop(snap);
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -995,41 +1123,18 @@ async function main(): Promise<void> {
     await sql(dbUrl, `INSERT INTO letter_challenge_modes (letter_id, active, cause) VALUES ($1, true, 'owner')`, [
       challengeLetter,
     ]);
-    const big = await createLetter('bench-big');
-    log(`loading ${BIG_LETTER_ROWS.toLocaleString('en-US')} verified signatures`);
-    await addConfirmed(big, BIG_LETTER_ROWS, 'big');
+    // The list alone needs neither the 100,000-signature letter nor its snapshot.
+    if (ONLY !== 'list') await loadBigLetter();
 
-    // The reference serves the app's own bytes for the letter page and its JSON.
-    const snap = startCluster(DIST_MAIN, 1, appEnv('web'));
-    await waitHttp(`http://127.0.0.1:${APP_PORT}/`);
-    fs.writeFileSync(
-      path.join(TMP, 'letter.html'),
-      Buffer.from(await (await fetch(`http://127.0.0.1:${APP_PORT}/letters/bench-big`)).arrayBuffer()),
-    );
-    fs.writeFileSync(
-      path.join(TMP, 'letter.json'),
-      Buffer.from(await (await fetch(`http://127.0.0.1:${APP_PORT}/letters/bench-big.json`)).arrayBuffer()),
-    );
-    // The list's deep page: 39 "next" links from the first page of the Kazakhstan filter.
-    let listPath = '/letters/bench-big/signatories?country=KZ';
-    for (let i = 1; i < 40; i++) {
-      const html = await (await fetch(`http://127.0.0.1:${APP_PORT}${listPath}`)).text();
-      listPath = /<a href="([^"]+)" rel="next">/.exec(html)![1].replace(/&amp;/g, '&');
-    }
-    listDeepPath = listPath;
-    for (const [file, at] of [
-      ['list-1.html', '/letters/bench-big/signatories'],
-      ['list-deep.html', listDeepPath],
-      ['list-search.html', '/letters/bench-big/signatories?q=signer%204242'],
-      ['map.svg', '/letters/bench-big/map.svg'],
-    ])
-      fs.writeFileSync(
-        path.join(TMP, file),
-        Buffer.from(await (await fetch(`http://127.0.0.1:${APP_PORT}${at}`)).arrayBuffer()),
+    if (LIST_LETTER_ROWS < 1_000_000)
+      notes.push(
+        `list: ${QUICK ? 'BENCH_QUICK=1 ' : ''}loads ${LIST_LETTER_ROWS.toLocaleString('en-US')} signatures for the list, not the 1,000,000 its targets are set for`,
       );
-    await stop(snap);
-
-    if (ONLY === 'viral') {
+    if (ONLY === 'list') {
+      await loadListLetter();
+      await listStage(1, 0);
+      await listStage(2, 1);
+    } else if (ONLY === 'viral') {
       await viralStage(sink, 'split');
       await viralStage(sink, 'combined');
     } else {
@@ -1064,6 +1169,10 @@ async function main(): Promise<void> {
       log(`loading ${EXPORT_ROWS.toLocaleString('en-US')} signatures for the export`);
       await addConfirmed(exportLetter, EXPORT_ROWS, 'export');
       exportStage(exportLetter);
+      // And a million more for the list, last for the same reason.
+      await loadListLetter();
+      await listStage(1, 0);
+      await listStage(2, 1);
     }
   } finally {
     await sink.stop();

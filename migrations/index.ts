@@ -34,6 +34,12 @@ import { PublicListFiles1765100100000 } from './1765100100000-PublicListFiles';
 import { InstanceAdmin1765200500000 } from './1765200500000-InstanceAdmin';
 import { FindingLetters1765200600000 } from './1765200600000-FindingLetters';
 import { LetterReports1765200610000 } from './1765200610000-LetterReports';
+import { ResponseClock1765200300000 } from './1765200300000-ResponseClock';
+import { ProgressDigests1765200310000 } from './1765200310000-ProgressDigests';
+import { SignerWordsAndFields1765200000000 } from './1765200000000-SignerWordsAndFields';
+import { NotableAndAffiliations1765200100000 } from './1765200100000-NotableAndAffiliations';
+import { UpdateVersionsSegments1765200400000 } from './1765200400000-UpdateVersionsSegments';
+import { SignatoryFunctionsPlannedOnce1765200200000 } from './1765200200000-SignatoryFunctionsPlannedOnce';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
 export const migrations = [
@@ -73,4 +79,10 @@ export const migrations = [
   InstanceAdmin1765200500000,
   FindingLetters1765200600000,
   LetterReports1765200610000,
+  SignerWordsAndFields1765200000000,
+  NotableAndAffiliations1765200100000,
+  UpdateVersionsSegments1765200400000,
+  ResponseClock1765200300000,
+  ProgressDigests1765200310000,
+  SignatoryFunctionsPlannedOnce1765200200000,
 ];

@@ -15,6 +15,7 @@ import { feature as paper } from '../features/paper';
 import { feature as privacy } from '../features/privacy';
 import { feature as recipients } from '../features/recipients';
 import { feature as reports } from '../features/reports';
+import { feature as responseClock } from '../features/response-clock';
 import { feature as sharing } from '../features/sharing';
 import { feature as signatories } from '../features/signatories';
 import { feature as signatures } from '../features/signatures';
@@ -35,6 +36,7 @@ export const FEATURES: readonly Feature[] = [
   abuse,
   updates,
   versions,
+  responseClock,
   letterPage,
   finding,
   reports,

@@ -8,9 +8,11 @@ let t: TestApp;
 let server: E2eServer;
 let browser: Browser;
 let letter: Letter;
+let cyrillic: Letter;
 const evidence = new Evidence('signatories');
 const kk = text('kk');
 const en = text('en');
+const uk = text('uk');
 
 beforeAll(async () => {
   t = await startTestApp({}, { worker: false });
@@ -25,6 +27,14 @@ beforeAll(async () => {
       createdAt: new Date(base + i * 1000),
     });
   await aSignature(t.db, letter, { fullName: 'Small Country Person', country: 'IS', createdAt: new Date(base) });
+  // A second letter: 60 readers named Ірина among others, more than a page of them.
+  cyrillic = await aLetter(t.db, { title: 'A letter signed in Cyrillic' });
+  for (let i = 0; i < 90; i++)
+    await aSignature(t.db, cyrillic, {
+      fullName: i % 3 === 2 ? `Олег Шевченко ${i}` : `Ірина Бондаренко ${String(i).padStart(2, '0')}`,
+      country: 'UA',
+      createdAt: new Date(base + i * 1000),
+    });
   server = await listen(t.app);
   browser = await launchChromium();
 }, 120_000);
@@ -87,6 +97,44 @@ test('without JavaScript, a reader pages through the whole list, every public na
     await page.getByRole('link', { name: en('signatories.previous') }).click();
     await page.waitForLoadState();
     expect(await page.locator('ol.signatories-list li').count()).toBe(50);
+  } finally {
+    await page.context().close();
+  }
+});
+
+test('on a phone without JavaScript, a reader searches a Cyrillic name and pages through the matches by name; axe finds nothing', async () => {
+  const page = await newPage({
+    locale: 'uk-UA',
+    viewport: { width: 360, height: 640 },
+    isMobile: true,
+    hasTouch: true,
+    javaScriptEnabled: false,
+  });
+  const noScript = new Evidence('signatories-phone-noscript', browser);
+  try {
+    await page.goto(`${server.origin}/letters/${cyrillic.slug}/signatories?order=name&lang=uk`);
+    expect(await overflowsHorizontally(page)).toBe(false);
+    // Typed in lower case, without the Ukrainian і: the search folds both.
+    await page.getByLabel(uk('signatories.search')).fill('ирина бонд');
+    await page.getByRole('button', { name: uk('signatories.apply') }).click();
+    await page.waitForURL(/q=/);
+    expect(new URL(page.url()).searchParams.get('order')).toBe('name');
+    await noScript.check(page, 'search-page-1');
+    const first = (await page.locator('ol.signatories-list li').allTextContents()).map((x) => x.trim());
+    expect(first).toHaveLength(50);
+    await page.getByRole('link', { name: uk('signatories.next') }).click();
+    await page.waitForLoadState();
+    expect(await overflowsHorizontally(page)).toBe(false);
+    await noScript.check(page, 'search-page-2');
+    const second = (await page.locator('ol.signatories-list li').allTextContents()).map((x) => x.trim());
+    expect(second).toHaveLength(10);
+    expect(await page.locator('a[rel="next"]').count()).toBe(0);
+    // Every Ірина once, in the order of their names, and nobody else.
+    const names = [...first, ...second].map((x) => /Ірина Бондаренко \d\d/.exec(x)?.[0]);
+    const expected = Array.from({ length: 90 }, (_, i) => i)
+      .filter((i) => i % 3 !== 2)
+      .map((i) => `Ірина Бондаренко ${String(i).padStart(2, '0')}`);
+    expect(names).toEqual(expected);
   } finally {
     await page.context().close();
   }

@@ -7,6 +7,7 @@ import { linkFrom } from '../support/smtp-sink';
 import { browser, useTestApp } from '../support/test-app';
 import { LANGUAGES, Letter } from '../../src/core/letters/letter.entity';
 import { LetterResponse } from '../../src/features/updates/letter-response.entity';
+import { LetterTranslation } from '../../src/core/letters/letter-translation.entity';
 import { setChallengeMode } from '../../src/features/abuse';
 import { TEST_EVENTS_PER_MINUTE } from '../../src/features/webhooks/webhooks.service';
 import { TASK_TEXT_DIFFS } from '../../src/features/versions/versions.queue';
@@ -212,6 +213,54 @@ describe('rendered pages pass html-validate', () => {
       expect([path, res.status]).toEqual([path, 200]);
       pages.push([path, res.text]);
     }
+    await expectValid(pages);
+  });
+
+  test('email updates: the editor of a letter in three languages, its preview, its errors and its list', async () => {
+    const organiser = await anOrganiser(t.db);
+    const b = await signInAs(t.app, t.smtp, organiser.email);
+    const letter = await aLetterOf(t.db, organiser, 'owner', { title: 'Letter with updates' });
+    for (const language of ['fr', 'uk'] as const)
+      await t.db.getRepository(LetterTranslation).save({
+        letterId: letter.id,
+        language,
+        title: `Lettre ${language}`,
+        summary: 's',
+        body: 'b',
+        recipient: 'r',
+      });
+    for (const [language, country] of [
+      ['en', 'FR'],
+      ['fr', 'FR'],
+      ['uk', 'UA'],
+      ['ru', 'KZ'],
+    ] as const)
+      await aSignature(t.db, letter, { wantsUpdates: true, language, country });
+    const updates = `/organise/letters/${letter.slug}/updates`;
+    const pages: Array<[string, string]> = [];
+    const posted = async (name: string, form: Record<string, string | string[]>, status: number) => {
+      const res = await postForm(b, updates, updates, form as Record<string, string>);
+      expect([name, res.status]).toEqual([name, status]);
+      pages.push([name, res.text]);
+    };
+    const soon = new Date(Date.now() + 86_400_000).toISOString().slice(0, 16);
+    const versions = { subject_en: 'News', body_en: 'We **did** it.', subject_fr: 'Nouvelles', body_fr: 'Fait.' };
+    await posted('updates preview', { ...versions, countries: ['FR', 'UA'], source: 'online', step: 'preview' }, 200);
+    await posted('updates preview, scheduled', { ...versions, when: 'later', sendAt: soon, step: 'preview' }, 200);
+    await posted('updates form with errors', { subject_fr: 'x', when: 'later', sendAt: 'soon', step: 'preview' }, 422);
+    await posted('updates back to editing', { ...versions, countries: 'FR', step: 'edit' }, 200);
+    expect(
+      (await postForm(b, updates, updates, { ...versions, when: 'later', sendAt: soon, step: 'send' })).status,
+    ).toBe(303);
+    expect((await postForm(b, updates, updates, { ...versions, step: 'send' })).status).toBe(303);
+    for (const lang of LANGUAGES)
+      pages.push(
+        await b.agent
+          .get(`${updates}?lang=${lang}&done=scheduled`)
+          .then((r) => [`updates list (${lang})`, r.text] as [string, string]),
+      );
+    const dashboard = await b.agent.get(`/organise/letters/${letter.slug}?lang=en`);
+    pages.push(['dashboard with its updates panel', dashboard.text]);
     await expectValid(pages);
   });
 

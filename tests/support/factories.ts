@@ -63,6 +63,11 @@ export type SignatureOverrides = Partial<
     | 'invalidatedReason'
     | 'textLanguage'
     | 'textVersion'
+    | 'occupation'
+    | 'comment'
+    | 'commentStatus'
+    | 'commentAnonymous'
+    | 'commentApprovedAt'
   >
 >;
 

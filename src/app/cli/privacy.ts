@@ -6,6 +6,7 @@ import {
   PAPER_PREVIEW_HOURS,
   type RetentionReport,
 } from '../../features/privacy';
+import { DELIVERY_SIGNER_DAYS } from '../../features/updates';
 import { withApp } from './bootstrap';
 import { REPORT_DETAILS_DAYS_AFTER_DECISION, REPORT_UNDECIDED_DAYS } from '../../features/reports';
 
@@ -34,6 +35,8 @@ function retentionSummary(
     `  audit-trail details (reasons, notes, mail domains) erased after ${periods.AUDIT_DETAIL_RETENTION_DAYS} days: ${r.auditDetailsErased}`,
     `  readers' reports, words and address erased (${REPORT_DETAILS_DAYS_AFTER_DECISION} days after the decision, or ${REPORT_UNDECIDED_DAYS} days undecided): ${r.reportDetailsErased}`,
     `  uploads left unfinished by a stopped process, deleted: ${r.abandonedUploads}`,
+    `  update emails, whom each went to forgotten (after ${DELIVERY_SIGNER_DAYS} days): ${r.updateRecipientsForgotten}`,
+    `  comments of signers whose name became private without allowing it to be shown, erased: ${r.commentsErased}`,
     '',
   ].join('\n');
 }

@@ -13,6 +13,26 @@ export { LANGUAGES, type Language } from '../../platform/web/languages';
  * What the public sees: an open letter whose deadline has passed is closed, without waiting for
  * an organiser to flip its status.
  */
+/** The sign form's optional fields a letter's owners choose to ask, and the column of each. */
+export const SIGN_FIELDS = ['city', 'organisation', 'occupation', 'comment'] as const;
+export type SignField = (typeof SIGN_FIELDS)[number];
+export const SIGN_FIELD_COLUMNS = {
+  city: 'askCity',
+  organisation: 'askOrganisation',
+  occupation: 'askOccupation',
+  comment: 'askComment',
+} as const satisfies Record<SignField, keyof Letter>;
+
+/** The optional fields this letter's sign form asks. */
+export function askedFields(letter: Pick<Letter, (typeof SIGN_FIELD_COLUMNS)[SignField]>): Record<SignField, boolean> {
+  return {
+    city: letter.askCity,
+    organisation: letter.askOrganisation,
+    occupation: letter.askOccupation,
+    comment: letter.askComment,
+  };
+}
+
 export function publicStatus(letter: Pick<Letter, 'status' | 'closesAt'>, now = new Date()): LetterStatus {
   if (letter.status === 'open' && letter.closesAt && letter.closesAt.getTime() <= now.getTime()) return 'closed';
   return letter.status;
@@ -62,6 +82,19 @@ export class Letter {
   /** The full list of signatories asks search engines not to index it (owners decide; on by default). */
   @Column({ name: 'signatories_noindex', type: 'boolean', default: true })
   signatoriesNoindex: boolean;
+
+  /** Which optional fields the sign form asks (SIGN_FIELDS); one not asked is ignored if sent. */
+  @Column({ name: 'ask_city', type: 'boolean', default: true })
+  askCity: boolean;
+
+  @Column({ name: 'ask_organisation', type: 'boolean', default: true })
+  askOrganisation: boolean;
+
+  @Column({ name: 'ask_occupation', type: 'boolean', default: false })
+  askOccupation: boolean;
+
+  @Column({ name: 'ask_comment', type: 'boolean', default: false })
+  askComment: boolean;
 
   @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true })
   deliveredAt: Date | null;

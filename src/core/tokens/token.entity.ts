@@ -1,7 +1,10 @@
 import { Column, CreateDateColumn, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-/** `my-signatures`: the link to every signature of one address (src/features/my-signatures/). */
-export const TOKEN_PURPOSES = ['confirm', 'withdraw', 'sign-in', 'unsubscribe', 'my-signatures'] as const;
+/**
+ * `my-signatures`: the link to every signature of one address (src/features/my-signatures/);
+ * `unfeature`: a featured signer's link to leave the notable signatories (src/features/signatories/).
+ */
+export const TOKEN_PURPOSES = ['confirm', 'withdraw', 'sign-in', 'unsubscribe', 'my-signatures', 'unfeature'] as const;
 export type TokenPurpose = (typeof TOKEN_PURPOSES)[number];
 
 /** An emailed token. Only its SHA-256 is kept: a database leak hands out no working link. */

@@ -3,6 +3,7 @@ import type { Letter } from '../../core/letters/letter.entity';
 import { chooseTranslation } from '../../core/letters/letters.service';
 import { verifiedCount } from '../../core/letters/counts.service';
 import { initialsOf } from '../signatures';
+import { clockJson, letterClock } from '../response-clock';
 import { AppError } from '../../platform/web/errors';
 import { countryName } from '../../platform/web/i18n';
 import type { Language } from '../../platform/web/languages';
@@ -23,6 +24,7 @@ export async function readLetter(db: DataSource, letter: Letter, baseUrl: string
     verifiedCount: await verifiedCount(db, letter.id),
     url: `${baseUrl}/letters/${letter.slug}`,
     signatoriesUrl: `${baseUrl}/letters/${letter.slug}/signatories`,
+    responseClock: clockJson(await letterClock(db, letter)),
   };
 }
 
@@ -55,6 +57,8 @@ interface Row {
   country: string;
   city: string | null;
   organisation: string | null;
+  occupation: string | null;
+  comment: string | null;
   signed_as: 'individual' | 'organisation';
   confirmed_at: Date;
   micros: string;
@@ -68,8 +72,9 @@ interface Row {
  * One page of verified signatures (confirmed, not held: the public count), oldest confirmation
  * first. A delivery token reads what the delivery export holds: every full name, private and
  * hidden signers included. Any other token reads what the public list shows: full names of
- * public signers, initials without the city for initials-only ones, and private or hidden
- * signers left out (as in the publication export: a row would still reveal a person).
+ * public signers, initials without the city or an individual's organisation for initials-only
+ * ones, and private or hidden signers left out (as in the publication export: a row would still
+ * reveal a person).
  */
 export async function readSignatures(
   db: DataSource,
@@ -85,7 +90,8 @@ export async function readSignatures(
     keyset = `AND (s.confirmed_at, s.id) > ('epoch'::timestamptz + $3::bigint * interval '1 microsecond', $4::uuid)`;
   }
   const rows = await db.query<Row[]>(
-    `SELECT s.id, s.full_name, s.country, s.city, s.organisation, s.signed_as, s.confirmed_at,
+    `SELECT s.id, s.full_name, s.country, s.city, s.organisation, s.occupation, s.signed_as, s.confirmed_at,
+            CASE WHEN s.comment_status = 'approved' THEN s.comment END AS comment,
             ((extract(epoch FROM s.confirmed_at) * 1000000)::numeric(20, 0))::text AS micros,
             s.source, s.visibility, s.text_language, s.text_version
        FROM signatures s
@@ -113,7 +119,11 @@ function toApiSignature(r: Row, forDelivery: boolean, lang: Language): ApiSignat
     country: r.country,
     countryName: countryName(r.country, lang),
     city: initialsOnly ? null : r.city,
-    organisation: r.organisation,
+    // As the public list: an organisation's name is its signature; an initials-only individual's would name them.
+    organisation: initialsOnly && r.signed_as !== 'organisation' ? null : r.organisation,
+    occupation: initialsOnly ? null : r.occupation,
+    // Only once an organiser approved it; a pending comment is nobody's to read.
+    comment: r.comment,
     signedAs: r.signed_as,
     signedAt: r.confirmed_at.toISOString(),
     source: r.source,

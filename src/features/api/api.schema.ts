@@ -25,6 +25,17 @@ export const letterSchema = z
     signatoriesUrl: z
       .string()
       .describe('The public list of the letter’s signatories (public names and initials), as a page.'),
+    responseClock: z
+      .object({
+        state: z.enum(['awaiting', 'overdue', 'answered']),
+        deliveredAt: isoDateTime,
+        dueOn: z.iso.date().nullable().describe('The day a response was asked for (UTC calendar day), if any.'),
+        overdueDays: z.number().int().min(1).nullable(),
+        answeredOn: z.iso.date().nullable().describe('The day the officials answered (the first published response).'),
+        answerKind: z.enum(['accepted', 'partly', 'declined', 'statement']).nullable(),
+      })
+      .nullable()
+      .describe('Since the delivery: awaiting a response, overdue, or answered. Null until the delivery is recorded.'),
   })
   .meta({ id: 'Letter', description: 'A letter as its public page shows it, with the verified count.' });
 
@@ -38,6 +49,8 @@ export const signatureSchema = z
     countryName: z.string(),
     city: z.string().nullable(),
     organisation: z.string().nullable(),
+    occupation: z.string().nullable().describe('Occupation or title (not for initials-only signers).'),
+    comment: z.string().nullable().describe('“Why I signed”, once the organisers approved it.'),
     signedAs: z.enum(['individual', 'organisation']),
     signedAt: isoDateTime.describe('When the signature was confirmed (UTC).'),
     source: z.enum(['online', 'paper']),

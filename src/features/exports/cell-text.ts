@@ -38,6 +38,8 @@ export function humanCellText(row: ExportRow, column: Exclude<ExportColumn, 'sig
       return row.city ?? '';
     case 'organisation':
       return row.organisation ?? '';
+    case 'occupation':
+      return row.occupation ?? '';
     case 'signedAs':
       return row.signedAs;
     case 'source':

@@ -49,6 +49,8 @@ function cellSql(column: ExportColumn, signedAt: string): string {
       return neutralised(`nullif(s.city, '')`);
     case 'organisation':
       return neutralised(`nullif(s.organisation, '')`);
+    case 'occupation':
+      return neutralised(`nullif(s.occupation, '')`);
     case 'signedAs':
       return neutralised(`s.signed_as::text`);
     case 'source':

@@ -85,12 +85,13 @@ export type DbRow = [
   'public' | 'initials' | 'private',
   string | null,
   number | null,
+  string | null,
 ];
 
 /** The cursor's query. The email column is only read from the table when it was asked for. */
 export function rowsQuery(sel: SelectionSql, withEmail: boolean): string {
   return `SELECT s.full_name, ${withEmail ? 's.email' : 'NULL::text'}, s.country, s.city, s.organisation, s.signed_as,
-                 ${sel.signedAt}, s.source, s.visibility, s.text_language, s.text_version
+                 ${sel.signedAt}, s.source, s.visibility, s.text_language, s.text_version, s.occupation
             FROM signatures s
            WHERE ${sel.where}
         ORDER BY ${sel.signedAt}, s.id`;

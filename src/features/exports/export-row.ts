@@ -23,7 +23,16 @@
  */
 
 export type ExportColumn =
-  'name' | 'email' | 'country' | 'city' | 'organisation' | 'signedAs' | 'signedAt' | 'source' | 'textVersion';
+  | 'name'
+  | 'email'
+  | 'country'
+  | 'city'
+  | 'organisation'
+  | 'occupation'
+  | 'signedAs'
+  | 'signedAt'
+  | 'source'
+  | 'textVersion';
 
 export interface ExportRow {
   name: string;
@@ -32,6 +41,8 @@ export interface ExportRow {
   countryName: string;
   city: string | null;
   organisation: string | null;
+  /** Occupation or title, where the letter asks it. */
+  occupation: string | null;
   signedAs: 'individual' | 'organisation';
   signedAt: Date;
   source: 'online' | 'paper';

@@ -64,6 +64,7 @@ export const EXPORT_COLUMNS: readonly Exclude<ExportColumn, 'email'>[] = [
   'country',
   'city',
   'organisation',
+  'occupation',
   'signedAs',
   'signedAt',
   'source',
@@ -139,11 +140,25 @@ export function exportFileName(slug: string, generatedAt: Date, exportId: string
   return `${slug}-${generatedAt.toISOString().slice(0, 10)}-${exportId}.${fileExtensions[format]}`;
 }
 
+/**
+ * The columns a file has unless others are chosen: DEFAULT_COLUMNS, and the occupation beside the
+ * organisation when the letter's form asks it.
+ */
+export function defaultColumns(letter: Pick<Letter, 'askOccupation'>): ExportColumn[] {
+  if (!letter.askOccupation) return [...DEFAULT_COLUMNS];
+  const at = DEFAULT_COLUMNS.indexOf('organisation') + 1;
+  return [...DEFAULT_COLUMNS.slice(0, at), 'occupation', ...DEFAULT_COLUMNS.slice(at)];
+}
+
 /** The columns the file really has: email only on request, after the name, and never in a PDF. */
 export function effectiveColumns(
-  req: Pick<ExportRequest, 'columns' | 'includeEmail' | 'format' | 'purpose'>,
+  req: Pick<ExportRequest, 'columns' | 'includeEmail' | 'format' | 'purpose'> & {
+    letter?: Pick<Letter, 'askOccupation'>;
+  },
 ): ExportColumn[] {
-  const chosen = (req.columns ?? DEFAULT_COLUMNS).filter((c, i, all) => c !== 'email' && all.indexOf(c) === i);
+  const chosen = (req.columns ?? (req.letter ? defaultColumns(req.letter) : DEFAULT_COLUMNS)).filter(
+    (c, i, all) => c !== 'email' && all.indexOf(c) === i,
+  );
   if (!req.includeEmail || req.format === 'pdf') return chosen.length ? chosen : ['name'];
   const at = chosen.indexOf('name') + 1;
   return [...chosen.slice(0, at), 'email', ...chosen.slice(at)];
@@ -157,6 +172,7 @@ function columnLabels(language: Language): Record<ExportColumn, string> {
     'country',
     'city',
     'organisation',
+    'occupation',
     'signedAs',
     'signedAt',
     'source',
@@ -189,6 +205,7 @@ function rowMapper(language: Language, purpose: ExportPurpose): (r: DbRow) => Ex
     visibility,
     textLanguage,
     textVersion,
+    occupation,
   ]) => ({
     // The query leaves private signers out of a publication file; initials-only ones show initials and no city.
     name: publication && visibility === 'initials' ? initialsOf(fullName) : fullName,
@@ -198,6 +215,8 @@ function rowMapper(language: Language, purpose: ExportPurpose): (r: DbRow) => Ex
     city: publication && visibility !== 'public' ? null : city,
     // As on the public page: an initials-only individual's organisation would say who they are.
     organisation: publication && visibility !== 'public' && signedAs === 'individual' ? null : organisation,
+    // As on the public page: only beside a full name.
+    occupation: publication && visibility !== 'public' ? null : occupation,
     signedAs,
     signedAt,
     source,

@@ -8,7 +8,7 @@ import { Forbidden } from '../../platform/web/errors';
 import { countryOptions } from '../../platform/web/i18n';
 import { parseForm } from '../../platform/web/validate';
 import { asksForEmail, exportFormSchema, exportRequest } from './export-form.schema';
-import { DEFAULT_COLUMNS, EXPORT_COLUMNS, exportSignatures, PDF_MAX_ROWS, PdfTooLarge } from './export.service';
+import { defaultColumns, EXPORT_COLUMNS, exportSignatures, PDF_MAX_ROWS, PdfTooLarge } from './export.service';
 import { EXPORT_PURPOSES, EXPORT_SCOPES } from './export-query';
 import { exportFormats } from './writers';
 
@@ -27,7 +27,7 @@ function defaults(req: Request, letter: Letter): Record<string, unknown> {
     to: '',
     country: '',
     signedAs: '',
-    columns: [...DEFAULT_COLUMNS],
+    columns: defaultColumns(letter),
     includeEmail: false,
     language: languages.includes(req.lang) ? req.lang : letter.defaultLanguage,
   };

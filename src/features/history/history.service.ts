@@ -1,5 +1,5 @@
 import type { DataSource } from 'typeorm';
-import { HOUR_OF_DELTA } from '../../core/letters/counts.service';
+import { HOUR_OF_DELTA, SMALL_COUNTRY_THRESHOLD } from '../../core/letters/counts.service';
 
 /**
  * The history of a letter's verified count, as open data: how many signatures were added (or,
@@ -7,6 +7,13 @@ import { HOUR_OF_DELTA } from '../../core/letters/counts.service';
  * that, with the running total, for all countries and for each. Read from the count's history
  * tables that the count fold keeps (`letter_count_days`, `letter_count_hours`) plus the deltas not
  * folded yet: never a signature row, and a few rows a day however many people signed.
+ *
+ * It is public, so a country with fewer than SMALL_COUNTRY_THRESHOLD verified signatures is never
+ * given a figure (as on the map and in the letter's JSON): now it reads null with `fewerThan`, and
+ * in a period it is not listed at all while it is below the threshold (a listed "fewer than 5"
+ * would tell which small country gained a signer that hour, and the period's exact change would
+ * then give its figure). A country that reaches the threshold in a period shows its total there
+ * but not its change, which would give the figure it had before.
  */
 
 export const HOURLY_DAYS = 7;
@@ -16,8 +23,8 @@ const DAY_MS = 86_400_000;
 export type Resolution = 'hour' | 'day';
 
 export interface CountryFigures {
-  /** Net change of the country's count in the period. */
-  change: number;
+  /** Net change of the country's count in the period; null when it was below the threshold before the period. */
+  change: number | null;
   /** The country's count at the end of the period. */
   total: number;
 }
@@ -32,7 +39,10 @@ export interface HistoryPeriod {
   change: number;
   /** The count at the end of the period. */
   total: number;
-  /** The countries whose count changed in the period, by ISO 3166-1 alpha-2 code, in code order. */
+  /**
+   * The countries whose count changed in the period and is at least `fewerThan` at its end, by
+   * ISO 3166-1 alpha-2 code, in code order. The others' changes are in the period's change.
+   */
   countries: Record<string, CountryFigures>;
 }
 
@@ -43,8 +53,10 @@ export interface CountHistory {
   hourlyFrom: string;
   /** The count now (the last period's total). */
   total: number;
-  /** The count now per country, countries with none left out, in code order. */
-  countries: Record<string, number>;
+  /** The count now per country, countries with none left out, in code order; null for fewer than `fewerThan`. */
+  countries: Record<string, number | null>;
+  /** A country below this many verified signatures has no figure (SMALL_COUNTRY_THRESHOLD). */
+  fewerThan: number;
   /** Every period from the first change of the count to the current hour, oldest first; none before the first signature. */
   periods: HistoryPeriod[];
 }
@@ -120,32 +132,47 @@ export async function countHistory(
     for (const country of [...m.keys()].sort()) {
       const c = m.get(country)!;
       change += c;
-      const t = (totals.get(country) ?? 0) + c;
+      const before = totals.get(country) ?? 0;
+      const t = before + c;
       totals.set(country, t);
-      countries[country] = { change: c, total: t };
+      if (t >= SMALL_COUNTRY_THRESHOLD)
+        countries[country] = { change: before >= SMALL_COUNTRY_THRESHOLD ? c : null, total: t };
     }
     total += change;
     return { start: isoUtc(start), end: isoUtc(end), resolution, change, total, countries };
   });
 
-  const countries: Record<string, number> = {};
-  for (const country of [...totals.keys()].sort()) if (totals.get(country)) countries[country] = totals.get(country)!;
-  return { letter: letter.slug, hourlyFrom: isoUtc(hourlyFrom), total, countries, periods };
+  const countries: Record<string, number | null> = {};
+  for (const country of [...totals.keys()].sort()) {
+    const n = totals.get(country)!;
+    if (n > 0) countries[country] = n < SMALL_COUNTRY_THRESHOLD ? null : n;
+  }
+  return {
+    letter: letter.slug,
+    hourlyFrom: isoUtc(hourlyFrom),
+    total,
+    countries,
+    fewerThan: SMALL_COUNTRY_THRESHOLD,
+    periods,
+  };
 }
 
 export const CSV_COLUMNS = ['start', 'end', 'resolution', 'country', 'change', 'total'] as const;
 
+/** The CSV's change cell of a country that reached the threshold in the period (its change is not given). */
+export const CSV_NOT_GIVEN = 'not given';
+
 /**
  * The same history as CSV: a header row, then per period one row for all countries (country
- * empty) followed by one row per country whose count changed. Only codes, numbers and ISO times:
- * nothing a spreadsheet could take for a formula.
+ * empty) followed by one row per country the JSON lists for the period. Only codes, numbers, ISO
+ * times and CSV_NOT_GIVEN: nothing a spreadsheet could take for a formula.
  */
 export function historyCsv(history: CountHistory): string {
   const lines: string[] = [CSV_COLUMNS.join(',')];
   for (const p of history.periods) {
     lines.push([p.start, p.end, p.resolution, '', p.change, p.total].join(','));
     for (const [country, c] of Object.entries(p.countries))
-      lines.push([p.start, p.end, p.resolution, country, c.change, c.total].join(','));
+      lines.push([p.start, p.end, p.resolution, country, c.change ?? CSV_NOT_GIVEN, c.total].join(','));
   }
   return `${lines.join('\r\n')}\r\n`;
 }

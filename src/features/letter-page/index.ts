@@ -12,6 +12,15 @@ function pageOf(ctx: AppContext): ReturnType<typeof letterPage> {
 
 export { letterPage } from './letter-page.router';
 
+/**
+ * Forgets the letter page and JSON this app rendered for a letter (both live a second or so):
+ * an organiser who approves comments sees them on the page at once. Other processes' copies
+ * expire by themselves within LETTER_PAGE_CACHE_SECONDS.
+ */
+export function forgetLetterPage(ctx: AppContext, slug: string): void {
+  pages.get(ctx)?.forget(slug);
+}
+
 /** The feature, as the app composes it (src/app/features.ts). */
 export const feature: Feature = {
   name: 'letter-page',

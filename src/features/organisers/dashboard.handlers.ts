@@ -7,8 +7,20 @@ import { auditActor } from '../../core/access/organisers.service';
 import { verificationFunnel } from '../integrity';
 import { INVALIDATION_CATEGORIES } from '../signatures';
 import { challengeModeChanges, challengeModeState } from '../abuse';
+import { updatesPanel } from '../updates';
 import { heldSignatures, letterStats, searchSignatures } from './dashboard.service';
 import { recordDelivery } from './letter-editing.service';
+import {
+  clockFormSchema,
+  findClock,
+  findProgressDigest,
+  MAX_PROGRESS_ADDRESSES,
+  progressFormSchema,
+  saveProgressDigest,
+  REMINDER_POINTS,
+  RESPONSE_WITHIN_DAYS,
+  SUGGESTED_WITHIN_DAYS,
+} from '../response-clock';
 import { deliverySchema, domainSchema, invalidateSchema, searchSchema } from './moderation-form.schema';
 import { invalidateDomain, invalidateSignature, releaseHeldSignature, setSignatureHidden } from './moderation.service';
 import { locals, type OrganiseDeps } from './organise-deps';
@@ -16,7 +28,7 @@ import { locals, type OrganiseDeps } from './organise-deps';
 /* A letter's dashboard: its figures, the list, moderation and the delivery record. */
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
-const DONE = ['hidden', 'unhidden', 'invalidated', 'released', 'domain', 'delivery'];
+const DONE = ['hidden', 'unhidden', 'invalidated', 'released', 'domain', 'delivery', 'progress'];
 
 function backTo(slug: string, req: Request, done: string): string {
   const body = (req.body ?? {}) as Record<string, unknown>;
@@ -39,15 +51,20 @@ async function renderDashboard(
   const query = search.ok ? search.data.q : '';
   const pageParam = Number(typeof req.query.page === 'string' ? req.query.page : '1');
   const page = Number.isSafeInteger(pageParam) && pageParam > 0 ? pageParam : 1;
-  const [stats, list, held, funnel, challengeMode, challengeChanges, deliveryPanel] = await Promise.all([
-    letterStats(ctx.db, letter.id),
-    searchSignatures(ctx.db, letter.id, { query, page, ...access }),
-    heldSignatures(ctx.db, letter.id, access),
-    verificationFunnel(ctx.db, letter.id),
-    challengeModeState(ctx.db, letter.id),
-    challengeModeChanges(ctx.db, letter.id),
-    above.deliveryPanel ? above.deliveryPanel(letter, letterRole) : null,
-  ]);
+  const [stats, list, held, funnel, challengeMode, challengeChanges, deliveryPanel, updates, responseClock, progress] =
+    await Promise.all([
+      letterStats(ctx.db, letter.id),
+      searchSignatures(ctx.db, letter.id, { query, page, ...access }),
+      heldSignatures(ctx.db, letter.id, access),
+      verificationFunnel(ctx.db, letter.id),
+      challengeModeState(ctx.db, letter.id),
+      challengeModeChanges(ctx.db, letter.id),
+      above.deliveryPanel ? above.deliveryPanel(letter, letterRole) : null,
+      // Mail to signers is the owners' to send: only they see its figures.
+      letterRole === 'owner' ? updatesPanel(ctx.db, letter.id) : null,
+      findClock(ctx.db, letter.id),
+      letterRole === 'owner' ? findProgressDigest(ctx.db, letter.id) : null,
+    ]);
   const fmt = res.locals.fmtNumber as (n: number) => string;
   const countryName = res.locals.countryName as (code: string) => string;
   const dayFormat = new Intl.DateTimeFormat(req.lang, { day: 'numeric', month: 'short', timeZone: 'UTC' });
@@ -101,10 +118,28 @@ async function renderDashboard(
     values: (req.method === 'POST' ? req.body : {}) as Record<string, unknown>,
     categories: INVALIDATION_CATEGORIES,
     deliveryPanel,
+    updates,
     delivery: {
       deliveredAt: letter.deliveredAt ? letter.deliveredAt.toISOString().slice(0, 10) : '',
       deliveredTo: letter.deliveredTo ?? '',
       deliveryNote: letter.deliveryNote ?? '',
+    },
+    // The response clock's fields: the due day set, or the suggested time for a first delivery.
+    clock: {
+      dueOn: responseClock?.dueOn ?? '',
+      within: responseClock?.dueOn ? '' : String(SUGGESTED_WITHIN_DAYS),
+      withinOptions: RESPONSE_WITHIN_DAYS,
+      reminders: responseClock?.reminders ?? false,
+      points: responseClock?.reminderPoints ?? [-7, 0],
+      pointOptions: REMINDER_POINTS,
+    },
+    // Progress to the addressees before the delivery (owners only; off unless they turn it on).
+    progress: {
+      on: !!progress,
+      addresses: progress?.addresses.join('\n') ?? '',
+      plannedOn: progress?.plannedOn ?? '',
+      cadence: progress?.cadence ?? 'milestones',
+      max: MAX_PROGRESS_ADDRESSES,
     },
   });
 }
@@ -176,10 +211,27 @@ export async function invalidateByDomain({ ctx, above }: OrganiseDeps, req: Requ
 export async function saveDelivery({ ctx, above }: OrganiseDeps, req: Request, res: Response): Promise<void> {
   const { letter } = locals(res);
   const parsed = parseForm(deliverySchema, req.body);
+  const clock = parseForm(clockFormSchema, req.body);
   const prefixed = (errors: Record<string, string>) =>
     Object.fromEntries(Object.entries(errors).map(([k, v]) => [`delivery-${k}`, v]));
-  if (!parsed.ok) return renderDashboard({ ctx, above }, req, res, { status: 422, errors: prefixed(parsed.errors) });
-  const saved = await recordDelivery(ctx, letter, parsed.data, auditActor(currentOrganiser(res)!));
+  if (!parsed.ok || !clock.ok)
+    return renderDashboard({ ctx, above }, req, res, {
+      status: 422,
+      errors: prefixed({ ...(parsed.ok ? {} : parsed.errors), ...(clock.ok ? {} : clock.errors) }),
+    });
+  const saved = await recordDelivery(ctx, letter, parsed.data, auditActor(currentOrganiser(res)!), clock.data);
   if (!saved.ok) return renderDashboard({ ctx, above }, req, res, { status: 422, errors: prefixed(saved.errors) });
   res.redirect(303, `/organise/letters/${letter.slug}?done=delivery#delivery`);
+}
+
+// Owners only: progress digests to the addressees before the delivery, off unless they turn them on.
+export async function saveProgress({ ctx, above }: OrganiseDeps, req: Request, res: Response): Promise<void> {
+  const { letter } = locals(res);
+  const parsed = parseForm(progressFormSchema, req.body);
+  const prefixed = (errors: Record<string, string>) =>
+    Object.fromEntries(Object.entries(errors).map(([k, v]) => [`progress-${k}`, v]));
+  if (!parsed.ok) return renderDashboard({ ctx, above }, req, res, { status: 422, errors: prefixed(parsed.errors) });
+  const saved = await saveProgressDigest(ctx, letter, parsed.data, auditActor(currentOrganiser(res)!));
+  if (!saved.ok) return renderDashboard({ ctx, above }, req, res, { status: 422, errors: prefixed(saved.errors) });
+  res.redirect(303, `/organise/letters/${letter.slug}?done=progress#progress`);
 }

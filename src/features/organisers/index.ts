@@ -1,5 +1,6 @@
 import type { Feature } from '../../platform/feature';
 import type { MemberAccessFn } from '../../core/access';
+import { commentsQueueRouter } from './comments-queue.router';
 import { heldQueueRouter } from './held-queue.router';
 import { invitationsRouter } from './invitations.router';
 import { type DeliveryPanelFn, organiseRouter } from './organise.router';
@@ -15,6 +16,7 @@ declare module '../../platform/feature' {
   }
 }
 
+export { commentsQueueRouter } from './comments-queue.router';
 export { heldQueueRouter } from './held-queue.router';
 export { invitationsRouter } from './invitations.router';
 export { type DeliveryPanelFn, organiseRouter } from './organise.router';
@@ -31,6 +33,7 @@ export const feature: Feature = {
   routes: (ctx, provided) => ({
     pages: [
       heldQueueRouter(ctx),
+      commentsQueueRouter(ctx),
       invitationsRouter(ctx),
       organiseRouter(ctx, { deliveryPanel: provided.deliveryPanel, memberAccess: provided.memberAccess ?? [] }),
     ],

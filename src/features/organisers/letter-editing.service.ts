@@ -5,6 +5,13 @@ import { Letter, type Language } from '../../core/letters/letter.entity';
 import { LetterTranslation } from '../../core/letters/letter-translation.entity';
 import { forgetCachedLetter } from '../../core/letters/letters.service';
 import { firstVersionNumber, keepRemovedText, versionForEdit } from '../versions';
+import {
+  type ClockForm,
+  clockSettingsFor,
+  endProgressDigest,
+  MAX_DUE_DAYS,
+  saveResponseClock,
+} from '../response-clock';
 import { Forbidden } from '../../platform/web/errors';
 import { OWNER_ONLY } from '../../core/access/auth.middleware';
 import { LetterOrganiser, type LetterRole } from '../../core/access/letter-organiser.entity';
@@ -260,9 +267,14 @@ export async function recordDelivery(
   letter: Letter,
   input: DeliveryInput,
   actor: AuditActor,
+  clockForm: ClockForm | null = null,
 ): Promise<{ ok: true } | { ok: false; errors: Record<string, string> }> {
   const problem = input.deliveredAt ? deliveryDateProblem(input.deliveredAt, letter.createdAt) : null;
   if (problem) return { ok: false, errors: { deliveredAt: problem } };
+  // The response clock comes with the delivery: a due day after it, reminders if asked.
+  const clock =
+    input.deliveredAt && clockForm ? clockSettingsFor(clockForm, day(input.deliveredAt)!, MAX_DUE_DAYS) : null;
+  if (clock && !clock.ok) return { ok: false, errors: clock.errors };
   // Delivery retention counts from the moment a delivery is recorded here, not from the date
   // typed: a new or changed date restarts it, a note or recipient corrected keeps it, none clears it.
   await ctx.db.transaction(async (tx) => {
@@ -288,6 +300,10 @@ export async function recordDelivery(
           }
         : { kind: 'organisers.delivery-cleared' }),
     });
+    if (!input.deliveredAt) await saveResponseClock(tx, letter.id, null, actor);
+    else if (clock?.ok) await saveResponseClock(tx, letter.id, clock.settings, actor);
+    // Delivered: the addressees get their links; the addresses kept for progress digests go.
+    if (input.deliveredAt) await endProgressDigest(tx, letter.id);
   });
   ctx.log.info({ letterId: letter.id, delivered: !!input.deliveredAt }, 'delivery recorded');
   return { ok: true };

@@ -1,6 +1,13 @@
 import type { Request, Response } from 'express';
 import type { AppContext } from '../../platform/context';
-import { LANGUAGES, LETTER_STATUSES, VISIBILITIES, type Letter } from '../../core/letters/letter.entity';
+import {
+  askedFields,
+  LANGUAGES,
+  LETTER_STATUSES,
+  SIGN_FIELDS,
+  VISIBILITIES,
+  type Letter,
+} from '../../core/letters/letter.entity';
 import { renderMarkdown } from '../../core/letters/letters.service';
 import { currentOrganiser } from '../../core/access/auth.middleware';
 import { signersOfCurrentText } from '../versions';
@@ -105,7 +112,19 @@ export async function renderLetterForm(
     statuses: LETTER_STATUSES,
     visibilities: VISIBILITIES,
     team: opts.mode === 'edit' && role === 'owner' ? opts.team : null,
+    // The owners' switch of the list of signatories, a form of its own (features/signatories).
+    searchEngines: opts.mode === 'edit' && role === 'owner' ? { noindex: locals(res).letter.signatoriesNoindex } : null,
     teamErrors: opts.teamErrors ?? {},
+    // The sign form's optional fields: the owners' own form on the edit page.
+    signFields:
+      opts.mode === 'edit'
+        ? {
+            fields: SIGN_FIELDS,
+            asked: askedFields(locals(res).letter),
+            canChange: role === 'owner',
+            notice: req.query.fields === 'saved' ? 'saved' : req.query.fields === 'same' ? 'same' : null,
+          }
+        : null,
   });
 }
 

@@ -8,6 +8,7 @@ import {
   invalidateOne,
   releaseOne,
   saveDelivery,
+  saveProgress,
   showDashboard,
   unhideSignature,
 } from './dashboard.handlers';
@@ -19,6 +20,7 @@ import {
   showNewLetterForm,
 } from './letter-form.handlers';
 import type { OrganiseDeps } from './organise-deps';
+import { saveSignFields } from './sign-fields.handlers';
 import { inviteMember, removeMember, revokeMemberInvitation } from './team.handlers';
 
 export type { DeliveryPanelFn } from './organise-deps';
@@ -40,6 +42,7 @@ export function organiseRouter(ctx: AppContext, above: OrganiseDeps['above'] = {
   r.post('/organise/letters', on(createLetterFromForm));
   r.get('/organise/letters/:slug/edit', member, on(showLetterForm));
   r.post('/organise/letters/:slug/edit', member, on(saveLetterForm));
+  r.post('/organise/letters/:slug/sign-fields', owner, on(saveSignFields));
   r.post('/organise/letters/:slug/team', owner, on(inviteMember));
   r.post('/organise/letters/:slug/invitations/:id/revoke', owner, on(revokeMemberInvitation));
   r.post('/organise/letters/:slug/team/remove', owner, on(removeMember));
@@ -50,5 +53,6 @@ export function organiseRouter(ctx: AppContext, above: OrganiseDeps['above'] = {
   r.post('/organise/letters/:slug/signatures/:id/release', member, on(releaseOne));
   r.post('/organise/letters/:slug/invalidate-domain', member, on(invalidateByDomain));
   r.post('/organise/letters/:slug/delivery', owner, on(saveDelivery));
+  r.post('/organise/letters/:slug/progress', owner, on(saveProgress));
   return r;
 }

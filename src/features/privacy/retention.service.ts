@@ -4,6 +4,7 @@ import { markRemoval, recordCountChange } from '../../core/letters/counts.servic
 import { normaliseEmail } from '../../platform/mail/email-address';
 import { forgetAddress } from '../my-signatures';
 import { eraseReportDetails } from '../reports';
+import { forgetDeliverySigners } from '../updates';
 import { deleteAuditDetails } from '../../core/audit';
 
 /**
@@ -54,12 +55,15 @@ const LETTER_CLOSED = `(l.status = 'closed' OR (l.status = 'open' AND l.closes_a
 export async function eraseDeliveredContactData(db: DataSource, days: number): Promise<number> {
   const [, updated] = await db.query<[unknown, number]>(
     `UPDATE signatures s
-        SET email = NULL, email_normalised = NULL, origin_hash = NULL, wants_updates = false
+        SET email = NULL, email_normalised = NULL, origin_hash = NULL, wants_updates = false,
+            -- A comment nobody decided on by then never will be: it goes too.
+            comment = CASE WHEN s.comment_status = 'pending' THEN NULL ELSE s.comment END,
+            comment_status = CASE WHEN s.comment_status = 'pending' THEN NULL ELSE s.comment_status END
        FROM letters l
       WHERE s.letter_id = l.id
         AND ${LETTER_CLOSED}
         AND l.delivery_recorded_at < now() - make_interval(secs => $1 * 86400)
-        AND (s.email IS NOT NULL OR s.email_normalised IS NOT NULL OR s.origin_hash IS NOT NULL)`,
+        AND (s.email IS NOT NULL OR s.email_normalised IS NOT NULL OR s.origin_hash IS NOT NULL OR s.comment_status = 'pending')`,
     [days],
   );
   return updated;
@@ -81,22 +85,44 @@ export async function eraseInvalidatedContactData(
          FROM signatures
         WHERE status = 'invalidated'
           AND invalidated_at < now() - make_interval(secs => $1 * 86400)
-          AND (email IS NOT NULL OR email_normalised IS NOT NULL OR origin_hash IS NOT NULL
-               OR (NOT keep_name_on_record AND (full_name <> $2 OR city IS NOT NULL OR organisation IS NOT NULL)))
+          AND (email IS NOT NULL OR email_normalised IS NOT NULL OR origin_hash IS NOT NULL OR comment IS NOT NULL
+               OR (NOT keep_name_on_record AND (full_name <> $2 OR city IS NOT NULL OR organisation IS NOT NULL
+                                                OR occupation IS NOT NULL)))
           FOR UPDATE
      ), erased AS (
        UPDATE signatures s
           SET email = NULL, email_normalised = NULL, origin_hash = NULL, wants_updates = false,
               full_name = CASE WHEN target.erase_name THEN $2 ELSE s.full_name END,
               city = CASE WHEN target.erase_name THEN NULL ELSE s.city END,
-              organisation = CASE WHEN target.erase_name THEN NULL ELSE s.organisation END
+              organisation = CASE WHEN target.erase_name THEN NULL ELSE s.organisation END,
+              occupation = CASE WHEN target.erase_name THEN NULL ELSE s.occupation END,
+              -- An invalidated signature's comment is never shown: nothing keeps it.
+              comment = NULL, comment_status = NULL, comment_anonymous = false
          FROM target WHERE s.id = target.id
        RETURNING target.name_erased
-     )
+     ),
+     -- What the owners wrote about a featured signer, and the affiliation of an organisation
+     -- erased, go with the name (features/signatories).
+     unfeatured AS (DELETE FROM featured_signatories f USING target WHERE f.signature_id = target.id AND target.erase_name),
+     unmarked AS (DELETE FROM signature_affiliations a USING target WHERE a.signature_id = target.id AND target.erase_name)
      SELECT count(*) AS signatures, count(*) FILTER (WHERE name_erased) AS names FROM erased`,
     [days, ERASED_NAME],
   );
   return { signatures: Number(row?.signatures ?? 0), names: Number(row?.names ?? 0) };
+}
+
+/**
+ * A comment that can no longer be shown is erased: its signer made their name private (on the
+ * confirmation page or from their link) without allowing the comment to be shown without it.
+ * Rejected comments are erased when rejected, and a withdrawn signature takes its comment along.
+ * (Read through the two partial indexes of comments, not the whole table.)
+ */
+export async function eraseUnshowableComments(db: DataSource): Promise<number> {
+  const [, updated] = await db.query<[unknown, number]>(
+    `UPDATE signatures SET comment = NULL, comment_status = NULL
+      WHERE (comment_status = 'pending' OR comment_status = 'approved') AND visibility = 'private' AND NOT comment_anonymous`,
+  );
+  return updated;
 }
 
 /**
@@ -145,6 +171,10 @@ export interface RetentionReport {
   reportDetailsErased: number;
   /** Uploads a stopped process left unfinished: their large objects, deleted (src/platform/db/large-objects.ts). */
   abandonedUploads: number;
+  /** Records of an update's emails that forgot whom they went to (the figures stay). */
+  updateRecipientsForgotten: number;
+  /** Comments of signers who made their name private without allowing the comment to be shown without it. */
+  commentsErased: number;
 }
 
 /** Every retention rule, as the worker applies them hourly and `npm run privacy -- retention` at once. */
@@ -161,6 +191,8 @@ export async function applyRetention(
   const auditDetailsErased = await eraseOldAuditDetails(db, periods.AUDIT_DETAIL_RETENTION_DAYS);
   const reportDetailsErased = await eraseReportDetails(db);
   const abandonedUploads = await sweepStagedUploads(db);
+  const updateRecipientsForgotten = await forgetDeliverySigners(db);
+  const commentsErased = await eraseUnshowableComments(db);
   return {
     pendingDeleted,
     bouncedDeleted,
@@ -173,6 +205,8 @@ export async function applyRetention(
     auditDetailsErased,
     reportDetailsErased,
     abandonedUploads,
+    updateRecipientsForgotten,
+    commentsErased,
   };
 }
 

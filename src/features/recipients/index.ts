@@ -20,7 +20,7 @@ function routerOf(ctx: AppContext): ReturnType<typeof recipientsRouter> {
 }
 
 export { RecipientLink, RecipientLinkEvent } from './recipient-link.entity';
-export { recipientLinksOfMember } from './recipient-links.service';
+export { recipientLinksOfMember, renewReminderToken } from './recipient-links.service';
 export { type DeliveryPanel, privateRecipientHeaders, recipientsRouter } from './recipients.router';
 export {
   AttachmentTooLarge,

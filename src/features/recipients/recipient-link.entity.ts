@@ -20,6 +20,10 @@ export class RecipientLink {
   @Column({ name: 'mailed_token_hash', type: 'char', length: 64, nullable: true })
   mailedTokenHash: string | null;
 
+  /** The token of the link in the newest reminder (src/features/response-clock); the others keep working. */
+  @Column({ name: 'reminder_token_hash', type: 'char', length: 64, nullable: true })
+  reminderTokenHash: string | null;
+
   /** The addressee, as the owner wrote it (an official in their public capacity). */
   @Column({ type: 'varchar', length: 200 })
   name: string;

@@ -147,9 +147,20 @@ export async function findLiveLink(db: DataSource | EntityManager, raw: string):
     .getRepository(RecipientLink)
     .createQueryBuilder('l')
     .innerJoin('letters', 'letter', 'letter.id = l.letter_id AND letter.delivered_at IS NOT NULL')
-    .where('(l.token_hash = :h OR l.mailed_token_hash = :h)', { h })
+    .where('(l.token_hash = :h OR l.mailed_token_hash = :h OR l.reminder_token_hash = :h)', { h })
     .andWhere('l.revoked_at IS NULL AND l.expires_at > now()')
     .getOne();
+}
+
+/**
+ * A new token for the link a reminder carries, in the caller's transaction (only its hash is
+ * kept): it replaces the one of the reminder before, while the link shown to the owner and the
+ * one first mailed keep working.
+ */
+export async function renewReminderToken(tx: EntityManager, linkId: string): Promise<string> {
+  const raw = rawToken();
+  await tx.update(RecipientLink, { id: linkId }, { reminderTokenHash: hashToken(raw) });
+  return raw;
 }
 
 const AUDIT_KIND: Record<LinkEventKind, `recipients.${string}`> = {

@@ -39,7 +39,7 @@ export async function consumeResponseAttempt(db: DataSource, link: RecipientLink
 export async function postRecipientResponse(
   ctx: AppContext,
   link: RecipientLink,
-  form: RecipientResponseForm,
+  form: Omit<RecipientResponseForm, 'kind'> & Partial<Pick<RecipientResponseForm, 'kind'>>,
   attachment: UploadedAttachment | null,
 ): Promise<LetterResponse> {
   return ctx.db.transaction(async (tx) => {
@@ -48,7 +48,7 @@ export async function postRecipientResponse(
       tx,
       link.letterId,
       link.id,
-      { title: form.title, body: form.body },
+      { title: form.title, body: form.body, kind: form.kind },
       attachment,
     );
     await recordLinkEvent(tx, link, edited ? 'response-edited' : 'response');

@@ -268,7 +268,7 @@ async function renderPage(ctx: AppContext, req: Request, res: Response, link: Re
   // While it is held, the form holds the response as posted, to correct it.
   const values =
     held?.status === 'pending' && !Object.keys(form.values).length
-      ? { title: held.title ?? '', body: held.body }
+      ? { title: held.title ?? '', body: held.body, kind: held.answerKind }
       : form.values;
   const fmt = res.locals.fmtNumber as (n: number) => string;
   const countryName = res.locals.countryName as (code: string) => string;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ANSWER_KINDS } from '../updates';
 
 const text = (max: number, required: string) =>
   z
@@ -70,6 +71,12 @@ export type RecipientLinkForm = z.output<typeof recipientLinkSchema>;
  * with bare links, never as Markdown or HTML); the PDF comes apart (multipart file).
  */
 export const recipientResponseSchema = z.object({
+  /** What the answer says: accepted, partly accepted, declined, or a statement (the default). */
+  kind: z
+    .string()
+    .optional()
+    .transform((s) => s || 'statement')
+    .pipe(z.enum(ANSWER_KINDS, { message: 'responseClock.errors.kind' })),
   title: optionalText(200),
   body: text(20_000, 'recipients.errors.bodyRequired'),
 });

@@ -28,18 +28,42 @@ export const DISALLOWED_PATHS = [
   '/my-signatures/',
   '/letters/*/check-email',
   '/letters/*/sign',
-  // The full lists of signatories: names stay out of search engines (the pages also say noindex).
+  // The full lists of signatories: names stay out of search engines (the pages also say noindex),
+  // but for the letters whose owners chose otherwise (an Allow line each, see renderRobotsTxt).
   '/letters/*/signatories',
   // A form for readers, nothing to index.
   '/letters/*/report',
 ];
 
-export function renderRobotsTxt(baseUrl: string): string {
+/** At most this many letters' lists are let in by name; past it a list stays out (the safe side). */
+export const ROBOTS_MAX_INDEXABLE_LISTS = 12_000;
+
+/**
+ * The slugs of the public letters whose owners let search engines index the list of signatories
+ * (`letters.signatories_noindex` turned off): every other list stays disallowed, new letters
+ * included, without a line each.
+ */
+export async function indexableSignatoryLists(db: DataSource): Promise<string[]> {
+  const rows: Array<{ slug: string }> = await db.query(
+    `SELECT slug FROM letters WHERE NOT signatories_noindex AND status IN ('open', 'closed')
+      ORDER BY slug LIMIT ${ROBOTS_MAX_INDEXABLE_LISTS}`,
+  );
+  return rows.map((r) => r.slug);
+}
+
+/**
+ * The Allow lines come first and are longer than the wildcard Disallow they override, so both
+ * readings of the file agree: the first match (the original rules) and the longest match
+ * (Google, Bing, RFC 9309).
+ */
+export function renderRobotsTxt(baseUrl: string, indexableLists: readonly string[] = []): string {
   return [
     "# Open letters are public: read them, and the feeds. Accounts, organisers' pages and links",
-    '# that carry a token are not for crawlers.',
+    '# that carry a token are not for crawlers; nor are the lists of who signed, unless the',
+    "# letter's owners chose to let them be indexed.",
     'User-agent: *',
     'Allow: /letters/',
+    ...indexableLists.map((slug) => `Allow: /letters/${slug}/signatories`),
     ...DISALLOWED_PATHS.map((p) => `Disallow: ${p}`),
     '',
     `Sitemap: ${baseUrl}/sitemap.xml`,

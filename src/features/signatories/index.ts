@@ -2,6 +2,8 @@ import type { Feature } from '../../platform/feature';
 import { signatoriesRouter } from './signatories.router';
 import { ownRowLinks } from './signatories.service';
 import { signatoriesJobs } from './tasks';
+import { ownersRouter } from './owners.router';
+import { unfeatureRouter } from './unfeature.router';
 
 export {
   decodeCursor,
@@ -18,7 +20,16 @@ export {
 export { signatoriesRouter, signatoriesUrl } from './signatories.router';
 export { makePublicListFile, currentPublicListFile, TASK_PUBLIC_LIST_FILE } from './public-list-file.service';
 export { signatoriesJobs } from './tasks';
+export {
+  commentWall,
+  COMMENT_WALL_SIZE,
+  shownComments,
+  shownCommentsQuery,
+  type ShownComment,
+} from './comments.service';
 export { letterSupportMap, supportMapSvg } from './support-map';
+export { featuredSignatories, type FeaturedSignatory, MAX_FEATURED } from './notable.service';
+export { affiliationMatch, checkedAffiliations } from './affiliations.service';
 
 /** The feature, as the app composes it (src/app/features.ts). */
 export const feature: Feature = {
@@ -30,5 +41,5 @@ export const feature: Feature = {
   provide: (ctx) => ({
     ownRowLink: async (signatureId: string) => (await ownRowLinks(ctx.db, [signatureId])).get(signatureId) ?? null,
   }),
-  routes: (ctx) => ({ pages: [signatoriesRouter(ctx)] }),
+  routes: (ctx) => ({ pages: [signatoriesRouter(ctx), ownersRouter(ctx), unfeatureRouter(ctx)] }),
 };

@@ -109,7 +109,9 @@ export async function makePublicListFile(ctx: AppContext, job: PublicListFileJob
         organiserId: null,
         language: job.language,
         // What the page shows of each row, nothing more.
-        columns: ['name', 'organisation', 'city', 'country', 'signedAs', 'source'],
+        columns: letter.askOccupation
+          ? ['name', 'occupation', 'organisation', 'city', 'country', 'signedAs', 'source']
+          : ['name', 'organisation', 'city', 'country', 'signedAs', 'source'],
       },
       largeObjectSink(staged),
     );

@@ -41,6 +41,8 @@ export const signatoriesQuerySchema = z.object({
       )
       .optional(),
   ),
+  /** Only signatories with an approved comment: `comments=1`. */
+  comments: z.preprocess(blankToUndefined, z.literal('1').optional()),
   /** The page's cursor (signatories.service.ts encodeCursor). */
   page: z.preprocess(blankToUndefined, z.string().max(600).optional()),
 });

@@ -6,6 +6,8 @@ import { chooseTranslation, findPublicLetter } from '../../core/letters/letters.
 import { sendLargeObject } from '../../platform/web/send-file';
 import { currentPublicListFile, requestPublicListFile } from './public-list-file.service';
 import { letterSupportMap } from './support-map';
+import { COMMENTS_PAGE_SIZE, isCommentsCursor, shownComments } from './comments.service';
+import { featuredSignatories } from './notable.service';
 import { slugParam, versionFor } from '../../core/letters/letter-request';
 import { AppError } from '../../platform/web/errors';
 import { countryOptions } from '../../platform/web/i18n';
@@ -50,6 +52,7 @@ function filtersOf(query: SignatoriesQuery): SignatoriesFilters {
     source: query.source ?? null,
     text: query.text ? { language: query.text.slice(0, 2) as Language, version: Number(query.text.slice(3)) } : null,
     q: query.q ?? null,
+    comments: query.comments === '1',
   };
 }
 
@@ -80,12 +83,15 @@ export function signatoriesRouter(ctx: AppContext): Router {
     if (query.page && !cursor) throw new AppError(400, 'bad_request', 'signatories.errors.badQuery');
 
     const filters = filtersOf(query);
-    const [page, total, texts] = await Promise.all([
+    const filtered = Boolean(query.kind || query.country || query.source || query.text || query.q || query.comments);
+    const [page, total, texts, featured] = await Promise.all([
       searchError
         ? Promise.resolve({ rows: [], next: null, previous: null })
         : signatoriesPage(ctx.db, { letterId: letter.id, order: query.order, lang: req.lang, filters, cursor }),
       totalOf(letter.id),
       textVersionOptions(ctx.db, letter),
+      // The notable signatories head the list's first page, as the owners ordered them.
+      cursor || filtered ? Promise.resolve([]) : featuredSignatories(ctx.db, letter.id),
     ]);
     const kept = {
       order: query.order === 'newest' ? undefined : query.order,
@@ -94,6 +100,7 @@ export function signatoriesRouter(ctx: AppContext): Router {
       source: query.source,
       text: query.text,
       q: searchError ? undefined : query.q,
+      comments: query.comments,
     };
     const link = (c: SignatoriesCursor | null) => (c ? signatoriesUrl(slug, { ...kept, page: encodeCursor(c) }) : null);
     const version = versionFor(req, letter);
@@ -105,7 +112,8 @@ export function signatoriesRouter(ctx: AppContext): Router {
       // Find my name: a page that starts at a row marks that row (see my-signatures).
       highlightFirst: cursor?.side === 'at' && page.rows[0]?.id === cursor.id,
       total,
-      filtered: Boolean(query.kind || query.country || query.source || query.text || query.q),
+      filtered,
+      featured,
       query: {
         ...kept,
         order: query.order,
@@ -119,6 +127,28 @@ export function signatoriesRouter(ctx: AppContext): Router {
       previousUrl: link(page.previous),
       csvUrl: `/letters/${slug}/signatories.csv`,
       jsonUrl: `/letters/${slug}.json`,
+    });
+  });
+
+  /**
+   * Signers' own words: every approved comment, newest approved first, a keyset page at a time
+   * (the letter page's wall shows the newest few and links here). Works without script.
+   */
+  r.get('/letters/:slug/comments', async (req: Request, res: Response) => {
+    const slug = slugParam(req);
+    const letter = await findPublicLetter(ctx.db, slug);
+    const raw = req.query.page;
+    if (raw !== undefined && (typeof raw !== 'string' || !isCommentsCursor(raw)))
+      throw new AppError(400, 'bad_request', 'signatories.errors.badQuery');
+    const page = await shownComments(ctx.db, letter.id, { limit: COMMENTS_PAGE_SIZE, cursor: raw ?? null });
+    const version = versionFor(req, letter);
+    res.render('signatories/comments', {
+      title: req.t('signatories.comments.title', { title: version.shortTitle ?? version.title }),
+      letter: { slug, title: version.title, language: version.language },
+      noindex: letter.signatoriesNoindex,
+      comments: page.comments,
+      firstUrl: raw ? `/letters/${slug}/comments` : null,
+      nextUrl: page.next ? `/letters/${slug}/comments?page=${encodeURIComponent(page.next)}` : null,
     });
   });
 

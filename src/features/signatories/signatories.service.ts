@@ -46,6 +46,8 @@ export interface SignatoriesFilters {
   text: { language: Language; version: number } | null;
   /** The search, as typed (folded by the database). */
   q: string | null;
+  /** Only rows with an approved "why I signed" comment (their own partial index). */
+  comments: boolean;
 }
 
 export const NO_SIGNATORIES_FILTERS: SignatoriesFilters = {
@@ -54,6 +56,7 @@ export const NO_SIGNATORIES_FILTERS: SignatoriesFilters = {
   source: null,
   text: null,
   q: null,
+  comments: false,
 };
 
 export interface SignatoriesRequest {
@@ -71,12 +74,18 @@ export interface ListedSignatory {
   organisation: string | null;
   /** Only for signers who chose their full name. */
   city: string | null;
+  /** Occupation or title: only for signers who chose their full name. */
+  occupation: string | null;
+  /** "Why I signed", once an organiser approved it. */
+  comment: string | null;
   country: string;
   signedAs: SignedAs;
   source: 'online' | 'paper';
   confirmedAt: Date;
   cursorKey: string;
   id: string;
+  /** The organisers' affiliation check held (features the mark; never what was checked). */
+  affiliationChecked: boolean;
 }
 
 export interface SignatoriesPage {
@@ -91,11 +100,14 @@ interface DbRow {
   name: string;
   organisation: string | null;
   city: string | null;
+  occupation: string | null;
+  comment: string | null;
   country: string;
   signed_as: SignedAs;
   source: 'online' | 'paper';
   confirmed_at: Date;
   cursor_key: string;
+  affiliation_checked: boolean;
 }
 
 /** The SQL of one order: its sort key, and how a cursor value of it is written. */
@@ -121,6 +133,7 @@ export function signatoriesWhere(
   if (filters.source) where.push(`s.source = ${p(filters.source)}`);
   if (filters.text)
     where.push(`s.text_language = ${p(filters.text.language)} AND s.text_version = ${p(filters.text.version)}`);
+  if (filters.comments) where.push(`s.comment_status = 'approved'`);
   if (filters.q) where.push(`${SEARCH_TEXT} LIKE '%' || signatory_search_key(${p(filters.q)}) || '%'`);
   return { where, params };
 }
@@ -152,7 +165,11 @@ export function signatoriesPageQuery(req: SignatoriesRequest): { text: string; v
     text: `SELECT s.id, ${PUBLIC_NAME} AS name,
                   CASE WHEN s.signed_as = 'organisation' OR s.visibility = 'public' THEN s.organisation END AS organisation,
                   CASE WHEN s.visibility = 'public' THEN s.city END AS city,
-                  s.country, s.signed_as, s.source, s.confirmed_at, ${cursorKey} AS cursor_key
+                  CASE WHEN s.visibility = 'public' THEN s.occupation END AS occupation,
+                  CASE WHEN s.comment_status = 'approved' THEN s.comment END AS comment,
+                  s.country, s.signed_as, s.source, s.confirmed_at, ${cursorKey} AS cursor_key,
+                  (s.signed_as = 'organisation' OR s.visibility = 'public')
+                  AND EXISTS (SELECT 1 FROM signature_affiliations a WHERE a.signature_id = s.id AND a.removed_at IS NULL) AS affiliation_checked
              FROM signatures s
             WHERE ${where.join(' AND ')}
          ORDER BY ${key} ${dir}, s.id ${dir}
@@ -175,11 +192,14 @@ export async function signatoriesPage(db: DataSource, req: SignatoriesRequest): 
     name: r.name,
     organisation: r.organisation,
     city: r.city,
+    occupation: r.occupation,
+    comment: r.comment,
     country: r.country,
     signedAs: r.signed_as,
     source: r.source,
     confirmedAt: r.confirmed_at,
     cursorKey: r.cursor_key,
+    affiliationChecked: r.affiliation_checked,
   }));
   const first = rows[0];
   const last = rows[rows.length - 1];

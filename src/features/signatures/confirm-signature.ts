@@ -19,7 +19,16 @@ export type ConfirmOutcome =
   | { kind: 'unknown' };
 
 export type ConfirmationView =
-  | { kind: 'pending'; letterId: string; fullName: string; visibility: Visibility }
+  | {
+      kind: 'pending';
+      letterId: string;
+      fullName: string;
+      visibility: Visibility;
+      organisation: string | null;
+      occupation: string | null;
+      comment: string | null;
+      commentAnonymous: boolean;
+    }
   | ({ kind: 'already-confirmed' } & ConfirmedRef)
   | { kind: 'expired' }
   | { kind: 'bounced' }
@@ -39,9 +48,14 @@ export async function readConfirmation(ctx: AppContext, rawToken: string): Promi
     language: Language;
     status: Signature['status'];
     expired: boolean;
+    organisation: string | null;
+    occupation: string | null;
+    comment: string | null;
+    comment_anonymous: boolean;
   }>({
     name: 'confirm-read',
-    text: `SELECT s.id AS signature_id, s.letter_id, s.full_name, s.visibility, s.language, s.status, t.expires_at <= now() AS expired
+    text: `SELECT s.id AS signature_id, s.letter_id, s.full_name, s.visibility, s.language, s.status, t.expires_at <= now() AS expired,
+                  s.organisation, s.occupation, s.comment, s.comment_anonymous
              FROM tokens t JOIN signatures s ON s.id = t.signature_id
             WHERE t.token_hash = $1 AND t.purpose = 'confirm'`,
     values: [hashToken(rawToken)],
@@ -57,7 +71,16 @@ export async function readConfirmation(ctx: AppContext, rawToken: string): Promi
       signatureId: row.signature_id,
     };
   if (row.expired) return { kind: 'expired' };
-  return { kind: 'pending', letterId: row.letter_id, fullName: row.full_name, visibility: row.visibility };
+  return {
+    kind: 'pending',
+    letterId: row.letter_id,
+    fullName: row.full_name,
+    visibility: row.visibility,
+    organisation: row.organisation,
+    occupation: row.occupation,
+    comment: row.comment,
+    commentAnonymous: row.comment_anonymous,
+  };
 }
 
 /**
@@ -74,7 +97,10 @@ export const CONFIRM_SIGNATURE_SQL = `WITH t AS (
        SELECT id, signature_id, expires_at <= now() AS expired FROM tokens
         WHERE token_hash = $1 AND purpose = 'confirm' AND signature_id IS NOT NULL
      ), upd AS (
-       UPDATE signatures s SET status = 'confirmed', confirmed_at = now(), visibility = coalesce($2::varchar, s.visibility)
+       UPDATE signatures s SET status = 'confirmed', confirmed_at = now(), visibility = coalesce($2::varchar, s.visibility),
+              -- A name made private here takes its comment with it, unless the signer allowed it without a name.
+              comment = CASE WHEN coalesce($2::varchar, s.visibility) = 'private' AND NOT s.comment_anonymous THEN NULL ELSE s.comment END,
+              comment_status = CASE WHEN coalesce($2::varchar, s.visibility) = 'private' AND NOT s.comment_anonymous THEN NULL ELSE s.comment_status END
          FROM t WHERE s.id = t.signature_id AND (s.status || '') = 'pending' AND NOT t.expired
        RETURNING s.id, s.letter_id, s.country, s.held_reason
      ), used AS (

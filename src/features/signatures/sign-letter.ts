@@ -36,6 +36,26 @@ import {
 } from './signature-rows';
 
 /**
+ * What a signer wrote of their own. A comment can only ever be shown with the signer's name or
+ * initials, or without a name when the signer allowed it: a private signer who did not allow it
+ * wrote a comment nobody will read, and it is not stored. The consent means nothing for a name
+ * that is listed, and is not kept for one.
+ */
+export function signerWords(form: Pick<SignForm, 'occupation' | 'comment' | 'commentAnonymous' | 'visibility'>): {
+  occupation: string | null;
+  comment: string | null;
+  commentAnonymous: boolean;
+} {
+  const anonymous = form.visibility === 'private' && form.commentAnonymous;
+  const shown = form.visibility !== 'private' || anonymous;
+  return {
+    occupation: form.occupation ?? null,
+    comment: shown ? (form.comment ?? null) : null,
+    commentAnonymous: anonymous,
+  };
+}
+
+/**
  * Inserts a pending signature and puts its confirmation email and its reminder in the outbox, in
  * ONE statement (its own transaction): the row and its mail exist together or not at all. Nothing is
  * inserted when the address already signed (the unique constraint meets concurrent duplicates),
@@ -70,6 +90,9 @@ async function insertPending(
   suppressed: boolean;
   counted: Array<{ key: string; points: number; expire: string }>;
 }> {
+  // The signer's own words come after the counters' parameters.
+  const w = counters ? 27 : 21;
+  const words = signerWords(form);
   const limits = counters
     ? `lim AS (
        ${consumeCountersSql('$21', '$22', '$23')}
@@ -97,8 +120,10 @@ async function insertPending(
        SELECT 1 FROM signing_suppressions WHERE letter_id = $1 AND email_hash = $16 AND expires_at > now()
      ), ins AS (
        INSERT INTO signatures (letter_id, full_name, email, email_normalised, country, city, organisation, signed_as,
-                               visibility, wants_updates, language, origin_hash, held_reason, challenge_solved, challenge_mode, last_emailed_at, text_language, text_version)
-       SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, ${counters ? 'coalesce($13, (SELECT tripped FROM verdict))' : '$13'}, $19, $20, now(), $17, $18 FROM letter
+                               visibility, wants_updates, language, origin_hash, held_reason, challenge_solved, challenge_mode, last_emailed_at, text_language, text_version,
+                               occupation, comment, comment_status, comment_anonymous)
+       SELECT id, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, ${counters ? 'coalesce($13, (SELECT tripped FROM verdict))' : '$13'}, $19, $20, now(), $17, $18,
+              $${w}, $${w + 1}::varchar, CASE WHEN $${w + 1}::varchar IS NOT NULL THEN 'pending' END, $${w + 2} FROM letter
         WHERE NOT EXISTS (SELECT 1 FROM suppressed)${counters ? ' AND NOT (SELECT refused FROM verdict)' : ''}
        ON CONFLICT (letter_id, email_normalised) DO NOTHING
        RETURNING id, held_reason
@@ -141,6 +166,9 @@ async function insertPending(
             counters.checks.map((c) => c.name),
           ]
         : []),
+      words.occupation,
+      words.comment,
+      words.commentAnonymous,
     ],
   });
   const row = rows[0];

@@ -2,12 +2,12 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../../platform/context';
 import { decideEmail } from '../abuse';
 import { consumeFlood } from '../abuse';
-import type { Letter } from '../../core/letters/letter.entity';
+import { askedFields, type Letter } from '../../core/letters/letter.entity';
 import { findPublicLetter, findSignableLetter } from '../../core/letters/letters.service';
 import { slugParam, versionFor } from '../../core/letters/letter-request';
 import { signedText } from '../../core/letters/text-versions';
 import { parseForm } from '../../platform/web/validate';
-import { emailOnlySchema, signFormSchema } from './sign-form.schema';
+import { askedOnly, emailOnlySchema, signFormSchema } from './sign-form.schema';
 import { requestManageLink } from './request-manage-link';
 import { signLetter } from './sign-letter';
 
@@ -46,7 +46,8 @@ export function signRouter(ctx: AppContext, renderLetter: RenderLetterPage): Rou
 
   r.post('/letters/:slug/sign', async (req, res) => {
     const letter = await findSignableLetter(ctx.db, slugParam(req));
-    const parsed = parseForm(signFormSchema, req.body);
+    // Only the fields this letter asks: any other is ignored, as if it had not been sent.
+    const parsed = parseForm(signFormSchema, askedOnly(req.body, askedFields(letter)));
     if (!parsed.ok) {
       await consumeFlood(ctx, req.ip ?? '');
       const values = { ...(req.body as Record<string, unknown>) };

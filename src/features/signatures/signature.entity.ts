@@ -6,6 +6,9 @@ export const SIGNATURE_STATUSES = ['pending', 'confirmed', 'invalidated', 'bounc
 export type SignatureStatus = (typeof SIGNATURE_STATUSES)[number];
 export const SIGNED_AS = ['individual', 'organisation'] as const;
 export type SignedAs = (typeof SIGNED_AS)[number];
+export type CommentStatus = 'pending' | 'approved';
+/** The longest "why I signed" comment, in characters. */
+export const COMMENT_MAX_CHARACTERS = 500;
 /** Why an organiser invalidated a signature, as a category the integrity report may count publicly. */
 export const INVALIDATION_CATEGORIES = [
   'duplicate-person',
@@ -49,6 +52,27 @@ export class Signature {
 
   @Column({ type: 'varchar', length: 200, nullable: true })
   organisation: string | null;
+
+  /** An occupation or title, beside the organisation (asked when the letter asks it). */
+  @Column({ type: 'varchar', length: 200, nullable: true })
+  occupation: string | null;
+
+  /**
+   * "Why I signed", when the letter asks it: shown publicly only once an organiser approved it
+   * (`commentStatus`). A rejected comment is set to null: the text leaves the table.
+   */
+  @Column({ type: 'varchar', length: 500, nullable: true })
+  comment: string | null;
+
+  @Column({ name: 'comment_status', type: 'varchar', length: 10, nullable: true })
+  commentStatus: CommentStatus | null;
+
+  /** A signer who keeps their name private allows the comment to be shown without it. */
+  @Column({ name: 'comment_anonymous', type: 'boolean', default: false })
+  commentAnonymous: boolean;
+
+  @Column({ name: 'comment_approved_at', type: 'timestamptz', nullable: true })
+  commentApprovedAt: Date | null;
 
   @Column({ name: 'signed_as', type: 'varchar', length: 12, default: 'individual' })
   signedAs: SignedAs;

@@ -1,6 +1,6 @@
 import type { Language } from '../../platform/web/languages';
 import { tFor } from '../../platform/web/i18n';
-import { listUnsubscribe, type Message } from '../../platform/mail/mailer';
+import { listUnsubscribe, type Message, type SharedMessage } from '../../platform/mail/mailer';
 import type { LetterRef } from '../signatures';
 
 /** What every message to a signer who asked for updates carries: their name, the letter, the two links. */
@@ -12,9 +12,29 @@ export interface SignerMail {
   mySignaturesUrl: string;
 }
 
-/** An organiser's update, written once; the greeting, footer and links speak the signer's language. */
-export function letterUpdateEmail(p: SignerMail & { subject: string; bodyHtml: string; bodyText: string }): Message {
-  return { template: 'letter-update', subject: p.subject, locals: p, headers: listUnsubscribe(p.unsubscribeUrl) };
+/** Placeholders of an update's shared rendering: the signer's name and their two links. */
+const NAME_MARK = 'https://links.invalid/signer-name-7b2e41';
+const UNSUBSCRIBE_MARK = 'https://links.invalid/unsubscribe-link-7b2e41';
+const WITHDRAW_MARK = 'https://links.invalid/withdraw-link-7b2e41';
+
+/**
+ * An organiser's update in one of its versions; the greeting, footer and links speak the signer's
+ * language. The same for every signer of a version and a language but for the name and two
+ * links, so it is rendered once for all of them (`key`: the update, its version, the letter's
+ * title and address in the signer's language) and each message gets its own put in.
+ */
+export function letterUpdateEmail(
+  p: SignerMail & { updateId: string; version: string; subject: string; bodyHtml: string; bodyText: string },
+): SharedMessage {
+  return {
+    template: 'letter-update',
+    subject: p.subject,
+    key: `${p.updateId}\n${p.version}\n${p.letter.url}\n${p.letter.title}\n${p.mySignaturesUrl}`,
+    locals: { ...p, name: NAME_MARK, unsubscribeUrl: UNSUBSCRIBE_MARK, withdrawUrl: WITHDRAW_MARK },
+    links: { [UNSUBSCRIBE_MARK]: p.unsubscribeUrl, [WITHDRAW_MARK]: p.withdrawUrl },
+    texts: { [NAME_MARK]: p.name },
+    headers: listUnsubscribe(p.unsubscribeUrl),
+  };
 }
 
 /** The official response to a delivered letter, sent to the signers who asked for updates. */

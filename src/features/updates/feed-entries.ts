@@ -45,11 +45,16 @@ const attr = (s: string): string =>
   s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 /**
- * One entry per email update an organiser sent to the signers: its subject and text, which are
- * public (any signer may forward them). Never how many people it went to, nor who wrote it.
+ * One entry per email update an organiser sent to the signers: its subject and text in the
+ * letter's default language, which are public (any signer may forward them). Never how many people it went to, nor who wrote it.
  */
 export async function emailedUpdateEntries(fc: FeedContext): Promise<AtomEntry[]> {
-  const { rows, letters } = await newestOfPublicLetters(fc.db, LetterUpdate);
+  // Never one still waiting for its time, nor one cancelled before it went. An update sent at
+  // once went when it was written; a scheduled one at its time.
+  const { rows, letters } = await newestOfPublicLetters(fc.db, LetterUpdate, {
+    where: 'row.cancelled_at IS NULL AND (row.send_at <= now() OR row.send_at <= row.created_at)',
+    orderBy: 'greatest(row.send_at, row.created_at)',
+  });
   return rows.flatMap((u) => {
     const letter = letters.get(u.letterId);
     if (!letter) return [];
@@ -59,8 +64,8 @@ export async function emailedUpdateEntries(fc: FeedContext): Promise<AtomEntry[]
         id: `${fc.baseUrl}/letters/${letter.slug}#update-${u.id}`,
         title: fc.t('sharing.feeds.update', { title: v.title, subject: u.subject }),
         link: `${fc.baseUrl}/letters/${letter.slug}?lang=${v.language}`,
-        published: u.createdAt,
-        updated: u.createdAt,
+        published: u.sendAt > u.createdAt ? u.sendAt : u.createdAt,
+        updated: u.sendAt > u.createdAt ? u.sendAt : u.createdAt,
         contentHtml: renderMarkdown(u.bodyMarkdown),
       },
     ];

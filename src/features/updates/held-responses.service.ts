@@ -3,7 +3,7 @@ import { type AuditActor, recordAudit } from '../../core/audit';
 import type { AppContext } from '../../platform/context';
 import { enqueue } from '../../platform/mail/queue';
 import { AppError, NotFound } from '../../platform/web/errors';
-import { LetterResponse } from './letter-response.entity';
+import { LetterResponse, type AnswerKind } from './letter-response.entity';
 import { attachToResponse, type UploadedAttachment } from './response-attachments';
 import { TASK_UPDATE_FANOUT, type FanoutJob } from './updates.queue';
 
@@ -23,6 +23,8 @@ export class ResponseDecided extends AppError {
 export interface HeldResponseText {
   title: string | null;
   body: string;
+  /** What the answer says (a statement when the addressee does not say). */
+  kind?: AnswerKind;
 }
 
 /** The response of a recipient link, if it posted one (held, published or rejected). */
@@ -53,6 +55,7 @@ export async function saveHeldResponse(
   const fields = {
     title: text.title,
     body: text.body,
+    answerKind: text.kind ?? 'statement',
     respondedOn: today,
     ...(attachment ? { attachmentName: attachment.name, attachmentBytes: attachment.bytes } : {}),
   };

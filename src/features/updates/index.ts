@@ -1,16 +1,25 @@
 import type { Feature } from '../../platform/feature';
 import { updatesFeedSources } from './feed-entries';
 import { LetterResponse } from './letter-response.entity';
-import { LetterUpdate } from './letter-update.entity';
+import { LetterUpdate, LetterUpdateVersion } from './letter-update.entity';
 import { updateJobs } from './tasks';
 import { updatesOrganiseRouter } from './updates-organise.router';
 import { ONE_CLICK_UNSUBSCRIBE_PATH, updatesPublicRouter } from './updates-public.router';
 
 export { updatesFeedSources } from './feed-entries';
-export { LetterResponse, type ResponseStatus } from './letter-response.entity';
-export { LetterUpdate } from './letter-update.entity';
+export { ANSWER_KINDS, type AnswerKind, LetterResponse, type ResponseStatus } from './letter-response.entity';
+export { LetterUpdate, LetterUpdateVersion } from './letter-update.entity';
 export { updateJobs } from './tasks';
 export { UPDATES_CSS, updatesOrganiseRouter } from './updates-organise.router';
+export {
+  DELIVERY_SIGNER_DAYS,
+  forgetDeliverySigners,
+  type UpdatesPanel,
+  updatesPanel,
+  type UpdateStats,
+  updateStats,
+} from './update-stats';
+export { remainingThisWeek, UPDATES_PER_WEEK } from './update-limit';
 export { ONE_CLICK_UNSUBSCRIBE_PATH, updatesPublicRouter } from './updates-public.router';
 export { isCalendarDay } from './updates.schema';
 export {
@@ -33,7 +42,7 @@ export {
 /** The feature, as the app composes it (src/app/features.ts). */
 export const feature: Feature = {
   name: 'updates',
-  entities: [LetterUpdate, LetterResponse],
+  entities: [LetterUpdate, LetterUpdateVersion, LetterResponse],
   jobs: updateJobs,
   views: ['updates'],
   messages: ['updates'],

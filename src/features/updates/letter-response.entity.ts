@@ -65,10 +65,17 @@ export class LetterResponse {
   @Column({ name: 'published_at', type: 'timestamptz', nullable: true })
   publishedAt: Date | null;
 
+  /** What the answer says: accepted, partly accepted, declined, or a statement (src/features/response-clock). */
+  @Column({ name: 'answer_kind', type: 'varchar', length: 12, default: 'statement' })
+  answerKind: AnswerKind;
+
   /** When an owner published or rejected a held response. */
   @Column({ name: 'decided_at', type: 'timestamptz', nullable: true })
   decidedAt: Date | null;
 }
+
+export const ANSWER_KINDS = ['accepted', 'partly', 'declined', 'statement'] as const;
+export type AnswerKind = (typeof ANSWER_KINDS)[number];
 
 export type ResponseStatus = 'pending' | 'published' | 'rejected';
 

@@ -7,13 +7,16 @@ import { letterUpdateEmail, officialResponseEmail } from './emails';
 import { issueSignatureTokens, WITHDRAW_TOKEN_TTL_HOURS } from '../../core/tokens';
 import { formatDate } from '../../platform/web/i18n';
 import { LetterResponse } from './letter-response.entity';
-import { LetterUpdate } from './letter-update.entity';
+import { LetterUpdate, LetterUpdateVersion } from './letter-update.entity';
+import { alreadyDelivered, recordDelivery } from './update-stats';
+import { isPermanentRecipientFailure } from '../../platform/mail/bounce';
 import { UNSUBSCRIBE_TOKEN_TTL_HOURS } from './unsubscribe.service';
 import type { UpdateEmailJob } from './updates.queue';
 import { responseBodyHtml } from './updates.service';
 
 /**
- * Sends one update (or the official response) to one signer, in the signer's language. The
+ * Sends one update (or the official response) to one signer, in the signer's language (an
+ * update's version in it, or the default language's when it has none). The
  * signer is checked again here: someone who unsubscribed or withdrew after the fan-out gets
  * nothing. Tokens are made now, so no queued payload holds a working link. The text loads nothing
  * from another host: Markdown images become links, and a response posted through a recipient
@@ -22,6 +25,8 @@ import { responseBodyHtml } from './updates.service';
 export async function sendUpdateEmail(ctx: AppContext, mailer: Mailer, job: UpdateEmailJob): Promise<void> {
   const sig = await ctx.db.getRepository(Signature).findOneBy({ id: job.signatureId });
   if (!sig || sig.status !== 'confirmed' || sig.heldReason || !sig.wantsUpdates || !sig.email) return;
+  // A retried or repeated job: this update already went to (or bounced for) this signer.
+  if (job.kind === 'update' && (await alreadyDelivered(ctx.db, job.id, sig.id))) return;
   const letter = await findLetterById(ctx.db, sig.letterId);
   const translation = chooseTranslation(letter.translations, letter.defaultLanguage, [sig.language]);
   const base = ctx.config.BASE_URL;
@@ -38,14 +43,30 @@ export async function sendUpdateEmail(ctx: AppContext, mailer: Mailer, job: Upda
   };
   if (job.kind === 'update') {
     const update = await ctx.db.getRepository(LetterUpdate).findOneBy({ id: job.id });
-    if (!update) return;
+    if (!update || update.cancelledAt) return;
+    // Its own version in the signer's language, else the one in the update's own language.
+    const version =
+      update.language === sig.language
+        ? null
+        : await ctx.db.getRepository(LetterUpdateVersion).findOneBy({ updateId: update.id, language: sig.language });
+    const text = version ?? update;
     const message = letterUpdateEmail({
       ...common,
-      subject: update.subject,
-      bodyHtml: renderEmailMarkdown(update.bodyMarkdown),
-      bodyText: update.bodyMarkdown,
+      updateId: update.id,
+      version: version?.language ?? update.language,
+      subject: text.subject,
+      bodyHtml: renderEmailMarkdown(text.bodyMarkdown),
+      bodyText: text.bodyMarkdown,
     });
-    await mailer.send(sig.email, sig.language, message);
+    try {
+      await mailer.sendShared(sig.email, sig.language, message);
+    } catch (err) {
+      if (!isPermanentRecipientFailure(err)) throw err; // temporary: the queue retries with backoff
+      await recordDelivery(ctx.db, update.id, sig.id, version?.language ?? update.language, 'bounced');
+      ctx.log.info({ signatureId: sig.id, updateId: update.id }, 'update email bounced');
+      return;
+    }
+    await recordDelivery(ctx.db, update.id, sig.id, version?.language ?? update.language, 'sent');
   } else {
     const response = await ctx.db.getRepository(LetterResponse).findOneBy({ id: job.id });
     if (!response || response.status !== 'published') return;

@@ -5,17 +5,12 @@ import { chooseTranslation } from '../../core/letters/letters.service';
 import { currentOrganiser, requireLetterRole, requireOrganiser, type OrganiserLocals } from '../../core/access';
 import { auditActor, setDigestEnabled } from '../../core/access';
 import { parseForm } from '../../platform/web/validate';
-import {
-  countUpdateRecipients,
-  listUpdates,
-  publicResponses,
-  recordOfficialResponse,
-  responseRefusal,
-  sendLetterUpdate,
-} from './updates.service';
-import { responseFormSchema, updateFormSchema } from './updates.schema';
+import { handlersOf } from '../../platform/web/handlers';
+import { countUpdateRecipients, publicResponses, recordOfficialResponse, responseRefusal } from './updates.service';
+import { responseFormSchema } from './updates.schema';
+import { cancelUpdate, postUpdate, showUpdates, UPDATES_CSS } from './update-pages';
 
-export const UPDATES_CSS = '<link rel="stylesheet" href="/static/updates.css">';
+export { UPDATES_CSS } from './update-pages';
 
 type Form = { values: Record<string, unknown>; errors: Record<string, string> };
 const emptyForm = (): Form => ({ values: {}, errors: {} });
@@ -34,31 +29,10 @@ export function updatesOrganiseRouter(ctx: AppContext): Router {
     return chooseTranslation(letter.translations, letter.defaultLanguage, [req.lang]).title;
   }
 
-  async function renderUpdates(req: Request, res: Response, form: Form, status = 200) {
-    const letter = letterOf(res);
-    res.status(status).render('updates/updates', {
-      title: req.t('updates.organise.title'),
-      headExtra: UPDATES_CSS,
-      letter: { slug: letter.slug, title: titleOf(req, letter) },
-      recipients: await countUpdateRecipients(ctx.db, letter.id),
-      updates: await listUpdates(ctx.db, letter.id),
-      sent: req.query.sent === '1',
-      form,
-    });
-  }
-
-  r.get('/organise/letters/:slug/updates', ...owner, async (req, res) => {
-    await renderUpdates(req, res, emptyForm());
-  });
-
-  r.post('/organise/letters/:slug/updates', ...owner, async (req, res) => {
-    const parsed = parseForm(updateFormSchema, req.body);
-    if (!parsed.ok)
-      return renderUpdates(req, res, { values: req.body as Record<string, unknown>, errors: parsed.errors }, 422);
-    const letter = letterOf(res);
-    await sendLetterUpdate(ctx, letter, parsed.data, auditActor(currentOrganiser(res)!));
-    res.redirect(303, `/organise/letters/${letter.slug}/updates?sent=1`);
-  });
+  const on = handlersOf(ctx);
+  r.get('/organise/letters/:slug/updates', ...owner, on(showUpdates));
+  r.post('/organise/letters/:slug/updates', ...owner, on(postUpdate));
+  r.post('/organise/letters/:slug/updates/:updateId/cancel', ...owner, on(cancelUpdate));
 
   async function renderResponse(req: Request, res: Response, form: Form, status = 200) {
     const letter = letterOf(res);

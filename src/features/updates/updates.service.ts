@@ -1,5 +1,6 @@
 import type { DataSource, EntityManager } from 'typeorm';
 import { type AuditActor, recordAudit } from '../../core/audit';
+import { countSegmentByLanguage, EVERYONE, RECIPIENTS, segmentOf, segmentParams } from './update-segment';
 import type { AppContext } from '../../platform/context';
 import type { Letter } from '../../core/letters/letter.entity';
 import { renderMarkdown } from '../../core/letters/letters.service';
@@ -9,48 +10,17 @@ import { AppError } from '../../platform/web/errors';
 import { LetterResponse } from './letter-response.entity';
 import { findResponseAttachment } from './response-attachments';
 import { LetterUpdate } from './letter-update.entity';
-import type { ResponseForm, UpdateForm } from './updates.schema';
+import type { ResponseForm } from './updates.schema';
 import { TASK_UPDATE_EMAIL, TASK_UPDATE_FANOUT, type FanoutJob, type MailingKind } from './updates.queue';
 
 /** Recipients queued per transaction: 100,000 signers make 200 short transactions, not one long one. */
 export const FANOUT_BATCH = 500;
 
-/** Who gets updates: confirmed and counted signers who ticked "Email me updates". */
-const RECIPIENTS = `s.letter_id = $1 AND s.wants_updates AND s.status = 'confirmed' AND s.held_reason IS NULL`;
-
+/** Every signer who asked for updates (what an official response goes to, and the editor's first figure). */
 export async function countUpdateRecipients(db: DataSource | EntityManager, letterId: string): Promise<number> {
-  const [row] = await db.query<Array<{ n: string }>>(`SELECT count(*) AS n FROM signatures s WHERE ${RECIPIENTS}`, [
-    letterId,
-  ]);
-  return Number(row?.n ?? 0);
-}
-
-/** Saves the update and queues its fan-out in the same transaction: the email exists exactly when the update does. */
-export async function sendLetterUpdate(
-  ctx: AppContext,
-  letter: Letter,
-  form: UpdateForm,
-  actor: AuditActor | null,
-): Promise<LetterUpdate> {
-  return ctx.db.transaction(async (tx) => {
-    const update = await tx.save(
-      tx.create(LetterUpdate, {
-        letterId: letter.id,
-        subject: form.subject,
-        bodyMarkdown: form.body,
-        createdBy: actor?.id ?? null,
-      }),
-    );
-    await enqueue(tx, TASK_UPDATE_FANOUT, { kind: 'update', id: update.id } satisfies FanoutJob, { maxAttempts: 10 });
-    await recordAudit(tx, {
-      letterId: letter.id,
-      actor,
-      kind: 'updates.update-sent',
-      detail: { updateId: update.id, subject: form.subject },
-    });
-    ctx.log.info({ letterId: letter.id, updateId: update.id }, 'letter update queued');
-    return update;
-  });
+  let n = 0;
+  for (const count of (await countSegmentByLanguage(db, letterId, EVERYONE)).values()) n += count;
+  return n;
 }
 
 /** Only a delivered letter can have been answered: why a response cannot be recorded yet, or null. */
@@ -76,6 +46,7 @@ export async function recordOfficialResponse(
         letterId: letter.id,
         respondedOn: form.respondedOn,
         body: form.body,
+        answerKind: form.kind,
         link: form.link,
         createdBy: actor?.id ?? null,
         receivedVia: 'organiser',
@@ -90,7 +61,7 @@ export async function recordOfficialResponse(
       letterId: letter.id,
       actor,
       kind: 'updates.response-recorded',
-      detail: { responseId: response.id, respondedOn: form.respondedOn },
+      detail: { responseId: response.id, respondedOn: form.respondedOn, answerKind: form.kind },
     });
     ctx.log.info(
       { letterId: letter.id, responseId: response.id, via: response.receivedVia },
@@ -100,8 +71,14 @@ export async function recordOfficialResponse(
   });
 }
 
+/** How many of a letter's updates its page lists: a year of weekly limits would be 156 rows of figures. */
+export const UPDATES_LISTED = 20;
+
+/** A letter's latest updates, the latest to go first (scheduled ones at the top). */
 export function listUpdates(db: DataSource, letterId: string): Promise<LetterUpdate[]> {
-  return db.getRepository(LetterUpdate).find({ where: { letterId }, order: { createdAt: 'DESC' } });
+  return db
+    .getRepository(LetterUpdate)
+    .find({ where: { letterId }, order: { sendAt: 'DESC', createdAt: 'DESC' }, take: UPDATES_LISTED });
 }
 
 /** The published responses of a letter (never one held for the owners or rejected). */
@@ -188,15 +165,29 @@ export async function fanOut(ctx: AppContext, job: FanoutJob, batchSize = FANOUT
         .setLock('pessimistic_write')
         .where('m.id = :id', { id: job.id })
         .getOne();
-      // Only a published response goes out (a held or rejected one has no fan-out; this is the last check).
-      if (!mailing || mailing.sentAt || (mailing instanceof LetterResponse && mailing.status !== 'published'))
+      // Only a published response goes out (a held or rejected one has no fan-out; this is the last
+      // check), and no cancelled update (the cancel takes this row's lock too).
+      if (
+        !mailing ||
+        mailing.sentAt ||
+        (mailing instanceof LetterResponse && mailing.status !== 'published') ||
+        (mailing instanceof LetterUpdate && mailing.cancelledAt)
+      )
         return true;
+      const segment = mailing instanceof LetterUpdate ? segmentOf(mailing) : EVERYONE;
       const rows = await tx.query<Array<{ id: string }>>(
-        `SELECT s.id, graphile_worker.add_job($4, json_build_object('kind', $5::text, 'id', $6::text, 'signatureId', s.id), max_attempts => 10)
-           FROM (SELECT s.id FROM signatures s WHERE ${RECIPIENTS} AND ($2::uuid IS NULL OR s.id > $2::uuid)
-                 ORDER BY s.id LIMIT $3) s
+        `SELECT s.id, graphile_worker.add_job($8, json_build_object('kind', $9::text, 'id', $10::text, 'signatureId', s.id), max_attempts => 10)
+           FROM (SELECT s.id FROM signatures s WHERE ${RECIPIENTS} AND ($6::uuid IS NULL OR s.id > $6::uuid)
+                 ORDER BY s.id LIMIT $7::integer) s
           ORDER BY s.id`,
-        [mailing.letterId, mailing.fanoutCursor, batchSize, TASK_UPDATE_EMAIL, job.kind, job.id],
+        [
+          ...segmentParams(mailing.letterId, segment),
+          mailing.fanoutCursor,
+          batchSize,
+          TASK_UPDATE_EMAIL,
+          job.kind,
+          job.id,
+        ],
       );
       const last = rows[rows.length - 1]?.id ?? mailing.fanoutCursor;
       const finished = rows.length < batchSize;

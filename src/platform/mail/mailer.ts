@@ -27,7 +27,15 @@ export interface Message {
 export interface SharedMessage extends Message {
   key: string;
   links: Record<string, string>;
+  /**
+   * Placeholders for plain text that differs per recipient (a name), put in as they are into the
+   * text part and escaped for HTML into the HTML part. Same shape of placeholder as `links`.
+   */
+  texts?: Record<string, string>;
 }
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c]);
 
 /** RFC 8058 one-click unsubscribe: mail clients POST to the https link with no cookie. */
 export function listUnsubscribe(url: string): Record<string, string> {
@@ -63,14 +71,19 @@ export class Mailer {
     const shell = await this.shells.get(`${m.template}\n${lang}\n${m.key}`, () =>
       this.render(m.template, lang, { ...m.locals, subject: m.subject }),
     );
-    const fill = (rendered: string) =>
-      Object.entries(m.links).reduce((out, [mark, url]) => out.replaceAll(mark, url), rendered);
+    const fill = (rendered: string, html: boolean) => {
+      const linked = Object.entries(m.links).reduce((out, [mark, url]) => out.replaceAll(mark, url), rendered);
+      return Object.entries(m.texts ?? {}).reduce(
+        (out, [mark, text]) => out.replaceAll(mark, () => (html ? escapeHtml(text) : text)),
+        linked,
+      );
+    };
     await this.transport.send({
       to,
       subject: m.subject,
       headers: m.headers,
-      html: fill(shell.html),
-      text: fill(shell.text),
+      html: fill(shell.html, true),
+      text: fill(shell.text, false),
     });
   }
 }

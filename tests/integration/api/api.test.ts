@@ -209,7 +209,18 @@ describe('the read API', () => {
   test('private and hidden signers only for a token made for delivery; initials-only signers as the public list shows them', async () => {
     const letter = await aLetterOf(t.db, owner, 'owner');
     await aSignature(t.db, letter, { fullName: 'Public Person', visibility: 'public', city: 'Lyon', country: 'FR' });
-    await aSignature(t.db, letter, { fullName: 'Initials Person', visibility: 'initials', city: 'Kyiv' });
+    await aSignature(t.db, letter, {
+      fullName: 'Initials Person',
+      visibility: 'initials',
+      city: 'Kyiv',
+      organisation: 'Kyiv Small Clinic',
+    });
+    await aSignature(t.db, letter, {
+      fullName: 'Org Signer',
+      visibility: 'initials',
+      signedAs: 'organisation',
+      organisation: 'Amnesty Kyiv',
+    });
     await aSignature(t.db, letter, { fullName: 'Private Person', visibility: 'private' });
     await aSignature(t.db, letter, { fullName: 'Hidden Person', visibility: 'public', hidden: true });
     const publication = await createToken(letter, 'site widget');
@@ -219,8 +230,10 @@ describe('the read API', () => {
       signaturePageSchema,
       (await api(`/v1/letters/${letter.slug}/signatures`, publication).expect(200)).body,
     );
-    expect(pub.data.map((s) => s.name).sort()).toEqual(['I. P.', 'Public Person']);
-    expect(pub.data.find((s) => s.name === 'I. P.')!.city).toBeNull();
+    expect(pub.data.map((s) => s.name).sort()).toEqual(['I. P.', 'O. S.', 'Public Person']);
+    // An initials-only individual's city and organisation would name them: neither is read.
+    expect(pub.data.find((s) => s.name === 'I. P.')).toMatchObject({ city: null, organisation: null });
+    expect(pub.data.find((s) => s.name === 'O. S.')!.organisation).toBe('Amnesty Kyiv');
     expect(pub.data.find((s) => s.name === 'Public Person')).toMatchObject({
       country: 'FR',
       countryName: 'France',
@@ -236,6 +249,7 @@ describe('the read API', () => {
     expect(del.data.map((s) => s.name).sort()).toEqual([
       'Hidden Person',
       'Initials Person',
+      'Org Signer',
       'Private Person',
       'Public Person',
     ]);

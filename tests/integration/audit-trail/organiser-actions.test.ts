@@ -193,9 +193,10 @@ describe('the audit trail records what organisers do', () => {
       303,
     );
     const updates = `/organise/letters/${letter.slug}/updates`;
-    expect((await postForm(b, updates, updates, { subject: 'We delivered it', body: 'Thank you all.' })).status).toBe(
-      303,
-    );
+    expect(
+      (await postForm(b, updates, updates, { subject_en: 'We delivered it', body_en: 'Thank you all.', step: 'send' }))
+        .status,
+    ).toBe(303);
 
     const events = (await eventsOf(letter.id)).filter((e) => e.kind !== 'organisers.role-granted');
     const [responseRow] = await t.db.query<Array<{ id: string }>>(
@@ -269,7 +270,7 @@ describe('the audit trail records what organisers do', () => {
     await paperImport(b, letter.slug, SHEET);
     expect((await download(b, letter.slug, { format: 'csv', includeEmail: true })).status).toBe(200);
     const updates = `/organise/letters/${letter.slug}/updates`;
-    await postForm(b, updates, updates, { subject: 'News', body: 'Hello' });
+    await postForm(b, updates, updates, { subject_en: 'News', body_en: 'Hello', step: 'send' });
 
     const rows = await t.db.query<Array<{ kind: string; detail: unknown }>>(
       `SELECT kind, detail FROM audit_events WHERE letter_id = $1`,

@@ -78,6 +78,7 @@ async function writerFile(columns: ExportColumn[], where = ''): Promise<Buffer> 
         countryName: countryName(r.country, 'en'),
         city: r.city,
         organisation: r.organisation,
+        occupation: null,
         signedAs: r.signed_as,
         signedAt: r.confirmed_at,
         source: r.source,

@@ -18,13 +18,14 @@ interface Period {
   resolution: 'hour' | 'day';
   change: number;
   total: number;
-  countries: Record<string, { change: number; total: number }>;
+  countries: Record<string, { change: number | null; total: number }>;
 }
 interface History {
   letter: string;
   hourlyFrom: string;
   total: number;
-  countries: Record<string, number>;
+  countries: Record<string, number | null>;
+  fewerThan: number;
   periods: Period[];
 }
 
@@ -43,8 +44,10 @@ describe('the count history', () => {
 
   beforeAll(async () => {
     letter = await aLetter(t.db);
-    // Older than seven days: counted in days. Recent: counted in hours.
-    await aSignature(t.db, letter, { country: 'UA', createdAt: new Date(now - 20 * DAY_MS) });
+    // Older than seven days: counted in days. Recent: counted in hours. Ukraine has five from the
+    // first day (a country below five has no figure); France and Kazakhstan stay below five.
+    for (let i = 0; i < 5; i++)
+      await aSignature(t.db, letter, { country: 'UA', createdAt: new Date(now - 20 * DAY_MS) });
     await aSignature(t.db, letter, { country: 'FR', createdAt: new Date(now - 20 * DAY_MS + 60_000) });
     await aSignature(t.db, letter, { country: 'UA', createdAt: new Date(now - 12 * DAY_MS) });
     await aSignature(t.db, letter, { country: 'KZ', createdAt: new Date(now - 3 * HOUR_MS) });
@@ -75,31 +78,27 @@ describe('the count history', () => {
 
     const at = (start: string) => h.periods.find((p) => p.start === start)!;
     expect(at(dayOf(now - 20 * DAY_MS))).toMatchObject({
-      change: 2,
-      total: 2,
-      countries: { FR: { change: 1, total: 1 }, UA: { change: 1, total: 1 } },
+      change: 6,
+      total: 6,
+      countries: { UA: { change: null, total: 5 } },
     });
     expect(at(dayOf(now - 12 * DAY_MS))).toMatchObject({
       change: 1,
-      total: 3,
-      countries: { UA: { change: 1, total: 2 } },
+      total: 7,
+      countries: { UA: { change: 1, total: 6 } },
     });
-    expect(at(hourOf(now - 3 * HOUR_MS))).toMatchObject({
-      change: 2,
-      total: 5,
-      countries: { KZ: { change: 2, total: 2 } },
-    });
+    expect(at(hourOf(now - 3 * HOUR_MS))).toMatchObject({ change: 2, total: 9, countries: {} });
     expect(at(hourOf(now - HOUR_MS))).toMatchObject({
       change: 1,
-      total: 6,
-      countries: { UA: { change: 1, total: 3 } },
+      total: 10,
+      countries: { UA: { change: 1, total: 7 } },
     });
     expect(at(dayOf(now - 10 * DAY_MS))).toEqual({
       start: dayOf(now - 10 * DAY_MS),
       end: dayOf(now - 9 * DAY_MS),
       resolution: 'day',
       change: 0,
-      total: 3,
+      total: 7,
       countries: {},
     });
   });
@@ -110,10 +109,10 @@ describe('the count history', () => {
     for (const p of h.periods) {
       sum += p.change;
       expect(p.total).toBe(sum);
-      expect(Object.values(p.countries).reduce((s, c) => s + c.change, 0)).toBe(p.change);
     }
-    expect(h.total).toBe(6);
-    expect(h.countries).toEqual({ FR: 1, KZ: 2, UA: 3 });
+    expect(h.total).toBe(10);
+    expect(h.countries).toEqual({ FR: null, KZ: null, UA: 7 });
+    expect(h.fewerThan).toBe(5);
     const json = await browser(t.app).agent.get(`/letters/${letter.slug}.json`).expect(200);
     expect(json.body.signatureCount).toBe(h.total);
   });
@@ -128,13 +127,14 @@ describe('the count history', () => {
     const start = dayOf(now - 20 * DAY_MS);
     const end = dayOf(now - 19 * DAY_MS);
     expect(lines.slice(1, 4)).toEqual([
-      `${start},${end},day,,2,2`,
-      `${start},${end},day,FR,1,1`,
-      `${start},${end},day,UA,1,1`,
+      `${start},${end},day,,6,6`,
+      `${start},${end},day,UA,not given,5`,
+      `${dayOf(now - 19 * DAY_MS)},${dayOf(now - 18 * DAY_MS)},day,,0,6`,
     ]);
     const recent = hourOf(now - 3 * HOUR_MS);
-    expect(lines).toContain(`${recent},${iso(Date.parse(recent) + HOUR_MS)},hour,KZ,2,2`);
-    expect(lines[lines.length - 1]).toMatch(/,hour,(UA)?,\d+,6$/);
+    expect(lines).toContain(`${recent},${iso(Date.parse(recent) + HOUR_MS)},hour,,2,9`);
+    expect(lines.filter((l) => /,(FR|KZ),/.test(l))).toEqual([]);
+    expect(lines[lines.length - 1]).toMatch(/,hour,(UA)?,\d+,(7|10)$/);
   });
 });
 
@@ -142,7 +142,8 @@ test('a withdrawal and an invalidation subtract in the hour they happen, from th
   const organiser = await anOrganiser(t.db);
   const letter = await aLetterOf(t.db, organiser, 'owner', { status: 'open' });
   const old = await aSignature(t.db, letter, { country: 'FR', createdAt: new Date(Date.now() - 10 * DAY_MS) });
-  await aSignature(t.db, letter, { country: 'FR', createdAt: new Date(Date.now() - 10 * DAY_MS) });
+  for (let i = 0; i < 5; i++)
+    await aSignature(t.db, letter, { country: 'FR', createdAt: new Date(Date.now() - 10 * DAY_MS) });
   // Signed and confirmed by its email link, then withdrawn from the link in that email.
   const email = anEmail('withdraws');
   expect((await sign(t.app, letter.slug, signForm({ email, country: 'UA' }))).status).toBe(303);
@@ -169,11 +170,46 @@ test('a withdrawal and an invalidation subtract in the hour they happen, from th
   const thisHour = h.periods.find((p) => p.start === hourOf(Date.now()))!;
   // +1 UA confirmed, −1 UA withdrawn, −1 FR invalidated: the hour's net change is −1.
   expect(thisHour.change).toBe(-1);
-  expect(thisHour.countries).toEqual({ FR: { change: -1, total: 1 } });
+  expect(thisHour.countries).toEqual({ FR: { change: -1, total: 5 } });
   const tenDaysAgo = h.periods.find((p) => p.start === dayOf(Date.now() - 10 * DAY_MS))!;
-  expect(tenDaysAgo).toMatchObject({ change: 2, total: 2 }); // the past stays as it was
-  expect(h.total).toBe(1);
-  expect(h.countries).toEqual({ FR: 1 });
+  expect(tenDaysAgo).toMatchObject({ change: 6, total: 6 }); // the past stays as it was
+  expect(h.total).toBe(5);
+  expect(h.countries).toEqual({ FR: 5 });
+});
+
+test('a country below five has no figure: not now, not in a period, and no change that would give the one it had', async () => {
+  const letter = await aLetter(t.db);
+  const day = (n: number) => `(now() AT TIME ZONE 'UTC')::date - ${n}`;
+  // Kazakhstan: 3, then 6 (reaches five), then 4 (falls below), then 7. Iceland: 1 and stays there.
+  for (const [n, country, delta] of [
+    [30, 'KZ', 3],
+    [30, 'IS', 1],
+    [20, 'KZ', 3],
+    [15, 'KZ', -2],
+    [10, 'KZ', 3],
+    [9, 'KZ', 1],
+  ] as const)
+    await t.db.query(`INSERT INTO letter_count_days (letter_id, day, country, delta) VALUES ($1, ${day(n)}, $2, $3)`, [
+      letter.id,
+      country,
+      delta,
+    ]);
+  const h = await historyOf(letter);
+  expect(h.countries).toEqual({ IS: null, KZ: 8 });
+  expect(h.fewerThan).toBe(5);
+  const at = (n: number) => h.periods.find((p) => p.start === dayOf(Date.now() - n * DAY_MS))!;
+  expect(at(30)).toMatchObject({ change: 4, total: 4, countries: {} });
+  expect(at(20)).toMatchObject({ change: 3, total: 7, countries: { KZ: { change: null, total: 6 } } });
+  expect(at(15)).toMatchObject({ change: -2, total: 5, countries: {} });
+  expect(at(10)).toMatchObject({ change: 3, total: 8, countries: { KZ: { change: null, total: 7 } } });
+  expect(at(9)).toMatchObject({ change: 1, total: 9, countries: { KZ: { change: 1, total: 8 } } });
+  const csv = (await browser(t.app).agent.get(`/letters/${letter.slug}/history.csv`).expect(200)).text;
+  expect(csv).not.toMatch(/,IS,/);
+  expect(csv.split('\r\n').filter((l) => l.includes(',KZ,'))).toEqual([
+    `${dayOf(Date.now() - 20 * DAY_MS)},${dayOf(Date.now() - 19 * DAY_MS)},day,KZ,not given,6`,
+    `${dayOf(Date.now() - 10 * DAY_MS)},${dayOf(Date.now() - 9 * DAY_MS)},day,KZ,not given,7`,
+    `${dayOf(Date.now() - 9 * DAY_MS)},${dayOf(Date.now() - 8 * DAY_MS)},day,KZ,1,8`,
+  ]);
 });
 
 test('a strong ETag, and 304 for a reader who has the bytes', async () => {
@@ -240,8 +276,8 @@ test('the history reads the folded history table and the unfolded deltas, never 
   );
   const h = await historyOf(letter);
   expect(h.total).toBe(8);
-  expect(h.countries).toEqual({ PL: 6, UA: 2 });
-  expect(h.periods[0]).toMatchObject({ resolution: 'day', change: 5, countries: { PL: { change: 5, total: 5 } } });
+  expect(h.countries).toEqual({ PL: 6, UA: null });
+  expect(h.periods[0]).toMatchObject({ resolution: 'day', change: 5, countries: { PL: { change: null, total: 5 } } });
   expect(h.periods[h.periods.length - 1].countries.PL).toEqual({ change: 1, total: 6 });
 });
 

@@ -481,10 +481,17 @@ describe('where the link is offered', () => {
       await mailer.send(to, 'ru', alreadySignedEmail('ru', { ...common, name: 'N' }));
       await mailer.send(to, 'ru', manageEmail('ru', { ...common, name: 'N' }));
       const update = { ...common, name: 'N', unsubscribeUrl };
-      await mailer.send(
+      await mailer.sendShared(
         to,
         'ru',
-        letterUpdateEmail({ ...update, subject: 'News', bodyHtml: '<p>News</p>', bodyText: 'News' }),
+        letterUpdateEmail({
+          ...update,
+          updateId: 'every-mail',
+          version: 'ru',
+          subject: 'News',
+          bodyHtml: '<p>News</p>',
+          bodyText: 'News',
+        }),
       );
       await mailer.send(
         to,

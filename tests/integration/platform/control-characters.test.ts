@@ -149,8 +149,12 @@ describe('organisers’ forms', () => {
       'from',
     );
     refused(
-      await postForm(b, `${base}/updates`, `${base}/updates`, { subject: `News${NUL}`, body: 'Text' }),
-      'subject',
+      await postForm(b, `${base}/updates`, `${base}/updates`, {
+        subject_en: `News${NUL}`,
+        body_en: 'Text',
+        step: 'send',
+      }),
+      'subject_en',
     );
     await t.db.query(`UPDATE letters SET delivered_at = now() WHERE id = $1`, [letter.id]);
     refused(
@@ -165,8 +169,9 @@ describe('organisers’ forms', () => {
   test('tabs and newlines are ordinary text, not refused', async () => {
     const { base } = await ownLetter();
     const res = await postForm(b, `${base}/updates`, `${base}/updates`, {
-      subject: 'News',
-      body: 'Line one\r\n\tindented\nLine three',
+      subject_en: 'News',
+      body_en: 'Line one\r\n\tindented\nLine three',
+      step: 'send',
     });
     expect(res.status).toBe(303);
   });

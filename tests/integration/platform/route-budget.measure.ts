@@ -150,6 +150,7 @@ interface Fixture {
   recipientToken: string;
   confirmToken: string;
   withdrawToken: string;
+  unfeatureToken: string;
   unsubscribeToken: string;
   mySignaturesToken: string;
   signInToken: string;
@@ -283,10 +284,16 @@ async function buildFixture(stage: (what: string) => void): Promise<Fixture> {
   const pending = await aSignature(db, letterId, { status: 'pending' });
   const [confirmToken] = await issueSignatureTokens(db, pending.id, [{ purpose: 'confirm', ttlHours: 48 }]);
   const signer = await aSignature(db, letterId, { wantsUpdates: true });
-  const [withdrawToken, unsubscribeToken] = await issueSignatureTokens(db, signer.id, [
+  const [withdrawToken, unsubscribeToken, unfeatureToken] = await issueSignatureTokens(db, signer.id, [
     { purpose: 'withdraw', ttlHours: 24 },
     { purpose: 'unsubscribe', ttlHours: 24 },
+    { purpose: 'unfeature', ttlHours: 24 },
   ]);
+  // Featured, so that its link's page is the one a featured signer sees.
+  await db.query(
+    `INSERT INTO featured_signatories (signature_id, letter_id, position, description) VALUES ($1, $2, 1, $3)`,
+    [signer.id, letterId, 'd'.repeat(140)],
+  );
   const mySignaturesToken = crypto.randomBytes(32).toString('base64url');
   await db.query(
     `WITH tk AS (INSERT INTO tokens (token_hash, purpose, expires_at) VALUES (encode(sha256(convert_to($1, 'UTF8')), 'hex'), 'my-signatures', now() + interval '1 day') RETURNING id)
@@ -306,6 +313,7 @@ async function buildFixture(stage: (what: string) => void): Promise<Fixture> {
     recipientToken,
     confirmToken,
     withdrawToken,
+    unfeatureToken,
     unsubscribeToken,
     mySignaturesToken,
     signInToken,
@@ -324,6 +332,7 @@ function paramValue(name: string, path: string): string {
     [/^\/r\/:token/, fx.recipientToken],
     [/^\/s\/confirm\/:token/, fx.confirmToken],
     [/^\/s\/withdraw\/:token/, fx.withdrawToken],
+    [/^\/s\/unfeature\/:token/, fx.unfeatureToken],
     [/^\/u\/:token/, fx.unsubscribeToken],
     [/^\/my-signatures\/:token/, fx.mySignaturesToken],
     [/^\/login\/:token/, fx.signInToken],

@@ -13,10 +13,12 @@ import {
   eraseExpiredSuppressions,
   erasePendingSignatures,
   eraseSigner,
+  eraseUnshowableComments,
   ERASED_NAME,
 } from '../../../src/features/privacy/retention.service';
 import { foldCountDeltas, verifiedCount } from '../../../src/core/letters/counts.service';
 import { TASK_PRIVACY_RETENTION } from '../../../src/features/privacy/retention.task';
+import { DELIVERY_SIGNER_DAYS, updateStats } from '../../../src/features/updates/update-stats';
 
 let owner: Awaited<ReturnType<typeof anOrganiser>>;
 let b: Browser;
@@ -283,6 +285,64 @@ describe('invalidated signatures', () => {
   });
 });
 
+describe('signers’ own words', () => {
+  const words = (id: string) =>
+    t.db
+      .query<Array<{ occupation: string | null; comment: string | null; comment_status: string | null }>>(
+        `SELECT occupation, comment, comment_status FROM signatures WHERE id = $1`,
+        [id],
+      )
+      .then((r) => r[0]);
+
+  test('an invalidated signature loses its comment, and its occupation with its name', async () => {
+    await eraseInvalidatedContactData(t.db, 30);
+    const letter = await aLetter(t.db);
+    const sig = await aSignature(t.db, letter, {
+      status: 'invalidated',
+      invalidatedAt: new Date(Date.now() - 31 * 86_400_000),
+      occupation: 'Surgeon',
+      comment: 'Spam words',
+      commentStatus: 'pending',
+    });
+    expect(await eraseInvalidatedContactData(t.db, 30)).toEqual({ signatures: 1, names: 1 });
+    expect(await words(sig.id)).toEqual({ occupation: null, comment: null, comment_status: null });
+  });
+
+  test('comments still undecided when a delivered letter’s addresses go, go with them; approved ones stay', async () => {
+    const letter = await aLetter(t.db, { status: 'closed' });
+    await deliveredDaysAgo(letter.id, 181);
+    const undecided = await aSignature(t.db, letter, { comment: 'Never read', commentStatus: 'pending' });
+    const approved = await aSignature(t.db, letter, {
+      comment: 'Read by all',
+      commentStatus: 'approved',
+      commentApprovedAt: new Date(),
+    });
+    await eraseDeliveredContactData(t.db, 180);
+    expect(await words(undecided.id)).toMatchObject({ comment: null, comment_status: null });
+    expect(await words(approved.id)).toMatchObject({ comment: 'Read by all', comment_status: 'approved' });
+  });
+
+  test('a comment whose signer made their name private without allowing it to be shown is erased', async () => {
+    const letter = await aLetter(t.db);
+    const madePrivate = await aSignature(t.db, letter, {
+      visibility: 'private',
+      comment: 'Once public',
+      commentStatus: 'approved',
+      commentApprovedAt: new Date(),
+    });
+    const allowed = await aSignature(t.db, letter, {
+      visibility: 'private',
+      comment: 'Without my name',
+      commentStatus: 'approved',
+      commentAnonymous: true,
+      commentApprovedAt: new Date(),
+    });
+    expect(await eraseUnshowableComments(t.db)).toBeGreaterThanOrEqual(1);
+    expect(await words(madePrivate.id)).toMatchObject({ comment: null, comment_status: null });
+    expect(await words(allowed.id)).toMatchObject({ comment: 'Without my name' });
+  });
+});
+
 describe('paper-import previews', () => {
   async function aPreview(
     letterId: string,
@@ -343,6 +403,34 @@ describe('paper-import previews', () => {
   });
 });
 
+describe('the record of whom an update went to', () => {
+  test('forgets the signer after DELIVERY_SIGNER_DAYS; the update’s figures stay', async () => {
+    const letter = await aLetter(t.db);
+    const [update] = await t.db.query<Array<{ id: string }>>(
+      `INSERT INTO letter_updates (letter_id, language, subject, body_markdown) VALUES ($1, 'en', 'Old news', 'x') RETURNING id`,
+      [letter.id],
+    );
+    const old = await aSignature(t.db, letter, { wantsUpdates: true });
+    const recent = await aSignature(t.db, letter, { wantsUpdates: true });
+    await t.db.query(
+      `INSERT INTO letter_update_deliveries (update_id, signature_id, language, outcome, at)
+       VALUES ($1, $2, 'en', 'sent', now() - make_interval(days => $4 + 1)), ($1, $3, 'en', 'sent', now() - make_interval(days => $4 - 1))`,
+      [update.id, old.id, recent.id, DELIVERY_SIGNER_DAYS],
+    );
+    await applyRetention(t.db, t.config);
+    const rows = await t.db.query<Array<{ signature_id: string | null }>>(
+      `SELECT signature_id FROM letter_update_deliveries WHERE update_id = $1 ORDER BY at`,
+      [update.id],
+    );
+    expect(rows.map((r) => r.signature_id)).toEqual([null, recent.id]);
+    expect((await updateStats(t.db, letter.id, [update.id])).get(update.id)).toEqual({
+      sent: 2,
+      bounced: 0,
+      unsubscribed: 0,
+    });
+  });
+});
+
 describe('npm run privacy -- retention', () => {
   test('applies every retention rule and prints what it erased per category, never an address', async () => {
     await applyRetention(t.db, t.config); // what earlier tests left behind
@@ -399,6 +487,8 @@ describe('npm run privacy -- retention', () => {
         '  audit-trail details (reasons, notes, mail domains) erased after 365 days: 0',
         "  readers' reports, words and address erased (30 days after the decision, or 180 days undecided): 0",
         '  uploads left unfinished by a stopped process, deleted: 0',
+        '  update emails, whom each went to forgotten (after 90 days): 0',
+        '  comments of signers whose name became private without allowing it to be shown, erased: 0',
         '',
       ].join('\n'),
     );

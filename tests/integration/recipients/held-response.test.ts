@@ -370,8 +370,9 @@ describe('emails load nothing from another host', () => {
     const signer = await aSignature(t.db, letter.id, { wantsUpdates: true });
     const dash = `/organise/letters/${letter.slug}`;
     const update = await postForm(ownerBrowser, `${dash}/updates`, `${dash}/updates`, {
-      subject: 'News',
-      body: `Look: ${TRACKING}`,
+      subject_en: 'News',
+      body_en: `Look: ${TRACKING}`,
+      step: 'send',
     });
     expect(update.status).toBe(303);
     const response = await postForm(ownerBrowser, `${dash}/response`, `${dash}/response`, {

@@ -123,6 +123,7 @@ describe('the updates feed, read by a feed reader', () => {
     const responses = t.db.getRepository(LetterResponse);
     const update = await updates.save({
       letterId: letter.id,
+      language: 'en',
       subject: 'We reached 10 000 & more',
       bodyMarkdown: 'Thank you **all**. <script>alert(1)</script>',
       createdAt: new Date('2032-01-05T12:00:00Z'),
@@ -138,6 +139,7 @@ describe('the updates feed, read by a feed reader', () => {
     });
     await updates.save({
       letterId: draft.id,
+      language: 'en',
       subject: 'Draft news nobody may see',
       bodyMarkdown: 'Secret',
       createdAt: new Date('2032-03-01T00:00:00Z'),

@@ -1,6 +1,8 @@
+import { NAME_COLLATIONS } from '../../../src/features/signatories/signatories.service';
 import {
   NO_SIGNATORIES_FILTERS,
   signatoriesPageQuery,
+  shownCommentsQuery,
   type SignatoriesFilters,
 } from '../../../src/features/signatories';
 import type { Language } from '../../../src/core/letters/letter.entity';
@@ -24,7 +26,8 @@ beforeAll(async () => {
   for (const id of [letter.id, other.id])
     await t.db.query(
       `INSERT INTO signatures (letter_id, full_name, email, email_normalised, country, visibility, language, status,
-                               confirmed_at, signed_as, source, text_language, text_version, organisation)
+                               confirmed_at, signed_as, source, text_language, text_version, organisation,
+                               comment, comment_status, comment_approved_at)
        SELECT $1, (ARRAY['Ірина', 'Айгерім', 'Anne', 'Пётр', 'Жанар'])[1 + i % 5] || ' ' ||
                   (ARRAY['Бондаренко', 'Қасымқызы', 'Lefèvre', 'Иванов', 'Smith', 'Өмірбек'])[1 + i % 6] || ' ' || i,
               'p' || i || '@example.org', 'p' || i || '@example.org',
@@ -32,7 +35,10 @@ beforeAll(async () => {
               (ARRAY['public', 'initials', 'private'])[1 + i % 3], 'en',
               CASE WHEN i % 17 = 0 THEN 'pending' ELSE 'confirmed' END,
               now() - make_interval(secs => i), CASE WHEN i % 11 = 0 THEN 'organisation' ELSE 'individual' END,
-              CASE WHEN i % 13 = 0 THEN 'paper' ELSE 'online' END, 'en', 1 + i % 2, 'Org ' || (i % 100)
+              CASE WHEN i % 13 = 0 THEN 'paper' ELSE 'online' END, 'en', 1 + i % 2, 'Org ' || (i % 100),
+              CASE WHEN i % 40 = 0 THEN 'Because ' || i END,
+              CASE WHEN i % 80 = 0 THEN 'approved' WHEN i % 40 = 0 THEN 'pending' END,
+              CASE WHEN i % 80 = 0 THEN now() - make_interval(secs => i) END
          FROM generate_series(1, $2::int) AS i`,
       [id, ROWS],
     );
@@ -48,7 +54,10 @@ async function plan(order: 'newest' | 'name', lang: Language, filters: Signatori
       ? { key: '2026-01-01T00:00:00.000000', id: '00000000-0000-4000-8000-000000000000', side: 'after' as const }
       : { key: 'Айгерім', id: '00000000-0000-4000-8000-000000000000', side: 'before' as const }
     : null;
-  const { text, values } = signatoriesPageQuery({ letterId, order, lang, filters, cursor });
+  return explain(signatoriesPageQuery({ letterId, order, lang, filters, cursor }));
+}
+
+async function explain({ text, values }: { text: string; values: unknown[] }): Promise<string> {
   const qr = t.db.createQueryRunner();
   await qr.connect();
   try {
@@ -62,6 +71,8 @@ async function plan(order: 'newest' | 'name', lang: Language, filters: Signatori
   }
 }
 
+const LANGUAGES: Language[] = ['en', 'fr', 'ru', 'uk', 'kk'];
+
 const FILTERS: Array<[string, SignatoriesFilters]> = [
   ['no filter', NO_SIGNATORIES_FILTERS],
   ['organisations', { ...NO_SIGNATORIES_FILTERS, signedAs: 'organisation' }],
@@ -71,9 +82,18 @@ const FILTERS: Array<[string, SignatoriesFilters]> = [
   ['a text version', { ...NO_SIGNATORIES_FILTERS, text: { language: 'en', version: 2 } }],
   ['a search', { ...NO_SIGNATORIES_FILTERS, q: 'касымкызы' }],
   ['a search by initials', { ...NO_SIGNATORIES_FILTERS, q: 'А. Ө.' }],
+  ['with a comment', { ...NO_SIGNATORIES_FILTERS, comments: true }],
+  ['with a comment, from a country', { ...NO_SIGNATORIES_FILTERS, comments: true, country: 'KZ' }],
   [
     'everything at once',
-    { signedAs: 'individual', country: 'UA', source: 'online', text: { language: 'en', version: 1 }, q: 'lefevre' },
+    {
+      signedAs: 'individual',
+      country: 'UA',
+      source: 'online',
+      text: { language: 'en', version: 1 },
+      q: 'lefevre',
+      comments: false,
+    },
   ],
 ];
 
@@ -81,10 +101,7 @@ describe.each(FILTERS)('with %s', (_name, filters) => {
   test.each([
     ['newest', 'en', false],
     ['newest', 'en', true],
-    ['name', 'kk', false],
-    ['name', 'ru', true],
-    ['name', 'fr', true],
-    ['name', 'uk', false],
+    ...LANGUAGES.flatMap((lang) => [['name', lang, false] as const, ['name', lang, true] as const]),
   ] as const)('ordered %s (%s, cursor: %s), the plan reads signatures through an index', async (order, lang, c) => {
     const p = await plan(order, lang, filters, c);
     expect(p).not.toContain('Seq Scan');
@@ -92,3 +109,29 @@ describe.each(FILTERS)('with %s', (_name, filters) => {
     expect(p).toMatch(/"Index Name": ?"signatories_/);
   });
 });
+
+test('the "with a comment" filter, newest first, walks its own index of approved comments', async () => {
+  for (const withCursor of [false, true]) {
+    const p = await plan('newest', 'en', { ...NO_SIGNATORIES_FILTERS, comments: true }, withCursor);
+    expect(p).not.toContain('Seq Scan');
+    expect(p).toMatch(/"Index Name": ?"signatories_newest_commented"/);
+  }
+});
+
+test('the wall of approved comments (and its pages) walks its own index too', async () => {
+  for (const cursor of [null, '2026-01-01T00:00:00.000000.00000000-0000-4000-8000-000000000000']) {
+    const p = await explain(shownCommentsQuery(letterId, { limit: 30, cursor }));
+    expect(p).not.toContain('Seq Scan');
+    expect(p).toMatch(/"Index Name": ?"signature_comments_approved"/);
+  }
+});
+
+test.each(LANGUAGES.flatMap((lang) => [[lang, false] as const, [lang, true] as const]))(
+  'by name in %s (cursor: %s), the page walks the index of its own collation, without sorting',
+  async (lang, c) => {
+    const p = await plan('name', lang, NO_SIGNATORIES_FILTERS, c);
+    const collation = NAME_COLLATIONS[lang].split('-')[0];
+    expect(p).toMatch(new RegExp(`"Index Name": ?"signatories_name_${collation}"`));
+    expect(p).not.toContain('"Node Type": "Sort"');
+  },
+);

@@ -29,7 +29,7 @@ function unsubscribePath(mail: ReceivedMail): string {
 
 async function sendUpdate(slug: string, subject: string, body: string) {
   const page = `/organise/letters/${slug}/updates`;
-  const res = await postForm(ownerBrowser, page, page, { subject, body });
+  const res = await postForm(ownerBrowser, page, page, { subject_en: subject, body_en: body, step: 'send' });
   expect(res.status).toBe(303);
   const update = await t.db.getRepository(LetterUpdate).findOneOrFail({ where: { subject } });
   await drained(t.db, TASK_UPDATE_FANOUT, update.id);
@@ -125,7 +125,10 @@ describe('email updates', () => {
   test('other POSTs still need the CSRF token: the exemption is for the unsubscribe link only', async () => {
     const letter = await aLetterOf(t.db, owner);
     const page = `/organise/letters/${letter.slug}/updates`;
-    const noToken = await ownerBrowser.agent.post(page).type('form').send({ subject: 'x', body: 'y' });
+    const noToken = await ownerBrowser.agent
+      .post(page)
+      .type('form')
+      .send({ subject_en: 'x', body_en: 'y', step: 'send' });
     expect(noToken.status).toBe(403);
     const response = await ownerBrowser.agent
       .post(`/organise/letters/${letter.slug}/response`)
@@ -146,8 +149,9 @@ describe('email updates', () => {
       expect((await ownerBrowser.agent.get(`/organise/letters/${theirs.slug}/${path}`)).status).toBe(404);
       const ownPage = `/organise/letters/${(await aLetterOf(t.db, owner)).slug}/${path}`;
       const res = await postForm(ownerBrowser, ownPage, `/organise/letters/${theirs.slug}/${path}`, {
-        subject: 's',
-        body: 'b',
+        subject_en: 's',
+        body_en: 'b',
+        step: 'send',
         respondedOn: '2025-01-01',
       });
       expect(res.status).toBe(404);
@@ -165,7 +169,7 @@ describe('email updates', () => {
   test('an empty update is refused with a message per field and sends nothing', async () => {
     const letter = await aLetterOf(t.db, owner);
     const page = `/organise/letters/${letter.slug}/updates`;
-    const res = await postForm(ownerBrowser, page, page, { subject: '  ', body: '' });
+    const res = await postForm(ownerBrowser, page, page, { subject_en: '  ', body_en: '', step: 'send' });
     expect(res.status).toBe(422);
     expect(res.text).toContain('Please write a subject.');
     expect(res.text).toContain('Please write the text.');
@@ -176,9 +180,13 @@ describe('email updates', () => {
     const letter = await aLetterOf(t.db, owner);
     const signers = [];
     for (let i = 0; i < 5; i++) signers.push(await aSignatureOn(t.db, letter.id));
-    const update = await t.db
-      .getRepository(LetterUpdate)
-      .save({ letterId: letter.id, subject: `Batches ${letter.slug}`, bodyMarkdown: 'B.', createdBy: owner.id });
+    const update = await t.db.getRepository(LetterUpdate).save({
+      letterId: letter.id,
+      language: 'en',
+      subject: `Batches ${letter.slug}`,
+      bodyMarkdown: 'B.',
+      createdBy: owner.id,
+    });
     // As if a first run had queued the first two and then died.
     const firstTwo = signers.map((s) => s.id).sort()[1];
     await t.db.getRepository(LetterUpdate).update({ id: update.id }, { fanoutCursor: firstTwo, recipients: 2 });

@@ -37,6 +37,7 @@ const COLUMN_WIDTHS: Record<ExportColumn, number> = {
   country: 20,
   city: 20,
   organisation: 32,
+  occupation: 28,
   signedAs: 14,
   textVersion: 12,
   signedAt: 20,

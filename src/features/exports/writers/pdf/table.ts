@@ -15,7 +15,13 @@ type PdfColumn = Exclude<ExportColumn, 'email'>;
  * Free-text columns share the width left over by the fixed columns, in these
  * proportions.
  */
-const FLEX_WEIGHTS: Partial<Record<PdfColumn, number>> = { name: 3.4, country: 1.8, city: 1.8, organisation: 3 };
+const FLEX_WEIGHTS: Partial<Record<PdfColumn, number>> = {
+  name: 3.4,
+  country: 1.8,
+  city: 1.8,
+  organisation: 3,
+  occupation: 2.4,
+};
 
 interface TableColumn {
   key: PdfColumn;

@@ -31,13 +31,15 @@ import { AutoReleaseBounds1765000800000 } from './1765000800000-AutoReleaseBound
 import { AccessTrailDetails1765000900000 } from './1765000900000-AccessTrailDetails';
 import { SignatoriesList1765100000000 } from './1765100000000-SignatoriesList';
 import { PublicListFiles1765100100000 } from './1765100100000-PublicListFiles';
+import { InstanceAdmin1765200500000 } from './1765200500000-InstanceAdmin';
+import { FindingLetters1765200600000 } from './1765200600000-FindingLetters';
+import { LetterReports1765200610000 } from './1765200610000-LetterReports';
 import { ResponseClock1765200300000 } from './1765200300000-ResponseClock';
 import { ProgressDigests1765200310000 } from './1765200310000-ProgressDigests';
 import { SignerWordsAndFields1765200000000 } from './1765200000000-SignerWordsAndFields';
 import { NotableAndAffiliations1765200100000 } from './1765200100000-NotableAndAffiliations';
 import { UpdateVersionsSegments1765200400000 } from './1765200400000-UpdateVersionsSegments';
 import { SignatoryFunctionsPlannedOnce1765200200000 } from './1765200200000-SignatoryFunctionsPlannedOnce';
-import { InstanceAdmin1765200500000 } from './1765200500000-InstanceAdmin';
 import { HeaderImages1765200700000 } from './1765200700000-HeaderImages';
 import { LetterTemplates1765200710000 } from './1765200710000-LetterTemplates';
 import { Cosponsors1765200720000 } from './1765200720000-Cosponsors';
@@ -80,13 +82,15 @@ export const migrations = [
   PublicListFiles1765100100000,
   SignerWordsAndFields1765200000000,
   NotableAndAffiliations1765200100000,
-  UpdateVersionsSegments1765200400000,
+  SignatoryFunctionsPlannedOnce1765200200000,
   ResponseClock1765200300000,
   ProgressDigests1765200310000,
-  SignatoryFunctionsPlannedOnce1765200200000,
+  UpdateVersionsSegments1765200400000,
   InstanceAdmin1765200500000,
+  StartALetter1765200510000,
+  FindingLetters1765200600000,
+  LetterReports1765200610000,
   HeaderImages1765200700000,
   LetterTemplates1765200710000,
   Cosponsors1765200720000,
-  StartALetter1765200510000,
 ];

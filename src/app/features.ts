@@ -6,6 +6,7 @@ import { feature as auditTrail } from '../features/audit-trail';
 import { feature as cosponsors } from '../features/cosponsors';
 import { feature as exportsFeature } from '../features/exports';
 import { feature as headerImages } from '../features/header-images';
+import { feature as finding } from '../features/finding';
 import { feature as history } from '../features/history';
 import { feature as integrity } from '../features/integrity';
 import { feature as letterPage } from '../features/letter-page';
@@ -15,12 +16,14 @@ import { feature as organisers } from '../features/organisers';
 import { feature as paper } from '../features/paper';
 import { feature as privacy } from '../features/privacy';
 import { feature as recipients } from '../features/recipients';
+import { feature as reports } from '../features/reports';
 import { feature as responseClock } from '../features/response-clock';
 import { feature as sharing } from '../features/sharing';
 import { feature as start } from '../features/start';
 import { feature as signatories } from '../features/signatories';
 import { feature as signatures } from '../features/signatures';
 import { feature as templates } from '../features/templates';
+import { feature as transparency } from '../features/transparency';
 import { feature as updates } from '../features/updates';
 import { feature as versions } from '../features/versions';
 import { feature as webhooks } from '../features/webhooks';
@@ -39,6 +42,9 @@ export const FEATURES: readonly Feature[] = [
   versions,
   responseClock,
   letterPage,
+  finding,
+  reports,
+  transparency,
   integrity,
   signatures,
   signatories,

@@ -8,6 +8,7 @@ import {
 } from '../../features/privacy';
 import { DELIVERY_SIGNER_DAYS } from '../../features/updates';
 import { withApp } from './bootstrap';
+import { REPORT_DETAILS_DAYS_AFTER_DECISION, REPORT_UNDECIDED_DAYS } from '../../features/reports';
 
 const USAGE = `Usage:
   npm run privacy -- erase <email>   remove every signature of this address, on every letter
@@ -32,6 +33,7 @@ function retentionSummary(
     `  imported paper sheets emptied of names and cities: ${r.paperSheetsEmptied}`,
     `  "This wasn't me" suppressions ended after their 30 days: ${r.suppressionsErased}`,
     `  audit-trail details (reasons, notes, mail domains) erased after ${periods.AUDIT_DETAIL_RETENTION_DAYS} days: ${r.auditDetailsErased}`,
+    `  readers' reports, words and address erased (${REPORT_DETAILS_DAYS_AFTER_DECISION} days after the decision, or ${REPORT_UNDECIDED_DAYS} days undecided): ${r.reportDetailsErased}`,
     `  uploads left unfinished by a stopped process, deleted: ${r.abandonedUploads}`,
     `  update emails, whom each went to forgotten (after ${DELIVERY_SIGNER_DAYS} days): ${r.updateRecipientsForgotten}`,
     `  comments of signers whose name became private without allowing it to be shown, erased: ${r.commentsErased}`,

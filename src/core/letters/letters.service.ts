@@ -1,11 +1,11 @@
 import MarkdownIt from 'markdown-it';
-import { type DataSource, type EntityManager, In } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { NotFound } from '../../platform/web/errors';
 import { MicroCache } from '../../platform/web/micro-cache';
 import { Letter, publicStatus, type Language } from './letter.entity';
 import { LetterTranslation } from './letter-translation.entity';
-import { verifiedCount, verifiedCounts } from './counts.service';
-import { isPubliclyVisible, PUBLIC_REVIEW_STATES, publicLetterSql } from './review';
+import { verifiedCount } from './counts.service';
+import { isPubliclyVisible } from './review';
 
 // Raw HTML off: a letter body can never carry a script, whoever wrote it. Links are validated by
 // markdown-it (no javascript: URLs).
@@ -13,16 +13,6 @@ const markdown = new MarkdownIt({ html: false, linkify: true, typographer: true 
 
 export function renderMarkdown(source: string): string {
   return markdown.render(source);
-}
-
-export interface LetterSummary {
-  slug: string;
-  title: string;
-  summary: string;
-  language: Language;
-  count: number;
-  goal: number | null;
-  status: Letter['status'];
 }
 
 /**
@@ -51,67 +41,6 @@ export function chooseTranslation(
   const chosen = findTranslation(translations, defaultLanguage, preferred);
   if (!chosen) throw new NotFound();
   return chosen;
-}
-
-/** Letters on one page of the home list. */
-export const HOME_PAGE_LETTERS = 50;
-
-/**
- * One page of the public letters, oldest first, and the slug to continue after (null on the
- * last page). A page reads at most HOME_PAGE_LETTERS letters and their titles and summaries,
- * never their texts, whatever the instance holds (keyset on creation time and id, no OFFSET).
- * An `after` that names no public letter starts from the first page.
- */
-export async function listPublicLetters(
-  db: DataSource,
-  preferred: Array<Language | null>,
-  opts: { after?: string } = {},
-): Promise<{ letters: LetterSummary[]; next: string | null }> {
-  const qb = db
-    .getRepository(Letter)
-    .createQueryBuilder('letter')
-    .where(publicLetterSql('letter'))
-    .orderBy('letter.createdAt', 'ASC')
-    .addOrderBy('letter.id', 'ASC')
-    .limit(HOME_PAGE_LETTERS + 1);
-  const anchor = opts.after
-    ? await db.getRepository(Letter).findOne({
-        select: { id: true },
-        where: { slug: opts.after, status: In(['open', 'closed']), reviewState: In([...PUBLIC_REVIEW_STATES]) },
-      })
-    : null;
-  // Compared in SQL: creation times have microseconds, which a JavaScript Date would cut.
-  if (anchor)
-    qb.andWhere('(letter.created_at, letter.id) > (SELECT a.created_at, a.id FROM letters a WHERE a.id = :anchor)', {
-      anchor: anchor.id,
-    });
-  const page = await qb.getMany();
-  const more = page.length > HOME_PAGE_LETTERS;
-  const letters = page.slice(0, HOME_PAGE_LETTERS);
-  const translations = letters.length
-    ? await db.getRepository(LetterTranslation).find({
-        select: { id: true, letterId: true, language: true, title: true, summary: true },
-        where: { letterId: In(letters.map((l) => l.id)) },
-      })
-    : [];
-  for (const l of letters) l.translations = translations.filter((t) => t.letterId === l.id);
-  const counts = await verifiedCounts(
-    db,
-    letters.map((l) => l.id),
-  );
-  const summaries = letters.map((l) => {
-    const t = chooseTranslation(l.translations, l.defaultLanguage, preferred);
-    return {
-      slug: l.slug,
-      title: t.title,
-      summary: t.summary,
-      language: t.language,
-      count: counts.get(l.id) ?? 0,
-      goal: l.goal,
-      status: publicStatus(l),
-    };
-  });
-  return { letters: summaries, next: more ? letters[letters.length - 1].slug : null };
 }
 
 /** A letter with its translations in one query (findOne with relations costs two: a DISTINCT id query, then the join). */

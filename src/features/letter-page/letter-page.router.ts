@@ -2,17 +2,12 @@ import crypto from 'node:crypto';
 import { Router, type Request, type RequestHandler, type Response } from 'express';
 import type { AppContext } from '../../platform/context';
 import { askedFields, type Letter } from '../../core/letters/letter.entity';
-import {
-  findPublicLetter,
-  letterPublicData,
-  listPublicLetters,
-  renderMarkdown,
-} from '../../core/letters/letters.service';
+import { findPublicLetter, letterPublicData, renderMarkdown } from '../../core/letters/letters.service';
 import { askedLanguage, slugParam, versionFor } from '../../core/letters/letter-request';
 import { integrityReport } from '../integrity';
 import { countHistory, countHistoryChart } from '../history';
 import { isChallengeMode } from '../abuse';
-import { homeLanguageLinks, letterSharing } from '../sharing';
+import { letterSharing } from '../sharing';
 import { recentSignatories, type RenderLetterPage, type SignFormState } from '../signatures';
 import {
   checkedAffiliations,
@@ -30,19 +25,9 @@ import { clockJson, describeEvent, letterClock, letterTimeline, TIMELINE_ON_LETT
 import { countryOptions, tFor } from '../../platform/web/i18n';
 import { prepareJson, sendPrepared, type PreparedBody } from '../../platform/web/cached-response';
 import { MicroCache } from '../../platform/web/micro-cache';
-import { AppError } from '../../platform/web/errors';
-import { z } from 'zod';
 
 /** Shows a letter as its public page will, marked as a preview (the start and admin pages). */
 export type RenderLetterPreview = (req: Request, res: Response, letter: Letter) => Promise<void>;
-
-/** The home list's page: `after` is the slug of the last letter of the page before. */
-const homeQuerySchema = z.object({
-  after: z
-    .string()
-    .regex(/^[a-z0-9-]{1,100}$/)
-    .optional(),
-});
 
 /**
  * The public JSON is shared for this long per process: on a viral day thousands of readers a
@@ -54,7 +39,7 @@ export const LETTER_JSON_CACHE_SECONDS = 1;
 const LETTER_JSON_CACHE_CONTROL = `public, max-age=${LETTER_JSON_CACHE_SECONDS}, stale-while-revalidate=5`;
 
 /**
- * The home page and the public letter page: the one page that shows what several features hold
+ * The public letter page: the one page that shows what several features hold
  * (the count, the newest signers and the sign form, the sharing block, official responses). It
  * sits above them and reads each through its index.ts; `render` is what the sign route uses to
  * show the page again with the form's errors. `json` is the public JSON, which the app mounts ahead
@@ -68,18 +53,6 @@ export function letterPage(ctx: AppContext): {
   preview: RenderLetterPreview;
 } {
   const r = Router();
-
-  r.get('/', async (req, res) => {
-    const after = homeQuerySchema.safeParse(req.query);
-    if (!after.success) throw new AppError(400, 'bad_request', 'errors.badRequest');
-    const { letters, next } = await listPublicLetters(ctx.db, [req.lang], { after: after.data.after });
-    res.render('home', {
-      title: req.t('home.title'),
-      letters,
-      next,
-      languageLinks: homeLanguageLinks(ctx.config.BASE_URL, req.lang),
-    });
-  });
 
   async function renderLetter(req: Request, res: Response, letter: Letter, form: SignFormState | null, status = 200) {
     res.status(status).render('letters/letter', await letterPageLocals(req, letter, form));

@@ -3,6 +3,7 @@ import { sweepStagedUploads } from '../../platform/db/large-objects';
 import { markRemoval, recordCountChange } from '../../core/letters/counts.service';
 import { normaliseEmail } from '../../platform/mail/email-address';
 import { forgetAddress } from '../my-signatures';
+import { eraseReportDetails } from '../reports';
 import { forgetDeliverySigners } from '../updates';
 import { eraseSupporter, eraseSupporters } from '../cosponsors';
 import { deleteAuditDetails } from '../../core/audit';
@@ -167,6 +168,8 @@ export interface RetentionReport {
   paperSheetsEmptied: number;
   suppressionsErased: number;
   auditDetailsErased: number;
+  /** Readers' reports whose words and address were erased (src/features/reports). */
+  reportDetailsErased: number;
   /** Uploads a stopped process left unfinished: their large objects, deleted (src/platform/db/large-objects.ts). */
   abandonedUploads: number;
   /** Records of an update's emails that forgot whom they went to (the figures stay). */
@@ -189,6 +192,7 @@ export async function applyRetention(
   const paper = await erasePaperPreviews(db);
   const suppressionsErased = await eraseExpiredSuppressions(db);
   const auditDetailsErased = await eraseOldAuditDetails(db, periods.AUDIT_DETAIL_RETENTION_DAYS);
+  const reportDetailsErased = await eraseReportDetails(db);
   const abandonedUploads = await sweepStagedUploads(db);
   const updateRecipientsForgotten = await forgetDeliverySigners(db);
   const commentsErased = await eraseUnshowableComments(db);
@@ -203,6 +207,7 @@ export async function applyRetention(
     paperSheetsEmptied: paper.emptied,
     suppressionsErased,
     auditDetailsErased,
+    reportDetailsErased,
     abandonedUploads,
     updateRecipientsForgotten,
     commentsErased,

@@ -31,6 +31,8 @@ export const DISALLOWED_PATHS = [
   // The full lists of signatories: names stay out of search engines (the pages also say noindex),
   // but for the letters whose owners chose otherwise (an Allow line each, see renderRobotsTxt).
   '/letters/*/signatories',
+  // A form for readers, nothing to index.
+  '/letters/*/report',
 ];
 
 /** At most this many letters' lists are let in by name; past it a list stays out (the safe side). */

@@ -398,6 +398,9 @@ function worstQuery(path: string): Record<string, string> {
     '/letters/:slug/diff': { lang: 'en', from: '1', to: String(VERSIONS) },
     '/letters/:slug/versions/:n': { lang: 'en' },
     '/letters/:slug/qr.png': { size: String(Math.max(...QR_PNG_SIZES)) },
+    // The lists' dearest choices: a search over every version, ranked by count, every status.
+    '/': { sort: 'signed', filter: 'all', q: 'letter' },
+    '/archive': { sort: 'signed', q: 'letter' },
     '/oembed': {
       url: `${t.config.BASE_URL}/letters/${fx.slug}?lang=en`,
       maxwidth: '100000',

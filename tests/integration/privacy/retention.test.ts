@@ -485,6 +485,7 @@ describe('npm run privacy -- retention', () => {
         '  imported paper sheets emptied of names and cities: 0',
         `  "This wasn't me" suppressions ended after their 30 days: 1`,
         '  audit-trail details (reasons, notes, mail domains) erased after 365 days: 0',
+        "  readers' reports, words and address erased (30 days after the decision, or 180 days undecided): 0",
         '  uploads left unfinished by a stopped process, deleted: 0',
         '  update emails, whom each went to forgotten (after 90 days): 0',
         '  comments of signers whose name became private without allowing it to be shown, erased: 0',

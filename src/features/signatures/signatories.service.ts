@@ -14,12 +14,18 @@ export interface PublicSignatory {
   confirmedAt: Date;
 }
 
+/**
+ * How many of the newest individuals (and, apart, organisations) the letter page shows: a short
+ * block; the whole list is one link away (`/letters/<slug>/signatories`), so the page stays light.
+ */
+export const RECENT_SIGNATORIES = 12;
+
 /** The newest confirmed signers who chose to be seen; organisations apart from individuals. */
 export async function recentSignatories(
   db: DataSource,
   letterId: string,
   signedAs: 'individual' | 'organisation',
-  limit = 20,
+  limit = RECENT_SIGNATORIES,
 ): Promise<PublicSignatory[]> {
   const rows = await db
     .getRepository(Signature)

@@ -155,7 +155,7 @@ async function timelineFeed(deps: Deps, req: Request, res: Response): Promise<vo
     entries: events.slice(0, 50).map((e) => {
       const d = describeEvent(e, letter.slug, req.lang, req.t);
       return {
-        id: `${base}/letters/${letter.slug}/timeline#${e.key}`,
+        id: `${base}/letters/${letter.slug}/timeline#story-${e.key}`,
         title: d.text,
         link: `${base}${d.href ?? `/letters/${letter.slug}/timeline?lang=${req.lang}`}`,
         updated: e.at,

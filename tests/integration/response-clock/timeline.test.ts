@@ -28,7 +28,7 @@ async function timelineKeys(slug: string, lang: string): Promise<{ keys: string[
     const res = await request(t.app).get(url).expect(200);
     pages.push(res.text);
     const list = /<ol class="timeline">([\s\S]*?)<\/ol>/.exec(res.text)![1];
-    keys.push(...[...list.matchAll(/<li id="([^"]+)"/g)].map((m) => m[1]));
+    keys.push(...[...list.matchAll(/<li id="story-([^"]+)"/g)].map((m) => m[1]));
     const next = /<a href="([^"]+)" rel="next"/.exec(res.text);
     url = next ? decodeHtml(next[1]) : null;
   }
@@ -145,14 +145,14 @@ describe('the letter’s story', () => {
       // The letter page shows the newest few and the way to the rest.
       const page = await request(t.app).get(`/letters/${letter.slug}?lang=${lang}`).expect(200);
       const story = /<section aria-labelledby="story-heading"[\s\S]*?<\/section>/.exec(page.text)![0];
-      expect([...story.matchAll(/<li id="([^"]+)"/g)].map((m) => m[1])).toEqual(
+      expect([...story.matchAll(/<li id="story-([^"]+)"/g)].map((m) => m[1])).toEqual(
         order.slice(0, TIMELINE_ON_LETTER_PAGE),
       );
       expect(story).toContain(`/letters/${letter.slug}/timeline?lang=${lang}`);
 
       // The feed: the same entries, in the same order.
       const feed = await request(t.app).get(`/letters/${letter.slug}/timeline.atom?lang=${lang}`).expect(200);
-      const ids = [...feed.text.matchAll(/<id>[^<]*\/timeline#([^<]+)<\/id>/g)].map((m) => m[1]);
+      const ids = [...feed.text.matchAll(/<id>[^<]*\/timeline#story-([^<]+)<\/id>/g)].map((m) => m[1]);
       expect(ids).toEqual(order);
       expect(feed.text).not.toContain('Private Addressee');
     }

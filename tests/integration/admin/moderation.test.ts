@@ -239,7 +239,7 @@ describe('settings', () => {
     let path: string | undefined = '/admin/organisers';
     let found = false;
     for (let pages = 0; path && !found && pages < 100; pages++) {
-      const page = await asA.agent.get(path).expect(200);
+      const page: { text: string } = await asA.agent.get(path).expect(200);
       found = page.text.includes(adminB.email);
       path = /<a href="(\/admin\/organisers\?after=[^"]+)" rel="next">/.exec(page.text)?.[1].replace(/&amp;/g, '&');
     }

@@ -164,15 +164,6 @@ describe('the letter’s story', () => {
 });
 
 describe('/responses', () => {
-  test("every page links to it from its footer, in the reader's language", async () => {
-    for (const lang of LANGUAGES) {
-      const home = await request(t.app).get(`/?lang=${lang}`).expect(200);
-      expect(decodeHtml(home.text)).toContain(
-        `<a href="/responses">${tFor(lang)('responseClock.responses.title')}</a>`,
-      );
-    }
-  });
-
   test('delivered public letters grouped into awaiting, overdue and answered, with their addressees and dates; never a draft; and its feed', async () => {
     const tag = crypto.randomBytes(3).toString('hex');
     const today = dayOf(new Date());

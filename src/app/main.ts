@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import cluster from 'node:cluster';
 import http from 'node:http';
 import { buildApp } from './app';
 import { ConfigError, loadConfig, loadDotEnv } from '../platform/config';
@@ -12,6 +13,7 @@ import { startWorker } from './jobs/worker';
 import { initI18n } from '../platform/web/i18n';
 import { createLimits } from '../platform/web/rate-limits';
 import { applyServerTimeouts } from '../platform/web/server-timeouts';
+import { supervise } from './supervisor';
 
 async function main(): Promise<void> {
   let config;
@@ -27,12 +29,15 @@ async function main(): Promise<void> {
   }
   const log = createLogger(config.LOG_LEVEL);
   await initI18n();
+  const supervising = cluster.isPrimary && config.WEB_PROCESSES > 0 && config.ROLE !== 'worker';
   const database = await openDatabase(config, log);
   await migrateDatabase(config, database.db, log);
   if (config.SEED_ON_START) {
     const seeded = await seed(database.db);
     if (seeded.lettersAdded) log.info(seeded, 'sample letters seeded');
   }
+  // WEB_PROCESSES: this process runs the app's processes (src/app/supervisor.ts) and serves nothing itself.
+  if (supervising) return supervise(config, log, database);
   const ctx: AppContext = { db: database.db, config, log, limits: createLimits(database.db, config.REDIS_URL) };
 
   const transport = config.SMTP_URL

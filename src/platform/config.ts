@@ -60,6 +60,14 @@ const schema = z.object({
   SESSION_ABSOLUTE_DAYS: z.coerce.number().positive().default(7),
   /** Which processes this one runs: web, worker, or both. */
   ROLE: z.enum(['web', 'worker', 'all']).default('all'),
+  /**
+   * 0 (the default): this process is the app (web and/or worker, as ROLE says). N ≥ 1: this
+   * process migrates, then runs N web processes on the one PORT (Node's cluster module) and, with
+   * ROLE=all, WORKER_PROCESSES workers, each a process of its own, replaced if it dies.
+   */
+  WEB_PROCESSES: z.coerce.number().int().min(0).max(64).default(0),
+  /** Worker processes beside the web processes when WEB_PROCESSES is set and ROLE=all. */
+  WORKER_PROCESSES: z.coerce.number().int().min(1).max(16).default(1),
   /** Addresses of reverse proxies whose X-Forwarded-For is believed (Express "trust proxy"). */
   TRUST_PROXY: z.string().default('loopback'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

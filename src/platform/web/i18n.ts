@@ -67,8 +67,22 @@ const translators = new Map<Language, TFunction>();
 export function tFor(lang: Language): TFunction {
   let t = translators.get(lang);
   if (!t) {
-    t = ((key: string | string[], opts?: Record<string, unknown>) =>
-      i18n.t(key, { lng: lang, ...opts })) as unknown as TFunction;
+    // A message asked for by its key alone is the same string every time: looked up once per
+    // language (i18next resolves the key, its fallbacks and nesting on every call, a few
+    // microseconds each, dozens of times per page). Only messages found are kept, so the map is
+    // never larger than the catalogue whatever keys are asked for; a call with options (a count,
+    // a name) is not kept.
+    const plain = new Map<string, string>();
+    t = ((key: string | string[], opts?: Record<string, unknown>) => {
+      if (opts === undefined && typeof key === 'string') {
+        const known = plain.get(key);
+        if (known !== undefined) return known;
+        const text = i18n.t(key, { lng: lang });
+        if (i18n.isInitialized && typeof text === 'string' && text !== key) plain.set(key, text);
+        return text;
+      }
+      return i18n.t(key, { lng: lang, ...opts });
+    }) as unknown as TFunction;
     translators.set(lang, t);
   }
   return t;

@@ -15,7 +15,7 @@ import {
 
 /** The processes a process started, by their ROLE (read from their environment). */
 function children(pid: number): Array<{ pid: number; role: string }> {
-  let out = '';
+  let out: string;
   try {
     out = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' });
   } catch {

@@ -77,7 +77,10 @@ export async function supervise(config: Config, log: Logger, database: Database)
   for (let i = 0; i < config.WEB_PROCESSES; i++) start('web');
   const workers = config.ROLE === 'all' ? config.WORKER_PROCESSES : 0;
   for (let i = 0; i < workers; i++) start('worker');
-  log.info({ web: config.WEB_PROCESSES, workers }, `started ${config.WEB_PROCESSES} web and ${workers} worker processes`);
+  log.info(
+    { web: config.WEB_PROCESSES, workers },
+    `started ${config.WEB_PROCESSES} web and ${workers} worker processes`,
+  );
 
   const code = await finished;
   await database.close();

@@ -14,7 +14,7 @@ import { PROJECT_ROOT } from '../platform/paths';
 import { errorHandler, notFoundHandler } from '../platform/web/error-handler';
 import { localeFor } from '../platform/web/locale';
 import { refuseUploadBeforeReading } from '../platform/web/upload-guard';
-import { authRouter, loadOrganiser, sessionMiddleware } from '../core/access';
+import { authRouter, currentOrganiser, loadOrganiser, sessionMiddleware } from '../core/access';
 import { floodLimit } from '../features/abuse';
 import { collectProvided, type Feature, type FeatureRoutes } from '../platform/feature';
 import { FEATURES } from './features';
@@ -64,12 +64,10 @@ export function buildApp(ctx: AppContext, opts: AppOptions, features: readonly F
   app.use(compression());
   app.use('/static', express.static(path.join(ROOT, 'public'), { maxAge: '7d', immutable: false, index: false }));
   for (const router of all('public')) app.use(router);
-  // Letter forms carry several translations of a long Markdown body: a larger limit, for signed-in
-  // organisers' pages only (the body parser below then leaves the parsed body alone).
-  app.use('/organise', express.urlencoded({ extended: false, limit: '400kb', parameterLimit: 120 }));
-  // Admins' letter templates carry a skeleton text and guidance: the same, for signed-in admins.
-  app.use('/admin/templates', express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 30 }));
-  app.use(express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 50 }));
+  // Every form: 20 KB. The large forms (below) are read after the session, once it is known who
+  // sends them.
+  const form = express.urlencoded({ extended: false, limit: '20kb', parameterLimit: 50 });
+  app.use((req, res, next) => (largeFormAt(req.path) ? next() : form(req, res, next)));
   app.use(express.json({ limit: '20kb' }));
   app.use(cookieParser());
   app.use(locale);
@@ -87,6 +85,13 @@ export function buildApp(ctx: AppContext, opts: AppOptions, features: readonly F
   const { doubleCsrfProtection, tokenPerResponse } = csrf(config, exempt('csrf'));
   app.use(tokenPerResponse);
   app.use(loadOrganiser(ctx));
+  // The large forms' limits hold only for a signed-in organiser (admins are organisers); anyone
+  // else's form to those paths gets the 20 KB of every form, refused on its size like any other.
+  app.use((req, res, next) => {
+    const large = largeFormAt(req.path);
+    if (!large) return next();
+    return (currentOrganiser(res) ? large : form)(req, res, next);
+  });
   // Uploads are refused on their headers, before their body is read: too large for the form, no
   // valid CSRF token, not signed in, over the network's byte budget. Then parsed here.
   for (const { path: at, handler } of all('headers')) app.use(at, handler);
@@ -112,6 +117,18 @@ export function buildApp(ctx: AppContext, opts: AppOptions, features: readonly F
   app.use(notFoundHandler);
   app.use(errorHandler(ctx.log));
   return app;
+}
+
+/**
+ * Forms larger than 20 KB, for signed-in organisers only: letter forms carry several translations
+ * of a long Markdown body, admins' letter templates a skeleton text and guidance.
+ */
+const LARGE_FORMS: Array<{ at: string; parser: RequestHandler }> = [
+  { at: '/organise', parser: express.urlencoded({ extended: false, limit: '400kb', parameterLimit: 120 }) },
+  { at: '/admin/templates', parser: express.urlencoded({ extended: false, limit: '200kb', parameterLimit: 30 }) },
+];
+function largeFormAt(path: string): RequestHandler | null {
+  return LARGE_FORMS.find(({ at }) => path === at || path.startsWith(`${at}/`))?.parser ?? null;
 }
 
 /** Security headers: a strict CSP (nothing from another host), HSTS in production, no framing. */

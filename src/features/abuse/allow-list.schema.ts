@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formText } from '../../platform/web/validate';
 import { parseNetwork } from './abuse.service';
 
 export const allowListAddSchema = z.object({
@@ -10,15 +11,5 @@ export const allowListAddSchema = z.object({
     }
     return parsed.cidr;
   }),
-  note: z
-    .string({ message: 'abuse.allowList.errors.note' })
-    .optional()
-    .transform((s) =>
-      (s ?? '')
-        .normalize('NFC')
-        .replace(/[\u0000-\u001f\u007f]/g, ' ')
-        .trim(),
-    )
-    .pipe(z.string().max(200, { message: 'abuse.allowList.errors.note' }))
-    .transform((s) => s || null),
+  note: formText(200, 'abuse.allowList.errors.note', { lines: false }).transform((s) => s || null),
 });

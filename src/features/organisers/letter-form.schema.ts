@@ -7,23 +7,13 @@ import {
   type LetterStatus,
   type Visibility,
 } from '../../core/letters/letter.entity';
-import { controlCharacterErrors, type FormResult } from '../../platform/web/validate';
+import { controlCharacterErrors, formText, type FormResult } from '../../platform/web/validate';
 import { SLUG_PATTERN } from '../../core/letters/slug';
 
 /** One row per language at most, so the form never needs more rows than languages. */
 export const MAX_TRANSLATIONS = LANGUAGES.length;
 
-const text = (max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((s) =>
-      (s ?? '')
-        .normalize('NFC')
-        .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ' ')
-        .trim(),
-    )
-    .pipe(z.string().max(max, { message: 'organisers.errors.tooLong' }));
+const text = (max: number) => formText(max, 'organisers.errors.tooLong');
 
 const required = (max: number) => text(max).pipe(z.string().min(1, { message: 'organisers.errors.required' }));
 

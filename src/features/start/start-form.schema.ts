@@ -1,17 +1,8 @@
 import { z } from 'zod';
 import { LANGUAGES, type Language } from '../../core/letters/letter.entity';
+import { formText } from '../../platform/web/validate';
 
-const text = (max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((s) =>
-      (s ?? '')
-        .normalize('NFC')
-        .replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, ' ')
-        .trim(),
-    )
-    .pipe(z.string().max(max, { message: 'start.errors.tooLong' }));
+const text = (max: number) => formText(max, 'start.errors.tooLong');
 const required = (max: number) => text(max).pipe(z.string().min(1, { message: 'start.errors.required' }));
 
 /** The guided form: whom, what it asks, the text, its language, a goal, a deadline, who is shown as its author. */

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 
 const MESSAGE_KEY = /^[a-z][A-Za-z0-9]*(\.[A-Za-z0-9_]+)+$/;
 
@@ -12,6 +12,31 @@ export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f
 
 /** The message shown beside a field that holds one (common catalogue, every language). */
 export const CONTROL_CHARACTERS_MESSAGE = 'form.errors.controlCharacters';
+
+/**
+ * What a form's text keeps: NFC (a letter typed with a combining accent is the same letter), no
+ * control character (each made a space; `lines` keeps tab and line breaks, for a textarea), no
+ * space at either end. Forms holding control characters are refused before their schema
+ * (controlCharacterErrors); this is the schema's own guard.
+ */
+export function cleanText(s: string, opts: { lines: boolean }): string {
+  return s
+    .normalize('NFC')
+    .replace(opts.lines ? /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g : /[\u0000-\u001f\u007f]/g, ' ')
+    .trim();
+}
+
+/**
+ * An optional text field, cleaned (cleanText) and at most `max` characters; empty when not sent.
+ * `tooLong` is the message key beside the field when it is longer, or not text at all.
+ */
+export function formText(max: number, tooLong: string, opts: { lines: boolean } = { lines: true }) {
+  return z
+    .string({ message: tooLong })
+    .optional()
+    .transform((s) => cleanText(s ?? '', opts))
+    .pipe(z.string().max(max, { message: tooLong }));
+}
 
 export function hasControlCharacters(value: unknown): boolean {
   if (typeof value === 'string') return CONTROL_CHARACTERS.test(value);

@@ -8,7 +8,8 @@ import { Forbidden } from '../../platform/web/errors';
 import { countryOptions } from '../../platform/web/i18n';
 import { parseForm } from '../../platform/web/validate';
 import { asksForEmail, exportFormSchema, exportRequest } from './export-form.schema';
-import { defaultColumns, EXPORT_COLUMNS, exportSignatures, PDF_MAX_ROWS, PdfTooLarge } from './export.service';
+import { defaultColumns, EXPORT_COLUMNS, PDF_MAX_ROWS, PdfTooLarge } from './export.service';
+import { sendExport } from './export-download';
 import { EXPORT_PURPOSES, EXPORT_SCOPES } from './export-query';
 import { exportFormats } from './writers';
 
@@ -83,33 +84,14 @@ export function exportsRouter(ctx: AppContext): Router {
     if (!parsed.ok) return render(req, res, body, parsed.errors, 422);
     const form = parsed.data;
     const organiser = (res.locals as Required<OrganiserLocals>).organiser;
-    try {
-      await exportSignatures(ctx, exportRequest(form, letter, organiser.id), res, {
-        onStart: ({ exportId, fileName, contentType }) => {
-          res.status(200);
-          res.set({
-            'Content-Type': contentType,
-            // The name is ASCII by construction (slug, date, uuid), so no filename* is needed.
-            'Content-Disposition': `attachment; filename="${fileName}"`,
-            'X-Export-Id': exportId,
-          });
-        },
-      });
-    } catch (err) {
-      if (!res.headersSent) {
-        res.removeHeader('Content-Disposition');
-        res.removeHeader('Content-Type');
-        res.removeHeader('X-Export-Id');
+    await sendExport(ctx, exportRequest(form, letter, organiser.id), req, res, {
+      what: 'export aborted',
+      letterId: letter.id,
+      refused: (err) => {
         if (err instanceof PdfTooLarge) return render(req, res, body, { format: 'exports.errors.pdfTooLarge' }, 422);
         throw err;
-      }
-      // Part of the file has gone out: break the connection so it can never pass for complete.
-      ctx.log.warn(
-        { letterId: letter.id, reqId: req.id, err: err instanceof Error ? err.message : String(err) },
-        'export aborted',
-      );
-      res.destroy();
-    }
+      },
+    });
   });
 
   return r;

@@ -12,6 +12,7 @@ import { verifyRouter } from './verify.router';
 export { ExportAudit } from './export-audit.entity';
 export { exportFormSchema, exportRequest } from './export-form.schema';
 export { type ExportResult, exportSignatures, PDF_MAX_ROWS, PdfTooLarge } from './export.service';
+export { sendExport } from './export-download';
 export { exportsRouter } from './exports.router';
 export {
   UploadTooLarge,

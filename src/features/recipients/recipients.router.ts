@@ -4,7 +4,7 @@ import type { AppContext } from '../../platform/context';
 import { handlersOf } from '../../platform/web/handlers';
 import type { Letter } from '../../core/letters/letter.entity';
 import { findTranslation } from '../../core/letters/letters.service';
-import { exportSignatures, PdfTooLarge } from '../exports';
+import { PdfTooLarge, sendExport } from '../exports';
 import {
   auditActor,
   currentOrganiser,
@@ -333,46 +333,30 @@ function download(ctx: AppContext, format: 'pdf' | 'csv'): RequestHandler {
     const allowed = await ctx.limits.consume(recipientDownloadRule(ctx.config), link.id);
     if (!allowed.ok) throw new RateLimited(allowed.retryAfterSeconds, 'recipients.errors.tooManyDownloads');
     const view = await deliveredView(ctx.db, link.letterId, req.lang);
-    try {
-      await exportSignatures(
-        ctx,
-        {
-          letter: view.letter,
-          format,
-          purpose: 'delivery',
-          filters: { scope: 'verified', to: deliveredDay(view.letter) },
-          organiserId: null,
-          recipientLinkId: link.id,
-          language: req.lang,
-          alsoInTransaction: (tx, exportId) =>
-            recordLinkEvent(tx, link, format === 'pdf' ? 'download-pdf' : 'download-csv', exportId),
+    await sendExport(
+      ctx,
+      {
+        letter: view.letter,
+        format,
+        purpose: 'delivery',
+        filters: { scope: 'verified', to: deliveredDay(view.letter) },
+        organiserId: null,
+        recipientLinkId: link.id,
+        language: req.lang,
+        alsoInTransaction: (tx, exportId) =>
+          recordLinkEvent(tx, link, format === 'pdf' ? 'download-pdf' : 'download-csv', exportId),
+      },
+      req,
+      res,
+      {
+        what: 'recipient download aborted',
+        letterId: link.letterId,
+        refused: (err) => {
+          if (err instanceof PdfTooLarge) throw new AppError(422, 'pdf_too_large', 'recipients.errors.pdfTooLarge');
+          throw err;
         },
-        res,
-        {
-          onStart: ({ exportId, fileName, contentType }) => {
-            res.status(200);
-            res.set({
-              'Content-Type': contentType,
-              'Content-Disposition': `attachment; filename="${fileName}"`,
-              'X-Export-Id': exportId,
-            });
-          },
-        },
-      );
-    } catch (err) {
-      if (!res.headersSent) {
-        res.removeHeader('Content-Disposition');
-        res.removeHeader('Content-Type');
-        res.removeHeader('X-Export-Id');
-        if (err instanceof PdfTooLarge) throw new AppError(422, 'pdf_too_large', 'recipients.errors.pdfTooLarge');
-        throw err;
-      }
-      ctx.log.warn(
-        { letterId: link.letterId, reqId: req.id, err: err instanceof Error ? err.message : String(err) },
-        'recipient download aborted',
-      );
-      res.destroy();
-    }
+      },
+    );
   };
 }
 

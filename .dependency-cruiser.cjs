@@ -61,10 +61,10 @@ module.exports = {
     {
       name: 'app-entry-points-stay-on-top',
       comment:
-        'app/cli/ commands and app/main.ts are entry points: nothing imports them; app/app.ts is imported by main.ts only.',
+        'app/cli/ commands and app/main.ts are entry points: nothing imports them; app/app.ts and app/supervisor.ts are imported by main.ts only.',
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/app/main\\.ts$' },
-      to: { path: '^src/app/(cli/(?!bootstrap\\.ts$)|main\\.ts$|app\\.ts$)' },
+      to: { path: '^src/app/(cli/(?!bootstrap\\.ts$)|main\\.ts$|app\\.ts$|supervisor\\.ts$)' },
     },
     {
       name: 'cli-bootstrap-is-for-commands',

@@ -120,7 +120,19 @@ async function worker(): Promise<void> {
     wake?.();
   });
 
+  // Claim again at once after a full batch or a notification that came meanwhile; otherwise wait
+  // for one (or a second, in case one was missed).
+  let more = true;
   while (!stopping) {
+    if (!more && !notified.since)
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 1000);
+        wake = () => {
+          clearTimeout(t);
+          resolve();
+        };
+      });
+    wake = null;
     notified.since = false;
     await db.query('BEGIN');
     const { rows } = await db.query<{ id: string; email: string; full_name: string; token: string }>(
@@ -131,16 +143,7 @@ async function worker(): Promise<void> {
     );
     if (!rows.length) {
       await db.query('COMMIT');
-      // Nothing to do: wait for a notification (or a second, in case one was missed).
-      if (!notified.since)
-        await new Promise<void>((resolve) => {
-          const t = setTimeout(resolve, 1000);
-          wake = () => {
-            clearTimeout(t);
-            resolve();
-          };
-        });
-      wake = null;
+      more = false;
       continue;
     }
     const sent = await Promise.allSettled(
@@ -157,6 +160,7 @@ async function worker(): Promise<void> {
     // Rows whose message failed stay in the queue for the next claim.
     await db.query('DELETE FROM jobs WHERE id = ANY($1::bigint[])', [done]);
     await db.query('COMMIT');
+    more = rows.length === batch;
   }
   transport.close();
   await listener.end();

@@ -1120,10 +1120,17 @@ async function journeyLadder(
 ): Promise<void> {
   const database = side === 'app' ? DB_NAME : REF_DB_NAME;
   const runs: JourneyRun[] = [];
-  /** One viral day on a letter of its own (`name` in its slug), and its figures. */
-  const day = async (name: string, rate: number, seconds: number): Promise<ViralFigures> => {
+  /** A letter of its own (`name` in its slug), made before the run so that its statements are not the run's. */
+  const letter = async (name: string) => {
     const slug = `journey-${side}-${name}`;
-    const letterId = side === 'app' ? await createLetter(slug) : null;
+    return { name, slug, letterId: side === 'app' ? await createLetter(slug) : null };
+  };
+  /** One viral day on that letter, and its figures. */
+  const day = async (
+    { name, slug, letterId }: Awaited<ReturnType<typeof letter>>,
+    rate: number,
+    seconds: number,
+  ): Promise<ViralFigures> => {
     const figures = await viralRun({
       appUrl: url,
       slug,
@@ -1157,11 +1164,12 @@ async function journeyLadder(
   // A warm-up, not counted: both sides start cold (V8 compiles the hot paths in the first
   // thousand requests or so), and the first rung must not measure that.
   log(`journey: ${label}, warm-up at ${JOURNEY_WARMUP_RATE} people/s for ${JOURNEY_WARMUP_S} s`);
-  await day('warm-up', JOURNEY_WARMUP_RATE, JOURNEY_WARMUP_S);
+  await day(await letter('warm-up'), JOURNEY_WARMUP_RATE, JOURNEY_WARMUP_S);
   await sleep(1000);
   const deadline = performance.now() + JOURNEY_BUDGET_S * 1000;
   const ladder = await climb(JOURNEY_LADDER, JOURNEY_START, JOURNEY_MAX_RUNS, deadline, async (rate) => {
     log(`journey: ${label}, ${rate} people/s for ${JOURNEY_SECONDS} s`);
+    const runLetter = await letter(String(rate));
     const counting = journeyStatementsNote === null;
     const evictedBefore = counting ? await resetStatements(dbUrl, database) : 0;
     const backends = new BackendCpu(ADMIN_URL, [database]);
@@ -1172,7 +1180,7 @@ async function journeyLadder(
       self: process.cpuUsage(),
       at: performance.now(),
     };
-    const figures = await day(String(rate), rate, JOURNEY_SECONDS);
+    const figures = await day(runLetter, rate, JOURNEY_SECONDS);
     const pgBackends = await backends.stop();
     const used = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b);
     const self = process.cpuUsage(before.self);

@@ -239,7 +239,9 @@ export function statementsPerPerson(counts: StatementCount[], people: number, to
   const lines = sorted.slice(0, top).map(([q, n]) => `${per(n)}  ${q}`);
   const rest = sorted.slice(top);
   if (rest.length)
-    lines.push(`${per(rest.reduce((s, [, n]) => s + n, 0))}  (${rest.length} other statements together)`);
+    lines.push(
+      `${per(rest.reduce((s, [, n]) => s + n, 0))}  (${rest.length} other statement${rest.length === 1 ? '' : 's'} together)`,
+    );
   lines.push(
     `${per(total)}  in all (${total.toLocaleString('en-US')} statements for ${people.toLocaleString('en-US')} people)`,
   );

@@ -8,6 +8,18 @@ import nodemailer from 'nodemailer';
 import { Client } from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { EXPORT_NODE_FLAGS } from './export-flags';
+import {
+  BackendCpu,
+  climb,
+  cpuSeconds,
+  ladderWords,
+  readStatements,
+  resetStatements,
+  statementsPerPerson,
+  statementsReady,
+  type LadderResult,
+  type StatementCount,
+} from './journey';
 import { openLoop, type OpenLoopFigures, type OpenLoopRequest } from './open-loop';
 import { meetsTargets, viralRun, viralTable, type ViralFigures, type ViralMail } from './viral-day';
 
@@ -26,8 +38,9 @@ const APP_PORT = Number(process.env.BENCH_APP_PORT ?? 3181);
 const REF_PORT = Number(process.env.BENCH_REF_PORT ?? 3182);
 const SMTP_PORT = Number(process.env.BENCH_SMTP_PORT ?? 25050);
 /**
- * BENCH_ONLY=viral runs the viral day alone, BENCH_ONLY=list the list of signatories alone (and
- * what they need: the build, the database).
+ * BENCH_ONLY=viral runs the viral day alone, BENCH_ONLY=list the list of signatories alone,
+ * BENCH_ONLY=journey the reference journey beside the app's (and what they need: the build, the
+ * database).
  */
 const ONLY = process.env.BENCH_ONLY ?? '';
 const VIRAL_RATES = (process.env.BENCH_VIRAL_RATES ?? (QUICK ? '100,250' : '100,250,400')).split(',').map(Number);
@@ -854,11 +867,11 @@ function viralEnv(role: 'web' | 'worker' | 'all'): Record<string, string> {
 }
 
 /** `node dist/src/app/main.js`, as `npm run start:prod` starts it: no cluster wrapper, no tsx. */
-function startProd(env: Record<string, string>): ChildProcess {
+function startProd(env: Record<string, string>, logFile?: string): ChildProcess {
   return spawn(process.execPath, [DIST_MAIN], {
     cwd: ROOT,
     env: { ...process.env, ...env },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', logFile ? fs.openSync(logFile, 'a') : 'ignore', 'inherit'],
   });
 }
 
@@ -873,18 +886,6 @@ async function workersReady(n: number): Promise<void> {
     await sleep(100);
   }
   throw new Error('the worker did not start');
-}
-
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux); null elsewhere. */
-function cpuSeconds(pid: number | undefined): number | null {
-  if (pid === undefined) return null;
-  try {
-    // Fields 14 and 15 (utime, stime) come after the command name in parentheses.
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // clock ticks: 100 per second on Linux
-  } catch {
-    return null;
-  }
 }
 
 /** CPU seconds used so far by every PostgreSQL process of the machine (the server shares the cores). */
@@ -1001,6 +1002,374 @@ function viralReport(): string {
     viralCpu.map((line) => `- ${line}\n`).join('') +
     `${headline.join('\n')}\n`
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// The reference journey (bench/reference-journey.ts): the viral day's journey against the least a
+// web process and a worker can do for it, beside the app in its default production layout (one
+// ROLE=all process, what `npm start` and `npm run start:prod` run), in the same run
+
+const JOURNEY_SECONDS = Number(process.env.BENCH_JOURNEY_SECONDS ?? (QUICK ? 5 : 10));
+const JOURNEY_LADDER = (process.env.BENCH_JOURNEY_RATES ?? '25,50,100,160,250,400,640,1000,1600,2500')
+  .split(',')
+  .map(Number);
+/**
+ * The first rung, run by both sides: the viral day's highest configured rate. Their CPU and
+ * statements per person are compared at this rate.
+ */
+const JOURNEY_START = Number(process.env.BENCH_JOURNEY_START ?? VIRAL_RATES[VIRAL_RATES.length - 1]);
+/** Runs per side at most, and no run begun after this many seconds of the side's ladder. */
+const JOURNEY_MAX_RUNS = QUICK ? 5 : 7;
+const JOURNEY_BUDGET_S = QUICK ? 80 : 300;
+/** Before each side's ladder, not counted. */
+const JOURNEY_WARMUP_RATE = Math.min(100, JOURNEY_START);
+const JOURNEY_WARMUP_S = QUICK ? 4 : 10;
+const REF_DB_NAME = `${DB_NAME}_ref`;
+const refDbUrl = (() => {
+  const u = new URL(ADMIN_URL);
+  u.pathname = `/${REF_DB_NAME}`;
+  return u.toString();
+})();
+const REF_JOURNEY_ENTRY = path.join(ROOT, 'bench/reference-journey.ts');
+
+interface JourneyRun {
+  figures: ViralFigures;
+  /** CPU seconds over the run: each process of the side, its database's backends, the whole PostgreSQL server, this process. */
+  procs: Array<[string, number | null]>;
+  pgBackends: number;
+  pgAll: number | null;
+  self: number;
+  wall: number;
+  /** pg_stat_statements of the side's database over the run (the first run only), or null. */
+  statements: StatementCount[] | null;
+  /** Entries pg_stat_statements evicted during the run (the server's table was full): the counts are then short. */
+  evicted: number;
+}
+interface JourneySide {
+  label: string;
+  runs: JourneyRun[];
+  ladder: LadderResult;
+  load: string;
+}
+const journeySides: JourneySide[] = [];
+let journeyStatementsNote: string | null = null;
+
+const loadAverage = () =>
+  os
+    .loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
+
+/**
+ * The app's letter page and confirmation page, as one person gets them, for the reference to
+ * serve as static files: the page of a letter of its own, one signature, its email, its link.
+ */
+async function snapshotJourneyPages(sink: Sink, dir: string): Promise<void> {
+  const base = `http://127.0.0.1:${APP_PORT}`;
+  await createLetter('journey-pages');
+  const ip = '198.19.255.253';
+  const page = await fetch(`${base}/letters/journey-pages`, { headers: { 'x-forwarded-for': ip } });
+  const html = Buffer.from(await page.arrayBuffer());
+  const csrf = html.toString('utf8').match(/name="_csrf" value="([^"]+)"/)?.[1];
+  const cookie = page.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0])
+    .join('; ');
+  if (page.status !== 200 || !csrf) throw new Error(`journey: the letter page answered ${page.status}`);
+  fs.writeFileSync(path.join(dir, 'letter.html'), html);
+  const email = `journey-pages-${process.pid}@gmail.com`;
+  const mail = new Promise<ViralMail>((resolve) => {
+    sink.onMail = (m) => {
+      if (m.to.toLowerCase() === email) resolve(m);
+    };
+  });
+  const form = new URLSearchParams({
+    _csrf: csrf,
+    fullName: 'Journey Pages',
+    email,
+    country: 'UA',
+    city: '',
+    organisation: '',
+    signedAs: 'individual',
+    visibility: 'public',
+  }).toString();
+  const signed = await fetch(`${base}/letters/journey-pages/sign`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', cookie, 'x-forwarded-for': ip },
+    body: form,
+  });
+  if (signed.status !== 303) throw new Error(`journey: signing answered ${signed.status}`);
+  const got = await Promise.race([mail, sleep(30_000).then(() => null)]);
+  sink.onMail = null;
+  if (!got?.token) throw new Error('journey: no confirmation email within 30 s');
+  const confirm = await fetch(`${base}/s/confirm/${got.token}`, { headers: { cookie, 'x-forwarded-for': ip } });
+  const confirmHtml = Buffer.from(await confirm.arrayBuffer());
+  if (confirm.status !== 200 || !/name="_csrf"/.test(confirmHtml.toString('utf8')))
+    throw new Error(`journey: the confirmation page answered ${confirm.status}`);
+  fs.writeFileSync(path.join(dir, 'confirm.html'), confirmHtml);
+}
+
+/** One side's ladder of rates: each rate a viral day of JOURNEY_SECONDS on a letter of its own. */
+async function journeyLadder(
+  side: 'app' | 'ref',
+  label: string,
+  url: string,
+  sink: Sink,
+  procs: Array<[string, ChildProcess]>,
+): Promise<void> {
+  const database = side === 'app' ? DB_NAME : REF_DB_NAME;
+  const runs: JourneyRun[] = [];
+  /** A letter of its own (`name` in its slug), made before the run so that its statements are not the run's. */
+  const letter = async (name: string) => {
+    const slug = `journey-${side}-${name}`;
+    return { name, slug, letterId: side === 'app' ? await createLetter(slug) : null };
+  };
+  /** One viral day on that letter, and its figures. */
+  const day = async (
+    { name, slug, letterId }: Awaited<ReturnType<typeof letter>>,
+    rate: number,
+    seconds: number,
+  ): Promise<ViralFigures> => {
+    const figures = await viralRun({
+      appUrl: url,
+      slug,
+      rate,
+      seconds,
+      firstPerson: viralPeople,
+      tag: `${process.pid}-journey-${side}-${name}`,
+      mailWaitMs: QUICK ? 10_000 : 30_000,
+      listen: (fn) => (sink.onMail = fn),
+      tally: async () => {
+        if (side === 'ref') {
+          const [t] = await sql<{ confirmed: string }>(
+            refDbUrl,
+            `/* bench */ SELECT count(*) AS confirmed FROM signatures WHERE letter = $1 AND confirmed_at IS NOT NULL`,
+            [slug],
+          );
+          return { confirmedRows: Number(t?.confirmed), held: 0 };
+        }
+        const [t] = await sql<{ confirmed: string; held: string }>(
+          dbUrl,
+          `/* bench */ SELECT count(*) FILTER (WHERE status = 'confirmed') AS confirmed, count(*) FILTER (WHERE held_reason IS NOT NULL) AS held
+             FROM signatures WHERE letter_id = $1`,
+          [letterId],
+        );
+        return { confirmedRows: Number(t?.confirmed), held: Number(t?.held) };
+      },
+    });
+    viralPeople += figures.people;
+    return figures;
+  };
+  // A warm-up, not counted: both sides start cold (V8 compiles the hot paths in the first
+  // thousand requests or so), and the first rung must not measure that.
+  log(`journey: ${label}, warm-up at ${JOURNEY_WARMUP_RATE} people/s for ${JOURNEY_WARMUP_S} s`);
+  await day(await letter('warm-up'), JOURNEY_WARMUP_RATE, JOURNEY_WARMUP_S);
+  await sleep(1000);
+  const deadline = performance.now() + JOURNEY_BUDGET_S * 1000;
+  const ladder = await climb(JOURNEY_LADDER, JOURNEY_START, JOURNEY_MAX_RUNS, deadline, async (rate) => {
+    log(`journey: ${label}, ${rate} people/s for ${JOURNEY_SECONDS} s`);
+    const runLetter = await letter(String(rate));
+    const counting = journeyStatementsNote === null;
+    const evictedBefore = counting ? await resetStatements(dbUrl, database) : 0;
+    const backends = new BackendCpu(ADMIN_URL, [database]);
+    await backends.start();
+    const before = {
+      procs: procs.map(([, p]) => cpuSeconds(p.pid)),
+      pg: postgresCpuSeconds(),
+      self: process.cpuUsage(),
+      at: performance.now(),
+    };
+    const figures = await day(runLetter, rate, JOURNEY_SECONDS);
+    const pgBackends = await backends.stop();
+    const used = (a: number | null, b: number | null) => (a === null || b === null ? null : a - b);
+    const self = process.cpuUsage(before.self);
+    const read = counting ? await readStatements(dbUrl, database) : null;
+    runs.push({
+      figures,
+      procs: procs.map(([name, p], i) => [name, used(cpuSeconds(p.pid), before.procs[i])]),
+      pgBackends,
+      pgAll: used(postgresCpuSeconds(), before.pg),
+      self: (self.user + self.system) / 1e6,
+      wall: (performance.now() - before.at) / 1000,
+      statements: read?.counts ?? null,
+      evicted: read ? read.evictions - evictedBefore : 0,
+    });
+    if (figures.failures) notes.push(`journey, ${label}, ${rate}/s: failed ${JSON.stringify(figures.failedHow)}`);
+    log(
+      `  sign p99 ${figures.signP99.toFixed(0)} ms, email lag p99 ${(figures.lagP99 / 1000).toFixed(2)} s, confirm p99 ${figures.confirmP99.toFixed(0)} ms, ` +
+        `count exact after ${figures.countExactAfter?.toFixed(2) ?? 'never'} s, lost ${figures.lost}, failed ${figures.failures}: ` +
+        (meetsTargets(figures) ? 'met' : 'missed'),
+    );
+    await sleep(QUICK ? 1000 : 3000);
+    return meetsTargets(figures);
+  });
+  journeySides.push({ label, runs, ladder, load: loadAverage() });
+}
+
+/** Ready: the reference worker's two connections (claims, LISTEN) are open. */
+async function refWorkerReady(): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    const [r] = await sql<{ n: string }>(
+      ADMIN_URL,
+      `/* bench */ SELECT count(*) AS n FROM pg_stat_activity WHERE datname = $1 AND query = 'LISTEN jobs'`,
+      [REF_DB_NAME],
+    );
+    if (Number(r?.n) >= 1) return;
+    await sleep(100);
+  }
+  throw new Error('the reference worker did not start');
+}
+
+async function journeyStage(sink: Sink): Promise<void> {
+  journeyStatementsNote = await statementsReady(dbUrl);
+  if (journeyStatementsNote) log(journeyStatementsNote);
+  await sql(ADMIN_URL, `CREATE DATABASE "${REF_DB_NAME}"`);
+  await sql(
+    refDbUrl,
+    `CREATE TABLE signatures (id bigserial PRIMARY KEY, letter text NOT NULL, email text NOT NULL, full_name text NOT NULL,
+       country text NOT NULL, token text NOT NULL UNIQUE, created_at timestamptz NOT NULL DEFAULT now(), confirmed_at timestamptz);
+     CREATE TABLE jobs (id bigserial PRIMARY KEY, signature_id bigint NOT NULL)`,
+  );
+  // Earlier stages' counters and jobs (raised limits) are not this stage's.
+  await sql(dbUrl, 'DELETE FROM rate_limits');
+  await sql(dbUrl, 'DELETE FROM graphile_worker._private_jobs');
+  await sql(dbUrl, 'DELETE FROM job_outbox');
+  const pages = path.join(TMP, 'journey');
+  fs.mkdirSync(pages, { recursive: true });
+
+  log('journey: the app, one ROLE=all process');
+  // Its log (errors only) is kept, to say why if it stops during a run.
+  const appLog = path.join(TMP, 'journey-app.log');
+  const app = startProd(viralEnv('all'), appLog);
+  app.once('exit', (code, signal) => {
+    if (app.killed) return;
+    log(`journey: the app exited (${code ?? signal}); its log ends:`);
+    process.stderr.write(fs.readFileSync(appLog, 'utf8').split('\n').slice(-20).join('\n'));
+  });
+  try {
+    await waitHttp(`http://127.0.0.1:${APP_PORT}/`);
+    await workersReady(1);
+    await snapshotJourneyPages(sink, pages);
+    await journeyLadder('app', 'app (1 process, ROLE=all)', `http://127.0.0.1:${APP_PORT}`, sink, [['app', app]]);
+  } finally {
+    await stop(app);
+  }
+
+  log('journey: the reference, one web process and one worker');
+  const refEnv = (role: 'web' | 'worker') => ({
+    ...process.env,
+    REF_ROLE: role,
+    REF_DATABASE_URL: refDbUrl,
+    REF_PORT: String(REF_PORT),
+    REF_STATIC_DIR: pages,
+    REF_BASE_URL: `http://127.0.0.1:${REF_PORT}`,
+    SMTP_URL: `smtp://127.0.0.1:${SMTP_PORT}`,
+    WORKER_CONCURRENCY: '10',
+  });
+  const spawnRef = (role: 'web' | 'worker') =>
+    spawn(process.execPath, ['--import', 'tsx', REF_JOURNEY_ENTRY], {
+      cwd: ROOT,
+      env: refEnv(role),
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+  const web = spawnRef('web');
+  const worker = spawnRef('worker');
+  try {
+    await waitHttp(`http://127.0.0.1:${REF_PORT}/letters/x.json`);
+    await refWorkerReady();
+    await journeyLadder('ref', 'reference (1 web + 1 worker)', `http://127.0.0.1:${REF_PORT}`, sink, [
+      ['web', web],
+      ['worker', worker],
+    ]);
+  } finally {
+    await stop(web);
+    await stop(worker);
+  }
+}
+
+function journeyReport(): string {
+  if (!journeySides.length) return '';
+  const perPerson = (x: number | null, people: number) => (x === null ? null : (x * 1000) / people);
+  const ms = (x: number | null) => (x === null ? '?' : `${x.toFixed(2)} ms`);
+  const cpuLines = journeySides.flatMap((side) =>
+    side.runs.map((r) => {
+      const n = r.figures.people;
+      const own = r.procs.reduce((s, [, x]) => s + (x ?? 0), 0);
+      return (
+        `${side.label}, ${r.figures.rate}/s: CPU per person ${r.procs.map(([name, x]) => `${name} ${ms(perPerson(x, n))}`).join(', ')}` +
+        `${r.procs.length > 1 ? ` (together ${ms(perPerson(own, n))})` : ''}, PostgreSQL ${ms(perPerson(r.pgBackends, n))} ` +
+        `(its database's backends; the whole server's processes ${ms(perPerson(r.pgAll, n))}), load generator and SMTP sink ${ms(perPerson(r.self, n))}; ` +
+        `${r.figures.confirmed} of ${n} confirmed; ${r.wall.toFixed(0)} s`
+      );
+    }),
+  );
+  const [app, ref] = journeySides;
+  const out: string[] = [];
+  out.push(
+    `\nReference journey (the viral day's journey, open loop, ${JOURNEY_SECONDS} s per rate, rates climbed from ${JOURNEY_START}/s on the ladder ${JOURNEY_LADDER.join(', ')}; ` +
+      `the app in its default production layout, one ROLE=all process, against bench/reference-journey.ts: one web process and one worker; ` +
+      `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'CPU'}; load average ${journeySides.map((s) => `${s.load} after the ${s.label.split(' ')[0]}`).join(', ')})\n`,
+  );
+  out.push(viralTable(journeySides.flatMap((s) => s.runs.map((r) => ({ setup: s.label, figures: r.figures })))));
+  out.push('');
+  for (const line of cpuLines) out.push(`- ${line}`);
+  if (app && ref) {
+    const a = app.ladder.best ?? 0;
+    const r = ref.ladder.best;
+    const lower = ref.ladder.missedAbove === null;
+    let verdict: string;
+    if (r === null) verdict = 'no comparison (the reference met no rate)';
+    else if (a * 2 < r) verdict = 'missed';
+    else verdict = lower ? 'not decided (the reference may go higher)' : 'met';
+    out.push(
+      `- highest rate meeting every target: app ${ladderWords(app.ladder)}; reference ${ladderWords(ref.ladder)}; ` +
+        `app/reference ${r ? `${lower ? '≤ ' : ''}${((a / r) * 100).toFixed(0)}%` : '–'} (target ≥ 50%: ${verdict})`,
+    );
+    // Per person is only a person's whole journey where everyone signed, was mailed and confirmed:
+    // the comparison is made at the highest rate both sides ran where that held for both (the
+    // first rung if there is none, and said so).
+    const complete = (x: JourneyRun) => x.figures.confirmed === x.figures.people && x.figures.lost === 0;
+    const common = app.runs
+      .filter((x) => complete(x) && ref.runs.some((y) => y.figures.rate === x.figures.rate && complete(y)))
+      .map((x) => x.figures.rate);
+    const rate = common.length ? Math.max(...common) : JOURNEY_START;
+    const ar = app.runs.find((x) => x.figures.rate === rate);
+    const rr = ref.runs.find((x) => x.figures.rate === rate);
+    if (ar && rr) {
+      const cpu = (x: JourneyRun) => x.procs.reduce((sum, [, c]) => sum + (c ?? 0), 0) / x.figures.people;
+      const times = (p: number, q: number) => (q > 0 ? `${(p / q).toFixed(2)}×` : '–');
+      const ok = (p: number, q: number) => (q > 0 && p / q <= 1.5 ? 'met' : 'missed');
+      const aw = cpu(ar);
+      const rw = cpu(rr);
+      const ap = ar.pgBackends / ar.figures.people;
+      const rp = rr.pgBackends / rr.figures.people;
+      const caveat = common.length
+        ? 'the highest rate both ran with everyone confirmed'
+        : `no rate ran by both had everyone confirmed: app ${ar.figures.confirmed} of ${ar.figures.people}, reference ${rr.figures.confirmed} of ${rr.figures.people}, so these are not whole journeys`;
+      out.push(
+        `- CPU per person at ${rate}/s (${caveat}): web + worker, app ${ms(aw * 1000)} against reference ${ms(rw * 1000)}: ${times(aw, rw)} (target ≤ 1.5×: ${ok(aw, rw)}); ` +
+          `PostgreSQL (each database's backends), app ${ms(ap * 1000)} against reference ${ms(rp * 1000)}: ${times(ap, rp)} (target ≤ 1.5×: ${ok(ap, rp)})`,
+      );
+      if (journeyStatementsNote) out.push(`- ${journeyStatementsNote}`);
+      else
+        for (const [side, run] of [
+          [app, ar],
+          [ref, rr],
+        ] as const) {
+          if (!run.statements) continue;
+          out.push(
+            `- statements per person, ${side.label}, at ${rate}/s (pg_stat_statements of its database, reset before the run; calls per person, by statement):`,
+          );
+          for (const line of statementsPerPerson(run.statements, run.figures.people)) out.push(`    ${line}`);
+          if (run.evicted)
+            out.push(
+              `    (pg_stat_statements evicted entries ${run.evicted} times during the run: the server's table, pg_stat_statements.max, was full of other work's statements, so some counts above are short)`,
+            );
+        }
+    }
+  }
+  return `${out.join('\n')}\n`;
 }
 
 /** /usr/bin/time -v prints its report on stderr: wall time and peak RSS of the child. */
@@ -1123,8 +1492,8 @@ async function main(): Promise<void> {
     await sql(dbUrl, `INSERT INTO letter_challenge_modes (letter_id, active, cause) VALUES ($1, true, 'owner')`, [
       challengeLetter,
     ]);
-    // The list alone needs neither the 100,000-signature letter nor its snapshot.
-    if (ONLY !== 'list') await loadBigLetter();
+    // The list and the journey alone need neither the 100,000-signature letter nor its snapshot.
+    if (ONLY !== 'list' && ONLY !== 'journey') await loadBigLetter();
 
     if (LIST_LETTER_ROWS < 1_000_000)
       notes.push(
@@ -1137,6 +1506,8 @@ async function main(): Promise<void> {
     } else if (ONLY === 'viral') {
       await viralStage(sink, 'split');
       await viralStage(sink, 'combined');
+    } else if (ONLY === 'journey') {
+      await journeyStage(sink);
     } else {
       await webStage(1, 0, TMP);
       await webStage(2, 1, TMP);
@@ -1163,6 +1534,7 @@ async function main(): Promise<void> {
       await confirmStage(sink, 2, 1, signLetter);
       await viralStage(sink, 'split');
       await viralStage(sink, 'combined');
+      await journeyStage(sink);
       // Loaded last: a million more rows in the signatures table (and the vacuum they call for)
       // would weigh on the lines above, which measure other things.
       const exportLetter = await createLetter('bench-export');
@@ -1178,8 +1550,9 @@ async function main(): Promise<void> {
     await sink.stop();
     // BENCH_KEEP_DB=1 keeps the database for a look afterwards.
     if (process.env.BENCH_KEEP_DB !== '1')
-      await sql(ADMIN_URL, `DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`).catch(() => undefined);
-    else log(`database kept: ${DB_NAME}`);
+      for (const name of [DB_NAME, REF_DB_NAME])
+        await sql(ADMIN_URL, `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`).catch(() => undefined);
+    else log(`databases kept: ${DB_NAME}, ${REF_DB_NAME}`);
     fs.rmSync(TMP, { recursive: true, force: true });
   }
 
@@ -1189,7 +1562,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `\nUndersigned benchmark (${mode}; ${RUNS} runs after a warm-up, medians; ${CONNECTIONS} connections; ${machine})\n\n${printTable()}\n\n${notes
       .map((n) => `- ${n}`)
-      .join('\n')}\n${viralReport()}\n- total time ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+      .join('\n')}\n${viralReport()}${journeyReport()}\n- total time ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
   );
 }
 

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import express from 'express';
 import nodemailer from 'nodemailer';
@@ -20,9 +21,10 @@ import { Client, Pool } from 'pg';
  *   POST /s/confirm/:token       UPDATE one row; 200
  *   GET  /letters/:slug.json     { signatureCount }: the letter's confirmed rows, counted
  * REF_ROLE=worker LISTENs for new jobs, claims them in batches (`FOR UPDATE SKIP LOCKED`), sends
- * one plain-text message per row through one pooled nodemailer transport (as many connections as
- * the app's worker: WORKER_CONCURRENCY, default 10), and deletes the rows sent, in the claim's
- * transaction.
+ * one message per row through one pooled nodemailer transport (as many connections as the app's
+ * worker: WORKER_CONCURRENCY, default 10), and deletes the rows sent, in the claim's transaction.
+ * The message is the app's own confirmation email (REF_STATIC_DIR/mail.json: subject, text, HTML,
+ * unsubscribe headers, taken from the app in the same run) with the person's name and link put in.
  *
  * Env: REF_DATABASE_URL, REF_PORT, REF_STATIC_DIR (letter.html, confirm.html), REF_BASE_URL (for
  * the links), SMTP_URL, WORKER_CONCURRENCY.
@@ -102,6 +104,11 @@ async function worker(): Promise<void> {
   const smtp = process.env.SMTP_URL ?? 'smtp://127.0.0.1:25050';
   // The app's worker builds its transport the same way (a pool of WORKER_CONCURRENCY connections).
   const transport = nodemailer.createTransport(`${smtp}?pool=true&maxConnections=${concurrency}`);
+  const message = JSON.parse(
+    fs.readFileSync(path.join(path.resolve(process.env.REF_STATIC_DIR ?? '.'), 'mail.json'), 'utf8'),
+  ) as { subject: string; text: string; html: string; headers: Record<string, string> };
+  const fill = (s: string, r: { full_name: string; token: string }) =>
+    s.replaceAll('{{token}}', r.token).replaceAll('{{name}}', r.full_name).replaceAll('{{base}}', baseUrl);
   const db = new Client({ connectionString: dbUrl });
   const listener = new Client({ connectionString: dbUrl });
   await db.connect();
@@ -151,8 +158,10 @@ async function worker(): Promise<void> {
         transport.sendMail({
           from: 'letters@example.org',
           to: r.email,
-          subject: 'Confirm your signature',
-          text: `Hello ${r.full_name},\n\nConfirm your signature: ${baseUrl}/s/confirm/${r.token}\n`,
+          subject: message.subject,
+          text: fill(message.text, r),
+          html: fill(message.html, r),
+          headers: Object.fromEntries(Object.entries(message.headers).map(([k, v]) => [k, fill(v, r)])),
         }),
       ),
     );

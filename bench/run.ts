@@ -129,7 +129,7 @@ class Sink {
             .replace(/=\r?\n/g, '')
             .match(/\/s\/confirm\/([A-Za-z0-9_-]{20,})/);
           if (m?.[1]) {
-            listener({ to, token: m[1], acceptedAt });
+            listener({ to, token: m[1], acceptedAt, raw });
             cb();
             return;
           }
@@ -1108,6 +1108,28 @@ async function snapshotJourneyPages(sink: Sink, dir: string): Promise<void> {
   if (confirm.status !== 200 || !/name="_csrf"/.test(confirmHtml.toString('utf8')))
     throw new Error(`journey: the confirmation page answered ${confirm.status}`);
   fs.writeFileSync(path.join(dir, 'confirm.html'), confirmHtml);
+  // The email too: the reference sends the app's own message (subject, text and HTML parts, the
+  // one-click unsubscribe headers), with each person's name and link put in, so that both sides
+  // build and send the same MIME message with nodemailer.
+  if (!got.raw) throw new Error('journey: the confirmation email was not kept');
+  const parsed = await simpleParser(got.raw);
+  const mark = (s: string) =>
+    s.replaceAll(got.token!, '{{token}}').replaceAll('Journey Pages', '{{name}}').replaceAll(base, '{{base}}');
+  const headers: Record<string, string> = {};
+  for (const name of ['list-unsubscribe', 'list-unsubscribe-post']) {
+    const v = parsed.headers.get(name);
+    if (typeof v === 'string') headers[name] = v;
+    else if (v && typeof v === 'object' && 'text' in v) headers[name] = String((v as { text: string }).text);
+  }
+  fs.writeFileSync(
+    path.join(dir, 'mail.json'),
+    JSON.stringify({
+      subject: parsed.subject ?? '',
+      text: mark(parsed.text ?? ''),
+      html: mark(typeof parsed.html === 'string' ? parsed.html : ''),
+      headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, v.replaceAll(base, '{{base}}')])),
+    }),
+  );
 }
 
 /** One side's ladder of rates: each rate a viral day of JOURNEY_SECONDS on a letter of its own. */

@@ -24,6 +24,8 @@ export interface ViralMail {
   token: string | null;
   /** performance.now() when the sink accepted the message. */
   acceptedAt: number;
+  /** The message as the sink received it. */
+  raw?: Buffer;
 }
 
 export interface ViralFigures {

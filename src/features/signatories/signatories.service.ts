@@ -11,6 +11,7 @@
 import type { DataSource } from 'typeorm';
 import type { Language } from '../../core/letters/letter.entity';
 import { publicLetterSql } from '../../core/letters/review';
+import { pgPool } from '../../platform/db/pool';
 import type { SignedAs } from '../signatures';
 
 export const SIGNATORIES_PAGE_SIZE = 50;
@@ -241,6 +242,21 @@ export function decodeCursor(raw: string, order: SignatoriesOrder): SignatoriesC
 }
 
 /**
+ * The signer's own public rows with their letters' slugs and sort keys ($1: the signatures' ids).
+ * Asked on every confirmed page: named, so each connection plans it once (planning it, over the
+ * list's many partial indexes, cost more than running it). The rows are taken by primary key
+ * first (a MATERIALIZED CTE) and only then held to the public conditions: written as one WHERE,
+ * those conditions are the list indexes' own predicate, and with statistics older than a viral
+ * hour the planner read a whole list index and kept the one row asked for.
+ */
+export const OWN_ROW_LINKS_SQL = `WITH mine AS MATERIALIZED (
+       SELECT id, letter_id, status, held_reason, hidden, visibility, confirmed_at FROM signatures WHERE id = ANY($1::uuid[])
+     )
+     SELECT s.id, l.slug, to_char(s.confirmed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS key
+       FROM mine s JOIN letters l ON l.id = s.letter_id
+      WHERE ${PUBLIC_ROW} AND ${publicLetterSql('l')}`;
+
+/**
  * Find my name: for each of a signer's own signatures that the public list shows, the list page
  * that starts at its row (newest first), where the row is marked. Only the signer's own pages
  * (reached by their emailed link) call this; a page that starts at a row is no secret, since it
@@ -248,12 +264,11 @@ export function decodeCursor(raw: string, order: SignatoriesOrder): SignatoriesC
  */
 export async function ownRowLinks(db: DataSource, signatureIds: string[]): Promise<Map<string, string>> {
   if (!signatureIds.length) return new Map();
-  const rows: Array<{ id: string; slug: string; key: string }> = await db.query(
-    `SELECT s.id, l.slug, to_char(s.confirmed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS key
-       FROM signatures s JOIN letters l ON l.id = s.letter_id
-      WHERE s.id = ANY($1::uuid[]) AND ${PUBLIC_ROW} AND ${publicLetterSql('l')}`,
-    [signatureIds],
-  );
+  const { rows } = await pgPool(db).query<{ id: string; slug: string; key: string }>({
+    name: 'own-row-links',
+    text: OWN_ROW_LINKS_SQL,
+    values: [signatureIds],
+  });
   return new Map(
     rows.map((r) => [
       r.id,

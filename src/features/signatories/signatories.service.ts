@@ -249,12 +249,23 @@ export function decodeCursor(raw: string, order: SignatoriesOrder): SignatoriesC
  * those conditions are the list indexes' own predicate, and with statistics older than a viral
  * hour the planner read a whole list index and kept the one row asked for.
  */
-export const OWN_ROW_LINKS_SQL = `WITH mine AS MATERIALIZED (
-       SELECT id, letter_id, status, held_reason, hidden, visibility, confirmed_at FROM signatures WHERE id = ANY($1::uuid[])
+function ownRowSql(wanted: string): string {
+  return `WITH mine AS MATERIALIZED (
+       SELECT id, letter_id, status, held_reason, hidden, visibility, confirmed_at FROM signatures WHERE ${wanted}
      )
      SELECT s.id, l.slug, to_char(s.confirmed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS key
        FROM mine s JOIN letters l ON l.id = s.letter_id
       WHERE ${PUBLIC_ROW} AND ${publicLetterSql('l')}`;
+}
+
+/** $1: the signatures' ids (a signer's own page of all their signatures). */
+export const OWN_ROW_LINKS_SQL = ownRowSql('id = ANY($1::uuid[])');
+/**
+ * $1: one signature's id (the confirmed page). A statement of its own: with an array the generic
+ * plan is costed for several rows, more than the custom plan for one, so PostgreSQL kept planning
+ * it afresh on every execution; for one id the generic plan costs the same and is kept.
+ */
+export const OWN_ROW_LINK_SQL = ownRowSql('id = $1::uuid');
 
 /**
  * Find my name: for each of a signer's own signatures that the public list shows, the list page
@@ -264,10 +275,11 @@ export const OWN_ROW_LINKS_SQL = `WITH mine AS MATERIALIZED (
  */
 export async function ownRowLinks(db: DataSource, signatureIds: string[]): Promise<Map<string, string>> {
   if (!signatureIds.length) return new Map();
+  const one = signatureIds.length === 1;
   const { rows } = await pgPool(db).query<{ id: string; slug: string; key: string }>({
-    name: 'own-row-links',
-    text: OWN_ROW_LINKS_SQL,
-    values: [signatureIds],
+    name: one ? 'own-row-link' : 'own-row-links',
+    text: one ? OWN_ROW_LINK_SQL : OWN_ROW_LINKS_SQL,
+    values: [one ? signatureIds[0] : signatureIds],
   });
   return new Map(
     rows.map((r) => [

@@ -1,7 +1,11 @@
 import type { QueryRunner } from 'typeorm';
 import { aLetter } from '../../support/factories';
 import { useTestApp } from '../../support/test-app';
-import { OWN_ROW_LINKS_SQL, ownRowLinks } from '../../../src/features/signatories/signatories.service';
+import {
+  OWN_ROW_LINK_SQL,
+  OWN_ROW_LINKS_SQL,
+  ownRowLinks,
+} from '../../../src/features/signatories/signatories.service';
 
 /**
  * "Find my name" is asked on every confirmed page, hundreds of times a second on a viral day, while
@@ -68,6 +72,15 @@ it('finds the signer’s rows by primary key on a table never analyzed, custom a
     await q.query('SET LOCAL plan_cache_mode = force_generic_plan');
     const generic = await q.query(`EXPLAIN (FORMAT JSON) EXECUTE own_row_plan_test('{${id as string}}')`);
     expect(new Set(signatureScans(generic))).toEqual(new Set(['signatures_pkey']));
+    // The confirmed page's statement, for one signature.
+    await q.query('RESET plan_cache_mode');
+    expect(new Set(signatureScans(await q.query(`EXPLAIN (FORMAT JSON) ${OWN_ROW_LINK_SQL}`, [id])))).toEqual(
+      new Set(['signatures_pkey']),
+    );
+    await q.query(`PREPARE own_row_plan_one(uuid) AS ${OWN_ROW_LINK_SQL}`);
+    await q.query('SET LOCAL plan_cache_mode = force_generic_plan');
+    const one = await q.query(`EXPLAIN (FORMAT JSON) EXECUTE own_row_plan_one('${id as string}')`);
+    expect(new Set(signatureScans(one))).toEqual(new Set(['signatures_pkey']));
   } finally {
     await q.query('ROLLBACK');
     await q.query('DEALLOCATE ALL');
@@ -78,4 +91,25 @@ it('finds the signer’s rows by primary key on a table never analyzed, custom a
     new RegExp(`^/letters/${letter.slug}/signatories\\?page=at\\.[A-Za-z0-9_-]+\\.${id}#mine$`),
   );
   await q.query('DELETE FROM letters WHERE id = $1', [letter.id]);
+});
+
+it('the confirmed page’s statement is planned once per connection, not on every execution', async () => {
+  const letter = await aLetter(t.db);
+  const [{ id }] = await q.query(
+    `INSERT INTO signatures (letter_id, full_name, email, email_normalised, country, visibility, language, status, confirmed_at)
+     VALUES ($1, 'Signer', 'own-once@example.org', 'own-once@example.org', 'UA', 'public', 'en', 'confirmed', now()) RETURNING id`,
+    [letter.id],
+  );
+  await q.query(`PREPARE own_row_once(uuid) AS ${OWN_ROW_LINK_SQL}`);
+  try {
+    for (let i = 0; i < 10; i++) expect(await q.query(`EXECUTE own_row_once('${id as string}')`)).toHaveLength(1);
+    const [plans] = await q.query(
+      `SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE name = 'own_row_once'`,
+    );
+    // PostgreSQL tries five custom plans, then keeps the generic one when it costs no more.
+    expect(Number(plans.generic_plans)).toBeGreaterThanOrEqual(5);
+  } finally {
+    await q.query('DEALLOCATE own_row_once');
+    await q.query('DELETE FROM letters WHERE id = $1', [letter.id]);
+  }
 });

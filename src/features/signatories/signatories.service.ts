@@ -9,10 +9,10 @@
  * `signatory_public_name` (migrations/1765100000000-SignatoriesList.ts).
  */
 import type { DataSource } from 'typeorm';
-import type { Language } from '../../core/letters/letter.entity';
-import { publicLetterSql } from '../../core/letters/review';
+import type { Language, Letter } from '../../core/letters/letter.entity';
+import { isPubliclyVisible, publicLetterSql } from '../../core/letters/review';
 import { pgPool } from '../../platform/db/pool';
-import type { SignedAs } from '../signatures';
+import type { ConfirmedRowFacts, SignedAs } from '../signatures';
 
 export const SIGNATORIES_PAGE_SIZE = 50;
 export const SIGNATORIES_ORDERS = ['newest', 'name'] as const;
@@ -239,6 +239,24 @@ export function decodeCursor(raw: string, order: SignatoriesOrder): SignatoriesC
   const key = Buffer.from(m[2], 'base64url').toString('utf8');
   if (order === 'newest' ? !TIME_KEY.test(key) : key.length > 300) return null;
   return { side: m[1] as SignatoriesCursor['side'], key, id: m[3] };
+}
+
+/** PUBLIC_ROW over a row in hand (its SQL twin above). */
+export function isPublicRow(r: Pick<ConfirmedRowFacts, 'status' | 'heldReason' | 'hidden' | 'visibility'>): boolean {
+  return r.status === 'confirmed' && r.heldReason === null && !r.hidden && r.visibility !== 'private';
+}
+
+/** ownRowLinks' answer for one signature, from what the statement that confirmed it returned. */
+export function ownRowLinkOf(id: string, facts: ConfirmedRowFacts): string | null {
+  if (!isPublicRow(facts)) return null;
+  if (
+    !isPubliclyVisible({
+      status: facts.letterStatus as Letter['status'],
+      reviewState: facts.letterReviewState as Letter['reviewState'],
+    })
+  )
+    return null;
+  return `/letters/${facts.slug}/signatories?page=${encodeCursor({ key: facts.key, id, side: 'at' })}#mine`;
 }
 
 /**

@@ -14,9 +14,25 @@ interface ConfirmedRef {
   language: Language;
   signatureId: string;
 }
+
+/**
+ * What the confirming statement knows of the signature it has just confirmed and of its letter:
+ * enough for the confirmed page's "find my name" link (features/signatories decides whether the
+ * row is public) without reading the row again. `key`: confirmed_at in UTC with microseconds.
+ */
+export interface ConfirmedRowFacts {
+  status: string;
+  heldReason: string | null;
+  hidden: boolean;
+  visibility: string;
+  key: string;
+  slug: string;
+  letterStatus: string;
+  letterReviewState: string;
+}
 export type ConfirmOutcome =
   /** `count`: the letter's verified count as this statement left it, for the confirmed page. */
-  | ({ kind: 'confirmed'; count: number } & ConfirmedRef)
+  | ({ kind: 'confirmed'; count: number; facts: ConfirmedRowFacts | null } & ConfirmedRef)
   | ({ kind: 'already-confirmed'; count: number } & ConfirmedRef)
   | { kind: 'expired' }
   | { kind: 'bounced' }
@@ -112,7 +128,8 @@ export function confirmSignatureSql(counted: boolean): string {
          FROM t WHERE s.id = t.signature_id AND (s.status || '') = 'pending' AND NOT t.expired${
            counted ? '\n          AND NOT EXISTS (SELECT 1 FROM lim WHERE points > $6::int)' : ''
          }
-       RETURNING s.id, s.letter_id, s.country, s.held_reason
+       RETURNING s.id, s.letter_id, s.country, s.held_reason, s.status, s.hidden, s.visibility,
+                 to_char(s.confirmed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS confirmed_key
      ), used AS (
        UPDATE tokens SET used_at = now() WHERE id = (SELECT id FROM t) AND EXISTS (SELECT 1 FROM upd)
      ), delta AS (
@@ -122,6 +139,10 @@ export function confirmSignatureSql(counted: boolean): string {
             -- The count the confirmed page shows, this confirmation included (the statement does
             -- not see the delta it adds itself).
             ${verifiedCountOf('s.letter_id')} + (SELECT count(*) FROM upd WHERE held_reason IS NULL) AS count,
+            -- The confirmed row as this statement left it, with its letter: "find my name" on the confirmed page.
+            (SELECT json_build_object('status', u.status, 'heldReason', u.held_reason, 'hidden', u.hidden, 'visibility', u.visibility,
+                                      'key', u.confirmed_key, 'slug', l.slug, 'letterStatus', l.status, 'letterReviewState', l.review_state)
+               FROM upd u JOIN letters l ON l.id = u.letter_id) AS facts,
             ${counted ? "(SELECT json_agg(json_build_object('key', key, 'points', points, 'expire', expire)) FROM lim)" : 'NULL::json'} AS counted
        FROM ${counted ? '(SELECT 1) one LEFT JOIN t ON true' : 't'} LEFT JOIN signatures s ON s.id = t.signature_id`;
 }
@@ -162,6 +183,7 @@ export async function confirmSignature(
     expired: boolean;
     confirmed: boolean;
     count: string | null;
+    facts: ConfirmedRowFacts | null;
     counted: Array<{ key: string; points: number; expire: string }> | null;
   }>(
     batch
@@ -190,7 +212,7 @@ export async function confirmSignature(
   };
   if (row.confirmed) {
     ctx.log.info({ letterId: row.letter_id, signatureId: row.signature_id }, 'signature confirmed');
-    return { kind: 'confirmed', ...ref };
+    return { kind: 'confirmed', ...ref, facts: row.facts };
   }
   if (row.status === 'confirmed') return { kind: 'already-confirmed', ...ref };
   if (row.expired) return { kind: 'expired' };

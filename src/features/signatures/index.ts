@@ -25,6 +25,7 @@ export {
   type SignedAs,
 } from './signature.entity';
 export { type OwnRowLink, signaturesRouter } from './signatures.router';
+export type { ConfirmedRowFacts } from './confirm-signature';
 export { isCounted } from './signature-rows';
 export { withdrawSignatureOfAddress } from './withdraw-signature';
 export { signatureJobs } from './tasks';

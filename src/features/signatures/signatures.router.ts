@@ -13,7 +13,7 @@ import { confirmFormSchema } from './confirm-form.schema';
 import { verifiedCount } from '../../core/letters/counts.service';
 import { initialsOf } from './display-name';
 import { checkWithdrawToken, withdrawSignature } from './withdraw-signature';
-import { confirmSignature, readConfirmation } from './confirm-signature';
+import { type ConfirmedRowFacts, confirmSignature, readConfirmation } from './confirm-signature';
 import { disownSignature } from './disown-signature';
 import { NOT_ME_SUPPRESSION_DAYS } from './signature-rows';
 import { consumeFlood } from '../abuse';
@@ -30,8 +30,11 @@ interface ConfirmedShell {
   after: string;
 }
 
-/** The list page that holds a signature's public row (features/signatories), or null. */
-export type OwnRowLink = (signatureId: string) => Promise<string | null>;
+/**
+ * The list page that holds a signature's public row (features/signatories), or null; from `known`
+ * (what the confirming statement returned) when given, without reading the row again.
+ */
+export type OwnRowLink = (signatureId: string, known?: ConfirmedRowFacts | null) => Promise<string | null>;
 
 /** What the links' handlers are given: the app, and the list's "find my name" when there is one. */
 interface SignatureLinks {
@@ -88,11 +91,12 @@ async function renderConfirmed(
   letterId: string,
   signatureId: string,
   knownCount?: number,
+  knownRow?: ConfirmedRowFacts | null,
 ) {
   const [shell, count, ownRow] = await Promise.all([
     confirmedPages.get(`${letterId}:${req.lang}`, () => renderConfirmedShell(ctx, req, res, letterId)),
     knownCount ?? verifiedCount(ctx.db, letterId),
-    ownRowLink?.(signatureId) ?? null,
+    ownRowLink?.(signatureId, knownRow) ?? null,
   ]);
   const line = ejs.escapeXML(req.t('letter.signatures', { count, formatted: formatNumber(count, req.lang) }));
   // Find my name: the list page that holds the signer's row, when the list shows it.
@@ -190,7 +194,15 @@ async function confirm(links: SignatureLinks, req: Request, res: Response): Prom
   const outcome = await confirmSignature(links.ctx, token, parsed.data.visibility ?? null, { ip: req.ip ?? '' });
   if (outcome.kind === 'unknown' || outcome.kind === 'expired' || outcome.kind === 'bounced')
     return renderProblem(req, res, outcome.kind);
-  await renderConfirmed(links, req, res, outcome.letterId, outcome.signatureId, outcome.count);
+  await renderConfirmed(
+    links,
+    req,
+    res,
+    outcome.letterId,
+    outcome.signatureId,
+    outcome.count,
+    outcome.kind === 'confirmed' ? outcome.facts : null,
+  );
 }
 
 async function notMe({ ctx }: SignatureLinks, req: Request, res: Response): Promise<void> {

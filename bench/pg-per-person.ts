@@ -14,7 +14,8 @@ import { viralRun, type ViralMail } from './viral-day';
  * person, time and rows, the transactions per person, and the CPU of the server processes serving
  * that database (their /proc times, before and after).
  *   PGPP_PEOPLE (300), PGPP_RATE (people/s, 30), PGPP_PORT (3191), PGPP_SMTP_PORT (25091),
- *   PGPP_KEEP=1 keeps the database, PGPP_JSON=file writes the figures as JSON too.
+ *   PGPP_KEEP=1 keeps the database, PGPP_JSON=file writes the figures as JSON too, PGPP_MAIL_WAIT_MS
+ *   how long to wait for the last emails (60,000).
  */
 const ROOT = path.resolve(__dirname, '..');
 const ADMIN_URL = process.env.BENCH_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -162,7 +163,7 @@ async function main(): Promise<void> {
         seconds: people / RATE,
         firstPerson,
         tag: `${process.pid}-${slug}`,
-        mailWaitMs: 20_000,
+        mailWaitMs: Number(process.env.PGPP_MAIL_WAIT_MS ?? 60_000),
         listen: (fn) => (onMail = fn),
         tally: async () => {
           const [t] = await sql<{ confirmed: string; held: string }>(

@@ -132,9 +132,13 @@ async function main(): Promise<void> {
       });
     },
   });
-  await new Promise<void>((r) => sink.listen(SMTP_PORT, '127.0.0.1', r));
   const procs: ChildProcess[] = [];
   try {
+    // A port in use fails here, and the database is still dropped below.
+    await new Promise<void>((resolve, reject) => {
+      sink.on('error', reject);
+      sink.listen(SMTP_PORT, '127.0.0.1', resolve);
+    });
     const first = start('web');
     await waitHttp(`http://127.0.0.1:${PORT}/`);
     await stop(first);
@@ -242,7 +246,7 @@ async function main(): Promise<void> {
       );
   } finally {
     for (const p of procs) await stop(p);
-    await new Promise<void>((r) => sink.close(() => r()));
+    await new Promise<void>((r) => sink.close(() => r())).catch(() => undefined);
     if (process.env.PGPP_KEEP !== '1') await sql(ADMIN_URL, `DROP DATABASE IF EXISTS "${DB_NAME}" WITH (FORCE)`);
     else log(`kept database ${DB_NAME}`);
   }

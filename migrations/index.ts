@@ -44,6 +44,7 @@ import { HeaderImages1765200700000 } from './1765200700000-HeaderImages';
 import { LetterTemplates1765200710000 } from './1765200710000-LetterTemplates';
 import { Cosponsors1765200720000 } from './1765200720000-Cosponsors';
 import { StartALetter1765200510000 } from './1765200510000-StartALetter';
+import { ConfirmWritesLess1765300200000 } from './1765300200000-ConfirmWritesLess';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
 export const migrations = [
@@ -93,4 +94,5 @@ export const migrations = [
   HeaderImages1765200700000,
   LetterTemplates1765200710000,
   Cosponsors1765200720000,
+  ConfirmWritesLess1765300200000,
 ];

@@ -77,7 +77,7 @@ export function buildApp(ctx: AppContext, opts: AppOptions, features: readonly F
   // The hard per-IP limit on every POST, before sessions, CSRF and the routers.
   // One-click unsubscribes are POSTed by mailbox providers from a few shared servers; the token in
   // the path is their authority, and refusing a provider would leave people subscribed.
-  // Signing counts its POST itself, together with its own counters (src/features/signatures/sign.router.ts).
+  // Signing and the press of Confirm count their POST themselves, with their own statements (src/features/signatures).
   app.use(floodLimit(ctx, { exempt: exempt('flood'), selfCounted: exempt('countsItsOwnFlood') }));
   // Organisers' sessions; anonymous readers and signers get none (saveUninitialized: false).
   app.use(sessionMiddleware(ctx));

@@ -121,8 +121,12 @@ export async function countsByCountry(
  */
 export async function foldCountDeltas(db: DataSource): Promise<number> {
   const rows: Array<{ folded: string }> = await db.query(`
-    WITH d AS (
+    WITH gone AS (
       DELETE FROM signature_count_deltas RETURNING letter_id, country, delta, at
+    ), d AS (
+      -- Deltas of a letter deleted since are dropped (the table has no foreign key: its check
+      -- locked the letter's row at every confirmation).
+      SELECT * FROM gone WHERE EXISTS (SELECT 1 FROM letters l WHERE l.id = gone.letter_id)
     ), s AS (
       SELECT letter_id, country, sum(delta)::int AS n, count(*) AS rows FROM d GROUP BY letter_id, country
     ), u AS (
@@ -138,7 +142,7 @@ export async function foldCountDeltas(db: DataSource): Promise<number> {
       SELECT letter_id, (${HOUR_OF_DELTA} AT TIME ZONE 'UTC')::date, country, sum(delta)::int FROM d GROUP BY 1, 2, 3 HAVING sum(delta) <> 0
       ON CONFLICT (letter_id, day, country) DO UPDATE SET delta = c.delta + excluded.delta
     )
-    SELECT coalesce(sum(rows), 0) AS folded FROM s`);
+    SELECT count(*) AS folded FROM gone`);
   return Number(rows[0]?.folded ?? 0);
 }
 

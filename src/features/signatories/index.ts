@@ -1,6 +1,6 @@
 import type { Feature } from '../../platform/feature';
 import { signatoriesRouter } from './signatories.router';
-import { ownRowLinks } from './signatories.service';
+import { ownRowLinkOf, ownRowLinks } from './signatories.service';
 import { signatoriesJobs } from './tasks';
 import { ownersRouter } from './owners.router';
 import { unfeatureRouter } from './unfeature.router';
@@ -9,6 +9,7 @@ export {
   decodeCursor,
   encodeCursor,
   NO_SIGNATORIES_FILTERS,
+  ownRowLinkOf,
   ownRowLinks,
   publicSignatoryCount,
   SIGNATORIES_PAGE_SIZE,
@@ -39,7 +40,8 @@ export const feature: Feature = {
   messages: ['signatories'],
   // The confirmed page (features/signatures, below this one) links to the signer's row.
   provide: (ctx) => ({
-    ownRowLink: async (signatureId: string) => (await ownRowLinks(ctx.db, [signatureId])).get(signatureId) ?? null,
+    ownRowLink: async (signatureId, known) =>
+      known ? ownRowLinkOf(signatureId, known) : ((await ownRowLinks(ctx.db, [signatureId])).get(signatureId) ?? null),
   }),
   routes: (ctx) => ({ pages: [signatoriesRouter(ctx), ownersRouter(ctx), unfeatureRouter(ctx)] }),
 };

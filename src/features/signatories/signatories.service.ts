@@ -9,9 +9,10 @@
  * `signatory_public_name` (migrations/1765100000000-SignatoriesList.ts).
  */
 import type { DataSource } from 'typeorm';
-import type { Language } from '../../core/letters/letter.entity';
-import { publicLetterSql } from '../../core/letters/review';
-import type { SignedAs } from '../signatures';
+import type { Language, Letter } from '../../core/letters/letter.entity';
+import { isPubliclyVisible, publicLetterSql } from '../../core/letters/review';
+import { pgPool } from '../../platform/db/pool';
+import type { ConfirmedRowFacts, SignedAs } from '../signatures';
 
 export const SIGNATORIES_PAGE_SIZE = 50;
 export const SIGNATORIES_ORDERS = ['newest', 'name'] as const;
@@ -240,6 +241,50 @@ export function decodeCursor(raw: string, order: SignatoriesOrder): SignatoriesC
   return { side: m[1] as SignatoriesCursor['side'], key, id: m[3] };
 }
 
+/** PUBLIC_ROW over a row in hand (its SQL twin above). */
+export function isPublicRow(r: Pick<ConfirmedRowFacts, 'status' | 'heldReason' | 'hidden' | 'visibility'>): boolean {
+  return r.status === 'confirmed' && r.heldReason === null && !r.hidden && r.visibility !== 'private';
+}
+
+/** ownRowLinks' answer for one signature, from what the statement that confirmed it returned. */
+export function ownRowLinkOf(id: string, facts: ConfirmedRowFacts): string | null {
+  if (!isPublicRow(facts)) return null;
+  if (
+    !isPubliclyVisible({
+      status: facts.letterStatus as Letter['status'],
+      reviewState: facts.letterReviewState as Letter['reviewState'],
+    })
+  )
+    return null;
+  return `/letters/${facts.slug}/signatories?page=${encodeCursor({ key: facts.key, id, side: 'at' })}#mine`;
+}
+
+/**
+ * The signer's own public rows with their letters' slugs and sort keys ($1: the signatures' ids).
+ * Asked on every confirmed page: named, so each connection plans it once (planning it, over the
+ * list's many partial indexes, cost more than running it). The rows are taken by primary key
+ * first (a MATERIALIZED CTE) and only then held to the public conditions: written as one WHERE,
+ * those conditions are the list indexes' own predicate, and with statistics older than a viral
+ * hour the planner read a whole list index and kept the one row asked for.
+ */
+function ownRowSql(wanted: string): string {
+  return `WITH mine AS MATERIALIZED (
+       SELECT id, letter_id, status, held_reason, hidden, visibility, confirmed_at FROM signatures WHERE ${wanted}
+     )
+     SELECT s.id, l.slug, to_char(s.confirmed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS key
+       FROM mine s JOIN letters l ON l.id = s.letter_id
+      WHERE ${PUBLIC_ROW} AND ${publicLetterSql('l')}`;
+}
+
+/** $1: the signatures' ids (a signer's own page of all their signatures). */
+export const OWN_ROW_LINKS_SQL = ownRowSql('id = ANY($1::uuid[])');
+/**
+ * $1: one signature's id (the confirmed page). A statement of its own: with an array the generic
+ * plan is costed for several rows, more than the custom plan for one, so PostgreSQL kept planning
+ * it afresh on every execution; for one id the generic plan costs the same and is kept.
+ */
+export const OWN_ROW_LINK_SQL = ownRowSql('id = $1::uuid');
+
 /**
  * Find my name: for each of a signer's own signatures that the public list shows, the list page
  * that starts at its row (newest first), where the row is marked. Only the signer's own pages
@@ -248,12 +293,12 @@ export function decodeCursor(raw: string, order: SignatoriesOrder): SignatoriesC
  */
 export async function ownRowLinks(db: DataSource, signatureIds: string[]): Promise<Map<string, string>> {
   if (!signatureIds.length) return new Map();
-  const rows: Array<{ id: string; slug: string; key: string }> = await db.query(
-    `SELECT s.id, l.slug, to_char(s.confirmed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS key
-       FROM signatures s JOIN letters l ON l.id = s.letter_id
-      WHERE s.id = ANY($1::uuid[]) AND ${PUBLIC_ROW} AND ${publicLetterSql('l')}`,
-    [signatureIds],
-  );
+  const one = signatureIds.length === 1;
+  const { rows } = await pgPool(db).query<{ id: string; slug: string; key: string }>({
+    name: one ? 'own-row-link' : 'own-row-links',
+    text: one ? OWN_ROW_LINK_SQL : OWN_ROW_LINKS_SQL,
+    values: [one ? signatureIds[0] : signatureIds],
+  });
   return new Map(
     rows.map((r) => [
       r.id,

@@ -1,7 +1,7 @@
 import type { Feature } from '../../platform/feature';
 import { countsItsOwnFlood, type RenderLetterPage, signRouter } from './sign.router';
 import { Signature } from './signature.entity';
-import { type OwnRowLink, signaturesRouter } from './signatures.router';
+import { confirmCountsItsOwnFlood, type OwnRowLink, signaturesRouter } from './signatures.router';
 import { signatureJobs } from './tasks';
 
 declare module '../../platform/feature' {
@@ -25,6 +25,7 @@ export {
   type SignedAs,
 } from './signature.entity';
 export { type OwnRowLink, signaturesRouter } from './signatures.router';
+export type { ConfirmedRowFacts } from './confirm-signature';
 export { isCounted } from './signature-rows';
 export { withdrawSignatureOfAddress } from './withdraw-signature';
 export { signatureJobs } from './tasks';
@@ -36,8 +37,9 @@ export const feature: Feature = {
   jobs: signatureJobs,
   views: ['signatures'],
   messages: ['signatures'],
-  // Signing counts its POST itself, together with its own counters (sign.router.ts).
-  exemptions: { countsItsOwnFlood },
+  // Signing counts its POST itself, together with its own counters (sign.router.ts); so does the
+  // press of Confirm, in the confirming statement (signatures.router.ts).
+  exemptions: { countsItsOwnFlood: (req) => countsItsOwnFlood(req) || confirmCountsItsOwnFlood(req) },
   routes: (ctx, provided) => {
     if (!provided.renderLetterPage) throw new Error('signatures need the letter page (features/letter-page)');
     return { pages: [signRouter(ctx, provided.renderLetterPage), signaturesRouter(ctx, provided.ownRowLink)] };

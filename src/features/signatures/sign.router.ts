@@ -28,7 +28,7 @@ export type RenderLetterPage = (
 ) => Promise<void>;
 
 /**
- * The one exception to the flood middleware (src/features/abuse/flood.middleware.ts): a POST to a letter's
+ * One of the two exceptions to the flood middleware (src/features/abuse/flood.middleware.ts; the other is the press of Confirm, signatures.router.ts): a POST to a letter's
  * sign route counts its flood counter itself, so that a signature pays one round trip for all its
  * counters (signLetter, src/features/signatures/sign-letter.ts); every other answer to that POST
  * (invalid form, the "did you mean" hint) consumes it below. A POST for an unknown letter is a 404

@@ -13,9 +13,10 @@ import { confirmFormSchema } from './confirm-form.schema';
 import { verifiedCount } from '../../core/letters/counts.service';
 import { initialsOf } from './display-name';
 import { checkWithdrawToken, withdrawSignature } from './withdraw-signature';
-import { confirmSignature, readConfirmation } from './confirm-signature';
+import { type ConfirmedRowFacts, confirmSignature, readConfirmation } from './confirm-signature';
 import { disownSignature } from './disown-signature';
 import { NOT_ME_SUPPRESSION_DAYS } from './signature-rows';
+import { consumeFlood } from '../abuse';
 
 /** Where the count line goes in the confirmed page's shared shell (letters and digits: HTML escaping keeps it as it is). */
 const COUNT_MARK = 'undersignedcountline7c41';
@@ -29,13 +30,27 @@ interface ConfirmedShell {
   after: string;
 }
 
-/** The list page that holds a signature's public row (features/signatories), or null. */
-export type OwnRowLink = (signatureId: string) => Promise<string | null>;
+/**
+ * The list page that holds a signature's public row (features/signatories), or null; from `known`
+ * (what the confirming statement returned) when given, without reading the row again.
+ */
+export type OwnRowLink = (signatureId: string, known?: ConfirmedRowFacts | null) => Promise<string | null>;
 
 /** What the links' handlers are given: the app, and the list's "find my name" when there is one. */
 interface SignatureLinks {
   ctx: AppContext;
   ownRowLink?: OwnRowLink;
+}
+
+/**
+ * The press of Confirm counts its flood counter itself, in the confirming statement (one round
+ * trip and one commit instead of two on a viral day; confirmSignature), and every other answer to
+ * it (a form that does not parse) consumes it in the handler. The composition passes this
+ * predicate to the flood middleware (src/app/app.ts), with signing's.
+ */
+const CONFIRM_PATH = /^\/s\/confirm\/[^/]+$/;
+export function confirmCountsItsOwnFlood(req: Request): boolean {
+  return req.method === 'POST' && CONFIRM_PATH.test(req.path);
 }
 
 /** Links from emails. Tokens are in the path; the request logger cuts them out. */
@@ -76,11 +91,12 @@ async function renderConfirmed(
   letterId: string,
   signatureId: string,
   knownCount?: number,
+  knownRow?: ConfirmedRowFacts | null,
 ) {
   const [shell, count, ownRow] = await Promise.all([
     confirmedPages.get(`${letterId}:${req.lang}`, () => renderConfirmedShell(ctx, req, res, letterId)),
     knownCount ?? verifiedCount(ctx.db, letterId),
-    ownRowLink?.(signatureId) ?? null,
+    ownRowLink?.(signatureId, knownRow) ?? null,
   ]);
   const line = ejs.escapeXML(req.t('letter.signatures', { count, formatted: formatNumber(count, req.lang) }));
   // Find my name: the list page that holds the signer's row, when the list shows it.
@@ -170,11 +186,23 @@ async function confirm(links: SignatureLinks, req: Request, res: Response): Prom
   tokenPageHeaders(res);
   const token = String(req.params.token);
   const parsed = parseForm(confirmFormSchema, req.body);
-  if (!parsed.ok) return renderConfirmPage(links, req, res, token, parsed.errors);
-  const outcome = await confirmSignature(links.ctx, token, parsed.data.visibility ?? null);
+  if (!parsed.ok) {
+    await consumeFlood(links.ctx, req.ip ?? '');
+    return renderConfirmPage(links, req, res, token, parsed.errors);
+  }
+  // The press's flood counter is consumed with the confirmation (confirmCountsItsOwnFlood).
+  const outcome = await confirmSignature(links.ctx, token, parsed.data.visibility ?? null, { ip: req.ip ?? '' });
   if (outcome.kind === 'unknown' || outcome.kind === 'expired' || outcome.kind === 'bounced')
     return renderProblem(req, res, outcome.kind);
-  await renderConfirmed(links, req, res, outcome.letterId, outcome.signatureId, outcome.count);
+  await renderConfirmed(
+    links,
+    req,
+    res,
+    outcome.letterId,
+    outcome.signatureId,
+    outcome.count,
+    outcome.kind === 'confirmed' ? outcome.facts : null,
+  );
 }
 
 async function notMe({ ctx }: SignatureLinks, req: Request, res: Response): Promise<void> {

@@ -1,6 +1,8 @@
 import crypto from 'node:crypto';
 import { createDataSource } from '../../../src/app/data-source';
+import type { PoolClient } from 'pg';
 import { relayOutbox } from '../../../src/platform/mail/outbox-relay';
+import { pgPool } from '../../../src/platform/db/pool';
 import { useTestApp } from '../../support/test-app';
 
 // No worker: this test alone moves the outbox, and no task handles its jobs.
@@ -102,4 +104,40 @@ test('a relay that fails half-way leaves the outbox as it was', async () => {
   );
   expect(left.map((r) => r.payload)).toEqual([{ n: 1 }, { n: 2 }]);
   expect(await jobsOfTask()).toEqual([]);
+});
+
+test('a relay is one statement (and one commit), whether it moves rows or finds none', async () => {
+  // Every query any client of the pool runs meanwhile.
+  const pool = pgPool(t.db);
+  const seen: string[] = [];
+  const wrapped = new Set<PoolClient>();
+  const onAcquire = (client: PoolClient) => {
+    if (wrapped.has(client)) return;
+    wrapped.add(client);
+    const query = client.query.bind(client) as (...a: unknown[]) => unknown;
+    // An own property over the prototype's method, deleted afterwards.
+    client.query = ((...args: unknown[]) => {
+      const [first] = args;
+      seen.push(typeof first === 'string' ? first : String((first as { text?: string }).text));
+      return query(...args);
+    }) as PoolClient['query'];
+  };
+  await t.db.query(
+    `INSERT INTO job_outbox (task, payload) SELECT $1, json_build_object('n', g) FROM generate_series(1, 3) g`,
+    [task],
+  );
+  pool.on('acquire', onAcquire);
+  try {
+    // A batch that moves rows (other test files may have left rows of their own: they go too).
+    expect(await relayOutbox(t.db, 100_000)).toBeGreaterThanOrEqual(3);
+    expect(seen).toHaveLength(1);
+    seen.length = 0;
+    // An idle relay, as the worker runs five times a second when nobody signs.
+    expect(await relayOutbox(t.db, 100)).toBe(0);
+    expect(seen).toHaveLength(1);
+  } finally {
+    pool.off('acquire', onAcquire);
+    for (const client of wrapped) delete (client as { query?: unknown }).query;
+  }
+  expect((await jobsOfTask()).map((j) => j.payload.n)).toEqual([1, 2, 3]);
 });

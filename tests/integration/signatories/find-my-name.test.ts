@@ -4,7 +4,7 @@ import { aLetter, anEmail, aSignature, signForm } from '../../support/factories'
 import { confirmByLink } from '../../support/journey';
 import { linkFrom } from '../../support/smtp-sink';
 import { browser, startTestApp, type TestApp } from '../../support/test-app';
-import { encodeCursor } from '../../../src/features/signatories';
+import { encodeCursor, ownRowLinkOf, ownRowLinks } from '../../../src/features/signatories';
 
 let t: TestApp;
 beforeAll(async () => {
@@ -114,5 +114,43 @@ test('the confirmed page links a public signer to their row, and a private signe
     }
     const list = await request(t.app).get(href!).expect(200);
     expect(rowsOf(list.text)).toContain(`<li class="mine" id="mine" aria-current="true">Сәуле Ермекқызы public`);
+  }
+});
+
+test('the confirmed page’s link, made from what the confirming statement returns, follows the list’s own rule', async () => {
+  // Every combination the rule looks at: the link is given exactly when the list's query finds the row.
+  const cases: Array<{ visibility: string; hidden: boolean; held: boolean; letterStatus: string; review: string }> = [];
+  for (const visibility of ['public', 'initials', 'private'])
+    for (const hidden of [false, true])
+      for (const held of [false, true])
+        for (const [letterStatus, review] of [
+          ['open', 'none'],
+          ['closed', 'approved'],
+          ['draft', 'none'],
+          ['open', 'submitted'],
+        ])
+          cases.push({ visibility, hidden, held, letterStatus, review });
+  for (const c of cases) {
+    const letter = await aLetter(t.db);
+    await t.db.query(`UPDATE letters SET status = $2, review_state = $3 WHERE id = $1`, [
+      letter.id,
+      c.letterStatus,
+      c.review,
+    ]);
+    const sig = await aSignature(t.db, letter, { status: 'confirmed', visibility: c.visibility as 'public' });
+    await t.db.query(`UPDATE signatures SET hidden = $2, held_reason = $3 WHERE id = $1`, [
+      sig.id,
+      c.hidden,
+      c.held ? 'burst-ip' : null,
+    ]);
+    const [facts] = await t.db.query(
+      `SELECT s.status, s.held_reason AS "heldReason", s.hidden, s.visibility,
+              to_char(s.confirmed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS key,
+              l.slug, l.status AS "letterStatus", l.review_state AS "letterReviewState"
+         FROM signatures s JOIN letters l ON l.id = s.letter_id WHERE s.id = $1`,
+      [sig.id],
+    );
+    const fromQuery = (await ownRowLinks(t.db, [sig.id])).get(sig.id) ?? null;
+    expect({ c, link: ownRowLinkOf(sig.id, facts) }).toEqual({ c, link: fromQuery });
   }
 });

@@ -1,7 +1,10 @@
 import type { QueryRunner } from 'typeorm';
 import { aLetter } from '../../support/factories';
 import { useTestApp } from '../../support/test-app';
-import { CONFIRM_SIGNATURE_SQL } from '../../../src/features/signatures/confirm-signature';
+import {
+  CONFIRM_SIGNATURE_COUNTED_SQL,
+  CONFIRM_SIGNATURE_SQL,
+} from '../../../src/features/signatures/confirm-signature';
 
 /**
  * On a viral day the signatures and tokens tables grow tenfold within a minute, long before
@@ -68,6 +71,16 @@ describe('confirming after the tables grew tenfold since the last ANALYZE', () =
       const custom = await q.query(`EXPLAIN (FORMAT JSON) ${CONFIRM_SIGNATURE_SQL}`, [hash, null]);
       expect(signatureScans(custom).length).toBeGreaterThan(0);
       expect(new Set(signatureScans(custom))).toEqual(new Set(['signatures_pkey']));
+      // The same with the press's flood counter consumed in the statement.
+      const counted = await q.query(`EXPLAIN (FORMAT JSON) ${CONFIRM_SIGNATURE_COUNTED_SQL}`, [
+        hash,
+        null,
+        ['flood-ip:plan'],
+        [Date.now() + 60_000],
+        Date.now(),
+        100,
+      ]);
+      expect(new Set(signatureScans(counted))).toEqual(new Set(['signatures_pkey']));
 
       await q.query(`PREPARE confirm_plan_test(char(64), varchar) AS ${CONFIRM_SIGNATURE_SQL}`);
       try {

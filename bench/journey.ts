@@ -20,6 +20,26 @@ export function cpuSeconds(pid: number | undefined): number | null {
 }
 
 /**
+ * CPU seconds of a process and of the processes it started (WEB_PROCESSES: the web processes and
+ * workers of one command), from /proc; null elsewhere.
+ */
+export function treeCpuSeconds(pid: number | undefined): number | null {
+  const own = cpuSeconds(pid);
+  if (own === null) return null;
+  let total = own;
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = fs.readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1].split(' ');
+      if (Number(fields[1]) === pid) total += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
+/**
  * CPU of the PostgreSQL backends connected to some databases, over a run: the server's other
  * work (other databases, other clients of a shared machine) is left out. Backends are listed from
  * pg_stat_activity every 250 ms and each one's CPU read from /proc; a backend that exits during

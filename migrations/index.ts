@@ -43,6 +43,7 @@ import { SignatoryFunctionsPlannedOnce1765200200000 } from './1765200200000-Sign
 import { HeaderImages1765200700000 } from './1765200700000-HeaderImages';
 import { LetterTemplates1765200710000 } from './1765200710000-LetterTemplates';
 import { Cosponsors1765200720000 } from './1765200720000-Cosponsors';
+import { SignatorySearchWords1765300100000 } from './1765300100000-SignatorySearchWords';
 import { StartALetter1765200510000 } from './1765200510000-StartALetter';
 
 /** Listed by hand so every runtime (tsx, swc, compiled JS) sees the same migrations in order. */
@@ -93,4 +94,5 @@ export const migrations = [
   HeaderImages1765200700000,
   LetterTemplates1765200710000,
   Cosponsors1765200720000,
+  SignatorySearchWords1765300100000,
 ];

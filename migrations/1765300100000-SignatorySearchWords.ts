@@ -25,7 +25,11 @@ const PUBLIC_ROW = `status = 'confirmed' AND held_reason IS NULL AND NOT hidden 
  *   and the last as a prefix when it has 3 characters or more (a shorter prefix would gather most
  *   of the letter); null when no word after the first has 3 characters, which leaves the query
  *   to the trigrams. Its words come from `signatory_search_key`, letters and digits only, so
- *   quoting them is enough to make a tsquery of them.
+ *   quoting them is enough to make a tsquery of them. PARALLEL UNSAFE, though it would be safe:
+ *   PostgreSQL then plans a search (every statement that names it) with no parallel workers. A
+ *   search's rows are few, and the planner, which cannot know it (it guesses 2% of the letter for
+ *   a word it has no statistics of), would otherwise start two workers for each one, which cost
+ *   far more than reading the rows (30 ms against 0.5).
  * - The index has `fastupdate` off: with it on, each search would also read the index's pending
  *   list linearly (up to 4 MB, the pages a bulk of new signatures leaves there); a confirmation
  *   adds three or four words to it directly instead (bench/confirm-indexes.ts measures it).
@@ -41,7 +45,7 @@ export class SignatorySearchWords1765300100000 implements MigrationInterface {
           public.signatory_search_text(full_name, visibility, signed_as, organisation), ' ')) $$`);
     await q.query(`
       CREATE FUNCTION public.signatory_search_words_query(key text) RETURNS tsquery
-      LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $$
+      LANGUAGE plpgsql IMMUTABLE PARALLEL UNSAFE AS $$
       DECLARE
         w text[] := pg_catalog.string_to_array(key, ' ');
         n int := coalesce(pg_catalog.array_length(w, 1), 0);

@@ -30,9 +30,10 @@ const SEARCH_TEXT = `signatory_search_text(s.full_name, s.visibility, s.signed_a
  *   null), that word and every later one but the last is a whole word of a match, and the last
  *   starts one: the index of whole words finds the rows that have them, skipping through the
  *   posting lists of frequent words (every name in a letter may share one), and `strpos` confirms
- *   the whole query on those rows only. The rows are found first (an array, computed once) and the
- *   page is sorted from them, so that no plan walks the whole letter in its order testing each row
- *   (the planner cannot know how few rows a word has, and would).
+ *   the whole query on those rows, in the same scan. The rows are found first (an array, computed
+ *   once: only the matches) and the page is sorted from them, so that no plan walks the whole
+ *   letter in its order testing each row (the planner cannot know how few rows a word has, and
+ *   would).
  * - Otherwise (one word, or only short ones after the first) the trigram index, as before.
  *
  * The query's functions are immutable, so PostgreSQL folds them while planning and keeps one arm.
@@ -42,8 +43,9 @@ function searchSql(q: string): string {
   const words = `signatory_search_words_query(${key})`;
   const found = `SELECT w.id FROM signatures w
                   WHERE w.letter_id = $1 AND ${PUBLIC_ROW.replaceAll('s.', 'w.')}
-                    AND signatory_search_words(w.full_name, w.visibility, w.signed_as, w.organisation) @@ ${words}`;
-  return `(${words} IS NOT NULL AND s.id = ANY (ARRAY(${found})) AND strpos(${SEARCH_TEXT}, ${key}) > 0
+                    AND signatory_search_words(w.full_name, w.visibility, w.signed_as, w.organisation) @@ ${words}
+                    AND strpos(${SEARCH_TEXT.replaceAll('s.', 'w.')}, ${key}) > 0`;
+  return `(${words} IS NOT NULL AND s.id = ANY (ARRAY(${found}))
            OR ${words} IS NULL AND ${SEARCH_TEXT} LIKE '%' || ${key} || '%')`;
 }
 

@@ -43,6 +43,7 @@ import { SignatoryFunctionsPlannedOnce1765200200000 } from './1765200200000-Sign
 import { HeaderImages1765200700000 } from './1765200700000-HeaderImages';
 import { LetterTemplates1765200710000 } from './1765200710000-LetterTemplates';
 import { Cosponsors1765200720000 } from './1765200720000-Cosponsors';
+import { SignatorySearchWords1765300100000 } from './1765300100000-SignatorySearchWords';
 import { StartALetter1765200510000 } from './1765200510000-StartALetter';
 import { ConfirmWritesLess1765300200000 } from './1765300200000-ConfirmWritesLess';
 
@@ -94,5 +95,6 @@ export const migrations = [
   HeaderImages1765200700000,
   LetterTemplates1765200710000,
   Cosponsors1765200720000,
+  SignatorySearchWords1765300100000,
   ConfirmWritesLess1765300200000,
 ];

@@ -12,6 +12,7 @@ import { featuredSignatories } from './notable.service';
 import { slugParam, versionFor } from '../../core/letters/letter-request';
 import { AppError } from '../../platform/web/errors';
 import { countryOptions } from '../../platform/web/i18n';
+import { escapeXml } from '../../platform/web/svg-charts';
 import { MicroCache } from '../../platform/web/micro-cache';
 import { signatoriesQuerySchema, type SignatoriesQuery } from './signatories-query.schema';
 import {
@@ -67,6 +68,8 @@ export function signatoriesUrl(slug: string, params: Record<string, string | und
 
 /** Each app's rendered list pages (below), so that a change the public must see now can drop them. */
 const listPages = new WeakMap<AppContext, MicroCache<{ status: number; html: string }>>();
+/** Each app's letters as its list pages read them (below), dropped with the pages. */
+const listLetters = new WeakMap<AppContext, MicroCache<ListLetter>>();
 
 /**
  * Forgets the list pages this app rendered for a letter (they live a second or so): an organiser
@@ -74,6 +77,30 @@ const listPages = new WeakMap<AppContext, MicroCache<{ status: number; html: str
  */
 export function forgetSignatoriesPages(ctx: AppContext, slug: string): void {
   listPages.get(ctx)?.forget(`${slug}|`);
+  listLetters.get(ctx)?.forget(`${slug}|`);
+}
+
+/** The country filter's options in each language, written once (some 250 of them, on every page). */
+const countryOptionsHtml = new Map<Language, string>();
+
+/** The country filter's options, the chosen one selected. */
+export function countryOptionsFor(lang: Language, selected: string | undefined): string {
+  let html = countryOptionsHtml.get(lang);
+  if (html === undefined) {
+    html = countryOptions(lang)
+      .map((c) => `<option value="${escapeXml(c.code)}">${escapeXml(c.name)}</option>`)
+      .join('');
+    countryOptionsHtml.set(lang, html);
+  }
+  if (!selected) return html;
+  const option = `<option value="${escapeXml(selected)}">`;
+  return html.replace(option, `${option.slice(0, -1)} selected>`);
+}
+
+/** What every page of a letter's list shows of the letter, whatever its query. */
+interface ListLetter {
+  letter: Letter;
+  texts: TextVersionOption[];
 }
 
 /** `/letters/<slug>/signatories`: every public signatory of a letter, 50 a page, without script. */
@@ -88,6 +115,15 @@ export function signatoriesRouter(ctx: AppContext): Router {
   const pages = new MicroCache<{ status: number; html: string }>(ctx.config.LETTER_PAGE_CACHE_SECONDS * 1000);
   const CSRF_SLOT = `csrf-slot-${crypto.randomBytes(16).toString('hex')}`;
   listPages.set(ctx, pages);
+  // The letter and its texts, read once per letter for as long: every distinct query (each search
+  // is one) would otherwise read them again, two more round trips for the one that finds the rows.
+  const letters = new MicroCache<ListLetter>(ctx.config.LETTER_PAGE_CACHE_SECONDS * 1000);
+  listLetters.set(ctx, letters);
+  const listLetter = (slug: string) =>
+    letters.get(`${slug}|`, async () => {
+      const letter = await findPublicLetter(ctx.db, slug);
+      return { letter, texts: await textVersionOptions(ctx.db, letter) };
+    });
 
   r.get('/letters/:slug/signatories', async (req: Request, res: Response) => {
     const slug = slugParam(req);
@@ -112,7 +148,7 @@ export function signatoriesRouter(ctx: AppContext): Router {
   }
 
   async function listLocals(req: Request, slug: string): Promise<{ status: number; locals: object }> {
-    const letter = await findPublicLetter(ctx.db, slug);
+    const { letter, texts } = await listLetter(slug);
     const parsed = signatoriesQuerySchema.safeParse(req.query);
     const searchError = parsed.error?.issues.find((i) => i.path[0] === 'q');
     if (!parsed.success && !searchError) throw new AppError(400, 'bad_request', 'signatories.errors.badQuery');
@@ -124,12 +160,11 @@ export function signatoriesRouter(ctx: AppContext): Router {
 
     const filters = filtersOf(query);
     const filtered = Boolean(query.kind || query.country || query.source || query.text || query.q || query.comments);
-    const [page, total, texts, featured] = await Promise.all([
+    const [page, total, featured] = await Promise.all([
       searchError
         ? Promise.resolve({ rows: [], next: null, previous: null })
         : signatoriesPage(ctx.db, { letterId: letter.id, order: query.order, lang: req.lang, filters, cursor }),
       totalOf(letter.id),
-      textVersionOptions(ctx.db, letter),
       // The notable signatories head the list's first page, as the owners ordered them.
       cursor || filtered ? Promise.resolve([]) : featuredSignatories(ctx.db, letter.id),
     ]);
@@ -162,7 +197,7 @@ export function signatoriesRouter(ctx: AppContext): Router {
           q: searchError ? (typeof req.query.q === 'string' ? req.query.q.slice(0, 100) : '') : query.q,
         },
         searchError: searchError ? req.t(searchError.message) : null,
-        countries: countryOptions(req.lang),
+        countryOptionsHtml: countryOptionsFor(req.lang, query.country),
         texts: texts.length > 1 ? texts : [],
         firstUrl: cursor ? signatoriesUrl(slug, kept) : null,
         nextUrl: link(page.next),

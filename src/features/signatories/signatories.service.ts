@@ -23,6 +23,33 @@ export const PUBLIC_ROW = `s.status = 'confirmed' AND s.held_reason IS NULL AND 
 const PUBLIC_NAME = `signatory_public_name(s.full_name, s.visibility)`;
 const SEARCH_TEXT = `signatory_search_text(s.full_name, s.visibility, s.signed_as, s.organisation)`;
 
+/**
+ * A search, over `signatures s` (parameter `$1` the letter): the folded query anywhere in the
+ * folded name (and organisation). Two indexes answer it (migration SignatorySearchWords):
+ *
+ * - When the query has a word after its first that narrows (`signatory_search_words_query` is not
+ *   null), that word and every later one but the last is a whole word of a match, and the last
+ *   starts one: the index of whole words finds the rows that have them, skipping through the
+ *   posting lists of frequent words (every name in a letter may share one), and `strpos` confirms
+ *   the whole query on those rows, in the same scan. The rows are found first (an array, computed
+ *   once: only the matches) and the page is sorted from them, so that no plan walks the whole
+ *   letter in its order testing each row (the planner cannot know how few rows a word has, and
+ *   would).
+ * - Otherwise (one word, or only short ones after the first) the trigram index, as before.
+ *
+ * The query's functions are immutable, so PostgreSQL folds them while planning and keeps one arm.
+ */
+function searchSql(q: string): string {
+  const key = `signatory_search_key(${q})`;
+  const words = `signatory_search_words_query(${key})`;
+  const found = `SELECT w.id FROM signatures w
+                  WHERE w.letter_id = $1 AND ${PUBLIC_ROW.replaceAll('s.', 'w.')}
+                    AND signatory_search_words(w.full_name, w.visibility, w.signed_as, w.organisation) @@ ${words}
+                    AND strpos(${SEARCH_TEXT.replaceAll('s.', 'w.')}, ${key}) > 0`;
+  return `(${words} IS NOT NULL AND s.id = ANY (ARRAY(${found}))
+           OR ${words} IS NULL AND ${SEARCH_TEXT} LIKE '%' || ${key} || '%')`;
+}
+
 /** The ICU collation a reader's language sorts names by (en and fr share the root one). */
 export const NAME_COLLATIONS: Record<Language, string> = {
   en: 'und-x-icu',
@@ -135,7 +162,7 @@ export function signatoriesWhere(
   if (filters.text)
     where.push(`s.text_language = ${p(filters.text.language)} AND s.text_version = ${p(filters.text.version)}`);
   if (filters.comments) where.push(`s.comment_status = 'approved'`);
-  if (filters.q) where.push(`${SEARCH_TEXT} LIKE '%' || signatory_search_key(${p(filters.q)}) || '%'`);
+  if (filters.q) where.push(searchSql(p(filters.q)));
   return { where, params };
 }
 

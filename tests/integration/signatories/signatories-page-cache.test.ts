@@ -1,4 +1,5 @@
 import request from 'supertest';
+import { forgetLetterPage } from '../../../src/features/letter-page';
 import { aLetter, aSignature } from '../../support/factories';
 import { startTestApp, type TestApp } from '../../support/test-app';
 
@@ -33,4 +34,22 @@ test("a list page is rendered once per letter, language and query while it is fr
   expect(bad.status).toBe(400);
   expect((await request(t.app).get(`${url}?page=not-a-cursor`)).status).toBe(400);
   expect(again.text).not.toMatch(/csrf-slot-/);
+});
+
+test('every query of a letter (each search is one) reads the letter once while it is fresh, and forgets it with the pages', async () => {
+  const letter = await aLetter(t.db, { status: 'open' });
+  await aSignature(t.db, letter, { fullName: 'Жанар Қасымқызы', visibility: 'public' });
+  const url = `/letters/${letter.slug}/signatories`;
+  const title = async (q: string) =>
+    /<title>([^<]*)<\/title>/.exec((await request(t.app).get(url).query({ q }).expect(200)).text)?.[1] ?? '';
+  const before = await title('жанар');
+  await t.db.query(
+    `UPDATE letter_translations SET title = 'Заголовок изменён', short_title = NULL WHERE letter_id = $1`,
+    [letter.id],
+  );
+  // Another search is another page, but the letter it shows is the one read for the first.
+  expect(await title('касымкызы')).toBe(before);
+  // A change made in this process drops it with the pages.
+  forgetLetterPage(t.ctx, letter.slug);
+  expect(await title('жанар касымкызы')).toContain('Заголовок изменён');
 });

@@ -82,6 +82,7 @@ const FILTERS: Array<[string, SignatoriesFilters]> = [
   ['a text version', { ...NO_SIGNATORIES_FILTERS, text: { language: 'en', version: 2 } }],
   ['a search', { ...NO_SIGNATORIES_FILTERS, q: 'касымкызы' }],
   ['a search by initials', { ...NO_SIGNATORIES_FILTERS, q: 'А. Ө.' }],
+  ['a search of a name and part of a number', { ...NO_SIGNATORIES_FILTERS, q: 'бондаренко 1234' }],
   ['with a comment', { ...NO_SIGNATORIES_FILTERS, comments: true }],
   ['with a comment, from a country', { ...NO_SIGNATORIES_FILTERS, comments: true, country: 'KZ' }],
   [
@@ -109,6 +110,37 @@ describe.each(FILTERS)('with %s', (_name, filters) => {
     expect(p).toMatch(/"Index Name": ?"signatories_/);
   });
 });
+
+test.each([
+  ['a name and part of a number', 'бондаренко 1234'],
+  ['the end of a word, a word and the start of one', 'рина бондаренко 123'],
+  ['two words typed accented', 'Lefèvre 4321'],
+])(
+  'a search of %s finds its rows through the index of whole words, then sorts them (never walking the letter in its order)',
+  async (_name, q) => {
+    // From the first page, and from a page in the middle of the letter (a cursor past which half
+    // the letter lies: walking it in order would read those rows one by one).
+    const [{ key, id }] = await t.db.query<Array<{ key: string; id: string }>>(
+      `SELECT to_char(confirmed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS key, id::text AS id
+         FROM signatures WHERE letter_id = $1 AND status = 'confirmed' ORDER BY confirmed_at DESC, id DESC OFFSET $2 LIMIT 1`,
+      [letterId, ROWS / 2],
+    );
+    for (const [order, lang] of [
+      ['newest', 'en'],
+      ['name', 'kk'],
+    ] as const)
+      for (const cursor of [null, ...(order === 'newest' ? [{ key, id, side: 'after' as const }] : [])]) {
+        const p = await explain(
+          signatoriesPageQuery({ letterId, order, lang, filters: { ...NO_SIGNATORIES_FILTERS, q }, cursor }),
+        );
+        expect(p).toMatch(/"Index Name": ?"signatories_search_words"/);
+        expect(p).not.toMatch(/"Index Name": ?"signatories_(newest|name_[a-z]+)"/);
+        expect(p).not.toContain('Seq Scan');
+        // And no parallel workers, which cost more to start than the few rows do to read.
+        expect(p).not.toMatch(/"Node Type": ?"Gather/);
+      }
+  },
+);
 
 test('the "with a comment" filter, newest first, walks its own index of approved comments', async () => {
   for (const withCursor of [false, true]) {

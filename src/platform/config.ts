@@ -78,6 +78,12 @@ const schema = z.object({
    * process; the form's CSRF token is filled in per reader). 0 renders every request.
    */
   LETTER_PAGE_CACHE_SECONDS: z.coerce.number().min(0).max(60).default(1),
+  /**
+   * The most time PostgreSQL may spend on one search of a list of signatories: a search that too
+   * many names match (a word every name shares, on a letter of a million) is stopped there and the
+   * reader asked to type more, so no stranger's query costs more than this.
+   */
+  SEARCH_TIME_LIMIT_MS: z.coerce.number().int().min(1).max(10_000).default(250),
   /** A pending signature gets one reminder after this many hours. */
   REMINDER_AFTER_HOURS: z.coerce.number().min(0).default(24),
   /** At most one fresh confirmation email per signature in this many minutes. */

@@ -23,6 +23,7 @@ import {
   type SignatoriesCursor,
   type SignatoriesFilters,
   signatoriesPage,
+  SearchTooBroad,
 } from './signatories.service';
 
 /** The list's total is counted at most this often per letter (the letter page shows it too). */
@@ -160,10 +161,24 @@ export function signatoriesRouter(ctx: AppContext): Router {
 
     const filters = filtersOf(query);
     const filtered = Boolean(query.kind || query.country || query.source || query.text || query.q || query.comments);
+    // A search that too many names match is stopped at its time limit: the reader types more.
+    let tooBroad = false;
+    const none = { rows: [], next: null, previous: null };
     const [page, total, featured] = await Promise.all([
       searchError
-        ? Promise.resolve({ rows: [], next: null, previous: null })
-        : signatoriesPage(ctx.db, { letterId: letter.id, order: query.order, lang: req.lang, filters, cursor }),
+        ? Promise.resolve(none)
+        : signatoriesPage(ctx.db, {
+            letterId: letter.id,
+            order: query.order,
+            lang: req.lang,
+            filters,
+            cursor,
+            searchTimeLimitMs: ctx.config.SEARCH_TIME_LIMIT_MS,
+          }).catch((err: unknown) => {
+            if (!(err instanceof SearchTooBroad)) throw err;
+            tooBroad = true;
+            return none;
+          }),
       totalOf(letter.id),
       // The notable signatories head the list's first page, as the owners ordered them.
       cursor || filtered ? Promise.resolve([]) : featuredSignatories(ctx.db, letter.id),
@@ -180,7 +195,7 @@ export function signatoriesRouter(ctx: AppContext): Router {
     const link = (c: SignatoriesCursor | null) => (c ? signatoriesUrl(slug, { ...kept, page: encodeCursor(c) }) : null);
     const version = versionFor(req, letter);
     return {
-      status: searchError ? 400 : 200,
+      status: searchError ? 400 : tooBroad ? 422 : 200,
       locals: {
         title: req.t('signatories.title', { title: version.shortTitle ?? version.title }),
         letter: { slug, title: version.title, language: version.language },
@@ -196,7 +211,11 @@ export function signatoriesRouter(ctx: AppContext): Router {
           order: query.order,
           q: searchError ? (typeof req.query.q === 'string' ? req.query.q.slice(0, 100) : '') : query.q,
         },
-        searchError: searchError ? req.t(searchError.message) : null,
+        searchError: searchError
+          ? req.t(searchError.message)
+          : tooBroad
+            ? req.t('signatories.errors.searchTooBroad')
+            : null,
         countryOptionsHtml: countryOptionsFor(req.lang, query.country),
         texts: texts.length > 1 ? texts : [],
         firstUrl: cursor ? signatoriesUrl(slug, kept) : null,

@@ -94,7 +94,19 @@ export interface SignatoriesRequest {
   filters: SignatoriesFilters;
   cursor: SignatoriesCursor | null;
   limit?: number;
+  /** With a search: the most time PostgreSQL may spend on it (SEARCH_TIME_LIMIT_MS). */
+  searchTimeLimitMs?: number;
 }
+
+/** A search stopped at its time limit: too many names match it. */
+export class SearchTooBroad extends Error {
+  constructor() {
+    super('the search was stopped at its time limit');
+  }
+}
+
+/** PostgreSQL's "canceling statement due to statement timeout". */
+const QUERY_CANCELED = '57014';
 
 export interface ListedSignatory {
   name: string;
@@ -210,7 +222,20 @@ export function signatoriesPageQuery(req: SignatoriesRequest): { text: string; v
 export async function signatoriesPage(db: DataSource, req: SignatoriesRequest): Promise<SignatoriesPage> {
   const limit = req.limit ?? SIGNATORIES_PAGE_SIZE;
   const { text, values } = signatoriesPageQuery({ ...req, limit });
-  const found: DbRow[] = await db.query(text, values);
+  const found: DbRow[] =
+    req.filters.q && req.searchTimeLimitMs
+      ? await db
+          .transaction(async (tx) => {
+            await tx.query(`SET LOCAL statement_timeout = ${Math.round(req.searchTimeLimitMs!)}`);
+            return tx.query<DbRow[]>(text, values);
+          })
+          .catch((err: unknown) => {
+            const code = (err as { driverError?: { code?: string }; code?: string }).driverError?.code;
+            if (code === QUERY_CANCELED || (err as { code?: string }).code === QUERY_CANCELED)
+              throw new SearchTooBroad();
+            throw err;
+          })
+      : await db.query(text, values);
   const more = found.length > limit;
   const page = found.slice(0, limit);
   const backwards = req.cursor?.side === 'before';

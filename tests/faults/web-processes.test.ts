@@ -113,7 +113,9 @@ describe('WEB_PROCESSES: one command runs several web processes and a worker', (
     const [victim] = children(app.pid).filter((c) => c.role === 'web');
     expect(victim).toBeDefined();
     process.kill(victim.pid, 'SIGKILL');
-    // The other web process answers at once.
+    // Once the command has seen it go (its exit collected), the other web process answers, before
+    // any replacement has started.
+    await until('the killed process to be gone', () => !alive(victim.pid));
     const res = await fetch(`${app.url}/letters/${SLUG}`);
     expect(res.status).toBe(200);
     await until('a new web process in its place', () => {

@@ -66,3 +66,26 @@ export async function postForm(b: Browser, fromPage: string, action: string, for
     .type('form')
     .send({ ...form, _csrf: csrf });
 }
+
+/** The organisers' letter form as a browser sends it (a draft in English and Ukrainian), any field replaced. */
+export function letterForm(slug: string, overrides: Record<string, string> = {}): Record<string, string> {
+  return {
+    slug,
+    status: 'draft',
+    goal: '500',
+    closesAt: '2030-12-31',
+    defaultLanguage: 'en',
+    publicNamesDefault: 'initials',
+    tr0_language: 'en',
+    tr0_title: 'Free the journalists',
+    tr0_summary: 'A letter for press freedom.',
+    tr0_body: 'We ask you to **release** them.\n\nSigned, the undersigned.',
+    tr0_recipient: 'The Minister of Justice',
+    tr1_language: 'uk',
+    tr1_title: 'Звільніть журналістів',
+    tr1_summary: 'Лист за свободу преси.',
+    tr1_body: 'Просимо **звільнити** їх.',
+    tr1_recipient: 'Міністрові юстиції',
+    ...overrides,
+  };
+}

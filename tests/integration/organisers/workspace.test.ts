@@ -1,7 +1,7 @@
 import { Letter } from '../../../src/core/letters/letter.entity';
 import { LetterTranslation } from '../../../src/core/letters/letter-translation.entity';
 import { grantRole } from '../../../src/core/access/organisers.service';
-import { aLetterOf, anOrganiser, postForm, signInAs, type Browser } from '../../support/organisers';
+import { aLetterOf, anOrganiser, letterForm, postForm, signInAs, type Browser } from '../../support/organisers';
 import { linkFrom } from '../../support/smtp-sink';
 import { browser, useTestApp } from '../../support/test-app';
 
@@ -9,28 +9,6 @@ const t = useTestApp();
 
 let n = 0;
 const uniqueSlug = () => `workspace-letter-${Date.now().toString(36)}-${++n}`;
-
-function letterForm(slug: string, overrides: Record<string, string> = {}): Record<string, string> {
-  return {
-    slug,
-    status: 'draft',
-    goal: '500',
-    closesAt: '2030-12-31',
-    defaultLanguage: 'en',
-    publicNamesDefault: 'initials',
-    tr0_language: 'en',
-    tr0_title: 'Free the journalists',
-    tr0_summary: 'A letter for press freedom.',
-    tr0_body: 'We ask you to **release** them.\n\nSigned, the undersigned.',
-    tr0_recipient: 'The Minister of Justice',
-    tr1_language: 'uk',
-    tr1_title: 'Звільніть журналістів',
-    tr1_summary: 'Лист за свободу преси.',
-    tr1_body: 'Просимо **звільнити** їх.',
-    tr1_recipient: 'Міністрові юстиції',
-    ...overrides,
-  };
-}
 
 async function create(b: Browser, form: Record<string, string>) {
   return postForm(b, '/organise/letters/new', '/organise/letters', { ...form, action: 'save' });

@@ -11,7 +11,7 @@
 import type { DataSource } from 'typeorm';
 import type { Language, Letter } from '../../core/letters/letter.entity';
 import { isPubliclyVisible, publicLetterSql } from '../../core/letters/review';
-import { pgPool } from '../../platform/db/pool';
+import { pgPool, timedPool } from '../../platform/db/pool';
 import type { ConfirmedRowFacts, SignedAs } from '../signatures';
 
 export const SIGNATORIES_PAGE_SIZE = 50;
@@ -218,23 +218,33 @@ export function signatoriesPageQuery(req: SignatoriesRequest): { text: string; v
   };
 }
 
+/**
+ * A search's page, stopped by PostgreSQL after `ms` (SearchTooBroad): on connections of their own
+ * that carry the limit, in one round trip; behind a transaction pooler, in a transaction that
+ * sets it.
+ */
+async function timedSearch(db: DataSource, text: string, values: unknown[], ms: number): Promise<DbRow[]> {
+  const pool = timedPool(db, Math.round(ms));
+  try {
+    if (pool) return (await pool.query<DbRow>(text, values)).rows;
+    return await db.transaction(async (tx) => {
+      await tx.query(`SET LOCAL statement_timeout = ${Math.round(ms)}`);
+      return tx.query<DbRow[]>(text, values);
+    });
+  } catch (err) {
+    const code = (err as { driverError?: { code?: string }; code?: string }).driverError?.code;
+    if (code === QUERY_CANCELED || (err as { code?: string }).code === QUERY_CANCELED) throw new SearchTooBroad();
+    throw err;
+  }
+}
+
 /** One page of the list: the rows, and the cursors of the pages before and after it. */
 export async function signatoriesPage(db: DataSource, req: SignatoriesRequest): Promise<SignatoriesPage> {
   const limit = req.limit ?? SIGNATORIES_PAGE_SIZE;
   const { text, values } = signatoriesPageQuery({ ...req, limit });
   const found: DbRow[] =
     req.filters.q && req.searchTimeLimitMs
-      ? await db
-          .transaction(async (tx) => {
-            await tx.query(`SET LOCAL statement_timeout = ${Math.round(req.searchTimeLimitMs!)}`);
-            return tx.query<DbRow[]>(text, values);
-          })
-          .catch((err: unknown) => {
-            const code = (err as { driverError?: { code?: string }; code?: string }).driverError?.code;
-            if (code === QUERY_CANCELED || (err as { code?: string }).code === QUERY_CANCELED)
-              throw new SearchTooBroad();
-            throw err;
-          })
+      ? await timedSearch(db, text, values, req.searchTimeLimitMs)
       : await db.query(text, values);
   const more = found.length > limit;
   const page = found.slice(0, limit);

@@ -1,4 +1,4 @@
-import type { Pool, QueryConfig } from 'pg';
+import { Pool as PgPool, type Pool, type PoolConfig, type QueryConfig } from 'pg';
 import type { DataSource } from 'typeorm';
 
 /**
@@ -37,4 +37,45 @@ export function dropStatementNames(pool: Pool): void {
     return query(config, values);
   };
   pool.query = unnamed as Pool['query'];
+}
+
+const timedPools = new WeakMap<DataSource, Map<number, Pool>>();
+
+/**
+ * A few connections of their own whose every statement PostgreSQL stops after `ms`
+ * (statement_timeout, set as each connects), for a stranger's query whose cost its parameters
+ * decide (a search): one round trip where a transaction on the shared pool takes four (BEGIN,
+ * SET LOCAL, the query, COMMIT). At most `max` such queries run at once; the rest wait for a
+ * connection. Null behind a transaction pooler, which refuses settings at connection
+ * (`dropStatementNames` marked the pool): there the caller sets the limit in a transaction. The
+ * connections close with the data source.
+ */
+export function timedPool(db: DataSource, ms: number, max = 4): Pool | null {
+  const shared = pgPool(db) as Pool & { [UNNAMED]?: true; options: PoolConfig };
+  if (shared[UNNAMED]) return null;
+  let byLimit = timedPools.get(db);
+  if (!byLimit) {
+    const pools = new Map<number, Pool>();
+    byLimit = pools;
+    timedPools.set(db, pools);
+    const destroy = db.destroy.bind(db);
+    db.destroy = async () => {
+      await Promise.all([...pools.values()].map((p) => p.end().catch(() => undefined)));
+      pools.clear();
+      return destroy();
+    };
+  }
+  let pool = byLimit.get(ms);
+  if (!pool) {
+    pool = new PgPool({
+      ...shared.options,
+      max: Math.min(max, shared.options.max ?? max),
+      statement_timeout: ms,
+      allowExitOnIdle: true,
+    });
+    pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
+    byLimit.set(ms, pool);
+  }
+  return pool;
 }

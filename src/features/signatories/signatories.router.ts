@@ -14,6 +14,7 @@ import { AppError } from '../../platform/web/errors';
 import { countryOptions } from '../../platform/web/i18n';
 import { escapeXml } from '../../platform/web/svg-charts';
 import { MicroCache } from '../../platform/web/micro-cache';
+import { prepareBody, sendPrepared, type PreparedBody } from '../../platform/web/cached-response';
 import { signatoriesQuerySchema, type SignatoriesQuery } from './signatories-query.schema';
 import {
   decodeCursor,
@@ -68,7 +69,7 @@ export function signatoriesUrl(slug: string, params: Record<string, string | und
 }
 
 /** Each app's rendered list pages (below), so that a change the public must see now can drop them. */
-const listPages = new WeakMap<AppContext, MicroCache<{ status: number; html: string }>>();
+const listPages = new WeakMap<AppContext, MicroCache<ListPage>>();
 /** Each app's letters as its list pages read them (below), dropped with the pages. */
 const listLetters = new WeakMap<AppContext, MicroCache<ListLetter>>();
 
@@ -98,6 +99,13 @@ export function countryOptionsFor(lang: Language, selected: string | undefined):
   return html.replace(option, `${option.slice(0, -1)} selected>`);
 }
 
+/** A page of the list as cached: prepared bytes, or HTML with a slot for each reader's CSRF token. */
+interface ListPage {
+  status: number;
+  html: string;
+  body: PreparedBody | null;
+}
+
 /** What every page of a letter's list shows of the letter, whatever its query. */
 interface ListLetter {
   letter: Letter;
@@ -111,9 +119,11 @@ export function signatoriesRouter(ctx: AppContext): Router {
   const totalOf = (letterId: string) => totals.get(letterId, () => publicSignatoryCount(ctx.db, letterId));
 
   // Each page as anonymous readers get it, rendered once per letter, interface language and query
-  // for LETTER_PAGE_CACHE_SECONDS (as the letter page is), with a slot for each reader's CSRF token:
-  // a page shared on a viral day is read thousands of times a second, and its rows change slowly.
-  const pages = new MicroCache<{ status: number; html: string }>(ctx.config.LETTER_PAGE_CACHE_SECONDS * 1000);
+  // for LETTER_PAGE_CACHE_SECONDS (as the letter page is): a page shared on a viral day is read
+  // thousands of times a second, and its rows change slowly. A page without a form is kept as
+  // bytes with their ETag (and gzipped once, when first asked), and costs no CSRF token, nor the
+  // cookie one sets; one with a form keeps a slot for each reader's token.
+  const pages = new MicroCache<ListPage>(ctx.config.LETTER_PAGE_CACHE_SECONDS * 1000);
   const CSRF_SLOT = `csrf-slot-${crypto.randomBytes(16).toString('hex')}`;
   listPages.set(ctx, pages);
   // The letter and its texts, read once per letter for as long: every distinct query (each search
@@ -131,21 +141,21 @@ export function signatoriesRouter(ctx: AppContext): Router {
     const at = req.originalUrl.indexOf('?');
     const key = `${slug}|${req.lang}|${at < 0 ? '' : req.originalUrl.slice(at + 1)}`;
     const page = await pages.get(key, () => renderList(req, res, slug));
-    res
-      .status(page.status)
-      .type('html')
-      .send(page.html.replaceAll(CSRF_SLOT, (res.locals.csrfToken as () => string)()));
+    res.status(page.status);
+    if (page.body) return sendPrepared(req, res, page.body);
+    res.type('html').send(page.html.replaceAll(CSRF_SLOT, (res.locals.csrfToken as () => string)()));
   });
 
-  function renderList(req: Request, res: Response, slug: string): Promise<{ status: number; html: string }> {
-    return listLocals(req, slug).then(
-      ({ status, locals }) =>
-        new Promise((resolve, reject) =>
-          res.render('signatories/list', { ...locals, csrfToken: () => CSRF_SLOT }, (err, html) =>
-            err ? reject(err) : resolve({ status, html }),
-          ),
-        ),
+  async function renderList(req: Request, res: Response, slug: string): Promise<ListPage> {
+    const { status, locals } = await listLocals(req, slug);
+    const html = await new Promise<string>((resolve, reject) =>
+      res.render('signatories/list', { ...locals, csrfToken: () => CSRF_SLOT }, (err, out) =>
+        err ? reject(err) : resolve(out),
+      ),
     );
+    return html.includes(CSRF_SLOT)
+      ? { status, html, body: null }
+      : { status, html: '', body: prepareBody(html, 'text/html; charset=utf-8') };
   }
 
   async function listLocals(req: Request, slug: string): Promise<{ status: number; locals: object }> {

@@ -3,15 +3,16 @@ import zlib from 'node:zlib';
 import type { Request, Response } from 'express';
 
 /**
- * A response body prepared once and sent many times: the bytes, gzipped once, each with a strong
- * ETag of its own (a strong validator names exact bytes, so the gzipped bytes get a different
- * one). Made for the micro-cached public JSON: thousands of readers a second get the same bytes,
- * and a reader who already has them gets a 304 with no body.
+ * A response body prepared once and sent many times: the bytes, gzipped once (the first time a
+ * reader accepts it), each with a strong ETag of its own (a strong validator names exact bytes,
+ * so the gzipped bytes get a different one). Made for micro-cached public pages and JSON:
+ * thousands of readers a second get the same bytes, and a reader who already has them gets a 304
+ * with no body.
  */
 export interface PreparedBody {
   contentType: string;
   identity: { bytes: Buffer; etag: string };
-  gzip: { bytes: Buffer; etag: string } | null;
+  readonly gzip: { bytes: Buffer; etag: string } | null;
 }
 
 /** Below this many bytes gzip saves less than its header costs (compression's own threshold). */
@@ -23,11 +24,19 @@ function etagOf(bytes: Buffer): string {
 
 export function prepareBody(text: string, contentType: string): PreparedBody {
   const bytes = Buffer.from(text, 'utf8');
-  const gz = bytes.length >= GZIP_THRESHOLD ? zlib.gzipSync(bytes) : null;
+  // Gzipped the first time a reader asks for it: a body that only readers without gzip take, or
+  // one reader once (a search's page), is not compressed for nobody.
+  let gzip: PreparedBody['gzip'] | undefined;
   return {
     contentType,
     identity: { bytes, etag: etagOf(bytes) },
-    gzip: gz ? { bytes: gz, etag: etagOf(gz) } : null,
+    get gzip() {
+      if (gzip === undefined) {
+        const gz = bytes.length >= GZIP_THRESHOLD ? zlib.gzipSync(bytes) : null;
+        gzip = gz ? { bytes: gz, etag: etagOf(gz) } : null;
+      }
+      return gzip;
+    },
   };
 }
 
@@ -40,7 +49,7 @@ export function prepareJson(value: unknown): PreparedBody {
  * reader's If-None-Match names the bytes it would get. The caller sets Cache-Control.
  */
 export function sendPrepared(req: Request, res: Response, body: PreparedBody): void {
-  const gzip = body.gzip && req.acceptsEncodings('gzip', 'identity') === 'gzip' ? body.gzip : null;
+  const gzip = req.acceptsEncodings('gzip', 'identity') === 'gzip' ? body.gzip : null;
   const chosen = gzip ?? body.identity;
   res.vary('Accept-Encoding');
   res.set('ETag', chosen.etag);

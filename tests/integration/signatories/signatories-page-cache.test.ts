@@ -53,3 +53,30 @@ test('every query of a letter (each search is one) reads the letter once while i
   forgetLetterPage(t.ctx, letter.slug);
   expect(await title('жанар касымкызы')).toContain('Заголовок изменён');
 });
+
+test('a list page has no form: an anonymous reader gets its bytes without a CSRF cookie, with a strong ETag, and 304 when they have them', async () => {
+  const letter = await aLetter(t.db, { status: 'open' });
+  await aSignature(t.db, letter, { fullName: 'Ляззат Сабитова', visibility: 'public' });
+  const url = `/letters/${letter.slug}/signatories`;
+  const first = await request(t.app).get(url).set('Accept-Language', 'kk').set('Accept-Encoding', 'identity');
+  expect(first.status).toBe(200);
+  expect(first.headers['content-encoding']).toBeUndefined();
+  expect(first.text).toContain('Ляззат Сабитова');
+  // Nothing on the page posts, so nothing to protect and no cookie to set.
+  expect(first.text).not.toMatch(/name="_csrf"/);
+  expect(first.headers['set-cookie']).toBeUndefined();
+  const etag = first.headers.etag;
+  expect(etag).toMatch(/^"[^"]+"$/);
+  const again = await request(t.app)
+    .get(url)
+    .set('Accept-Language', 'kk')
+    .set('Accept-Encoding', 'identity')
+    .set('If-None-Match', etag);
+  expect(again.status).toBe(304);
+  expect(again.headers['set-cookie']).toBeUndefined();
+  // A reader whose browser takes gzip gets the same page compressed, with an ETag of its own.
+  const zipped = await request(t.app).get(url).set('Accept-Language', 'kk').set('Accept-Encoding', 'gzip');
+  expect(zipped.headers['content-encoding']).toBe('gzip');
+  expect(zipped.headers.etag).not.toBe(etag);
+  expect(zipped.text).toContain('Ляззат Сабитова');
+});

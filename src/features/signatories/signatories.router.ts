@@ -70,16 +70,19 @@ export function signatoriesUrl(slug: string, params: Record<string, string | und
 
 /** Each app's rendered list pages (below), so that a change the public must see now can drop them. */
 const listPages = new WeakMap<AppContext, MicroCache<ListPage>>();
+/** Each app's maps as bytes (below), dropped with the pages. */
+const listMaps = new WeakMap<AppContext, MicroCache<PreparedBody>>();
 /** Each app's letters as its list pages read them (below), dropped with the pages. */
 const listLetters = new WeakMap<AppContext, MicroCache<ListLetter>>();
 
 /**
- * Forgets the list pages this app rendered for a letter (they live a second or so): an organiser
+ * Forgets the list pages (and maps) this app rendered for a letter (they live a second or so): an organiser
  * who approves comments sees them at once. Other processes' copies expire by themselves.
  */
 export function forgetSignatoriesPages(ctx: AppContext, slug: string): void {
   listPages.get(ctx)?.forget(`${slug}|`);
   listLetters.get(ctx)?.forget(`${slug}|`);
+  listMaps.get(ctx)?.forget(`${slug}|`);
 }
 
 /** The country filter's options in each language, written once (some 250 of them, on every page). */
@@ -126,6 +129,8 @@ export function signatoriesRouter(ctx: AppContext): Router {
   const pages = new MicroCache<ListPage>(ctx.config.LETTER_PAGE_CACHE_SECONDS * 1000);
   const CSRF_SLOT = `csrf-slot-${crypto.randomBytes(16).toString('hex')}`;
   listPages.set(ctx, pages);
+  const maps = new MicroCache<PreparedBody>(ctx.config.LETTER_PAGE_CACHE_SECONDS * 1000);
+  listMaps.set(ctx, maps);
   // The letter and its texts, read once per letter for as long: every distinct query (each search
   // is one) would otherwise read them again, two more round trips for the one that finds the rows.
   const letters = new MicroCache<ListLetter>(ctx.config.LETTER_PAGE_CACHE_SECONDS * 1000);
@@ -263,10 +268,17 @@ export function signatoriesRouter(ctx: AppContext): Router {
    * The world map alone, for the letter page's image (the page stays light; the report inlines it):
    * drawn once per letter's figures and language and kept (support-map.ts).
    */
+  // The map as bytes, per letter and language for as long as a list page: drawn once per count
+  // change (support-map.ts keeps the drawing), read here once a second, gzipped once.
   r.get('/letters/:slug/map.svg', async (req: Request, res: Response) => {
-    const letter = await findPublicLetter(ctx.db, slugParam(req));
-    const { svg } = await letterSupportMap(ctx.db, letter.id, req.lang, req.t);
-    res.set({ 'Cache-Control': 'public, max-age=60', 'Content-Language': req.lang }).type('image/svg+xml').send(svg);
+    const slug = slugParam(req);
+    const body = await maps.get(`${slug}|${req.lang}`, async () => {
+      const letter = await findPublicLetter(ctx.db, slug);
+      const { svg } = await letterSupportMap(ctx.db, letter.id, req.lang, req.t);
+      return prepareBody(svg, 'image/svg+xml; charset=utf-8');
+    });
+    res.set({ 'Cache-Control': 'public, max-age=60', 'Content-Language': req.lang });
+    sendPrepared(req, res, body);
   });
 
   /**

@@ -80,3 +80,32 @@ test('a list page has no form: an anonymous reader gets its bytes without a CSRF
   expect(zipped.headers.etag).not.toBe(etag);
   expect(zipped.text).toContain('Ляззат Сабитова');
 });
+
+test('the map is drawn and read once per letter and language while it is fresh, kept as bytes with a strong ETag, and forgotten with the pages', async () => {
+  const letter = await aLetter(t.db, { status: 'open' });
+  for (let i = 0; i < 6; i++) await aSignature(t.db, letter, { country: 'KZ', visibility: 'private' });
+  const url = `/letters/${letter.slug}/map.svg?lang=kk`;
+  const first = await request(t.app).get(url).set('Accept-Encoding', 'identity').expect(200);
+  expect(first.headers['content-type']).toMatch(/^image\/svg\+xml/);
+  expect(first.headers['content-language']).toBe('kk');
+  expect(first.headers['cache-control']).toBe('public, max-age=60');
+  expect(first.headers.etag).toMatch(/^"[^"]+"$/);
+  const svg = first.body instanceof Buffer ? first.body.toString('utf8') : first.text;
+  expect(svg).toContain('<svg');
+
+  // More signatures from Kazakhstan: the map within its second is the one already drawn.
+  for (let i = 0; i < 6; i++) await aSignature(t.db, letter, { country: 'KZ', visibility: 'private' });
+  const again = await request(t.app)
+    .get(url)
+    .set('Accept-Encoding', 'identity')
+    .set('If-None-Match', first.headers.etag);
+  expect(again.status).toBe(304);
+  const zipped = await request(t.app).get(url).set('Accept-Encoding', 'gzip').expect(200);
+  expect(zipped.headers['content-encoding']).toBe('gzip');
+  expect(zipped.headers.etag).not.toBe(first.headers.etag);
+
+  // A change made in this process drops it with the list's pages.
+  forgetLetterPage(t.ctx, letter.slug);
+  const redrawn = await request(t.app).get(url).set('Accept-Encoding', 'identity').expect(200);
+  expect(redrawn.headers.etag).not.toBe(first.headers.etag);
+});

@@ -5,15 +5,14 @@ import cookieParser from 'cookie-parser';
 import { doubleCsrf } from 'csrf-csrf';
 import express, { type Express, type RequestHandler } from 'express';
 import helmet from 'helmet';
-import pinoHttp from 'pino-http';
 import type { AppContext } from '../platform/context';
 import type { Config } from '../platform/config';
 import { devMailboxRouter } from '../platform/mail/dev-mailbox.router';
-import { describeError, scrubUrl } from '../platform/logger';
 import { PROJECT_ROOT } from '../platform/paths';
 import { errorHandler, notFoundHandler } from '../platform/web/error-handler';
 import { localeFor } from '../platform/web/locale';
 import { refuseUploadBeforeReading } from '../platform/web/upload-guard';
+import { requestLog } from '../platform/web/request-log';
 import { authRouter, currentOrganiser, loadOrganiser, sessionMiddleware } from '../core/access';
 import { floodLimit } from '../features/abuse';
 import { collectProvided, type Feature, type FeatureRoutes } from '../platform/feature';
@@ -58,7 +57,7 @@ export function buildApp(ctx: AppContext, opts: AppOptions, features: readonly F
   // static files (they are as public, and errors are still logged). Only the reader's language
   // (cookie or Accept-Language) matters to them.
   for (const { path: at, handler } of all('fast')) app.get(at, cookieParser(), locale, handler);
-  app.use(requestLog(ctx));
+  app.use(requestLog(ctx.log));
   // Health, readiness and metrics: before sessions and CSRF, for load balancers and monitoring.
   for (const router of all('early')) app.use(router);
   app.use(compression());
@@ -156,25 +155,6 @@ function securityHeaders(isProduction: boolean): RequestHandler {
     // the one page others may frame, drops both (src/features/sharing/sharing.router.ts).
     xFrameOptions: { action: 'deny' },
     crossOriginEmbedderPolicy: false,
-  });
-}
-
-/** The request log: only method, scrubbed path and timing; no IPs, no cookies, no tokens, no query strings. */
-function requestLog(ctx: AppContext): RequestHandler {
-  return pinoHttp({
-    logger: ctx.log,
-    genReqId: (req) => (req as express.Request).id,
-    // Only method, scrubbed path and timing: no IPs, no cookies, no tokens, no query strings.
-    serializers: {
-      req: (req: { method: string; url: string; id: string }) => ({
-        id: req.id,
-        method: req.method,
-        url: scrubUrl(req.url),
-      }),
-      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      err: describeError,
-    },
-    autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/static/') },
   });
 }
 

@@ -1383,6 +1383,19 @@ function journeyReport(): string {
         `- CPU per person at ${rate}/s (${caveat}): web + worker, app ${ms(aw * 1000)} against reference ${ms(rw * 1000)}: ${times(aw, rw)} (target ≤ 1.5×: ${ok(aw, rw)}); ` +
           `PostgreSQL (each database's backends), app ${ms(ap * 1000)} against reference ${ms(rp * 1000)}: ${times(ap, rp)} (target ≤ 1.5×: ${ok(ap, rp)})`,
       );
+      // The same at the other rates both ran whole (a side past its capacity, or a reference whose
+      // fixed costs spread over more people, moves the ratio with the rate: each is printed).
+      for (const other of [...common].sort((x, y) => y - x)) {
+        const ao = app.runs.find((x) => x.figures.rate === other);
+        const ro = ref.runs.find((x) => x.figures.rate === other);
+        if (other === rate || !ao || !ro) continue;
+        const met =
+          meetsTargets(ao.figures) && meetsTargets(ro.figures) ? 'both met every target' : 'not both met every target';
+        out.push(
+          `- the same at ${other}/s (${met}): web + worker ${ms(cpu(ao) * 1000)} against ${ms(cpu(ro) * 1000)}: ${times(cpu(ao), cpu(ro))}; ` +
+            `PostgreSQL ${ms((ao.pgBackends / ao.figures.people) * 1000)} against ${ms((ro.pgBackends / ro.figures.people) * 1000)}: ${times(ao.pgBackends / ao.figures.people, ro.pgBackends / ro.figures.people)}`,
+        );
+      }
       if (journeyStatementsNote) out.push(`- ${journeyStatementsNote}`);
       else
         for (const [side, run] of [

@@ -76,8 +76,8 @@ const listMaps = new WeakMap<AppContext, MicroCache<PreparedBody>>();
 const listLetters = new WeakMap<AppContext, MicroCache<ListLetter>>();
 
 /**
- * Forgets the list pages (and maps) this app rendered for a letter (they live a second or so): an organiser
- * who approves comments sees them at once. Other processes' copies expire by themselves.
+ * Forgets the list pages (and maps) this app rendered for a letter (they live a second or so): an
+ * organiser who approves comments sees them at once. Other processes' copies expire by themselves.
  */
 export function forgetSignatoriesPages(ctx: AppContext, slug: string): void {
   listPages.get(ctx)?.forget(`${slug}|`);
@@ -266,10 +266,10 @@ export function signatoriesRouter(ctx: AppContext): Router {
 
   /**
    * The world map alone, for the letter page's image (the page stays light; the report inlines it):
-   * drawn once per letter's figures and language and kept (support-map.ts).
+   * drawn once per letter's figures and language and kept (support-map.ts), and kept here as bytes
+   * per letter and language for as long as a list page (its figures read once a second, gzipped
+   * once, when first asked).
    */
-  // The map as bytes, per letter and language for as long as a list page: drawn once per count
-  // change (support-map.ts keeps the drawing), read here once a second, gzipped once.
   r.get('/letters/:slug/map.svg', async (req: Request, res: Response) => {
     const slug = slugParam(req);
     const body = await maps.get(`${slug}|${req.lang}`, async () => {

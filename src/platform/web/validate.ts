@@ -13,6 +13,9 @@ export const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f
 /** The message shown beside a field that holds one (common catalogue, every language). */
 export const CONTROL_CHARACTERS_MESSAGE = 'form.errors.controlCharacters';
 
+const EVERY_CONTROL_CHARACTER_BUT_LINES = new RegExp(CONTROL_CHARACTERS.source, 'g');
+const EVERY_CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/g;
+
 /**
  * What a form's text keeps: NFC (a letter typed with a combining accent is the same letter), no
  * control character (each made a space; `lines` keeps tab and line breaks, for a textarea), no
@@ -22,7 +25,7 @@ export const CONTROL_CHARACTERS_MESSAGE = 'form.errors.controlCharacters';
 export function cleanText(s: string, opts: { lines: boolean }): string {
   return s
     .normalize('NFC')
-    .replace(opts.lines ? /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g : /[\u0000-\u001f\u007f]/g, ' ')
+    .replace(opts.lines ? EVERY_CONTROL_CHARACTER_BUT_LINES : EVERY_CONTROL_CHARACTER, ' ')
     .trim();
 }
 

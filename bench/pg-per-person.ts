@@ -2,9 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { viralRun, type ViralMail } from './viral-day';
+import { createBenchLetter, sql } from './bench-db';
 
 /**
  * What PostgreSQL does per person on the viral day (issue 25): the compiled app (`npm run build`
@@ -32,16 +32,6 @@ const dbUrl = (() => {
 const DIST_MAIN = path.join(ROOT, 'dist/src/app/main.js');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (msg: string) => process.stderr.write(`[pg-per-person] ${msg}\n`);
-
-async function sql<R extends object = Record<string, unknown>>(url: string, text: string, params: unknown[] = []) {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query<R>(text, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
 
 function env(role: 'web' | 'worker'): NodeJS.ProcessEnv {
   return {
@@ -144,22 +134,8 @@ async function main(): Promise<void> {
     await stop(first);
     procs.push(start('web'), start('worker'));
     await waitHttp(`http://127.0.0.1:${PORT}/`);
-    const letter = async (slug: string) => {
-      const [l] = await sql<{ id: string }>(
-        dbUrl,
-        `INSERT INTO letters (slug, status, goal) VALUES ($1, 'open', 10000000) RETURNING id`,
-        [slug],
-      );
-      await sql(
-        dbUrl,
-        `INSERT INTO letter_translations (letter_id, language, title, summary, body, recipient)
-         VALUES ($1, 'en', $2, 'A letter for the benchmark.', $3, 'The Minister')`,
-        [l.id, `Benchmark letter ${slug}`, 'We, the undersigned, ask for **justice**.\n\n'.repeat(20)],
-      );
-      return l.id;
-    };
     const run = async (slug: string, people: number, firstPerson: number) => {
-      const id = await letter(slug);
+      const id = await createBenchLetter(dbUrl, slug);
       return viralRun({
         appUrl: `http://127.0.0.1:${PORT}`,
         slug,

@@ -5,8 +5,8 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
-import { Client } from 'pg';
 import { SMTPServer } from 'smtp-server';
+import { createBenchLetter, sql } from './bench-db';
 import { EXPORT_NODE_FLAGS } from './export-flags';
 import {
   BackendCpu,
@@ -85,20 +85,6 @@ const HIGH_LIMITS: Record<string, string> = Object.fromEntries(
 const log = (msg: string) => process.stderr.write(`[bench] ${msg}\n`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-async function sql<R extends object = Record<string, unknown>>(
-  url: string,
-  text: string,
-  params: unknown[] = [],
-): Promise<R[]> {
-  const c = new Client({ connectionString: url });
-  await c.connect();
-  try {
-    return (await c.query<R>(text, params)).rows;
-  } finally {
-    await c.end();
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // SMTP sink: accepts and discards, counts, and keeps confirmation tokens when asked to
@@ -430,20 +416,7 @@ function row(measure: string, unit: string, target = '', higherIsBetter = true):
 // ---------------------------------------------------------------------------------------------
 // Data
 
-async function createLetter(slug: string): Promise<string> {
-  const [l] = await sql<{ id: string }>(
-    dbUrl,
-    `INSERT INTO letters (slug, status, goal) VALUES ($1, 'open', 10000000) RETURNING id`,
-    [slug],
-  );
-  await sql(
-    dbUrl,
-    `INSERT INTO letter_translations (letter_id, language, title, summary, body, recipient)
-     VALUES ($1, 'en', $2, 'A letter for the benchmark.', $3, 'The Minister')`,
-    [l.id, `Benchmark letter ${slug}`, 'We, the undersigned, ask for **justice**.\n\n'.repeat(20)],
-  );
-  return l.id;
-}
+const createLetter = (slug: string) => createBenchLetter(dbUrl, slug);
 
 /** Confirmed signatures in bulk, with the per-country totals the public count reads. */
 async function addConfirmed(letterId: string, n: number, tag: string): Promise<void> {
